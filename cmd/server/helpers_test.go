@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+// cheapArgon keeps tests fast; production parameters are tested in auth.
+var cheapArgon = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+
+type testServer struct {
+	*httptest.Server
+	db    *store.DB
+	clock *storetest.Clock
+	t     *testing.T
+}
+
+// newTestServer serves the fully wired handler over TLS, as production
+// should, so Secure cookies and HSTS behave as they do for real.
+func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ...func(*config.Config)) *testServer {
+	t.Helper()
+	cfg := config.Default()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	app, err := build(context.Background(), cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	ts := httptest.NewTLSServer(app.handler)
+	t.Cleanup(ts.Close)
+	return &testServer{Server: ts, db: db, clock: clock, t: t}
+}
+
+// client returns a browser-like client with its own cookie jar that does not
+// follow redirects, so tests can see them.
+func (ts *testServer) client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	c := *ts.Server.Client() // a copy: the server hands out one shared client
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+func (ts *testServer) addUser(username, password string, roles ...account.Role) account.User {
+	ts.t.Helper()
+	hash, err := auth.HashPassword(password, cheapArgon)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	u, err := ts.db.CreateUser(context.Background(), account.User{Username: username, DisplayName: strings.ToUpper(username), PasswordHash: hash, Roles: roles})
+	if err != nil {
+		ts.t.Fatalf("add user: %v", err)
+	}
+	return u
+}
+
+// signIn signs in through the form and returns the signed-in client.
+func (ts *testServer) signIn(username, password string) *http.Client {
+	ts.t.Helper()
+	c := ts.client()
+	res := ts.postForm(c, "/signin", url.Values{"username": {username}, "password": {password}}, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		ts.t.Fatalf("sign in as %s: status %d", username, res.StatusCode)
+	}
+	return c
+}
+
+type response struct {
+	StatusCode int
+	Header     http.Header
+	Body       string
+}
+
+func (ts *testServer) do(c *http.Client, req *http.Request) response {
+	ts.t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		ts.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return response{StatusCode: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+func (ts *testServer) get(c *http.Client, path string, hdr map[string]string) response {
+	ts.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	return ts.do(c, req)
+}
+
+func (ts *testServer) postForm(c *http.Client, path string, form url.Values, hdr map[string]string) response {
+	ts.t.Helper()
+	return ts.send(c, http.MethodPost, path, "application/x-www-form-urlencoded", form.Encode(), hdr)
+}
+
+func (ts *testServer) send(c *http.Client, method, path, contentType, body string, hdr map[string]string) response {
+	ts.t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	return ts.do(c, req)
+}
+
+func wantStatus(t *testing.T, r response, want int) {
+	t.Helper()
+	if r.StatusCode != want {
+		t.Fatalf("status %d, want %d; body: %s", r.StatusCode, want, excerpt(r.Body))
+	}
+}
+
+func wantContains(t *testing.T, r response, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if !strings.Contains(r.Body, s) {
+			t.Fatalf("body lacks %q; body: %.1500s", s, r.Body)
+		}
+	}
+}
+
+// excerpt keeps the part of a page that explains a failure: its main content.
+func excerpt(body string) string {
+	if i := strings.Index(body, `<main`); i >= 0 {
+		body = body[i:]
+		if j := strings.Index(body, "</main>"); j >= 0 {
+			body = body[:j]
+		}
+	}
+	if len(body) > 1500 {
+		body = body[:1500]
+	}
+	return body
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/admin"
+	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/demo"
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/ops"
+	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/locales"
+	"github.com/mofa-vn/chancery/web"
+)
+
+// serve runs the server until ctx ends. ready, if set, receives the address
+// the server listens on once it accepts connections.
+func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer, ready func(addr string)) error {
+	cfg, err := config.Load(args, environ, stderr)
+	if err != nil {
+		return usageError{err}
+	}
+	log := newLogger(cfg.Log.Format, cfg.Log.Level, stderr)
+
+	db, err := store.Open(ctx, store.Options{DatabaseURL: cfg.Storage.DatabaseURL, DataDir: cfg.Storage.DataDir, Logger: log.With("component", "store")})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("storage ready", "backend", db.Backend())
+
+	app, err := build(ctx, cfg, db, log, stdout, buildOptions{})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app.handler,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
+	}
+
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { app.auth.Cleanup(bg, 10*time.Minute) })
+
+	var debug *http.Server
+	if cfg.DebugAddr != "" {
+		debug = &http.Server{Addr: cfg.DebugAddr, Handler: ops.DebugMux(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+		wg.Go(func() {
+			if err := debug.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("debug listener", "err", err)
+			}
+		})
+		log.Info("pprof listening", "addr", cfg.DebugAddr)
+	}
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.HTTP.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.HTTP.TLSCert, cfg.HTTP.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	scheme := "http"
+	if cfg.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-errc:
+		stopBG()
+		wg.Wait()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx) // stop accepting, drain in-flight requests
+	if debug != nil {
+		_ = debug.Shutdown(sctx)
+	}
+	stopBG()
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil // db closes in the deferred call, after everything that uses it
+}
+
+type app struct {
+	handler http.Handler
+	auth    *auth.Service
+}
+
+// buildOptions are the dependencies tests replace: the clock and the
+// password-hashing cost.
+type buildOptions struct {
+	now    func() time.Time
+	argon2 auth.Argon2Params
+}
+
+// build assembles every component and the handler chain.
+func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger, stdout io.Writer, o buildOptions) (*app, error) {
+	cat, err := lang.NewCatalog(locales.FS, cfg.Web.DefaultLang)
+	if err != nil {
+		return nil, err
+	}
+	assets, err := web.NewAssets("/static/")
+	if err != nil {
+		return nil, err
+	}
+	kit, err := httpx.NewKit(httpx.KitParams{
+		Log: log.With("component", "http"), Cat: cat, Assets: assets, DefaultLang: cfg.Web.DefaultLang,
+		SecureCookies: !cfg.Auth.InsecureCookies, TrustProxy: cfg.HTTP.TrustProxy,
+	})
+	if err != nil {
+		return nil, err
+	}
+	assets.NotFound = http.HandlerFunc(kit.NotFound)
+	svc, err := auth.NewService(auth.Params{DB: db, Log: log.With("component", "auth"), Now: o.now, Argon2: o.argon2, SessionTTL: cfg.Auth.SessionTTL})
+	if err != nil {
+		return nil, err
+	}
+	if err := bootstrapAdmin(ctx, db, svc, stdout); err != nil {
+		return nil, err
+	}
+	if cfg.Demo {
+		signIns, err := demo.Load(ctx, db, svc)
+		if err != nil {
+			return nil, err
+		}
+		printDemo(stdout, cfg.HTTP.Addr, signIns)
+	}
+
+	reg := prometheus.NewRegistry()
+	metrics := httpx.NewMetrics(reg)
+	mux := http.NewServeMux()
+	ops.New(db, reg).Routes(mux)
+	portal.New(db, kit).Routes(mux)
+	auth.NewHandlers(svc, kit).Routes(mux)
+	admin.New(db, svc, kit).Routes(mux)
+	mux.Handle("GET /static/{file}", assets)
+	mux.HandleFunc("/", kit.NotFound)
+
+	h := httpx.Chain(httpx.RecordPattern(mux),
+		metrics.Middleware,
+		kit.Recover,
+		kit.SecurityHeaders(isConferencePath),
+		httpx.LimitBody(cfg.HTTP.MaxBodyBytes),
+		kit.CrossOrigin(),
+		svc.Middleware(kit),
+	)
+	return &app{handler: h, auth: svc}, nil
+}
+
+// isConferencePath reports the pages that may use camera, microphone and
+// screen capture: the conference rooms.
+func isConferencePath(p string) bool {
+	_, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	return strings.HasPrefix(rest, "rooms/")
+}
+
+// bootstrapAdmin creates the first administrator on a fresh install and
+// prints its one-time password; it must be changed at first sign-in.
+func bootstrapAdmin(ctx context.Context, db *store.DB, svc *auth.Service, stdout io.Writer) error {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := auth.GeneratePassword()
+	hash, err := svc.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	u, err := db.CreateUser(ctx, account.User{Username: "admin", DisplayName: "Administrator", PasswordHash: hash, Roles: []account.Role{account.RoleAdmin}})
+	if err != nil {
+		return err
+	}
+	if err := db.SetSetting(ctx, auth.PasswordKey(u.ID), "1"); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nFirst start: sign in as %q with the one-time password\n\n    %s\n\nYou will be asked to choose a new one. This password is not shown again.\n\n", "admin", pw)
+	return nil
+}
+
+func printDemo(w io.Writer, addr string, ss []demo.SignIn) {
+	fmt.Fprintf(w, "\nDemo loaded. Open http://%s/ and sign in at http://%s/signin as:\n\n", displayAddr(addr), displayAddr(addr))
+	for _, s := range ss {
+		fmt.Fprintf(w, "    %-18s %-28s %s\n", s.Username, s.Password, s.Roles[0])
+	}
+	fmt.Fprintln(w)
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,165 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// Handlers serve the sign-in, sign-out and password pages.
+type Handlers struct {
+	svc *Service
+	kit *httpx.Kit
+}
+
+// NewHandlers returns the sign-in pages of svc.
+func NewHandlers(svc *Service, kit *httpx.Kit) *Handlers { return &Handlers{svc: svc, kit: kit} }
+
+// Routes lists every route of signing in.
+func (h *Handlers) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /signin", h.signInForm)
+	mux.HandleFunc("POST /signin", h.signIn)
+	mux.HandleFunc("POST /signout", h.signOut)
+	mux.Handle("GET /account/password", RequireFunc(h.kit, h.passwordForm))
+	mux.Handle("POST /account/password", RequireFunc(h.kit, h.changePassword))
+}
+
+// SignInPage is the data of the sign-in template.
+type SignInPage struct {
+	Username string
+	Next     string
+	Error    string
+}
+
+// PasswordKey marks a user who must choose a new password at next sign-in
+// (the first administrator, or after a reset by an administrator).
+func PasswordKey(userID int64) string { return "password_change_required:" + strconv.FormatInt(userID, 10) }
+
+func (h *Handlers) signInForm(w http.ResponseWriter, r *http.Request) {
+	h.renderSignIn(w, r, http.StatusOK, SignInPage{Next: httpx.SafeNext(r.URL.Query().Get("next"))})
+}
+
+func (h *Handlers) renderSignIn(w http.ResponseWriter, r *http.Request, status int, p SignInPage) {
+	l := h.kit.Lang(r)
+	h.kit.Render(w, r, status, "signin.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "signin_title", nil), Data: p})
+}
+
+func (h *Handlers) signIn(w http.ResponseWriter, r *http.Request) {
+	if err := httpx.ParseForm(r); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	username := strings.TrimSpace(r.PostFormValue("username"))
+	password := r.PostFormValue("password")
+	next := httpx.SafeNext(r.PostFormValue("next"))
+	if next == "/" {
+		next = "/admin"
+	}
+	code := h.kit.Lang(r).Code
+	page := SignInPage{Username: username, Next: next}
+	if username == "" || password == "" || len(username) > 200 || len(password) > 1024 || !utf8.ValidString(username) {
+		page.Error = h.kit.Cat.T(code, "signin_error_missing", nil)
+		h.renderSignIn(w, r, http.StatusBadRequest, page)
+		return
+	}
+	secret, u, err := h.svc.SignIn(r.Context(), username, password, h.kit.ClientIP(r), r.UserAgent())
+	var te *ThrottledError
+	switch {
+	case errors.As(err, &te):
+		w.Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds())))
+		page.Error = h.kit.Cat.T(code, "signin_error_throttled", map[string]any{"Minutes": int(te.RetryAfter.Minutes())})
+		h.renderSignIn(w, r, http.StatusTooManyRequests, page)
+		return
+	case errors.Is(err, ErrBadCredentials), errors.Is(err, ErrDisabled):
+		// One message for both, so the page does not reveal which accounts exist.
+		page.Error = h.kit.Cat.T(code, "signin_error_credentials", nil)
+		h.renderSignIn(w, r, http.StatusUnauthorized, page)
+		return
+	case err != nil:
+		h.kit.Fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, h.svc.sessionCookie(h.kit, secret))
+	if _, err := h.svc.db.GetSetting(r.Context(), PasswordKey(u.ID)); err == nil {
+		next = "/account/password?next=" + next
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(CookieName(h.kit.SecureCookies)); err == nil {
+		if err := h.svc.SignOut(r.Context(), c.Value); err != nil && !errors.Is(err, store.ErrNotFound) {
+			h.kit.Fail(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, h.svc.clearCookie(h.kit))
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// PasswordPage is the data of the change-password template.
+type PasswordPage struct {
+	Required bool
+	Next     string
+	Error    string
+	Done     bool
+}
+
+// MinPasswordLen follows NIST SP 800-63B for passwords chosen by people.
+const MinPasswordLen = 12
+
+func (h *Handlers) passwordForm(w http.ResponseWriter, r *http.Request) {
+	v := httpx.ViewerFrom(r.Context())
+	_, err := h.svc.db.GetSetting(r.Context(), PasswordKey(v.User.ID))
+	h.renderPassword(w, r, http.StatusOK, PasswordPage{Required: err == nil, Next: httpx.SafeNext(r.URL.Query().Get("next"))})
+}
+
+func (h *Handlers) renderPassword(w http.ResponseWriter, r *http.Request, status int, p PasswordPage) {
+	l := h.kit.Lang(r)
+	h.kit.Render(w, r, status, "password.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "password_title", nil), Data: p})
+}
+
+func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
+	if err := httpx.ParseForm(r); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	v := httpx.ViewerFrom(ctx)
+	code := h.kit.Lang(r).Code
+	page := PasswordPage{Next: httpx.SafeNext(r.PostFormValue("next"))}
+	current, pw, again := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm")
+	ok, _ := VerifyPassword(current, v.User.PasswordHash)
+	switch {
+	case !ok:
+		page.Error = h.kit.Cat.T(code, "password_error_current", nil)
+	case utf8.RuneCountInString(pw) < MinPasswordLen || len(pw) > 1024:
+		page.Error = h.kit.Cat.T(code, "password_error_length", map[string]any{"Min": MinPasswordLen})
+	case pw != again:
+		page.Error = h.kit.Cat.T(code, "password_error_mismatch", nil)
+	case pw == current:
+		page.Error = h.kit.Cat.T(code, "password_error_same", nil)
+	}
+	if page.Error != "" {
+		h.renderPassword(w, r, http.StatusBadRequest, page)
+		return
+	}
+	hash, err := h.svc.HashPassword(pw)
+	if err == nil {
+		err = h.svc.db.SetPassword(ctx, v.User.ID, hash)
+	}
+	if err == nil {
+		err = h.svc.db.DeleteSetting(ctx, PasswordKey(v.User.ID))
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	page.Done = true
+	h.renderPassword(w, r, http.StatusOK, page)
+}

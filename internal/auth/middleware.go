@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// CookieName is the session cookie. With Secure cookies it carries the
+// __Host- prefix, which binds it to this host, path / and HTTPS.
+func CookieName(secure bool) string {
+	if secure {
+		return "__Host-chancery_session"
+	}
+	return "chancery_session"
+}
+
+// Middleware identifies the viewer of every request: by API token in an
+// Authorization: Bearer header, or by session cookie. A bad token is
+// refused at once; a stale cookie is dropped and the request goes on
+// anonymously.
+func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
+	cookie := CookieName(kit.SecureCookies)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			if authz := r.Header.Get("Authorization"); authz != "" {
+				scheme, secret, _ := strings.Cut(authz, " ")
+				if !strings.EqualFold(scheme, "Bearer") {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="chancery"`)
+					kit.Fail(w, r, httpx.ErrUnauthorized)
+					return
+				}
+				t, u, err := s.Token(ctx, strings.TrimSpace(secret))
+				if err != nil {
+					if !errors.Is(err, store.ErrNotFound) {
+						kit.Fail(w, r, err)
+						return
+					}
+					w.Header().Set("WWW-Authenticate", `Bearer realm="chancery", error="invalid_token"`)
+					kit.Fail(w, r, httpx.Errorf(http.StatusUnauthorized, "error_token_invalid", nil))
+					return
+				}
+				v := &httpx.Viewer{User: u, Roles: t.EffectiveRoles(u), Token: true}
+				next.ServeHTTP(w, r.WithContext(httpx.WithViewer(ctx, v)))
+				return
+			}
+			if c, err := r.Cookie(cookie); err == nil && c.Value != "" {
+				u, err := s.Session(ctx, c.Value)
+				switch {
+				case err == nil:
+					v := &httpx.Viewer{User: u, Roles: u.Roles}
+					r = r.WithContext(httpx.WithViewer(ctx, v))
+				case errors.Is(err, store.ErrNotFound):
+					http.SetCookie(w, s.clearCookie(kit))
+				default:
+					kit.Fail(w, r, err)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// Require lets a request through only for a signed-in viewer holding one of
+// the roles (any signed-in viewer when no role is given). Anonymous browser
+// requests are sent to sign in; API calls get 401; a missing role is 403.
+func Require(kit *httpx.Kit, roles ...account.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			v := httpx.ViewerFrom(r.Context())
+			if v == nil {
+				if !httpx.WantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+					http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				w.Header().Set("WWW-Authenticate", `Bearer realm="chancery"`)
+				kit.Fail(w, r, httpx.ErrUnauthorized)
+				return
+			}
+			if len(roles) > 0 && !v.Can(roles...) {
+				kit.Fail(w, r, httpx.ErrForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// RequireFunc is Require for a handler function.
+func RequireFunc(kit *httpx.Kit, h http.HandlerFunc, roles ...account.Role) http.Handler {
+	return Require(kit, roles...)(h)
+}
+
+func (s *Service) sessionCookie(kit *httpx.Kit, secret string) *http.Cookie {
+	return &http.Cookie{
+		Name: CookieName(kit.SecureCookies), Value: secret, Path: "/",
+		MaxAge:   int(s.sessionTTL.Seconds()),
+		HttpOnly: true, Secure: kit.SecureCookies, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+func (s *Service) clearCookie(kit *httpx.Kit) *http.Cookie {
+	return &http.Cookie{
+		Name: CookieName(kit.SecureCookies), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: kit.SecureCookies, SameSite: http.SameSiteLaxMode,
+	}
+}

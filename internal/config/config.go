@@ -1,0 +1,300 @@
+// Package config owns Chancery's one typed configuration: its defaults, how
+// flags and CHANCERY_* environment variables fill it, and its validation.
+//
+// It must not import any other Chancery package: main parses the
+// configuration once and passes the parts down.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a Chancery server.
+type Config struct {
+	HTTP      HTTP
+	Storage   Storage
+	Log       Log
+	Web       Web
+	Auth      Auth
+	Demo      bool   // load the living demo at start
+	DebugAddr string // pprof listener; empty means off
+}
+
+// HTTP configures the public listener.
+type HTTP struct {
+	Addr              string
+	TLSCert, TLSKey   string
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+	MaxBodyBytes      int64
+	TrustProxy        bool // take the client address from X-Forwarded-For
+}
+
+// Storage selects and configures the database.
+type Storage struct {
+	DataDir     string // embedded store and generated keys live here
+	DatabaseURL string // postgres://… switches to PostgreSQL
+}
+
+// Log configures structured logging.
+type Log struct {
+	Format string // text or json
+	Level  string // debug, info, warn or error
+}
+
+// Web configures the pages.
+type Web struct {
+	DefaultLang string
+}
+
+// Auth configures sign-in and sessions.
+type Auth struct {
+	SessionTTL      time.Duration
+	InsecureCookies bool // drop the Secure flag; only for plain-HTTP development on a LAN
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		HTTP: HTTP{
+			Addr:              "localhost:8080",
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ShutdownTimeout:   15 * time.Second,
+			MaxBodyBytes:      1 << 20,
+		},
+		Storage: Storage{DataDir: "./data"},
+		Log:     Log{Format: "text", Level: "info"},
+		Web:     Web{DefaultLang: "vi"},
+		Auth:    Auth{SessionTTL: 12 * time.Hour},
+	}
+}
+
+// Setting describes one configurable value: its flag, its environment
+// variable and its help text. Settings drive the parser and the README table.
+type Setting struct {
+	Flag  string
+	Env   string
+	Usage string
+	value flag.Value
+}
+
+// settings binds every setting to a field of c.
+func settings(c *Config) []Setting {
+	return []Setting{
+		{"addr", "CHANCERY_ADDR", "address to serve HTTP on", (*stringValue)(&c.HTTP.Addr)},
+		{"data", "CHANCERY_DATA", "directory of the embedded store and generated keys", (*stringValue)(&c.Storage.DataDir)},
+		{"database-url", "CHANCERY_DATABASE_URL", "PostgreSQL URL (postgres://…); empty uses the embedded SQLite store", (*stringValue)(&c.Storage.DatabaseURL)},
+		{"demo", "CHANCERY_DEMO", "load demo users, articles and a conference room", (*boolValue)(&c.Demo)},
+		{"log-format", "CHANCERY_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.Log.Format)},
+		{"log-level", "CHANCERY_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.Log.Level)},
+		{"debug-addr", "CHANCERY_DEBUG_ADDR", "address for pprof (e.g. localhost:6060); empty turns it off", (*stringValue)(&c.DebugAddr)},
+		{"default-lang", "CHANCERY_DEFAULT_LANG", "language when nothing else decides: vi, en, fr, es, ru, zh or ar", (*stringValue)(&c.Web.DefaultLang)},
+		{"tls-cert", "CHANCERY_TLS_CERT", "TLS certificate file (PEM); with -tls-key serves HTTPS and sends HSTS", (*stringValue)(&c.HTTP.TLSCert)},
+		{"tls-key", "CHANCERY_TLS_KEY", "TLS private key file (PEM)", (*stringValue)(&c.HTTP.TLSKey)},
+		{"read-header-timeout", "CHANCERY_READ_HEADER_TIMEOUT", "time allowed to read request headers", (*durationValue)(&c.HTTP.ReadHeaderTimeout)},
+		{"read-timeout", "CHANCERY_READ_TIMEOUT", "time allowed to read a whole request", (*durationValue)(&c.HTTP.ReadTimeout)},
+		{"write-timeout", "CHANCERY_WRITE_TIMEOUT", "time allowed to write a response", (*durationValue)(&c.HTTP.WriteTimeout)},
+		{"idle-timeout", "CHANCERY_IDLE_TIMEOUT", "how long an idle keep-alive connection stays open", (*durationValue)(&c.HTTP.IdleTimeout)},
+		{"shutdown-timeout", "CHANCERY_SHUTDOWN_TIMEOUT", "how long shutdown waits for requests to finish", (*durationValue)(&c.HTTP.ShutdownTimeout)},
+		{"max-body", "CHANCERY_MAX_BODY", "largest request body accepted, in bytes", (*int64Value)(&c.HTTP.MaxBodyBytes)},
+		{"trust-proxy", "CHANCERY_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a trusted proxy)", (*boolValue)(&c.HTTP.TrustProxy)},
+		{"session-ttl", "CHANCERY_SESSION_TTL", "how long a sign-in lasts without activity", (*durationValue)(&c.Auth.SessionTTL)},
+		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
+	}
+}
+
+// Settings lists the settings with their help, for documentation.
+func Settings() []Setting {
+	c := Default()
+	return settings(&c)
+}
+
+// Default renders the default of s as text.
+func (s Setting) Default() string { return s.value.String() }
+
+// envAllowed are CHANCERY_* variables that belong to the test tooling, not
+// to the server, and so are not unknown settings.
+var envAllowed = []string{"CHANCERY_TEST_DATABASE_URL", "CHANCERY_CHROMIUM"}
+
+// Load builds the configuration from defaults, then the environment, then
+// flags, and validates it. args excludes the program name.
+func Load(args []string, environ []string, usage io.Writer) (Config, error) {
+	c := Default()
+	ss := settings(&c)
+
+	known := map[string]Setting{}
+	for _, s := range ss {
+		known[s.Env] = s
+	}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(k, "CHANCERY_") || slices.Contains(envAllowed, k) {
+			continue
+		}
+		s, ok := known[k]
+		if !ok {
+			return c, fmt.Errorf("config: unknown environment variable %s", k)
+		}
+		if err := s.value.Set(v); err != nil {
+			return c, fmt.Errorf("config: %s: %w", k, err)
+		}
+	}
+
+	fs := flag.NewFlagSet("chancery", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	for _, s := range ss {
+		fs.Var(s.value, s.Flag, s.Usage+" (env "+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.Validate()
+}
+
+// Validate checks every section and reports all problems at once.
+func (c Config) Validate() error {
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+}
+
+// Validate checks the HTTP section.
+func (h HTTP) Validate() error {
+	var errs []error
+	errs = append(errs, validateAddr("addr", h.Addr, false))
+	if (h.TLSCert == "") != (h.TLSKey == "") {
+		errs = append(errs, errors.New("config: tls-cert and tls-key must be set together"))
+	}
+	for name, d := range map[string]time.Duration{
+		"read-header-timeout": h.ReadHeaderTimeout, "read-timeout": h.ReadTimeout,
+		"write-timeout": h.WriteTimeout, "idle-timeout": h.IdleTimeout, "shutdown-timeout": h.ShutdownTimeout,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("config: %s must be positive, got %s", name, d))
+		}
+	}
+	if h.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("config: max-body must be at least 1024 bytes, got %d", h.MaxBodyBytes))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the storage section.
+func (s Storage) Validate() error {
+	if s.DatabaseURL == "" {
+		if s.DataDir == "" {
+			return errors.New("config: data must name a directory when no database-url is set")
+		}
+		return nil
+	}
+	u, err := url.Parse(s.DatabaseURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// Never echo the URL: it may carry a password.
+		return errors.New("config: database-url must be a postgres:// or postgresql:// URL")
+	}
+	return nil
+}
+
+// Validate checks the log section.
+func (l Log) Validate() error {
+	var errs []error
+	if l.Format != "text" && l.Format != "json" {
+		errs = append(errs, fmt.Errorf("config: log-format must be text or json, got %q", l.Format))
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, l.Level) {
+		errs = append(errs, fmt.Errorf("config: log-level must be debug, info, warn or error, got %q", l.Level))
+	}
+	return errors.Join(errs...)
+}
+
+// Languages are the codes Chancery serves. The registry with names and
+// directions lives in internal/lang; this copy only validates settings.
+var Languages = []string{"vi", "en", "fr", "es", "ru", "zh", "ar"}
+
+// Validate checks the web section.
+func (w Web) Validate() error {
+	if !slices.Contains(Languages, w.DefaultLang) {
+		return fmt.Errorf("config: default-lang must be one of %s, got %q", strings.Join(Languages, ", "), w.DefaultLang)
+	}
+	return nil
+}
+
+// Validate checks the auth section.
+func (a Auth) Validate() error {
+	if a.SessionTTL < time.Minute || a.SessionTTL > 30*24*time.Hour {
+		return fmt.Errorf("config: session-ttl must be between 1m and 720h, got %s", a.SessionTTL)
+	}
+	return nil
+}
+
+func validateAddr(name, addr string, optional bool) error {
+	if addr == "" && optional {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("config: %s must be host:port, got %q", name, addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("config: %s has an invalid port %q", name, port)
+	}
+	return nil
+}
+
+type stringValue string
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+
+type durationValue time.Duration
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 30s or 5m, got %q", s)
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }
+
+type int64Value int64
+
+func (v *int64Value) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a whole number, got %q", s)
+	}
+	*v = int64Value(n)
+	return nil
+}
+func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }

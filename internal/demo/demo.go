@@ -1,0 +1,86 @@
+// Package demo loads the living demo: one user per role, articles in all
+// seven languages and a conference room, so a newcomer sees Chancery working
+// at once.
+//
+// It writes through internal/store and hashes passwords with internal/auth.
+// Only cmd/server calls it, and only with -demo.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// SignIn is a demo account and its password, printed at start.
+type SignIn struct {
+	Username string
+	Password string
+	Roles    []account.Role
+}
+
+// users are the demo accounts: one per role.
+var users = []struct {
+	username, name string
+	role           account.Role
+}{
+	{"demo-admin", "Nguyễn Văn An", account.RoleAdmin},
+	{"demo-press", "Trần Thị Bình", account.RolePressOfficer},
+	{"demo-approver", "Lê Minh Châu", account.RoleApprover},
+	{"demo-protocol", "Phạm Quốc Dũng", account.RoleProtocolOfficer},
+	{"demo-chair", "Hoàng Thu Hà", account.RoleChair},
+	{"demo-interpreter", "Amélie Laurent", account.RoleInterpreter},
+	{"demo-delegate", "Kenji Watanabe", account.RoleDelegate},
+}
+
+// Load creates the demo content once and gives every demo account a fresh
+// password on each start, returned for printing.
+func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error) {
+	var out []SignIn
+	for _, d := range users {
+		pw := auth.GeneratePassword()
+		hash, err := svc.HashPassword(pw)
+		if err != nil {
+			return nil, err
+		}
+		u, err := db.GetUserByUsername(ctx, d.username)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			_, err = db.CreateUser(ctx, account.User{
+				Username: d.username, DisplayName: d.name, PasswordHash: hash,
+				Roles: []account.Role{d.role}, TimeZone: "Asia/Ho_Chi_Minh",
+			})
+		case err == nil:
+			err = db.SetPassword(ctx, u.ID, hash)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demo: user %s: %w", d.username, err)
+		}
+		out = append(out, SignIn{Username: d.username, Password: pw, Roles: []account.Role{d.role}})
+	}
+
+	if _, err := db.GetSetting(ctx, "demo_loaded"); err == nil {
+		return out, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	now := svc.Now().UTC().Truncate(time.Minute)
+	for i, a := range articles {
+		a.PublishedAt = now.Add(-time.Duration(i+1) * 26 * time.Hour)
+		if _, err := db.CreateArticle(ctx, a); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("demo: article %s: %w", a.Slug, err)
+		}
+	}
+	if _, err := db.CreateRoom(ctx, store.Room{Slug: "asean-digital-2026", Title: "ASEAN Digital Diplomacy Forum"}); err != nil && !errors.Is(err, store.ErrConflict) {
+		return nil, fmt.Errorf("demo: room: %w", err)
+	}
+	if err := db.SetSetting(ctx, "demo_loaded", now.Format(time.RFC3339)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

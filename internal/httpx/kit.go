@@ -1,0 +1,49 @@
+package httpx
+
+import (
+	"log/slog"
+
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/web"
+)
+
+// Kit is what feature handlers need from the edge: the logger, the message
+// catalogue, page rendering and the request's language.
+type Kit struct {
+	Log         *slog.Logger
+	Cat         *lang.Catalog
+	Assets      *web.Assets
+	DefaultLang lang.Language
+	// SecureCookies sets the Secure flag on every cookie Chancery sends.
+	SecureCookies bool
+	// TrustProxy takes client addresses from X-Forwarded-For.
+	TrustProxy bool
+
+	pages map[string]*pageTemplate
+}
+
+// KitParams are the dependencies of NewKit.
+type KitParams struct {
+	Log           *slog.Logger
+	Cat           *lang.Catalog
+	Assets        *web.Assets
+	DefaultLang   string
+	SecureCookies bool
+	TrustProxy    bool
+}
+
+// NewKit parses and checks every template, so a broken template stops the
+// server at start rather than failing a request.
+func NewKit(p KitParams) (*Kit, error) {
+	def, ok := lang.Lookup(p.DefaultLang)
+	if !ok {
+		def, _ = lang.Lookup("vi")
+	}
+	k := &Kit{Log: p.Log, Cat: p.Cat, Assets: p.Assets, DefaultLang: def, SecureCookies: p.SecureCookies, TrustProxy: p.TrustProxy}
+	pages, err := parseTemplates(web.Templates())
+	if err != nil {
+		return nil, err
+	}
+	k.pages = pages
+	return k, nil
+}

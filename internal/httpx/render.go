@@ -1,0 +1,184 @@
+package httpx
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/lang"
+)
+
+// Page is what a handler hands to Render.
+type Page struct {
+	Title       string
+	Description string
+	// Alternates are the same page in other languages, for hreflang links.
+	Alternates []Alternate
+	// Main is the id of the landmark the skip link jumps to; "main" by default.
+	Data any
+}
+
+// Alternate is one language version of a page.
+type Alternate struct {
+	Lang string // BCP 47, or "x-default"
+	URL  string
+}
+
+// View is the data every template receives: the page, plus the request's
+// language, nonce, viewer and helpers bound to that language.
+type View struct {
+	Page
+	Lang      lang.Language
+	Languages []LangLink
+	Nonce     string
+	Viewer    *Viewer
+	Path      string
+	Status    int
+	kit       *Kit
+}
+
+// LangLink is one entry of the language switcher.
+type LangLink struct {
+	lang.Language
+	Href    string
+	Current bool
+}
+
+// T returns the message key in the page's language. Arguments are pairs of
+// template-data names and values: {{.T "home_greeting" "Name" .Viewer.User.DisplayName}}.
+func (v *View) T(key string, pairs ...any) string {
+	var data map[string]any
+	if len(pairs) > 0 {
+		data = make(map[string]any, len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if k, ok := pairs[i].(string); ok {
+				data[k] = pairs[i+1]
+			}
+		}
+	}
+	return v.kit.Cat.T(v.Lang.Code, key, data)
+}
+
+// Asset returns the content-hashed URL of a static file.
+func (v *View) Asset(name string) (string, error) { return v.kit.Assets.URL(name) }
+
+// Date formats a time as a long date in the page's language.
+func (v *View) Date(t time.Time) string {
+	return lang.FormatDate(v.Lang.Code, t, time.UTC, lang.Long)
+}
+
+// DateTime formats a time as date and time in the page's language and zone.
+func (v *View) DateTime(t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" {
+		loc = time.UTC
+	}
+	return lang.FormatDateTime(v.Lang.Code, t, loc, lang.Medium)
+}
+
+// Number formats an integer in the page's language.
+func (v *View) Number(n int) string { return lang.FormatNumber(v.Lang.Code, n) }
+
+// HasRole reports whether the viewer may act in the named role.
+func (v *View) HasRole(role string) bool {
+	if v.Viewer == nil {
+		return false
+	}
+	for _, r := range v.Viewer.Roles {
+		if string(r) == role {
+			return true
+		}
+	}
+	return false
+}
+
+type pageTemplate struct{ t *template.Template }
+
+// parseTemplates builds one template per page: the shared layout and
+// partials, plus the page's own file.
+func parseTemplates(fsys fs.FS) (map[string]*pageTemplate, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(fsys, "layout/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("httpx: parse layout: %w", err)
+	}
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := make(map[string]*pageTemplate, len(names))
+	for _, name := range names {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.ParseFS(fsys, name); err != nil {
+			return nil, fmt.Errorf("httpx: parse %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("httpx: %s defines no \"content\" block", name)
+		}
+		pages[name] = &pageTemplate{t: t}
+	}
+	return pages, nil
+}
+
+var funcs = template.FuncMap{
+	"join": strings.Join,
+}
+
+// Render writes a page in the request's language. The page is rendered into
+// a buffer first, so a template failure becomes a clean error page.
+func (h *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
+	pt, ok := h.pages[name]
+	if !ok {
+		h.Fail(w, r, fmt.Errorf("httpx: no template %q", name))
+		return
+	}
+	l := h.Lang(r)
+	v := &View{Page: p, Lang: l, Nonce: Nonce(r.Context()), Viewer: ViewerFrom(r.Context()), Path: r.URL.Path, Status: status, kit: h}
+	v.Languages = h.switcher(r, l)
+	var buf bytes.Buffer
+	if err := pt.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		if name == "error.html" {
+			// Never loop: the error page itself failed.
+			h.Log.ErrorContext(r.Context(), "render error page", "err", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		h.Fail(w, r, fmt.Errorf("httpx: render %s: %w", name, err))
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Language", l.Code)
+	if hdr.Get("Cache-Control") == "" {
+		hdr.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// switcher builds the language links: each remembers the choice and returns
+// to the same page in that language.
+func (h *Kit) switcher(r *http.Request, cur lang.Language) []LangLink {
+	next := r.URL.Path
+	if r.URL.RawQuery != "" && r.Method == http.MethodGet {
+		next += "?" + r.URL.RawQuery
+	}
+	all := lang.All()
+	out := make([]LangLink, 0, len(all))
+	for _, l := range all {
+		out = append(out, LangLink{
+			Language: l,
+			Href:     path.Join("/lang", l.Code) + "?next=" + url.QueryEscape(next),
+			Current:  l.Code == cur.Code,
+		})
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// ErrUnknownLanguage reports a language code or message file whose language
+// Chancery does not serve.
+var ErrUnknownLanguage = errors.New("lang: language not served")
+
+// ErrMissingLanguage reports a served language without a message file.
+var ErrMissingLanguage = errors.New("lang: no message file")
+
+// Catalog is the UI message catalogue: the message files of every served
+// language, loaded once, with one go-i18n Localizer per language built at
+// start-up (go-i18n's own matcher would send uk to ru, see Negotiate).
+//
+// A message missing in a language falls back to English, the source language
+// (as GOV.UK and Hugo do for UI strings); a message missing everywhere
+// renders as its ID, so the gap is visible and CI (locales_test.go) catches
+// it. Nothing changes after NewCatalog returns, so a Catalog is safe for
+// concurrent use; reloading means building a new one and swapping it.
+//
+// Messages are text/template and nothing is escaped: insert the results into
+// html/template as text, never as template.HTML.
+type Catalog struct {
+	def        Language
+	localizers map[string]*i18n.Localizer
+	ids        map[string]map[string]bool // code → message IDs present
+}
+
+// NewCatalog loads every *.toml file at the root of fsys, one per served
+// language and named after its code (vi.toml, …). defaultCode is the
+// language for codes Chancery does not serve; it must be served.
+//
+// It fails if a file does not parse, if a file's name is not a served
+// language (a stray messages.toml loads as "und" in go-i18n), or if a served
+// language has no file.
+func NewCatalog(fsys fs.FS, defaultCode string) (*Catalog, error) {
+	def, ok := Lookup(defaultCode)
+	if !ok {
+		return nil, fmt.Errorf("lang: default %q: %w", defaultCode, ErrUnknownLanguage)
+	}
+	paths, err := fs.Glob(fsys, "*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("lang: list message files: %w", err)
+	}
+	bundle := i18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+
+	c := &Catalog{
+		def:        def,
+		localizers: make(map[string]*i18n.Localizer, len(registry)),
+		ids:        make(map[string]map[string]bool, len(registry)),
+	}
+	files := make(map[string]string, len(registry)) // code → path
+	for _, path := range paths {
+		mf, err := bundle.LoadMessageFileFS(fsys, path)
+		if err != nil {
+			return nil, fmt.Errorf("lang: load %s: %w", path, err)
+		}
+		l, ok := byTag(mf.Tag)
+		if !ok {
+			return nil, fmt.Errorf("lang: %s has language %q: %w", path, mf.Tag, ErrUnknownLanguage)
+		}
+		if prev, dup := files[l.Code]; dup {
+			return nil, fmt.Errorf("lang: %s and %s are both %s", prev, path, l.Code)
+		}
+		files[l.Code] = path
+		ids := make(map[string]bool, len(mf.Messages))
+		for _, m := range mf.Messages {
+			ids[m.ID] = true
+		}
+		c.ids[l.Code] = ids
+	}
+	for _, l := range registry {
+		if _, ok := files[l.Code]; !ok {
+			return nil, fmt.Errorf("lang: %s.toml: %w", l.Code, ErrMissingLanguage)
+		}
+		c.localizers[l.Code] = i18n.NewLocalizer(bundle, l.Tag.String())
+	}
+	// Belt and braces: the bundle must know exactly our languages.
+	if got, want := tagSet(bundle.LanguageTags()), tagSet(tagsOf(registry[:])); got != want {
+		return nil, fmt.Errorf("lang: message files cover %s, want %s: %w", got, want, ErrUnknownLanguage)
+	}
+	return c, nil
+}
+
+// Languages returns the languages of the catalogue in switcher order.
+func (c *Catalog) Languages() []Language {
+	return All()
+}
+
+// Default returns the language used for codes that are not served.
+func (c *Catalog) Default() Language {
+	return c.def
+}
+
+// Has reports whether language code has its own message id, without
+// falling back to English.
+func (c *Catalog) Has(code, id string) bool {
+	return c.ids[code][id]
+}
+
+// T returns message id in language code, executed with data (several maps
+// are merged, later keys winning). An unknown code uses the default language.
+func (c *Catalog) T(code, id string, data ...map[string]any) string {
+	td := make(map[string]any)
+	for _, d := range data {
+		maps.Copy(td, d)
+	}
+	return c.localize(code, &i18n.LocalizeConfig{MessageID: id, TemplateData: td})
+}
+
+// N returns the plural message id in language code for count: the CLDR
+// plural form of count selects the text (Arabic has six). data is not
+// modified; the template also gets .Count, count formatted by FormatNumber
+// in that language ("1 000 000" in French), overriding any Count in data.
+func (c *Catalog) N(code, id string, count int, data map[string]any) string {
+	td := make(map[string]any, len(data)+1)
+	maps.Copy(td, data)
+	td["Count"] = FormatNumber(c.lang(code).Code, count)
+	return c.localize(code, &i18n.LocalizeConfig{MessageID: id, TemplateData: td, PluralCount: count})
+}
+
+// lang resolves code, falling back to the default language.
+func (c *Catalog) lang(code string) Language {
+	if l, ok := Lookup(code); ok {
+		return l
+	}
+	return c.def
+}
+
+// localize never panics (no MustLocalize: it panics although Localize has a
+// usable fallback). go-i18n itself falls back to the bundle's default
+// language, English, for a missing message; we also fall back to English
+// when a translation fails to execute, and to the ID when all else fails.
+func (c *Catalog) localize(code string, cfg *i18n.LocalizeConfig) string {
+	l := c.lang(code)
+	msg, err := c.localizers[l.Code].Localize(cfg)
+	if err == nil || msg != "" {
+		return msg
+	}
+	if l.Code != sourceCode {
+		if msg, _ := c.localizers[sourceCode].Localize(cfg); msg != "" {
+			return msg
+		}
+	}
+	return cfg.MessageID
+}
+
+func byTag(t language.Tag) (Language, bool) {
+	for _, l := range registry {
+		if l.Tag == t {
+			return l, true
+		}
+	}
+	return Language{}, false
+}
+
+func tagsOf(langs []Language) []language.Tag {
+	tags := make([]language.Tag, len(langs))
+	for i, l := range langs {
+		tags[i] = l.Tag
+	}
+	return tags
+}
+
+// tagSet renders tags as a sorted, comparable list.
+func tagSet(tags []language.Tag) string {
+	s := make([]string, len(tags))
+	for i, t := range tags {
+		s[i] = t.String()
+	}
+	slices.Sort(s)
+	return strings.Join(slices.Compact(s), ",")
+}

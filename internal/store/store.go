@@ -1,0 +1,235 @@
+// Package store owns Chancery's data: the database connection, the schema
+// and its migrations, and every SQL statement the server runs. It speaks to
+// SQLite (one instance, no setup) or PostgreSQL (several instances) through
+// database/sql, with one SQL text for both.
+//
+// It returns the domain types of internal/account and its own content types,
+// and reports missing rows and unique violations as ErrNotFound and
+// ErrConflict. It must not import net/http or any package that handles
+// requests, session cookies, passwords or permissions: deciding who may do
+// what belongs to the callers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors reported by the store. Match them with errors.Is.
+var (
+	// ErrNotFound means the row does not exist, or exists but must be treated
+	// as absent (an expired session, a disabled user's token).
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a unique value (a username, a slug, a token hash) is
+	// already taken.
+	ErrConflict = errors.New("store: conflict")
+	// ErrLocked means another process holds the SQLite database. SQLite serves
+	// a single instance; several instances need PostgreSQL.
+	ErrLocked = errors.New("store: database locked by another process")
+)
+
+// Backend names, as returned by (*DB).Backend.
+const (
+	BackendSQLite   = "sqlite"
+	BackendPostgres = "postgres"
+)
+
+// Options configures Open.
+type Options struct {
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or
+	// postgresql://. Empty selects SQLite in DataDir.
+	DatabaseURL string
+	// DataDir holds chancery.db and chancery.lock for SQLite. It is created
+	// with mode 0700 if missing.
+	DataDir string
+	// Now is the clock for every time-dependent query. Default time.Now.
+	Now func() time.Time
+	// Logger receives migration and startup messages. Default discards.
+	Logger *slog.Logger
+	// MaxOpenConns caps the connection pool. Zero picks a default per backend.
+	MaxOpenConns int
+}
+
+// DB is Chancery's database. It is safe for concurrent use.
+type DB struct {
+	sql     *sql.DB
+	backend string
+	now     func() time.Time
+	log     *slog.Logger
+
+	pool *pgxpool.Pool // PostgreSQL only
+	lock *fileLock     // SQLite only
+}
+
+// Open connects to the database described by o, takes the SQLite lock when
+// relevant, and applies pending migrations. The caller must Close the DB.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{now: o.Now, log: o.Logger}
+
+	var err error
+	switch u := o.DatabaseURL; {
+	case u == "":
+		err = db.openSQLite(ctx, o)
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		err = db.openPostgres(ctx, o)
+	default:
+		return nil, fmt.Errorf("store: unsupported database URL %q: want empty (SQLite in the data directory) or postgres://", redactURL(u))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the connections and releases the SQLite lock.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	if db.lock != nil {
+		err = errors.Join(err, db.lock.release())
+		db.lock = nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Backend returns BackendSQLite or BackendPostgres.
+func (db *DB) Backend() string { return db.backend }
+
+// Stats returns the connection pool statistics, for metrics.
+func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// inTx runs fn in a transaction and commits it if fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// nowUTC returns the injected clock's time as stored.
+func (db *DB) nowUTC() time.Time { return dbTime(db.now()) }
+
+// dbTime converts t to what both backends store: UTC, microseconds.
+// PostgreSQL keeps microseconds, so truncating makes SQLite agree with it.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return dbTime(t)
+}
+
+// fromNull turns a scanned nullable time into the zero time or UTC.
+func fromNull(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// isUniqueViolation reports a unique or primary key violation on either
+// backend.
+func isUniqueViolation(err error) bool {
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return pgErr.Code == "23505"
+	}
+	if sqlErr, ok := errors.AsType[*sqlite.Error](err); ok {
+		c := sqlErr.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// isForeignKeyViolation reports a row that refers to a missing row.
+func isForeignKeyViolation(err error) bool {
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return pgErr.Code == "23503"
+	}
+	if sqlErr, ok := errors.AsType[*sqlite.Error](err); ok {
+		return sqlErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
+
+// classify maps driver errors onto the package's sentinels so that callers
+// can match them with errors.Is while the driver's message stays readable.
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case isUniqueViolation(err):
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
+
+// wrap prefixes err with the operation and classifies it.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("store: %s: %w", op, classify(err))
+}
+
+// mustAffect returns ErrNotFound when a write touched no row.
+func mustAffect(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
