@@ -69,7 +69,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 
 	var debug *http.Server
 	if cfg.DebugAddr != "" {
-		debug = &http.Server{Addr: cfg.DebugAddr, Handler: ops.DebugMux(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+		// WriteTimeout leaves room for a 60-second CPU profile or trace.
+		debug = &http.Server{Addr: cfg.DebugAddr, Handler: httpx.LimitBody(1 << 10)(ops.DebugMux()),
+			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute}
 		wg.Go(func() {
 			if err := debug.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("debug listener", "err", err)

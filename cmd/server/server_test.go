@@ -417,7 +417,9 @@ func TestAPI(t *testing.T) {
 			t.Run("bad input: "+tc.name, func(t *testing.T) {
 				r := ts.send(api, http.MethodPost, "/api/v1/users", tc.ctype, tc.body, bearer(tok, "Accept-Language", "fr"))
 				wantStatus(t, r, tc.code)
-				var body struct{ Error struct{ Code, Message string } }
+				var body struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
 					t.Fatalf("not JSON: %s", r.Body)
 				}

@@ -38,7 +38,9 @@ type SignInPage struct {
 
 // PasswordKey marks a user who must choose a new password at next sign-in
 // (the first administrator, or after a reset by an administrator).
-func PasswordKey(userID int64) string { return "password_change_required:" + strconv.FormatInt(userID, 10) }
+func PasswordKey(userID int64) string {
+	return "password_change_required:" + strconv.FormatInt(userID, 10)
+}
 
 func (h *Handlers) signInForm(w http.ResponseWriter, r *http.Request) {
 	h.renderSignIn(w, r, http.StatusOK, SignInPage{Next: httpx.SafeNext(r.URL.Query().Get("next"))})

@@ -97,7 +97,7 @@ type Setting struct {
 func settings(c *Config) []Setting {
 	return []Setting{
 		{"addr", "CHANCERY_ADDR", "address to serve HTTP on", (*stringValue)(&c.HTTP.Addr)},
-		{"data", "CHANCERY_DATA", "directory of the embedded store and generated keys", (*stringValue)(&c.Storage.DataDir)},
+		{"data", "CHANCERY_DATA", "directory of the embedded SQLite store", (*stringValue)(&c.Storage.DataDir)},
 		{"database-url", "CHANCERY_DATABASE_URL", "PostgreSQL URL (postgres://…); empty uses the embedded SQLite store", (*stringValue)(&c.Storage.DatabaseURL)},
 		{"demo", "CHANCERY_DEMO", "load demo users, articles and a conference room", (*boolValue)(&c.Demo)},
 		{"log-format", "CHANCERY_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.Log.Format)},

@@ -1,0 +1,86 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoad(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     []string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{name: "defaults", check: func(t *testing.T, c Config) {
+			if c.HTTP.Addr != "localhost:8080" || c.Storage.DataDir != "./data" || c.Web.DefaultLang != "vi" || c.HTTP.MaxBodyBytes != 1<<20 {
+				t.Fatalf("defaults: %+v", c)
+			}
+		}},
+		{name: "env then flag precedence", args: []string{"-addr", "127.0.0.1:9000"}, env: []string{"CHANCERY_ADDR=127.0.0.1:7000", "CHANCERY_LOG_FORMAT=json", "CHANCERY_DEMO=true", "PATH=/bin"},
+			check: func(t *testing.T, c Config) {
+				if c.HTTP.Addr != "127.0.0.1:9000" || c.Log.Format != "json" || !c.Demo {
+					t.Fatalf("got %+v", c)
+				}
+			}},
+		{name: "durations", args: []string{"-session-ttl", "2h", "-read-timeout=5s"}, check: func(t *testing.T, c Config) {
+			if c.Auth.SessionTTL != 2*time.Hour || c.HTTP.ReadTimeout != 5*time.Second {
+				t.Fatalf("got %+v", c)
+			}
+		}},
+		{name: "postgres url", env: []string{"CHANCERY_DATABASE_URL=postgres://u:p@db/chancery"}, check: func(t *testing.T, c Config) {
+			if c.Storage.DatabaseURL == "" {
+				t.Fatal("url lost")
+			}
+		}},
+		{name: "test tooling variables are not settings", env: []string{"CHANCERY_TEST_DATABASE_URL=x", "CHANCERY_CHROMIUM=/x"}},
+		{name: "unknown env", env: []string{"CHANCERY_NOPE=1"}, wantErr: "unknown environment variable CHANCERY_NOPE"},
+		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},
+		{name: "positional", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
+		{name: "bad bool", env: []string{"CHANCERY_DEMO=maybe"}, wantErr: "CHANCERY_DEMO"},
+		{name: "bad duration", env: []string{"CHANCERY_SESSION_TTL=forever"}, wantErr: "duration"},
+		{name: "bad format", args: []string{"-log-format", "xml"}, wantErr: "log-format must be text or json"},
+		{name: "bad level", args: []string{"-log-level", "loud"}, wantErr: "log-level"},
+		{name: "bad addr", args: []string{"-addr", "nonsense"}, wantErr: "addr must be host:port"},
+		{name: "bad port", args: []string{"-addr", ":99999"}, wantErr: "invalid port"},
+		{name: "bad lang", args: []string{"-default-lang", "uk"}, wantErr: "default-lang must be one of"},
+		{name: "tls half", args: []string{"-tls-cert", "c.pem"}, wantErr: "tls-cert and tls-key"},
+		{name: "tiny body", args: []string{"-max-body", "10"}, wantErr: "max-body"},
+		{name: "zero timeout", args: []string{"-write-timeout", "0s"}, wantErr: "write-timeout must be positive"},
+		{name: "ttl range", args: []string{"-session-ttl", "1s"}, wantErr: "session-ttl"},
+		{name: "not postgres", args: []string{"-database-url", "mysql://root:secret@x/db"}, wantErr: "postgres://"},
+		{name: "several problems at once", args: []string{"-log-format", "xml", "-log-level", "loud"}, wantErr: "log-level"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(tc.args, tc.env, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), "secret") {
+					t.Fatalf("error leaks a password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.check != nil {
+				tc.check(t, c)
+			}
+		})
+	}
+}
+
+func TestSettingsAreDocumented(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Settings() {
+		if s.Usage == "" || !strings.HasPrefix(s.Env, "CHANCERY_") || seen[s.Flag] {
+			t.Errorf("setting %+v", s)
+		}
+		seen[s.Flag] = true
+	}
+}
