@@ -35,10 +35,8 @@ func TestLanguages(t *testing.T) {
 				{"fr-CA,fr;q=0.9", "/fr/"},
 				{"zh-CN", "/zh/"},
 				{"ar-EG", "/ar/"},
-				{"uk", "/vi/"},    // never Russian for Ukrainian
-				{"fa", "/vi/"},    // never Arabic for Persian
-				{"zh-TW", "/vi/"}, // never Simplified for Traditional
 				{"", "/vi/"},
+				{"*", "/vi/"},
 				{"en-GB,vi;q=0.5", "/en/"},
 			} {
 				r := ts.get(c, "/", map[string]string{"Accept-Language": tc.accept})
@@ -63,6 +61,21 @@ func TestLanguages(t *testing.T) {
 			}
 			if lang.All()[6].Dir != "rtl" {
 				t.Fatalf("Arabic must be rtl")
+			}
+		})
+
+		t.Run("unserved languages get the chooser, never a similar language", func(t *testing.T) {
+			// Ukrainian must not get Russian, Persian not Arabic,
+			// Traditional Chinese not Simplified.
+			for _, accept := range []string{"uk", "fa", "zh-TW", "uk-UA,be;q=0.8", "sr"} {
+				r := ts.get(c, "/", map[string]string{"Accept-Language": accept})
+				wantStatus(t, r, http.StatusOK)
+				if loc := r.Header.Get("Location"); loc != "" {
+					t.Fatalf("%s: redirected to %s", accept, loc)
+				}
+				for _, l := range lang.All() {
+					wantContains(t, r, `<li lang="`+l.Tag.String()+`" dir="`+l.Dir+`">`, `next=/`+l.Code+`/`, cat.T(l.Code, "lang_not_served"))
+				}
 			}
 		})
 
@@ -165,7 +178,12 @@ func TestSignIn(t *testing.T) {
 					secret = v
 				}
 			}
+			r = ts.get(c, "/signout", nil)
+			wantStatus(t, r, http.StatusOK)
+			wantContains(t, r, `action="/signout"`, "PRESS")
 			wantStatus(t, ts.postForm(c, "/signout", nil, nil), http.StatusSeeOther)
+			r = ts.get(c, "/signout", nil)
+			wantContains(t, r, cat.T("vi", "signout_anonymous"))
 			stale := ts.client()
 			req, _ := http.NewRequest(http.MethodGet, ts.URL+"/admin", nil)
 			req.AddCookie(&http.Cookie{Name: "__Host-chancery_session", Value: secret})

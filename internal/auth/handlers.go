@@ -24,6 +24,7 @@ func NewHandlers(svc *Service, kit *httpx.Kit) *Handlers { return &Handlers{svc:
 func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin", h.signInForm)
 	mux.HandleFunc("POST /signin", h.signIn)
+	mux.HandleFunc("GET /signout", h.signOutForm)
 	mux.HandleFunc("POST /signout", h.signOut)
 	mux.Handle("GET /account/password", RequireFunc(h.kit, h.passwordForm))
 	mux.Handle("POST /account/password", RequireFunc(h.kit, h.changePassword))
@@ -91,6 +92,13 @@ func (h *Handlers) signIn(w http.ResponseWriter, r *http.Request) {
 		next = "/account/password?next=" + next
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// signOutForm asks to confirm: signing out changes state, so it is a POST,
+// and a GET (a typed URL, a bookmark) only offers the button.
+func (h *Handlers) signOutForm(w http.ResponseWriter, r *http.Request) {
+	l := h.kit.Lang(r)
+	h.kit.Render(w, r, http.StatusOK, "signout.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "signout_title", nil)})
 }
 
 func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) {

@@ -78,9 +78,20 @@ func SafeNext(next string) string {
 
 // Root handles GET /: it sends the visitor to their language. Only here does
 // Accept-Language count, and deep links are never redirected.
+//
+// A browser that asks only for languages we do not serve is not sent to a
+// "similar" one, nor silently to the default: it gets the language chooser,
+// which speaks every language we serve. Clients that state no preference
+// (crawlers) go to the default language.
 func (h *Kit) Root(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Accept-Language, Cookie")
 	w.Header().Set("Cache-Control", "private, no-cache")
+	_, noChoice := r.Cookie(LangCookie)
+	al := strings.TrimSpace(r.Header.Get("Accept-Language"))
+	if _, ok := lang.Negotiate(al, lang.All()); !ok && noChoice != nil && al != "" && al != "*" {
+		h.Render(w, r, http.StatusOK, "choose.html", Page{Title: h.Cat.T(h.DefaultLang.Code, "lang_chooser_title", nil)})
+		return
+	}
 	http.Redirect(w, r, "/"+h.Lang(r).Code+"/", http.StatusFound)
 }
 

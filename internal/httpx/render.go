@@ -65,6 +65,10 @@ func (v *View) T(key string, pairs ...any) string {
 	return v.kit.Cat.T(v.Lang.Code, key, data)
 }
 
+// TIn returns the message key in another language than the page's, for
+// text that carries its own lang attribute (the language chooser).
+func (v *View) TIn(code, key string) string { return v.kit.Cat.T(code, key, nil) }
+
 // Asset returns the content-hashed URL of a static file.
 func (v *View) Asset(name string) (string, error) { return v.kit.Assets.URL(name) }
 

@@ -1,0 +1,68 @@
+package demo
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+func TestLoad(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		cheap := auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+		svc, err := auth.NewService(auth.Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := t.Context()
+		first, err := Load(ctx, db, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(first) != len(account.Roles) {
+			t.Fatalf("%d demo sign-ins, want one per role", len(first))
+		}
+		for i, s := range first {
+			if s.Roles[0] != account.Roles[i] {
+				t.Errorf("sign-in %d has role %s, want %s", i, s.Roles[0], account.Roles[i])
+			}
+			if _, _, err := svc.SignIn(ctx, s.Username, s.Password, "192.0.2.1", "test"); err != nil {
+				t.Errorf("demo sign-in %s: %v", s.Username, err)
+			}
+		}
+		for _, l := range lang.All() {
+			arts, err := db.LatestArticles(ctx, l.Code, 10)
+			if err != nil || len(arts) != len(articles) {
+				t.Fatalf("%s: %d articles, %v", l.Code, len(arts), err)
+			}
+			for _, a := range arts {
+				if a.Lang != l.Code || a.Title == "" {
+					t.Fatalf("%s: article %+v", l.Code, a)
+				}
+			}
+		}
+		if rooms, err := db.ListRooms(ctx); err != nil || len(rooms) != 1 {
+			t.Fatalf("rooms %v %v", rooms, err)
+		}
+
+		// A second start keeps the content and gives fresh passwords.
+		second, err := Load(ctx, db, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.CountArticles(ctx); n != len(articles) {
+			t.Fatalf("%d articles after a second load", n)
+		}
+		if second[0].Password == first[0].Password {
+			t.Fatal("demo passwords not renewed")
+		}
+		if _, _, err := svc.SignIn(ctx, first[0].Username, first[0].Password, "192.0.2.1", "test"); err == nil {
+			t.Fatal("an old demo password still works")
+		}
+	})
+}
