@@ -53,6 +53,16 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
+	// The debug listener opens here too, rather than in its goroutine, so
+	// that a taken address stops the start instead of leaving pprof off
+	// after one log line, and so that the log shows the real port of ":0".
+	var debugLn net.Listener
+	if cfg.DebugAddr != "" {
+		if debugLn, err = net.Listen("tcp", cfg.DebugAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on debug address %s: %w", cfg.DebugAddr, err)
+		}
+	}
 	srv := &http.Server{
 		Handler:           app.handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -68,16 +78,16 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	wg.Go(func() { app.auth.Cleanup(bg, 10*time.Minute) })
 
 	var debug *http.Server
-	if cfg.DebugAddr != "" {
+	if debugLn != nil {
 		// WriteTimeout leaves room for a 60-second CPU profile or trace.
-		debug = &http.Server{Addr: cfg.DebugAddr, Handler: httpx.LimitBody(1 << 10)(ops.DebugMux()),
+		debug = &http.Server{Handler: httpx.LimitBody(1 << 10)(ops.DebugMux()),
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute}
 		wg.Go(func() {
-			if err := debug.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := debug.Serve(debugLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("debug listener", "err", err)
 			}
 		})
-		log.Info("pprof listening", "addr", cfg.DebugAddr)
+		log.Info("pprof listening", "addr", debugLn.Addr().String())
 	}
 
 	errc := make(chan error, 1)
@@ -93,12 +103,19 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		scheme = "https"
 	}
 	log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()))
+	if cfg.Demo {
+		// Printed only now, so that the URLs carry the real port of ":0".
+		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
 
 	select {
 	case err := <-errc:
+		if debug != nil {
+			_ = debug.Close() // else wg.Wait never returns
+		}
 		stopBG()
 		wg.Wait()
 		return fmt.Errorf("serve: %w", err)
@@ -124,6 +141,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 type app struct {
 	handler http.Handler
 	auth    *auth.Service
+	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -158,12 +176,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	if err := bootstrapAdmin(ctx, db, svc, stdout); err != nil {
 		return nil, err
 	}
+	var signIns []demo.SignIn
 	if cfg.Demo {
-		signIns, err := demo.Load(ctx, db, svc)
-		if err != nil {
+		if signIns, err = demo.Load(ctx, db, svc); err != nil {
 			return nil, err
 		}
-		printDemo(stdout, cfg.HTTP.Addr, signIns)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -184,7 +201,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, auth: svc}, nil
+	return &app{handler: h, auth: svc, demo: signIns}, nil
 }
 
 // isConferencePath reports the pages that may use camera, microphone and
@@ -207,6 +224,12 @@ func bootstrapAdmin(ctx context.Context, db *store.DB, svc *auth.Service, stdout
 		return err
 	}
 	u, err := db.CreateUser(ctx, account.User{Username: "admin", DisplayName: "Administrator", PasswordHash: hash, Roles: []account.Role{account.RoleAdmin}})
+	if errors.Is(err, store.ErrConflict) {
+		// Another instance on the same PostgreSQL database counted no users
+		// at the same moment and created the administrator first; the
+		// password to use is the one that instance printed.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -217,8 +240,9 @@ func bootstrapAdmin(ctx context.Context, db *store.DB, svc *auth.Service, stdout
 	return nil
 }
 
-func printDemo(w io.Writer, addr string, ss []demo.SignIn) {
-	fmt.Fprintf(w, "\nDemo loaded. Open http://%s/ and sign in at http://%s/signin as:\n\n", displayAddr(addr), displayAddr(addr))
+func printDemo(w io.Writer, scheme, addr string, ss []demo.SignIn) {
+	base := scheme + "://" + displayAddr(addr)
+	fmt.Fprintf(w, "\nDemo loaded. Open %s/ and sign in at %s/signin as:\n\n", base, base)
 	for _, s := range ss {
 		fmt.Fprintf(w, "    %-18s %-28s %s\n", s.Username, s.Password, s.Roles[0])
 	}

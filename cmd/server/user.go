@@ -14,6 +14,10 @@ import (
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
+// maxPasswordBytes is the longest password the sign-in form accepts; a
+// longer one could never be used.
+const maxPasswordBytes = 1024
+
 // userCommand handles "chancery user add". The password is read from
 // standard input with -password-stdin, or generated and printed once.
 func userCommand(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -34,6 +38,9 @@ func userCommand(ctx context.Context, args, environ []string, stdin io.Reader, s
 		return usageError{err}
 	}
 	rs, err := account.ParseRoles(strings.Split(*roles, ","))
+	if ire, ok := errors.AsType[*account.InvalidRoleError](err); ok {
+		return usageError{fmt.Errorf("-roles: unknown role %q; the roles are: %s", ire.Name, roleList())}
+	}
 	if err != nil || len(rs) == 0 {
 		return usageError{fmt.Errorf("-roles must name at least one of: %s", roleList())}
 	}
@@ -55,6 +62,9 @@ func userCommand(ctx context.Context, args, environ []string, stdin io.Reader, s
 		if len([]rune(pw)) < auth.MinPasswordLen {
 			return usageError{fmt.Errorf("the password must have at least %d characters", auth.MinPasswordLen)}
 		}
+		if len(pw) > maxPasswordBytes {
+			return usageError{fmt.Errorf("the password must have at most %d bytes", maxPasswordBytes)}
+		}
 	} else {
 		pw, generated = auth.GeneratePassword(), true
 	}
@@ -69,13 +79,14 @@ func userCommand(ctx context.Context, args, environ []string, stdin io.Reader, s
 		return err
 	}
 	defer db.Close()
-	u, err = db.CreateUser(ctx, u)
+	created, err := db.CreateUser(ctx, u)
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("a user named %q already exists", u.Username)
 	}
 	if err != nil {
 		return err
 	}
+	u = created
 	fmt.Fprintf(stdout, "created user %s (id %d) with roles %s\n", u.Username, u.ID, joinRoles(u.Roles))
 	if generated {
 		if err := db.SetSetting(ctx, auth.PasswordKey(u.ID), "1"); err != nil {

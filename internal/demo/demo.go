@@ -48,15 +48,16 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 		if err != nil {
 			return nil, err
 		}
-		u, err := db.GetUserByUsername(ctx, d.username)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			_, err = db.CreateUser(ctx, account.User{
-				Username: d.username, DisplayName: d.name, PasswordHash: hash,
-				Roles: []account.Role{d.role}, TimeZone: "Asia/Ho_Chi_Minh",
-			})
-		case err == nil:
-			err = db.SetPassword(ctx, u.ID, hash)
+		_, err = db.CreateUser(ctx, account.User{
+			Username: d.username, DisplayName: d.name, PasswordHash: hash,
+			Roles: []account.Role{d.role}, TimeZone: "Asia/Ho_Chi_Minh",
+		})
+		if errors.Is(err, store.ErrConflict) {
+			// Loaded before, or by another instance starting at the same time.
+			var u account.User
+			if u, err = db.GetUserByUsername(ctx, d.username); err == nil {
+				err = db.SetPassword(ctx, u.ID, hash)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("demo: user %s: %w", d.username, err)
