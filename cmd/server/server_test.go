@@ -283,6 +283,17 @@ func TestUserManagement(t *testing.T) {
 			t.Fatalf("roles %v", u.Roles)
 		}
 
+		t.Run("the count uses CLDR plurals and digits", func(t *testing.T) {
+			users, _ := db.ListUsers(t.Context())
+			for _, code := range []string{"ru", "ar", "fr"} {
+				r := ts.get(c, "/admin/users", map[string]string{"Accept-Language": code})
+				wantContains(t, r, cat.N(code, "users_count", len(users), nil))
+			}
+			if got := cat.N("ru", "users_count", 3, nil); got != "3 учётные записи" {
+				t.Fatalf("ru few form: %q", got)
+			}
+		})
+
 		for _, tc := range []struct {
 			name string
 			form url.Values
@@ -336,8 +347,11 @@ func TestUserManagement(t *testing.T) {
 			if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/account/password") {
 				t.Fatalf("after reset, sign-in goes to %s", loc)
 			}
+			elsewhere := ts.signIn("approver", pw) // e.g. whoever intercepted the one-time password
 			r = ts.postForm(nc, "/account/password", url.Values{"current": {pw}, "new": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}}, nil)
 			wantStatus(t, r, http.StatusOK)
+			wantStatus(t, ts.get(nc, "/admin", nil), http.StatusOK)
+			wantStatus(t, ts.get(elsewhere, "/admin", nil), http.StatusSeeOther)
 			r = ts.postForm(ts.client(), "/signin", url.Values{"username": {"approver"}, "password": {"a brand new passphrase"}}, nil)
 			if loc := r.Header.Get("Location"); loc != "/admin" {
 				t.Fatalf("after change, sign-in goes to %s", loc)

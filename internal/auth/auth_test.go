@@ -136,3 +136,13 @@ func TestSignInDoesNotRevealAccounts(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkHashPassword measures the cost of one sign-in's argon2id with the
+// production parameters: it bounds how many sign-ins a core can verify.
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		if _, err := HashPassword("correct horse battery staple", DefaultArgon2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

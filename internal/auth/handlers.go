@@ -166,6 +166,10 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = h.svc.db.DeleteSetting(ctx, PasswordKey(v.User.ID))
 	}
+	if c, cerr := r.Cookie(CookieName(h.kit.SecureCookies)); err == nil && cerr == nil {
+		// Whoever else knew the old password is signed out everywhere.
+		err = h.svc.db.DeleteOtherSessions(ctx, v.User.ID, hashSecret(c.Value))
+	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.kit.Fail(w, r, err)
 		return

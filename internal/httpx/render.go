@@ -65,6 +65,10 @@ func (v *View) T(key string, pairs ...any) string {
 	return v.kit.Cat.T(v.Lang.Code, key, data)
 }
 
+// N returns the plural message key for count in the page's language, with
+// the number formatted by CLDR rules as {{.Count}}.
+func (v *View) N(key string, count int) string { return v.kit.Cat.N(v.Lang.Code, key, count, nil) }
+
 // TIn returns the message key in another language than the page's, for
 // text that carries its own lang attribute (the language chooser).
 func (v *View) TIn(code, key string) string { return v.kit.Cat.T(code, key, nil) }

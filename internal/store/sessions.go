@@ -79,6 +79,14 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
 	return wrap(fmt.Sprintf("delete sessions of user %d", userID), err)
 }
 
+// DeleteOtherSessions removes every session of userID but the one whose
+// hash is keep: after a password change, only the browser that made it
+// stays signed in.
+func (db *DB) DeleteOtherSessions(ctx context.Context, userID int64, keep string) error {
+	_, err := db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keep)
+	return wrap(fmt.Sprintf("delete other sessions of user %d", userID), err)
+}
+
 // DeleteExpiredSessions removes the sessions that have expired at now and
 // returns how many it removed.
 func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
