@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -144,5 +145,37 @@ func BenchmarkHashPassword(b *testing.B) {
 		if _, err := HashPassword("correct horse battery staple", DefaultArgon2); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestHashingIsBounded checks that sign-ins queue for a hashing slot rather
+// than all running argon2id (64 MiB each) at once.
+func TestHashingIsBounded(t *testing.T) {
+	clock := storetest.NewClock(storetest.Start)
+	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
+	svc, err := NewService(Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap(svc.hashing) < 1 {
+		t.Fatal("no hashing slots")
+	}
+	for range cap(svc.hashing) {
+		if err := svc.acquireHashing(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every slot is taken: a further sign-in waits until its context ends.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := svc.acquireHashing(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("acquire with every slot taken: %v", err)
+	}
+	<-svc.hashing
+	if _, _, err := svc.SignIn(t.Context(), "someone", "pw", "192.0.2.1", "ua"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("with a free slot: %v", err)
+	}
+	if len(svc.hashing) != cap(svc.hashing)-1 {
+		t.Fatalf("sign-in did not release its slot: %d of %d taken", len(svc.hashing), cap(svc.hashing))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ type Service struct {
 	throttle   Throttle
 	sessionTTL time.Duration
 	dummyHash  string
+	// hashing bounds concurrent argon2id runs: each takes 64 MiB, so a burst
+	// of sign-ins queues instead of exhausting memory.
+	hashing chan struct{}
 }
 
 // Params are the dependencies and settings of a Service.
@@ -84,7 +88,8 @@ func NewService(p Params) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: p.DB, log: p.Log, now: p.Now, argon: p.Argon2, throttle: p.Throttle, sessionTTL: p.SessionTTL, dummyHash: dummy}, nil
+	return &Service{db: p.DB, log: p.Log, now: p.Now, argon: p.Argon2, throttle: p.Throttle, sessionTTL: p.SessionTTL, dummyHash: dummy,
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
 }
 
 // HashPassword hashes with the service's parameters.
@@ -112,7 +117,11 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 	default:
 		return "", account.User{}, err
 	}
+	if err := s.acquireHashing(ctx); err != nil {
+		return "", account.User{}, err
+	}
 	ok, verr := VerifyPassword(password, hash)
+	<-s.hashing
 	if verr != nil {
 		s.log.WarnContext(ctx, "stored password hash is malformed", "user_id", u.ID)
 	}
@@ -140,6 +149,17 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 		return "", account.User{}, err
 	}
 	return secret, u, nil
+}
+
+// acquireHashing waits for a hashing slot; the caller releases it with
+// <-s.hashing.
+func (s *Service) acquireHashing(ctx context.Context) error {
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *Service) checkThrottle(ctx context.Context, key string, limit int) error {
