@@ -30,7 +30,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
@@ -826,52 +825,23 @@ func TestProcessUserAdd(t *testing.T) {
 	p.stop()
 }
 
-// newPostgresSchema creates schema t_proc_<random> in the test database and
+// newPostgresSchema creates a schema of its own in the test database and
 // returns a URL selecting it, with a password in it even where the server
 // trusts the client, so that tests can look for the password in output. The
 // schema is dropped when the test ends, after the children are gone.
 func newPostgresSchema(t *testing.T) (dbURL, password string) {
 	t.Helper()
-	base := storetest.PostgresURL()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("cannot reach PostgreSQL (set CHANCERY_TEST_DATABASE_URL): %v", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_proc_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-
-	u, err := url.Parse(base)
+	u, err := url.Parse(storetest.NewSchema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	password, ok := u.User.Password()
 	if !ok {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
 		password = "s3cretpw" + hex.EncodeToString(b[:])
 		u.User = url.UserPassword(u.User.Username(), password)
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
 	return u.String(), password
 }
 

@@ -218,6 +218,15 @@ func (h *Handlers) updateUser(ctx context.Context, viewer account.User, id int64
 	return u, nil
 }
 
+// userFromPath loads the user named by the {id} path segment.
+func (h *Handlers) userFromPath(r *http.Request) (account.User, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return account.User{}, err
+	}
+	return h.db.GetUser(r.Context(), id)
+}
+
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {

@@ -84,12 +84,7 @@ func (h *Handlers) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) apiGetUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	u, err := h.db.GetUser(r.Context(), id)
+	u, err := h.userFromPath(r)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -85,7 +86,8 @@ func (h *Handlers) createUserForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, pw, err := h.createUser(r.Context(), formInput(r, true))
-	if he, ok := err.(*httpx.Error); ok && he.Status < 500 {
+	var he *httpx.Error
+	if errors.As(err, &he) && he.Status < 500 {
 		h.renderUsers(w, r, he.Status, UsersPage{Error: he})
 		return
 	}
@@ -97,12 +99,7 @@ func (h *Handlers) createUserForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) userPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	u, err := h.db.GetUser(r.Context(), id)
+	u, err := h.userFromPath(r)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -126,7 +123,8 @@ func (h *Handlers) updateUserForm(w http.ResponseWriter, r *http.Request) {
 	}
 	viewer := httpx.ViewerFrom(r.Context()).User
 	u, err := h.updateUser(r.Context(), viewer, id, formInput(r, false))
-	if he, ok := err.(*httpx.Error); ok && he.Status < 500 && he.Status != http.StatusNotFound {
+	var he *httpx.Error
+	if errors.As(err, &he) && he.Status < 500 && he.Status != http.StatusNotFound {
 		h.renderUser(w, r, he.Status, UserPage{User: u, ErrorText: h.t(r, he.Key, he.Data)})
 		return
 	}
@@ -141,12 +139,7 @@ func (h *Handlers) updateUserForm(w http.ResponseWriter, r *http.Request) {
 // administrator, ends the user's sessions and asks for a change at next sign-in.
 func (h *Handlers) resetPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := pathID(r)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	u, err := h.db.GetUser(ctx, id)
+	u, err := h.userFromPath(r)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return

@@ -92,7 +92,7 @@ func Options(t testing.TB, backend string) store.Options {
 	case store.BackendSQLite:
 		return store.Options{DataDir: t.TempDir()}
 	case store.BackendPostgres:
-		return store.Options{DatabaseURL: newSchema(t)}
+		return store.Options{DatabaseURL: NewSchema(t)}
 	}
 	t.Fatalf("storetest: unknown backend %q", backend)
 	return store.Options{}
@@ -106,13 +106,12 @@ func PostgresURL() string {
 	return DefaultPostgresURL
 }
 
-const startHint = `start one with
-	docker run -d --rm -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres:17
+const startHint = `run "make deps", which installs or starts PostgreSQL on 127.0.0.1:5432,
 or point CHANCERY_TEST_DATABASE_URL at a database where the user may create schemas`
 
-// newSchema creates schema t_<random> in the test database and returns a
-// URL whose search_path selects it.
-func newSchema(t testing.TB) string {
+// NewSchema creates schema t_<random> in the test database and returns a
+// URL whose search_path selects it. The schema is dropped when the test ends.
+func NewSchema(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
