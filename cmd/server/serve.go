@@ -140,6 +140,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 
 type app struct {
 	handler http.Handler
+	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
 	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
 }
@@ -185,7 +186,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 
 	reg := prometheus.NewRegistry()
 	metrics := httpx.NewMetrics(reg)
-	mux := http.NewServeMux()
+	mux := httpx.NewRouter()
 	ops.New(db, reg).Routes(mux)
 	portal.New(db, kit).Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
@@ -201,7 +202,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, auth: svc, demo: signIns}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns}, nil
 }
 
 // isConferencePath reports the pages that may use camera, microphone and

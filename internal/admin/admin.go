@@ -42,7 +42,7 @@ func New(db *store.DB, svc *auth.Service, kit *httpx.Kit) *Handlers {
 }
 
 // Routes lists every route of the admin area and the users API.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux *httpx.Router) {
 	staff := auth.Require(h.kit, Staff...)
 	admin := auth.Require(h.kit, account.RoleAdmin)
 	signedIn := auth.Require(h.kit)

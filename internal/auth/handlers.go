@@ -21,7 +21,7 @@ type Handlers struct {
 func NewHandlers(svc *Service, kit *httpx.Kit) *Handlers { return &Handlers{svc: svc, kit: kit} }
 
 // Routes lists every route of signing in.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("GET /signin", h.signInForm)
 	mux.HandleFunc("POST /signin", h.signIn)
 	mux.HandleFunc("GET /signout", h.signOutForm)

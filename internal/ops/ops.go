@@ -2,7 +2,7 @@
 // and the pprof debug listener.
 //
 // It must not import feature packages; it sees the database only through
-// the small Checker interface.
+// the small Checker interface, and HTTP through internal/httpx.
 package ops
 
 import (
@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mofa-vn/chancery/internal/httpx"
 )
 
 // Checker is what readiness needs from the database.
@@ -60,7 +62,7 @@ func poolMetrics(reg prometheus.Registerer, stats func() sql.DBStats) {
 }
 
 // Routes lists the operational routes.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{}))

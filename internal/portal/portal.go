@@ -24,7 +24,7 @@ type Handlers struct {
 func New(db *store.DB, kit *httpx.Kit) *Handlers { return &Handlers{db: db, kit: kit} }
 
 // Routes lists every route of the portal.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("GET /{$}", h.kit.Root)
 	mux.HandleFunc("GET /lang/{code}", h.kit.ChooseLanguage)
 	mux.HandleFunc("GET /{lang}/{$}", h.home)

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+// publicRoutes may be used without signing in. Every other route must refuse
+// an anonymous request. Adding a route here is a security decision.
+var publicRoutes = []string{
+	"/",                // localised 404
+	"GET /{$}",         // language redirect or chooser
+	"GET /{lang}/{$}",  // public home
+	"GET /{lang}",      // redirect to /{lang}/
+	"GET /lang/{code}", // language switcher
+	"GET /static/{file}",
+	"GET /signin", "POST /signin",
+	"GET /signout", "POST /signout", // harmless without a session
+	"GET /healthz", "GET /readyz", "GET /metrics",
+}
+
+// samplePath turns a pattern into a request path.
+func samplePath(pattern string) (method, path string) {
+	method, path, found := strings.Cut(pattern, " ")
+	if !found {
+		method, path = http.MethodGet, pattern
+	}
+	r := strings.NewReplacer("{lang}", "en", "{code}", "en", "{id}", "1", "{file}", "app.css", "{$}", "")
+	return method, r.Replace(path)
+}
+
+// TestEveryRouteChecksTheSession walks every registered route: public ones
+// must be on the list above, all others must refuse anonymous requests, and
+// staff routes must refuse a signed-in delegate.
+func TestEveryRouteChecksTheSession(t *testing.T) {
+	clock := storetest.NewClock(storetest.Start)
+	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
+	a, err := build(context.Background(), config.Default(), db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{Server: httptest.NewTLSServer(a.handler), db: db, clock: clock, t: t}
+	t.Cleanup(ts.Close)
+	ts.addUser("delegate", "delegate password", account.RoleDelegate)
+	delegate := ts.signIn("delegate", "delegate password")
+
+	for _, p := range publicRoutes {
+		if !slices.Contains(a.routes, p) {
+			t.Errorf("public route %q is not registered: remove it from the list", p)
+		}
+	}
+	if len(a.routes) < len(publicRoutes)+10 {
+		t.Fatalf("only %d routes recorded: %v", len(a.routes), a.routes)
+	}
+	for _, pattern := range a.routes {
+		if slices.Contains(publicRoutes, pattern) {
+			continue
+		}
+		method, path := samplePath(pattern)
+		t.Run(pattern, func(t *testing.T) {
+			for _, accept := range []string{"text/html", "application/json"} {
+				r := ts.send(ts.client(), method, path, "application/x-www-form-urlencoded", "", map[string]string{"Accept": accept})
+				switch {
+				case r.StatusCode == http.StatusUnauthorized:
+				case r.StatusCode == http.StatusSeeOther && strings.HasPrefix(r.Header.Get("Location"), "/signin?next="):
+				default:
+					t.Errorf("anonymous %s %s (Accept %s): status %d, Location %q", method, path, accept, r.StatusCode, r.Header.Get("Location"))
+				}
+			}
+			if strings.HasPrefix(path, "/admin") || strings.HasPrefix(path, "/api/v1/users") {
+				r := ts.send(delegate, method, path, "application/x-www-form-urlencoded", "", nil)
+				if r.StatusCode != http.StatusForbidden {
+					t.Errorf("delegate %s %s: status %d, want 403", method, path, r.StatusCode)
+				}
+			}
+		})
+	}
+}
