@@ -30,7 +30,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/config"
