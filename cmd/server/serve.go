@@ -126,8 +126,15 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx) // stop accepting, drain in-flight requests
+	if err != nil {
+		// Connections still busy past the timeout are closed so the process
+		// can exit; their handlers then fail against the closed database.
+		_ = srv.Close()
+	}
 	if debug != nil {
-		_ = debug.Shutdown(sctx)
+		if debug.Shutdown(sctx) != nil {
+			_ = debug.Close()
+		}
 	}
 	stopBG()
 	wg.Wait()
