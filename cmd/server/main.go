@@ -25,12 +25,10 @@ func main() {
 	err := dispatch(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, "chancery:", err)
+		fmt.Fprintln(os.Stderr, "chancery:", err)
+		if errors.As(err, new(usageError)) {
 			os.Exit(2)
 		}
-		fmt.Fprintln(os.Stderr, "chancery:", err)
 		os.Exit(1)
 	}
 }

@@ -36,7 +36,6 @@ func Errorf(status int, key string, data map[string]any) *Error {
 
 // Common user-facing errors.
 var (
-	ErrBadRequest   = &Error{Status: http.StatusBadRequest, Key: "error_bad_request"}
 	ErrUnauthorized = &Error{Status: http.StatusUnauthorized, Key: "error_unauthorized"}
 	ErrForbidden    = &Error{Status: http.StatusForbidden, Key: "error_forbidden"}
 	ErrNotFound     = &Error{Status: http.StatusNotFound, Key: "error_not_found"}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -20,8 +19,7 @@ type Page struct {
 	Description string
 	// Alternates are the same page in other languages, for hreflang links.
 	Alternates []Alternate
-	// Main is the id of the landmark the skip link jumps to; "main" by default.
-	Data any
+	Data       any
 }
 
 // Alternate is one language version of a page.
@@ -51,7 +49,7 @@ type LangLink struct {
 }
 
 // T returns the message key in the page's language. Arguments are pairs of
-// template-data names and values: {{.T "home_greeting" "Name" .Viewer.User.DisplayName}}.
+// template-data names and values: {{.T "admin_welcome" "Name" .Viewer.User.DisplayName}}.
 func (v *View) T(key string, pairs ...any) string {
 	var data map[string]any
 	if len(pairs) > 0 {
@@ -81,18 +79,6 @@ func (v *View) Date(t time.Time) string {
 	return lang.FormatDate(v.Lang.Code, t, time.UTC, lang.Long)
 }
 
-// DateTime formats a time as date and time in the page's language and zone.
-func (v *View) DateTime(t time.Time, zone string) string {
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "" {
-		loc = time.UTC
-	}
-	return lang.FormatDateTime(v.Lang.Code, t, loc, lang.Medium)
-}
-
-// Number formats an integer in the page's language.
-func (v *View) Number(n int) string { return lang.FormatNumber(v.Lang.Code, n) }
-
 // HasRole reports whether the viewer may act in the named role.
 func (v *View) HasRole(role string) bool {
 	if v.Viewer == nil {
@@ -111,7 +97,7 @@ type pageTemplate struct{ t *template.Template }
 // parseTemplates builds one template per page: the shared layout and
 // partials, plus the page's own file.
 func parseTemplates(fsys fs.FS) (map[string]*pageTemplate, error) {
-	base, err := template.New("").Funcs(funcs).ParseFS(fsys, "layout/*.html")
+	base, err := template.New("").ParseFS(fsys, "layout/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("httpx: parse layout: %w", err)
 	}
@@ -134,10 +120,6 @@ func parseTemplates(fsys fs.FS) (map[string]*pageTemplate, error) {
 		pages[name] = &pageTemplate{t: t}
 	}
 	return pages, nil
-}
-
-var funcs = template.FuncMap{
-	"join": strings.Join,
 }
 
 // Render writes a page in the request's language. The page is rendered into
