@@ -9,6 +9,11 @@
 // form, placeholders match, and same-as-english.txt lists the only keys that
 // may keep the English text.
 //
+// Each area of the product may keep its own files, named <area>.<code>.toml
+// (portal.vi.toml, press.ar.toml), with its own English source; the files
+// without an area are the shared core. Every area has all seven languages,
+// and a key belongs to one area.
+//
 // It must not import any other Chancery package.
 package locales
 

@@ -67,7 +67,9 @@ func (c *checker) add(file, key, format string, args ...any) {
 }
 
 // check runs every rule on the *.toml files and the allow-list at the root
-// of fsys.
+// of fsys. Files are grouped by area (vi.toml is the core area,
+// portal.vi.toml the portal's): each area has its own English source, and a
+// key belongs to one area.
 func check(fsys fs.FS) []problem {
 	var c checker
 	paths, err := fs.Glob(fsys, "*.toml")
@@ -75,11 +77,35 @@ func check(fsys fs.FS) []problem {
 		c.add(".", "", "cannot list message files: %v", err)
 		return c.problems
 	}
-	c.checkLanguages(fsys, paths)
+	byArea := map[string][]string{"": nil}
+	for _, path := range paths {
+		area := lang.MessageArea(path)
+		byArea[area] = append(byArea[area], path)
+	}
+	allow := c.allowList(fsys)
+	keys := make(map[string]string) // English key → file
+	for _, area := range slices.Sorted(maps.Keys(byArea)) {
+		c.checkArea(fsys, area, byArea[area], allow, keys)
+	}
+	for _, key := range slices.Sorted(maps.Keys(allow)) {
+		if _, ok := keys[key]; !ok {
+			c.add(allowListFile, key, "not a key of any %s file: remove the line", sourceCode)
+		}
+	}
+	return c.problems
+}
+
+// checkArea checks the files of one area, recording its English keys in
+// keys and reporting keys another area already defines.
+func (c *checker) checkArea(fsys fs.FS, area string, paths []string, allow map[string]bool, keys map[string]string) {
+	c.checkLanguages(fsys, area, paths)
 
 	files := make(map[string]messages) // language code → messages
 	for _, path := range paths {
-		code := strings.TrimSuffix(path, ".toml")
+		code := strings.TrimSuffix(strings.TrimPrefix(path, area+"."), ".toml")
+		if area == "" {
+			code = strings.TrimSuffix(path, ".toml")
+		}
 		data, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			c.add(path, "", "cannot read: %v", err)
@@ -91,29 +117,29 @@ func check(fsys fs.FS) []problem {
 			}
 		}
 	}
-	allow := c.allowList(fsys)
-
 	source, ok := files[sourceCode]
 	if !ok {
-		return c.problems // reported by checkLanguages or parse
+		return // reported by checkLanguages or parse
 	}
-	sourceFields := c.checkSource(source)
+	sourcePath := lang.MessageFile(area, sourceCode)
+	for _, key := range slices.Sorted(maps.Keys(source)) {
+		if prev, dup := keys[key]; dup {
+			c.add(sourcePath, key, "already defined in %s: a key belongs to one area", prev)
+		}
+		keys[key] = sourcePath
+	}
+	sourceFields := c.checkSource(sourcePath, source)
 	for _, l := range lang.All() {
 		if msgs, ok := files[l.Code]; ok && l.Code != sourceCode {
-			c.checkTranslation(l.Code, msgs, source, sourceFields, allow)
+			c.checkTranslation(lang.MessageFile(area, l.Code), sourcePath, l.Code, msgs, source, sourceFields, allow)
 		}
 	}
-	for _, key := range slices.Sorted(maps.Keys(allow)) {
-		if _, ok := source[key]; !ok {
-			c.add(allowListFile, key, "not a key of %s.toml: remove the line", sourceCode)
-		}
-	}
-	return c.problems
 }
 
-// checkLanguages loads the files as the server does and checks that go-i18n
-// sees exactly the served languages, one file each, named <code>.toml.
-func (c *checker) checkLanguages(fsys fs.FS, paths []string) {
+// checkLanguages loads an area's files as the server does and checks that
+// go-i18n sees exactly the served languages, one file each, named
+// <code>.toml (core) or <area>.<code>.toml.
+func (c *checker) checkLanguages(fsys fs.FS, area string, paths []string) {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	byTag := make(map[language.Tag][]string)
@@ -134,19 +160,19 @@ func (c *checker) checkLanguages(fsys fs.FS, paths []string) {
 			continue
 		}
 		for _, path := range byTag[tag] {
-			c.add(path, "", "go-i18n reads its language as %q, which Chancery does not serve (a name without a language code loads as und); name message files <code>.toml for the codes of lang.All()", tag)
+			c.add(path, "", "go-i18n reads its language as %q, which Chancery does not serve (a name without a language code loads as und); name message files <code>.toml or <area>.<code>.toml for the codes of lang.All()", tag)
 		}
 	}
 	for tag, code := range served {
 		for _, path := range byTag[tag] {
-			if path != code+".toml" {
-				c.add(path, "", "holds %s messages: rename it %s.toml, the only file of that language", code, code)
+			if want := lang.MessageFile(area, code); path != want {
+				c.add(path, "", "holds %s messages: rename it %s, the only file of that language in its area", code, want)
 			}
 		}
 	}
 	for _, l := range lang.All() {
-		if !slices.Contains(paths, l.Code+".toml") {
-			c.add(l.Code+".toml", "", "missing: every served language needs a message file")
+		if want := lang.MessageFile(area, l.Code); !slices.Contains(paths, want) {
+			c.add(want, "", "missing: every served language needs a message file in every area")
 		}
 	}
 }
@@ -229,8 +255,7 @@ func (c *checker) allowList(fsys fs.FS) map[string]bool {
 
 // checkSource checks the English file, which defines the keys, and returns
 // the placeholders of each message.
-func (c *checker) checkSource(source messages) map[string][]string {
-	path := sourceCode + ".toml"
+func (c *checker) checkSource(path string, source messages) map[string][]string {
 	fields := make(map[string][]string, len(source))
 	for _, key := range slices.Sorted(maps.Keys(source)) {
 		if !keyPattern.MatchString(key) {
@@ -243,8 +268,7 @@ func (c *checker) checkSource(source messages) map[string][]string {
 }
 
 // checkTranslation checks one language against English.
-func (c *checker) checkTranslation(code string, msgs, source messages, sourceFields map[string][]string, allow map[string]bool) {
-	path := code + ".toml"
+func (c *checker) checkTranslation(path, sourcePath, code string, msgs, source messages, sourceFields map[string][]string, allow map[string]bool) {
 	for _, key := range slices.Sorted(maps.Keys(source)) {
 		en := source[key]
 		texts, ok := msgs[key]
@@ -269,7 +293,7 @@ func (c *checker) checkTranslation(code string, msgs, source messages, sourceFie
 	}
 	for _, key := range slices.Sorted(maps.Keys(msgs)) {
 		if _, ok := source[key]; !ok {
-			c.add(path, key, "not in %s.toml: remove it, or add the English first", sourceCode)
+			c.add(path, key, "not in %s: remove it, or add the English first", sourcePath)
 		}
 	}
 }
@@ -391,22 +415,31 @@ func TestCatalogLoadsLocales(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewCatalog(locales.FS): %v", err)
 	}
-	data, err := fs.ReadFile(locales.FS, sourceCode+".toml")
+	paths, err := fs.Glob(locales.FS, "*.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var source map[string]any
-	if err := toml.Unmarshal(data, &source); err != nil {
-		t.Fatalf("%s.toml: %v", sourceCode, err)
+	source := make(map[string]any)
+	for _, path := range paths {
+		if path != lang.MessageFile(lang.MessageArea(path), sourceCode) {
+			continue
+		}
+		data, err := fs.ReadFile(locales.FS, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := toml.Unmarshal(data, &source); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
 	}
 	for _, l := range lang.All() {
 		t.Run(l.Code, func(t *testing.T) {
 			for _, key := range slices.Sorted(maps.Keys(source)) {
 				if !c.Has(sourceCode, key) {
-					t.Errorf("%s.toml: %s: not loaded", sourceCode, key)
+					t.Errorf("%s: %s: not loaded", sourceCode, key)
 				}
 				if got := c.N(l.Code, key, 3, nil); got == key {
-					t.Errorf("%s.toml: %s: renders as its ID", l.Code, key)
+					t.Errorf("%s: %s: renders as its ID", l.Code, key)
 				}
 			}
 		})
@@ -453,7 +486,29 @@ func TestCheckFindsProblems(t *testing.T) {
 		{"stray file loads as und", set("messages.toml", "[greeting]\nother = \"x\"\n"), &problem{"messages.toml", "", `"und"`}},
 		{"language not served", set("de.toml", "[greeting]\nother = \"Hallo\"\n"), &problem{"de.toml", "", `"de"`}},
 		{"traditional chinese file", set("zh-Hant.toml", "[greeting]\nother = \"你好\"\n"), &problem{"zh-Hant.toml", "", `"zh-Hant"`}},
-		{"second file for a language", set("active.fr.toml", "[greeting]\nother = \"Salut {{.Name}}\"\n"), &problem{"active.fr.toml", "", "rename it fr.toml"}},
+		{"area without a language", set("portal.fr.toml", "[portal_title]\nother = \"Actualités\"\n"), &problem{"portal.ar.toml", "", "missing"}},
+		{"area file named for another language", func(f fstest.MapFS) {
+			for _, l := range lang.All() {
+				set("portal."+l.Code+".toml", "[portal_title]\nother = \"News "+l.Code+"\"\n")(f)
+			}
+			f["portal.x.fr.toml"] = f["portal.fr.toml"]
+		}, &problem{"portal.x.fr.toml", "", "rename it portal.fr.toml"}},
+		{"key in two areas", func(f fstest.MapFS) {
+			for _, l := range lang.All() {
+				set("portal."+l.Code+".toml", "[greeting]\nother = \"Hello {{.Name}} ("+l.Code+")\"\n")(f)
+			}
+		}, &problem{"portal.en.toml", "greeting", "already defined in en.toml"}},
+		{"area checked against its own English", func(f fstest.MapFS) {
+			for _, l := range lang.All() {
+				set("portal."+l.Code+".toml", "[portal_title]\nother = \"News "+l.Code+"\"\n")(f)
+			}
+			set("portal.ru.toml", "[portal_titel]\nother = \"Новости\"\n")(f)
+		}, &problem{"portal.ru.toml", "portal_title", "missing"}},
+		{"areas are valid", func(f fstest.MapFS) {
+			for _, l := range lang.All() {
+				set("portal."+l.Code+".toml", "[portal_title]\nother = \"News "+l.Code+"\"\n")(f)
+			}
+		}, nil},
 		{"missing language", func(f fstest.MapFS) { delete(f, "ar.toml") }, &problem{"ar.toml", "", "missing"}},
 		{"missing source", func(f fstest.MapFS) { delete(f, "en.toml") }, &problem{"en.toml", "", "missing"}},
 		{"missing key", replace("ru.toml", "[greeting]", "[greetings]"), &problem{"ru.toml", "greeting", "missing"}},

@@ -38,13 +38,17 @@ type Catalog struct {
 	ids        map[string]map[string]bool // code → message IDs present
 }
 
-// NewCatalog loads every *.toml file at the root of fsys, one per served
-// language and named after its code (vi.toml, …). defaultCode is the
-// language for codes Chancery does not serve; it must be served.
+// NewCatalog loads every *.toml file at the root of fsys. Messages are
+// grouped in areas so that parts of the product keep their own files: the
+// core area's files are named after the language code (vi.toml, …), another
+// area's after the area and the code (portal.vi.toml, press.ar.toml). Every
+// area has one file per served language, and a key belongs to one area.
+// defaultCode is the language for codes Chancery does not serve; it must be
+// served.
 //
 // It fails if a file does not parse, if a file's name is not a served
-// language (a stray messages.toml loads as "und" in go-i18n), or if a served
-// language has no file.
+// language (a stray messages.toml loads as "und" in go-i18n), if an area
+// lacks a served language, or if two files of a language define one key.
 func NewCatalog(fsys fs.FS, defaultCode string) (*Catalog, error) {
 	def, ok := Lookup(defaultCode)
 	if !ok {
@@ -62,7 +66,8 @@ func NewCatalog(fsys fs.FS, defaultCode string) (*Catalog, error) {
 		localizers: make(map[string]*i18n.Localizer, len(registry)),
 		ids:        make(map[string]map[string]bool, len(registry)),
 	}
-	files := make(map[string]string, len(registry)) // code → path
+	files := make(map[string]map[string]string) // area → code → path
+	owner := make(map[string]map[string]string) // code → key → path
 	for _, path := range paths {
 		mf, err := bundle.LoadMessageFileFS(fsys, path)
 		if err != nil {
@@ -72,20 +77,37 @@ func NewCatalog(fsys fs.FS, defaultCode string) (*Catalog, error) {
 		if !ok {
 			return nil, fmt.Errorf("lang: %s has language %q: %w", path, mf.Tag, ErrUnknownLanguage)
 		}
-		if prev, dup := files[l.Code]; dup {
+		area := MessageArea(path)
+		if files[area] == nil {
+			files[area] = make(map[string]string, len(registry))
+		}
+		if prev, dup := files[area][l.Code]; dup {
 			return nil, fmt.Errorf("lang: %s and %s are both %s", prev, path, l.Code)
 		}
-		files[l.Code] = path
-		ids := make(map[string]bool, len(mf.Messages))
-		for _, m := range mf.Messages {
-			ids[m.ID] = true
+		files[area][l.Code] = path
+		if c.ids[l.Code] == nil {
+			c.ids[l.Code] = make(map[string]bool, len(mf.Messages))
+			owner[l.Code] = make(map[string]string, len(mf.Messages))
 		}
-		c.ids[l.Code] = ids
+		for _, m := range mf.Messages {
+			if prev, dup := owner[l.Code][m.ID]; dup {
+				return nil, fmt.Errorf("lang: %s and %s both define %q", prev, path, m.ID)
+			}
+			owner[l.Code][m.ID] = path
+			c.ids[l.Code][m.ID] = true
+		}
+	}
+	if files[""] == nil {
+		files[""] = map[string]string{}
+	}
+	for _, area := range slices.Sorted(maps.Keys(files)) {
+		for _, l := range registry {
+			if _, ok := files[area][l.Code]; !ok {
+				return nil, fmt.Errorf("lang: %s: %w", MessageFile(area, l.Code), ErrMissingLanguage)
+			}
+		}
 	}
 	for _, l := range registry {
-		if _, ok := files[l.Code]; !ok {
-			return nil, fmt.Errorf("lang: %s.toml: %w", l.Code, ErrMissingLanguage)
-		}
 		c.localizers[l.Code] = i18n.NewLocalizer(bundle, l.Tag.String())
 	}
 	// Belt and braces: the bundle must know exactly our languages.
@@ -93,6 +115,25 @@ func NewCatalog(fsys fs.FS, defaultCode string) (*Catalog, error) {
 		return nil, fmt.Errorf("lang: message files cover %s, want %s: %w", got, want, ErrUnknownLanguage)
 	}
 	return c, nil
+}
+
+// MessageArea returns the area of a message file: "" for vi.toml, "portal"
+// for portal.vi.toml.
+func MessageArea(path string) string {
+	base := strings.TrimSuffix(path, ".toml")
+	area, _, ok := strings.Cut(base, ".")
+	if !ok {
+		return ""
+	}
+	return area
+}
+
+// MessageFile returns the name of the message file of an area and language.
+func MessageFile(area, code string) string {
+	if area == "" {
+		return code + ".toml"
+	}
+	return area + "." + code + ".toml"
 }
 
 // Languages returns the languages of the catalogue in switcher order.

@@ -62,9 +62,16 @@ func TestNewCatalogErrors(t *testing.T) {
 		}, "vi", ErrUnknownLanguage, "zh-Hant.toml"},
 		{"missing language", func(f fstest.MapFS) { delete(f, "ar.toml") }, "vi", ErrMissingLanguage, "ar.toml"},
 		{"missing source language", func(f fstest.MapFS) { delete(f, "en.toml") }, "vi", ErrMissingLanguage, "en.toml"},
-		{"two files for one language", func(f fstest.MapFS) {
+		{"one key in two areas", func(f fstest.MapFS) {
 			f["active.fr.toml"] = f["fr.toml"]
-		}, "vi", nil, "both fr"},
+		}, "vi", nil, "both define"},
+		{"area without a language", func(f fstest.MapFS) {
+			for _, l := range All() {
+				if l.Code != "ar" {
+					f["portal."+l.Code+".toml"] = &fstest.MapFile{Data: []byte("[portal_x]\nother = \"x\"\n")}
+				}
+			}
+		}, "vi", ErrMissingLanguage, "portal.ar.toml"},
 		{"syntax error", func(f fstest.MapFS) {
 			f["ru.toml"] = &fstest.MapFile{Data: []byte("[hello\nother = ")}
 		}, "vi", nil, "ru.toml"},
@@ -86,6 +93,28 @@ func TestNewCatalogErrors(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tt.wantMsg)
 			}
 		})
+	}
+}
+
+func TestCatalogAreas(t *testing.T) {
+	fsys := testFiles()
+	for _, l := range All() {
+		fsys["portal."+l.Code+".toml"] = &fstest.MapFile{Data: []byte("[portal_title]\nother = \"news-" + l.Code + "\"\n")}
+	}
+	c, err := NewCatalog(fsys, "vi")
+	if err != nil {
+		t.Fatalf("NewCatalog: %v", err)
+	}
+	if got := c.T("ar", "portal_title"); got != "news-ar" {
+		t.Errorf("T(ar, portal_title) = %q, want news-ar", got)
+	}
+	if got := c.T("ar", "hello", map[string]any{"Name": "x"}); got != "hello-ar x" {
+		t.Errorf("T(ar, hello) = %q, want the core file's text", got)
+	}
+	for path, want := range map[string]string{"vi.toml": "", "portal.vi.toml": "portal"} {
+		if got := MessageArea(path); got != want {
+			t.Errorf("MessageArea(%q) = %q, want %q", path, got, want)
+		}
 	}
 }
 
