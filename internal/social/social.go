@@ -1,0 +1,272 @@
+// Package social is the publisher contract between Chancery's scheduler
+// (internal/publishing) and the places it publishes to: one package per
+// network under internal/social/ (x, facebook, mastodon, bluesky, telegram,
+// linkedin) and the public portal. The scheduler knows only this package;
+// cmd/server builds a Publisher per channel.
+//
+// The contract follows ../shared/reference/social-apis.md §0: one thin
+// net/http client per network with an injectable base URL, every outcome
+// classified (Transient, RateLimited, AuthExpired, Duplicate, Rejected,
+// Unknown), every HTTP exchange handed to the audit log, and no blind retry:
+// a create call whose outcome is unknown is settled by Reconcile, never by
+// calling Publish again.
+//
+// It must not import any other Chancery package.
+package social
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Network names a place Chancery publishes to. The values are stored in the
+// database and appear in URLs.
+type Network string
+
+// The networks Chancery publishes to.
+const (
+	Portal   Network = "portal"
+	X        Network = "x"
+	Facebook Network = "facebook"
+	Mastodon Network = "mastodon"
+	Bluesky  Network = "bluesky"
+	Telegram Network = "telegram"
+	LinkedIn Network = "linkedin"
+)
+
+// Networks lists every network in display order.
+var Networks = []Network{Portal, X, Facebook, Mastodon, Bluesky, Telegram, LinkedIn}
+
+// Media is one image (or video) attached to a post, with its alternative
+// text in the post's language.
+type Media struct {
+	Filename    string
+	ContentType string // image/jpeg, image/png, …
+	Data        []byte
+	Alt         string
+}
+
+// Post is one part of a publication: a single post, or one part of a thread.
+type Post struct {
+	// Key identifies this part of this publication, stably across attempts
+	// and restarts ("pub-42-0"). Connectors derive their idempotency key
+	// from it (Mastodon Idempotency-Key, Bluesky record key) and use it to
+	// recognise the post when reconciling.
+	Key string
+	// Lang is the language of Text and of the media's alt text (a code of
+	// internal/lang: vi, en, fr, es, ru, zh, ar).
+	Lang  string
+	Text  string
+	Media []Media
+	// Link is the canonical URL of the statement on the portal, when the
+	// network shows it as a link card beside the text (Facebook, LinkedIn).
+	// Text already contains it where the network has no such field.
+	Link string
+	// ReplyTo is the remote ID of the previous part of a thread, or "".
+	ReplyTo string
+}
+
+// Result is what a network says about a post it holds.
+type Result struct {
+	ID  string // the network's ID, used to delete the post and to reply to it
+	URL string // the public address of the post, "" when the network has none
+	// Created is when the network created the post, zero when unknown.
+	Created time.Time
+}
+
+// RemotePost is a post read back from the account's timeline.
+type RemotePost struct {
+	ID      string
+	URL     string
+	Text    string
+	Created time.Time
+}
+
+// Account is the identity the credentials act as ("who am I").
+type Account struct {
+	ID       string // the network's ID of the account, page or channel
+	Name     string // display name
+	Handle   string // @name, page name or channel username
+	URL      string
+	Expires  time.Time // when the access credentials expire, zero if never
+	Scopes   []string
+	Verified time.Time // when the network confirmed it
+}
+
+// Limits are what a network allows, shown to press officers and enforced
+// before anything is sent.
+type Limits struct {
+	MaxLength int // in the network's own unit (see Count), 0 if none
+	MaxMedia  int
+	Threads   bool // the network can chain parts as replies
+	// DeleteWindow is how long after posting the network still allows a
+	// delete (Telegram: 48 hours), 0 when there is no such limit.
+	DeleteWindow time.Duration
+	// Idempotent is true when Publish may be repeated safely with the same
+	// Post.Key after an Unknown outcome (Mastodon, Bluesky).
+	Idempotent bool
+}
+
+// Publisher publishes to one channel: one account on one network, or the
+// portal. Implementations are safe for concurrent use. Every method hands
+// each HTTP exchange to the Recorder in ctx, if any, before it returns.
+type Publisher interface {
+	Network() Network
+	Limits() Limits
+	// Count returns the length of text as the network counts it: weighted
+	// characters on X (twitter-text v3), graphemes on Bluesky, UTF-16 code
+	// units elsewhere unless the network documents otherwise.
+	Count(text string) int
+	// Publish creates the post. Its error is an *Error whose Class says
+	// what the scheduler may do next; an Unknown error means the post may
+	// exist, and must be settled with Reconcile, never by publishing again.
+	Publish(ctx context.Context, p Post) (Result, error)
+	// Delete removes a post. A post already gone is not an error.
+	Delete(ctx context.Context, id string) error
+	// WhoAmI verifies the credentials and returns the account they act as.
+	WhoAmI(ctx context.Context) (Account, error)
+	// Reconcile looks for p among what the network holds after an Unknown
+	// outcome: by its idempotency key where the network has one, otherwise
+	// among the account's recent posts. found is false when the network
+	// shows no such post; an error of Class Unknown means the network
+	// cannot tell (Telegram), and a person must check.
+	Reconcile(ctx context.Context, p Post) (r Result, found bool, err error)
+	// Recent returns the account's posts created at or after since, newest
+	// first, at most limit of them, for reconciliation and out-of-band
+	// post detection.
+	Recent(ctx context.Context, since time.Time, limit int) ([]RemotePost, error)
+}
+
+// Class says what an outcome allows the caller to do.
+type Class int
+
+// The outcome classes of ../shared/reference/social-apis.md §0.
+const (
+	// Unknown: the request may have taken effect (timeout or connection
+	// lost after sending, an answer that cannot be read). Never retried
+	// blindly.
+	Unknown Class = iota
+	// Transient: the request certainly did not take effect (refused before
+	// sending, 5xx before processing); retry with backoff.
+	Transient
+	// RateLimited: retry after Error.Until.
+	RateLimited
+	// AuthExpired: the credentials are revoked or expired; a person must
+	// reconnect the channel.
+	AuthExpired
+	// Duplicate: the network holds a similar post already; Error.ExistingID
+	// names it when the network says which. It proves a similar post
+	// exists, not that this attempt created it.
+	Duplicate
+	// Rejected: the content or the request is refused for good (too long,
+	// blocked, bad media, not allowed); Error.Reason says why.
+	Rejected
+)
+
+var classNames = [...]string{"unknown", "transient", "rate-limited", "auth-expired", "duplicate", "rejected"}
+
+func (c Class) String() string {
+	if c >= 0 && int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return fmt.Sprintf("class(%d)", int(c))
+}
+
+// Error is the error every Publisher method returns.
+type Error struct {
+	Network Network
+	Class   Class
+	// Until is when a RateLimited request may be retried.
+	Until time.Time
+	// Code is the network's own error code or type ("190", "DUPLICATE_POST",
+	// "about:blank"), for the audit log and for support.
+	Code string
+	// Reason is a sentence for the press officer, in English, saying what
+	// happened and what to do.
+	Reason string
+	// ExistingID is the post a Duplicate refers to, when the network says.
+	ExistingID string
+	// Status is the HTTP status, 0 when there was no answer.
+	Status int
+	Err    error
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("%s: %s", e.Network, e.Class)
+	if e.Code != "" {
+		msg += " (" + e.Code + ")"
+	}
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ClassOf returns the class of err: that of the *Error it wraps, Unknown
+// for any other error. A nil error has no class; ClassOf panics on nil so
+// that a caller cannot mistake success for an outcome.
+func ClassOf(err error) Class {
+	if err == nil {
+		panic("social: ClassOf(nil)")
+	}
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Class
+	}
+	return Unknown
+}
+
+// Exchange is one HTTP request and its answer, as the audit log keeps them.
+// Secrets are removed: connectors redact Authorization, cookies, tokens in
+// URLs and bodies before recording.
+type Exchange struct {
+	Method         string
+	URL            string
+	RequestHeader  http.Header
+	RequestBody    []byte // truncated by the recorder if large (media)
+	Status         int    // 0 when no answer came
+	ResponseHeader http.Header
+	ResponseBody   []byte
+	Err            string // transport error, "" when an answer came
+	Started        time.Time
+	Duration       time.Duration
+}
+
+// Recorder receives every exchange a Publisher makes.
+type Recorder func(Exchange)
+
+type recorderKey struct{}
+
+// WithRecorder returns a context whose Publisher calls hand their exchanges
+// to rec.
+func WithRecorder(ctx context.Context, rec Recorder) context.Context {
+	return context.WithValue(ctx, recorderKey{}, rec)
+}
+
+// Record hands ex to the Recorder of ctx, if any.
+func Record(ctx context.Context, ex Exchange) {
+	if rec, ok := ctx.Value(recorderKey{}).(Recorder); ok && rec != nil {
+		rec(ex)
+	}
+}
+
+// Credentials is where a channel's secrets live (encrypted at rest). A
+// connector reads them at each call and writes rotated tokens through
+// Update, so a refresh is saved before the new token is used.
+type Credentials interface {
+	// Load returns the current secret, as the connector serialised it.
+	Load(ctx context.Context) ([]byte, error)
+	// Update replaces the secret with what fn returns, given the current
+	// one, holding a per-channel lock across instances for the whole call:
+	// two concurrent refreshes run one after the other, and the second sees
+	// the first's result (and so need not refresh). fn may return the
+	// current value unchanged.
+	Update(ctx context.Context, fn func(current []byte) ([]byte, error)) error
+}
