@@ -1,0 +1,121 @@
+package wire
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/social"
+)
+
+func TestDoRecordsWithoutSecrets(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "s=1")
+		w.WriteHeader(http.StatusCreated)
+		w.Write([]byte(`{"data":{"id":"1"}}`))
+	}))
+	defer srv.Close()
+	var got []social.Exchange
+	ctx := social.WithRecorder(context.Background(), func(ex social.Exchange) { got = append(got, ex) })
+	c := &Client{Network: social.X, Redact: RedactPathSegment("bot123:SECRET")}
+	req, err := NewRequest(ctx, "POST", srv.URL+"/botbot123:SECRET/send", []byte(`{"text":"hi"}`), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer TOKEN")
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 201 || string(resp.Body) != `{"data":{"id":"1"}}` {
+		t.Errorf("response %d %q", resp.Status, resp.Body)
+	}
+	if len(got) != 1 {
+		t.Fatalf("recorded %d exchanges, want 1", len(got))
+	}
+	ex := got[0]
+	all := ex.URL + string(ex.RequestBody) + ex.RequestHeader.Get("Authorization") + ex.ResponseHeader.Get("Set-Cookie")
+	for _, secret := range []string{"TOKEN", "SECRET", "s=1"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("recorded exchange contains %q: %+v", secret, ex)
+		}
+	}
+	if string(ex.RequestBody) != `{"text":"hi"}` || ex.Status != 201 {
+		t.Errorf("recorded %+v", ex)
+	}
+}
+
+func TestDoClassifiesTransportFailures(t *testing.T) {
+	// Nothing listens: the request never leaves.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+
+	// The server reads the request, then drops the connection: the post
+	// may exist.
+	drop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer drop.Close()
+
+	// The server answers too late.
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+	}))
+	defer slow.Close()
+	defer close(release)
+
+	tests := []struct {
+		name string
+		url  string
+		hc   *http.Client
+		want social.Class
+	}{
+		{"connection refused", closed, nil, social.Transient},
+		{"dropped after sending", drop.URL, nil, social.Unknown},
+		{"timeout after sending", slow.URL, &http.Client{Timeout: 100 * time.Millisecond}, social.Unknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Client{Network: social.Mastodon, HTTP: tt.hc}
+			req, err := NewRequest(context.Background(), "POST", tt.url+"/api/v1/statuses", []byte("status=x"), "application/x-www-form-urlencoded")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Do(context.Background(), req)
+			if err == nil {
+				t.Fatal("Do succeeded")
+			}
+			if got := social.ClassOf(err); got != tt.want {
+				t.Errorf("class %v, want %v (%v)", got, tt.want, err)
+			}
+		})
+	}
+}
+
+func TestJoinURL(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://api.x.com":      "https://api.x.com/2/tweets",
+		"http://127.0.0.1:9000/": "http://127.0.0.1:9000/2/tweets",
+	} {
+		if got, err := JoinURL(base, "/2/tweets"); err != nil || got != want {
+			t.Errorf("JoinURL(%q) = %q, %v; want %q", base, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "api.x.com", "ftp://x", "https://"} {
+		if _, err := JoinURL(bad, "/x"); err == nil {
+			t.Errorf("JoinURL(%q) succeeded", bad)
+		}
+	}
+}
