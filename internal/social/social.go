@@ -67,6 +67,22 @@ type Post struct {
 	Link string
 	// ReplyTo is the remote ID of the previous part of a thread, or "".
 	ReplyTo string
+
+	// The fields below serve the portal, which holds articles rather than
+	// posts; networks ignore them.
+
+	// Group ties the language versions of one statement together: the
+	// portal makes the posts of one Group translations of one article, and
+	// uses Group as the article's slug.
+	Group string
+	// Kind is the portal's article type: statement, press-release, news,
+	// speech or travel-advisory.
+	Kind string
+	// Title and Summary are the headline and standfirst; Text is then the
+	// body, in Markdown.
+	Title, Summary string
+	// Published is the time the statement is issued, shown on the portal.
+	Published time.Time
 }
 
 // Result is what a network says about a post it holds.
