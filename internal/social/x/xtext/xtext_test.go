@@ -1,0 +1,115 @@
+package xtext
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// longURL is the 78-code-point URL of the reference's vector.
+var longURL = "https://www.example.gov.vn/very/long/" + strings.Repeat("x", 78-len("https://www.example.gov.vn/very/long/")-len(".html")) + ".html"
+
+// TestVectors checks every vector of social-apis.md §2 (twitter-text@3.1.0
+// parseTweet results): code points, weighted length and validity.
+func TestVectors(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		codePoints int
+		weighted   int
+		valid      bool
+	}{
+		{"english", "The Ministry welcomes the agreement.", 36, 36, true},
+		{"vietnamese", "Bộ Ngoại giao Việt Nam hoan nghênh thỏa thuận.", 46, 51, true},
+		{"vietnamese light letters", "áàãăâđéèêíìĩóòõôơúùũưý", 22, 22, true},
+		{"vietnamese U+1Exx letters", "ảạắằẳẵặấầẩẫậẻẽẹếềểễệỉịỏọốồổỗộớờởỡợủụứừửữựỳỷỹỵ", 45, 90, true},
+		{"ệ x140", strings.Repeat("ệ", 140), 140, 280, true},
+		{"ệ x141", strings.Repeat("ệ", 141), 141, 282, false},
+		{"chinese", "外交部欢迎该协议。", 9, 18, true},
+		{"中 x140", strings.Repeat("中", 140), 140, 280, true},
+		{"中 x141", strings.Repeat("中", 141), 141, 282, false},
+		{"hangul", "외교부", 3, 6, true},
+		{"arabic", "ترحب الوزارة بالاتفاق", 21, 21, true},
+		{"russian", "Министерство приветствует соглашение.", 37, 37, true},
+		{"thai", "กระทรวงยินดีต้อนรับข้อตกลง", 26, 26, true},
+		{"hindi", "मंत्रालय समझौते का स्वागत करता है।", 34, 34, true},
+		{"punctuation", "“quoted” — dash …", 17, 18, true},
+		{"flag", "🇻🇳", 2, 2, true},
+		{"zwj family", "👨\u200d👩\u200d👧", 5, 2, true},
+		{"keycap", "1\ufe0f\u20e3", 3, 2, true},
+		{"skin tone", "👍🏽", 2, 2, true},
+		{"long url", "see " + longURL, 82, 27, true},
+		{"bare domain", "see example.gov.vn/press", 24, 27, true},
+		{"two urls", "https://a.gov.vn https://b.gov.vn/x?y=1", 39, 47, true},
+		{"nfd", "Vie\u0302\u0323t", 6, 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := utf8.RuneCountInString(tt.in); n != tt.codePoints {
+				t.Fatalf("the vector has %d code points, want %d: the test data is wrong", n, tt.codePoints)
+			}
+			got := Parse(tt.in, MaxWeightedLength)
+			if got.Weighted != tt.weighted || got.Valid != tt.valid {
+				t.Errorf("Parse(%q) = %+v, want weighted %d valid %v", tt.in, got, tt.weighted, tt.valid)
+			}
+			if c := Count(tt.in); c != tt.weighted {
+				t.Errorf("Count = %d, want %d", c, tt.weighted)
+			}
+		})
+	}
+}
+
+func TestURLs(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"mofa.gov.vn", 23},                  // three labels, no path
+		{"abc.vn", 6},                        // name.cctld without a path is not a URL
+		{"abc.vn/x", 23},                     // with a path it is
+		{"example.com", 23},                  // gTLD
+		{"see https://x.com/a.", 4 + 23 + 1}, // the final full stop is not part of it
+		{"(https://x.com/a)", 1 + 23 + 1},
+		{"mail me@example.com", 8 + 11}, // an address is not a URL
+		{"file.go", 7},
+		{"e.g. this", 9},
+		{"#tag.com", 8},
+		{"", 0},
+	}
+	for _, tt := range tests {
+		if got := Count(tt.in); got != tt.want {
+			t.Errorf("Count(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	for _, s := range []string{"", "   ", "a\ufeffb", "a\uffffb"} {
+		if Parse(s, MaxWeightedLength).Valid {
+			t.Errorf("Parse(%q) is valid", s)
+		}
+	}
+	if !Parse(strings.Repeat("a", 4000), 4000).Valid || Parse(strings.Repeat("a", 4001), 4000).Valid {
+		t.Error("a Premium limit of 4000 is not applied")
+	}
+}
+
+func FuzzCount(f *testing.F) {
+	for _, s := range []string{"The Ministry", "Bộ Ngoại giao", "see example.gov.vn/press", "👨\u200d👩\u200d👧", "https://a.gov.vn https://b.gov.vn/x?y=1", "Vie\u0302\u0323t", "\xff\xfe", "http://", "a.b.c.d.vn:80/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Count(s)
+		if n < 0 {
+			t.Fatalf("Count(%q) = %d", s, n)
+		}
+		if m := Count(norm.NFC.String(s)); m != n {
+			t.Fatalf("Count(%q) = %d but Count(NFC) = %d", s, n, m)
+		}
+		if max := 2*utf8.RuneCountInString(norm.NFC.String(s)) + URLLength*strings.Count(s, "."); n > max+URLLength {
+			t.Fatalf("Count(%q) = %d, more than possible (%d)", s, n, max)
+		}
+	})
+}
