@@ -84,3 +84,41 @@ func TestSettingsAreDocumented(t *testing.T) {
 		seen[s.Flag] = true
 	}
 }
+
+func TestSecrets(t *testing.T) {
+	key := "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="
+	tests := []struct {
+		name    string
+		env     []string
+		wantErr string
+	}{
+		{"none", nil, ""},
+		{"key", []string{"CHANCERY_SECRET_KEY=" + key}, ""},
+		{"short key", []string{"CHANCERY_SECRET_KEY=c2hvcnQ="}, "secret-key must be 32 bytes"},
+		{"previous", []string{"CHANCERY_SECRET_KEYS_PREVIOUS=" + key + ", " + key}, ""},
+		{"bad previous", []string{"CHANCERY_SECRET_KEYS_PREVIOUS=" + key + ",nope"}, "key 2 is not"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(nil, tt.env, io.Discard)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("Load: %v, want %q", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "c2hvcnQ") {
+				t.Errorf("the error echoes the key: %v", err)
+			}
+		})
+	}
+	c := Default()
+	if p, gen := c.Secrets.KeyFilePath(c.Storage); p != "data/secret.key" || !gen {
+		t.Errorf("embedded key file = %q, %v", p, gen)
+	}
+	c.Storage.DatabaseURL = "postgres://db/x"
+	if p, _ := c.Secrets.KeyFilePath(c.Storage); p != "" {
+		t.Errorf("PostgreSQL key file = %q, want none generated", p)
+	}
+	c.Secrets.KeyFile = "/etc/chancery/key"
+	if p, gen := c.Secrets.KeyFilePath(c.Storage); p != "/etc/chancery/key" || gen {
+		t.Errorf("explicit key file = %q, %v", p, gen)
+	}
+}

@@ -1,0 +1,131 @@
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/mofa-vn/chancery/internal/social"
+)
+
+// Store keeps one sealed secret per channel (store.DB implements it).
+type Store interface {
+	// ChannelCredential returns the sealed secret of a channel, or an error
+	// matching store.ErrNotFound.
+	ChannelCredential(ctx context.Context, channelID int64) ([]byte, error)
+	// UpdateChannelCredential replaces the sealed secret with what fn
+	// returns, given the current one (nil when there is none), holding a
+	// per-channel lock across instances for the whole call. keyID names
+	// the key that sealed a value, stored beside it.
+	UpdateChannelCredential(ctx context.Context, channelID int64, keyID func(sealed []byte) string, fn func(sealed []byte) ([]byte, error)) error
+}
+
+// Credentials is a channel's social.Credentials, sealed in a Store.
+type Credentials struct {
+	store   Store
+	box     *Box
+	channel int64
+}
+
+var _ social.Credentials = (*Credentials)(nil)
+
+// NewCredentials returns the credentials of channelID.
+func NewCredentials(s Store, box *Box, channelID int64) *Credentials {
+	return &Credentials{store: s, box: box, channel: channelID}
+}
+
+// Load returns the plaintext secret.
+func (c *Credentials) Load(ctx context.Context) ([]byte, error) {
+	sealed, err := c.store.ChannelCredential(ctx, c.channel)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: load channel %d: %w", c.channel, err)
+	}
+	pt, err := c.box.Open(c.channel, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: load channel %d: %w", c.channel, err)
+	}
+	return pt, nil
+}
+
+// errUnchanged lets Update skip the write when fn keeps the secret.
+var errUnchanged = errors.New("unchanged")
+
+// Update runs fn on the plaintext under the channel's lock and stores what
+// it returns, sealed with the primary key. fn receives nil when the channel
+// has no secret yet. Returning the current value unchanged writes nothing,
+// unless it was sealed with a previous key, in which case it is re-sealed.
+func (c *Credentials) Update(ctx context.Context, fn func(current []byte) ([]byte, error)) error {
+	err := c.store.UpdateChannelCredential(ctx, c.channel, sealedKeyID, func(sealed []byte) ([]byte, error) {
+		var cur []byte
+		if len(sealed) > 0 {
+			var err error
+			if cur, err = c.box.Open(c.channel, sealed); err != nil {
+				return nil, err
+			}
+		}
+		next, err := fn(cur)
+		if err != nil {
+			return nil, err
+		}
+		if cur != nil && bytes.Equal(next, cur) {
+			if id, _ := SealedKeyID(sealed); id == c.box.PrimaryKeyID() {
+				return nil, errUnchanged
+			}
+		}
+		return c.box.Seal(c.channel, next)
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("secrets: update channel %d: %w", c.channel, err)
+	}
+	return nil
+}
+
+// Reconnect stores the secret a connect flow produced, merged into the
+// current one with MergeJSON, so that a reconnect whose answer carries no
+// refresh token keeps the working one.
+func Reconnect(ctx context.Context, c social.Credentials, fresh []byte) error {
+	return c.Update(ctx, func(cur []byte) ([]byte, error) { return MergeJSON(cur, fresh) })
+}
+
+// MergeJSON merges two JSON objects: every member of fresh replaces the
+// same member of current, except an empty one (null, "", 0, false, [] or {}),
+// which never wipes a value current holds. Members only current has are
+// kept. current may be nil.
+func MergeJSON(current, fresh []byte) ([]byte, error) {
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(fresh, &f); err != nil || f == nil {
+		return nil, errors.New("secrets: the new credentials are not a JSON object")
+	}
+	out := map[string]json.RawMessage{}
+	if len(current) > 0 {
+		if err := json.Unmarshal(current, &out); err != nil || out == nil {
+			// An unreadable old secret cannot be merged; the new one wins.
+			out = map[string]json.RawMessage{}
+		}
+	}
+	for k, v := range f {
+		if _, had := out[k]; had && isEmptyJSON(v) {
+			continue
+		}
+		out[k] = v
+	}
+	return json.Marshal(out)
+}
+
+func isEmptyJSON(v json.RawMessage) bool {
+	switch string(bytes.TrimSpace(v)) {
+	case "null", `""`, "0", "false", "[]", "{}", `"0001-01-01T00:00:00Z"`:
+		return true
+	}
+	return false
+}
+
+func sealedKeyID(sealed []byte) string {
+	id, _ := SealedKeyID(sealed)
+	return id
+}
