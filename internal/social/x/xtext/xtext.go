@@ -287,3 +287,19 @@ func trimPunct(text string, start, end int) int {
 	}
 	return end
 }
+
+// ReplaceURLs returns text, NFC-normalised, with every URL the counter
+// recognises replaced by with. Reconciliation uses it to compare a post
+// with what X returns, where links have become t.co addresses.
+func ReplaceURLs(text, with string) string {
+	text = norm.NFC.String(text)
+	var b strings.Builder
+	last := 0
+	for _, u := range findURLs(text) {
+		b.WriteString(text[last:u.start])
+		b.WriteString(with)
+		last = u.end
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
