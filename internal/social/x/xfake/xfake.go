@@ -500,6 +500,9 @@ func (s *Server) createTweet(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		win.count = s.o.WindowLimit
 		s.mu.Unlock()
+	case Duplicate:
+		problem(w, 403, "Forbidden", "about:blank", "You are not allowed to create a Tweet with duplicate content.")
+		return
 	case Unauthorized:
 		unauthorized(w)
 		return
