@@ -268,28 +268,36 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 const refreshMargin = 2 * time.Minute
 
 // secret loads the current secret, refreshing an OAuth 2.0 access token
-// about to expire first. The refresh runs inside Credentials.Update, under
-// the channel's lock: a concurrent caller waits, then finds the fresh token
-// and does not refresh again; the new pair is stored before it is used,
-// since the old refresh token is dead the moment X answers.
+// about to expire first.
 func (c *Client) secret(ctx context.Context) (Secret, error) {
 	s, err := c.load(ctx)
-	if err != nil || s.OAuth1() || s.AccessToken != "" && c.now().Add(refreshMargin).Before(s.Expiry) || s.Expiry.IsZero() && s.AccessToken != "" {
+	if err != nil || s.OAuth1() || s.AccessToken != "" && (s.Expiry.IsZero() || c.now().Add(refreshMargin).Before(s.Expiry)) {
 		return s, err
 	}
-	if s.RefreshToken == "" {
-		return s, &social.Error{Network: social.X, Class: social.AuthExpired,
-			Reason: "the X access token has expired and there is no refresh token; reconnect the X account"}
-	}
+	return c.refresh(ctx, "")
+}
+
+// refresh renews the OAuth 2.0 access token: the one about to expire, or,
+// when rejected is set, the one X just refused before its time. It runs
+// inside Credentials.Update, under the channel's lock: a concurrent caller
+// waits, then finds the fresh token and does not refresh again; the new pair
+// is stored before it is used, since the old refresh token is dead the
+// moment X answers.
+func (c *Client) refresh(ctx context.Context, rejected string) (Secret, error) {
 	var fresh Secret
-	err = c.p.Credentials.Update(ctx, func(cur []byte) ([]byte, error) {
+	err := c.p.Credentials.Update(ctx, func(cur []byte) ([]byte, error) {
 		var s Secret
 		if err := json.Unmarshal(cur, &s); err != nil {
 			return nil, fmt.Errorf("x: stored credentials unreadable: %w", err)
 		}
-		if s.AccessToken != "" && c.now().Add(refreshMargin).Before(s.Expiry) {
+		live := s.AccessToken != "" && (s.Expiry.IsZero() || c.now().Add(refreshMargin).Before(s.Expiry))
+		if live && s.AccessToken != rejected {
 			fresh = s // another caller refreshed while we waited
 			return cur, nil
+		}
+		if s.RefreshToken == "" {
+			return nil, &social.Error{Network: social.X, Class: social.AuthExpired,
+				Reason: "the X access token has expired and there is no refresh token; reconnect the X account"}
 		}
 		app := OAuth2App{ClientID: s.ClientID, ClientSecret: s.ClientSecret, BaseURL: c.p.BaseURL, HTTP: c.p.HTTP, Now: c.now}
 		cfg, err := app.config()

@@ -150,17 +150,16 @@ func (c *Client) call(ctx context.Context, endpoint, method, path string, body [
 	if err != nil {
 		return nil, s, err
 	}
-	u, err := wire.JoinURL(c.p.BaseURL, path)
-	if err != nil {
-		return nil, s, fmt.Errorf("x: %w", err)
+	resp, err := c.send(ctx, s, method, path, body, contentType)
+	if err == nil && resp.Status == http.StatusUnauthorized && !s.OAuth1() && s.RefreshToken != "" {
+		// X refused an OAuth 2.0 token before its expiry. A 401 means
+		// the request was not processed, so it is safe to send once more
+		// with a refreshed token.
+		if s, err = c.refresh(ctx, s.AccessToken); err != nil {
+			return nil, s, err
+		}
+		resp, err = c.send(ctx, s, method, path, body, contentType)
 	}
-	req, err := wire.NewRequest(ctx, method, u, body, contentType)
-	if err != nil {
-		return nil, s, fmt.Errorf("x: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	wc := wire.Client{Network: social.X, HTTP: c.httpClient(ctx, s), Now: c.p.Now}
-	resp, err := wc.Do(ctx, req)
 	if err != nil {
 		return nil, s, err
 	}
@@ -170,6 +169,20 @@ func (c *Client) call(ctx context.Context, endpoint, method, path string, body [
 		c.mu.Unlock()
 	}
 	return resp, s, nil
+}
+
+func (c *Client) send(ctx context.Context, s Secret, method, path string, body []byte, contentType string) (*wire.Response, error) {
+	u, err := wire.JoinURL(c.p.BaseURL, path)
+	if err != nil {
+		return nil, fmt.Errorf("x: %w", err)
+	}
+	req, err := wire.NewRequest(ctx, method, u, body, contentType)
+	if err != nil {
+		return nil, fmt.Errorf("x: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	wc := wire.Client{Network: social.X, HTTP: c.httpClient(ctx, s), Now: c.p.Now}
+	return wc.Do(ctx, req)
 }
 
 // callJSON sends v as JSON (nil: no body), and decodes a 2xx answer into

@@ -233,6 +233,7 @@ func TestErrorClasses(t *testing.T) {
 		{xfake.Unavailable, social.Transient, "Service Unavailable"},
 		{xfake.Forbidden453, social.Rejected, "453"},
 		{xfake.Garbage, social.Unknown, ""},
+		{xfake.Huge, social.Unknown, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.class.String()+"/"+tt.code, func(t *testing.T) {
@@ -668,4 +669,30 @@ func TestNew(t *testing.T) {
 	}
 	_, err = c.WhoAmI(context.Background())
 	wantClass(t, err, social.AuthExpired) // not connected
+}
+
+// TestRevokedAccessToken: X refuses an access token before its expiry; the
+// client refreshes once and sends the request again (a 401 was not
+// processed), and the post is made once.
+func TestRevokedAccessToken(t *testing.T) {
+	e, g := oauth2Env(t)
+	e.fake.RevokeAccessTokens()
+	r, err := e.c.Publish(context.Background(), social.Post{Text: "after revocation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.fake.RefreshCalls() != 1 || e.fake.Requests("POST /2/tweets") != 2 || len(e.fake.Posts()) != 1 || e.fake.Posts()[0].ID != r.ID {
+		t.Errorf("refreshes %d, creates sent %d, posts %+v", e.fake.RefreshCalls(), e.fake.Requests("POST /2/tweets"), e.fake.Posts())
+	}
+	if s := e.creds.secret(t); s.AccessToken == g.Access {
+		t.Error("the refused token is still stored")
+	}
+	// OAuth 1.0a has nothing to refresh: a 401 is AuthExpired at once.
+	o := oauth1Env(t)
+	o.fake.Fail(xfake.Unauthorized)
+	_, err = o.c.Publish(context.Background(), social.Post{Text: "x"})
+	wantClass(t, err, social.AuthExpired)
+	if o.fake.Requests("POST /2/tweets") != 1 {
+		t.Error("an OAuth 1.0a 401 was retried")
+	}
 }

@@ -52,6 +52,8 @@ const (
 	CommitThenDrop
 	// Garbage answers 200 with an HTML page instead of JSON.
 	Garbage
+	// Huge answers 200 with a body of 9 MB.
+	Huge
 	// UsageCapped answers 429 with the usage-capped Problem (monthly quota).
 	UsageCapped
 )
@@ -229,6 +231,17 @@ func (s *Server) issueLocked(family string, scopes []string) Grant {
 		g.Refresh = ""
 	}
 	return g
+}
+
+// RevokeAccessTokens makes every OAuth 2.0 access token issued so far
+// invalid before its expiry, as X does on a password change; refresh
+// tokens still work.
+func (s *Server) RevokeAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.access {
+		t.revoked = true
+	}
 }
 
 // Fail makes the next POST /2/tweets fail with f; calls queue up.
@@ -517,6 +530,13 @@ func (s *Server) createTweet(w http.ResponseWriter, r *http.Request, body []byte
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(200)
 		w.Write([]byte("<html><body><h1>Something went wrong</h1></body></html>"))
+		return
+	case Huge:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		w.Write([]byte(`{"data":{"id":"1","text":"`))
+		w.Write([]byte(strings.Repeat("a", 9<<20)))
+		w.Write([]byte(`"}}`))
 		return
 	case UsageCapped:
 		problem(w, 429, "UsageCapExceeded", "https://api.twitter.com/2/problems/usage-capped", "Usage cap exceeded: Monthly product cap")
