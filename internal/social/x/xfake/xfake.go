@@ -297,7 +297,8 @@ func (s *Server) Requests(pattern string) int {
 	return s.requests[pattern]
 }
 
-// RefreshCalls counts refresh_token grants received, valid or not.
+// RefreshCalls counts refresh_token grants from the authenticated client,
+// valid or not.
 func (s *Server) RefreshCalls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -603,7 +604,8 @@ func (s *Server) createTweet(w http.ResponseWriter, r *http.Request, body []byte
 		case <-r.Context().Done():
 		case <-s.done:
 		}
-		return
+		panic(http.ErrAbortHandler) // drop the connection: no answer ever
+
 	case CommitThenDrop:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
