@@ -129,3 +129,28 @@ func sealedKeyID(sealed []byte) string {
 	id, _ := SealedKeyID(sealed)
 	return id
 }
+
+// ResealStore is a Store that can list what a rotation must re-seal.
+type ResealStore interface {
+	Store
+	ChannelsSealedWithOtherKeys(ctx context.Context, keyID string) ([]int64, error)
+}
+
+// Reseal re-encrypts, under the primary key of box, every channel's
+// credentials sealed with another key, and returns how many it re-sealed.
+// Once it reports none left, the previous keys can be dropped. Each
+// channel is re-sealed under its lock, so a concurrent refresh is not lost.
+func Reseal(ctx context.Context, s ResealStore, box *Box) (int, error) {
+	ids, err := s.ChannelsSealedWithOtherKeys(ctx, box.PrimaryKeyID())
+	if err != nil {
+		return 0, fmt.Errorf("secrets: reseal: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		if err := NewCredentials(s, box, id).Update(ctx, func(cur []byte) ([]byte, error) { return cur, nil }); err != nil {
+			return n, fmt.Errorf("secrets: reseal: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}

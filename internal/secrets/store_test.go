@@ -100,6 +100,29 @@ func TestStoreRotation(t *testing.T) {
 		if ids[secrets.KeyID(newKey)] != 1 || ids[secrets.KeyID(oldKey)] != 0 {
 			t.Errorf("after an unchanged Update the key ids are %v, want the new key only", ids)
 		}
+
+		// Reseal moves every other channel to the new key.
+		for ch := int64(2); ch <= 4; ch++ {
+			if err := secrets.NewCredentials(db, oldBox, ch).Update(ctx, func([]byte) ([]byte, error) { return []byte{byte(ch)}, nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := secrets.Reseal(ctx, db, newBox)
+		if err != nil || n != 3 {
+			t.Fatalf("Reseal = %d, %v; want 3", n, err)
+		}
+		if ids, _ := db.CredentialKeyIDs(ctx); len(ids) != 1 || ids[secrets.KeyID(newKey)] != 4 {
+			t.Errorf("after Reseal the key ids are %v", ids)
+		}
+		onlyNew, _ := secrets.NewBox(newKey)
+		for ch := int64(2); ch <= 4; ch++ {
+			if got, err := secrets.NewCredentials(db, onlyNew, ch).Load(ctx); err != nil || !bytes.Equal(got, []byte{byte(ch)}) {
+				t.Errorf("channel %d after Reseal: %v, %v", ch, got, err)
+			}
+		}
+		if n, err := secrets.Reseal(ctx, db, newBox); err != nil || n != 0 {
+			t.Errorf("a second Reseal = %d, %v", n, err)
+		}
 	})
 }
 

@@ -60,6 +60,26 @@ func (db *DB) CredentialKeyIDs(ctx context.Context) (map[string]int, error) {
 	return out, wrap("credential key ids", rows.Err())
 }
 
+// ChannelsSealedWithOtherKeys lists the channels whose credentials were
+// sealed with a key other than keyID, for re-sealing after a rotation.
+func (db *DB) ChannelsSealedWithOtherKeys(ctx context.Context, keyID string) ([]int64, error) {
+	rows, err := db.sql.QueryContext(ctx,
+		`SELECT channel_id FROM channel_credentials WHERE key_id <> $1 AND key_id <> '' ORDER BY channel_id`, keyID)
+	if err != nil {
+		return nil, wrap("channels sealed with other keys", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap("channels sealed with other keys", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, wrap("channels sealed with other keys", rows.Err())
+}
+
 // errCredentialRace means the row changed between read and write, which the
 // locks make impossible; it is reported rather than overwritten.
 var errCredentialRace = errors.New("credentials changed during the update")
