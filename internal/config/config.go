@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -295,6 +296,24 @@ func (s Secrets) Validate(st Storage) error {
 	}
 	return errors.Join(errs...)
 }
+
+// String hides the keys, so that printing or logging a Config never shows
+// them.
+func (s Secrets) String() string {
+	hide := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return "[redacted]"
+	}
+	return fmt.Sprintf("{Key:%s KeyFile:%s Previous:%s}", hide(s.Key), s.KeyFile, hide(s.Previous))
+}
+
+// GoString hides the keys from %#v as well.
+func (s Secrets) GoString() string { return "config.Secrets" + s.String() }
+
+// LogValue hides the keys from slog.
+func (s Secrets) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // PreviousKeys splits Previous.
 func (s Secrets) PreviousKeys() []string {

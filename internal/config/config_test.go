@@ -1,7 +1,10 @@
 package config
 
 import (
+	"bytes"
+	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +113,15 @@ func TestSecrets(t *testing.T) {
 		})
 	}
 	c := Default()
+	c.Secrets.Key, c.Secrets.Previous = key, key
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "secrets", c.Secrets)
+	for _, out := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), logged.String()} {
+		if strings.Contains(out, key) || !strings.Contains(out, "[redacted]") {
+			t.Errorf("the key is printed: %s", out)
+		}
+	}
+	c = Default()
 	if p, gen := c.Secrets.KeyFilePath(c.Storage); p != "data/secret.key" || !gen {
 		t.Errorf("embedded key file = %q, %v", p, gen)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,6 +42,22 @@ type Secret struct {
 	// UserID caches the account's ID (GET /2/users/me).
 	UserID string `json:"user_id,omitempty"`
 }
+
+// String describes the secret without its secrets, so that printing or
+// logging one never leaks a token.
+func (s Secret) String() string {
+	kind := "oauth2"
+	if s.OAuth1() {
+		kind = "oauth1"
+	}
+	return fmt.Sprintf("x.Secret{%s, user %s, expiry %s, scopes %v, [tokens redacted]}", kind, s.UserID, s.Expiry.Format(time.RFC3339), s.Scopes)
+}
+
+// GoString hides the tokens from %#v as well.
+func (s Secret) GoString() string { return s.String() }
+
+// LogValue hides the tokens from slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // OAuth1 reports whether the secret uses OAuth 1.0a user context.
 func (s Secret) OAuth1() bool { return s.Token != "" }

@@ -242,7 +242,7 @@ func (c *Client) Check(p social.Post) error {
 	if strings.TrimSpace(p.Text) == "" && len(p.Media) == 0 {
 		return rej("the post is empty")
 	}
-	if p.Text != "" {
+	if strings.TrimSpace(p.Text) != "" {
 		if r := xtext.Parse(p.Text, c.p.MaxLength); !r.Valid {
 			return rej(fmt.Sprintf("the text counts %d of the %d characters X allows (Vietnamese letters with a hook or dot below, CJK and emoji count 2; links count 23)", r.Weighted, c.p.MaxLength))
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -694,5 +696,19 @@ func TestRevokedAccessToken(t *testing.T) {
 	wantClass(t, err, social.AuthExpired)
 	if o.fake.Requests("POST /2/tweets") != 1 {
 		t.Error("an OAuth 1.0a 401 was retried")
+	}
+}
+
+func TestSecretNeverPrinted(t *testing.T) {
+	s := x.Secret{ConsumerKey: "ck-1", ConsumerSecret: "cs-1", Token: "1-tok", TokenSecret: "ts-1",
+		ClientSecret: "cls-1", AccessToken: "at-1", RefreshToken: "rt-1"}
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("connect", "secret", s)
+	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), fmt.Sprintf("%v", &s), logged.String()} {
+		for _, secret := range []string{"cs-1", "1-tok", "ts-1", "cls-1", "at-1", "rt-1"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%q shows %s", out, secret)
+			}
+		}
 	}
 }
