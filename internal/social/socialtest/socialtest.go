@@ -22,8 +22,8 @@ type Creds struct {
 	mu      sync.Mutex
 	data    []byte
 	updates int
-	// OnUpdate, when set, runs with the new value just after each Update
-	// stores it, still under the lock.
+	// OnUpdate, when set, runs with the new value just after an Update
+	// changes it, still under the lock.
 	OnUpdate func(saved []byte)
 }
 
@@ -52,9 +52,10 @@ func (c *Creds) Update(_ context.Context, fn func([]byte) ([]byte, error)) error
 	if err != nil {
 		return err
 	}
-	if !bytes.Equal(next, c.data) {
-		c.updates++
+	if bytes.Equal(next, c.data) {
+		return nil
 	}
+	c.updates++
 	c.data = bytes.Clone(next)
 	if c.OnUpdate != nil {
 		c.OnUpdate(bytes.Clone(c.data))
