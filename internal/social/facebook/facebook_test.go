@@ -226,7 +226,9 @@ func FuzzParseError(f *testing.F) {
 	f.Add([]byte(`<html>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if e, ok := facebook.ParseError(b); ok {
-			facebook.Classify(e)
+			if c := facebook.Classify(e); c == social.Unknown {
+				t.Errorf("an error envelope classified unknown: %+v", e)
+			}
 		}
 	})
 }

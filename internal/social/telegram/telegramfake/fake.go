@@ -203,18 +203,18 @@ func ParseHTML(s string) (string, error) {
 		case '<':
 			m := tagRE.FindString(s[i:])
 			if m == "" {
-				return "", fmt.Errorf("Bad Request: can't parse entities: Unsupported start tag at byte offset %d", i)
+				return "", fmt.Errorf("can't parse entities: Unsupported start tag at byte offset %d", i)
 			}
 			i += len(m)
 		case '&':
 			m := entityRE.FindString(s[i:])
 			if m == "" {
-				return "", fmt.Errorf("Bad Request: can't parse entities: Character entity expected at byte offset %d", i)
+				return "", fmt.Errorf("can't parse entities: Character entity expected at byte offset %d", i)
 			}
 			b.WriteString(html.UnescapeString(m))
 			i += len(m)
 		case '>':
-			return "", fmt.Errorf("Bad Request: can't parse entities: Unmatched end tag at byte offset %d", i)
+			return "", fmt.Errorf("can't parse entities: Unmatched end tag at byte offset %d", i)
 		default:
 			b.WriteByte(s[i])
 			i++
@@ -369,7 +369,7 @@ func (s *Server) send(w http.ResponseWriter, method string, p map[string]string,
 		var err error
 		if pt.html != "" && (method != "sendMediaGroup" || i == 0) {
 			if text, err = ParseHTML(pt.html); err != nil {
-				fail(w, 400, err.Error(), nil)
+				fail(w, 400, "Bad Request: "+err.Error(), nil)
 				return
 			}
 		}
