@@ -3,6 +3,7 @@ package bluesky_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -371,5 +372,18 @@ func FuzzSplitURI(f *testing.F) {
 		if repo, rkey, ok := bluesky.SplitURI(s); ok && (repo == "" || rkey == "") {
 			t.Errorf("SplitURI(%q) = %q %q", s, repo, rkey)
 		}
+	})
+}
+
+func TestContract(t *testing.T) {
+	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
+		e := newEnv(t)
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec,
+			Secrets:  func() []string { e.mu.Lock(); defer e.mu.Unlock(); return slices.Clone(e.secrets) },
+			DropNext: func() { e.fake.Fail(blueskyfake.Drop) },
+			Creates:  func() int { c, _, _ := e.fake.Counts(); return c },
+			Exists: func(id string) bool {
+				return slices.ContainsFunc(e.fake.Records(), func(r blueskyfake.Record) bool { return r.URI == id })
+			}}
 	})
 }

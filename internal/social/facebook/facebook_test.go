@@ -2,6 +2,7 @@ package facebook_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +231,18 @@ func FuzzParseError(f *testing.F) {
 				t.Errorf("an error envelope classified unknown: %+v", e)
 			}
 		}
+	})
+}
+
+func TestContract(t *testing.T) {
+	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
+		e := newEnv(t)
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec,
+			Secrets:  func() []string { return []string{token, "EAAGpagetoken%2Bsecret%2F123"} },
+			DropNext: func() { e.fake.Fail(facebookfake.Drop) },
+			Creates:  func() int { _, c := e.fake.Counts(); return c },
+			Exists: func(id string) bool {
+				return slices.ContainsFunc(e.fake.Posts(), func(p facebookfake.Post) bool { return p.ID == id })
+			}}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +221,17 @@ func FuzzLittleText(f *testing.F) {
 		if got := linkedin.UnescapeLittle(linkedin.EscapeLittle(s)); got != s && strings.ToValidUTF8(s, "\uFFFD") == s {
 			t.Errorf("round trip of %q gave %q", s, got)
 		}
+	})
+}
+
+func TestContract(t *testing.T) {
+	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
+		e := newEnv(t)
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Secrets: func() []string { return []string{token} },
+			DropNext: func() { e.fake.Fail(linkedinfake.Drop) },
+			Creates:  func() int { _, c := e.fake.Creates(); return c },
+			Exists: func(id string) bool {
+				return slices.ContainsFunc(e.fake.Posts(), func(p linkedinfake.Post) bool { return p.URN == id })
+			}}
 	})
 }

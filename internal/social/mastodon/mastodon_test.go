@@ -3,6 +3,7 @@ package mastodon_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,4 +239,16 @@ func FuzzParseError(f *testing.F) {
 func FuzzPlainText(f *testing.F) {
 	f.Add("<p>One &amp; two<br />three</p><p>four</p>")
 	f.Fuzz(func(t *testing.T, s string) { mastodon.PlainText(s) })
+}
+
+func TestContract(t *testing.T) {
+	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
+		e := newEnv(t)
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Secrets: func() []string { return []string{token} },
+			DropNext: func() { e.fake.Fail(mastodonfake.Drop) },
+			Creates:  func() int { _, c := e.fake.Posts(); return c },
+			Exists: func(id string) bool {
+				return slices.ContainsFunc(e.fake.Statuses(), func(s mastodonfake.Status) bool { return s.ID == id })
+			}}
+	})
 }

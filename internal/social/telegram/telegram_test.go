@@ -2,6 +2,7 @@ package telegram_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,5 +237,18 @@ func FuzzParseError(f *testing.F) {
 		if e, ok := telegram.ParseError(b); ok && e.OK {
 			t.Error("an ok body parsed as an error")
 		}
+	})
+}
+
+func TestContract(t *testing.T) {
+	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
+		e := newEnv(t)
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Secrets: func() []string { return []string{botToken} },
+			DropNext: func() { e.fake.Fail(telegramfake.Drop) },
+			Creates:  func() int { _, c := e.fake.Sends(); return c },
+			Exists: func(id string) bool {
+				return slices.ContainsFunc(e.fake.Messages(), func(m telegramfake.Message) bool { return strconv.FormatInt(m.ID, 10) == id })
+			},
+			CannotReconcile: true, CannotListRecent: true}
 	})
 }
