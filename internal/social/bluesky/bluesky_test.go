@@ -27,7 +27,7 @@ type env struct {
 	creds *socialtest.Creds
 	rec   *socialtest.Recorder
 	ctx   context.Context
-	now   time.Time
+	clock *socialtest.Clock
 	// secrets seen in the credentials, to look for in the exchanges.
 	mu      sync.Mutex
 	secrets []string
@@ -35,9 +35,9 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{fake: blueskyfake.New(handle, password), rec: &socialtest.Recorder{}, now: time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC)}
+	e := &env{fake: blueskyfake.New(handle, password), rec: &socialtest.Recorder{}, clock: socialtest.NewClock(time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC))}
 	t.Cleanup(e.fake.Close)
-	e.fake.SetNow(func() time.Time { return e.now })
+	e.fake.SetNow(e.clock.Now)
 	e.creds = socialtest.NewCreds(t, bluesky.Secret{Identifier: handle, AppPassword: password})
 	e.secrets = []string{password}
 	e.creds.OnUpdate = func(saved []byte) {
@@ -53,7 +53,7 @@ func newEnv(t *testing.T) *env {
 			}
 		}
 	}
-	c, err := bluesky.New(bluesky.Config{BaseURL: e.fake.URL, Credentials: e.creds, Now: func() time.Time { return e.now }})
+	c, err := bluesky.New(bluesky.Config{BaseURL: e.fake.URL, Credentials: e.creds, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestErrorClasses(t *testing.T) {
 	cases := []socialtest.Case{
 		{Name: "429 until ratelimit-reset", Arrange: fault(blueskyfake.RateLimited), Act: post, Want: social.RateLimited,
 			Check: func(t *testing.T, err *social.Error) {
-				if want := e.now.Add(time.Minute); !err.Until.Equal(want) {
+				if want := e.clock.Now().Add(time.Minute); !err.Until.Equal(want) {
 					t.Errorf("until %v, want %v", err.Until, want)
 				}
 			}},
@@ -246,7 +246,7 @@ func TestDroppedPublishIsReconciled(t *testing.T) {
 		t.Fatalf("%d creates after the drop, want 1 (no blind retry)", creates)
 	}
 	r, found, err := e.c.Reconcile(e.ctx, p)
-	if err != nil || !found || r.ID != e.fake.Records()[0].URI || !r.Created.Equal(e.now) {
+	if err != nil || !found || r.ID != e.fake.Records()[0].URI || !r.Created.Equal(e.clock.Now()) {
 		t.Fatalf("Reconcile = %+v, %v, %v", r, found, err)
 	}
 	if _, found, err := e.c.Reconcile(e.ctx, social.Post{Key: "never"}); err != nil || found {
@@ -264,12 +264,12 @@ func TestDeleteRecent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.now = e.now.Add(time.Hour)
+	e.clock.Add(time.Hour)
 	b, err := e.c.Publish(e.ctx, social.Post{Key: "b", Text: "newer"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	recent, err := e.c.Recent(e.ctx, e.now.Add(-time.Minute), 10)
+	recent, err := e.c.Recent(e.ctx, e.clock.Now().Add(-time.Minute), 10)
 	if err != nil || len(recent) != 1 || recent[0].ID != b.ID || recent[0].Text != "newer" {
 		t.Fatalf("Recent = %+v, %v", recent, err)
 	}

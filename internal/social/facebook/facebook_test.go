@@ -16,20 +16,20 @@ import (
 const token = "EAAGpagetoken+secret/123"
 
 type env struct {
-	fake *facebookfake.Server
-	c    *facebook.Client
-	rec  *socialtest.Recorder
-	ctx  context.Context
-	now  time.Time
+	fake  *facebookfake.Server
+	c     *facebook.Client
+	rec   *socialtest.Recorder
+	ctx   context.Context
+	clock *socialtest.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{fake: facebookfake.New(token), rec: &socialtest.Recorder{}, now: time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC)}
+	e := &env{fake: facebookfake.New(token), rec: &socialtest.Recorder{}, clock: socialtest.NewClock(time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC))}
 	t.Cleanup(e.fake.Close)
-	e.fake.SetNow(func() time.Time { return e.now })
+	e.fake.SetNow(e.clock.Now)
 	creds := socialtest.NewCreds(t, facebook.Secret{PageID: facebookfake.PageID, PageToken: token})
-	c, err := facebook.New(facebook.Config{BaseURL: e.fake.URL, Credentials: creds, Now: func() time.Time { return e.now }})
+	c, err := facebook.New(facebook.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestErrorClasses(t *testing.T) {
 		{Name: "190 token", Arrange: fault(facebookfake.TokenExpired), Act: post, Want: social.AuthExpired, Check: code("190/463")},
 		{Name: "2 transient", Arrange: fault(facebookfake.Transient), Act: post, Want: social.Transient, Check: code("2")},
 		{Name: "613 throttled", Arrange: fault(facebookfake.Throttled), Act: post, Want: social.RateLimited, Check: func(t *testing.T, err *social.Error) {
-			if want := e.now.Add(10 * time.Minute); !err.Until.Equal(want) {
+			if want := e.clock.Now().Add(10 * time.Minute); !err.Until.Equal(want) {
 				t.Errorf("until %v, want %v", err.Until, want)
 			}
 		}},
@@ -119,7 +119,7 @@ func TestErrorClasses(t *testing.T) {
 		}, Want: social.Rejected},
 		// Last: the page limit blocks later calls for the regain time.
 		{Name: "32 page limit", Arrange: fault(facebookfake.PageLimit), Act: post, Want: social.RateLimited, Check: func(t *testing.T, err *social.Error) {
-			if want := e.now.Add(15 * time.Minute); !err.Until.Equal(want) {
+			if want := e.clock.Now().Add(15 * time.Minute); !err.Until.Equal(want) {
 				t.Errorf("until %v, want the 15 minutes the header estimates (%v)", err.Until, want)
 			}
 		}},
@@ -154,11 +154,11 @@ func TestThrottlesNearNinetyPercent(t *testing.T) {
 	if after, _ := e.fake.Counts(); after != before {
 		t.Errorf("a request was sent at 90%% usage")
 	}
-	if want := e.now.Add(10 * time.Minute); !se.Until.Equal(want) {
+	if want := e.clock.Now().Add(10 * time.Minute); !se.Until.Equal(want) {
 		t.Errorf("until %v, want %v", se.Until, want)
 	}
 	e.fake.SetUsage(20, 10, 0)
-	e.now = se.Until
+	e.clock.Set(se.Until)
 	if _, err := e.c.Publish(e.ctx, social.Post{Key: "c", Text: "three"}); err != nil {
 		t.Errorf("after the wait: %v", err)
 	}
@@ -174,7 +174,7 @@ func TestDroppedPublishIsReconciled(t *testing.T) {
 		t.Fatalf("%d creates", creates)
 	}
 	r, found, err := e.c.Reconcile(e.ctx, p)
-	if err != nil || !found || r.ID != e.fake.Posts()[0].ID || !r.Created.Equal(e.now) {
+	if err != nil || !found || r.ID != e.fake.Posts()[0].ID || !r.Created.Equal(e.clock.Now()) {
 		t.Fatalf("Reconcile = %+v, %v, %v", r, found, err)
 	}
 	if _, found, err := e.c.Reconcile(e.ctx, social.Post{Text: "never"}); err != nil || found {

@@ -18,20 +18,20 @@ import (
 const token = "AQXlinkedin-secret-token"
 
 type env struct {
-	fake *linkedinfake.Server
-	c    *linkedin.Client
-	rec  *socialtest.Recorder
-	ctx  context.Context
-	now  time.Time
+	fake  *linkedinfake.Server
+	c     *linkedin.Client
+	rec   *socialtest.Recorder
+	ctx   context.Context
+	clock *socialtest.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{fake: linkedinfake.New(token), rec: &socialtest.Recorder{}, now: time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC)}
+	e := &env{fake: linkedinfake.New(token), rec: &socialtest.Recorder{}, clock: socialtest.NewClock(time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC))}
 	t.Cleanup(e.fake.Close)
-	e.fake.SetNow(func() time.Time { return e.now })
-	creds := socialtest.NewCreds(t, linkedin.Secret{AccessToken: token, Organization: linkedinfake.Organization, ExpiresAt: e.now.Add(60 * 24 * time.Hour)})
-	c, err := linkedin.New(linkedin.Config{BaseURL: e.fake.URL, Credentials: creds, Now: func() time.Time { return e.now }, ImagePoll: time.Millisecond})
+	e.fake.SetNow(e.clock.Now)
+	creds := socialtest.NewCreds(t, linkedin.Secret{AccessToken: token, Organization: linkedinfake.Organization, ExpiresAt: e.clock.Now().Add(60 * 24 * time.Hour)})
+	c, err := linkedin.New(linkedin.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now, ImagePoll: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestErrorClasses(t *testing.T) {
 			_, err := e.c.Publish(ctx, social.Post{Text: strings.Repeat("a", 3001)})
 			return err
 		}, Want: social.Rejected},
-		{Name: "token expired locally", Arrange: func(*testing.T) { e.now = e.now.Add(61 * 24 * time.Hour) }, Act: post, Want: social.AuthExpired},
+		{Name: "token expired locally", Arrange: func(*testing.T) { e.clock.Add(61 * 24 * time.Hour) }, Act: post, Want: social.AuthExpired},
 	}
 	socialtest.RunCases(t, e.ctx, cases)
 	socialtest.AssertCovers(t, cases)
@@ -178,8 +178,8 @@ func TestDroppedPublishIsReconciled(t *testing.T) {
 	if req, _ := e.fake.Creates(); req != 1 {
 		t.Errorf("reconciling re-posted: %d requests", req)
 	}
-	recent, err := e.c.Recent(e.ctx, e.now.Add(-time.Minute), 10)
-	if err != nil || len(recent) != 1 || recent[0].Text != p.Text || !recent[0].Created.Equal(e.now) {
+	recent, err := e.c.Recent(e.ctx, e.clock.Now().Add(-time.Minute), 10)
+	if err != nil || len(recent) != 1 || recent[0].Text != p.Text || !recent[0].Created.Equal(e.clock.Now()) {
 		t.Errorf("Recent = %+v, %v", recent, err)
 	}
 	e.rec.AssertNoSecrets(t, token)
@@ -188,7 +188,7 @@ func TestDroppedPublishIsReconciled(t *testing.T) {
 func TestWhoAmI(t *testing.T) {
 	e := newEnv(t)
 	a, err := e.c.WhoAmI(e.ctx)
-	if err != nil || a.ID != linkedinfake.Organization || a.Handle != "mofa-vietnam" || !a.Expires.Equal(e.now.Add(60*24*time.Hour)) {
+	if err != nil || a.ID != linkedinfake.Organization || a.Handle != "mofa-vietnam" || !a.Expires.Equal(e.clock.Now().Add(60*24*time.Hour)) {
 		t.Fatalf("WhoAmI = %+v, %v", a, err)
 	}
 	e.rec.AssertNoSecrets(t, token)

@@ -22,21 +22,21 @@ type env struct {
 	creds *socialtest.Creds
 	rec   *socialtest.Recorder
 	ctx   context.Context
-	now   time.Time
+	clock *socialtest.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{fake: mastodonfake.New(token), rec: &socialtest.Recorder{}, now: time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC)}
+	e := &env{fake: mastodonfake.New(token), rec: &socialtest.Recorder{}, clock: socialtest.NewClock(time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC))}
 	t.Cleanup(e.fake.Close)
-	e.fake.SetNow(func() time.Time { return e.now })
+	e.fake.SetNow(e.clock.Now)
 	e.creds = socialtest.NewCreds(t, mastodon.Secret{AccessToken: token})
 	// Keep-alives off: Go's transport itself replays a request carrying an
 	// Idempotency-Key on a reused connection that drops, which would hide
 	// the Unknown outcome these tests look at.
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
 	c, err := mastodon.New(mastodon.Config{BaseURL: e.fake.URL, Credentials: e.creds, HTTP: hc,
-		Now: func() time.Time { return e.now }, MediaPoll: time.Millisecond})
+		Now: e.clock.Now, MediaPoll: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestSameKeyPublishesOnce(t *testing.T) {
 	}
 	// After the hour Mastodon keeps keys, the same key creates again: the
 	// scheduler must reconcile within the hour.
-	e.now = e.now.Add(61 * time.Minute)
+	e.clock.Add(61 * time.Minute)
 	if c, err := e.c.Publish(e.ctx, p); err != nil || c.ID == a.ID {
 		t.Errorf("after an hour: %v, %v", c, err)
 	}
@@ -112,7 +112,7 @@ func TestErrorClasses(t *testing.T) {
 	cases := []socialtest.Case{
 		{Name: "429 until ISO-8601 reset", Arrange: fault(mastodonfake.RateLimited), Act: post, Want: social.RateLimited,
 			Check: func(t *testing.T, err *social.Error) {
-				if want := e.now.Add(time.Minute); !err.Until.Equal(want) {
+				if want := e.clock.Now().Add(time.Minute); !err.Until.Equal(want) {
 					t.Errorf("until %v, want %v", err.Until, want)
 				}
 			}},
@@ -169,11 +169,11 @@ func TestDeleteWhoAmIRecent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recent, err := e.c.Recent(e.ctx, e.now.Add(-time.Minute), 10)
+	recent, err := e.c.Recent(e.ctx, e.clock.Now().Add(-time.Minute), 10)
 	if err != nil || len(recent) != 1 || recent[0].ID != r.ID || recent[0].Text != "One & <two>\nthree" {
 		t.Fatalf("Recent = %+v, %v", recent, err)
 	}
-	if old, err := e.c.Recent(e.ctx, e.now.Add(time.Minute), 10); err != nil || len(old) != 0 {
+	if old, err := e.c.Recent(e.ctx, e.clock.Now().Add(time.Minute), 10); err != nil || len(old) != 0 {
 		t.Errorf("Recent after since = %+v, %v", old, err)
 	}
 	if err := e.c.Delete(e.ctx, r.ID); err != nil {

@@ -17,20 +17,20 @@ import (
 const botToken = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_x"
 
 type env struct {
-	fake *telegramfake.Server
-	c    *telegram.Client
-	rec  *socialtest.Recorder
-	ctx  context.Context
-	now  time.Time
+	fake  *telegramfake.Server
+	c     *telegram.Client
+	rec   *socialtest.Recorder
+	ctx   context.Context
+	clock *socialtest.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{fake: telegramfake.New(botToken), rec: &socialtest.Recorder{}, now: time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC)}
+	e := &env{fake: telegramfake.New(botToken), rec: &socialtest.Recorder{}, clock: socialtest.NewClock(time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC))}
 	t.Cleanup(e.fake.Close)
-	e.fake.SetNow(func() time.Time { return e.now })
+	e.fake.SetNow(e.clock.Now)
 	creds := socialtest.NewCreds(t, telegram.Secret{BotToken: botToken, ChatID: "@mofa_vn"})
-	c, err := telegram.New(telegram.Config{BaseURL: e.fake.URL, Credentials: creds, Now: func() time.Time { return e.now }})
+	c, err := telegram.New(telegram.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestPublishEscapedThreadAndPhotos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.URL != "https://t.me/mofa_vn/"+first.ID || !first.Created.Equal(e.now) {
+	if first.URL != "https://t.me/mofa_vn/"+first.ID || !first.Created.Equal(e.clock.Now()) {
 		t.Errorf("result %+v", first)
 	}
 	photo, err := e.c.Publish(e.ctx, social.Post{Key: "b", Text: "Ảnh", ReplyTo: first.ID,
@@ -93,7 +93,7 @@ func TestDeleteRefusedAfter48Hours(t *testing.T) {
 	if got := e.c.Limits().DeleteWindow; got != 48*time.Hour {
 		t.Errorf("DeleteWindow %v", got)
 	}
-	e.now = e.now.Add(48 * time.Hour)
+	e.clock.Add(48 * time.Hour)
 	err = e.c.Delete(e.ctx, r.ID)
 	se := socialtest.WantClass(t, err, social.Rejected)
 	if !strings.Contains(se.Reason, "48 hours") || !strings.Contains(se.Reason, "by hand") {
@@ -115,7 +115,7 @@ func TestErrorClasses(t *testing.T) {
 	cases := []socialtest.Case{
 		{Name: "429 retry_after", Arrange: fault(telegramfake.RateLimited), Act: post, Want: social.RateLimited,
 			Check: func(t *testing.T, err *social.Error) {
-				if want := e.now.Add(35 * time.Second); !err.Until.Equal(want) {
+				if want := e.clock.Now().Add(35 * time.Second); !err.Until.Equal(want) {
 					t.Errorf("until %v, want %v", err.Until, want)
 				}
 			}},
@@ -148,7 +148,7 @@ func TestErrorClasses(t *testing.T) {
 func TestChannelRateLimit(t *testing.T) {
 	e := newEnv(t)
 	for i := range 20 {
-		e.now = e.now.Add(time.Second)
+		e.clock.Add(time.Second)
 		if _, err := e.c.Publish(e.ctx, social.Post{Key: "k", Text: "x"}); err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
@@ -159,7 +159,7 @@ func TestChannelRateLimit(t *testing.T) {
 	if want := time.Date(2026, 3, 14, 8, 1, 1, 0, time.UTC); !se.Until.Equal(want) {
 		t.Errorf("until %v, want %v", se.Until, want)
 	}
-	e.now = se.Until
+	e.clock.Set(se.Until)
 	if _, err := e.c.Publish(e.ctx, social.Post{Key: "k", Text: "x"}); err != nil {
 		t.Errorf("after the wait: %v", err)
 	}
