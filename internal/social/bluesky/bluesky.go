@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -591,4 +592,25 @@ func (c *Client) sessionCall(ctx context.Context, bearer, nsid string, body []by
 		return sessionAnswer{}, c.fail(social.AuthExpired, resp.Status, "", "the PDS answered with an unreadable session; reconnect the account", err)
 	}
 	return ans, nil
+}
+
+var (
+	appPasswordRE = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
+	handleRE      = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+	didRE         = regexp.MustCompile(`^did:(plc|web):[a-zA-Z0-9._:%-]{1,1000}$`)
+)
+
+// Validate checks a secret when a channel is connected, before it is
+// saved: the identifier must be a handle or DID, and the password an app
+// password ("xxxx-xxxx-xxxx-xxxx"), never the account's own password.
+func (s Secret) Validate() error {
+	switch {
+	case strings.ContainsAny(s.Identifier, " \t\r\n") || strings.ContainsAny(s.AppPassword, " \t\r\n"):
+		return fmt.Errorf("bluesky: the handle or app password contains spaces; paste them again without")
+	case !handleRE.MatchString(strings.TrimPrefix(s.Identifier, "@")) && !didRE.MatchString(s.Identifier):
+		return fmt.Errorf("bluesky: %q is not a Bluesky handle (name.bsky.social) or DID", s.Identifier)
+	case !appPasswordRE.MatchString(s.AppPassword):
+		return fmt.Errorf("bluesky: this is not an app password (four groups of four letters or digits); create one in Settings → Privacy and security → App passwords, never use the account password")
+	}
+	return nil
 }

@@ -387,3 +387,21 @@ func TestContract(t *testing.T) {
 			}}
 	})
 }
+
+func TestSecretValidate(t *testing.T) {
+	for _, tt := range []struct {
+		id, pw string
+		ok     bool
+	}{
+		{handle, password, true},
+		{"@" + handle, password, true},
+		{"did:plc:z72i7hdynmk6r22z27h6tvur", password, true},
+		{handle, "my-real-Password!", false},
+		{handle, " abcd-efgh-ijkl-mnop", false},
+		{"mofa vn", password, false},
+	} {
+		if err := (bluesky.Secret{Identifier: tt.id, AppPassword: tt.pw}).Validate(); (err == nil) != tt.ok {
+			t.Errorf("Validate(%q, %q) = %v", tt.id, tt.pw, err)
+		}
+	}
+}

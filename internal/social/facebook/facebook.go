@@ -434,3 +434,18 @@ func orDefault(s, d string) string {
 	}
 	return s
 }
+
+// Validate checks a secret when a channel is connected, before it is
+// saved. Whether the token is the Page's (not a user's) is checked by
+// WhoAmI, which the network alone can tell.
+func (s Secret) Validate() error {
+	switch {
+	case !pageIDRE.MatchString(s.PageID):
+		return fmt.Errorf("facebook: %q is not a Page id (digits only, from the Page's About section)", s.PageID)
+	case strings.ContainsAny(s.PageToken, " \t\r\n"):
+		return fmt.Errorf("facebook: the Page token contains spaces; paste it again without")
+	case !strings.HasPrefix(s.PageToken, "EAA") || len(s.PageToken) < 40:
+		return fmt.Errorf("facebook: this is not a Facebook access token (they start with EAA); copy the Page token from Business Manager")
+	}
+	return nil
+}

@@ -246,3 +246,20 @@ func TestContract(t *testing.T) {
 			}}
 	})
 }
+
+func TestSecretValidate(t *testing.T) {
+	good := "EAAGm0PX4ZCpsBAKZC5Xr0ZBZCoE1ZAzZBZB3ZCZBZBr5pZCZBZAcZBZB"
+	for _, tt := range []struct {
+		page, tok string
+		ok        bool
+	}{
+		{facebookfake.PageID, good, true},
+		{facebookfake.PageID, good + " ", false},
+		{"BoNgoaiGiaoVN", good, false},
+		{facebookfake.PageID, "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_x", false},
+	} {
+		if err := (facebook.Secret{PageID: tt.page, PageToken: tt.tok}).Validate(); (err == nil) != tt.ok {
+			t.Errorf("Validate(%q, %q) = %v", tt.page, tt.tok, err)
+		}
+	}
+}

@@ -539,3 +539,17 @@ func (c *Client) classify(resp *wire.Response, create bool) *social.Error {
 	}
 	return e
 }
+
+// Validate checks a secret when a channel is connected, before it is
+// saved.
+func (s Secret) Validate() error {
+	switch {
+	case s.AccessToken == "":
+		return fmt.Errorf("linkedin: the access token is empty")
+	case strings.ContainsAny(s.AccessToken, " \t\r\n"):
+		return fmt.Errorf("linkedin: the access token contains spaces; connect the page again")
+	case !orgRE.MatchString(s.Organization):
+		return fmt.Errorf("linkedin: %q is not an organisation (urn:li:organization:123)", s.Organization)
+	}
+	return nil
+}

@@ -235,3 +235,19 @@ func TestContract(t *testing.T) {
 			}}
 	})
 }
+
+func TestSecretValidate(t *testing.T) {
+	for _, tt := range []struct {
+		tok, org string
+		ok       bool
+	}{
+		{token, linkedinfake.Organization, true},
+		{token + "\n", linkedinfake.Organization, false},
+		{token, "urn:li:person:abc", false},
+		{"", linkedinfake.Organization, false},
+	} {
+		if err := (linkedin.Secret{AccessToken: tt.tok, Organization: tt.org}).Validate(); (err == nil) != tt.ok {
+			t.Errorf("Validate(%q, %q) = %v", tt.tok, tt.org, err)
+		}
+	}
+}

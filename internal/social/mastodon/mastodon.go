@@ -433,3 +433,19 @@ func orDefault(s, d string) string {
 	}
 	return s
 }
+
+var mastodonTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{20,128}$`)
+
+// Validate checks a secret when a channel is connected, before it is
+// saved: a token pasted with spaces or of another shape is refused.
+func (s Secret) Validate() error {
+	switch {
+	case s.AccessToken == "":
+		return fmt.Errorf("mastodon: the access token is empty")
+	case strings.TrimSpace(s.AccessToken) != s.AccessToken || strings.ContainsAny(s.AccessToken, " \t\r\n"):
+		return fmt.Errorf("mastodon: the access token contains spaces or line breaks; paste it again exactly as the instance shows it")
+	case !mastodonTokenRE.MatchString(s.AccessToken):
+		return fmt.Errorf("mastodon: this is not a Mastodon access token (letters, digits, - and _ only); copy \"Your access token\" from Preferences → Development")
+	}
+	return nil
+}

@@ -252,3 +252,20 @@ func TestContract(t *testing.T) {
 			}}
 	})
 }
+
+func TestSecretValidate(t *testing.T) {
+	for _, tt := range []struct {
+		tok string
+		ok  bool
+	}{
+		{"ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0", true},
+		{" ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0", false},
+		{"ZA-Yj3aBD8U8Cm7 lKUp-lm9O9BmDgdhHzDeqsY8tlL0", false},
+		{"Bearer ZA-Yj3aBD8U8Cm7lKUp", false},
+		{"", false},
+	} {
+		if err := (mastodon.Secret{AccessToken: tt.tok}).Validate(); (err == nil) != tt.ok {
+			t.Errorf("Validate(%q) = %v", tt.tok, err)
+		}
+	}
+}

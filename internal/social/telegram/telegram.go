@@ -466,3 +466,19 @@ func (c *Client) classify(resp *wire.Response, send bool) *social.Error {
 	}
 	return e
 }
+
+var chatRE = regexp.MustCompile(`^(@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{5,20})$`)
+
+// Validate checks a secret when a channel is connected, before it is
+// saved.
+func (s Secret) Validate() error {
+	switch {
+	case strings.ContainsAny(s.BotToken, " \t\r\n"):
+		return fmt.Errorf("telegram: the bot token contains spaces; paste it again exactly as BotFather gave it")
+	case !ValidToken(s.BotToken):
+		return fmt.Errorf("telegram: this is not a bot token (digits, a colon, then letters: 123456789:AA…); get it from @BotFather")
+	case !chatRE.MatchString(s.ChatID):
+		return fmt.Errorf("telegram: %q is not a channel: give its @username or its numeric id (-100…)", s.ChatID)
+	}
+	return nil
+}

@@ -252,3 +252,20 @@ func TestContract(t *testing.T) {
 			CannotReconcile: true, CannotListRecent: true}
 	})
 }
+
+func TestSecretValidate(t *testing.T) {
+	for _, tt := range []struct {
+		tok, chat string
+		ok        bool
+	}{
+		{botToken, "@mofa_vn", true},
+		{botToken, "-1001234567890", true},
+		{botToken + " ", "@mofa_vn", false},
+		{botToken, "mofa_vn", false},
+		{"EAAGpagetoken", "@mofa_vn", false},
+	} {
+		if err := (telegram.Secret{BotToken: tt.tok, ChatID: tt.chat}).Validate(); (err == nil) != tt.ok {
+			t.Errorf("Validate(%q, %q) = %v", tt.tok, tt.chat, err)
+		}
+	}
+}
