@@ -156,7 +156,7 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 	}
 	s, err := c.session(ctx)
 	if err != nil {
-		return social.Result{}, err
+		return social.Result{}, nothingPosted(err)
 	}
 	rec := record{Type: collection, Text: p.Text, CreatedAt: c.now().UTC().Format("2006-01-02T15:04:05.000Z"), Facets: LinkFacets(p.Text)}
 	if p.Lang != "" {
@@ -165,7 +165,7 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 	if p.ReplyTo != "" {
 		reply, err := c.replyRef(ctx, &s, p.ReplyTo)
 		if err != nil {
-			return social.Result{}, err
+			return social.Result{}, nothingPosted(err)
 		}
 		rec.Reply = reply
 	}
@@ -174,7 +174,7 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 		for _, m := range p.Media {
 			resp, err := c.call(ctx, &s, http.MethodPost, "com.atproto.repo.uploadBlob", nil, m.Data, m.ContentType)
 			if err != nil {
-				return social.Result{}, err
+				return social.Result{}, nothingPosted(err)
 			}
 			var out struct {
 				Blob json.RawMessage `json:"blob"`
@@ -485,7 +485,7 @@ func (c *Client) call(ctx context.Context, s *Secret, method, nsid string, q url
 		resp.Status == http.StatusUnauthorized {
 		fresh, err := c.renew(ctx, s.AccessJwt)
 		if err != nil {
-			return nil, err
+			return nil, nothingPosted(err) // the PDS refused the request itself
 		}
 		*s = fresh
 		return c.do(ctx, s.AccessJwt, method, nsid, q, body, ctype)
@@ -613,4 +613,14 @@ func (s Secret) Validate() error {
 		return fmt.Errorf("bluesky: this is not an app password (four groups of four letters or digits); create one in Settings → Privacy and security → App passwords, never use the account password")
 	}
 	return nil
+}
+
+// nothingPosted marks an error met before the create call: whatever
+// happened, the post does not exist, so an Unknown outcome is Transient.
+func nothingPosted(err error) error {
+	if e, ok := errors.AsType[*social.Error](err); ok && e.Class == social.Unknown {
+		e.Class = social.Transient
+		e.Reason = "a step before posting failed (" + e.Reason + "); nothing was posted, retry later"
+	}
+	return err
 }

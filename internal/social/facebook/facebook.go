@@ -128,7 +128,7 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 		for i := range p.Media {
 			r, err := c.post(ctx, s, "/"+s.PageID+"/photos", url.Values{"published": {"false"}}, &p.Media[i], false)
 			if err != nil {
-				return social.Result{}, err
+				return social.Result{}, nothingPosted(err)
 			}
 			var ph created
 			if json.Unmarshal(r.Body, &ph) != nil || ph.ID == "" {
@@ -448,4 +448,14 @@ func (s Secret) Validate() error {
 		return fmt.Errorf("facebook: this is not a Facebook access token (they start with EAA); copy the Page token from Business Manager")
 	}
 	return nil
+}
+
+// nothingPosted marks an error met before the create call: whatever
+// happened, the post does not exist, so an Unknown outcome is Transient.
+func nothingPosted(err error) error {
+	if e, ok := errors.AsType[*social.Error](err); ok && e.Class == social.Unknown {
+		e.Class = social.Transient
+		e.Reason = "a step before posting failed (" + e.Reason + "); nothing was posted, retry later"
+	}
+	return err
 }

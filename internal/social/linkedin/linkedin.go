@@ -166,7 +166,7 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 	for _, m := range p.Media {
 		urn, err := c.uploadImage(ctx, s, m)
 		if err != nil {
-			return social.Result{}, err
+			return social.Result{}, nothingPosted(err)
 		}
 		images = append(images, map[string]string{"id": urn, "altText": m.Alt})
 	}
@@ -552,4 +552,14 @@ func (s Secret) Validate() error {
 		return fmt.Errorf("linkedin: %q is not an organisation (urn:li:organization:123)", s.Organization)
 	}
 	return nil
+}
+
+// nothingPosted marks an error met before the create call: whatever
+// happened, the post does not exist, so an Unknown outcome is Transient.
+func nothingPosted(err error) error {
+	if e, ok := errors.AsType[*social.Error](err); ok && e.Class == social.Unknown {
+		e.Class = social.Transient
+		e.Reason = "a step before posting failed (" + e.Reason + "); nothing was posted, retry later"
+	}
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"mime/multipart"
@@ -144,7 +145,7 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 	for _, m := range p.Media {
 		id, err := c.upload(ctx, tok, m)
 		if err != nil {
-			return social.Result{}, err
+			return social.Result{}, nothingPosted(err)
 		}
 		form.Add("media_ids[]", id)
 	}
@@ -448,4 +449,14 @@ func (s Secret) Validate() error {
 		return fmt.Errorf("mastodon: this is not a Mastodon access token (letters, digits, - and _ only); copy \"Your access token\" from Preferences → Development")
 	}
 	return nil
+}
+
+// nothingPosted marks an error met before the create call: whatever
+// happened, the post does not exist, so an Unknown outcome is Transient.
+func nothingPosted(err error) error {
+	if e, ok := errors.AsType[*social.Error](err); ok && e.Class == social.Unknown {
+		e.Class = social.Transient
+		e.Reason = "a step before posting failed (" + e.Reason + "); nothing was posted, retry later"
+	}
+	return err
 }

@@ -269,3 +269,23 @@ func TestSecretValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestFailuresBeforeOrAfterTheCreate(t *testing.T) {
+	e := newEnv(t)
+	media := []social.Media{{Data: []byte("png"), Alt: "alt"}}
+	// A dropped upload happens before the create: nothing was posted.
+	e.fake.FailUpload(mastodonfake.Drop)
+	_, err := e.c.Publish(e.ctx, social.Post{Key: "a", Text: "x", Media: media})
+	socialtest.WantClass(t, err, social.Transient)
+	e.fake.FailUpload(mastodonfake.Unavailable)
+	_, err = e.c.Publish(e.ctx, social.Post{Key: "a", Text: "x", Media: media})
+	socialtest.WantClass(t, err, social.Transient)
+	if posts, _ := e.fake.Posts(); posts != 0 {
+		t.Errorf("%d creates sent after failed uploads", posts)
+	}
+	// A huge answer to the create: the status may exist.
+	e.fake.Fail(mastodonfake.Huge)
+	_, err = e.c.Publish(e.ctx, social.Post{Key: "b", Text: "x"})
+	socialtest.WantClass(t, err, social.Unknown)
+	e.rec.AssertNoSecrets(t, token)
+}

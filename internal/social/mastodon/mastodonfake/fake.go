@@ -29,6 +29,7 @@ const (
 	ServerError         // 500 after the status was created
 	Garbage             // 200 with an HTML page
 	Drop                // the status is created, then the connection drops
+	Huge                // the status is created, then a 9 MB answer
 )
 
 // Status is a status the fake holds.
@@ -69,6 +70,7 @@ type Server struct {
 	media     map[string]*Media
 	keys      map[string]keyed
 	fault     Fault
+	upFault   Fault
 	creates   int
 	posts     int
 	polls     int
@@ -106,6 +108,14 @@ func (s *Server) Fail(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fault = f
+}
+
+// FailUpload makes the next media upload answer with f (Drop or
+// Unavailable).
+func (s *Server) FailUpload(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.upFault = f
 }
 
 // SetToken changes the accepted token (revoking the old one).
@@ -297,6 +307,12 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "We're sorry, but something went wrong")
 		return
 	}
+	if fault == Huge {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"` + st.ID + `","content":"`))
+		w.Write(make([]byte, 9<<20))
+		return
+	}
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -339,6 +355,16 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	switch f := s.upFault; {
+	case f == Drop:
+		s.upFault = None
+		drop(w)
+		return
+	case f != None:
+		s.upFault = None
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	m := &Media{ID: s.id(), Description: desc, Size: int(fh.Size), polls: s.mediaWait}
 	s.media[m.ID] = m
 	status, u := http.StatusOK, any(s.URL+"/media/"+m.ID+".png")
