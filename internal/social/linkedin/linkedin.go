@@ -94,8 +94,9 @@ func (c *Client) Limits() social.Limits {
 	return social.Limits{MaxLength: MaxCommentary, MaxMedia: 20}
 }
 
-// Count returns the length in UTF-16 code units.
-func (c *Client) Count(text string) int { return len(utf16.Encode([]rune(text))) }
+// Count returns the length in UTF-16 code units of the commentary as sent,
+// reserved characters escaped: it may over-count, never under-count.
+func (c *Client) Count(text string) int { return len(utf16.Encode([]rune(EscapeLittle(text)))) }
 
 // littleReserved are the characters LinkedIn's "little text" commentary
 // format reserves; unescaped, they are read as markup and the text is cut.

@@ -251,3 +251,12 @@ func TestSecretValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestCountEscaped(t *testing.T) {
+	c, _ := linkedin.New(linkedin.Config{BaseURL: "https://api.linkedin.com", Credentials: &socialtest.Creds{}})
+	for text, want := range map[string]int{"Việt Nam": 8, "(ASEAN)": 9, "🇻🇳": 4} {
+		if got := c.Count(text); got != want {
+			t.Errorf("Count(%q) = %d, want %d", text, got, want)
+		}
+	}
+}
