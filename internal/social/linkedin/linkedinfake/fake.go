@@ -1,0 +1,388 @@
+// Package linkedinfake is LinkedIn's REST API for tests and the demo
+// (../shared/reference/social-apis.md §7, §9), on a loopback listener:
+// /rest/posts (201 with x-restli-id, 400 without Linkedin-Version, 422
+// DUPLICATE_POST naming the existing post, 429 without headers), the Images
+// API (initializeUpload, PUT, status), organisation roles, deletes, and
+// injected errors.
+package linkedinfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault is an answer the next POST /rest/posts gets instead of the normal
+// one.
+type Fault int
+
+// The faults the fake can inject.
+const (
+	None         Fault = iota
+	RateLimited        // 429, no headers
+	Unauthorized       // 401 EXPIRED_ACCESS_TOKEN
+	Forbidden          // 403 ACCESS_DENIED
+	Unavailable        // 503
+	ServerError        // 500 after the post was created
+	Garbage            // 200 with an HTML page
+	Drop               // the post is created, then the connection drops
+)
+
+// Organization is the fake's page.
+const Organization = "urn:li:organization:5515715"
+
+// Post is a post the fake holds.
+type Post struct {
+	URN        string
+	Commentary string
+	Content    json.RawMessage
+	CreatedAt  time.Time
+}
+
+// Image is an uploaded image.
+type Image struct {
+	URN      string
+	Size     int
+	uploaded bool
+}
+
+// Server is the fake API.
+type Server struct {
+	// URL is the API base URL.
+	URL string
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	token   string
+	now     func() time.Time
+	next    int
+	posts   []*Post
+	images  map[string]*Image
+	fault   Fault
+	creates int
+	posted  int
+}
+
+// New starts a fake API accepting token for Organization.
+func New(token string) *Server {
+	s := &Server{token: token, now: time.Now, next: 7100000000000000000, images: map[string]*Image{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /rest/posts", s.create)
+	mux.HandleFunc("GET /rest/posts", s.list)
+	mux.HandleFunc("DELETE /rest/posts/{urn}", s.delete)
+	mux.HandleFunc("POST /rest/images", s.initImage)
+	mux.HandleFunc("GET /rest/images/{urn}", s.getImage)
+	mux.HandleFunc("PUT /upload/{urn}", s.putImage)
+	mux.HandleFunc("GET /rest/organizationAcls", s.acls)
+	mux.HandleFunc("GET /rest/organizations/{id}", s.org)
+	s.srv = httptest.NewServer(s.check(mux))
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// SetNow sets the fake's clock.
+func (s *Server) SetNow(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// Fail makes the next post create answer with f.
+func (s *Server) Fail(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = f
+}
+
+// Posts returns the posts held, oldest first.
+func (s *Server) Posts() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Post, len(s.posts))
+	for i, p := range s.posts {
+		out[i] = *p
+	}
+	return out
+}
+
+// Image returns an uploaded image.
+func (s *Server) Image(urn string) (Image, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	im, ok := s.images[urn]
+	if !ok {
+		return Image{}, false
+	}
+	return *im, true
+}
+
+// Creates returns how many POST /rest/posts arrived and how many created a
+// post.
+func (s *Server) Creates() (requests, created int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.posted, s.creates
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func apiErr(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"status": status, "code": code, "message": msg, "serviceErrorCode": 100})
+}
+
+var versionRE = regexp.MustCompile(`^20[0-9]{2}(0[1-9]|1[0-2])$`)
+
+func (s *Server) check(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		good := r.Header.Get("Authorization") == "Bearer "+s.token
+		s.mu.Unlock()
+		switch {
+		case !good:
+			apiErr(w, 401, "INVALID_ACCESS_TOKEN", "Invalid access token")
+		case strings.HasPrefix(r.URL.Path, "/rest/") && r.Header.Get("Linkedin-Version") == "":
+			apiErr(w, 400, "VERSION_MISSING", "A version must be present. Please specify a version by adding the LinkedIn-Version header.")
+		case strings.HasPrefix(r.URL.Path, "/rest/") && !versionRE.MatchString(r.Header.Get("Linkedin-Version")):
+			apiErr(w, 426, "NONEXISTENT_VERSION", "Requested version "+r.Header.Get("Linkedin-Version")+" is not active")
+		case strings.HasPrefix(r.URL.Path, "/rest/") && r.Header.Get("X-Restli-Protocol-Version") != "2.0.0":
+			apiErr(w, 400, "ILLEGAL_ARGUMENT", "Rest.li protocol version 2.0.0 is required")
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Author, Commentary, Visibility, LifecycleState string
+		Distribution                                   *struct{ FeedDistribution string }
+		Content                                        json.RawMessage
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.posted++
+	fault := s.fault
+	s.fault = None
+	switch fault {
+	case RateLimited:
+		w.WriteHeader(429)
+		return
+	case Unauthorized:
+		apiErr(w, 401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired")
+		return
+	case Forbidden:
+		apiErr(w, 403, "ACCESS_DENIED", "Not enough permissions to access: partnerApiPostsExternal.CREATE.20251101")
+		return
+	case Unavailable:
+		w.WriteHeader(503)
+		fmt.Fprint(w, "<html>Service Unavailable</html>")
+		return
+	case Garbage:
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html>LinkedIn</html>")
+		return
+	}
+	if json.Unmarshal(body, &in) != nil || in.Distribution == nil || in.Visibility == "" || in.LifecycleState != "PUBLISHED" {
+		apiErr(w, 422, "UNPROCESSABLE_ENTITY", "ERROR :: /distribution :: field is required but not found and has no default value")
+		return
+	}
+	if in.Author != Organization {
+		apiErr(w, 403, "ACCESS_DENIED", "Member is not authorized to create a post for organization")
+		return
+	}
+	if len([]rune(in.Commentary)) > 3000 {
+		apiErr(w, 422, "UNPROCESSABLE_ENTITY", "ERROR :: /commentary :: length of 3001 exceeds the maximum of 3000")
+		return
+	}
+	if msg := s.checkContent(in.Content); msg != "" {
+		apiErr(w, 422, "UNPROCESSABLE_ENTITY", msg)
+		return
+	}
+	for _, p := range s.posts {
+		if p.Commentary == in.Commentary && in.Commentary != "" {
+			writeJSON(w, 422, map[string]any{"status": 422,
+				"message": "ERROR :: /commentary :: Content is a duplicate of " + p.URN,
+				"errorDetails": map[string]any{"inputErrors": []map[string]any{{"description": "Duplicate post is detected", "code": "DUPLICATE_POST",
+					"input": map[string]any{"inputPath": map[string]string{"fieldPath": "/commentary"}}}}}})
+			return
+		}
+	}
+	s.next++
+	p := &Post{URN: "urn:li:share:" + strconv.Itoa(s.next), Commentary: in.Commentary, Content: in.Content, CreatedAt: s.now()}
+	s.posts = append(s.posts, p)
+	s.creates++
+	switch fault {
+	case Drop:
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	case ServerError:
+		apiErr(w, 500, "INTERNAL_SERVER_ERROR", "Internal Server Error")
+		return
+	}
+	w.Header().Set("X-Restli-Id", p.URN)
+	w.Header().Set("X-LinkedIn-Id", p.URN)
+	w.WriteHeader(http.StatusCreated)
+}
+
+// checkContent validates media references and alt text.
+func (s *Server) checkContent(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var c struct {
+		Media      *struct{ ID, AltText string }
+		MultiImage *struct {
+			Images []struct{ ID, AltText string }
+		}
+		Article *struct{ Source, Title string }
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return "ERROR :: /content :: invalid"
+	}
+	var images []struct{ ID, AltText string }
+	switch {
+	case c.Media != nil:
+		images = append(images, *c.Media)
+	case c.MultiImage != nil:
+		if len(c.MultiImage.Images) < 2 || len(c.MultiImage.Images) > 20 {
+			return "ERROR :: /content/multiImage/images :: must have 2 to 20 images"
+		}
+		images = c.MultiImage.Images
+	case c.Article != nil:
+		if u, err := url.Parse(c.Article.Source); err != nil || u.Scheme == "" || c.Article.Title == "" {
+			return "ERROR :: /content/article :: source and title are required"
+		}
+	}
+	for _, im := range images {
+		img, ok := s.images[im.ID]
+		if !ok || !img.uploaded {
+			return "ERROR :: /content :: image " + im.ID + " is not available"
+		}
+		if len([]rune(im.AltText)) > 4086 {
+			return "ERROR :: /content :: altText is too long"
+		}
+	}
+	return ""
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("q") != "author" || r.Header.Get("X-RestLi-Method") != "FINDER" {
+		apiErr(w, 400, "ILLEGAL_ARGUMENT", "finder required")
+		return
+	}
+	count, _ := strconv.Atoi(q.Get("count"))
+	if count <= 0 || count > 100 {
+		count = 10
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	posts := append([]*Post(nil), s.posts...)
+	sort.SliceStable(posts, func(i, j int) bool { return posts[i].CreatedAt.After(posts[j].CreatedAt) })
+	out := []map[string]any{}
+	if q.Get("author") == Organization {
+		for _, p := range posts {
+			if len(out) == count {
+				break
+			}
+			out = append(out, map[string]any{"id": p.URN, "author": Organization, "commentary": p.Commentary,
+				"createdAt": p.CreatedAt.UnixMilli(), "publishedAt": p.CreatedAt.UnixMilli(), "lifecycleState": "PUBLISHED"})
+		}
+	}
+	writeJSON(w, 200, map[string]any{"elements": out, "paging": map[string]int{"start": 0, "count": count}})
+}
+
+func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
+	urn := r.PathValue("urn") // the mux unescapes %3A
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.posts {
+		if p.URN == urn {
+			s.posts = append(s.posts[:i], s.posts[i+1:]...)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	apiErr(w, 404, "NOT_FOUND", "Not Found")
+}
+
+func (s *Server) initImage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("action") != "initializeUpload" {
+		apiErr(w, 400, "ILLEGAL_ARGUMENT", "unknown action")
+		return
+	}
+	var in struct {
+		InitializeUploadRequest struct{ Owner string }
+	}
+	if json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in) != nil || in.InitializeUploadRequest.Owner != Organization {
+		apiErr(w, 403, "ACCESS_DENIED", "owner not allowed")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	urn := "urn:li:image:D4E10AQ" + strconv.Itoa(s.next)
+	s.images[urn] = &Image{URN: urn}
+	writeJSON(w, 200, map[string]any{"value": map[string]any{"uploadUrlExpiresAt": s.now().Add(time.Hour).UnixMilli(),
+		"uploadUrl": s.URL + "/upload/" + url.PathEscape(urn), "image": urn}})
+}
+
+func (s *Server) putImage(w http.ResponseWriter, r *http.Request) {
+	data, _ := io.ReadAll(io.LimitReader(r.Body, 40<<20))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	im, ok := s.images[r.PathValue("urn")]
+	if !ok || len(data) == 0 {
+		w.WriteHeader(400)
+		return
+	}
+	im.Size, im.uploaded = len(data), true
+	w.WriteHeader(201)
+}
+
+func (s *Server) getImage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	im, ok := s.images[r.PathValue("urn")]
+	if !ok {
+		apiErr(w, 404, "NOT_FOUND", "Not Found")
+		return
+	}
+	status := "WAITING_UPLOAD"
+	if im.uploaded {
+		status = "AVAILABLE"
+	}
+	writeJSON(w, 200, map[string]any{"id": im.URN, "status": status, "owner": Organization})
+}
+
+func (s *Server) acls(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]any{"elements": []map[string]string{
+		{"organization": Organization, "role": "ADMINISTRATOR", "state": "APPROVED", "roleAssignee": "urn:li:person:abc"}}})
+}
+
+func (s *Server) org(w http.ResponseWriter, r *http.Request) {
+	if "urn:li:organization:"+r.PathValue("id") != Organization {
+		apiErr(w, 404, "NOT_FOUND", "Not Found")
+		return
+	}
+	writeJSON(w, 200, map[string]any{"id": 5515715, "localizedName": "Ministry of Foreign Affairs of Viet Nam", "vanityName": "mofa-vietnam"})
+}

@@ -1,0 +1,115 @@
+package socialtest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/social"
+)
+
+// Harness joins a Publisher to the fake it talks to, for RunContract.
+type Harness struct {
+	Publisher social.Publisher
+	// Recorder must be the one whose Context the tests use (RunContract
+	// calls Recorder.Context itself).
+	Recorder *Recorder
+	// Secrets must never appear in a recorded exchange.
+	Secrets func() []string
+	// DropNext makes the fake create the next post, then drop the
+	// connection before answering.
+	DropNext func()
+	// Creates returns how many posts the fake has created so far.
+	Creates func() int
+	// Exists reports whether the fake holds the post id.
+	Exists func(id string) bool
+	// CannotReconcile is set for networks where Reconcile must answer
+	// Unknown (Telegram); CannotListRecent where Recent is impossible.
+	CannotReconcile, CannotListRecent bool
+}
+
+// RunContract checks what every connector must do against its fake:
+// publish, read back and delete (twice); refuse over-long text before
+// sending; answer a dropped create with Unknown and never send it again,
+// then settle it with Reconcile (or say a person must); WhoAmI; and record
+// every exchange without a secret. newHarness is called once per subtest.
+func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
+	t.Run("publish read back delete", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := h.Recorder.Context(t.Context())
+		text := "Contract " + time.Now().Format(time.RFC3339Nano)
+		r, err := h.Publisher.Publish(ctx, social.Post{Key: "contract-1", Lang: "en", Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ID == "" || !h.Exists(r.ID) {
+			t.Fatalf("published %+v, which the fake does not hold", r)
+		}
+		if !h.CannotListRecent {
+			recent, err := h.Publisher.Recent(ctx, time.Time{}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(recent, func(p social.RemotePost) bool { return p.ID == r.ID && p.Text == text }) {
+				t.Errorf("Recent = %+v, without %q", recent, r.ID)
+			}
+		}
+		for i := range 2 {
+			if err := h.Publisher.Delete(ctx, r.ID); err != nil {
+				t.Fatalf("delete %d: %v", i+1, err)
+			}
+		}
+		if h.Exists(r.ID) {
+			t.Error("the post survived Delete")
+		}
+		h.Recorder.AssertNoSecrets(t, h.Secrets()...)
+	})
+	t.Run("too long refused before sending", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := h.Recorder.Context(t.Context())
+		lim := h.Publisher.Limits()
+		if lim.MaxLength <= 0 {
+			t.Fatalf("Limits %+v without MaxLength", lim)
+		}
+		text := strings.Repeat("a", lim.MaxLength+1)
+		if got := h.Publisher.Count(text); got != lim.MaxLength+1 {
+			t.Errorf("Count of %d ASCII letters = %d", lim.MaxLength+1, got)
+		}
+		_, err := h.Publisher.Publish(ctx, social.Post{Key: "contract-long", Text: text})
+		WantClass(t, err, social.Rejected)
+		if n := len(h.Recorder.Exchanges()); n != 0 {
+			t.Errorf("%d requests sent for a text the network would refuse", n)
+		}
+	})
+	t.Run("dropped create is never sent again", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := h.Recorder.Context(t.Context())
+		p := social.Post{Key: "contract-drop", Lang: "en", Text: "Dropped " + time.Now().Format(time.RFC3339Nano)}
+		h.DropNext()
+		_, err := h.Publisher.Publish(ctx, p)
+		WantClass(t, err, social.Unknown)
+		if n := h.Creates(); n != 1 {
+			t.Fatalf("the fake created %d posts, want 1", n)
+		}
+		r, found, err := h.Publisher.Reconcile(ctx, p)
+		switch {
+		case h.CannotReconcile:
+			WantClass(t, err, social.Unknown)
+		case err != nil || !found || !h.Exists(r.ID):
+			t.Errorf("Reconcile = %+v, %v, %v; want the dropped post", r, found, err)
+		}
+		if n := h.Creates(); n != 1 {
+			t.Errorf("after Reconcile the fake created %d posts, want 1", n)
+		}
+		h.Recorder.AssertNoSecrets(t, h.Secrets()...)
+	})
+	t.Run("who am I", func(t *testing.T) {
+		h := newHarness(t)
+		a, err := h.Publisher.WhoAmI(h.Recorder.Context(t.Context()))
+		if err != nil || a.ID == "" || a.Verified.IsZero() {
+			t.Fatalf("WhoAmI = %+v, %v", a, err)
+		}
+		h.Recorder.AssertNoSecrets(t, h.Secrets()...)
+	})
+}
