@@ -172,3 +172,30 @@ func TestMergeJSON(t *testing.T) {
 		t.Error("a non-object is merged")
 	}
 }
+
+// FuzzOpen: whatever bytes the database holds, Open fails cleanly or
+// returns what was sealed; it never panics.
+func FuzzOpen(f *testing.F) {
+	box, _ := NewBox(key(1))
+	sealed, _ := box.Seal(1, []byte("secret"))
+	f.Add(sealed, int64(1))
+	f.Add([]byte{1, 200}, int64(1))
+	f.Add([]byte{}, int64(0))
+	f.Fuzz(func(t *testing.T, b []byte, ch int64) {
+		pt, err := box.Open(ch, b)
+		if err == nil && (ch != 1 || !bytes.Equal(pt, []byte("secret"))) {
+			t.Fatalf("Open(%d, %x) = %q", ch, b, pt)
+		}
+	})
+}
+
+func FuzzParseKey(f *testing.F) {
+	f.Add(base64.StdEncoding.EncodeToString(key(1)))
+	f.Add("not a key")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		if err == nil && len(k) != KeySize {
+			t.Fatalf("ParseKey(%q) = %d bytes", s, len(k))
+		}
+	})
+}

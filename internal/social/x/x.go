@@ -211,7 +211,7 @@ func (c *Client) decode(resp *wire.Response, out any) error {
 	if out != nil {
 		if err := json.Unmarshal(resp.Body, out); err != nil {
 			return &social.Error{Network: social.X, Class: social.Unknown, Status: resp.Status,
-				Reason: "X answered success with a body that is not the expected JSON; the request may have taken effect", Err: err}
+				Reason: "X answered success with a body that cannot be read; what X did is unknown", Err: err}
 		}
 	}
 	return nil

@@ -712,3 +712,30 @@ func TestSecretNeverPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialErrors: a 2xx answer with data and an errors array is a
+// success (social-apis.md §1.1).
+func TestPartialErrors(t *testing.T) {
+	e := oauth1Env(t)
+	e.fake.Fail(xfake.PartialErrors)
+	r, err := e.c.Publish(context.Background(), social.Post{Text: "partly fine"})
+	if err != nil || r.ID != e.fake.Posts()[0].ID {
+		t.Fatalf("Publish = %+v, %v", r, err)
+	}
+}
+
+func TestDeleteRateLimit(t *testing.T) {
+	e := oauth1Env(t)
+	ctx := context.Background()
+	r, err := e.c.Publish(ctx, social.Post{Text: "to delete"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Delete(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	rl, ok := e.c.RateLimits("DELETE /2/tweets")
+	if !ok || rl.Window.Limit != 50 || rl.Window.Remaining != 49 {
+		t.Errorf("delete window %+v: X allows 50 deletes per 15 minutes", rl.Window)
+	}
+}

@@ -54,6 +54,9 @@ const (
 	Garbage
 	// Huge answers 200 with a body of 9 MB.
 	Huge
+	// PartialErrors creates the post and answers 201 with an errors array
+	// beside data, as X may.
+	PartialErrors
 	// UsageCapped answers 429 with the usage-capped Problem (monthly quota).
 	UsageCapped
 )
@@ -72,9 +75,9 @@ type Options struct {
 	// Default "client-id", "client-secret".
 	ClientID, ClientSecret string
 	// WindowLimit is the requests allowed per endpoint per 15 minutes
-	// (default 100); DayLimit the posts per user per 24 hours (default
-	// 2400).
-	WindowLimit, DayLimit int
+	// (default 100); DeleteLimit that of DELETE /2/tweets (default 50);
+	// DayLimit the posts per user per 24 hours (default 2400).
+	WindowLimit, DeleteLimit, DayLimit int
 	// MediaPolls is how many STATUS reads a video stays in_progress
 	// (default 2).
 	MediaPolls int
@@ -167,6 +170,9 @@ func New(o Options) *Server {
 	}
 	if o.WindowLimit == 0 {
 		o.WindowLimit = 100
+	}
+	if o.DeleteLimit == 0 {
+		o.DeleteLimit = 50
 	}
 	if o.DayLimit == 0 {
 		o.DayLimit = 2400
@@ -457,24 +463,28 @@ func (s *Server) rateLimit(w http.ResponseWriter, key string, create bool) bool 
 	if s.day.start.IsZero() || !now.Before(s.day.start.Add(24*time.Hour)) {
 		s.day = window{start: now}
 	}
-	over := win.count >= s.o.WindowLimit || create && s.day.count >= s.o.DayLimit
+	limit := s.o.WindowLimit
+	if key == "DELETE /2/tweets" {
+		limit = s.o.DeleteLimit
+	}
+	over := win.count >= limit || create && s.day.count >= s.o.DayLimit
 	if !over {
 		win.count++
 		if create {
 			s.day.count++
 		}
 	}
-	s.writeLimitsLocked(w, win, create)
+	s.writeLimitsLocked(w, win, limit, create)
 	if over {
 		writeJSON(w, 429, map[string]any{"errors": []map[string]any{{"code": 88, "message": "Rate limit exceeded"}}})
 	}
 	return !over
 }
 
-func (s *Server) writeLimitsLocked(w http.ResponseWriter, win *window, create bool) {
+func (s *Server) writeLimitsLocked(w http.ResponseWriter, win *window, limit int, create bool) {
 	h := w.Header()
-	h.Set("x-rate-limit-limit", strconv.Itoa(s.o.WindowLimit))
-	h.Set("x-rate-limit-remaining", strconv.Itoa(max(0, s.o.WindowLimit-win.count)))
+	h.Set("x-rate-limit-limit", strconv.Itoa(limit))
+	h.Set("x-rate-limit-remaining", strconv.Itoa(max(0, limit-win.count)))
 	h.Set("x-rate-limit-reset", strconv.FormatInt(win.start.Add(15*time.Minute).Unix(), 10))
 	if create {
 		reset := strconv.FormatInt(s.day.start.Add(24*time.Hour).Unix(), 10)
@@ -615,7 +625,11 @@ func (s *Server) createTweet(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		panic(http.ErrAbortHandler)
 	}
-	writeJSON(w, 201, map[string]any{"data": map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}})
+	out := map[string]any{"data": map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}}
+	if fault == PartialErrors {
+		out["errors"] = []map[string]any{{"title": "Not Found Error", "detail": "Could not find tagged user.", "type": "https://api.twitter.com/2/problems/resource-not-found"}}
+	}
+	writeJSON(w, 201, out)
 }
 
 func (s *Server) findLocked(id string) *Post {
