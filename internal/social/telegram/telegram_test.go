@@ -243,7 +243,7 @@ func FuzzParseError(f *testing.F) {
 func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
-		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Secrets: func() []string { return []string{botToken} },
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{botToken} },
 			DropNext: func() { e.fake.Fail(telegramfake.Drop) },
 			Creates:  func() int { _, c := e.fake.Sends(); return c },
 			Exists: func(id string) bool {

@@ -76,6 +76,7 @@ type Server struct {
 func New(token string) *Server {
 	s := &Server{token: token, now: time.Now, next: 7100000000000000000, images: map[string]*Image{}}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("POST /rest/posts", s.create)
 	mux.HandleFunc("GET /rest/posts", s.list)
 	mux.HandleFunc("DELETE /rest/posts/{urn}", s.delete)
@@ -154,6 +155,8 @@ func (s *Server) check(next http.Handler) http.Handler {
 		good := r.Header.Get("Authorization") == "Bearer "+s.token
 		s.mu.Unlock()
 		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/":
+			next.ServeHTTP(w, r)
 		case !good:
 			apiErr(w, 401, "INVALID_ACCESS_TOKEN", "Invalid access token")
 		case strings.HasPrefix(r.URL.Path, "/rest/") && r.Header.Get("Linkedin-Version") == "":
@@ -282,6 +285,12 @@ func (s *Server) checkContent(raw json.RawMessage) string {
 		}
 	}
 	return ""
+}
+
+// index serves GET / without credentials: what the fake holds, as JSON, so
+// a newcomer running the demo can see what was published.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]any{"network": "linkedin", "organization": Organization, "posts": s.Posts()})
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
