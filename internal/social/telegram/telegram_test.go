@@ -171,6 +171,9 @@ func TestUnknownOutcomeNeedsAPerson(t *testing.T) {
 	e.fake.Fail(telegramfake.Drop)
 	_, err := e.c.Publish(e.ctx, p)
 	socialtest.WantClass(t, err, social.Unknown)
+	if strings.Contains(err.Error(), botToken) {
+		t.Errorf("the error quotes the bot token: %v", err)
+	}
 	if req, posted := e.fake.Sends(); req != 1 || posted != 1 {
 		t.Fatalf("%d requests, %d posted; want 1, 1", req, posted)
 	}
