@@ -378,7 +378,7 @@ func FuzzSplitURI(f *testing.F) {
 func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
-		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec,
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL,
 			Secrets:  func() []string { e.mu.Lock(); defer e.mu.Unlock(); return slices.Clone(e.secrets) },
 			DropNext: func() { e.fake.Fail(blueskyfake.Drop) },
 			Creates:  func() int { c, _, _ := e.fake.Counts(); return c },

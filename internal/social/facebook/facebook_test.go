@@ -237,7 +237,7 @@ func FuzzParseError(f *testing.F) {
 func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
-		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec,
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL,
 			Secrets:  func() []string { return []string{token, "EAAGpagetoken%2Bsecret%2F123"} },
 			DropNext: func() { e.fake.Fail(facebookfake.Drop) },
 			Creates:  func() int { _, c := e.fake.Counts(); return c },

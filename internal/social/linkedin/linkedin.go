@@ -7,6 +7,7 @@
 package linkedin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,10 @@ type Secret struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	// Organization is the page posted as, "urn:li:organization:123".
 	Organization string `json:"organization"`
+	// RefreshToken renews the access token (365 days, not rotating);
+	// empty when the app has no refresh tokens.
+	RefreshToken     string    `json:"refresh_token,omitempty"`
+	RefreshExpiresAt time.Time `json:"refresh_expires_at,omitzero"`
 }
 
 // Config builds a Client.
@@ -51,7 +56,14 @@ type Config struct {
 	// ImagePoll and ImageWait pace the wait for an image to become
 	// AVAILABLE; 0 means one second and a minute.
 	ImagePoll, ImageWait time.Duration
+	// TokenURL is the OAuth token endpoint; "" means
+	// https://www.linkedin.com/oauth/v2/accessToken. ClientID and
+	// ClientSecret are the app's, needed to refresh.
+	TokenURL, ClientID, ClientSecret string
 }
+
+// RefreshBefore is how long before expiry the access token is renewed.
+const RefreshBefore = 24 * time.Hour
 
 // Client is a social.Publisher for one organisation page.
 type Client struct {
@@ -69,6 +81,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Credentials == nil {
 		return nil, fmt.Errorf("linkedin: no credentials")
+	}
+	if cfg.TokenURL == "" {
+		cfg.TokenURL = "https://www.linkedin.com/oauth/v2/accessToken"
 	}
 	if cfg.Version == "" {
 		cfg.Version = DefaultVersion
@@ -425,10 +440,102 @@ func (c *Client) secret(ctx context.Context) (Secret, error) {
 	if err := json.Unmarshal(raw, &s); err != nil || s.AccessToken == "" || !orgRE.MatchString(s.Organization) {
 		return Secret{}, c.fail(social.AuthExpired, 0, "", "the channel has no LinkedIn token and organisation; reconnect it", err)
 	}
-	if !s.ExpiresAt.IsZero() && !c.now().Before(s.ExpiresAt) {
+	if s.ExpiresAt.IsZero() || c.now().Before(s.ExpiresAt.Add(-RefreshBefore)) {
+		return s, nil
+	}
+	if s.RefreshToken != "" && c.cfg.ClientID != "" && (s.RefreshExpiresAt.IsZero() || c.now().Before(s.RefreshExpiresAt)) {
+		return c.refresh(ctx, s.AccessToken)
+	}
+	if !c.now().Before(s.ExpiresAt) {
 		return Secret{}, c.fail(social.AuthExpired, 0, "", "the LinkedIn access token expired; reconnect the page", nil)
 	}
 	return s, nil
+}
+
+// refresh renews the access token under the credentials' lock, unless
+// another caller already did, and saves it before it is used. LinkedIn's
+// refresh token does not rotate: it is kept, never wiped.
+func (c *Client) refresh(ctx context.Context, stale string) (Secret, error) {
+	var out Secret
+	err := c.cfg.Credentials.Update(ctx, func(raw []byte) ([]byte, error) {
+		var s Secret
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, c.fail(social.AuthExpired, 0, "", "the channel's LinkedIn credentials are unreadable; reconnect it", err)
+		}
+		if s.AccessToken != stale {
+			out = s // renewed meanwhile
+			return raw, nil
+		}
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {s.RefreshToken},
+			"client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret}}
+		req, err := wire.NewRequest(ctx, http.MethodPost, c.cfg.TokenURL, []byte(form.Encode()), "application/x-www-form-urlencoded")
+		if err != nil {
+			return nil, c.fail(social.Rejected, 0, "", "the token address is not valid", err)
+		}
+		w := &wire.Client{Network: social.LinkedIn, HTTP: c.cfg.HTTP, Now: c.now,
+			Redact: redactAll(s.RefreshToken, c.cfg.ClientSecret, url.QueryEscape(s.RefreshToken), url.QueryEscape(c.cfg.ClientSecret))}
+		resp, err := w.Do(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		var tok struct {
+			AccessToken           string `json:"access_token"`
+			ExpiresIn             int64  `json:"expires_in"`
+			RefreshToken          string `json:"refresh_token"`
+			RefreshTokenExpiresIn int64  `json:"refresh_token_expires_in"`
+			Error                 string `json:"error"`
+			ErrorDescription      string `json:"error_description"`
+		}
+		json.Unmarshal(resp.Body, &tok)
+		switch {
+		case resp.Status == http.StatusBadRequest || resp.Status == http.StatusUnauthorized:
+			return nil, c.fail(social.AuthExpired, resp.Status, tok.Error, "LinkedIn refused to renew the access token ("+tok.ErrorDescription+"); reconnect the page", nil)
+		case resp.Status >= 500:
+			return nil, c.fail(social.Transient, resp.Status, "", "LinkedIn could not renew the access token; retry later", nil)
+		case resp.Status != http.StatusOK || tok.AccessToken == "" || tok.ExpiresIn <= 0:
+			return nil, c.fail(social.Transient, resp.Status, "", "LinkedIn answered the token renewal unreadably; retry later", nil)
+		}
+		now := c.now()
+		s.AccessToken, s.ExpiresAt = tok.AccessToken, now.Add(time.Duration(tok.ExpiresIn)*time.Second)
+		if tok.RefreshToken != "" {
+			s.RefreshToken = tok.RefreshToken
+		}
+		if tok.RefreshTokenExpiresIn > 0 {
+			s.RefreshExpiresAt = now.Add(time.Duration(tok.RefreshTokenExpiresIn) * time.Second)
+		}
+		out = s
+		return json.Marshal(s)
+	})
+	if err != nil {
+		if _, ok := errors.AsType[*social.Error](err); ok {
+			return Secret{}, nothingPosted(err)
+		}
+		return Secret{}, c.fail(social.Transient, 0, "", "the renewed token could not be saved; it was not used", err)
+	}
+	return out, nil
+}
+
+// redactAll removes each secret from the recorded URL, bodies and error.
+func redactAll(secrets ...string) func(*social.Exchange) {
+	return func(ex *social.Exchange) {
+		for _, sec := range secrets {
+			if sec == "" {
+				continue
+			}
+			wire.RedactPathSegment(sec)(ex)
+			ex.ResponseBody = bytes.ReplaceAll(ex.ResponseBody, []byte(sec), []byte("[redacted]"))
+			ex.Err = strings.ReplaceAll(ex.Err, sec, "[redacted]")
+		}
+		var m map[string]any
+		if json.Unmarshal(ex.ResponseBody, &m) == nil {
+			for _, k := range []string{"access_token", "refresh_token"} {
+				if _, ok := m[k]; ok {
+					m[k] = "[redacted]"
+				}
+			}
+			ex.ResponseBody, _ = json.Marshal(m)
+		}
+	}
 }
 
 func (c *Client) do(ctx context.Context, s Secret, method, path string, body []byte, ctype string, edit func(http.Header)) (*wire.Response, error) {

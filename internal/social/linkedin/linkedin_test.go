@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -227,7 +229,7 @@ func FuzzLittleText(f *testing.F) {
 func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
-		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Secrets: func() []string { return []string{token} },
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{token} },
 			DropNext: func() { e.fake.Fail(linkedinfake.Drop) },
 			Creates:  func() int { _, c := e.fake.Creates(); return c },
 			Exists: func(id string) bool {
@@ -258,5 +260,61 @@ func TestCountEscaped(t *testing.T) {
 		if got := c.Count(text); got != want {
 			t.Errorf("Count(%q) = %d, want %d", text, got, want)
 		}
+	}
+}
+
+func TestTokenRefreshedOnceAndSavedBeforeUse(t *testing.T) {
+	fake := linkedinfake.New(token)
+	defer fake.Close()
+	clock := socialtest.NewClock(time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC))
+	fake.SetNow(clock.Now)
+	const refresh, clientSecret = "AQWrefresh-secret", "client-secret-xyz"
+	fake.SetRefresh(refresh, "client-id", clientSecret)
+	creds := socialtest.NewCreds(t, linkedin.Secret{AccessToken: token, Organization: linkedinfake.Organization,
+		ExpiresAt: clock.Now().Add(12 * time.Hour), RefreshToken: refresh})
+	var saved []string
+	creds.OnUpdate = func(b []byte) {
+		var s linkedin.Secret
+		json.Unmarshal(b, &s)
+		saved = append(saved, s.AccessToken)
+		if len(fake.Posts()) != 0 {
+			t.Error("a post was made before the renewed token was saved")
+		}
+	}
+	c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, TokenURL: fake.URL + "/oauth/v2/accessToken",
+		ClientID: "client-id", ClientSecret: clientSecret, Credentials: creds, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &socialtest.Recorder{}
+	ctx := rec.Context(t.Context())
+	// Expiring within a day: two concurrent publishes renew it once.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() { _, errs[i] = c.Publish(ctx, social.Post{Text: "post " + strconv.Itoa(i)}) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var s linkedin.Secret
+	creds.Decode(t, &s)
+	if fake.Refreshes() != 1 || len(saved) != 1 || s.AccessToken != fake.Token() || s.RefreshToken != refresh ||
+		!s.ExpiresAt.Equal(clock.Now().Add(60*24*time.Hour)) {
+		t.Errorf("refreshes %d, saved %q, stored %+v", fake.Refreshes(), saved, s)
+	}
+	rec.AssertNoSecrets(t, token, s.AccessToken, refresh, clientSecret)
+
+	// A revoked refresh token: the page must be reconnected.
+	fake.SetRefresh("other", "client-id", clientSecret)
+	clock.Add(60 * 24 * time.Hour)
+	_, err = c.Publish(ctx, social.Post{Text: "later"})
+	socialtest.WantClass(t, err, social.AuthExpired)
+	creds.Decode(t, &s)
+	if s.RefreshToken != refresh {
+		t.Error("a failed refresh wiped the refresh token")
 	}
 }

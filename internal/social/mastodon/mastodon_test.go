@@ -244,7 +244,7 @@ func FuzzPlainText(f *testing.F) {
 func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
-		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Secrets: func() []string { return []string{token} },
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{token} },
 			DropNext: func() { e.fake.Fail(mastodonfake.Drop) },
 			Creates:  func() int { _, c := e.fake.Posts(); return c },
 			Exists: func(id string) bool {

@@ -1,6 +1,8 @@
 package socialtest
 
 import (
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -24,6 +26,9 @@ type Harness struct {
 	Creates func() int
 	// Exists reports whether the fake holds the post id.
 	Exists func(id string) bool
+	// Index is the fake's base URL: GET on it, without credentials, must
+	// show what was published (the demo links there).
+	Index string
 	// CannotReconcile is set for networks where Reconcile must answer
 	// Unknown (Telegram); CannotListRecent where Recent is impossible.
 	CannotReconcile, CannotListRecent bool
@@ -45,6 +50,17 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		}
 		if r.ID == "" || !h.Exists(r.ID) {
 			t.Fatalf("published %+v, which the fake does not hold", r)
+		}
+		if h.Index != "" {
+			resp, err := http.Get(h.Index + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), text) {
+				t.Errorf("the fake's index page (%d) does not show the post: %s", resp.StatusCode, body)
+			}
 		}
 		if !h.CannotListRecent {
 			recent, err := h.Publisher.Recent(ctx, time.Time{}, 10)

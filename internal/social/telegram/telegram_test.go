@@ -171,6 +171,9 @@ func TestUnknownOutcomeNeedsAPerson(t *testing.T) {
 	e.fake.Fail(telegramfake.Drop)
 	_, err := e.c.Publish(e.ctx, p)
 	socialtest.WantClass(t, err, social.Unknown)
+	if strings.Contains(err.Error(), botToken) {
+		t.Errorf("the error quotes the bot token: %v", err)
+	}
 	if req, posted := e.fake.Sends(); req != 1 || posted != 1 {
 		t.Fatalf("%d requests, %d posted; want 1, 1", req, posted)
 	}
@@ -243,7 +246,7 @@ func FuzzParseError(f *testing.F) {
 func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
-		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Secrets: func() []string { return []string{botToken} },
+		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{botToken} },
 			DropNext: func() { e.fake.Fail(telegramfake.Drop) },
 			Creates:  func() int { _, c := e.fake.Sends(); return c },
 			Exists: func(id string) bool {

@@ -79,6 +79,7 @@ func New(handle, password string) *Server {
 	s := &Server{DID: "did:plc:" + hash(handle)[:24], Handle: handle, password: password, now: time.Now,
 		access: map[string]bool{}, refresh: map[string]bool{}, blobs: map[string]int{}, records: map[string]*Record{}}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("POST /xrpc/com.atproto.server.createSession", s.createSession)
 	mux.HandleFunc("POST /xrpc/com.atproto.server.refreshSession", s.refreshSession)
 	mux.HandleFunc("GET /xrpc/com.atproto.server.getSession", s.authed(s.getSession))
@@ -444,6 +445,20 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	delete(s.records, in.RKey) // deleting a missing record succeeds
 	writeJSON(w, 200, map[string]any{})
+}
+
+// index serves GET / without credentials: what the fake holds, as JSON, so
+// a newcomer running the demo can see what was published.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	type post struct {
+		URI, Text string
+		CreatedAt time.Time
+	}
+	var posts []post
+	for _, r := range s.Records() {
+		posts = append(posts, post{r.URI, r.Text, r.CreatedAt})
+	}
+	writeJSON(w, 200, map[string]any{"network": "bluesky", "did": s.DID, "handle": s.Handle, "posts": posts})
 }
 
 func (s *Server) authorFeed(w http.ResponseWriter, r *http.Request) {

@@ -172,6 +172,10 @@ func (s *Server) usageHeaders(w http.ResponseWriter) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == "/" {
+		writeJSON(w, 200, map[string]any{"network": "facebook", "page": PageID, "posts": s.Posts()})
+		return
+	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if len(parts) < 2 || parts[0] != Version {
 		graphErr(w, 400, 2635, 0, "OAuthException", "(#2635) You are calling a deprecated or unknown version of the Graph API", false)

@@ -61,21 +61,26 @@ type Server struct {
 	URL string
 	srv *httptest.Server
 
-	mu      sync.Mutex
-	token   string
-	now     func() time.Time
-	next    int
-	posts   []*Post
-	images  map[string]*Image
-	fault   Fault
-	creates int
-	posted  int
+	mu     sync.Mutex
+	token  string
+	now    func() time.Time
+	next   int
+	posts  []*Post
+	images map[string]*Image
+	fault  Fault
+	// refresh, clientID, clientSecret enable the token endpoint.
+	refresh, clientID, clientSecret string
+	refreshes                       int
+	creates                         int
+	posted                          int
 }
 
 // New starts a fake API accepting token for Organization.
 func New(token string) *Server {
 	s := &Server{token: token, now: time.Now, next: 7100000000000000000, images: map[string]*Image{}}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("POST /oauth/v2/accessToken", s.accessToken)
 	mux.HandleFunc("POST /rest/posts", s.create)
 	mux.HandleFunc("GET /rest/posts", s.list)
 	mux.HandleFunc("DELETE /rest/posts/{urn}", s.delete)
@@ -104,6 +109,48 @@ func (s *Server) Fail(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fault = f
+}
+
+// SetRefresh enables POST /oauth/v2/accessToken for the refresh token and
+// the app's client id and secret. Each refresh issues a new access token,
+// which replaces the accepted one, and keeps the refresh token (LinkedIn's
+// do not rotate).
+func (s *Server) SetRefresh(refresh, clientID, clientSecret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refresh, s.clientID, s.clientSecret = refresh, clientID, clientSecret
+}
+
+// Refreshes returns how many access tokens the token endpoint issued.
+func (s *Server) Refreshes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshes
+}
+
+// Token returns the access token accepted now.
+func (s *Server) Token() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
+
+func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.PostForm.Get("client_id") != s.clientID || r.PostForm.Get("client_secret") != s.clientSecret || s.clientID == "" {
+		writeJSON(w, 401, map[string]string{"error": "invalid_client", "error_description": "Client authentication failed"})
+		return
+	}
+	if r.PostForm.Get("grant_type") != "refresh_token" || r.PostForm.Get("refresh_token") != s.refresh {
+		writeJSON(w, 400, map[string]string{"error": "invalid_request", "error_description": "The provided authorization grant or refresh token is invalid, expired or revoked"})
+		return
+	}
+	s.refreshes++
+	s.token = "AQV-renewed-" + strconv.Itoa(s.refreshes) + "-" + strconv.FormatInt(s.now().UnixNano(), 36)
+	writeJSON(w, 200, map[string]any{"access_token": s.token, "expires_in": 5184000,
+		"refresh_token": s.refresh, "refresh_token_expires_in": 31536000 - 86400*61})
 }
 
 // Posts returns the posts held, oldest first.
@@ -154,6 +201,8 @@ func (s *Server) check(next http.Handler) http.Handler {
 		good := r.Header.Get("Authorization") == "Bearer "+s.token
 		s.mu.Unlock()
 		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/", r.URL.Path == "/oauth/v2/accessToken":
+			next.ServeHTTP(w, r)
 		case !good:
 			apiErr(w, 401, "INVALID_ACCESS_TOKEN", "Invalid access token")
 		case strings.HasPrefix(r.URL.Path, "/rest/") && r.Header.Get("Linkedin-Version") == "":
@@ -282,6 +331,12 @@ func (s *Server) checkContent(raw json.RawMessage) string {
 		}
 	}
 	return ""
+}
+
+// index serves GET / without credentials: what the fake holds, as JSON, so
+// a newcomer running the demo can see what was published.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]any{"network": "linkedin", "organization": Organization, "posts": s.Posts()})
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {

@@ -87,7 +87,10 @@ func New(token string) *Server {
 	mux.HandleFunc("GET /api/v1/media/{id}", s.getMedia)
 	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", s.verify)
 	mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", s.timeline)
-	s.srv = httptest.NewServer(s.auth(mux))
+	top := http.NewServeMux()
+	top.HandleFunc("GET /{$}", s.index)
+	top.Handle("/", s.auth(mux))
+	s.srv = httptest.NewServer(top)
 	s.URL = s.srv.URL
 	return s
 }
@@ -394,6 +397,12 @@ func (s *Server) getMedia(w http.ResponseWriter, r *http.Request) {
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"id": "1", "username": "ministry", "acct": "ministry",
 		"display_name": "Ministry of Foreign Affairs", "url": s.URL + "/@ministry"})
+}
+
+// index serves GET / without credentials: what the fake holds, as JSON, so
+// a newcomer running the demo can see what was published.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"network": "mastodon", "statuses": s.Statuses()})
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {

@@ -224,6 +224,10 @@ func ParseHTML(s string) (string, error) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == "/" {
+		s.index(w)
+		return
+	}
 	rest, found := strings.CutPrefix(r.URL.Path, "/bot")
 	tok, method, _ := strings.Cut(rest, "/")
 	s.mu.Lock()
@@ -264,6 +268,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		fail(w, 404, "Not Found", nil)
 	}
+}
+
+// index serves GET / without credentials: what the fake holds, as JSON, so
+// a newcomer running the demo can see what was published.
+func (s *Server) index(w http.ResponseWriter) {
+	reply(w, http.StatusOK, map[string]any{"network": "telegram", "channel": "@" + ChannelUsername, "messages": s.Messages()})
 }
 
 func (s *Server) send(w http.ResponseWriter, method string, p map[string]string, files map[string][]byte) {
