@@ -106,17 +106,30 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	if err != nil {
 		ex.Err = err.Error()
 	}
-	c.record(ctx, ex)
+	ex = c.redact(ex)
+	social.Record(ctx, ex)
 	if err != nil {
 		class := social.Unknown
 		if !wrote.Load() && ex.Status == 0 {
 			class = social.Transient
 		}
+		// A transport error quotes the URL, which may hold a secret
+		// (Telegram's bot token): the error carries the redacted text.
 		return nil, &social.Error{Network: c.Network, Class: class, Status: ex.Status,
-			Reason: transportReason(class), Err: err}
+			Reason: transportReason(class), Err: &redactedError{msg: ex.Err, err: err}}
 	}
 	return out, nil
 }
+
+// redactedError shows the redacted message of err while keeping err for
+// errors.Is and errors.As (timeouts, cancellation).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 func transportReason(c social.Class) string {
 	if c == social.Transient {
@@ -125,7 +138,7 @@ func transportReason(c social.Class) string {
 	return "the connection failed after the request was sent; the post may exist"
 }
 
-func (c *Client) record(ctx context.Context, ex social.Exchange) {
+func (c *Client) redact(ex social.Exchange) social.Exchange {
 	for _, h := range []http.Header{ex.RequestHeader, ex.ResponseHeader} {
 		for _, k := range []string{"Authorization", "Cookie", "Set-Cookie", "Proxy-Authorization"} {
 			if h.Get(k) != "" {
@@ -136,7 +149,7 @@ func (c *Client) record(ctx context.Context, ex social.Exchange) {
 	if c.Redact != nil {
 		c.Redact(&ex)
 	}
-	social.Record(ctx, ex)
+	return ex
 }
 
 func clip(b []byte) []byte {
@@ -179,6 +192,7 @@ func RedactPathSegment(secret string) func(*social.Exchange) {
 	return func(ex *social.Exchange) {
 		if secret != "" {
 			ex.URL = strings.ReplaceAll(ex.URL, secret, "[redacted]")
+			ex.Err = strings.ReplaceAll(ex.Err, secret, "[redacted]")
 			ex.RequestBody = bytes.ReplaceAll(ex.RequestBody, []byte(secret), []byte("[redacted]"))
 		}
 	}

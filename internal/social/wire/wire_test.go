@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -101,6 +102,36 @@ func TestDoClassifiesTransportFailures(t *testing.T) {
 				t.Errorf("class %v, want %v (%v)", got, tt.want, err)
 			}
 		})
+	}
+}
+
+func TestTransportErrorHidesSecret(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var rec []social.Exchange
+	ctx := social.WithRecorder(context.Background(), func(ex social.Exchange) { rec = append(rec, ex) })
+	c := &Client{Network: social.Telegram, Redact: RedactPathSegment("123:SECRET")}
+	req, err := NewRequest(ctx, "POST", "http://"+addr+"/bot123:SECRET/sendMessage", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(ctx, req)
+	if err == nil {
+		t.Fatal("Do succeeded with nothing listening")
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("error shows the secret: %v", err)
+	}
+	if len(rec) != 1 || strings.Contains(rec[0].Err, "SECRET") || rec[0].Err == "" {
+		t.Errorf("recorded %+v", rec)
+	}
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) {
+		t.Errorf("the transport error is no longer reachable with errors.As: %v", err)
 	}
 }
 
