@@ -228,4 +228,3 @@ func (db *DB) GetMedia(ctx context.Context, hash string) (Media, error) {
 	m.CreatedAt = m.CreatedAt.UTC()
 	return m, nil
 }
-
