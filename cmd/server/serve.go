@@ -195,7 +195,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
 	ops.New(db, reg).Routes(mux)
-	portal.New(db, kit).Routes(mux)
+	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal")})
+	if err != nil {
+		return nil, err
+	}
+	site.Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)

@@ -122,7 +122,8 @@ func decodeImages(s string) ([]Image, error) {
 	return imgs, nil
 }
 
-func sameText(t ArticleTranslation, v ArticleVersion) bool {
+// SameText reports whether a working copy holds the text of a version.
+func SameText(t ArticleTranslation, v ArticleVersion) bool {
 	return t.Title == v.Title && t.Summary == v.Summary && t.Body == v.Body && encodeImages(t.Images) == encodeImages(v.Images)
 }
 
@@ -272,7 +273,7 @@ func (db *DB) SaveTranslation(ctx context.Context, articleID int64, t ArticleTra
 			t.Status, t.Rev, t.LiveVersion = StatusDraft, 1, 0
 		} else {
 			t.Status, t.Rev, t.LiveVersion = old.Status, old.Rev, old.LiveVersion
-			if !sameText(old, ArticleVersion{Title: t.Title, Summary: t.Summary, Body: t.Body, Images: t.Images}) {
+			if !SameText(old, ArticleVersion{Title: t.Title, Summary: t.Summary, Body: t.Body, Images: t.Images}) {
 				t.Rev++
 			}
 		}
@@ -318,7 +319,7 @@ func (db *DB) PublishTranslation(ctx context.Context, articleID int64, lang, not
 		now := db.nowUTC()
 		last, err := db.version(ctx, tx, articleID, lang, 0)
 		switch {
-		case err == nil && sameText(t, last):
+		case err == nil && SameText(t, last):
 			v = last
 		case err == nil || classify(err) == ErrNotFound:
 			v = ArticleVersion{ArticleID: articleID, Lang: lang, Version: last.Version + 1, Title: t.Title,
@@ -571,3 +572,7 @@ func (db *DB) CountArticles(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Now returns the store's clock, for previews that show "now" as readers
+// would see it.
+func (db *DB) Now() time.Time { return db.nowUTC() }

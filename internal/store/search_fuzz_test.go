@@ -31,10 +31,10 @@ func FuzzParseQuery(f *testing.F) {
 
 func TestAnalyzeText(t *testing.T) {
 	for in, want := range map[string]string{
-		"外交部":        "外交 交部 ",
+		"外交部":         "外交 交部 ",
 		"东盟 ASEAN 论坛": "东盟  ASEAN 论坛 ",
-		"a外b":        "a外 b",
-		"plain":      "plain",
+		"a外b":         "a外 b",
+		"plain":       "plain",
 	} {
 		if got := AnalyzeText(in); got != want {
 			t.Errorf("AnalyzeText(%q) = %q, want %q", in, got, want)
