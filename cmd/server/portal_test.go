@@ -90,7 +90,7 @@ func testPortalPublicPages(t *testing.T, ts *testServer) {
 	// Search, per language; Chinese words inside unsegmented text.
 	for _, tt := range []struct {
 		lang, q, want string
-		found       bool
+		found         bool
 	}{
 		{"zh", "外交", "东盟数字外交论坛开幕", true},
 		{"zh", "台风", "台风季节出行提示", true},
