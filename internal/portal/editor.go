@@ -140,11 +140,7 @@ func articleForm(r *http.Request, creating bool) (ArticleInput, EditArticlePage)
 	str := func(k string) *string { v := strings.TrimSpace(r.PostFormValue(k)); return &v }
 	featured := r.PostFormValue("featured") == "on"
 	split := func(s string) []string {
-		out := []string{}
-		for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
-			out = append(out, f)
-		}
-		return out
+		return append([]string{}, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })...)
 	}
 	in := ArticleInput{Kind: str("kind"), Unit: str("unit"), SourceLang: str("source_lang"), Featured: &featured,
 		Topics: split(r.PostFormValue("topics")), Countries: split(r.PostFormValue("countries"))}
@@ -362,7 +358,7 @@ func (h *Handlers) editPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	p := store.Published{ArticleVersion: store.ArticleVersion{ArticleID: a.ID, Lang: code, Version: version, Title: t.Title,
 		Summary: t.Summary, Body: t.Body, Images: t.Images, PublishedAt: now}, Slug: a.Slug, Kind: a.Kind, Unit: a.Unit, IssuedAt: issued}
-	langs, err := h.db.PublishedLangs(r.Context(), a.Slug)
+	langs, err := h.publishedLangs(r, a.Slug)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -359,7 +360,7 @@ func (h *Handlers) showArticle(w http.ResponseWriter, r *http.Request, version i
 		h.kit.Fail(w, r, err)
 		return
 	}
-	langs, err := h.db.PublishedLangs(ctx, slug)
+	langs, err := h.publishedLangs(r, slug)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -466,7 +467,7 @@ func ogLocale(code string) string {
 // in it, and links to the languages it is published in. An article that
 // exists in no language is a plain 404.
 func (h *Handlers) missing(w http.ResponseWriter, r *http.Request, l lang.Language, slug string) {
-	langs, err := h.db.PublishedLangs(r.Context(), slug)
+	langs, err := h.publishedLangs(r, slug)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -540,4 +541,20 @@ func (h *Handlers) media(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	_, _ = w.Write(m.Data)
+}
+
+// publishedLangs lists the languages an article is live in, in the
+// switcher's order.
+func (h *Handlers) publishedLangs(r *http.Request, slug string) ([]string, error) {
+	live, err := h.db.PublishedLangs(r.Context(), slug)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range lang.All() {
+		if slices.Contains(live, l.Code) {
+			out = append(out, l.Code)
+		}
+	}
+	return out, nil
 }

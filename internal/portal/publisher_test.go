@@ -69,7 +69,7 @@ func TestPublisher(t *testing.T) {
 		issued := clock.Now().Add(-time.Hour).Truncate(time.Second)
 		vi := social.Post{Key: "pub-1-0", Group: "statement-on-asean-day", Lang: "vi", Kind: "statement",
 			Title: "Tuyên bố nhân Ngày ASEAN", Summary: "Tóm tắt", Text: "Việt Nam **chào mừng** Ngày ASEAN.",
-			Media: []social.Media{{Filename: "flag.png", ContentType: "image/png", Data: []byte("\x89PNG fake"), Alt: "Cờ ASEAN"}},
+			Media:     []social.Media{{Filename: "flag.png", ContentType: "image/png", Data: []byte("\x89PNG fake"), Alt: "Cờ ASEAN"}},
 			Published: issued}
 		res, err := p.Publish(ctx, vi)
 		if err != nil {
