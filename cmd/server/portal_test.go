@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -201,6 +206,27 @@ func TestPortalEditing(t *testing.T) {
 	r = ts.postForm(c, fr, url.Values{"title": {"Ouverture des négociations commerciales"}, "body": {"Tarifs"}, "action": {"publish"}}, nil)
 	wantStatus(t, r, http.StatusSeeOther)
 	wantStatus(t, ts.get(anon, "/fr/news/trade-talks", nil), http.StatusOK)
+
+	// An image uploaded with the form, with its alt text in French.
+	body, ct := multipartForm(t, map[string]string{"title": "Ouverture des négociations commerciales", "body": "Tarifs", "action": "publish",
+		"image_file_alt": "Les délégations à la table"}, "image_file", "table.png", pngImage(t))
+	r = ts.send(c, "POST", fr, ct, body, nil)
+	wantStatus(t, r, http.StatusSeeOther)
+	withImage := ts.get(anon, "/fr/news/trade-talks", nil)
+	src := regexp.MustCompile(`<img src="(/media/[0-9a-f]{64}\.png)" alt="Les délégations à la table"`).FindStringSubmatch(withImage.Body)
+	if src == nil {
+		t.Fatalf("the uploaded image is not on the page: %s", excerpt(withImage.Body))
+	}
+	img := ts.get(anon, src[1], nil)
+	wantStatus(t, img, http.StatusOK)
+	if img.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(img.Body, "\x89PNG") {
+		t.Errorf("media: %s, %q", img.Header.Get("Content-Type"), img.Body[:8])
+	}
+	// A file that is not an image is refused, and the text typed is kept.
+	body, ct = multipartForm(t, map[string]string{"title": "Titre conservé", "body": "Tarifs", "image_file_alt": "x"}, "image_file", "evil.html", []byte("<script>alert(1)</script>"))
+	r = ts.send(c, "POST", fr, ct, body, nil)
+	wantStatus(t, r, http.StatusBadRequest)
+	wantContains(t, r, `value="Titre conservé"`, `id="image-file" name="image_file"`, `aria-invalid="true"`)
 	// Changing the source marks the French outdated.
 	r = ts.postForm(c, edit, url.Values{"title": {"Trade talks open"}, "summary": {"Talks on trade."}, "body": {"## Agenda\n\nTariffs and quotas"}, "action": {"save"}}, nil)
 	wantStatus(t, r, http.StatusSeeOther)
@@ -285,4 +311,43 @@ func TestPortalAPI(t *testing.T) {
 	wantStatus(t, ts.get(ts.client(), "/vi/news/api-statement", nil), http.StatusNotFound)
 	wantStatus(t, send("PUT", "/api/v1/topics/trade", `{"names":{"vi":"Thương mại","en":"Trade"}}`), 200)
 	wantStatus(t, send("PUT", "/api/v1/topics/trade", `{"names":{"de":"Handel"}}`), 400)
+}
+
+// multipartForm encodes fields and one file as multipart/form-data.
+func multipartForm(t *testing.T, fields map[string]string, fileField, filename string, data []byte) (string, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := mw.CreateFormFile(fileField, filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), mw.FormDataContentType()
+}
+
+// pngImage is a small real PNG.
+func pngImage(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 16, 9))
+	for x := range 16 {
+		for y := range 9 {
+			img.Set(x, y, color.RGBA{R: 0xda, G: 0x25, B: 0x1d, A: 0xff})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

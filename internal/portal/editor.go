@@ -2,6 +2,8 @@ package portal
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -290,18 +292,25 @@ func (h *Handlers) editSaveTranslation(w http.ResponseWriter, r *http.Request) {
 		code, err = translationLang(r)
 	}
 	if err == nil {
-		err = httpx.ParseForm(r)
+		err = parseEditForm(r)
 	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
 	in := translationForm(r)
+	upload, uerr := h.uploadImage(r)
+	if uerr == nil && upload != nil {
+		in.Images = append(in.Images, *upload)
+	}
 	note := r.PostFormValue("note")
 	publish := r.PostFormValue("action") == "publish"
 	t, err := translation(code, in)
 	if err == nil {
 		err = validNote(note)
+	}
+	if uerr != nil {
+		err = uerr
 	}
 	if err == nil {
 		_, err = h.db.SaveTranslation(r.Context(), a.ID, t)
@@ -384,4 +393,61 @@ func (h *Handlers) editUnpublish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/articles/"+strconv.FormatInt(a.ID, 10)+"/"+code+"?saved=1", http.StatusSeeOther)
+}
+
+// maxUpload bounds an uploaded image; the server's body limit applies too.
+const maxUpload = 8 << 20
+
+// parseEditForm parses the translation form, which is multipart when it
+// carries an image.
+func parseEditForm(r *http.Request) error {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return httpx.ParseForm(r)
+	}
+	if err := r.ParseMultipartForm(maxUpload); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return httpx.ErrTooLarge
+		}
+		return &httpx.Error{Status: http.StatusBadRequest, Key: "error_form_invalid", Err: err}
+	}
+	return nil
+}
+
+// uploadTypes are the image formats browsers show, by sniffed type.
+var uploadTypes = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+
+// uploadImage stores the image of the form's file field, if one was sent,
+// and returns it with the alt text typed beside it.
+func (h *Handlers) uploadImage(r *http.Request) (*store.Image, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["image_file"]) == 0 {
+		return nil, nil
+	}
+	fh := r.MultipartForm.File["image_file"][0]
+	if fh.Size == 0 {
+		return nil, nil
+	}
+	alt := strings.TrimSpace(r.PostFormValue("image_file_alt"))
+	if alt == "" {
+		return nil, invalid("image_file_alt", "portal_error_image_alt", nil)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("portal: open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
+	if err != nil {
+		return nil, fmt.Errorf("portal: read upload: %w", err)
+	}
+	ct := http.DetectContentType(data)
+	ext, ok := uploadTypes[ct]
+	if !ok || len(data) > maxUpload {
+		return nil, invalid("image_file", "portal_error_image_type", nil)
+	}
+	m, err := h.db.SaveMedia(r.Context(), ct, data)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Image{Src: "/media/" + m.Hash + ext, Alt: alt}, nil
 }
