@@ -155,6 +155,7 @@ func TestPortalEditing(t *testing.T) {
 	c := portalEditor(t, ts)
 	anon := ts.client()
 
+	wantContains(t, ts.get(c, "/admin", nil), `href="/admin/articles"`)
 	list := ts.get(c, "/admin/articles", nil)
 	wantStatus(t, list, http.StatusOK)
 	wantContains(t, list, "Tham vấn chính trị Việt Nam – Nhật Bản")
