@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/lang"
 )
@@ -186,4 +187,43 @@ func TestBrowserPortalPrint(t *testing.T) {
 	if got := eval[string](t, b, `getComputedStyle(document.querySelector(".article"), "::after").content`); !strings.Contains(got, "/fr/news/statement-on-east-sea-day") {
 		t.Errorf("the printed article does not show its address: %s", got)
 	}
+}
+
+// TestBrowserPortalEditorAccessibility runs axe-core on the editors' pages
+// in English and Arabic, the translation editor included, and publishes a
+// translation through the form as a press officer does.
+func TestBrowserPortalEditorAccessibility(t *testing.T) {
+	b := newBrowser(t)
+	const password = "correct horse battery staple"
+	b.ts.addUser("press", password, account.RolePressOfficer)
+	b.open(t, "/signin?next=/admin/articles")
+	b.signIn(t, "press", password)
+	if got := b.location(t); got != "/admin/articles" {
+		t.Fatalf("signing in lands on %s", got)
+	}
+	a, err := b.ts.db.GetArticleBySlug(context.Background(), "viet-nam-japan-political-consultations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := itoa(a.ID)
+	for _, code := range []string{"en", "ar"} {
+		for _, page := range []string{"/admin/articles", "/admin/articles/new", "/admin/articles/" + id, "/admin/articles/" + id + "/ru", "/admin/articles/" + id + "/ar"} {
+			t.Run(code+" "+page, func(t *testing.T) {
+				b.chooseLanguage(t, mustLang(t, code), page)
+				browsertest.AssertNoSeriousViolations(t, b.ctx, page+" in "+code)
+			})
+		}
+	}
+	t.Run("publish the Russian translation", func(t *testing.T) {
+		b.chooseLanguage(t, mustLang(t, "en"), "/admin/articles/"+id+"/ru")
+		b.do(t, "type the translation",
+			chromedp.SendKeys(chromedp.CSS("#title"), "12-е политические консультации Вьетнам – Япония"),
+			chromedp.SendKeys(chromedp.CSS("#body"), "Стороны договорились укреплять сотрудничество."),
+		)
+		b.follow(t, "save and publish", chromedp.Click(chromedp.CSS(`button[value="publish"]`)))
+		b.open(t, "/ru/news/viet-nam-japan-political-consultations")
+		if got := b.text(t, "main h1"); got != "12-е политические консультации Вьетнам – Япония" {
+			t.Errorf("the published Russian page shows %q", got)
+		}
+	})
 }
