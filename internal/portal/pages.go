@@ -253,14 +253,26 @@ func parseRegion(s string) (language.Region, bool) {
 	return reg, true
 }
 
-func (h *Handlers) topicName(r *http.Request, code, slug string) string {
+// topicNames returns every topic's name in a language. A topic not named
+// in it reads as its slug, never as another language's name.
+func (h *Handlers) topicNames(r *http.Request, code string) map[string]string {
+	out := map[string]string{}
 	topics, err := h.db.ListTopics(r.Context())
-	if err == nil {
-		for _, t := range topics {
-			if t.Slug == slug && t.Names[code] != "" {
-				return t.Names[code]
-			}
+	if err != nil {
+		h.log.WarnContext(r.Context(), "list topics", "err", err)
+		return out
+	}
+	for _, t := range topics {
+		if n := t.Names[code]; n != "" {
+			out[t.Slug] = n
 		}
+	}
+	return out
+}
+
+func (h *Handlers) topicName(r *http.Request, code, slug string) string {
+	if n, ok := h.topicNames(r, code)[slug]; ok {
+		return n
 	}
 	return strings.ReplaceAll(slug, "-", " ")
 }
@@ -411,8 +423,13 @@ func (h *Handlers) articlePage(r *http.Request, l lang.Language, a store.Article
 		u := h.date(l.Code, p.PublishedAt)
 		d.Updated = &u
 	}
+	names := h.topicNames(r, l.Code)
 	for _, tp := range a.Topics {
-		d.Topics = append(d.Topics, Link{URL: "/" + l.Code + "/topics/" + url.PathEscape(tp), Label: h.topicName(r, l.Code, tp)})
+		label, ok := names[tp]
+		if !ok {
+			label = strings.ReplaceAll(tp, "-", " ")
+		}
+		d.Topics = append(d.Topics, Link{URL: "/" + l.Code + "/topics/" + url.PathEscape(tp), Label: label})
 	}
 	for _, c := range a.Countries {
 		if reg, ok := parseRegion(c); ok {
