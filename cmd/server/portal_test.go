@@ -352,3 +352,37 @@ func pngImage(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+func TestPortalPagination(t *testing.T) {
+	ts := newPortalServer(t, store.BackendSQLite)
+	ctx := t.Context()
+	now := ts.clock.Now()
+	for i := range 23 {
+		_, err := ts.db.CreateArticle(ctx, store.Article{Slug: "item-" + itoa(int64(i)), Kind: "news", SourceLang: "en",
+			Topics: []string{"archive"}, Countries: []string{"KR"}, PublishedAt: now.Add(-time.Duration(i+1) * time.Minute),
+			Translations: map[string]store.ArticleTranslation{"en": {Title: "Item number " + itoa(int64(i)), Status: store.StatusPublished}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := ts.client()
+	for _, base := range []string{"/en/topics/archive", "/en/countries/KR"} {
+		p1 := ts.get(c, base, nil)
+		wantStatus(t, p1, http.StatusOK)
+		wantContains(t, p1, "Item number 0<", "Item number 9<", `href="`+base+`?page=2" rel="next"`, "23 articles")
+		if strings.Contains(p1.Body, "Item number 10<") || strings.Contains(p1.Body, `rel="prev"`) {
+			t.Errorf("%s page 1 shows too much", base)
+		}
+		p3 := ts.get(c, base+"?page=3", nil)
+		wantStatus(t, p3, http.StatusOK)
+		wantContains(t, p3, "Item number 20<", "Item number 22<", `href="`+base+`?page=2" rel="prev"`, `<link rel="canonical" href="`+ts.URL+base+`?page=3"`)
+		if strings.Contains(p3.Body, `rel="next"`) {
+			t.Errorf("%s last page links to a next one", base)
+		}
+		wantStatus(t, ts.get(c, base+"?page=4", nil), http.StatusNotFound)
+		wantStatus(t, ts.get(c, base+"?page=-1", nil), http.StatusOK) // odd numbers read as page 1
+	}
+	home := ts.get(c, "/en/?page=2", nil)
+	wantStatus(t, home, http.StatusOK)
+	wantContains(t, home, `rel="prev"`)
+}
