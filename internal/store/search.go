@@ -196,6 +196,10 @@ func (db *DB) RebuildSearchIndex(ctx context.Context) error {
 		table := "article_fts"
 		if db.backend == BackendPostgres {
 			table = "article_search"
+			// Instances starting together rebuild one after the other.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('chancery.search.' || coalesce(current_schema(), '')))`); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 			return err
