@@ -242,6 +242,20 @@ func TestPortalEditing(t *testing.T) {
 	wantStatus(t, vs, http.StatusOK)
 	wantContains(t, vs, `"version":1`)
 
+	// An issue time to come holds the article back until then; it is read
+	// in the portal's zone.
+	bad = ts.postForm(c, "/admin/articles", url.Values{"slug": {"embargoed"}, "kind": {"statement"}, "source_lang": {"en"}, "issued_at": {"tomorrow"}}, nil)
+	wantStatus(t, bad, http.StatusBadRequest)
+	wantContains(t, bad, `value="tomorrow"`, `value="embargoed"`)
+	later := ts.clock.Now().Add(48 * time.Hour).In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02T15:04")
+	r = ts.postForm(c, "/admin/articles", url.Values{"slug": {"embargoed"}, "kind": {"statement"}, "source_lang": {"en"}, "issued_at": {later}}, nil)
+	wantStatus(t, r, http.StatusSeeOther)
+	r = ts.postForm(c, r.Header.Get("Location"), url.Values{"title": {"Embargoed statement"}, "action": {"publish"}}, nil)
+	wantStatus(t, r, http.StatusSeeOther)
+	wantStatus(t, ts.get(anon, "/en/news/embargoed", nil), http.StatusNotFound)
+	ts.clock.Advance(49 * time.Hour)
+	wantStatus(t, ts.get(anon, "/en/news/embargoed", nil), http.StatusOK)
+
 	// Delegates and anonymous visitors cannot edit.
 	ts.addUser("delegate", "delegate password", account.RoleDelegate)
 	d := ts.signIn("delegate", "delegate password")

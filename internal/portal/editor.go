@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -46,6 +47,8 @@ type EditArticlePage struct {
 	Unit      string
 	Source    string
 	Featured  bool
+	IssuedAt  string // datetime-local in the portal's zone
+	Zone      string
 	Topics    string
 	Countries string
 	States    []EditState
@@ -117,7 +120,7 @@ func (h *Handlers) editList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) renderArticleForm(w http.ResponseWriter, r *http.Request, status int, p EditArticlePage) {
-	p.Languages = lang.All()
+	p.Languages, p.Zone = lang.All(), h.loc.String()
 	p.Kinds, p.Units = nil, nil
 	for _, k := range Kinds {
 		p.Kinds = append(p.Kinds, Option{Value: k, Key: kindKey(k)})
@@ -138,7 +141,7 @@ func (h *Handlers) editNew(w http.ResponseWriter, r *http.Request) {
 
 // articleForm reads the metadata form; what was typed goes back into the
 // page if it is refused.
-func articleForm(r *http.Request, creating bool) (ArticleInput, EditArticlePage) {
+func (h *Handlers) articleForm(r *http.Request, creating bool) (ArticleInput, EditArticlePage, error) {
 	str := func(k string) *string { v := strings.TrimSpace(r.PostFormValue(k)); return &v }
 	featured := r.PostFormValue("featured") == "on"
 	split := func(s string) []string {
@@ -150,8 +153,17 @@ func articleForm(r *http.Request, creating bool) (ArticleInput, EditArticlePage)
 		in.Slug = str("slug")
 	}
 	p := EditArticlePage{New: creating, Slug: *str("slug"), Kind: *in.Kind, Unit: *in.Unit, Source: *in.SourceLang, Featured: featured,
-		Topics: r.PostFormValue("topics"), Countries: r.PostFormValue("countries")}
-	return in, p
+		Topics: r.PostFormValue("topics"), Countries: r.PostFormValue("countries"), IssuedAt: *str("issued_at")}
+	var err error
+	if p.IssuedAt != "" {
+		t, perr := time.ParseInLocation("2006-01-02T15:04", p.IssuedAt, h.loc)
+		if perr != nil {
+			err = invalid("issued_at", "portal_error_issued_at", nil)
+		} else {
+			in.IssuedAt = &t
+		}
+	}
+	return in, p, err
 }
 
 // formError turns a user error into the form's message and field, and
@@ -169,8 +181,11 @@ func (h *Handlers) editCreate(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	in, p := articleForm(r, true)
-	a, err := h.createArticle(r.Context(), in)
+	in, p, err := h.articleForm(r, true)
+	var a store.Article
+	if err == nil {
+		a, err = h.createArticle(r.Context(), in)
+	}
 	if msg, field, status, ok := h.formError(r, err); ok {
 		p.Error, p.Field = msg, field
 		h.renderArticleForm(w, r, status, p)
@@ -184,8 +199,12 @@ func (h *Handlers) editCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) articlePageData(a store.Article) EditArticlePage {
-	return EditArticlePage{ID: a.ID, Slug: a.Slug, Kind: a.Kind, Unit: a.Unit, Source: a.SourceLang, Featured: a.Featured,
+	p := EditArticlePage{ID: a.ID, Slug: a.Slug, Kind: a.Kind, Unit: a.Unit, Source: a.SourceLang, Featured: a.Featured,
 		Topics: strings.Join(a.Topics, ", "), Countries: strings.Join(a.Countries, ", "), States: h.states(a)}
+	if !a.PublishedAt.IsZero() {
+		p.IssuedAt = a.PublishedAt.In(h.loc).Format("2006-01-02T15:04")
+	}
+	return p
 }
 
 func (h *Handlers) editArticle(w http.ResponseWriter, r *http.Request) {
@@ -208,8 +227,10 @@ func (h *Handlers) editUpdate(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	in, typed := articleForm(r, false)
-	_, err = h.updateArticle(r.Context(), a, in)
+	in, typed, err := h.articleForm(r, false)
+	if err == nil {
+		_, err = h.updateArticle(r.Context(), a, in)
+	}
 	if msg, field, status, ok := h.formError(r, err); ok {
 		typed.ID, typed.Slug, typed.States = a.ID, a.Slug, h.states(a)
 		typed.Error, typed.Field = msg, field
