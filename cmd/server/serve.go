@@ -195,7 +195,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
 	ops.New(db, reg).Routes(mux)
-	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal")})
+	zone, err := time.LoadLocation(cfg.Web.TimeZone) // checked by config.Validate
+	if err != nil {
+		return nil, err
+	}
+	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal"), Location: zone})
 	if err != nil {
 		return nil, err
 	}
