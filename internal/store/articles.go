@@ -184,6 +184,9 @@ func (db *DB) CreateArticle(ctx context.Context, a Article) (Article, error) {
 			if t.Status == StatusPublished {
 				v := ArticleVersion{ArticleID: a.ID, Lang: t.Lang, Version: 1, Title: t.Title, Summary: t.Summary,
 					Body: t.Body, Images: t.Images, PublishedAt: now}
+				if a.PublishedAt.After(now) {
+					v.PublishedAt = a.PublishedAt // embargoed: out at the issue time
+				}
 				if err := db.insertVersion(ctx, tx, v); err != nil {
 					return err
 				}
@@ -326,6 +329,15 @@ func (db *DB) PublishTranslation(ctx context.Context, articleID int64, lang, not
 				Summary: t.Summary, Body: t.Body, Images: t.Images, PublishedAt: now}
 			if v.Version > 1 {
 				v.Note = note
+			} else {
+				// An embargoed first version goes out at the issue time.
+				var issued sql.NullTime
+				if err := tx.QueryRowContext(ctx, `SELECT published_at FROM articles WHERE id = $1`, articleID).Scan(&issued); err != nil {
+					return err
+				}
+				if issued.Valid && issued.Time.After(now) {
+					v.PublishedAt = dbTime(issued.Time)
+				}
 			}
 			if err := db.insertVersion(ctx, tx, v); err != nil {
 				return err

@@ -193,6 +193,9 @@ func testListPublished(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		}
 		var out []string
 		for _, it := range items {
+			if it.Version != 1 || it.PublishedAt.Before(it.IssuedAt) {
+				t.Errorf("%s/%s: version %d went out at %v, before the issue time %v", it.Slug, it.Lang, it.Version, it.PublishedAt, it.IssuedAt)
+			}
 			out = append(out, it.Slug+"/"+it.Lang)
 		}
 		return out
@@ -209,6 +212,15 @@ func testListPublished(t *testing.T, db *store.DB, clock *storetest.Clock) {
 	wantEqual(t, "langs of a", langs, []string{"en", "vi"})
 	if langs, _ := db.PublishedLangs(ctx, "future"); len(langs) != 0 {
 		t.Errorf("embargoed article has languages %v", langs)
+	}
+	// The embargoed article's version goes out at its issue time.
+	clock.Advance(2 * time.Hour)
+	items, _, err := db.ListPublished(ctx, store.PublishedQuery{Slug: "future"})
+	if err != nil || len(items) != 1 || !items[0].PublishedAt.Equal(stored(now.Add(time.Hour))) {
+		t.Errorf("embargoed article: %+v, %v", items, err)
+	}
+	if langs, _ := db.PublishedLangs(ctx, "future"); len(langs) != 1 {
+		t.Errorf("released article has languages %v", langs)
 	}
 }
 
