@@ -287,6 +287,18 @@ func testSearch(t *testing.T, db *store.DB, clock *storetest.Clock) {
 			}
 		}
 	}
+	// A match in the title ranks above a newer match in the body.
+	for i, a := range []struct{ slug, title, body string }{
+		{"old-title", "Mekong water security", "Delegates met."},
+		{"new-body", "Ministers meet", "They discussed Mekong cooperation at length, and the Mekong again."},
+	} {
+		mustCreate(t, db, store.Article{Slug: a.slug, Kind: "news", PublishedAt: clock.Now().Add(time.Duration(i-5) * time.Minute),
+			Translations: map[string]store.ArticleTranslation{"en": {Title: a.title, Body: a.body, Status: store.StatusPublished}}})
+	}
+	ranked, _, err := db.SearchArticles(ctx, "en", "mekong", 10, 0)
+	if err != nil || len(ranked) != 2 || ranked[0].Slug != "old-title" {
+		t.Errorf("ranking: %+v, %v", ranked, err)
+	}
 	// Rebuilding the index finds the same.
 	if err := db.RebuildSearchIndex(ctx); err != nil {
 		t.Fatal(err)

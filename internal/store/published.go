@@ -41,6 +41,7 @@ type PublishedQuery struct {
 	IncludeEmbargoed bool
 
 	match func(arg func(any) string) string // extra condition (search)
+	rank  func(arg func(any) string) string // relevance, best first (search)
 }
 
 // ListPublished returns the live translations q selects, newest issue first,
@@ -94,7 +95,11 @@ func (db *DB) listPublished(ctx context.Context, qr querier, q PublishedQuery) (
 		return nil, 0, err
 	}
 	query := `SELECT a.id, a.slug, a.kind, a.unit, a.featured, a.published_at, v.lang, v.version, v.title, v.summary,
-		v.body, v.images, v.note, v.published_at ` + from + ` ORDER BY a.published_at DESC, a.id DESC, v.lang`
+		v.body, v.images, v.note, v.published_at ` + from + ` ORDER BY `
+	if q.rank != nil {
+		query += q.rank(arg) + ", "
+	}
+	query += `a.published_at DESC, a.id DESC, v.lang`
 	if q.Limit > 0 {
 		query += " LIMIT " + arg(q.Limit) + " OFFSET " + arg(max(q.Offset, 0))
 	}

@@ -219,26 +219,37 @@ func (db *DB) RebuildSearchIndex(ctx context.Context) error {
 }
 
 // SearchArticles finds live translations in lang matching every word of the
-// query, newest first, and the total number of matches. A query with no words matches
+// query, best first (a match in the title counts most), then newest first,
+// and the total number of matches. A query with no words matches
 // nothing.
 func (db *DB) SearchArticles(ctx context.Context, lang, query string, limit, offset int) ([]Published, int, error) {
 	terms := parseQuery(query)
 	if len(terms) == 0 {
 		return nil, 0, nil
 	}
-	var match func(arg func(any) string) string
+	// Matches in the title weigh more than in the summary and body.
+	var match, rank func(arg func(any) string) string
 	if db.backend == BackendPostgres {
+		tsq := func(arg func(any) string) string {
+			return `to_tsquery(` + arg(searchConfig(lang)) + `::regconfig, ` + arg(tsQuery(terms)) + `)`
+		}
 		match = func(arg func(any) string) string {
-			return `a.id IN (SELECT s.article_id FROM article_search s WHERE s.lang = ` + arg(lang) +
-				` AND s.tsv @@ to_tsquery(` + arg(searchConfig(lang)) + `::regconfig, ` + arg(tsQuery(terms)) + `))`
+			return `a.id IN (SELECT s.article_id FROM article_search s WHERE s.lang = ` + arg(lang) + ` AND s.tsv @@ ` + tsq(arg) + `)`
+		}
+		rank = func(arg func(any) string) string {
+			return `(SELECT ts_rank(s.tsv, ` + tsq(arg) + `) FROM article_search s WHERE s.article_id = a.id AND s.lang = v.lang) DESC`
 		}
 	} else {
 		match = func(arg func(any) string) string {
 			return `a.id IN (SELECT f.article_id FROM article_fts f WHERE article_fts MATCH ` + arg(fts5Query(terms)) +
 				` AND f.lang = ` + arg(lang) + `)`
 		}
+		rank = func(arg func(any) string) string {
+			return `(SELECT bm25(article_fts, 10.0, 1.0) FROM article_fts WHERE article_fts MATCH ` + arg(fts5Query(terms)) +
+				` AND article_fts.article_id = a.id AND article_fts.lang = v.lang)`
+		}
 	}
-	items, total, err := db.listPublished(ctx, db.sql, PublishedQuery{Lang: lang, Limit: limit, Offset: offset, match: match})
+	items, total, err := db.listPublished(ctx, db.sql, PublishedQuery{Lang: lang, Limit: limit, Offset: offset, match: match, rank: rank})
 	if err != nil {
 		return nil, 0, wrap(fmt.Sprintf("search %q in %s", query, lang), err)
 	}
