@@ -204,5 +204,9 @@ func (h *Handlers) updateArticle(ctx context.Context, a store.Article, in Articl
 	if err := applyArticle(&a, in, false); err != nil {
 		return a, err
 	}
-	return h.db.UpdateArticle(ctx, a)
+	a, err := h.db.UpdateArticle(ctx, a)
+	if err == nil {
+		h.changed(ctx, Change{Slug: a.Slug})
+	}
+	return a, err
 }

@@ -35,7 +35,9 @@ const DefaultTimeZone = "Asia/Ho_Chi_Minh"
 var Editors = []account.Role{account.RoleAdmin, account.RolePressOfficer}
 
 // Change tells subscribers (page cache, feeds, signatures) that a
-// translation went live, changed or went off the portal.
+// translation went live, changed or went off the portal, or, with Lang "",
+// that the article's metadata (topics, countries, kind, issue time)
+// changed in every language.
 type Change struct {
 	Slug    string
 	Lang    string
