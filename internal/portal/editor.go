@@ -88,8 +88,6 @@ func (h *Handlers) ui(r *http.Request, key string, data map[string]any) string {
 	return h.kit.Cat.T(h.kit.Lang(r).Code, key, data)
 }
 
-func kindLabelKey(k string) string { return kindKey(k) }
-
 func (h *Handlers) states(a store.Article) []EditState {
 	var out []EditState
 	for _, l := range lang.All() {
@@ -110,7 +108,7 @@ func (h *Handlers) editList(w http.ResponseWriter, r *http.Request) {
 	}
 	p := EditListPage{Languages: lang.All()}
 	for _, a := range list {
-		row := EditRow{ID: a.ID, Slug: a.Slug, Kind: kindLabelKey(a.Kind), States: h.states(a)}
+		row := EditRow{ID: a.ID, Slug: a.Slug, Kind: kindKey(a.Kind), States: h.states(a)}
 		if t, ok := a.Translations[a.SourceLang]; ok {
 			row.Title = t.Title
 		}

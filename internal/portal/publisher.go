@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +52,16 @@ func unknown(err error) error {
 	return &social.Error{Network: social.Portal, Class: social.Unknown, Reason: "The portal's database failed; check the article before trying again.", Err: err}
 }
 
+// rejectedInput explains, in English, which part of a post the portal
+// refuses.
+func rejectedInput(p *Publisher, err error) error {
+	var he *httpx.Error
+	if errors.As(err, &he) {
+		return rejected(fmt.Sprintf("The portal refuses the post's %s: %s", he.Field, p.h.t("en", he.Key, he.Data)))
+	}
+	return rejected(err.Error())
+}
+
 func (p *Publisher) result(slug, code string, at time.Time) social.Result {
 	return social.Result{ID: slug + "/" + code, URL: p.base + articleURL(code, slug), Created: at}
 }
@@ -75,27 +84,27 @@ func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Resul
 		return social.Result{}, rejected(fmt.Sprintf("The portal has no article kind %q.", kind))
 	}
 	in := TranslationInput{Title: post.Title, Summary: post.Summary, Body: post.Text}
+	// Check everything before storing anything.
+	probe := in
 	for _, m := range post.Media {
-		if !strings.HasPrefix(m.ContentType, "image/") {
-			return social.Result{}, rejected(fmt.Sprintf("The portal shows images only, not %q.", m.ContentType))
+		if _, ok := uploadTypes[m.ContentType]; !ok {
+			return social.Result{}, rejected(fmt.Sprintf("The portal shows PNG, JPEG, GIF and WebP images only, not %q.", m.ContentType))
 		}
+		probe.Images = append(probe.Images, store.Image{Src: "/media/check.png", Alt: m.Alt})
+	}
+	if _, err := translation(post.Lang, probe); err != nil {
+		return social.Result{}, rejectedInput(p, err)
+	}
+	for _, m := range post.Media {
 		saved, err := p.h.db.SaveMedia(ctx, m.ContentType, m.Data)
 		if err != nil {
 			return social.Result{}, unknown(err)
 		}
-		ext := ".img"
-		if exts, _ := mime.ExtensionsByType(m.ContentType); len(exts) > 0 {
-			ext = exts[0]
-		}
-		in.Images = append(in.Images, store.Image{Src: "/media/" + saved.Hash + ext, Alt: m.Alt})
+		in.Images = append(in.Images, store.Image{Src: "/media/" + saved.Hash + uploadTypes[m.ContentType], Alt: m.Alt})
 	}
 	t, err := translation(post.Lang, in)
 	if err != nil {
-		var he *httpx.Error
-		if errors.As(err, &he) {
-			return social.Result{}, rejected(fmt.Sprintf("The portal refuses the post's %s: %s", he.Field, p.h.t("en", he.Key, he.Data)))
-		}
-		return social.Result{}, rejected(err.Error())
+		return social.Result{}, rejectedInput(p, err)
 	}
 	a, err := p.h.db.GetArticleBySlug(ctx, post.Group)
 	if errors.Is(err, store.ErrNotFound) {

@@ -2,6 +2,8 @@ package portal
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -181,10 +183,18 @@ func TestPublisher(t *testing.T) {
 		if _, err := db.GetArticleBySlug(ctx, "ok"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a refused post created an article: %v", err)
 		}
+		if _, err := db.GetMedia(ctx, sha256hex("x")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a refused post stored its image: %v", err)
+		}
 
 		// A database that fails gives Unknown: the post may or may not exist.
 		db.Close()
 		_, err = p.Publish(ctx, vi)
 		wantClass(t, "closed database", err, social.Unknown)
 	})
+}
+
+func sha256hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
