@@ -377,8 +377,8 @@ func (h *Handlers) showArticle(w http.ResponseWriter, r *http.Request, version i
 		h.kit.Fail(w, r, err)
 		return
 	}
-	a, err := h.db.GetArticleBySlug(ctx, slug)
-	if err != nil {
+	a := store.Article{ID: p.ArticleID, Slug: slug}
+	if a.Topics, a.Countries, err = h.db.ArticleTags(ctx, p.ArticleID); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}

@@ -361,6 +361,9 @@ func testUpdateArticle(t *testing.T, db *store.DB, clock *storetest.Clock) {
 	}
 	wantEqual(t, "updated", []any{got.Kind, got.Unit, got.Featured, got.Topics, got.Countries, got.Translations["en"].Images},
 		[]any{"speech", "spokesperson", true, []string{"c"}, []string(nil), []store.Image{{Src: "/media/x.png", Alt: "A map"}}})
+	if topics, countries, err := db.ArticleTags(ctx, a.ID); err != nil || !slices.Equal(topics, []string{"c"}) || countries != nil {
+		t.Errorf("ArticleTags = %v, %v, %v", topics, countries, err)
+	}
 	if _, err := db.UpdateArticle(ctx, store.Article{ID: 999}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update missing: %v", err)
 	}

@@ -42,6 +42,8 @@ type PublishedQuery struct {
 
 	match func(arg func(any) string) string // extra condition (search)
 	rank  func(arg func(any) string) string // relevance, best first (search)
+	// noTotal skips counting (the total is then 0), for single lookups.
+	noTotal bool
 }
 
 // ListPublished returns the live translations q selects, newest issue first,
@@ -91,8 +93,10 @@ func (db *DB) listPublished(ctx context.Context, qr querier, q PublishedQuery) (
 		JOIN article_versions v ON v.article_id = t.article_id AND v.lang = t.lang AND v.version = t.live_version
 		WHERE ` + strings.Join(where, " AND ")
 	var total int
-	if err := qr.QueryRowContext(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	if !q.noTotal {
+		if err := qr.QueryRowContext(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
 	}
 	query := `SELECT a.id, a.slug, a.kind, a.unit, a.featured, a.published_at, v.lang, v.version, v.title, v.summary,
 		v.body, v.images, v.note, v.published_at ` + from + ` ORDER BY `
@@ -129,7 +133,7 @@ func (db *DB) listPublished(ctx context.Context, qr querier, q PublishedQuery) (
 // with version > 0 that earlier version of it, as long as the translation
 // is live. It is ErrNotFound otherwise.
 func (db *DB) GetPublished(ctx context.Context, slug, lang string, version int) (Published, error) {
-	items, _, err := db.listPublished(ctx, db.sql, PublishedQuery{Slug: slug, Lang: lang, Limit: 1})
+	items, _, err := db.listPublished(ctx, db.sql, PublishedQuery{Slug: slug, Lang: lang, Limit: 1, noTotal: true})
 	if err == nil && len(items) == 0 {
 		err = ErrNotFound
 	}
@@ -158,6 +162,17 @@ func (db *DB) PublishedLangs(ctx context.Context, slug string) ([]string, error)
 		WHERE a.slug = $1 AND t.status = 'published' AND a.published_at IS NOT NULL AND a.published_at <= $2
 		ORDER BY t.lang`, slug, db.nowUTC())
 	return langs, wrap("published languages", err)
+}
+
+// ArticleTags returns the topics and countries of an article.
+func (db *DB) ArticleTags(ctx context.Context, articleID int64) (topics, countries []string, err error) {
+	if topics, err = db.strings(ctx, `SELECT topic FROM article_topics WHERE article_id = $1 ORDER BY topic`, articleID); err != nil {
+		return nil, nil, wrap("article tags", err)
+	}
+	if countries, err = db.strings(ctx, `SELECT country FROM article_countries WHERE article_id = $1 ORDER BY country`, articleID); err != nil {
+		return nil, nil, wrap("article tags", err)
+	}
+	return topics, countries, nil
 }
 
 // Topic is a subject articles are filed under, named in each language.
