@@ -114,11 +114,15 @@ func Slug(text string) string {
 	return b.String()
 }
 
+// Generate returns a unique id for a heading's text (parser.IDs).
 func (s *ids) Generate(value []byte, kind ast.NodeKind) []byte {
 	return s.unique(Slug(string(value)))
 }
 
+// Put records an id set explicitly in the document (parser.IDs).
 func (s *ids) Put(value []byte) { s.seen[string(value)]++ }
+
+var _ parser.IDs = (*ids)(nil)
 
 func (s *ids) unique(base string) []byte {
 	id := base
