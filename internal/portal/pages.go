@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
@@ -55,6 +56,8 @@ type ListPage struct {
 	Featured  []Card
 	Cards     []Card
 	Pager     Pager
+	Topics    []Link // home only: topics and countries to browse
+	Countries []Link
 	Query     string // search only
 	Searched  bool
 	Total     int
@@ -215,6 +218,25 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 		Canonical: httpx.Origin(r) + pager(r, page, total).self(r)}
 	if page == 1 {
 		data.Featured = h.cards(l.Code, featured)
+		topics, countries, err := h.db.PublishedTags(ctx, l.Code)
+		if err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		names := h.topicNames(r, l.Code)
+		for _, tp := range topics {
+			if n, ok := names[tp]; ok { // unnamed in this language: not offered
+				data.Topics = append(data.Topics, Link{URL: "/" + l.Code + "/topics/" + url.PathEscape(tp), Label: n})
+			}
+		}
+		for _, c := range countries {
+			if reg, ok := parseRegion(c); ok {
+				data.Countries = append(data.Countries, Link{URL: "/" + l.Code + "/countries/" + reg.String(), Label: regionName(l.Code, reg)})
+			}
+		}
+		col := collate.New(l.Tag)
+		slices.SortFunc(data.Countries, func(a, b Link) int { return col.CompareString(a.Label, b.Label) })
+		slices.SortFunc(data.Topics, func(a, b Link) int { return col.CompareString(a.Label, b.Label) })
 	}
 	h.kit.Render(w, r, http.StatusOK, "portal-home.html", httpx.Page{
 		Title:       h.t(l.Code, "home_title", nil),

@@ -213,6 +213,11 @@ func testListPublished(t *testing.T, db *store.DB, clock *storetest.Clock) {
 	if langs, _ := db.PublishedLangs(ctx, "future"); len(langs) != 0 {
 		t.Errorf("embargoed article has languages %v", langs)
 	}
+	topics, countries, err := db.PublishedTags(ctx, "vi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "tags in vi", []any{topics, countries}, []any{[]string{"climate", "economy"}, []string{"JP"}})
 	// The embargoed article's version goes out at its issue time.
 	clock.Advance(2 * time.Hour)
 	items, _, err := db.ListPublished(ctx, store.PublishedQuery{Slug: "future"})

@@ -175,6 +175,21 @@ func (db *DB) ArticleTags(ctx context.Context, articleID int64) (topics, countri
 	return topics, countries, nil
 }
 
+// PublishedTags lists the topics and the countries of the articles live in
+// lang, for the portal's navigation.
+func (db *DB) PublishedTags(ctx context.Context, lang string) (topics, countries []string, err error) {
+	const live = `SELECT t.article_id FROM article_translations t JOIN articles a ON a.id = t.article_id
+		WHERE t.lang = $1 AND t.status = 'published' AND a.published_at IS NOT NULL AND a.published_at <= $2`
+	now := db.nowUTC()
+	if topics, err = db.strings(ctx, `SELECT DISTINCT topic FROM article_topics WHERE article_id IN (`+live+`) ORDER BY topic`, lang, now); err != nil {
+		return nil, nil, wrap("published tags", err)
+	}
+	if countries, err = db.strings(ctx, `SELECT DISTINCT country FROM article_countries WHERE article_id IN (`+live+`) ORDER BY country`, lang, now); err != nil {
+		return nil, nil, wrap("published tags", err)
+	}
+	return topics, countries, nil
+}
+
 // Topic is a subject articles are filed under, named in each language.
 type Topic struct {
 	Slug  string
