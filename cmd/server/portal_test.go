@@ -324,6 +324,13 @@ func TestPortalAPI(t *testing.T) {
 	wantContains(t, r, `"status":"published"`, `"live_version":2`)
 	wantStatus(t, send("POST", base+"/translations/vi/unpublish", ""), 200)
 	wantStatus(t, ts.get(ts.client(), "/vi/news/api-statement", nil), http.StatusNotFound)
+	r = send("GET", "/api/v1/articles?slug=api-statement", "")
+	wantContains(t, r, `"slug":"api-statement"`)
+	if strings.Contains(r.Body, "digital-diplomacy-forum-opens") {
+		t.Error("?slug= lists other articles")
+	}
+	wantContains(t, send("GET", "/api/v1/articles?slug=nothing", ""), "[]")
+	wantContains(t, send("GET", "/api/v1/articles", ""), `"slug":"digital-diplomacy-forum-opens"`)
 	wantStatus(t, send("PUT", "/api/v1/topics/trade", `{"names":{"vi":"Thương mại","en":"Trade"}}`), 200)
 	wantStatus(t, send("PUT", "/api/v1/topics/trade", `{"names":{"de":"Handel"}}`), 400)
 }

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -98,8 +99,21 @@ func translationLang(r *http.Request) (string, error) {
 	return l.Code, nil
 }
 
+// apiList lists every article, or with ?slug= the one article of that
+// slug (an empty list when there is none).
 func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
-	list, err := h.db.ListArticles(r.Context())
+	var list []store.Article
+	var err error
+	if slug := r.URL.Query().Get("slug"); slug != "" {
+		var a store.Article
+		if a, err = h.db.GetArticleBySlug(r.Context(), slug); err == nil {
+			list = append(list, a)
+		} else if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+	} else {
+		list, err = h.db.ListArticles(r.Context())
+	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
