@@ -24,6 +24,11 @@ var publicRoutes = []string{
 	"GET /{lang}/{$}",  // public home
 	"GET /{lang}",      // redirect to /{lang}/
 	"GET /lang/{code}", // language switcher
+	// The portal's public pages (internal/portal).
+	"GET /{lang}/{page}", // /{lang}/search and pages plugged in with HandlePage
+	"GET /{lang}/news/{slug}", "GET /{lang}/news/{slug}/history", "GET /{lang}/news/{slug}/v/{version}",
+	"GET /{lang}/topics/{topic}", "GET /{lang}/countries/{country}",
+	"GET /media/{file}",
 	"GET /static/{file}",
 	"GET /signin", "POST /signin",
 	"GET /signout", "POST /signout", // harmless without a session

@@ -195,7 +195,15 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
 	ops.New(db, reg).Routes(mux)
-	portal.New(db, kit).Routes(mux)
+	zone, err := time.LoadLocation(cfg.Web.TimeZone) // checked by config.Validate
+	if err != nil {
+		return nil, err
+	}
+	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal"), Location: zone})
+	if err != nil {
+		return nil, err
+	}
+	site.Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)

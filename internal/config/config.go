@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // time-zone must validate in minimal containers
 )
 
 // Config is the whole configuration of a Chancery server.
@@ -61,6 +62,9 @@ type Log struct {
 // Web configures the pages.
 type Web struct {
 	DefaultLang string
+	// TimeZone is the IANA zone the portal shows dates and reads issue
+	// times in.
+	TimeZone string
 }
 
 // Auth configures sign-in and sessions.
@@ -98,7 +102,7 @@ func Default() Config {
 		},
 		Storage: Storage{DataDir: "./data"},
 		Log:     Log{Format: "text", Level: "info"},
-		Web:     Web{DefaultLang: "vi"},
+		Web:     Web{DefaultLang: "vi", TimeZone: "Asia/Ho_Chi_Minh"},
 		Auth:    Auth{SessionTTL: 12 * time.Hour},
 	}
 }
@@ -123,6 +127,7 @@ func settings(c *Config) []Setting {
 		{"log-level", "CHANCERY_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.Log.Level)},
 		{"debug-addr", "CHANCERY_DEBUG_ADDR", "address for pprof (e.g. localhost:6060); empty turns it off", (*stringValue)(&c.DebugAddr)},
 		{"default-lang", "CHANCERY_DEFAULT_LANG", "language when nothing else decides: vi, en, fr, es, ru, zh or ar", (*stringValue)(&c.Web.DefaultLang)},
+		{"time-zone", "CHANCERY_TIME_ZONE", "IANA time zone of the dates on the portal", (*stringValue)(&c.Web.TimeZone)},
 		{"tls-cert", "CHANCERY_TLS_CERT", "TLS certificate file (PEM); with -tls-key serves HTTPS and sends HSTS", (*stringValue)(&c.HTTP.TLSCert)},
 		{"tls-key", "CHANCERY_TLS_KEY", "TLS private key file (PEM)", (*stringValue)(&c.HTTP.TLSKey)},
 		{"read-header-timeout", "CHANCERY_READ_HEADER_TIMEOUT", "time allowed to read request headers", (*durationValue)(&c.HTTP.ReadHeaderTimeout)},
@@ -253,6 +258,9 @@ var Languages = []string{"vi", "en", "fr", "es", "ru", "zh", "ar"}
 func (w Web) Validate() error {
 	if !slices.Contains(Languages, w.DefaultLang) {
 		return fmt.Errorf("config: default-lang must be one of %s, got %q", strings.Join(Languages, ", "), w.DefaultLang)
+	}
+	if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "" || w.TimeZone == "Local" {
+		return fmt.Errorf("config: time-zone must be an IANA zone such as Asia/Ho_Chi_Minh, got %q", w.TimeZone)
 	}
 	return nil
 }

@@ -14,10 +14,12 @@ func translations(ts ...store.ArticleTranslation) map[string]store.ArticleTransl
 	return m
 }
 
-// articles are the demo news, each in all seven languages.
+// articles are the demo news, newest first: the first two in all seven
+// languages, the others in some only, as real newsrooms publish.
 var articles = []store.Article{
 	{
-		Slug: "digital-diplomacy-forum-opens", Kind: "news",
+		Slug: "digital-diplomacy-forum-opens", Kind: "news", Unit: "press-department", SourceLang: "vi", Featured: true,
+		Topics: []string{"digital-diplomacy", "asean"}, Countries: []string{"035"},
 		Translations: translations(
 			tr("vi", "Khai mạc Diễn đàn Ngoại giao số ASEAN",
 				"Bộ Ngoại giao chủ trì phiên khai mạc trực tuyến với sự tham gia của đại biểu mười một nước.",
@@ -43,7 +45,8 @@ var articles = []store.Article{
 		),
 	},
 	{
-		Slug: "statement-on-east-sea-day", Kind: "statement",
+		Slug: "statement-on-east-sea-day", Kind: "statement", Unit: "spokesperson", SourceLang: "vi", Featured: true,
+		Topics: []string{"maritime-affairs"}, Countries: []string{"VN"},
 		Translations: translations(
 			tr("vi", "Tuyên bố của Người phát ngôn về hợp tác hàng hải",
 				"Việt Nam khẳng định cam kết giải quyết các tranh chấp bằng biện pháp hòa bình, phù hợp với luật pháp quốc tế.",
@@ -68,4 +71,55 @@ var articles = []store.Article{
 				"تدعو فيتنام باستمرار إلى تسوية النزاعات بالوسائل السلمية على أساس القانون الدولي، ولا سيما اتفاقية الأمم المتحدة لقانون البحار لعام 1982."),
 		),
 	},
+	{
+		Slug: "viet-nam-japan-political-consultations", Kind: "press-release", Unit: "asean-department", SourceLang: "vi",
+		Topics: []string{"bilateral-relations"}, Countries: []string{"JP"},
+		// Not yet translated into Spanish, Russian, Chinese or Arabic: those
+		// pages say so and link to the languages it exists in.
+		Translations: translations(
+			tr("vi", "Tham vấn chính trị Việt Nam – Nhật Bản lần thứ 12",
+				"Hai bên nhất trí tăng cường hợp tác về chuyển đổi số, năng lượng sạch và giao lưu nhân dân.",
+				"Ngày hôm nay, Thứ trưởng Ngoại giao đã đồng chủ trì Tham vấn chính trị Việt Nam – Nhật Bản lần thứ 12 tại Tokyo.\n\n## Kết quả chính\n\n* Tăng cường hợp tác về chuyển đổi số\n* Thúc đẩy các dự án năng lượng sạch\n* Mở rộng giao lưu nhân dân và du lịch"),
+			tr("en", "12th Viet Nam – Japan political consultations",
+				"The two sides agreed to strengthen cooperation on digital transformation, clean energy and people-to-people exchanges.",
+				"Today the Deputy Minister of Foreign Affairs co-chaired the 12th Viet Nam – Japan political consultations in Tokyo.\n\n## Main outcomes\n\n* Stronger cooperation on digital transformation\n* Clean-energy projects moved forward\n* More people-to-people and tourism exchanges"),
+			tr("fr", "12e consultations politiques Viet Nam – Japon",
+				"Les deux parties sont convenues de renforcer leur coopération dans la transformation numérique, l'énergie propre et les échanges entre les peuples.",
+				"Le vice-ministre des Affaires étrangères a coprésidé aujourd'hui à Tokyo les 12e consultations politiques Viet Nam – Japon.\n\n## Principaux résultats\n\n* Coopération renforcée dans la transformation numérique\n* Avancée des projets d'énergie propre\n* Davantage d'échanges entre les peuples et de tourisme"),
+		),
+	},
+	{
+		Slug: "travel-advisory-typhoon-season", Kind: "travel-advisory", Unit: "consular-department", SourceLang: "vi",
+		Topics: []string{"consular-affairs"}, Countries: []string{"PH", "VN"},
+		Translations: translations(
+			tr("vi", "Khuyến cáo đi lại trong mùa bão",
+				"Công dân Việt Nam tại Philippines cần theo dõi sát thông tin thời tiết và giữ liên lạc với Đại sứ quán.",
+				"Cục Lãnh sự khuyến cáo công dân Việt Nam đang ở hoặc dự định đến Philippines theo dõi sát thông tin về bão.\n\n## Đường dây nóng bảo hộ công dân\n\nGọi +84 981 84 84 84 nếu cần hỗ trợ khẩn cấp."),
+			tr("en", "Travel advice for the typhoon season",
+				"Vietnamese citizens in the Philippines should follow weather reports closely and stay in touch with the Embassy.",
+				"The Consular Department advises Vietnamese citizens in or travelling to the Philippines to follow typhoon warnings closely.\n\n## Citizen protection hotline\n\nCall +84 981 84 84 84 for urgent help."),
+			tr("zh", "台风季节出行提示",
+				"在菲律宾的越南公民应密切关注天气预报，并与大使馆保持联系。",
+				"领事局提醒在菲律宾或计划前往菲律宾的越南公民密切关注台风预警。\n\n## 公民保护热线\n\n如需紧急协助，请拨打 +84 981 84 84 84。"),
+		),
+	},
+}
+
+// topics name the demo topics in every language.
+var topics = []store.Topic{
+	{Slug: "digital-diplomacy", Names: map[string]string{"vi": "Ngoại giao số", "en": "Digital diplomacy", "fr": "Diplomatie numérique", "es": "Diplomacia digital", "ru": "Цифровая дипломатия", "zh": "数字外交", "ar": "الدبلوماسية الرقمية"}},
+	{Slug: "asean", Names: map[string]string{"vi": "ASEAN", "en": "ASEAN", "fr": "ASEAN", "es": "ASEAN", "ru": "АСЕАН", "zh": "东盟", "ar": "آسيان"}},
+	{Slug: "maritime-affairs", Names: map[string]string{"vi": "Biển đảo", "en": "Maritime affairs", "fr": "Affaires maritimes", "es": "Asuntos marítimos", "ru": "Морские вопросы", "zh": "海洋事务", "ar": "الشؤون البحرية"}},
+	{Slug: "bilateral-relations", Names: map[string]string{"vi": "Quan hệ song phương", "en": "Bilateral relations", "fr": "Relations bilatérales", "es": "Relaciones bilaterales", "ru": "Двусторонние отношения", "zh": "双边关系", "ar": "العلاقات الثنائية"}},
+	{Slug: "consular-affairs", Names: map[string]string{"vi": "Lãnh sự", "en": "Consular affairs", "fr": "Affaires consulaires", "es": "Asuntos consulares", "ru": "Консульские вопросы", "zh": "领事事务", "ar": "الشؤون القنصلية"}},
+}
+
+// correction is a fix published after the statement went out in English,
+// so the demo shows an "Updated" note and a version history.
+var correction = struct {
+	slug, lang, body, note string
+}{
+	"statement-on-east-sea-day", "en",
+	"Viet Nam consistently advocates settling disputes by peaceful means on the basis of international law, in particular the 1982 United Nations Convention on the Law of the Sea (UNCLOS).\n\nViet Nam welcomes all efforts to build trust and cooperation at sea.",
+	"Added the Convention's abbreviation and the closing paragraph.",
 }

@@ -71,11 +71,19 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 		return nil, err
 	}
 	now := svc.Now().UTC().Truncate(time.Minute)
+	for _, tp := range topics {
+		if err := db.SaveTopic(ctx, tp); err != nil {
+			return nil, fmt.Errorf("demo: topic %s: %w", tp.Slug, err)
+		}
+	}
 	for i, a := range articles {
 		a.PublishedAt = now.Add(-time.Duration(i+1) * 26 * time.Hour)
 		if _, err := db.CreateArticle(ctx, a); err != nil && !errors.Is(err, store.ErrConflict) {
 			return nil, fmt.Errorf("demo: article %s: %w", a.Slug, err)
 		}
+	}
+	if err := correct(ctx, db); err != nil {
+		return nil, err
 	}
 	if _, err := db.CreateRoom(ctx, store.Room{Slug: "asean-digital-2026", Title: "ASEAN Digital Diplomacy Forum"}); err != nil && !errors.Is(err, store.ErrConflict) {
 		return nil, fmt.Errorf("demo: room: %w", err)
@@ -84,4 +92,21 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 		return nil, err
 	}
 	return out, nil
+}
+
+// correct publishes the demo correction as version 2.
+func correct(ctx context.Context, db *store.DB) error {
+	a, err := db.GetArticleBySlug(ctx, correction.slug)
+	if err != nil {
+		return fmt.Errorf("demo: correction: %w", err)
+	}
+	t := a.Translations[correction.lang]
+	t.Body = correction.body
+	if _, err := db.SaveTranslation(ctx, a.ID, t); err != nil {
+		return fmt.Errorf("demo: correction: %w", err)
+	}
+	if _, err := db.PublishTranslation(ctx, a.ID, correction.lang, correction.note); err != nil {
+		return fmt.Errorf("demo: correction: %w", err)
+	}
+	return nil
 }

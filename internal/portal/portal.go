@@ -1,27 +1,115 @@
-// Package portal owns the public pages: the home page of each language and
-// the language-prefixed URL space /{lang}/… that later grows the news,
-// feeds and verification pages.
+// Package portal owns the public multilingual news portal: the home page of
+// each language, articles with their version history, lists by topic and by
+// country, search, the "not available in this language" page, media files;
+// the press officers' editing pages and the /api/v1/articles API; and the
+// portal's social.Publisher, through which the publishing scheduler puts
+// statements on the portal.
 //
-// It reads published content through internal/store and renders through
-// internal/httpx. It must not import staff-only packages (admin, social).
+// It reads and writes content through internal/store and renders through
+// internal/httpx; staff routes are guarded with auth.Require. It must not
+// import other feature packages (admin, the social connectors).
 package portal
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"sync"
+	"time"
+	_ "time/tzdata" // the portal's zone must load in minimal containers
 
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
-// Handlers serve the public portal.
-type Handlers struct {
-	db  *store.DB
-	kit *httpx.Kit
+// DefaultTimeZone is where the ministry is: dates on the portal are shown
+// in this zone unless configured otherwise.
+const DefaultTimeZone = "Asia/Ho_Chi_Minh"
+
+// Editors are the roles that may write, publish and unpublish articles.
+var Editors = []account.Role{account.RoleAdmin, account.RolePressOfficer}
+
+// Change tells subscribers (page cache, feeds, signatures) that a
+// translation went live, changed or went off the portal, or, with Lang "",
+// that the article's metadata (topics, countries, kind, issue time)
+// changed in every language.
+type Change struct {
+	Slug    string
+	Lang    string
+	Version int  // the live version; 0 when unpublished
+	Live    bool // false when unpublished
 }
 
-// New returns the portal handlers.
-func New(db *store.DB, kit *httpx.Kit) *Handlers { return &Handlers{db: db, kit: kit} }
+// Params are the dependencies of New.
+type Params struct {
+	DB  *store.DB
+	Kit *httpx.Kit
+	Log *slog.Logger
+	// Location is the zone dates are shown in; nil means DefaultTimeZone.
+	Location *time.Location
+	// OnChange, if set, is called after every publish and unpublish.
+	OnChange func(ctx context.Context, c Change)
+}
+
+// Handlers serve the portal's pages and API.
+type Handlers struct {
+	db       *store.DB
+	kit      *httpx.Kit
+	log      *slog.Logger
+	loc      *time.Location
+	onChange func(ctx context.Context, c Change)
+
+	mu    sync.RWMutex
+	pages map[string]http.HandlerFunc // /{lang}/{page}
+}
+
+// searchIndexKey records that the search index holds every live
+// translation (the index is filled by publishing, and rebuilt once for
+// content that predates it).
+const searchIndexKey = "portal_search_index"
+
+// New returns the portal handlers. It fills the search index once, for
+// content published before the index existed.
+func New(ctx context.Context, p Params) (*Handlers, error) {
+	if p.Location == nil {
+		loc, err := time.LoadLocation(DefaultTimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("portal: load %s: %w", DefaultTimeZone, err)
+		}
+		p.Location = loc
+	}
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handlers{db: p.DB, kit: p.Kit, log: p.Log, loc: p.Location, onChange: p.OnChange}
+	h.pages = map[string]http.HandlerFunc{"search": h.search}
+	if _, err := p.DB.GetSetting(ctx, searchIndexKey); errors.Is(err, store.ErrNotFound) {
+		if err := p.DB.RebuildSearchIndex(ctx); err != nil {
+			return nil, fmt.Errorf("portal: %w", err)
+		}
+		if err := p.DB.SetSetting(ctx, searchIndexKey, "1"); err != nil {
+			return nil, fmt.Errorf("portal: %w", err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	return h, nil
+}
+
+// HandlePage serves /{lang}/{name} (such as /en/feed.atom or /en/verify)
+// with f. The portal owns the two-segment /{lang}/… space because the
+// standard mux would find /{lang}/x and /lang/{code} in conflict; other
+// packages plug their public pages in here. Call it before serving.
+func (h *Handlers) HandlePage(name string, f http.HandlerFunc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pages[name] = f
+}
 
 // Routes lists every route of the portal.
 func (h *Handlers) Routes(mux *httpx.Router) {
@@ -29,6 +117,34 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("GET /lang/{code}", h.kit.ChooseLanguage)
 	mux.HandleFunc("GET /{lang}/{$}", h.home)
 	mux.HandleFunc("GET /{lang}", h.langRoot)
+	mux.HandleFunc("GET /{lang}/{page}", h.page)
+	mux.HandleFunc("GET /{lang}/news/{slug}", h.article)
+	mux.HandleFunc("GET /{lang}/news/{slug}/history", h.history)
+	mux.HandleFunc("GET /{lang}/news/{slug}/v/{version}", h.version)
+	mux.HandleFunc("GET /{lang}/topics/{topic}", h.topicList)
+	mux.HandleFunc("GET /{lang}/countries/{country}", h.countryList)
+	mux.HandleFunc("GET /media/{file}", h.media)
+
+	editors := auth.Require(h.kit, Editors...)
+	mux.Handle("GET /admin/articles", editors(http.HandlerFunc(h.editList)))
+	mux.Handle("GET /admin/articles/new", editors(http.HandlerFunc(h.editNew)))
+	mux.Handle("POST /admin/articles", editors(http.HandlerFunc(h.editCreate)))
+	mux.Handle("GET /admin/articles/{id}", editors(http.HandlerFunc(h.editArticle)))
+	mux.Handle("POST /admin/articles/{id}", editors(http.HandlerFunc(h.editUpdate)))
+	mux.Handle("GET /admin/articles/{id}/{tl}", editors(http.HandlerFunc(h.editTranslation)))
+	mux.Handle("POST /admin/articles/{id}/{tl}", editors(http.HandlerFunc(h.editSaveTranslation)))
+	mux.Handle("GET /admin/articles/{id}/{tl}/preview", editors(http.HandlerFunc(h.editPreview)))
+	mux.Handle("POST /admin/articles/{id}/{tl}/unpublish", editors(http.HandlerFunc(h.editUnpublish)))
+
+	mux.Handle("GET /api/v1/articles", editors(http.HandlerFunc(h.apiList)))
+	mux.Handle("POST /api/v1/articles", editors(http.HandlerFunc(h.apiCreate)))
+	mux.Handle("GET /api/v1/articles/{id}", editors(http.HandlerFunc(h.apiGet)))
+	mux.Handle("PATCH /api/v1/articles/{id}", editors(http.HandlerFunc(h.apiUpdate)))
+	mux.Handle("PUT /api/v1/articles/{id}/translations/{tl}", editors(http.HandlerFunc(h.apiSaveTranslation)))
+	mux.Handle("POST /api/v1/articles/{id}/translations/{tl}/publish", editors(http.HandlerFunc(h.apiPublish)))
+	mux.Handle("POST /api/v1/articles/{id}/translations/{tl}/unpublish", editors(http.HandlerFunc(h.apiUnpublish)))
+	mux.Handle("GET /api/v1/articles/{id}/translations/{tl}/versions", editors(http.HandlerFunc(h.apiVersions)))
+	mux.Handle("PUT /api/v1/topics/{topic}", editors(http.HandlerFunc(h.apiSaveTopic)))
 }
 
 // langRoot sends /en to /en/. Unknown single segments are 404 here, rather
@@ -41,38 +157,38 @@ func (h *Handlers) langRoot(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/"+r.PathValue("lang")+"/", http.StatusMovedPermanently)
 }
 
-// HomePage is the data of the home template.
-type HomePage struct {
-	Articles []store.ArticleSummary
-	Rooms    []store.Room
-}
-
-func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
-	l, ok := lang.Lookup(r.PathValue("lang"))
-	if !ok {
+// page dispatches /{lang}/{page}.
+func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
+	h.mu.RLock()
+	f, ok := h.pages[r.PathValue("page")]
+	h.mu.RUnlock()
+	if _, known := lang.Lookup(r.PathValue("lang")); !ok || !known {
 		h.kit.Fail(w, r, httpx.ErrNotFound)
 		return
 	}
-	ctx := r.Context()
-	arts, err := h.db.LatestArticles(ctx, l.Code, 20)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	h.kit.Render(w, r, http.StatusOK, "home.html", httpx.Page{
-		Title:       h.kit.Cat.T(l.Code, "home_title", nil),
-		Description: h.kit.Cat.T(l.Code, "home_description", nil),
-		Alternates:  alternates(r, "/"),
-		Data:        HomePage{Articles: arts},
-	})
+	f(w, r)
 }
 
-// alternates lists a page that exists in every language, for hreflang.
-func alternates(r *http.Request, rest string) []httpx.Alternate {
-	base := httpx.Origin(r)
-	out := []httpx.Alternate{{Lang: "x-default", URL: base + "/"}}
-	for _, l := range lang.All() {
-		out = append(out, httpx.Alternate{Lang: l.Tag.String(), URL: base + "/" + l.Code + rest})
+// publish makes a translation live and tells subscribers.
+func (h *Handlers) publish(ctx context.Context, a store.Article, lng, note string) (store.ArticleVersion, error) {
+	v, err := h.db.PublishTranslation(ctx, a.ID, lng, note)
+	if err != nil {
+		return v, err
 	}
-	return out
+	h.changed(ctx, Change{Slug: a.Slug, Lang: lng, Version: v.Version, Live: true})
+	return v, nil
+}
+
+func (h *Handlers) unpublish(ctx context.Context, a store.Article, lng string) error {
+	if err := h.db.UnpublishTranslation(ctx, a.ID, lng); err != nil {
+		return err
+	}
+	h.changed(ctx, Change{Slug: a.Slug, Lang: lng})
+	return nil
+}
+
+func (h *Handlers) changed(ctx context.Context, c Change) {
+	if h.onChange != nil {
+		h.onChange(ctx, c)
+	}
 }
