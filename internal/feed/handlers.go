@@ -1,0 +1,244 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"time"
+	"unicode"
+
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
+)
+
+// Source is what the portal gives the feed handlers. Every method returns
+// published translations only: embargoed, draft and unpublished content must
+// never reach a feed or sitemap.
+type Source interface {
+	// Feed returns at most limit published entries in the language code
+	// (such as "fr"), newest first, with the feed's localised Title and
+	// Author; topic "" means every topic. An unknown topic is an error
+	// wrapping store.ErrNotFound or httpx.ErrNotFound, answered with 404.
+	// The handlers fill ID, Lang, SelfURL, PageURL, Translations and
+	// Updated when they are left empty.
+	Feed(ctx context.Context, code, topic string, limit int) (Feed, error)
+	// Sitemap returns every published page in the language code, each with
+	// its alternates. The language's home page is added by the handler.
+	Sitemap(ctx context.Context, code string) ([]URL, error)
+	// LastModified returns the newest publication time in the language
+	// code, or the zero time when nothing is published.
+	LastModified(ctx context.Context, code string) (time.Time, error)
+}
+
+// Params are the dependencies of NewHandlers.
+type Params struct {
+	Kit    *httpx.Kit
+	Source Source
+	// Origin returns the scheme and host of absolute URLs; httpx.Origin by
+	// default.
+	Origin func(*http.Request) string
+	// Disallow lists path prefixes that robots.txt keeps crawlers out of.
+	Disallow []string
+	// Limit is the number of entries per feed; 50 by default.
+	Limit int
+	// MaxAge is how long clients and proxies may reuse a document; 5
+	// minutes by default.
+	MaxAge time.Duration
+}
+
+// Handlers serve feeds, sitemaps and robots.txt.
+type Handlers struct{ p Params }
+
+// NewHandlers returns the handlers.
+func NewHandlers(p Params) *Handlers {
+	if p.Origin == nil {
+		p.Origin = httpx.Origin
+	}
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	if p.MaxAge <= 0 {
+		p.MaxAge = 5 * time.Minute
+	}
+	return &Handlers{p: p}
+}
+
+// DefaultDisallow are the staff-only prefixes kept out of robots.txt.
+var DefaultDisallow = []string{"/admin", "/api/", "/account/", "/signin", "/signout", "/lang/"}
+
+// Routes lists every route of the feeds. Each language's sitemap lives
+// under its prefix (/vi/sitemap.xml), as its feed does: a /sitemaps/{file}
+// pattern would conflict with /{lang}/feed.atom in ServeMux.
+func (h *Handlers) Routes(mux *httpx.Router) {
+	mux.HandleFunc("GET /{lang}/feed.atom", h.languageFeed)
+	mux.HandleFunc("GET /{lang}/topics/{topic}/feed.atom", h.topicFeed)
+	mux.HandleFunc("GET /sitemap.xml", h.sitemapIndex)
+	mux.HandleFunc("GET /{lang}/sitemap.xml", h.sitemap)
+	mux.HandleFunc("GET /robots.txt", h.robots)
+}
+
+func (h *Handlers) languageFeed(w http.ResponseWriter, r *http.Request) {
+	h.feed(w, r, "")
+}
+
+func (h *Handlers) topicFeed(w http.ResponseWriter, r *http.Request) {
+	topic := r.PathValue("topic")
+	if !validSlug(topic) {
+		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+		return
+	}
+	h.feed(w, r, topic)
+}
+
+func (h *Handlers) feed(w http.ResponseWriter, r *http.Request, topic string) {
+	l, ok := lang.Lookup(r.PathValue("lang"))
+	if !ok {
+		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+		return
+	}
+	f, err := h.p.Source.Feed(r.Context(), l.Code, topic, h.p.Limit)
+	if err != nil {
+		h.p.Kit.Fail(w, r, fmt.Errorf("feed: %s topic %q: %w", l.Code, topic, err))
+		return
+	}
+	origin := h.p.Origin(r)
+	rest := "/"
+	if topic != "" {
+		rest = "/topics/" + topic + "/"
+	}
+	if f.Lang == "" {
+		f.Lang = l.Tag.String()
+	}
+	if f.SelfURL == "" {
+		f.SelfURL = origin + "/" + l.Code + rest + "feed.atom"
+	}
+	if f.ID == "" {
+		f.ID = f.SelfURL
+	}
+	if f.PageURL == "" {
+		f.PageURL = origin + "/" + l.Code + rest
+	}
+	if f.Translations == nil {
+		for _, o := range lang.All() {
+			if o.Code != l.Code {
+				f.Translations = append(f.Translations, Alternate{Lang: o.Tag.String(), Href: origin + "/" + o.Code + rest + "feed.atom"})
+			}
+		}
+	}
+	if f.Updated.IsZero() {
+		for _, e := range f.Entries {
+			if e.Updated.After(f.Updated) {
+				f.Updated = e.Updated
+			}
+		}
+	}
+	if f.Updated.IsZero() {
+		// Nothing was ever published here: Atom still needs a date, and
+		// a fixed one keeps the ETag stable.
+		f.Updated = time.Unix(0, 0)
+	}
+	var buf bytes.Buffer
+	if err := WriteAtom(&buf, f); err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Language", l.Code)
+	h.serve(w, r, AtomType+"; charset=utf-8", f.Updated, buf.Bytes())
+}
+
+func (h *Handlers) sitemapIndex(w http.ResponseWriter, r *http.Request) {
+	origin := h.p.Origin(r)
+	var refs []SitemapRef
+	var newest time.Time
+	for _, l := range lang.All() {
+		t, err := h.p.Source.LastModified(r.Context(), l.Code)
+		if err != nil {
+			h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap index: %w", err))
+			return
+		}
+		if t.After(newest) {
+			newest = t
+		}
+		refs = append(refs, SitemapRef{Loc: origin + "/" + l.Code + "/sitemap.xml", LastMod: t})
+	}
+	var buf bytes.Buffer
+	if err := WriteSitemapIndex(&buf, refs); err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	h.serve(w, r, "application/xml; charset=utf-8", newest, buf.Bytes())
+}
+
+func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request) {
+	l, ok := lang.Lookup(r.PathValue("lang"))
+	if !ok {
+		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+		return
+	}
+	urls, err := h.p.Source.Sitemap(r.Context(), l.Code)
+	if err != nil {
+		h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap %s: %w", l.Code, err))
+		return
+	}
+	origin := h.p.Origin(r)
+	home := URL{Loc: origin + "/" + l.Code + "/", Alternates: []Alternate{{Lang: "x-default", Href: origin + "/"}}}
+	for _, o := range lang.All() {
+		home.Alternates = append(home.Alternates, Alternate{Lang: o.Tag.String(), Href: origin + "/" + o.Code + "/"})
+	}
+	var newest time.Time
+	for _, u := range urls {
+		if u.LastMod.After(newest) {
+			newest = u.LastMod
+		}
+	}
+	home.LastMod = newest
+	var buf bytes.Buffer
+	if err := WriteSitemap(&buf, append([]URL{home}, urls...)); err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	h.serve(w, r, "application/xml; charset=utf-8", newest, buf.Bytes())
+}
+
+func (h *Handlers) robots(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	if err := WriteRobots(&buf, h.p.Origin(r)+"/sitemap.xml", h.p.Disallow); err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	h.serve(w, r, "text/plain; charset=utf-8", time.Time{}, buf.Bytes())
+}
+
+// serve answers with body, a strong ETag of its bytes and Last-Modified;
+// http.ServeContent turns If-None-Match and If-Modified-Since into 304 and
+// answers HEAD and Range requests.
+func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, contentType string, modified time.Time, body []byte) {
+	sum := sha256.Sum256(body)
+	hdr := w.Header()
+	hdr.Set("Content-Type", contentType)
+	hdr.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	hdr.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(h.p.MaxAge.Seconds())))
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if modified.Equal(time.Unix(0, 0)) {
+		modified = time.Time{}
+	}
+	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
+}
+
+// validSlug accepts the URL-safe topic slugs the portal makes: lower-case
+// letters and digits of any script, and hyphens, up to 100 bytes.
+func validSlug(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, c := range s {
+		if c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c > unicode.MaxASCII && (unicode.IsLetter(c) || unicode.IsDigit(c))) {
+			continue
+		}
+		return false
+	}
+	return true
+}
