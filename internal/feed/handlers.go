@@ -69,36 +69,32 @@ func NewHandlers(p Params) *Handlers {
 // DefaultDisallow are the staff-only prefixes kept out of robots.txt.
 var DefaultDisallow = []string{"/admin", "/api/", "/account/", "/signin", "/signout", "/lang/"}
 
-// Routes lists every route of the feeds. Each language's sitemap lives
-// under its prefix (/vi/sitemap.xml), as its feed does: a /sitemaps/{file}
-// pattern would conflict with /{lang}/feed.atom in ServeMux.
+// Routes lists every route of the feeds. The language prefixes are
+// literal (GET /vi/feed.atom, GET /en/feed.atom, …) rather than a {lang}
+// wildcard: ServeMux refuses /{lang}/feed.atom beside /static/{file}, as both
+// match /static/feed.atom. An unknown prefix falls through to the site's
+// localised 404. Each language's sitemap lives under its prefix, as its feed
+// does.
 func (h *Handlers) Routes(mux *httpx.Router) {
-	mux.HandleFunc("GET /{lang}/feed.atom", h.languageFeed)
-	mux.HandleFunc("GET /{lang}/topics/{topic}/feed.atom", h.topicFeed)
+	for _, l := range lang.All() {
+		mux.HandleFunc("GET /"+l.Code+"/feed.atom", func(w http.ResponseWriter, r *http.Request) { h.feed(w, r, l, "") })
+		mux.HandleFunc("GET /"+l.Code+"/topics/{topic}/feed.atom", func(w http.ResponseWriter, r *http.Request) { h.topicFeed(w, r, l) })
+		mux.HandleFunc("GET /"+l.Code+"/sitemap.xml", func(w http.ResponseWriter, r *http.Request) { h.sitemap(w, r, l) })
+	}
 	mux.HandleFunc("GET /sitemap.xml", h.sitemapIndex)
-	mux.HandleFunc("GET /{lang}/sitemap.xml", h.sitemap)
 	mux.HandleFunc("GET /robots.txt", h.robots)
 }
 
-func (h *Handlers) languageFeed(w http.ResponseWriter, r *http.Request) {
-	h.feed(w, r, "")
-}
-
-func (h *Handlers) topicFeed(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) topicFeed(w http.ResponseWriter, r *http.Request, l lang.Language) {
 	topic := r.PathValue("topic")
 	if !validSlug(topic) {
 		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
 		return
 	}
-	h.feed(w, r, topic)
+	h.feed(w, r, l, topic)
 }
 
-func (h *Handlers) feed(w http.ResponseWriter, r *http.Request, topic string) {
-	l, ok := lang.Lookup(r.PathValue("lang"))
-	if !ok {
-		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
-		return
-	}
+func (h *Handlers) feed(w http.ResponseWriter, r *http.Request, l lang.Language, topic string) {
 	f, err := h.p.Source.Feed(r.Context(), l.Code, topic, h.p.Limit)
 	if err != nil {
 		h.p.Kit.Fail(w, r, fmt.Errorf("feed: %s topic %q: %w", l.Code, topic, err))
@@ -172,12 +168,7 @@ func (h *Handlers) sitemapIndex(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, "application/xml; charset=utf-8", newest, buf.Bytes())
 }
 
-func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request) {
-	l, ok := lang.Lookup(r.PathValue("lang"))
-	if !ok {
-		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
-		return
-	}
+func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request, l lang.Language) {
 	urls, err := h.p.Source.Sitemap(r.Context(), l.Code)
 	if err != nil {
 		h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap %s: %w", l.Code, err))

@@ -106,6 +106,10 @@ func newTestHandlers(t *testing.T) (*httptest.Server, *fakeSource) {
 	}}
 	mux := httpx.NewRouter()
 	NewHandlers(Params{Kit: kit, Source: src, Origin: func(*http.Request) string { return "https://mofa.example" }, Disallow: DefaultDisallow}).Routes(mux)
+	// The same neighbours as in cmd/server, so a route conflict shows here.
+	mux.Handle("GET /static/{file}", assets)
+	mux.HandleFunc("GET /{lang}/{$}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux.HandleFunc("/", kit.NotFound)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	return ts, src
