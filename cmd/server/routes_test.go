@@ -28,6 +28,8 @@ var publicRoutes = []string{
 	"GET /signin", "POST /signin",
 	"GET /signout", "POST /signout", // harmless without a session
 	"GET /healthz", "GET /readyz", "GET /metrics",
+	// The ministry's public signing key (internal/signing).
+	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
 }
 
 // samplePath turns a pattern into a request path.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -44,7 +46,11 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	defer db.Close()
 	log.Info("storage ready", "backend", db.Backend())
 
-	app, err := build(ctx, cfg, db, log, stdout, buildOptions{})
+	key, err := loadSigningKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key})
 	if err != nil {
 		return err
 	}
@@ -150,6 +156,7 @@ type app struct {
 	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
 	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
+	signing *signing.Key  // signs official statements when they are published
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -157,6 +164,8 @@ type app struct {
 type buildOptions struct {
 	now    func() time.Time
 	argon2 auth.Argon2Params
+	// signingKey is the ministry's key; nil (tests) uses a fresh one.
+	signingKey *signing.Key
 }
 
 // build assembles every component and the handler chain.
@@ -191,6 +200,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		}
 	}
 
+	key := o.signingKey
+	if key == nil {
+		if key, err = signing.GenerateKey(); err != nil {
+			return nil, err
+		}
+	}
+
 	reg := prometheus.NewRegistry()
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
@@ -198,6 +214,9 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	portal.New(db, kit).Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
+	// The published public key. The verify page, feeds and sitemaps join
+	// once the portal implements signing.Statements and feed.Source.
+	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public()}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -209,7 +228,29 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key}, nil
+}
+
+// loadSigningKey loads the ministry's statement-signing key. The embedded
+// setup makes one on first start in its data directory. With PostgreSQL the
+// key file must be configured: instances sharing a database must sign with
+// the same key, and a key made in one instance's directory would not be.
+func loadSigningKey(cfg config.Config, log *slog.Logger) (*signing.Key, error) {
+	if cfg.Signing.KeyFile != "" {
+		return signing.LoadKey(cfg.Signing.KeyFile)
+	}
+	if cfg.Storage.DatabaseURL != "" {
+		return nil, errors.New("signing: with PostgreSQL, set -signing-key (CHANCERY_SIGNING_KEY) to the ministry's key file, the same on every instance; make one with `openssl genpkey -algorithm ed25519 -out signing-key.pem && chmod 600 signing-key.pem`")
+	}
+	path := filepath.Join(cfg.Storage.DataDir, "signing-key.pem")
+	key, created, err := signing.LoadOrCreateKey(path)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("generated the statement-signing key", "file", path, "key_id", signing.KeyID(key.Public()))
+	}
+	return key, nil
 }
 
 // isConferencePath reports the pages that may use camera, microphone and

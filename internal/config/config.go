@@ -25,6 +25,7 @@ type Config struct {
 	Log       Log
 	Web       Web
 	Auth      Auth
+	Signing   Signing
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof listener; empty means off
 }
@@ -63,6 +64,13 @@ type Web struct {
 type Auth struct {
 	SessionTTL      time.Duration
 	InsecureCookies bool // drop the Secure flag; only for plain-HTTP development on a LAN
+}
+
+// Signing configures the ministry's statement-signing key.
+type Signing struct {
+	// KeyFile is the Ed25519 private key (PKCS#8 PEM). Empty means
+	// <data>/signing-key.pem, generated on the first start.
+	KeyFile string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -115,6 +123,7 @@ func settings(c *Config) []Setting {
 		{"trust-proxy", "CHANCERY_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a trusted proxy)", (*boolValue)(&c.HTTP.TrustProxy)},
 		{"session-ttl", "CHANCERY_SESSION_TTL", "how long a sign-in lasts without activity", (*durationValue)(&c.Auth.SessionTTL)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
+		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
 	}
 }
 
