@@ -23,6 +23,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
+	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -155,8 +156,9 @@ type app struct {
 	handler http.Handler
 	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
-	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
-	signing *signing.Key  // signs official statements when they are published
+	demo    []demo.SignIn    // with -demo: the demo accounts and their fresh passwords
+	signing *signing.Key     // signs official statements when they are published
+	pages   *pagecache.Cache // rendered public pages; Purge after every publish
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -220,7 +222,14 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
-	h := httpx.Chain(httpx.RecordPattern(mux),
+	// The page cache sits inside RecordPattern, which still sees the route
+	// of a hit, and after auth, which tells it who is signed in.
+	pages := pagecache.New(pagecache.Params{
+		Generations: pagecache.NewGeneration(db, time.Second, o.now),
+		Cacheable:   isCachedPage, Now: o.now, Log: log.With("component", "pagecache"),
+	})
+
+	h := httpx.Chain(httpx.RecordPattern(pages.Middleware(mux)),
 		metrics.Middleware,
 		kit.Recover,
 		kit.SecurityHeaders(isConferencePath),
@@ -228,7 +237,19 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, pages: pages}, nil
+}
+
+// isCachedPage selects the public pages the page cache answers: for now
+// the home page of each language. Add the article, list, feed and sitemap
+// paths as they land, and call app.pages.Purge when anything is published.
+func isCachedPage(r *http.Request) bool {
+	code, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok || rest != "" {
+		return false
+	}
+	_, known := lang.Lookup(code)
+	return known
 }
 
 // loadSigningKey loads the ministry's statement-signing key. The embedded
