@@ -87,8 +87,10 @@ func newHarness(t testing.TB, pg *page, mutate ...func(*Params)) *harness {
 	hs := &harness{pg: pg, now: t0}
 	p := Params{
 		Generations: NewGeneration(&memSettings{}, time.Second, func() time.Time { return hs.now }),
-		Private:     func(r *http.Request) bool { return r.Header.Get("Cookie") == "session=1" || r.Header.Get("Authorization") != "" },
-		Now:         func() time.Time { return hs.now },
+		Private: func(r *http.Request) bool {
+			return r.Header.Get("Cookie") == "session=1" || r.Header.Get("Authorization") != ""
+		},
+		Now: func() time.Time { return hs.now },
 	}
 	for _, m := range mutate {
 		m(&p)
