@@ -50,10 +50,7 @@ func etagMatches(header, etag string) bool {
 	want := strings.TrimPrefix(etag, "W/")
 	for header != "" {
 		header = strings.TrimLeft(header, " \t,")
-		tag := header
-		if strings.HasPrefix(tag, "W/") {
-			tag = tag[2:]
-		}
+		tag := strings.TrimPrefix(header, "W/")
 		if !strings.HasPrefix(tag, `"`) {
 			return false // malformed: no match rather than a guess
 		}

@@ -229,7 +229,7 @@ func Parse(doc string) (Statement, error) {
 		l, ok := next()
 		v, found := strings.CutPrefix(l, key+": ")
 		if !ok || !found {
-			return Statement{}, fmt.Errorf("%w: line %q, want %s:", ErrInvalid, truncate(l), key)
+			return Statement{}, fmt.Errorf("%w: line %q, want a %q line", ErrInvalid, truncate(l), key)
 		}
 		v = strings.TrimSpace(v)
 		switch key {

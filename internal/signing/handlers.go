@@ -31,6 +31,13 @@ type Statements interface {
 // publishes it as a JSON Web Key Set.
 const KeyPath = "/.well-known/chancery-signing-key"
 
+// VerifyLink is the address of the verify page, in the language code, that
+// checks the statement at statementURL: the "Verify this statement" link of
+// a statement page (message verify_this_statement).
+func VerifyLink(code, statementURL string) string {
+	return "/" + code + "/verify?url=" + url.QueryEscape(statementURL)
+}
+
 // maxText is the longest pasted text the verify page reads, in bytes: far
 // more than any statement.
 const maxText = 200 << 10

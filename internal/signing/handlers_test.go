@@ -220,6 +220,14 @@ func TestVerifyByAddress(t *testing.T) {
 	}
 }
 
+func TestVerifyLink(t *testing.T) {
+	f := newFixture(t)
+	_, body := f.do(t, "GET", VerifyLink("ru", f.v2.URL), nil)
+	if !strings.Contains(body, "Это соответствует заявлению") || !strings.Contains(body, "Это последняя редакция.") {
+		t.Errorf("the statement page's link does not verify it:\n%s", body)
+	}
+}
+
 func TestVerifyByText(t *testing.T) {
 	f := newFixture(t)
 	canonV1, _ := Canonical(f.v1)
