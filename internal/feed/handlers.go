@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 	"unicode"
 
@@ -25,12 +26,14 @@ type Source interface {
 	// The handlers fill ID, Lang, SelfURL, PageURL, Translations and
 	// Updated when they are left empty.
 	Feed(ctx context.Context, code, topic string, limit int) (Feed, error)
-	// Sitemap returns every published page in the language code, each with
-	// its alternates. The language's home page is added by the handler.
-	Sitemap(ctx context.Context, code string) ([]URL, error)
-	// LastModified returns the newest publication time in the language
-	// code, or the zero time when nothing is published.
-	LastModified(ctx context.Context, code string) (time.Time, error)
+	// Sitemap returns the published pages in the language code, each with
+	// its alternates, in a stable order (such as by ID), skipping offset
+	// pages and returning at most limit. The language's home page is added
+	// by the handler.
+	Sitemap(ctx context.Context, code string, offset, limit int) ([]URL, error)
+	// SitemapStats returns how many pages Sitemap has in the language code
+	// and the newest publication time among them (zero when none).
+	SitemapStats(ctx context.Context, code string) (pages int, newest time.Time, err error)
 }
 
 // Params are the dependencies of NewHandlers.
@@ -47,6 +50,10 @@ type Params struct {
 	// MaxAge is how long clients and proxies may reuse a document; 5
 	// minutes by default.
 	MaxAge time.Duration
+	// SitemapPageSize is the number of pages per sitemap file (10,000 by
+	// default, at most MaxSitemapURLs-1): with eight alternates per page a
+	// file stays far below the 50 MB limit.
+	SitemapPageSize int
 }
 
 // Handlers serve feeds, sitemaps and robots.txt.
@@ -62,6 +69,9 @@ func NewHandlers(p Params) *Handlers {
 	}
 	if p.MaxAge <= 0 {
 		p.MaxAge = 5 * time.Minute
+	}
+	if p.SitemapPageSize <= 0 || p.SitemapPageSize >= MaxSitemapURLs {
+		p.SitemapPageSize = 10000
 	}
 	return &Handlers{p: p}
 }
@@ -150,7 +160,7 @@ func (h *Handlers) sitemapIndex(w http.ResponseWriter, r *http.Request) {
 	var refs []SitemapRef
 	var newest time.Time
 	for _, l := range lang.All() {
-		t, err := h.p.Source.LastModified(r.Context(), l.Code)
+		n, t, err := h.p.Source.SitemapStats(r.Context(), l.Code)
 		if err != nil {
 			h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap index: %w", err))
 			return
@@ -158,7 +168,14 @@ func (h *Handlers) sitemapIndex(w http.ResponseWriter, r *http.Request) {
 		if t.After(newest) {
 			newest = t
 		}
-		refs = append(refs, SitemapRef{Loc: origin + "/" + l.Code + "/sitemap.xml", LastMod: t})
+		files := max(1, (n+h.p.SitemapPageSize-1)/h.p.SitemapPageSize)
+		for i := 1; i <= files; i++ {
+			loc := origin + "/" + l.Code + "/sitemap.xml"
+			if i > 1 {
+				loc += "?page=" + strconv.Itoa(i)
+			}
+			refs = append(refs, SitemapRef{Loc: loc, LastMod: t})
+		}
 	}
 	var buf bytes.Buffer
 	if err := WriteSitemapIndex(&buf, refs); err != nil {
@@ -169,7 +186,20 @@ func (h *Handlers) sitemapIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request, l lang.Language) {
-	urls, err := h.p.Source.Sitemap(r.Context(), l.Code)
+	page := 1
+	if q := r.URL.Query(); q.Has("page") {
+		n, err := strconv.Atoi(q.Get("page"))
+		if err != nil || n < 2 || n > MaxSitemapURLs {
+			h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+			return
+		}
+		page = n
+	}
+	size := h.p.SitemapPageSize
+	urls, err := h.p.Source.Sitemap(r.Context(), l.Code, (page-1)*size, size)
+	if err == nil && page > 1 && len(urls) == 0 {
+		err = httpx.ErrNotFound
+	}
 	if err != nil {
 		h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap %s: %w", l.Code, err))
 		return
@@ -186,9 +216,16 @@ func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request, l lang.Langua
 		}
 	}
 	home.LastMod = newest
+	if page == 1 {
+		urls = append([]URL{home}, urls...)
+	}
 	var buf bytes.Buffer
-	if err := WriteSitemap(&buf, append([]URL{home}, urls...)); err != nil {
+	if err := WriteSitemap(&buf, urls); err != nil {
 		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	if buf.Len() > MaxSitemapBytes {
+		h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap %s page %d is %d bytes, over 50 MB: lower SitemapPageSize", l.Code, page, buf.Len()))
 		return
 	}
 	h.serve(w, r, "application/xml; charset=utf-8", newest, buf.Bytes())

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func (s *fakeSource) Feed(_ context.Context, code, topic string, limit int) (Fee
 	return f, nil
 }
 
-func (s *fakeSource) Sitemap(_ context.Context, code string) ([]URL, error) {
+func (s *fakeSource) Sitemap(_ context.Context, code string, offset, limit int) ([]URL, error) {
 	var urls []URL
 	for _, a := range s.articles {
 		if !contains(a.langs, code) {
@@ -64,17 +65,24 @@ func (s *fakeSource) Sitemap(_ context.Context, code string) ([]URL, error) {
 		u.Alternates = append(u.Alternates, Alternate{Lang: "x-default", Href: "https://mofa.example/"})
 		urls = append(urls, u)
 	}
-	return urls, nil
+	if offset >= len(urls) {
+		return nil, nil
+	}
+	return urls[offset:min(len(urls), offset+limit)], nil
 }
 
-func (s *fakeSource) LastModified(_ context.Context, code string) (time.Time, error) {
+func (s *fakeSource) SitemapStats(_ context.Context, code string) (int, time.Time, error) {
 	var t time.Time
+	n := 0
 	for _, a := range s.articles {
-		if contains(a.langs, code) && a.update.After(t) {
-			t = a.update
+		if contains(a.langs, code) {
+			n++
+			if a.update.After(t) {
+				t = a.update
+			}
 		}
 	}
-	return t, nil
+	return n, t, nil
 }
 
 func contains(ss []string, s string) bool {
@@ -86,7 +94,7 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-func newTestHandlers(t *testing.T) (*httptest.Server, *fakeSource) {
+func newTestHandlers(t *testing.T, mutate ...func(*Params)) (*httptest.Server, *fakeSource) {
 	t.Helper()
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
@@ -105,7 +113,11 @@ func newTestHandlers(t *testing.T) (*httptest.Server, *fakeSource) {
 		{slug: "visa", topic: "kinh-tế", langs: []string{"vi", "fr"}, update: t0.Add(-time.Hour)},
 	}}
 	mux := httpx.NewRouter()
-	NewHandlers(Params{Kit: kit, Source: src, Origin: func(*http.Request) string { return "https://mofa.example" }, Disallow: DefaultDisallow}).Routes(mux)
+	p := Params{Kit: kit, Source: src, Origin: func(*http.Request) string { return "https://mofa.example" }, Disallow: DefaultDisallow}
+	for _, m := range mutate {
+		m(&p)
+	}
+	NewHandlers(p).Routes(mux)
 	// The same neighbours as in cmd/server, so a route conflict shows here.
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("GET /{lang}/{$}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -183,6 +195,46 @@ func TestHandlersServeValidDocuments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSitemapPages splits a language's sitemap into files of
+// SitemapPageSize pages, all listed in the index and all valid.
+func TestSitemapPages(t *testing.T) {
+	ts, src := newTestHandlers(t, func(p *Params) { p.SitemapPageSize = 2 })
+	for i := range 3 {
+		src.articles = append(src.articles, fakeArticle{slug: fmt.Sprintf("extra-%d", i), langs: []string{"vi"}, update: t0.Add(-time.Duration(i) * time.Minute)})
+	}
+	_, index := get(t, ts, "/sitemap.xml", nil)
+	for _, w := range []string{"<loc>https://mofa.example/vi/sitemap.xml</loc>", "<loc>https://mofa.example/vi/sitemap.xml?page=2</loc>", "<loc>https://mofa.example/vi/sitemap.xml?page=3</loc>"} {
+		if !strings.Contains(index, w) {
+			t.Errorf("index lacks %s", w)
+		}
+	}
+	if strings.Contains(index, "vi/sitemap.xml?page=4") || strings.Contains(index, "en/sitemap.xml?page=2") {
+		t.Errorf("index lists too many files:\n%s", index)
+	}
+	seen := map[string]bool{}
+	for _, p := range []string{"/vi/sitemap.xml", "/vi/sitemap.xml?page=2", "/vi/sitemap.xml?page=3"} {
+		res, body := get(t, ts, p, nil)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: status %d", p, res.StatusCode)
+		}
+		mustValidate(t, sitemapSchema, []byte(body))
+		for _, m := range regexp.MustCompile(`<url><loc>([^<]+)</loc>`).FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Errorf("%s listed twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+	}
+	if len(seen) != 1+5 {
+		t.Errorf("the files list %d pages, want the home page and 5 articles: %v", len(seen), seen)
+	}
+	for _, p := range []string{"/vi/sitemap.xml?page=4", "/vi/sitemap.xml?page=1", "/vi/sitemap.xml?page=x", "/vi/sitemap.xml?page=-2"} {
+		if res, _ := get(t, ts, p, nil); res.StatusCode != 404 {
+			t.Errorf("%s: status %d, want 404", p, res.StatusCode)
+		}
 	}
 }
 
