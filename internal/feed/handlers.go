@@ -21,11 +21,12 @@ import (
 type Source interface {
 	// Feed returns at most limit published entries in the language code
 	// (such as "fr"), newest first, with the feed's localised Title and
-	// Author; topic "" means every topic. An unknown topic is an error
-	// wrapping store.ErrNotFound or httpx.ErrNotFound, answered with 404.
-	// The handlers fill ID, Lang, SelfURL, PageURL, Translations and
-	// Updated when they are left empty.
-	Feed(ctx context.Context, code, topic string, limit int) (Feed, error)
+	// Author, narrowed to one topic or country unless sel is the zero
+	// Selection. An unknown topic or country is an error wrapping
+	// store.ErrNotFound or httpx.ErrNotFound, answered with 404. The
+	// handlers fill ID, Lang, SelfURL, PageURL, Translations and Updated
+	// when they are left empty.
+	Feed(ctx context.Context, code string, sel Selection, limit int) (Feed, error)
 	// Sitemap returns the published pages in the language code, each with
 	// its alternates, in a stable order (such as by ID), skipping offset
 	// pages and returning at most limit. The language's home page is added
@@ -35,6 +36,19 @@ type Source interface {
 	// and the newest publication time among them (zero when none).
 	SitemapStats(ctx context.Context, code string) (pages int, newest time.Time, err error)
 }
+
+// Selection narrows a feed to the articles of one topic or one country.
+type Selection struct {
+	Kind string // "", KindTopic or KindCountry
+	Slug string // the topic's or country's URL slug
+}
+
+// Selection kinds, which are also the URL segments of their feeds:
+// /{lang}/topics/{slug}/feed.atom and /{lang}/countries/{slug}/feed.atom.
+const (
+	KindTopic   = "topics"
+	KindCountry = "countries"
+)
 
 // Params are the dependencies of NewHandlers.
 type Params struct {
@@ -87,33 +101,35 @@ var DefaultDisallow = []string{"/admin", "/api/", "/account/", "/signin", "/sign
 // does.
 func (h *Handlers) Routes(mux *httpx.Router) {
 	for _, l := range lang.All() {
-		mux.HandleFunc("GET /"+l.Code+"/feed.atom", func(w http.ResponseWriter, r *http.Request) { h.feed(w, r, l, "") })
-		mux.HandleFunc("GET /"+l.Code+"/topics/{topic}/feed.atom", func(w http.ResponseWriter, r *http.Request) { h.topicFeed(w, r, l) })
+		mux.HandleFunc("GET /"+l.Code+"/feed.atom", func(w http.ResponseWriter, r *http.Request) { h.feed(w, r, l, Selection{}) })
+		for _, kind := range []string{KindTopic, KindCountry} {
+			mux.HandleFunc("GET /"+l.Code+"/"+kind+"/{slug}/feed.atom", func(w http.ResponseWriter, r *http.Request) { h.selectedFeed(w, r, l, kind) })
+		}
 		mux.HandleFunc("GET /"+l.Code+"/sitemap.xml", func(w http.ResponseWriter, r *http.Request) { h.sitemap(w, r, l) })
 	}
 	mux.HandleFunc("GET /sitemap.xml", h.sitemapIndex)
 	mux.HandleFunc("GET /robots.txt", h.robots)
 }
 
-func (h *Handlers) topicFeed(w http.ResponseWriter, r *http.Request, l lang.Language) {
-	topic := r.PathValue("topic")
-	if !validSlug(topic) {
+func (h *Handlers) selectedFeed(w http.ResponseWriter, r *http.Request, l lang.Language, kind string) {
+	slug := r.PathValue("slug")
+	if !validSlug(slug) {
 		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
 		return
 	}
-	h.feed(w, r, l, topic)
+	h.feed(w, r, l, Selection{Kind: kind, Slug: slug})
 }
 
-func (h *Handlers) feed(w http.ResponseWriter, r *http.Request, l lang.Language, topic string) {
-	f, err := h.p.Source.Feed(r.Context(), l.Code, topic, h.p.Limit)
+func (h *Handlers) feed(w http.ResponseWriter, r *http.Request, l lang.Language, sel Selection) {
+	f, err := h.p.Source.Feed(r.Context(), l.Code, sel, h.p.Limit)
 	if err != nil {
-		h.p.Kit.Fail(w, r, fmt.Errorf("feed: %s topic %q: %w", l.Code, topic, err))
+		h.p.Kit.Fail(w, r, fmt.Errorf("feed: %s %+v: %w", l.Code, sel, err))
 		return
 	}
 	origin := h.p.Origin(r)
 	rest := "/"
-	if topic != "" {
-		rest = "/topics/" + topic + "/"
+	if sel.Kind != "" {
+		rest = "/" + sel.Kind + "/" + sel.Slug + "/"
 	}
 	if f.Lang == "" {
 		f.Lang = l.Tag.String()
@@ -256,7 +272,7 @@ func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, contentType str
 	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
 }
 
-// validSlug accepts the URL-safe topic slugs the portal makes: lower-case
+// validSlug accepts the URL-safe topic and country slugs the portal makes: lower-case
 // letters and digits of any script, and hyphens, up to 100 bytes.
 func validSlug(s string) bool {
 	if s == "" || len(s) > 100 {

@@ -27,20 +27,31 @@ type fakeSource struct {
 }
 
 type fakeArticle struct {
-	slug   string
-	topic  string
-	langs  []string
-	update time.Time
+	slug    string
+	topic   string
+	country string
+	langs   []string
+	update  time.Time
 }
 
-func (s *fakeSource) Feed(_ context.Context, code, topic string, limit int) (Feed, error) {
+func (s *fakeSource) Feed(_ context.Context, code string, sel Selection, limit int) (Feed, error) {
 	s.calls++
-	if topic != "" && topic != "bien-dong" && topic != "kinh-tế" {
-		return Feed{}, fmt.Errorf("topic %q: %w", topic, store.ErrNotFound)
+	topic, country := "", ""
+	switch sel.Kind {
+	case KindTopic:
+		topic = sel.Slug
+		if topic != "bien-dong" && topic != "kinh-tế" {
+			return Feed{}, fmt.Errorf("topic %q: %w", topic, store.ErrNotFound)
+		}
+	case KindCountry:
+		country = sel.Slug
+		if country != "fr" && country != "cn" {
+			return Feed{}, fmt.Errorf("country %q: %w", country, store.ErrNotFound)
+		}
 	}
 	f := Feed{Title: "News " + code, Author: Person{Name: "Ministry of Foreign Affairs"}}
 	for i, a := range s.articles {
-		if (topic != "" && a.topic != topic) || !contains(a.langs, code) || len(f.Entries) == limit {
+		if (topic != "" && a.topic != topic) || (country != "" && a.country != country) || !contains(a.langs, code) || len(f.Entries) == limit {
 			continue
 		}
 		f.Entries = append(f.Entries, Entry{
@@ -110,7 +121,7 @@ func newTestHandlers(t *testing.T, mutate ...func(*Params)) (*httptest.Server, *
 	}
 	src := &fakeSource{articles: []fakeArticle{
 		{slug: "bien-dong", topic: "bien-dong", langs: []string{"vi", "en", "zh", "ar"}, update: t0},
-		{slug: "visa", topic: "kinh-tế", langs: []string{"vi", "fr"}, update: t0.Add(-time.Hour)},
+		{slug: "visa", topic: "kinh-tế", country: "fr", langs: []string{"vi", "fr"}, update: t0.Add(-time.Hour)},
 	}}
 	mux := httpx.NewRouter()
 	p := Params{Kit: kit, Source: src, Origin: func(*http.Request) string { return "https://mofa.example" }, Disallow: DefaultDisallow}
@@ -162,6 +173,8 @@ func TestHandlersServeValidDocuments(t *testing.T) {
 		{"/ru/feed.atom", atomSchema, "application/atom+xml; charset=utf-8", []string{`<updated>1970-01-01T00:00:00Z</updated>`}, []string{"<entry"}},
 		{"/vi/topics/bien-dong/feed.atom", atomSchema, "application/atom+xml; charset=utf-8",
 			[]string{"bien-dong vi", `href="https://mofa.example/vi/topics/bien-dong/feed.atom"`}, []string{"visa"}},
+		{"/fr/countries/fr/feed.atom", atomSchema, "application/atom+xml; charset=utf-8",
+			[]string{"visa fr", `<id>https://mofa.example/fr/countries/fr/feed.atom</id>`, `hreflang="vi" href="https://mofa.example/vi/countries/fr/feed.atom"`}, []string{"bien-dong"}},
 		{"/vi/topics/kinh-t%E1%BA%BF/feed.atom", atomSchema, "application/atom+xml; charset=utf-8", []string{"visa vi"}, []string{"bien-dong vi"}},
 		{"/sitemap.xml", siteindexSchem, "application/xml; charset=utf-8",
 			[]string{"<loc>https://mofa.example/vi/sitemap.xml</loc><lastmod>2026-03-14T15:30:00Z</lastmod>", "<loc>https://mofa.example/ar/sitemap.xml</loc>", "<loc>https://mofa.example/ru/sitemap.xml</loc></sitemap>"}, nil},
@@ -284,7 +297,7 @@ func TestHandlersRobots(t *testing.T) {
 func TestHandlersNotFound(t *testing.T) {
 	ts, src := newTestHandlers(t)
 	for _, path := range []string{
-		"/xx/feed.atom", "/VI/feed.atom", "/vi/topics/unknown/feed.atom", "/vi/topics/Bad%20Topic/feed.atom",
+		"/xx/feed.atom", "/VI/feed.atom", "/vi/topics/unknown/feed.atom", "/vi/countries/zz/feed.atom", "/vi/regions/fr/feed.atom", "/vi/topics/Bad%20Topic/feed.atom",
 		"/vi/topics/" + strings.Repeat("a", 101) + "/feed.atom", "/xx/sitemap.xml", "/vi/sitemap.xml.gz", "/..%2Fvi/sitemap.xml",
 	} {
 		t.Run(path, func(t *testing.T) {
