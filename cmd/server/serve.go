@@ -156,9 +156,12 @@ type app struct {
 	handler http.Handler
 	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
-	demo    []demo.SignIn    // with -demo: the demo accounts and their fresh passwords
-	signing *signing.Key     // signs official statements when they are published
-	pages   *pagecache.Cache // rendered public pages; Purge after every publish
+	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
+	signing *signing.Key  // signs official statements when they are published
+	// statements signs and records each statement version the portal
+	// publishes (Publish); the verify page reads them.
+	statements *signing.Registry
+	pages      *pagecache.Cache // rendered public pages; Purge after every publish
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -216,9 +219,10 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	portal.New(db, kit).Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
-	// The published public key. The verify page, feeds and sitemaps join
-	// once the portal implements signing.Statements and feed.Source.
-	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public()}).Routes(mux)
+	// The public key and the verify page. Feeds and sitemaps join once the
+	// portal implements feed.Source.
+	statements := signing.NewRegistry(db, key)
+	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -237,7 +241,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, pages: pages}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages}, nil
 }
 
 // isCachedPage selects the public pages the page cache answers: for now

@@ -3,9 +3,10 @@
 // the key signs, the published public key, and the public /{lang}/verify page
 // that tells whether an address or a pasted text matches a signed statement.
 //
-// The portal stores the signatures and implements Statements; this package
-// never reads the database itself. It must not import internal/store or any
-// staff-only package.
+// Registry signs each statement version the portal publishes and keeps it
+// in the database (internal/store, table signed_statements); the verify page
+// reads it back through the Statements interface. It must not import the
+// portal or any staff-only package.
 //
 // The format is specified in the README ("Verifying a statement") so that
 // anyone can check a statement with openssl or Python without Chancery.
