@@ -32,9 +32,11 @@ func TestRegistry(t *testing.T) {
 		}
 		c, _ := Canonical(st)
 		for name, lookup := range map[string]func() ([]Signed, error){
-			"path":        func() ([]Signed, error) { return reg.SignedByPath(ctx, "/en/news/east-sea") },
-			"canonical":   func() ([]Signed, error) { return reg.SignedByDigest(ctx, Digest(c)) },
-			"copied text": func() ([]Signed, error) { return reg.SignedByDigest(ctx, Fingerprint("Statement on the East Sea First paragraph. Second line. Last paragraph.")) },
+			"path":      func() ([]Signed, error) { return reg.SignedByPath(ctx, "/en/news/east-sea") },
+			"canonical": func() ([]Signed, error) { return reg.SignedByDigest(ctx, Digest(c)) },
+			"copied text": func() ([]Signed, error) {
+				return reg.SignedByDigest(ctx, Fingerprint("Statement on the East Sea First paragraph. Second line. Last paragraph."))
+			},
 		} {
 			found, err := lookup()
 			if err != nil || len(found) != 1 {
