@@ -44,10 +44,9 @@ const maxText = 200 << 10
 
 // Handlers serve the public key, the verify page and the signed texts.
 type Handlers struct {
-	kit  *httpx.Kit
-	pub  ed25519.PublicKey
-	st   Statements
-	host func(*http.Request) string
+	kit *httpx.Kit
+	pub ed25519.PublicKey
+	st  Statements
 }
 
 // Params are the dependencies of NewHandlers.
@@ -61,7 +60,7 @@ type Params struct {
 
 // NewHandlers returns the handlers.
 func NewHandlers(p Params) *Handlers {
-	return &Handlers{kit: p.Kit, pub: p.Public, st: p.Statements, host: func(r *http.Request) string { return r.Host }}
+	return &Handlers{kit: p.Kit, pub: p.Public, st: p.Statements}
 }
 
 // Routes lists every route of the package. Without Statements only the
@@ -206,7 +205,7 @@ func (h *Handlers) sitePath(r *http.Request, raw string) (string, string) {
 	if err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https") {
 		return "", "verify_not_found"
 	}
-	if u.Host != "" && !strings.EqualFold(u.Host, h.host(r)) {
+	if u.Host != "" && !strings.EqualFold(u.Host, r.Host) {
 		return "", "verify_other_site"
 	}
 	return path.Clean("/" + u.Path), ""
