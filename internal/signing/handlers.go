@@ -224,7 +224,7 @@ func (h *Handlers) checkText(r *http.Request, l lang.Language, p *Page) (int, er
 		return http.StatusRequestEntityTooLarge, nil
 	}
 	digest := Fingerprint(text)
-	if strings.HasPrefix(text, Magic) {
+	if strings.HasPrefix(strings.TrimLeft(text, "\ufeff"), Magic) {
 		if st, err := Parse(text); err == nil {
 			if c, err := Canonical(st); err == nil {
 				digest = Digest(c)

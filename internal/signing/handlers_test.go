@@ -242,6 +242,7 @@ func TestVerifyByText(t *testing.T) {
 			200, []string{"This matches", `class="verify-version">1<`, "A newer version exists: version 2"}, []string{`class="verify-version">2<`}},
 		{"body of version 2 only", f.v2.Body, 200, []string{"This matches", `class="verify-version">2<`, "This is the latest version."}, nil},
 		{"signed text file with CRLF", strings.ReplaceAll(string(canonV1), "\n", "\r\n"), 200, []string{"This matches", `class="verify-version">1<`}, nil},
+		{"signed text file with a byte order mark", "\ufeff" + string(canonV1), 200, []string{"This matches", `class="verify-version">1<`}, nil},
 		{"tampered signed text file", tampered, 200, []string{"No signed statement matches"}, []string{"This matches"}},
 		{"one word changed", strings.Replace(f.v2.Body, "UNCLOS", "UNESCO", 1), 200, []string{"No signed statement matches"}, nil},
 		{"chinese", "关于东海的声明 越南呼吁各方尊重国际法。 外交部重申其立场。", 200, []string{"This matches", "2026"}, nil},
