@@ -59,6 +59,8 @@ func TestHomePageIsCached(t *testing.T) {
 		if r := ts.get(anon, "/en/", noGzip); r.Header.Get("X-Cache") != "MISS" {
 			t.Errorf("after Purge: X-Cache %q", r.Header.Get("X-Cache"))
 		}
+		m := ts.get(anon, "/metrics", nil)
+		wantContains(t, m, "chancery_pagecache_hits_total 3", "chancery_pagecache_misses_total 2", "chancery_pagecache_bypasses_total")
 		// Pages outside the cached set are untouched.
 		if r := ts.get(anon, "/signin", noGzip); r.Header.Get("X-Cache") != "" {
 			t.Errorf("/signin went through the cache")

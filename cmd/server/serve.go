@@ -232,6 +232,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		Generations: pagecache.NewGeneration(db, time.Second, o.now),
 		Cacheable:   isCachedPage, Now: o.now, Log: log.With("component", "pagecache"),
 	})
+	for name, help := range map[string]string{
+		"hits": "Public pages answered from the page cache.", "misses": "Public pages rendered and stored in the page cache.",
+		"bypasses": "Requests that went around the page cache (signed in, not GET, not a cached page).",
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "chancery_pagecache_" + name + "_total", Help: help},
+			func() float64 { return float64(pages.Count(name)) }))
+	}
 
 	h := httpx.Chain(httpx.RecordPattern(pages.Middleware(mux)),
 		metrics.Middleware,

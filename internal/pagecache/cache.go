@@ -138,6 +138,20 @@ func (c *Cache) Stats() Stats {
 	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Bypasses: c.bypasses.Load(), Entries: len(c.entries), Bytes: c.size}
 }
 
+// Count returns one counter since start: "hits", "misses" or "bypasses",
+// without taking the cache's lock (for metrics).
+func (c *Cache) Count(name string) int64 {
+	switch name {
+	case "hits":
+		return c.hits.Load()
+	case "misses":
+		return c.misses.Load()
+	case "bypasses":
+		return c.bypasses.Load()
+	}
+	return 0
+}
+
 // Purge makes every cached page stale, on every instance: call it after
 // anything public changes (publish, unpublish, correction).
 func (c *Cache) Purge(ctx context.Context) error {
