@@ -211,3 +211,8 @@ ensure_packages chromium fonts-noto-core fonts-noto-cjk gcc libc6-dev
 ensure_postgres
 ensure_axe
 ensure_staticcheck
+
+# Portal feeds and signatures: xmllint validates Atom feeds and sitemaps
+# against their schemas (internal/feed); the openssl CLI checks that the
+# README's recipe verifies a statement signature (internal/signing).
+ensure_packages libxml2-utils openssl

@@ -26,6 +26,7 @@ type testServer struct {
 	db    *store.DB
 	clock *storetest.Clock
 	t     *testing.T
+	app   *app
 }
 
 // newTestServer serves the fully wired handler over TLS, as production
@@ -43,7 +44,7 @@ func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ..
 	}
 	ts := httptest.NewTLSServer(app.handler)
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, db: db, clock: clock, t: t}
+	return &testServer{Server: ts, db: db, clock: clock, t: t, app: app}
 }
 
 // client returns a browser-like client with its own cookie jar that does not

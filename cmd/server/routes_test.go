@@ -12,13 +12,14 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
 // publicRoutes may be used without signing in. Every other route must refuse
 // an anonymous request. Adding a route here is a security decision.
-var publicRoutes = []string{
+var publicRoutes = append([]string{
 	"/",                // localised 404
 	"GET /{$}",         // language redirect or chooser
 	"GET /{lang}/{$}",  // public home
@@ -33,6 +34,22 @@ var publicRoutes = []string{
 	"GET /signin", "POST /signin",
 	"GET /signout", "POST /signout", // harmless without a session
 	"GET /healthz", "GET /readyz", "GET /metrics",
+	// The ministry's public signing key (internal/signing).
+	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
+}, perLanguage(
+	"GET /{lang}/verify", "POST /{lang}/verify", "GET /{lang}/verify/{file}", // statement verification
+)...)
+
+// perLanguage expands routes registered once per language code (a literal
+// prefix, because ServeMux refuses /{lang}/x beside /static/{file}).
+func perLanguage(patterns ...string) []string {
+	var out []string
+	for _, p := range patterns {
+		for _, l := range lang.All() {
+			out = append(out, strings.Replace(p, "{lang}", l.Code, 1))
+		}
+	}
+	return out
 }
 
 // samplePath turns a pattern into a request path.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +23,9 @@ import (
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
+	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -44,7 +47,11 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	defer db.Close()
 	log.Info("storage ready", "backend", db.Backend())
 
-	app, err := build(ctx, cfg, db, log, stdout, buildOptions{})
+	key, err := loadSigningKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key})
 	if err != nil {
 		return err
 	}
@@ -150,6 +157,11 @@ type app struct {
 	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
 	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
+	signing *signing.Key  // signs official statements when they are published
+	// statements signs and records each statement version the portal
+	// publishes (Publish); the verify page reads them.
+	statements *signing.Registry
+	pages      *pagecache.Cache // rendered public pages; Purge after every publish
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -157,6 +169,8 @@ type app struct {
 type buildOptions struct {
 	now    func() time.Time
 	argon2 auth.Argon2Params
+	// signingKey is the ministry's key; nil (tests) uses a fresh one.
+	signingKey *signing.Key
 }
 
 // build assembles every component and the handler chain.
@@ -191,6 +205,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		}
 	}
 
+	key := o.signingKey
+	if key == nil {
+		if key, err = signing.GenerateKey(); err != nil {
+			return nil, err
+		}
+	}
+
 	reg := prometheus.NewRegistry()
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
@@ -206,10 +227,28 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	site.Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
+	// The public key and the verify page. Feeds and sitemaps join once the
+	// portal implements feed.Source.
+	statements := signing.NewRegistry(db, key)
+	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
-	h := httpx.Chain(httpx.RecordPattern(mux),
+	// The page cache sits inside RecordPattern, which still sees the route
+	// of a hit, and after auth, which tells it who is signed in.
+	pages := pagecache.New(pagecache.Params{
+		Generations: pagecache.NewGeneration(db, time.Second, o.now),
+		Cacheable:   isCachedPage, Now: o.now, Log: log.With("component", "pagecache"),
+	})
+	for name, help := range map[string]string{
+		"hits": "Public pages answered from the page cache.", "misses": "Public pages rendered and stored in the page cache.",
+		"bypasses": "Requests that went around the page cache (signed in, not GET, not a cached page).",
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "chancery_pagecache_" + name + "_total", Help: help},
+			func() float64 { return float64(pages.Count(name)) }))
+	}
+
+	h := httpx.Chain(httpx.RecordPattern(pages.Middleware(mux)),
 		metrics.Middleware,
 		kit.Recover,
 		kit.SecurityHeaders(isConferencePath),
@@ -217,7 +256,41 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages}, nil
+}
+
+// isCachedPage selects the public pages the page cache answers: for now
+// the home page of each language. Add the article, list, feed and sitemap
+// paths as they land, and call app.pages.Purge when anything is published.
+func isCachedPage(r *http.Request) bool {
+	code, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok || rest != "" {
+		return false
+	}
+	_, known := lang.Lookup(code)
+	return known
+}
+
+// loadSigningKey loads the ministry's statement-signing key. The embedded
+// setup makes one on first start in its data directory. With PostgreSQL the
+// key file must be configured: instances sharing a database must sign with
+// the same key, and a key made in one instance's directory would not be.
+func loadSigningKey(cfg config.Config, log *slog.Logger) (*signing.Key, error) {
+	if cfg.Signing.KeyFile != "" {
+		return signing.LoadKey(cfg.Signing.KeyFile)
+	}
+	if cfg.Storage.DatabaseURL != "" {
+		return nil, errors.New("signing: with PostgreSQL, set -signing-key (CHANCERY_SIGNING_KEY) to the ministry's key file, the same on every instance; make one with `openssl genpkey -algorithm ed25519 -out signing-key.pem && chmod 600 signing-key.pem`")
+	}
+	path := filepath.Join(cfg.Storage.DataDir, "signing-key.pem")
+	key, created, err := signing.LoadOrCreateKey(path)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("generated the statement-signing key", "file", path, "key_id", signing.KeyID(key.Public()))
+	}
+	return key, nil
 }
 
 // isConferencePath reports the pages that may use camera, microphone and

@@ -30,6 +30,7 @@ type Config struct {
 	Web       Web
 	Auth      Auth
 	Secrets   Secrets
+	Signing   Signing
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof listener; empty means off
 }
@@ -88,6 +89,13 @@ type Secrets struct {
 	Previous string
 }
 
+// Signing configures the ministry's statement-signing key.
+type Signing struct {
+	// KeyFile is the Ed25519 private key (PKCS#8 PEM). Empty means
+	// <data>/signing-key.pem, generated on the first start.
+	KeyFile string
+}
+
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
@@ -142,6 +150,7 @@ func settings(c *Config) []Setting {
 		{"secret-key-file", "CHANCERY_SECRET_KEY_FILE", "file holding the base64 key; empty means secret.key in the data directory, generated (mode 0600) on first run of the embedded setup", (*stringValue)(&c.Secrets.KeyFile)},
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
+		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
 	}
 }
 

@@ -1,0 +1,387 @@
+// Package pagecache owns the cache of rendered public pages: an HTTP
+// middleware that keeps each anonymous GET response in memory, keyed by host,
+// path and query, and answers repeats from memory with a strong ETag,
+// Last-Modified, 304 Not Modified and gzip. Publishing calls Purge, which
+// starts a new generation shared by every instance through the settings
+// table.
+//
+// Rules: only GET and HEAD; never for a signed-in viewer or an API token;
+// only 200 responses without Set-Cookie, without Cache-Control: private and
+// without a Vary other than Accept-Encoding; gzip only for textual types of at
+// least MinGzip bytes, always with Vary: Accept-Encoding.
+//
+// CSP nonces: a cached page keeps the nonce it was rendered with, and a hit
+// rewrites the request's fresh nonce in the response headers (the CSP) to
+// that one, so the bytes behind a strong ETag never change. The nonce still
+// cannot be used by an attacker: it is drawn after the URL, the only input
+// of a cached page, is fixed, and a publish renders new pages with new
+// nonces.
+//
+// It buffers whole responses, so it must wrap page handlers only, never
+// streaming ones. It must not import feature packages.
+package pagecache
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/httpx"
+)
+
+// Generations tells which content generation is current; *Generation
+// implements it over the settings table.
+type Generations interface {
+	Current(ctx context.Context) (string, error)
+	Bump(ctx context.Context) (string, error)
+}
+
+// Params configure a Cache. Zero values take the defaults.
+type Params struct {
+	Generations Generations
+	// MaxBytes bounds the memory the cache holds (64 MiB).
+	MaxBytes int64
+	// MaxEntryBytes is the largest page kept (2 MiB).
+	MaxEntryBytes int
+	// MinGzip is the smallest body worth compressing (1024 bytes).
+	MinGzip int
+	// Private reports requests that must bypass the cache; by default a
+	// signed-in viewer or an Authorization header.
+	Private func(*http.Request) bool
+	// Cacheable selects the requests the cache may answer, when the cache
+	// wraps more than public pages (all by default).
+	Cacheable func(*http.Request) bool
+	// Nonce returns the request's CSP nonce (httpx.Nonce).
+	Nonce func(context.Context) string
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+// Cache is the page cache.
+type Cache struct {
+	p Params
+
+	mu      sync.Mutex
+	entries map[string]*list.Element
+	lru     list.List // front: most recently used *entry
+	size    int64
+
+	hits, misses, bypasses atomic.Int64
+}
+
+type entry struct {
+	key      string
+	gen      string
+	header   http.Header
+	body, gz []byte
+	etag     string
+	gzETag   string
+	modified time.Time
+	nonce    string
+	pattern  string
+}
+
+func (e *entry) bytes() int64 { return int64(len(e.body) + len(e.gz) + len(e.key) + 512) }
+
+// New returns an empty cache.
+func New(p Params) *Cache {
+	if p.MaxBytes <= 0 {
+		p.MaxBytes = 64 << 20
+	}
+	if p.MaxEntryBytes <= 0 {
+		p.MaxEntryBytes = 2 << 20
+	}
+	if p.MinGzip <= 0 {
+		p.MinGzip = 1024
+	}
+	if p.Private == nil {
+		p.Private = func(r *http.Request) bool {
+			return httpx.ViewerFrom(r.Context()) != nil || r.Header.Get("Authorization") != ""
+		}
+	}
+	if p.Cacheable == nil {
+		p.Cacheable = func(*http.Request) bool { return true }
+	}
+	if p.Nonce == nil {
+		p.Nonce = httpx.Nonce
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Cache{p: p, entries: map[string]*list.Element{}}
+}
+
+// Stats are counters since start.
+type Stats struct {
+	Hits, Misses, Bypasses int64
+	Entries                int
+	Bytes                  int64
+}
+
+// Stats returns the counters.
+func (c *Cache) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Bypasses: c.bypasses.Load(), Entries: len(c.entries), Bytes: c.size}
+}
+
+// Count returns one counter since start: "hits", "misses" or "bypasses",
+// without taking the cache's lock (for metrics).
+func (c *Cache) Count(name string) int64 {
+	switch name {
+	case "hits":
+		return c.hits.Load()
+	case "misses":
+		return c.misses.Load()
+	case "bypasses":
+		return c.bypasses.Load()
+	}
+	return 0
+}
+
+// Purge makes every cached page stale, on every instance: call it after
+// anything public changes (publish, unpublish, correction).
+func (c *Cache) Purge(ctx context.Context) error {
+	if _, err := c.p.Generations.Bump(ctx); err != nil {
+		return err
+	}
+	c.clear()
+	return nil
+}
+
+func (c *Cache) clear() {
+	c.mu.Lock()
+	c.entries = map[string]*list.Element{}
+	c.lru.Init()
+	c.size = 0
+	c.mu.Unlock()
+}
+
+// Middleware caches the responses of next.
+func (c *Cache) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !c.p.Cacheable(r) || c.p.Private(r) {
+			c.bypasses.Add(1)
+			next.ServeHTTP(w, r)
+			return
+		}
+		gen, err := c.p.Generations.Current(r.Context())
+		if err != nil {
+			// Serving uncached is slower but never stale.
+			c.p.Log.WarnContext(r.Context(), "page cache off for this request", "err", err)
+			c.bypasses.Add(1)
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := r.Host + " " + r.URL.RequestURI()
+		if e := c.get(key, gen); e != nil {
+			c.hits.Add(1)
+			// The route pattern the ServeMux matched the first time, for
+			// httpx.RecordPattern's metrics when the cache wraps the mux.
+			r.Pattern = e.pattern
+			c.serve(w, r, e, "HIT")
+			return
+		}
+		c.misses.Add(1)
+		rec := &recorder{header: http.Header{}, limit: c.p.MaxEntryBytes}
+		get := r
+		if r.Method == http.MethodHead {
+			// Render the body anyway, so that the entry serves GETs.
+			get = r.Clone(r.Context())
+			get.Method = http.MethodGet
+		}
+		next.ServeHTTP(rec, get)
+		r.Pattern = get.Pattern
+		e, ok := c.entryFrom(key, gen, r, rec)
+		if !ok {
+			rec.replay(w, r)
+			return
+		}
+		c.put(e)
+		c.serve(w, r, e, "MISS")
+	})
+}
+
+func (c *Cache) get(key, gen string) *entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok {
+		return nil
+	}
+	e := el.Value.(*entry)
+	if e.gen != gen {
+		c.remove(el)
+		return nil
+	}
+	c.lru.MoveToFront(el)
+	return e
+}
+
+func (c *Cache) put(e *entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[e.key]; ok {
+		c.remove(el)
+	}
+	c.entries[e.key] = c.lru.PushFront(e)
+	c.size += e.bytes()
+	for c.size > c.p.MaxBytes && c.lru.Len() > 1 {
+		c.remove(c.lru.Back())
+	}
+}
+
+func (c *Cache) remove(el *list.Element) {
+	e := el.Value.(*entry)
+	c.lru.Remove(el)
+	delete(c.entries, e.key)
+	c.size -= e.bytes()
+}
+
+// entryFrom turns a recorded response into an entry, or reports that the
+// response must not be cached.
+func (c *Cache) entryFrom(key, gen string, r *http.Request, rec *recorder) (*entry, bool) {
+	h := rec.header
+	if rec.status() != http.StatusOK || rec.overflow || len(h.Values("Set-Cookie")) > 0 || h.Get("Content-Encoding") != "" {
+		return nil, false
+	}
+	if strings.Contains(strings.ToLower(strings.Join(h.Values("Cache-Control"), ",")), "private") {
+		return nil, false
+	}
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" && !strings.EqualFold(f, "Accept-Encoding") {
+				return nil, false
+			}
+		}
+	}
+	e := &entry{key: key, gen: gen, header: h.Clone(), body: rec.body.Bytes(), nonce: c.p.Nonce(r.Context()), pattern: r.Pattern}
+	for _, k := range []string{"Content-Length", "Date", "Cache-Control", "Vary", "Etag", "Last-Modified"} {
+		e.header.Del(k)
+	}
+	e.modified = c.p.Now().UTC().Truncate(time.Second)
+	if lm, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+		e.modified = lm
+	}
+	sum := sha256.Sum256(e.body)
+	e.etag = `"` + hex.EncodeToString(sum[:16]) + `"`
+	if len(e.body) >= c.p.MinGzip && compressible(h.Get("Content-Type")) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		_, _ = zw.Write(e.body)
+		_ = zw.Close()
+		if buf.Len() < len(e.body) {
+			e.gz = buf.Bytes()
+			e.gzETag = `"` + hex.EncodeToString(sum[:16]) + `-gz"`
+		}
+	}
+	return e, true
+}
+
+// serve answers from an entry: the stored headers, the entry's nonce in
+// the CSP, validators, gzip when accepted, and 304 when the client has it.
+func (c *Cache) serve(w http.ResponseWriter, r *http.Request, e *entry, state string) {
+	h := w.Header()
+	for k, v := range e.header {
+		h[k] = append([]string(nil), v...)
+	}
+	if m := c.p.Nonce(r.Context()); m != "" && e.nonce != "" && m != e.nonce {
+		for k, vs := range h {
+			for i, v := range vs {
+				if strings.Contains(v, m) {
+					h[k][i] = strings.ReplaceAll(v, m, e.nonce)
+				}
+			}
+		}
+	}
+	body, etag := e.body, e.etag
+	if e.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			body, etag = e.gz, e.gzETag
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("Cache-Control", "public, no-cache")
+	h.Set("ETag", etag)
+	h.Set("Last-Modified", e.modified.UTC().Format(http.TimeFormat))
+	h.Set("X-Cache", state)
+	notModified := false
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		notModified = etagMatches(inm, etag)
+	} else {
+		notModified = notModifiedSince(r.Header.Get("If-Modified-Since"), e.modified)
+	}
+	if notModified {
+		h.Del("Content-Length")
+		h.Del("Content-Type")
+		h.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// recorder buffers a response so that it can be cached or replayed.
+type recorder struct {
+	header   http.Header
+	code     int
+	body     bytes.Buffer
+	limit    int
+	overflow bool
+}
+
+func (rec *recorder) Header() http.Header { return rec.header }
+
+func (rec *recorder) WriteHeader(code int) {
+	if rec.code == 0 {
+		rec.code = code
+	}
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.code == 0 {
+		rec.code = http.StatusOK
+	}
+	if rec.body.Len()+len(b) > rec.limit {
+		rec.overflow = true
+	}
+	return rec.body.Write(b)
+}
+
+func (rec *recorder) status() int {
+	if rec.code == 0 {
+		return http.StatusOK
+	}
+	return rec.code
+}
+
+// replay sends a response that is not cached as the handler made it.
+func (rec *recorder) replay(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	for k, v := range rec.header {
+		h[k] = v
+	}
+	h.Set("X-Cache", "BYPASS")
+	w.WriteHeader(rec.status())
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(rec.body.Bytes())
+	}
+}

@@ -1,0 +1,58 @@
+package pagecache
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/locales"
+	"github.com/mofa-vn/chancery/web"
+)
+
+var nonceRE = regexp.MustCompile(`nonce-([A-Za-z0-9_-]+)'`)
+
+// TestCachedPageKeepsItsNonce runs the cache inside the real security
+// headers: every response's CSP names the nonce its body's script carries,
+// on the miss and on hits, so the page's script runs.
+func TestCachedPageKeepsItsNonce(t *testing.T) {
+	cat, err := lang.NewCatalog(locales.FS, "vi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := web.NewAssets("/static/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cat: cat, Assets: assets, DefaultLang: "vi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(Params{Generations: NewGeneration(&memSettings{}, time.Second, nil)})
+	h := httpx.Chain(c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<script type="module" src="/static/app.js" nonce="`+httpx.Nonce(r.Context())+`"></script>`)
+	})), kit.SecurityHeaders(nil))
+
+	var bodies []string
+	for i := range 3 {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/vi/", nil))
+		m := nonceRE.FindStringSubmatch(w.Header().Get("Content-Security-Policy"))
+		if m == nil {
+			t.Fatalf("response %d has no CSP nonce: %q", i, w.Header().Get("Content-Security-Policy"))
+		}
+		if want := `nonce="` + m[1] + `"`; !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(w.Body.String()) {
+			t.Errorf("response %d (%s): CSP nonce %s is not the script's: %s", i, w.Header().Get("X-Cache"), m[1], w.Body.String())
+		}
+		bodies = append(bodies, w.Body.String())
+	}
+	if bodies[1] != bodies[0] || bodies[2] != bodies[0] {
+		t.Error("hits changed the bytes behind the strong ETag")
+	}
+}
