@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,12 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/bluesky"
+	"github.com/mofa-vn/chancery/internal/social/bluesky/blueskyfake"
+	"github.com/mofa-vn/chancery/internal/social/facebook"
+	"github.com/mofa-vn/chancery/internal/social/facebook/facebookfake"
+	"github.com/mofa-vn/chancery/internal/social/linkedin"
+	"github.com/mofa-vn/chancery/internal/social/linkedin/linkedinfake"
 	"github.com/mofa-vn/chancery/internal/social/mastodon"
 	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/social/watch"
@@ -244,6 +251,15 @@ func countReads(p social.Publisher, mu *sync.Mutex, n *int) social.Publisher {
 	return &counting{Publisher: p, mu: mu, n: n}
 }
 
+// counted wraps n's Publisher to count its reads.
+func counted(n *network) *network {
+	var mu sync.Mutex
+	reads := 0
+	n.ch.Publisher = countReads(n.ch.Publisher, &mu, &reads)
+	n.reads = func() int { mu.Lock(); defer mu.Unlock(); return reads }
+	return n
+}
+
 type counting struct {
 	social.Publisher
 	mu *sync.Mutex
@@ -255,4 +271,79 @@ func (c *counting) Recent(ctx context.Context, since time.Time, limit int) ([]so
 	*c.n++
 	c.mu.Unlock()
 	return c.Publisher.Recent(ctx, since, limit)
+}
+
+// byHand returns an outOfBand function that posts through a second client
+// holding the same credentials: what someone with the account's password or
+// token does, unknown to Chancery's outbox.
+func byHand(p social.Publisher) func(t *testing.T, text string) string {
+	n := 0
+	return func(t *testing.T, text string) string {
+		t.Helper()
+		n++
+		res, err := p.Publish(t.Context(), social.Post{Key: fmt.Sprintf("by-hand-%d", n), Lang: "en", Text: text})
+		if err != nil {
+			t.Fatalf("out-of-band post: %v", err)
+		}
+		return res.ID
+	}
+}
+
+func newBluesky(t *testing.T, id int64, now func() time.Time) *network {
+	t.Helper()
+	fake := blueskyfake.New("mofa.bsky.social", "abcd-efgh-ijkl-mnop")
+	t.Cleanup(fake.Close)
+	fake.SetNow(now)
+	client := func() *bluesky.Client {
+		creds := &memCreds{value: []byte(`{"identifier":"mofa.bsky.social","app_password":"abcd-efgh-ijkl-mnop"}`)}
+		c, err := bluesky.New(bluesky.Config{BaseURL: fake.URL, Credentials: creds, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	return counted(&network{
+		ch:        watch.Channel{ID: id, Network: social.Bluesky, Name: "@mofa.bsky.social", Publisher: client()},
+		outOfBand: byHand(client()),
+	})
+}
+
+func newFacebook(t *testing.T, id int64, now func() time.Time) *network {
+	t.Helper()
+	const token = "EAAPageToken0123456789abcdef"
+	fake := facebookfake.New(token)
+	t.Cleanup(fake.Close)
+	fake.SetNow(now)
+	client := func() *facebook.Client {
+		creds := &memCreds{value: []byte(`{"page_id":"` + facebookfake.PageID + `","page_token":"` + token + `"}`)}
+		c, err := facebook.New(facebook.Config{BaseURL: fake.URL, Credentials: creds, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	return counted(&network{
+		ch:        watch.Channel{ID: id, Network: social.Facebook, Name: "MOFA Vietnam", Publisher: client()},
+		outOfBand: byHand(client()),
+	})
+}
+
+func newLinkedIn(t *testing.T, id int64, now func() time.Time) *network {
+	t.Helper()
+	const token = "AQX-linkedin-token-0123456789"
+	fake := linkedinfake.New(token)
+	t.Cleanup(fake.Close)
+	fake.SetNow(now)
+	client := func() *linkedin.Client {
+		creds := &memCreds{value: []byte(`{"access_token":"` + token + `","organization":"` + linkedinfake.Organization + `"}`)}
+		c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, Credentials: creds, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	return counted(&network{
+		ch:        watch.Channel{ID: id, Network: social.LinkedIn, Name: "MOFA Vietnam", Publisher: client()},
+		outOfBand: byHand(client()),
+	})
 }

@@ -57,6 +57,9 @@ func TestOutOfBandPostAlertsOnce(t *testing.T) {
 	}{
 		{"mastodon", func(t *testing.T, now func() time.Time) *network { return newMastodon(t, 11, now) }},
 		{"x", func(t *testing.T, now func() time.Time) *network { return newX(t, 12, now, 0) }},
+		{"bluesky", func(t *testing.T, now func() time.Time) *network { return newBluesky(t, 13, now) }},
+		{"facebook", func(t *testing.T, now func() time.Time) *network { return newFacebook(t, 14, now) }},
+		{"linkedin", func(t *testing.T, now func() time.Time) *network { return newLinkedIn(t, 15, now) }},
 	} {
 		t.Run(net.name, func(t *testing.T) {
 			storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
