@@ -15,6 +15,11 @@
 // It knows channels and publications only through the small interfaces
 // Channels and Outbox, which cmd/server implements over the publishing
 // store. It must not import cmd/ or anything that serves HTTP.
+//
+// For the Outbox to close the race with the scheduler, a publication must
+// be in flight (InFlight) from before its network call until its remote ID
+// is recorded (Published), with no moment in between where it is neither:
+// the watcher reads the timeline first, then InFlight, then Published.
 package watch
 
 import (

@@ -3,6 +3,7 @@ package watch_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -419,3 +420,68 @@ func TestNewRejectsBadParams(t *testing.T) {
 }
 
 type nopStore struct{ watch.Store }
+
+// brokenOutbox fails until fixed.
+type brokenOutbox struct {
+	*outbox
+	broken bool
+}
+
+func (b *brokenOutbox) Published(ctx context.Context, ch int64, ids []string) (map[string]bool, error) {
+	if b.broken {
+		return nil, fmt.Errorf("publishing store unavailable")
+	}
+	return b.outbox.Published(ctx, ch, ids)
+}
+
+type failingNotifier struct{ calls int }
+
+func (f *failingNotifier) Notify(context.Context, watch.Channel, store.WatchAlert) error {
+	f.calls++
+	return fmt.Errorf("banner service down")
+}
+
+type panicking struct{ social.Publisher }
+
+func (panicking) Recent(context.Context, time.Time, int) ([]social.RemotePost, error) {
+	panic("connector bug")
+}
+
+// TestFailuresInsideChancery: an outbox that cannot answer raises no
+// alert (it cannot tell ours from theirs) and marks the channel failing
+// until it answers; a failing Notifier loses no alert; a connector that
+// panics fails its channel only.
+func TestFailuresInsideChancery(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		mn := newMastodon(t, 51, clock.Now)
+		mn.ch.Connected = clock.Now()
+		bad := watch.Channel{ID: 52, Network: social.Mastodon, Name: "buggy", Publisher: panicking{mn.ch.Publisher}}
+		clock.Advance(time.Minute)
+		ob := &brokenOutbox{outbox: newOutbox(), broken: true}
+		ob.publish(t, mn.ch, "pub-1-0", "Our statement.")
+		hijack := mn.outOfBand(t, "Not ours.")
+		fn := &failingNotifier{}
+		w := newWatcher(t, db, &channels{list: []watch.Channel{bad, mn.ch}}, ob, fn, clock.Now, "a")
+
+		if r := check(t, w); r.Alerts != 0 || r.Failed != 2 {
+			t.Fatalf("round with a broken outbox = %+v", r)
+		}
+		st, _ := db.WatchChannelState(t.Context(), 51)
+		if st.State != store.WatchFailing || !strings.Contains(st.Reason, "outbox") {
+			t.Fatalf("health with a broken outbox = %+v", st)
+		}
+		st, _ = db.WatchChannelState(t.Context(), 52)
+		if st.State != store.WatchFailing || !strings.Contains(st.Reason, "panicked") {
+			t.Fatalf("health of a panicking connector = %+v", st)
+		}
+
+		ob.broken = false
+		clock.Advance(interval)
+		if r := check(t, w); r.Alerts != 1 || r.Failed != 1 {
+			t.Fatalf("round after the outbox recovered = %+v", r)
+		}
+		if got := alerts(t, db, 51); len(got) != 1 || got[0].RemoteID != hijack || fn.calls != 1 {
+			t.Fatalf("alerts %+v after %d notifier calls; want %s kept despite the notifier", got, fn.calls, hijack)
+		}
+	})
+}
