@@ -147,6 +147,7 @@ func (c *channels) Watched(context.Context) ([]watch.Channel, error) {
 type notes struct {
 	mu     sync.Mutex
 	alerts []store.WatchAlert
+	health []string
 }
 
 func (n *notes) Notify(_ context.Context, _ watch.Channel, a store.WatchAlert) error {
@@ -154,6 +155,18 @@ func (n *notes) Notify(_ context.Context, _ watch.Channel, a store.WatchAlert) e
 	defer n.mu.Unlock()
 	n.alerts = append(n.alerts, a)
 	return nil
+}
+
+func (n *notes) ChannelHealth(_ context.Context, ch watch.Channel, from, to, _ string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.health = append(n.health, fmt.Sprintf("%d:%s→%s", ch.ID, from, to))
+}
+
+func (n *notes) changes() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.health...)
 }
 
 func (n *notes) all() []store.WatchAlert {

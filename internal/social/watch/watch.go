@@ -77,6 +77,14 @@ type Notifier interface {
 	Notify(ctx context.Context, ch Channel, a store.WatchAlert) error
 }
 
+// HealthNotifier, when the Notifier also implements it, is told each time
+// a channel's watch state changes (ok → auth-expired, rate-limited → ok, …),
+// by the instance that read the channel. A token that suddenly stops
+// working is itself a sign that someone else changed the account's password.
+type HealthNotifier interface {
+	ChannelHealth(ctx context.Context, ch Channel, from, to string, reason string)
+}
+
 // Store keeps the watch state and the alerts (store.DB implements it).
 type Store interface {
 	ClaimWatch(ctx context.Context, channelID int64, owner string, lease time.Duration) (store.WatchChannel, bool, error)
@@ -266,7 +274,26 @@ func (w *Watcher) checkChannel(ctx context.Context, ch Channel, r *Report) {
 	defer cancel()
 	if err := w.p.Store.FinishWatch(fctx, ch.ID, w.p.Owner, out); err != nil {
 		log.Error("watch: cannot save channel state", "err", err)
+		return
 	}
+	to := store.WatchOK
+	if !out.OK {
+		to = out.State
+	}
+	if hn, ok := w.p.Notifier.(HealthNotifier); ok && to != state.State {
+		hn.ChannelHealth(ctx, ch, state.State, to, out.Reason)
+	}
+}
+
+// stateOf is the watch state of a failure class, as the store derives it.
+func stateOf(class string) string {
+	switch class {
+	case social.RateLimited.String():
+		return store.WatchRateLimited
+	case social.AuthExpired.String():
+		return store.WatchAuthExpired
+	}
+	return store.WatchFailing
 }
 
 // failure turns a read error into the channel's health.
@@ -284,6 +311,7 @@ func failure(err error, next time.Time) store.WatchOutcome {
 			}
 		}
 	}
+	out.State = stateOf(out.ErrorClass)
 	return out
 }
 
@@ -394,8 +422,22 @@ func Excerpt(text string) string {
 	return strings.TrimSpace(string(r[:ExcerptLength-1])) + "…"
 }
 
-// LogNotifier is the default Notifier: it logs each alert as a warning.
+// LogNotifier is the default Notifier: it logs each alert as a warning,
+// and each change of a channel's watch state.
 type LogNotifier struct{ Log *slog.Logger }
+
+var _ HealthNotifier = LogNotifier{}
+
+// ChannelHealth logs a change of ch's watch state: a warning when it
+// fails, information when it recovers.
+func (n LogNotifier) ChannelHealth(ctx context.Context, ch Channel, from, to, reason string) {
+	level := slog.LevelWarn
+	if to == store.WatchOK {
+		level = slog.LevelInfo
+	}
+	n.Log.Log(ctx, level, "watch: channel state changed", "channel", ch.ID, "channel_name", ch.Name,
+		"network", string(ch.Network), "from", from, "to", to, "reason", reason)
+}
 
 // Notify logs a.
 func (n LogNotifier) Notify(_ context.Context, ch Channel, a store.WatchAlert) error {

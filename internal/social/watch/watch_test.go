@@ -1,8 +1,10 @@
 package watch_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -352,6 +354,10 @@ func TestReadFailuresAreHealth(t *testing.T) {
 		if got := alerts(t, db, 42); len(got) != 0 {
 			t.Fatalf("auth failure produced alerts: %+v", got)
 		}
+		want := []string{"41:new→ok", "42:new→ok", "43:new→failing", "41:ok→rate-limited", "42:ok→auth-expired", "41:rate-limited→ok"}
+		if got := note.changes(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("health changes = %v, want %v", got, want)
+		}
 	})
 }
 
@@ -482,6 +488,32 @@ func TestFailuresInsideChancery(t *testing.T) {
 		}
 		if got := alerts(t, db, 51); len(got) != 1 || got[0].RemoteID != hijack || fn.calls != 1 {
 			t.Fatalf("alerts %+v after %d notifier calls; want %s kept despite the notifier", got, fn.calls, hijack)
+		}
+	})
+}
+
+// TestLogNotifier: without a Notifier, alerts and state changes are
+// logged, as warnings, with what the press office needs to find the post.
+func TestLogNotifier(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&buf, nil))
+		xn := newX(t, 61, clock.Now, 0)
+		xn.ch.Connected = clock.Now()
+		clock.Advance(time.Minute)
+		id := xn.outOfBand(t, "Hijacked!")
+		w, err := watch.New(watch.Params{Store: db, Channels: &channels{list: []watch.Channel{xn.ch}}, Outbox: newOutbox(),
+			Log: log, Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, w)
+		out := buf.String()
+		for _, want := range []string{`"level":"WARN"`, `"remote_id":"` + id + `"`, `"excerpt":"Hijacked!"`, `"network":"x"`,
+			`"to":"ok"`, "out-of-band post"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("log lacks %s:\n%s", want, out)
+			}
 		}
 	})
 }
