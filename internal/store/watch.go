@@ -52,7 +52,7 @@ type WatchChannel struct {
 	NextCheck time.Time
 	State     string // WatchNew, WatchOK, …
 	// ErrorClass is the social.Class of the last failure ("rate-limited"),
-	// "" after a success.
+	// or "internal" for a failure inside Chancery; "" after a success.
 	ErrorClass string
 	Reason     string    // what the network said, for the press office
 	RetryAt    time.Time // when a rate limit ends

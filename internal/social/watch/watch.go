@@ -92,6 +92,11 @@ type Store interface {
 	RecordWatchAlert(ctx context.Context, a store.WatchAlert) (store.WatchAlert, bool, error)
 }
 
+// InternalError is the ErrorClass of a failure inside Chancery (the outbox
+// or the store could not answer), rather than of the network, whose
+// failures carry their social.Class name ("rate-limited", "auth-expired", …).
+const InternalError = "internal"
+
 // Defaults of Params.
 const (
 	DefaultInterval = 2 * time.Minute
@@ -260,6 +265,11 @@ func (w *Watcher) checkChannel(ctx context.Context, ch Channel, r *Report) {
 	}
 	next := started.Add(time.Duration(float64(w.p.Interval) * (1 - w.p.Jitter)))
 	out, err := w.read(ctx, ch, state, r)
+	if err != nil && ctx.Err() != nil {
+		// Shutting down: the read was cut short, which says nothing of the
+		// channel. The lease expires on its own.
+		return
+	}
 	if err != nil {
 		r.Failed++
 		out = failure(err, next)
@@ -298,7 +308,7 @@ func stateOf(class string) string {
 
 // failure turns a read error into the channel's health.
 func failure(err error, next time.Time) store.WatchOutcome {
-	out := store.WatchOutcome{NextCheck: next, ErrorClass: "failing", Reason: err.Error()}
+	out := store.WatchOutcome{NextCheck: next, ErrorClass: InternalError, Reason: err.Error()}
 	if e, ok := errors.AsType[*social.Error](err); ok {
 		out.ErrorClass = e.Class.String()
 		if e.Reason != "" {

@@ -473,7 +473,7 @@ func TestFailuresInsideChancery(t *testing.T) {
 			t.Fatalf("round with a broken outbox = %+v", r)
 		}
 		st, _ := db.WatchChannelState(t.Context(), 51)
-		if st.State != store.WatchFailing || !strings.Contains(st.Reason, "outbox") {
+		if st.State != store.WatchFailing || st.ErrorClass != watch.InternalError || !strings.Contains(st.Reason, "outbox") {
 			t.Fatalf("health with a broken outbox = %+v", st)
 		}
 		st, _ = db.WatchChannelState(t.Context(), 52)
@@ -514,6 +514,44 @@ func TestLogNotifier(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("log lacks %s:\n%s", want, out)
 			}
+		}
+	})
+}
+
+// blocking reads until its context ends.
+type blocking struct {
+	social.Publisher
+	started chan struct{}
+}
+
+func (b blocking) Recent(ctx context.Context, _ time.Time, _ int) ([]social.RemotePost, error) {
+	close(b.started)
+	<-ctx.Done()
+	return nil, &social.Error{Network: social.Mastodon, Class: social.Unknown, Err: ctx.Err()}
+}
+
+// TestShutdownMidRead: a read cut short by shutdown says nothing of the
+// channel's health; its lease expires and another instance takes over.
+func TestShutdownMidRead(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		b := blocking{started: make(chan struct{})}
+		ch := watch.Channel{ID: 71, Network: social.Mastodon, Publisher: b, Connected: clock.Now()}
+		w := newWatcher(t, db, &channels{list: []watch.Channel{ch}}, newOutbox(), &notes{}, clock.Now, "a")
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() { <-b.started; cancel() }()
+		if _, err := w.Check(ctx); err != nil && ctx.Err() == nil {
+			t.Fatal(err)
+		}
+		st, err := db.WatchChannelState(t.Context(), 71)
+		if err != nil || st.State != store.WatchNew || st.Failures != 0 {
+			t.Fatalf("health after a cut read = %+v, %v", st, err)
+		}
+		if _, ok, _ := db.ClaimWatch(t.Context(), 71, "b", time.Minute); ok {
+			t.Fatal("claimed while the cut read's lease holds")
+		}
+		clock.Advance(interval)
+		if _, ok, _ := db.ClaimWatch(t.Context(), 71, "b", time.Minute); !ok {
+			t.Fatal("the cut read's lease never expires")
 		}
 	})
 }
