@@ -31,6 +31,7 @@ type Config struct {
 	Auth      Auth
 	Secrets   Secrets
 	Signing   Signing
+	Watch     Watch  // out-of-band post detection
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof listener; empty means off
 }
@@ -112,6 +113,7 @@ func Default() Config {
 		Log:     Log{Format: "text", Level: "info"},
 		Web:     Web{DefaultLang: "vi", TimeZone: "Asia/Ho_Chi_Minh"},
 		Auth:    Auth{SessionTTL: 12 * time.Hour},
+		Watch:   Watch{Interval: 2 * time.Minute},
 	}
 }
 
@@ -151,6 +153,7 @@ func settings(c *Config) []Setting {
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
+		{"watch-interval", "CHANCERY_WATCH_INTERVAL", "how often each channel's recent posts are compared with what Chancery published, to detect a hijacked account; 0 turns it off", (*durationValue)(&c.Watch.Interval)},
 	}
 }
 
@@ -207,7 +210,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.
