@@ -172,3 +172,14 @@ func (e *env) verifyAudit() {
 }
 
 func key(pub int64, lng string, seg int) string { return fmt.Sprintf("pub-%d-%s-%d", pub, lng, seg) }
+
+func ok() pubtest.Step        { return pubtest.Step{} }
+func transient() pubtest.Step { return fail(social.Transient, false) }
+
+func fail(c social.Class, commit bool) pubtest.Step {
+	return pubtest.Step{Fail: true, Class: c, Commit: commit, Reason: c.String() + " from the fake"}
+}
+
+func rateLimited(until time.Time) pubtest.Step {
+	return pubtest.Step{Fail: true, Class: social.RateLimited, Until: until}
+}

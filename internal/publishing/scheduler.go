@@ -320,14 +320,30 @@ func (r *run) callCtx(ctx context.Context) (context.Context, *recorder, context.
 	return social.WithRecorder(cctx, rec.add), rec, cancel
 }
 
+// gate checks, immediately before an irreversible call, that neither a
+// pause nor the network's rate limit forbids it; if one does, it releases
+// the publication and reports stop.
+func (r *run) gate(ctx context.Context) (stop bool, err error) {
+	g, err := r.s.db.ChannelGate(ctx, r.ch.ID)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case g.Paused:
+		return true, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "paused: " + g.Reason}, "publication.paused", "")
+	case g.LimitedUntil.After(r.s.now()):
+		return true, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, NextAttemptAt: g.LimitedUntil,
+			Reason: "rate limited by the network until " + g.LimitedUntil.UTC().Format(time.RFC3339)}, "publication.rate-limited", "")
+	}
+	return false, nil
+}
+
 // publishPart makes part idx: pause check, write-ahead, call, outcome. It
 // reports whether to go on with the next part.
 func (r *run) publishPart(ctx context.Context, idx int) (bool, error) {
 	s := r.s
-	if paused, reason, err := s.db.PauseState(ctx, r.ch.ID); err != nil {
+	if stop, err := r.gate(ctx); err != nil || stop {
 		return false, err
-	} else if paused {
-		return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "paused: " + reason}, "publication.paused", "")
 	}
 	post := r.post(idx)
 	e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.attempt", StatementID: r.st.ID,
@@ -436,10 +452,8 @@ func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
 	}
 	post := r.post(at.Idx)
 	if r.p.Limits().Idempotent {
-		if paused, reason, err := s.db.PauseState(ctx, r.ch.ID); err != nil {
+		if stop, err := r.gate(ctx); err != nil || stop {
 			return false, err
-		} else if paused {
-			return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "paused: " + reason}, "publication.paused", "")
 		}
 		// A replay with the same key returns the original post, or
 		// creates it if the first call never arrived.

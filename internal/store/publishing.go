@@ -384,18 +384,32 @@ func (db *DB) ResumeOrg(ctx context.Context, c ResumeChoice, a AuditEntry) error
 	}))
 }
 
-// PauseState reports whether publishing on channel is paused now, and why.
-// The scheduler calls it immediately before every irreversible call.
-func (db *DB) PauseState(ctx context.Context, channel int64) (paused bool, reason string, err error) {
-	err = db.sql.QueryRowContext(ctx, `SELECT COALESCE((SELECT reason FROM pub_org_pause WHERE id = 1),
-		(SELECT paused_reason FROM pub_channels WHERE id = $1 AND paused_at IS NOT NULL), '~')`, channel).Scan(&reason)
+// Gate is what the scheduler checks immediately before every irreversible
+// call on a channel.
+type Gate struct {
+	Paused       bool
+	Reason       string
+	LimitedUntil time.Time // the network's rate limit, zero if none
+}
+
+// ChannelGate reads the pauses and the rate limit of channel now.
+func (db *DB) ChannelGate(ctx context.Context, channel int64) (Gate, error) {
+	var g Gate
+	var org, chReason sql.NullString
+	var until sql.NullTime
+	err := db.sql.QueryRowContext(ctx, `SELECT (SELECT reason FROM pub_org_pause WHERE id = 1),
+		CASE WHEN paused_at IS NOT NULL THEN paused_reason END, rate_limited_until FROM pub_channels WHERE id = $1`, channel).Scan(&org, &chReason, &until)
 	if err != nil {
-		return false, "", wrap("pause state", err)
+		return Gate{}, wrap("channel gate", err)
 	}
-	if reason == "~" {
-		return false, "", nil
+	switch {
+	case org.Valid:
+		g.Paused, g.Reason = true, org.String
+	case chReason.Valid:
+		g.Paused, g.Reason = true, chReason.String
 	}
-	return true, reason, nil
+	g.LimitedUntil = fromNull(until)
+	return g, nil
 }
 
 func marshalAlts(m map[string]string) string {

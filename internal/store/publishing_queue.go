@@ -133,17 +133,24 @@ func (db *DB) ClaimPublications(ctx context.Context, owner string, lease time.Du
 // earliest due time or retry time of a scheduled publication, or lease
 // expiry of one being published. Zero means nothing is waiting.
 func (db *DB) NextPubWake(ctx context.Context) (time.Time, error) {
-	var a, b sql.NullTime
-	err := db.sql.QueryRowContext(ctx, `SELECT
-		(SELECT MIN(CASE WHEN p.next_attempt_at IS NOT NULL AND p.next_attempt_at > p.due_at THEN p.next_attempt_at ELSE p.due_at END)
-			FROM pub_publications p JOIN pub_channels c ON c.id = p.channel_id
-			WHERE p.state = 'scheduled' AND p.held = '' AND c.paused_at IS NULL),
-		(SELECT MIN(lease_until) FROM pub_publications WHERE state = 'publishing')`).Scan(&a, &b)
-	if err != nil {
+	// ORDER BY … LIMIT 1 rather than MIN: SQLite returns an aggregate of
+	// timestamps as text, losing the column's type.
+	var due, next, lease sql.NullTime
+	err := db.sql.QueryRowContext(ctx, `SELECT p.due_at, p.next_attempt_at FROM pub_publications p JOIN pub_channels c ON c.id = p.channel_id
+		WHERE p.state = 'scheduled' AND p.held = '' AND c.paused_at IS NULL
+		ORDER BY CASE WHEN p.next_attempt_at IS NOT NULL AND p.next_attempt_at > p.due_at THEN p.next_attempt_at ELSE p.due_at END LIMIT 1`).Scan(&due, &next)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, wrap("next wake", err)
 	}
-	t, u := fromNull(a), fromNull(b)
-	if t.IsZero() || (!u.IsZero() && u.Before(t)) {
+	err = db.sql.QueryRowContext(ctx, `SELECT lease_until FROM pub_publications WHERE state = 'publishing' ORDER BY lease_until LIMIT 1`).Scan(&lease)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, wrap("next wake", err)
+	}
+	t := fromNull(due)
+	if n := fromNull(next); n.After(t) {
+		t = n
+	}
+	if u := fromNull(lease); !u.IsZero() && (t.IsZero() || u.Before(t)) {
 		t = u
 	}
 	return t, nil
