@@ -316,12 +316,12 @@ func (db *DB) FinishPublication(ctx context.Context, pub int64, owner string, o 
 // looking at the network: published (with the post's address) or failed.
 func (db *DB) SettleNeedsCheck(ctx context.Context, pub int64, published bool, remoteURL string, a AuditEntry) error {
 	return wrap("settle", db.inTx(ctx, func(tx *sql.Tx) error {
-		state := PubFailed
+		state, at := PubFailed, any(nil)
 		if published {
-			state = PubPublished
+			state, at = PubPublished, db.nowUTC()
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = $2, remote_url = $3, reason = 'settled by a person',
-			published_at = CASE WHEN $2 = 'published' THEN $4 ELSE NULL END WHERE id = $1 AND state = 'needs-check'`, pub, state, remoteURL, db.nowUTC())
+			published_at = $4 WHERE id = $1 AND state = 'needs-check'`, pub, state, remoteURL, at)
 		if err != nil {
 			return err
 		}
