@@ -21,7 +21,9 @@ type part struct {
 
 // PostKey is the stable key of part seg of language lng of publication pub,
 // from which networks derive their idempotency key.
-func PostKey(pub int64, lng string, seg int) string { return fmt.Sprintf("pub-%d-%s-%d", pub, lng, seg) }
+func PostKey(pub int64, lng string, seg int) string {
+	return fmt.Sprintf("pub-%d-%s-%d", pub, lng, seg)
+}
 
 // buildParts turns a statement into the posts for one channel: for each of
 // the channel's languages that the statement has, the text (the channel's

@@ -247,15 +247,15 @@ func loadZone(name string) (*time.Location, error) {
 
 // StatementInput is a statement as composed.
 type StatementInput struct {
-	Category     string            `json:"category"`
-	Sensitive    bool              `json:"sensitive"`
-	DueAt        time.Time         `json:"due_at"`
-	EmbargoUntil time.Time         `json:"embargo_until"`
-	ArticleURL   string            `json:"article_url"`
-	Variants     []VariantInput    `json:"variants"`
-	Overrides    []OverrideInput   `json:"overrides"`
-	Media        []MediaInput      `json:"media"`
-	Targets      []int64           `json:"targets"`
+	Category     string          `json:"category"`
+	Sensitive    bool            `json:"sensitive"`
+	DueAt        time.Time       `json:"due_at"`
+	EmbargoUntil time.Time       `json:"embargo_until"`
+	ArticleURL   string          `json:"article_url"`
+	Variants     []VariantInput  `json:"variants"`
+	Overrides    []OverrideInput `json:"overrides"`
+	Media        []MediaInput    `json:"media"`
+	Targets      []int64         `json:"targets"`
 }
 
 // VariantInput is one language version.

@@ -489,7 +489,7 @@ func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
 	switch {
 	case err != nil:
 		return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck,
-			Reason: "the network cannot say whether the post was created; check the account and settle by hand: " + err.Error(),
+			Reason:  "the network cannot say whether the post was created; check the account and settle by hand: " + err.Error(),
 			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", rec.String())
 	case found:
 		if err := r.confirm(ctx, at.Idx, at.ID, post, res, "publication.reconciled", rec.String()); err != nil {
