@@ -23,6 +23,8 @@ import (
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/press"
+	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -76,6 +78,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { app.auth.Cleanup(bg, 10*time.Minute) })
+	wg.Go(func() { app.publishing.Run(bg) })
 
 	var debug *http.Server
 	if debugLn != nil {
@@ -149,7 +152,9 @@ type app struct {
 	handler http.Handler
 	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
-	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
+	demo    []demo.SignIn
+
+	publishing *publishing.Service // with -demo: the demo accounts and their fresh passwords
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -157,6 +162,8 @@ type app struct {
 type buildOptions struct {
 	now    func() time.Time
 	argon2 auth.Argon2Params
+	// resolve replaces the publisher resolver (tests: fake networks).
+	resolve publishing.Resolver
 }
 
 // build assembles every component and the handler chain.
@@ -198,6 +205,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	portal.New(db, kit).Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
+	resolve := o.resolve
+	if resolve == nil {
+		resolve = publisherResolver(db)
+	}
+	pub := newPublishing(cfg, db, o, resolve, instanceName())
+	kit.Banners = press.Banners(pub, cat)
+	press.New(db, pub, resolve, kit).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -209,7 +223,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, publishing: pub}, nil
 }
 
 // isConferencePath reports the pages that may use camera, microphone and

@@ -25,6 +25,7 @@ type Config struct {
 	Log       Log
 	Web       Web
 	Auth      Auth
+	Publish   Publish
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof listener; empty means off
 }
@@ -65,6 +66,29 @@ type Auth struct {
 	InsecureCookies bool // drop the Secure flag; only for plain-HTTP development on a LAN
 }
 
+// Publish configures the publishing scheduler.
+type Publish struct {
+	Grace     time.Duration // how late a publication may still go out on its own after downtime
+	Lease     time.Duration // how long an instance holds a publication it works on
+	Workers   int64         // publications published at once per instance
+	Sensitive string        // comma-separated categories that need two approvers
+}
+
+// Validate checks the publishing section.
+func (p Publish) Validate() error {
+	var errs []error
+	if p.Grace < 0 || p.Grace > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("config: publish-grace must be between 0 and 168h, got %s", p.Grace))
+	}
+	if p.Lease < 5*time.Second || p.Lease > time.Hour {
+		errs = append(errs, fmt.Errorf("config: publish-lease must be between 5s and 1h, got %s", p.Lease))
+	}
+	if p.Workers < 1 || p.Workers > 1024 {
+		errs = append(errs, fmt.Errorf("config: publish-workers must be between 1 and 1024, got %d", p.Workers))
+	}
+	return errors.Join(errs...)
+}
+
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
@@ -81,6 +105,7 @@ func Default() Config {
 		Log:     Log{Format: "text", Level: "info"},
 		Web:     Web{DefaultLang: "vi"},
 		Auth:    Auth{SessionTTL: 12 * time.Hour},
+		Publish: Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
 	}
 }
 
@@ -115,6 +140,10 @@ func settings(c *Config) []Setting {
 		{"trust-proxy", "CHANCERY_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a trusted proxy)", (*boolValue)(&c.HTTP.TrustProxy)},
 		{"session-ttl", "CHANCERY_SESSION_TTL", "how long a sign-in lasts without activity", (*durationValue)(&c.Auth.SessionTTL)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
+		{"publish-grace", "CHANCERY_PUBLISH_GRACE", "how late a publication may still go out on its own after downtime; later ones wait for a person", (*durationValue)(&c.Publish.Grace)},
+		{"publish-lease", "CHANCERY_PUBLISH_LEASE", "how long an instance holds a publication it is publishing before another may take over", (*durationValue)(&c.Publish.Lease)},
+		{"publish-workers", "CHANCERY_PUBLISH_WORKERS", "publications each instance publishes at once", (*int64Value)(&c.Publish.Workers)},
+		{"publish-sensitive", "CHANCERY_PUBLISH_SENSITIVE", "comma-separated statement categories that need two approvers", (*stringValue)(&c.Publish.Sensitive)},
 	}
 }
 
@@ -171,7 +200,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Publish.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.
