@@ -19,11 +19,18 @@ import (
 // network is wired into publisherResolver.
 var errNoConnector = errors.New("no connector wired for this network")
 
+// testResolverHook is set only in binaries built with -tags chancerytest
+// (fakenet_chancerytest.go), for the crash and scale-out tests.
+var testResolverHook func(*store.DB) publishing.Resolver
+
 // publisherResolver builds the social.Publisher of a channel. It is the one
 // place where the connectors (internal/social/…) and the portal publisher
 // meet the scheduler: each case builds its client from the channel's base
 // URL and its encrypted credentials.
-func publisherResolver(_ *store.DB) publishing.Resolver {
+func publisherResolver(db *store.DB) publishing.Resolver {
+	if testResolverHook != nil {
+		return testResolverHook(db)
+	}
 	return func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
 		return nil, fmt.Errorf("channel %q (%s): %w", ch.Name, ch.Network, errNoConnector)
 	}
