@@ -151,17 +151,18 @@ func statementTitle(st store.PubStatement, code string) string {
 			return v.Title
 		}
 	}
-	for _, v := range st.Variants {
-		if v.Title != "" {
-			return v.Title
-		}
-		b := []rune(v.Body)
-		if len(b) > 60 {
-			b = append(b[:60], '…')
-		}
-		return string(b)
+	if len(st.Variants) == 0 {
+		return fmt.Sprintf("#%d", st.ID)
 	}
-	return fmt.Sprintf("#%d", st.ID)
+	v := st.Variants[0]
+	if v.Title != "" {
+		return v.Title
+	}
+	b := []rune(v.Body)
+	if len(b) > 60 {
+		b = append(b[:60], '…')
+	}
+	return string(b)
 }
 
 // BoardPage is the status board.

@@ -56,13 +56,13 @@ func buildParts(st store.PubStatement, ch store.PubChannel, p social.Publisher, 
 				Link: st.ArticleURL, Group: fmt.Sprintf("statement-%d", st.ID), Kind: "statement", Title: v.Title, Published: st.DueAt}})
 			continue
 		}
-		segs := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), ThreadSeparator)
+		segs := SplitThread(body)
 		if len(segs) > 1 && !p.Limits().Threads {
 			return nil, problem("variants", "press_error_no_threads", "Channel", ch.Name)
 		}
 		first := len(out)
 		for i, seg := range segs {
-			pt := part{replyTo: -1, post: social.Post{Key: PostKey(pub, lng, i), Lang: lng, Text: strings.TrimSpace(seg), Link: st.ArticleURL}}
+			pt := part{replyTo: -1, post: social.Post{Key: PostKey(pub, lng, i), Lang: lng, Text: seg, Link: st.ArticleURL}}
 			if i == 0 {
 				pt.post.Media = media
 			} else {
@@ -75,4 +75,20 @@ func buildParts(st store.PubStatement, ch store.PubChannel, p social.Publisher, 
 		return nil, problem("targets", "press_error_no_language_for_channel", "Channel", ch.Name)
 	}
 	return out, nil
+}
+
+// SplitThread splits a text typed by an officer into the parts of a
+// thread, at lines holding only "---", and trims each part. Empty parts
+// are dropped; the result is never empty for a non-blank text.
+func SplitThread(body string) []string {
+	var out []string
+	for seg := range strings.SplitSeq(strings.ReplaceAll(body, "\r\n", "\n"), ThreadSeparator) {
+		if seg = strings.TrimSpace(seg); seg != "" {
+			out = append(out, seg)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, strings.TrimSpace(body))
+	}
+	return out
 }

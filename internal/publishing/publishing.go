@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
@@ -105,7 +104,6 @@ type Service struct {
 	instance string
 
 	kick chan struct{}
-	mu   sync.Mutex
 	jit  func() float64 // jitter source in [0,1)
 }
 
