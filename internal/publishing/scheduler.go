@@ -69,7 +69,10 @@ func (s *Service) Run(ctx context.Context) {
 			continue
 		}
 		wait := s.set.MaxIdle
-		if next, err := s.db.NextPubWake(ctx); err != nil {
+		if _, err := s.db.GetOrgPause(ctx); err == nil {
+			// Paused everywhere: resuming wakes the scheduler.
+			wait = s.set.MaxIdle
+		} else if next, err := s.db.NextPubWake(ctx); err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("scheduler: next wake", "err", err)
 			}
@@ -79,8 +82,8 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		if wait <= 0 {
 			if len(slots) == 0 {
-				// Due but not claimable (a paused org, a lease held
-				// elsewhere): look again shortly.
+				// Due but claimed by another instance in the meantime:
+				// look again shortly.
 				wait = 200 * time.Millisecond
 			} else {
 				wait = s.set.MaxIdle

@@ -162,6 +162,9 @@ func TestRateLimitFollowsNetwork(t *testing.T) {
 		if !c.RateLimitedUntil.Equal(until.Truncate(time.Microsecond)) {
 			t.Fatalf("rate limit until %v, want %v", c.RateLimitedUntil, until)
 		}
+		if wake, err := db.NextPubWake(e.ctx); err != nil || !wake.Equal(c.RateLimitedUntil) {
+			t.Fatalf("next wake %v (%v), want the network's reset %v", wake, err, c.RateLimitedUntil)
+		}
 		clock.Set(until.Add(-time.Second))
 		e.dispatch()
 		if len(net.Posts()) != 0 {

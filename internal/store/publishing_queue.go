@@ -135,10 +135,19 @@ func (db *DB) ClaimPublications(ctx context.Context, owner string, lease time.Du
 func (db *DB) NextPubWake(ctx context.Context) (time.Time, error) {
 	// ORDER BY … LIMIT 1 rather than MIN: SQLite returns an aggregate of
 	// timestamps as text, losing the column's type.
-	var due, next, lease sql.NullTime
+	now := db.nowUTC()
+	var due, next, limited, lease sql.NullTime
 	err := db.sql.QueryRowContext(ctx, `SELECT p.due_at, p.next_attempt_at FROM pub_publications p JOIN pub_channels c ON c.id = p.channel_id
-		WHERE p.state = 'scheduled' AND p.held = '' AND c.paused_at IS NULL
-		ORDER BY CASE WHEN p.next_attempt_at IS NOT NULL AND p.next_attempt_at > p.due_at THEN p.next_attempt_at ELSE p.due_at END LIMIT 1`).Scan(&due, &next)
+		WHERE p.state = 'scheduled' AND p.held = '' AND c.paused_at IS NULL AND (c.rate_limited_until IS NULL OR c.rate_limited_until <= $1)
+		ORDER BY CASE WHEN p.next_attempt_at IS NOT NULL AND p.next_attempt_at > p.due_at THEN p.next_attempt_at ELSE p.due_at END LIMIT 1`, now).Scan(&due, &next)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, wrap("next wake", err)
+	}
+	// A rate-limited channel with work waiting wakes the scheduler when
+	// the network's limit resets.
+	err = db.sql.QueryRowContext(ctx, `SELECT c.rate_limited_until FROM pub_channels c WHERE c.paused_at IS NULL AND c.rate_limited_until > $1
+		AND EXISTS (SELECT 1 FROM pub_publications p WHERE p.channel_id = c.id AND p.state = 'scheduled' AND p.held = '')
+		ORDER BY c.rate_limited_until LIMIT 1`, now).Scan(&limited)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, wrap("next wake", err)
 	}
@@ -150,8 +159,10 @@ func (db *DB) NextPubWake(ctx context.Context) (time.Time, error) {
 	if n := fromNull(next); n.After(t) {
 		t = n
 	}
-	if u := fromNull(lease); !u.IsZero() && (t.IsZero() || u.Before(t)) {
-		t = u
+	for _, u := range []time.Time{fromNull(limited), fromNull(lease)} {
+		if !u.IsZero() && (t.IsZero() || u.Before(t)) {
+			t = u
+		}
 	}
 	return t, nil
 }
