@@ -32,6 +32,7 @@ func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Ha
 	mux.Handle("GET /press/calendar", read(http.HandlerFunc(h.calendar)))
 	mux.Handle("POST /press/publications/{id}/reschedule", write(http.HandlerFunc(h.rescheduleForm)))
 	mux.Handle("POST /press/publications/{id}/decide", read(http.HandlerFunc(h.decideForm)))
+	mux.Handle("POST /press/publications/{id}/settle", read(http.HandlerFunc(h.settleForm)))
 	mux.Handle("GET /press/channels", read(http.HandlerFunc(h.channels)))
 	mux.Handle("POST /press/channels", write(http.HandlerFunc(h.createChannelForm)))
 	mux.Handle("POST /press/channels/{id}/pause", read(http.HandlerFunc(h.pauseForm)))
@@ -92,6 +93,7 @@ type PubRow struct {
 	Day         string // yyyy-mm-dd in the officer's zone
 	CanDecide   bool
 	CanSchedule bool
+	NeedsCheck  bool
 	StateKey    string // message key of State
 	HeldKey     string // message key of Held, if held
 }
@@ -131,7 +133,7 @@ func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow,
 		row := PubRow{PubPublication: p, Title: title, Channel: ch.Name, Network: ch.Network, Officer: h.when(r, p.DueAt, loc),
 			Local: h.when(r, p.DueAt, chLoc), CanDecide: p.Held != "",
 			CanSchedule: slices.Contains([]string{store.PubDraft, store.PubSubmitted, store.PubScheduled}, p.State),
-			StateKey:    stateKey("press_state_", p.State)}
+			StateKey:    stateKey("press_state_", p.State), NeedsCheck: p.State == store.PubNeedsCheck}
 		if p.Held != "" {
 			row.HeldKey = stateKey("press_held_", p.Held)
 		}
@@ -282,6 +284,7 @@ type ComposePage struct {
 	Zone      string
 	Approvals []store.PubApproval
 	Rows      []PubRow
+	Recall    []RecallRow
 	Editable  bool
 	Notice    string
 	Error     string
@@ -327,6 +330,14 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
+		plan, err := h.svc.RecallPlan(ctx, id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, l := range plan {
+			p.Recall = append(p.Recall, RecallRow{RecallLimit: l, Hours: int(l.Window / time.Hour)})
+		}
 		for _, pb := range pubs {
 			if pb.State == store.PubPublished || pb.State == store.PubPublishing || pb.State == store.PubNeedsCheck {
 				p.Editable = false
@@ -365,6 +376,26 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 		p.Notice = h.t(r, "press_notice_done", nil)
 	}
 	h.kit.Render(w, r, http.StatusOK, "press_compose.html", httpx.Page{Title: h.t(r, "press_compose_title", nil), Data: p})
+}
+
+// RecallRow is one place a recall would delete from, with the network's
+// limit on deletion.
+type RecallRow struct {
+	publishing.RecallLimit
+	Hours int
+}
+
+func (h *Handlers) settleForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	err = h.svc.Settle(r.Context(), actor(r), id, r.PostFormValue("outcome") == "published", strings.TrimSpace(r.PostFormValue("url")))
+	h.back(w, r, returnTo(r, "/press"), err)
 }
 
 // parseLocal reads a datetime-local value in the officer's zone.
