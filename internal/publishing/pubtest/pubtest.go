@@ -49,8 +49,9 @@ type Network struct {
 	AuthBroken bool
 	Now        func() time.Time
 
-	mu     sync.Mutex
-	script []Step
+	mu      sync.Mutex
+	limited time.Time // a RateLimited step holds every call until then, as a network does
+	script  []Step
 	next   int
 	posts  []Post
 	calls  map[string]int // Publish calls per key
@@ -147,6 +148,13 @@ func (n *Network) Publish(ctx context.Context, p social.Post) (social.Result, er
 		}
 	}
 	n.mu.Lock()
+	if n.Now().Before(n.limited) {
+		n.calls[p.Key]++
+		until := n.limited
+		n.mu.Unlock()
+		n.record(ctx, "POST", "/posts", []byte(p.Text), 429, `{"error":"rate limited"}`, started)
+		return social.Result{}, &social.Error{Network: n.Name, Class: social.RateLimited, Until: until, Status: 429}
+	}
 	var st Step
 	if n.next < len(n.script) {
 		st = n.script[n.next]
@@ -177,6 +185,9 @@ func (n *Network) Publish(ctx context.Context, p social.Post) (social.Result, er
 	if st.Fail {
 		if st.Commit {
 			n.create(p)
+		}
+		if st.Class == social.RateLimited {
+			n.limited = st.Until
 		}
 		n.record(ctx, "POST", "/posts", []byte(p.Text), 0, "", started)
 		e := n.errorf(st.Class, st.Reason)
