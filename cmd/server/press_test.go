@@ -128,6 +128,19 @@ func TestPressAPIEndToEnd(t *testing.T) {
 		if strings.Contains(ts.get(delegate, "/en/", nil).Body, "publishing is paused") {
 			t.Fatal("banner still shown after resume")
 		}
+
+		// The API works with an API token, within the token's scope.
+		u, err := db.GetUserByUsername(t.Context(), "olivia")
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := a.auth.CreateToken(t.Context(), u, "newsroom script", []account.Role{account.RolePressOfficer}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := ts.get(ts.client(), "/api/v1/publishing/statements", map[string]string{"Authorization": "Bearer " + secret})
+		wantStatus(t, r, http.StatusOK)
+		wantContains(t, r, "Viet Nam welcomes the summit.")
 	})
 }
 
