@@ -24,6 +24,10 @@ func TestClearance(t *testing.T) {
 		wantProblem(t, err, "press_error_not_submitted")
 		e.submit(st.ID)
 		got, _ := db.GetPubStatement(e.ctx, st.ID)
+		// The hash of what was saved is the hash of what is stored.
+		if got.ContentHash != st.ContentHash || publishing.ContentHash(got) != st.ContentHash {
+			t.Fatalf("hash changed by storing: saved %s, stored %s", st.ContentHash, got.ContentHash)
+		}
 		// No self-approval.
 		_, err = e.svc.Approve(e.ctx, e.author, st.ID, got.ContentHash)
 		wantProblem(t, err, "press_error_self_approval")

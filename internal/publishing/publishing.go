@@ -236,6 +236,13 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 	return ch, err
 }
 
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
 func loadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, errors.New("no zone")
@@ -281,8 +288,10 @@ type MediaInput struct {
 // SaveStatement creates (id 0) or edits a statement. Editing voids every
 // approval and returns it to draft.
 func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in StatementInput) (Statement, error) {
+	// Times are hashed as the store keeps them (UTC, microseconds), so that
+	// the hash of what was saved is the hash of what is read back.
 	st := Statement{ID: id, AuthorID: a.ID, Category: strings.TrimSpace(in.Category), Sensitive: in.Sensitive,
-		DueAt: in.DueAt, EmbargoUntil: in.EmbargoUntil, ArticleURL: strings.TrimSpace(in.ArticleURL)}
+		DueAt: storedTime(in.DueAt), EmbargoUntil: storedTime(in.EmbargoUntil), ArticleURL: strings.TrimSpace(in.ArticleURL)}
 	if id != 0 {
 		old, err := s.db.GetPubStatement(ctx, id)
 		if err != nil {
