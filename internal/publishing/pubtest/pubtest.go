@@ -52,9 +52,9 @@ type Network struct {
 	mu      sync.Mutex
 	limited time.Time // a RateLimited step holds every call until then, as a network does
 	script  []Step
-	next   int
-	posts  []Post
-	calls  map[string]int // Publish calls per key
+	next    int
+	posts   []Post
+	calls   map[string]int // Publish calls per key
 }
 
 // Post is a post the network holds.
