@@ -26,7 +26,7 @@ func BenchmarkDispatch10k(b *testing.B) {
 	const n = 10000
 	for _, backend := range storetest.Backends {
 		b.Run(backend, func(b *testing.B) {
-			for b.Loop() {
+			for range b.N {
 				b.StopTimer()
 				db := storetest.Open(b, backend)
 				ctx := context.Background()

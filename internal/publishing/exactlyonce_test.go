@@ -294,7 +294,7 @@ func TestAuditKeepsPayloadAndResponse(t *testing.T) {
 			switch en.Action {
 			case "publication.attempt":
 				sawAttempt = strings.Contains(en.Payload, `"Text":"Statement (en)"`) && en.ContentHash != ""
-			case "publication.part":
+			case "publication.part+published":
 				sawPart = strings.Contains(en.Response, `"Status":201`) && strings.Contains(en.Response, p.RemoteID)
 			}
 		}

@@ -150,6 +150,9 @@ type run struct {
 	parts []part
 	done  []store.PubPart
 	tries int
+	// published is set once the last part's confirmation also marked the
+	// publication published.
+	published bool
 }
 
 func (s *Service) process(ctx context.Context, pub store.PubPublication) {
@@ -246,6 +249,9 @@ func (r *run) do(ctx context.Context) error {
 		if err != nil || !cont {
 			return err
 		}
+	}
+	if r.published {
+		return nil
 	}
 	return r.finish(ctx, store.PubOutcome{State: store.PubPublished}, "publication.published", "")
 }
@@ -363,12 +369,17 @@ func (r *run) publishPart(ctx context.Context, idx int) (bool, error) {
 
 func (r *run) confirm(ctx context.Context, idx int, attempt int64, post social.Post, res social.Result, action, response string) error {
 	pp := store.PubPart{Idx: idx, Key: post.Key, RemoteID: res.ID, RemoteURL: res.URL}
+	final := idx == len(r.parts)-1
+	if final {
+		action += "+published"
+	}
 	e := store.AuditEntry{Actor: "scheduler:" + r.s.instance, Action: action, StatementID: r.st.ID,
 		ContentHash: r.st.ContentHash, Payload: payload(post), Response: response}
-	if err := r.s.db.ConfirmPart(ctx, r.pub.ID, r.s.instance, r.s.set.Lease, attempt, pp, e); err != nil {
+	if err := r.s.db.ConfirmPart(ctx, r.pub.ID, r.s.instance, r.s.set.Lease, attempt, pp, final, e); err != nil {
 		return err
 	}
 	r.done = append(r.done, pp)
+	r.published = final
 	return nil
 }
 

@@ -241,7 +241,10 @@ func (db *DB) ListAttempts(ctx context.Context, pub int64) ([]PubAttempt, error)
 // ConfirmPart records that part idx of pub exists on the network and closes
 // the attempt that created it (attempt 0: found by reconciliation of the
 // attempt given in the audit entry).
-func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease time.Duration, attempt int64, part PubPart, a AuditEntry) error {
+//
+// With final, the same transaction marks the publication published and
+// releases its lease: one transaction fewer per publication.
+func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease time.Duration, attempt int64, part PubPart, final bool, a AuditEntry) error {
 	return wrap("confirm part", db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := db.fence(ctx, tx, pub, owner, lease); err != nil {
 			return err
@@ -253,6 +256,15 @@ func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease ti
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE pub_attempts SET outcome = 'ok', detail = $2, finished_at = $3 WHERE id = $1`, attempt, part.RemoteID, now); err != nil {
 			return err
+		}
+		if final {
+			if _, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'published', held = '', reason = '', next_attempt_at = NULL,
+				lease_owner = '', lease_until = NULL, published_at = $2,
+				remote_id = (SELECT remote_id FROM pub_parts WHERE publication_id = $1 ORDER BY idx LIMIT 1),
+				remote_url = (SELECT remote_url FROM pub_parts WHERE publication_id = $1 ORDER BY idx LIMIT 1)
+				WHERE id = $1`, pub, now); err != nil {
+				return err
+			}
 		}
 		a.PublicationID = pub
 		return db.appendAudit(ctx, tx, a)
