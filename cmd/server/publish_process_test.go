@@ -8,8 +8,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
@@ -96,7 +99,7 @@ func fakeMastodon(t *testing.T, latency time.Duration) (*pubtest.Network, string
 
 // seedPublications creates n cleared statements on one channel of the fake
 // network, due between start and start+spread.
-func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead, spread time.Duration) {
+func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead, spread time.Duration) (token string) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, o)
@@ -111,6 +114,14 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 		t.Fatal(err)
 	}
 	approver, err := db.CreateUser(ctx, account.User{Username: "arthur", DisplayName: "Arthur", Roles: []account.Role{account.RoleApprover}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authSvc, err := auth.NewService(auth.Params{DB: db, Argon2: cheapArgon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err = authSvc.CreateToken(ctx, author, "process test", []account.Role{account.RolePressOfficer}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +184,37 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 	}
 	close(ids)
 	wg.Wait()
+	return token
+}
+
+// waitSettled waits until the instance at addr reports every publication
+// published or needs-check: posts on the network are not enough, as the
+// last one may have been made by a killed instance whose lease has yet to
+// expire and be reconciled.
+func waitSettled(t *testing.T, addr, token string, n int, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	var counts map[string]int
+	for {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/publishing/status", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := childClient.Do(req)
+		if err == nil {
+			counts = map[string]int{}
+			err = json.NewDecoder(res.Body).Decode(&counts)
+			res.Body.Close()
+		}
+		if err == nil && counts[store.PubPublished]+counts[store.PubNeedsCheck] == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %v (%v)", d, counts, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // waitPosts waits until the network holds n distinct posts.
@@ -229,7 +271,7 @@ func TestProcessPublishSurvivesSIGKILL(t *testing.T) {
 	const n = 500
 	net, url := fakeMastodon(t, 20*time.Millisecond)
 	o := store.Options{DataDir: t.TempDir()}
-	seedPublications(t, o, url, n, 3*time.Second, 12*time.Second)
+	token := seedPublications(t, o, url, n, 3*time.Second, 12*time.Second)
 	env := childEnv("CHANCERY_DATA=" + o.DataDir)
 	for kill := range 8 {
 		p := startPublisher(t, fmt.Sprint("publisher ", kill), env)
@@ -240,6 +282,7 @@ func TestProcessPublishSurvivesSIGKILL(t *testing.T) {
 	}
 	p := startPublisher(t, "publisher, last", env)
 	waitPosts(t, net, n, 3*time.Minute)
+	waitSettled(t, p.addr, token, n, time.Minute)
 	p.stop()
 	checkExactlyOnce(t, o, net, n)
 }
@@ -251,13 +294,14 @@ func TestProcessPublishThreeInstancesOnePostgres(t *testing.T) {
 	o := store.Options{DatabaseURL: dbURL}
 	// Everything falls due within one minute, starting shortly after the
 	// instances are up.
-	seedPublications(t, o, url, n, 5*time.Second, 30*time.Second)
+	token := seedPublications(t, o, url, n, 5*time.Second, 30*time.Second)
 	env := childEnv("CHANCERY_DATABASE_URL=" + dbURL)
 	var ps []*child
 	for i := range 3 {
 		ps = append(ps, startPublisher(t, fmt.Sprint("instance ", i), env))
 	}
 	waitPosts(t, net, n, 4*time.Minute)
+	waitSettled(t, ps[0].addr, token, n, time.Minute)
 	for _, p := range ps {
 		p.stop()
 	}

@@ -66,6 +66,7 @@ var APIRoutes = []string{
 	"POST /api/v1/publishing/pause",
 	"POST /api/v1/publishing/resume",
 	"GET /api/v1/publishing/audit",
+	"GET /api/v1/publishing/status",
 }
 
 // Routes lists every route of the area.
@@ -97,6 +98,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 		"POST /api/v1/publishing/pause":                          read(http.HandlerFunc(h.apiPause)),
 		"POST /api/v1/publishing/resume":                         read(http.HandlerFunc(h.apiResume)),
 		"GET /api/v1/publishing/audit":                           read(http.HandlerFunc(h.apiAudit)),
+		"GET /api/v1/publishing/status":                          read(http.HandlerFunc(h.apiStatus)),
 	}
 	for _, p := range APIRoutes {
 		mux.Handle(p, api[p])
@@ -575,6 +577,16 @@ func (h *Handlers) apiResume(w http.ResponseWriter, r *http.Request) {
 		err = h.svc.Resume(r.Context(), actor(r), 0, store.ResumeChoice{Action: in.Action, At: in.At})
 	}
 	h.done(w, r, err)
+}
+
+// apiStatus counts publications by state, for the board and monitoring.
+func (h *Handlers) apiStatus(w http.ResponseWriter, r *http.Request) {
+	counts, err := h.db.CountPublicationsByState(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.kit.JSON(w, http.StatusOK, counts)
 }
 
 type auditJSON struct {
