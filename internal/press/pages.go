@@ -541,7 +541,7 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Items = append(p.Items, QueueItem{PubStatement: st, Title: statementTitle(st, h.kit.Lang(r).Code), Due: h.when(r, st.DueAt, zone(r)),
-			Expired: !st.DueAt.IsZero() && st.DueAt.Before(time.Now()), Approved: len(aps), Mine: st.AuthorID == me})
+			Expired: !st.DueAt.IsZero() && st.DueAt.Before(h.svc.Now()), Approved: len(aps), Mine: st.AuthorID == me})
 	}
 	if e := r.URL.Query().Get("error"); e != "" {
 		p.Error = h.t(r, safeErrKey(e), nil)
@@ -574,7 +574,7 @@ func (h *Handlers) calendar(w http.ResponseWriter, r *http.Request) {
 	if view != "month" {
 		view = "week"
 	}
-	start := time.Now().In(loc)
+	start := h.svc.Now().In(loc)
 	if v := r.URL.Query().Get("start"); v != "" {
 		t, err := time.ParseInLocation("2006-01-02", v, loc)
 		if err != nil {
@@ -687,7 +687,7 @@ func (h *Handlers) channels(w http.ResponseWriter, r *http.Request) {
 				row.Healthy, row.Account = true, acc.Handle
 			}
 		}
-		if c.RateLimitedUntil.After(time.Now()) {
+		if c.RateLimitedUntil.After(h.svc.Now()) {
 			row.Limited = h.when(r, c.RateLimitedUntil, zone(r))
 		}
 		if c.Paused() {

@@ -145,6 +145,10 @@ func New(p Params) *Service {
 		kick: make(chan struct{}, 1), jit: randFloat}
 }
 
+// Now returns the service's clock, so that pages judge "late" by the same
+// time as the scheduler.
+func (s *Service) Now() time.Time { return s.now() }
+
 // Actor is the person acting.
 type Actor struct {
 	ID       int64
