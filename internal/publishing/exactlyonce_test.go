@@ -381,3 +381,31 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 		}
 	})
 }
+
+// A call that hangs is cut at half the lease and treated as Unknown: the
+// network is asked, and the post made again only if it is absent.
+func TestHangingCallIsCutAndReconciled(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{Lease: 400 * time.Millisecond})
+		ch, net := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+		st := e.scheduled(time.Minute, ch.ID)
+		net.Latency = 2 * time.Second // longer than the 200 ms call budget
+		clock.Advance(time.Minute)
+		e.dispatch()
+		p := e.wantState(st.ID, store.PubScheduled)
+		if p.NextAttemptAt.IsZero() || len(net.Posts()) != 0 {
+			t.Fatalf("after a hang: %+v, %d posts", p, len(net.Posts()))
+		}
+		attempts, _ := db.ListAttempts(e.ctx, p.ID)
+		if len(attempts) != 1 || attempts[0].Outcome != store.AttemptFailed || !strings.Contains(attempts[0].Detail, "not found") {
+			t.Fatalf("attempts after a hang: %+v", attempts)
+		}
+		net.Latency = 0
+		clock.Set(p.NextAttemptAt)
+		e.dispatch()
+		e.wantState(st.ID, store.PubPublished)
+		if got := net.CountByKey()[key(p.ID, "en", 0)]; got != 1 {
+			t.Fatalf("%d posts, want 1", got)
+		}
+	})
+}
