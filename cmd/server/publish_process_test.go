@@ -256,11 +256,22 @@ func checkExactlyOnce(t *testing.T, o store.Options, net *pubtest.Network, n int
 	if err != nil {
 		t.Fatal(err)
 	}
+	owners := map[string]int{}
 	for _, p := range pubs {
 		if p.State == store.PubPublished && byKey[publishing.PostKey(p.ID, "en", 0)] != 1 {
 			t.Errorf("publication %d is published but the network holds %d posts for it", p.ID, byKey[publishing.PostKey(p.ID, "en", 0)])
 		}
+		attempts, err := db.ListAttempts(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range attempts {
+			if a.Outcome == store.AttemptOK {
+				owners[a.Owner]++
+			}
+		}
 	}
+	t.Logf("confirmed posts per instance: %v", owners)
 	if _, err := db.VerifyAudit(ctx); err != nil {
 		t.Fatal(err)
 	}
