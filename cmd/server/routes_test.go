@@ -100,7 +100,7 @@ func TestEveryRouteChecksTheSession(t *testing.T) {
 					t.Errorf("anonymous %s %s (Accept %s): status %d, Location %q", method, path, accept, r.StatusCode, r.Header.Get("Location"))
 				}
 			}
-			if strings.HasPrefix(path, "/admin") || strings.HasPrefix(path, "/api/v1/users") {
+			if strings.HasPrefix(path, "/admin") || strings.HasPrefix(path, "/api/v1/users") || strings.HasPrefix(path, "/press") || strings.HasPrefix(path, "/api/v1/publishing") {
 				r := ts.send(delegate, method, path, "application/x-www-form-urlencoded", "", nil)
 				if r.StatusCode != http.StatusForbidden {
 					t.Errorf("delegate %s %s: status %d, want 403", method, path, r.StatusCode)

@@ -25,6 +25,8 @@ import (
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/press"
+	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
@@ -83,6 +85,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { app.auth.Cleanup(bg, 10*time.Minute) })
+	wg.Go(func() { app.publishing.Run(bg) })
 
 	var debug *http.Server
 	if debugLn != nil {
@@ -161,7 +164,8 @@ type app struct {
 	// statements signs and records each statement version the portal
 	// publishes (Publish); the verify page reads them.
 	statements *signing.Registry
-	pages      *pagecache.Cache // rendered public pages; Purge after every publish
+	pages      *pagecache.Cache    // rendered public pages; Purge after every publish
+	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -171,6 +175,8 @@ type buildOptions struct {
 	argon2 auth.Argon2Params
 	// signingKey is the ministry's key; nil (tests) uses a fresh one.
 	signingKey *signing.Key
+	// resolve replaces the publisher resolver (tests: fake networks).
+	resolve publishing.Resolver
 }
 
 // build assembles every component and the handler chain.
@@ -231,6 +237,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	// portal implements feed.Source.
 	statements := signing.NewRegistry(db, key)
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
+	resolve := o.resolve
+	if resolve == nil {
+		resolve = publisherResolver(db)
+	}
+	pub := newPublishing(cfg, db, o, resolve, instanceName())
+	kit.Banners = press.Banners(pub, cat)
+	press.New(db, pub, resolve, kit).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -256,7 +269,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages, publishing: pub}, nil
 }
 
 // isCachedPage selects the public pages the page cache answers: for now

@@ -31,7 +31,8 @@ type Config struct {
 	Auth      Auth
 	Secrets   Secrets
 	Signing   Signing
-	Watch     Watch  // out-of-band post detection
+	Watch     Watch // out-of-band post detection
+	Publish   Publish
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof listener; empty means off
 }
@@ -97,6 +98,29 @@ type Signing struct {
 	KeyFile string
 }
 
+// Publish configures the publishing scheduler.
+type Publish struct {
+	Grace     time.Duration // how late a publication may still go out on its own after downtime
+	Lease     time.Duration // how long an instance holds a publication it works on
+	Workers   int64         // publications published at once per instance
+	Sensitive string        // comma-separated categories that need two approvers
+}
+
+// Validate checks the publishing section.
+func (p Publish) Validate() error {
+	var errs []error
+	if p.Grace < 0 || p.Grace > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("config: publish-grace must be between 0 and 168h, got %s", p.Grace))
+	}
+	if p.Lease < 5*time.Second || p.Lease > time.Hour {
+		errs = append(errs, fmt.Errorf("config: publish-lease must be between 5s and 1h, got %s", p.Lease))
+	}
+	if p.Workers < 1 || p.Workers > 1024 {
+		errs = append(errs, fmt.Errorf("config: publish-workers must be between 1 and 1024, got %d", p.Workers))
+	}
+	return errors.Join(errs...)
+}
+
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
@@ -114,6 +138,7 @@ func Default() Config {
 		Web:     Web{DefaultLang: "vi", TimeZone: "Asia/Ho_Chi_Minh"},
 		Auth:    Auth{SessionTTL: 12 * time.Hour},
 		Watch:   Watch{Interval: 2 * time.Minute},
+		Publish: Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
 	}
 }
 
@@ -154,6 +179,10 @@ func settings(c *Config) []Setting {
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
 		{"watch-interval", "CHANCERY_WATCH_INTERVAL", "how often each channel's recent posts are compared with what Chancery published, to detect a hijacked account; 0 turns it off", (*durationValue)(&c.Watch.Interval)},
+		{"publish-grace", "CHANCERY_PUBLISH_GRACE", "how late a publication may still go out on its own after downtime; later ones wait for a person", (*durationValue)(&c.Publish.Grace)},
+		{"publish-lease", "CHANCERY_PUBLISH_LEASE", "how long an instance holds a publication it is publishing before another may take over", (*durationValue)(&c.Publish.Lease)},
+		{"publish-workers", "CHANCERY_PUBLISH_WORKERS", "publications each instance publishes at once", (*int64Value)(&c.Publish.Workers)},
+		{"publish-sensitive", "CHANCERY_PUBLISH_SENSITIVE", "comma-separated statement categories that need two approvers", (*stringValue)(&c.Publish.Sensitive)},
 	}
 }
 
@@ -210,7 +239,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Publish.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -18,6 +19,9 @@ type Kit struct {
 	SecureCookies bool
 	// TrustProxy takes client addresses from X-Forwarded-For.
 	TrustProxy bool
+	// Banners, if set, returns notices every signed-in page shows at the
+	// top (the publishing pause), already in the language code given.
+	Banners func(ctx context.Context, code string) []string
 
 	pages map[string]*pageTemplate
 }

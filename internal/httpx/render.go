@@ -39,6 +39,7 @@ type View struct {
 	Path      string
 	Status    int
 	kit       *Kit
+	banners   []string
 }
 
 // LangLink is one entry of the language switcher.
@@ -78,6 +79,9 @@ func (v *View) Asset(name string) (string, error) { return v.kit.Assets.URL(name
 func (v *View) Date(t time.Time) string {
 	return lang.FormatDate(v.Lang.Code, t, time.UTC, lang.Long)
 }
+
+// Banners returns the notices shown to signed-in viewers on every page.
+func (v *View) Banners() []string { return v.banners }
 
 // HasRole reports whether the viewer may act in the named role.
 func (v *View) HasRole(role string) bool {
@@ -132,6 +136,9 @@ func (h *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	l := h.Lang(r)
 	v := &View{Page: p, Lang: l, Nonce: Nonce(r.Context()), Viewer: ViewerFrom(r.Context()), Path: r.URL.Path, Status: status, kit: h}
+	if v.Viewer != nil && h.Banners != nil {
+		v.banners = h.Banners(r.Context(), l.Code)
+	}
 	v.Languages = h.switcher(r, l)
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout", v); err != nil {

@@ -1,0 +1,772 @@
+package press
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Handler) http.Handler) {
+	mux.Handle("GET /press", read(http.HandlerFunc(h.board)))
+	mux.Handle("GET /press/compose", write(http.HandlerFunc(h.compose)))
+	mux.Handle("GET /press/statements/{id}", read(http.HandlerFunc(h.compose)))
+	mux.Handle("POST /press/statements", write(http.HandlerFunc(h.saveForm)))
+	mux.Handle("POST /press/statements/{id}", write(http.HandlerFunc(h.saveForm)))
+	mux.Handle("POST /press/statements/{id}/submit", write(http.HandlerFunc(h.submitForm)))
+	mux.Handle("POST /press/statements/{id}/approve", clear(http.HandlerFunc(h.approveForm)))
+	mux.Handle("POST /press/statements/{id}/recall", read(http.HandlerFunc(h.recallForm)))
+	mux.Handle("POST /press/statements/{id}/recall/approve", clear(http.HandlerFunc(h.recallApproveForm)))
+	mux.Handle("GET /press/queue", read(http.HandlerFunc(h.queue)))
+	mux.Handle("GET /press/calendar", read(http.HandlerFunc(h.calendar)))
+	mux.Handle("POST /press/publications/{id}/reschedule", write(http.HandlerFunc(h.rescheduleForm)))
+	mux.Handle("POST /press/publications/{id}/decide", read(http.HandlerFunc(h.decideForm)))
+	mux.Handle("POST /press/publications/{id}/settle", read(http.HandlerFunc(h.settleForm)))
+	mux.Handle("GET /press/channels", read(http.HandlerFunc(h.channels)))
+	mux.Handle("POST /press/channels", write(http.HandlerFunc(h.createChannelForm)))
+	mux.Handle("POST /press/channels/{id}/pause", read(http.HandlerFunc(h.pauseForm)))
+	mux.Handle("POST /press/channels/{id}/resume", read(http.HandlerFunc(h.resumeForm)))
+	mux.Handle("POST /press/pause", read(http.HandlerFunc(h.pauseForm)))
+	mux.Handle("POST /press/resume", read(http.HandlerFunc(h.resumeForm)))
+}
+
+// Banners returns the pause notices for the layout, in language code.
+func Banners(svc *publishing.Service, cat *lang.Catalog) func(ctx context.Context, code string) []string {
+	return func(ctx context.Context, code string) []string {
+		b, err := svc.Banner(ctx)
+		if err != nil || !b.Active() {
+			return nil
+		}
+		var out []string
+		if b.Org {
+			out = append(out, cat.T(code, "press_banner_org", map[string]any{"Reason": b.Reason}))
+		}
+		for _, c := range b.Channels {
+			out = append(out, cat.T(code, "press_banner_channel", map[string]any{"Channel": c}))
+		}
+		return out
+	}
+}
+
+func (h *Handlers) t(r *http.Request, key string, data map[string]any) string {
+	return h.kit.Cat.T(h.kit.Lang(r).Code, key, data)
+}
+
+// zone is the officer's time zone (UTC when unset or unknown).
+func zone(r *http.Request) *time.Location {
+	if v := httpx.ViewerFrom(r.Context()); v != nil && v.User.TimeZone != "" {
+		if loc, err := time.LoadLocation(v.User.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+func (h *Handlers) when(r *http.Request, t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return lang.FormatDateTime(h.kit.Lang(r).Code, t, loc, lang.Medium) + " (" + loc.String() + ")"
+}
+
+// PubRow is one publication on the board or the calendar.
+type PubRow struct {
+	store.PubPublication
+	Title       string
+	Channel     string
+	Network     string
+	Officer     string // due time in the officer's zone
+	Local       string // due time in the channel's zone
+	InputValue  string // due time for a datetime-local input in the officer's zone
+	ISO         string
+	Day         string // yyyy-mm-dd in the officer's zone
+	CanDecide   bool
+	CanSchedule bool
+	NeedsCheck  bool
+	StateKey    string // message key of State
+	HeldKey     string // message key of Held, if held
+}
+
+// stateKey is the message key of a state or hold reason.
+func stateKey(prefix, s string) string { return prefix + strings.ReplaceAll(s, "-", "_") }
+
+func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow, error) {
+	ctx := r.Context()
+	chs, err := h.db.ListPubChannels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]store.PubChannel{}
+	for _, c := range chs {
+		byID[c.ID] = c
+	}
+	titles := map[int64]string{}
+	loc := zone(r)
+	code := h.kit.Lang(r).Code
+	var out []PubRow
+	for _, p := range pubs {
+		title, ok := titles[p.StatementID]
+		if !ok {
+			st, err := h.db.GetPubStatement(ctx, p.StatementID)
+			if err != nil {
+				return nil, err
+			}
+			title = statementTitle(st, code)
+			titles[p.StatementID] = title
+		}
+		ch := byID[p.ChannelID]
+		chLoc, err := time.LoadLocation(ch.TimeZone)
+		if err != nil {
+			chLoc = time.UTC
+		}
+		row := PubRow{PubPublication: p, Title: title, Channel: ch.Name, Network: ch.Network, Officer: h.when(r, p.DueAt, loc),
+			Local: h.when(r, p.DueAt, chLoc), CanDecide: p.Held != "",
+			CanSchedule: slices.Contains([]string{store.PubDraft, store.PubSubmitted, store.PubScheduled}, p.State),
+			StateKey:    stateKey("press_state_", p.State), NeedsCheck: p.State == store.PubNeedsCheck}
+		if p.Held != "" {
+			row.HeldKey = stateKey("press_held_", p.Held)
+		}
+		if !p.DueAt.IsZero() {
+			row.InputValue = p.DueAt.In(loc).Format("2006-01-02T15:04")
+			row.ISO = p.DueAt.UTC().Format(time.RFC3339)
+			row.Day = p.DueAt.In(loc).Format("2006-01-02")
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func statementTitle(st store.PubStatement, code string) string {
+	for _, v := range st.Variants {
+		if v.Lang == code && v.Title != "" {
+			return v.Title
+		}
+	}
+	if len(st.Variants) == 0 {
+		return fmt.Sprintf("#%d", st.ID)
+	}
+	v := st.Variants[0]
+	if v.Title != "" {
+		return v.Title
+	}
+	b := []rune(v.Body)
+	if len(b) > 60 {
+		b = append(b[:60], '…')
+	}
+	return string(b)
+}
+
+// BoardPage is the status board.
+type BoardPage struct {
+	Rows    []PubRow
+	Counts  []StateCount
+	Paused  bool
+	Overdue int
+	Notice  string
+	Error   string
+}
+
+// StateCount is how many publications are in one state.
+type StateCount struct {
+	State, Key string
+	Count      int
+}
+
+func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	pubs, err := h.db.ListPublications(ctx, store.PubFilter{Limit: 500})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var p BoardPage
+	if p.Rows, err = h.rows(r, pubs); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	counts, err := h.db.CountPublicationsByState(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, s := range []string{store.PubDraft, store.PubSubmitted, store.PubScheduled, store.PubPublishing, store.PubPublished, store.PubFailed, store.PubNeedsCheck} {
+		p.Counts = append(p.Counts, StateCount{State: s, Key: stateKey("press_state_", s), Count: counts[s]})
+	}
+	b, err := h.svc.Banner(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p.Paused = b.Org
+	if p.Paused {
+		od, err := h.db.OverduePublications(ctx, 0)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Overdue = len(od)
+	}
+	p.Notice, p.Error = r.URL.Query().Get("notice"), r.URL.Query().Get("error")
+	if p.Notice != "" {
+		p.Notice = h.t(r, "press_notice_"+safeKey(p.Notice), nil)
+	}
+	if p.Error != "" {
+		p.Error = h.t(r, safeErrKey(p.Error), nil)
+	}
+	h.kit.Render(w, r, http.StatusOK, "press_board.html", httpx.Page{Title: h.t(r, "press_board_title", nil), Data: p})
+}
+
+func safeKey(s string) string {
+	if strings.IndexFunc(s, func(c rune) bool { return (c < 'a' || c > 'z') && c != '_' }) >= 0 {
+		return "done"
+	}
+	return s
+}
+
+func safeErrKey(s string) string {
+	if !strings.HasPrefix(s, "press_error_") || safeKey(s) != s {
+		return "press_error_generic"
+	}
+	return s
+}
+
+// back redirects after a form: to the referring press page, with a notice
+// or the problem's message key.
+func (h *Handlers) back(w http.ResponseWriter, r *http.Request, to string, err error) {
+	var p *publishing.Problem
+	switch {
+	case err == nil:
+		to += sep(to) + "notice=done"
+	case errors.As(err, &p):
+		to += sep(to) + "error=" + url.QueryEscape(p.Key)
+	case errors.Is(err, store.ErrConflict):
+		to += sep(to) + "error=press_error_generic"
+	default:
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+func sep(u string) string {
+	if strings.Contains(u, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+// returnTo is the press page a form came from.
+func returnTo(r *http.Request, def string) string {
+	if v := r.PostFormValue("return"); strings.HasPrefix(v, "/press") && !strings.HasPrefix(v, "//") {
+		return v
+	}
+	return def
+}
+
+// ComposePage is the compose form, with variants side by side.
+type ComposePage struct {
+	Statement store.PubStatement
+	Variants  []VariantField
+	Channels  []ChannelField
+	DueValue  string
+	EmbValue  string
+	Zone      string
+	Approvals []store.PubApproval
+	Rows      []PubRow
+	Recall    []RecallRow
+	Editable  bool
+	Notice    string
+	Error     string
+}
+
+// VariantField is one language column of the compose form.
+type VariantField struct {
+	Lang  lang.Language
+	Title string
+	Body  string
+}
+
+// ChannelField is one target checkbox.
+type ChannelField struct {
+	store.PubChannel
+	Checked bool
+}
+
+func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var p ComposePage
+	p.Editable = true
+	if r.PathValue("id") != "" {
+		id, err := pathID(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if p.Statement, err = h.db.GetPubStatement(ctx, id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if p.Approvals, err = h.db.ListPubApprovals(ctx, id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		pubs, err := h.db.ListPublications(ctx, store.PubFilter{StatementID: id})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if p.Rows, err = h.rows(r, pubs); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		plan, err := h.svc.RecallPlan(ctx, id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, l := range plan {
+			p.Recall = append(p.Recall, RecallRow{RecallLimit: l, Hours: int(l.Window / time.Hour)})
+		}
+		for _, pb := range pubs {
+			if pb.State == store.PubPublished || pb.State == store.PubPublishing || pb.State == store.PubNeedsCheck {
+				p.Editable = false
+			}
+		}
+	}
+	loc := zone(r)
+	p.Zone = loc.String()
+	if !p.Statement.DueAt.IsZero() {
+		p.DueValue = p.Statement.DueAt.In(loc).Format("2006-01-02T15:04")
+	}
+	if !p.Statement.EmbargoUntil.IsZero() {
+		p.EmbValue = p.Statement.EmbargoUntil.In(loc).Format("2006-01-02T15:04")
+	}
+	for _, l := range lang.All() {
+		f := VariantField{Lang: l}
+		for _, v := range p.Statement.Variants {
+			if v.Lang == l.Code {
+				f.Title, f.Body = v.Title, v.Body
+			}
+		}
+		p.Variants = append(p.Variants, f)
+	}
+	chs, err := h.db.ListPubChannels(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, c := range chs {
+		p.Channels = append(p.Channels, ChannelField{PubChannel: c, Checked: slices.Contains(p.Statement.Targets, c.ID)})
+	}
+	if e := r.URL.Query().Get("error"); e != "" {
+		p.Error = h.t(r, safeErrKey(e), nil)
+	}
+	if r.URL.Query().Get("notice") != "" {
+		p.Notice = h.t(r, "press_notice_done", nil)
+	}
+	h.kit.Render(w, r, http.StatusOK, "press_compose.html", httpx.Page{Title: h.t(r, "press_compose_title", nil), Data: p})
+}
+
+// RecallRow is one place a recall would delete from, with the network's
+// limit on deletion.
+type RecallRow struct {
+	publishing.RecallLimit
+	Hours int
+}
+
+func (h *Handlers) settleForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	err = h.svc.Settle(r.Context(), actor(r), id, r.PostFormValue("outcome") == "published", strings.TrimSpace(r.PostFormValue("url")))
+	h.back(w, r, returnTo(r, "/press"), err)
+}
+
+// parseLocal reads a datetime-local value in the officer's zone.
+func parseLocal(r *http.Request, name string) (time.Time, error) {
+	v := strings.TrimSpace(r.PostFormValue(name))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", v, zone(r))
+	if err != nil {
+		return time.Time{}, &publishing.Problem{Key: "press_error_time", Field: name}
+	}
+	return t, nil
+}
+
+func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
+	if err := httpx.ParseForm(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var id int64
+	if r.PathValue("id") != "" {
+		var err error
+		if id, err = pathID(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	in := publishing.StatementInput{Category: r.PostFormValue("category"), Sensitive: r.PostFormValue("sensitive") != "",
+		ArticleURL: r.PostFormValue("article_url")}
+	var err error
+	back := "/press/compose"
+	if id != 0 {
+		back = fmt.Sprintf("/press/statements/%d", id)
+	}
+	if in.DueAt, err = parseLocal(r, "due_at"); err == nil {
+		in.EmbargoUntil, err = parseLocal(r, "embargo_until")
+	}
+	if err != nil {
+		h.back(w, r, back, err)
+		return
+	}
+	for _, l := range lang.All() {
+		in.Variants = append(in.Variants, publishing.VariantInput{Lang: l.Code, Title: r.PostFormValue("title_" + l.Code), Body: r.PostFormValue("body_" + l.Code)})
+	}
+	for _, v := range r.PostForm["targets"] {
+		cid, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			h.back(w, r, back, &publishing.Problem{Key: "press_error_unknown_channel"})
+			return
+		}
+		in.Targets = append(in.Targets, cid)
+	}
+	st, err := h.svc.SaveStatement(r.Context(), actor(r), id, in)
+	if err != nil {
+		h.back(w, r, back, err)
+		return
+	}
+	h.back(w, r, fmt.Sprintf("/press/statements/%d", st.ID), nil)
+}
+
+func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), h.svc.Submit(r.Context(), actor(r), id))
+}
+
+func (h *Handlers) approveForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	_, err = h.svc.Approve(r.Context(), actor(r), id, r.PostFormValue("hash"))
+	h.back(w, r, returnTo(r, "/press/queue"), err)
+}
+
+func (h *Handlers) recallForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), h.svc.RequestRecall(r.Context(), actor(r), id, r.PostFormValue("reason")))
+}
+
+func (h *Handlers) recallApproveForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	_, err = h.svc.ApproveRecall(r.Context(), actor(r), id)
+	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), err)
+}
+
+// QueuePage is the approval queue.
+type QueuePage struct {
+	Items  []QueueItem
+	Recall []store.PubStatement
+	Notice string
+	Error  string
+}
+
+// QueueItem is one statement awaiting approval.
+type QueueItem struct {
+	store.PubStatement
+	Title    string
+	Due      string
+	Expired  bool // due before approval completed
+	Approved int
+	Mine     bool
+}
+
+func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sts, err := h.db.ListPubStatements(ctx, 500)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	me := httpx.ViewerFrom(ctx).User.ID
+	var p QueuePage
+	for _, st := range sts {
+		if st.RecallState == "requested" {
+			p.Recall = append(p.Recall, st)
+		}
+		if st.State != store.PubSubmitted {
+			continue
+		}
+		aps, err := h.db.ListPubApprovals(ctx, st.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Items = append(p.Items, QueueItem{PubStatement: st, Title: statementTitle(st, h.kit.Lang(r).Code), Due: h.when(r, st.DueAt, zone(r)),
+			Expired: !st.DueAt.IsZero() && st.DueAt.Before(h.svc.Now()), Approved: len(aps), Mine: st.AuthorID == me})
+	}
+	if e := r.URL.Query().Get("error"); e != "" {
+		p.Error = h.t(r, safeErrKey(e), nil)
+	}
+	if r.URL.Query().Get("notice") != "" {
+		p.Notice = h.t(r, "press_notice_done", nil)
+	}
+	h.kit.Render(w, r, http.StatusOK, "press_queue.html", httpx.Page{Title: h.t(r, "press_queue_title", nil), Data: p})
+}
+
+// CalendarPage is the week or month calendar.
+type CalendarPage struct {
+	View       string // week or month
+	Days       []CalendarDay
+	Prev, Next string
+	Zone       string
+	Error      string
+}
+
+// CalendarDay is one cell.
+type CalendarDay struct {
+	Date  string // yyyy-mm-dd
+	Label string
+	Rows  []PubRow
+}
+
+func (h *Handlers) calendar(w http.ResponseWriter, r *http.Request) {
+	loc := zone(r)
+	view := r.URL.Query().Get("view")
+	if view != "month" {
+		view = "week"
+	}
+	start := h.svc.Now().In(loc)
+	if v := r.URL.Query().Get("start"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			h.fail(w, r, &httpx.Error{Status: http.StatusBadRequest, Key: "press_error_time", Field: "start"})
+			return
+		}
+		start = t
+	}
+	start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
+	var end, prev, next time.Time
+	if view == "week" {
+		start = start.AddDate(0, 0, -((int(start.Weekday()) + 6) % 7)) // Monday
+		end, prev, next = start.AddDate(0, 0, 7), start.AddDate(0, 0, -7), start.AddDate(0, 0, 7)
+	} else {
+		start = time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, loc)
+		end, prev, next = start.AddDate(0, 1, 0), start.AddDate(0, -1, 0), start.AddDate(0, 1, 0)
+	}
+	pubs, err := h.db.ListPublications(r.Context(), store.PubFilter{From: start, To: end, Limit: 2000})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rows, err := h.rows(r, pubs)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := CalendarPage{View: view, Zone: loc.String(), Prev: prev.Format("2006-01-02"), Next: next.Format("2006-01-02")}
+	code := h.kit.Lang(r).Code
+	for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
+		day := CalendarDay{Date: d.Format("2006-01-02"), Label: lang.FormatDate(code, d, loc, lang.Full)}
+		for _, row := range rows {
+			if row.Day == day.Date {
+				day.Rows = append(day.Rows, row)
+			}
+		}
+		p.Days = append(p.Days, day)
+	}
+	if e := r.URL.Query().Get("error"); e != "" {
+		p.Error = h.t(r, safeErrKey(e), nil)
+	}
+	h.kit.Render(w, r, http.StatusOK, "press_calendar.html", httpx.Page{Title: h.t(r, "press_calendar_title", nil), Data: p})
+}
+
+func (h *Handlers) rescheduleForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	at, err := parseLocal(r, "due_at")
+	if err == nil {
+		err = h.svc.Reschedule(r.Context(), actor(r), id, at)
+	}
+	h.back(w, r, returnTo(r, "/press/calendar"), err)
+}
+
+func (h *Handlers) decideForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	at, err := parseLocal(r, "at")
+	if err == nil {
+		err = h.svc.Decide(r.Context(), actor(r), id, r.PostFormValue("action"), at)
+	}
+	h.back(w, r, returnTo(r, "/press"), err)
+}
+
+// ChannelsPage lists channels with their pause and health.
+type ChannelsPage struct {
+	Channels []ChannelRow
+	Networks []social.Network
+	Langs    []lang.Language
+	Paused   bool
+	Reason   string
+	Overdue  int
+	Notice   string
+	Error    string
+}
+
+// ChannelRow is a channel and what the network says about its credentials.
+type ChannelRow struct {
+	store.PubChannel
+	Healthy bool
+	Account string
+	Limited string
+	Overdue int
+}
+
+func (h *Handlers) channels(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	chs, err := h.db.ListPubChannels(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := ChannelsPage{Networks: social.Networks, Langs: lang.All()}
+	for _, c := range chs {
+		row := ChannelRow{PubChannel: c}
+		if pb, err := h.res(ctx, c); err == nil {
+			if acc, err := pb.WhoAmI(ctx); err == nil {
+				row.Healthy, row.Account = true, acc.Handle
+			}
+		}
+		if c.RateLimitedUntil.After(h.svc.Now()) {
+			row.Limited = h.when(r, c.RateLimitedUntil, zone(r))
+		}
+		if c.Paused() {
+			od, err := h.db.OverduePublications(ctx, c.ID)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			row.Overdue = len(od)
+		}
+		p.Channels = append(p.Channels, row)
+	}
+	b, err := h.svc.Banner(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p.Paused, p.Reason = b.Org, b.Reason
+	if p.Paused {
+		od, err := h.db.OverduePublications(ctx, 0)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Overdue = len(od)
+	}
+	if e := r.URL.Query().Get("error"); e != "" {
+		p.Error = h.t(r, safeErrKey(e), nil)
+	}
+	if r.URL.Query().Get("notice") != "" {
+		p.Notice = h.t(r, "press_notice_done", nil)
+	}
+	h.kit.Render(w, r, http.StatusOK, "press_channels.html", httpx.Page{Title: h.t(r, "press_channels_title", nil), Data: p})
+}
+
+func (h *Handlers) createChannelForm(w http.ResponseWriter, r *http.Request) {
+	if err := httpx.ParseForm(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	max, _ := strconv.Atoi(r.PostFormValue("max_length"))
+	_, err := h.svc.CreateChannel(r.Context(), actor(r), publishing.ChannelInput{Network: r.PostFormValue("network"), Name: r.PostFormValue("name"),
+		Account: r.PostFormValue("account"), BaseURL: r.PostFormValue("base_url"), Languages: r.PostForm["languages"],
+		TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")), MaxLength: max})
+	h.back(w, r, "/press/channels", err)
+}
+
+func (h *Handlers) pauseForm(w http.ResponseWriter, r *http.Request) {
+	var id int64
+	var err error
+	if r.PathValue("id") != "" {
+		id, err = pathID(r)
+	}
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.back(w, r, returnTo(r, "/press/channels"), h.svc.Pause(r.Context(), actor(r), id, r.PostFormValue("reason")))
+}
+
+func (h *Handlers) resumeForm(w http.ResponseWriter, r *http.Request) {
+	var id int64
+	var err error
+	if r.PathValue("id") != "" {
+		id, err = pathID(r)
+	}
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	at, err := parseLocal(r, "at")
+	if err == nil {
+		err = h.svc.Resume(r.Context(), actor(r), id, store.ResumeChoice{Action: r.PostFormValue("action"), At: at})
+	}
+	h.back(w, r, returnTo(r, "/press/channels"), err)
+}

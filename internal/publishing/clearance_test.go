@@ -1,0 +1,172 @@
+package publishing_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+func TestClearance(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		ch, _ := e.channel("X ministry", social.X, social.Limits{MaxLength: 280}, "en", "vi")
+		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Hello"), Targets: []int64{ch.ID}})
+		if st.ApprovalsNeeded != 1 {
+			t.Fatalf("approvals needed %d, want 1", st.ApprovalsNeeded)
+		}
+		// Not submitted: nobody may approve.
+		_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st.ContentHash)
+		wantProblem(t, err, "press_error_not_submitted")
+		e.submit(st.ID)
+		got, _ := db.GetPubStatement(e.ctx, st.ID)
+		// The hash of what was saved is the hash of what is stored.
+		if got.ContentHash != st.ContentHash || publishing.ContentHash(got) != st.ContentHash {
+			t.Fatalf("hash changed by storing: saved %s, stored %s", st.ContentHash, got.ContentHash)
+		}
+		// No self-approval.
+		_, err = e.svc.Approve(e.ctx, e.author, st.ID, got.ContentHash)
+		wantProblem(t, err, "press_error_self_approval")
+		// An approval of another version is refused.
+		_, err = e.svc.Approve(e.ctx, e.approver, st.ID, strings.Repeat("0", 64))
+		wantProblem(t, err, "press_error_stale_approval")
+		e.wantState(st.ID, store.PubSubmitted)
+
+		// Any edit voids the approval: approve, edit, and the
+		// statement is a draft again with no approval.
+		if r := e.approve(e.approver, st.ID); !r.Complete {
+			t.Fatal("one approval should clear a non-sensitive statement")
+		}
+		e.wantState(st.ID, store.PubScheduled)
+		in := publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Hello, edited"), Targets: []int64{ch.ID}}
+		edited, err := e.svc.SaveStatement(e.ctx, e.author, st.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edited.ContentHash == got.ContentHash {
+			t.Fatal("edit kept the content hash")
+		}
+		e.wantState(st.ID, store.PubDraft)
+		aps, _ := db.ListPubApprovals(e.ctx, st.ID)
+		if len(aps) != 0 {
+			t.Fatalf("approvals survived an edit: %v", aps)
+		}
+		clock.Advance(2 * time.Hour)
+		if n := e.dispatch(); n != 0 {
+			t.Fatalf("an unapproved statement went out (%d)", n)
+		}
+		e.verifyAudit()
+	})
+}
+
+func TestSensitiveNeedsTwoApprovers(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		ch, _ := e.channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
+		for _, in := range []publishing.StatementInput{
+			{Sensitive: true, DueAt: clock.Now().Add(time.Hour), Variants: variants("A"), Targets: []int64{ch.ID}},
+			{Category: "security", DueAt: clock.Now().Add(time.Hour), Variants: variants("B"), Targets: []int64{ch.ID}},
+		} {
+			st := e.draft(in)
+			e.submit(st.ID)
+			if r := e.approve(e.approver, st.ID); r.Complete {
+				t.Fatal("one approval cleared a sensitive statement")
+			}
+			e.wantState(st.ID, store.PubSubmitted)
+			st2, _ := db.GetPubStatement(e.ctx, st.ID)
+			_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st2.ContentHash)
+			wantProblem(t, err, "press_error_already_approved")
+			if r := e.approve(e.second, st.ID); !r.Complete || r.Count != 2 {
+				t.Fatalf("second approval: %+v", r)
+			}
+			e.wantState(st.ID, store.PubScheduled)
+		}
+	})
+}
+
+func TestSubmitRefusesWhatWouldFailLater(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		x, _ := e.channel("X", social.X, social.Limits{MaxLength: 20}, "en")
+		tg, tgNet := e.channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096}, "en")
+		tgNet.AuthBroken = true
+		png := []publishing.MediaInput{{Filename: "a.png", ContentType: "image/png", Data: []byte{1}, Alts: map[string]string{"vi": "ảnh"}}}
+		long := []publishing.VariantInput{{Lang: "en", Body: strings.Repeat("a", 21)}}
+		short := []publishing.VariantInput{{Lang: "en", Body: "short"}}
+		thread := []publishing.VariantInput{{Lang: "en", Body: "one\n---\ntwo"}}
+		future := clock.Now().Add(time.Hour)
+		for _, tc := range []struct {
+			name string
+			in   publishing.StatementInput
+			key  string
+		}{
+			{"past", publishing.StatementInput{DueAt: clock.Now().Add(-time.Minute), Variants: short, Targets: []int64{x.ID}}, "press_error_due_past"},
+			{"no due", publishing.StatementInput{Variants: short, Targets: []int64{x.ID}}, "press_error_due_past"},
+			{"too long", publishing.StatementInput{DueAt: future, Variants: long, Targets: []int64{x.ID}}, "press_error_too_long"},
+			{"alt missing", publishing.StatementInput{DueAt: future, Variants: short, Media: png, Targets: []int64{x.ID}}, "press_error_alt_missing"},
+			{"credentials", publishing.StatementInput{DueAt: future, Variants: short, Targets: []int64{tg.ID}}, "press_error_credentials"},
+			{"no target", publishing.StatementInput{DueAt: future, Variants: short}, "press_error_no_target"},
+			{"before embargo", publishing.StatementInput{DueAt: future, EmbargoUntil: future.Add(time.Minute), Variants: short, Targets: []int64{x.ID}}, "press_error_due_before_embargo"},
+			{"thread without threads", publishing.StatementInput{DueAt: future, Variants: thread, Targets: []int64{x.ID}}, "press_error_no_threads"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				st := e.draft(tc.in)
+				wantProblem(t, e.svc.Submit(e.ctx, e.author, st.ID), tc.key)
+				e.wantStateAny(st.ID, store.PubDraft)
+			})
+		}
+		// Bad input to the model itself.
+		_, err := e.svc.SaveStatement(e.ctx, e.author, 0, publishing.StatementInput{Variants: []publishing.VariantInput{{Lang: "xx", Body: "a"}}})
+		wantProblem(t, err, "press_error_language")
+		_, err = e.svc.SaveStatement(e.ctx, e.author, 0, publishing.StatementInput{})
+		wantProblem(t, err, "press_error_no_variant")
+		_, err = e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "x", Name: "Bad zone", Languages: []string{"en"}, TimeZone: "Mars/Olympus"})
+		wantProblem(t, err, "press_error_time_zone")
+		_, err = e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "myspace", Name: "Old", Languages: []string{"en"}, TimeZone: "UTC"})
+		wantProblem(t, err, "press_error_network")
+	})
+}
+
+func (e *env) wantStateAny(st int64, state string) {
+	e.t.Helper()
+	for _, p := range e.pubs(st) {
+		if p.State != state {
+			e.t.Fatalf("publication %d: %q, want %q", p.ID, p.State, state)
+		}
+	}
+}
+
+func TestApprovalExpired(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: variants("Late"), Targets: []int64{ch.ID}})
+		e.submit(st.ID)
+		clock.Advance(2 * time.Minute)
+		if n := e.dispatch(); n != 0 {
+			t.Fatal("an unapproved publication was claimed")
+		}
+		if r := e.approve(e.approver, st.ID); !r.Complete || r.Late != 1 {
+			t.Fatalf("approval after due: %+v", r)
+		}
+		p := e.wantState(st.ID, store.PubScheduled)
+		if p.Held != store.HeldApprovalExpired {
+			t.Fatalf("held %q, want approval-expired", p.Held)
+		}
+		e.dispatch()
+		if len(net.Posts()) != 0 {
+			t.Fatal("an approval-expired publication went out")
+		}
+		// A person decides: publish now.
+		if err := e.svc.Decide(e.ctx, e.second, p.ID, store.ResumeNow, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		e.dispatch()
+		e.wantState(st.ID, store.PubPublished)
+		e.verifyAudit()
+	})
+}

@@ -1,0 +1,411 @@
+package publishing_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+// An Unknown outcome is never retried blindly: the post is looked for
+// first, and made again only when the network shows it does not exist.
+func TestUnknownIsReconciledNotRetried(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		for _, tc := range []struct {
+			name       string
+			idempotent bool
+			commit     bool
+			cannotTell bool
+			state      string
+			calls      int // Publish calls for the key
+			posts      int
+		}{
+			{"committed then dropped, found by reconciliation", false, true, false, store.PubPublished, 1, 1},
+			{"not committed, absent, made again later", false, false, false, store.PubPublished, 2, 1},
+			{"network cannot tell", false, true, true, store.PubNeedsCheck, 1, 1},
+			{"idempotent replay returns the original", true, true, false, store.PubPublished, 2, 1},
+			{"idempotent replay creates it when the first never arrived", true, false, false, store.PubPublished, 2, 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ch, net := e.channel("C "+tc.name, social.Mastodon, social.Limits{MaxLength: 500, Idempotent: tc.idempotent}, "en")
+				net.ReconcileUnknown = tc.cannotTell
+				st := e.scheduled(time.Minute, ch.ID)
+				net.Script(fail(social.Unknown, tc.commit))
+				clock.Advance(time.Minute)
+				e.dispatch()
+				if p := e.pub(st.ID); p.State == store.PubScheduled {
+					clock.Set(p.NextAttemptAt)
+					e.dispatch()
+				}
+				p := e.wantState(st.ID, tc.state)
+				if got := net.Calls(key(p.ID, "en", 0)); got != tc.calls {
+					t.Fatalf("Publish called %d times, want %d", got, tc.calls)
+				}
+				if got := net.CountByKey()[key(p.ID, "en", 0)]; got != tc.posts {
+					t.Fatalf("%d posts on the network, want %d", got, tc.posts)
+				}
+				if tc.state == store.PubNeedsCheck {
+					clock.Advance(time.Hour)
+					e.dispatch()
+					if net.Calls(key(p.ID, "en", 0)) != 1 {
+						t.Fatal("a needs-check publication was retried")
+					}
+					if err := e.svc.Settle(e.ctx, e.approver, p.ID, true, "https://t.me/mofa/1"); err != nil {
+						t.Fatal(err)
+					}
+					e.wantState(st.ID, store.PubPublished)
+				}
+			})
+		}
+		e.verifyAudit()
+	})
+}
+
+// A process that dies during the call leaves a pending attempt; whoever
+// picks the publication up after the lease expires settles it first.
+func TestCrashDuringCallIsSettled(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{Lease: 30 * time.Second})
+		for _, committed := range []bool{true, false} {
+			t.Run(fmt.Sprint("committed=", committed), func(t *testing.T) {
+				ch, net := e.channel(fmt.Sprint("C", committed), social.Facebook, social.Limits{MaxLength: 5000}, "en")
+				st := e.scheduled(time.Minute, ch.ID)
+				clock.Advance(time.Minute)
+				// "Crash": another instance claims, writes its attempt,
+				// maybe reaches the network, and dies.
+				pubs, err := db.ClaimPublications(e.ctx, "dead", 30*time.Second, 10)
+				if err != nil || len(pubs) != 1 {
+					t.Fatalf("claim: %v %v", pubs, err)
+				}
+				k := key(pubs[0].ID, "en", 0)
+				if _, err := db.BeginAttempt(e.ctx, pubs[0].ID, "dead", 30*time.Second, 0, k, store.AuditEntry{Action: "publication.attempt"}); err != nil {
+					t.Fatal(err)
+				}
+				if committed {
+					if _, err := net.Publish(e.ctx, social.Post{Key: k, Lang: "en", Text: "Statement (en)"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// While the lease holds, nobody touches it.
+				if n := e.dispatch(); n != 0 {
+					t.Fatalf("claimed a publication under a live lease (%d)", n)
+				}
+				clock.Advance(31 * time.Second)
+				e.dispatch()
+				e.wantState(st.ID, store.PubPublished)
+				if got := net.CountByKey()[k]; got != 1 {
+					t.Fatalf("%d posts, want exactly 1", got)
+				}
+				// The dead instance wakes up: its writes are fenced off.
+				_, err = db.BeginAttempt(e.ctx, pubs[0].ID, "dead", 30*time.Second, 0, k, store.AuditEntry{Action: "publication.attempt"})
+				if err == nil || !strings.Contains(err.Error(), "lease lost") {
+					t.Fatalf("a stale owner wrote an attempt: %v", err)
+				}
+			})
+		}
+	})
+}
+
+func TestPauseIsCheckedBeforeEveryCall(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en")
+		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: []publishing.VariantInput{{Lang: "en", Body: "one\n---\ntwo"}}, Targets: []int64{ch.ID}})
+		e.submit(st.ID)
+		e.approve(e.approver, st.ID)
+		// The pause lands between the claim and the second call.
+		net.Script(pubtest.Step{Hook: func() {
+			if err := e.svc.Pause(context.Background(), e.approver, 0, "statement under review"); err != nil {
+				t.Error(err)
+			}
+		}})
+		clock.Advance(time.Minute)
+		e.dispatch()
+		if got := len(net.Posts()); got != 1 {
+			t.Fatalf("%d posts, want the pause to stop the thread after 1", got)
+		}
+		b, err := e.svc.Banner(e.ctx)
+		if err != nil || !b.Org || b.Reason != "statement under review" {
+			t.Fatalf("banner %+v %v", b, err)
+		}
+		clock.Advance(time.Hour)
+		if n := e.dispatch(); n != 0 {
+			t.Fatal("claimed during an org-wide pause")
+		}
+		overdue, _ := db.OverduePublications(e.ctx, 0)
+		if len(overdue) != 1 {
+			t.Fatalf("overdue during pause: %v", overdue)
+		}
+		if err := e.svc.Resume(e.ctx, e.approver, 0, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
+			t.Fatal(err)
+		}
+		e.dispatch()
+		p := e.wantState(st.ID, store.PubPublished)
+		posts := net.Posts()
+		if len(posts) != 2 || posts[1].ReplyTo != posts[0].ID || net.Calls(key(p.ID, "en", 0)) != 1 {
+			t.Fatalf("after resume: %+v", posts)
+		}
+		e.verifyAudit()
+	})
+}
+
+func TestChannelPauseAndResumeChoices(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		fb, fbNet := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+		if err := e.svc.Pause(e.ctx, e.author, x.ID, ""); err == nil {
+			t.Fatal("a pause without a reason was accepted")
+		}
+		if err := e.svc.Pause(e.ctx, e.author, x.ID, "account compromised?"); err != nil {
+			t.Fatal(err)
+		}
+		a := e.scheduled(time.Minute, x.ID, fb.ID)
+		b := e.scheduled(2*time.Minute, x.ID)
+		c := e.scheduled(3*time.Minute, x.ID)
+		clock.Advance(5 * time.Minute)
+		e.dispatch()
+		if len(xNet.Posts()) != 0 || len(fbNet.Posts()) != 1 {
+			t.Fatalf("X paused: %d X posts, %d Facebook posts", len(xNet.Posts()), len(fbNet.Posts()))
+		}
+		// Resume asks what to do: here, hold them all for a person.
+		err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: "later"})
+		wantProblem(t, err, "press_error_action")
+		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeHold}); err != nil {
+			t.Fatal(err)
+		}
+		e.dispatch()
+		if len(xNet.Posts()) != 0 {
+			t.Fatal("held publications went out")
+		}
+		for _, st := range []int64{b.ID, c.ID} {
+			if p := e.pub(st); p.Held != store.HeldPaused {
+				t.Fatalf("publication of %d held %q", st, p.Held)
+			}
+		}
+		// Pause again and resume by rescheduling.
+		_ = a
+		pb := e.pub(b.ID)
+		if err := e.svc.Decide(e.ctx, e.author, pb.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Pause(e.ctx, e.author, x.ID, "again"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(2 * time.Hour)
+		at := clock.Now().Add(10 * time.Minute)
+		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeReschedule, At: at}); err != nil {
+			t.Fatal(err)
+		}
+		if p := e.pub(b.ID); !p.DueAt.Equal(at.Truncate(time.Microsecond)) {
+			t.Fatalf("rescheduled to %v, want %v", p.DueAt, at)
+		}
+		clock.Set(at)
+		e.dispatch()
+		e.wantState(b.ID, store.PubPublished)
+	})
+}
+
+func TestRecallNeedsSecondPerson(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en")
+		tg, tgNet := e.channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096, DeleteWindow: 48 * time.Hour}, "en")
+		st := e.scheduled(time.Minute, x.ID, tg.ID)
+		clock.Advance(time.Minute)
+		e.dispatch()
+		if err := e.svc.RequestRecall(e.ctx, e.author, st.ID, "wrong figure in paragraph 2"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.ApproveRecall(e.ctx, e.author, st.ID)
+		wantProblem(t, err, "press_error_self_approval")
+		plan, err := e.svc.RecallPlan(e.ctx, st.ID)
+		if err != nil || len(plan) != 2 {
+			t.Fatalf("plan %+v %v", plan, err)
+		}
+		for _, l := range plan {
+			if l.Network == "telegram" && l.Window != 48*time.Hour {
+				t.Fatalf("Telegram's limit not stated: %+v", l)
+			}
+		}
+		clock.Advance(49 * time.Hour)
+		res, err := e.svc.ApproveRecall(e.ctx, e.approver, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			switch r.Network {
+			case "x":
+				if !r.Deleted {
+					t.Fatalf("X not deleted: %+v", r)
+				}
+			case "telegram":
+				if r.Deleted || !r.Expired || r.Error == "" {
+					t.Fatalf("Telegram past 48 h should fail, stated: %+v", r)
+				}
+			}
+		}
+		if len(xNet.CountByKey()) != 0 || len(tgNet.CountByKey()) != 1 {
+			t.Fatalf("after recall: X %v, Telegram %v", xNet.CountByKey(), tgNet.CountByKey())
+		}
+		// The record is kept.
+		got, _ := db.GetPubStatement(e.ctx, st.ID)
+		if got.RecallState != "done" || len(e.pubs(st.ID)) != 2 {
+			t.Fatalf("record after recall: %+v", got)
+		}
+		entries, _ := db.ListAudit(e.ctx, store.AuditFilter{StatementID: st.ID})
+		var deletes int
+		for _, en := range entries {
+			if strings.HasPrefix(en.Action, "recall.delete") {
+				deletes++
+			}
+		}
+		if deletes != 2 {
+			t.Fatalf("%d recall.delete entries, want 2", deletes)
+		}
+		e.verifyAudit()
+	})
+}
+
+// The audit keeps the exact payload and the raw response of each call.
+func TestAuditKeepsPayloadAndResponse(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		ch, _ := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.scheduled(time.Minute, ch.ID)
+		clock.Advance(time.Minute)
+		e.dispatch()
+		p := e.pub(st.ID)
+		entries, err := db.ListAudit(e.ctx, store.AuditFilter{PublicationID: p.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sawAttempt, sawPart bool
+		for _, en := range entries {
+			switch en.Action {
+			case "publication.attempt":
+				sawAttempt = strings.Contains(en.Payload, `"Text":"Statement (en)"`) && en.ContentHash != ""
+			case "publication.part+published":
+				sawPart = strings.Contains(en.Response, `"Status":201`) && strings.Contains(en.Response, p.RemoteID)
+			}
+		}
+		if !sawAttempt || !sawPart {
+			t.Fatalf("audit lacks payload or response: %+v", entries)
+		}
+	})
+}
+
+// Several schedulers on one database: each publication exactly once. On
+// PostgreSQL they claim with FOR UPDATE SKIP LOCKED; on SQLite the
+// transactions serialise.
+func TestSeveralInstancesPublishEachOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		e := newEnv(t, db, storetest.NewClock(time.Now()), publishing.Settings{})
+		ch, net := e.channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
+		net.Now = time.Now
+		net.Latency = time.Millisecond
+		const n = 150
+		svc := func(name string) *publishing.Service {
+			return publishing.New(publishing.Params{DB: db, Instance: name, Settings: publishing.Settings{Workers: 8},
+				Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }})
+		}
+		maker := svc("maker")
+		for i := range n {
+			st, err := maker.SaveStatement(ctx, e.author, 0, publishing.StatementInput{DueAt: time.Now().Add(time.Hour),
+				Variants: []publishing.VariantInput{{Lang: "en", Body: fmt.Sprint("Statement ", i)}}, Targets: []int64{ch.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := maker.Submit(ctx, e.author, st.ID); err != nil {
+				t.Fatal(err)
+			}
+			st, _ = db.GetPubStatement(ctx, st.ID)
+			if _, err := maker.Approve(ctx, e.approver, st.ID, st.ContentHash); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// All due together, half a second from now.
+		due := time.Now().Add(500 * time.Millisecond)
+		pubs, err := db.ListPublications(ctx, store.PubFilter{})
+		if err != nil || len(pubs) != n {
+			t.Fatalf("%d publications (%v)", len(pubs), err)
+		}
+		for _, p := range pubs {
+			if err := db.ReschedulePublication(ctx, p.ID, due, store.AuditEntry{Action: "publication.reschedule"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		for i := range 3 {
+			s := svc(fmt.Sprint("instance-", i))
+			wg.Go(func() { s.Run(rctx) })
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			counts, err := db.CountPublicationsByState(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts[store.PubPublished] == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 30 s: %v", counts)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		wg.Wait()
+		byKey := net.CountByKey()
+		if len(byKey) != n {
+			t.Fatalf("%d distinct posts, want %d", len(byKey), n)
+		}
+		for k, c := range byKey {
+			if c != 1 {
+				t.Fatalf("%s posted %d times", k, c)
+			}
+		}
+		if _, err := db.VerifyAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// A call that hangs is cut at half the lease and treated as Unknown: the
+// network is asked, and the post made again only if it is absent.
+func TestHangingCallIsCutAndReconciled(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{Lease: 400 * time.Millisecond})
+		ch, net := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+		st := e.scheduled(time.Minute, ch.ID)
+		net.Latency = 2 * time.Second // longer than the 200 ms call budget
+		clock.Advance(time.Minute)
+		e.dispatch()
+		p := e.wantState(st.ID, store.PubScheduled)
+		if p.NextAttemptAt.IsZero() || len(net.Posts()) != 0 {
+			t.Fatalf("after a hang: %+v, %d posts", p, len(net.Posts()))
+		}
+		attempts, _ := db.ListAttempts(e.ctx, p.ID)
+		if len(attempts) != 1 || attempts[0].Outcome != store.AttemptFailed || !strings.Contains(attempts[0].Detail, "not found") {
+			t.Fatalf("attempts after a hang: %+v", attempts)
+		}
+		net.Latency = 0
+		clock.Set(p.NextAttemptAt)
+		e.dispatch()
+		e.wantState(st.ID, store.PubPublished)
+		if got := net.CountByKey()[key(p.ID, "en", 0)]; got != 1 {
+			t.Fatalf("%d posts, want 1", got)
+		}
+	})
+}

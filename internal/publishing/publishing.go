@@ -1,0 +1,533 @@
+// Package publishing owns the press office's work: statements in several
+// languages, their clearance, the scheduler that publishes them exactly
+// once to each channel, the emergency pause, recall and the hash-chained
+// audit log. It reaches networks only through social.Publisher, which a
+// Resolver injected by cmd/server builds per channel.
+//
+// It must not import cmd/ or any connector package (internal/social/x, …).
+package publishing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// Channel, Statement and Publication are the store's types.
+type (
+	Channel     = store.PubChannel
+	Statement   = store.PubStatement
+	Publication = store.PubPublication
+)
+
+// Resolver returns the Publisher of a channel. cmd/server builds it from
+// the connectors and the channel's credentials.
+type Resolver func(ctx context.Context, ch Channel) (social.Publisher, error)
+
+// Problem is a mistake in what a person asked for, shown in their language:
+// Key is a message of the press locale area and Data its template data.
+type Problem struct {
+	Key   string
+	Data  map[string]any
+	Field string
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("publishing: %s %v", p.Key, p.Data) }
+
+func problem(field, key string, kv ...any) *Problem {
+	p := &Problem{Key: key, Field: field, Data: map[string]any{}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		p.Data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return p
+}
+
+// Settings are the scheduler's and clearance's tunables.
+type Settings struct {
+	// Grace is how late a publication may still go out on its own after
+	// the server was down; later ones wait for a person.
+	Grace time.Duration
+	// Lease is how long an instance holds a publication it works on.
+	Lease time.Duration
+	// Workers is how many publications an instance publishes at once.
+	Workers int
+	// MaxTries is how many transient failures end in failed.
+	MaxTries int
+	// BaseBackoff is the first retry delay; it doubles at each failure.
+	BaseBackoff time.Duration
+	// SensitiveApprovals is the number of approvers for sensitive
+	// statements; others need one.
+	SensitiveApprovals int
+	// SensitiveCategories are categories that always count as sensitive.
+	SensitiveCategories []string
+	// MaxIdle caps how long the scheduler sleeps without a due time, in
+	// case a change notification was missed.
+	MaxIdle time.Duration
+}
+
+// DefaultSettings are used for the zero fields of Params.Settings.
+var DefaultSettings = Settings{
+	Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, MaxTries: 8,
+	BaseBackoff: 2 * time.Second, SensitiveApprovals: 2, MaxIdle: 30 * time.Second,
+}
+
+// Params are the dependencies of New.
+type Params struct {
+	DB       *store.DB
+	Resolve  Resolver
+	Now      func() time.Time
+	Log      *slog.Logger
+	Settings Settings
+	// Instance names this process in leases and the audit log.
+	Instance string
+}
+
+// Service is the press office's domain: clearance and the scheduler.
+type Service struct {
+	db       *store.DB
+	resolve  Resolver
+	now      func() time.Time
+	log      *slog.Logger
+	set      Settings
+	instance string
+
+	kick chan struct{}
+	jit  func() float64 // jitter source in [0,1)
+}
+
+// New returns the service.
+func New(p Params) *Service {
+	s := p.Settings
+	d := DefaultSettings
+	if s.Grace == 0 {
+		s.Grace = d.Grace
+	}
+	if s.Lease == 0 {
+		s.Lease = d.Lease
+	}
+	if s.Workers == 0 {
+		s.Workers = d.Workers
+	}
+	if s.MaxTries == 0 {
+		s.MaxTries = d.MaxTries
+	}
+	if s.BaseBackoff == 0 {
+		s.BaseBackoff = d.BaseBackoff
+	}
+	if s.SensitiveApprovals == 0 {
+		s.SensitiveApprovals = d.SensitiveApprovals
+	}
+	if s.MaxIdle == 0 {
+		s.MaxIdle = d.MaxIdle
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	if p.Instance == "" {
+		p.Instance = "chancery"
+	}
+	return &Service{db: p.DB, resolve: p.Resolve, now: p.Now, log: p.Log, set: s, instance: p.Instance,
+		kick: make(chan struct{}, 1), jit: randFloat}
+}
+
+// Now returns the service's clock, so that pages judge "late" by the same
+// time as the scheduler.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Actor is the person acting.
+type Actor struct {
+	ID       int64
+	Username string
+}
+
+// ActorOf returns the actor for a user.
+func ActorOf(u account.User) Actor { return Actor{ID: u.ID, Username: u.Username} }
+
+func (a Actor) entry(action string) store.AuditEntry {
+	return store.AuditEntry{ActorID: a.ID, Actor: a.Username, Action: action}
+}
+
+// ContentHash is the hash an approval is bound to: every variant, override,
+// media file with its alt texts, every target, and the timing.
+func ContentHash(st Statement) string {
+	type media struct {
+		Name, Type, SHA string
+		Alts            map[string]string
+	}
+	c := struct {
+		Category  string
+		Sensitive bool
+		Due, Emb  string
+		Article   string
+		Variants  []store.PubVariant
+		Overrides []store.PubOverride
+		Media     []media
+		Targets   []int64
+	}{Category: st.Category, Sensitive: st.Sensitive, Article: st.ArticleURL,
+		Due: st.DueAt.UTC().Format(time.RFC3339Nano), Emb: st.EmbargoUntil.UTC().Format(time.RFC3339Nano)}
+	c.Variants = slices.Clone(st.Variants)
+	slices.SortFunc(c.Variants, func(a, b store.PubVariant) int { return strings.Compare(a.Lang, b.Lang) })
+	c.Overrides = slices.Clone(st.Overrides)
+	slices.SortFunc(c.Overrides, func(a, b store.PubOverride) int {
+		if a.ChannelID != b.ChannelID {
+			return int(a.ChannelID - b.ChannelID)
+		}
+		return strings.Compare(a.Lang, b.Lang)
+	})
+	for _, m := range st.Media {
+		sum := sha256.Sum256(m.Data)
+		c.Media = append(c.Media, media{m.Filename, m.ContentType, hex.EncodeToString(sum[:]), m.Alts})
+	}
+	c.Targets = slices.Sorted(slices.Values(st.Targets))
+	b, _ := json.Marshal(c) // plain data always marshals
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// ChannelInput is a new channel.
+type ChannelInput struct {
+	Network   string   `json:"network"`
+	Name      string   `json:"name"`
+	Account   string   `json:"account"`
+	BaseURL   string   `json:"base_url"`
+	Languages []string `json:"languages"`
+	TimeZone  string   `json:"time_zone"`
+	MaxLength int      `json:"max_length"`
+}
+
+// CreateChannel validates and stores a channel.
+func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (Channel, error) {
+	if !slices.Contains(social.Networks, social.Network(in.Network)) {
+		return Channel{}, problem("network", "press_error_network", "Network", in.Network)
+	}
+	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
+		return Channel{}, problem("name", "press_error_channel_name")
+	}
+	if _, err := loadZone(in.TimeZone); err != nil {
+		return Channel{}, problem("time_zone", "press_error_time_zone", "Zone", in.TimeZone)
+	}
+	if len(in.Languages) == 0 {
+		return Channel{}, problem("languages", "press_error_languages")
+	}
+	for _, l := range in.Languages {
+		if _, ok := lang.Lookup(l); !ok {
+			return Channel{}, problem("languages", "press_error_language", "Lang", l)
+		}
+	}
+	if in.MaxLength < 0 {
+		return Channel{}, problem("max_length", "press_error_max_length")
+	}
+	ch, err := s.db.CreatePubChannel(ctx, Channel{Network: in.Network, Name: strings.TrimSpace(in.Name), Account: in.Account,
+		BaseURL: in.BaseURL, Languages: in.Languages, TimeZone: in.TimeZone, MaxLength: in.MaxLength}, a.entry("channel.create"))
+	if errors.Is(err, store.ErrConflict) {
+		return Channel{}, problem("name", "press_error_channel_taken", "Name", in.Name)
+	}
+	return ch, err
+}
+
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, errors.New("no zone")
+	}
+	return time.LoadLocation(name)
+}
+
+// StatementInput is a statement as composed.
+type StatementInput struct {
+	Category     string          `json:"category"`
+	Sensitive    bool            `json:"sensitive"`
+	DueAt        time.Time       `json:"due_at"`
+	EmbargoUntil time.Time       `json:"embargo_until"`
+	ArticleURL   string          `json:"article_url"`
+	Variants     []VariantInput  `json:"variants"`
+	Overrides    []OverrideInput `json:"overrides"`
+	Media        []MediaInput    `json:"media"`
+	Targets      []int64         `json:"targets"`
+}
+
+// VariantInput is one language version.
+type VariantInput struct {
+	Lang  string `json:"lang"`
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+// OverrideInput is a channel-specific text.
+type OverrideInput struct {
+	ChannelID int64  `json:"channel_id"`
+	Lang      string `json:"lang"`
+	Body      string `json:"body"`
+}
+
+// MediaInput is an image with alt texts per language.
+type MediaInput struct {
+	Filename    string            `json:"filename"`
+	ContentType string            `json:"content_type"`
+	Data        []byte            `json:"data"`
+	Alts        map[string]string `json:"alts"`
+}
+
+// SaveStatement creates (id 0) or edits a statement. Editing voids every
+// approval and returns it to draft.
+func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in StatementInput) (Statement, error) {
+	// Times are hashed as the store keeps them (UTC, microseconds), so that
+	// the hash of what was saved is the hash of what is read back.
+	st := Statement{ID: id, AuthorID: a.ID, Category: strings.TrimSpace(in.Category), Sensitive: in.Sensitive,
+		DueAt: storedTime(in.DueAt), EmbargoUntil: storedTime(in.EmbargoUntil), ArticleURL: strings.TrimSpace(in.ArticleURL)}
+	if id != 0 {
+		old, err := s.db.GetPubStatement(ctx, id)
+		if err != nil {
+			return Statement{}, err
+		}
+		st.AuthorID = old.AuthorID
+		if old.RecallState != "" {
+			return Statement{}, problem("", "press_error_recalled")
+		}
+	}
+	seen := map[string]bool{}
+	for _, v := range in.Variants {
+		if _, ok := lang.Lookup(v.Lang); !ok {
+			return Statement{}, problem("variants", "press_error_language", "Lang", v.Lang)
+		}
+		if strings.TrimSpace(v.Body) == "" {
+			continue // an empty column of the compose form
+		}
+		if seen[v.Lang] {
+			return Statement{}, problem("variants", "press_error_duplicate_language", "Lang", v.Lang)
+		}
+		seen[v.Lang] = true
+		st.Variants = append(st.Variants, store.PubVariant{Lang: v.Lang, Title: strings.TrimSpace(v.Title), Body: strings.TrimSpace(v.Body)})
+	}
+	if len(st.Variants) == 0 {
+		return Statement{}, problem("variants", "press_error_no_variant")
+	}
+	chans := map[int64]bool{}
+	for _, t := range in.Targets {
+		if chans[t] {
+			continue
+		}
+		if _, err := s.db.GetPubChannel(ctx, t); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return Statement{}, problem("targets", "press_error_unknown_channel", "ID", t)
+			}
+			return Statement{}, err
+		}
+		chans[t] = true
+		st.Targets = append(st.Targets, t)
+	}
+	for _, o := range in.Overrides {
+		if strings.TrimSpace(o.Body) == "" {
+			continue
+		}
+		if !chans[o.ChannelID] || !seen[o.Lang] {
+			return Statement{}, problem("overrides", "press_error_override_target")
+		}
+		st.Overrides = append(st.Overrides, store.PubOverride{ChannelID: o.ChannelID, Lang: o.Lang, Body: strings.TrimSpace(o.Body)})
+	}
+	for _, m := range in.Media {
+		if len(m.Data) == 0 || !strings.HasPrefix(m.ContentType, "image/") {
+			return Statement{}, problem("media", "press_error_media")
+		}
+		st.Media = append(st.Media, store.PubMedia{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data, Alts: m.Alts})
+	}
+	st.ApprovalsNeeded = 1
+	if st.Sensitive || slices.Contains(s.set.SensitiveCategories, st.Category) {
+		st.ApprovalsNeeded = s.set.SensitiveApprovals
+	}
+	st.ContentHash = ContentHash(st)
+	return s.db.SavePubStatement(ctx, st, a.entry("statement.save"))
+}
+
+// Submit checks that the statement can go out as written and sends it for
+// approval. Everything that would fail at publish time is refused here.
+func (s *Service) Submit(ctx context.Context, a Actor, id int64) error {
+	st, err := s.db.GetPubStatement(ctx, id)
+	if err != nil {
+		return err
+	}
+	if st.State != store.PubDraft {
+		return problem("", "press_error_not_draft")
+	}
+	if err := s.check(ctx, st); err != nil {
+		return err
+	}
+	return s.db.SubmitPubStatement(ctx, id, ContentHash(st), a.entry("statement.submit"))
+}
+
+func (s *Service) check(ctx context.Context, st Statement) error {
+	now := s.now()
+	if st.DueAt.IsZero() || !st.DueAt.After(now) {
+		return problem("due_at", "press_error_due_past")
+	}
+	if !st.EmbargoUntil.IsZero() && st.DueAt.Before(st.EmbargoUntil) {
+		return problem("due_at", "press_error_due_before_embargo")
+	}
+	if len(st.Targets) == 0 {
+		return problem("targets", "press_error_no_target")
+	}
+	for _, id := range st.Targets {
+		ch, err := s.db.GetPubChannel(ctx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := loadZone(ch.TimeZone); err != nil {
+			return problem("targets", "press_error_time_zone", "Zone", ch.TimeZone)
+		}
+		p, err := s.resolve(ctx, ch)
+		if err != nil {
+			return problem("targets", "press_error_credentials", "Channel", ch.Name)
+		}
+		if _, err := p.WhoAmI(ctx); err != nil {
+			return problem("targets", "press_error_credentials", "Channel", ch.Name)
+		}
+		parts, err := buildParts(st, ch, p, 0)
+		if err != nil {
+			return err
+		}
+		lim := p.Limits()
+		max := lim.MaxLength
+		if ch.MaxLength > 0 && (max == 0 || ch.MaxLength < max) {
+			max = ch.MaxLength
+		}
+		for _, pt := range parts {
+			if n := p.Count(pt.post.Text); max > 0 && n > max {
+				return problem("variants", "press_error_too_long", "Channel", ch.Name, "Lang", pt.post.Lang, "Count", n, "Max", max)
+			}
+			if lim.MaxMedia > 0 && len(pt.post.Media) > lim.MaxMedia {
+				return problem("media", "press_error_too_many_media", "Channel", ch.Name, "Max", lim.MaxMedia)
+			}
+			for _, m := range pt.post.Media {
+				if strings.TrimSpace(m.Alt) == "" {
+					return problem("media", "press_error_alt_missing", "File", m.Filename, "Lang", pt.post.Lang)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Approve records a's approval of the version with hash. Authors cannot
+// approve their own statement; an approval of an older version is refused.
+func (s *Service) Approve(ctx context.Context, a Actor, id int64, hash string) (store.ApprovalResult, error) {
+	st, err := s.db.GetPubStatement(ctx, id)
+	if err != nil {
+		return store.ApprovalResult{}, err
+	}
+	if st.AuthorID == a.ID {
+		return store.ApprovalResult{}, problem("", "press_error_self_approval")
+	}
+	if st.State != store.PubSubmitted {
+		return store.ApprovalResult{}, problem("", "press_error_not_submitted")
+	}
+	if hash != st.ContentHash || ContentHash(st) != st.ContentHash {
+		return store.ApprovalResult{}, problem("hash", "press_error_stale_approval")
+	}
+	r, err := s.db.ApprovePubStatement(ctx, id, a.ID, hash, a.entry("statement.approve"))
+	if errors.Is(err, store.ErrConflict) {
+		return store.ApprovalResult{}, problem("", "press_error_already_approved")
+	}
+	if err == nil && r.Complete {
+		s.changed(ctx)
+	}
+	return r, err
+}
+
+// changed wakes this instance's scheduler and tells the others.
+func (s *Service) changed(ctx context.Context) {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	if err := s.db.NotifySchedule(ctx); err != nil {
+		s.log.Warn("notify schedule", "err", err)
+	}
+}
+
+// Reschedule moves a publication (drag on the calendar).
+func (s *Service) Reschedule(ctx context.Context, a Actor, pub int64, at time.Time) error {
+	if at.IsZero() || !at.After(s.now()) {
+		return problem("due_at", "press_error_due_past")
+	}
+	p, err := s.db.GetPublication(ctx, pub)
+	if err != nil {
+		return err
+	}
+	st, err := s.db.GetPubStatement(ctx, p.StatementID)
+	if err != nil {
+		return err
+	}
+	if !st.EmbargoUntil.IsZero() && at.Before(st.EmbargoUntil) {
+		return problem("due_at", "press_error_due_before_embargo")
+	}
+	e := a.entry("publication.reschedule")
+	e.Payload = at.UTC().Format(time.RFC3339)
+	if err := s.db.ReschedulePublication(ctx, pub, at, e); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return problem("", "press_error_cannot_move")
+		}
+		return err
+	}
+	s.changed(ctx)
+	return nil
+}
+
+// Decide releases a held publication (late, approval expired, due during
+// a pause): now, at a new time, or cancelled.
+func (s *Service) Decide(ctx context.Context, a Actor, pub int64, action string, at time.Time) error {
+	e := a.entry("publication.decide")
+	e.Payload = action
+	var err error
+	switch action {
+	case store.ResumeNow:
+		err = s.db.DecideHeld(ctx, pub, time.Time{}, false, e)
+	case store.ResumeReschedule:
+		if !at.After(s.now()) {
+			return problem("due_at", "press_error_due_past")
+		}
+		err = s.db.DecideHeld(ctx, pub, at, false, e)
+	case "cancel":
+		err = s.db.DecideHeld(ctx, pub, time.Time{}, true, e)
+	default:
+		return problem("action", "press_error_action")
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return problem("", "press_error_not_held")
+	}
+	if err == nil {
+		s.changed(ctx)
+	}
+	return err
+}
+
+// Settle lets a person close a needs-check publication.
+func (s *Service) Settle(ctx context.Context, a Actor, pub int64, published bool, url string) error {
+	e := a.entry("publication.settle")
+	e.Payload = fmt.Sprintf("published=%t url=%s", published, url)
+	err := s.db.SettleNeedsCheck(ctx, pub, published, url, e)
+	if errors.Is(err, store.ErrConflict) {
+		return problem("", "press_error_not_needs_check")
+	}
+	return err
+}

@@ -1,0 +1,405 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+const statementCols = `id, author_id, category, sensitive, state, due_at, embargo_until, article_url, content_hash,
+	approvals_needed, recall_state, recall_by, recall_reason, created_at, updated_at`
+
+func scanStatement(s interface{ Scan(...any) error }) (PubStatement, error) {
+	var st PubStatement
+	var due, emb sql.NullTime
+	var recallBy sql.NullInt64
+	err := s.Scan(&st.ID, &st.AuthorID, &st.Category, &st.Sensitive, &st.State, &due, &emb, &st.ArticleURL, &st.ContentHash,
+		&st.ApprovalsNeeded, &st.RecallState, &recallBy, &st.RecallReason, &st.CreatedAt, &st.UpdatedAt)
+	st.DueAt, st.EmbargoUntil, st.RecallBy = fromNull(due), fromNull(emb), recallBy.Int64
+	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
+	return st, err
+}
+
+// SavePubStatement creates st (ID 0) or replaces its content, variants,
+// overrides, media and targets. Saving returns the statement to draft and
+// voids every approval: an approval covers one version only. A statement
+// with a publication already out cannot be edited (ErrConflict).
+func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntry) (PubStatement, error) {
+	now := db.nowUTC()
+	st.UpdatedAt, st.State = now, PubDraft
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if st.ID == 0 {
+			st.CreatedAt = now
+			if err := tx.QueryRowContext(ctx, `INSERT INTO pub_statements (author_id, category, sensitive, state, due_at, embargo_until,
+				article_url, content_hash, approvals_needed, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+				st.AuthorID, st.Category, st.Sensitive, st.State, nullTime(st.DueAt), nullTime(st.EmbargoUntil),
+				st.ArticleURL, st.ContentHash, st.ApprovalsNeeded, now).Scan(&st.ID); err != nil {
+				return err
+			}
+		} else {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pub_publications WHERE statement_id = $1
+				AND state IN ('publishing', 'published', 'needs-check')`, st.ID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("%w: statement %d is already being published", ErrConflict, st.ID)
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET category = $2, sensitive = $3, state = $4, due_at = $5,
+				embargo_until = $6, article_url = $7, content_hash = $8, approvals_needed = $9, updated_at = $10 WHERE id = $1`,
+				st.ID, st.Category, st.Sensitive, st.State, nullTime(st.DueAt), nullTime(st.EmbargoUntil), st.ArticleURL,
+				st.ContentHash, st.ApprovalsNeeded, now)
+			if err != nil {
+				return err
+			}
+			if err := mustAffect(res); err != nil {
+				return err
+			}
+			for _, q := range []string{`DELETE FROM pub_variants WHERE statement_id = $1`, `DELETE FROM pub_overrides WHERE statement_id = $1`,
+				`DELETE FROM pub_media WHERE statement_id = $1`, `DELETE FROM pub_approvals WHERE statement_id = $1`} {
+				if _, err := tx.ExecContext(ctx, q, st.ID); err != nil {
+					return err
+				}
+			}
+		}
+		for _, v := range st.Variants {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pub_variants (statement_id, lang, title, body) VALUES ($1, $2, $3, $4)`,
+				st.ID, v.Lang, v.Title, v.Body); err != nil {
+				return err
+			}
+		}
+		for _, o := range st.Overrides {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pub_overrides (statement_id, channel_id, lang, body) VALUES ($1, $2, $3, $4)`,
+				st.ID, o.ChannelID, o.Lang, o.Body); err != nil {
+				return err
+			}
+		}
+		for i, m := range st.Media {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO pub_media (statement_id, position, filename, content_type, data, alts)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, st.ID, i, m.Filename, m.ContentType, m.Data, marshalAlts(m.Alts)).Scan(&st.Media[i].ID); err != nil {
+				return err
+			}
+		}
+		// Targets: keep the publications of kept channels (their history),
+		// add new ones, drop those of removed channels.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pub_publications WHERE statement_id = $1 AND state IN ('draft', 'submitted', 'approved', 'scheduled', 'failed')`, st.ID); err != nil {
+			return err
+		}
+		for _, ch := range st.Targets {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pub_publications (statement_id, channel_id, state, due_at) VALUES ($1, $2, 'draft', $3)`,
+				st.ID, ch, nullTime(st.DueAt)); err != nil {
+				return err
+			}
+		}
+		a.StatementID, a.ContentHash = st.ID, st.ContentHash
+		return db.appendAudit(ctx, tx, a)
+	})
+	if err != nil {
+		return PubStatement{}, wrap("save statement", err)
+	}
+	return st, nil
+}
+
+// GetPubStatement returns a statement with its variants, overrides, media
+// and targets.
+func (db *DB) GetPubStatement(ctx context.Context, id int64) (PubStatement, error) {
+	st, err := scanStatement(db.sql.QueryRowContext(ctx, `SELECT `+statementCols+` FROM pub_statements WHERE id = $1`, id))
+	if err != nil {
+		return PubStatement{}, wrap(fmt.Sprintf("get statement %d", id), err)
+	}
+	if err := db.loadStatementParts(ctx, &st); err != nil {
+		return PubStatement{}, wrap(fmt.Sprintf("get statement %d", id), err)
+	}
+	return st, nil
+}
+
+func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT lang, title, body FROM pub_variants WHERE statement_id = $1`, st.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v PubVariant
+		if err := rows.Scan(&v.Lang, &v.Title, &v.Body); err != nil {
+			rows.Close()
+			return err
+		}
+		st.Variants = append(st.Variants, v)
+	}
+	rows.Close()
+	if rows, err = db.sql.QueryContext(ctx, `SELECT channel_id, lang, body FROM pub_overrides WHERE statement_id = $1 ORDER BY channel_id, lang`, st.ID); err != nil {
+		return err
+	}
+	for rows.Next() {
+		var o PubOverride
+		if err := rows.Scan(&o.ChannelID, &o.Lang, &o.Body); err != nil {
+			rows.Close()
+			return err
+		}
+		st.Overrides = append(st.Overrides, o)
+	}
+	rows.Close()
+	if rows, err = db.sql.QueryContext(ctx, `SELECT id, filename, content_type, data, alts FROM pub_media WHERE statement_id = $1 ORDER BY position`, st.ID); err != nil {
+		return err
+	}
+	for rows.Next() {
+		var m PubMedia
+		var alts string
+		if err := rows.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Data, &alts); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := json.Unmarshal([]byte(alts), &m.Alts); err != nil {
+			rows.Close()
+			return fmt.Errorf("media %d alts: %w", m.ID, err)
+		}
+		st.Media = append(st.Media, m)
+	}
+	rows.Close()
+	if rows, err = db.sql.QueryContext(ctx, `SELECT channel_id FROM pub_publications WHERE statement_id = $1 ORDER BY channel_id`, st.ID); err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		st.Targets = append(st.Targets, id)
+	}
+	sortVariants(st.Variants)
+	return rows.Err()
+}
+
+// LangOrder is the display order of variants.
+var LangOrder = []string{"vi", "en", "fr", "es", "ru", "zh", "ar"}
+
+func sortVariants(vs []PubVariant) {
+	slices.SortFunc(vs, func(a, b PubVariant) int { return slices.Index(LangOrder, a.Lang) - slices.Index(LangOrder, b.Lang) })
+}
+
+// ListPubStatements returns statements, newest first, without their parts
+// except variants (for titles).
+func (db *DB) ListPubStatements(ctx context.Context, limit int) ([]PubStatement, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+statementCols+` FROM pub_statements ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, wrap("list statements", err)
+	}
+	var out []PubStatement
+	for rows.Next() {
+		st, err := scanStatement(rows)
+		if err != nil {
+			rows.Close()
+			return nil, wrap("list statements", err)
+		}
+		out = append(out, st)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list statements", err)
+	}
+	for i := range out {
+		if err := db.loadStatementParts(ctx, &out[i]); err != nil {
+			return nil, wrap("list statements", err)
+		}
+	}
+	return out, nil
+}
+
+// SubmitPubStatement moves a draft to submitted and records the hash the
+// approvers will clear.
+func (db *DB) SubmitPubStatement(ctx context.Context, id int64, hash string, a AuditEntry) error {
+	return wrap("submit statement", db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET state = 'submitted', content_hash = $2, updated_at = $3 WHERE id = $1 AND state = 'draft'`,
+			id, hash, db.nowUTC())
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return fmt.Errorf("%w: statement %d is not a draft", ErrConflict, id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'submitted' WHERE statement_id = $1 AND state = 'draft'`, id); err != nil {
+			return err
+		}
+		a.StatementID, a.ContentHash = id, hash
+		return db.appendAudit(ctx, tx, a)
+	}))
+}
+
+// ApprovalResult says what an approval achieved.
+type ApprovalResult struct {
+	Count    int  // approvals of this version so far
+	Complete bool // the statement is cleared and its publications scheduled
+	Late     int  // publications already due, held as "approval expired"
+}
+
+// ApprovePubStatement records user's approval of the version with hash.
+// When it completes clearance, the publications become scheduled; those
+// already due are held as approval-expired. A hash that no longer matches
+// the statement gives ErrConflict: someone edited it meanwhile.
+func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash string, a AuditEntry) (ApprovalResult, error) {
+	var r ApprovalResult
+	now := db.nowUTC()
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var cur, state string
+		var need int
+		if err := tx.QueryRowContext(ctx, `SELECT content_hash, state, approvals_needed FROM pub_statements WHERE id = $1`, id).Scan(&cur, &state, &need); err != nil {
+			return err
+		}
+		if state != PubSubmitted || cur != hash {
+			return fmt.Errorf("%w: statement %d changed or is not awaiting approval", ErrConflict, id)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pub_approvals (statement_id, user_id, content_hash, created_at) VALUES ($1, $2, $3, $4)`,
+			id, user, hash, now); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pub_approvals WHERE statement_id = $1 AND content_hash = $2`, id, hash).Scan(&r.Count); err != nil {
+			return err
+		}
+		a.StatementID, a.ContentHash = id, hash
+		if err := db.appendAudit(ctx, tx, a); err != nil {
+			return err
+		}
+		if r.Count < need {
+			return nil
+		}
+		r.Complete = true
+		if _, err := tx.ExecContext(ctx, `UPDATE pub_statements SET state = 'scheduled', updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'scheduled', held = 'approval-expired' WHERE statement_id = $1 AND state = 'submitted' AND due_at <= $2`, id, now)
+		if err != nil {
+			return err
+		}
+		late, _ := res.RowsAffected()
+		r.Late = int(late)
+		_, err = tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'scheduled' WHERE statement_id = $1 AND state = 'submitted'`, id)
+		return err
+	})
+	if err != nil {
+		return ApprovalResult{}, wrap(fmt.Sprintf("approve statement %d", id), err)
+	}
+	return r, nil
+}
+
+// PubApproval is one person's approval of one version.
+type PubApproval struct {
+	UserID      int64
+	ContentHash string
+	CreatedAt   time.Time
+}
+
+// ListPubApprovals returns the approvals of a statement.
+func (db *DB) ListPubApprovals(ctx context.Context, id int64) ([]PubApproval, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT user_id, content_hash, created_at FROM pub_approvals WHERE statement_id = $1 ORDER BY created_at`, id)
+	if err != nil {
+		return nil, wrap("list approvals", err)
+	}
+	defer rows.Close()
+	var out []PubApproval
+	for rows.Next() {
+		var p PubApproval
+		if err := rows.Scan(&p.UserID, &p.ContentHash, &p.CreatedAt); err != nil {
+			return nil, wrap("list approvals", err)
+		}
+		p.CreatedAt = p.CreatedAt.UTC()
+		out = append(out, p)
+	}
+	return out, wrap("list approvals", rows.Err())
+}
+
+// DecideHeld releases a held publication: at a new due time (zero: now) or
+// by cancelling it (failed with reason).
+func (db *DB) DecideHeld(ctx context.Context, pub int64, at time.Time, cancel bool, a AuditEntry) error {
+	return wrap("decide held", db.inTx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if cancel {
+			res, err = tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'failed', reason = 'cancelled by a person', held = '' WHERE id = $1 AND held <> ''`, pub)
+		} else {
+			if at.IsZero() {
+				at = db.nowUTC()
+			}
+			res, err = tx.ExecContext(ctx, `UPDATE pub_publications SET held = '', due_at = $2, next_attempt_at = NULL WHERE id = $1 AND held <> ''`, pub, dbTime(at))
+		}
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return fmt.Errorf("%w: publication %d is not held", ErrConflict, pub)
+		}
+		a.PublicationID = pub
+		return db.appendAudit(ctx, tx, a)
+	}))
+}
+
+// ReschedulePublication moves a scheduled publication to a new due time
+// (drag on the calendar). Only publications not yet out move.
+func (db *DB) ReschedulePublication(ctx context.Context, pub int64, at time.Time, a AuditEntry) error {
+	return wrap("reschedule", db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE pub_publications SET due_at = $2, next_attempt_at = NULL, held = '' WHERE id = $1
+			AND state IN ('draft', 'submitted', 'scheduled')`, pub, dbTime(at))
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return fmt.Errorf("%w: publication %d cannot move", ErrConflict, pub)
+		}
+		a.PublicationID = pub
+		return db.appendAudit(ctx, tx, a)
+	}))
+}
+
+// RequestRecall records that user asks to delete a statement everywhere.
+func (db *DB) RequestRecall(ctx context.Context, id, user int64, reason string, a AuditEntry) error {
+	return wrap("request recall", db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET recall_state = 'requested', recall_by = $2, recall_reason = $3 WHERE id = $1 AND recall_state = ''`, id, user, reason)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return fmt.Errorf("%w: recall of statement %d already requested", ErrConflict, id)
+		}
+		// Nothing more goes out once a recall is asked for.
+		if _, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'failed', reason = 'recalled before publication' WHERE statement_id = $1 AND state IN ('draft', 'submitted', 'scheduled')`, id); err != nil {
+			return err
+		}
+		a.StatementID = id
+		return db.appendAudit(ctx, tx, a)
+	}))
+}
+
+// MarkRecallDone records that the recall ran.
+func (db *DB) MarkRecallDone(ctx context.Context, id int64, a AuditEntry) error {
+	return wrap("recall done", db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET recall_state = 'done' WHERE id = $1 AND recall_state = 'requested'`, id)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return fmt.Errorf("%w: no recall pending for statement %d", ErrConflict, id)
+		}
+		a.StatementID = id
+		return db.appendAudit(ctx, tx, a)
+	}))
+}
+
+// MarkPartDeleted records that a published part was deleted on its network.
+func (db *DB) MarkPartDeleted(ctx context.Context, pub int64, idx int, a AuditEntry) error {
+	return wrap("mark deleted", db.inTx(ctx, func(tx *sql.Tx) error {
+		now := db.nowUTC()
+		if _, err := tx.ExecContext(ctx, `UPDATE pub_parts SET deleted_at = $3 WHERE publication_id = $1 AND idx = $2`, pub, idx, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE pub_publications SET deleted_at = $2 WHERE id = $1
+			AND NOT EXISTS (SELECT 1 FROM pub_parts WHERE publication_id = $1 AND deleted_at IS NULL)`, pub, now); err != nil {
+			return err
+		}
+		a.PublicationID = pub
+		return db.appendAudit(ctx, tx, a)
+	}))
+}
