@@ -40,7 +40,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveConn(conn *websocket.Conn) {
 	defer conn.Close()
-	conn.SetReadLimit(MaxMessageBytes)
+	// Twice the protocol's limit: messages a little over it get a clear
+	// error from DecodeClientMessage; far larger ones are cut off by the
+	// WebSocket layer with close code 1009 (message too big).
+	conn.SetReadLimit(2 * MaxMessageBytes)
 	fail := func(err error) {
 		m := errorMessage(err)
 		m.V = ProtocolVersion
@@ -82,10 +85,11 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 	}()
 
 	if err := r.enter(p); err != nil {
+		p.send(errorMessage(err))
 		p.close("refused")
 		<-writerDone
+		p.closeMedia()
 		p.wg.Wait()
-		fail(err)
 		r.leave(p)
 		return
 	}

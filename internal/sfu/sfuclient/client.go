@@ -86,6 +86,9 @@ func Dial(ctx context.Context, url, token string, o Options) (*Client, sfu.Serve
 			case sfu.TypeError:
 				c.Close()
 				return nil, m, fmt.Errorf("sfuclient: refused: %s: %s", m.Code, m.Error)
+			case sfu.TypeBye:
+				c.Close()
+				return nil, m, fmt.Errorf("sfuclient: refused: %s", m.Reason)
 			}
 		}
 	}
