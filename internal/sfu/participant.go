@@ -355,6 +355,15 @@ func (p *Participant) unsubscribe(u *upTrack) {
 	}
 }
 
+// dropSubscriptions detaches p from every track it received, once its ops
+// goroutine has ended.
+func (p *Participant) dropSubscriptions() {
+	for id, d := range p.downs {
+		d.up.removeDown(d)
+		delete(p.downs, id)
+	}
+}
+
 // audioReserve is the bandwidth set aside for each audio track before any
 // video layer is chosen: audio never competes with video.
 const audioReserve = 64_000

@@ -103,6 +103,7 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 	<-writerDone
 	p.closeMedia()
 	p.wg.Wait()
+	p.dropSubscriptions()
 	r.leave(p)
 }
 
