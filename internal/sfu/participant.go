@@ -45,6 +45,7 @@ type Participant struct {
 	pendingOffer  bool
 	pendingICE    bool
 	subCandidates []webrtc.ICECandidateInit
+	pubCandidates []webrtc.ICECandidateInit
 	lastUpgrade   time.Time
 
 	pubMu  sync.Mutex
@@ -256,6 +257,10 @@ func (p *Participant) handleOffer(m ClientMessage) error {
 		return protoErr(CodeBadSDP, "cannot answer: %v", err)
 	}
 	p.send(ServerMessage{Type: TypeAnswer, SDP: ans.SDP, Target: TargetPublish})
+	for _, c := range p.pubCandidates {
+		_ = p.pub.AddICECandidate(c)
+	}
+	p.pubCandidates = nil
 	return nil
 }
 
@@ -302,18 +307,18 @@ func (p *Participant) handleAnswer(m ClientMessage) error {
 }
 
 func (p *Participant) handleCandidate(m ClientMessage) error {
-	pc := p.pub
+	pc, queue := p.pub, &p.pubCandidates
 	if m.Target == TargetSubscribe {
-		pc = p.sub
-		if pc.RemoteDescription() == nil {
-			if len(p.subCandidates) < 64 {
-				p.subCandidates = append(p.subCandidates, *m.Candidate)
-			}
-			return nil
-		}
+		pc, queue = p.sub, &p.subCandidates
 	}
-	if pc.RemoteDescription() == nil {
-		return protoErr(CodeBadMessage, "candidate before any offer")
+	// A candidate may overtake the description it belongs to (trickle ICE
+	// starts as soon as the client sets its local description): keep it.
+	if pc.RemoteDescription() == nil || (m.Target == TargetSubscribe && p.negotiating) {
+		if len(*queue) >= 64 {
+			return protoErr(CodeBadMessage, "too many candidates before a description")
+		}
+		*queue = append(*queue, *m.Candidate)
+		return nil
 	}
 	if err := pc.AddICECandidate(*m.Candidate); err != nil {
 		return protoErr(CodeBadMessage, "bad candidate: %v", err)
