@@ -7,6 +7,7 @@
 //
 //	chancery [flags]            serve (see -help for the flags)
 //	chancery user add [flags]   create a user from the command line
+//	chancery token [flags]      print a conference join URL with a signed token
 package main
 
 import (
@@ -43,6 +44,8 @@ func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdo
 		switch args[0] {
 		case "user":
 			return userCommand(ctx, args[1:], environ, stdin, stdout, stderr)
+		case "token":
+			return tokenCommand(ctx, args[1:], environ, stdout, stderr)
 		case "serve":
 			args = args[1:]
 		}

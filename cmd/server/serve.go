@@ -17,12 +17,14 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/admin"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/demo"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -116,6 +118,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		if debug != nil {
 			_ = debug.Close() // else wg.Wait never returns
 		}
+		_ = app.sfu.Close()
 		stopBG()
 		wg.Wait()
 		return fmt.Errorf("serve: %w", err)
@@ -136,6 +139,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 			_ = debug.Close()
 		}
 	}
+	_ = app.sfu.Close() // says goodbye to every participant, closes media sockets
 	stopBG()
 	wg.Wait()
 	if err != nil {
@@ -149,6 +153,7 @@ type app struct {
 	handler http.Handler
 	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
+	sfu     *sfu.Server
 	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
 }
 
@@ -191,13 +196,20 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		}
 	}
 
+	rtc, err := newSFU(ctx, cfg, db, log, o.now)
+	if err != nil {
+		return nil, err
+	}
+
 	reg := prometheus.NewRegistry()
+	registerSFUMetrics(reg, rtc)
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
 	ops.New(db, reg).Routes(mux)
 	portal.New(db, kit).Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
+	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, Now: o.now}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -209,7 +221,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, sfu: rtc, demo: signIns}, nil
 }
 
 // isConferencePath reports the pages that may use camera, microphone and
