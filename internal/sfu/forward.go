@@ -46,6 +46,16 @@ type layer struct {
 	bitrate atomic.Uint64 // bits per second, measured each second
 	lastKF  atomic.Int64  // last keyframe request, Unix nanoseconds
 	active  atomic.Bool
+	lastRx  atomic.Int64 // last packet received, Unix nanoseconds
+}
+
+// layerIdle is how long a simulcast layer may go without packets before the
+// SFU stops choosing it: browsers stop sending their upper layers when
+// their own uplink estimate drops.
+const layerIdle = time.Second
+
+func (l *layer) live(now int64) bool {
+	return l.active.Load() && now-l.lastRx.Load() < int64(layerIdle)
 }
 
 // upTrack is one published track: one RTP stream, or three for simulcast.
@@ -122,6 +132,7 @@ func (u *upTrack) readLoop(remote *webrtc.TrackRemote, q int) {
 			continue
 		}
 		lay.bytes.Add(uint64(n))
+		lay.lastRx.Store(time.Now().UnixNano())
 
 		if u.muted.Load() {
 			continue
@@ -190,8 +201,9 @@ func (u *upTrack) bestLayer(q int) int {
 		}
 		return layerHigh
 	}
+	now := time.Now().UnixNano()
 	for ; q >= 0; q-- {
-		if u.layers[q].active.Load() {
+		if u.layers[q].live(now) {
 			return q
 		}
 	}
@@ -295,14 +307,15 @@ func (d *downTrack) setTarget(q int) {
 	}
 	q = d.up.bestLayer(q)
 	d.mu.Lock()
-	changed := d.target != q
 	d.target = q
 	if q == layerPaused {
 		d.current = layerPaused
 	}
 	cur := d.current
 	d.mu.Unlock()
-	if changed && q != layerPaused && q != cur {
+	// Ask again while the switch waits: the keyframe may have been lost,
+	// and requests are rate limited at the publisher anyway.
+	if q != layerPaused && q != cur {
 		d.up.requestKeyframe(q)
 	}
 }
