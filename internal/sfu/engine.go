@@ -12,6 +12,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/logging"
 	"github.com/pion/turn/v4"
 	"github.com/pion/webrtc/v4"
@@ -209,7 +210,10 @@ func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, onBWE func(
 	// negotiated; sender and receiver reports (RFC 3550); simulcast
 	// extensions (mid, rid, repaired rid); TWCC feedback for what we
 	// receive.
-	if err := webrtc.ConfigureNack(m, ir); err != nil {
+	// 256 packets of history per stream (over a second of the top layer)
+	// instead of pion's 1024: the responder's buffer is most of the memory
+	// a subscribed track costs.
+	if err := webrtc.ConfigureNackWithOptions(m, ir, nil, nack.ResponderSize(256)); err != nil {
 		return nil, fmt.Errorf("sfu: nack: %w", err)
 	}
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
