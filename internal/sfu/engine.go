@@ -58,7 +58,10 @@ type transport struct {
 	tcp    net.Listener
 	tcpMux ice.TCPMux
 	turn   *turn.Server
-	lf     *pionLogs
+	// turnUDP and turnTLS are the bound TURN addresses (ports of ":0"
+	// resolved).
+	turnUDP, turnTLS string
+	lf               *pionLogs
 }
 
 func newTransport(cfg Config, log *slog.Logger) (*transport, error) {
@@ -99,6 +102,7 @@ func (t *transport) startTURN() error {
 		if err != nil {
 			return fmt.Errorf("sfu: listen turn udp %s: %w", c.UDPAddr, err)
 		}
+		t.turnUDP = pc.LocalAddr().String()
 		sc.PacketConnConfigs = append(sc.PacketConnConfigs, turn.PacketConnConfig{PacketConn: pc, RelayAddressGenerator: relay})
 	}
 	if c.TLSAddr != "" {
@@ -110,6 +114,7 @@ func (t *transport) startTURN() error {
 		if err != nil {
 			return fmt.Errorf("sfu: listen turn tls %s: %w", c.TLSAddr, err)
 		}
+		t.turnTLS = ln.Addr().String()
 		sc.ListenerConfigs = append(sc.ListenerConfigs, turn.ListenerConfig{Listener: ln, RelayAddressGenerator: relay})
 	}
 	s, err := turn.NewServer(sc)
@@ -131,11 +136,11 @@ func (t *transport) iceServers(ttl time.Duration) []webrtc.ICEServer {
 		return nil
 	}
 	var urls []string
-	if c.UDPAddr != "" {
-		urls = append(urls, "turn:"+hostPort(c.Host, c.UDPAddr)+"?transport=udp")
+	if t.turnUDP != "" {
+		urls = append(urls, "turn:"+hostPort(c.Host, t.turnUDP)+"?transport=udp")
 	}
-	if c.TLSAddr != "" {
-		urls = append(urls, "turns:"+hostPort(c.Host, c.TLSAddr)+"?transport=tcp")
+	if t.turnTLS != "" {
+		urls = append(urls, "turns:"+hostPort(c.Host, t.turnTLS)+"?transport=tcp")
 	}
 	return []webrtc.ICEServer{{URLs: urls, Username: user, Credential: pass, CredentialType: webrtc.ICECredentialTypePassword}}
 }
@@ -257,7 +262,12 @@ func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, onBWE func(
 	se.SetIncludeLoopbackCandidate(t.cfg.Loopback)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeQueryOnly)
 	if len(t.cfg.PublicIPs) > 0 {
-		se.SetNAT1To1IPs(t.cfg.PublicIPs, webrtc.ICECandidateTypeHost)
+		// Behind 1:1 NAT: announce the public addresses instead of the
+		// local ones.
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{External: t.cfg.PublicIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace}); err != nil {
+			return nil, fmt.Errorf("sfu: public ips: %w", err)
+		}
 	}
 	se.SetICETimeouts(5*time.Second, 20*time.Second, 2*time.Second)
 

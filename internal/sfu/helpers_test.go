@@ -37,6 +37,11 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true})
+}
+
+func newEnvWith(t *testing.T, cfg sfu.Config) *env {
+	t.Helper()
 	db := storetest.Open(t, "sqlite")
 	signer, err := sfu.NewSigner(testKey, nil)
 	if err != nil {
@@ -46,7 +51,7 @@ func newEnv(t *testing.T) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: testLogLevel()}))
 	}
-	srv, err := sfu.New(sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Signer: signer, Store: conference.Store{DB: db}, Log: log})
+	srv, err := sfu.New(sfu.Params{Config: cfg, Signer: signer, Store: conference.Store{DB: db}, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,14 +250,4 @@ func testLogLevel() slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelWarn
-}
-
-func (r *receiver) snapshot() map[string]uint64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := map[string]uint64{}
-	for k, v := range r.packets {
-		out[k] = v.Load()
-	}
-	return out
 }

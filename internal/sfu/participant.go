@@ -256,7 +256,9 @@ func (p *Participant) handleOffer(m ClientMessage) error {
 	if err := p.pub.SetLocalDescription(ans); err != nil {
 		return protoErr(CodeBadSDP, "cannot answer: %v", err)
 	}
-	p.send(ServerMessage{Type: TypeAnswer, SDP: ans.SDP, Target: TargetPublish})
+	// pion accepts only the answer it created as its local description;
+	// the publisher receives it with Opus DTX and FEC asked for.
+	p.send(ServerMessage{Type: TypeAnswer, SDP: withOpusDTXAndFEC(ans.SDP), Target: TargetPublish})
 	for _, c := range p.pubCandidates {
 		_ = p.pub.AddICECandidate(c)
 	}

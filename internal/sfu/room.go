@@ -365,12 +365,6 @@ func (r *Room) setPermissions(p *Participant, perms Permissions) {
 	r.participantChanged(p)
 }
 
-func (r *Room) isLocked() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.locked
-}
-
 func (r *Room) setLocked(v bool) {
 	r.mu.Lock()
 	r.locked = v

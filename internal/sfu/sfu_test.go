@@ -1,6 +1,7 @@
 package sfu_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,14 @@ func TestPublishSubscribe(t *testing.T) {
 	}
 	defer pb.Stop()
 
+	// Opus with in-band FEC and DTX (RFC 7587), and RTX for video, in the
+	// server's answer.
+	answer := alice.Pub.RemoteDescription().SDP
+	for _, want := range []string{"useinbandfec=1", "usedtx=1", "apt=96", "ssrc-audio-level", "transport-cc"} {
+		if !strings.Contains(answer, want) {
+			t.Errorf("answer lacks %q", want)
+		}
+	}
 	aliceID := alice.Welcome.Self.ID
 	bobID := bob.Welcome.Self.ID
 	va := trackOf(t, bob, aliceID, sfu.SourceCamera)

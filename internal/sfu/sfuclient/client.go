@@ -28,6 +28,7 @@ type Client struct {
 	events   chan sfu.ServerMessage
 	answers  chan string
 	done     chan struct{}
+	gone     chan struct{} // closed when the signalling connection ends
 	wg       sync.WaitGroup
 	closeMu  sync.Once
 	onTrack  func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
@@ -44,6 +45,12 @@ type Options struct {
 	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
 	// Header is sent with the WebSocket handshake (an Origin, say).
 	Header http.Header
+	// ICEServers and RelayOnly configure both connections (RelayOnly forces
+	// media through TURN).
+	ICEServers []webrtc.ICEServer
+	RelayOnly  bool
+	// TCPOnly gathers only TCP candidates (ICE over TCP).
+	TCPOnly bool
 	// NoNACK leaves out the NACK interceptors, for tests that watch
 	// retransmissions themselves.
 	NoNACK bool
@@ -57,7 +64,7 @@ func Dial(ctx context.Context, url, token string, o Options) (*Client, sfu.Serve
 	if err != nil {
 		return nil, sfu.ServerMessage{}, fmt.Errorf("sfuclient: dial: %w", err)
 	}
-	c := &Client{ws: ws, events: make(chan sfu.ServerMessage, 1024), answers: make(chan string, 4), done: make(chan struct{}), onTrack: o.OnTrack}
+	c := &Client{ws: ws, events: make(chan sfu.ServerMessage, 1024), answers: make(chan string, 4), done: make(chan struct{}), gone: make(chan struct{}), onTrack: o.OnTrack}
 	if err := c.newPeers(o); err != nil {
 		_ = ws.Close()
 		return nil, sfu.ServerMessage{}, err
@@ -115,10 +122,18 @@ func (c *Client) newPeers(o Options) error {
 			return nil, err
 		}
 		se := webrtc.SettingEngine{}
-		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+		types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+		if o.TCPOnly {
+			types = []webrtc.NetworkType{webrtc.NetworkTypeTCP4}
+		}
+		se.SetNetworkTypes(types)
 		se.SetIncludeLoopbackCandidate(true)
 		api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-		return api.NewPeerConnection(webrtc.Configuration{})
+		cfg := webrtc.Configuration{ICEServers: o.ICEServers}
+		if o.RelayOnly {
+			cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		}
+		return api.NewPeerConnection(cfg)
 	}
 	var err error
 	if c.Pub, err = mk(); err != nil {
@@ -178,6 +193,7 @@ func (c *Client) SendRaw(b []byte) error {
 func (c *Client) Events() <-chan sfu.ServerMessage { return c.events }
 
 func (c *Client) readLoop() {
+	defer close(c.gone)
 	defer close(c.events)
 	for {
 		var m sfu.ServerMessage
@@ -254,6 +270,8 @@ func (c *Client) Negotiate(ctx context.Context, specs []sfu.TrackSpec, restartIC
 		return ctx.Err()
 	case <-c.done:
 		return errors.New("sfuclient: closed")
+	case <-c.gone:
+		return errors.New("sfuclient: the server closed the connection")
 	case sdp := <-c.answers:
 		if err := c.Pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 			return fmt.Errorf("sfuclient: answer: %w", err)
