@@ -117,3 +117,25 @@ func TestRoomTwoBrowsers(t *testing.T) {
 	again := b.roomStats(t)
 	b.until(t, "B decodes again after reconnecting", func(s roomStats) bool { return s.FramesDecoded > again.FramesDecoded+10 })
 }
+
+// TestRoomLobbyInTheBrowser: a delegate waits on the lobby screen until the
+// chair admits them from the waiting list, with the keyboard.
+func TestRoomLobbyInTheBrowser(t *testing.T) {
+	a := newBrowser(t, mediaFlags...)
+	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	open := func(br *browser, code, identity, name string, role sfu.Role) {
+		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "Delegation " + identity, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
+		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	}
+	open(a, "fr", "chair-1", "Présidence", sfu.RoleChair)
+	a.waitFor(t, "chair in the room", `!document.getElementById('room').hidden`)
+	open(b, "zh", "cn-1", "李明", sfu.RoleDelegate)
+	b.waitFor(t, "delegate in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "/zh/rooms/ (lobby)")
+	a.waitFor(t, "the chair sees who waits", `document.querySelector('#waiting-list li') !== null`)
+	a.do(t, "admit with the keyboard",
+		chromedp.Focus(chromedp.CSS(`#waiting-list button[aria-label^="Admettre"]`)),
+		chromedp.KeyEvent("\r"))
+	b.waitFor(t, "delegate admitted", `!document.getElementById('room').hidden`)
+	a.waitFor(t, "the waiting list empties", `document.querySelector('#waiting-list li') === null`)
+}

@@ -262,12 +262,9 @@ function start() {
   });
 
   // --- rendering -----------------------------------------------------------
+  // show displays one of the screens: prejoin, lobby or room (null: none).
   function show(which) {
-    $('prejoin').hidden = which !== null && which !== 'prejoin' ? true : $('prejoin').hidden;
-    if (which === null) { $('prejoin').hidden = true; }
-    $('lobby').hidden = which !== 'lobby';
-    $('room').hidden = which !== 'room';
-    if (which === 'lobby' || which === 'room') $('prejoin').hidden = true;
+    for (const id of ['prejoin', 'lobby', 'room']) $(id).hidden = id !== which;
   }
 
   function label(p) {
