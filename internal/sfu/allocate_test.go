@@ -18,10 +18,10 @@ func (f fixedEstimate) AddStream(_ *interceptor.StreamInfo, w interceptor.RTPWri
 	return w
 }
 func (f fixedEstimate) WriteRTCP([]rtcp.Packet, interceptor.Attributes) error { return nil }
-func (f fixedEstimate) GetTargetBitrate() int                                  { return int(f) }
-func (f fixedEstimate) OnTargetBitrateChange(func(int))                        {}
-func (f fixedEstimate) GetStats() map[string]any                               { return nil }
-func (f fixedEstimate) Close() error                                           { return nil }
+func (f fixedEstimate) GetTargetBitrate() int                                 { return int(f) }
+func (f fixedEstimate) OnTargetBitrateChange(func(int))                       {}
+func (f fixedEstimate) GetStats() map[string]any                              { return nil }
+func (f fixedEstimate) Close() error                                          { return nil }
 
 func liveTrack(id string, kind webrtc.RTPCodecType, source Source) *upTrack {
 	u := &upTrack{id: id, owner: "p-" + id, kind: kind, source: source, simulcast: kind == webrtc.RTPCodecTypeVideo}
