@@ -209,7 +209,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	portal.New(db, kit).Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
-	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, Now: o.now}).Routes(mux)
+	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, PublicURL: cfg.RTC.PublicURL, Now: o.now}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 

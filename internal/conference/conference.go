@@ -62,6 +62,8 @@ type Params struct {
 	DB  *store.DB
 	Kit *httpx.Kit
 	TTL time.Duration // lifetime of issued tokens
+	// PublicURL is the base of join links; empty uses the request's origin.
+	PublicURL string
 	Now func() time.Time
 }
 
@@ -199,7 +201,11 @@ func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
 	if code == "" {
 		code = h.p.Kit.Lang(r).Code
 	}
-	return Issued{Token: tok, URL: JoinURL(httpx.Origin(r), code, room.Slug, tok), ExpiresAt: h.p.Now().Add(h.p.TTL).UTC().Truncate(time.Second)}, nil
+	base := h.p.PublicURL
+	if base == "" {
+		base = httpx.Origin(r)
+	}
+	return Issued{Token: tok, URL: JoinURL(base, code, room.Slug, tok), ExpiresAt: h.p.Now().Add(h.p.TTL).UTC().Truncate(time.Second)}, nil
 }
 
 func (h *Handlers) inviteForm(w http.ResponseWriter, r *http.Request) {

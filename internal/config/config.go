@@ -80,7 +80,7 @@ type RTC struct {
 	TURNRelay  string        // IP the TURN server relays from
 	TokenKey   string        // hex HMAC key for join tokens; empty: generated and kept in the database
 	TokenTTL   time.Duration // lifetime of join tokens staff issue
-	PublicURL  string        // base URL of join links printed by `chancery token`
+	PublicURL  string        // base URL of join links; empty: the request's origin
 	ChatLength int64         // chat messages a late joiner receives
 }
 
@@ -100,7 +100,7 @@ func Default() Config {
 		Log:     Log{Format: "text", Level: "info"},
 		Web:     Web{DefaultLang: "vi"},
 		Auth:    Auth{SessionTTL: 12 * time.Hour},
-		RTC:     RTC{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, PublicURL: "http://localhost:8080", ChatLength: 100},
+		RTC:     RTC{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, ChatLength: 100},
 	}
 }
 
@@ -144,7 +144,7 @@ func settings(c *Config) []Setting {
 		{"turn-relay-ip", "CHANCERY_TURN_RELAY_IP", "public IP the TURN server relays media from", (*stringValue)(&c.RTC.TURNRelay)},
 		{"room-token-key", "CHANCERY_ROOM_TOKEN_KEY", "hex key (at least 32 bytes) signing conference join tokens; empty: generated once and kept in the database", (*stringValue)(&c.RTC.TokenKey)},
 		{"room-token-ttl", "CHANCERY_ROOM_TOKEN_TTL", "how long a conference join token stays valid", (*durationValue)(&c.RTC.TokenTTL)},
-		{"public-url", "CHANCERY_PUBLIC_URL", "base URL of links the server prints, such as join links", (*stringValue)(&c.RTC.PublicURL)},
+		{"public-url", "CHANCERY_PUBLIC_URL", "base URL of join links (e.g. https://chancery.example); empty: the address the request came to", (*stringValue)(&c.RTC.PublicURL)},
 		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.RTC.ChatLength)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 	}
@@ -302,7 +302,7 @@ func (r RTC) Validate(h HTTP) error {
 	if r.TokenTTL < time.Minute || r.TokenTTL > 7*24*time.Hour {
 		errs = append(errs, fmt.Errorf("config: room-token-ttl must be between 1m and 168h, got %s", r.TokenTTL))
 	}
-	if u, err := url.Parse(r.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, err := url.Parse(r.PublicURL); r.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		errs = append(errs, fmt.Errorf("config: public-url must be an http(s) URL, got %q", r.PublicURL))
 	}
 	if r.ChatLength < 0 || r.ChatLength > 10000 {
