@@ -64,7 +64,7 @@ type Params struct {
 	TTL time.Duration // lifetime of issued tokens
 	// PublicURL is the base of join links; empty uses the request's origin.
 	PublicURL string
-	Now func() time.Time
+	Now       func() time.Time
 }
 
 // Handlers serve the conference pages, the signalling endpoint and the
