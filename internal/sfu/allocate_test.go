@@ -96,3 +96,31 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 		t.Errorf("hidden camera at layer %d", cams[0].targetLayer())
 	}
 }
+
+func TestKeyframeRequestsAreRateLimited(t *testing.T) {
+	u := liveTrack("cam", webrtc.RTPCodecTypeVideo, SourceCamera)
+	u.layers[layerHigh].ssrc.Store(1234)
+	var sent []rtcp.Packet
+	u.sendRTCP = func(p []rtcp.Packet) error { sent = append(sent, p...); return nil }
+	for range 10 { // ten subscribers lose the same packet
+		u.requestKeyframe(layerHigh)
+	}
+	if len(sent) != 1 {
+		t.Fatalf("%d keyframe requests reached the publisher, want 1", len(sent))
+	}
+	if pli, ok := sent[0].(*rtcp.PictureLossIndication); !ok || pli.MediaSSRC != 1234 {
+		t.Errorf("sent %#v", sent[0])
+	}
+	u.layers[layerHigh].lastKF.Store(time.Now().Add(-keyframeInterval).UnixNano())
+	u.requestKeyframe(layerHigh)
+	if len(sent) != 2 {
+		t.Errorf("no request after the interval: %d", len(sent))
+	}
+	// Audio never gets keyframe requests.
+	a := liveTrack("mic", webrtc.RTPCodecTypeAudio, SourceMicrophone)
+	a.sendRTCP = u.sendRTCP
+	a.requestKeyframe(layerHigh)
+	if len(sent) != 2 {
+		t.Error("keyframe request sent for audio")
+	}
+}
