@@ -263,6 +263,11 @@ func TestPermissionsEnforced(t *testing.T) {
 	if rb.count(mic.ID) != before {
 		t.Error("self-unmute bypassed the revoked permission")
 	}
+	// Reconnecting with the original token does not restore it.
+	again, m, err := dial(t, e, e.token("alice", sfu.RoleDelegate))
+	if err != nil || m.Type != sfu.TypeWelcome || again.Welcome.Self.Permissions.PublishMicrophone {
+		t.Fatalf("rejoin = %+v, %v", m.Self, err)
+	}
 }
 
 func TestActiveSpeaker(t *testing.T) {

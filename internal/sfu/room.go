@@ -26,6 +26,9 @@ type Room struct {
 	members  map[string]*Participant // by participant id, lobby included
 	tracks   map[string]*upTrack     // by track id
 	admitted map[string]bool         // identities admitted once: reconnects skip the lobby
+	// perms are permissions the server changed during the meeting, by
+	// identity: a reconnect keeps them instead of the token's.
+	perms map[string]Permissions
 	locked   bool
 	speakers []string
 	stop     chan struct{}
@@ -34,7 +37,7 @@ type Room struct {
 
 func newRoom(s *Server, slug string) *Room {
 	return &Room{s: s, slug: slug, log: s.log.With("room", slug), members: map[string]*Participant{},
-		tracks: map[string]*upTrack{}, admitted: map[string]bool{}, stop: make(chan struct{})}
+		tracks: map[string]*upTrack{}, admitted: map[string]bool{}, perms: map[string]Permissions{}, stop: make(chan struct{})}
 }
 
 // run measures layer bitrates, allocates subscriber layers and pushes the
@@ -144,6 +147,9 @@ func (r *Room) enter(p *Participant) error {
 	if r.stopped {
 		r.mu.Unlock()
 		return protoErr(CodeNotFound, "the room is closed")
+	}
+	if pp, ok := r.perms[p.claims.Identity]; ok {
+		p.perms = pp
 	}
 	admit := p.perms.Moderate || r.admitted[p.claims.Identity]
 	if r.locked && !admit {
@@ -351,6 +357,7 @@ func compareIDs(a, b string) int {
 func (r *Room) setPermissions(p *Participant, perms Permissions) {
 	r.mu.Lock()
 	p.perms = perms
+	r.perms[p.claims.Identity] = perms
 	var revoked []*upTrack
 	for _, u := range r.tracks {
 		if u.owner == p.id && !perms.CanPublish(u.source) && !u.muted.Load() {
