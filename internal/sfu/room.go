@@ -28,7 +28,7 @@ type Room struct {
 	admitted map[string]bool         // identities admitted once: reconnects skip the lobby
 	// perms are permissions the server changed during the meeting, by
 	// identity: a reconnect keeps them instead of the token's.
-	perms map[string]Permissions
+	perms    map[string]Permissions
 	locked   bool
 	speakers []string
 	stop     chan struct{}
