@@ -33,6 +33,7 @@ type Participant struct {
 	reason    atomic.Pointer[string]
 	wg        sync.WaitGroup
 	ops       chan func()
+	opsDone   chan struct{} // closed when the ops goroutine has returned
 
 	mediaMu     sync.Mutex // guards creating and closing pub and sub
 	mediaClosed bool
@@ -60,7 +61,7 @@ func newParticipant(r *Room, c Claims) *Participant {
 	ctx, cancel := context.WithCancel(context.Background())
 	id := r.s.newID("p")
 	return &Participant{id: id, room: r, claims: c, perms: c.Permissions, log: r.log.With("participant", id),
-		out: make(chan ServerMessage, 256), ctx: ctx, cancel: cancel, ops: make(chan func(), 256),
+		out: make(chan ServerMessage, 256), ctx: ctx, cancel: cancel, ops: make(chan func(), 256), opsDone: make(chan struct{}),
 		downs: map[string]*downTrack{}, specs: map[string]TrackSpec{}, uplink: map[string]*upTrack{}, layers: map[string]int{}}
 }
 
@@ -98,6 +99,7 @@ func (p *Participant) enqueue(f func()) {
 }
 
 func (p *Participant) runOps() {
+	defer close(p.opsDone)
 	for {
 		select {
 		case <-p.ctx.Done():

@@ -77,7 +77,7 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 		return
 	}
 	p := newParticipant(r, claims)
-	p.wg.Go(p.runOps)
+	go p.runOps()
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -88,6 +88,7 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 		p.send(errorMessage(err))
 		p.close("refused")
 		<-writerDone
+		<-p.opsDone
 		p.closeMedia()
 		p.wg.Wait()
 		r.leave(p)
@@ -101,6 +102,10 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 		p.close("left")
 	}
 	<-writerDone
+	// The ops goroutine may be adding a track: let it finish before the
+	// connections close, so that no sender is added to a closing connection
+	// and left with a reader that never returns.
+	<-p.opsDone
 	p.closeMedia()
 	p.wg.Wait()
 	p.dropSubscriptions()

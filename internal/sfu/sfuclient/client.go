@@ -202,9 +202,9 @@ func (c *Client) readLoop() {
 		}
 		switch m.Type {
 		case sfu.TypeOffer:
-			if err := c.answer(m.SDP); err != nil {
-				return
-			}
+			// A failed answer (the server may be closing) must not stop
+			// the reading: an error message may follow.
+			_ = c.answer(m.SDP)
 			continue
 		case sfu.TypeAnswer:
 			select {
