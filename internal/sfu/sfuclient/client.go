@@ -292,9 +292,11 @@ func (c *Client) Close() {
 	c.closeMu.Do(func() {
 		close(c.done)
 		_ = c.ws.Close()
+		// The read loop may be answering an offer: let it finish first, so
+		// that no ICE gathering starts on a connection being closed.
+		c.wg.Wait()
 		_ = c.Pub.Close()
 		_ = c.Sub.Close()
-		c.wg.Wait()
 	})
 }
 
