@@ -99,6 +99,9 @@ func childEnv(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
+	// Conference media on an ephemeral port and no ICE-TCP, so that child
+	// servers can run side by side.
+	env = append(env, "CHANCERY_RTC_UDP=127.0.0.1:0", "CHANCERY_RTC_TCP=")
 	return append(env, extra...)
 }
 

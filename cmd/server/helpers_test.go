@@ -34,6 +34,9 @@ type testServer struct {
 func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ...func(*config.Config)) *testServer {
 	t.Helper()
 	cfg := config.Default()
+	// Conference media on ephemeral ports, so that test servers can run
+	// side by side.
+	cfg.RTC.UDPAddr, cfg.RTC.TCPAddr = ":0", ""
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -42,6 +45,7 @@ func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ..
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
+	t.Cleanup(func() { _ = app.sfu.Close() })
 	ts := httptest.NewTLSServer(app.handler)
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, db: db, clock: clock, t: t, app: app}

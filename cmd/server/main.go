@@ -8,6 +8,7 @@
 //	chancery [flags]            serve (see -help for the flags)
 //	chancery user add [flags]   create a user from the command line
 //	chancery audit verify       check the publishing audit log's hash chain
+//	chancery token [flags]      print a conference join URL with a signed token
 package main
 
 import (
@@ -46,6 +47,8 @@ func dispatch(ctx context.Context, args, environ []string, stdin io.Reader, stdo
 			return userCommand(ctx, args[1:], environ, stdin, stdout, stderr)
 		case "audit":
 			return auditCommand(ctx, args[1:], environ, stdout, stderr)
+		case "token":
+			return tokenCommand(ctx, args[1:], environ, stdout, stderr)
 		case "serve":
 			args = args[1:]
 		}

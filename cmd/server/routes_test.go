@@ -34,6 +34,8 @@ var publicRoutes = append([]string{
 	"GET /signin", "POST /signin",
 	"GET /signout", "POST /signout", // harmless without a session
 	"GET /healthz", "GET /readyz", "GET /metrics",
+	"GET /{lang}/rooms/{slug}", // conference join page: the signed token in ?t= is checked server-side
+	"GET /rooms/signal",        // conference signalling: the first message must carry a valid token
 	// The ministry's public signing key (internal/signing).
 	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
 }, perLanguage(
@@ -58,7 +60,7 @@ func samplePath(pattern string) (method, path string) {
 	if !found {
 		method, path = http.MethodGet, pattern
 	}
-	r := strings.NewReplacer("{lang}", "en", "{code}", "en", "{id}", "1", "{file}", "app.css", "{$}", "")
+	r := strings.NewReplacer("{lang}", "en", "{code}", "en", "{id}", "1", "{file}", "app.css", "{$}", "", "{slug}", "asean-digital-2026")
 	return method, r.Replace(path)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/admin"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/demo"
 	"github.com/mofa-vn/chancery/internal/httpx"
@@ -27,6 +28,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
@@ -126,6 +128,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		if debug != nil {
 			_ = debug.Close() // else wg.Wait never returns
 		}
+		_ = app.sfu.Close()
 		stopBG()
 		wg.Wait()
 		return fmt.Errorf("serve: %w", err)
@@ -146,6 +149,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 			_ = debug.Close()
 		}
 	}
+	_ = app.sfu.Close() // says goodbye to every participant, closes media sockets
 	stopBG()
 	wg.Wait()
 	if err != nil {
@@ -159,6 +163,7 @@ type app struct {
 	handler http.Handler
 	routes  []string // every registered pattern, for the route audit test
 	auth    *auth.Service
+	sfu     *sfu.Server
 	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
 	signing *signing.Key  // signs official statements when they are published
 	// statements signs and records each statement version the portal
@@ -217,8 +222,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 			return nil, err
 		}
 	}
+	rtc, err := newSFU(ctx, cfg, db, log, o.now)
+	if err != nil {
+		return nil, err
+	}
 
 	reg := prometheus.NewRegistry()
+	registerSFUMetrics(reg, rtc)
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
 	ops.New(db, reg).Routes(mux)
@@ -244,6 +254,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	pub := newPublishing(cfg, db, o, resolve, instanceName())
 	kit.Banners = press.Banners(pub, cat)
 	press.New(db, pub, resolve, kit).Routes(mux)
+	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, PublicURL: cfg.RTC.PublicURL, Now: o.now}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -269,7 +280,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages, publishing: pub}, nil
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, sfu: rtc, demo: signIns, signing: key, statements: statements, pages: pages, publishing: pub}, nil
 }
 
 // isCachedPage selects the public pages the page cache answers: for now

@@ -7,6 +7,7 @@ package config
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +34,7 @@ type Config struct {
 	Signing   Signing
 	Watch     Watch // out-of-band post detection
 	Publish   Publish
+	RTC       RTC
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof listener; empty means off
 }
@@ -121,6 +123,23 @@ func (p Publish) Validate() error {
 	return errors.Join(errs...)
 }
 
+// RTC configures the conference SFU: its media sockets, the embedded TURN
+// server and the join tokens.
+type RTC struct {
+	UDPAddr    string        // the one UDP port for all media (UDP mux)
+	TCPAddr    string        // passive ICE-TCP; empty turns it off
+	PublicIPs  string        // comma-separated IPs announced instead of local ones (1:1 NAT)
+	Loopback   bool          // announce 127.0.0.1 candidates (tests on one machine)
+	TURNUDP    string        // embedded TURN over UDP, e.g. :3478; empty: off
+	TURNTLS    string        // embedded TURN over TLS, e.g. :5349; uses tls-cert and tls-key
+	TURNHost   string        // host name clients reach TURN at
+	TURNRelay  string        // IP the TURN server relays from
+	TokenKey   string        // hex HMAC key for join tokens; empty: generated and kept in the database
+	TokenTTL   time.Duration // lifetime of join tokens staff issue
+	PublicURL  string        // base URL of join links; empty: the request's origin
+	ChatLength int64         // chat messages a late joiner receives
+}
+
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
@@ -139,6 +158,7 @@ func Default() Config {
 		Auth:    Auth{SessionTTL: 12 * time.Hour},
 		Watch:   Watch{Interval: 2 * time.Minute},
 		Publish: Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
+		RTC:     RTC{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, ChatLength: 100},
 	}
 }
 
@@ -176,6 +196,18 @@ func settings(c *Config) []Setting {
 		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
 		{"secret-key-file", "CHANCERY_SECRET_KEY_FILE", "file holding the base64 key; empty means secret.key in the data directory, generated (mode 0600) on first run of the embedded setup", (*stringValue)(&c.Secrets.KeyFile)},
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
+		{"rtc-udp", "CHANCERY_RTC_UDP", "UDP address all conference media shares (one port, UDP mux)", (*stringValue)(&c.RTC.UDPAddr)},
+		{"rtc-tcp", "CHANCERY_RTC_TCP", "TCP address for ICE over TCP; empty turns it off", (*stringValue)(&c.RTC.TCPAddr)},
+		{"rtc-public-ips", "CHANCERY_RTC_PUBLIC_IPS", "comma-separated public IPs to announce for media (server behind 1:1 NAT)", (*stringValue)(&c.RTC.PublicIPs)},
+		{"rtc-loopback", "CHANCERY_RTC_LOOPBACK", "announce loopback candidates (tests on one machine only)", (*boolValue)(&c.RTC.Loopback)},
+		{"turn-udp", "CHANCERY_TURN_UDP", "address of the embedded TURN server over UDP (e.g. :3478); empty turns it off", (*stringValue)(&c.RTC.TURNUDP)},
+		{"turn-tls", "CHANCERY_TURN_TLS", "address of the embedded TURN server over TLS (e.g. :5349), with tls-cert and tls-key", (*stringValue)(&c.RTC.TURNTLS)},
+		{"turn-host", "CHANCERY_TURN_HOST", "host name or IP browsers reach the TURN server at", (*stringValue)(&c.RTC.TURNHost)},
+		{"turn-relay-ip", "CHANCERY_TURN_RELAY_IP", "public IP the TURN server relays media from", (*stringValue)(&c.RTC.TURNRelay)},
+		{"room-token-key", "CHANCERY_ROOM_TOKEN_KEY", "hex key (at least 32 bytes) signing conference join tokens; empty: generated once and kept in the database", (*stringValue)(&c.RTC.TokenKey)},
+		{"room-token-ttl", "CHANCERY_ROOM_TOKEN_TTL", "how long a conference join token stays valid", (*durationValue)(&c.RTC.TokenTTL)},
+		{"public-url", "CHANCERY_PUBLIC_URL", "base URL of join links (e.g. https://chancery.example); empty: the address the request came to", (*stringValue)(&c.RTC.PublicURL)},
+		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.RTC.ChatLength)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
 		{"watch-interval", "CHANCERY_WATCH_INTERVAL", "how often each channel's recent posts are compared with what Chancery published, to detect a hijacked account; 0 turns it off", (*durationValue)(&c.Watch.Interval)},
@@ -239,7 +271,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Publish.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Publish.Validate(), c.RTC.Validate(c.HTTP), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.
@@ -312,6 +344,42 @@ func (a Auth) Validate() error {
 		return fmt.Errorf("config: session-ttl must be between 1m and 720h, got %s", a.SessionTTL)
 	}
 	return nil
+}
+
+// Validate checks the RTC section; TURN over TLS needs the HTTP
+// certificate.
+func (r RTC) Validate(h HTTP) error {
+	var errs []error
+	errs = append(errs, validateAddr("rtc-udp", r.UDPAddr, false), validateAddr("rtc-tcp", r.TCPAddr, true),
+		validateAddr("turn-udp", r.TURNUDP, true), validateAddr("turn-tls", r.TURNTLS, true))
+	for _, ip := range strings.Split(r.PublicIPs, ",") {
+		if ip = strings.TrimSpace(ip); ip != "" && net.ParseIP(ip) == nil {
+			errs = append(errs, fmt.Errorf("config: rtc-public-ips: %q is not an IP address", ip))
+		}
+	}
+	if r.TURNUDP != "" || r.TURNTLS != "" {
+		if r.TURNHost == "" || net.ParseIP(r.TURNRelay) == nil {
+			errs = append(errs, errors.New("config: the TURN server needs turn-host and an IP in turn-relay-ip"))
+		}
+	}
+	if r.TURNTLS != "" && h.TLSCert == "" {
+		errs = append(errs, errors.New("config: turn-tls needs tls-cert and tls-key"))
+	}
+	if r.TokenKey != "" {
+		if k, err := hex.DecodeString(r.TokenKey); err != nil || len(k) < 32 {
+			errs = append(errs, errors.New("config: room-token-key must be at least 32 bytes in hex"))
+		}
+	}
+	if r.TokenTTL < time.Minute || r.TokenTTL > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("config: room-token-ttl must be between 1m and 168h, got %s", r.TokenTTL))
+	}
+	if u, err := url.Parse(r.PublicURL); r.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("config: public-url must be an http(s) URL, got %q", r.PublicURL))
+	}
+	if r.ChatLength < 0 || r.ChatLength > 10000 {
+		errs = append(errs, fmt.Errorf("config: room-chat-history must be between 0 and 10000, got %d", r.ChatLength))
+	}
+	return errors.Join(errs...)
 }
 
 func validateAddr(name, addr string, optional bool) error {

@@ -1,0 +1,314 @@
+// Command loadtest measures the conference SFU: it starts N publishers
+// (synthetic VP8 simulcast at about 150/500/1500 kbps plus Opus-sized audio)
+// and M subscribers against a running server, and reports packets forwarded
+// per second, loss, bitrate, join time and the server's CPU and memory from
+// its /metrics endpoint.
+//
+// Usage:
+//
+//	loadtest -server http://localhost:8080 -key HEX -room asean-digital-2026 -pubs 4 -subs 20 -duration 30s
+//
+// The key is the server's join-token key (-room-token-key, or the one kept
+// in its database: `chancery token` uses the same).
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	server, room, key string
+	pubs, subs        int
+	duration, warmup  time.Duration
+	viewW, viewH      int
+	audioOnly         bool
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.StringVar(&o.server, "server", "http://localhost:8080", "server base URL")
+	fs.StringVar(&o.room, "room", "asean-digital-2026", "room slug")
+	fs.StringVar(&o.key, "key", "", "hex join-token key of the server")
+	fs.IntVar(&o.pubs, "pubs", 2, "publishers")
+	fs.IntVar(&o.subs, "subs", 10, "subscribers (they receive every publisher)")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measurement time")
+	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "time before measuring")
+	fs.IntVar(&o.viewW, "view-width", 640, "size subscribers report for each video (chooses the simulcast layer)")
+	fs.IntVar(&o.viewH, "view-height", 360, "")
+	fs.BoolVar(&o.audioOnly, "audio-only", false, "publish audio only")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := hex.DecodeString(o.key)
+	if err != nil {
+		return fmt.Errorf("-key: %w", err)
+	}
+	signer, err := sfu.NewSigner(key, nil)
+	if err != nil {
+		return err
+	}
+	ws := "ws" + strings.TrimPrefix(o.server, "http") + "/rooms/signal"
+	token := func(id string, perms sfu.Permissions) (string, error) {
+		return signer.Issue(sfu.Claims{Room: o.room, Identity: id, Name: id, Role: sfu.RoleProtocol, Permissions: perms}, time.Hour)
+	}
+
+	var joins []time.Duration
+	var joinMu sync.Mutex
+	dial := func(id string, perms sfu.Permissions, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (*sfuclient.Client, error) {
+		tok, err := token(id, perms)
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		c, m, err := sfuclient.Dial(dctx, ws, tok, sfuclient.Options{OnTrack: onTrack})
+		if err != nil {
+			return nil, fmt.Errorf("join %s: %w", id, err)
+		}
+		if m.Type != sfu.TypeWelcome {
+			c.Close()
+			return nil, fmt.Errorf("join %s: got %s", id, m.Type)
+		}
+		joinMu.Lock()
+		joins = append(joins, time.Since(start))
+		joinMu.Unlock()
+		return c, nil
+	}
+
+	base, err := scrape(ctx, o.server)
+	if err != nil {
+		return err
+	}
+	var clients []*sfuclient.Client
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
+	var rx counters
+	for i := range o.subs {
+		c, err := dial(fmt.Sprintf("load-sub-%d", i), sfu.Permissions{Subscribe: true, Moderate: true}, rx.onTrack)
+		if err != nil {
+			return err
+		}
+		clients = append(clients, c)
+		go reportViews(c, o.viewW, o.viewH)
+	}
+	var pubs []*sfuclient.Publisher
+	for i := range o.pubs {
+		c, err := dial(fmt.Sprintf("load-pub-%d", i), sfu.Permissions{PublishCamera: true, PublishMicrophone: true, Moderate: true}, nil)
+		if err != nil {
+			return err
+		}
+		clients = append(clients, c)
+		s := sfuclient.DefaultSynthetic()
+		if o.audioOnly {
+			s.Video = false
+		}
+		p, err := c.PublishSynthetic(ctx, s)
+		if err != nil {
+			return err
+		}
+		pubs = append(pubs, p)
+	}
+	defer func() {
+		for _, p := range pubs {
+			p.Stop()
+		}
+	}()
+
+	fmt.Fprintf(out, "joined %d publishers and %d subscribers; warming up %s\n", o.pubs, o.subs, o.warmup)
+	if !sleep(ctx, o.warmup) {
+		return ctx.Err()
+	}
+	m0, err := scrape(ctx, o.server)
+	if err != nil {
+		return err
+	}
+	r0 := rx.snapshot()
+	var sent0 uint64
+	for _, p := range pubs {
+		sent0 += p.Sent.Load()
+	}
+	start := time.Now()
+	if !sleep(ctx, o.duration) {
+		return ctx.Err()
+	}
+	el := time.Since(start).Seconds()
+	m1, err := scrape(ctx, o.server)
+	if err != nil {
+		return err
+	}
+	r1 := rx.snapshot()
+	var sent1 uint64
+	for _, p := range pubs {
+		sent1 += p.Sent.Load()
+	}
+
+	fwd := (m1["chancery_sfu_forwarded_packets_total"] - m0["chancery_sfu_forwarded_packets_total"]) / el
+	cpu := (m1["process_cpu_seconds_total"] - m0["process_cpu_seconds_total"]) / el
+	recv := float64(r1.packets-r0.packets) / el
+	lost := r1.gaps - r0.gaps
+	loss := 0.0
+	if n := r1.packets - r0.packets + lost; n > 0 {
+		loss = float64(lost) / float64(n) * 100
+	}
+	subsTracks := m1["chancery_sfu_subscriptions"]
+	rss := m1["process_resident_memory_bytes"]
+	sort.Slice(joins, func(i, j int) bool { return joins[i] < joins[j] })
+	fmt.Fprintf(out, "publishers sent          %.0f packets/s\n", float64(sent1-sent0)/el)
+	fmt.Fprintf(out, "server forwarded         %.0f packets/s\n", fwd)
+	fmt.Fprintf(out, "subscribers received     %.0f packets/s, %.2f Mbit/s\n", recv, float64(r1.bytes-r0.bytes)*8/el/1e6)
+	fmt.Fprintf(out, "loss (sequence gaps)     %.3f %% (%d packets)\n", loss, lost)
+	fmt.Fprintf(out, "server CPU               %.2f cores; %.0f packets/s per core\n", cpu, perCore(fwd, cpu))
+	grown := rss - base["process_resident_memory_bytes"]
+	fmt.Fprintf(out, "server memory            %.1f MiB RSS (%.1f MiB before the run), %.0f subscribed tracks, %.3f MiB per subscribed track\n",
+		rss/(1<<20), base["process_resident_memory_bytes"]/(1<<20), subsTracks, grown/(1<<20)/max(subsTracks, 1))
+	fmt.Fprintf(out, "subscriber video layers  %s\n", layerMix(m1))
+	fmt.Fprintf(out, "server goroutines        %.0f\n", m1["go_goroutines"])
+	if len(joins) > 0 {
+		fmt.Fprintf(out, "join time                p50 %s, max %s\n", joins[len(joins)/2].Round(time.Millisecond), joins[len(joins)-1].Round(time.Millisecond))
+	}
+	return nil
+}
+
+// layerMix is a placeholder-free summary of the forwarding mix: forwarded
+// packets per subscribed track per second.
+func layerMix(m map[string]float64) string {
+	if n := m["chancery_sfu_subscriptions"]; n > 0 {
+		return fmt.Sprintf("%.0f packets forwarded in total over %.0f subscriptions", m["chancery_sfu_forwarded_packets_total"], n)
+	}
+	return "no subscriptions"
+}
+
+func perCore(pps, cores float64) float64 {
+	if cores <= 0 {
+		return 0
+	}
+	return pps / cores
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// reportViews tells the SFU the size at which every received video is shown.
+func reportViews(c *sfuclient.Client, w, h int) {
+	for m := range c.Events() {
+		if m.Type == sfu.TypeTrack && m.Track.Kind == "video" {
+			_ = c.Send(sfu.ClientMessage{Type: sfu.TypeView, Track: m.Track.ID, Width: w, Height: h})
+		}
+		if m.Type == sfu.TypeWelcome {
+			for _, t := range m.Tracks {
+				_ = c.Send(sfu.ClientMessage{Type: sfu.TypeView, Track: t.ID, Width: w, Height: h})
+			}
+		}
+	}
+}
+
+type counters struct {
+	packets, bytes, gaps atomic.Uint64
+}
+
+type snapshot struct{ packets, bytes, gaps uint64 }
+
+func (c *counters) snapshot() snapshot {
+	return snapshot{c.packets.Load(), c.bytes.Load(), c.gaps.Load()}
+}
+
+// onTrack counts received packets and sequence gaps (packets the SFU
+// forwarded that never arrived, or never forwarded after a switch).
+func (c *counters) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	var last uint16
+	started := false
+	for {
+		p, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		if started {
+			if d := int16(p.SequenceNumber - last); d > 1 {
+				c.gaps.Add(uint64(d - 1))
+			}
+		}
+		if !started || int16(p.SequenceNumber-last) > 0 {
+			last, started = p.SequenceNumber, true
+		}
+		c.packets.Add(1)
+		c.bytes.Add(uint64(len(p.Payload) + 12))
+	}
+}
+
+// scrape reads the numeric samples of /metrics (summing labelled series).
+func scrape(ctx context.Context, base string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, errors.New("metrics: " + res.Status)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		if i := strings.IndexByte(name, '{'); i >= 0 {
+			name = name[:i]
+		}
+		v, err := strconv.ParseFloat(strings.Fields(val)[0], 64)
+		if err == nil {
+			out[name] += v
+		}
+	}
+	return out, sc.Err()
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/sfu"
+)
+
+// roomStats is what the client's chanceryRoom.stats() reports from getStats.
+type roomStats struct {
+	FramesDecoded        float64 `json:"framesDecoded"`
+	TotalSamplesReceived float64 `json:"totalSamplesReceived"`
+	AudioPackets         float64 `json:"audioPackets"`
+	VideoPackets         float64 `json:"videoPackets"`
+}
+
+func (b *browser) roomStats(t *testing.T) roomStats {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.chanceryRoom.stats().then(JSON.stringify)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("stats: %v", err)
+	}
+	var st roomStats
+	if err := json.Unmarshal([]byte(s), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// until polls the room's stats until ok holds.
+func (b *browser) until(t *testing.T, what string, ok func(roomStats) bool) roomStats {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st := b.roomStats(t)
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: stats %+v", what, st)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+var mediaFlags = []browsertest.Option{
+	browsertest.FakeMedia(),
+	// Real host candidates instead of mDNS names, which need multicast.
+	browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+	browsertest.Flag("autoplay-policy", "no-user-gesture-required"),
+	// getDisplayMedia picks the screen without a picker.
+	browsertest.Flag("auto-select-desktop-capture-source", "Entire screen"),
+}
+
+// TestRoomTwoBrowsers joins one room from two Chromium instances with fake
+// camera and microphone, through the real join page with autojoin, and
+// checks that each decodes the other's video and audio, that a screen share
+// reaches the other side, that a moderator's mute stops the audio at the
+// receiver, that the client reconnects by itself after losing its
+// connection, and that the page passes axe in English and Arabic.
+func TestRoomTwoBrowsers(t *testing.T) {
+	a := newBrowser(t, mediaFlags...)
+	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	join := func(br *browser, code, identity, name string, role sfu.Role) {
+		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "Delegation " + identity, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
+		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	}
+	join(a, "en", "chair-1", "Chair Anh", sfu.RoleChair)
+	join(b, "ar", "ph-1", "Maria", sfu.RoleProtocol)
+
+	a.waitFor(t, "A in the room", `!document.getElementById('room').hidden`)
+	b.waitFor(t, "B in the room", `!document.getElementById('room').hidden`)
+	first := a.until(t, "A decodes B's video and audio", func(s roomStats) bool { return s.FramesDecoded > 10 && s.TotalSamplesReceived > 0 })
+	a.until(t, "A keeps decoding", func(s roomStats) bool {
+		return s.FramesDecoded > first.FramesDecoded+10 && s.TotalSamplesReceived > first.TotalSamplesReceived
+	})
+	firstB := b.until(t, "B decodes A's video and audio", func(s roomStats) bool { return s.FramesDecoded > 10 && s.TotalSamplesReceived > 0 })
+	b.until(t, "B keeps decoding", func(s roomStats) bool {
+		return s.FramesDecoded > firstB.FramesDecoded+10 && s.TotalSamplesReceived > firstB.TotalSamplesReceived
+	})
+	// Names and delegations on the tiles.
+	b.waitFor(t, "A's tile at B", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes('Chair Anh — Delegation chair-1'))`)
+
+	browsertest.AssertNoSeriousViolations(t, a.ctx, "/en/rooms/ (in the room)")
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "/ar/rooms/ (in the room)")
+	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+		t.Errorf("Arabic room page dir = %q", dir)
+	}
+
+	// Screen share from A appears at B as its own tile.
+	a.do(t, "share the screen", chromedp.Click(chromedp.CSS("#screen-toggle")))
+	b.waitFor(t, "A's screen at B", `[...document.querySelectorAll('#tiles figure[data-key^="s-"] video')].some(v => v.videoWidth > 0)`)
+
+	// The chair mutes B: the server stops forwarding B's microphone, so A
+	// receives no more audio packets.
+	a.do(t, "mute B", chromedp.Click(chromedp.CSS(`#people-list button[aria-label^="Mute: Maria"]`)))
+	time.Sleep(time.Second)
+	muted := a.roomStats(t)
+	time.Sleep(1500 * time.Millisecond)
+	if after := a.roomStats(t); after.AudioPackets != muted.AudioPackets {
+		t.Errorf("muted audio still arrives at A: %v → %v packets", muted.AudioPackets, after.AudioPackets)
+	}
+
+	// B loses its signalling connection: the client rejoins by itself,
+	// without a reload, and media flows again.
+	eval[bool](t, b, `(window.chanceryRoom.state.ws.close(), true)`)
+	b.waitFor(t, "B reconnected", `window.chanceryRoom.state.ws.readyState === 1 && window.chanceryRoom.state.sub !== null`)
+	again := b.roomStats(t)
+	b.until(t, "B decodes again after reconnecting", func(s roomStats) bool { return s.FramesDecoded > again.FramesDecoded+10 })
+}
+
+// TestRoomLobbyInTheBrowser: a delegate waits on the lobby screen until the
+// chair admits them from the waiting list, with the keyboard.
+func TestRoomLobbyInTheBrowser(t *testing.T) {
+	a := newBrowser(t, mediaFlags...)
+	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	open := func(br *browser, code, identity, name string, role sfu.Role) {
+		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "Delegation " + identity, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
+		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	}
+	open(a, "fr", "chair-1", "Présidence", sfu.RoleChair)
+	a.waitFor(t, "chair in the room", `!document.getElementById('room').hidden`)
+	open(b, "zh", "cn-1", "李明", sfu.RoleDelegate)
+	b.waitFor(t, "delegate in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "/zh/rooms/ (lobby)")
+	a.waitFor(t, "the chair sees who waits", `document.querySelector('#waiting-list li') !== null`)
+	a.do(t, "admit with the keyboard",
+		chromedp.Focus(chromedp.CSS(`#waiting-list button[aria-label^="Admettre"]`)),
+		chromedp.KeyEvent("\r"))
+	b.waitFor(t, "delegate admitted", `!document.getElementById('room').hidden`)
+	a.waitFor(t, "the waiting list empties", `document.querySelector('#waiting-list li') === null`)
+}

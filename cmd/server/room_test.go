@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+const testRoom = "asean-digital-2026"
+
+// roomToken signs a join token with the server's key (generated and kept in
+// the database on first start).
+func roomToken(t *testing.T, db *store.DB, now func() time.Time, c sfu.Claims, ttl time.Duration) string {
+	t.Helper()
+	key, err := conference.TokenKey(t.Context(), db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sfu.NewSigner(key, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Room == "" {
+		c.Room = testRoom
+	}
+	tok, err := s.Issue(c, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestRoomJoinPageChecksTheToken(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ts := newTestServer(t, db, clock)
+		if _, err := db.CreateRoom(t.Context(), store.Room{Slug: testRoom, Title: "ASEAN Digital Ministers 2026"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateRoom(t.Context(), store.Room{Slug: "other", Title: "Other"}); err != nil {
+			t.Fatal(err)
+		}
+		lan := sfu.Claims{Identity: "vn-1", Name: "Nguyễn Thị Lan", Delegation: "Việt Nam", Role: sfu.RoleDelegate, Permissions: sfu.DefaultPermissions(sfu.RoleDelegate)}
+		tok := roomToken(t, db, clock.Now, lan, time.Hour)
+		c := ts.client()
+
+		r := ts.get(c, "/vi/rooms/"+testRoom+"?t="+url.QueryEscape(tok), nil)
+		wantStatus(t, r, 200)
+		wantContains(t, r, "ASEAN Digital Ministers 2026", "Bạn sẽ tham gia với tên Nguyễn Thị Lan", "/static/room.", `data-token="`+tok)
+		if r.Header.Get("Referrer-Policy") != "no-referrer" {
+			t.Error("the join page leaks its token in the Referer")
+		}
+		if !strings.Contains(r.Header.Get("Permissions-Policy"), "camera=(self)") {
+			t.Errorf("camera not allowed: %q", r.Header.Get("Permissions-Policy"))
+		}
+		r = ts.get(c, "/ar/rooms/"+testRoom+"?t="+url.QueryEscape(tok), nil)
+		wantContains(t, r, `dir="rtl"`, "ستنضم باسم")
+
+		forged := tok[:len(tok)-4] + "AAAA"
+		other := roomToken(t, db, clock.Now, sfu.Claims{Room: "other", Identity: "x", Name: "X", Role: sfu.RoleChair}, time.Hour)
+		for name, tc := range map[string]struct {
+			path   string
+			status int
+			text   string
+		}{
+			"forged":        {"/en/rooms/" + testRoom + "?t=" + url.QueryEscape(forged), 403, "This invitation link is not valid"},
+			"missing":       {"/fr/rooms/" + testRoom, 403, "Ce lien d&#39;invitation n&#39;est pas valide"},
+			"another room":  {"/en/rooms/" + testRoom + "?t=" + url.QueryEscape(other), 403, "not valid"},
+			"unknown room":  {"/en/rooms/no-such-room?t=" + url.QueryEscape(tok), 404, ""},
+			"garbage token": {"/en/rooms/" + testRoom + "?t=%00%ff", 403, "not valid"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				r := ts.get(c, tc.path, nil)
+				wantStatus(t, r, tc.status)
+				wantContains(t, r, tc.text)
+			})
+		}
+		clock.Advance(time.Hour)
+		r = ts.get(c, "/en/rooms/"+testRoom+"?t="+url.QueryEscape(tok), nil)
+		wantStatus(t, r, 403)
+		wantContains(t, r, "This invitation has expired")
+	})
+}
+
+func TestStaffIssueRoomInvitations(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ts := newTestServer(t, db, clock)
+		if _, err := db.CreateRoom(t.Context(), store.Room{Slug: testRoom, Title: "ASEAN Digital Ministers 2026"}); err != nil {
+			t.Fatal(err)
+		}
+		ts.addUser("protocol", "correct horse battery", account.RoleProtocolOfficer)
+		ts.addUser("delegate", "correct horse battery", account.RoleDelegate)
+		staff := ts.signIn("protocol", "correct horse battery")
+
+		r := ts.get(staff, "/admin/rooms", nil)
+		wantStatus(t, r, 200)
+		wantContains(t, r, "ASEAN Digital Ministers 2026", `name="identity"`)
+
+		r = ts.postForm(staff, "/admin/rooms/"+testRoom+"/invite", url.Values{"identity": {"th-2"}, "name": {"Somchai"}, "delegation": {"Thailand"}, "role": {"delegate"}}, nil)
+		wantStatus(t, r, 200)
+		i := strings.Index(r.Body, "/rooms/"+testRoom+"?t=")
+		if i < 0 {
+			t.Fatalf("no join link: %s", excerpt(r.Body))
+		}
+		link := r.Body[i:]
+		link = link[:strings.IndexAny(link, `"<`)]
+		page := ts.get(ts.client(), "/en"+strings.ReplaceAll(link, "&amp;", "&"), nil)
+		wantStatus(t, page, 200)
+		wantContains(t, page, "Somchai", "Thailand")
+
+		r = ts.postForm(staff, "/admin/rooms/"+testRoom+"/invite", url.Values{"identity": {""}, "name": {"X"}, "role": {"king"}}, nil)
+		wantStatus(t, r, 422)
+		wantContains(t, r, "mã, tên và vai trò là bắt buộc")
+
+		body, _ := json.Marshal(conference.Invite{Identity: "cn-1", Name: "李明", Delegation: "中国", Role: "interpreter", Lang: "zh"})
+		r = ts.send(staff, "POST", "/api/v1/rooms/"+testRoom+"/tokens", "application/json", string(body), nil)
+		wantStatus(t, r, 201)
+		var out conference.Issued
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil || !strings.Contains(out.URL, "/zh/rooms/"+testRoom+"?t=") {
+			t.Fatalf("issued = %+v, %v", out, err)
+		}
+		r = ts.send(staff, "POST", "/api/v1/rooms/"+testRoom+"/tokens", "application/json", `{"identity":"x","name":"X","role":"emperor"}`, nil)
+		wantStatus(t, r, 400)
+		r = ts.send(staff, "POST", "/api/v1/rooms/nowhere/tokens", "application/json", string(body), nil)
+		wantStatus(t, r, 404)
+
+		delegate := ts.signIn("delegate", "correct horse battery")
+		wantStatus(t, ts.get(delegate, "/admin/rooms", nil), 403)
+	})
+}
+
+func TestTokenCommandPrintsAJoinURL(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Options{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateRoom(ctx, store.Room{Slug: testRoom, Title: "ASEAN"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	var out, errOut bytes.Buffer
+	args := []string{"token", "-room", testRoom, "-identity", "ph-3", "-name", "Maria Santos", "-role", "chair", "-data", data, "-lang", "en", "-base-url", "https://chancery.example"}
+	if err := dispatch(ctx, args, nil, nil, &out, &errOut); err != nil {
+		t.Fatalf("token: %v; %s", err, errOut.String())
+	}
+	u, err := url.Parse(strings.TrimSpace(out.String()))
+	if err != nil || u.Host != "chancery.example" || u.Path != "/en/rooms/"+testRoom {
+		t.Fatalf("printed %q", out.String())
+	}
+	db, err = store.Open(ctx, store.Options{DataDir: filepath.Clean(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := conference.TokenKey(ctx, db, "")
+	db.Close()
+	s, _ := sfu.NewSigner(key, nil)
+	c, err := s.Verify(u.Query().Get("t"))
+	if err != nil || c.Identity != "ph-3" || c.Role != sfu.RoleChair || !c.Permissions.Moderate {
+		t.Fatalf("claims = %+v, %v", c, err)
+	}
+	for _, bad := range [][]string{
+		{"token", "-room", testRoom, "-identity", "x", "-name", "X", "-role", "king", "-data", data},
+		{"token", "-room", "nowhere", "-identity", "x", "-name", "X", "-data", data},
+		{"token", "-room", testRoom, "-name", "X", "-data", data},
+	} {
+		err := dispatch(ctx, bad, nil, nil, &out, &errOut)
+		if _, ok := err.(usageError); !ok {
+			t.Errorf("%v: err = %v, want a usage error", bad, err)
+		}
+	}
+}

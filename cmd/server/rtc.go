@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// newSigner returns the join-token signer with the configured or stored key.
+func newSigner(ctx context.Context, cfg config.Config, db *store.DB, now func() time.Time) (*sfu.Signer, error) {
+	key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey)
+	if err != nil {
+		return nil, err
+	}
+	return sfu.NewSigner(key, now)
+}
+
+// newSFU opens the media sockets of the conference SFU.
+func newSFU(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger, now func() time.Time) (*sfu.Server, error) {
+	signer, err := newSigner(ctx, cfg, db, now)
+	if err != nil {
+		return nil, err
+	}
+	var ips []string
+	for _, ip := range strings.Split(cfg.RTC.PublicIPs, ",") {
+		if ip = strings.TrimSpace(ip); ip != "" {
+			ips = append(ips, ip)
+		}
+	}
+	turnSecret := ""
+	if cfg.RTC.TURNUDP != "" || cfg.RTC.TURNTLS != "" {
+		// TURN credentials derive from the token key: one secret to keep.
+		key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey)
+		if err != nil {
+			return nil, err
+		}
+		turnSecret = string(key)
+	}
+	return sfu.New(sfu.Params{
+		Config: sfu.Config{
+			UDPAddr: cfg.RTC.UDPAddr, TCPAddr: cfg.RTC.TCPAddr, PublicIPs: ips, Loopback: cfg.RTC.Loopback,
+			TURN: sfu.TURNConfig{UDPAddr: cfg.RTC.TURNUDP, TLSAddr: cfg.RTC.TURNTLS, Host: cfg.RTC.TURNHost, RelayIP: cfg.RTC.TURNRelay,
+				Realm: "chancery", CertFile: cfg.HTTP.TLSCert, KeyFile: cfg.HTTP.TLSKey, Secret: turnSecret},
+		},
+		Signer: signer, Store: conference.Store{DB: db}, Log: log.With("component", "sfu"), Now: now,
+		ChatHistory: int(cfg.RTC.ChatLength),
+	})
+}
+
+// registerSFUMetrics exposes the SFU's counters on /metrics.
+func registerSFUMetrics(reg prometheus.Registerer, s *sfu.Server) {
+	gauge := func(name, help string, f func(sfu.Stats) int) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "chancery", Subsystem: "sfu", Name: name, Help: help},
+			func() float64 { return float64(f(s.Stats())) }))
+	}
+	gauge("rooms", "Conference rooms with someone in them.", func(st sfu.Stats) int { return st.Rooms })
+	gauge("participants", "Participants connected, lobby included.", func(st sfu.Stats) int { return st.Participants })
+	gauge("tracks", "Published tracks.", func(st sfu.Stats) int { return st.Tracks })
+	gauge("subscriptions", "Subscribed tracks (one per track and subscriber).", func(st sfu.Stats) int { return st.Subscriptions })
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "chancery", Subsystem: "sfu", Name: "forwarded_packets_total",
+		Help: "RTP packets forwarded to subscribers."}, func() float64 { return float64(s.Stats().Forwarded) }))
+}

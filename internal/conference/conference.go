@@ -1,0 +1,242 @@
+package conference
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// keySetting is where a generated token key is kept.
+const keySetting = "conference_token_key"
+
+// TokenKey returns the key that signs join tokens: the configured hex key,
+// else the one kept in the database, else a new random one, stored there so
+// that every instance and the `chancery token` command share it.
+func TokenKey(ctx context.Context, db *store.DB, configured string) ([]byte, error) {
+	if configured != "" {
+		return hex.DecodeString(configured)
+	}
+	v, err := db.GetSetting(ctx, keySetting)
+	if err == nil {
+		return hex.DecodeString(v)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("conference: token key: %w", err)
+	}
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	if err := db.SetSetting(ctx, keySetting, hex.EncodeToString(k)); err != nil {
+		return nil, fmt.Errorf("conference: store token key: %w", err)
+	}
+	// Another instance may have stored its key first: use whichever won.
+	v, err = db.GetSetting(ctx, keySetting)
+	if err != nil {
+		return nil, fmt.Errorf("conference: token key: %w", err)
+	}
+	return hex.DecodeString(v)
+}
+
+// JoinURL is the link that opens room with token, in language code.
+func JoinURL(base, code, room, token string) string {
+	return strings.TrimRight(base, "/") + "/" + code + "/rooms/" + room + "?t=" + url.QueryEscape(token)
+}
+
+// Moderators are the staff roles that may issue join tokens.
+var Moderators = []account.Role{account.RoleAdmin, account.RoleProtocolOfficer, account.RoleChair}
+
+// Params are the dependencies of the conference handlers.
+type Params struct {
+	SFU *sfu.Server
+	DB  *store.DB
+	Kit *httpx.Kit
+	TTL time.Duration // lifetime of issued tokens
+	// PublicURL is the base of join links; empty uses the request's origin.
+	PublicURL string
+	Now       func() time.Time
+}
+
+// Handlers serve the conference pages, the signalling endpoint and the
+// token API.
+type Handlers struct {
+	p Params
+}
+
+// New returns the handlers.
+func New(p Params) *Handlers {
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	return &Handlers{p: p}
+}
+
+// SignalPath is the WebSocket endpoint of the signalling protocol.
+const SignalPath = "/rooms/signal"
+
+// Routes lists every route of the conference area.
+func (h *Handlers) Routes(mux *httpx.Router) {
+	staff := auth.Require(h.p.Kit, Moderators...)
+	// Public: reached with a join token, which is checked server-side on
+	// the page and again on the WebSocket's join message.
+	mux.HandleFunc("GET /{lang}/rooms/{slug}", h.roomPage)
+	mux.Handle("GET "+SignalPath, h.p.SFU)
+
+	mux.Handle("GET /admin/rooms", staff(http.HandlerFunc(h.roomsPage)))
+	mux.Handle("POST /admin/rooms/{slug}/invite", staff(http.HandlerFunc(h.inviteForm)))
+	mux.Handle("POST /api/v1/rooms/{slug}/tokens", staff(http.HandlerFunc(h.apiIssue)))
+}
+
+// RoomPage is the data of the room template.
+type RoomPage struct {
+	Room     store.Room
+	Claims   sfu.Claims
+	Token    string
+	Signal   string
+	Autojoin bool
+	Strings  map[string]string
+}
+
+// jsKeys are the messages the client script shows.
+var jsKeys = []string{
+	"room_you", "room_mic_off", "room_hand_raised", "room_speaking", "room_screen_of", "room_joined",
+	"room_reconnecting", "room_reconnected", "room_left", "room_bye_removed", "room_bye_denied", "room_bye_replaced",
+	"room_error_locked", "room_error_forbidden", "room_error_generic", "room_error_media", "room_error_expired", "room_error_invalid",
+	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
+	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
+}
+
+func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
+	room, err := h.p.DB.GetRoomBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	c, err := h.p.SFU.Signer().Verify(r.URL.Query().Get("t"))
+	switch {
+	case errors.Is(err, sfu.ErrTokenExpired):
+		h.p.Kit.Fail(w, r, httpx.Errorf(http.StatusForbidden, "room_error_expired", nil))
+		return
+	case err != nil || c.Room != room.Slug:
+		h.p.Kit.Fail(w, r, httpx.Errorf(http.StatusForbidden, "room_error_invalid", nil))
+		return
+	}
+	l := h.p.Kit.Lang(r)
+	strs := make(map[string]string, len(jsKeys))
+	for _, k := range jsKeys {
+		strs[k] = h.p.Kit.Cat.T(l.Code, k, map[string]any{"Name": "{name}"})
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token
+	h.p.Kit.Render(w, r, http.StatusOK, "room.html", httpx.Page{Title: room.Title, Data: RoomPage{
+		Room: room, Claims: c, Token: r.URL.Query().Get("t"), Signal: SignalPath,
+		Autojoin: r.URL.Query().Get("autojoin") == "1", Strings: strs,
+	}})
+}
+
+// RoomsPage is the data of the staff invitation page.
+type RoomsPage struct {
+	Rooms     []store.Room
+	Roles     []sfu.Role
+	Link      string
+	LinkName  string
+	Expires   string
+	ErrorText string
+	Form      url.Values
+}
+
+func (h *Handlers) roomsPage(w http.ResponseWriter, r *http.Request) {
+	h.renderRooms(w, r, http.StatusOK, RoomsPage{})
+}
+
+func (h *Handlers) renderRooms(w http.ResponseWriter, r *http.Request, status int, p RoomsPage) {
+	rooms, err := h.p.DB.ListRooms(r.Context())
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	p.Rooms, p.Roles = rooms, sfu.Roles
+	title := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_title", nil)
+	h.p.Kit.Render(w, r, status, "rooms.html", httpx.Page{Title: title, Data: p})
+}
+
+// Invite is a request to issue a join token.
+type Invite struct {
+	Identity   string `json:"identity"`
+	Name       string `json:"name"`
+	Delegation string `json:"delegation"`
+	Role       string `json:"role"`
+	Lang       string `json:"lang"`
+}
+
+// Issued is an issued join token.
+type Issued struct {
+	Token     string    `json:"token"`
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
+	room, err := h.p.DB.GetRoomBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return Issued{}, err
+	}
+	role := sfu.Role(in.Role)
+	c := sfu.Claims{Room: room.Slug, Identity: strings.TrimSpace(in.Identity), Name: strings.TrimSpace(in.Name),
+		Delegation: strings.TrimSpace(in.Delegation), Role: role, Permissions: sfu.DefaultPermissions(role)}
+	tok, err := h.p.SFU.Signer().Issue(c, h.p.TTL)
+	if err != nil {
+		return Issued{}, &httpx.Error{Status: http.StatusBadRequest, Key: "room_admin_invalid", Err: err}
+	}
+	code := in.Lang
+	if code == "" {
+		code = h.p.Kit.Lang(r).Code
+	}
+	base := h.p.PublicURL
+	if base == "" {
+		base = httpx.Origin(r)
+	}
+	return Issued{Token: tok, URL: JoinURL(base, code, room.Slug, tok), ExpiresAt: h.p.Now().Add(h.p.TTL).UTC().Truncate(time.Second)}, nil
+}
+
+func (h *Handlers) inviteForm(w http.ResponseWriter, r *http.Request) {
+	if err := httpx.ParseForm(r); err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	in := Invite{Identity: r.PostFormValue("identity"), Name: r.PostFormValue("name"), Delegation: r.PostFormValue("delegation"), Role: r.PostFormValue("role")}
+	out, err := h.issue(r, in)
+	var he *httpx.Error
+	if errors.As(err, &he) && he.Status == http.StatusBadRequest {
+		h.renderRooms(w, r, http.StatusUnprocessableEntity, RoomsPage{ErrorText: h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_invalid", nil), Form: r.PostForm})
+		return
+	}
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	h.renderRooms(w, r, http.StatusOK, RoomsPage{Link: out.URL, LinkName: in.Name, Expires: out.ExpiresAt.Format("2006-01-02 15:04")})
+}
+
+func (h *Handlers) apiIssue(w http.ResponseWriter, r *http.Request) {
+	var in Invite
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	out, err := h.issue(r, in)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	h.p.Kit.JSON(w, http.StatusCreated, out)
+}

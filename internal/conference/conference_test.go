@@ -1,0 +1,59 @@
+package conference_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+func TestTokenKeyIsGeneratedOnceAndShared(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		k1, err := conference.TokenKey(t.Context(), db, "")
+		if err != nil || len(k1) != 32 {
+			t.Fatalf("key = %x, %v", k1, err)
+		}
+		k2, err := conference.TokenKey(t.Context(), db, "")
+		if err != nil || !bytes.Equal(k1, k2) {
+			t.Fatalf("second key differs: %x %x %v", k1, k2, err)
+		}
+		configured := bytes.Repeat([]byte{7}, 32)
+		k3, err := conference.TokenKey(t.Context(), db, hex.EncodeToString(configured))
+		if err != nil || !bytes.Equal(k3, configured) {
+			t.Fatalf("configured key ignored: %x %v", k3, err)
+		}
+	})
+}
+
+func TestStoreAdapterKeepsChatAndAudit(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		s := conference.Store{DB: db}
+		at := time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)
+		m, err := s.SaveChat(t.Context(), "r", sfu.ChatMessage{Identity: "vn-1", Name: "Lan", Delegation: "Việt Nam", Text: "Xin chào", At: at.UnixMilli()})
+		if err != nil || m.ID == 0 {
+			t.Fatalf("save = %+v, %v", m, err)
+		}
+		got, err := s.RecentChat(t.Context(), "r", 10)
+		if err != nil || len(got) != 1 || got[0].Text != "Xin chào" || got[0].At != at.UnixMilli() || got[0].Delegation != "Việt Nam" {
+			t.Fatalf("recent = %+v, %v", got, err)
+		}
+		if err := s.Audit(t.Context(), sfu.AuditEntry{Room: "r", ActorIdentity: "chair", ActorName: "Chair", Action: "lock", At: at}); err != nil {
+			t.Fatal(err)
+		}
+		as, err := db.ListRoomAudit(t.Context(), "r")
+		if err != nil || len(as) != 1 || as[0].Action != "lock" || !as[0].CreatedAt.Equal(at) {
+			t.Fatalf("audit = %+v, %v", as, err)
+		}
+	})
+}
+
+func TestJoinURL(t *testing.T) {
+	if got := conference.JoinURL("https://chancery.example/", "ar", "asean", "a.b+c"); got != "https://chancery.example/ar/rooms/asean?t=a.b%2Bc" {
+		t.Errorf("JoinURL = %q", got)
+	}
+}

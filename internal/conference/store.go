@@ -1,0 +1,44 @@
+package conference
+
+import (
+	"context"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// Store adapts the database to sfu.Store.
+type Store struct{ DB *store.DB }
+
+var _ sfu.Store = Store{}
+
+// SaveChat implements sfu.Store.
+func (s Store) SaveChat(ctx context.Context, room string, m sfu.ChatMessage) (sfu.ChatMessage, error) {
+	rc, err := s.DB.AddRoomChat(ctx, store.RoomChat{RoomSlug: room, Identity: m.Identity, Name: m.Name, Delegation: m.Delegation,
+		Body: m.Text, CreatedAt: time.UnixMilli(m.At)})
+	if err != nil {
+		return sfu.ChatMessage{}, err
+	}
+	m.ID = rc.ID
+	return m, nil
+}
+
+// RecentChat implements sfu.Store.
+func (s Store) RecentChat(ctx context.Context, room string, limit int) ([]sfu.ChatMessage, error) {
+	rs, err := s.DB.RecentRoomChat(ctx, room, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sfu.ChatMessage, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, sfu.ChatMessage{ID: r.ID, Identity: r.Identity, Name: r.Name, Delegation: r.Delegation, Text: r.Body, At: r.CreatedAt.UnixMilli()})
+	}
+	return out, nil
+}
+
+// Audit implements sfu.Store.
+func (s Store) Audit(ctx context.Context, e sfu.AuditEntry) error {
+	return s.DB.AddRoomAudit(ctx, store.RoomAudit{RoomSlug: e.Room, ActorIdentity: e.ActorIdentity, ActorName: e.ActorName,
+		Action: e.Action, TargetIdentity: e.TargetIdentity, Detail: e.Detail, CreatedAt: e.At})
+}

@@ -1,0 +1,273 @@
+package sfu_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
+)
+
+func dial(t *testing.T, e *env, token string) (*sfuclient.Client, sfu.ServerMessage, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	c, m, err := sfuclient.Dial(ctx, e.url, token, sfuclient.Options{})
+	if c != nil {
+		t.Cleanup(c.Close)
+	}
+	return c, m, err
+}
+
+func TestTokensRefusedAtJoin(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	past, _ := sfu.NewSigner(testKey, func() time.Time { return now.Add(-2 * time.Hour) })
+	expired, _ := past.Issue(sfu.Claims{Room: "plenary", Identity: "x", Name: "X", Role: sfu.RoleChair, Permissions: sfu.DefaultPermissions(sfu.RoleChair)}, time.Hour)
+	good := e.token("mallory", sfu.RoleDelegate)
+	p, sig, _ := strings.Cut(good, ".")
+	forged := p[:len(p)-2] + "QQ." + sig
+	for name, tc := range map[string]struct{ token, code string }{
+		"expired": {expired, sfu.CodeExpired},
+		"forged":  {forged, sfu.CodeBadToken},
+		"garbage": {"nonsense", sfu.CodeBadToken},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, m, err := dial(t, e, tc.token)
+			if err == nil || m.Type != sfu.TypeError || m.Code != tc.code {
+				t.Fatalf("got %+v, %v; want error %s", m, err, tc.code)
+			}
+		})
+	}
+	if st := e.srv.Stats(); st.Participants != 0 {
+		t.Errorf("refused joins left participants: %+v", st)
+	}
+}
+
+func TestLobbyAdmitDenyMuteRemoveLock(t *testing.T) {
+	e := newEnv(t)
+	chair := e.join("chair", sfu.RoleChair, nil)
+	rc := newReceiver()
+	e.officer = chair // the chair admits
+
+	// A delegate waits in the lobby; the chair sees it and denies it.
+	intruder, m, err := dial(t, e, e.token("intruder", sfu.RoleDelegate))
+	if err != nil || m.Type != sfu.TypeLobby {
+		t.Fatalf("join = %+v, %v", m, err)
+	}
+	w := nextEvent(t, chair, sfu.TypeWaiting, func(m sfu.ServerMessage) bool { return len(m.Waiting) == 1 })
+	if w.Waiting[0].Identity != "intruder" || w.Waiting[0].Delegation != "Delegation of intruder" {
+		t.Fatalf("waiting = %+v", w.Waiting)
+	}
+	// A participant in the lobby cannot act in the room.
+	if err := intruder.Send(sfu.ClientMessage{Type: sfu.TypeChat, Text: "let me in"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := nextEvent(t, intruder, sfu.TypeError, nil); m.Code != sfu.CodeForbidden {
+		t.Fatalf("lobby chat: %+v", m)
+	}
+	intruder2, _, _ := dial(t, e, e.token("intruder2", sfu.RoleDelegate))
+	w = nextEvent(t, chair, sfu.TypeWaiting, func(m sfu.ServerMessage) bool { return len(m.Waiting) == 1 })
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeDeny, Participant: w.Waiting[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if m := nextEvent(t, intruder2, sfu.TypeBye, nil); m.Reason != "denied" {
+		t.Fatalf("deny: %+v", m)
+	}
+
+	// Admitted delegates publish; the chair receives.
+	e2 := *e
+	e2.officer = chair
+	alice := e2.join("alice", sfu.RoleDelegate, nil)
+	pa, err := alice.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true, AudioLevel: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pa.Stop()
+	_ = rc
+	aliceID := alice.Welcome.Self.ID
+	mic := trackOf(t, chair, aliceID, sfu.SourceMicrophone)
+	bob := e2.join("bob", sfu.RoleDelegate, rc)
+	waitFor(t, 10*time.Second, "bob hears alice", func() bool { return rc.count(mic.ID) > 20 })
+
+	// A delegate may not moderate.
+	if err := bob.Send(sfu.ClientMessage{Type: sfu.TypeMute, Participant: aliceID, Source: sfu.SourceMicrophone}); err != nil {
+		t.Fatal(err)
+	}
+	if m := nextEvent(t, bob, sfu.TypeError, nil); m.Code != sfu.CodeForbidden {
+		t.Fatalf("delegate mute: %+v", m)
+	}
+	// The chair mutes alice: the server stops forwarding her microphone.
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeMute, Participant: aliceID, Source: sfu.SourceMicrophone}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, bob, sfu.TypeTrack, func(m sfu.ServerMessage) bool { return m.Track.ID == mic.ID && m.Track.Muted })
+	time.Sleep(200 * time.Millisecond) // packets already in flight
+	before := rc.count(mic.ID)
+	time.Sleep(500 * time.Millisecond)
+	if after := rc.count(mic.ID); after != before {
+		t.Errorf("muted microphone still forwarded: %d → %d packets", before, after)
+	}
+
+	// Remove alice: she is told, the others see her leave.
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeRemove, Participant: aliceID}); err != nil {
+		t.Fatal(err)
+	}
+	if m := nextEvent(t, alice, sfu.TypeBye, nil); m.Reason != "removed" {
+		t.Fatalf("remove: %+v", m)
+	}
+	nextEvent(t, bob, sfu.TypeLeft, func(m sfu.ServerMessage) bool { return m.ID == aliceID })
+
+	// Lock: newcomers are refused, moderators still enter.
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeLock, Locked: true}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, bob, sfu.TypeLocked, func(m sfu.ServerMessage) bool { return m.Locked != nil && *m.Locked })
+	if _, m, err := dial(t, e, e.token("late", sfu.RoleDelegate)); err == nil || m.Code != sfu.CodeLocked {
+		t.Fatalf("locked room: %+v %v", m, err)
+	}
+	if _, m, err := dial(t, e, e.token("officer2", sfu.RoleProtocol)); err != nil || m.Type != sfu.TypeWelcome {
+		t.Fatalf("moderator in locked room: %+v %v", m, err)
+	}
+
+	audit, err := e.db.ListRoomAudit(t.Context(), "plenary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range audit {
+		if a.ActorIdentity != "chair" {
+			t.Errorf("audit actor %q", a.ActorIdentity)
+		}
+		actions = append(actions, a.Action+":"+a.TargetIdentity)
+	}
+	if got, want := strings.Join(actions, " "), "deny:intruder2 admit:alice admit:bob mute:alice remove:alice lock:"; got != want {
+		t.Errorf("audit = %q, want %q", got, want)
+	}
+}
+
+func TestSameIdentityReplacesSession(t *testing.T) {
+	e := newEnv(t)
+	first := e.join("alice", sfu.RoleDelegate, nil)
+	// The reload: the same identity joins again and goes straight in.
+	second, m, err := dial(t, e, e.token("alice", sfu.RoleDelegate))
+	if err != nil || m.Type != sfu.TypeWelcome {
+		t.Fatalf("rejoin = %+v, %v", m, err)
+	}
+	if m := nextEvent(t, first, sfu.TypeBye, nil); m.Reason != "replaced" {
+		t.Fatalf("first session: %+v", m)
+	}
+	waitFor(t, 5*time.Second, "one alice", func() bool { return e.srv.Stats().Participants == 2 })
+	// The welcome carries a fresh token to reconnect with after a network
+	// loss; it works the same way.
+	third, m, err := dial(t, e, second.Welcome.Token)
+	if err != nil || m.Type != sfu.TypeWelcome || m.Self.Identity != "alice" {
+		t.Fatalf("resume = %+v, %v", m, err)
+	}
+	_ = third
+}
+
+func TestChatHistoryAndHand(t *testing.T) {
+	e := newEnv(t)
+	alice := e.join("alice", sfu.RoleDelegate, nil)
+	for _, text := range []string{"Good morning", "Xin chào — 你好"} {
+		if err := alice.Send(sfu.ClientMessage{Type: sfu.TypeChat, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+		nextEvent(t, alice, sfu.TypeChat, func(m sfu.ServerMessage) bool { return m.Message.Text == text })
+	}
+	if err := alice.Send(sfu.ClientMessage{Type: sfu.TypeHand, Raised: true}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, alice, sfu.TypeParticipant, func(m sfu.ServerMessage) bool { return m.Participant.Hand })
+	bob := e.join("bob", sfu.RoleDelegate, nil)
+	if len(bob.Welcome.Chat) != 2 || bob.Welcome.Chat[1].Text != "Xin chào — 你好" || bob.Welcome.Chat[0].Name != "Alice" {
+		t.Fatalf("history = %+v", bob.Welcome.Chat)
+	}
+	var sawHand bool
+	for _, p := range bob.Welcome.Participants {
+		sawHand = sawHand || (p.Identity == "alice" && p.Hand)
+	}
+	if !sawHand {
+		t.Errorf("late joiner does not see alice's raised hand: %+v", bob.Welcome.Participants)
+	}
+	// An observer role without chat permission is refused.
+	tok, _ := e.signer.Issue(sfu.Claims{Room: "plenary", Identity: "mute", Name: "Mute", Role: sfu.RoleObserver, Permissions: sfu.Permissions{Subscribe: true}}, time.Hour)
+	c, m, err := dial(t, e, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type == sfu.TypeLobby {
+		e.admit(c, "mute")
+	}
+	_ = c.Send(sfu.ClientMessage{Type: sfu.TypeChat, Text: "hi"})
+	if m := nextEvent(t, c, sfu.TypeError, nil); m.Code != sfu.CodeForbidden {
+		t.Fatalf("chat without permission: %+v", m)
+	}
+}
+
+func TestBadInputClosesOnlyThatClient(t *testing.T) {
+	e := newEnv(t)
+	ra := newReceiver()
+	alice := e.join("alice", sfu.RoleDelegate, ra)
+	bob := e.join("bob", sfu.RoleDelegate, nil)
+	pb, err := bob.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pb.Stop()
+	mic := trackOf(t, alice, bob.Welcome.Self.ID, sfu.SourceMicrophone)
+
+	for name, tc := range map[string]struct {
+		raw  string
+		code string
+	}{
+		"malformed":   {`{"v":1,"type":`, sfu.CodeBadMessage},
+		"unknown":     {`{"v":1,"type":"self_destruct"}`, sfu.CodeBadMessage},
+		"old version": {`{"v":0,"type":"ping"}`, sfu.CodeBadVersion},
+		"oversize":    {`{"v":1,"type":"chat","text":"` + strings.Repeat("a", sfu.MaxMessageBytes) + `"}`, sfu.CodeTooLarge},
+		"munged sdp":  {`{"v":1,"type":"offer","sdp":"v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=garbage"}`, sfu.CodeBadSDP},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := e.join("eve-"+strings.ReplaceAll(name, " ", "-"), sfu.RoleDelegate, nil)
+			if err := c.SendRaw([]byte(tc.raw)); err != nil {
+				t.Fatal(err)
+			}
+			if m := nextEvent(t, c, sfu.TypeError, nil); m.Code != tc.code {
+				t.Fatalf("error = %+v, want %s", m, tc.code)
+			}
+			// The connection is closed.
+			timeout := time.After(5 * time.Second)
+			for {
+				select {
+				case _, ok := <-c.Events():
+					if !ok {
+						return
+					}
+				case <-timeout:
+					t.Fatal("connection still open")
+				}
+			}
+		})
+	}
+	// Alice still receives bob.
+	n := ra.count(mic.ID)
+	waitFor(t, 5*time.Second, "alice still hears bob", func() bool { return ra.count(mic.ID) > n+20 })
+
+	// A client that never joins is dropped after the join timeout; one that
+	// sends binary garbage first is told so.
+	ws, _, err := websocket.DefaultDialer.Dial(e.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"v":1,"type":"chat","text":"hi"}`))
+	var m sfu.ServerMessage
+	if err := ws.ReadJSON(&m); err != nil || m.Type != sfu.TypeError || m.Code != sfu.CodeBadMessage {
+		t.Fatalf("chat before join: %+v %v", m, err)
+	}
+}

@@ -1,0 +1,538 @@
+package sfu
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/webrtc/v4"
+)
+
+// Participant is one member of a room: one signalling connection and, once
+// admitted, two PeerConnections. The client offers on the publishing one;
+// the server offers on the subscribing one, so that neither side's offers
+// ever collide.
+type Participant struct {
+	id     string
+	room   *Room
+	claims Claims
+	log    *slog.Logger
+
+	// Guarded by room.mu.
+	perms  Permissions
+	joined bool
+	hand   bool
+
+	out       chan ServerMessage
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+	reason    atomic.Pointer[string]
+	wg        sync.WaitGroup
+	ops       chan func()
+	opsDone   chan struct{} // closed when the ops goroutine has returned
+
+	mediaMu     sync.Mutex // guards creating and closing pub and sub
+	mediaClosed bool
+	pub, sub    *webrtc.PeerConnection
+	bwe         atomic.Pointer[cc.BandwidthEstimator]
+
+	// Owned by the ops goroutine.
+	downs         map[string]*downTrack
+	negotiating   bool
+	pendingOffer  bool
+	pendingICE    bool
+	subCandidates []webrtc.ICECandidateInit
+	pubCandidates []webrtc.ICECandidateInit
+	lastUpgrade   time.Time
+
+	pubMu  sync.Mutex
+	specs  map[string]TrackSpec
+	uplink map[string]*upTrack // by the publisher's track id
+	layers map[string]int      // remaining layers per upTrack id
+
+	chatTimes []time.Time
+}
+
+func newParticipant(r *Room, c Claims) *Participant {
+	ctx, cancel := context.WithCancel(context.Background())
+	id := r.s.newID("p")
+	return &Participant{id: id, room: r, claims: c, perms: c.Permissions, log: r.log.With("participant", id),
+		out: make(chan ServerMessage, 256), ctx: ctx, cancel: cancel, ops: make(chan func(), 256), opsDone: make(chan struct{}),
+		downs: map[string]*downTrack{}, specs: map[string]TrackSpec{}, uplink: map[string]*upTrack{}, layers: map[string]int{}}
+}
+
+// infoLocked describes p; room.mu must be held.
+func (p *Participant) infoLocked() ParticipantInfo {
+	return ParticipantInfo{ID: p.id, Identity: p.claims.Identity, Name: p.claims.Name, Delegation: p.claims.Delegation,
+		Role: p.claims.Role, Permissions: p.perms, Hand: p.hand}
+}
+
+func (p *Participant) permissions() Permissions {
+	p.room.mu.Lock()
+	defer p.room.mu.Unlock()
+	return p.perms
+}
+
+// send queues m for the client. A client too slow to keep up is
+// disconnected rather than allowed to hold memory.
+func (p *Participant) send(m ServerMessage) {
+	m.V = ProtocolVersion
+	select {
+	case <-p.ctx.Done():
+	case p.out <- m:
+	default:
+		p.close("slow")
+	}
+}
+
+// enqueue runs f on p's ops goroutine, which serialises every change to the
+// PeerConnections.
+func (p *Participant) enqueue(f func()) {
+	select {
+	case <-p.ctx.Done():
+	case p.ops <- f:
+	}
+}
+
+func (p *Participant) runOps() {
+	defer close(p.opsDone)
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case f := <-p.ops:
+			f()
+		}
+	}
+}
+
+// close ends the session: the signalling connection is told why and
+// closed, the PeerConnections are closed and every goroutine ends.
+func (p *Participant) close(reason string) {
+	p.closeOnce.Do(func() {
+		p.reason.Store(&reason)
+		p.cancel()
+	})
+}
+
+// startMedia creates the two PeerConnections.
+func (p *Participant) startMedia() error {
+	p.mediaMu.Lock()
+	defer p.mediaMu.Unlock()
+	if p.mediaClosed {
+		return protoErr(CodeNotFound, "you left the room")
+	}
+	if p.pub != nil {
+		return nil
+	}
+	ice := p.room.s.t.iceServers(time.Hour)
+	pub, err := p.room.s.t.newPeerConnection(ice, nil)
+	if err != nil {
+		return err
+	}
+	sub, err := p.room.s.t.newPeerConnection(ice, func(e cc.BandwidthEstimator) { p.bwe.Store(&e) })
+	if err != nil {
+		_ = pub.Close()
+		return err
+	}
+	p.pub, p.sub = pub, sub
+	pub.OnICECandidate(func(c *webrtc.ICECandidate) { p.trickle(TargetPublish, c) })
+	sub.OnICECandidate(func(c *webrtc.ICECandidate) { p.trickle(TargetSubscribe, c) })
+	pub.OnTrack(p.onTrack)
+	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateFailed {
+			p.log.Debug("subscriber connection failed; waiting for an ICE restart")
+		}
+	})
+	return nil
+}
+
+func (p *Participant) trickle(target string, c *webrtc.ICECandidate) {
+	if c == nil {
+		return
+	}
+	init := c.ToJSON()
+	p.send(ServerMessage{Type: TypeCandidate, Target: target, Candidate: &init})
+}
+
+// closeMedia closes the PeerConnections; pion then ends every track read
+// and RTCP loop.
+func (p *Participant) closeMedia() {
+	p.mediaMu.Lock()
+	defer p.mediaMu.Unlock()
+	p.mediaClosed = true
+	for _, pc := range []*webrtc.PeerConnection{p.pub, p.sub} {
+		if pc != nil {
+			_ = pc.GracefulClose()
+		}
+	}
+}
+
+// onTrack runs on pion's goroutine for each incoming stream (one per
+// simulcast layer) and forwards it until it ends.
+func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	p.pubMu.Lock()
+	spec, ok := p.specs[remote.ID()]
+	p.pubMu.Unlock()
+	kind, _ := spec.Source.kind()
+	if !ok || kind != remote.Kind() || !p.permissions().CanPublish(spec.Source) {
+		p.send(errorMessage(protoErr(CodeForbidden, "you may not publish this track")))
+		discard(remote)
+		return
+	}
+	q := ridLayer(remote.RID())
+	if q < 0 {
+		discard(remote)
+		return
+	}
+	p.pubMu.Lock()
+	u := p.uplink[remote.ID()]
+	fresh := u == nil
+	if fresh {
+		u = &upTrack{id: p.room.s.newID("t"), owner: p.id, mediaID: remote.ID(), kind: remote.Kind(), source: spec.Source,
+			language: spec.Language, codec: remote.Codec().RTPCodecCapability, simulcast: remote.RID() != "",
+			forwarded: &p.room.s.forwarded}
+		u.sendRTCP = p.pub.WriteRTCP
+		for _, h := range recv.GetParameters().HeaderExtensions {
+			if h.URI == audioLevelURI {
+				u.levelExt.Store(uint32(h.ID))
+			}
+		}
+		p.uplink[remote.ID()] = u
+	}
+	p.layers[u.id]++
+	p.pubMu.Unlock()
+	if fresh {
+		p.room.publish(u)
+	}
+	u.requestKeyframe(q)
+	u.readLoop(remote, q)
+
+	p.pubMu.Lock()
+	p.layers[u.id]--
+	last := p.layers[u.id] == 0
+	if last {
+		delete(p.layers, u.id)
+		if p.uplink[u.mediaID] == u {
+			delete(p.uplink, u.mediaID)
+		}
+	}
+	p.pubMu.Unlock()
+	if last {
+		p.room.unpublish(u)
+	}
+}
+
+func discard(t *webrtc.TrackRemote) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := t.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// handleOffer answers the client's offer on the publishing connection.
+func (p *Participant) handleOffer(m ClientMessage) error {
+	perms := p.permissions()
+	p.pubMu.Lock()
+	for _, t := range m.Tracks {
+		if !perms.CanPublish(t.Source) {
+			p.pubMu.Unlock()
+			return protoErr(CodeForbidden, "you may not publish %s", t.Source)
+		}
+		p.specs[t.ID] = t
+	}
+	p.pubMu.Unlock()
+	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
+		return protoErr(CodeBadSDP, "offer refused: %v", err)
+	}
+	ans, err := p.pub.CreateAnswer(nil)
+	if err != nil {
+		return protoErr(CodeBadSDP, "cannot answer: %v", err)
+	}
+	if err := p.pub.SetLocalDescription(ans); err != nil {
+		return protoErr(CodeBadSDP, "cannot answer: %v", err)
+	}
+	// pion accepts only the answer it created as its local description;
+	// the publisher receives it with Opus DTX and FEC asked for.
+	p.send(ServerMessage{Type: TypeAnswer, SDP: withOpusDTXAndFEC(ans.SDP), Target: TargetPublish})
+	for _, c := range p.pubCandidates {
+		_ = p.pub.AddICECandidate(c)
+	}
+	p.pubCandidates = nil
+	return nil
+}
+
+// negotiate sends a new offer on the subscribing connection, or marks one
+// pending while the previous offer waits for its answer.
+func (p *Participant) negotiate(restart bool) {
+	if restart {
+		p.pendingICE = true
+	}
+	if p.negotiating {
+		p.pendingOffer = true
+		return
+	}
+	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: p.pendingICE})
+	if err != nil {
+		p.log.Warn("subscriber offer", "err", err)
+		return
+	}
+	if err := p.sub.SetLocalDescription(offer); err != nil {
+		p.log.Warn("subscriber offer", "err", err)
+		return
+	}
+	p.pendingICE, p.pendingOffer, p.negotiating = false, false, true
+	p.send(ServerMessage{Type: TypeOffer, SDP: offer.SDP, Target: TargetSubscribe})
+}
+
+func (p *Participant) handleAnswer(m ClientMessage) error {
+	if !p.negotiating {
+		return protoErr(CodeBadMessage, "no offer is waiting for an answer")
+	}
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP}); err != nil {
+		return protoErr(CodeBadSDP, "answer refused: %v", err)
+	}
+	p.negotiating = false
+	p.log.Debug("subscriber answer applied", "transceivers", len(p.sub.GetTransceivers()))
+	for _, c := range p.subCandidates {
+		_ = p.sub.AddICECandidate(c)
+	}
+	p.subCandidates = nil
+	if p.pendingOffer || p.pendingICE {
+		p.negotiate(false)
+	}
+	return nil
+}
+
+func (p *Participant) handleCandidate(m ClientMessage) error {
+	pc, queue := p.pub, &p.pubCandidates
+	if m.Target == TargetSubscribe {
+		pc, queue = p.sub, &p.subCandidates
+	}
+	// A candidate may overtake the description it belongs to (trickle ICE
+	// starts as soon as the client sets its local description): keep it.
+	if pc.RemoteDescription() == nil || (m.Target == TargetSubscribe && p.negotiating) {
+		if len(*queue) >= 64 {
+			return protoErr(CodeBadMessage, "too many candidates before a description")
+		}
+		*queue = append(*queue, *m.Candidate)
+		return nil
+	}
+	if err := pc.AddICECandidate(*m.Candidate); err != nil {
+		return protoErr(CodeBadMessage, "bad candidate: %v", err)
+	}
+	return nil
+}
+
+// subscribe starts forwarding u to p.
+func (p *Participant) subscribe(u *upTrack) {
+	if p.ctx.Err() != nil || p.sub == nil || !p.permissions().Subscribe {
+		return
+	}
+	if _, ok := p.downs[u.id]; ok {
+		return
+	}
+	d := newDownTrack(u, p.id)
+	sender, err := p.sub.AddTrack(d)
+	if err != nil {
+		p.log.Warn("subscribe", "track", u.id, "err", err)
+		return
+	}
+	d.sender = sender
+	p.downs[u.id] = d
+	u.addDown(d)
+	p.wg.Go(d.rtcpLoop)
+	p.negotiate(false)
+}
+
+func (p *Participant) unsubscribe(u *upTrack) {
+	d, ok := p.downs[u.id]
+	if !ok {
+		return
+	}
+	delete(p.downs, u.id)
+	u.removeDown(d)
+	if p.sub.ConnectionState() != webrtc.PeerConnectionStateClosed {
+		_ = p.sub.RemoveTrack(d.sender)
+		p.negotiate(false)
+	}
+}
+
+// dropSubscriptions detaches p from every track it received, once its ops
+// goroutine has ended.
+func (p *Participant) dropSubscriptions() {
+	for id, d := range p.downs {
+		d.up.removeDown(d)
+		delete(p.downs, id)
+	}
+}
+
+// audioReserve is the bandwidth set aside for each audio track before any
+// video layer is chosen: audio never competes with video.
+const audioReserve = 64_000
+
+// upgradeInterval is how often a subscriber's video may step up one layer.
+const upgradeInterval = 3 * time.Second
+
+// allocate chooses the simulcast layer of every video p receives: the layer
+// that fits the size the client shows it at, stepped down (cameras first,
+// then screens, down to a pause) while the estimated bandwidth is below what
+// they need after audio is served.
+func (p *Participant) allocate() {
+	var videos []*downTrack
+	var audio uint64
+	for _, d := range p.downs {
+		if d.up.kind == webrtc.RTPCodecTypeAudio {
+			audio += audioReserve
+		} else {
+			videos = append(videos, d)
+		}
+	}
+	if len(videos) == 0 {
+		return
+	}
+	want := make([]int, len(videos))
+	var used uint64
+	for i, d := range videos {
+		want[i] = viewLayer(d)
+		if cur := d.currentLayer(); cur >= 0 {
+			used += d.up.layerBitrate(cur)
+		}
+	}
+	budget := ^uint64(0)
+	if e := p.bwe.Load(); e != nil {
+		est := uint64((*e).GetTargetBitrate())
+		congested := est < (used+audio)*85/100
+		if congested {
+			budget = 0
+			if est > audio {
+				budget = est - audio
+			}
+		} else if time.Since(p.lastUpgrade) < upgradeInterval {
+			// Not congested, but hold each step up for a while so the
+			// estimate can show whether the link takes it.
+			for i, d := range videos {
+				if cur := d.targetLayer(); want[i] > cur && cur >= 0 {
+					want[i] = cur
+				}
+			}
+		} else {
+			p.lastUpgrade = time.Now()
+		}
+	}
+	cost := func() uint64 {
+		var c uint64
+		for i, d := range videos {
+			if want[i] >= 0 {
+				c += d.up.layerBitrate(want[i])
+			}
+		}
+		return c
+	}
+	for cost() > budget {
+		best := -1
+		for i, d := range videos {
+			if want[i] < 0 {
+				continue
+			}
+			if best < 0 || (d.up.source == SourceCamera && videos[best].up.source != SourceCamera) ||
+				(d.up.source == videos[best].up.source && want[i] > want[best]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		want[best]--
+		if !videos[best].up.simulcast && want[best] >= 0 {
+			want[best] = layerPaused
+		}
+	}
+	for i, d := range videos {
+		d.setTarget(want[i])
+	}
+}
+
+// viewLayer is the layer that fits how large the client shows the video.
+func viewLayer(d *downTrack) int {
+	if !d.viewSet.Load() {
+		return layerMedium
+	}
+	w, h := d.viewW.Load(), d.viewH.Load()
+	switch {
+	case w == 0 || h == 0:
+		return layerPaused
+	case d.up.source == SourceScreen:
+		return layerHigh // text must stay readable
+	case w <= 360 && h <= 240:
+		return layerLow
+	case w <= 800 && h <= 480:
+		return layerMedium
+	}
+	return layerHigh
+}
+
+// setView records the size at which the client shows a track.
+func (p *Participant) setView(track string, w, h int) error {
+	d, ok := p.downs[track]
+	if !ok {
+		return nil // the track may have just gone; not the client's fault
+	}
+	d.viewW.Store(int32(w))
+	d.viewH.Store(int32(h))
+	d.viewSet.Store(true)
+	p.lastUpgrade = time.Time{}
+	p.allocate()
+	return nil
+}
+
+// muteTrack stops (or, for the publisher itself, resumes) forwarding p's
+// tracks of source.
+func (p *Participant) muteTrack(source Source, muted, byServer bool) {
+	p.pubMu.Lock()
+	var us []*upTrack
+	for _, u := range p.uplink {
+		if u.source == source {
+			us = append(us, u)
+		}
+	}
+	p.pubMu.Unlock()
+	for _, u := range us {
+		if byServer {
+			u.muted.Store(true)
+		} else {
+			u.selfMuted.Store(muted)
+			if !muted && p.permissions().CanPublish(source) {
+				u.muted.Store(false)
+				if u.kind == webrtc.RTPCodecTypeVideo {
+					for q := range u.layers {
+						u.requestKeyframe(q)
+					}
+				}
+			}
+		}
+		p.room.trackChanged(u)
+	}
+}
+
+// chatAllowed limits a participant to 10 chat messages in 10 seconds.
+func (p *Participant) chatAllowed(now time.Time) bool {
+	keep := p.chatTimes[:0]
+	for _, t := range p.chatTimes {
+		if now.Sub(t) < 10*time.Second {
+			keep = append(keep, t)
+		}
+	}
+	p.chatTimes = keep
+	if len(keep) >= 10 {
+		return false
+	}
+	p.chatTimes = append(p.chatTimes, now)
+	return true
+}

@@ -1,0 +1,409 @@
+package sfu
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+const (
+	speakerInterval  = 500 * time.Millisecond
+	allocateInterval = time.Second
+)
+
+// Room is one conference room: its members (in the lobby or admitted), its
+// published tracks and its moderation state.
+type Room struct {
+	s    *Server
+	slug string
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	members  map[string]*Participant // by participant id, lobby included
+	tracks   map[string]*upTrack     // by track id
+	admitted map[string]bool         // identities admitted once: reconnects skip the lobby
+	// perms are permissions the server changed during the meeting, by
+	// identity: a reconnect keeps them instead of the token's.
+	perms    map[string]Permissions
+	locked   bool
+	speakers []string
+	stop     chan struct{}
+	stopped  bool
+}
+
+func newRoom(s *Server, slug string) *Room {
+	return &Room{s: s, slug: slug, log: s.log.With("room", slug), members: map[string]*Participant{},
+		tracks: map[string]*upTrack{}, admitted: map[string]bool{}, perms: map[string]Permissions{}, stop: make(chan struct{})}
+}
+
+// run measures layer bitrates, allocates subscriber layers and pushes the
+// active speakers until the room empties.
+func (r *Room) run() {
+	sp := time.NewTicker(speakerInterval)
+	defer sp.Stop()
+	last := time.Now()
+	n := 0
+	for {
+		select {
+		case <-r.stop:
+			return
+		case now := <-sp.C:
+			r.updateSpeakers()
+			n++
+			if n%int(allocateInterval/speakerInterval) == 0 {
+				r.mu.Lock()
+				for _, u := range r.tracks {
+					u.measure(now.Sub(last))
+				}
+				ps := r.joinedLocked()
+				r.mu.Unlock()
+				last = now
+				for _, p := range ps {
+					p.enqueue(p.allocate)
+				}
+			}
+		}
+	}
+}
+
+func (r *Room) updateSpeakers() {
+	r.mu.Lock()
+	var ls []loudness
+	for _, u := range r.tracks {
+		if u.kind == webrtc.RTPCodecTypeAudio && u.source == SourceMicrophone {
+			v := u.level.tick()
+			if u.muted.Load() {
+				v = 0
+			}
+			ls = append(ls, loudness{u.owner, v})
+		}
+	}
+	sp := rankSpeakers(ls)
+	changed := !slices.Equal(sp, r.speakers)
+	r.speakers = sp
+	ps := r.joinedLocked()
+	r.mu.Unlock()
+	if changed {
+		for _, p := range ps {
+			p.send(ServerMessage{Type: TypeSpeakers, Speakers: orEmpty(sp)})
+		}
+	}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// joinedLocked returns the admitted members. r.mu must be held.
+func (r *Room) joinedLocked() []*Participant {
+	ps := make([]*Participant, 0, len(r.members))
+	for _, p := range r.members {
+		if p.joined {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+func (r *Room) moderatorsLocked() []*Participant {
+	var ps []*Participant
+	for _, p := range r.members {
+		if p.joined && p.perms.Moderate {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+func (r *Room) byIdentity(identity string) *Participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.members {
+		if p.claims.Identity == identity {
+			return p
+		}
+	}
+	return nil
+}
+
+func (r *Room) byID(id string) *Participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.members[id]
+}
+
+// enter adds p to the room: it replaces a member with the same identity,
+// is refused when the room is locked, and waits in the lobby unless it
+// moderates or was admitted before.
+func (r *Room) enter(p *Participant) error {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return protoErr(CodeNotFound, "the room is closed")
+	}
+	if pp, ok := r.perms[p.claims.Identity]; ok {
+		p.perms = pp
+	}
+	admit := p.perms.Moderate || r.admitted[p.claims.Identity]
+	if r.locked && !admit {
+		r.mu.Unlock()
+		return protoErr(CodeLocked, "the room is locked")
+	}
+	var stale *Participant
+	for _, m := range r.members {
+		if m.claims.Identity == p.claims.Identity {
+			stale = m
+		}
+	}
+	r.members[p.id] = p
+	r.mu.Unlock()
+	if stale != nil {
+		// A reload or a reconnect: the old session goes, the new one takes
+		// its place without waiting in the lobby again if it was admitted.
+		stale.close("replaced")
+		r.leave(stale)
+	}
+	if admit {
+		return r.admit(p)
+	}
+	p.send(ServerMessage{Type: TypeLobby, Room: r.slug})
+	r.pushWaiting()
+	return nil
+}
+
+// admit lets p in: it gets its connections, the room's state and every
+// published track; the others learn about it.
+func (r *Room) admit(p *Participant) error {
+	if err := p.startMedia(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	if r.members[p.id] != p {
+		r.mu.Unlock()
+		return protoErr(CodeNotFound, "you left the room")
+	}
+	p.joined = true
+	r.admitted[p.claims.Identity] = true
+	self := p.infoLocked()
+	others := r.joinedLocked()
+	parts := make([]ParticipantInfo, 0, len(others))
+	for _, o := range others {
+		parts = append(parts, o.infoLocked())
+	}
+	tracks := make([]TrackInfo, 0, len(r.tracks))
+	ups := make([]*upTrack, 0, len(r.tracks))
+	for _, u := range r.tracks {
+		tracks = append(tracks, u.info())
+		ups = append(ups, u)
+	}
+	locked := r.locked
+	speakers := r.speakers
+	r.mu.Unlock()
+
+	chat, err := r.s.store.RecentChat(context.Background(), r.slug, r.s.history)
+	if err != nil {
+		r.log.Error("chat history", "err", err)
+	}
+	token, _ := r.s.signer.Issue(p.claims, time.Duration(p.claims.ExpiresAt-p.claims.IssuedAt)*time.Second)
+	p.send(ServerMessage{Type: TypeWelcome, Room: r.slug, Self: &self, Participants: parts, Tracks: tracks, Chat: chat,
+		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: r.s.t.iceServers(time.Hour), Token: token})
+	for _, o := range others {
+		if o != p {
+			o.send(ServerMessage{Type: TypeParticipant, Participant: &self})
+		}
+	}
+	for _, u := range ups {
+		if u.owner != p.id {
+			p.enqueue(func() { p.subscribe(u) })
+		}
+	}
+	if p.perms.Moderate {
+		r.pushWaiting()
+	}
+	return nil
+}
+
+// leave removes p and everything it published.
+func (r *Room) leave(p *Participant) {
+	r.mu.Lock()
+	if r.members[p.id] != p {
+		r.mu.Unlock()
+		return
+	}
+	delete(r.members, p.id)
+	var gone []*upTrack
+	for id, u := range r.tracks {
+		if u.owner == p.id {
+			gone = append(gone, u)
+			delete(r.tracks, id)
+		}
+	}
+	others := r.joinedLocked()
+	wasJoined := p.joined
+	empty := len(r.members) == 0
+	if empty {
+		r.stopped = true
+		close(r.stop)
+	}
+	r.mu.Unlock()
+	for _, u := range gone {
+		for _, o := range others {
+			o.send(ServerMessage{Type: TypeUntrack, TrackID: u.id})
+			o.enqueue(func() { o.unsubscribe(u) })
+		}
+	}
+	if wasJoined {
+		for _, o := range others {
+			o.send(ServerMessage{Type: TypeLeft, ID: p.id})
+		}
+	} else {
+		r.pushWaiting()
+	}
+	if empty {
+		r.s.dropRoom(r)
+	}
+}
+
+// publish makes u available to every admitted member but its owner.
+func (r *Room) publish(u *upTrack) {
+	r.mu.Lock()
+	r.tracks[u.id] = u
+	ps := r.joinedLocked()
+	r.mu.Unlock()
+	info := u.info()
+	for _, p := range ps {
+		p.send(ServerMessage{Type: TypeTrack, Track: &info})
+		if p.id != u.owner {
+			p.enqueue(func() { p.subscribe(u) })
+		}
+	}
+}
+
+// unpublish withdraws u.
+func (r *Room) unpublish(u *upTrack) {
+	r.mu.Lock()
+	if r.tracks[u.id] != u {
+		r.mu.Unlock()
+		return
+	}
+	delete(r.tracks, u.id)
+	ps := r.joinedLocked()
+	r.mu.Unlock()
+	for _, p := range ps {
+		p.send(ServerMessage{Type: TypeUntrack, TrackID: u.id})
+		p.enqueue(func() { p.unsubscribe(u) })
+	}
+}
+
+// trackChanged tells everyone about u's new state (muted, for example).
+func (r *Room) trackChanged(u *upTrack) {
+	info := u.info()
+	r.broadcast(ServerMessage{Type: TypeTrack, Track: &info})
+}
+
+func (r *Room) broadcast(m ServerMessage) {
+	r.mu.Lock()
+	ps := r.joinedLocked()
+	r.mu.Unlock()
+	for _, p := range ps {
+		p.send(m)
+	}
+}
+
+func (r *Room) participantChanged(p *Participant) {
+	r.mu.Lock()
+	info := p.infoLocked()
+	r.mu.Unlock()
+	r.broadcast(ServerMessage{Type: TypeParticipant, Participant: &info})
+}
+
+// pushWaiting tells moderators who waits in the lobby.
+func (r *Room) pushWaiting() {
+	r.mu.Lock()
+	waiting := []ParticipantInfo{}
+	for _, p := range r.members {
+		if !p.joined {
+			waiting = append(waiting, p.infoLocked())
+		}
+	}
+	slices.SortFunc(waiting, func(a, b ParticipantInfo) int { return compareIDs(a.ID, b.ID) })
+	mods := r.moderatorsLocked()
+	r.mu.Unlock()
+	for _, m := range mods {
+		m.send(ServerMessage{Type: TypeWaiting, Waiting: waiting})
+	}
+}
+
+func compareIDs(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (r *Room) setPermissions(p *Participant, perms Permissions) {
+	r.mu.Lock()
+	p.perms = perms
+	r.perms[p.claims.Identity] = perms
+	var revoked []*upTrack
+	for _, u := range r.tracks {
+		if u.owner == p.id && !perms.CanPublish(u.source) && !u.muted.Load() {
+			u.muted.Store(true)
+			revoked = append(revoked, u)
+		}
+	}
+	r.mu.Unlock()
+	for _, u := range revoked {
+		r.trackChanged(u)
+	}
+	r.participantChanged(p)
+}
+
+func (r *Room) setLocked(v bool) {
+	r.mu.Lock()
+	r.locked = v
+	r.mu.Unlock()
+	r.broadcast(ServerMessage{Type: TypeLocked, Locked: &v})
+}
+
+// forget makes a removed identity wait in the lobby if it comes back.
+func (r *Room) forget(identity string) {
+	r.mu.Lock()
+	delete(r.admitted, identity)
+	r.mu.Unlock()
+}
+
+func (r *Room) closeAll(reason string) {
+	r.mu.Lock()
+	ps := make([]*Participant, 0, len(r.members))
+	for _, p := range r.members {
+		ps = append(ps, p)
+	}
+	r.mu.Unlock()
+	for _, p := range ps {
+		p.close(reason)
+	}
+}
+
+func (r *Room) audit(ctx context.Context, actor *Participant, action string, target *Participant, detail string) {
+	e := AuditEntry{Room: r.slug, ActorIdentity: actor.claims.Identity, ActorName: actor.claims.Name, Action: action, Detail: detail, At: r.s.now().UTC()}
+	if target != nil {
+		e.TargetIdentity = target.claims.Identity
+	}
+	if err := r.s.store.Audit(ctx, e); err != nil {
+		r.log.Error("audit", "action", action, "err", err)
+	}
+}

@@ -1,0 +1,186 @@
+package sfu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Store keeps what outlives a room's members: chat history and the audit
+// trail of moderator actions. main wires it to the database.
+type Store interface {
+	// SaveChat stores m and returns it with its ID set.
+	SaveChat(ctx context.Context, room string, m ChatMessage) (ChatMessage, error)
+	// RecentChat returns the last limit messages of room, oldest first.
+	RecentChat(ctx context.Context, room string, limit int) ([]ChatMessage, error)
+	// Audit records a moderator action.
+	Audit(ctx context.Context, e AuditEntry) error
+}
+
+// AuditEntry is one moderator action.
+type AuditEntry struct {
+	Room           string
+	ActorIdentity  string
+	ActorName      string
+	Action         string // admit, deny, mute, remove, lock, unlock, permissions
+	TargetIdentity string
+	Detail         string
+	At             time.Time
+}
+
+// Params are the dependencies of a Server.
+type Params struct {
+	Config Config
+	Signer *Signer
+	Store  Store
+	Log    *slog.Logger
+	// Now is the clock for chat and audit times (nil: time.Now).
+	Now func() time.Time
+	// ChatHistory is how many messages late joiners receive (0: 100).
+	ChatHistory int
+}
+
+// Server is the SFU: it owns the rooms and the shared media sockets.
+type Server struct {
+	t       *transport
+	signer  *Signer
+	store   Store
+	log     *slog.Logger
+	now     func() time.Time
+	history int
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+	wg     sync.WaitGroup // connections and rooms
+	ids    atomic.Uint64
+
+	forwarded atomic.Uint64
+}
+
+// New opens the media sockets and returns a ready server.
+func New(p Params) (*Server, error) {
+	if p.Signer == nil || p.Store == nil || p.Log == nil {
+		return nil, errors.New("sfu: New needs a signer, a store and a logger")
+	}
+	t, err := newTransport(p.Config, p.Log)
+	if err != nil {
+		return nil, err
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.ChatHistory <= 0 {
+		p.ChatHistory = 100
+	}
+	return &Server{t: t, signer: p.Signer, store: p.Store, log: p.Log, now: p.Now, history: p.ChatHistory, rooms: map[string]*Room{}}, nil
+}
+
+// UDPAddr is the address of the shared media socket.
+func (s *Server) UDPAddr() string { return s.t.udp.LocalAddr().String() }
+
+// Signer returns the token signer.
+func (s *Server) Signer() *Signer { return s.signer }
+
+func (s *Server) newID(prefix string) string {
+	return prefix + strconv.FormatUint(s.ids.Add(1), 36)
+}
+
+// room returns the room named slug, creating it; nil once the server closes.
+func (s *Server) room(slug string) *Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	r := s.rooms[slug]
+	if r == nil {
+		r = newRoom(s, slug)
+		s.rooms[slug] = r
+		s.wg.Go(r.run)
+	}
+	return r
+}
+
+// dropRoom forgets r if it is still empty.
+func (s *Server) dropRoom(r *Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rooms[r.slug] == r {
+		delete(s.rooms, r.slug)
+	}
+}
+
+// Stats are counters for the metrics endpoint.
+type Stats struct {
+	Rooms, Participants, Tracks, Subscriptions int
+	Forwarded                                  uint64 // RTP packets sent to subscribers
+}
+
+// Stats returns the current counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load()}
+	for _, r := range rooms {
+		r.mu.Lock()
+		st.Participants += len(r.members)
+		st.Tracks += len(r.tracks)
+		for _, u := range r.tracks {
+			if ds := u.downs.Load(); ds != nil {
+				st.Subscriptions += len(*ds)
+			}
+		}
+		r.mu.Unlock()
+	}
+	return st
+}
+
+// Close disconnects everyone, waits for every goroutine the server started
+// and closes the media sockets.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		r.closeAll("shutdown")
+	}
+	s.wg.Wait()
+	s.t.close()
+	return nil
+}
+
+// SetPermissions changes what a participant may do, at any time: floor
+// control grants and revokes the microphone this way. Tracks of sources no
+// longer allowed stop being forwarded at once.
+func (s *Server) SetPermissions(ctx context.Context, room, identity string, perms Permissions, actor string) error {
+	s.mu.Lock()
+	r := s.rooms[room]
+	s.mu.Unlock()
+	if r == nil {
+		return fmt.Errorf("sfu: room %q: %w", room, ErrNotFound)
+	}
+	p := r.byIdentity(identity)
+	if p == nil {
+		return fmt.Errorf("sfu: participant %q: %w", identity, ErrNotFound)
+	}
+	r.setPermissions(p, perms)
+	return s.store.Audit(ctx, AuditEntry{Room: room, ActorIdentity: actor, Action: "permissions", TargetIdentity: identity,
+		Detail: fmt.Sprintf("%+v", perms), At: s.now().UTC()})
+}
+
+// ErrNotFound is a room or participant that is not there.
+var ErrNotFound = errors.New("sfu: not found")

@@ -1,0 +1,325 @@
+// Package sfuclient is a Go client of Chancery's SFU signalling protocol,
+// built on pion: it joins a room with a token, publishes synthetic or real
+// tracks and receives the others'. The SFU's tests and cmd/loadtest use it.
+//
+// It imports internal/sfu for the message types only.
+package sfuclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu"
+)
+
+// Client is one participant.
+type Client struct {
+	ws       *websocket.Conn
+	writeMu  sync.Mutex
+	Pub, Sub *webrtc.PeerConnection
+	events   chan sfu.ServerMessage
+	answers  chan string
+	done     chan struct{}
+	gone     chan struct{} // closed when the signalling connection ends
+	wg       sync.WaitGroup
+	closeMu  sync.Once
+	onTrack  func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
+	trackMu  sync.Mutex
+	pending  []webrtc.ICECandidateInit // pub candidates before the answer
+	pubReady bool
+	// Welcome is the welcome message, once admitted.
+	Welcome sfu.ServerMessage
+}
+
+// Options tune a client.
+type Options struct {
+	// OnTrack receives every track the SFU sends.
+	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
+	// Header is sent with the WebSocket handshake (an Origin, say).
+	Header http.Header
+	// ICEServers and RelayOnly configure both connections (RelayOnly forces
+	// media through TURN).
+	ICEServers []webrtc.ICEServer
+	RelayOnly  bool
+	// TCPOnly gathers only TCP candidates (ICE over TCP).
+	TCPOnly bool
+	// NoNACK leaves out the NACK interceptors, for tests that watch
+	// retransmissions themselves.
+	NoNACK bool
+}
+
+// Dial connects to the signalling URL (ws:// or wss://) and sends join with
+// token. It returns once the server answers: a welcome (admitted), a lobby
+// message (waiting: watch Events for the welcome), or an error.
+func Dial(ctx context.Context, url, token string, o Options) (*Client, sfu.ServerMessage, error) {
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, url, o.Header)
+	if err != nil {
+		return nil, sfu.ServerMessage{}, fmt.Errorf("sfuclient: dial: %w", err)
+	}
+	c := &Client{ws: ws, events: make(chan sfu.ServerMessage, 1024), answers: make(chan string, 4), done: make(chan struct{}), gone: make(chan struct{}), onTrack: o.OnTrack}
+	if err := c.newPeers(o); err != nil {
+		_ = ws.Close()
+		return nil, sfu.ServerMessage{}, err
+	}
+	if err := c.Send(sfu.ClientMessage{Type: sfu.TypeJoin, Token: token}); err != nil {
+		c.Close()
+		return nil, sfu.ServerMessage{}, err
+	}
+	c.wg.Go(c.readLoop)
+	for {
+		select {
+		case <-ctx.Done():
+			c.Close()
+			return nil, sfu.ServerMessage{}, ctx.Err()
+		case m, ok := <-c.events:
+			if !ok {
+				c.Close()
+				return nil, sfu.ServerMessage{}, errors.New("sfuclient: connection closed before welcome")
+			}
+			switch m.Type {
+			case sfu.TypeWelcome:
+				c.Welcome = m
+				return c, m, nil
+			case sfu.TypeLobby:
+				return c, m, nil
+			case sfu.TypeError:
+				c.Close()
+				return nil, m, fmt.Errorf("sfuclient: refused: %s: %s", m.Code, m.Error)
+			case sfu.TypeBye:
+				c.Close()
+				return nil, m, fmt.Errorf("sfuclient: refused: %s", m.Reason)
+			}
+		}
+	}
+}
+
+func (c *Client) newPeers(o Options) error {
+	mk := func() (*webrtc.PeerConnection, error) {
+		m := &webrtc.MediaEngine{}
+		if err := m.RegisterDefaultCodecs(); err != nil {
+			return nil, err
+		}
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: "urn:ietf:params:rtp-hdrext:ssrc-audio-level"}, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+		ir := &interceptor.Registry{}
+		if o.NoNACK {
+			if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+				return nil, err
+			}
+			if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+				return nil, err
+			}
+		} else if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+			return nil, err
+		}
+		se := webrtc.SettingEngine{}
+		types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+		if o.TCPOnly {
+			types = []webrtc.NetworkType{webrtc.NetworkTypeTCP4}
+		}
+		se.SetNetworkTypes(types)
+		se.SetIncludeLoopbackCandidate(true)
+		api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+		cfg := webrtc.Configuration{ICEServers: o.ICEServers}
+		if o.RelayOnly {
+			cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		}
+		return api.NewPeerConnection(cfg)
+	}
+	var err error
+	if c.Pub, err = mk(); err != nil {
+		return fmt.Errorf("sfuclient: %w", err)
+	}
+	if c.Sub, err = mk(); err != nil {
+		_ = c.Pub.Close()
+		return fmt.Errorf("sfuclient: %w", err)
+	}
+	c.Pub.OnICECandidate(func(ic *webrtc.ICECandidate) { c.trickle(sfu.TargetPublish, ic) })
+	c.Sub.OnICECandidate(func(ic *webrtc.ICECandidate) { c.trickle(sfu.TargetSubscribe, ic) })
+	c.Sub.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if c.onTrack != nil {
+			c.onTrack(t, r)
+			return
+		}
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := t.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+	return nil
+}
+
+func (c *Client) trickle(target string, ic *webrtc.ICECandidate) {
+	if ic == nil {
+		return
+	}
+	init := ic.ToJSON()
+	_ = c.Send(sfu.ClientMessage{Type: sfu.TypeCandidate, Target: target, Candidate: &init})
+}
+
+// Send writes one message, setting its version.
+func (c *Client) Send(m sfu.ClientMessage) error {
+	m.V = sfu.ProtocolVersion
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if err := c.ws.WriteJSON(m); err != nil {
+		return fmt.Errorf("sfuclient: send %s: %w", m.Type, err)
+	}
+	return nil
+}
+
+// SendRaw writes raw bytes as one text message, for tests of bad input.
+func (c *Client) SendRaw(b []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// Events delivers every server message except those the client handles
+// itself (offers, answers and candidates). It is closed when the
+// connection ends.
+func (c *Client) Events() <-chan sfu.ServerMessage { return c.events }
+
+func (c *Client) readLoop() {
+	defer close(c.gone)
+	defer close(c.events)
+	for {
+		var m sfu.ServerMessage
+		if err := c.ws.ReadJSON(&m); err != nil {
+			return
+		}
+		switch m.Type {
+		case sfu.TypeOffer:
+			// A failed answer (the server may be closing) must not stop
+			// the reading: an error message may follow.
+			_ = c.answer(m.SDP)
+			continue
+		case sfu.TypeAnswer:
+			select {
+			case c.answers <- m.SDP:
+			default:
+			}
+			continue
+		case sfu.TypeCandidate:
+			if m.Candidate == nil {
+				continue
+			}
+			if m.Target == sfu.TargetSubscribe {
+				_ = c.Sub.AddICECandidate(*m.Candidate)
+			} else {
+				c.trackMu.Lock()
+				if !c.pubReady {
+					c.pending = append(c.pending, *m.Candidate)
+				} else {
+					_ = c.Pub.AddICECandidate(*m.Candidate)
+				}
+				c.trackMu.Unlock()
+			}
+			continue
+		case sfu.TypePing:
+			continue
+		}
+		select {
+		case c.events <- m:
+		default: // a test that does not read events must not block media
+		}
+	}
+}
+
+func (c *Client) answer(sdp string) error {
+	if err := c.Sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return err
+	}
+	ans, err := c.Sub.CreateAnswer(nil)
+	if err != nil {
+		return err
+	}
+	if err := c.Sub.SetLocalDescription(ans); err != nil {
+		return err
+	}
+	return c.Send(sfu.ClientMessage{Type: sfu.TypeAnswer, SDP: ans.SDP})
+}
+
+// Negotiate offers the publishing connection's current tracks, described
+// by specs, and applies the answer.
+func (c *Client) Negotiate(ctx context.Context, specs []sfu.TrackSpec, restartICE bool) error {
+	offer, err := c.Pub.CreateOffer(&webrtc.OfferOptions{ICERestart: restartICE})
+	if err != nil {
+		return fmt.Errorf("sfuclient: offer: %w", err)
+	}
+	if err := c.Pub.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("sfuclient: offer: %w", err)
+	}
+	if err := c.Send(sfu.ClientMessage{Type: sfu.TypeOffer, SDP: offer.SDP, Tracks: specs}); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return errors.New("sfuclient: closed")
+	case <-c.gone:
+		return errors.New("sfuclient: the server closed the connection")
+	case sdp := <-c.answers:
+		if err := c.Pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+			return fmt.Errorf("sfuclient: answer: %w", err)
+		}
+	}
+	c.trackMu.Lock()
+	c.pubReady = true
+	for _, ic := range c.pending {
+		_ = c.Pub.AddICECandidate(ic)
+	}
+	c.pending = nil
+	c.trackMu.Unlock()
+	return nil
+}
+
+// Close closes the connections and waits for the client's goroutines.
+func (c *Client) Close() {
+	c.closeMu.Do(func() {
+		close(c.done)
+		_ = c.ws.Close()
+		// The read loop may be answering an offer: let it finish first, so
+		// that no ICE gathering starts on a connection being closed.
+		c.wg.Wait()
+		_ = c.Pub.Close()
+		_ = c.Sub.Close()
+	})
+}
+
+// Done is closed when Close is called.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// AwaitWelcome waits, in the lobby, until a moderator admits the client.
+func (c *Client) AwaitWelcome(ctx context.Context) (sfu.ServerMessage, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return sfu.ServerMessage{}, ctx.Err()
+		case m, ok := <-c.events:
+			if !ok {
+				return sfu.ServerMessage{}, errors.New("sfuclient: connection closed in the lobby")
+			}
+			switch m.Type {
+			case sfu.TypeWelcome:
+				c.Welcome = m
+				return m, nil
+			case sfu.TypeError, sfu.TypeBye:
+				return m, fmt.Errorf("sfuclient: %s %s%s", m.Type, m.Code, m.Reason)
+			}
+		}
+	}
+}
