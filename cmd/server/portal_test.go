@@ -53,7 +53,7 @@ func testPortalPublicPages(t *testing.T, ts *testServer) {
 			art := ts.get(c, "/"+l.Code+"/news/digital-diplomacy-forum-opens", nil)
 			wantStatus(t, art, http.StatusOK)
 			wantContains(t, art, `<link rel="canonical" href="`+ts.URL+`/`+l.Code+`/news/digital-diplomacy-forum-opens"`,
-				`<meta property="og:type" content="article">`, `<script type="application/ld+json" nonce="`,
+				`<meta property="og:type" content="article">`, `<script type="application/ld+json">`,
 				`"@type":"NewsArticle"`, `"inLanguage":"`+l.Tag.String()+`"`, `hreflang="x-default"`,
 				`href="/`+l.Code+`/topics/digital-diplomacy"`, `href="/`+l.Code+`/countries/035"`)
 			for _, o := range lang.All() {

@@ -20,6 +20,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/demo"
+	"github.com/mofa-vn/chancery/internal/feed"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
@@ -114,6 +115,13 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
 	}
+	if cfg.Web.PublicURL == "" {
+		// Statements published before signing was wired (the demo's) are
+		// signed with the address the server answers on.
+		if err := app.portal.signAll(ctx, scheme+"://"+displayAddr(ln.Addr().String())); err != nil {
+			log.Error("sign published statements", "err", err)
+		}
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -162,6 +170,7 @@ type app struct {
 	// publishes (Publish); the verify page reads them.
 	statements *signing.Registry
 	pages      *pagecache.Cache // rendered public pages; Purge after every publish
+	portal     *portalWiring    // signs statements and purges pages on publish
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -220,17 +229,21 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal"), Location: zone})
+	// Publishing signs statements and purges the page cache (portal.go).
+	wiring := &portalWiring{db: db, log: log.With("component", "portal"), publicURL: strings.TrimSuffix(cfg.Web.PublicURL, "/")}
+	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal"), Location: zone,
+		OnChange: wiring.changed, VerifyLink: signing.VerifyLink})
 	if err != nil {
 		return nil, err
 	}
 	site.Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
-	// The public key and the verify page. Feeds and sitemaps join once the
-	// portal implements feed.Source.
+	// The public key, the verify page, feeds, sitemaps and robots.txt.
 	statements := signing.NewRegistry(db, key)
+	wiring.statements = statements
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
+	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -248,6 +261,14 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 			func() float64 { return float64(pages.Count(name)) }))
 	}
 
+	wiring.pages = pages
+	if wiring.publicURL != "" {
+		// Without a public URL, serve signs once it knows its address.
+		if err := wiring.signAll(ctx, ""); err != nil {
+			return nil, fmt.Errorf("sign published statements: %w", err)
+		}
+	}
+
 	h := httpx.Chain(httpx.RecordPattern(pages.Middleware(mux)),
 		metrics.Middleware,
 		kit.Recover,
@@ -256,19 +277,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages}, nil
-}
-
-// isCachedPage selects the public pages the page cache answers: for now
-// the home page of each language. Add the article, list, feed and sitemap
-// paths as they land, and call app.pages.Purge when anything is published.
-func isCachedPage(r *http.Request) bool {
-	code, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if !ok || rest != "" {
-		return false
-	}
-	_, known := lang.Lookup(code)
-	return known
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages, portal: wiring}, nil
 }
 
 // loadSigningKey loads the ministry's statement-signing key. The embedded

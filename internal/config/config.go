@@ -66,6 +66,10 @@ type Web struct {
 	// TimeZone is the IANA zone the portal shows dates and reads issue
 	// times in.
 	TimeZone string
+	// PublicURL is the scheme and host readers use (https://mofa.gov.vn):
+	// signed statements carry it. Empty takes the host of the request
+	// that publishes.
+	PublicURL string
 }
 
 // Auth configures sign-in and sessions.
@@ -135,6 +139,7 @@ func settings(c *Config) []Setting {
 		{"log-level", "CHANCERY_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.Log.Level)},
 		{"debug-addr", "CHANCERY_DEBUG_ADDR", "address for pprof (e.g. localhost:6060); empty turns it off", (*stringValue)(&c.DebugAddr)},
 		{"default-lang", "CHANCERY_DEFAULT_LANG", "language when nothing else decides: vi, en, fr, es, ru, zh or ar", (*stringValue)(&c.Web.DefaultLang)},
+		{"public-url", "CHANCERY_PUBLIC_URL", "scheme and host of the public portal (https://…), written into signed statements; empty uses the host the editor publishes from", (*stringValue)(&c.Web.PublicURL)},
 		{"time-zone", "CHANCERY_TIME_ZONE", "IANA time zone of the dates on the portal", (*stringValue)(&c.Web.TimeZone)},
 		{"tls-cert", "CHANCERY_TLS_CERT", "TLS certificate file (PEM); with -tls-key serves HTTPS and sends HSTS", (*stringValue)(&c.HTTP.TLSCert)},
 		{"tls-key", "CHANCERY_TLS_KEY", "TLS private key file (PEM)", (*stringValue)(&c.HTTP.TLSKey)},
@@ -267,6 +272,9 @@ var Languages = []string{"vi", "en", "fr", "es", "ru", "zh", "ar"}
 func (w Web) Validate() error {
 	if !slices.Contains(Languages, w.DefaultLang) {
 		return fmt.Errorf("config: default-lang must be one of %s, got %q", strings.Join(Languages, ", "), w.DefaultLang)
+	}
+	if u, err := url.Parse(w.PublicURL); w.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "") {
+		return fmt.Errorf("config: public-url must be a scheme and host such as https://mofa.gov.vn, got %q", w.PublicURL)
 	}
 	if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "" || w.TimeZone == "Local" {
 		return fmt.Errorf("config: time-zone must be an IANA zone such as Asia/Ho_Chi_Minh, got %q", w.TimeZone)
