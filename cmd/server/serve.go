@@ -251,7 +251,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	// of a hit, and after auth, which tells it who is signed in.
 	pages := pagecache.New(pagecache.Params{
 		Generations: pagecache.NewGeneration(db, time.Second, o.now),
-		Cacheable:   isCachedPage, Now: o.now, Log: log.With("component", "pagecache"),
+		Cacheable:   isCachedPage, CSP: httpx.StaticCSP, Now: o.now, Log: log.With("component", "pagecache"),
 	})
 	for name, help := range map[string]string{
 		"hits": "Public pages answered from the page cache.", "misses": "Public pages rendered and stored in the page cache.",

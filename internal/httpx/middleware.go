@@ -48,6 +48,18 @@ func (h *Kit) Recover(next http.Handler) http.Handler {
 	})
 }
 
+// cspRest is the part of the Content-Security-Policy after script-src and
+// style-src, the same for every page.
+const cspRest = "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// StaticCSP is the Content-Security-Policy of pages served from a cache:
+// they carry no inline script or style, so it allows same-origin scripts
+// and styles by address instead of by a per-response nonce, which a cached
+// page could not have (JSON-LD is a data block, not run, so CSP does not
+// apply to it). It is otherwise the same as the nonce policy.
+const StaticCSP = "default-src 'self'; script-src 'self'; style-src 'self'; " + cspRest
+
 // SecurityHeaders sets a strict CSP with a fresh nonce per request and the
 // other protective headers. media reports the paths (conference rooms) that
 // may use the camera, microphone and screen capture.
@@ -60,9 +72,7 @@ func (h *Kit) SecurityHeaders(media func(path string) bool) func(http.Handler) h
 			hdr := w.Header()
 			hdr.Set("Content-Security-Policy", "default-src 'self'; "+
 				"script-src 'nonce-"+nonce+"' 'strict-dynamic'; "+
-				"style-src 'self' 'nonce-"+nonce+"'; "+
-				"img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; "+
-				"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+				"style-src 'self' 'nonce-"+nonce+"'; "+cspRest)
 			hdr.Set("X-Content-Type-Options", "nosniff")
 			hdr.Set("X-Frame-Options", "DENY")
 			hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -10,12 +10,13 @@
 // without a Vary other than Accept-Encoding; gzip only for textual types of at
 // least MinGzip bytes, always with Vary: Accept-Encoding.
 //
-// CSP nonces: a cached page keeps the nonce it was rendered with, and a hit
-// rewrites the request's fresh nonce in the response headers (the CSP) to
-// that one, so the bytes behind a strong ETag never change. The nonce still
-// cannot be used by an attacker: it is drawn after the URL, the only input
-// of a cached page, is fixed, and a publish renders new pages with new
-// nonces.
+// CSP nonces: with Params.CSP (the server sets httpx.StaticCSP), cached
+// pages are sent with a fixed policy that allows same-origin scripts by
+// address: the public pages have no inline script (their JSON-LD is a data
+// block, which CSP does not govern), so no nonce is needed and none is
+// reused. Without it, a cached page keeps the nonce it was rendered with,
+// and a hit rewrites the request's fresh nonce in the response headers to
+// that one, so the bytes behind a strong ETag never change.
 //
 // It buffers whole responses, so it must wrap page handlers only, never
 // streaming ones. It must not import feature packages.
@@ -63,6 +64,11 @@ type Params struct {
 	Cacheable func(*http.Request) bool
 	// Nonce returns the request's CSP nonce (httpx.Nonce).
 	Nonce func(context.Context) string
+	// CSP, if set, is the Content-Security-Policy of every page the cache
+	// answers (httpx.StaticCSP): the cached pages carry no inline script,
+	// so they need no per-response nonce, and no nonce is reused. When it
+	// is empty, a hit rewrites the request's nonce to the cached page's.
+	CSP string
 	Now   func() time.Time
 	Log   *slog.Logger
 }
@@ -298,7 +304,9 @@ func (c *Cache) serve(w http.ResponseWriter, r *http.Request, e *entry, state st
 	for k, v := range e.header {
 		h[k] = append([]string(nil), v...)
 	}
-	if m := c.p.Nonce(r.Context()); m != "" && e.nonce != "" && m != e.nonce {
+	if c.p.CSP != "" {
+		h.Set("Content-Security-Policy", c.p.CSP)
+	} else if m := c.p.Nonce(r.Context()); m != "" && e.nonce != "" && m != e.nonce {
 		for k, vs := range h {
 			for i, v := range vs {
 				if strings.Contains(v, m) {
