@@ -31,6 +31,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,8 +70,8 @@ type Params struct {
 	// so they need no per-response nonce, and no nonce is reused. When it
 	// is empty, a hit rewrites the request's nonce to the cached page's.
 	CSP string
-	Now   func() time.Time
-	Log   *slog.Logger
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Cache is the page cache.
@@ -95,6 +96,10 @@ type entry struct {
 	modified time.Time
 	nonce    string
 	pattern  string
+	// plain and zipped are every header the entry is sent with, made once
+	// so that a hit only assigns them: identity and gzip bodies. Their
+	// slices are shared by every response and must never be changed.
+	plain, zipped http.Header
 }
 
 func (e *entry) bytes() int64 { return int64(len(e.body) + len(e.gz) + len(e.key) + 512) }
@@ -294,53 +299,70 @@ func (c *Cache) entryFrom(key, gen string, r *http.Request, rec *recorder) (*ent
 			e.gzETag = `"` + hex.EncodeToString(sum[:16]) + `-gz"`
 		}
 	}
+	base := e.header.Clone()
+	if c.p.CSP != "" {
+		base["Content-Security-Policy"] = []string{c.p.CSP}
+	}
+	base["Cache-Control"] = []string{"public, no-cache"}
+	base["Last-Modified"] = []string{e.modified.UTC().Format(http.TimeFormat)}
+	if e.gz != nil {
+		base["Vary"] = []string{"Accept-Encoding"}
+	}
+	e.plain = base.Clone()
+	e.plain["Etag"] = []string{e.etag}
+	e.plain["Content-Length"] = []string{strconv.Itoa(len(e.body))}
+	if e.gz != nil {
+		e.zipped = base.Clone()
+		e.zipped["Etag"] = []string{e.gzETag}
+		e.zipped["Content-Length"] = []string{strconv.Itoa(len(e.gz))}
+		e.zipped["Content-Encoding"] = []string{"gzip"}
+	}
 	return e, true
 }
 
-// serve answers from an entry: the stored headers, the entry's nonce in
-// the CSP, validators, gzip when accepted, and 304 when the client has it.
+// xCache are the values of the X-Cache header, shared by every response.
+var xCache = map[string][]string{"HIT": {"HIT"}, "MISS": {"MISS"}}
+
+// serve answers from an entry: the stored headers, the static CSP or the
+// entry's nonce in the CSP, validators, gzip when accepted, and 304 when
+// the client has it. A hit allocates almost nothing: the headers were made
+// with the entry.
 func (c *Cache) serve(w http.ResponseWriter, r *http.Request, e *entry, state string) {
 	h := w.Header()
-	for k, v := range e.header {
-		h[k] = append([]string(nil), v...)
+	body, src := e.body, e.plain
+	if e.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, src = e.gz, e.zipped
 	}
-	if c.p.CSP != "" {
-		h.Set("Content-Security-Policy", c.p.CSP)
-	} else if m := c.p.Nonce(r.Context()); m != "" && e.nonce != "" && m != e.nonce {
-		for k, vs := range h {
-			for i, v := range vs {
-				if strings.Contains(v, m) {
-					h[k][i] = strings.ReplaceAll(v, m, e.nonce)
+	for k, v := range src {
+		h[k] = v
+	}
+	if c.p.CSP == "" {
+		if m := c.p.Nonce(r.Context()); m != "" && e.nonce != "" && m != e.nonce {
+			for k, vs := range h {
+				if slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, m) }) {
+					nv := slices.Clone(vs) // never write into an entry's slices
+					for i, v := range nv {
+						nv[i] = strings.ReplaceAll(v, m, e.nonce)
+					}
+					h[k] = nv
 				}
 			}
 		}
 	}
-	body, etag := e.body, e.etag
-	if e.gz != nil {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			body, etag = e.gz, e.gzETag
-			h.Set("Content-Encoding", "gzip")
-		}
-	}
-	h.Set("Cache-Control", "public, no-cache")
-	h.Set("ETag", etag)
-	h.Set("Last-Modified", e.modified.UTC().Format(http.TimeFormat))
-	h.Set("X-Cache", state)
+	h["X-Cache"] = xCache[state]
 	notModified := false
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		notModified = etagMatches(inm, etag)
-	} else {
-		notModified = notModifiedSince(r.Header.Get("If-Modified-Since"), e.modified)
+		notModified = etagMatches(inm, src["Etag"][0])
+	} else if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		notModified = notModifiedSince(ims, e.modified)
 	}
 	if notModified {
-		h.Del("Content-Length")
-		h.Del("Content-Type")
-		h.Del("Content-Encoding")
+		delete(h, "Content-Length")
+		delete(h, "Content-Type")
+		delete(h, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
