@@ -247,11 +247,19 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
-	// The page cache sits inside RecordPattern, which still sees the route
-	// of a hit, and after auth, which tells it who is signed in.
+	// The page cache answers anonymous requests for public pages (see
+	// isCachedPage); a request with a session cookie or a token goes
+	// around it.
 	pages := pagecache.New(pagecache.Params{
 		Generations: pagecache.NewGeneration(db, time.Second, o.now),
 		Cacheable:   isCachedPage, CSP: httpx.StaticCSP, Now: o.now, Log: log.With("component", "pagecache"),
+		Private: func(r *http.Request) bool {
+			if r.Header.Get("Authorization") != "" {
+				return true
+			}
+			_, err := r.Cookie(auth.CookieName(kit.SecureCookies))
+			return err == nil
+		},
 	})
 	for name, help := range map[string]string{
 		"hits": "Public pages answered from the page cache.", "misses": "Public pages rendered and stored in the page cache.",
@@ -269,9 +277,14 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		}
 	}
 
-	h := httpx.Chain(httpx.RecordPattern(pages.Middleware(mux)),
+	// The page cache sits above the security headers, CSRF check and
+	// session lookup, so that a hit skips them: it stores the headers they
+	// set with the page (its CSP is the static one), and it goes around
+	// every request that carries a session cookie or a token.
+	h := httpx.Chain(httpx.RecordPattern(mux),
 		metrics.Middleware,
 		kit.Recover,
+		pages.Middleware,
 		kit.SecurityHeaders(isConferencePath),
 		httpx.LimitBody(cfg.HTTP.MaxBodyBytes),
 		kit.CrossOrigin(),

@@ -197,12 +197,18 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := r.Host + " " + r.URL.RequestURI()
+		scheme := "http://"
+		if r.TLS != nil {
+			scheme = "https://"
+		}
+		key := scheme + r.Host + r.URL.RequestURI()
 		if e := c.get(key, gen); e != nil {
 			c.hits.Add(1)
 			// The route pattern the ServeMux matched the first time, for
-			// httpx.RecordPattern's metrics when the cache wraps the mux.
+			// the metrics, whether the cache wraps the mux or sits above
+			// the middleware.
 			r.Pattern = e.pattern
+			httpx.SetRoute(r.Context(), e.pattern)
 			c.serve(w, r, e, "HIT")
 			return
 		}
@@ -216,6 +222,11 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rec, get)
 		r.Pattern = get.Pattern
+		if r.Pattern == "" {
+			// Middleware between the cache and the mux passed a copy of
+			// the request down; RecordPattern saw the pattern.
+			r.Pattern = httpx.Route(r.Context())
+		}
 		e, ok := c.entryFrom(key, gen, r, rec)
 		if !ok {
 			rec.replay(w, r)
