@@ -76,7 +76,8 @@ func (pw *portalWiring) signTranslation(ctx context.Context, origin string, p st
 		return fmt.Errorf("sign %s: unknown language %q", p.Slug, p.Lang)
 	}
 	path := portal.ArticlePath(p.Lang, p.Slug)
-	done, err := pw.statements.SignedByPath(ctx, path)
+	// The store's rows, embargoed ones included (the registry hides those).
+	done, err := pw.db.SignedStatementsByPath(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func (pw *portalWiring) signTranslation(ctx context.Context, origin string, p st
 		return err
 	}
 	for _, v := range versions {
-		if v.Version > p.Version || slices.ContainsFunc(done, func(s signing.Signed) bool { return s.Version == v.Version }) {
+		if v.Version > p.Version || slices.ContainsFunc(done, func(s store.SignedStatement) bool { return s.Version == v.Version }) {
 			continue // withdrawn in favour of an older text, or signed already
 		}
 		st := signing.Statement{URL: origin + path, Lang: l.Tag.String(), Version: v.Version, Issued: v.PublishedAt,

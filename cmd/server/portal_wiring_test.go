@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -253,6 +254,28 @@ func testStatementPublishVerifyAndCache(t *testing.T, ts *testServer) {
 	if strings.Contains(ts.get(anon, "/en/", noGzip).Body, page) {
 		t.Error("the home still lists the unpublished statement")
 	}
+
+	// A statement under embargo is signed when published, but neither its
+	// page nor the verify page shows it before its issue time.
+	issue := ts.clock.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	r = api("POST", "/api/v1/articles", `{"slug":"embargoed-statement","kind":"statement","source_lang":"en","issued_at":"`+issue+`"}`, http.StatusCreated)
+	if err := json.Unmarshal([]byte(r.Body), &a); err != nil {
+		t.Fatal(err)
+	}
+	api("PUT", "/api/v1/articles/"+itoa(a.ID)+"/translations/en", text("Embargoed statement", "Not public before noon."), http.StatusOK)
+	api("POST", "/api/v1/articles/"+itoa(a.ID)+"/translations/en/publish", `{}`, http.StatusOK)
+	embargoed := "/en/news/embargoed-statement"
+	for _, probe := range []response{
+		ts.get(anon, signing.VerifyLink("en", ts.URL+embargoed), nil),
+		ts.postForm(anon, "/en/verify", url.Values{"text": {"Embargoed statement\n\nNot public before noon."}}, nil),
+	} {
+		if strings.Contains(probe.Body, "verify-match") || !strings.Contains(probe.Body, `id="verify-problem"`) {
+			t.Errorf("the verify page shows an embargoed statement: %s", excerpt(probe.Body))
+		}
+	}
+	wantStatus(t, ts.get(anon, embargoed, nil), http.StatusNotFound)
+	ts.clock.Advance(2*time.Hour + time.Second)
+	wantContains(t, ts.get(anon, signing.VerifyLink("en", ts.URL+embargoed), nil), "This matches a statement signed by the ministry.", "Embargoed statement")
 
 	// News is not signed.
 	if got, err := ts.app.statements.SignedByPath(context.Background(), "/en/news/digital-diplomacy-forum-opens"); err != nil || len(got) != 0 {
