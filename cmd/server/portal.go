@@ -37,7 +37,7 @@ func (pw *portalWiring) changed(ctx context.Context, c portal.Change) {
 	if origin == "" {
 		origin = c.Origin
 	}
-	if c.Live || c.Lang == "" {
+	if c.Slug != "" && (c.Live || c.Lang == "") {
 		if origin == "" {
 			pw.log.ErrorContext(ctx, "statement not signed: no public URL; set -public-url", "slug", c.Slug)
 		} else if err := pw.signArticle(ctx, origin, c.Slug); err != nil {

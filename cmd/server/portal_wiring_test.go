@@ -277,6 +277,12 @@ func testStatementPublishVerifyAndCache(t *testing.T, ts *testServer) {
 	ts.clock.Advance(2*time.Hour + time.Second)
 	wantContains(t, ts.get(anon, signing.VerifyLink("en", ts.URL+embargoed), nil), "This matches a statement signed by the ministry.", "Embargoed statement")
 
+	// Renaming a topic purges too: its list shows the new name at once.
+	ts.get(anon, "/en/topics/maritime-affairs", noGzip)
+	wantContains(t, ts.get(anon, "/en/topics/maritime-affairs", noGzip), "Maritime affairs")
+	api("PUT", "/api/v1/topics/maritime-affairs", `{"names":{"en":"Seas and oceans","vi":"Biển đảo"}}`, http.StatusOK)
+	wantContains(t, ts.get(anon, "/en/topics/maritime-affairs", noGzip), "Seas and oceans")
+
 	// News is not signed.
 	if got, err := ts.app.statements.SignedByPath(context.Background(), "/en/news/digital-diplomacy-forum-opens"); err != nil || len(got) != 0 {
 		t.Errorf("a news article was signed: %v %v", got, err)

@@ -304,5 +304,6 @@ func (h *Handlers) apiSaveTopic(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
+	h.changed(withOrigin(r), Change{Origin: httpx.Origin(r)}) // topic names show on every page
 	h.kit.JSON(w, http.StatusOK, map[string]any{"slug": slug, "names": in.Names})
 }

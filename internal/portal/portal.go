@@ -37,7 +37,8 @@ var Editors = []account.Role{account.RoleAdmin, account.RolePressOfficer}
 // Change tells subscribers (page cache, feeds, signatures) that a
 // translation went live, changed or went off the portal, or, with Lang "",
 // that the article's metadata (topics, countries, kind, issue time)
-// changed in every language.
+// changed in every language, or, with Slug "" too, that something every
+// page may show changed (a topic's names).
 type Change struct {
 	Slug    string
 	Lang    string

@@ -90,3 +90,19 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+// FuzzText: any Markdown gives text without tags' leftovers from the
+// sanitiser, in trimmed paragraphs separated by exactly one blank line.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"# T\n\npara **b**", "- a\n- b", "| x |\n|---|\n| y |", "<script>x</script>", "a  \nb", "\u0600\u200f", "> q\n\n    code"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		got := Text(src)
+		for _, p := range strings.Split(got, "\n\n") {
+			if got != "" && (p == "" || p != strings.TrimSpace(p) || strings.Contains(p, "\n")) {
+				t.Fatalf("Text(%q) = %q: paragraph %q", src, got, p)
+			}
+		}
+	})
+}
