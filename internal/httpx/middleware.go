@@ -66,13 +66,18 @@ const StaticCSP = "default-src 'self'; script-src 'self'; style-src 'self'; " + 
 func (h *Kit) SecurityHeaders(media func(path string) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var b [18]byte
-			_, _ = rand.Read(b[:])
-			nonce := base64.RawURLEncoding.EncodeToString(b[:]) // no "+" for html/template to escape
 			hdr := w.Header()
-			hdr.Set("Content-Security-Policy", "default-src 'self'; "+
-				"script-src 'nonce-"+nonce+"' 'strict-dynamic'; "+
-				"style-src 'self' 'nonce-"+nonce+"'; "+cspRest)
+			nonce := ""
+			if isStaticPage(r.Context()) {
+				hdr.Set("Content-Security-Policy", StaticCSP)
+			} else {
+				var b [18]byte
+				_, _ = rand.Read(b[:])
+				nonce = base64.RawURLEncoding.EncodeToString(b[:]) // no "+" for html/template to escape
+				hdr.Set("Content-Security-Policy", "default-src 'self'; "+
+					"script-src 'nonce-"+nonce+"' 'strict-dynamic'; "+
+					"style-src 'self' 'nonce-"+nonce+"'; "+cspRest)
+			}
 			hdr.Set("X-Content-Type-Options", "nosniff")
 			hdr.Set("X-Frame-Options", "DENY")
 			hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -84,6 +89,10 @@ func (h *Kit) SecurityHeaders(media func(path string) bool) func(http.Handler) h
 			}
 			if r.TLS != nil {
 				hdr.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			}
+			if nonce == "" {
+				next.ServeHTTP(w, r)
+				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 		})

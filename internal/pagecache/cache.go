@@ -10,11 +10,12 @@
 // without a Vary other than Accept-Encoding; gzip only for textual types of at
 // least MinGzip bytes, always with Vary: Accept-Encoding.
 //
-// CSP nonces: with Params.CSP (the server sets httpx.StaticCSP), cached
-// pages are sent with a fixed policy that allows same-origin scripts by
-// address: the public pages have no inline script (their JSON-LD is a data
-// block, which CSP does not govern), so no nonce is needed and none is
-// reused. Without it, a cached page keeps the nonce it was rendered with,
+// CSP nonces: with Params.CSP (the server sets httpx.StaticCSP), a miss is
+// rendered under httpx.WithStaticPage, so the page carries no nonce, and
+// every answer is sent with that fixed policy, which allows same-origin
+// scripts by address: the public pages have no inline script (their JSON-LD
+// is a data block, which CSP does not govern), so no nonce is needed and
+// none is reused. Without it, a cached page keeps the nonce it was rendered with,
 // and a hit rewrites the request's fresh nonce in the response headers to
 // that one, so the bytes behind a strong ETag never change.
 //
@@ -215,9 +216,13 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 		c.misses.Add(1)
 		rec := &recorder{header: http.Header{}, limit: c.p.MaxEntryBytes}
 		get := r
+		if c.p.CSP != "" {
+			// Rendered for every reader: no per-response nonce in it.
+			get = r.WithContext(httpx.WithStaticPage(r.Context()))
+		}
 		if r.Method == http.MethodHead {
 			// Render the body anyway, so that the entry serves GETs.
-			get = r.Clone(r.Context())
+			get = get.Clone(get.Context())
 			get.Method = http.MethodGet
 		}
 		next.ServeHTTP(rec, get)
