@@ -207,7 +207,11 @@ type originKey struct{}
 
 // withOrigin is the request's context carrying its origin, for Change.
 func withOrigin(r *http.Request) context.Context {
-	return context.WithValue(r.Context(), originKey{}, httpx.Origin(r))
+	return contextWithOrigin(r.Context(), httpx.Origin(r))
+}
+
+func contextWithOrigin(ctx context.Context, origin string) context.Context {
+	return context.WithValue(ctx, originKey{}, origin)
 }
 
 func originFrom(ctx context.Context) string {
