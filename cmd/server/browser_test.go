@@ -58,6 +58,9 @@ func newBrowser(t *testing.T, opts ...browsertest.Option) *browser {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
 	ts := newTestServer(t, db, clock, func(c *config.Config) { c.Demo = true })
+	if err := ts.app.portal.signAll(context.Background(), ts.URL); err != nil { // as serve does
+		t.Fatal(err)
+	}
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -26,6 +27,16 @@ func TestHomePageIsCached(t *testing.T) {
 		}
 		if second.Body != first.Body {
 			t.Error("the cached page differs")
+		}
+		// A hit carries the same protective headers as a rendered page,
+		// with the static CSP.
+		for _, k := range []string{"Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy", "Content-Type"} {
+			if second.Header.Get(k) == "" || second.Header.Get(k) != first.Header.Get(k) {
+				t.Errorf("%s: miss %q, hit %q", k, first.Header.Get(k), second.Header.Get(k))
+			}
+		}
+		if csp := second.Header.Get("Content-Security-Policy"); csp != httpx.StaticCSP {
+			t.Errorf("hit CSP %q", csp)
 		}
 		etag := second.Header.Get("ETag")
 		if r := ts.get(anon, "/en/", map[string]string{"If-None-Match": etag, "Accept-Encoding": "identity"}); r.StatusCode != http.StatusNotModified {
@@ -60,7 +71,7 @@ func TestHomePageIsCached(t *testing.T) {
 			t.Errorf("after Purge: X-Cache %q", r.Header.Get("X-Cache"))
 		}
 		m := ts.get(anon, "/metrics", nil)
-		wantContains(t, m, "chancery_pagecache_hits_total 3", "chancery_pagecache_misses_total 2", "chancery_pagecache_bypasses_total")
+		wantContains(t, m, `chancery_http_requests_total{code="304",method="GET",route="GET /{lang}/{$}"} 1`, "chancery_pagecache_hits_total 3", "chancery_pagecache_misses_total 2", "chancery_pagecache_bypasses_total")
 		// Pages outside the cached set are untouched.
 		if r := ts.get(anon, "/signin", noGzip); r.Header.Get("X-Cache") != "" {
 			t.Errorf("/signin went through the cache")

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -14,6 +16,14 @@ import (
 	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/lang"
 )
+
+// watchCSP records, on every page the tab opens, the Content Security
+// Policy violations the page reports, in window.__csp.
+var watchCSP = chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`})
+	return err
+})
 
 // searchWords are words of the demo's forum article in each language.
 var searchWords = map[string]string{
@@ -46,10 +56,33 @@ func TestBrowserPortalAccessibility(t *testing.T) {
 			t.Errorf("%s", browsertest.FormatViolations(path, serious))
 		}
 	}
+	b.do(t, "watch for CSP violations", watchCSP)
 	for _, l := range lang.All() {
 		t.Run(l.Code, func(t *testing.T) {
 			check(t, "/"+l.Code+"/")
 			check(t, "/"+l.Code+"/news/digital-diplomacy-forum-opens")
+			// An official statement links to its verification, which
+			// finds it, signed, in the page's language.
+			statement := "/" + l.Code + "/news/statement-on-east-sea-day"
+			b.open(t, statement) // once to fill the page cache
+			check(t, statement)
+			if got := b.text(t, ".verify-link a"); got != b.cat.T(l.Code, "verify_this_statement") {
+				t.Errorf("%s: verify link %q", statement, got)
+			}
+			// Served from the cache with the static policy: the JSON-LD
+			// block needs no nonce, app.js loads by address, and nothing
+			// is refused.
+			if got := eval[string](t, b, `JSON.parse(document.querySelector('script[type="application/ld+json"]').textContent)["@type"]`); got != "NewsArticle" {
+				t.Errorf("%s: JSON-LD type %q", statement, got)
+			}
+			if v := eval[[]string](t, b, `window.__csp ?? ["listener missing"]`); len(v) > 0 {
+				t.Errorf("%s: CSP violations %v", statement, v)
+			}
+			b.follow(t, "follow the verify link", chromedp.Click(".verify-link a"))
+			b.waitFor(t, "the verify result", `!!document.querySelector(".verify-ok")`)
+			if l.Code == "ar" || l.Code == "zh" {
+				check(t, b.location(t))
+			}
 			if got := b.text(t, "main h1"); got == "" {
 				t.Errorf("/%s/ article has no heading", l.Code)
 			}
@@ -66,8 +99,30 @@ func TestBrowserPortalAccessibility(t *testing.T) {
 	for _, code := range []string{"es", "ru", "zh", "ar"} {
 		check(t, "/"+code+"/news/viet-nam-japan-political-consultations") // not available in this language
 	}
-	check(t, "/en/news/statement-on-east-sea-day")
 	check(t, "/en/news/statement-on-east-sea-day/history")
+
+	// The listener does see a violation: an image from another site.
+	b.open(t, "/en/")
+	eval[bool](t, b, `(() => { const i = document.createElement("img"); i.src = "https://example.invalid/x.png"; document.body.append(i); return true })()`)
+	b.waitFor(t, "a reported img-src violation", `window.__csp.some(v => v.startsWith("img-src"))`)
+
+	// What a reader copies from the statement's body, pasted into the
+	// verify form, matches the signed statement.
+	b.open(t, "/en/news/statement-on-east-sea-day")
+	copied := eval[string](t, b, `(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector(".article-body"));
+		const s = getSelection(); s.removeAllRanges(); s.addRange(r); return s.toString() })()`)
+	if !strings.Contains(copied, "(UNCLOS)") {
+		t.Fatalf("copied %q", copied)
+	}
+	b.open(t, "/en/verify")
+	b.do(t, "paste the text", chromedp.SendKeys("#verify-text", copied))
+	b.follow(t, "submit", chromedp.Click("#verify-text-submit"))
+	if got := b.text(t, ".verify-ok"); got != "This matches a statement signed by the ministry." {
+		t.Errorf("pasted statement: %q; page: %s", got, b.text(t, "main"))
+	}
+	if got := b.text(t, ".verify-version"); got != "2" {
+		t.Errorf("pasted statement matches version %q, want 2", got)
+	}
 	check(t, "/zh/search")
 }
 

@@ -38,8 +38,11 @@ var publicRoutes = append([]string{
 	"GET /rooms/signal",        // conference signalling: the first message must carry a valid token
 	// The ministry's public signing key (internal/signing).
 	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
+	// Feeds and sitemaps (internal/feed).
+	"GET /sitemap.xml", "GET /robots.txt",
 }, perLanguage(
 	"GET /{lang}/verify", "POST /{lang}/verify", "GET /{lang}/verify/{file}", // statement verification
+	"GET /{lang}/feed.atom", "GET /{lang}/topics/{slug}/feed.atom", "GET /{lang}/countries/{slug}/feed.atom", "GET /{lang}/sitemap.xml",
 )...)
 
 // perLanguage expands routes registered once per language code (a literal

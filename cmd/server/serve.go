@@ -21,6 +21,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/demo"
+	"github.com/mofa-vn/chancery/internal/feed"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
@@ -119,6 +120,13 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
 	}
+	if cfg.Web.PublicURL == "" {
+		// Statements published before signing was wired (the demo's) are
+		// signed with the address the server answers on.
+		if err := app.portal.signAll(ctx, scheme+"://"+displayAddr(ln.Addr().String())); err != nil {
+			log.Error("sign published statements", "err", err)
+		}
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -171,6 +179,7 @@ type app struct {
 	statements *signing.Registry
 	pages      *pagecache.Cache    // rendered public pages; Purge after every publish
 	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
+	portal     *portalWiring       // signs statements and purges pages on publish
 }
 
 // buildOptions are the dependencies tests replace: the clock and the
@@ -236,17 +245,21 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal"), Location: zone})
+	// Publishing signs statements and purges the page cache (portal.go).
+	wiring := &portalWiring{db: db, log: log.With("component", "portal"), publicURL: strings.TrimSuffix(cfg.Web.PublicURL, "/")}
+	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal"), Location: zone,
+		OnChange: wiring.changed, VerifyLink: signing.VerifyLink})
 	if err != nil {
 		return nil, err
 	}
 	site.Routes(mux)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
-	// The public key and the verify page. Feeds and sitemaps join once the
-	// portal implements feed.Source.
+	// The public key, the verify page, feeds, sitemaps and robots.txt.
 	statements := signing.NewRegistry(db, key)
+	wiring.statements = statements
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
+	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
 	resolve := o.resolve
 	if resolve == nil {
 		resolve = publisherResolver(db)
@@ -254,15 +267,23 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	pub := newPublishing(cfg, db, o, resolve, instanceName())
 	kit.Banners = press.Banners(pub, cat)
 	press.New(db, pub, resolve, kit).Routes(mux)
-	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, PublicURL: cfg.RTC.PublicURL, Now: o.now}).Routes(mux)
+	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, PublicURL: cfg.Web.PublicURL, Now: o.now}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
-	// The page cache sits inside RecordPattern, which still sees the route
-	// of a hit, and after auth, which tells it who is signed in.
+	// The page cache answers anonymous requests for public pages (see
+	// isCachedPage); a request with a session cookie or a token goes
+	// around it.
 	pages := pagecache.New(pagecache.Params{
 		Generations: pagecache.NewGeneration(db, time.Second, o.now),
-		Cacheable:   isCachedPage, Now: o.now, Log: log.With("component", "pagecache"),
+		Cacheable:   isCachedPage, CSP: httpx.StaticCSP, Now: o.now, Log: log.With("component", "pagecache"),
+		Private: func(r *http.Request) bool {
+			if r.Header.Get("Authorization") != "" {
+				return true
+			}
+			_, err := r.Cookie(auth.CookieName(kit.SecureCookies))
+			return err == nil
+		},
 	})
 	for name, help := range map[string]string{
 		"hits": "Public pages answered from the page cache.", "misses": "Public pages rendered and stored in the page cache.",
@@ -272,27 +293,28 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 			func() float64 { return float64(pages.Count(name)) }))
 	}
 
-	h := httpx.Chain(httpx.RecordPattern(pages.Middleware(mux)),
+	wiring.pages = pages
+	if wiring.publicURL != "" {
+		// Without a public URL, serve signs once it knows its address.
+		if err := wiring.signAll(ctx, ""); err != nil {
+			return nil, fmt.Errorf("sign published statements: %w", err)
+		}
+	}
+
+	// The page cache sits above the security headers, CSRF check and
+	// session lookup, so that a hit skips them: it stores the headers they
+	// set with the page (its CSP is the static one), and it goes around
+	// every request that carries a session cookie or a token.
+	h := httpx.Chain(httpx.RecordPattern(mux),
 		metrics.Middleware,
 		kit.Recover,
+		pages.Middleware,
 		kit.SecurityHeaders(isConferencePath),
 		httpx.LimitBody(cfg.HTTP.MaxBodyBytes),
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, sfu: rtc, demo: signIns, signing: key, statements: statements, pages: pages, publishing: pub}, nil
-}
-
-// isCachedPage selects the public pages the page cache answers: for now
-// the home page of each language. Add the article, list, feed and sitemap
-// paths as they land, and call app.pages.Purge when anything is published.
-func isCachedPage(r *http.Request) bool {
-	code, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if !ok || rest != "" {
-		return false
-	}
-	_, known := lang.Lookup(code)
-	return known
+	return &app{handler: h, routes: mux.Patterns(), auth: svc, sfu: rtc, demo: signIns, signing: key, statements: statements, pages: pages, portal: wiring, publishing: pub}, nil
 }
 
 // loadSigningKey loads the ministry's statement-signing key. The embedded

@@ -70,6 +70,10 @@ type Web struct {
 	// TimeZone is the IANA zone the portal shows dates and reads issue
 	// times in.
 	TimeZone string
+	// PublicURL is the scheme and host readers use (https://mofa.gov.vn):
+	// signed statements carry it. Empty takes the host of the request
+	// that publishes.
+	PublicURL string
 }
 
 // Auth configures sign-in and sessions.
@@ -136,7 +140,6 @@ type RTC struct {
 	TURNRelay  string        // IP the TURN server relays from
 	TokenKey   string        // hex HMAC key for join tokens; empty: generated and kept in the database
 	TokenTTL   time.Duration // lifetime of join tokens staff issue
-	PublicURL  string        // base URL of join links; empty: the request's origin
 	ChatLength int64         // chat messages a late joiner receives
 }
 
@@ -182,6 +185,7 @@ func settings(c *Config) []Setting {
 		{"log-level", "CHANCERY_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.Log.Level)},
 		{"debug-addr", "CHANCERY_DEBUG_ADDR", "address for pprof (e.g. localhost:6060); empty turns it off", (*stringValue)(&c.DebugAddr)},
 		{"default-lang", "CHANCERY_DEFAULT_LANG", "language when nothing else decides: vi, en, fr, es, ru, zh or ar", (*stringValue)(&c.Web.DefaultLang)},
+		{"public-url", "CHANCERY_PUBLIC_URL", "scheme and host of the public site (https://…), written into signed statements and conference join links; empty uses the host the request came to", (*stringValue)(&c.Web.PublicURL)},
 		{"time-zone", "CHANCERY_TIME_ZONE", "IANA time zone of the dates on the portal", (*stringValue)(&c.Web.TimeZone)},
 		{"tls-cert", "CHANCERY_TLS_CERT", "TLS certificate file (PEM); with -tls-key serves HTTPS and sends HSTS", (*stringValue)(&c.HTTP.TLSCert)},
 		{"tls-key", "CHANCERY_TLS_KEY", "TLS private key file (PEM)", (*stringValue)(&c.HTTP.TLSKey)},
@@ -206,7 +210,6 @@ func settings(c *Config) []Setting {
 		{"turn-relay-ip", "CHANCERY_TURN_RELAY_IP", "public IP the TURN server relays media from", (*stringValue)(&c.RTC.TURNRelay)},
 		{"room-token-key", "CHANCERY_ROOM_TOKEN_KEY", "hex key (at least 32 bytes) signing conference join tokens; empty: generated once and kept in the database", (*stringValue)(&c.RTC.TokenKey)},
 		{"room-token-ttl", "CHANCERY_ROOM_TOKEN_TTL", "how long a conference join token stays valid", (*durationValue)(&c.RTC.TokenTTL)},
-		{"public-url", "CHANCERY_PUBLIC_URL", "base URL of join links (e.g. https://chancery.example); empty: the address the request came to", (*stringValue)(&c.RTC.PublicURL)},
 		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.RTC.ChatLength)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
@@ -332,6 +335,9 @@ func (w Web) Validate() error {
 	if !slices.Contains(Languages, w.DefaultLang) {
 		return fmt.Errorf("config: default-lang must be one of %s, got %q", strings.Join(Languages, ", "), w.DefaultLang)
 	}
+	if u, err := url.Parse(w.PublicURL); w.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "") {
+		return fmt.Errorf("config: public-url must be a scheme and host such as https://mofa.gov.vn, got %q", w.PublicURL)
+	}
 	if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "" || w.TimeZone == "Local" {
 		return fmt.Errorf("config: time-zone must be an IANA zone such as Asia/Ho_Chi_Minh, got %q", w.TimeZone)
 	}
@@ -372,9 +378,6 @@ func (r RTC) Validate(h HTTP) error {
 	}
 	if r.TokenTTL < time.Minute || r.TokenTTL > 7*24*time.Hour {
 		errs = append(errs, fmt.Errorf("config: room-token-ttl must be between 1m and 168h, got %s", r.TokenTTL))
-	}
-	if u, err := url.Parse(r.PublicURL); r.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
-		errs = append(errs, fmt.Errorf("config: public-url must be an http(s) URL, got %q", r.PublicURL))
 	}
 	if r.ChatLength < 0 || r.ChatLength > 10000 {
 		errs = append(errs, fmt.Errorf("config: room-chat-history must be between 0 and 10000, got %d", r.ChatLength))

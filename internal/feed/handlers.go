@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 
@@ -70,6 +71,20 @@ type Params struct {
 	SitemapPageSize int
 }
 
+type originKey struct{}
+
+// WithOrigin returns ctx carrying the scheme and host of the request, which
+// the handlers pass to the Source so that it can write absolute URLs.
+func WithOrigin(ctx context.Context, origin string) context.Context {
+	return context.WithValue(ctx, originKey{}, origin)
+}
+
+// Origin returns the scheme and host WithOrigin put in ctx ("" if none).
+func Origin(ctx context.Context) string {
+	s, _ := ctx.Value(originKey{}).(string)
+	return s
+}
+
 // Handlers serve feeds, sitemaps and robots.txt.
 type Handlers struct{ p Params }
 
@@ -121,32 +136,35 @@ func (h *Handlers) selectedFeed(w http.ResponseWriter, r *http.Request, l lang.L
 }
 
 func (h *Handlers) feed(w http.ResponseWriter, r *http.Request, l lang.Language, sel Selection) {
-	f, err := h.p.Source.Feed(r.Context(), l.Code, sel, h.p.Limit)
+	origin := h.p.Origin(r)
+	f, err := h.p.Source.Feed(WithOrigin(r.Context(), origin), l.Code, sel, h.p.Limit)
 	if err != nil {
 		h.p.Kit.Fail(w, r, fmt.Errorf("feed: %s %+v: %w", l.Code, sel, err))
 		return
 	}
-	origin := h.p.Origin(r)
-	rest := "/"
+	// The page a feed mirrors: the language's home, or the topic's or
+	// country's list (/en/topics/x, without a trailing slash).
+	page := "/"
 	if sel.Kind != "" {
-		rest = "/" + sel.Kind + "/" + sel.Slug + "/"
+		page = "/" + sel.Kind + "/" + sel.Slug
 	}
+	self := strings.TrimSuffix(page, "/") + "/feed.atom"
 	if f.Lang == "" {
 		f.Lang = l.Tag.String()
 	}
 	if f.SelfURL == "" {
-		f.SelfURL = origin + "/" + l.Code + rest + "feed.atom"
+		f.SelfURL = origin + "/" + l.Code + self
 	}
 	if f.ID == "" {
 		f.ID = f.SelfURL
 	}
 	if f.PageURL == "" {
-		f.PageURL = origin + "/" + l.Code + rest
+		f.PageURL = origin + "/" + l.Code + page
 	}
 	if f.Translations == nil {
 		for _, o := range lang.All() {
 			if o.Code != l.Code {
-				f.Translations = append(f.Translations, Alternate{Lang: o.Tag.String(), Href: origin + "/" + o.Code + rest + "feed.atom"})
+				f.Translations = append(f.Translations, Alternate{Lang: o.Tag.String(), Href: origin + "/" + o.Code + self})
 			}
 		}
 	}
@@ -176,7 +194,7 @@ func (h *Handlers) sitemapIndex(w http.ResponseWriter, r *http.Request) {
 	var refs []SitemapRef
 	var newest time.Time
 	for _, l := range lang.All() {
-		n, t, err := h.p.Source.SitemapStats(r.Context(), l.Code)
+		n, t, err := h.p.Source.SitemapStats(WithOrigin(r.Context(), origin), l.Code)
 		if err != nil {
 			h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap index: %w", err))
 			return
@@ -212,7 +230,8 @@ func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request, l lang.Langua
 		page = n
 	}
 	size := h.p.SitemapPageSize
-	urls, err := h.p.Source.Sitemap(r.Context(), l.Code, (page-1)*size, size)
+	origin := h.p.Origin(r)
+	urls, err := h.p.Source.Sitemap(WithOrigin(r.Context(), origin), l.Code, (page-1)*size, size)
 	if err == nil && page > 1 && len(urls) == 0 {
 		err = httpx.ErrNotFound
 	}
@@ -220,7 +239,6 @@ func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request, l lang.Langua
 		h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap %s: %w", l.Code, err))
 		return
 	}
-	origin := h.p.Origin(r)
 	home := URL{Loc: origin + "/" + l.Code + "/", Alternates: []Alternate{{Lang: "x-default", Href: origin + "/"}}}
 	for _, o := range lang.All() {
 		home.Alternates = append(home.Alternates, Alternate{Lang: o.Tag.String(), Href: origin + "/" + o.Code + "/"})
@@ -272,14 +290,15 @@ func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, contentType str
 	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
 }
 
-// validSlug accepts the URL-safe topic and country slugs the portal makes: lower-case
-// letters and digits of any script, and hyphens, up to 100 bytes.
+// validSlug accepts the URL-safe topic and country slugs the portal makes:
+// letters and digits of any script (country codes are upper-case, as JP),
+// and hyphens, up to 100 bytes.
 func validSlug(s string) bool {
 	if s == "" || len(s) > 100 {
 		return false
 	}
 	for _, c := range s {
-		if c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c > unicode.MaxASCII && (unicode.IsLetter(c) || unicode.IsDigit(c))) {
+		if c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c > unicode.MaxASCII && (unicode.IsLetter(c) || unicode.IsDigit(c))) {
 			continue
 		}
 		return false

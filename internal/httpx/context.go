@@ -11,7 +11,21 @@ type ctxKey int
 const (
 	nonceKey ctxKey = iota
 	viewerKey
+	staticKey
 )
+
+// WithStaticPage marks a request whose page is rendered to be cached and
+// sent to many readers: SecurityHeaders then sends StaticCSP and draws no
+// nonce, so the page carries none. The page must have no inline script or
+// style.
+func WithStaticPage(ctx context.Context) context.Context {
+	return context.WithValue(ctx, staticKey, true)
+}
+
+func isStaticPage(ctx context.Context) bool {
+	b, _ := ctx.Value(staticKey).(bool)
+	return b
+}
 
 // Nonce returns the CSP nonce of the request, for inline script and style tags.
 func Nonce(ctx context.Context) string {

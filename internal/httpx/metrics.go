@@ -63,3 +63,19 @@ func RecordPattern(mux http.Handler) http.Handler {
 		}
 	})
 }
+
+// SetRoute records pattern as the request's route for Metrics, for a
+// middleware that answers without reaching the ServeMux (the page cache).
+func SetRoute(ctx context.Context, pattern string) {
+	if p, ok := ctx.Value(routeKey{}).(*string); ok {
+		*p = pattern
+	}
+}
+
+// Route returns the route recorded for the request so far ("" if none).
+func Route(ctx context.Context) string {
+	if p, ok := ctx.Value(routeKey{}).(*string); ok {
+		return *p
+	}
+	return ""
+}

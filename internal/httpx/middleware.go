@@ -48,21 +48,36 @@ func (h *Kit) Recover(next http.Handler) http.Handler {
 	})
 }
 
+// cspRest is the part of the Content-Security-Policy after script-src and
+// style-src, the same for every page.
+const cspRest = "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// StaticCSP is the Content-Security-Policy of pages served from a cache:
+// they carry no inline script or style, so it allows same-origin scripts
+// and styles by address instead of by a per-response nonce, which a cached
+// page could not have (JSON-LD is a data block, not run, so CSP does not
+// apply to it). It is otherwise the same as the nonce policy.
+const StaticCSP = "default-src 'self'; script-src 'self'; style-src 'self'; " + cspRest
+
 // SecurityHeaders sets a strict CSP with a fresh nonce per request and the
 // other protective headers. media reports the paths (conference rooms) that
 // may use the camera, microphone and screen capture.
 func (h *Kit) SecurityHeaders(media func(path string) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var b [18]byte
-			_, _ = rand.Read(b[:])
-			nonce := base64.RawURLEncoding.EncodeToString(b[:]) // no "+" for html/template to escape
 			hdr := w.Header()
-			hdr.Set("Content-Security-Policy", "default-src 'self'; "+
-				"script-src 'nonce-"+nonce+"' 'strict-dynamic'; "+
-				"style-src 'self' 'nonce-"+nonce+"'; "+
-				"img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; "+
-				"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+			nonce := ""
+			if isStaticPage(r.Context()) {
+				hdr.Set("Content-Security-Policy", StaticCSP)
+			} else {
+				var b [18]byte
+				_, _ = rand.Read(b[:])
+				nonce = base64.RawURLEncoding.EncodeToString(b[:]) // no "+" for html/template to escape
+				hdr.Set("Content-Security-Policy", "default-src 'self'; "+
+					"script-src 'nonce-"+nonce+"' 'strict-dynamic'; "+
+					"style-src 'self' 'nonce-"+nonce+"'; "+cspRest)
+			}
 			hdr.Set("X-Content-Type-Options", "nosniff")
 			hdr.Set("X-Frame-Options", "DENY")
 			hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -74,6 +89,10 @@ func (h *Kit) SecurityHeaders(media func(path string) bool) func(http.Handler) h
 			}
 			if r.TLS != nil {
 				hdr.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			}
+			if nonce == "" {
+				next.ServeHTTP(w, r)
+				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 		})

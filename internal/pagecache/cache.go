@@ -10,12 +10,14 @@
 // without a Vary other than Accept-Encoding; gzip only for textual types of at
 // least MinGzip bytes, always with Vary: Accept-Encoding.
 //
-// CSP nonces: a cached page keeps the nonce it was rendered with, and a hit
-// rewrites the request's fresh nonce in the response headers (the CSP) to
-// that one, so the bytes behind a strong ETag never change. The nonce still
-// cannot be used by an attacker: it is drawn after the URL, the only input
-// of a cached page, is fixed, and a publish renders new pages with new
-// nonces.
+// CSP nonces: with Params.CSP (the server sets httpx.StaticCSP), a miss is
+// rendered under httpx.WithStaticPage, so the page carries no nonce, and
+// every answer is sent with that fixed policy, which allows same-origin
+// scripts by address: the public pages have no inline script (their JSON-LD
+// is a data block, which CSP does not govern), so no nonce is needed and
+// none is reused. Without it, a cached page keeps the nonce it was rendered with,
+// and a hit rewrites the request's fresh nonce in the response headers to
+// that one, so the bytes behind a strong ETag never change.
 //
 // It buffers whole responses, so it must wrap page handlers only, never
 // streaming ones. It must not import feature packages.
@@ -30,6 +32,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,8 +66,13 @@ type Params struct {
 	Cacheable func(*http.Request) bool
 	// Nonce returns the request's CSP nonce (httpx.Nonce).
 	Nonce func(context.Context) string
-	Now   func() time.Time
-	Log   *slog.Logger
+	// CSP, if set, is the Content-Security-Policy of every page the cache
+	// answers (httpx.StaticCSP): the cached pages carry no inline script,
+	// so they need no per-response nonce, and no nonce is reused. When it
+	// is empty, a hit rewrites the request's nonce to the cached page's.
+	CSP string
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Cache is the page cache.
@@ -89,6 +97,10 @@ type entry struct {
 	modified time.Time
 	nonce    string
 	pattern  string
+	// plain and zipped are every header the entry is sent with, made once
+	// so that a hit only assigns them: identity and gzip bodies. Their
+	// slices are shared by every response and must never be changed.
+	plain, zipped http.Header
 }
 
 func (e *entry) bytes() int64 { return int64(len(e.body) + len(e.gz) + len(e.key) + 512) }
@@ -186,25 +198,40 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := r.Host + " " + r.URL.RequestURI()
+		scheme := "http://"
+		if r.TLS != nil {
+			scheme = "https://"
+		}
+		key := scheme + r.Host + r.URL.RequestURI()
 		if e := c.get(key, gen); e != nil {
 			c.hits.Add(1)
 			// The route pattern the ServeMux matched the first time, for
-			// httpx.RecordPattern's metrics when the cache wraps the mux.
+			// the metrics, whether the cache wraps the mux or sits above
+			// the middleware.
 			r.Pattern = e.pattern
+			httpx.SetRoute(r.Context(), e.pattern)
 			c.serve(w, r, e, "HIT")
 			return
 		}
 		c.misses.Add(1)
 		rec := &recorder{header: http.Header{}, limit: c.p.MaxEntryBytes}
 		get := r
+		if c.p.CSP != "" {
+			// Rendered for every reader: no per-response nonce in it.
+			get = r.WithContext(httpx.WithStaticPage(r.Context()))
+		}
 		if r.Method == http.MethodHead {
 			// Render the body anyway, so that the entry serves GETs.
-			get = r.Clone(r.Context())
+			get = get.Clone(get.Context())
 			get.Method = http.MethodGet
 		}
 		next.ServeHTTP(rec, get)
 		r.Pattern = get.Pattern
+		if r.Pattern == "" {
+			// Middleware between the cache and the mux passed a copy of
+			// the request down; RecordPattern saw the pattern.
+			r.Pattern = httpx.Route(r.Context())
+		}
 		e, ok := c.entryFrom(key, gen, r, rec)
 		if !ok {
 			rec.replay(w, r)
@@ -288,51 +315,70 @@ func (c *Cache) entryFrom(key, gen string, r *http.Request, rec *recorder) (*ent
 			e.gzETag = `"` + hex.EncodeToString(sum[:16]) + `-gz"`
 		}
 	}
+	base := e.header.Clone()
+	if c.p.CSP != "" {
+		base["Content-Security-Policy"] = []string{c.p.CSP}
+	}
+	base["Cache-Control"] = []string{"public, no-cache"}
+	base["Last-Modified"] = []string{e.modified.UTC().Format(http.TimeFormat)}
+	if e.gz != nil {
+		base["Vary"] = []string{"Accept-Encoding"}
+	}
+	e.plain = base.Clone()
+	e.plain["Etag"] = []string{e.etag}
+	e.plain["Content-Length"] = []string{strconv.Itoa(len(e.body))}
+	if e.gz != nil {
+		e.zipped = base.Clone()
+		e.zipped["Etag"] = []string{e.gzETag}
+		e.zipped["Content-Length"] = []string{strconv.Itoa(len(e.gz))}
+		e.zipped["Content-Encoding"] = []string{"gzip"}
+	}
 	return e, true
 }
 
-// serve answers from an entry: the stored headers, the entry's nonce in
-// the CSP, validators, gzip when accepted, and 304 when the client has it.
+// xCache are the values of the X-Cache header, shared by every response.
+var xCache = map[string][]string{"HIT": {"HIT"}, "MISS": {"MISS"}}
+
+// serve answers from an entry: the stored headers, the static CSP or the
+// entry's nonce in the CSP, validators, gzip when accepted, and 304 when
+// the client has it. A hit allocates almost nothing: the headers were made
+// with the entry.
 func (c *Cache) serve(w http.ResponseWriter, r *http.Request, e *entry, state string) {
 	h := w.Header()
-	for k, v := range e.header {
-		h[k] = append([]string(nil), v...)
+	body, src := e.body, e.plain
+	if e.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, src = e.gz, e.zipped
 	}
-	if m := c.p.Nonce(r.Context()); m != "" && e.nonce != "" && m != e.nonce {
-		for k, vs := range h {
-			for i, v := range vs {
-				if strings.Contains(v, m) {
-					h[k][i] = strings.ReplaceAll(v, m, e.nonce)
+	for k, v := range src {
+		h[k] = v
+	}
+	if c.p.CSP == "" {
+		if m := c.p.Nonce(r.Context()); m != "" && e.nonce != "" && m != e.nonce {
+			for k, vs := range h {
+				if slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, m) }) {
+					nv := slices.Clone(vs) // never write into an entry's slices
+					for i, v := range nv {
+						nv[i] = strings.ReplaceAll(v, m, e.nonce)
+					}
+					h[k] = nv
 				}
 			}
 		}
 	}
-	body, etag := e.body, e.etag
-	if e.gz != nil {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			body, etag = e.gz, e.gzETag
-			h.Set("Content-Encoding", "gzip")
-		}
-	}
-	h.Set("Cache-Control", "public, no-cache")
-	h.Set("ETag", etag)
-	h.Set("Last-Modified", e.modified.UTC().Format(http.TimeFormat))
-	h.Set("X-Cache", state)
+	h["X-Cache"] = xCache[state]
 	notModified := false
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		notModified = etagMatches(inm, etag)
-	} else {
-		notModified = notModifiedSince(r.Header.Get("If-Modified-Since"), e.modified)
+		notModified = etagMatches(inm, src["Etag"][0])
+	} else if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		notModified = notModifiedSince(ims, e.modified)
 	}
 	if notModified {
-		h.Del("Content-Length")
-		h.Del("Content-Type")
-		h.Del("Content-Encoding")
+		delete(h, "Content-Length")
+		delete(h, "Content-Type")
+		delete(h, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)

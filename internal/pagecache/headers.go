@@ -12,6 +12,9 @@ import (
 // gzip, x-gzip or * coding with a non-zero quality, where an explicit gzip
 // entry wins over * (RFC 9110 §12.5.3).
 func acceptsGzip(header string) bool {
+	if header == "" {
+		return false
+	}
 	star, gzip := -1.0, -1.0
 	for _, part := range strings.Split(header, ",") {
 		coding, params, _ := strings.Cut(part, ";")

@@ -160,7 +160,7 @@ func (h *Handlers) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	if a, err = h.updateArticle(r.Context(), a, in); err != nil {
+	if a, err = h.updateArticle(withOrigin(r), a, in); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
@@ -221,7 +221,7 @@ func (h *Handlers) apiPublish(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, httpx.ErrNotFound)
 		return
 	}
-	v, err := h.publish(r.Context(), a, code, in.Note)
+	v, err := h.publish(withOrigin(r), a, code, in.Note)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -241,7 +241,7 @@ func (h *Handlers) apiUnpublish(w http.ResponseWriter, r *http.Request) {
 		code, err = translationLang(r)
 	}
 	if err == nil {
-		err = h.unpublish(r.Context(), a, code)
+		err = h.unpublish(withOrigin(r), a, code)
 	}
 	if err == nil {
 		a, err = h.db.GetArticle(r.Context(), a.ID)
@@ -304,5 +304,6 @@ func (h *Handlers) apiSaveTopic(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
+	h.changed(withOrigin(r), Change{Origin: httpx.Origin(r)}) // topic names show on every page
 	h.kit.JSON(w, http.StatusOK, map[string]any{"slug": slug, "names": in.Names})
 }

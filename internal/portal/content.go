@@ -206,7 +206,7 @@ func (h *Handlers) updateArticle(ctx context.Context, a store.Article, in Articl
 	}
 	a, err := h.db.UpdateArticle(ctx, a)
 	if err == nil {
-		h.changed(ctx, Change{Slug: a.Slug})
+		h.changed(ctx, Change{Slug: a.Slug, Origin: originFrom(ctx)})
 	}
 	return a, err
 }

@@ -227,7 +227,7 @@ func (h *Handlers) editUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	in, typed, err := h.articleForm(r, false)
 	if err == nil {
-		_, err = h.updateArticle(r.Context(), a, in)
+		_, err = h.updateArticle(withOrigin(r), a, in)
 	}
 	if msg, field, status, ok := h.formError(r, err); ok {
 		typed.ID, typed.Slug, typed.States = a.ID, a.Slug, h.states(a)
@@ -335,7 +335,7 @@ func (h *Handlers) editSaveTranslation(w http.ResponseWriter, r *http.Request) {
 		_, err = h.db.SaveTranslation(r.Context(), a.ID, t)
 	}
 	if err == nil && publish {
-		_, err = h.publish(r.Context(), a, code, note)
+		_, err = h.publish(withOrigin(r), a, code, note)
 	}
 	if msg, field, status, ok := h.formError(r, err); ok {
 		p := h.translationPage(a, code)
@@ -405,7 +405,7 @@ func (h *Handlers) editUnpublish(w http.ResponseWriter, r *http.Request) {
 		code, err = translationLang(r)
 	}
 	if err == nil {
-		err = h.unpublish(r.Context(), a, code)
+		err = h.unpublish(withOrigin(r), a, code)
 	}
 	if err != nil {
 		h.kit.Fail(w, r, err)

@@ -62,6 +62,8 @@ type ListPage struct {
 	Searched  bool
 	Total     int
 	Canonical string
+	// Feed is the Atom feed of the list (home, topic, country).
+	Feed string
 }
 
 // ArticlePage is the data of the article template.
@@ -83,8 +85,11 @@ type ArticlePage struct {
 	Countries []Link
 	Languages []Link // the other languages it is published in
 	History   string // URL of the version history
-	LD        map[string]any
-	OG        OpenGraph
+	// Verify is the "Verify this statement" link of an official
+	// statement's live version.
+	Verify string
+	LD     map[string]any
+	OG     OpenGraph
 }
 
 // OpenGraph is what link previews show.
@@ -132,6 +137,10 @@ func kindKey(kind string) string { return "article_kind_" + strings.ReplaceAll(k
 func unitKey(unit string) string { return "portal_unit_" + strings.ReplaceAll(unit, "-", "_") }
 
 func articleURL(code, slug string) string { return "/" + code + "/news/" + url.PathEscape(slug) }
+
+// ArticlePath is the public path of an article's page in a language, such
+// as /en/news/east-sea-statement.
+func ArticlePath(code, slug string) string { return articleURL(code, slug) }
 
 func (h *Handlers) card(code string, p store.Published) Card {
 	return Card{URL: articleURL(code, p.Slug), Title: p.Title, Summary: p.Summary, Kind: h.t(code, kindKey(p.Kind), nil), Date: h.date(code, p.IssuedAt)}
@@ -215,7 +224,7 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := ListPage{Heading: h.t(l.Code, "home_heading", nil), Cards: h.cards(l.Code, latest), Pager: pager(r, page, total), Total: total,
-		Canonical: httpx.Origin(r) + pager(r, page, total).self(r)}
+		Canonical: httpx.Origin(r) + pager(r, page, total).self(r), Feed: "/" + l.Code + "/feed.atom"}
 	if page == 1 {
 		data.Featured = h.cards(l.Code, featured)
 		topics, countries, err := h.db.PublishedTags(ctx, l.Code)
@@ -338,7 +347,8 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request, l lang.Language,
 	h.kit.Render(w, r, status, "portal-list.html", httpx.Page{
 		Title:      heading,
 		Alternates: everyLanguage(r, rest),
-		Data:       ListPage{Heading: heading, Cards: h.cards(l.Code, items), Pager: pg, Total: total, Canonical: httpx.Origin(r) + pg.self(r)},
+		Data: ListPage{Heading: heading, Cards: h.cards(l.Code, items), Pager: pg, Total: total, Canonical: httpx.Origin(r) + pg.self(r),
+			Feed: "/" + l.Code + rest + "/feed.atom"},
 	})
 }
 
@@ -412,6 +422,9 @@ func (h *Handlers) showArticle(w http.ResponseWriter, r *http.Request, version i
 	}
 	data := h.articlePage(r, l, a, p, langs)
 	data.Current = p.Version == live
+	if data.Current && p.Kind == "statement" && h.verify != nil {
+		data.Verify = h.verify(l.Code, data.URL)
+	}
 	alts := []httpx.Alternate{{Lang: "x-default", URL: httpx.Origin(r) + "/"}}
 	for _, code := range langs {
 		if o, ok := lang.Lookup(code); ok {

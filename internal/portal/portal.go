@@ -37,12 +37,17 @@ var Editors = []account.Role{account.RoleAdmin, account.RolePressOfficer}
 // Change tells subscribers (page cache, feeds, signatures) that a
 // translation went live, changed or went off the portal, or, with Lang "",
 // that the article's metadata (topics, countries, kind, issue time)
-// changed in every language.
+// changed in every language, or, with Slug "" too, that something every
+// page may show changed (a topic's names).
 type Change struct {
 	Slug    string
 	Lang    string
 	Version int  // the live version; 0 when unpublished
 	Live    bool // false when unpublished
+	// Origin is the scheme and host of the request that made the change
+	// (https://mofa.gov.vn), or "" when it came from no request (the
+	// publishing scheduler).
+	Origin string
 }
 
 // Params are the dependencies of New.
@@ -54,6 +59,10 @@ type Params struct {
 	Location *time.Location
 	// OnChange, if set, is called after every publish and unpublish.
 	OnChange func(ctx context.Context, c Change)
+	// VerifyLink, if set, gives the address of the page that verifies the
+	// statement at a URL, in a language (signing.VerifyLink): statement
+	// pages link to it.
+	VerifyLink func(code, statementURL string) string
 }
 
 // Handlers serve the portal's pages and API.
@@ -63,6 +72,7 @@ type Handlers struct {
 	log      *slog.Logger
 	loc      *time.Location
 	onChange func(ctx context.Context, c Change)
+	verify   func(code, statementURL string) string
 
 	mu    sync.RWMutex
 	pages map[string]http.HandlerFunc // /{lang}/{page}
@@ -86,7 +96,7 @@ func New(ctx context.Context, p Params) (*Handlers, error) {
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handlers{db: p.DB, kit: p.Kit, log: p.Log, loc: p.Location, onChange: p.OnChange}
+	h := &Handlers{db: p.DB, kit: p.Kit, log: p.Log, loc: p.Location, onChange: p.OnChange, verify: p.VerifyLink}
 	h.pages = map[string]http.HandlerFunc{"search": h.search}
 	if _, err := p.DB.GetSetting(ctx, searchIndexKey); errors.Is(err, store.ErrNotFound) {
 		if err := p.DB.RebuildSearchIndex(ctx); err != nil {
@@ -175,7 +185,7 @@ func (h *Handlers) publish(ctx context.Context, a store.Article, lng, note strin
 	if err != nil {
 		return v, err
 	}
-	h.changed(ctx, Change{Slug: a.Slug, Lang: lng, Version: v.Version, Live: true})
+	h.changed(ctx, Change{Slug: a.Slug, Lang: lng, Version: v.Version, Live: true, Origin: originFrom(ctx)})
 	return v, nil
 }
 
@@ -183,7 +193,7 @@ func (h *Handlers) unpublish(ctx context.Context, a store.Article, lng string) e
 	if err := h.db.UnpublishTranslation(ctx, a.ID, lng); err != nil {
 		return err
 	}
-	h.changed(ctx, Change{Slug: a.Slug, Lang: lng})
+	h.changed(ctx, Change{Slug: a.Slug, Lang: lng, Origin: originFrom(ctx)})
 	return nil
 }
 
@@ -191,4 +201,20 @@ func (h *Handlers) changed(ctx context.Context, c Change) {
 	if h.onChange != nil {
 		h.onChange(ctx, c)
 	}
+}
+
+type originKey struct{}
+
+// withOrigin is the request's context carrying its origin, for Change.
+func withOrigin(r *http.Request) context.Context {
+	return contextWithOrigin(r.Context(), httpx.Origin(r))
+}
+
+func contextWithOrigin(ctx context.Context, origin string) context.Context {
+	return context.WithValue(ctx, originKey{}, origin)
+}
+
+func originFrom(ctx context.Context) string {
+	s, _ := ctx.Value(originKey{}).(string)
+	return s
 }

@@ -125,7 +125,7 @@ func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Resul
 	if _, err := p.h.db.SaveTranslation(ctx, a.ID, t); err != nil {
 		return social.Result{}, unknown(err)
 	}
-	v, err := p.h.publish(ctx, a, post.Lang, "")
+	v, err := p.h.publish(contextWithOrigin(ctx, p.base), a, post.Lang, "")
 	if err != nil {
 		return social.Result{}, unknown(err)
 	}
@@ -146,7 +146,7 @@ func (p *Publisher) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return unknown(err)
 	}
-	if err := p.h.unpublish(ctx, a, code); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := p.h.unpublish(contextWithOrigin(ctx, p.base), a, code); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return unknown(err)
 	}
 	return nil

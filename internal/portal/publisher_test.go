@@ -166,6 +166,13 @@ func TestPublisher(t *testing.T) {
 		if len(changes) < 4 || changes[len(changes)-1].Live {
 			t.Errorf("changes = %+v", changes)
 		}
+		// Subscribers learn the public origin the scheduler publishes to,
+		// with which statements are signed.
+		for _, c := range changes {
+			if c.Origin != "https://mofa.example" {
+				t.Errorf("change %+v: origin %q", c, c.Origin)
+			}
+		}
 
 		// Refused posts.
 		for name, post := range map[string]social.Post{

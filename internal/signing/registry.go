@@ -48,24 +48,29 @@ func (g *Registry) Publish(ctx context.Context, st Statement) (Signed, error) {
 	return s, nil
 }
 
-// SignedByPath implements Statements.
+// SignedByPath implements Statements. A statement signed ahead of its
+// embargo is not found before its issue time.
 func (g *Registry) SignedByPath(ctx context.Context, p string) ([]Signed, error) {
 	rows, err := g.db.SignedStatementsByPath(ctx, p)
-	return fromRows(rows, err)
+	return g.fromRows(rows, err)
 }
 
-// SignedByDigest implements Statements.
+// SignedByDigest implements Statements, with the same embargo rule.
 func (g *Registry) SignedByDigest(ctx context.Context, d string) ([]Signed, error) {
 	rows, err := g.db.SignedStatementsByDigest(ctx, d)
-	return fromRows(rows, err)
+	return g.fromRows(rows, err)
 }
 
-func fromRows(rows []store.SignedStatement, err error) ([]Signed, error) {
+func (g *Registry) fromRows(rows []store.SignedStatement, err error) ([]Signed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
+	now := g.db.Now()
 	out := make([]Signed, 0, len(rows))
 	for _, r := range rows {
+		if r.IssuedAt.After(now) {
+			continue // embargoed: not public yet
+		}
 		sig, err := base64.StdEncoding.DecodeString(r.Signature)
 		if err != nil {
 			sig = nil // shown as a signature that does not verify

@@ -25,6 +25,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -139,4 +140,42 @@ func PlainText(src string) string {
 	h := string(Render(src))
 	s := bluemonday.StrictPolicy().Sanitize(h)
 	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
+}
+
+// blocks are the elements whose text a reader sees as its own paragraph.
+var blocks = map[string]bool{"p": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "li": true,
+	"blockquote": true, "pre": true, "tr": true, "figcaption": true, "hr": true, "table": true, "ul": true, "ol": true}
+
+// Text returns the text of src as readers see it on the page: the rendered,
+// sanitised body reduced to its text, one paragraph per block (paragraph,
+// heading, list item, table row…) separated by blank lines, the white space
+// inside each paragraph collapsed. Signed statements carry this text, so a
+// copy pasted from the page matches it.
+func Text(src string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(string(Render(src))))
+	var paras []string
+	var cur strings.Builder
+	flush := func() {
+		if p := strings.Join(strings.Fields(cur.String()), " "); p != "" {
+			paras = append(paras, p)
+		}
+		cur.Reset()
+	}
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			flush()
+			return strings.Join(paras, "\n\n")
+		case xhtml.TextToken:
+			cur.Write(z.Text())
+		case xhtml.StartTagToken, xhtml.EndTagToken, xhtml.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch n := string(name); {
+			case blocks[n]:
+				flush()
+			case n == "br" || n == "td" || n == "th":
+				cur.WriteByte(' ')
+			}
+		}
+	}
 }

@@ -74,3 +74,35 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestText(t *testing.T) {
+	for _, tt := range []struct{ src, want string }{
+		{"One **bold**\nline.\n\nTwo.", "One bold line.\n\nTwo."},
+		{"# Heading\n\n- a\n- b [link](https://example.org)\n\n> quote", "Heading\n\na\n\nb link\n\nquote"},
+		{"| x | y |\n|---|---|\n| 1 | 2 |", "x y\n\n1 2"},
+		{"<script>alert(1)</script>Text", ""}, // raw HTML is not rendered, so readers see nothing
+		{"Say <b>this</b> twice", "Say this twice"},
+		{"Dòng một  \nDòng hai", "Dòng một Dòng hai"},
+		{"", ""},
+	} {
+		if got := Text(tt.src); got != tt.want {
+			t.Errorf("Text(%q) = %q, want %q", tt.src, got, tt.want)
+		}
+	}
+}
+
+// FuzzText: any Markdown gives text without tags' leftovers from the
+// sanitiser, in trimmed paragraphs separated by exactly one blank line.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"# T\n\npara **b**", "- a\n- b", "| x |\n|---|\n| y |", "<script>x</script>", "a  \nb", "\u0600\u200f", "> q\n\n    code"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		got := Text(src)
+		for _, p := range strings.Split(got, "\n\n") {
+			if got != "" && (p == "" || p != strings.TrimSpace(p) || strings.Contains(p, "\n")) {
+				t.Fatalf("Text(%q) = %q: paragraph %q", src, got, p)
+			}
+		}
+	})
+}
