@@ -87,6 +87,32 @@ func associated(channelID int64, keyID string) []byte {
 // Seal encrypts plaintext for channelID. The result is
 // version | len(keyID) | keyID | nonce | ciphertext+tag.
 func (b *Box) Seal(channelID int64, plaintext []byte) ([]byte, error) {
+	return b.seal(plaintext, func(keyID string) []byte { return associated(channelID, keyID) })
+}
+
+// Open decrypts what Seal returned for the same channelID.
+func (b *Box) Open(channelID int64, sealed []byte) ([]byte, error) {
+	return b.open(sealed, func(keyID string) []byte { return associated(channelID, keyID) })
+}
+
+// namedAssociated binds a ciphertext to the name of the secret it holds.
+func namedAssociated(name, keyID string) []byte {
+	return []byte("chancery named secret\x00" + name + "\x00" + keyID)
+}
+
+// SealNamed encrypts a secret that belongs to no channel (the conference
+// join-token key), bound to its name so that it cannot be passed off as
+// another secret.
+func (b *Box) SealNamed(name string, plaintext []byte) ([]byte, error) {
+	return b.seal(plaintext, func(keyID string) []byte { return namedAssociated(name, keyID) })
+}
+
+// OpenNamed decrypts what SealNamed returned for the same name.
+func (b *Box) OpenNamed(name string, sealed []byte) ([]byte, error) {
+	return b.open(sealed, func(keyID string) []byte { return namedAssociated(name, keyID) })
+}
+
+func (b *Box) seal(plaintext []byte, ad func(keyID string) []byte) ([]byte, error) {
 	aead := b.aeads[b.primary]
 	out := make([]byte, 0, 2+len(b.primary)+aead.NonceSize()+len(plaintext)+aead.Overhead())
 	out = append(out, version, byte(len(b.primary)))
@@ -96,11 +122,10 @@ func (b *Box) Seal(channelID int64, plaintext []byte) ([]byte, error) {
 		return nil, fmt.Errorf("secrets: nonce: %w", err)
 	}
 	out = append(out, nonce...)
-	return aead.Seal(out, nonce, plaintext, associated(channelID, b.primary)), nil
+	return aead.Seal(out, nonce, plaintext, ad(b.primary)), nil
 }
 
-// Open decrypts what Seal returned for the same channelID.
-func (b *Box) Open(channelID int64, sealed []byte) ([]byte, error) {
+func (b *Box) open(sealed []byte, ad func(keyID string) []byte) ([]byte, error) {
 	keyID, err := SealedKeyID(sealed)
 	if err != nil {
 		return nil, err
@@ -113,7 +138,7 @@ func (b *Box) Open(channelID int64, sealed []byte) ([]byte, error) {
 	if len(rest) < aead.NonceSize()+aead.Overhead() {
 		return nil, ErrCorrupt
 	}
-	pt, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], associated(channelID, keyID))
+	pt, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], ad(keyID))
 	if err != nil {
 		return nil, ErrCorrupt
 	}

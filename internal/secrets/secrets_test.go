@@ -199,3 +199,31 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+func TestNamedSecrets(t *testing.T) {
+	box, err := NewBox(key(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("join-token-key")
+	sealed, err := box.SealNamed("conference.token_key", secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, secret) {
+		t.Fatal("the sealed bytes contain the plaintext")
+	}
+	if got, err := box.OpenNamed("conference.token_key", sealed); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("OpenNamed = %q, %v", got, err)
+	}
+	if _, err := box.OpenNamed("other", sealed); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("opened under another name: %v", err)
+	}
+	if _, err := box.Open(0, sealed); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a named secret opened as channel credentials: %v", err)
+	}
+	chanSealed, _ := box.Seal(0, secret)
+	if _, err := box.OpenNamed("", chanSealed); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("channel credentials opened as a named secret: %v", err)
+	}
+}
