@@ -44,6 +44,9 @@ func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ..
 	}
 	ts := httptest.NewTLSServer(app.handler)
 	t.Cleanup(ts.Close)
+	if cfg.Connect.PublicURL == "" {
+		app.setPublicURL(ts.URL)
+	}
 	return &testServer{Server: ts, db: db, clock: clock, t: t, app: app}
 }
 

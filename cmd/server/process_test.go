@@ -503,7 +503,7 @@ func adminPassword(t *testing.T, a, b *child) string {
 
 func TestProcessPostgres(t *testing.T) {
 	dbURL, password := newPostgresSchema(t)
-	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t))
+	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t), "CHANCERY_SECRET_KEY="+testSecretKey)
 
 	// Both start at once on a fresh schema: PostgreSQL allows several
 	// instances, and they race to migrate and to create the first admin.

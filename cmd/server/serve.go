@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +29,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
@@ -53,7 +56,11 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key})
+	box, err := openSecrets(cfg)
+	if err != nil {
+		return err
+	}
+	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key, box: box})
 	if err != nil {
 		return err
 	}
@@ -113,6 +120,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		scheme = "https"
 	}
 	log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()))
+	if cfg.Connect.PublicURL == "" {
+		app.setPublicURL(scheme + "://" + displayAddr(ln.Addr().String()))
+	}
 	if cfg.Demo {
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
@@ -166,7 +176,13 @@ type app struct {
 	statements *signing.Registry
 	pages      *pagecache.Cache    // rendered public pages; Purge after every publish
 	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
+	connectors *connectors         // each channel's social.Publisher
+	publicURL  atomic.Pointer[string]
 }
+
+// setPublicURL sets the origin the portal publisher's links start with,
+// when the configuration leaves it to the listen address.
+func (a *app) setPublicURL(u string) { a.publicURL.Store(&u) }
 
 // buildOptions are the dependencies tests replace: the clock and the
 // password-hashing cost.
@@ -177,6 +193,8 @@ type buildOptions struct {
 	signingKey *signing.Key
 	// resolve replaces the publisher resolver (tests: fake networks).
 	resolve publishing.Resolver
+	// box seals channel credentials; nil (tests) uses a fresh key.
+	box *secrets.Box
 }
 
 // build assembles every component and the handler chain.
@@ -237,9 +255,19 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	// portal implements feed.Source.
 	statements := signing.NewRegistry(db, key)
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
+	box := o.box
+	if box == nil {
+		if box, err = secrets.NewBox(randomKey()); err != nil {
+			return nil, err
+		}
+	}
+	a := &app{}
+	a.setPublicURL(orDefault(cfg.Connect.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
+	a.connectors = &connectors{db: db, box: box, portal: site, conn: cfg.Connect, now: o.now,
+		publicURL: func() string { return *a.publicURL.Load() }}
 	resolve := o.resolve
 	if resolve == nil {
-		resolve = publisherResolver(db)
+		resolve = publisherResolver(a.connectors)
 	}
 	pub := newPublishing(cfg, db, o, resolve, instanceName())
 	kit.Banners = press.Banners(pub, cat)
@@ -269,7 +297,8 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, demo: signIns, signing: key, statements: statements, pages: pages, publishing: pub}, nil
+	a.handler, a.routes, a.auth, a.demo, a.signing, a.statements, a.pages, a.publishing = h, mux.Patterns(), svc, signIns, key, statements, pages, pub
+	return a, nil
 }
 
 // isCachedPage selects the public pages the page cache answers: for now
@@ -304,6 +333,28 @@ func loadSigningKey(cfg config.Config, log *slog.Logger) (*signing.Key, error) {
 		log.Info("generated the statement-signing key", "file", path, "key_id", signing.KeyID(key.Public()))
 	}
 	return key, nil
+}
+
+// openSecrets opens the key that seals channel credentials. The embedded
+// setup makes one on first start in its data directory. With PostgreSQL the
+// key must be configured: every instance must open what the others sealed.
+func openSecrets(cfg config.Config) (*secrets.Box, error) {
+	path, generate := cfg.Secrets.KeyFilePath(cfg.Storage)
+	if cfg.Secrets.Key == "" && path == "" {
+		return nil, errors.New("secrets: with PostgreSQL, set CHANCERY_SECRET_KEY (or -secret-key-file) to the key that encrypts channel credentials, the same on every instance; make one with `head -c 32 /dev/urandom | base64`")
+	}
+	box, err := secrets.Open(secrets.Config{Key: cfg.Secrets.Key, KeyFile: path, Generate: generate, Previous: cfg.Secrets.PreviousKeys()})
+	if err != nil {
+		return nil, fmt.Errorf("open the credentials key: %w", err)
+	}
+	return box, nil
+}
+
+// randomKey is a fresh credentials key, for builds given none (tests).
+func randomKey() []byte {
+	k := make([]byte, secrets.KeySize)
+	_, _ = rand.Read(k) // crypto/rand.Read never fails
+	return k
 }
 
 // isConferencePath reports the pages that may use camera, microphone and

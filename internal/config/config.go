@@ -32,6 +32,7 @@ type Config struct {
 	Secrets   Secrets
 	Signing   Signing
 	Watch     Watch // out-of-band post detection
+	Connect   Connect
 	Publish   Publish
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof listener; empty means off
@@ -178,6 +179,11 @@ func settings(c *Config) []Setting {
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
+		{"public-url", "CHANCERY_PUBLIC_URL", "origin the public reaches this server at (https://mofa.gov.vn): links in posts, the portal's article URLs and OAuth redirects; empty means the listen address", (*stringValue)(&c.Connect.PublicURL)},
+		{"x-client-id", "CHANCERY_X_CLIENT_ID", "OAuth 2.0 client ID of Chancery's X app, for the connect button", (*stringValue)(&c.Connect.XClientID)},
+		{"x-client-secret", "CHANCERY_X_CLIENT_SECRET", "OAuth 2.0 client secret of Chancery's X app (prefer the environment variable)", (*stringValue)(&c.Connect.XClientSecret)},
+		{"linkedin-client-id", "CHANCERY_LINKEDIN_CLIENT_ID", "client ID of Chancery's LinkedIn app, for the connect button and token renewal", (*stringValue)(&c.Connect.LinkedInClientID)},
+		{"linkedin-client-secret", "CHANCERY_LINKEDIN_CLIENT_SECRET", "client secret of Chancery's LinkedIn app (prefer the environment variable)", (*stringValue)(&c.Connect.LinkedInClientSecret)},
 		{"watch-interval", "CHANCERY_WATCH_INTERVAL", "how often each channel's recent posts are compared with what Chancery published, to detect a hijacked account; 0 turns it off", (*durationValue)(&c.Watch.Interval)},
 		{"publish-grace", "CHANCERY_PUBLISH_GRACE", "how late a publication may still go out on its own after downtime; later ones wait for a person", (*durationValue)(&c.Publish.Grace)},
 		{"publish-lease", "CHANCERY_PUBLISH_LEASE", "how long an instance holds a publication it is publishing before another may take over", (*durationValue)(&c.Publish.Lease)},
@@ -239,7 +245,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Publish.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.

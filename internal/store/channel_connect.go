@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ChannelConnection is what the press office sees of a channel's account
+// beside its settings: which account it is connected to, since when, and
+// when Chancery last published there.
+type ChannelConnection struct {
+	ChannelID int64
+	// AccountID is the network's ID of the connected account, "" before
+	// the first connect.
+	AccountID string
+	// ConnectedAt is when that account was connected, zero if never.
+	ConnectedAt time.Time
+	// LastSuccess is the last time a publication went out on the channel,
+	// zero if none did.
+	LastSuccess time.Time
+}
+
+// ChannelConnections returns the connection of every channel, by channel ID.
+func (db *DB) ChannelConnections(ctx context.Context) (map[int64]ChannelConnection, error) {
+	rows, err := db.sql.QueryContext(ctx, `
+		SELECT c.id, c.connected_account, c.connected_at,
+		       (SELECT max(p.published_at) FROM pub_publications p WHERE p.channel_id = c.id)
+		FROM pub_channels c`)
+	if err != nil {
+		return nil, wrap("channel connections", err)
+	}
+	defer rows.Close()
+	out := map[int64]ChannelConnection{}
+	for rows.Next() {
+		var c ChannelConnection
+		var at, last sql.NullTime
+		if err := rows.Scan(&c.ChannelID, &c.AccountID, &at, &last); err != nil {
+			return nil, wrap("channel connections", err)
+		}
+		c.ConnectedAt, c.LastSuccess = fromNull(at), fromNull(last)
+		out[c.ChannelID] = c
+	}
+	return out, wrap("channel connections", rows.Err())
+}
+
+// MarkChannelConnected records that channelID now acts as the account
+// accountID (shown as handle), after its credentials were verified. The
+// connection time moves only when the account changes: reconnecting the
+// same account (a fresh token) keeps it. switched reports a change from
+// one account to another, after which the caller forgets the channel's
+// watch state. The audit entry a is appended in the same transaction.
+func (db *DB) MarkChannelConnected(ctx context.Context, channelID int64, accountID, handle string, a AuditEntry) (switched bool, err error) {
+	op := fmt.Sprintf("mark channel %d connected", channelID)
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var cur string
+		var at sql.NullTime
+		if err := tx.QueryRowContext(ctx, `SELECT connected_account, connected_at FROM pub_channels WHERE id = $1`, channelID).Scan(&cur, &at); err != nil {
+			return err
+		}
+		if cur == accountID && at.Valid {
+			_, err := tx.ExecContext(ctx, `UPDATE pub_channels SET account = $2 WHERE id = $1`, channelID, handle)
+			return err
+		}
+		switched = cur != "" && cur != accountID
+		if _, err := tx.ExecContext(ctx, `UPDATE pub_channels SET account = $2, connected_account = $3, connected_at = $4 WHERE id = $1`,
+			channelID, handle, accountID, db.nowUTC()); err != nil {
+			return err
+		}
+		a.Payload = fmt.Sprintf("channel %d connected to account %q (%s)", channelID, accountID, handle)
+		return db.appendAudit(ctx, tx, a)
+	})
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	return switched, nil
+}
+
+// PublishedRemoteIDs returns the subset of ids that are posts Chancery made
+// on channelID: parts of its publications with that remote ID, deleted ones
+// included (a recalled post that reappears is still ours).
+func (db *DB) PublishedRemoteIDs(ctx context.Context, channelID int64, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const batch = 200
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		args := []any{channelID}
+		ph := make([]string, n)
+		for i, id := range ids[:n] {
+			args = append(args, id)
+			ph[i] = fmt.Sprintf("$%d", i+2)
+		}
+		ids = ids[n:]
+		rows, err := db.sql.QueryContext(ctx, `
+			SELECT pp.remote_id FROM pub_parts pp JOIN pub_publications p ON p.id = pp.publication_id
+			WHERE p.channel_id = $1 AND pp.remote_id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, wrap("published remote ids", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, wrap("published remote ids", err)
+			}
+			out[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap("published remote ids", err)
+		}
+	}
+	return out, nil
+}
+
+// InFlightTexts returns the texts (language variants and this channel's
+// overrides) of channelID's publications whose outcome is not settled: a
+// part whose latest attempt is pending or unknown, or a publication that
+// needs a person's check. Their posts may be on the network already.
+func (db *DB) InFlightTexts(ctx context.Context, channelID int64) ([]string, error) {
+	rows, err := db.sql.QueryContext(ctx, `
+		WITH flying AS (
+			SELECT DISTINCT p.statement_id FROM pub_publications p
+			WHERE p.channel_id = $1 AND (p.state = $2 OR EXISTS (
+				SELECT 1 FROM pub_attempts a
+				WHERE a.publication_id = p.id AND a.outcome IN ('pending', 'unknown')
+				  AND a.id = (SELECT max(b.id) FROM pub_attempts b WHERE b.publication_id = a.publication_id AND b.idx = a.idx)))
+		)
+		SELECT v.body FROM pub_variants v WHERE v.statement_id IN (SELECT statement_id FROM flying)
+		UNION ALL
+		SELECT o.body FROM pub_overrides o WHERE o.channel_id = $1 AND o.statement_id IN (SELECT statement_id FROM flying)`,
+		channelID, PubNeedsCheck)
+	if err != nil {
+		return nil, wrap("in-flight texts", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, wrap("in-flight texts", err)
+		}
+		out = append(out, s)
+	}
+	return out, wrap("in-flight texts", rows.Err())
+}
