@@ -66,7 +66,7 @@ func TestOutOfBandPostAlertsOnce(t *testing.T) {
 	} {
 		t.Run(net.name, func(t *testing.T) {
 			storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		storetest.Channels(t, db, 71)
+				storetest.Channels(t, db, 71)
 				n := net.open(t, clock.Now)
 				// Before the account was connected: its history, not alerts.
 				old := n.outOfBand(t, "Thông cáo cũ, đăng trước khi kết nối Chancery.")
