@@ -3,12 +3,12 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -79,21 +79,15 @@ func TestPublishToMastodonAndPortal(t *testing.T) {
 	})
 }
 
-// connectChannel stores a channel's secret as the connect form does.
+// connectChannel connects a channel through its connect form, as a press
+// officer does.
 func connectChannel(t *testing.T, ts *testServer, c *http.Client, id int64, secret map[string]string) {
 	t.Helper()
-	_ = c
-	creds := secrets.NewCredentials(ts.db, ts.app.connectors.box, id)
-	b := "{"
+	form := url.Values{}
 	for k, v := range secret {
-		if len(b) > 1 {
-			b += ","
-		}
-		b += fmt.Sprintf("%q:%q", k, v)
+		form.Set(k, v)
 	}
-	if err := secrets.Reconnect(t.Context(), creds, []byte(b+"}")); err != nil {
-		t.Fatal(err)
-	}
+	wantStatus(t, ts.postForm(c, fmt.Sprintf("/press/channels/%d/connect", id), form, nil), http.StatusSeeOther)
 }
 
 // testSecretKey is the credentials key of child servers on PostgreSQL,

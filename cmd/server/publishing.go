@@ -77,7 +77,7 @@ func (c *connectors) resolve(_ context.Context, ch publishing.Channel) (social.P
 	if p, ok := c.cache[ch.ID]; ok && p.network == ch.Network && p.baseURL == ch.BaseURL && p.maxLength == ch.MaxLength {
 		return p.pub, nil
 	}
-	pub, err := c.build(ch)
+	pub, err := c.build(ch, secrets.NewCredentials(c.db, c.box, ch.ID))
 	if err != nil {
 		return nil, fmt.Errorf("channel %q (%s): %w", ch.Name, ch.Network, err)
 	}
@@ -88,10 +88,9 @@ func (c *connectors) resolve(_ context.Context, ch publishing.Channel) (social.P
 	return pub, nil
 }
 
-// build makes the connector of ch. An empty base URL means the network's
-// public API.
-func (c *connectors) build(ch publishing.Channel) (social.Publisher, error) {
-	creds := secrets.NewCredentials(c.db, c.box, ch.ID)
+// build makes the connector of ch over creds. An empty base URL means the
+// network's public API.
+func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (social.Publisher, error) {
 	base := ch.BaseURL
 	switch social.Network(ch.Network) {
 	case social.X:
@@ -118,6 +117,11 @@ func (c *connectors) build(ch publishing.Channel) (social.Publisher, error) {
 		return linkedin.New(cfg)
 	}
 	return nil, errNoConnector
+}
+
+// credentials returns the sealed credentials of a channel.
+func (c *connectors) credentials(id int64) social.Credentials {
+	return secrets.NewCredentials(c.db, c.box, id)
 }
 
 // forget drops the cached connector of a channel, after its credentials or

@@ -21,6 +21,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/admin"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/connect"
 	"github.com/mofa-vn/chancery/internal/demo"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -31,6 +32,8 @@ import (
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/signing"
+	"github.com/mofa-vn/chancery/internal/social/linkedin"
+	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -270,8 +273,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		resolve = publisherResolver(a.connectors)
 	}
 	pub := newPublishing(cfg, db, o, resolve, instanceName())
-	kit.Banners = press.Banners(pub, cat)
+	kit.Banners = banners(press.Banners(pub, cat), connect.Banners(db, cat))
 	press.New(db, pub, resolve, kit).Routes(mux)
+	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
+		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now,
+		XApp:        x.OAuth2App{ClientID: cfg.Connect.XClientID, ClientSecret: cfg.Connect.XClientSecret},
+		LinkedInApp: linkedin.OAuthApp{ClientID: cfg.Connect.LinkedInClientID, ClientSecret: cfg.Connect.LinkedInClientSecret},
+	}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -333,6 +341,17 @@ func loadSigningKey(cfg config.Config, log *slog.Logger) (*signing.Key, error) {
 		log.Info("generated the statement-signing key", "file", path, "key_id", signing.KeyID(key.Public()))
 	}
 	return key, nil
+}
+
+// banners joins the notices of several areas for httpx.Kit.Banners.
+func banners(fs ...func(ctx context.Context, code string) []string) func(ctx context.Context, code string) []string {
+	return func(ctx context.Context, code string) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f(ctx, code)...)
+		}
+		return out
+	}
 }
 
 // openSecrets opens the key that seals channel credentials. The embedded
