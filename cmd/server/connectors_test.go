@@ -20,7 +20,7 @@ import (
 // instance and the article on the portal.
 func TestPublishToMastodonAndPortal(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		const token = "mastodon-token-7Hq2"
+		const token = "mastodon-token-7Hq2x9Lk"
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
