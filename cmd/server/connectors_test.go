@@ -37,17 +37,11 @@ func TestPublishToMastodonAndPortal(t *testing.T) {
 		mastID := int64(mast["id"].(float64))
 		connectChannel(t, ts, officer, mastID, map[string]string{"access_token": token})
 
-		due := clock.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-		st := ts.api(officer, "POST", "/api/v1/publishing/statements", map[string]any{"due_at": due,
-			"targets": []int64{mastID, int64(portalCh["id"].(float64))},
-			"variants": []map[string]string{
+		id := composeAndApprove(t, ts, officer, approver, clock.Now().Add(time.Hour), []int64{mastID, int64(portalCh["id"].(float64))},
+			[]map[string]string{
 				{"lang": "en", "title": "On the East Sea", "body": "Viet Nam calls for restraint in the East Sea."},
-				{"lang": "vi", "title": "Về Biển Đông", "body": "Việt Nam kêu gọi kiềm chế trên Biển Đông."}}}, http.StatusCreated)
-		id := int64(st["id"].(float64))
-		ts.api(officer, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/submit", id), nil, http.StatusOK)
-		got := ts.api(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", id), nil, http.StatusOK)
-		ts.api(approver, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/approve", id), map[string]string{"hash": got["content_hash"].(string)}, http.StatusOK)
-
+				{"lang": "vi", "title": "Về Biển Đông", "body": "Việt Nam kêu gọi kiềm chế trên Biển Đông."}})
+		var got map[string]any
 		if n, err := ts.app.publishing.Dispatch(t.Context()); err != nil || n != 0 {
 			t.Fatalf("before the due time: dispatched %d, %v", n, err)
 		}
@@ -77,6 +71,19 @@ func TestPublishToMastodonAndPortal(t *testing.T) {
 		wantStatus(t, page, http.StatusOK)
 		wantContains(t, page, "On the East Sea", "Viet Nam calls for restraint in the East Sea.")
 	})
+}
+
+// composeAndApprove has officer compose a statement for targets, due at
+// due, and submit it, and approver approve it. It returns its ID.
+func composeAndApprove(t *testing.T, ts *testServer, officer, approver *http.Client, due time.Time, targets []int64, variants []map[string]string) int64 {
+	t.Helper()
+	st := ts.api(officer, "POST", "/api/v1/publishing/statements", map[string]any{"due_at": due.UTC().Format(time.RFC3339),
+		"targets": targets, "variants": variants}, http.StatusCreated)
+	id := int64(st["id"].(float64))
+	ts.api(officer, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/submit", id), nil, http.StatusOK)
+	got := ts.api(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", id), nil, http.StatusOK)
+	ts.api(approver, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/approve", id), map[string]string{"hash": got["content_hash"].(string)}, http.StatusOK)
+	return id
 }
 
 // connectChannel connects a channel through its connect form, as a press

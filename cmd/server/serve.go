@@ -33,6 +33,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/social/linkedin"
+	"github.com/mofa-vn/chancery/internal/social/watch"
 	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
@@ -96,6 +97,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	var wg sync.WaitGroup
 	wg.Go(func() { app.auth.Cleanup(bg, 10*time.Minute) })
 	wg.Go(func() { app.publishing.Run(bg) })
+	if app.watcher != nil {
+		wg.Go(func() { _ = app.watcher.Run(bg) })
+	}
 
 	var debug *http.Server
 	if debugLn != nil {
@@ -180,6 +184,7 @@ type app struct {
 	pages      *pagecache.Cache    // rendered public pages; Purge after every publish
 	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
 	connectors *connectors         // each channel's social.Publisher
+	watcher    *watch.Watcher      // out-of-band post detection; nil when off
 	publicURL  atomic.Pointer[string]
 }
 
@@ -273,6 +278,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		resolve = publisherResolver(a.connectors)
 	}
 	pub := newPublishing(cfg, db, o, resolve, instanceName())
+	if cfg.Watch.Interval > 0 {
+		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {
+			return nil, err
+		}
+	}
 	kit.Banners = banners(press.Banners(pub, cat), connect.Banners(db, cat))
 	press.New(db, pub, resolve, kit).Routes(mux)
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,

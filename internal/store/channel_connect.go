@@ -25,10 +25,7 @@ type ChannelConnection struct {
 
 // ChannelConnections returns the connection of every channel, by channel ID.
 func (db *DB) ChannelConnections(ctx context.Context) (map[int64]ChannelConnection, error) {
-	rows, err := db.sql.QueryContext(ctx, `
-		SELECT c.id, c.connected_account, c.connected_at,
-		       (SELECT max(p.published_at) FROM pub_publications p WHERE p.channel_id = c.id)
-		FROM pub_channels c`)
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, connected_account, connected_at FROM pub_channels`)
 	if err != nil {
 		return nil, wrap("channel connections", err)
 	}
@@ -36,14 +33,36 @@ func (db *DB) ChannelConnections(ctx context.Context) (map[int64]ChannelConnecti
 	out := map[int64]ChannelConnection{}
 	for rows.Next() {
 		var c ChannelConnection
-		var at, last sql.NullTime
-		if err := rows.Scan(&c.ChannelID, &c.AccountID, &at, &last); err != nil {
+		var at sql.NullTime
+		if err := rows.Scan(&c.ChannelID, &c.AccountID, &at); err != nil {
 			return nil, wrap("channel connections", err)
 		}
-		c.ConnectedAt, c.LastSuccess = fromNull(at), fromNull(last)
+		c.ConnectedAt = fromNull(at)
 		out[c.ChannelID] = c
 	}
-	return out, wrap("channel connections", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, wrap("channel connections", err)
+	}
+	// The latest publication per channel, selected as a column rather than
+	// an aggregate so that SQLite keeps its type.
+	last, err := db.sql.QueryContext(ctx, `
+		SELECT p.channel_id, p.published_at FROM pub_publications p
+		WHERE p.published_at = (SELECT max(q.published_at) FROM pub_publications q WHERE q.channel_id = p.channel_id)`)
+	if err != nil {
+		return nil, wrap("channel connections", err)
+	}
+	defer last.Close()
+	for last.Next() {
+		var id int64
+		var at time.Time
+		if err := last.Scan(&id, &at); err != nil {
+			return nil, wrap("channel connections", err)
+		}
+		c := out[id]
+		c.LastSuccess = at.UTC()
+		out[id] = c
+	}
+	return out, wrap("channel connections", last.Err())
 }
 
 // MarkChannelConnected records that channelID now acts as the account
