@@ -42,6 +42,9 @@ func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ..
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
+	if app.stopDemo != nil {
+		t.Cleanup(app.stopDemo)
+	}
 	ts := httptest.NewTLSServer(app.handler)
 	t.Cleanup(ts.Close)
 	if cfg.Connect.PublicURL == "" {

@@ -68,6 +68,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if app.stopDemo != nil {
+		defer app.stopDemo()
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -133,6 +136,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if cfg.Demo {
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
+		printDemoNetworks(stdout, app.demoNets)
 	}
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -185,6 +189,9 @@ type app struct {
 	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
 	connectors *connectors         // each channel's social.Publisher
 	watcher    *watch.Watcher      // out-of-band post detection; nil when off
+	// demoNets are the fake networks -demo runs; stopDemo stops them.
+	demoNets []demoNetwork
+	stopDemo func()
 	publicURL  atomic.Pointer[string]
 }
 
@@ -280,6 +287,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	pub := newPublishing(cfg, db, o, resolve, instanceName())
 	if cfg.Watch.Interval > 0 {
 		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Demo {
+		if a.demoNets, a.stopDemo, err = startDemoNetworks(ctx, db, a.connectors); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -165,4 +166,17 @@ func (db *DB) InFlightTexts(ctx context.Context, channelID int64) ([]string, err
 		out = append(out, s)
 	}
 	return out, wrap("in-flight texts", rows.Err())
+}
+
+// SetChannelBaseURL points a channel at another server of its network (the
+// demo's fake networks, which listen on a new port at each start).
+func (db *DB) SetChannelBaseURL(ctx context.Context, channelID int64, baseURL string) error {
+	res, err := db.sql.ExecContext(ctx, `UPDATE pub_channels SET base_url = $2 WHERE id = $1`, channelID, baseURL)
+	if err != nil {
+		return wrap(fmt.Sprintf("set base URL of channel %d", channelID), err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return wrap(fmt.Sprintf("set base URL of channel %d", channelID), errors.Join(err, ErrNotFound))
+	}
+	return nil
 }
