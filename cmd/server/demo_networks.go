@@ -49,7 +49,14 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 	bs := blueskyfake.New(demoBlueskyHandle, demoBlueskyAppPass)
 	tg := telegramfake.New(demoTelegramToken)
 	li := linkedinfake.New(demoLinkedInToken)
-	stop := func() { xs.Close(); fb.Close(); ma.Close(); bs.Close(); tg.Close(); li.Close() }
+	stop := func() {
+		xs.Close()
+		fb.Close()
+		ma.Close()
+		bs.Close()
+		tg.Close()
+		li.Close()
+	}
 	xo := xs.Options()
 	nets := []struct {
 		network   social.Network

@@ -3,8 +3,8 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"regexp"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"

@@ -190,9 +190,9 @@ type app struct {
 	connectors *connectors         // each channel's social.Publisher
 	watcher    *watch.Watcher      // out-of-band post detection; nil when off
 	// demoNets are the fake networks -demo runs; stopDemo stops them.
-	demoNets []demoNetwork
-	stopDemo func()
-	publicURL  atomic.Pointer[string]
+	demoNets  []demoNetwork
+	stopDemo  func()
+	publicURL atomic.Pointer[string]
 }
 
 // setPublicURL sets the origin the portal publisher's links start with,
