@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -158,8 +160,8 @@ func TestConnectXOAuth(t *testing.T) {
 		start := func(c *http.Client) *url.URL {
 			t.Helper()
 			r := ts.postForm(c, page[:len(page)-len("connect")]+"oauth", nil, nil)
-			wantStatus(t, r, http.StatusSeeOther)
-			to, _ := url.Parse(r.Header.Get("Location"))
+			wantStatus(t, r, http.StatusOK)
+			to, _ := url.Parse(continueLink(t, r))
 			if !strings.HasPrefix(to.String(), fake.URL+"/i/oauth2/authorize") || to.Query().Get("code_challenge_method") != "S256" {
 				t.Fatalf("sent to %s", to)
 			}
@@ -229,8 +231,8 @@ func TestConnectLinkedInKeepsRefreshToken(t *testing.T) {
 		oauth := fmt.Sprintf("/press/channels/%d/oauth", id)
 		wantStatus(t, ts.postForm(officer, oauth, url.Values{}, nil), http.StatusUnprocessableEntity)
 		r := ts.postForm(officer, oauth, url.Values{"organization": {strings.TrimPrefix(linkedinfake.Organization, "urn:li:organization:")}}, nil)
-		wantStatus(t, r, http.StatusSeeOther)
-		res, err := ts.client().Get(r.Header.Get("Location"))
+		wantStatus(t, r, http.StatusOK)
+		res, err := ts.client().Get(continueLink(t, r))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,4 +264,17 @@ func TestConnectLinkedInKeepsRefreshToken(t *testing.T) {
 		}
 		wantNoSecret(t, "the log", logs.String(), fake.Token(), refresh.(string))
 	})
+}
+
+var continueRE = regexp.MustCompile(`id="oauth-continue" href="([^"]+)"`)
+
+// continueLink is the address of the network's consent page that the
+// OAuth page links to.
+func continueLink(t *testing.T, r response) string {
+	t.Helper()
+	m := continueRE.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no link to the consent page: %s", excerpt(r.Body))
+	}
+	return html.UnescapeString(m[1])
 }

@@ -58,6 +58,16 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 		li.Close()
 	}
 	xo := xs.Options()
+	// Unless real apps are configured, the connect buttons of X and
+	// LinkedIn use the fakes' OAuth clients, so that the redirect flows can
+	// be tried in the demo too.
+	if conn.conn.XClientID == "" {
+		conn.conn.XClientID, conn.conn.XClientSecret = xo.ClientID, xo.ClientSecret
+	}
+	if conn.conn.LinkedInClientID == "" {
+		conn.conn.LinkedInClientID, conn.conn.LinkedInClientSecret = "demo-linkedin-app", "demo-linkedin-app-secret"
+		li.SetRefresh("", conn.conn.LinkedInClientID, conn.conn.LinkedInClientSecret)
+	}
 	nets := []struct {
 		network   social.Network
 		name, url string

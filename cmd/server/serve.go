@@ -297,10 +297,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	}
 	kit.Banners = banners(press.Banners(pub, cat), connect.Banners(db, cat))
 	press.New(db, pub, resolve, kit).Routes(mux)
+	// After the demo, which may set the OAuth apps of its fake networks.
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
 		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now,
-		XApp:        x.OAuth2App{ClientID: cfg.Connect.XClientID, ClientSecret: cfg.Connect.XClientSecret},
-		LinkedInApp: linkedin.OAuthApp{ClientID: cfg.Connect.LinkedInClientID, ClientSecret: cfg.Connect.LinkedInClientSecret},
+		XApp:        x.OAuth2App{ClientID: a.connectors.conn.XClientID, ClientSecret: a.connectors.conn.XClientSecret},
+		LinkedInApp: linkedin.OAuthApp{ClientID: a.connectors.conn.LinkedInClientID, ClientSecret: a.connectors.conn.LinkedInClientSecret},
 	}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)

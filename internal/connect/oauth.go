@@ -115,7 +115,18 @@ func (h *Handlers) startOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: callback, MaxAge: int(stateTTL.Seconds()),
 		HttpOnly: true, Secure: h.p.Kit.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	// A page with a link rather than a redirect: the pages' CSP allows
+	// forms to submit only to this server (form-action 'self'), which
+	// covers the redirects that follow a submission.
+	h.p.Kit.Render(w, r, http.StatusOK, "channels_oauth.html", httpx.Page{
+		Title: h.t(r, "channels_oauth_continue", map[string]any{"Network": ch.Network}),
+		Data:  OAuthPage{Channel: ch, URL: to}})
+}
+
+// OAuthPage is the data of the page that sends the officer to the network.
+type OAuthPage struct {
+	Channel store.PubChannel
+	URL     string
 }
 
 // errBadState answers a callback whose state does not match the flow this
