@@ -137,22 +137,22 @@ func (db *DB) PublishedRemoteIDs(ctx context.Context, channelID int64, ids []str
 }
 
 // InFlightTexts returns the texts (language variants and this channel's
-// overrides) of channelID's publications whose outcome is not settled: a
-// part whose latest attempt is pending or unknown, or a publication that
-// needs a person's check. Their posts may be on the network already.
+// overrides) of channelID's publications whose outcome is not settled: one
+// that needs a person's check, or one not yet published nor failed with an
+// attempt still pending or of unknown outcome (a retry after a lost answer
+// leaves the earlier attempt unknown). Their posts may be on the network
+// already, under remote IDs Chancery does not know yet.
 func (db *DB) InFlightTexts(ctx context.Context, channelID int64) ([]string, error) {
 	rows, err := db.sql.QueryContext(ctx, `
 		WITH flying AS (
 			SELECT DISTINCT p.statement_id FROM pub_publications p
-			WHERE p.channel_id = $1 AND (p.state = $2 OR EXISTS (
-				SELECT 1 FROM pub_attempts a
-				WHERE a.publication_id = p.id AND a.outcome IN ('pending', 'unknown')
-				  AND a.id = (SELECT max(b.id) FROM pub_attempts b WHERE b.publication_id = a.publication_id AND b.idx = a.idx)))
+			WHERE p.channel_id = $1 AND (p.state = $2 OR (p.state NOT IN ($3, $4) AND EXISTS (
+				SELECT 1 FROM pub_attempts a WHERE a.publication_id = p.id AND a.outcome IN ('pending', 'unknown'))))
 		)
 		SELECT v.body FROM pub_variants v WHERE v.statement_id IN (SELECT statement_id FROM flying)
 		UNION ALL
 		SELECT o.body FROM pub_overrides o WHERE o.channel_id = $1 AND o.statement_id IN (SELECT statement_id FROM flying)`,
-		channelID, PubNeedsCheck)
+		channelID, PubNeedsCheck, PubPublished, PubFailed)
 	if err != nil {
 		return nil, wrap("in-flight texts", err)
 	}
