@@ -85,7 +85,31 @@ func (h *Handlers) next(ctx context.Context, ch store.PubChannel, fresh []byte) 
 	if err != nil {
 		return nil, err
 	}
+	if social.Network(ch.Network) == social.X {
+		return mergeX(cur, fresh)
+	}
 	return secrets.MergeJSON(cur, fresh)
+}
+
+// mergeX keeps the stored X secret's refresh token across an OAuth 2.0
+// reconnect, but nothing of another kind of grant: a fresh OAuth 2.0 grant
+// drops a stored OAuth 1.0a token (which would otherwise win), and the
+// reverse. The cached user ID is dropped, since the account may change.
+func mergeX(cur, fresh []byte) ([]byte, error) {
+	var c, f x.Secret
+	if err := json.Unmarshal(fresh, &f); err != nil {
+		return nil, errors.New("the credentials are not readable")
+	}
+	if json.Unmarshal(cur, &c) != nil {
+		c = x.Secret{}
+	}
+	c.UserID = ""
+	if f.OAuth1() {
+		c = x.Secret{}
+	} else {
+		c.ConsumerKey, c.ConsumerSecret, c.Token, c.TokenSecret = "", "", "", ""
+	}
+	return json.Marshal(x.MergeSecret(c, f))
 }
 
 func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
