@@ -190,6 +190,16 @@ func TestConnectXOAuth(t *testing.T) {
 		forged.RawQuery = q.Encode()
 		wantStatus(t, ts.get(officer, forged.RequestURI(), nil), http.StatusBadRequest)
 
+		// The officer refuses on X's consent page: nothing changes.
+		back = start(officer)
+		denied := url.Values{"state": {back.Query().Get("state")}, "error": {"access_denied"}}
+		r = ts.get(officer, "/press/oauth/callback?"+denied.Encode(), map[string]string{"Accept-Language": "en"})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantContains(t, r, "did not grant access")
+		if _, err := db.ChannelCredential(t.Context(), id); err == nil {
+			t.Fatal("credentials stored after a refusal")
+		}
+
 		back = start(officer)
 		r = ts.get(officer, back.RequestURI(), nil)
 		wantStatus(t, r, http.StatusSeeOther)

@@ -17,22 +17,22 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/linkedin"
 	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
-// Roles: press staff read channel health and alerts; administrators and
-// press officers connect channels and acknowledge alerts (the press
-// package's Readers and Writers).
+// Roles, as the press office decides them: press staff read channel health
+// and alerts; administrators and press officers connect channels and
+// acknowledge alerts.
 var (
-	Readers = []account.Role{account.RoleAdmin, account.RolePressOfficer, account.RoleApprover}
-	Writers = []account.Role{account.RoleAdmin, account.RolePressOfficer}
+	Readers = press.Readers
+	Writers = press.Writers
 )
 
 // Params are the dependencies of Handlers.

@@ -81,8 +81,11 @@ func (db *DB) MarkChannelConnected(ctx context.Context, channelID int64, account
 			return err
 		}
 		if cur == accountID && at.Valid {
-			_, err := tx.ExecContext(ctx, `UPDATE pub_channels SET account = $2 WHERE id = $1`, channelID, handle)
-			return err
+			if _, err := tx.ExecContext(ctx, `UPDATE pub_channels SET account = $2 WHERE id = $1`, channelID, handle); err != nil {
+				return err
+			}
+			a.Payload = fmt.Sprintf("channel %d reconnected to the same account %q (%s)", channelID, accountID, handle)
+			return db.appendAudit(ctx, tx, a)
 		}
 		switched = cur != "" && cur != accountID
 		if _, err := tx.ExecContext(ctx, `UPDATE pub_channels SET account = $2, connected_account = $3, connected_at = $4 WHERE id = $1`,
