@@ -95,11 +95,20 @@ func TestConnectTokenForm(t *testing.T) {
 		approver := ts.signIn("arthur", "approver-password-1")
 		var seen bodies
 
-		ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
-			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
-		id := int64(ch["id"].(float64))
+		// The channel is made with the press office's form, which asks for
+		// the instance's address.
+		wantContains(t, ts.get(officer, "/press/channels", map[string]string{"Accept-Language": "en"}), `name="base_url"`, "Server address")
+		wantStatus(t, ts.postForm(officer, "/press/channels", url.Values{"network": {"mastodon"}, "name": {"Mastodon MOFA"}, "base_url": {fake.URL},
+			"languages": {"en"}, "time_zone": {"UTC"}, "max_length": {"0"}}, nil), http.StatusSeeOther)
+		chs, err := db.ListPubChannels(t.Context())
+		if err != nil || len(chs) != 1 || chs[0].BaseURL != fake.URL {
+			t.Fatalf("channels %+v, %v", chs, err)
+		}
+		id := chs[0].ID
 		page := fmt.Sprintf("/press/channels/%d/connect", id)
 		r := seen.add(ts.get(officer, page, map[string]string{"Accept-Language": "en"}))
+		wantStatus(t, r, http.StatusOK)
+		wantContains(t, seen.add(ts.get(officer, "/press/channels", nil)), page)
 		wantStatus(t, r, http.StatusOK)
 		wantContains(t, r, "Not connected yet.", `name="access_token"`)
 
