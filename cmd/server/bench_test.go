@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -21,12 +20,13 @@ import (
 func BenchmarkCachedArticle(b *testing.B) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(b, store.BackendSQLite, clock.Now)
-	cfg := config.Default()
+	cfg := testConfig()
 	cfg.Demo = true
 	a, err := build(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
 	if err != nil {
 		b.Fatal(err)
 	}
+	closeSFU(b, a)
 	r := httptest.NewRequest(http.MethodGet, "/en/news/digital-diplomacy-forum-opens", nil)
 	w := httptest.NewRecorder()
 	a.handler.ServeHTTP(w, r)

@@ -29,14 +29,24 @@ type testServer struct {
 	app   *app
 }
 
+// testConfig is the default configuration with conference media on
+// ephemeral ports, so that test servers can run side by side.
+func testConfig() config.Config {
+	cfg := config.Default()
+	cfg.RTC.UDPAddr, cfg.RTC.TCPAddr = ":0", ""
+	return cfg
+}
+
+// closeSFU releases the conference media sockets of a built app.
+func closeSFU(tb testing.TB, a *app) {
+	tb.Cleanup(func() { _ = a.sfu.Close() })
+}
+
 // newTestServer serves the fully wired handler over TLS, as production
 // should, so Secure cookies and HSTS behave as they do for real.
 func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ...func(*config.Config)) *testServer {
 	t.Helper()
-	cfg := config.Default()
-	// Conference media on ephemeral ports, so that test servers can run
-	// side by side.
-	cfg.RTC.UDPAddr, cfg.RTC.TCPAddr = ":0", ""
+	cfg := testConfig()
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -46,8 +56,14 @@ func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ..
 		t.Fatalf("build: %v", err)
 	}
 	t.Cleanup(func() { _ = app.sfu.Close() })
+	if app.stopDemo != nil {
+		t.Cleanup(app.stopDemo)
+	}
 	ts := httptest.NewTLSServer(app.handler)
 	t.Cleanup(ts.Close)
+	if cfg.Web.PublicURL == "" {
+		app.setPublicURL(ts.URL)
+	}
 	return &testServer{Server: ts, db: db, clock: clock, t: t, app: app}
 }
 

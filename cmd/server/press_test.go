@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
@@ -31,10 +30,11 @@ func newPressServer(t *testing.T, db *store.DB, clock *storetest.Clock, net soci
 	t.Helper()
 	res := func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := build(context.Background(), config.Default(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res})
+	a, err := build(context.Background(), testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res})
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
+	closeSFU(t, a)
 	ts := httptest.NewTLSServer(a.handler)
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, db: db, clock: clock, t: t}, a

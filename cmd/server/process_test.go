@@ -165,6 +165,7 @@ func TestProcessDemo(t *testing.T) {
 		wantRedirect(t, user, next, "/admin")
 	}
 	checkDemoArticles(t, p)
+	checkDemoNetworks(t, p)
 	p.stop()
 
 	again := serveChild(t, "demo again", childEnv(), args...)
@@ -175,6 +176,7 @@ func TestProcessDemo(t *testing.T) {
 	next, _ := again.signIn("demo-delegate", pws2["demo-delegate"])
 	wantRedirect(t, "demo-delegate", next, "/admin")
 	checkDemoArticles(t, again) // no duplicates after a second load
+	checkDemoNetworks(t, again) // channels re-pointed at the new fakes
 }
 
 // lockMessage is what a second process on a held SQLite directory must say.
@@ -503,7 +505,7 @@ func adminPassword(t *testing.T, a, b *child) string {
 
 func TestProcessPostgres(t *testing.T) {
 	dbURL, password := newPostgresSchema(t)
-	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t))
+	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t), "CHANCERY_SECRET_KEY="+testSecretKey)
 
 	// Both start at once on a fresh schema: PostgreSQL allows several
 	// instances, and they race to migrate and to create the first admin.

@@ -306,7 +306,7 @@ func TestProcessPublishThreeInstancesOnePostgres(t *testing.T) {
 	// Everything falls due within one minute, starting shortly after the
 	// instances are up.
 	token := seedPublications(t, o, url, n, 5*time.Second, 30*time.Second)
-	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t))
+	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t), "CHANCERY_SECRET_KEY="+testSecretKey)
 	var ps []*child
 	for i := range 3 {
 		ps = append(ps, startPublisher(t, fmt.Sprint("instance ", i), env))

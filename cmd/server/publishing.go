@@ -8,10 +8,20 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/bluesky"
+	"github.com/mofa-vn/chancery/internal/social/facebook"
+	"github.com/mofa-vn/chancery/internal/social/linkedin"
+	"github.com/mofa-vn/chancery/internal/social/mastodon"
+	"github.com/mofa-vn/chancery/internal/social/telegram"
+	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -23,17 +33,103 @@ var errNoConnector = errors.New("no connector wired for this network")
 // (fakenet_chancerytest.go), for the crash and scale-out tests.
 var testResolverHook func(*store.DB) publishing.Resolver
 
-// publisherResolver builds the social.Publisher of a channel. It is the one
-// place where the connectors (internal/social/…) and the portal publisher
-// meet the scheduler: each case builds its client from the channel's base
-// URL and its encrypted credentials.
-func publisherResolver(db *store.DB) publishing.Resolver {
+// connectors builds the social.Publisher of each channel: the one place
+// where the connectors (internal/social/…) and the portal publisher meet
+// the scheduler. Each network's client is built from the channel's base URL
+// and its encrypted credentials, and kept while the channel's settings do
+// not change, so that its per-account state (rate limits, the X user ID)
+// lasts between publications.
+type connectors struct {
+	db     *store.DB
+	box    *secrets.Box
+	portal *portal.Handlers
+	// publicURL is the portal's public origin, known only once the server
+	// listens when it is not configured.
+	publicURL func() string
+	conn      config.Connect
+	now       func() time.Time
+
+	mu    sync.Mutex
+	cache map[int64]cachedPublisher
+}
+
+type cachedPublisher struct {
+	network, baseURL string
+	maxLength        int
+	pub              social.Publisher
+}
+
+// publisherResolver returns the resolver the scheduler, the press pages and
+// the watcher share.
+func publisherResolver(c *connectors) publishing.Resolver {
 	if testResolverHook != nil {
-		return testResolverHook(db)
+		return testResolverHook(c.db)
 	}
-	return func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
-		return nil, fmt.Errorf("channel %q (%s): %w", ch.Name, ch.Network, errNoConnector)
+	return c.resolve
+}
+
+func (c *connectors) resolve(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
+	if social.Network(ch.Network) == social.Portal {
+		return c.portal.Publisher(c.publicURL()), nil
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.cache[ch.ID]; ok && p.network == ch.Network && p.baseURL == ch.BaseURL && p.maxLength == ch.MaxLength {
+		return p.pub, nil
+	}
+	pub, err := c.build(ch, secrets.NewCredentials(c.db, c.box, ch.ID))
+	if err != nil {
+		return nil, fmt.Errorf("channel %q (%s): %w", ch.Name, ch.Network, err)
+	}
+	if c.cache == nil {
+		c.cache = map[int64]cachedPublisher{}
+	}
+	c.cache[ch.ID] = cachedPublisher{network: ch.Network, baseURL: ch.BaseURL, maxLength: ch.MaxLength, pub: pub}
+	return pub, nil
+}
+
+// build makes the connector of ch over creds. An empty base URL means the
+// network's public API.
+func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (social.Publisher, error) {
+	base := ch.BaseURL
+	switch social.Network(ch.Network) {
+	case social.X:
+		return x.New(x.Params{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength})
+	case social.Facebook:
+		return facebook.New(facebook.Config{BaseURL: orDefault(base, "https://graph.facebook.com"), Credentials: creds, Now: c.now})
+	case social.Mastodon:
+		if base == "" {
+			return nil, errors.New("a Mastodon channel needs its instance's address (base URL)")
+		}
+		return mastodon.New(mastodon.Config{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength})
+	case social.Bluesky:
+		return bluesky.New(bluesky.Config{BaseURL: orDefault(base, "https://bsky.social"), Credentials: creds, Now: c.now})
+	case social.Telegram:
+		return telegram.New(telegram.Config{BaseURL: orDefault(base, "https://api.telegram.org"), Credentials: creds, Now: c.now})
+	case social.LinkedIn:
+		cfg := linkedin.Config{BaseURL: orDefault(base, "https://api.linkedin.com"), Credentials: creds, Now: c.now,
+			ClientID: c.conn.LinkedInClientID, ClientSecret: c.conn.LinkedInClientSecret}
+		if base != "" {
+			// A LinkedIn-compatible server other than LinkedIn's (the demo's
+			// fake) issues its own tokens.
+			cfg.TokenURL = strings.TrimSuffix(base, "/") + "/oauth/v2/accessToken"
+		}
+		return linkedin.New(cfg)
+	}
+	return nil, errNoConnector
+}
+
+// credentials returns the sealed credentials of a channel.
+func (c *connectors) credentials(id int64) social.Credentials {
+	return secrets.NewCredentials(c.db, c.box, id)
+}
+
+// forget drops the cached connector of a channel, after its credentials or
+// settings changed.
+func (c *connectors) forget(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.cache, id)
 }
 
 // newPublishing builds the publishing service from the configuration.

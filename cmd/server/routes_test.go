@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -73,10 +72,11 @@ func samplePath(pattern string) (method, path string) {
 func TestEveryRouteChecksTheSession(t *testing.T) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	a, err := build(context.Background(), config.Default(), db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
+	a, err := build(context.Background(), testConfig(), db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
 	if err != nil {
 		t.Fatal(err)
 	}
+	closeSFU(t, a)
 	ts := &testServer{Server: httptest.NewTLSServer(a.handler), db: db, clock: clock, t: t}
 	t.Cleanup(ts.Close)
 	ts.addUser("delegate", "delegate password", account.RoleDelegate)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +22,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/connect"
 	"github.com/mofa-vn/chancery/internal/demo"
 	"github.com/mofa-vn/chancery/internal/feed"
 	"github.com/mofa-vn/chancery/internal/httpx"
@@ -29,8 +32,12 @@ import (
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/signing"
+	"github.com/mofa-vn/chancery/internal/social/linkedin"
+	"github.com/mofa-vn/chancery/internal/social/watch"
+	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -56,9 +63,16 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key})
+	box, err := openSecrets(cfg)
 	if err != nil {
 		return err
+	}
+	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key, box: box})
+	if err != nil {
+		return err
+	}
+	if app.stopDemo != nil {
+		defer app.stopDemo()
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
@@ -89,6 +103,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	var wg sync.WaitGroup
 	wg.Go(func() { app.auth.Cleanup(bg, 10*time.Minute) })
 	wg.Go(func() { app.publishing.Run(bg) })
+	if app.watcher != nil {
+		wg.Go(func() { _ = app.watcher.Run(bg) })
+	}
 
 	var debug *http.Server
 	if debugLn != nil {
@@ -116,9 +133,13 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		scheme = "https"
 	}
 	log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()))
+	if cfg.Web.PublicURL == "" {
+		app.setPublicURL(scheme + "://" + displayAddr(ln.Addr().String()))
+	}
 	if cfg.Demo {
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
+		printDemoNetworks(stdout, app.demoNets)
 	}
 	if cfg.Web.PublicURL == "" {
 		// Statements published before signing was wired (the demo's) are
@@ -180,7 +201,17 @@ type app struct {
 	pages      *pagecache.Cache    // rendered public pages; Purge after every publish
 	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
 	portal     *portalWiring       // signs statements and purges pages on publish
+	connectors *connectors         // each channel's social.Publisher
+	watcher    *watch.Watcher      // out-of-band post detection; nil when off
+	// demoNets are the fake networks -demo runs; stopDemo stops them.
+	demoNets  []demoNetwork
+	stopDemo  func()
+	publicURL atomic.Pointer[string]
 }
+
+// setPublicURL sets the origin the portal publisher's links start with,
+// when the configuration leaves it to the listen address.
+func (a *app) setPublicURL(u string) { a.publicURL.Store(&u) }
 
 // buildOptions are the dependencies tests replace: the clock and the
 // password-hashing cost.
@@ -191,6 +222,8 @@ type buildOptions struct {
 	signingKey *signing.Key
 	// resolve replaces the publisher resolver (tests: fake networks).
 	resolve publishing.Resolver
+	// box seals channel credentials; nil (tests) uses a fresh key.
+	box *secrets.Box
 }
 
 // build assembles every component and the handler chain.
@@ -260,14 +293,40 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	wiring.statements = statements
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
 	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
+	box := o.box
+	if box == nil {
+		if box, err = secrets.NewBox(randomKey()); err != nil {
+			return nil, err
+		}
+	}
+	a := &app{}
+	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
+	a.connectors = &connectors{db: db, box: box, portal: site, conn: cfg.Connect, now: o.now,
+		publicURL: func() string { return *a.publicURL.Load() }}
 	resolve := o.resolve
 	if resolve == nil {
-		resolve = publisherResolver(db)
+		resolve = publisherResolver(a.connectors)
 	}
 	pub := newPublishing(cfg, db, o, resolve, instanceName())
-	kit.Banners = press.Banners(pub, cat)
+	if cfg.Watch.Interval > 0 {
+		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Demo {
+		if a.demoNets, a.stopDemo, err = startDemoNetworks(ctx, db, a.connectors); err != nil {
+			return nil, err
+		}
+	}
+	kit.Banners = banners(press.Banners(pub, cat), connect.Banners(db, cat))
 	press.New(db, pub, resolve, kit).Routes(mux)
 	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, PublicURL: cfg.Web.PublicURL, Now: o.now}).Routes(mux)
+	// After the demo, which may set the OAuth apps of its fake networks.
+	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
+		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now,
+		XApp:        x.OAuth2App{ClientID: a.connectors.conn.XClientID, ClientSecret: a.connectors.conn.XClientSecret},
+		LinkedInApp: linkedin.OAuthApp{ClientID: a.connectors.conn.LinkedInClientID, ClientSecret: a.connectors.conn.LinkedInClientSecret},
+	}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -314,7 +373,9 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
-	return &app{handler: h, routes: mux.Patterns(), auth: svc, sfu: rtc, demo: signIns, signing: key, statements: statements, pages: pages, portal: wiring, publishing: pub}, nil
+	a.handler, a.routes, a.auth, a.demo, a.signing, a.statements, a.pages, a.publishing = h, mux.Patterns(), svc, signIns, key, statements, pages, pub
+	a.sfu, a.portal = rtc, wiring
+	return a, nil
 }
 
 // loadSigningKey loads the ministry's statement-signing key. The embedded
@@ -337,6 +398,39 @@ func loadSigningKey(cfg config.Config, log *slog.Logger) (*signing.Key, error) {
 		log.Info("generated the statement-signing key", "file", path, "key_id", signing.KeyID(key.Public()))
 	}
 	return key, nil
+}
+
+// banners joins the notices of several areas for httpx.Kit.Banners.
+func banners(fs ...func(ctx context.Context, code string) []string) func(ctx context.Context, code string) []string {
+	return func(ctx context.Context, code string) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f(ctx, code)...)
+		}
+		return out
+	}
+}
+
+// openSecrets opens the key that seals channel credentials. The embedded
+// setup makes one on first start in its data directory. With PostgreSQL the
+// key must be configured: every instance must open what the others sealed.
+func openSecrets(cfg config.Config) (*secrets.Box, error) {
+	path, generate := cfg.Secrets.KeyFilePath(cfg.Storage)
+	if cfg.Secrets.Key == "" && path == "" {
+		return nil, errors.New("secrets: with PostgreSQL, set CHANCERY_SECRET_KEY (or -secret-key-file) to the key that encrypts channel credentials, the same on every instance; make one with `head -c 32 /dev/urandom | base64`")
+	}
+	box, err := secrets.Open(secrets.Config{Key: cfg.Secrets.Key, KeyFile: path, Generate: generate, Previous: cfg.Secrets.PreviousKeys()})
+	if err != nil {
+		return nil, fmt.Errorf("open the credentials key: %w", err)
+	}
+	return box, nil
+}
+
+// randomKey is a fresh credentials key, for builds given none (tests).
+func randomKey() []byte {
+	k := make([]byte, secrets.KeySize)
+	_, _ = rand.Read(k) // crypto/rand.Read never fails
+	return k
 }
 
 // isConferencePath reports the pages that may use camera, microphone and

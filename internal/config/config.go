@@ -33,6 +33,7 @@ type Config struct {
 	Secrets   Secrets
 	Signing   Signing
 	Watch     Watch // out-of-band post detection
+	Connect   Connect
 	Publish   Publish
 	RTC       RTC
 	Demo      bool   // load the living demo at start
@@ -185,7 +186,7 @@ func settings(c *Config) []Setting {
 		{"log-level", "CHANCERY_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.Log.Level)},
 		{"debug-addr", "CHANCERY_DEBUG_ADDR", "address for pprof (e.g. localhost:6060); empty turns it off", (*stringValue)(&c.DebugAddr)},
 		{"default-lang", "CHANCERY_DEFAULT_LANG", "language when nothing else decides: vi, en, fr, es, ru, zh or ar", (*stringValue)(&c.Web.DefaultLang)},
-		{"public-url", "CHANCERY_PUBLIC_URL", "scheme and host of the public site (https://…), written into signed statements and conference join links; empty uses the host the request came to", (*stringValue)(&c.Web.PublicURL)},
+		{"public-url", "CHANCERY_PUBLIC_URL", "scheme and host the public reaches this server at (https://mofa.gov.vn): signed statements, links in posts, conference join links, OAuth redirects; empty uses the listen address or the host the request came to", (*stringValue)(&c.Web.PublicURL)},
 		{"time-zone", "CHANCERY_TIME_ZONE", "IANA time zone of the dates on the portal", (*stringValue)(&c.Web.TimeZone)},
 		{"tls-cert", "CHANCERY_TLS_CERT", "TLS certificate file (PEM); with -tls-key serves HTTPS and sends HSTS", (*stringValue)(&c.HTTP.TLSCert)},
 		{"tls-key", "CHANCERY_TLS_KEY", "TLS private key file (PEM)", (*stringValue)(&c.HTTP.TLSKey)},
@@ -213,6 +214,10 @@ func settings(c *Config) []Setting {
 		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.RTC.ChatLength)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
+		{"x-client-id", "CHANCERY_X_CLIENT_ID", "OAuth 2.0 client ID of Chancery's X app, for the connect button", (*stringValue)(&c.Connect.XClientID)},
+		{"x-client-secret", "CHANCERY_X_CLIENT_SECRET", "OAuth 2.0 client secret of Chancery's X app (prefer the environment variable)", (*stringValue)(&c.Connect.XClientSecret)},
+		{"linkedin-client-id", "CHANCERY_LINKEDIN_CLIENT_ID", "client ID of Chancery's LinkedIn app, for the connect button and token renewal", (*stringValue)(&c.Connect.LinkedInClientID)},
+		{"linkedin-client-secret", "CHANCERY_LINKEDIN_CLIENT_SECRET", "client secret of Chancery's LinkedIn app (prefer the environment variable)", (*stringValue)(&c.Connect.LinkedInClientSecret)},
 		{"watch-interval", "CHANCERY_WATCH_INTERVAL", "how often each channel's recent posts are compared with what Chancery published, to detect a hijacked account; 0 turns it off", (*durationValue)(&c.Watch.Interval)},
 		{"publish-grace", "CHANCERY_PUBLISH_GRACE", "how late a publication may still go out on its own after downtime; later ones wait for a person", (*durationValue)(&c.Publish.Grace)},
 		{"publish-lease", "CHANCERY_PUBLISH_LEASE", "how long an instance holds a publication it is publishing before another may take over", (*durationValue)(&c.Publish.Lease)},
@@ -274,7 +279,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Publish.Validate(), c.RTC.Validate(c.HTTP), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.RTC.Validate(c.HTTP), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.

@@ -28,6 +28,7 @@ func testBox(t *testing.T) *secrets.Box {
 
 func TestStoreCredentials(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		storetest.Channels(t, db, 42)
 		ctx := context.Background()
 		c := secrets.NewCredentials(db, testBox(t), 42)
 		if _, err := c.Load(ctx); !errors.Is(err, store.ErrNotFound) {
@@ -82,6 +83,7 @@ func TestStoreCredentials(t *testing.T) {
 // TestStoreRotation re-seals with the new key on the next Update.
 func TestStoreRotation(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		storetest.Channels(t, db, 42)
 		ctx := context.Background()
 		oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
 		oldBox, _ := secrets.NewBox(oldKey)
@@ -152,6 +154,7 @@ func TestUpdateLocksAcrossInstances(t *testing.T) {
 			ctx := context.Background()
 			o := storetest.Options(t, backend)
 			a := storetest.OpenOptions(t, o)
+			storetest.Channels(t, a, 5)
 			b := a
 			if backend == store.BackendPostgres {
 				b = storetest.OpenOptions(t, o) // a second instance
@@ -200,6 +203,7 @@ func TestUpdateLocksAcrossInstances(t *testing.T) {
 
 func TestUpdateManyConcurrent(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		storetest.Channels(t, db, 42)
 		ctx := context.Background()
 		c := secrets.NewCredentials(db, testBox(t), 9)
 		var wg sync.WaitGroup
@@ -225,6 +229,7 @@ func TestPlaintextNeverStored(t *testing.T) {
 	db := storetest.OpenOptions(t, store.Options{DataDir: dir,
 		Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ctx := context.Background()
+	storetest.Channels(t, db, 1)
 	const token = "SECRET-refresh-token-4f9a2c"
 	c := secrets.NewCredentials(db, testBox(t), 1)
 	for i := range 3 {

@@ -14,6 +14,7 @@ import (
 
 func TestWatchLease(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 7)
 		ctx := t.Context()
 		c, ok, err := db.ClaimWatch(ctx, 7, "a", time.Minute)
 		if err != nil || !ok {
@@ -76,6 +77,7 @@ func TestWatchLease(t *testing.T) {
 
 func TestWatchAlertsOncePerPost(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 7)
 		ctx := t.Context()
 		posted := clock.Now().Add(-time.Minute)
 		in := store.WatchAlert{ChannelID: 3, Network: "x", RemoteID: "190", URL: "https://x.com/i/status/190", Excerpt: "Tài khoản bị chiếm", PostedAt: posted}
@@ -119,6 +121,7 @@ func TestWatchAlertsOncePerPost(t *testing.T) {
 
 func TestWatchAcknowledge(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 7)
 		ctx := t.Context()
 		u := createUser(t, db, "lan", account.RolePressOfficer)
 		a1, _, err := db.RecordWatchAlert(ctx, store.WatchAlert{ChannelID: 1, Network: "mastodon", RemoteID: "101"})

@@ -66,6 +66,7 @@ func TestOutOfBandPostAlertsOnce(t *testing.T) {
 	} {
 		t.Run(net.name, func(t *testing.T) {
 			storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+				storetest.Channels(t, db, 71)
 				n := net.open(t, clock.Now)
 				// Before the account was connected: its history, not alerts.
 				old := n.outOfBand(t, "Thông cáo cũ, đăng trước khi kết nối Chancery.")
@@ -150,6 +151,7 @@ func TestOutOfBandPostAlertsOnce(t *testing.T) {
 // publication that is finally abandoned while its post stands.
 func TestPublicationInFlightIsNoIntruder(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 71)
 		n := newMastodon(t, 21, clock.Now)
 		n.ch.Connected = clock.Now()
 		clock.Advance(time.Minute)
@@ -241,6 +243,7 @@ func TestTwoInstancesAlertOnce(t *testing.T) {
 			o := storetest.Options(t, backend)
 			o.Now = clock.Now
 			db1 := storetest.OpenOptions(t, o)
+			storetest.Channels(t, db1, 32)
 			db2 := db1
 			if backend == store.BackendPostgres {
 				db2 = storetest.OpenOptions(t, o)
@@ -296,6 +299,7 @@ func TestTwoInstancesAlertOnce(t *testing.T) {
 // the other channels are still watched and the rate limit is honoured.
 func TestReadFailuresAreHealth(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 71)
 		xn := newX(t, 41, clock.Now, 1) // one timeline read per 15 minutes
 		mn := newMastodon(t, 42, clock.Now)
 		tg, err := telegram.New(telegram.Config{BaseURL: "http://127.0.0.1:1", Credentials: &memCreds{value: []byte(`{}`)}, Now: clock.Now})
@@ -365,6 +369,7 @@ func TestReadFailuresAreHealth(t *testing.T) {
 // jittered interval between rounds, and returns when ctx ends.
 func TestRunLoop(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 71)
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		chans := &channels{err: fmt.Errorf("the publishing store is down")}
@@ -459,6 +464,7 @@ func (panicking) Recent(context.Context, time.Time, int) ([]social.RemotePost, e
 // panics fails its channel only.
 func TestFailuresInsideChancery(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 71)
 		mn := newMastodon(t, 51, clock.Now)
 		mn.ch.Connected = clock.Now()
 		bad := watch.Channel{ID: 52, Network: social.Mastodon, Name: "buggy", Publisher: panicking{mn.ch.Publisher}}
@@ -496,6 +502,7 @@ func TestFailuresInsideChancery(t *testing.T) {
 // logged, as warnings, with what the press office needs to find the post.
 func TestLogNotifier(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 71)
 		var buf bytes.Buffer
 		log := slog.New(slog.NewJSONHandler(&buf, nil))
 		xn := newX(t, 61, clock.Now, 0)
@@ -534,6 +541,7 @@ func (b blocking) Recent(ctx context.Context, _ time.Time, _ int) ([]social.Remo
 // channel's health; its lease expires and another instance takes over.
 func TestShutdownMidRead(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		storetest.Channels(t, db, 71)
 		b := blocking{started: make(chan struct{})}
 		ch := watch.Channel{ID: 71, Network: social.Mastodon, Publisher: b, Connected: clock.Now()}
 		w := newWatcher(t, db, &channels{list: []watch.Channel{ch}}, newOutbox(), &notes{}, clock.Now, "a")

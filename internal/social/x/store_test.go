@@ -28,6 +28,7 @@ func TestRefreshWithStoredCredentials(t *testing.T) {
 			fake := newFake(t, clk)
 			o := storetest.Options(t, backend)
 			dbA := storetest.OpenOptions(t, o)
+			storetest.Channels(t, dbA, 77)
 			dbB := dbA
 			if backend == store.BackendPostgres {
 				dbB = storetest.OpenOptions(t, o)

@@ -68,6 +68,9 @@ type Server struct {
 	posts  []*Post
 	images map[string]*Image
 	fault  Fault
+	// codes are the authorization codes issued and not yet redeemed, with
+	// their redirect URI.
+	codes map[string]string
 	// refresh, clientID, clientSecret enable the token endpoint.
 	refresh, clientID, clientSecret string
 	refreshes                       int
@@ -77,10 +80,11 @@ type Server struct {
 
 // New starts a fake API accepting token for Organization.
 func New(token string) *Server {
-	s := &Server{token: token, now: time.Now, next: 7100000000000000000, images: map[string]*Image{}}
+	s := &Server{token: token, now: time.Now, next: 7100000000000000000, images: map[string]*Image{}, codes: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("POST /oauth/v2/accessToken", s.accessToken)
+	mux.HandleFunc("GET /oauth/v2/authorization", s.authorize)
 	mux.HandleFunc("POST /rest/posts", s.create)
 	mux.HandleFunc("GET /rest/posts", s.list)
 	mux.HandleFunc("DELETE /rest/posts/{urn}", s.delete)
@@ -143,6 +147,10 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 401, map[string]string{"error": "invalid_client", "error_description": "Client authentication failed"})
 		return
 	}
+	if r.PostForm.Get("grant_type") == "authorization_code" {
+		s.redeemLocked(w, r)
+		return
+	}
 	if r.PostForm.Get("grant_type") != "refresh_token" || r.PostForm.Get("refresh_token") != s.refresh {
 		writeJSON(w, 400, map[string]string{"error": "invalid_request", "error_description": "The provided authorization grant or refresh token is invalid, expired or revoked"})
 		return
@@ -201,7 +209,7 @@ func (s *Server) check(next http.Handler) http.Handler {
 		good := r.Header.Get("Authorization") == "Bearer "+s.token
 		s.mu.Unlock()
 		switch {
-		case r.Method == http.MethodGet && r.URL.Path == "/", r.URL.Path == "/oauth/v2/accessToken":
+		case r.Method == http.MethodGet && r.URL.Path == "/", strings.HasPrefix(r.URL.Path, "/oauth/v2/"):
 			next.ServeHTTP(w, r)
 		case !good:
 			apiErr(w, 401, "INVALID_ACCESS_TOKEN", "Invalid access token")
@@ -440,4 +448,52 @@ func (s *Server) org(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 200, map[string]any{"id": 5515715, "localizedName": "Ministry of Foreign Affairs of Viet Nam", "vanityName": "mofa-vietnam"})
+}
+
+// authorize stands for LinkedIn's consent page: the member approves at once
+// and the browser goes back to redirect_uri with a code and the state.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	redirect, err := url.Parse(q.Get("redirect_uri"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case q.Get("response_type") != "code":
+		writeJSON(w, 400, map[string]string{"error": "invalid_request", "error_description": "response_type must be code"})
+		return
+	case s.clientID == "" || q.Get("client_id") != s.clientID:
+		writeJSON(w, 401, map[string]string{"error": "invalid_client", "error_description": "Client authentication failed"})
+		return
+	case err != nil || redirect.Scheme == "" || redirect.Host == "":
+		writeJSON(w, 400, map[string]string{"error": "invalid_redirect_uri", "error_description": "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code"})
+		return
+	}
+	s.next++
+	code := "AQ-code-" + strconv.Itoa(s.next)
+	s.codes[code] = q.Get("redirect_uri")
+	v := redirect.Query()
+	v.Set("code", code)
+	v.Set("state", q.Get("state"))
+	redirect.RawQuery = v.Encode()
+	http.Redirect(w, r, redirect.String(), http.StatusFound)
+}
+
+// redeemLocked answers grant_type=authorization_code: a code is good once,
+// with the redirect URI it was issued for. It issues the access token the
+// API accepts from then on, and the refresh token.
+func (s *Server) redeemLocked(w http.ResponseWriter, r *http.Request) {
+	code := r.PostForm.Get("code")
+	redirect, ok := s.codes[code]
+	delete(s.codes, code)
+	if !ok || redirect != r.PostForm.Get("redirect_uri") {
+		writeJSON(w, 400, map[string]string{"error": "invalid_request", "error_description": "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired."})
+		return
+	}
+	s.refreshes++
+	s.token = "AQV-granted-" + strconv.Itoa(s.refreshes) + "-" + strconv.FormatInt(s.now().UnixNano(), 36)
+	if s.refresh == "" {
+		s.refresh = "AQX-refresh-" + strconv.FormatInt(s.now().UnixNano(), 36)
+	}
+	writeJSON(w, 200, map[string]any{"access_token": s.token, "expires_in": 5184000,
+		"refresh_token": s.refresh, "refresh_token_expires_in": 31536000})
 }

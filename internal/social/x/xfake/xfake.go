@@ -366,6 +366,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /2/media/metadata", true, s.mediaMetadata)
 	handle("POST /2/oauth2/token", false, s.oauth2Token)
 	handle("GET /i/oauth2/authorize", false, s.oauth2Authorize)
+	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem(w, 404, "Not Found Error", "https://api.twitter.com/2/problems/resource-not-found", "The requested resource was not found.")
 	})
@@ -723,4 +724,10 @@ func (s *Server) userTweets(w http.ResponseWriter, r *http.Request, _ []byte) {
 		out["meta"].(map[string]any)["oldest_id"] = data[len(data)-1]["id"]
 	}
 	writeJSON(w, 200, out)
+}
+
+// index serves GET / without credentials: what the fake holds, as JSON, so
+// that a newcomer running the demo can see what was published.
+func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"network": "x", "user": s.o.Username, "posts": s.Posts()})
 }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/social"
+)
+
+// In Chromium, with the demo: the press officer connects the X channel
+// through the OAuth redirect (X's consent page is the demo's fake), comes
+// back to the channel's page with the account confirmed, and the connect
+// and alerts pages have no serious accessibility violation in English and
+// Arabic.
+func TestBrowserConnectX(t *testing.T) {
+	b := newBrowser(t)
+	pw := map[string]string{}
+	for _, s := range b.ts.app.demo {
+		pw[s.Username] = s.Password
+	}
+	var xID int64
+	chs, err := b.ts.db.ListPubChannels(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chs {
+		if c.Network == string(social.X) {
+			xID = c.ID
+		}
+	}
+	if xID == 0 {
+		t.Fatal("the demo has no X channel")
+	}
+	page := fmt.Sprintf("/press/channels/%d/connect", xID)
+	b.open(t, "/signin")
+	b.signIn(t, "demo-press", pw["demo-press"])
+	b.open(t, "/lang/en?next="+page)
+	b.follow(t, "sign in with X", chromedp.Click(chromedp.CSS("#oauth-submit")))
+	b.follow(t, "continue to X", chromedp.Click(chromedp.CSS("#oauth-continue")))
+	if loc := b.location(t); !strings.HasPrefix(loc, page+"?connected=1") {
+		t.Fatalf("after the OAuth round trip the browser is at %s", loc)
+	}
+	if got := b.text(t, "#health-account"); !strings.Contains(got, "mofa_vn") || !strings.Contains(got, "confirmed") {
+		t.Fatalf("account after connecting: %q", got)
+	}
+	for _, code := range []string{"en", "ar"} {
+		for _, path := range []string{page, "/press/alerts"} {
+			b.open(t, "/lang/"+code+"?next="+path)
+			browsertest.AssertNoSeriousViolations(t, b.ctx, code+" "+path)
+		}
+	}
+}
