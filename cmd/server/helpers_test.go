@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -28,6 +30,16 @@ type testServer struct {
 	t     *testing.T
 	app   *app
 }
+
+// testBox is the credentials key of test servers, so that tests can open
+// what the server sealed (the join-token key).
+var testBox = func() *secrets.Box {
+	b, err := secrets.NewBox(bytes.Repeat([]byte{0x5e}, secrets.KeySize))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
 
 // testConfig is the default configuration with conference media on
 // ephemeral ports, so that test servers can run side by side.
@@ -51,7 +63,7 @@ func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ..
 		m(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := build(context.Background(), cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
+	app, err := build(context.Background(), cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, box: testBox})
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -23,7 +24,7 @@ const testRoom = "asean-digital-2026"
 // the database on first start).
 func roomToken(t *testing.T, db *store.DB, now func() time.Time, c sfu.Claims, ttl time.Duration) string {
 	t.Helper()
-	key, err := conference.TokenKey(t.Context(), db, "")
+	key, err := conference.TokenKey(t.Context(), db, "", testBox)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,16 @@ func TestTokenCommandPrintsAJoinURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := conference.TokenKey(ctx, db, "")
+	cfg := config.Default()
+	cfg.Storage.DataDir = data
+	box, err := openSecrets(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := conference.TokenKey(ctx, db, "", box)
+	if err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	s, _ := sfu.NewSigner(key, nil)
 	c, err := s.Verify(u.Query().Get("t"))

@@ -10,13 +10,14 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
 // newSigner returns the join-token signer with the configured or stored key.
-func newSigner(ctx context.Context, cfg config.Config, db *store.DB, now func() time.Time) (*sfu.Signer, error) {
-	key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey)
+func newSigner(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.Box, now func() time.Time) (*sfu.Signer, error) {
+	key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey, box)
 	if err != nil {
 		return nil, err
 	}
@@ -24,8 +25,8 @@ func newSigner(ctx context.Context, cfg config.Config, db *store.DB, now func() 
 }
 
 // newSFU opens the media sockets of the conference SFU.
-func newSFU(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger, now func() time.Time) (*sfu.Server, error) {
-	signer, err := newSigner(ctx, cfg, db, now)
+func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.Box, log *slog.Logger, now func() time.Time) (*sfu.Server, error) {
+	signer, err := newSigner(ctx, cfg, db, box, now)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +39,7 @@ func newSFU(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logg
 	turnSecret := ""
 	if cfg.RTC.TURNUDP != "" || cfg.RTC.TURNTLS != "" {
 		// TURN credentials derive from the token key: one secret to keep.
-		key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey)
+		key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey, box)
 		if err != nil {
 			return nil, err
 		}

@@ -222,7 +222,8 @@ type buildOptions struct {
 	signingKey *signing.Key
 	// resolve replaces the publisher resolver (tests: fake networks).
 	resolve publishing.Resolver
-	// box seals channel credentials; nil (tests) uses a fresh key.
+	// box seals channel credentials and the join-token key; nil (tests)
+	// uses a fresh key.
 	box *secrets.Box
 }
 
@@ -264,7 +265,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 			return nil, err
 		}
 	}
-	rtc, err := newSFU(ctx, cfg, db, log, o.now)
+	box := o.box
+	if box == nil {
+		if box, err = secrets.NewBox(randomKey()); err != nil {
+			return nil, err
+		}
+	}
+	rtc, err := newSFU(ctx, cfg, db, box, log, o.now)
 	if err != nil {
 		return nil, err
 	}
@@ -293,12 +300,6 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	wiring.statements = statements
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
 	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
-	box := o.box
-	if box == nil {
-		if box, err = secrets.NewBox(randomKey()); err != nil {
-			return nil, err
-		}
-	}
 	a := &app{}
 	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
 	a.connectors = &connectors{db: db, box: box, portal: site, conn: cfg.Connect, now: o.now,

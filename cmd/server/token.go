@@ -12,6 +12,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -56,7 +57,18 @@ func tokenCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	if _, err := db.GetRoomBySlug(ctx, c.Room); err != nil {
 		return usageError{fmt.Errorf("-room %q: no such room", c.Room)}
 	}
-	key, err := conference.TokenKey(ctx, db, *keyHex)
+	var box *secrets.Box
+	if *keyHex == "" {
+		// The stored key is sealed with the credentials key, found as the
+		// server finds it.
+		scfg := config.Default()
+		scfg.Storage = config.Storage{DataDir: *data, DatabaseURL: *dbURL}
+		scfg.Secrets = config.Secrets{Key: env["CHANCERY_SECRET_KEY"], KeyFile: env["CHANCERY_SECRET_KEY_FILE"], Previous: env["CHANCERY_SECRET_KEYS_PREVIOUS"]}
+		if box, err = openSecrets(scfg); err != nil {
+			return err
+		}
+	}
+	key, err := conference.TokenKey(ctx, db, *keyHex, box)
 	if err != nil {
 		return err
 	}

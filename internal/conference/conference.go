@@ -3,6 +3,7 @@ package conference
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,38 +15,71 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
-// keySetting is where a generated token key is kept.
-const keySetting = "conference_token_key"
+// sealedKeySetting is where a generated token key is kept, sealed with the
+// credentials key (internal/secrets) so that the database alone does not
+// let anyone forge join tokens. legacyKeySetting held it in plain hex
+// before; TokenKey seals such a key and removes the plain copy.
+const (
+	sealedKeySetting = "conference_token_key_sealed"
+	legacyKeySetting = "conference_token_key"
+	keySecretName    = "conference.token_key"
+)
 
 // TokenKey returns the key that signs join tokens: the configured hex key,
-// else the one kept in the database, else a new random one, stored there so
-// that every instance and the `chancery token` command share it.
-func TokenKey(ctx context.Context, db *store.DB, configured string) ([]byte, error) {
+// else the one kept sealed in the database, else a new random one, stored
+// there so that every instance and the `chancery token` command share it.
+func TokenKey(ctx context.Context, db *store.DB, configured string, box *secrets.Box) ([]byte, error) {
 	if configured != "" {
 		return hex.DecodeString(configured)
 	}
-	v, err := db.GetSetting(ctx, keySetting)
-	if err == nil {
-		return hex.DecodeString(v)
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("conference: token key: %w", err)
+	if k, err := openTokenKey(ctx, db, box); err == nil || !errors.Is(err, store.ErrNotFound) {
+		return k, err
 	}
 	k := make([]byte, 32)
 	_, _ = rand.Read(k)
-	if err := db.SetSetting(ctx, keySetting, hex.EncodeToString(k)); err != nil {
-		return nil, fmt.Errorf("conference: store token key: %w", err)
-	}
-	// Another instance may have stored its key first: use whichever won.
-	v, err = db.GetSetting(ctx, keySetting)
-	if err != nil {
+	if legacy, err := db.GetSetting(ctx, legacyKeySetting); err == nil {
+		if k, err = hex.DecodeString(legacy); err != nil {
+			return nil, fmt.Errorf("conference: stored token key: %w", err)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("conference: token key: %w", err)
 	}
-	return hex.DecodeString(v)
+	sealed, err := box.SealNamed(keySecretName, k)
+	if err != nil {
+		return nil, fmt.Errorf("conference: seal token key: %w", err)
+	}
+	if err := db.SetSetting(ctx, sealedKeySetting, base64.StdEncoding.EncodeToString(sealed)); err != nil {
+		return nil, fmt.Errorf("conference: store token key: %w", err)
+	}
+	if err := db.DeleteSetting(ctx, legacyKeySetting); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("conference: remove the plain token key: %w", err)
+	}
+	// Another instance may have stored its key first: use whichever won.
+	return openTokenKey(ctx, db, box)
+}
+
+func openTokenKey(ctx context.Context, db *store.DB, box *secrets.Box) ([]byte, error) {
+	v, err := db.GetSetting(ctx, sealedKeySetting)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("conference: token key: %w", err)
+	}
+	sealed, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("conference: stored token key: %w", err)
+	}
+	k, err := box.OpenNamed(keySecretName, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("conference: open the stored token key (is this the credentials key it was sealed with?): %w", err)
+	}
+	return k, nil
 }
 
 // JoinURL is the link that opens room with token, in language code.

@@ -2,11 +2,15 @@ package conference_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -14,18 +18,48 @@ import (
 
 func TestTokenKeyIsGeneratedOnceAndShared(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		k1, err := conference.TokenKey(t.Context(), db, "")
+		box, err := secrets.NewBox(bytes.Repeat([]byte{1}, secrets.KeySize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k1, err := conference.TokenKey(t.Context(), db, "", box)
 		if err != nil || len(k1) != 32 {
 			t.Fatalf("key = %x, %v", k1, err)
 		}
-		k2, err := conference.TokenKey(t.Context(), db, "")
+		k2, err := conference.TokenKey(t.Context(), db, "", box)
 		if err != nil || !bytes.Equal(k1, k2) {
 			t.Fatalf("second key differs: %x %x %v", k1, k2, err)
 		}
+		// The database holds it sealed, never in plain text.
+		stored, err := db.GetSetting(t.Context(), "conference_token_key_sealed")
+		if err != nil || strings.Contains(stored, hex.EncodeToString(k1)) || strings.Contains(stored, base64.StdEncoding.EncodeToString(k1)) {
+			t.Fatalf("stored %q, %v", stored, err)
+		}
+		other, _ := secrets.NewBox(bytes.Repeat([]byte{2}, secrets.KeySize))
+		if _, err := conference.TokenKey(t.Context(), db, "", other); err == nil {
+			t.Error("another credentials key opened the token key")
+		}
 		configured := bytes.Repeat([]byte{7}, 32)
-		k3, err := conference.TokenKey(t.Context(), db, hex.EncodeToString(configured))
+		k3, err := conference.TokenKey(t.Context(), db, hex.EncodeToString(configured), box)
 		if err != nil || !bytes.Equal(k3, configured) {
 			t.Fatalf("configured key ignored: %x %v", k3, err)
+		}
+	})
+}
+
+func TestPlainTokenKeyIsSealed(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		box, _ := secrets.NewBox(bytes.Repeat([]byte{1}, secrets.KeySize))
+		legacy := bytes.Repeat([]byte{9}, 32)
+		if err := db.SetSetting(t.Context(), "conference_token_key", hex.EncodeToString(legacy)); err != nil {
+			t.Fatal(err)
+		}
+		k, err := conference.TokenKey(t.Context(), db, "", box)
+		if err != nil || !bytes.Equal(k, legacy) {
+			t.Fatalf("key = %x, %v; want the stored key kept, so issued tokens stay valid", k, err)
+		}
+		if _, err := db.GetSetting(t.Context(), "conference_token_key"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the plain copy is still there: %v", err)
 		}
 	})
 }
