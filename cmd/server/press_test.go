@@ -105,6 +105,12 @@ func TestPressAPIEndToEnd(t *testing.T) {
 		if p["state"] != "published" || !strings.HasPrefix(p["remote_url"].(string), "https://mastodon.example/posts/") {
 			t.Fatalf("publication %v", p)
 		}
+		// The statement itself is published now, not left "scheduled".
+		if got["state"] != "published" || got["clearance"] != "scheduled" || got["progress"].(map[string]any)["published"] != 1.0 {
+			t.Fatalf("statement state %v, clearance %v, progress %v", got["state"], got["clearance"], got["progress"])
+		}
+		page := ts.get(officer, fmt.Sprintf("/press/statements/%d", id), map[string]string{"Accept-Language": "en"})
+		wantContains(t, page, `data-state="published"`, "1 of 1 publications out")
 		if len(net.Posts()) != 2 {
 			t.Fatalf("want the English and French posts, got %+v", net.Posts())
 		}

@@ -247,9 +247,14 @@ func (h *Handlers) apiCount(w http.ResponseWriter, r *http.Request) {
 
 // Statement is a statement as the API shows it.
 type Statement struct {
-	ID              int64                      `json:"id"`
-	AuthorID        int64                      `json:"author_id"`
+	ID       int64 `json:"id"`
+	AuthorID int64 `json:"author_id"`
+	// State is derived from the publications once clearance is complete
+	// (published, partially-published, failed, needs-check, …); Clearance
+	// is where the statement stands in clearance.
 	State           string                     `json:"state"`
+	Clearance       string                     `json:"clearance"`
+	Progress        store.PubProgress          `json:"progress"`
 	Category        string                     `json:"category"`
 	Sensitive       bool                       `json:"sensitive"`
 	DueAt           time.Time                  `json:"due_at,omitzero"`
@@ -273,8 +278,8 @@ type mediaJSON struct {
 	Alts        map[string]string `json:"alts"`
 }
 
-func statementJSON(st store.PubStatement) Statement {
-	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: st.State, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
+func statementJSON(st store.PubStatement, pr store.PubProgress) Statement {
+	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: pr.State(st.State), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
 		EmbargoUntil: st.EmbargoUntil, ArticleURL: st.ArticleURL, ContentHash: st.ContentHash, ApprovalsNeeded: st.ApprovalsNeeded,
 		RecallState: st.RecallState, Targets: st.Targets, Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
 	for _, v := range st.Variants {
@@ -316,9 +321,18 @@ func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	ids := make([]int64, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.ID)
+	}
+	prs, err := h.db.StatementProgress(r.Context(), ids)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	out := make([]Statement, 0, len(sts))
 	for _, st := range sts {
-		out = append(out, statementJSON(st))
+		out = append(out, statementJSON(st, prs[st.ID]))
 	}
 	h.kit.JSON(w, http.StatusOK, out)
 }
@@ -339,7 +353,7 @@ func (h *Handlers) apiStatement(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := statementJSON(st)
+	out := statementJSON(st, store.ProgressOf(pubs))
 	for _, p := range pubs {
 		out.Publications = append(out.Publications, publicationJSON(p))
 	}
@@ -369,7 +383,12 @@ func (h *Handlers) apiSaveStatement(w http.ResponseWriter, r *http.Request) {
 	if id == 0 {
 		status = http.StatusCreated
 	}
-	h.kit.JSON(w, status, statementJSON(st))
+	pubs, err := h.db.ListPublications(r.Context(), store.PubFilter{StatementID: st.ID})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.kit.JSON(w, status, statementJSON(st, store.ProgressOf(pubs)))
 }
 
 func (h *Handlers) apiSubmit(w http.ResponseWriter, r *http.Request) {
