@@ -263,6 +263,7 @@ type Statement struct {
 	ContentHash     string                     `json:"content_hash"`
 	ApprovalsNeeded int                        `json:"approvals_needed"`
 	RecallState     string                     `json:"recall_state,omitempty"`
+	Corrects        int64                      `json:"corrects,omitempty"`
 	Variants        []publishing.VariantInput  `json:"variants"`
 	Overrides       []publishing.OverrideInput `json:"overrides"`
 	Media           []mediaJSON                `json:"media"`
@@ -281,7 +282,7 @@ type mediaJSON struct {
 func statementJSON(st store.PubStatement, pr store.PubProgress) Statement {
 	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: pr.State(st.State), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
 		EmbargoUntil: st.EmbargoUntil, ArticleURL: st.ArticleURL, ContentHash: st.ContentHash, ApprovalsNeeded: st.ApprovalsNeeded,
-		RecallState: st.RecallState, Targets: st.Targets, Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
+		RecallState: st.RecallState, Corrects: st.Corrects, Targets: st.Targets, Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
 	for _, v := range st.Variants {
 		out.Variants = append(out.Variants, publishing.VariantInput{Lang: v.Lang, Title: v.Title, Body: v.Body})
 	}
@@ -428,13 +429,14 @@ type recallJSON struct {
 	RemoteURL     string `json:"remote_url"`
 	WindowHours   int    `json:"delete_window_hours,omitempty"`
 	Expired       bool   `json:"window_expired"`
+	EditInPlace   bool   `json:"network_edits_in_place"`
 	Deleted       bool   `json:"deleted"`
 	Error         string `json:"error,omitempty"`
 }
 
 func recallOut(l publishing.RecallLimit) recallJSON {
 	return recallJSON{PublicationID: l.PublicationID, Channel: l.Channel, Network: l.Network, RemoteURL: l.RemoteURL,
-		WindowHours: int(l.Window / time.Hour), Expired: l.Expired}
+		WindowHours: int(l.Window / time.Hour), Expired: l.Expired, EditInPlace: l.Note.EditInPlace}
 }
 
 func (h *Handlers) apiRecallPlan(w http.ResponseWriter, r *http.Request) {
@@ -455,11 +457,27 @@ func (h *Handlers) apiRecallPlan(w http.ResponseWriter, r *http.Request) {
 	h.kit.JSON(w, http.StatusOK, out)
 }
 
+type recallInput struct {
+	Reason string `json:"reason"`
+	// Correct also starts a corrected version: a new draft copied from
+	// the recalled statement.
+	Correct bool `json:"correct"`
+}
+
 func (h *Handlers) apiRequestRecall(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var in reasonInput
+	var in recallInput
 	if err == nil {
 		err = httpx.DecodeJSON(r, &in)
+	}
+	if err == nil && in.Correct {
+		c, err := h.svc.Correct(r.Context(), actor(r), id, in.Reason)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.kit.JSON(w, http.StatusOK, map[string]any{"ok": true, "correction_id": c.ID})
+		return
 	}
 	if err == nil {
 		err = h.svc.RequestRecall(r.Context(), actor(r), id, in.Reason)

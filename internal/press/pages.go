@@ -330,6 +330,15 @@ func (h *Handlers) recallForm(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if r.PostFormValue("mode") == "correct" {
+		c, err := h.svc.Correct(r.Context(), actor(r), id, r.PostFormValue("reason"))
+		if err != nil {
+			h.back(w, r, fmt.Sprintf("/press/statements/%d", id), err)
+			return
+		}
+		h.back(w, r, fmt.Sprintf("/press/statements/%d", c.ID), nil)
+		return
+	}
 	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), h.svc.RequestRecall(r.Context(), actor(r), id, r.PostFormValue("reason")))
 }
 
