@@ -25,6 +25,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
+	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -306,7 +307,12 @@ func TestProcessPublishThreeInstancesOnePostgres(t *testing.T) {
 	// Everything falls due within one minute, starting shortly after the
 	// instances are up.
 	token := seedPublications(t, o, url, n, 5*time.Second, 30*time.Second)
-	env := childEnv("CHANCERY_DATABASE_URL=" + dbURL)
+	// Instances sharing a database sign with one key file.
+	key := filepath.Join(t.TempDir(), "signing-key.pem")
+	if _, _, err := signing.LoadOrCreateKey(key); err != nil {
+		t.Fatal(err)
+	}
+	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+key)
 	var ps []*child
 	for i := range 3 {
 		ps = append(ps, startPublisher(t, fmt.Sprint("instance ", i), env))
