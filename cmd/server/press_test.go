@@ -105,6 +105,12 @@ func TestPressAPIEndToEnd(t *testing.T) {
 		if p["state"] != "published" || !strings.HasPrefix(p["remote_url"].(string), "https://mastodon.example/posts/") {
 			t.Fatalf("publication %v", p)
 		}
+		// The statement itself is published now, not left "scheduled".
+		if got["state"] != "published" || got["clearance"] != "scheduled" || got["progress"].(map[string]any)["published"] != 1.0 {
+			t.Fatalf("statement state %v, clearance %v, progress %v", got["state"], got["clearance"], got["progress"])
+		}
+		page := ts.get(officer, fmt.Sprintf("/press/statements/%d", id), map[string]string{"Accept-Language": "en"})
+		wantContains(t, page, `data-state="published"`, "1 of 1 publications out")
 		if len(net.Posts()) != 2 {
 			t.Fatalf("want the English and French posts, got %+v", net.Posts())
 		}
@@ -177,12 +183,16 @@ func TestPressPages(t *testing.T) {
 		// Submitting with a past time is refused with a readable message.
 		r = ts.postForm(officer, strings.Split(loc, "?")[0], map[string][]string{"body_en": {"Statement"}, "due_at": {"2001-01-01T10:00"}, "targets": {fmt.Sprint(chs[0].ID)}}, nil)
 		wantStatus(t, r, http.StatusSeeOther)
-		r = ts.postForm(officer, strings.Split(loc, "?")[0]+"/submit", nil, nil)
-		if !strings.Contains(r.Header.Get("Location"), "error=press_error_due_past") {
-			t.Fatalf("submit in the past: %s", r.Header.Get("Location"))
-		}
-		page = ts.get(officer, r.Header.Get("Location"), map[string]string{"Accept-Language": "en"})
-		wantContains(t, page, "Choose a publication time in the future.")
+		// The statement page comes back at once with the message, in the
+		// officer's language.
+		r = ts.postForm(officer, strings.Split(loc, "?")[0]+"/submit", nil, map[string]string{"Accept-Language": "en"})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantContains(t, r, "Choose a publication time in the future.", `id="compose-error"`, ">Statement</textarea>")
+		// A refused save shows the form again as typed.
+		r = ts.postForm(officer, strings.Split(loc, "?")[0], map[string][]string{"body_en": {"Kept text"}, "due_at": {"tomorrow"}, "targets": {fmt.Sprint(chs[0].ID)}},
+			map[string]string{"Accept-Language": "fr"})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantContains(t, r, ">Kept text</textarea>", "Cette date et heure est illisible.")
 	})
 }
 

@@ -247,9 +247,14 @@ func (h *Handlers) apiCount(w http.ResponseWriter, r *http.Request) {
 
 // Statement is a statement as the API shows it.
 type Statement struct {
-	ID              int64                      `json:"id"`
-	AuthorID        int64                      `json:"author_id"`
+	ID       int64 `json:"id"`
+	AuthorID int64 `json:"author_id"`
+	// State is derived from the publications once clearance is complete
+	// (published, partially-published, failed, needs-check, …); Clearance
+	// is where the statement stands in clearance.
 	State           string                     `json:"state"`
+	Clearance       string                     `json:"clearance"`
+	Progress        store.PubProgress          `json:"progress"`
 	Category        string                     `json:"category"`
 	Sensitive       bool                       `json:"sensitive"`
 	DueAt           time.Time                  `json:"due_at,omitzero"`
@@ -258,6 +263,7 @@ type Statement struct {
 	ContentHash     string                     `json:"content_hash"`
 	ApprovalsNeeded int                        `json:"approvals_needed"`
 	RecallState     string                     `json:"recall_state,omitempty"`
+	Corrects        int64                      `json:"corrects,omitempty"`
 	Variants        []publishing.VariantInput  `json:"variants"`
 	Overrides       []publishing.OverrideInput `json:"overrides"`
 	Media           []mediaJSON                `json:"media"`
@@ -273,10 +279,10 @@ type mediaJSON struct {
 	Alts        map[string]string `json:"alts"`
 }
 
-func statementJSON(st store.PubStatement) Statement {
-	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: st.State, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
+func statementJSON(st store.PubStatement, pr store.PubProgress) Statement {
+	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: pr.State(st.State), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
 		EmbargoUntil: st.EmbargoUntil, ArticleURL: st.ArticleURL, ContentHash: st.ContentHash, ApprovalsNeeded: st.ApprovalsNeeded,
-		RecallState: st.RecallState, Targets: st.Targets, Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
+		RecallState: st.RecallState, Corrects: st.Corrects, Targets: st.Targets, Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
 	for _, v := range st.Variants {
 		out.Variants = append(out.Variants, publishing.VariantInput{Lang: v.Lang, Title: v.Title, Body: v.Body})
 	}
@@ -316,9 +322,18 @@ func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	ids := make([]int64, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.ID)
+	}
+	prs, err := h.db.StatementProgress(r.Context(), ids)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	out := make([]Statement, 0, len(sts))
 	for _, st := range sts {
-		out = append(out, statementJSON(st))
+		out = append(out, statementJSON(st, prs[st.ID]))
 	}
 	h.kit.JSON(w, http.StatusOK, out)
 }
@@ -339,7 +354,7 @@ func (h *Handlers) apiStatement(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := statementJSON(st)
+	out := statementJSON(st, store.ProgressOf(pubs))
 	for _, p := range pubs {
 		out.Publications = append(out.Publications, publicationJSON(p))
 	}
@@ -369,7 +384,12 @@ func (h *Handlers) apiSaveStatement(w http.ResponseWriter, r *http.Request) {
 	if id == 0 {
 		status = http.StatusCreated
 	}
-	h.kit.JSON(w, status, statementJSON(st))
+	pubs, err := h.db.ListPublications(r.Context(), store.PubFilter{StatementID: st.ID})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.kit.JSON(w, status, statementJSON(st, store.ProgressOf(pubs)))
 }
 
 func (h *Handlers) apiSubmit(w http.ResponseWriter, r *http.Request) {
@@ -409,13 +429,14 @@ type recallJSON struct {
 	RemoteURL     string `json:"remote_url"`
 	WindowHours   int    `json:"delete_window_hours,omitempty"`
 	Expired       bool   `json:"window_expired"`
+	EditInPlace   bool   `json:"network_edits_in_place"`
 	Deleted       bool   `json:"deleted"`
 	Error         string `json:"error,omitempty"`
 }
 
 func recallOut(l publishing.RecallLimit) recallJSON {
 	return recallJSON{PublicationID: l.PublicationID, Channel: l.Channel, Network: l.Network, RemoteURL: l.RemoteURL,
-		WindowHours: int(l.Window / time.Hour), Expired: l.Expired}
+		WindowHours: int(l.Window / time.Hour), Expired: l.Expired, EditInPlace: l.Note.EditInPlace}
 }
 
 func (h *Handlers) apiRecallPlan(w http.ResponseWriter, r *http.Request) {
@@ -436,11 +457,27 @@ func (h *Handlers) apiRecallPlan(w http.ResponseWriter, r *http.Request) {
 	h.kit.JSON(w, http.StatusOK, out)
 }
 
+type recallInput struct {
+	Reason string `json:"reason"`
+	// Correct also starts a corrected version: a new draft copied from
+	// the recalled statement.
+	Correct bool `json:"correct"`
+}
+
 func (h *Handlers) apiRequestRecall(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var in reasonInput
+	var in recallInput
 	if err == nil {
 		err = httpx.DecodeJSON(r, &in)
+	}
+	if err == nil && in.Correct {
+		c, err := h.svc.Correct(r.Context(), actor(r), id, in.Reason)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.kit.JSON(w, http.StatusOK, map[string]any{"ok": true, "correction_id": c.ID})
+		return
 	}
 	if err == nil {
 		err = h.svc.RequestRecall(r.Context(), actor(r), id, in.Reason)

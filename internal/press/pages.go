@@ -22,6 +22,7 @@ func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Ha
 	mux.Handle("GET /press", read(http.HandlerFunc(h.board)))
 	mux.Handle("GET /press/compose", write(http.HandlerFunc(h.compose)))
 	mux.Handle("GET /press/statements/{id}", read(http.HandlerFunc(h.compose)))
+	mux.Handle("GET /press/statements/{id}/media/{media}", read(http.HandlerFunc(h.media)))
 	mux.Handle("POST /press/statements", write(http.HandlerFunc(h.saveForm)))
 	mux.Handle("POST /press/statements/{id}", write(http.HandlerFunc(h.saveForm)))
 	mux.Handle("POST /press/statements/{id}/submit", write(http.HandlerFunc(h.submitForm)))
@@ -274,110 +275,6 @@ func returnTo(r *http.Request, def string) string {
 	return def
 }
 
-// ComposePage is the compose form, with variants side by side.
-type ComposePage struct {
-	Statement store.PubStatement
-	Variants  []VariantField
-	Channels  []ChannelField
-	DueValue  string
-	EmbValue  string
-	Zone      string
-	Approvals []store.PubApproval
-	Rows      []PubRow
-	Recall    []RecallRow
-	Editable  bool
-	Notice    string
-	Error     string
-}
-
-// VariantField is one language column of the compose form.
-type VariantField struct {
-	Lang  lang.Language
-	Title string
-	Body  string
-}
-
-// ChannelField is one target checkbox.
-type ChannelField struct {
-	store.PubChannel
-	Checked bool
-}
-
-func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	var p ComposePage
-	p.Editable = true
-	if r.PathValue("id") != "" {
-		id, err := pathID(r)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if p.Statement, err = h.db.GetPubStatement(ctx, id); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if p.Approvals, err = h.db.ListPubApprovals(ctx, id); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		pubs, err := h.db.ListPublications(ctx, store.PubFilter{StatementID: id})
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if p.Rows, err = h.rows(r, pubs); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		plan, err := h.svc.RecallPlan(ctx, id)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		for _, l := range plan {
-			p.Recall = append(p.Recall, RecallRow{RecallLimit: l, Hours: int(l.Window / time.Hour)})
-		}
-		for _, pb := range pubs {
-			if pb.State == store.PubPublished || pb.State == store.PubPublishing || pb.State == store.PubNeedsCheck {
-				p.Editable = false
-			}
-		}
-	}
-	loc := zone(r)
-	p.Zone = loc.String()
-	if !p.Statement.DueAt.IsZero() {
-		p.DueValue = p.Statement.DueAt.In(loc).Format("2006-01-02T15:04")
-	}
-	if !p.Statement.EmbargoUntil.IsZero() {
-		p.EmbValue = p.Statement.EmbargoUntil.In(loc).Format("2006-01-02T15:04")
-	}
-	for _, l := range lang.All() {
-		f := VariantField{Lang: l}
-		for _, v := range p.Statement.Variants {
-			if v.Lang == l.Code {
-				f.Title, f.Body = v.Title, v.Body
-			}
-		}
-		p.Variants = append(p.Variants, f)
-	}
-	chs, err := h.db.ListPubChannels(ctx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	for _, c := range chs {
-		p.Channels = append(p.Channels, ChannelField{PubChannel: c, Checked: slices.Contains(p.Statement.Targets, c.ID)})
-	}
-	if e := r.URL.Query().Get("error"); e != "" {
-		p.Error = h.t(r, safeErrKey(e), nil)
-	}
-	if r.URL.Query().Get("notice") != "" {
-		p.Notice = h.t(r, "press_notice_done", nil)
-	}
-	h.kit.Render(w, r, http.StatusOK, "press_compose.html", httpx.Page{Title: h.t(r, "press_compose_title", nil), Data: p})
-}
-
 // RecallRow is one place a recall would delete from, with the network's
 // limit on deletion.
 type RecallRow struct {
@@ -411,61 +308,6 @@ func parseLocal(r *http.Request, name string) (time.Time, error) {
 	return t, nil
 }
 
-func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
-	if err := httpx.ParseForm(r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	in := publishing.StatementInput{Category: r.PostFormValue("category"), Sensitive: r.PostFormValue("sensitive") != "",
-		ArticleURL: r.PostFormValue("article_url")}
-	var err error
-	back := "/press/compose"
-	if id != 0 {
-		back = fmt.Sprintf("/press/statements/%d", id)
-	}
-	if in.DueAt, err = parseLocal(r, "due_at"); err == nil {
-		in.EmbargoUntil, err = parseLocal(r, "embargo_until")
-	}
-	if err != nil {
-		h.back(w, r, back, err)
-		return
-	}
-	for _, l := range lang.All() {
-		in.Variants = append(in.Variants, publishing.VariantInput{Lang: l.Code, Title: r.PostFormValue("title_" + l.Code), Body: r.PostFormValue("body_" + l.Code)})
-	}
-	for _, v := range r.PostForm["targets"] {
-		cid, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			h.back(w, r, back, &publishing.Problem{Key: "press_error_unknown_channel"})
-			return
-		}
-		in.Targets = append(in.Targets, cid)
-	}
-	st, err := h.svc.SaveStatement(r.Context(), actor(r), id, in)
-	if err != nil {
-		h.back(w, r, back, err)
-		return
-	}
-	h.back(w, r, fmt.Sprintf("/press/statements/%d", st.ID), nil)
-}
-
-func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), h.svc.Submit(r.Context(), actor(r), id))
-}
-
 func (h *Handlers) approveForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err == nil {
@@ -486,6 +328,15 @@ func (h *Handlers) recallForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if r.PostFormValue("mode") == "correct" {
+		c, err := h.svc.Correct(r.Context(), actor(r), id, r.PostFormValue("reason"))
+		if err != nil {
+			h.back(w, r, fmt.Sprintf("/press/statements/%d", id), err)
+			return
+		}
+		h.back(w, r, fmt.Sprintf("/press/statements/%d", c.ID), nil)
 		return
 	}
 	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), h.svc.RequestRecall(r.Context(), actor(r), id, r.PostFormValue("reason")))

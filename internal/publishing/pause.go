@@ -102,6 +102,7 @@ type RecallLimit struct {
 	RemoteURL     string
 	Window        time.Duration // 0: no limit
 	Expired       bool          // the window has passed: delete by hand
+	Note          RecallNote    // the network's limits on deleting and editing
 }
 
 // RecallPlan lists where a statement is published and each network's limit
@@ -120,7 +121,7 @@ func (s *Service) RecallPlan(ctx context.Context, id int64) ([]RecallLimit, erro
 		if err != nil {
 			return nil, err
 		}
-		l := RecallLimit{PublicationID: p.ID, Channel: ch.Name, Network: ch.Network, RemoteURL: p.RemoteURL}
+		l := RecallLimit{PublicationID: p.ID, Channel: ch.Name, Network: ch.Network, RemoteURL: p.RemoteURL, Note: NoteOf(ch.Network)}
 		if pb, err := s.resolve(ctx, ch); err == nil {
 			l.Window = pb.Limits().DeleteWindow
 			l.Expired = l.Window > 0 && s.now().Sub(p.PublishedAt) > l.Window

@@ -265,6 +265,9 @@ type StatementInput struct {
 	Overrides    []OverrideInput `json:"overrides"`
 	Media        []MediaInput    `json:"media"`
 	Targets      []int64         `json:"targets"`
+	// Corrects is the recalled statement this one corrects (set by
+	// Correct; kept on edits).
+	Corrects int64 `json:"-"`
 }
 
 // VariantInput is one language version.
@@ -294,14 +297,14 @@ type MediaInput struct {
 func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in StatementInput) (Statement, error) {
 	// Times are hashed as the store keeps them (UTC, microseconds), so that
 	// the hash of what was saved is the hash of what is read back.
-	st := Statement{ID: id, AuthorID: a.ID, Category: strings.TrimSpace(in.Category), Sensitive: in.Sensitive,
+	st := Statement{ID: id, AuthorID: a.ID, Corrects: in.Corrects, Category: strings.TrimSpace(in.Category), Sensitive: in.Sensitive,
 		DueAt: storedTime(in.DueAt), EmbargoUntil: storedTime(in.EmbargoUntil), ArticleURL: strings.TrimSpace(in.ArticleURL)}
 	if id != 0 {
 		old, err := s.db.GetPubStatement(ctx, id)
 		if err != nil {
 			return Statement{}, err
 		}
-		st.AuthorID = old.AuthorID
+		st.AuthorID, st.Corrects = old.AuthorID, old.Corrects
 		if old.RecallState != "" {
 			return Statement{}, problem("", "press_error_recalled")
 		}

@@ -48,10 +48,11 @@ func (s *Service) Run(ctx context.Context) {
 				s.log.Error("scheduler: claim", "err", err)
 			}
 			claimed = len(pubs)
+			batch := newBatch(s.db)
 			for _, p := range pubs {
 				slots <- struct{}{}
 				wg.Go(func() {
-					s.process(context.WithoutCancel(ctx), p)
+					s.process(context.WithoutCancel(ctx), p, batch)
 					<-slots
 					select {
 					case done <- struct{}{}:
@@ -132,8 +133,9 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 			return total, nil
 		}
 		var wg sync.WaitGroup
+		batch := newBatch(s.db)
 		for _, p := range pubs {
-			wg.Go(func() { s.process(ctx, p) })
+			wg.Go(func() { s.process(ctx, p, batch) })
 		}
 		wg.Wait()
 		total += len(pubs)
@@ -150,13 +152,14 @@ type run struct {
 	parts []part
 	done  []store.PubPart
 	tries int
+	batch *batch
 	// published is set once the last part's confirmation also marked the
 	// publication published.
 	published bool
 }
 
-func (s *Service) process(ctx context.Context, pub store.PubPublication) {
-	r := &run{s: s, pub: pub, tries: pub.Tries}
+func (s *Service) process(ctx context.Context, pub store.PubPublication, b *batch) {
+	r := &run{s: s, pub: pub, tries: pub.Tries, batch: b}
 	if err := r.do(ctx); err != nil {
 		if errors.Is(err, store.ErrLeaseLost) {
 			s.log.Warn("scheduler: lease lost", "publication", pub.ID)
@@ -193,10 +196,7 @@ func (s *Service) backoff(tries int) time.Duration {
 func (r *run) do(ctx context.Context) error {
 	s := r.s
 	var err error
-	if r.ch, err = s.db.GetPubChannel(ctx, r.pub.ChannelID); err != nil {
-		return err
-	}
-	if r.st, err = s.db.GetPubStatement(ctx, r.pub.StatementID); err != nil {
+	if r.ch, r.st, err = r.batch.load(ctx, r.pub); err != nil {
 		return err
 	}
 	if r.done, err = s.db.ListParts(ctx, r.pub.ID); err != nil {

@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 )
+
+// defaultPostgresConns is the pool size when neither Options nor the URL's
+// pool_max_conns set one.
+const defaultPostgresConns = 24
 
 func (db *DB) openPostgres(ctx context.Context, o Options) error {
 	cfg, err := pgxpool.ParseConfig(o.DatabaseURL)
@@ -15,8 +20,14 @@ func (db *DB) openPostgres(ctx context.Context, o Options) error {
 		// pgx's parse errors may quote the URL, password included.
 		return fmt.Errorf("store: parse database URL %s: invalid", redactURL(o.DatabaseURL))
 	}
-	if o.MaxOpenConns > 0 {
+	switch {
+	case o.MaxOpenConns > 0:
 		cfg.MaxConns = int32(min(o.MaxOpenConns, 1<<20))
+	case !strings.Contains(o.DatabaseURL, "pool_max_conns"):
+		// pgxpool's default is max(4, CPUs): on a small machine the
+		// scheduler's workers (16 by default), its LISTEN connection and
+		// the web requests would queue for four connections.
+		cfg.MaxConns = defaultPostgresConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -86,8 +86,10 @@ type PubStatement struct {
 	RecallState     string
 	RecallBy        int64
 	RecallReason    string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Corrects is the recalled statement this one corrects, 0 if none.
+	Corrects  int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	Variants  []PubVariant
 	Overrides []PubOverride

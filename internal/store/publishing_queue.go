@@ -184,16 +184,16 @@ func (db *DB) fence(ctx context.Context, tx *sql.Tx, pub int64, owner string, le
 // fails with ErrLeaseLost when owner no longer holds the publication.
 func (db *DB) BeginAttempt(ctx context.Context, pub int64, owner string, lease time.Duration, idx int, key string, a AuditEntry) (int64, error) {
 	var id int64
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) (AuditEntry, error) {
 		if err := db.fence(ctx, tx, pub, owner, lease); err != nil {
-			return err
+			return a, err
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO pub_attempts (publication_id, idx, post_key, owner, started_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			pub, idx, key, owner, db.nowUTC()).Scan(&id); err != nil {
-			return err
+			return a, err
 		}
 		a.PublicationID = pub
-		return db.appendAudit(ctx, tx, a)
+		return a, nil
 	})
 	return id, wrap("begin attempt", err)
 }
@@ -245,17 +245,17 @@ func (db *DB) ListAttempts(ctx context.Context, pub int64) ([]PubAttempt, error)
 // With final, the same transaction marks the publication published and
 // releases its lease: one transaction fewer per publication.
 func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease time.Duration, attempt int64, part PubPart, final bool, a AuditEntry) error {
-	return wrap("confirm part", db.inTx(ctx, func(tx *sql.Tx) error {
+	return wrap("confirm part", db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) (AuditEntry, error) {
 		if err := db.fence(ctx, tx, pub, owner, lease); err != nil {
-			return err
+			return a, err
 		}
 		now := db.nowUTC()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO pub_parts (publication_id, idx, post_key, remote_id, remote_url, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			pub, part.Idx, part.Key, part.RemoteID, part.RemoteURL, now); err != nil {
-			return err
+			return a, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE pub_attempts SET outcome = 'ok', detail = $2, finished_at = $3 WHERE id = $1`, attempt, part.RemoteID, now); err != nil {
-			return err
+			return a, err
 		}
 		if final {
 			if _, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'published', held = '', reason = '', next_attempt_at = NULL,
@@ -263,11 +263,11 @@ func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease ti
 				remote_id = (SELECT remote_id FROM pub_parts WHERE publication_id = $1 ORDER BY idx LIMIT 1),
 				remote_url = (SELECT remote_url FROM pub_parts WHERE publication_id = $1 ORDER BY idx LIMIT 1)
 				WHERE id = $1`, pub, now); err != nil {
-				return err
+				return a, err
 			}
 		}
 		a.PublicationID = pub
-		return db.appendAudit(ctx, tx, a)
+		return a, nil
 	}))
 }
 

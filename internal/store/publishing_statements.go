@@ -10,15 +10,15 @@ import (
 )
 
 const statementCols = `id, author_id, category, sensitive, state, due_at, embargo_until, article_url, content_hash,
-	approvals_needed, recall_state, recall_by, recall_reason, created_at, updated_at`
+	approvals_needed, recall_state, recall_by, recall_reason, created_at, updated_at, corrects`
 
 func scanStatement(s interface{ Scan(...any) error }) (PubStatement, error) {
 	var st PubStatement
 	var due, emb sql.NullTime
-	var recallBy sql.NullInt64
+	var recallBy, corrects sql.NullInt64
 	err := s.Scan(&st.ID, &st.AuthorID, &st.Category, &st.Sensitive, &st.State, &due, &emb, &st.ArticleURL, &st.ContentHash,
-		&st.ApprovalsNeeded, &st.RecallState, &recallBy, &st.RecallReason, &st.CreatedAt, &st.UpdatedAt)
-	st.DueAt, st.EmbargoUntil, st.RecallBy = fromNull(due), fromNull(emb), recallBy.Int64
+		&st.ApprovalsNeeded, &st.RecallState, &recallBy, &st.RecallReason, &st.CreatedAt, &st.UpdatedAt, &corrects)
+	st.DueAt, st.EmbargoUntil, st.RecallBy, st.Corrects = fromNull(due), fromNull(emb), recallBy.Int64, corrects.Int64
 	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
 	return st, err
 }
@@ -34,10 +34,10 @@ func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntr
 		if st.ID == 0 {
 			st.CreatedAt = now
 			if err := tx.QueryRowContext(ctx, `INSERT INTO pub_statements (author_id, category, sensitive, state, due_at, embargo_until,
-				article_url, content_hash, approvals_needed, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+				article_url, content_hash, approvals_needed, created_at, updated_at, corrects)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id`,
 				st.AuthorID, st.Category, st.Sensitive, st.State, nullTime(st.DueAt), nullTime(st.EmbargoUntil),
-				st.ArticleURL, st.ContentHash, st.ApprovalsNeeded, now).Scan(&st.ID); err != nil {
+				st.ArticleURL, st.ContentHash, st.ApprovalsNeeded, now, nullID(st.Corrects)).Scan(&st.ID); err != nil {
 				return err
 			}
 		} else {

@@ -69,6 +69,8 @@ type DB struct {
 
 	pool *pgxpool.Pool // PostgreSQL only
 	lock *fileLock     // SQLite only
+
+	group groupCommit // the scheduler's write-ahead records and confirmations
 }
 
 // Open connects to the database described by o, takes the SQLite lock when

@@ -1,0 +1,473 @@
+package press
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// ComposePage is the compose form, with variants side by side. Each
+// language column holds the text, the channel versions of that text (a
+// shorter X post) and the description of every image in that language.
+type ComposePage struct {
+	Statement store.PubStatement
+	Progress  store.PubProgress
+	State     string // derived from the publications once cleared
+	StateKey  string // message key of State
+	Variants  []VariantField
+	Channels  []ChannelField
+	Media     []MediaField
+	DueValue  string
+	EmbValue  string
+	Zone      string
+	Approvals []store.PubApproval
+	Rows      []PubRow
+	Recall    []RecallRow
+	Editable  bool
+	Notice    string
+	Error     string
+	// ErrorField names the part of the form the error is about.
+	ErrorField string
+}
+
+// VariantField is one language column of the compose form.
+type VariantField struct {
+	Lang      lang.Language
+	Title     string
+	Body      string
+	Overrides []OverrideField
+	Alts      []AltField
+}
+
+// OverrideField is a channel's own version of one language's text.
+type OverrideField struct {
+	ChannelID int64
+	Channel   string
+	Network   string
+	Body      string
+}
+
+// AltField is the description of one image in one language.
+type AltField struct {
+	Slot     string // the image's key in the form: m<ID>, p<n> or new
+	Filename string // "" for the image being added
+	Value    string
+}
+
+// MediaField is an image of the form: stored (ID), or carried in the form
+// after a refused save (Data, base64) so that nothing is lost.
+type MediaField struct {
+	Slot        string
+	ID          int64
+	Filename    string
+	ContentType string
+	URL         template.URL
+	Data        string
+	Alts        map[string]string
+}
+
+// ChannelField is one target checkbox.
+type ChannelField struct {
+	store.PubChannel
+	Checked bool
+}
+
+// maxUpload bounds an uploaded image; the server's body limit applies too.
+const maxUpload = 8 << 20
+
+// uploadTypes are the image formats browsers show, by sniffed type.
+var uploadTypes = []string{"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+func mediaURL(st, m int64) template.URL {
+	return template.URL(fmt.Sprintf("/press/statements/%d/media/%d", st, m))
+}
+
+// dataURL shows an image held in the form. Its type is sniffed and one of
+// uploadTypes, so the URL is safe in an img element.
+func dataURL(ct, b64 string) template.URL {
+	return template.URL("data:" + ct + ";base64," + b64) // #nosec G203 -- sniffed image type, base64 payload
+}
+
+func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
+	var st store.PubStatement
+	var media []MediaField
+	if r.PathValue("id") != "" {
+		id, err := pathID(r)
+		if err == nil {
+			st, err = h.db.GetPubStatement(r.Context(), id)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, m := range st.Media {
+			media = append(media, MediaField{Slot: fmt.Sprintf("m%d", m.ID), ID: m.ID, Filename: m.Filename, ContentType: m.ContentType,
+				URL: mediaURL(st.ID, m.ID), Alts: m.Alts})
+		}
+	}
+	var notice string
+	if r.URL.Query().Get("notice") != "" {
+		notice = h.t(r, "press_notice_done", nil)
+	}
+	var prob *publishing.Problem
+	if e := r.URL.Query().Get("error"); e != "" {
+		prob = &publishing.Problem{Key: safeErrKey(e)}
+	}
+	h.renderCompose(w, r, http.StatusOK, st, media, nil, prob, notice)
+}
+
+// renderCompose shows the form for st, which is either as stored or as the
+// officer just typed it (after a refused save: status 422 and prob).
+func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status int, st store.PubStatement, media []MediaField,
+	newAlts map[string]string, prob *publishing.Problem, notice string) {
+	ctx := r.Context()
+	p := ComposePage{Statement: st, Media: media, Editable: true, Notice: notice}
+	if st.ID != 0 {
+		var err error
+		if p.Approvals, err = h.db.ListPubApprovals(ctx, st.ID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		pubs, err := h.db.ListPublications(ctx, store.PubFilter{StatementID: st.ID})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if p.Rows, err = h.rows(r, pubs); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Progress = store.ProgressOf(pubs)
+		plan, err := h.svc.RecallPlan(ctx, st.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, l := range plan {
+			p.Recall = append(p.Recall, RecallRow{RecallLimit: l, Hours: int(l.Window / time.Hour)})
+		}
+		for _, pb := range pubs {
+			if pb.State == store.PubPublished || pb.State == store.PubPublishing || pb.State == store.PubNeedsCheck {
+				p.Editable = false
+			}
+		}
+	}
+	p.State = p.Progress.State(st.State)
+	p.StateKey = stateKey("press_state_", p.State)
+	loc := zone(r)
+	p.Zone = loc.String()
+	if !st.DueAt.IsZero() {
+		p.DueValue = st.DueAt.In(loc).Format("2006-01-02T15:04")
+	}
+	if !st.EmbargoUntil.IsZero() {
+		p.EmbValue = st.EmbargoUntil.In(loc).Format("2006-01-02T15:04")
+	}
+	chs, err := h.db.ListPubChannels(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, c := range chs {
+		p.Channels = append(p.Channels, ChannelField{PubChannel: c, Checked: slices.Contains(st.Targets, c.ID)})
+	}
+	for _, l := range lang.All() {
+		f := VariantField{Lang: l}
+		for _, v := range st.Variants {
+			if v.Lang == l.Code {
+				f.Title, f.Body = v.Title, v.Body
+			}
+		}
+		for _, c := range chs {
+			if !slices.Contains(c.Languages, l.Code) {
+				continue
+			}
+			o := OverrideField{ChannelID: c.ID, Channel: c.Name, Network: c.Network}
+			for _, ov := range st.Overrides {
+				if ov.ChannelID == c.ID && ov.Lang == l.Code {
+					o.Body = ov.Body
+				}
+			}
+			f.Overrides = append(f.Overrides, o)
+		}
+		for _, m := range media {
+			f.Alts = append(f.Alts, AltField{Slot: m.Slot, Filename: m.Filename, Value: m.Alts[l.Code]})
+		}
+		f.Alts = append(f.Alts, AltField{Slot: "new", Value: newAlts[l.Code]})
+		p.Variants = append(p.Variants, f)
+	}
+	if prob != nil {
+		p.Error, p.ErrorField = h.t(r, prob.Key, prob.Data), prob.Field
+	}
+	h.kit.Render(w, r, status, "press_compose.html", httpx.Page{Title: h.t(r, "press_compose_title", nil), Data: p})
+}
+
+// composeForm is the compose form as submitted: the statement to save, and
+// its images as the form shows them again if the save is refused.
+type composeForm struct {
+	in      publishing.StatementInput
+	media   []MediaField
+	newAlts map[string]string
+}
+
+// parseComposeForm parses the compose form, multipart when it carries an
+// image.
+func parseComposeForm(r *http.Request) error {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return httpx.ParseForm(r)
+	}
+	if err := r.ParseMultipartForm(maxUpload); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return httpx.ErrTooLarge
+		}
+		return &httpx.Error{Status: http.StatusBadRequest, Key: "error_form_invalid", Err: err}
+	}
+	return nil
+}
+
+// readCompose reads the whole form, even past a mistake, so that a refused
+// save shows everything again; the first mistake is returned with it.
+func (h *Handlers) readCompose(r *http.Request, old store.PubStatement) (composeForm, error) {
+	var f composeForm
+	var first error
+	note := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	in := &f.in
+	in.Category, in.Sensitive, in.ArticleURL = r.PostFormValue("category"), r.PostFormValue("sensitive") != "", r.PostFormValue("article_url")
+	var err error
+	if in.DueAt, err = parseLocal(r, "due_at"); err != nil {
+		note(err)
+	}
+	if in.EmbargoUntil, err = parseLocal(r, "embargo_until"); err != nil {
+		note(err)
+	}
+	for _, l := range lang.All() {
+		in.Variants = append(in.Variants, publishing.VariantInput{Lang: l.Code, Title: r.PostFormValue("title_" + l.Code), Body: r.PostFormValue("body_" + l.Code)})
+	}
+	for _, v := range r.PostForm["targets"] {
+		cid, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			note(&publishing.Problem{Key: "press_error_unknown_channel", Field: "targets", Data: map[string]any{"ID": v}})
+			continue
+		}
+		in.Targets = append(in.Targets, cid)
+	}
+	var keys []string
+	for k := range r.PostForm {
+		if strings.HasPrefix(k, "override_") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		chStr, lng, ok := strings.Cut(strings.TrimPrefix(k, "override_"), "_")
+		cid, err := strconv.ParseInt(chStr, 10, 64)
+		if !ok || err != nil {
+			note(&publishing.Problem{Key: "press_error_override_target", Field: "overrides"})
+			continue
+		}
+		if body := r.PostFormValue(k); strings.TrimSpace(body) != "" {
+			in.Overrides = append(in.Overrides, publishing.OverrideInput{ChannelID: cid, Lang: lng, Body: body})
+		}
+	}
+	alts := func(slot string) map[string]string {
+		out := map[string]string{}
+		for _, l := range lang.All() {
+			if v := strings.TrimSpace(r.PostFormValue("alt_" + slot + "_" + l.Code)); v != "" {
+				out[l.Code] = v
+			}
+		}
+		return out
+	}
+	removed := map[string]bool{}
+	for _, v := range r.PostForm["media_remove"] {
+		removed[v] = true
+	}
+	add := func(m publishing.MediaInput, field MediaField) {
+		in.Media = append(in.Media, m)
+		f.media = append(f.media, field)
+	}
+	for _, v := range r.PostForm["media_keep"] {
+		id, _ := strconv.ParseInt(v, 10, 64)
+		slot := fmt.Sprintf("m%d", id)
+		i := slices.IndexFunc(old.Media, func(m store.PubMedia) bool { return m.ID == id })
+		if removed[slot] || i < 0 {
+			continue // removed, or not this statement's
+		}
+		m := old.Media[i]
+		a := alts(slot)
+		add(publishing.MediaInput{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data, Alts: a},
+			MediaField{Slot: slot, ID: id, Filename: m.Filename, ContentType: m.ContentType, URL: mediaURL(old.ID, id), Alts: a})
+	}
+	names, datas := r.PostForm["pending_name"], r.PostForm["pending_data"]
+	npending := 0
+	pending := func(name string, data []byte, a map[string]string) {
+		ct := http.DetectContentType(data)
+		if len(data) == 0 || len(data) > maxUpload || !slices.Contains(uploadTypes, ct) {
+			note(&publishing.Problem{Key: "press_error_media", Field: "media"})
+			return
+		}
+		b64 := base64.StdEncoding.EncodeToString(data)
+		slot := fmt.Sprintf("p%d", npending)
+		npending++
+		add(publishing.MediaInput{Filename: name, ContentType: ct, Data: data, Alts: a},
+			MediaField{Slot: slot, Filename: name, ContentType: ct, URL: dataURL(ct, b64), Data: b64, Alts: a})
+	}
+	// Carried images are renumbered after the kept ones, so their alt
+	// fields are read under the slot the form gave them.
+	for i, d := range datas {
+		slot := fmt.Sprintf("p%d", i)
+		if i >= len(names) || removed[slot] {
+			continue
+		}
+		data, err := base64.StdEncoding.DecodeString(d)
+		if err != nil {
+			note(&publishing.Problem{Key: "press_error_media", Field: "media"})
+			continue
+		}
+		pending(names[i], data, alts(slot))
+	}
+	if r.MultipartForm != nil && len(r.MultipartForm.File["media_file"]) > 0 && r.MultipartForm.File["media_file"][0].Size > 0 {
+		fh := r.MultipartForm.File["media_file"][0]
+		file, err := fh.Open()
+		if err != nil {
+			return f, fmt.Errorf("press: open upload: %w", err)
+		}
+		data, err := io.ReadAll(io.LimitReader(file, maxUpload+1))
+		file.Close()
+		if err != nil {
+			return f, fmt.Errorf("press: read upload: %w", err)
+		}
+		before := len(f.media)
+		pending(fh.Filename, data, alts("new"))
+		if len(f.media) == before {
+			f.newAlts = alts("new") // the file was refused; keep what was typed for it
+		}
+	} else {
+		f.newAlts = alts("new")
+	}
+	return f, first
+}
+
+// asStatement is the form as a statement, to show it again.
+func (f composeForm) asStatement(old store.PubStatement) store.PubStatement {
+	st := old
+	st.Category, st.Sensitive, st.ArticleURL = f.in.Category, f.in.Sensitive, f.in.ArticleURL
+	st.DueAt, st.EmbargoUntil = f.in.DueAt, f.in.EmbargoUntil
+	st.Variants, st.Overrides, st.Targets, st.Media = nil, nil, f.in.Targets, nil
+	for _, v := range f.in.Variants {
+		st.Variants = append(st.Variants, store.PubVariant{Lang: v.Lang, Title: v.Title, Body: v.Body})
+	}
+	for _, o := range f.in.Overrides {
+		st.Overrides = append(st.Overrides, store.PubOverride{ChannelID: o.ChannelID, Lang: o.Lang, Body: o.Body})
+	}
+	return st
+}
+
+func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
+	if err := parseComposeForm(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var old store.PubStatement
+	if r.PathValue("id") != "" {
+		id, err := pathID(r)
+		if err == nil {
+			old, err = h.db.GetPubStatement(r.Context(), id)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	f, err := h.readCompose(r, old)
+	if err == nil {
+		var st store.PubStatement
+		if st, err = h.svc.SaveStatement(r.Context(), actor(r), old.ID, f.in); err == nil {
+			h.back(w, r, fmt.Sprintf("/press/statements/%d", st.ID), nil)
+			return
+		}
+	}
+	h.refuse(w, r, f.asStatement(old), f.media, f.newAlts, err)
+}
+
+// refuse shows the form again, as typed, with err in the officer's
+// language, or fails for an error that is not the officer's.
+func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, st store.PubStatement, media []MediaField, newAlts map[string]string, err error) {
+	p, ok := errors.AsType[*publishing.Problem](err)
+	switch {
+	case ok:
+	case errors.Is(err, store.ErrConflict):
+		p = &publishing.Problem{Key: "press_error_generic"}
+	default:
+		h.fail(w, r, err)
+		return
+	}
+	h.renderCompose(w, r, http.StatusUnprocessableEntity, st, media, newAlts, p, "")
+}
+
+func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.svc.Submit(r.Context(), actor(r), id); err != nil {
+		st, gerr := h.db.GetPubStatement(r.Context(), id)
+		if gerr != nil {
+			h.fail(w, r, gerr)
+			return
+		}
+		var media []MediaField
+		for _, m := range st.Media {
+			media = append(media, MediaField{Slot: fmt.Sprintf("m%d", m.ID), ID: m.ID, Filename: m.Filename, ContentType: m.ContentType,
+				URL: mediaURL(st.ID, m.ID), Alts: m.Alts})
+		}
+		h.refuse(w, r, st, media, nil, err)
+		return
+	}
+	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), nil)
+}
+
+// media serves a statement's image to the press office, with its sniffed
+// type: a stored content type is what an API client claimed.
+func (h *Handlers) media(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var st store.PubStatement
+	if err == nil {
+		st, err = h.db.GetPubStatement(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	mid, _ := strconv.ParseInt(r.PathValue("media"), 10, 64)
+	i := slices.IndexFunc(st.Media, func(m store.PubMedia) bool { return m.ID == mid })
+	if i < 0 {
+		h.fail(w, r, httpx.ErrNotFound)
+		return
+	}
+	data := st.Media[i].Data
+	ct := http.DetectContentType(data)
+	if !slices.Contains(uploadTypes, ct) {
+		ct = "application/octet-stream"
+		w.Header().Set("Content-Disposition", "attachment")
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	_, _ = w.Write(data)
+}

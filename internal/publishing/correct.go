@@ -1,0 +1,74 @@
+package publishing
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/mofa-vn/chancery/internal/social"
+)
+
+// RecallNote says what a network allows when a statement is recalled or
+// corrected (../shared/reference/social-apis.md): whether it can edit a
+// post in place, and the message key of its limits for the recall page.
+type RecallNote struct {
+	// EditInPlace is true when the network itself can edit a published
+	// post. Chancery still corrects by deleting and posting the corrected
+	// version, so that the correction goes through clearance like any
+	// statement and both versions stay on record.
+	EditInPlace bool
+	Key         string
+}
+
+// recallNotes are the networks' documented limits on deleting and editing.
+var recallNotes = map[social.Network]RecallNote{
+	social.X:        {EditInPlace: true, Key: "press_recall_note_x"},        // edit window; a delete removes the whole edit chain; 50 deletes / 15 min
+	social.Facebook: {EditInPlace: true, Key: "press_recall_note_facebook"}, // POST /{post-id} edits; DELETE at any time
+	social.Mastodon: {EditInPlace: true, Key: "press_recall_note_mastodon"}, // PUT /api/v1/statuses/:id; 30 deletes / 30 min
+	social.Bluesky:  {EditInPlace: false, Key: "press_recall_note_bluesky"}, // records are not edited: delete and post again
+	social.Telegram: {EditInPlace: true, Key: "press_recall_note_telegram"}, // deleteMessage only within 48 h
+	social.LinkedIn: {EditInPlace: true, Key: "press_recall_note_linkedin"}, // partial update of commentary; delete at any time
+	social.Portal:   {EditInPlace: true, Key: "press_recall_note_portal"},
+}
+
+// NoteOf returns the recall note of a network.
+func NoteOf(n string) RecallNote { return recallNotes[social.Network(n)] }
+
+// Correct recalls a statement and starts its corrected version: a new
+// draft holding the same variants, channel versions, images and targets,
+// linked to the recalled one, for the officer to fix and send through
+// clearance. The recall deletes the published posts once a second person
+// approves it; the correction goes out when cleared and due, like any
+// statement.
+func (s *Service) Correct(ctx context.Context, a Actor, id int64, reason string) (Statement, error) {
+	st, err := s.db.GetPubStatement(ctx, id)
+	if err != nil {
+		return Statement{}, err
+	}
+	if st.RecallState != "" {
+		return Statement{}, problem("", "press_error_recall_requested")
+	}
+	if err := s.RequestRecall(ctx, a, id, reason); err != nil {
+		return Statement{}, err
+	}
+	in := StatementInput{Category: st.Category, Sensitive: st.Sensitive, ArticleURL: st.ArticleURL, Targets: st.Targets, Corrects: id}
+	for _, v := range st.Variants {
+		in.Variants = append(in.Variants, VariantInput{Lang: v.Lang, Title: v.Title, Body: v.Body})
+	}
+	for _, o := range st.Overrides {
+		in.Overrides = append(in.Overrides, OverrideInput{ChannelID: o.ChannelID, Lang: o.Lang, Body: o.Body})
+	}
+	for _, m := range st.Media {
+		in.Media = append(in.Media, MediaInput{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data, Alts: m.Alts})
+	}
+	c, err := s.SaveStatement(ctx, a, 0, in)
+	if err != nil {
+		return Statement{}, err
+	}
+	e := a.entry("statement.correct")
+	e.StatementID, e.Payload = c.ID, "corrects statement "+strconv.FormatInt(id, 10)+": "+strings.TrimSpace(reason)
+	if err := s.db.AppendAudit(ctx, e); err != nil {
+		return Statement{}, err
+	}
+	return c, nil
+}

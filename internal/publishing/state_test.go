@@ -1,0 +1,114 @@
+package publishing_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+// A statement's state follows its publications once it is cleared: it
+// does not stay "scheduled" after they went out.
+func TestStatementStateFollowsItsPublications(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		lim := social.Limits{MaxLength: 500}
+		a, _ := e.channel("A", social.Mastodon, lim, "en")
+		b, nb := e.channel("B", social.Mastodon, lim, "en")
+		c, _ := e.channel("C", social.Mastodon, lim, "en")
+		state := func(id int64) (string, store.PubProgress) {
+			t.Helper()
+			st, err := db.GetPubStatement(e.ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prs, err := db.StatementProgress(e.ctx, []int64{id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := store.ProgressOf(e.pubs(id)); got != prs[id] {
+				t.Fatalf("progress counted two ways: %+v and %+v", got, prs[id])
+			}
+			return prs[id].State(st.State), prs[id]
+		}
+		want := func(id int64, wantState string, wantPr store.PubProgress) {
+			t.Helper()
+			if s, pr := state(id); s != wantState || pr != wantPr {
+				t.Fatalf("statement %d: %s %+v, want %s %+v", id, s, pr, wantState, wantPr)
+			}
+		}
+
+		// Before clearance completes, the state is the clearance state.
+		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: variants("All three"), Targets: []int64{a.ID, b.ID, c.ID}})
+		want(st.ID, store.PubDraft, store.PubProgress{Total: 3})
+		e.submit(st.ID)
+		want(st.ID, store.PubSubmitted, store.PubProgress{Total: 3})
+		e.approve(e.approver, st.ID)
+		want(st.ID, store.PubScheduled, store.PubProgress{Total: 3})
+
+		// C is paused: A and B go out, the statement is partially published.
+		if err := e.svc.Pause(e.ctx, e.author, c.ID, "checking the account"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		if n := e.dispatch(); n != 2 {
+			t.Fatalf("dispatched %d, want 2", n)
+		}
+		want(st.ID, store.PubPartial, store.PubProgress{Total: 3, Published: 2})
+		if err := e.svc.Resume(e.ctx, e.author, c.ID, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
+			t.Fatal(err)
+		}
+		e.dispatch()
+		want(st.ID, store.PubPublished, store.PubProgress{Total: 3, Published: 3})
+
+		// One network refuses the content: failed, though A published.
+		nb.Script(fail(social.Rejected, false))
+		st2 := e.scheduled(time.Minute, a.ID, b.ID)
+		clock.Advance(time.Minute)
+		e.dispatch()
+		want(st2.ID, store.PubFailed, store.PubProgress{Total: 2, Published: 1, Failed: 1})
+
+		// A duplicate answer needs a person's check, which wins over the rest.
+		nb.Script(fail(social.Duplicate, false))
+		st3 := e.scheduled(time.Minute, a.ID, b.ID)
+		clock.Advance(time.Minute)
+		e.dispatch()
+		want(st3.ID, store.PubNeedsCheck, store.PubProgress{Total: 2, Published: 1, NeedsCheck: 1})
+		// The person finds the post: published everywhere.
+		for _, p := range e.pubs(st3.ID) {
+			if p.State == store.PubNeedsCheck {
+				if err := e.svc.Settle(e.ctx, e.approver, p.ID, true, "https://mastodon.example/posts/1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		want(st3.ID, store.PubPublished, store.PubProgress{Total: 2, Published: 2})
+		e.verifyAudit()
+	})
+}
+
+func TestProgressState(t *testing.T) {
+	for _, tc := range []struct {
+		clearance string
+		pr        store.PubProgress
+		want      string
+	}{
+		{store.PubDraft, store.PubProgress{Total: 2}, store.PubDraft},
+		{store.PubSubmitted, store.PubProgress{Total: 2}, store.PubSubmitted},
+		{store.PubScheduled, store.PubProgress{}, store.PubScheduled},
+		{store.PubScheduled, store.PubProgress{Total: 2}, store.PubScheduled},
+		{store.PubScheduled, store.PubProgress{Total: 2, Publishing: 1}, store.PubPublishing},
+		{store.PubScheduled, store.PubProgress{Total: 2, Publishing: 1, Published: 1}, store.PubPublishing},
+		{store.PubScheduled, store.PubProgress{Total: 2, Published: 1}, store.PubPartial},
+		{store.PubScheduled, store.PubProgress{Total: 2, Published: 2}, store.PubPublished},
+		{store.PubScheduled, store.PubProgress{Total: 2, Published: 1, Failed: 1}, store.PubFailed},
+		{store.PubScheduled, store.PubProgress{Total: 3, Failed: 1, NeedsCheck: 1}, store.PubNeedsCheck},
+	} {
+		if got := tc.pr.State(tc.clearance); got != tc.want {
+			t.Errorf("%s %+v: %s, want %s", tc.clearance, tc.pr, got, tc.want)
+		}
+	}
+}
