@@ -100,6 +100,7 @@ function start() {
       case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); render(); break;
       case 'speakers': st.speakers = m.speakers || []; highlight(); break;
       case 'chat': addChat(m.message); break;
+      case 'token': if (m.token) st.token = m.token; break; // refreshed before the last one expires
       case 'waiting': st.waiting = m.waiting || []; renderWaiting(); break;
       case 'locked': st.locked = !!m.locked; $('lock-toggle').setAttribute('aria-pressed', String(st.locked)); status(st.locked ? t('room_locked_notice') : ''); break;
       case 'error': {

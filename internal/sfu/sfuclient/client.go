@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -37,6 +38,17 @@ type Client struct {
 	pubReady bool
 	// Welcome is the welcome message, once admitted.
 	Welcome sfu.ServerMessage
+	token   atomic.Pointer[string] // the latest rejoin token
+}
+
+// Token returns the latest rejoin token the server handed out (in the
+// welcome or a later token message): what to reconnect with after a
+// network loss. Empty before the welcome.
+func (c *Client) Token() string {
+	if t := c.token.Load(); t != nil {
+		return *t
+	}
+	return ""
 }
 
 // Options tune a client.
@@ -230,6 +242,10 @@ func (c *Client) readLoop() {
 			continue
 		case sfu.TypePing:
 			continue
+		case sfu.TypeWelcome, sfu.TypeToken:
+			if m.Token != "" {
+				c.token.Store(&m.Token)
+			}
 		}
 		select {
 		case c.events <- m:
