@@ -70,11 +70,10 @@ func TestParseVP8Descriptor(t *testing.T) {
 
 // frame is a packet of a layer: its picture ID and TL0PICIDX.
 type frame struct {
-	switching  bool
-	pic, tl0   int
-	wantPic    int
-	wantTL0    int
-	notStarted bool
+	switching bool
+	pic, tl0  int
+	wantPic   int
+	wantTL0   int
 }
 
 func TestVP8MungerKeepsPicturesContinuous(t *testing.T) {
