@@ -70,7 +70,10 @@ func samplePath(pattern string) (method, path string) {
 func TestEveryRouteChecksTheSession(t *testing.T) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	a, err := build(context.Background(), config.Default(), db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
+	cfg := config.Default()
+	// Any free media port: the default one may be taken on a shared machine.
+	cfg.RTC.UDPAddr, cfg.RTC.TCPAddr = "127.0.0.1:0", ""
+	a, err := build(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
 	if err != nil {
 		t.Fatal(err)
 	}
