@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -54,6 +55,10 @@ func (b *browser) until(t *testing.T, what string, ok func(roomStats) bool) room
 
 var mediaFlags = []browsertest.Option{
 	browsertest.FakeMedia(),
+	// Three fake cameras, so that a participant can switch between them (the
+	// second one captures in a depth format that yields no video frames: the
+	// test picks the last one).
+	browsertest.Flag("use-fake-device-for-media-stream", "device-count=3"),
 	// Real host candidates instead of mDNS names, which need multicast.
 	browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	browsertest.Flag("autoplay-policy", "no-user-gesture-required"),
@@ -65,7 +70,8 @@ var mediaFlags = []browsertest.Option{
 // camera and microphone, through the real join page with autojoin, and
 // checks that each decodes the other's video and audio, that a screen share
 // reaches the other side, that a moderator's mute stops the audio at the
-// receiver, that the client reconnects by itself after losing its
+// receiver, that a participant switches camera and microphone during the
+// meeting with the keyboard, that the client reconnects by itself after losing its
 // connection, and that the page passes axe in English and Arabic.
 func TestRoomTwoBrowsers(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
@@ -99,6 +105,34 @@ func TestRoomTwoBrowsers(t *testing.T) {
 	// Screen share from A appears at B as its own tile.
 	a.do(t, "share the screen", chromedp.Click(chromedp.CSS("#screen-toggle")))
 	b.waitFor(t, "A's screen at B", `[...document.querySelectorAll('#tiles figure[data-key^="s-"] video')].some(v => v.videoWidth > 0)`)
+
+	// During the meeting, B switches to its other camera and microphone
+	// with the keyboard: the new tracks replace the ones being sent, and A
+	// keeps decoding B's video and audio.
+	pre := a.roomStats(t)
+	a.until(t, "A decodes B before the switch", func(s roomStats) bool { return s.FramesDecoded > pre.FramesDecoded+10 })
+	for _, dev := range []struct{ sel, kind, get string }{
+		{"#room-camera-select", "video", "getVideoTracks"},
+		{"#room-mic-select", "audio", "getAudioTracks"},
+	} {
+		if n := eval[int](t, b, `document.querySelector('`+dev.sel+`').options.length`); n < 2 {
+			t.Fatalf("%s offers %d devices, want at least 2", dev.sel, n)
+		}
+		before := eval[string](t, b, `window.chanceryRoom.state.local.`+dev.get+`()[0].getSettings().deviceId`)
+		b.do(t, "choose the other "+dev.kind+" device with the keyboard",
+			chromedp.Focus(chromedp.CSS(dev.sel)), chromedp.KeyEvent(kb.End))
+		b.waitFor(t, dev.kind+" device switched", `(() => {
+			const st = window.chanceryRoom.state, sel = document.querySelector('`+dev.sel+`');
+			const tr = st.local.`+dev.get+`()[0];
+			const tx = '`+dev.kind+`' === 'video' ? st.camTx : st.micTx;
+			return tr.getSettings().deviceId === sel.value && sel.value !== '`+before+`' && tx.sender.track === tr && tr.readyState === 'live';
+		})()`)
+		b.waitFor(t, "the switch is announced", `document.getElementById('room-status').textContent.includes(document.querySelector('`+dev.sel+`').selectedOptions[0].textContent)`)
+		at := a.roomStats(t)
+		a.until(t, "A keeps decoding B after the "+dev.kind+" switch", func(s roomStats) bool {
+			return s.FramesDecoded > at.FramesDecoded+10 && s.TotalSamplesReceived > at.TotalSamplesReceived
+		})
+	}
 
 	// The chair mutes B: the server stops forwarding B's microphone, so A
 	// receives no more audio packets.

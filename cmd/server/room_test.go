@@ -103,6 +103,11 @@ func TestStaffIssueRoomInvitations(t *testing.T) {
 		ts.addUser("delegate", "correct horse battery", account.RoleDelegate)
 		staff := ts.signIn("protocol", "correct horse battery")
 
+		// The dashboard links to the room page, with the localized label.
+		dash := ts.get(staff, "/admin", nil)
+		wantStatus(t, dash, 200)
+		wantContains(t, dash, `<a href="/admin/rooms">Phòng hội nghị</a>`)
+
 		r := ts.get(staff, "/admin/rooms", nil)
 		wantStatus(t, r, 200)
 		wantContains(t, r, "ASEAN Digital Ministers 2026", `name="identity"`)
@@ -137,6 +142,9 @@ func TestStaffIssueRoomInvitations(t *testing.T) {
 
 		delegate := ts.signIn("delegate", "correct horse battery")
 		wantStatus(t, ts.get(delegate, "/admin/rooms", nil), 403)
+		if d := ts.get(delegate, "/admin", nil); strings.Contains(d.Body, `href="/admin/rooms"`) {
+			t.Error("the dashboard shows delegates a link to a page they may not open")
+		}
 	})
 }
 

@@ -145,7 +145,7 @@ type RoomPage struct {
 var jsKeys = []string{
 	"room_you", "room_mic_off", "room_hand_raised", "room_speaking", "room_screen_of", "room_joined",
 	"room_reconnecting", "room_reconnected", "room_left", "room_bye_removed", "room_bye_denied", "room_bye_replaced",
-	"room_error_locked", "room_error_forbidden", "room_error_generic", "room_error_media", "room_error_expired", "room_error_invalid",
+	"room_error_locked", "room_error_forbidden", "room_error_generic", "room_error_media", "room_device_switched", "room_error_expired", "room_error_invalid",
 	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
 	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
 }

@@ -240,12 +240,18 @@ type downTrack struct {
 	startSeq  uint16 // first sequence number forwarded from the current layer
 	clockRate uint32
 	sent      atomic.Uint64
+	// vp8 rewrites picture IDs and TL0PICIDX into buf, for VP8 video.
+	vp8 *vp8Munger
+	buf []byte
 }
 
 func newDownTrack(up *upTrack, subscriber string) *downTrack {
 	d := &downTrack{up: up, streamID: up.owner, current: layerPaused, target: layerHigh, clockRate: up.codec.ClockRate}
 	if up.kind == webrtc.RTPCodecTypeAudio || !up.simulcast {
 		d.target = layerHigh
+	}
+	if up.kind == webrtc.RTPCodecTypeVideo && strings.EqualFold(up.codec.MimeType, webrtc.MimeTypeVP8) {
+		d.vp8 = &vp8Munger{}
 	}
 	_ = subscriber
 	return d
@@ -369,7 +375,16 @@ func (d *downTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		d.lastTS = h.Timestamp
 		d.lastAt = now
 	}
-	if _, err := d.writer.WriteRTP(&h, pkt.Payload); err != nil {
+	payload := pkt.Payload
+	if d.vp8 != nil {
+		// The payload is shared by every subscriber: rewrite a copy. The
+		// writer is done with it when WriteRTP returns.
+		if cap(d.buf) < len(payload) {
+			d.buf = make([]byte, max(len(payload), 1500))
+		}
+		payload = d.vp8.rewrite(payload, d.buf, switching)
+	}
+	if _, err := d.writer.WriteRTP(&h, payload); err != nil {
 		return false
 	}
 	d.sent.Add(1)

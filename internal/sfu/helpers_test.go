@@ -42,8 +42,15 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, cfg sfu.Config) *env {
 	t.Helper()
+	return newEnvParams(t, sfu.Params{Config: cfg})
+}
+
+// newEnvParams starts a server with p; the signer (on p.Now), store and
+// logger are filled in.
+func newEnvParams(t *testing.T, p sfu.Params) *env {
+	t.Helper()
 	db := storetest.Open(t, "sqlite")
-	signer, err := sfu.NewSigner(testKey, nil)
+	signer, err := sfu.NewSigner(testKey, p.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +58,8 @@ func newEnvWith(t *testing.T, cfg sfu.Config) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: testLogLevel()}))
 	}
-	srv, err := sfu.New(sfu.Params{Config: cfg, Signer: signer, Store: conference.Store{DB: db}, Log: log})
+	p.Signer, p.Store, p.Log = signer, conference.Store{DB: db}, log
+	srv, err := sfu.New(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,21 @@ type frameCounter struct {
 	seqGaps int
 	lastSeq uint16
 	started bool
+	// VP8 pictures: how many frames started with a picture ID or
+	// TL0PICIDX that does not follow the previous frame's.
+	pictures, picGaps int
+	lastPic           uint16
+	lastTL0           byte
+}
+
+// vp8Picture reads the 15-bit picture ID and TL0PICIDX of the descriptor
+// browsers (and the synthetic publisher) send; ok is false for packets
+// that do not start a frame or lack them.
+func vp8Picture(p []byte) (pic uint16, tl0 byte, ok bool) {
+	if len(p) < 5 || p[0]&0x90 != 0x90 || p[0]&0x07 != 0 || p[1]&0xc0 != 0xc0 || p[2]&0x80 == 0 {
+		return 0, 0, false
+	}
+	return uint16(p[2]&0x7f)<<8 | uint16(p[3]), p[4], true
 }
 
 func (f *frameCounter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -50,6 +65,13 @@ func (f *frameCounter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		}
 		f.started = true
 		f.lastSeq = p.SequenceNumber
+		if pic, tl0, ok := vp8Picture(p.Payload); ok {
+			if f.pictures > 0 && (pic != (f.lastPic+1)&0x7fff || tl0 != f.lastTL0+1) {
+				f.picGaps++
+			}
+			f.pictures++
+			f.lastPic, f.lastTL0 = pic, tl0
+		}
 		f.packets++
 		if p.Timestamp != f.lastTS {
 			f.frames++
@@ -131,6 +153,12 @@ func TestSimulcastLayerFollowsViewSize(t *testing.T) {
 	fc.mu.Lock()
 	if fc.ssrc != ssrc || fc.seqGaps != gaps {
 		t.Errorf("switch broke the stream: ssrc %d→%d, sequence gaps %d→%d", ssrc, fc.ssrc, gaps, fc.seqGaps)
+	}
+	// The layers number their pictures apart (thousands apart here); the
+	// subscriber still sees one continuous picture ID and TL0PICIDX
+	// sequence across both switches (high to low at start, low to high).
+	if fc.pictures < 10 || fc.picGaps != 0 {
+		t.Errorf("VP8 pictures not continuous: %d jumps over %d frames", fc.picGaps, fc.pictures)
 	}
 	fc.mu.Unlock()
 

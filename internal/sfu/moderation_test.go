@@ -3,6 +3,7 @@ package sfu_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -269,5 +270,83 @@ func TestBadInputClosesOnlyThatClient(t *testing.T) {
 	var m sfu.ServerMessage
 	if err := ws.ReadJSON(&m); err != nil || m.Type != sfu.TypeError || m.Code != sfu.CodeBadMessage {
 		t.Fatalf("chat before join: %+v %v", m, err)
+	}
+}
+
+// clock is a settable clock for the server and its token signer.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// A delegate in a meeting longer than the rejoin token's lifetime gets a
+// fresh token over the signalling channel before the old one expires, and
+// reconnects with it after a network loss without going through the lobby.
+func TestRejoinTokenRefreshedDuringMeeting(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	const ttl = 2 * time.Minute
+	e := newEnvParams(t, sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Now: clk.Now, RejoinTTL: ttl})
+	alice := e.join("alice", sfu.RoleDelegate, nil) // admitted from the lobby by the officer
+	first := alice.Token()
+	if first == "" || alice.Welcome.ExpiresAt != clk.Now().Add(ttl).Unix() {
+		t.Fatalf("welcome token %q expires %d, want %d", first, alice.Welcome.ExpiresAt, clk.Now().Add(ttl).Unix())
+	}
+	c, err := e.signer.Verify(first)
+	if err != nil || c.Identity != "alice" || c.Room != "plenary" || c.Permissions != sfu.DefaultPermissions(sfu.RoleDelegate) {
+		t.Fatalf("welcome token claims = %+v, %v", c, err)
+	}
+
+	// Nothing is refreshed before half the lifetime.
+	clk.Add(ttl/2 - time.Second)
+	time.Sleep(1200 * time.Millisecond) // two refresh checks of the room
+	if alice.Token() != first {
+		t.Fatal("token refreshed before half its lifetime")
+	}
+	// Past half of it, the server pushes a new one.
+	clk.Add(2 * time.Second)
+	m := nextEvent(t, alice, sfu.TypeToken, nil)
+	if m.Token == "" || m.Token == first || alice.Token() != m.Token || m.ExpiresAt != clk.Now().Add(ttl).Unix() {
+		t.Fatalf("refresh = %+v (client has %q)", m, alice.Token())
+	}
+
+	// A moderator revokes the camera: the token is replaced at once and
+	// carries the new permissions.
+	perms := sfu.DefaultPermissions(sfu.RoleDelegate)
+	perms.PublishCamera = false
+	if err := e.srv.SetPermissions(t.Context(), "plenary", "alice", perms, "chair"); err != nil {
+		t.Fatal(err)
+	}
+	m = nextEvent(t, alice, sfu.TypeToken, nil)
+	if c, err := e.signer.Verify(m.Token); err != nil || c.Permissions != perms || c.Identity != "alice" {
+		t.Fatalf("token after the permission change = %+v, %v", c, err)
+	}
+	latest := alice.Token()
+
+	// The welcome token has now expired; the refreshed one has not.
+	clk.Add(ttl/2 + time.Second)
+	if _, m, err := dial(t, e, first); err == nil || m.Code != sfu.CodeExpired {
+		t.Fatalf("expired welcome token: %+v, %v", m, err)
+	}
+	// The network drops: the client reconnects with the latest token and
+	// is back in at once, with the permissions the moderator set.
+	alice.Close()
+	back, m, err := dial(t, e, latest)
+	if err != nil || m.Type != sfu.TypeWelcome || m.Self.Identity != "alice" || m.Self.Permissions != perms {
+		t.Fatalf("reconnect = %+v, %v", m, err)
+	}
+	if back.Token() == "" || back.Token() == latest {
+		t.Fatal("the reconnected session got no fresh token")
 	}
 }

@@ -22,9 +22,10 @@ type Participant struct {
 	log    *slog.Logger
 
 	// Guarded by room.mu.
-	perms  Permissions
-	joined bool
-	hand   bool
+	perms     Permissions
+	joined    bool
+	hand      bool
+	refreshAt time.Time // when the rejoin token is refreshed
 
 	out       chan ServerMessage
 	ctx       context.Context

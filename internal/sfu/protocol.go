@@ -71,6 +71,7 @@ const (
 	TypeSpeakers    = "speakers"    // the active speakers, loudest first
 	TypeWaiting     = "waiting"     // moderators: who waits in the lobby
 	TypeLocked      = "locked"      // the room was locked or unlocked
+	TypeToken       = "token"       // token, expires_at: a fresh rejoin token before the last one expires
 	TypeError       = "error"       // code, message
 	TypeBye         = "bye"         // reason: the server closes the connection
 	TypePong        = "pong"
@@ -273,7 +274,8 @@ type ServerMessage struct {
 	Locked       *bool                    `json:"locked,omitempty"`
 	ICEServers   []webrtc.ICEServer       `json:"ice_servers,omitempty"`
 	Room         string                   `json:"room,omitempty"`
-	Token        string                   `json:"token,omitempty"` // welcome: a fresh token to rejoin with after a network loss
+	Token        string                   `json:"token,omitempty"`      // welcome, token: a fresh token to rejoin with after a network loss
+	ExpiresAt    int64                    `json:"expires_at,omitempty"` // welcome, token: when Token expires (Unix seconds)
 	Code         string                   `json:"code,omitempty"`
 	Error        string                   `json:"message_text,omitempty"`
 	Reason       string                   `json:"reason,omitempty"`

@@ -53,6 +53,7 @@ func (r *Room) run() {
 			return
 		case now := <-sp.C:
 			r.updateSpeakers()
+			r.refreshTokens()
 			n++
 			if n%int(allocateInterval/speakerInterval) == 0 {
 				r.mu.Lock()
@@ -211,9 +212,9 @@ func (r *Room) admit(p *Participant) error {
 	if err != nil {
 		r.log.Error("chat history", "err", err)
 	}
-	token, _ := r.s.signer.Issue(p.claims, time.Duration(p.claims.ExpiresAt-p.claims.IssuedAt)*time.Second)
+	token, exp := r.rejoinToken(p)
 	p.send(ServerMessage{Type: TypeWelcome, Room: r.slug, Self: &self, Participants: parts, Tracks: tracks, Chat: chat,
-		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: r.s.t.iceServers(time.Hour), Token: token})
+		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: r.s.t.iceServers(time.Hour), Token: token, ExpiresAt: exp})
 	for _, o := range others {
 		if o != p {
 			o.send(ServerMessage{Type: TypeParticipant, Participant: &self})
@@ -365,11 +366,60 @@ func (r *Room) setPermissions(p *Participant, perms Permissions) {
 			revoked = append(revoked, u)
 		}
 	}
+	joined := p.joined
 	r.mu.Unlock()
 	for _, u := range revoked {
 		r.trackChanged(u)
 	}
 	r.participantChanged(p)
+	if joined {
+		// The rejoin token carries the permissions: replace it at once.
+		token, exp := r.rejoinToken(p)
+		p.send(ServerMessage{Type: TypeToken, Token: token, ExpiresAt: exp})
+	}
+}
+
+// rejoinToken issues p a short-lived token to rejoin with after a network
+// loss, bound to its identity, this room and its current permissions, and
+// records when it should be refreshed. It returns the token and its expiry
+// (Unix seconds); an empty token if the claims no longer validate.
+func (r *Room) rejoinToken(p *Participant) (string, int64) {
+	r.mu.Lock()
+	c := p.claims
+	c.Room = r.slug
+	c.Permissions = p.perms
+	r.mu.Unlock()
+	ttl := r.s.rejoin
+	token, err := r.s.signer.Issue(c, ttl)
+	if err != nil {
+		r.log.Error("issue rejoin token", "err", err)
+		return "", 0
+	}
+	issued := r.s.signer.now()
+	r.mu.Lock()
+	p.refreshAt = issued.Add(ttl / 2)
+	r.mu.Unlock()
+	return token, issued.Add(ttl).Unix()
+}
+
+// refreshTokens sends a new rejoin token to every participant whose token
+// has lived half its lifetime, so that a reconnect late in a long meeting
+// still gets in.
+func (r *Room) refreshTokens() {
+	now := r.s.signer.now()
+	r.mu.Lock()
+	var due []*Participant
+	for _, p := range r.joinedLocked() {
+		if !p.refreshAt.IsZero() && !now.Before(p.refreshAt) {
+			due = append(due, p)
+		}
+	}
+	r.mu.Unlock()
+	for _, p := range due {
+		if token, exp := r.rejoinToken(p); token != "" {
+			p.send(ServerMessage{Type: TypeToken, Token: token, ExpiresAt: exp})
+		}
+	}
 }
 
 func (r *Room) setLocked(v bool) {

@@ -43,7 +43,15 @@ type Params struct {
 	Now func() time.Time
 	// ChatHistory is how many messages late joiners receive (0: 100).
 	ChatHistory int
+	// RejoinTTL is the lifetime of the rejoin tokens the server hands its
+	// participants (0: DefaultRejoinTTL). They are refreshed over the
+	// signalling channel once half of it has passed.
+	RejoinTTL time.Duration
 }
+
+// DefaultRejoinTTL is the lifetime of a rejoin token: long enough to ride
+// out a network loss, short enough that a leaked one soon dies.
+const DefaultRejoinTTL = 10 * time.Minute
 
 // Server is the SFU: it owns the rooms and the shared media sockets.
 type Server struct {
@@ -53,6 +61,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	history int
+	rejoin  time.Duration
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -78,7 +87,11 @@ func New(p Params) (*Server, error) {
 	if p.ChatHistory <= 0 {
 		p.ChatHistory = 100
 	}
-	return &Server{t: t, signer: p.Signer, store: p.Store, log: p.Log, now: p.Now, history: p.ChatHistory, rooms: map[string]*Room{}}, nil
+	if p.RejoinTTL <= 0 {
+		p.RejoinTTL = DefaultRejoinTTL
+	}
+	return &Server{t: t, signer: p.Signer, store: p.Store, log: p.Log, now: p.Now, history: p.ChatHistory, rejoin: p.RejoinTTL,
+		rooms: map[string]*Room{}}, nil
 }
 
 // UDPAddr is the address of the shared media socket.

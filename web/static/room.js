@@ -33,18 +33,18 @@ function start() {
       });
       $('preview').srcObject = st.local;
       const devs = await navigator.mediaDevices.enumerateDevices();
-      fill($('camera-select'), devs.filter((d) => d.kind === 'videoinput'), st.local.getVideoTracks()[0]);
-      fill($('mic-select'), devs.filter((d) => d.kind === 'audioinput'), st.local.getAudioTracks()[0]);
+      fill($('camera-select'), devs.filter((d) => d.kind === 'videoinput'), st.local.getVideoTracks()[0], t('room_camera'));
+      fill($('mic-select'), devs.filter((d) => d.kind === 'audioinput'), st.local.getAudioTracks()[0], t('room_microphone'));
     } catch (e) {
       st.local = null;
       alertMsg(t('room_error_media'));
     }
   }
-  function fill(sel, devs, track) {
+  function fill(sel, devs, track, fallback) {
     const cur = track && track.getSettings().deviceId;
     sel.replaceChildren(...devs.map((d, i) => {
       const o = document.createElement('option');
-      o.value = d.deviceId; o.textContent = d.label || `${sel.id === 'camera-select' ? t('room_camera') : t('room_microphone')} ${i + 1}`;
+      o.value = d.deviceId; o.textContent = d.label || `${fallback} ${i + 1}`;
       o.selected = d.deviceId === cur;
       return o;
     }));
@@ -52,6 +52,48 @@ function start() {
   $('camera-select').addEventListener('change', openDevices);
   $('mic-select').addEventListener('change', openDevices);
   $('join-button').addEventListener('click', () => { $('join-button').disabled = true; connect(); });
+
+  // During the meeting, another camera or microphone replaces the track
+  // being sent (replaceTrack): no renegotiation, the others see no gap.
+  async function fillRoomDevices() {
+    if (!st.local) return;
+    const devs = await navigator.mediaDevices.enumerateDevices();
+    fill($('room-camera-select'), devs.filter((d) => d.kind === 'videoinput'), st.local.getVideoTracks()[0], t('room_camera'));
+    fill($('room-mic-select'), devs.filter((d) => d.kind === 'audioinput'), st.local.getAudioTracks()[0], t('room_microphone'));
+  }
+  async function switchDevice(kind) {
+    const sel = $(kind === 'video' ? 'room-camera-select' : 'room-mic-select');
+    if (!st.local || !sel.value) return;
+    const old = kind === 'video' ? st.local.getVideoTracks()[0] : st.local.getAudioTracks()[0];
+    if (old && old.getSettings().deviceId === sel.value) return;
+    const open = (id) => navigator.mediaDevices.getUserMedia(kind === 'video'
+      ? { video: { deviceId: { exact: id }, width: 1280, height: 720 } }
+      : { audio: { deviceId: { exact: id } } }).then((s) => s.getTracks()[0]);
+    // Many cameras (and Chromium's fake ones) deliver no frames to a second
+    // capture while the first runs: release the old device first.
+    const prev = old?.getSettings().deviceId;
+    if (old) old.stop();
+    let fresh;
+    try {
+      fresh = await open(sel.value);
+    } catch {
+      alertMsg(t('room_error_media'));
+      try { fresh = prev ? await open(prev) : null; } catch { fresh = null; }
+      if (!fresh) { fillRoomDevices(); return; }
+    }
+    fresh.enabled = kind === 'video' ? st.cam : st.mic;
+    const tx = kind === 'video' ? st.camTx : st.micTx;
+    if (tx && st.pub && st.pub.signalingState !== 'closed') await tx.sender.replaceTrack(fresh);
+    if (old) st.local.removeTrack(old);
+    st.local.addTrack(fresh);
+    fillRoomDevices();
+    $('preview').srcObject = st.local;
+    status(t('room_device_switched', sel.selectedOptions[0]?.textContent || fresh.label));
+    render();
+  }
+  $('room-camera-select').addEventListener('change', () => switchDevice('video'));
+  $('room-mic-select').addEventListener('change', () => switchDevice('audio'));
+  navigator.mediaDevices?.addEventListener?.('devicechange', () => { if (st.self) fillRoomDevices(); });
 
   // --- signalling ----------------------------------------------------------
   function connect() {
@@ -100,6 +142,7 @@ function start() {
       case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); render(); break;
       case 'speakers': st.speakers = m.speakers || []; highlight(); break;
       case 'chat': addChat(m.message); break;
+      case 'token': if (m.token) st.token = m.token; break; // refreshed before the last one expires
       case 'waiting': st.waiting = m.waiting || []; renderWaiting(); break;
       case 'locked': st.locked = !!m.locked; $('lock-toggle').setAttribute('aria-pressed', String(st.locked)); status(st.locked ? t('room_locked_notice') : ''); break;
       case 'error': {
@@ -173,18 +216,18 @@ function start() {
 
   async function publish() {
     const p = st.self.permissions;
-    st.specs = [];
+    st.specs = []; st.micTx = null; st.camTx = null;
     if (!st.local) await openDevices();
     if (!st.local) return;
     const a = st.local.getAudioTracks()[0], v = st.local.getVideoTracks()[0];
     if (a && p.microphone) {
       a.enabled = st.mic;
-      st.pub.addTransceiver(a, { direction: 'sendonly' });
+      st.micTx = st.pub.addTransceiver(a, { direction: 'sendonly' });
       st.specs.push({ id: a.id, source: 'microphone' });
     }
     if (v && p.camera) {
       v.enabled = st.cam;
-      st.pub.addTransceiver(v, {
+      st.camTx = st.pub.addTransceiver(v, {
         direction: 'sendonly',
         sendEncodings: [
           { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
@@ -194,6 +237,8 @@ function start() {
       });
       st.specs.push({ id: v.id, source: 'camera' });
     }
+    $('room-devices').hidden = !st.micTx && !st.camTx;
+    fillRoomDevices();
     if (st.specs.length) await negotiate();
     if (!st.mic) send({ type: 'mute_self', source: 'microphone', muted: true });
     if (!st.cam) send({ type: 'mute_self', source: 'camera', muted: true });

@@ -7,10 +7,13 @@ package sfuclient
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -37,6 +40,17 @@ type Client struct {
 	pubReady bool
 	// Welcome is the welcome message, once admitted.
 	Welcome sfu.ServerMessage
+	token   atomic.Pointer[string] // the latest rejoin token
+}
+
+// Token returns the latest rejoin token the server handed out (in the
+// welcome or a later token message): what to reconnect with after a
+// network loss. Empty before the welcome.
+func (c *Client) Token() string {
+	if t := c.token.Load(); t != nil {
+		return *t
+	}
+	return ""
 }
 
 // Options tune a client.
@@ -54,6 +68,21 @@ type Options struct {
 	// NoNACK leaves out the NACK interceptors, for tests that watch
 	// retransmissions themselves.
 	NoNACK bool
+	// TURNTLS, when set, is the TLS configuration for turns: servers (its
+	// RootCAs trust a private certificate, say): the client then dials
+	// TURN over TCP and TLS itself, verifying the server with it.
+	TURNTLS *tls.Config
+}
+
+// tlsDialer connects to a TURN server over TLS with its own configuration.
+type tlsDialer struct{ cfg *tls.Config }
+
+func (d tlsDialer) Dial(network, addr string) (net.Conn, error) {
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, network, addr, d.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sfuclient: turn tls %s: %w", addr, err)
+	}
+	return conn, nil
 }
 
 // Dial connects to the signalling URL (ws:// or wss://) and sends join with
@@ -128,6 +157,9 @@ func (c *Client) newPeers(o Options) error {
 		}
 		se.SetNetworkTypes(types)
 		se.SetIncludeLoopbackCandidate(true)
+		if o.TURNTLS != nil {
+			se.SetICEProxyDialer(tlsDialer{o.TURNTLS})
+		}
 		api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 		cfg := webrtc.Configuration{ICEServers: o.ICEServers}
 		if o.RelayOnly {
@@ -230,6 +262,10 @@ func (c *Client) readLoop() {
 			continue
 		case sfu.TypePing:
 			continue
+		case sfu.TypeWelcome, sfu.TypeToken:
+			if m.Token != "" {
+				c.token.Store(&m.Token)
+			}
 		}
 		select {
 		case c.events <- m:

@@ -189,6 +189,9 @@ func (p *Publisher) readRTCP(read func() ([]rtcp.Packet, error), layer int) {
 
 const maxPayload = 1100
 
+// vp8Desc is the length of the VP8 payload descriptor the publisher sends.
+const vp8Desc = 6
+
 type tagger struct {
 	mid          string
 	midID, ridID uint8
@@ -211,7 +214,10 @@ func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps
 	var seq uint16
 	var ts uint32
 	lastKF := time.Time{}
-	buf := make([]byte, maxPayload+2)
+	buf := make([]byte, maxPayload+vp8Desc)
+	// Each layer numbers its pictures from its own start, as browsers do.
+	pic := uint16(layer*11_000+32_700) & 0x7fff
+	tl0 := byte(layer*80 + 250)
 	for {
 		select {
 		case <-p.stop:
@@ -227,20 +233,28 @@ func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps
 			for size > 0 {
 				n := min(size, maxPayload)
 				size -= n
-				buf[0] = 0x00
+				// The descriptor browsers send (RFC 7741 §4.2): X, then
+				// I (15-bit picture ID), L (TL0PICIDX) and T (TID byte);
+				// every frame is in temporal layer 0.
+				buf[0] = 0x80
 				if first {
-					buf[0] = 0x10 // S: start of a VP8 partition, PID 0
+					buf[0] |= 0x10 // S: start of a VP8 partition, PID 0
 				}
-				buf[1] = 0x01 // P = 1: delta frame
+				buf[1] = 0xe0
+				buf[2] = 0x80 | byte(pic>>8)&0x7f
+				buf[3] = byte(pic)
+				buf[4] = tl0
+				buf[5] = 0x00
+				buf[vp8Desc] = 0x01 // P = 1: delta frame
 				if key {
-					buf[1] = 0x00
+					buf[vp8Desc] = 0x00
 				}
 				if !first {
-					buf[1] = 0xff
+					buf[vp8Desc] = 0xff
 				}
 				first = false
 				seq++
-				pkt := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: size == 0}, Payload: buf[:n+1]}
+				pkt := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: size == 0}, Payload: buf[:n+vp8Desc]}
 				tags.tag(&pkt.Header, t.RID())
 				if err := t.WriteRTP(&pkt); err != nil {
 					return
@@ -249,6 +263,8 @@ func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps
 				p.Bytes.Add(uint64(n + 12))
 			}
 			ts += uint32(90000 / fps)
+			pic = (pic + 1) & 0x7fff
+			tl0++
 		}
 	}
 }
