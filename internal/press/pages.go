@@ -586,15 +586,21 @@ func (h *Handlers) createChannelForm(w http.ResponseWriter, r *http.Request) {
 	h.back(w, r, "/press/channels", err)
 }
 
-func (h *Handlers) pauseForm(w http.ResponseWriter, r *http.Request) {
+// channelForm parses a pause or resume form: the channel id from the path,
+// or 0 for the whole organisation when the route has none.
+func channelForm(r *http.Request) (int64, error) {
 	var id int64
-	var err error
 	if r.PathValue("id") != "" {
-		id, err = pathID(r)
+		var err error
+		if id, err = pathID(r); err != nil {
+			return 0, err
+		}
 	}
-	if err == nil {
-		err = httpx.ParseForm(r)
-	}
+	return id, httpx.ParseForm(r)
+}
+
+func (h *Handlers) pauseForm(w http.ResponseWriter, r *http.Request) {
+	id, err := channelForm(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -603,14 +609,7 @@ func (h *Handlers) pauseForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) resumeForm(w http.ResponseWriter, r *http.Request) {
-	var id int64
-	var err error
-	if r.PathValue("id") != "" {
-		id, err = pathID(r)
-	}
-	if err == nil {
-		err = httpx.ParseForm(r)
-	}
+	id, err := channelForm(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
