@@ -185,6 +185,13 @@ func (r *Room) admit(p *Participant) error {
 	if err := p.startMedia(); err != nil {
 		return err
 	}
+	chat, err := r.s.store.RecentChat(context.Background(), r.slug, r.s.history)
+	if err != nil {
+		r.log.Error("chat history", "err", err)
+	}
+	token, exp := r.rejoinToken(p)
+	ice := r.s.t.iceServers(time.Hour)
+
 	r.mu.Lock()
 	if r.members[p.id] != p {
 		r.mu.Unlock()
@@ -206,15 +213,13 @@ func (r *Room) admit(p *Participant) error {
 	}
 	locked := r.locked
 	speakers := r.speakers
+	// The welcome is queued under the room lock: a track published from
+	// now on is announced by publish, which takes the lock, so its event
+	// always follows the welcome that did not list it. (send only queues.)
+	p.send(ServerMessage{Type: TypeWelcome, Room: r.slug, Self: &self, Participants: parts, Tracks: tracks, Chat: chat,
+		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: ice, Token: token, ExpiresAt: exp})
 	r.mu.Unlock()
 
-	chat, err := r.s.store.RecentChat(context.Background(), r.slug, r.s.history)
-	if err != nil {
-		r.log.Error("chat history", "err", err)
-	}
-	token, exp := r.rejoinToken(p)
-	p.send(ServerMessage{Type: TypeWelcome, Room: r.slug, Self: &self, Participants: parts, Tracks: tracks, Chat: chat,
-		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: r.s.t.iceServers(time.Hour), Token: token, ExpiresAt: exp})
 	for _, o := range others {
 		if o != p {
 			o.send(ServerMessage{Type: TypeParticipant, Participant: &self})
