@@ -39,7 +39,10 @@ type Participant struct {
 	mediaMu     sync.Mutex // guards creating and closing pub and sub
 	mediaClosed bool
 	pub, sub    *webrtc.PeerConnection
-	bwe         atomic.Pointer[cc.BandwidthEstimator]
+	// pubGate and subGate order each connection's candidates after its
+	// answer or offer.
+	pubGate, subGate candidateGate
+	bwe              atomic.Pointer[cc.BandwidthEstimator]
 
 	// Owned by the ops goroutine.
 	downs         map[string]*downTrack
@@ -157,7 +160,55 @@ func (p *Participant) trickle(target string, c *webrtc.ICECandidate) {
 		return
 	}
 	init := c.ToJSON()
-	p.send(ServerMessage{Type: TypeCandidate, Target: target, Candidate: &init})
+	p.gate(target).send(p, ServerMessage{Type: TypeCandidate, Target: target, Candidate: &init})
+}
+
+func (p *Participant) gate(target string) *candidateGate {
+	if target == TargetSubscribe {
+		return &p.subGate
+	}
+	return &p.pubGate
+}
+
+// candidateGate keeps a connection's trickled candidates behind the
+// description they belong to. pion starts gathering inside
+// SetLocalDescription and reports candidates from its own goroutine, so the
+// first ones can be ready before the offer or answer is queued; a client
+// that receives a candidate before the description cannot add it. Over UDP
+// a lost candidate is found again as peer reflexive, but ICE over TCP and
+// TURN depend on the client having the server's candidates.
+type candidateGate struct {
+	mu   sync.Mutex
+	hold bool
+	held []ServerMessage
+}
+
+// close holds candidates until open: call it before anything that may
+// start gathering (SetLocalDescription, or CreateOffer with an ICE restart).
+func (g *candidateGate) close() {
+	g.mu.Lock()
+	g.hold = true
+	g.mu.Unlock()
+}
+
+// open sends what was held, in order, once the description is queued.
+func (g *candidateGate) open(p *Participant) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, m := range g.held {
+		p.send(m)
+	}
+	g.held, g.hold = nil, false
+}
+
+func (g *candidateGate) send(p *Participant, m ServerMessage) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.hold {
+		g.held = append(g.held, m)
+		return
+	}
+	p.send(m)
 }
 
 // closeMedia closes the PeerConnections; pion then ends every track read
@@ -249,6 +300,9 @@ func (p *Participant) handleOffer(m ClientMessage) error {
 		p.specs[t.ID] = t
 	}
 	p.pubMu.Unlock()
+	// An offer that restarts ICE makes pion gather anew while it is applied.
+	p.pubGate.close()
+	defer p.pubGate.open(p)
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
 		return protoErr(CodeBadSDP, "offer refused: %v", err)
 	}
@@ -279,6 +333,9 @@ func (p *Participant) negotiate(restart bool) {
 		p.pendingOffer = true
 		return
 	}
+	// An ICE restart gathers anew inside CreateOffer.
+	p.subGate.close()
+	defer p.subGate.open(p)
 	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: p.pendingICE})
 	if err != nil {
 		p.log.Warn("subscriber offer", "err", err)

@@ -38,6 +38,10 @@ type Client struct {
 	trackMu  sync.Mutex
 	pending  []webrtc.ICECandidateInit // pub candidates before the answer
 	pubReady bool
+	// subPending are subscriber candidates that came before any offer;
+	// owned by the read loop.
+	subPending []webrtc.ICECandidateInit
+	onMessage  func(sfu.ServerMessage)
 	// Welcome is the welcome message, once admitted.
 	Welcome sfu.ServerMessage
 	token   atomic.Pointer[string] // the latest rejoin token
@@ -72,6 +76,10 @@ type Options struct {
 	// RootCAs trust a private certificate, say): the client then dials
 	// TURN over TCP and TLS itself, verifying the server with it.
 	TURNTLS *tls.Config
+	// OnMessage, if set, sees every server message in the order it
+	// arrived, before the client acts on it (tests of the protocol's
+	// ordering).
+	OnMessage func(sfu.ServerMessage)
 }
 
 // tlsDialer connects to a TURN server over TLS with its own configuration.
@@ -93,7 +101,7 @@ func Dial(ctx context.Context, url, token string, o Options) (*Client, sfu.Serve
 	if err != nil {
 		return nil, sfu.ServerMessage{}, fmt.Errorf("sfuclient: dial: %w", err)
 	}
-	c := &Client{ws: ws, events: make(chan sfu.ServerMessage, 1024), answers: make(chan string, 4), done: make(chan struct{}), gone: make(chan struct{}), onTrack: o.OnTrack}
+	c := &Client{ws: ws, events: make(chan sfu.ServerMessage, 1024), answers: make(chan string, 4), done: make(chan struct{}), gone: make(chan struct{}), onTrack: o.OnTrack, onMessage: o.OnMessage}
 	if err := c.newPeers(o); err != nil {
 		_ = ws.Close()
 		return nil, sfu.ServerMessage{}, err
@@ -232,6 +240,9 @@ func (c *Client) readLoop() {
 		if err := c.ws.ReadJSON(&m); err != nil {
 			return
 		}
+		if c.onMessage != nil {
+			c.onMessage(m)
+		}
 		switch m.Type {
 		case sfu.TypeOffer:
 			// A failed answer (the server may be closing) must not stop
@@ -249,7 +260,13 @@ func (c *Client) readLoop() {
 				continue
 			}
 			if m.Target == sfu.TargetSubscribe {
-				_ = c.Sub.AddICECandidate(*m.Candidate)
+				// pion refuses a candidate before the remote description:
+				// keep it for the offer, as a browser does.
+				if c.Sub.RemoteDescription() == nil {
+					c.subPending = append(c.subPending, *m.Candidate)
+				} else {
+					_ = c.Sub.AddICECandidate(*m.Candidate)
+				}
 			} else {
 				c.trackMu.Lock()
 				if !c.pubReady {
@@ -278,6 +295,10 @@ func (c *Client) answer(sdp string) error {
 	if err := c.Sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return err
 	}
+	for _, ic := range c.subPending {
+		_ = c.Sub.AddICECandidate(ic)
+	}
+	c.subPending = nil
 	ans, err := c.Sub.CreateAnswer(nil)
 	if err != nil {
 		return err
