@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/cdproto/network"
@@ -125,9 +126,29 @@ func (b *browser) waitFor(t testing.TB, what, predicate string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(browsertest.ActionTimeout))); err != nil {
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(browsertest.ActionTimeout)))
+		if err == nil {
+			return
+		}
+		// A navigation that is still going on (the redirect after a form
+		// was posted, say) destroys the page's JavaScript context under the
+		// poll: poll again in the new page.
+		if ctx.Err() == nil && navigatedAway(err) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// navigatedAway reports a DevTools error saying the page's JavaScript
+// context went away under an evaluation because the page navigated.
+func navigatedAway(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Cannot find context with specified id") ||
+		strings.Contains(s, "Execution context was destroyed") ||
+		strings.Contains(s, "Inspected target navigated or closed")
 }
 
 // location is the path and query of the page in the tab.
