@@ -96,6 +96,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		ConnContext:       httpx.CorkContext,
 		ErrorLog:          slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
 	}
 
@@ -123,9 +124,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.HTTP.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, cfg.HTTP.TLSCert, cfg.HTTP.TLSKey)
+			errc <- srv.ServeTLS(httpx.CorkListener(ln), cfg.HTTP.TLSCert, cfg.HTTP.TLSKey)
 		} else {
-			errc <- srv.Serve(ln)
+			errc <- srv.Serve(httpx.CorkListener(ln))
 		}
 	}()
 	scheme := "http"

@@ -379,6 +379,10 @@ func (c *Cache) serve(w http.ResponseWriter, r *http.Request, e *entry, state st
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	if uncork := httpx.Cork(r); uncork != nil {
+		defer uncork()
+		defer func() { _ = http.NewResponseController(w).Flush() }()
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -393,4 +395,64 @@ func FuzzConditionalHeaders(f *testing.F) {
 			t.Fatalf("%q matched \"abc\"", inm)
 		}
 	})
+}
+
+// A hit leaves in one write to the network, headers and body together,
+// when the server corks its connections (httpx.CorkListener): net/http
+// alone writes a page larger than its 4 KiB buffer in two.
+func TestHitLeavesInOneWrite(t *testing.T) {
+	hs := newHarness(t, &page{n: 30 << 10})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var writes atomic.Int64
+	ts := &httptest.Server{Listener: httpx.CorkListener(countWrites{ln, &writes}), Config: &http.Server{Handler: hs.h, ConnContext: httpx.CorkContext}}
+	ts.Start()
+	defer ts.Close()
+	get := func() {
+		res, err := ts.Client().Get(ts.URL + "/vi/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || len(b) != 30<<10 {
+			t.Fatalf("status %d, %d bytes", res.StatusCode, len(b))
+		}
+	}
+	get() // the miss fills the cache
+	for _, gz := range []bool{false, true} {
+		before := writes.Load()
+		ts.Client().Transport.(*http.Transport).DisableCompression = !gz
+		for range 4 {
+			get()
+		}
+		if n := writes.Load() - before; n != 4 {
+			t.Errorf("gzip %v: 4 hits took %d writes, want 4", gz, n)
+		}
+	}
+}
+
+type countWrites struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l countWrites) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countedConn{c, l.n}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countedConn) Write(p []byte) (int, error) {
+	c.n.Add(1)
+	return c.Conn.Write(p)
 }
