@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -31,51 +30,65 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-type routeKey struct{}
-
-// Middleware measures every request. The route pattern is reported by
-// RecordPattern, which must wrap the ServeMux itself: middleware in between
-// copies the request, so r.Pattern is not visible out here.
+// Middleware measures every request. The route pattern reaches it through
+// SetRoute, which RecordPattern (around the ServeMux) and the page cache
+// call with the ResponseWriter they were given: middleware in between
+// copies the request, so r.Pattern is not visible out here, but it passes
+// the writer down.
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		route := new(string)
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, route)))
-		if *route == "" {
-			*route = "unmatched"
+		next.ServeHTTP(sw, r)
+		route := sw.route
+		if route == "" {
+			route = "unmatched"
 		}
-		code := sw.status
-		if code == 0 {
-			code = http.StatusOK
-		}
-		m.requests.WithLabelValues(*route, r.Method, strconv.Itoa(code)).Inc()
-		m.latency.WithLabelValues(*route, r.Method).Observe(time.Since(start).Seconds())
+		m.requests.WithLabelValues(route, r.Method, statusText(sw.status)).Inc()
+		m.latency.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
 	})
+}
+
+// codes are the status codes as label values, made once.
+var codes = func() (c [600]string) {
+	for i := range c {
+		c[i] = strconv.Itoa(i)
+	}
+	return c
+}()
+
+func statusText(code int) string {
+	switch {
+	case code == 0:
+		return codes[http.StatusOK]
+	case code > 0 && code < len(codes):
+		return codes[code]
+	}
+	return strconv.Itoa(code)
 }
 
 // RecordPattern wraps the ServeMux and hands the matched pattern to Metrics.
 func RecordPattern(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
-		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
-			*p = r.Pattern
-		}
+		SetRoute(w, r.Pattern)
 	})
 }
 
-// SetRoute records pattern as the request's route for Metrics, for a
-// middleware that answers without reaching the ServeMux (the page cache).
-func SetRoute(ctx context.Context, pattern string) {
-	if p, ok := ctx.Value(routeKey{}).(*string); ok {
-		*p = pattern
+// SetRoute records pattern as the request's route: it goes to the first
+// writer along w and what it wraps (Unwrap) that has a SetRoute method,
+// the metrics middleware's or a recorder of a middleware that answers
+// without the ServeMux (the page cache).
+func SetRoute(w http.ResponseWriter, pattern string) {
+	for w != nil {
+		if s, ok := w.(interface{ SetRoute(string) }); ok {
+			s.SetRoute(pattern)
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
-}
-
-// Route returns the route recorded for the request so far ("" if none).
-func Route(ctx context.Context) string {
-	if p, ok := ctx.Value(routeKey{}).(*string); ok {
-		return *p
-	}
-	return ""
 }

@@ -150,7 +150,11 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	route  string // the matched route pattern, for metrics (SetRoute)
 }
+
+// SetRoute records the route pattern the request matched.
+func (w *statusWriter) SetRoute(pattern string) { w.route = pattern }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {

@@ -209,7 +209,7 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 			// the metrics, whether the cache wraps the mux or sits above
 			// the middleware.
 			r.Pattern = e.pattern
-			httpx.SetRoute(r.Context(), e.pattern)
+			httpx.SetRoute(w, e.pattern)
 			c.serve(w, r, e, "HIT")
 			return
 		}
@@ -229,9 +229,10 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 		r.Pattern = get.Pattern
 		if r.Pattern == "" {
 			// Middleware between the cache and the mux passed a copy of
-			// the request down; RecordPattern saw the pattern.
-			r.Pattern = httpx.Route(r.Context())
+			// the request down; RecordPattern told the recorder.
+			r.Pattern = rec.route
 		}
+		httpx.SetRoute(w, r.Pattern)
 		e, ok := c.entryFrom(key, gen, r, rec)
 		if !ok {
 			rec.replay(w, r)
@@ -396,9 +397,13 @@ type recorder struct {
 	body     bytes.Buffer
 	limit    int
 	overflow bool
+	route    string
 }
 
 func (rec *recorder) Header() http.Header { return rec.header }
+
+// SetRoute receives the route pattern from httpx.RecordPattern.
+func (rec *recorder) SetRoute(pattern string) { rec.route = pattern }
 
 func (rec *recorder) WriteHeader(code int) {
 	if rec.code == 0 {
