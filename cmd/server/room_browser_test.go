@@ -93,6 +93,12 @@ func TestRoomTwoBrowsers(t *testing.T) {
 	b.until(t, "B keeps decoding", func(s roomStats) bool {
 		return s.FramesDecoded > firstB.FramesDecoded+10 && s.TotalSamplesReceived > firstB.TotalSamplesReceived
 	})
+	// Chromium acknowledges what it receives with transport-wide
+	// congestion control feedback, which each subscriber's bandwidth
+	// estimator reads.
+	if st := a.ts.app.sfu.Stats(); st.Feedback == 0 {
+		t.Errorf("no transport-wide feedback from Chromium reached the SFU: %+v", st)
+	}
 	// Names and delegations on the tiles.
 	b.waitFor(t, "A's tile at B", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes('Chair Anh — Delegation chair-1'))`)
 

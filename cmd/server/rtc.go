@@ -66,6 +66,14 @@ func registerSFUMetrics(reg prometheus.Registerer, s *sfu.Server) {
 	gauge("participants", "Participants connected, lobby included.", func(st sfu.Stats) int { return st.Participants })
 	gauge("tracks", "Published tracks.", func(st sfu.Stats) int { return st.Tracks })
 	gauge("subscriptions", "Subscribed tracks (one per track and subscriber).", func(st sfu.Stats) int { return st.Subscriptions })
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "chancery", Subsystem: "sfu", Name: "forwarded_packets_total",
-		Help: "RTP packets forwarded to subscribers."}, func() float64 { return float64(s.Stats().Forwarded) }))
+	counter := func(name, help string, f func(sfu.Stats) uint64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "chancery", Subsystem: "sfu", Name: name, Help: help},
+			func() float64 { return float64(f(s.Stats())) }))
+	}
+	counter("forwarded_packets_total", "RTP packets forwarded to subscribers.", func(st sfu.Stats) uint64 { return st.Forwarded })
+	counter("padding_packets_total", "Padding packets sent to probe subscribers' bandwidth.", func(st sfu.Stats) uint64 { return st.Padding })
+	counter("probes_total", "Probe clusters started to find more bandwidth for a subscriber's video.", func(st sfu.Stats) uint64 { return st.Probes })
+	counter("feedback_packets_total", "Transport-wide congestion control feedback packets received from subscribers.", func(st sfu.Stats) uint64 { return st.Feedback })
+	counter("retransmissions_dropped_total", "Retransmissions not sent because they were over their share of a subscriber's bandwidth.",
+		func(st sfu.Stats) uint64 { return st.RetransmissionsDropped })
 }

@@ -4,24 +4,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
 
-// fixedEstimate stands in for GCC with a given estimate, to test the
-// allocation policy on its own; the pion tests exercise the real estimator.
-type fixedEstimate int
-
-func (f fixedEstimate) AddStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	return w
+// fixedEstimate stands in for the estimator with a given estimate, to test
+// the allocation policy on its own; it records the probes asked for.
+type fixedEstimate struct {
+	target int
+	probes []int
 }
-func (f fixedEstimate) WriteRTCP([]rtcp.Packet, interceptor.Attributes) error { return nil }
-func (f fixedEstimate) GetTargetBitrate() int                                 { return int(f) }
-func (f fixedEstimate) OnTargetBitrateChange(func(int))                       {}
-func (f fixedEstimate) GetStats() map[string]any                              { return nil }
-func (f fixedEstimate) Close() error                                          { return nil }
+
+func (f *fixedEstimate) Target() int { return f.target }
+func (f *fixedEstimate) Probe(rate int) bool {
+	f.probes = append(f.probes, rate)
+	return false // no padding goroutine in these tests
+}
+func (f *fixedEstimate) ProbePadding() (int, bool) { return 0, false }
 
 func liveTrack(id string, kind webrtc.RTPCodecType, source Source) *upTrack {
 	u := &upTrack{id: id, owner: "p-" + id, kind: kind, source: source, simulcast: kind == webrtc.RTPCodecTypeVideo}
@@ -53,10 +52,13 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 	scr.viewSet.Store(true)
 	p.downs["screen"] = scr
 
-	// Plenty of bandwidth: every video at the layer its size asks for.
-	var e cc.BandwidthEstimator = fixedEstimate(20_000_000)
-	p.bwe.Store(&e)
-	p.allocate()
+	// Plenty of bandwidth: every video at the layer its size asks for, and
+	// nothing to probe for.
+	e := &fixedEstimate{target: 20_000_000}
+	p.allocateWith(e)
+	if len(e.probes) != 0 {
+		t.Errorf("probed %v with every video at its layer", e.probes)
+	}
 	for _, d := range append(cams, scr) {
 		if d.targetLayer() != layerHigh {
 			t.Fatalf("%s: layer %d, want high", d.up.id, d.targetLayer())
@@ -66,12 +68,11 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 		d.mu.Unlock()
 	}
 
-	// Congestion: 0.9 Mbit/s. Audio keeps its share (two microphones), the
-	// screen (text must stay readable) keeps its layer, cameras step down
-	// and one pauses.
-	e = fixedEstimate(900_000)
-	p.bwe.Store(&e)
-	p.allocate()
+	// Congestion: 0.8 Mbit/s. Audio keeps its share (two microphones), the
+	// screen (text must stay readable) keeps its layer (it has it, so 85 %
+	// of its rate is enough), cameras step down and one pauses.
+	e = &fixedEstimate{target: 800_000}
+	p.allocateWith(e)
 	got := map[string]int{}
 	for _, d := range append(cams, scr) {
 		got[d.up.id] = d.targetLayer()
@@ -84,14 +85,37 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 			t.Errorf("audio %s touched: %d", d.up.id, d.targetLayer())
 		}
 	}
+	// It probes for the next step: the paused camera back at the low
+	// layer (screen 500 + two low 150 kbit/s), with the headroom a raise
+	// needs, on top of the audio.
+	headroom, step := raiseHeadroom, 800_000.0
+	if want := int(float64(128_000+int(step/headroom)) * 1.05); len(e.probes) != 1 || e.probes[0] != want {
+		t.Errorf("probes %v, want [%d]", e.probes, want)
+	}
+	for _, d := range append(cams, scr) {
+		d.mu.Lock()
+		d.current = d.target
+		d.mu.Unlock()
+	}
+
+	// An estimate that just covers the step is not enough to take it
+	// (hysteresis)...
+	p.allocateWith(&fixedEstimate{target: 1_000_000})
+	if got := cams[0].targetLayer() + cams[1].targetLayer(); got != layerLow+layerPaused {
+		t.Errorf("raised without headroom: cameras at %d and %d", cams[0].targetLayer(), cams[1].targetLayer())
+	}
+	// ...one with room is, and the paused camera comes back before the
+	// other one gets more.
+	p.allocateWith(&fixedEstimate{target: 1_100_000})
+	if cams[0].targetLayer() != layerLow || cams[1].targetLayer() != layerLow {
+		t.Errorf("after a probe: cameras at %d and %d, want both low", cams[0].targetLayer(), cams[1].targetLayer())
+	}
 
 	// A hidden video pauses whatever the bandwidth.
 	cams[0].viewW.Store(0)
 	cams[0].viewH.Store(0)
-	e = fixedEstimate(20_000_000)
-	p.bwe.Store(&e)
-	p.lastUpgrade = time.Time{}
-	p.allocate()
+	e = &fixedEstimate{target: 20_000_000}
+	p.allocateWith(e)
 	if cams[0].targetLayer() != layerPaused {
 		t.Errorf("hidden camera at layer %d", cams[0].targetLayer())
 	}

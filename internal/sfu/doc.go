@@ -4,10 +4,14 @@
 // on top.
 //
 // Layers, bottom up:
-//   - media plane (forward.go, vp8.go, speaker.go, allocator.go): upTrack
-//     receives one published track (one to three simulcast layers), downTrack
-//     forwards it to one subscriber, rewriting SSRC, sequence numbers and
-//     timestamps, picking the simulcast layer and relaying keyframe requests;
+//   - media plane (forward.go, vp8.go, speaker.go, allocate.go, twcc.go and
+//     the bwe package): upTrack receives one published track (one to three
+//     simulcast layers), downTrack forwards it to one subscriber, rewriting
+//     SSRC, sequence numbers and timestamps, picking the simulcast layer and
+//     relaying keyframe requests; each subscriber connection numbers what it
+//     sends for transport-wide congestion control, and the allocator fits
+//     the layers to its bandwidth estimate, probing with padding before it
+//     steps video up;
 //   - rooms and participants (room.go, participant.go), which wrap pion;
 //   - signalling (signal.go, protocol.go): typed, versioned JSON messages over
 //     a gorilla/websocket connection.

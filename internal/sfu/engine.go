@@ -10,8 +10,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/logging"
 	"github.com/pion/turn/v4"
@@ -183,9 +181,10 @@ const audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 // newPeerConnection builds one PeerConnection with its own MediaEngine and
 // interceptor registry (interceptors keep per-connection state; sharing a
-// registry leaks it across peers). onBWE, if set, receives the connection's
-// send-side bandwidth estimator (GCC over TWCC feedback).
-func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, onBWE func(cc.BandwidthEstimator)) (*webrtc.PeerConnection, error) {
+// registry leaks it across peers). bwe, for a subscriber connection, holds
+// its send-side bandwidth estimator: it numbers every packet sent and reads
+// the subscriber's transport-wide feedback (twccInterceptor).
+func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, bwe *subscriberBWE) (*webrtc.PeerConnection, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: opusFmtp},
@@ -211,10 +210,14 @@ func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, onBWE func(
 	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
 
 	ir := &interceptor.Registry{}
+	if bwe != nil {
+		// First, so that it is closest to the network: it sees probe
+		// padding and retransmissions.
+		ir.Add(twccFactory{bwe})
+	}
 	// NACK generator and responder (RFC 4585), with RTX (RFC 4588) when
 	// negotiated; sender and receiver reports (RFC 3550); simulcast
-	// extensions (mid, rid, repaired rid); TWCC feedback for what we
-	// receive.
+	// extensions (mid, rid, repaired rid).
 	// 256 packets of history per stream (over a second of the top layer)
 	// instead of pion's 1024: the responder's buffer is most of the memory
 	// a subscribed track costs.
@@ -227,28 +230,12 @@ func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, onBWE func(
 	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
 		return nil, fmt.Errorf("sfu: simulcast headers: %w", err)
 	}
+	// Transport-wide congestion control (draft-holmer-rmcat-transport-wide-
+	// cc-extensions-01): the extension and the transport-cc feedback type in
+	// both directions, and feedback on what we receive (publishers estimate
+	// their uplink with it).
 	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, fmt.Errorf("sfu: twcc: %w", err)
-	}
-	if onBWE != nil {
-		// Send-side estimation of what each subscriber can take: TWCC
-		// sequence numbers on what we send, GCC over the feedback. No pacer:
-		// the allocator shapes by choosing layers.
-		f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-			return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(1_000_000), gcc.SendSideBWEMinBitrate(100_000),
-				gcc.SendSideBWEMaxBitrate(10_000_000), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
-		})
-		if err != nil {
-			return nil, fmt.Errorf("sfu: gcc: %w", err)
-		}
-		f.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) { onBWE(e) })
-		// Added before the header extension interceptor so that, on the way
-		// out, packets carry their TWCC sequence number when GCC sees them.
-		ir.Add(f)
-		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
-			return nil, fmt.Errorf("sfu: twcc header: %w", err)
-		}
-
 	}
 
 	se := webrtc.SettingEngine{LoggerFactory: t.lf}

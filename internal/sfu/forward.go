@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -146,10 +147,14 @@ func (u *upTrack) readLoop(remote *webrtc.TrackRemote, q int) {
 		}
 		kf := u.kind == webrtc.RTPCodecTypeVideo && isVP8Keyframe(pkt.Payload)
 		if ds := u.downs.Load(); ds != nil {
+			n := uint64(0)
 			for _, d := range *ds {
-				if d.write(q, &pkt, kf) && u.forwarded != nil {
-					u.forwarded.Add(1)
+				if d.write(q, &pkt, kf) {
+					n++
 				}
+			}
+			if n > 0 && u.forwarded != nil {
+				u.forwarded.Add(n) // once per packet, not per subscriber: the counter is shared
 			}
 		}
 	}
@@ -243,6 +248,24 @@ type downTrack struct {
 	// vp8 rewrites picture IDs and TL0PICIDX into buf, for VP8 video.
 	vp8 *vp8Munger
 	buf []byte
+
+	// lastMarker tells whether the last packet sent ended a frame: probe
+	// padding goes only between frames.
+	lastMarker bool
+	// lastIn is the sequence number, as received, of the newest packet
+	// forwarded. Padding takes outgoing sequence numbers: a packet received
+	// at or before padIn (a late, reordered one) keeps the offset it had
+	// before, padOff; later ones move along.
+	lastIn, padIn uint16
+	padOff        uint16
+	padded        bool
+
+	// twccID is the negotiated id of the transport-wide sequence number
+	// extension (0: none); exts and twcc give each packet room for it, so
+	// that the twccInterceptor numbers packets without allocating.
+	twccID uint8
+	exts   [1]rtp.Extension
+	twcc   [2]byte
 }
 
 func newDownTrack(up *upTrack, subscriber string) *downTrack {
@@ -272,10 +295,17 @@ func (d *downTrack) Kind() webrtc.RTPCodecType { return d.up.kind }
 
 // Bind implements webrtc.TrackLocal.
 func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	var twcc uint8
+	for _, e := range ctx.HeaderExtensions() {
+		if e.URI == sdp.TransportCCURI {
+			twcc = uint8(e.ID)
+		}
+	}
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, d.up.codec.MimeType) {
 			d.mu.Lock()
 			d.bound, d.ssrc, d.pt, d.writer = true, uint32(ctx.SSRC()), uint8(c.PayloadType), ctx.WriteStream()
+			d.twccID = twcc
 			d.mu.Unlock()
 			d.up.requestKeyframe(d.targetLayer())
 			return c, nil
@@ -362,18 +392,24 @@ func (d *downTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 			d.tsOff = pkt.Timestamp - (d.lastTS + step)
 		}
 		d.started = true
+		d.padded = false // another layer numbers its packets apart
+	}
+	seqOff := d.seqOff
+	if d.padded && !switching && int16(pkt.SequenceNumber-d.padIn) <= 0 {
+		seqOff = d.padOff // sent before the padding: its number was kept for it
 	}
 	h := pkt.Header
 	h.SSRC = d.ssrc
 	h.PayloadType = d.pt
-	h.SequenceNumber = pkt.SequenceNumber - d.seqOff
+	h.SequenceNumber = pkt.SequenceNumber - seqOff
 	h.Timestamp = pkt.Timestamp - d.tsOff
-	h.Extension = false
-	h.Extensions = nil
+	d.setExtensions(&h)
 	if int16(h.SequenceNumber-d.lastSeq) > 0 || switching {
 		d.lastSeq = h.SequenceNumber
 		d.lastTS = h.Timestamp
 		d.lastAt = now
+		d.lastIn = pkt.SequenceNumber
+		d.lastMarker = h.Marker
 	}
 	payload := pkt.Payload
 	if d.vp8 != nil {
@@ -388,6 +424,53 @@ func (d *downTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		return false
 	}
 	d.sent.Add(1)
+	return true
+}
+
+// setExtensions replaces the publisher's header extensions with the one
+// the subscriber's connection adds: the transport-wide sequence number,
+// whose value the twccInterceptor writes.
+func (d *downTrack) setExtensions(h *rtp.Header) {
+	h.Extension = false
+	h.Extensions = d.exts[:0]
+	if d.twccID != 0 {
+		_ = h.SetExtension(d.twccID, d.twcc[:])
+	}
+}
+
+// maxPadding is the most padding one RTP packet carries: its count is one
+// byte (RFC 3550 §5.1).
+const maxPadding = 255
+
+// writePadding sends one packet of padding only, n bytes (at most
+// maxPadding), to probe the path (bandwidth estimation). It goes on a video
+// the subscriber has received, between two of its frames, so that the
+// receiver's frame assembly never sees a hole inside a frame (a paused
+// video has no frame to break: after its last packet, whatever it was, the
+// next one it gets starts a keyframe); it takes the next sequence number
+// and repeats the last timestamp. It reports whether the packet was sent.
+func (d *downTrack) writePadding(n int) bool {
+	if d.up.kind != webrtc.RTPCodecTypeVideo {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.bound || !d.started || (!d.lastMarker && d.current != layerPaused) {
+		return false
+	}
+	if !d.padded || d.padIn != d.lastIn {
+		// The first padding after a media packet: packets received up to
+		// that one keep the offset they had.
+		d.padIn, d.padOff, d.padded = d.lastIn, d.seqOff, true
+	}
+	h := rtp.Header{Version: 2, Padding: true, PaddingSize: byte(min(max(n, 1), maxPadding)),
+		SSRC: d.ssrc, PayloadType: d.pt, SequenceNumber: d.lastSeq + 1, Timestamp: d.lastTS}
+	d.setExtensions(&h)
+	if _, err := d.writer.WriteRTP(&h, nil); err != nil {
+		return false
+	}
+	d.seqOff--
+	d.lastSeq = h.SequenceNumber
 	return true
 }
 

@@ -31,6 +31,7 @@ type frameCounter struct {
 	pictures, picGaps int
 	lastPic           uint16
 	lastTL0           byte
+	padding           int
 }
 
 // vp8Picture reads the 15-bit picture ID and TL0PICIDX of the descriptor
@@ -65,6 +66,13 @@ func (f *frameCounter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		}
 		f.started = true
 		f.lastSeq = p.SequenceNumber
+		if len(p.Payload) == 0 {
+			// Padding the SFU sends to probe the path: it takes a
+			// sequence number but carries no video.
+			f.padding++
+			f.mu.Unlock()
+			continue
+		}
 		if pic, tl0, ok := vp8Picture(p.Payload); ok {
 			if f.pictures > 0 && (pic != (f.lastPic+1)&0x7fff || tl0 != f.lastTL0+1) {
 				f.picGaps++

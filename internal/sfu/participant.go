@@ -7,8 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu/bwe"
 )
 
 // Participant is one member of a room: one signalling connection and, once
@@ -42,7 +43,8 @@ type Participant struct {
 	// pubGate and subGate order each connection's candidates after its
 	// answer or offer.
 	pubGate, subGate candidateGate
-	bwe              atomic.Pointer[cc.BandwidthEstimator]
+	// est is the subscriber connection's bandwidth estimator.
+	est *bwe.Estimator
 
 	// Owned by the ops goroutine.
 	downs         map[string]*downTrack
@@ -51,7 +53,6 @@ type Participant struct {
 	pendingICE    bool
 	subCandidates []webrtc.ICECandidateInit
 	pubCandidates []webrtc.ICECandidateInit
-	lastUpgrade   time.Time
 
 	pubMu  sync.Mutex
 	specs  map[string]TrackSpec
@@ -138,12 +139,13 @@ func (p *Participant) startMedia() error {
 	if err != nil {
 		return err
 	}
-	sub, err := p.room.s.t.newPeerConnection(ice, func(e cc.BandwidthEstimator) { p.bwe.Store(&e) })
+	est := bwe.New(bwe.Config{})
+	sub, err := p.room.s.t.newPeerConnection(ice, &subscriberBWE{est: est, counters: &p.room.s.counters})
 	if err != nil {
 		_ = pub.Close()
 		return err
 	}
-	p.pub, p.sub = pub, sub
+	p.pub, p.sub, p.est = pub, sub, est
 	pub.OnICECandidate(func(c *webrtc.ICECandidate) { p.trickle(TargetPublish, c) })
 	sub.OnICECandidate(func(c *webrtc.ICECandidate) { p.trickle(TargetSubscribe, c) })
 	pub.OnTrack(p.onTrack)
@@ -247,7 +249,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	if fresh {
 		u = &upTrack{id: p.room.s.newID("t"), owner: p.id, mediaID: remote.ID(), kind: remote.Kind(), source: spec.Source,
 			language: spec.Language, codec: remote.Codec().RTPCodecCapability, simulcast: remote.RID() != "",
-			forwarded: &p.room.s.forwarded}
+			forwarded: &p.room.s.counters.forwarded}
 		u.sendRTCP = p.pub.WriteRTCP
 		for _, h := range recv.GetParameters().HeaderExtensions {
 			if h.URI == audioLevelURI {
@@ -431,111 +433,6 @@ func (p *Participant) dropSubscriptions() {
 	}
 }
 
-// audioReserve is the bandwidth set aside for each audio track before any
-// video layer is chosen: audio never competes with video.
-const audioReserve = 64_000
-
-// upgradeInterval is how often a subscriber's video may step up one layer.
-const upgradeInterval = 3 * time.Second
-
-// allocate chooses the simulcast layer of every video p receives: the layer
-// that fits the size the client shows it at, stepped down (cameras first,
-// then screens, down to a pause) while the estimated bandwidth is below what
-// they need after audio is served.
-func (p *Participant) allocate() {
-	var videos []*downTrack
-	var audio uint64
-	for _, d := range p.downs {
-		if d.up.kind == webrtc.RTPCodecTypeAudio {
-			audio += audioReserve
-		} else {
-			videos = append(videos, d)
-		}
-	}
-	if len(videos) == 0 {
-		return
-	}
-	want := make([]int, len(videos))
-	var used uint64
-	for i, d := range videos {
-		want[i] = viewLayer(d)
-		if cur := d.currentLayer(); cur >= 0 {
-			used += d.up.layerBitrate(cur)
-		}
-	}
-	budget := ^uint64(0)
-	if e := p.bwe.Load(); e != nil {
-		est := uint64((*e).GetTargetBitrate())
-		congested := est < (used+audio)*85/100
-		if congested {
-			budget = 0
-			if est > audio {
-				budget = est - audio
-			}
-		} else if time.Since(p.lastUpgrade) < upgradeInterval {
-			// Not congested, but hold each step up for a while so the
-			// estimate can show whether the link takes it.
-			for i, d := range videos {
-				if cur := d.targetLayer(); want[i] > cur && cur >= 0 {
-					want[i] = cur
-				}
-			}
-		} else {
-			p.lastUpgrade = time.Now()
-		}
-	}
-	cost := func() uint64 {
-		var c uint64
-		for i, d := range videos {
-			if want[i] >= 0 {
-				c += d.up.layerBitrate(want[i])
-			}
-		}
-		return c
-	}
-	for cost() > budget {
-		best := -1
-		for i, d := range videos {
-			if want[i] < 0 {
-				continue
-			}
-			if best < 0 || (d.up.source == SourceCamera && videos[best].up.source != SourceCamera) ||
-				(d.up.source == videos[best].up.source && want[i] > want[best]) {
-				best = i
-			}
-		}
-		if best < 0 {
-			break
-		}
-		want[best]--
-		if !videos[best].up.simulcast && want[best] >= 0 {
-			want[best] = layerPaused
-		}
-	}
-	for i, d := range videos {
-		d.setTarget(want[i])
-	}
-}
-
-// viewLayer is the layer that fits how large the client shows the video.
-func viewLayer(d *downTrack) int {
-	if !d.viewSet.Load() {
-		return layerMedium
-	}
-	w, h := d.viewW.Load(), d.viewH.Load()
-	switch {
-	case w == 0 || h == 0:
-		return layerPaused
-	case d.up.source == SourceScreen:
-		return layerHigh // text must stay readable
-	case w <= 360 && h <= 240:
-		return layerLow
-	case w <= 800 && h <= 480:
-		return layerMedium
-	}
-	return layerHigh
-}
-
 // setView records the size at which the client shows a track.
 func (p *Participant) setView(track string, w, h int) error {
 	d, ok := p.downs[track]
@@ -545,7 +442,6 @@ func (p *Participant) setView(track string, w, h int) error {
 	d.viewW.Store(int32(w))
 	d.viewH.Store(int32(h))
 	d.viewSet.Store(true)
-	p.lastUpgrade = time.Time{}
 	p.allocate()
 	return nil
 }

@@ -69,7 +69,16 @@ type Server struct {
 	wg     sync.WaitGroup // connections and rooms
 	ids    atomic.Uint64
 
-	forwarded atomic.Uint64
+	counters mediaCounters
+}
+
+// mediaCounters are the media plane's counters, for metrics.
+type mediaCounters struct {
+	forwarded  atomic.Uint64 // RTP packets sent to subscribers
+	padding    atomic.Uint64 // probe padding packets sent
+	probes     atomic.Uint64 // probe clusters started
+	feedback   atomic.Uint64 // transport-wide feedback packets received
+	rtxDropped atomic.Uint64 // retransmissions over the budget, not sent
 }
 
 // New opens the media sockets and returns a ready server.
@@ -133,6 +142,11 @@ func (s *Server) dropRoom(r *Room) {
 type Stats struct {
 	Rooms, Participants, Tracks, Subscriptions int
 	Forwarded                                  uint64 // RTP packets sent to subscribers
+	// Padding counts probe padding packets sent; Probes the probe clusters
+	// started; Feedback the transport-wide congestion control feedback
+	// packets subscribers sent; RetransmissionsDropped the retransmissions
+	// over their budget.
+	Padding, Probes, Feedback, RetransmissionsDropped uint64
 }
 
 // Stats returns the current counters.
@@ -143,7 +157,9 @@ func (s *Server) Stats() Stats {
 		rooms = append(rooms, r)
 	}
 	s.mu.Unlock()
-	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load()}
+	c := &s.counters
+	st := Stats{Rooms: len(rooms), Forwarded: c.forwarded.Load(), Padding: c.padding.Load(), Probes: c.probes.Load(),
+		Feedback: c.feedback.Load(), RetransmissionsDropped: c.rtxDropped.Load()}
 	for _, r := range rooms {
 		r.mu.Lock()
 		st.Participants += len(r.members)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
@@ -42,6 +43,7 @@ type Client struct {
 	// owned by the read loop.
 	subPending []webrtc.ICECandidateInit
 	onMessage  func(sfu.ServerMessage)
+	closers    []func() error // what Close must close after the connections
 	// Welcome is the welcome message, once admitted.
 	Welcome sfu.ServerMessage
 	token   atomic.Pointer[string] // the latest rejoin token
@@ -80,6 +82,9 @@ type Options struct {
 	// arrived, before the client acts on it (tests of the protocol's
 	// ordering).
 	OnMessage func(sfu.ServerMessage)
+	// Downlink, if set, shapes what the client receives over UDP (both
+	// connections share one socket on loopback).
+	Downlink *Link
 }
 
 // tlsDialer connects to a TURN server over TLS with its own configuration.
@@ -139,6 +144,16 @@ func Dial(ctx context.Context, url, token string, o Options) (*Client, sfu.Serve
 }
 
 func (c *Client) newPeers(o Options) error {
+	var mux ice.UDPMux
+	if o.Downlink != nil {
+		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return fmt.Errorf("sfuclient: %w", err)
+		}
+		sc := newShapedConn(conn, o.Downlink)
+		mux = webrtc.NewICEUDPMux(nil, sc)
+		c.closers = append(c.closers, mux.Close)
+	}
 	mk := func() (*webrtc.PeerConnection, error) {
 		m := &webrtc.MediaEngine{}
 		if err := m.RegisterDefaultCodecs(); err != nil {
@@ -165,6 +180,9 @@ func (c *Client) newPeers(o Options) error {
 		}
 		se.SetNetworkTypes(types)
 		se.SetIncludeLoopbackCandidate(true)
+		if mux != nil {
+			se.SetICEUDPMux(mux)
+		}
 		if o.TURNTLS != nil {
 			se.SetICEProxyDialer(tlsDialer{o.TURNTLS})
 		}
@@ -354,6 +372,9 @@ func (c *Client) Close() {
 		c.wg.Wait()
 		_ = c.Pub.Close()
 		_ = c.Sub.Close()
+		for _, f := range c.closers {
+			_ = f()
+		}
 	})
 }
 

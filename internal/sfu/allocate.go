@@ -1,0 +1,274 @@
+package sfu
+
+import (
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// estimator is what the allocator needs of a subscriber connection's
+// bandwidth estimator (*bwe.Estimator).
+type estimator interface {
+	// Target is the estimate in bits per second.
+	Target() int
+	// Probe starts a probe cluster at rate bits per second, unless one
+	// runs or the last failed recently.
+	Probe(rate int) bool
+	// ProbePadding is the padding rate a running cluster asks for.
+	ProbePadding() (bps int, ok bool)
+}
+
+// audioReserve is the bandwidth set aside for each audio track before any
+// video layer is chosen, until its rate is measured: audio never competes
+// with video. A measured track is given its rate and a quarter more.
+const audioReserve = 64_000
+
+func audioCost(u *upTrack) int {
+	if b := u.layers[layerHigh].bitrate.Load(); b > 0 {
+		return int(b) * 5 / 4
+	}
+	return audioReserve
+}
+
+// keepDiscount is the share of a layer's rate a video that already has the
+// layer must fit in to keep it. One multiplicative decrease of the estimate
+// (to 85 % of what got through) then holds the layers where they are, and
+// only congestion that persists steps them down: otherwise every small
+// overuse would step down (or pause) a video the path was carrying.
+const keepDiscount = 0.85
+
+// raiseHeadroom is the share of the budget a video may use once it steps
+// above the layer it has: the step waits for 10 % of room, so that an
+// estimate hovering at a threshold does not flap between two layers.
+const raiseHeadroom = 0.9
+
+// probeStep bounds a probe to this multiple of the estimate.
+const probeStep = 2
+
+// probeTick is how often probe padding is sent while a cluster runs.
+const probeTick = 5 * time.Millisecond
+
+// allocate chooses the simulcast layer of every video p receives.
+func (p *Participant) allocate() {
+	var est estimator
+	if p.est != nil {
+		est = p.est
+	}
+	p.allocateWith(est)
+}
+
+// allocateWith chooses the simulcast layer of every video p receives: the
+// layer that fits the size the client shows it at, stepped down (cameras
+// before screens, the highest layer first, down to a pause) while the
+// estimate, less what audio is given, cannot carry them. When the videos
+// get less than their tiles ask for, it probes the path for the next step
+// up: padding tells whether the link has room before any video relies on
+// it. A nil est means no estimate: every video gets what it asks for.
+func (p *Participant) allocateWith(est estimator) {
+	var videos []*downTrack
+	audio := 0
+	for _, d := range p.downs {
+		if d.up.kind == webrtc.RTPCodecTypeAudio {
+			audio += audioCost(d.up)
+		} else {
+			videos = append(videos, d)
+		}
+	}
+	if len(videos) == 0 {
+		return
+	}
+	// Map order is random; the allocation must not be.
+	slices.SortFunc(videos, func(a, b *downTrack) int { return strings.Compare(a.up.id, b.up.id) })
+	want := make([]int, len(videos))
+	have := make([]int, len(videos))
+	for i, d := range videos {
+		want[i] = d.up.bestLayer(viewLayer(d))
+		have[i] = d.targetLayer()
+	}
+	if est == nil {
+		for i, d := range videos {
+			d.setTarget(want[i])
+		}
+		return
+	}
+	budget := max(est.Target()-audio, 0)
+	alloc := fit(videos, want, have, budget)
+	if raised(alloc, have) && cost(videos, alloc, nil) > int(raiseHeadroom*float64(budget)) {
+		keep := slices.Clone(want)
+		for i := range keep {
+			keep[i] = min(keep[i], have[i])
+		}
+		alloc = fit(videos, keep, have, budget)
+	}
+	for i, d := range videos {
+		d.setTarget(alloc[i])
+	}
+	if p.est != nil && p.log.Enabled(p.ctx, slog.LevelDebug) {
+		st := p.est.Stats()
+		p.log.Debug("allocate", "target", st.Target, "acked", st.Acked, "loss", st.Loss, "usage", st.Usage.String(), "probing", st.Probing,
+			"probes", st.Probes, "succeeded", st.ProbesSucceeded, "want", want, "have", have, "alloc", alloc)
+	}
+	if next, ok := nextStep(videos, alloc, want); ok {
+		// Enough for the next step with the headroom a raise needs, and a
+		// little more: a probe's result is what got through, slightly
+		// below what was sent.
+		rate := int(float64(audio+int(float64(cost(videos, next, nil))/raiseHeadroom)) * 1.05)
+		// At most twice the estimate at a time: a probe far beyond what
+		// the path carries overflows its queue, and the loss hits the
+		// video and audio already flowing. Larger steps take several
+		// probes, each from what the last one proved.
+		rate = min(rate, probeStep*est.Target())
+		if est.Probe(rate) {
+			p.room.s.counters.probes.Add(1)
+			p.wg.Go(func() { p.pad(est, videos) })
+		}
+	}
+}
+
+// fit steps want down until the videos cost no more than budget, a layer
+// a video has counting keepDiscount of its rate.
+func fit(videos []*downTrack, want, have []int, budget int) []int {
+	alloc := slices.Clone(want)
+	for cost(videos, alloc, have) > budget {
+		best := -1
+		for i, d := range videos {
+			if alloc[i] < 0 {
+				continue
+			}
+			if best < 0 || (d.up.source == SourceCamera && videos[best].up.source != SourceCamera) ||
+				(d.up.source == videos[best].up.source && alloc[i] > alloc[best]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		alloc[best] = stepDown(videos[best].up, alloc[best])
+	}
+	return alloc
+}
+
+// stepDown is the next layer below q that the track has.
+func stepDown(u *upTrack, q int) int {
+	if !u.simulcast {
+		return layerPaused
+	}
+	return u.bestLayer(q - 1)
+}
+
+// nextStep is alloc with one video one step closer to what it wants: a
+// screen before cameras, then the video with the lowest layer, so that
+// everyone comes back before anyone gets more.
+func nextStep(videos []*downTrack, alloc, want []int) ([]int, bool) {
+	best := -1
+	for i, d := range videos {
+		if alloc[i] >= want[i] {
+			continue
+		}
+		if best < 0 || (d.up.source == SourceScreen && videos[best].up.source != SourceScreen) ||
+			(d.up.source == videos[best].up.source && alloc[i] < alloc[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil, false
+	}
+	next := slices.Clone(alloc)
+	u := videos[best].up
+	if !u.simulcast {
+		next[best] = want[best]
+	} else {
+		for q := alloc[best] + 1; q <= want[best]; q++ {
+			if u.bestLayer(q) == q {
+				next[best] = q
+				break
+			}
+		}
+	}
+	return next, next[best] != alloc[best]
+}
+
+func raised(alloc, have []int) bool {
+	for i := range alloc {
+		if alloc[i] > have[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// cost is what the videos need at the given layers, in bits per second; a
+// layer a video has (have, when not nil) counts keepDiscount of its rate.
+func cost(videos []*downTrack, layers, have []int) int {
+	c := 0.0
+	for i, d := range videos {
+		if layers[i] < 0 {
+			continue
+		}
+		r := float64(d.up.layerBitrate(layers[i]))
+		if have != nil && layers[i] == have[i] {
+			r *= keepDiscount
+		}
+		c += r
+	}
+	return int(c)
+}
+
+// pad sends the padding a probe cluster asks for, every probeTick, on the
+// subscriber's videos, until the cluster has sent what it needs.
+func (p *Participant) pad(est estimator, videos []*downTrack) {
+	t := time.NewTicker(probeTick)
+	defer t.Stop()
+	const overhead = 12 + 8 // RTP header and the transport-wide sequence number
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-t.C:
+		}
+		bps, ok := est.ProbePadding()
+		if !ok {
+			return
+		}
+		bytes := int(int64(bps) * int64(probeTick) / int64(8*time.Second))
+		for bytes > 0 {
+			sent := false
+			for _, d := range videos {
+				n := min(bytes, maxPadding)
+				if d.writePadding(n) {
+					p.room.s.counters.padding.Add(1)
+					bytes -= n + overhead
+					sent = true
+					if bytes <= 0 {
+						break
+					}
+				}
+			}
+			if !sent {
+				break // every video is inside a frame: try again next tick
+			}
+		}
+	}
+}
+
+// viewLayer is the layer that fits how large the client shows the video.
+func viewLayer(d *downTrack) int {
+	if !d.viewSet.Load() {
+		return layerMedium
+	}
+	w, h := d.viewW.Load(), d.viewH.Load()
+	switch {
+	case w == 0 || h == 0:
+		return layerPaused
+	case d.up.source == SourceScreen:
+		return layerHigh // text must stay readable
+	case w <= 360 && h <= 240:
+		return layerLow
+	case w <= 800 && h <= 480:
+		return layerMedium
+	}
+	return layerHigh
+}
