@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"net/http"
 	"net/http/pprof"
+	"regexp"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,7 +37,11 @@ type Handlers struct {
 // and database pool collectors with reg.
 func New(db Checker, reg *prometheus.Registry) *Handlers {
 	reg.MustRegister(
-		collectors.NewGoCollector(),
+		// The classic memstats, plus the live heap after the last
+		// collection (what memory the server really holds, without the
+		// garbage in between) and how long goroutines wait to run.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$|^/sched/latencies:seconds$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	poolMetrics(reg, db.Stats)
