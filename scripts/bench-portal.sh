@@ -9,13 +9,53 @@
 #   DURATION=10s CONNS=64 THREADS=2   wrk settings
 #   ARTICLE=/en/news/<slug>           the article page (default: the first
 #                                     /en/news/ link on /en/, if any)
+#   ISOLATE=1                         give wrk a core of its own: wrk runs
+#                                     on the last CPU (taskset), Chancery
+#                                     and nginx on the others, with as many
+#                                     workers (GOMAXPROCS, worker_processes)
+#                                     as they have CPUs; THREADS defaults to 1
 # It installs wrk and nginx from Debian when they are missing.
+#
+# Without ISOLATE, wrk, the server and nginx share every CPU, as on a
+# developer's laptop: the load generator then takes CPU time from the server
+# it measures, and on a machine with few cores the latency it reports is
+# mostly the operating system's scheduling of the two.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 duration=${DURATION:-10s}
 conns=${CONNS:-64}
+isolate=${ISOLATE:-}
 threads=${THREADS:-2}
+server_cpus="" wrk_cpu="" workers=auto
+if [[ -n $isolate ]]; then
+	ncpu=$(nproc)
+	if ((ncpu < 2)); then
+		echo "bench: ISOLATE needs at least two CPUs" >&2
+		exit 1
+	fi
+	threads=${THREADS:-1}
+	wrk_cpu=$((ncpu - 1))
+	server_cpus=0-$((ncpu - 2))
+	workers=$((ncpu - 1))
+fi
+# on starts a server, in the background (on ... &), on the server's CPUs
+# when isolating; exec keeps $! the server's own PID for cleanup. loadgen
+# runs wrk on its own CPU.
+on() {
+	if [[ -n $isolate ]]; then
+		exec taskset -c "$server_cpus" "$@"
+	else
+		exec "$@"
+	fi
+}
+loadgen() {
+	if [[ -n $isolate ]]; then
+		taskset -c "$wrk_cpu" wrk "$@"
+	else
+		wrk "$@"
+	fi
+}
 app_addr=127.0.0.1:18199
 nginx_addr=127.0.0.1:18198
 
@@ -42,7 +82,10 @@ cleanup() {
 trap cleanup EXIT
 
 go build -o "$tmp/chancery" ./cmd/server
-"$tmp/chancery" -demo -data "$tmp/data" -addr "$app_addr" -log-level warn >/dev/null 2>&1 &
+if [[ -n $isolate ]]; then
+	export GOMAXPROCS=$workers
+fi
+on "$tmp/chancery" -demo -data "$tmp/data" -addr "$app_addr" -rtc-udp 127.0.0.1:0 -rtc-tcp "" -log-level warn >/dev/null 2>&1 &
 app_pid=$!
 for _ in $(seq 100); do curl -fs "http://$app_addr/readyz" >/dev/null && break; sleep 0.1; done
 curl -fs "http://$app_addr/readyz" >/dev/null || { say "the server did not become ready"; exit 1; }
@@ -65,7 +108,7 @@ fi
 chmod -R a+rX "$tmp"
 
 cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes $workers;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/logs/error.log warn;
 events { worker_connections 1024; }
@@ -88,7 +131,7 @@ http {
 	}
 }
 CONF
-"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
+on "$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' >/dev/null 2>&1 &
 nginx_pid=$!
 for _ in $(seq 50); do curl -fs "http://$nginx_addr/en/" >/dev/null && break; sleep 0.1; done
 for p in "${pages[@]}"; do
@@ -98,11 +141,15 @@ done
 
 run() {
 	local out
-	out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency "$1")
+	loadgen -t"$threads" -c"$conns" -d2s "$1" >/dev/null # warm up
+	out=$(loadgen -t"$threads" -c"$conns" -d"$duration" --latency "$1")
 	printf '%s %s %s\n' "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
 		"$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
 }
 
+mode="wrk, Chancery and nginx share every CPU"
+[[ -n $isolate ]] && mode="wrk alone on CPU $wrk_cpu; Chancery (GOMAXPROCS=$workers) and nginx ($workers workers) on CPUs $server_cpus"
+echo "$mode"
 echo "wrk -t$threads -c$conns -d$duration --latency; $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); $(go version | cut -d' ' -f3); $("$nginx_bin" -v 2>&1 | cut -d' ' -f3)"
 printf '%-28s %8s %12s %10s %10s %8s\n' page server req/s p50 p99 ratio
 for p in "${pages[@]}"; do
