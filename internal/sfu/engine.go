@@ -215,14 +215,20 @@ func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, bwe *subscr
 		// padding and retransmissions.
 		ir.Add(twccFactory{bwe})
 	}
-	// NACK generator and responder (RFC 4585), with RTX (RFC 4588) when
-	// negotiated; sender and receiver reports (RFC 3550); simulcast
-	// extensions (mid, rid, repaired rid).
-	// 256 packets of history per stream (over a second of the top layer)
-	// instead of pion's 1024: the responder's buffer is most of the memory
-	// a subscribed track costs.
-	if err := webrtc.ConfigureNackWithOptions(m, ir, nil, nack.ResponderSize(256)); err != nil {
-		return nil, fmt.Errorf("sfu: nack: %w", err)
+	// Generic NACK (RFC 4585) for video, both ways: the SFU asks
+	// publishers for what it lost (pion's generator, on the publishing
+	// connection), and answers subscribers itself (downTrack.retransmit,
+	// from each layer's one cache rather than a copy per subscriber), with
+	// RTX (RFC 4588) when negotiated. Sender and receiver reports (RFC
+	// 3550); simulcast extensions (mid, rid, repaired rid).
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
+	if bwe == nil {
+		gen, err := nack.NewGeneratorInterceptor()
+		if err != nil {
+			return nil, fmt.Errorf("sfu: nack: %w", err)
+		}
+		ir.Add(gen)
 	}
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, fmt.Errorf("sfu: reports: %w", err)

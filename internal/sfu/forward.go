@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,8 @@ type layer struct {
 	lastKF  atomic.Int64  // last keyframe request, Unix nanoseconds
 	active  atomic.Bool
 	lastRx  atomic.Int64 // last packet received, Unix nanoseconds
+	// cache keeps the layer's recent packets for retransmissions (video).
+	cache packetCache
 }
 
 // layerIdle is how long a simulcast layer may go without packets before the
@@ -145,7 +148,11 @@ func (u *upTrack) readLoop(remote *webrtc.TrackRemote, q int) {
 				}
 			}
 		}
-		kf := u.kind == webrtc.RTPCodecTypeVideo && isVP8Keyframe(pkt.Payload)
+		kf := false
+		if u.kind == webrtc.RTPCodecTypeVideo {
+			kf = isVP8Keyframe(pkt.Payload)
+			lay.cache.put(pkt.SequenceNumber, pkt.Payload)
+		}
 		if ds := u.downs.Load(); ds != nil {
 			n := uint64(0)
 			for _, d := range *ds {
@@ -260,6 +267,14 @@ type downTrack struct {
 	padOff        uint16
 	padded        bool
 
+	// sentLog remembers how the last packets were sent, to retransmit
+	// them (video only); rtxSSRC and rtxPT are the RTX stream's, when
+	// negotiated, and rtxSeq its next sequence number.
+	sentLog *sentRing
+	rtxSSRC uint32
+	rtxPT   uint8
+	rtxSeq  uint16
+
 	// twccID is the negotiated id of the transport-wide sequence number
 	// extension (0: none); exts and twcc give each packet room for it, so
 	// that the twccInterceptor numbers packets without allocating.
@@ -275,6 +290,9 @@ func newDownTrack(up *upTrack, subscriber string) *downTrack {
 	}
 	if up.kind == webrtc.RTPCodecTypeVideo && strings.EqualFold(up.codec.MimeType, webrtc.MimeTypeVP8) {
 		d.vp8 = &vp8Munger{}
+	}
+	if up.kind == webrtc.RTPCodecTypeVideo {
+		d.sentLog = new(sentRing)
 	}
 	_ = subscriber
 	return d
@@ -306,6 +324,12 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 			d.mu.Lock()
 			d.bound, d.ssrc, d.pt, d.writer = true, uint32(ctx.SSRC()), uint8(c.PayloadType), ctx.WriteStream()
 			d.twccID = twcc
+			d.rtxSSRC, d.rtxPT = 0, 0
+			if rtx := ctx.SSRCRetransmission(); rtx != 0 {
+				if pt, ok := rtxPayloadType(ctx.CodecParameters(), c.PayloadType); ok {
+					d.rtxSSRC, d.rtxPT = uint32(rtx), uint8(pt)
+				}
+			}
 			d.mu.Unlock()
 			d.up.requestKeyframe(d.targetLayer())
 			return c, nil
@@ -423,8 +447,27 @@ func (d *downTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 	if _, err := d.writer.WriteRTP(&h, payload); err != nil {
 		return false
 	}
+	if d.sentLog != nil {
+		d.sentLog.record(&h, pkt.SequenceNumber, q, payload)
+	}
 	d.sent.Add(1)
 	return true
+}
+
+// rtxPayloadType finds the RTX payload type associated with pt (RFC 4588
+// §8.6: apt=pt in its format parameters).
+func rtxPayloadType(codecs []webrtc.RTPCodecParameters, pt webrtc.PayloadType) (webrtc.PayloadType, bool) {
+	want := "apt=" + strconv.Itoa(int(pt))
+	for _, c := range codecs {
+		if strings.EqualFold(c.MimeType, webrtc.MimeTypeRTX) {
+			for _, f := range strings.Split(c.SDPFmtpLine, ";") {
+				if strings.TrimSpace(f) == want {
+					return c.PayloadType, true
+				}
+			}
+		}
+	}
+	return 0, false
 }
 
 // setExtensions replaces the publisher's header extensions with the one
@@ -469,14 +512,17 @@ func (d *downTrack) writePadding(n int) bool {
 	if _, err := d.writer.WriteRTP(&h, nil); err != nil {
 		return false
 	}
+	if d.sentLog != nil {
+		d.sentLog.recordPadding(&h)
+	}
 	d.seqOff--
 	d.lastSeq = h.SequenceNumber
 	return true
 }
 
 // rtcpLoop reads the subscriber's RTCP for this track (which also feeds the
-// NACK responder and report interceptors) and relays keyframe requests to
-// the publisher, rate limited there.
+// report interceptors and the bandwidth estimator), answers its NACKs and
+// relays its keyframe requests to the publisher, rate limited there.
 func (d *downTrack) rtcpLoop() {
 	for {
 		pkts, _, err := d.sender.ReadRTCP()
@@ -484,7 +530,11 @@ func (d *downTrack) rtcpLoop() {
 			return
 		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
+			case *rtcp.TransportLayerNack:
+				if d.sentLog != nil {
+					d.retransmit(p)
+				}
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				q := d.currentLayer()
 				if q == layerPaused {

@@ -1,6 +1,7 @@
 package sfu_test
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"sync"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -182,13 +184,17 @@ func TestSimulcastLayerFollowsViewSize(t *testing.T) {
 	}
 }
 
-// nackCounter records which sequence numbers arrive more than once.
+// nackCounter records which sequence numbers arrive more than once, and
+// whether a packet that arrives again is the same packet.
 type nackCounter struct {
-	mu    sync.Mutex
-	seen  map[uint16]int
-	ssrc  webrtc.SSRC
-	first uint16
-	got   bool
+	mu      sync.Mutex
+	seen    map[uint16]int
+	packets map[uint16]rtp.Packet
+	changed []uint16 // arrived again with another header or payload
+	rtx     int      // packets that came on the RTX stream
+	ssrc    webrtc.SSRC
+	first   uint16
+	got     bool
 }
 
 func (n *nackCounter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -196,12 +202,22 @@ func (n *nackCounter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	n.ssrc = t.SSRC()
 	n.mu.Unlock()
 	for {
-		p, _, err := t.ReadRTP()
+		p, a, err := t.ReadRTP()
 		if err != nil {
 			return
 		}
 		n.mu.Lock()
+		if a != nil && a.Get(webrtc.AttributeRtxSsrc) != nil {
+			n.rtx++
+		}
 		n.seen[p.SequenceNumber]++
+		if q, ok := n.packets[p.SequenceNumber]; ok {
+			if q.Timestamp != p.Timestamp || q.Marker != p.Marker || !bytes.Equal(q.Payload, p.Payload) {
+				n.changed = append(n.changed, p.SequenceNumber)
+			}
+		} else {
+			n.packets[p.SequenceNumber] = rtp.Packet{Header: rtp.Header{Timestamp: p.Timestamp, Marker: p.Marker}, Payload: bytes.Clone(p.Payload)}
+		}
 		if !n.got {
 			n.first, n.got = p.SequenceNumber, true
 		}
@@ -212,7 +228,7 @@ func (n *nackCounter) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 func TestNACKRetransmission(t *testing.T) {
 	e := newEnv(t)
 	alice := e.join("alice", sfu.RoleDelegate, nil)
-	nc := &nackCounter{seen: map[uint16]int{}}
+	nc := &nackCounter{seen: map[uint16]int{}, packets: map[uint16]rtp.Packet{}}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	// Bob's client has no NACK generator of its own: the test sends the NACK.
@@ -246,6 +262,20 @@ func TestNACKRetransmission(t *testing.T) {
 		defer nc.mu.Unlock()
 		return nc.seen[lost] >= 2
 	})
+	// The retransmission is the packet as sent: same timestamp, marker and
+	// payload (picture ID rewritten the same way), rebuilt from the
+	// layer's one cache; it came on the RTX stream and pion restored it.
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	if len(nc.changed) > 0 {
+		t.Errorf("retransmitted packets differ from the originals: %v", nc.changed)
+	}
+	if len(nc.packets[lost].Payload) == 0 {
+		t.Error("the lost packet's payload was empty")
+	}
+	if nc.rtx == 0 {
+		t.Error("no packet came on the RTX stream")
+	}
 }
 
 func TestPermissionsEnforced(t *testing.T) {
