@@ -48,6 +48,10 @@ const raiseHeadroom = 0.9
 // probeStep bounds a probe to this multiple of the estimate.
 const probeStep = 2
 
+// probeSettle is how long after a cluster stops sending the allocator
+// looks at its result.
+const probeSettle = 300 * time.Millisecond
+
 // probeTick is how often probe padding is sent while a cluster runs.
 const probeTick = 5 * time.Millisecond
 
@@ -231,6 +235,15 @@ func (p *Participant) pad(est estimator, videos []*downTrack) {
 		}
 		bps, ok := est.ProbePadding()
 		if !ok {
+			// The cluster has sent what it needs; its feedback follows
+			// within a round trip or two. Allocate again then rather than
+			// at the next tick, so that a step up the probe allowed comes
+			// half a second sooner on average.
+			select {
+			case <-p.ctx.Done():
+			case <-time.After(probeSettle):
+				p.enqueue(p.allocate)
+			}
 			return
 		}
 		bytes := int(int64(bps) * int64(probeTick) / int64(8*time.Second))

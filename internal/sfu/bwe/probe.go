@@ -149,7 +149,7 @@ const probeQuietNs = 1_000_000_000
 // once the path has settled.
 func (e *Estimator) congested(nowNs int64) bool {
 	switch {
-	case e.delay.usage != Normal, e.loss.last > lossLow, e.loss.smoothed > lossHigh:
+	case e.delay.usage != Normal, e.loss.last > lossLow:
 		return true
 	case e.rate.decreased && nowNs-e.rate.lastDecreaseNs < probeQuietNs:
 		return true
