@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	loadtest -server http://localhost:8080 -key HEX -room asean-digital-2026 -pubs 4 -subs 20 -duration 30s
+//	loadtest -server http://localhost:8080 -debug http://localhost:6060 -key HEX -room asean-digital-2026 -pubs 4 -subs 20 -duration 30s
 //
 // The key is the server's join-token key (-room-token-key, or the one kept
 // in its database: `chancery token` uses the same).
@@ -52,6 +52,7 @@ type options struct {
 	duration, warmup  time.Duration
 	viewW, viewH      int
 	audioOnly         bool
+	debug             string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -67,6 +68,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.viewW, "view-width", 640, "size subscribers report for each video (chooses the simulcast layer)")
 	fs.IntVar(&o.viewH, "view-height", 360, "")
 	fs.BoolVar(&o.audioOnly, "audio-only", false, "publish audio only")
+	fs.StringVar(&o.debug, "debug", "", "the server's pprof address (its -debug-addr, as http://host:port): collect garbage before reading memory, so that the live heap is current")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,7 +109,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return c, nil
 	}
 
-	base, err := scrape(ctx, o.server)
+	base, err := scrapeAfterGC(ctx, o.server, o.debug)
 	if err != nil {
 		return err
 	}
@@ -167,7 +169,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return ctx.Err()
 	}
 	el := time.Since(start).Seconds()
-	m1, err := scrape(ctx, o.server)
+	m1, err := scrapeAfterGC(ctx, o.server, o.debug)
 	if err != nil {
 		return err
 	}
@@ -197,6 +199,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// collection plus goroutine stacks, against the same before anyone
 	// joined. RSS is shown too, but it keeps what the runtime has not
 	// returned to the system (seeding the demo, earlier runs).
+	if o.debug == "" {
+		fmt.Fprintln(out, "(without -debug the live heap is the one of the server's last collection, which may be old)")
+	}
 	held := func(m map[string]float64) float64 {
 		return m["go_gc_heap_live_bytes"] + m["go_memstats_stack_inuse_bytes"]
 	}
@@ -204,21 +209,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "server memory            %.1f MiB live heap and stacks (%.1f MiB before anyone joined), %.0f subscribed tracks, %.3f MiB per subscribed track\n",
 		held(m1)/(1<<20), held(base)/(1<<20), subsTracks, grown/(1<<20)/max(subsTracks, 1))
 	fmt.Fprintf(out, "server RSS               %.1f MiB (%.1f MiB before anyone joined)\n", rss/(1<<20), base["process_resident_memory_bytes"]/(1<<20))
-	fmt.Fprintf(out, "subscriber video layers  %s\n", layerMix(m1))
+	fmt.Fprintf(out, "video tracks received    %s (by the rate each got)\n", videoMix(r0, r1, el))
 	fmt.Fprintf(out, "server goroutines        %.0f\n", m1["go_goroutines"])
 	if len(joins) > 0 {
 		fmt.Fprintf(out, "join time                p50 %s, max %s\n", joins[len(joins)/2].Round(time.Millisecond), joins[len(joins)-1].Round(time.Millisecond))
 	}
 	return nil
-}
-
-// layerMix is a placeholder-free summary of the forwarding mix: forwarded
-// packets per subscribed track per second.
-func layerMix(m map[string]float64) string {
-	if n := m["chancery_sfu_subscriptions"]; n > 0 {
-		return fmt.Sprintf("%.0f packets forwarded in total over %.0f subscriptions", m["chancery_sfu_forwarded_packets_total"], n)
-	}
-	return "no subscriptions"
 }
 
 func perCore(pps, cores float64) float64 {
@@ -253,17 +249,36 @@ func reportViews(c *sfuclient.Client, w, h int) {
 
 type counters struct {
 	packets, bytes, gaps atomic.Uint64
+	mu                   sync.Mutex
+	video                []*atomic.Uint64 // bytes received per video track
 }
 
-type snapshot struct{ packets, bytes, gaps uint64 }
+type snapshot struct {
+	packets, bytes, gaps uint64
+	video                []uint64
+}
 
 func (c *counters) snapshot() snapshot {
-	return snapshot{c.packets.Load(), c.bytes.Load(), c.gaps.Load()}
+	s := snapshot{packets: c.packets.Load(), bytes: c.bytes.Load(), gaps: c.gaps.Load()}
+	c.mu.Lock()
+	for _, v := range c.video {
+		s.video = append(s.video, v.Load())
+	}
+	c.mu.Unlock()
+	return s
 }
 
 // onTrack counts received packets and sequence gaps (packets the SFU
-// forwarded that never arrived, or never forwarded after a switch).
+// forwarded that never arrived, or never forwarded after a switch), and the
+// bytes of each video track.
 func (c *counters) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	var video *atomic.Uint64
+	if t.Kind() == webrtc.RTPCodecTypeVideo {
+		video = new(atomic.Uint64)
+		c.mu.Lock()
+		c.video = append(c.video, video)
+		c.mu.Unlock()
+	}
 	var last uint16
 	started := false
 	for {
@@ -279,9 +294,61 @@ func (c *counters) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if !started || int16(p.SequenceNumber-last) > 0 {
 			last, started = p.SequenceNumber, true
 		}
+		n := uint64(len(p.Payload) + 12)
 		c.packets.Add(1)
-		c.bytes.Add(uint64(len(p.Payload) + 12))
+		c.bytes.Add(n)
+		if video != nil {
+			video.Add(n)
+		}
 	}
+}
+
+// videoMix sorts the video tracks the subscribers received during the
+// window by the rate they got: which simulcast layer the SFU chose for each
+// (about 150, 500 and 1,500 kbit/s), or a pause.
+func videoMix(r0, r1 snapshot, seconds float64) string {
+	var paused, low, medium, high int
+	for i, b := range r1.video {
+		var b0 uint64
+		if i < len(r0.video) {
+			b0 = r0.video[i]
+		}
+		switch kbps := float64(b-b0) * 8 / seconds / 1000; {
+		case kbps < 50:
+			paused++
+		case kbps < 300:
+			low++
+		case kbps < 900:
+			medium++
+		default:
+			high++
+		}
+	}
+	return fmt.Sprintf("%d high, %d medium, %d low, %d paused", high, medium, low, paused)
+}
+
+// scrapeAfterGC reads /metrics after asking the server's pprof listener,
+// when given, for a heap profile with gc=1, which runs a collection first:
+// the live heap the metrics report is then current, not the one of the last
+// collection (which, right after start, still holds the demo's argon2
+// buffers).
+func scrapeAfterGC(ctx context.Context, base, debug string) (map[string]float64, error) {
+	if debug != "" {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, debug+"/debug/pprof/heap?gc=1", nil)
+		if err != nil {
+			return nil, err
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("collect garbage: %w", err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, errors.New("collect garbage: " + res.Status)
+		}
+	}
+	return scrape(ctx, base)
 }
 
 // scrape reads the numeric samples of /metrics (summing labelled series).
