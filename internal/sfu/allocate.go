@@ -46,7 +46,7 @@ const keepDiscount = 0.85
 const raiseHeadroom = 0.9
 
 // probeStep bounds a probe to this multiple of the estimate.
-const probeStep = 2
+const probeStep = 1.5
 
 // probeSettle is how long after a cluster stops sending the allocator
 // looks at its result.
@@ -120,11 +120,11 @@ func (p *Participant) allocateWith(est estimator) {
 		// little more: a probe's result is what got through, slightly
 		// below what was sent.
 		rate := int(float64(audio+int(float64(cost(videos, next, nil))/raiseHeadroom)) * 1.05)
-		// At most twice the estimate at a time: a probe far beyond what
-		// the path carries overflows its queue, and the loss hits the
+		// At most half again the estimate at a time: a probe far beyond
+		// what the path carries overflows its queue, and the loss hits the
 		// video and audio already flowing. Larger steps take several
 		// probes, each from what the last one proved.
-		rate = min(rate, probeStep*est.Target())
+		rate = min(rate, int(probeStep*float64(est.Target())))
 		if est.Probe(rate) {
 			p.room.s.counters.probes.Add(1)
 			p.wg.Go(func() { p.pad(est, videos) })
