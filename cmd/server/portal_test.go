@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -229,6 +230,22 @@ func TestPortalEditing(t *testing.T) {
 	if img.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(img.Body, "\x89PNG") {
 		t.Errorf("media: %s, %q", img.Header.Get("Content-Type"), img.Body[:8])
 	}
+	// A photograph of a few megabytes goes through: staff forms that
+	// upload images have a body limit of their own (-max-upload), above
+	// the 1 MiB of every other request.
+	big := noisePNG(t, 1000, 800)
+	if len(big) < 2<<20 {
+		t.Fatalf("the test image is only %d bytes", len(big))
+	}
+	body, ct = multipartForm(t, map[string]string{"title": "Ouverture des négociations commerciales", "body": "Tarifs", "action": "publish",
+		"image_file_alt": "La salle"}, "image_file", "salle.png", big)
+	r = ts.send(c, "POST", fr, ct, body, nil)
+	wantStatus(t, r, http.StatusSeeOther)
+	wantContains(t, ts.get(anon, "/fr/news/trade-talks", nil), `alt="La salle"`)
+	// A form of that size that is not an upload is refused, in the
+	// user's language.
+	r = ts.postForm(c, fr, url.Values{"title": {strings.Repeat("a", 2<<20)}, "action": {"save"}}, nil)
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
 	// A file that is not an image is refused, and the text typed is kept.
 	body, ct = multipartForm(t, map[string]string{"title": "Titre conservé", "body": "Tarifs", "image_file_alt": "x"}, "image_file", "evil.html", []byte("<script>alert(1)</script>"))
 	r = ts.send(c, "POST", fr, ct, body, nil)
@@ -372,6 +389,22 @@ func pngImage(t *testing.T) []byte {
 		for y := range 9 {
 			img.Set(x, y, color.RGBA{R: 0xda, G: 0x25, B: 0x1d, A: 0xff})
 		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// noisePNG is a PNG of random pixels, which do not compress: about four
+// bytes a pixel.
+func noisePNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.Uint32())
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {

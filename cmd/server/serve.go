@@ -371,7 +371,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.Recover,
 		pages.Middleware,
 		kit.SecurityHeaders(isConferencePath),
-		httpx.LimitBody(cfg.HTTP.MaxBodyBytes),
+		httpx.LimitBodyFunc(bodyLimit(cfg.HTTP)),
 		kit.CrossOrigin(),
 		svc.Middleware(kit),
 	)
@@ -490,4 +490,17 @@ func displayAddr(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// bodyLimit is the body limit of each request: staff forms that upload
+// images (multipart, under /press/ and /admin/, which refuse anyone but staff
+// before reading a byte) get MaxUploadBytes, everything else MaxBodyBytes.
+func bodyLimit(h config.HTTP) func(*http.Request) int64 {
+	return func(r *http.Request) int64 {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") &&
+			(strings.HasPrefix(r.URL.Path, "/press/") || strings.HasPrefix(r.URL.Path, "/admin/")) {
+			return h.MaxUploadBytes
+		}
+		return h.MaxBodyBytes
+	}
 }

@@ -50,7 +50,11 @@ type HTTP struct {
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
 	MaxBodyBytes      int64
-	TrustProxy        bool // take the client address from X-Forwarded-For
+	// MaxUploadBytes bounds the body of a staff form that uploads images
+	// (multipart, under /press/ and /admin/); every other request gets
+	// MaxBodyBytes.
+	MaxUploadBytes int64
+	TrustProxy     bool // take the client address from X-Forwarded-For
 }
 
 // Storage selects and configures the database.
@@ -155,6 +159,7 @@ func Default() Config {
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
 			MaxBodyBytes:      1 << 20,
+			MaxUploadBytes:    32 << 20,
 		},
 		Storage: Storage{DataDir: "./data"},
 		Log:     Log{Format: "text", Level: "info"},
@@ -196,6 +201,7 @@ func settings(c *Config) []Setting {
 		{"idle-timeout", "CHANCERY_IDLE_TIMEOUT", "how long an idle keep-alive connection stays open", (*durationValue)(&c.HTTP.IdleTimeout)},
 		{"shutdown-timeout", "CHANCERY_SHUTDOWN_TIMEOUT", "how long shutdown waits for requests to finish", (*durationValue)(&c.HTTP.ShutdownTimeout)},
 		{"max-body", "CHANCERY_MAX_BODY", "largest request body accepted, in bytes", (*int64Value)(&c.HTTP.MaxBodyBytes)},
+		{"max-upload", "CHANCERY_MAX_UPLOAD", "largest body of a staff form that uploads images (multipart, under /press/ and /admin/), in bytes", (*int64Value)(&c.HTTP.MaxUploadBytes)},
 		{"trust-proxy", "CHANCERY_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a trusted proxy)", (*boolValue)(&c.HTTP.TrustProxy)},
 		{"session-ttl", "CHANCERY_SESSION_TTL", "how long a sign-in lasts without activity", (*durationValue)(&c.Auth.SessionTTL)},
 		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
@@ -299,6 +305,9 @@ func (h HTTP) Validate() error {
 	}
 	if h.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("config: max-body must be at least 1024 bytes, got %d", h.MaxBodyBytes))
+	}
+	if h.MaxUploadBytes < h.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("config: max-upload must be at least max-body (%d bytes), got %d", h.MaxBodyBytes, h.MaxUploadBytes))
 	}
 	return errors.Join(errs...)
 }

@@ -52,6 +52,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad lang", args: []string{"-default-lang", "uk"}, wantErr: "default-lang must be one of"},
 		{name: "tls half", args: []string{"-tls-cert", "c.pem"}, wantErr: "tls-cert and tls-key"},
 		{name: "tiny body", args: []string{"-max-body", "10"}, wantErr: "max-body"},
+		{name: "upload limit below the body limit", args: []string{"-max-body", "2000000", "-max-upload", "1000000"}, wantErr: "max-upload"},
 		{name: "zero timeout", args: []string{"-write-timeout", "0s"}, wantErr: "write-timeout must be positive"},
 		{name: "ttl range", args: []string{"-session-ttl", "1s"}, wantErr: "session-ttl"},
 		{name: "not postgres", args: []string{"-database-url", "mysql://root:secret@x/db"}, wantErr: "postgres://"},

@@ -102,8 +102,14 @@ func (h *Kit) SecurityHeaders(media func(path string) bool) func(http.Handler) h
 // LimitBody caps request bodies; reading past the cap fails with
 // *http.MaxBytesError, which Fail answers with 413.
 func LimitBody(limit int64) func(http.Handler) http.Handler {
+	return LimitBodyFunc(func(*http.Request) int64 { return limit })
+}
+
+// LimitBodyFunc caps each request's body at what limit says for it.
+func LimitBodyFunc(limitOf func(*http.Request) int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			limit := limitOf(r)
 			if r.ContentLength > limit {
 				// Refuse before reading anything.
 				r.Body = http.MaxBytesReader(w, r.Body, 0)
