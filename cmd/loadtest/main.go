@@ -334,37 +334,40 @@ func videoMix(r0, r1 snapshot, seconds float64) string {
 // buffers).
 func scrapeAfterGC(ctx context.Context, base, debug string) (map[string]float64, error) {
 	if debug != "" {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, debug+"/debug/pprof/heap?gc=1", nil)
+		res, err := get(ctx, debug+"/debug/pprof/heap?gc=1", "collect garbage")
 		if err != nil {
 			return nil, err
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("collect garbage: %w", err)
-		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return nil, errors.New("collect garbage: " + res.Status)
-		}
 	}
 	return scrape(ctx, base)
 }
 
-// scrape reads the numeric samples of /metrics (summing labelled series).
-func scrape(ctx context.Context, base string) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+// get fetches url and fails unless it answers 200; what names it in errors.
+func get(ctx context.Context, url, what string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		return nil, errors.New(what + ": " + res.Status)
+	}
+	return res, nil
+}
+
+// scrape reads the numeric samples of /metrics (summing labelled series).
+func scrape(ctx context.Context, base string) (map[string]float64, error) {
+	res, err := get(ctx, base+"/metrics", "metrics")
+	if err != nil {
+		return nil, err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, errors.New("metrics: " + res.Status)
-	}
 	out := map[string]float64{}
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
