@@ -435,20 +435,20 @@ func (d *downTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		d.lastIn = pkt.SequenceNumber
 		d.lastMarker = h.Marker
 	}
-	payload := pkt.Payload
+	payload, rewritten := pkt.Payload, 0
 	if d.vp8 != nil {
 		// The payload is shared by every subscriber: rewrite a copy. The
 		// writer is done with it when WriteRTP returns.
 		if cap(d.buf) < len(payload) {
 			d.buf = make([]byte, max(len(payload), 1500))
 		}
-		payload = d.vp8.rewrite(payload, d.buf, switching)
+		payload, rewritten = d.vp8.rewrite(payload, d.buf, switching)
 	}
 	if _, err := d.writer.WriteRTP(&h, payload); err != nil {
 		return false
 	}
 	if d.sentLog != nil {
-		d.sentLog.record(&h, pkt.SequenceNumber, q, payload)
+		d.sentLog.record(&h, pkt.SequenceNumber, q, payload[:rewritten])
 	}
 	d.sent.Add(1)
 	return true

@@ -96,14 +96,13 @@ type sentPacket struct {
 // by outgoing sequence number. The downTrack's mutex guards it.
 type sentRing [sentSize]sentPacket
 
-// record remembers a media packet just sent: payload is what was sent
-// (rewritten for this subscriber).
-func (r *sentRing) record(h *rtp.Header, in uint16, layer int, payload []byte) {
+// record remembers a media packet just sent; desc is the start of its
+// payload that was rewritten for this subscriber (the VP8 descriptor), if
+// any: the rest is as the layer's cache has it.
+func (r *sentRing) record(h *rtp.Header, in uint16, layer int, desc []byte) {
 	p := &r[h.SequenceNumber&sentMask]
 	*p = sentPacket{out: h.SequenceNumber, in: in, ts: h.Timestamp, layer: int8(layer), marker: h.Marker, valid: true}
-	if d, ok := parseVP8Descriptor(payload); ok {
-		p.descLen = uint8(copy(p.desc[:], payload[:min(d.header, maxDescriptor)]))
-	}
+	p.descLen = uint8(copy(p.desc[:], desc))
 }
 
 // recordPadding remembers a padding-only packet just sent.

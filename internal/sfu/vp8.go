@@ -132,13 +132,14 @@ type vp8Munger struct {
 }
 
 // rewrite rewrites the descriptor of payload into out (which must be at
-// least as long) and returns the rewritten payload. switching marks the
-// first packet after a layer switch (a keyframe's first packet): its
+// least as long) and returns the rewritten payload with the length of the
+// descriptor it rewrote (0 when it left payload as it was). switching marks
+// the first packet after a layer switch (a keyframe's first packet): its
 // picture follows the last one sent.
-func (m *vp8Munger) rewrite(payload, out []byte, switching bool) []byte {
+func (m *vp8Munger) rewrite(payload, out []byte, switching bool) ([]byte, int) {
 	d, ok := parseVP8Descriptor(payload)
 	if !ok || d.picAt < 0 && d.tl0At < 0 {
-		return payload
+		return payload, 0
 	}
 	pic, hasPic := d.picture(payload)
 	var tl0 uint8
@@ -170,7 +171,7 @@ func (m *vp8Munger) rewrite(payload, out []byte, switching bool) []byte {
 		}
 	}
 	m.started = true
-	return out
+	return out, d.header
 }
 
 // newerPicture reports whether picture ID a follows b, modulo mask+1.

@@ -107,7 +107,7 @@ func TestVP8MungerKeepsPicturesContinuous(t *testing.T) {
 			for i, s := range steps {
 				in := vp8Payload(true, s.pic, wide, s.tl0, s.switching)
 				orig := bytes.Clone(in)
-				got := m.rewrite(in, out, s.switching)
+				got, _ := m.rewrite(in, out, s.switching)
 				if !bytes.Equal(in, orig) {
 					t.Fatalf("step %d: the shared payload was modified", i)
 				}
@@ -202,7 +202,7 @@ func FuzzVP8Munger(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p []byte, switching bool) {
 		out := make([]byte, len(p))
 		orig := bytes.Clone(p)
-		got := m.rewrite(p, out, switching)
+		got, _ := m.rewrite(p, out, switching)
 		if len(got) != len(p) || !bytes.Equal(p, orig) {
 			t.Fatalf("rewrite changed the length or the input")
 		}

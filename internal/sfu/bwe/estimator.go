@@ -101,8 +101,6 @@ type Estimator struct {
 	lastCluster     uint32
 	backoffNs       int64 // wait after the next failed probe
 	nextProbeNs     int64 // no probe before this
-	graceUntilNs    int64 // until then the acked cap counts probeFloor
-	probeFloor      float64
 	probes          int
 	probesSucceeded int
 }
@@ -272,7 +270,7 @@ func (e *Estimator) onAcks(nowNs int64) {
 	}
 	if timed > 0 {
 		acked := e.acked.bps
-		e.rate.update(nowNs, e.delay.usage, acked, e.ackedLimit(nowNs, acked), e.rtt())
+		e.rate.update(nowNs, e.delay.usage, acked, ackedLimit(acked), e.rtt())
 		if nowNs < e.shield.untilNs && e.rate.rate < e.shield.floor && e.loss.last < probeMaxLoss {
 			e.rate.rate = e.shield.floor
 		}
@@ -320,18 +318,14 @@ func (e *Estimator) rtt() float64 {
 
 // ackedLimit is how far evidence lets the estimate increase: 1.5 × the
 // acknowledged rate plus 10 kbit/s, or no ceiling before the acknowledged
-// rate is known. It never lowers the estimate. For a while after a
-// successful probe, the probe's result is evidence too. The probe proved its
-// result and no more, so the ceiling is the result itself, not 1.5 times it.
-func (e *Estimator) ackedLimit(nowNs int64, acked float64) float64 {
+// rate is known. It never lowers the estimate: a successful probe raises it
+// past the ceiling (rebase), and it stays there until the detector or loss
+// says otherwise.
+func ackedLimit(acked float64) float64 {
 	if acked <= 0 {
 		return math.Inf(1)
 	}
-	limit := ackedCapFactor*acked + ackedCapSlackBps
-	if nowNs < e.graceUntilNs {
-		limit = max(limit, e.probeFloor)
-	}
-	return limit
+	return ackedCapFactor*acked + ackedCapSlackBps
 }
 
 // combined is the target: the delay-based estimate, lowered by the loss

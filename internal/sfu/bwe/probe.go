@@ -22,9 +22,6 @@ const (
 
 	probeBackoffMinNs = 2_000_000_000
 	probeBackoffMaxNs = 30_000_000_000
-	// probeGraceNs is how long a successful result counts as acknowledged
-	// rate for the cap on the estimate.
-	probeGraceNs = 2_000_000_000
 	// paddingCatchUpNs is the time constant in which ProbePadding closes the
 	// gap between the cluster's bytes and its schedule.
 	paddingCatchUpNs = 20_000_000
@@ -223,7 +220,6 @@ func (e *Estimator) evaluateProbe(nowNs int64, sent *clusterSend) {
 		return
 	}
 	e.rate.rebase(nowNs, result, saturated)
-	e.graceUntilNs, e.probeFloor = nowNs+probeGraceNs, result
 	if e.loss.limit > 0 && e.loss.limit < result {
 		e.loss.limit = 0
 	}
