@@ -140,7 +140,21 @@ func isCachedPage(r *http.Request) bool {
 	if _, known := lang.Lookup(code); !known {
 		return false
 	}
-	parts := strings.Split(rest, "/")
+	// At most four segments, without allocating: this runs on every hit.
+	var seg [4]string
+	n := 0
+	for s := rest; ; n++ {
+		if n == len(seg) {
+			return false
+		}
+		var more bool
+		seg[n], s, more = strings.Cut(s, "/")
+		if !more {
+			n++
+			break
+		}
+	}
+	parts := seg[:n]
 	switch {
 	case rest == "" || rest == "feed.atom" || rest == "sitemap.xml":
 		return true
