@@ -1,12 +1,15 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // CorkListener wraps every accepted connection so that a handler can send
@@ -35,6 +38,9 @@ type corkConn struct {
 	mu     sync.Mutex
 	corked bool
 	buf    []byte
+	// head and body, when set, replace what net/http wrote while corked
+	// (Preformatted).
+	head, body []byte
 }
 
 func (c *corkConn) Write(p []byte) (int, error) {
@@ -87,6 +93,9 @@ func (c *corkConn) uncork() {
 		return
 	}
 	c.corked = false
+	if c.head != nil {
+		c.substitute()
+	}
 	if len(c.buf) == 0 {
 		return
 	}
@@ -131,4 +140,95 @@ func Cork(r *http.Request) (uncork func()) {
 	}
 	c.cork()
 	return c.uncork
+}
+
+// Preformatted answers r with a response made in advance. It saves most of
+// what answering from memory costs: net/http's handling of the header map
+// (cloning, sorting, checking and writing each field) is done once, when
+// the response is made, rather than on every request.
+//
+// head is the status line and header fields of an HTTP/1.1 response, each
+// line ending in CRLF, without Date, Connection or the blank line; body is
+// the whole body, its length given in head's Content-Length. Preformatted
+// adds the Date and, when net/http would close the connection after this
+// response, Connection: close.
+//
+// It reports false, having done nothing, when it cannot: a request other
+// than an HTTP/1.1 GET (HEAD and HTTP/1.0 have their own rules), TLS
+// (what net/http writes is encrypted before the connection sees it), a
+// connection not from a CorkListener or corked already, or headers already
+// set on w, which head would leave out.
+//
+// How: net/http answers with an empty response (Content-Length: 0) on the
+// corked connection, so that its state (keep-alive, bytes written, the
+// next request) is that of a complete response; the connection then sends
+// head, Date and body in place of the bytes net/http wrote, in one write.
+func Preformatted(w http.ResponseWriter, r *http.Request, head, body []byte) bool {
+	if r.ProtoMajor != 1 || r.ProtoMinor != 1 || r.Method != http.MethodGet || r.TLS != nil || head == nil {
+		return false
+	}
+	c, _ := r.Context().Value(corkKey{}).(*corkConn)
+	if c == nil {
+		return false
+	}
+	h := w.Header()
+	if len(h) != 0 {
+		return false
+	}
+	c.mu.Lock()
+	if c.corked {
+		c.mu.Unlock()
+		return false
+	}
+	c.corked = true
+	c.head, c.body = head, body
+	c.mu.Unlock()
+	h["Content-Length"] = zeroLength
+	h["Date"] = noDate // net/http need not format a date it will not send
+	w.WriteHeader(http.StatusOK)
+	_ = http.NewResponseController(w).Flush()
+	c.uncork()
+	return true
+}
+
+var (
+	zeroLength      = []string{"0"}
+	noDate          = []string{""}
+	connectionClose = []byte("\r\nConnection: close\r\n")
+)
+
+// substitute replaces what net/http wrote while corked, an empty response,
+// with the preformatted one. net/http says Connection: close in its
+// response when it will close the connection after it (the client asked,
+// or the server is shutting down), so the replacement says it too.
+func (c *corkConn) substitute() {
+	closing := bytes.Contains(c.buf, connectionClose)
+	c.buf = append(c.buf[:0], c.head...)
+	c.buf = appendDate(c.buf)
+	if closing {
+		c.buf = append(c.buf, connectionClose[2:]...)
+	}
+	c.buf = append(c.buf, "\r\n"...)
+	c.buf = append(c.buf, c.body...)
+	c.head, c.body = nil, nil
+}
+
+// date is the Date header line of the current second, made once a second
+// rather than once a response, as nginx does.
+var date atomic.Pointer[dateLine]
+
+type dateLine struct {
+	sec  int64
+	line []byte
+}
+
+func appendDate(b []byte) []byte {
+	now := time.Now()
+	d := date.Load()
+	if d == nil || d.sec != now.Unix() {
+		line := now.UTC().AppendFormat([]byte("Date: "), http.TimeFormat)
+		d = &dateLine{sec: now.Unix(), line: append(line, "\r\n"...)}
+		date.Store(d)
+	}
+	return append(b, d.line...)
 }

@@ -1,6 +1,7 @@
 package pagecache
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -455,4 +457,90 @@ type countedConn struct {
 func (c countedConn) Write(p []byte) (int, error) {
 	c.n.Add(1)
 	return c.Conn.Write(p)
+}
+
+// A plain hit on a corked HTTP/1.1 connection leaves as bytes made with
+// the entry (httpx.Preformatted), not through net/http's header handling:
+// the client must get the same response, byte for byte but for the Date,
+// as net/http sends for the same hit.
+func TestPreformattedHitIsNetHTTPsResponse(t *testing.T) {
+	pg := &page{n: 9000, mutate: func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Permissions-Policy", "camera=(), microphone=()")
+		w.Header().Add("Link", `</static/a.css>; rel=preload; as=style`)
+		w.Header().Add("Link", `</static/b.js>; rel=preload; as=script`)
+	}}
+	hs := newHarness(t, pg, func(p *Params) { p.CSP = httpx.StaticCSP })
+	// fields counts the header fields left on the ResponseWriter: a
+	// preformatted hit leaves only net/http's empty response's.
+	var fields atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hs.h.ServeHTTP(w, r)
+		fields.Store(int64(len(w.Header())))
+	})
+	serve := func(corked bool) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h, ConnContext: httpx.CorkContext}}
+		if corked {
+			ts.Listener = httpx.CorkListener(ln)
+		}
+		ts.Start()
+		t.Cleanup(ts.Close)
+		return ts.Listener.Addr().String()
+	}
+	fast, slow := serve(true), serve(false)
+	// get sends one request and returns the raw response without its Date.
+	get := func(addr, hdr string) (head, body string) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, "GET /vi/news/a HTTP/1.1\r\nHost: portal.example\r\n"+hdr+"\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		var lines []string
+		length := -1
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			if line == "\r\n" {
+				break
+			}
+			if n, ok := strings.CutPrefix(line, "Content-Length: "); ok {
+				length, _ = strconv.Atoi(strings.TrimSpace(n))
+			}
+			if !strings.HasPrefix(line, "Date: ") {
+				lines = append(lines, line)
+			}
+		}
+		b := make([]byte, length)
+		if _, err := io.ReadFull(br, b); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, ""), string(b)
+	}
+	get(slow, "") // the miss
+	for _, enc := range []string{"", "Accept-Encoding: gzip\r\n"} {
+		slowHead, slowBody := get(slow, enc)
+		if n := fields.Load(); n < 10 {
+			t.Fatalf("%q: net/http's hit left %d header fields", enc, n)
+		}
+		fastHead, fastBody := get(fast, enc)
+		if n := fields.Load(); n != 2 {
+			t.Fatalf("%q: the corked hit left %d header fields: it was not preformatted", enc, n)
+		}
+		if fastHead != slowHead || fastBody != slowBody {
+			t.Errorf("%q: preformatted hit\n%s(%d bytes)\nnet/http's\n%s(%d bytes)", enc, fastHead, len(fastBody), slowHead, len(slowBody))
+		}
+		if !strings.Contains(fastHead, "X-Cache: HIT\r\n") || !strings.Contains(fastHead, "Link: </static/b.js>") {
+			t.Errorf("%q: %s", enc, fastHead)
+		}
+	}
 }
