@@ -78,13 +78,13 @@ type Handlers struct {
 	pages map[string]http.HandlerFunc // /{lang}/{page}
 }
 
-// searchIndexKey records that the search index holds every live
-// translation (the index is filled by publishing, and rebuilt once for
-// content that predates it).
+// searchIndexKey records the store.SearchIndexVersion the search index was
+// last built with: the index is filled by publishing, and rebuilt at start
+// for content that predates it or was analysed another way.
 const searchIndexKey = "portal_search_index"
 
-// New returns the portal handlers. It fills the search index once, for
-// content published before the index existed.
+// New returns the portal handlers. It builds the search index again when it
+// was built with another analysis, or never.
 func New(ctx context.Context, p Params) (*Handlers, error) {
 	if p.Location == nil {
 		loc, err := time.LoadLocation(DefaultTimeZone)
@@ -98,15 +98,17 @@ func New(ctx context.Context, p Params) (*Handlers, error) {
 	}
 	h := &Handlers{db: p.DB, kit: p.Kit, log: p.Log, loc: p.Location, onChange: p.OnChange, verify: p.VerifyLink}
 	h.pages = map[string]http.HandlerFunc{"search": h.search}
-	if _, err := p.DB.GetSetting(ctx, searchIndexKey); errors.Is(err, store.ErrNotFound) {
+	built, err := p.DB.GetSetting(ctx, searchIndexKey)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	if built != store.SearchIndexVersion {
 		if err := p.DB.RebuildSearchIndex(ctx); err != nil {
 			return nil, fmt.Errorf("portal: %w", err)
 		}
-		if err := p.DB.SetSetting(ctx, searchIndexKey, "1"); err != nil {
+		if err := p.DB.SetSetting(ctx, searchIndexKey, store.SearchIndexVersion); err != nil {
 			return nil, fmt.Errorf("portal: %w", err)
 		}
-	} else if err != nil {
-		return nil, fmt.Errorf("portal: %w", err)
 	}
 	return h, nil
 }

@@ -205,3 +205,31 @@ func sha256hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// The search index is built again at start when it was built with another
+// analysis of the text (store.SearchIndexVersion), so that an upgrade finds
+// what the new analysis finds in content published before it.
+func TestSearchIndexRebuiltForANewAnalysis(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := t.Context()
+		newHandlers(t, db, nil)
+		if v, err := db.GetSetting(ctx, searchIndexKey); err != nil || v != store.SearchIndexVersion {
+			t.Fatalf("index version %q, %v", v, err)
+		}
+		if _, err := db.CreateArticle(ctx, store.Article{Slug: "da-nang", Kind: "news", PublishedAt: clock.Now().Add(-time.Hour), SourceLang: "vi",
+			Translations: map[string]store.ArticleTranslation{"vi": {Title: "Diễn đàn tại Đà Nẵng", Body: "Nội dung.", Status: store.StatusPublished}}}); err != nil {
+			t.Fatal(err)
+		}
+		// An index built by an earlier analysis: the start rebuilds it.
+		if err := db.SetSetting(ctx, searchIndexKey, "1"); err != nil {
+			t.Fatal(err)
+		}
+		newHandlers(t, db, nil)
+		if v, err := db.GetSetting(ctx, searchIndexKey); err != nil || v != store.SearchIndexVersion {
+			t.Errorf("after the start: index version %q, %v", v, err)
+		}
+		if got, _, err := db.SearchArticles(ctx, "vi", "dien dan da nang", 10, 0); err != nil || len(got) != 1 {
+			t.Errorf("search without diacritics: %v, %v", got, err)
+		}
+	})
+}

@@ -7,7 +7,14 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
+
+// SearchIndexVersion names how the search index analyses text. When it
+// changes, the index must be built again (RebuildSearchIndex): the portal
+// does so at start when the version it last built is another.
+const SearchIndexVersion = "2"
 
 // searchConfigs are PostgreSQL's text-search configurations per language.
 // Vietnamese has no stemmer; Chinese text is turned into bigrams first, so
@@ -73,6 +80,55 @@ func AnalyzeText(s string) string {
 	return b.String()
 }
 
+// foldText removes from text what readers often leave out when they type a
+// query, the same way on both backends, for the index and the query alike:
+// the diacritics of Latin letters and đ (Vietnamese "Diễn đàn Đà Nẵng" is
+// found by "dien dan da nang", French "sécurité" by "securite"), the
+// diaeresis of Russian ё, and Arabic's short vowels, tatweel and the hamza
+// forms of alef. Other letters are kept: Russian й is not и.
+func foldText(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	latin := i > 0 && unicode.IsLetter(rune(s[i-1]))
+	for _, r := range s[i:] {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+			latin = unicode.IsLetter(r)
+			continue
+		case r == 'đ':
+			r = 'd'
+		case r == 'Đ':
+			r = 'D'
+		case r == 'ё':
+			r = 'е'
+		case r == 'Ё':
+			r = 'Е'
+		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
+			r = 'ا'
+		case r == 'ـ' || (r >= 0x064B && r <= 0x065F) || r == 0x0670:
+			continue // tatweel, harakat, superscript alef
+		case unicode.Is(unicode.Mn, r):
+			if latin {
+				continue // a mark typed apart from its Latin letter
+			}
+		case unicode.Is(unicode.Latin, r):
+			r, _ = utf8.DecodeRuneInString(norm.NFD.String(string(r)))
+		}
+		b.WriteRune(r)
+		latin = unicode.Is(unicode.Latin, r)
+	}
+	return b.String()
+}
+
 // queryTerm is one word of a search query: a word of letters and digits, or
 // the bigrams of a run of CJK characters, which must match as a phrase.
 type queryTerm struct {
@@ -105,7 +161,10 @@ func parseQuery(q string) []queryTerm {
 				return
 			}
 			if !curCJK {
-				terms = append(terms, queryTerm{tokens: []string{strings.ToLower(string(cur))}})
+				// A word of marks alone folds to nothing.
+				if tok := strings.ToLower(foldText(string(cur))); tok != "" {
+					terms = append(terms, queryTerm{tokens: []string{tok}})
+				}
 			} else if len(cur) == 1 {
 				terms = append(terms, queryTerm{tokens: []string{string(cur)}, prefix: true})
 			} else {
@@ -165,8 +224,8 @@ func (db *DB) indexTranslation(ctx context.Context, q querier, v ArticleVersion)
 	if err := db.unindexTranslation(ctx, q, v.ArticleID, v.Lang); err != nil {
 		return err
 	}
-	title := AnalyzeText(v.Title)
-	body := AnalyzeText(v.Summary + "\n" + v.Body)
+	title := AnalyzeText(foldText(v.Title))
+	body := AnalyzeText(foldText(v.Summary + "\n" + v.Body))
 	if db.backend == BackendPostgres {
 		cfg := searchConfig(v.Lang)
 		_, err := q.ExecContext(ctx, `

@@ -9,7 +9,7 @@ import (
 // FuzzParseQuery checks that any query turns into query syntax made only of
 // quoted tokens, for both backends.
 func FuzzParseQuery(f *testing.F) {
-	for _, s := range []string{"外交", "forum diplomacy", `" OR * NEAR(`, "ngoại giao", "\xff", "a'b\\c"} {
+	for _, s := range []string{"外交", "forum diplomacy", `" OR * NEAR(`, "ngoại giao", "\xff", "a'b\\c", "\u064b\u064c", "Đà Nẵng", "e\u0301"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
@@ -38,6 +38,24 @@ func TestAnalyzeText(t *testing.T) {
 	} {
 		if got := AnalyzeText(in); got != want {
 			t.Errorf("AnalyzeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFoldText(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain ASCII":              "plain ASCII",
+		"Diễn đàn Đà Nẵng":         "Dien dan Da Nang",
+		"Die\u0302\u0303n":         "Dien", // marks typed apart
+		"cybersécurité, Señor":     "cybersecurite, Senor",
+		"Объединённых, ЁЛКА, край": "Объединенных, ЕЛКА, край", // й stays
+		"الوُفُود أحمد إفتتاح آخر": "الوفود احمد افتتاح اخر",
+		"مـــرحبا":                 "مرحبا", // tatweel
+		"外交部":                      "外交部",
+		"\u0301x":                  "\u0301x", // a mark after no Latin letter is kept
+	} {
+		if got := foldText(in); got != want {
+			t.Errorf("foldText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
