@@ -322,14 +322,6 @@ func testSearch(t *testing.T, db *store.DB, clock *storetest.Clock) {
 	}
 }
 
-// db2 picks the expectation per backend: SQLite, then PostgreSQL.
-func db2(db *store.DB, sqlite, postgres int) int {
-	if db.Backend() == store.BackendSQLite {
-		return sqlite
-	}
-	return postgres
-}
-
 func testTopicsAndMedia(t *testing.T, db *store.DB, clock *storetest.Clock) {
 	ctx := t.Context()
 	for _, tp := range []store.Topic{
