@@ -2,7 +2,8 @@
 // (synthetic VP8 simulcast at about 150/500/1500 kbps plus Opus-sized audio)
 // and M subscribers against a running server, and reports packets forwarded
 // per second, loss, bitrate, join time and the server's CPU and memory from
-// its /metrics endpoint.
+// its metrics: on its debug listener (-debug), or on its public address with
+// its -metrics-token.
 //
 // Usage:
 //
@@ -53,6 +54,7 @@ type options struct {
 	viewW, viewH      int
 	audioOnly         bool
 	debug             string
+	metricsToken      string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -68,7 +70,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.viewW, "view-width", 640, "size subscribers report for each video (chooses the simulcast layer)")
 	fs.IntVar(&o.viewH, "view-height", 360, "")
 	fs.BoolVar(&o.audioOnly, "audio-only", false, "publish audio only")
-	fs.StringVar(&o.debug, "debug", "", "the server's pprof address (its -debug-addr, as http://host:port): collect garbage before reading memory, so that the live heap is current")
+	fs.StringVar(&o.debug, "debug", "", "the server's debug address (its -debug-addr, as http://host:port): metrics come from there, after a collection, so that the live heap is current")
+	fs.StringVar(&o.metricsToken, "metrics-token", os.Getenv("CHANCERY_METRICS_TOKEN"), "without -debug: the server's -metrics-token, to read /metrics on its public address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -109,7 +112,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return c, nil
 	}
 
-	base, err := scrapeAfterGC(ctx, o.server, o.debug)
+	base, err := o.scrapeAfterGC(ctx)
 	if err != nil {
 		return err
 	}
@@ -155,7 +158,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if !sleep(ctx, o.warmup) {
 		return ctx.Err()
 	}
-	m0, err := scrape(ctx, o.server)
+	m0, err := o.scrape(ctx)
 	if err != nil {
 		return err
 	}
@@ -169,7 +172,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return ctx.Err()
 	}
 	el := time.Since(start).Seconds()
-	m1, err := scrapeAfterGC(ctx, o.server, o.debug)
+	m1, err := o.scrapeAfterGC(ctx)
 	if err != nil {
 		return err
 	}
@@ -327,28 +330,32 @@ func videoMix(r0, r1 snapshot, seconds float64) string {
 	return fmt.Sprintf("%d high, %d medium, %d low, %d paused", high, medium, low, paused)
 }
 
-// scrapeAfterGC reads /metrics after asking the server's pprof listener,
+// scrapeAfterGC reads /metrics after asking the server's debug listener,
 // when given, for a heap profile with gc=1, which runs a collection first:
 // the live heap the metrics report is then current, not the one of the last
 // collection (which, right after start, still holds the demo's argon2
 // buffers).
-func scrapeAfterGC(ctx context.Context, base, debug string) (map[string]float64, error) {
-	if debug != "" {
-		res, err := get(ctx, debug+"/debug/pprof/heap?gc=1", "collect garbage")
+func (o *options) scrapeAfterGC(ctx context.Context) (map[string]float64, error) {
+	if o.debug != "" {
+		res, err := get(ctx, o.debug+"/debug/pprof/heap?gc=1", "collect garbage", "")
 		if err != nil {
 			return nil, err
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 	}
-	return scrape(ctx, base)
+	return o.scrape(ctx)
 }
 
-// get fetches url and fails unless it answers 200; what names it in errors.
-func get(ctx context.Context, url, what string) (*http.Response, error) {
+// get fetches url, with a bearer token if given, and fails unless it
+// answers 200; what names it in errors.
+func get(ctx context.Context, url, what, bearer string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -361,9 +368,14 @@ func get(ctx context.Context, url, what string) (*http.Response, error) {
 	return res, nil
 }
 
-// scrape reads the numeric samples of /metrics (summing labelled series).
-func scrape(ctx context.Context, base string) (map[string]float64, error) {
-	res, err := get(ctx, base+"/metrics", "metrics")
+// scrape reads the numeric samples of /metrics (summing labelled series):
+// on the debug listener, or on the public one with the metrics token.
+func (o *options) scrape(ctx context.Context) (map[string]float64, error) {
+	url, bearer := o.server+"/metrics", o.metricsToken
+	if o.debug != "" {
+		url, bearer = o.debug+"/metrics", ""
+	}
+	res, err := get(ctx, url, "metrics", bearer)
 	if err != nil {
 		return nil, err
 	}

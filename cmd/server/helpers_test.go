@@ -46,8 +46,16 @@ var testBox = func() *secrets.Box {
 func testConfig() config.Config {
 	cfg := config.Default()
 	cfg.RTC.UDPAddr, cfg.RTC.TCPAddr = ":0", ""
+	cfg.Metrics.Token = testMetricsToken
 	return cfg
 }
+
+// testMetricsToken opens /metrics on the test servers' public listener;
+// scraped sends it.
+const testMetricsToken = "metrics-token-for-the-tests"
+
+// scraped is the header a scraper sends for /metrics.
+var scraped = map[string]string{"Authorization": "Bearer " + testMetricsToken}
 
 // closeSFU releases the conference media sockets of a built app.
 func closeSFU(tb testing.TB, a *app) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -25,7 +26,16 @@ func TestOperations(t *testing.T) {
 
 		ts.get(c, "/en/", nil)
 		ts.get(c, "/nowhere", nil)
-		r = ts.get(c, "/metrics", nil)
+		// /metrics on the public listener wants the configured bearer
+		// token; a signed-in session is not enough.
+		for _, hdr := range []map[string]string{nil, {"Authorization": "Bearer wrong-token-of-the-same-size"}, {"Authorization": testMetricsToken}} {
+			r = ts.get(c, "/metrics", hdr)
+			wantStatus(t, r, http.StatusUnauthorized)
+			if r.Header.Get("WWW-Authenticate") != `Bearer realm="metrics"` || strings.Contains(r.Body, "go_goroutines") {
+				t.Errorf("/metrics with %v: WWW-Authenticate %q, %s", hdr, r.Header.Get("WWW-Authenticate"), excerpt(r.Body))
+			}
+		}
+		r = ts.get(c, "/metrics", scraped)
 		wantStatus(t, r, http.StatusOK)
 		wantContains(t, r,
 			`chancery_http_requests_total{code="200",method="GET",route="GET /{lang}/{$}"}`,
@@ -37,6 +47,11 @@ func TestOperations(t *testing.T) {
 		}
 		// pprof is never on the public listener.
 		wantStatus(t, ts.get(c, "/debug/pprof/", nil), http.StatusNotFound)
+
+		// Without a token, /metrics is on the debug listener only
+		// (TestProcessDebugListener).
+		plain := newTestServer(t, db, clock, func(cfg *config.Config) { cfg.Metrics.Token = "" })
+		wantStatus(t, plain.get(plain.client(), "/metrics", scraped), http.StatusNotFound)
 	})
 }
 

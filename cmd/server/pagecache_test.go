@@ -70,7 +70,7 @@ func TestHomePageIsCached(t *testing.T) {
 		if r := ts.get(anon, "/en/", noGzip); r.Header.Get("X-Cache") != "MISS" {
 			t.Errorf("after Purge: X-Cache %q", r.Header.Get("X-Cache"))
 		}
-		m := ts.get(anon, "/metrics", nil)
+		m := ts.get(anon, "/metrics", scraped)
 		wantContains(t, m, `chancery_http_requests_total{code="304",method="GET",route="GET /{lang}/{$}"} 1`, "chancery_pagecache_hits_total 3", "chancery_pagecache_misses_total 2", "chancery_pagecache_bypasses_total")
 		// Pages outside the cached set are untouched.
 		if r := ts.get(anon, "/signin", noGzip); r.Header.Get("X-Cache") != "" {

@@ -593,6 +593,10 @@ func TestProcessDebugListener(t *testing.T) {
 	if r := fetchURL(t, http.MethodGet, debug+"/debug/pprof/cmdline", nil, nil); r.StatusCode != http.StatusOK {
 		t.Errorf("pprof cmdline on the debug listener: %d", r.StatusCode)
 	}
+	if r := fetchURL(t, http.MethodGet, debug+"/metrics", nil, nil); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "chancery_pagecache_hits_total") {
+		t.Errorf("metrics on the debug listener: %d %s", r.StatusCode, excerpt(r.Body))
+	}
+	p.wantStatus("/metrics", http.StatusNotFound) // no -metrics-token
 	p.wantStatus("/debug/pprof/", http.StatusNotFound)
 	p.wantStatus("/debug/pprof/cmdline", http.StatusNotFound)
 	if r := fetchURL(t, http.MethodGet, debug+"/vi/", nil, nil); r.StatusCode != http.StatusNotFound {

@@ -32,7 +32,7 @@ var publicRoutes = append([]string{
 	"GET /static/{file}",
 	"GET /signin", "POST /signin",
 	"GET /signout", "POST /signout", // harmless without a session
-	"GET /healthz", "GET /readyz", "GET /metrics",
+	"GET /healthz", "GET /readyz", // GET /metrics wants its bearer token (-metrics-token)
 	"GET /{lang}/rooms/{slug}", // conference join page: the signed token in ?t= is checked server-side
 	"GET /rooms/signal",        // conference signalling: the first message must carry a valid token
 	// The ministry's public signing key (internal/signing).

@@ -111,7 +111,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	var debug *http.Server
 	if debugLn != nil {
 		// WriteTimeout leaves room for a 60-second CPU profile or trace.
-		debug = &http.Server{Handler: httpx.LimitBody(1 << 10)(ops.DebugMux()),
+		debug = &http.Server{Handler: httpx.LimitBody(1 << 10)(ops.DebugMux(app.metrics)),
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute}
 		wg.Go(func() {
 			if err := debug.Serve(debugLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -191,7 +191,8 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 
 type app struct {
 	handler http.Handler
-	routes  []string // every registered pattern, for the route audit test
+	metrics http.Handler // /metrics for the debug listener
+	routes  []string     // every registered pattern, for the route audit test
 	auth    *auth.Service
 	sfu     *sfu.Server
 	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
@@ -281,7 +282,8 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	registerSFUMetrics(reg, rtc)
 	metrics := httpx.NewMetrics(reg)
 	mux := httpx.NewRouter()
-	ops.New(db, reg).Routes(mux)
+	opsHandlers := ops.New(db, reg)
+	opsHandlers.Routes(mux, cfg.Metrics.Token)
 	zone, err := time.LoadLocation(cfg.Web.TimeZone) // checked by config.Validate
 	if err != nil {
 		return nil, err
@@ -373,11 +375,27 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.SecurityHeaders(isConferencePath),
 		httpx.LimitBodyFunc(bodyLimit(cfg.HTTP)),
 		kit.CrossOrigin(),
-		svc.Middleware(kit),
+		exceptMetrics(svc.Middleware(kit)),
 	)
 	a.handler, a.routes, a.auth, a.demo, a.signing, a.statements, a.pages, a.publishing = h, mux.Patterns(), svc, signIns, key, statements, pages, pub
-	a.sfu, a.portal = rtc, wiring
+	a.sfu, a.portal, a.metrics = rtc, wiring, opsHandlers.Metrics()
 	return a, nil
+}
+
+// exceptMetrics runs mw for every request but GET /metrics, whose bearer
+// token is the scraper's (-metrics-token, checked by ops), not an API
+// token of a user for the session middleware to look up.
+func exceptMetrics(mw func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		withMW := mw(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			withMW.ServeHTTP(w, r)
+		})
+	}
 }
 
 // loadSigningKey loads the ministry's statement-signing key. The embedded

@@ -37,8 +37,43 @@ type Config struct {
 	Publish   Publish
 	RTC       RTC
 	Demo      bool   // load the living demo at start
-	DebugAddr string // pprof listener; empty means off
+	DebugAddr string // pprof and /metrics listener; empty means off
+	Metrics   Metrics
 }
+
+// Metrics says who may read /metrics on the public listener.
+type Metrics struct {
+	// Token, when set, is the bearer token a scraper must send for
+	// /metrics on the public listener. Without it, /metrics is served on
+	// the debug listener only.
+	Token string
+}
+
+// minMetricsToken is the shortest metrics token accepted.
+const minMetricsToken = 24
+
+// Validate checks the token's length.
+func (m Metrics) Validate() error {
+	if m.Token != "" && len(m.Token) < minMetricsToken {
+		return fmt.Errorf("config: metrics-token must be at least %d characters (generate one with: head -c 24 /dev/urandom | base64)", minMetricsToken)
+	}
+	return nil
+}
+
+// String hides the token, so that printing or logging a Config never
+// shows it.
+func (m Metrics) String() string {
+	if m.Token == "" {
+		return "{Token:}"
+	}
+	return "{Token:[redacted]}"
+}
+
+// GoString hides the token from %#v as well.
+func (m Metrics) GoString() string { return "config.Metrics" + m.String() }
+
+// LogValue hides the token from slog.
+func (m Metrics) LogValue() slog.Value { return slog.StringValue(m.String()) }
 
 // HTTP configures the public listener.
 type HTTP struct {
@@ -189,7 +224,8 @@ func settings(c *Config) []Setting {
 		{"demo", "CHANCERY_DEMO", "load demo users, articles and a conference room", (*boolValue)(&c.Demo)},
 		{"log-format", "CHANCERY_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.Log.Format)},
 		{"log-level", "CHANCERY_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.Log.Level)},
-		{"debug-addr", "CHANCERY_DEBUG_ADDR", "address for pprof (e.g. localhost:6060); empty turns it off", (*stringValue)(&c.DebugAddr)},
+		{"debug-addr", "CHANCERY_DEBUG_ADDR", "private address for pprof and /metrics (e.g. localhost:6060); empty turns it off", (*stringValue)(&c.DebugAddr)},
+		{"metrics-token", "CHANCERY_METRICS_TOKEN", "bearer token that opens /metrics on the public address, for a Prometheus that cannot reach -debug-addr (prefer the environment variable); empty: /metrics only on -debug-addr", (*stringValue)(&c.Metrics.Token)},
 		{"default-lang", "CHANCERY_DEFAULT_LANG", "language when nothing else decides: vi, en, fr, es, ru, zh or ar", (*stringValue)(&c.Web.DefaultLang)},
 		{"public-url", "CHANCERY_PUBLIC_URL", "scheme and host the public reaches this server at (https://mofa.gov.vn): signed statements, links in posts, conference join links, OAuth redirects; empty uses the listen address or the host the request came to", (*stringValue)(&c.Web.PublicURL)},
 		{"time-zone", "CHANCERY_TIME_ZONE", "IANA time zone of the dates on the portal", (*stringValue)(&c.Web.TimeZone)},
@@ -285,7 +321,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.RTC.Validate(c.HTTP), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.RTC.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.

@@ -135,3 +135,21 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("explicit key file = %q, %v", p, gen)
 	}
 }
+
+func TestMetricsToken(t *testing.T) {
+	const token = "a-metrics-token-of-enough-length"
+	c, err := Load(nil, []string{"CHANCERY_METRICS_TOKEN=" + token}, io.Discard)
+	if err != nil || c.Metrics.Token != token {
+		t.Fatalf("Load: %+v, %v", c.Metrics, err)
+	}
+	if _, err := Load([]string{"-metrics-token", "short"}, nil, io.Discard); err == nil || !strings.Contains(err.Error(), "metrics-token must be at least") || strings.Contains(err.Error(), "short") {
+		t.Errorf("a short token: %v", err)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "metrics", c.Metrics)
+	for _, out := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), logged.String()} {
+		if strings.Contains(out, token) || !strings.Contains(out, "[redacted]") {
+			t.Errorf("the token is printed: %s", out)
+		}
+	}
+}

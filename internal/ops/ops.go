@@ -7,10 +7,13 @@ package ops
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"net/http"
 	"net/http/pprof"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,11 +69,41 @@ func poolMetrics(reg prometheus.Registerer, stats func() sql.DBStats) {
 	)
 }
 
-// Routes lists the operational routes.
-func (h *Handlers) Routes(mux *httpx.Router) {
+// Routes lists the operational routes of the public listener. /metrics is
+// among them only with a token, which a scraper sends as a bearer token:
+// the figures tell an outsider too much about the ministry's traffic and
+// the server. Without one, /metrics is on the debug listener alone.
+func (h *Handlers) Routes(mux *httpx.Router, metricsToken string) {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{}))
+	if metricsToken != "" {
+		mux.Handle("GET /metrics", requireBearer(metricsToken, h.Metrics()))
+	}
+}
+
+// Metrics serves the metrics to anyone: mount it on a private listener
+// only (DebugMux), or behind a check.
+func (h *Handlers) Metrics() http.Handler {
+	return promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{})
+}
+
+// requireBearer lets through the requests that carry token as a bearer
+// token (RFC 6750), compared in constant time, and answers the others 401.
+func requireBearer(token string, next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte("metrics need the bearer token configured with -metrics-token\n"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (h *Handlers) healthz(w http.ResponseWriter, r *http.Request) {
@@ -97,10 +130,11 @@ func (h *Handlers) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-// DebugMux serves pprof; it is mounted on its own listener, never on the
-// public one.
-func DebugMux() *http.ServeMux {
+// DebugMux serves pprof and metrics (Handlers.Metrics); it is mounted on
+// its own listener, never on the public one.
+func DebugMux(metrics http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
