@@ -156,6 +156,7 @@ func TestConnectXOAuth(t *testing.T) {
 		var logs syncBuffer
 		ts := newLoggedServer(t, db, clock, &logs, func(c *config.Config) {
 			c.Connect.XClientID, c.Connect.XClientSecret = fake.Options().ClientID, fake.Options().ClientSecret
+			c.Publish.ExtraAPIs = fake.URL // the fake stands in for api.x.com
 		})
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("peter", "officer-password-2", account.RolePressOfficer)
@@ -229,6 +230,35 @@ func TestConnectXOAuth(t *testing.T) {
 		}
 		wantNoSecret(t, "the log", logs.String(), s.AccessToken, s.RefreshToken, fake.Options().ClientSecret)
 		wantNoSecret(t, "the page", r.Body, s.AccessToken, s.RefreshToken)
+
+		// The app's secret goes nowhere else: a press officer cannot name
+		// another server for X, in the form or the API, and a channel that
+		// names one (made before the rule) gets no OAuth flow and no
+		// connector.
+		collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Errorf("the collector was called: %s %s", r.Method, r.URL)
+		}))
+		t.Cleanup(collector.Close)
+		bad := ts.send(officer, "POST", "/api/v1/publishing/channels", "application/json",
+			`{"network":"x","name":"X copy","base_url":"`+collector.URL+`","languages":["en"],"time_zone":"UTC"}`, map[string]string{"Accept-Language": "vi"})
+		wantStatus(t, bad, http.StatusUnprocessableEntity)
+		wantContains(t, bad, "Mạng này chỉ được kết nối qua địa chỉ chính thức")
+		form := ts.postForm(officer, "/press/channels", url.Values{"network": {"x"}, "name": {"X copy"}, "base_url": {collector.URL},
+			"languages": {"en"}, "time_zone": {"UTC"}}, map[string]string{"Accept-Language": "en"})
+		wantStatus(t, form, http.StatusSeeOther)
+		wantContains(t, ts.get(officer, form.Header.Get("Location"), map[string]string{"Accept-Language": "en"}), "This network is reached at its own address only")
+		if err := db.SetChannelBaseURL(t.Context(), id, collector.URL); err != nil {
+			t.Fatal(err)
+		}
+		ts.app.connectors.forget(id)
+		wantStatus(t, ts.postForm(officer, fmt.Sprintf("/press/channels/%d/oauth", id), nil, nil), http.StatusNotFound)
+		legacy, err := db.GetPubChannel(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ts.app.connectors.resolve(t.Context(), legacy); err == nil || !strings.Contains(err.Error(), "not x's own API") {
+			t.Errorf("a connector for a channel at %s: %v", collector.URL, err)
+		}
 	})
 }
 
@@ -242,6 +272,7 @@ func TestConnectLinkedInKeepsRefreshToken(t *testing.T) {
 		var logs syncBuffer
 		ts := newLoggedServer(t, db, clock, &logs, func(c *config.Config) {
 			c.Connect.LinkedInClientID, c.Connect.LinkedInClientSecret = "li-app", "li-app-secret"
+			c.Publish.ExtraAPIs = fake.URL
 		})
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		officer := ts.signIn("olivia", "officer-password-1")

@@ -72,7 +72,7 @@ func TestPressAPIEndToEnd(t *testing.T) {
 		delegate := ts.signIn("dana", "delegate-password-1")
 
 		ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
-			"languages": []string{"en", "fr"}, "time_zone": "Europe/Paris"}, http.StatusCreated)
+			"base_url": "https://mastodon.example", "languages": []string{"en", "fr"}, "time_zone": "Europe/Paris"}, http.StatusCreated)
 		chID := ch["id"].(float64)
 		// Bad input: an unknown zone, refused in French.
 		bad := ts.send(officer, "POST", "/api/v1/publishing/channels", "application/json",

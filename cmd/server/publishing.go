@@ -48,6 +48,10 @@ type connectors struct {
 	publicURL func() string
 	conn      config.Connect
 	now       func() time.Time
+	// apiAllowed says where a channel's credentials and Chancery's app
+	// secrets may go (publishing.Service.APIAllowed); channels made before
+	// that rule may name another server.
+	apiAllowed func(social.Network, string) bool
 
 	mu    sync.Mutex
 	cache map[int64]cachedPublisher
@@ -92,11 +96,15 @@ func (c *connectors) resolve(_ context.Context, ch publishing.Channel) (social.P
 // network's public API.
 func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (social.Publisher, error) {
 	base := ch.BaseURL
-	switch social.Network(ch.Network) {
+	n := social.Network(ch.Network)
+	if c.apiAllowed != nil && !c.apiAllowed(n, base) {
+		return nil, fmt.Errorf("%s channel %q names the server %s, which is not %s's own API nor one the configuration allows (-extra-api-urls): its credentials are not sent there", n, ch.Name, base, n)
+	}
+	switch n {
 	case social.X:
 		return x.New(x.Params{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength})
 	case social.Facebook:
-		return facebook.New(facebook.Config{BaseURL: orDefault(base, "https://graph.facebook.com"), Credentials: creds, Now: c.now})
+		return facebook.New(facebook.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now})
 	case social.Mastodon:
 		if base == "" {
 			return nil, errors.New("a Mastodon channel needs its instance's address (base URL)")
@@ -105,9 +113,9 @@ func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (soc
 	case social.Bluesky:
 		return bluesky.New(bluesky.Config{BaseURL: orDefault(base, "https://bsky.social"), Credentials: creds, Now: c.now})
 	case social.Telegram:
-		return telegram.New(telegram.Config{BaseURL: orDefault(base, "https://api.telegram.org"), Credentials: creds, Now: c.now})
+		return telegram.New(telegram.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now})
 	case social.LinkedIn:
-		cfg := linkedin.Config{BaseURL: orDefault(base, "https://api.linkedin.com"), Credentials: creds, Now: c.now,
+		cfg := linkedin.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now,
 			ClientID: c.conn.LinkedInClientID, ClientSecret: c.conn.LinkedInClientSecret}
 		if base != "" {
 			// A LinkedIn-compatible server other than LinkedIn's (the demo's
@@ -132,8 +140,10 @@ func (c *connectors) forget(id int64) {
 	delete(c.cache, id)
 }
 
-// newPublishing builds the publishing service from the configuration.
-func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, instance string) *publishing.Service {
+// newPublishing builds the publishing service from the configuration;
+// extraAPIs are servers that channels may use besides those it names (the
+// demo's fake networks).
+func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, instance string, extraAPIs ...string) *publishing.Service {
 	var sensitive []string
 	for c := range strings.SplitSeq(cfg.Publish.Sensitive, ",") {
 		if c = strings.TrimSpace(c); c != "" {
@@ -141,7 +151,8 @@ func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishi
 		}
 	}
 	return publishing.New(publishing.Params{DB: db, Resolve: res, Now: o.now, Instance: instance,
-		Settings: publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers), SensitiveCategories: sensitive}})
+		Settings: publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers), SensitiveCategories: sensitive,
+			ExtraAPIs: append(cfg.Publish.ExtraAPIList(), extraAPIs...)}})
 }
 
 // instanceName names this process in leases and the audit log.

@@ -311,14 +311,20 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	if resolve == nil {
 		resolve = publisherResolver(a.connectors)
 	}
-	pub := newPublishing(cfg, db, o, resolve, instanceName())
-	if cfg.Watch.Interval > 0 {
-		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {
-			return nil, err
-		}
-	}
+	// The demo's fake networks run first: channels may use their addresses.
+	var demoAPIs []string
 	if cfg.Demo {
 		if a.demoNets, a.stopDemo, err = startDemoNetworks(ctx, db, a.connectors); err != nil {
+			return nil, err
+		}
+		for _, n := range a.demoNets {
+			demoAPIs = append(demoAPIs, n.URL)
+		}
+	}
+	pub := newPublishing(cfg, db, o, resolve, instanceName(), demoAPIs...)
+	a.connectors.apiAllowed = pub.APIAllowed
+	if cfg.Watch.Interval > 0 {
+		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {
 			return nil, err
 		}
 	}
@@ -327,7 +333,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, PublicURL: cfg.Web.PublicURL, Now: o.now}).Routes(mux)
 	// After the demo, which may set the OAuth apps of its fake networks.
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
-		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now,
+		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,
 		XApp:        x.OAuth2App{ClientID: a.connectors.conn.XClientID, ClientSecret: a.connectors.conn.XClientSecret},
 		LinkedInApp: linkedin.OAuthApp{ClientID: a.connectors.conn.LinkedInClientID, ClientSecret: a.connectors.conn.LinkedInClientSecret},
 	}).Routes(mux)

@@ -150,6 +150,20 @@ type Publish struct {
 	Lease     time.Duration // how long an instance holds a publication it works on
 	Workers   int64         // publications published at once per instance
 	Sensitive string        // comma-separated categories that need two approvers
+	// ExtraAPIs are comma-separated API base URLs that channels of X,
+	// Facebook, Telegram and LinkedIn may use besides the networks' own.
+	ExtraAPIs string
+}
+
+// ExtraAPIList splits ExtraAPIs, without trailing slashes.
+func (p Publish) ExtraAPIList() []string {
+	var out []string
+	for u := range strings.SplitSeq(p.ExtraAPIs, ",") {
+		if u = strings.TrimSuffix(strings.TrimSpace(u), "/"); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // Validate checks the publishing section.
@@ -163,6 +177,11 @@ func (p Publish) Validate() error {
 	}
 	if p.Workers < 1 || p.Workers > 1024 {
 		errs = append(errs, fmt.Errorf("config: publish-workers must be between 1 and 1024, got %d", p.Workers))
+	}
+	for _, raw := range p.ExtraAPIList() {
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("config: extra-api-urls: %q is not an http(s) base URL", raw))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -265,6 +284,7 @@ func settings(c *Config) []Setting {
 		{"publish-lease", "CHANCERY_PUBLISH_LEASE", "how long an instance holds a publication it is publishing before another may take over", (*durationValue)(&c.Publish.Lease)},
 		{"publish-workers", "CHANCERY_PUBLISH_WORKERS", "publications each instance publishes at once", (*int64Value)(&c.Publish.Workers)},
 		{"publish-sensitive", "CHANCERY_PUBLISH_SENSITIVE", "comma-separated statement categories that need two approvers", (*stringValue)(&c.Publish.Sensitive)},
+		{"extra-api-urls", "CHANCERY_EXTRA_API_URLS", "comma-separated API base URLs that channels of X, Facebook, Telegram and LinkedIn may use besides the networks' own (staging or test servers; Chancery's X and LinkedIn app secrets are sent there); empty: only the networks' own", (*stringValue)(&c.Publish.ExtraAPIs)},
 	}
 }
 

@@ -55,6 +55,10 @@ type Params struct {
 	XApp        x.OAuth2App
 	LinkedInApp linkedin.OAuthApp
 	Now         func() time.Time
+	// APIAllowed says whether Chancery's app secrets may go to a
+	// channel's server (publishing.Service.APIAllowed); nil allows the
+	// networks' own APIs only.
+	APIAllowed func(n social.Network, base string) bool
 }
 
 // Handlers serves the connect pages.

@@ -45,19 +45,25 @@ func stateKey(state string) string {
 
 // oauthApp is the OAuth client for ch, nil when its network has no
 // redirect flow or Chancery's app is not configured. A channel whose base
-// URL is not the network's own (a test or demo server) is sent to that
-// server's consent page and token endpoint.
+// URL is not the network's own (a test or demo server the configuration
+// allows) is sent to that server's consent page and token endpoint; one
+// the configuration does not allow gets no flow: the app's secret would go
+// there.
 func (h *Handlers) oauthApp(ch store.PubChannel) any {
 	redirect := strings.TrimSuffix(h.p.PublicURL(), "/") + callback
 	base := strings.TrimSuffix(ch.BaseURL, "/")
-	switch social.Network(ch.Network) {
+	n := social.Network(ch.Network)
+	if base != "" && base != n.OfficialAPI() && (h.p.APIAllowed == nil || !h.p.APIAllowed(n, base)) {
+		return nil
+	}
+	switch n {
 	case social.X:
 		if h.p.XApp.ClientID == "" {
 			return nil
 		}
 		a := h.p.XApp
 		a.RedirectURL, a.Now = redirect, h.p.Now
-		if base != "" && base != x.DefaultBaseURL {
+		if base != "" && base != n.OfficialAPI() {
 			a.BaseURL, a.AuthURL = base, base+"/i/oauth2/authorize"
 		}
 		return a
@@ -67,7 +73,7 @@ func (h *Handlers) oauthApp(ch store.PubChannel) any {
 		}
 		a := h.p.LinkedInApp
 		a.RedirectURL, a.Now = redirect, h.p.Now
-		if base != "" && base != "https://api.linkedin.com" {
+		if base != "" && base != n.OfficialAPI() {
 			a.AuthURL, a.TokenURL = base+"/oauth/v2/authorization", base+"/oauth/v2/accessToken"
 		}
 		return a

@@ -93,7 +93,7 @@ func seedBench(b *testing.B, ctx context.Context, db *store.DB, svc *publishing.
 	if err != nil {
 		b.Fatal(err)
 	}
-	ch, err := svc.CreateChannel(ctx, publishing.ActorOf(author), publishing.ChannelInput{Network: "mastodon", Name: "M", Languages: []string{"en"}, TimeZone: "UTC"})
+	ch, err := svc.CreateChannel(ctx, publishing.ActorOf(author), publishing.ChannelInput{Network: "mastodon", Name: "M", BaseURL: "https://mastodon.example", Languages: []string{"en"}, TimeZone: "UTC"})
 	if err != nil {
 		b.Fatal(err)
 	}

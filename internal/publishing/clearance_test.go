@@ -1,6 +1,7 @@
 package publishing_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,58 @@ func TestSubmitRefusesWhatWouldFailLater(t *testing.T) {
 		wantProblem(t, err, "press_error_time_zone")
 		_, err = e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "myspace", Name: "Old", Languages: []string{"en"}, TimeZone: "UTC"})
 		wantProblem(t, err, "press_error_network")
+	})
+}
+
+// A channel's server address decides where its credentials go, and for X
+// and LinkedIn where Chancery's app secret goes during the OAuth exchange:
+// the networks with one official API are reached there, or at a server the
+// configuration allows, never at one a press officer types.
+func TestChannelServerAddress(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{ExtraAPIs: []string{"http://127.0.0.1:9000/"}})
+		for i, tc := range []struct {
+			network, base, want, stored string
+		}{
+			{"x", "", "", ""},
+			{"x", "https://api.x.com/", "", "https://api.x.com"},
+			{"x", "http://127.0.0.1:9000", "", "http://127.0.0.1:9000"}, // configured
+			{"x", "https://collector.example", "press_error_base_url_official", ""},
+			{"linkedin", "https://api.linkedin.com.collector.example", "press_error_base_url_official", ""},
+			{"facebook", "http://127.0.0.1:9001", "press_error_base_url_official", ""},
+			{"telegram", " https://api.telegram.org ", "", "https://api.telegram.org"},
+			{"portal", "https://elsewhere.example", "press_error_base_url_official", ""},
+			{"mastodon", "https://mastodon.social/", "", "https://mastodon.social"},
+			{"mastodon", "", "press_error_base_url", ""}, // needs its instance
+			{"mastodon", "mastodon.social", "press_error_base_url", ""},
+			{"mastodon", "javascript:alert(1)", "press_error_base_url", ""},
+			{"mastodon", "https://user:pw@mastodon.social", "press_error_base_url", ""},
+			{"mastodon", "https://mastodon.social/?next=x", "press_error_base_url", ""},
+			{"bluesky", "https://pds.mofa.example", "", "https://pds.mofa.example"}, // its own PDS
+			{"bluesky", "", "", ""},
+		} {
+			ch, err := e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: tc.network, Name: fmt.Sprintf("Channel %d", i),
+				BaseURL: tc.base, Languages: []string{"en"}, TimeZone: "UTC"})
+			if tc.want != "" {
+				wantProblem(t, err, tc.want)
+				continue
+			}
+			if err != nil || ch.BaseURL != tc.stored {
+				t.Errorf("%s at %q: base %q, %v; want %q", tc.network, tc.base, ch.BaseURL, err, tc.stored)
+			}
+		}
+		for _, tc := range []struct {
+			network social.Network
+			base    string
+			want    bool
+		}{
+			{social.X, "", true}, {social.X, "https://api.x.com", true}, {social.X, "http://127.0.0.1:9000/", true},
+			{social.LinkedIn, "https://collector.example", false}, {social.Mastodon, "https://any.example", true},
+		} {
+			if got := e.svc.APIAllowed(tc.network, tc.base); got != tc.want {
+				t.Errorf("APIAllowed(%s, %q) = %v", tc.network, tc.base, got)
+			}
+		}
 	})
 }
 

@@ -62,8 +62,11 @@ func (e *env) user(name string, role account.Role) publishing.Actor {
 // channel creates a channel backed by a fresh fake network.
 func (e *env) channel(name string, network social.Network, lim social.Limits, langs ...string) (publishing.Channel, *pubtest.Network) {
 	e.t.Helper()
-	ch, err := e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: string(network), Name: name,
-		Languages: langs, TimeZone: "Asia/Ho_Chi_Minh"})
+	in := publishing.ChannelInput{Network: string(network), Name: name, Languages: langs, TimeZone: "Asia/Ho_Chi_Minh"}
+	if network == social.Mastodon {
+		in.BaseURL = "https://mastodon.example" // the fake answers in its place
+	}
+	ch, err := e.svc.CreateChannel(e.ctx, e.author, in)
 	if err != nil {
 		e.t.Fatal(err)
 	}

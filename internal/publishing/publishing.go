@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -75,6 +76,10 @@ type Settings struct {
 	// MaxIdle caps how long the scheduler sleeps without a due time, in
 	// case a change notification was missed.
 	MaxIdle time.Duration
+	// ExtraAPIs are API base URLs, besides the networks' own, that
+	// channels of a network with one official API may use: staging or
+	// test servers. Chancery's X and LinkedIn app secrets go to them.
+	ExtraAPIs []string
 }
 
 // DefaultSettings are used for the zero fields of Params.Settings.
@@ -132,6 +137,11 @@ func New(p Params) *Service {
 	if s.MaxIdle == 0 {
 		s.MaxIdle = d.MaxIdle
 	}
+	extra := make([]string, len(s.ExtraAPIs))
+	for i, u := range s.ExtraAPIs {
+		extra[i] = strings.TrimSuffix(u, "/")
+	}
+	s.ExtraAPIs = extra
 	if p.Now == nil {
 		p.Now = time.Now
 	}
@@ -232,12 +242,51 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 	if in.MaxLength < 0 {
 		return Channel{}, problem("max_length", "press_error_max_length")
 	}
+	base, err := s.baseURL(social.Network(in.Network), in.BaseURL)
+	if err != nil {
+		return Channel{}, err
+	}
 	ch, err := s.db.CreatePubChannel(ctx, Channel{Network: in.Network, Name: strings.TrimSpace(in.Name), Account: in.Account,
-		BaseURL: in.BaseURL, Languages: in.Languages, TimeZone: in.TimeZone, MaxLength: in.MaxLength}, a.entry("channel.create"))
+		BaseURL: base, Languages: in.Languages, TimeZone: in.TimeZone, MaxLength: in.MaxLength}, a.entry("channel.create"))
 	if errors.Is(err, store.ErrConflict) {
 		return Channel{}, problem("name", "press_error_channel_taken", "Name", in.Name)
 	}
 	return ch, err
+}
+
+// baseURL checks the server address of a new channel and returns it as
+// stored. A network with one official API (X, Facebook, Telegram,
+// LinkedIn) is reached there, or at a server the configuration names
+// (ExtraAPIs): the channel's credentials, and for X and LinkedIn Chancery's
+// app secrets, go to that address, so a press officer must not choose it.
+// A Mastodon channel needs its instance; a Bluesky channel may name its
+// PDS. The portal has none.
+func (s *Service) baseURL(n social.Network, raw string) (string, error) {
+	base := strings.TrimSuffix(strings.TrimSpace(raw), "/")
+	if base == "" {
+		if n == social.Mastodon {
+			return "", problem("base_url", "press_error_base_url")
+		}
+		return "", nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || len(base) > 200 {
+		return "", problem("base_url", "press_error_base_url")
+	}
+	if n == social.Portal || (n.OfficialAPI() != "" && !s.APIAllowed(n, base)) {
+		return "", problem("base_url", "press_error_base_url_official")
+	}
+	return base, nil
+}
+
+// APIAllowed reports whether Chancery may send a channel's credentials,
+// and its own app secrets, to base: any server for the networks without
+// one official API, else the official one and the configured ExtraAPIs.
+func (s *Service) APIAllowed(n social.Network, base string) bool {
+	base = strings.TrimSuffix(base, "/")
+	official := n.OfficialAPI()
+	return official == "" || base == "" || base == official || slices.Contains(s.set.ExtraAPIs, base)
 }
 
 func storedTime(t time.Time) time.Time {

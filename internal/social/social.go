@@ -40,6 +40,19 @@ const (
 // Networks lists every network in display order.
 var Networks = []Network{Portal, X, Facebook, Mastodon, Bluesky, Telegram, LinkedIn}
 
+// officialAPIs are the networks that have one API, at one address.
+var officialAPIs = map[Network]string{
+	X:        "https://api.x.com",
+	Facebook: "https://graph.facebook.com",
+	Telegram: "https://api.telegram.org",
+	LinkedIn: "https://api.linkedin.com",
+}
+
+// OfficialAPI is the network's one API base URL, or "" for the networks
+// whose accounts live on a server of their own (a Mastodon instance, a
+// Bluesky PDS) and for the portal.
+func (n Network) OfficialAPI() string { return officialAPIs[n] }
+
 // Media is one image (or video) attached to a post, with its alternative
 // text in the post's language.
 type Media struct {
