@@ -245,8 +245,11 @@ func TestConnectXOAuth(t *testing.T) {
 		wantContains(t, bad, "Mạng này chỉ được kết nối qua địa chỉ chính thức")
 		form := ts.postForm(officer, "/press/channels", url.Values{"network": {"x"}, "name": {"X copy"}, "base_url": {collector.URL},
 			"languages": {"en"}, "time_zone": {"UTC"}}, map[string]string{"Accept-Language": "en"})
-		wantStatus(t, form, http.StatusSeeOther)
-		wantContains(t, ts.get(officer, form.Header.Get("Location"), map[string]string{"Accept-Language": "en"}), "This network is reached at its own address only")
+		// The form comes back as typed, with the reason, in the officer's
+		// language.
+		wantStatus(t, form, http.StatusUnprocessableEntity)
+		wantContains(t, form, "This network is reached at its own address only", `value="X copy"`, `value="`+collector.URL+`" aria-describedby="base_url_hint" aria-invalid="true"`,
+			`<option value="x" selected>`, `value="en" checked`, `value="UTC"`)
 		if err := db.SetChannelBaseURL(t.Context(), id, collector.URL); err != nil {
 			t.Fatal(err)
 		}

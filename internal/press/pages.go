@@ -512,7 +512,14 @@ type ChannelsPage struct {
 	Overdue  int
 	Notice   string
 	Error    string
+	// Form is the new-channel form as typed; after a refusal, ErrorField
+	// names the field the error is about.
+	Form       publishing.ChannelInput
+	ErrorField string
 }
+
+// Picked reports whether the form has language code ticked.
+func (p ChannelsPage) Picked(code string) bool { return slices.Contains(p.Form.Languages, code) }
 
 // ChannelRow is a channel and what the network says about its credentials.
 type ChannelRow struct {
@@ -524,13 +531,25 @@ type ChannelRow struct {
 }
 
 func (h *Handlers) channels(w http.ResponseWriter, r *http.Request) {
+	p := ChannelsPage{Form: publishing.ChannelInput{Network: string(social.Networks[0]), TimeZone: "Asia/Ho_Chi_Minh"}}
+	if e := r.URL.Query().Get("error"); e != "" {
+		p.Error = h.t(r, safeErrKey(e), nil)
+	}
+	if r.URL.Query().Get("notice") != "" {
+		p.Notice = h.t(r, "press_notice_done", nil)
+	}
+	h.renderChannels(w, r, http.StatusOK, p)
+}
+
+// renderChannels shows the channels page with p's form, notice and error.
+func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status int, p ChannelsPage) {
 	ctx := r.Context()
 	chs, err := h.db.ListPubChannels(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	p := ChannelsPage{Networks: social.Networks, Langs: lang.All()}
+	p.Networks, p.Langs = social.Networks, lang.All()
 	for _, c := range chs {
 		row := ChannelRow{PubChannel: c}
 		if pb, err := h.res(ctx, c); err == nil {
@@ -565,24 +584,26 @@ func (h *Handlers) channels(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Overdue = len(od)
 	}
-	if e := r.URL.Query().Get("error"); e != "" {
-		p.Error = h.t(r, safeErrKey(e), nil)
-	}
-	if r.URL.Query().Get("notice") != "" {
-		p.Notice = h.t(r, "press_notice_done", nil)
-	}
-	h.kit.Render(w, r, http.StatusOK, "press_channels.html", httpx.Page{Title: h.t(r, "press_channels_title", nil), Data: p})
+	h.kit.Render(w, r, status, "press_channels.html", httpx.Page{Title: h.t(r, "press_channels_title", nil), Data: p})
 }
 
+// createChannelForm makes a channel, or shows the form again as typed, with
+// the reason, when it is refused.
 func (h *Handlers) createChannelForm(w http.ResponseWriter, r *http.Request) {
 	if err := httpx.ParseForm(r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	max, _ := strconv.Atoi(r.PostFormValue("max_length"))
-	_, err := h.svc.CreateChannel(r.Context(), actor(r), publishing.ChannelInput{Network: r.PostFormValue("network"), Name: r.PostFormValue("name"),
+	in := publishing.ChannelInput{Network: r.PostFormValue("network"), Name: r.PostFormValue("name"),
 		Account: r.PostFormValue("account"), BaseURL: r.PostFormValue("base_url"), Languages: r.PostForm["languages"],
-		TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")), MaxLength: max})
+		TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")), MaxLength: max}
+	_, err := h.svc.CreateChannel(r.Context(), actor(r), in)
+	var p *publishing.Problem
+	if errors.As(err, &p) {
+		h.renderChannels(w, r, http.StatusUnprocessableEntity, ChannelsPage{Form: in, Error: h.t(r, safeErrKey(p.Key), p.Data), ErrorField: p.Field})
+		return
+	}
 	h.back(w, r, "/press/channels", err)
 }
 
