@@ -34,6 +34,8 @@ type Handlers struct {
 	svc *publishing.Service
 	kit *httpx.Kit
 	res publishing.Resolver
+	// health is what the networks last said of each channel's account.
+	health health
 }
 
 // New returns the handlers.

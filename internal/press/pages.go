@@ -550,13 +550,9 @@ func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	p.Networks, p.Langs = social.Networks, lang.All()
-	for _, c := range chs {
-		row := ChannelRow{PubChannel: c}
-		if pb, err := h.res(ctx, c); err == nil {
-			if acc, err := pb.WhoAmI(ctx); err == nil {
-				row.Healthy, row.Account = true, acc.Handle
-			}
-		}
+	health := h.health.check(ctx, h.res, h.svc.Now(), chs)
+	for i, c := range chs {
+		row := ChannelRow{PubChannel: c, Healthy: health[i].ok, Account: health[i].account}
 		if c.RateLimitedUntil.After(h.svc.Now()) {
 			row.Limited = h.when(r, c.RateLimitedUntil, zone(r))
 		}
