@@ -238,7 +238,8 @@ func TestOpenAPIListsEveryPublishingRoute(t *testing.T) {
 	})
 }
 
-// "chancery audit verify" names the first broken link.
+// "chancery audit verify" names the first broken link, beside a running
+// server or alone.
 func TestAuditVerifyCommand(t *testing.T) {
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
@@ -252,12 +253,13 @@ func TestAuditVerifyCommand(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			db.Close()
+			// It runs beside the server, which holds the SQLite lock.
 			args := []string{"audit", "verify", "-data", o.DataDir, "-database-url", o.DatabaseURL}
 			var out bytes.Buffer
 			if err := dispatch(t.Context(), args, nil, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "intact: 4 entries") {
 				t.Fatalf("intact log: %v, %q", err, out.String())
 			}
+			db.Close()
 			raw := rawDB(t, o)
 			if _, err := raw.Exec(`UPDATE pub_audit SET payload = 'x' WHERE seq = 3`); err != nil {
 				t.Fatal(err)

@@ -175,7 +175,8 @@ func auditCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err}
 	}
-	db, err := store.Open(ctx, store.Options{DatabaseURL: *dbURL, DataDir: *data})
+	// Read only: it runs beside the server, whose lock it need not take.
+	db, err := store.Open(ctx, store.Options{DatabaseURL: *dbURL, DataDir: *data, ReadOnly: true})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ func (db *DB) openPostgres(ctx context.Context, o Options) error {
 		// the web requests would queue for four connections.
 		cfg.MaxConns = defaultPostgresConns
 	}
+	if o.ReadOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("store: connect to PostgreSQL %s: %w", redactURL(o.DatabaseURL), err)

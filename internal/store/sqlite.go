@@ -36,23 +36,48 @@ var sqliteParams = url.Values{
 	"_timezone":    {"UTC"},
 }
 
+// sqliteReadParams open a connection that only reads, beside the server's:
+// SQLite itself keeps readers and the writer apart, so no lock of ours is
+// needed, and a read-only connection changes nothing (no journal mode, no
+// write lock at BEGIN).
+var sqliteReadParams = url.Values{
+	"mode":         {"ro"},
+	"_pragma":      {"busy_timeout(5000)"},
+	"_time_format": {"sqlite"},
+	"_timezone":    {"UTC"},
+}
+
 func (db *DB) openSQLite(ctx context.Context, o Options) error {
 	if o.DataDir == "" {
 		return errors.New("store: no database URL and no data directory: set one of them")
 	}
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return fmt.Errorf("store: create data directory: %w", err)
-	}
-	lock, err := acquireLock(filepath.Join(o.DataDir, lockFile))
-	if err != nil {
-		return err
+	path := filepath.Join(o.DataDir, sqliteFile)
+	params := sqliteParams
+	var lock *fileLock // nil when only reading
+	if o.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("store: no database to read in %s: %w", o.DataDir, err)
+		}
+		params = sqliteReadParams
+	} else {
+		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+			return fmt.Errorf("store: create data directory: %w", err)
+		}
+		var err error
+		if lock, err = acquireLock(filepath.Join(o.DataDir, lockFile)); err != nil {
+			return err
+		}
 	}
 
-	path := filepath.Join(o.DataDir, sqliteFile)
 	// store.go imports modernc.org/sqlite, which registers the driver.
-	sdb, err := sql.Open("sqlite", path+"?"+sqliteParams.Encode())
+	dsn := path + "?" + params.Encode()
+	if o.ReadOnly {
+		// mode=ro is an SQLite URI parameter: the name must be a file: URI.
+		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params.Encode()
+	}
+	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		lock.release()
+		lock.releaseIfHeld()
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// Writers are serialised by SQLite whatever the pool size; a few
@@ -68,10 +93,17 @@ func (db *DB) openSQLite(ctx context.Context, o Options) error {
 
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
-		lock.release()
+		lock.releaseIfHeld()
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.sql, db.lock, db.backend = sdb, lock, BackendSQLite
 	db.log.Info("store: opened SQLite", "path", path)
 	return nil
+}
+
+// releaseIfHeld releases l, if there is one.
+func (l *fileLock) releaseIfHeld() {
+	if l != nil {
+		_ = l.release()
+	}
 }

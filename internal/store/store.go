@@ -58,6 +58,10 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxOpenConns caps the connection pool. Zero picks a default per backend.
 	MaxOpenConns int
+	// ReadOnly opens the database to read beside a running server (audit
+	// verify): no migration (the schema must be current), and on SQLite
+	// no data-directory lock, a read-only connection and no file created.
+	ReadOnly bool
 }
 
 // DB is Chancery's database. It is safe for concurrent use.
@@ -95,6 +99,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if o.ReadOnly {
+		if err := db.MigrationsCurrent(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open to read: %w (start the server of this version once to migrate it)", err)
+		}
+		return db, nil
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
