@@ -6,34 +6,33 @@
 # temporary directory, and runs wrk against all four at CONNS connections.
 #
 # Usage: bash scripts/bench-portal.sh
-#   DURATION=10s CONNS=64 THREADS=2   wrk settings
+#   DURATION=10s CONNS=64 THREADS=1   wrk settings
 #   ARTICLE=/en/news/<slug>           the article page (default: the first
 #                                     /en/news/ link on /en/, if any)
-#   ISOLATE=1                         give wrk a core of its own: wrk runs
-#                                     on the last CPU (taskset), Chancery
-#                                     and nginx on the others, with as many
-#                                     workers (GOMAXPROCS, worker_processes)
-#                                     as they have CPUs; THREADS defaults to 1
+#   SHARED=1                          let wrk share every CPU with the servers
 # It installs wrk and nginx from Debian when they are missing.
 #
-# Without ISOLATE, wrk, the server and nginx share every CPU, as on a
-# developer's laptop: the load generator then takes CPU time from the server
-# it measures, and on a machine with few cores the latency it reports is
-# mostly the operating system's scheduling of the two.
+# By default wrk gets a CPU of its own: it runs on the last CPU (taskset),
+# Chancery and nginx on the others, with as many workers (GOMAXPROCS,
+# worker_processes) as they have CPUs. A load generator that shares the
+# server's CPUs takes CPU time from the server it measures, and on a machine
+# with few cores the latency it reports is then mostly the operating
+# system's scheduling of the two. SHARED=1 (and a one-CPU machine) measures
+# that layout instead, as on a developer's laptop; THREADS defaults to 2
+# there.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 duration=${DURATION:-10s}
 conns=${CONNS:-64}
-isolate=${ISOLATE:-}
+isolate=1
+if [[ -n ${SHARED:-} ]] || (($(nproc) < 2)); then
+	isolate=""
+fi
 threads=${THREADS:-2}
 server_cpus="" wrk_cpu="" workers=auto
 if [[ -n $isolate ]]; then
 	ncpu=$(nproc)
-	if ((ncpu < 2)); then
-		echo "bench: ISOLATE needs at least two CPUs" >&2
-		exit 1
-	fi
 	threads=${THREADS:-1}
 	wrk_cpu=$((ncpu - 1))
 	server_cpus=0-$((ncpu - 2))
