@@ -112,18 +112,26 @@ func TestCorkSendsAResponseInOneWrite(t *testing.T) {
 	}
 }
 
-func TestCorkUnderTLS(t *testing.T) {
+// serveCorkedTLS serves h over TLS behind CorkListener, counting writes,
+// with a client that speaks HTTP/1.1 to it.
+func serveCorkedTLS(t *testing.T, h http.Handler) (*httptest.Server, *http.Client, *writeCounter) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	wc := &writeCounter{Listener: ln}
-	ts := &httptest.Server{Listener: CorkListener(wc), Config: &http.Server{Handler: page(true), ConnContext: CorkContext}}
+	ts := &httptest.Server{Listener: CorkListener(wc), Config: &http.Server{Handler: h, ConnContext: CorkContext}}
 	ts.StartTLS()
-	defer ts.Close()
+	t.Cleanup(ts.Close)
 	client := ts.Client()
 	client.Transport.(*http.Transport).ForceAttemptHTTP2 = false
 	client.Transport.(*http.Transport).TLSClientConfig.NextProtos = []string{"http/1.1"}
+	return ts, client, wc
+}
+
+func TestCorkUnderTLS(t *testing.T) {
+	ts, client, wc := serveCorkedTLS(t, page(true))
 	// The handshake's writes happen before the request.
 	res, err := client.Get(ts.URL)
 	if err != nil {
@@ -349,16 +357,7 @@ func TestPreformattedLeavesTheRestToNetHTTP(t *testing.T) {
 	}
 
 	// Under TLS the connection sees only ciphertext.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsTS := &httptest.Server{Listener: CorkListener(ln), Config: &http.Server{Handler: preformatted(nil), ConnContext: CorkContext}}
-	tlsTS.StartTLS()
-	defer tlsTS.Close()
-	client := tlsTS.Client()
-	client.Transport.(*http.Transport).ForceAttemptHTTP2 = false
-	client.Transport.(*http.Transport).TLSClientConfig.NextProtos = []string{"http/1.1"}
+	tlsTS, client, _ := serveCorkedTLS(t, preformatted(nil))
 	res, err := client.Get(tlsTS.URL)
 	if err != nil {
 		t.Fatal(err)
