@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -186,4 +188,23 @@ func FuzzDecodeJSON(f *testing.F) {
 			t.Fatalf("body %q: status %d for %v", body, e.Status, err)
 		}
 	})
+}
+
+// View.Date shows the day in the viewer's time zone: 20:00 UTC on 14 March
+// is already 15 March in Hanoi.
+func TestViewDateInTheViewersZone(t *testing.T) {
+	at := time.Date(2026, 3, 14, 20, 0, 0, 0, time.UTC)
+	en, _ := lang.Lookup("en")
+	v := &View{Lang: en}
+	if got := v.Date(at); !strings.Contains(got, "14") {
+		t.Errorf("no viewer: %q, want the 14th (UTC)", got)
+	}
+	v.Viewer = &Viewer{User: account.User{TimeZone: "Asia/Ho_Chi_Minh"}}
+	if got := v.Date(at); !strings.Contains(got, "15") {
+		t.Errorf("viewer in Hanoi: %q, want the 15th", got)
+	}
+	v.Viewer.User.TimeZone = "Not/AZone"
+	if got := v.Date(at); !strings.Contains(got, "14") {
+		t.Errorf("unknown zone: %q, want UTC's 14th", got)
+	}
 }

@@ -75,9 +75,16 @@ func (v *View) TIn(code, key string) string { return v.kit.Cat.T(code, key, nil)
 // Asset returns the content-hashed URL of a static file.
 func (v *View) Asset(name string) (string, error) { return v.kit.Assets.URL(name) }
 
-// Date formats a time as a long date in the page's language.
+// Date formats a time as a long date in the page's language, on the
+// calendar of the viewer's time zone (UTC when they have none).
 func (v *View) Date(t time.Time) string {
-	return lang.FormatDate(v.Lang.Code, t, time.UTC, lang.Long)
+	loc := time.UTC
+	if v.Viewer != nil && v.Viewer.User.TimeZone != "" {
+		if l, err := time.LoadLocation(v.Viewer.User.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	return lang.FormatDate(v.Lang.Code, t, loc, lang.Long)
 }
 
 // Banners returns the notices shown to signed-in viewers on every page.
