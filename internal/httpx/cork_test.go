@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -367,4 +368,43 @@ func TestPreformattedLeavesTheRestToNetHTTP(t *testing.T) {
 	if res.Header.Get("X-Path") != "net/http" || string(b) != "fallback" {
 		t.Errorf("TLS: X-Path %q, body %q", res.Header.Get("X-Path"), b)
 	}
+}
+
+// Many clients at once, on keep-alive connections, mixing preformatted
+// answers with net/http's (HEAD) and connections closed on request: every
+// response is whole and the right one (run with -race).
+func TestPreformattedUnderLoad(t *testing.T) {
+	ts, _ := serveCorked(t, preformatted(nil))
+	want := strings.Repeat("Bộ Ngoại giao ", 600)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8, DisableCompression: true}}
+	t.Cleanup(client.CloseIdleConnections)
+	var wg sync.WaitGroup
+	for c := range 8 {
+		wg.Go(func() {
+			for i := range 60 {
+				method := http.MethodGet
+				if (c+i)%5 == 0 {
+					method = http.MethodHead
+				}
+				req, _ := http.NewRequest(method, ts.URL+"/"+strconv.Itoa(i), nil)
+				req.Close = (c+i)%7 == 0
+				res, err := client.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, err := io.ReadAll(res.Body)
+				res.Body.Close()
+				switch {
+				case err != nil || res.StatusCode != http.StatusOK:
+					t.Errorf("%s: status %d, %v", method, res.StatusCode, err)
+				case method == http.MethodGet && (string(b) != want || res.Header.Get("X-Path") != ""):
+					t.Errorf("GET: %d bytes, X-Path %q", len(b), res.Header.Get("X-Path"))
+				case method == http.MethodHead && res.Header.Get("X-Path") != "net/http":
+					t.Errorf("HEAD: X-Path %q", res.Header.Get("X-Path"))
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
