@@ -260,6 +260,9 @@ func testSearch(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		{"vi", "ngoai giao", 1},                 // typed without diacritics
 		{"vi", "dien dan da nang", 1},           // đ too
 		{"vi", "DIỄN ĐÀN", 1},                   // capitals
+		{"vi", "ngoài giao", 0},                 // diacritics typed are kept: ngoài is not ngoại
+		{"vi", "Ha Nội ngoai", 0},               // not in the text
+		{"vi", "Đà Nang", 1},                    // one word typed with its marks, the other without
 		{"vi", "Die\u0302\u0303n đa\u0300n", 1}, // marks typed apart (NFD)
 		{"es", "ciberseguridad da nang", 1},
 		{"ru", "форум", 1},

@@ -14,7 +14,7 @@ import (
 // SearchIndexVersion names how the search index analyses text. When it
 // changes, the index must be built again (RebuildSearchIndex): the portal
 // does so at start when the version it last built is another.
-const SearchIndexVersion = "2"
+const SearchIndexVersion = "3"
 
 // searchConfigs are PostgreSQL's text-search configurations per language.
 // Vietnamese has no stemmer; Chinese text is turned into bigrams first, so
@@ -80,45 +80,55 @@ func AnalyzeText(s string) string {
 	return b.String()
 }
 
-// foldText removes from text what readers often leave out when they type a
-// query, the same way on both backends, for the index and the query alike:
-// the diacritics of Latin letters and đ (Vietnamese "Diễn đàn Đà Nẵng" is
-// found by "dien dan da nang", French "sécurité" by "securite"), the
-// diaeresis of Russian ё, and Arabic's short vowels, tatweel and the hamza
-// forms of alef. Other letters are kept: Russian й is not и.
-func foldText(s string) string {
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf {
-		i++
+// normalizeText makes the spellings of a word that readers take for the
+// same word one spelling, in the index and in queries alike: marks typed
+// apart from their letter are composed with it (NFC), Russian ё is written
+// е (as most Russian text does), and Arabic loses its short vowels and
+// tatweel and writes the hamza forms of alef as alef. Other letters are
+// kept: Russian й is not и.
+func normalizeText(s string) string {
+	if isASCII(s) {
+		return s
 	}
-	if i == len(s) {
+	s = norm.NFC.String(s)
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == 'ё':
+			return 'е'
+		case r == 'Ё':
+			return 'Е'
+		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
+			return 'ا'
+		case r == 'ـ' || (r >= 0x064B && r <= 0x065F) || r == 0x0670:
+			return -1 // tatweel, harakat, superscript alef
+		}
+		return r
+	}, s)
+}
+
+// stripLatin removes the diacritics of Latin letters, đ's bar included: the
+// way a reader types a word without them (Vietnamese "Đà Nẵng" as
+// "Da Nang", French "sécurité" as "securite"). The index holds both forms
+// of such a word, so that a query typed without diacritics finds it while
+// one typed with them finds that spelling only: in Vietnamese the marks
+// make other words ("mã", code, is not "má", mother).
+func stripLatin(s string) string {
+	if isASCII(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[:i])
-	latin := i > 0 && unicode.IsLetter(rune(s[i-1]))
-	for _, r := range s[i:] {
+	latin := false
+	for _, r := range s {
 		switch {
 		case r < utf8.RuneSelf:
-			b.WriteRune(r)
-			latin = unicode.IsLetter(r)
-			continue
 		case r == 'đ':
 			r = 'd'
 		case r == 'Đ':
 			r = 'D'
-		case r == 'ё':
-			r = 'е'
-		case r == 'Ё':
-			r = 'Е'
-		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
-			r = 'ا'
-		case r == 'ـ' || (r >= 0x064B && r <= 0x065F) || r == 0x0670:
-			continue // tatweel, harakat, superscript alef
 		case unicode.Is(unicode.Mn, r):
 			if latin {
-				continue // a mark typed apart from its Latin letter
+				continue // a mark with no precomposed letter
 			}
 		case unicode.Is(unicode.Latin, r):
 			r, _ = utf8.DecodeRuneInString(norm.NFD.String(string(r)))
@@ -127,6 +137,26 @@ func foldText(s string) string {
 		latin = unicode.Is(unicode.Latin, r)
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// indexText prepares text for the search index: normalised, its CJK runs as
+// bigrams, and, when it has Latin diacritics, the same again without them.
+func indexText(s string) string {
+	s = normalizeText(s)
+	out := AnalyzeText(s)
+	if f := stripLatin(s); f != s {
+		out += "\n" + AnalyzeText(f)
+	}
+	return out
 }
 
 // queryTerm is one word of a search query: a word of letters and digits, or
@@ -161,8 +191,8 @@ func parseQuery(q string) []queryTerm {
 				return
 			}
 			if !curCJK {
-				// A word of marks alone folds to nothing.
-				if tok := strings.ToLower(foldText(string(cur))); tok != "" {
+				// A word of marks alone normalises to nothing.
+				if tok := strings.ToLower(normalizeText(string(cur))); tok != "" {
 					terms = append(terms, queryTerm{tokens: []string{tok}})
 				}
 			} else if len(cur) == 1 {
@@ -224,8 +254,8 @@ func (db *DB) indexTranslation(ctx context.Context, q querier, v ArticleVersion)
 	if err := db.unindexTranslation(ctx, q, v.ArticleID, v.Lang); err != nil {
 		return err
 	}
-	title := AnalyzeText(foldText(v.Title))
-	body := AnalyzeText(foldText(v.Summary + "\n" + v.Body))
+	title := indexText(v.Title)
+	body := indexText(v.Summary + "\n" + v.Body)
 	if db.backend == BackendPostgres {
 		cfg := searchConfig(v.Lang)
 		_, err := q.ExecContext(ctx, `
