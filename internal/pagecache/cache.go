@@ -19,6 +19,10 @@
 // and a hit rewrites the request's fresh nonce in the response headers to
 // that one, so the bytes behind a strong ETag never change.
 //
+// A plain hit on a corked HTTP/1.1 connection (httpx.CorkListener) leaves
+// as bytes serialised with the entry, status line and headers included
+// (httpx.Preformatted); everything else goes through net/http.
+//
 // It buffers whole responses, so it must wrap page handlers only, never
 // streaming ones. It must not import feature packages.
 package pagecache
