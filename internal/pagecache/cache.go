@@ -467,12 +467,16 @@ func (rec *recorder) replay(w http.ResponseWriter, r *http.Request) {
 // wire is h as a hit sends it through httpx.Preformatted: the status line
 // and header lines as net/http writes them, X-Cache: HIT included, Date
 // left out. It is nil, so that hits go through net/http, if h has a field
-// that governs the connection rather than the page.
+// that governs the connection rather than the page, or no Content-Type
+// (net/http would sniff one).
 func wire(h http.Header) []byte {
 	for _, k := range []string{"Connection", "Keep-Alive", "Transfer-Encoding", "Trailer", "Upgrade"} {
 		if _, ok := h[k]; ok {
 			return nil
 		}
+	}
+	if len(h["Content-Type"]) == 0 {
+		return nil
 	}
 	hit := h.Clone()
 	hit["X-Cache"] = xCache["HIT"]
