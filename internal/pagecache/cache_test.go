@@ -544,3 +544,20 @@ func TestPreformattedHitIsNetHTTPsResponse(t *testing.T) {
 		}
 	}
 }
+
+// What net/http would change in a response is left to net/http.
+func TestWireLeavesConnectionFieldsAndSniffingToNetHTTP(t *testing.T) {
+	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}, "Content-Length": {"3"}}
+	if got := string(wire(html)); got != "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/html; charset=utf-8\r\nX-Cache: HIT\r\n" {
+		t.Errorf("wire = %q", got)
+	}
+	for _, h := range []http.Header{
+		{"Content-Length": {"3"}}, // net/http would sniff a type
+		{"Content-Type": {"text/html"}, "Connection": {"close"}},
+		{"Content-Type": {"text/html"}, "Transfer-Encoding": {"chunked"}},
+	} {
+		if b := wire(h); b != nil {
+			t.Errorf("wire(%v) = %q, want nil", h, b)
+		}
+	}
+}
