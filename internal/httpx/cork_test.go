@@ -42,13 +42,21 @@ func (c *countedConn) Write(p []byte) (int, error) {
 // serveCorked serves h on loopback behind CorkListener, counting writes.
 func serveCorked(t *testing.T, h http.Handler) (*httptest.Server, *writeCounter) {
 	t.Helper()
+	ts, wc := corkedServer(t, h)
+	ts.Start()
+	return ts, wc
+}
+
+// corkedServer is an unstarted server of h behind CorkListener on loopback,
+// counting writes, closed when the test ends.
+func corkedServer(t *testing.T, h http.Handler) (*httptest.Server, *writeCounter) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	wc := &writeCounter{Listener: ln}
 	ts := &httptest.Server{Listener: CorkListener(wc), Config: &http.Server{Handler: h, ConnContext: CorkContext}}
-	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts, wc
 }
@@ -117,14 +125,8 @@ func TestCorkSendsAResponseInOneWrite(t *testing.T) {
 // with a client that speaks HTTP/1.1 to it.
 func serveCorkedTLS(t *testing.T, h http.Handler) (*httptest.Server, *http.Client, *writeCounter) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wc := &writeCounter{Listener: ln}
-	ts := &httptest.Server{Listener: CorkListener(wc), Config: &http.Server{Handler: h, ConnContext: CorkContext}}
+	ts, wc := corkedServer(t, h)
 	ts.StartTLS()
-	t.Cleanup(ts.Close)
 	client := ts.Client()
 	client.Transport.(*http.Transport).ForceAttemptHTTP2 = false
 	client.Transport.(*http.Transport).TLSClientConfig.NextProtos = []string{"http/1.1"}
