@@ -58,22 +58,52 @@ func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.B
 
 // registerSFUMetrics exposes the SFU's counters on /metrics.
 func registerSFUMetrics(reg prometheus.Registerer, s *sfu.Server) {
-	gauge := func(name, help string, f func(sfu.Stats) int) {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "chancery", Subsystem: "sfu", Name: name, Help: help},
-			func() float64 { return float64(f(s.Stats())) }))
+	metrics := []sfuMetric{
+		{"rooms", "Conference rooms with someone in them.", prometheus.GaugeValue, func(st sfu.Stats) float64 { return float64(st.Rooms) }},
+		{"participants", "Participants connected, lobby included.", prometheus.GaugeValue, func(st sfu.Stats) float64 { return float64(st.Participants) }},
+		{"tracks", "Published tracks.", prometheus.GaugeValue, func(st sfu.Stats) float64 { return float64(st.Tracks) }},
+		{"subscriptions", "Subscribed tracks (one per track and subscriber).", prometheus.GaugeValue, func(st sfu.Stats) float64 { return float64(st.Subscriptions) }},
+		{"forwarded_packets_total", "RTP packets forwarded to subscribers.", prometheus.CounterValue, func(st sfu.Stats) float64 { return float64(st.Forwarded) }},
+		{"padding_packets_total", "Padding packets sent to probe subscribers' bandwidth.", prometheus.CounterValue, func(st sfu.Stats) float64 { return float64(st.Padding) }},
+		{"probes_total", "Probe clusters started to find more bandwidth for a subscriber's video.", prometheus.CounterValue, func(st sfu.Stats) float64 { return float64(st.Probes) }},
+		{"feedback_packets_total", "Transport-wide congestion control feedback packets received from subscribers.", prometheus.CounterValue,
+			func(st sfu.Stats) float64 { return float64(st.Feedback) }},
+		{"retransmissions_dropped_total", "Retransmissions not sent because they were over their share of a subscriber's bandwidth.", prometheus.CounterValue,
+			func(st sfu.Stats) float64 { return float64(st.RetransmissionsDropped) }},
 	}
-	gauge("rooms", "Conference rooms with someone in them.", func(st sfu.Stats) int { return st.Rooms })
-	gauge("participants", "Participants connected, lobby included.", func(st sfu.Stats) int { return st.Participants })
-	gauge("tracks", "Published tracks.", func(st sfu.Stats) int { return st.Tracks })
-	gauge("subscriptions", "Subscribed tracks (one per track and subscriber).", func(st sfu.Stats) int { return st.Subscriptions })
-	counter := func(name, help string, f func(sfu.Stats) uint64) {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "chancery", Subsystem: "sfu", Name: name, Help: help},
-			func() float64 { return float64(f(s.Stats())) }))
+	c := &sfuCollector{s: s, metrics: metrics}
+	for _, m := range metrics {
+		c.descs = append(c.descs, prometheus.NewDesc(prometheus.BuildFQName("chancery", "sfu", m.name), m.help, nil, nil))
 	}
-	counter("forwarded_packets_total", "RTP packets forwarded to subscribers.", func(st sfu.Stats) uint64 { return st.Forwarded })
-	counter("padding_packets_total", "Padding packets sent to probe subscribers' bandwidth.", func(st sfu.Stats) uint64 { return st.Padding })
-	counter("probes_total", "Probe clusters started to find more bandwidth for a subscriber's video.", func(st sfu.Stats) uint64 { return st.Probes })
-	counter("feedback_packets_total", "Transport-wide congestion control feedback packets received from subscribers.", func(st sfu.Stats) uint64 { return st.Feedback })
-	counter("retransmissions_dropped_total", "Retransmissions not sent because they were over their share of a subscriber's bandwidth.",
-		func(st sfu.Stats) uint64 { return st.RetransmissionsDropped })
+	reg.MustRegister(c)
+}
+
+// sfuMetric is one figure of sfu.Stats on /metrics.
+type sfuMetric struct {
+	name, help string
+	kind       prometheus.ValueType
+	value      func(sfu.Stats) float64
+}
+
+// sfuCollector reads the SFU's Stats once per scrape, which locks every
+// room once, and reports each figure from that one reading.
+type sfuCollector struct {
+	s       *sfu.Server
+	metrics []sfuMetric
+	descs   []*prometheus.Desc // one per metric
+}
+
+// Describe implements prometheus.Collector.
+func (c *sfuCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *sfuCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.Stats()
+	for i, m := range c.metrics {
+		ch <- prometheus.MustNewConstMetric(c.descs[i], m.kind, m.value(st))
+	}
 }
