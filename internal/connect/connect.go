@@ -71,6 +71,9 @@ func New(p Params) *Handlers {
 	if p.Now == nil {
 		p.Now = time.Now
 	}
+	if p.APIAllowed == nil {
+		p.APIAllowed = func(n social.Network, base string) bool { return base == "" || base == n.OfficialAPI() }
+	}
 	return &Handlers{p: p}
 }
 

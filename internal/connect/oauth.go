@@ -53,7 +53,7 @@ func (h *Handlers) oauthApp(ch store.PubChannel) any {
 	redirect := strings.TrimSuffix(h.p.PublicURL(), "/") + callback
 	base := strings.TrimSuffix(ch.BaseURL, "/")
 	n := social.Network(ch.Network)
-	if base != "" && base != n.OfficialAPI() && (h.p.APIAllowed == nil || !h.p.APIAllowed(n, base)) {
+	if !h.p.APIAllowed(n, base) {
 		return nil
 	}
 	switch n {
