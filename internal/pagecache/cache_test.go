@@ -471,12 +471,14 @@ func TestPreformattedHitIsNetHTTPsResponse(t *testing.T) {
 		w.Header().Add("Link", `</static/b.js>; rel=preload; as=script`)
 	}}
 	hs := newHarness(t, pg, func(p *Params) { p.CSP = httpx.StaticCSP })
-	// fields counts the header fields left on the ResponseWriter: a
-	// preformatted hit leaves only net/http's empty response's.
-	var fields atomic.Int64
+	// fields receives, for each request, the header fields left on the
+	// ResponseWriter once the cache is done: a preformatted hit leaves only
+	// net/http's empty response's. (The client may have the whole response
+	// before the handler returns: wait for this, do not poll.)
+	fields := make(chan int, 1)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hs.h.ServeHTTP(w, r)
-		fields.Store(int64(len(w.Header())))
+		fields <- len(w.Header())
 	})
 	serve := func(corked bool) string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -527,13 +529,14 @@ func TestPreformattedHitIsNetHTTPsResponse(t *testing.T) {
 		return strings.Join(lines, ""), string(b)
 	}
 	get(slow, "") // the miss
+	<-fields
 	for _, enc := range []string{"", "Accept-Encoding: gzip\r\n"} {
 		slowHead, slowBody := get(slow, enc)
-		if n := fields.Load(); n < 10 {
+		if n := <-fields; n < 10 {
 			t.Fatalf("%q: net/http's hit left %d header fields", enc, n)
 		}
 		fastHead, fastBody := get(fast, enc)
-		if n := fields.Load(); n != 2 {
+		if n := <-fields; n != 2 {
 			t.Fatalf("%q: the corked hit left %d header fields: it was not preformatted", enc, n)
 		}
 		if fastHead != slowHead || fastBody != slowBody {
