@@ -87,6 +87,8 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("GET /press/oauth/callback", write(http.HandlerFunc(h.callback)))
 	mux.Handle("GET /press/alerts", read(http.HandlerFunc(h.alerts)))
 	mux.Handle("POST /press/alerts/{id}/ack", write(http.HandlerFunc(h.acknowledge)))
+	mux.Handle("GET /api/v1/channels/{id}/connection", read(http.HandlerFunc(h.apiConnection)))
+	mux.Handle("PUT /api/v1/channels/{id}/credentials", write(http.HandlerFunc(h.apiCredentials)))
 }
 
 func (h *Handlers) t(r *http.Request, key string, data map[string]any) string {
@@ -185,14 +187,21 @@ func (h *Handlers) store(ctx context.Context, r *http.Request, ch store.PubChann
 // form: the network's reason, in English as the connectors write it, inside
 // a sentence in the viewer's language.
 func (h *Handlers) refusal(r *http.Request, err error) string {
+	e := refused(err)
+	return h.t(r, e.Key, e.Data)
+}
+
+// refused is the user-facing error of a failed verification, for the pages
+// and the API alike (422).
+func refused(err error) *httpx.Error {
 	if e, ok := errors.AsType[*social.Error](err); ok {
 		reason := e.Reason
 		if reason == "" {
 			reason = e.Class.String()
 		}
-		return h.t(r, "channels_refused_network", map[string]any{"Reason": reason})
+		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_network", Data: map[string]any{"Reason": reason}, Err: err}
 	}
 	// Other errors may quote a request URL, which carries Telegram's bot
 	// token: they are not shown.
-	return h.t(r, "channels_refused_unreachable", nil)
+	return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_unreachable", Err: err}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -121,10 +122,33 @@ func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
+	fields := map[string]string{}
+	for _, f := range formFields[social.Network(ch.Network)] {
+		fields[f.Name] = r.PostFormValue(f.Name)
+	}
+	err = h.connect(r, ch, fields)
+	var he *httpx.Error
+	if errors.As(err, &he) && he.Status == http.StatusUnprocessableEntity {
+		h.render(w, r, ch, http.StatusUnprocessableEntity, h.t(r, he.Key, he.Data))
+		return
+	}
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/press/channels/"+r.PathValue("id")+"/connect?connected=1", http.StatusSeeOther)
+}
+
+// connect is what the token and app-password forms and the credentials API
+// share: it checks the fields the network's form takes, asks the network
+// who they act as, and only then stores them sealed, with the audit entry.
+// Credentials that cannot work or that the network refuses are a 422
+// naming why; nothing is stored then.
+func (h *Handlers) connect(r *http.Request, ch store.PubChannel, in map[string]string) error {
 	n := social.Network(ch.Network)
 	fields := map[string]string{}
 	for _, f := range formFields[n] {
-		v := r.PostFormValue(f.Name)
+		v := in[f.Name]
 		if !f.Secret {
 			v = strings.TrimSpace(v)
 		}
@@ -132,24 +156,20 @@ func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
 			fields[f.Name] = v
 		}
 	}
-	fresh, _ := json.Marshal(fields)
+	fresh, err := json.Marshal(fields)
+	if err != nil {
+		return fmt.Errorf("connect: encode credentials: %w", err)
+	}
 	if err := validate(n, fresh); err != nil {
-		h.render(w, r, ch, http.StatusUnprocessableEntity, h.t(r, "channels_refused_secret", map[string]any{"Reason": err.Error()}))
-		return
+		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_secret", Data: map[string]any{"Reason": err.Error()}}
 	}
 	secret, err := h.next(r.Context(), ch, fresh)
 	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
+		return err
 	}
 	v, err := h.verify(r.Context(), ch, secret)
 	if err != nil {
-		h.render(w, r, ch, http.StatusUnprocessableEntity, h.refusal(r, err))
-		return
+		return refused(err)
 	}
-	if err := h.store(r.Context(), r, ch, v); err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/press/channels/"+r.PathValue("id")+"/connect?connected=1", http.StatusSeeOther)
+	return h.store(r.Context(), r, ch, v)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/social"
@@ -62,59 +63,93 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, ch store.PubCh
 	h.p.Kit.Render(w, r, status, "channels_connect.html", httpx.Page{Title: h.t(r, "channels_connect_title", map[string]any{"Channel": ch.Name}), Data: p})
 }
 
-// health gathers the channel's health: the account as the network sees it
+// health is the channel's connection state as the page shows it, times in
+// the viewer's language and zone.
+func (h *Handlers) health(ctx context.Context, r *http.Request, ch store.PubChannel) (Health, error) {
+	c, err := h.connection(ctx, ch)
+	if err != nil {
+		return Health{}, err
+	}
+	hl := Health{HasCredentials: c.HasCredentials, Verified: c.Verified, Account: c.Account, AccountURL: c.AccountURL,
+		Expires: h.when(r, c.Expires), ConnectedAt: h.when(r, c.ConnectedAt), LastSuccess: h.when(r, c.LastSuccess),
+		RateLimited: h.when(r, c.RateLimitedUntil), Watch: "channels_watch_" + strings.ReplaceAll(c.Watch, "-", "_"),
+		WatchReason: c.WatchReason, WatchLastOK: h.when(r, c.WatchLastOK), OpenAlerts: c.OpenAlerts}
+	if c.Problem != nil {
+		hl.Problem = h.t(r, c.Problem.Key, c.Problem.Data)
+	}
+	return hl, nil
+}
+
+// conn is a channel's connection state: the account as the network sees it
 // now, the token's expiry, the last publication, the scheduler's rate limit
 // and the watch state.
-func (h *Handlers) health(ctx context.Context, r *http.Request, ch store.PubChannel) (Health, error) {
-	var hl Health
+type conn struct {
+	HasCredentials   bool
+	Verified         bool
+	Problem          *httpx.Error // why the network did not confirm the account
+	Account          string
+	AccountURL       string
+	Expires          time.Time
+	ConnectedAt      time.Time
+	LastSuccess      time.Time
+	RateLimitedUntil time.Time
+	Watch            string // store.Watch…, or "off"
+	WatchReason      string
+	WatchLastOK      time.Time
+	OpenAlerts       int
+}
+
+// connection gathers ch's connection state, asking the network who the
+// stored credentials act as.
+func (h *Handlers) connection(ctx context.Context, ch store.PubChannel) (conn, error) {
+	var c conn
 	conns, err := h.p.DB.ChannelConnections(ctx)
 	if err != nil {
-		return hl, err
+		return c, err
 	}
-	c := conns[ch.ID]
-	hl.ConnectedAt, hl.LastSuccess = h.when(r, c.ConnectedAt), h.when(r, c.LastSuccess)
+	cc := conns[ch.ID]
+	c.ConnectedAt, c.LastSuccess = cc.ConnectedAt, cc.LastSuccess
 	if ch.RateLimitedUntil.After(h.p.Now()) {
-		hl.RateLimited = h.when(r, ch.RateLimitedUntil)
+		c.RateLimitedUntil = ch.RateLimitedUntil
 	}
-	hl.Watch = "channels_watch_off"
+	c.Watch = "off"
 	ws, err := h.p.DB.WatchChannelState(ctx, ch.ID)
 	switch {
 	case err == nil:
-		hl.Watch, hl.WatchReason, hl.WatchLastOK = "channels_watch_"+strings.ReplaceAll(ws.State, "-", "_"), ws.Reason, h.when(r, ws.LastOKAt)
+		c.Watch, c.WatchReason, c.WatchLastOK = ws.State, ws.Reason, ws.LastOKAt
 	case !errors.Is(err, store.ErrNotFound):
-		return hl, err
+		return c, err
 	}
 	alerts, err := h.p.DB.WatchAlerts(ctx, store.WatchAlertFilter{OpenOnly: true, ChannelID: ch.ID})
 	if err != nil {
-		return hl, err
+		return c, err
 	}
-	hl.OpenAlerts = len(alerts)
+	c.OpenAlerts = len(alerts)
 
 	creds := h.p.Credentials(ch.ID)
 	if _, err := creds.Load(ctx); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return hl, nil
+			return c, nil
 		}
-		hl.HasCredentials, hl.Problem = true, h.t(r, "channels_refused_unreadable", nil)
-		return hl, nil
+		c.HasCredentials, c.Problem = true, &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_unreadable", Err: err}
+		return c, nil
 	}
-	hl.HasCredentials = true
+	c.HasCredentials = true
 	pub, err := h.p.Build(ch, creds)
 	if err != nil {
-		hl.Problem = h.refusal(r, err)
-		return hl, nil
+		c.Problem = refused(err)
+		return c, nil
 	}
 	acc, err := pub.WhoAmI(ctx)
 	if err != nil {
-		hl.Problem = h.refusal(r, err)
-		return hl, nil
+		c.Problem = refused(err)
+		return c, nil
 	}
-	hl.Verified, hl.Account, hl.AccountURL = true, acc.Handle, acc.URL
-	if hl.Account == "" {
-		hl.Account = acc.Name
+	c.Verified, c.Account, c.AccountURL, c.Expires = true, acc.Handle, acc.URL, acc.Expires
+	if c.Account == "" {
+		c.Account = acc.Name
 	}
-	hl.Expires = h.when(r, acc.Expires)
-	return hl, nil
+	return c, nil
 }
 
 // memCreds holds a secret in memory while it is verified, and takes the
