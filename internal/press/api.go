@@ -118,6 +118,15 @@ func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.kit.Fail(w, r, err)
 }
 
+// nonNil makes a nil slice an empty one, so that the API sends [] where
+// its document promises an array, never null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 func actor(r *http.Request) publishing.Actor {
 	return publishing.ActorOf(httpx.ViewerFrom(r.Context()).User)
 }
@@ -145,7 +154,7 @@ type Channel struct {
 }
 
 func channelJSON(c store.PubChannel) Channel {
-	return Channel{ID: c.ID, Network: c.Network, Name: c.Name, Account: c.Account, Languages: c.Languages, TimeZone: c.TimeZone,
+	return Channel{ID: c.ID, Network: c.Network, Name: c.Name, Account: c.Account, Languages: nonNil(c.Languages), TimeZone: c.TimeZone,
 		MaxLength: c.MaxLength, Paused: c.Paused(), PausedReason: c.PausedReason, RateLimitedUntil: c.RateLimitedUntil}
 }
 
@@ -284,7 +293,7 @@ type mediaJSON struct {
 func statementJSON(st store.PubStatement, pr store.PubProgress) Statement {
 	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: pr.State(st.State), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
 		EmbargoUntil: st.EmbargoUntil, ArticleURL: st.ArticleURL, ContentHash: st.ContentHash, ApprovalsNeeded: st.ApprovalsNeeded,
-		RecallState: st.RecallState, Corrects: st.Corrects, Targets: st.Targets, Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
+		RecallState: st.RecallState, Corrects: st.Corrects, Targets: nonNil(st.Targets), Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
 	for _, v := range st.Variants {
 		out.Variants = append(out.Variants, publishing.VariantInput{Lang: v.Lang, Title: v.Title, Body: v.Body})
 	}
@@ -292,7 +301,11 @@ func statementJSON(st store.PubStatement, pr store.PubProgress) Statement {
 		out.Overrides = append(out.Overrides, publishing.OverrideInput{ChannelID: o.ChannelID, Lang: o.Lang, Body: o.Body})
 	}
 	for _, m := range st.Media {
-		out.Media = append(out.Media, mediaJSON{m.ID, m.Filename, m.ContentType, len(m.Data), m.Alts})
+		alts := m.Alts
+		if alts == nil {
+			alts = map[string]string{}
+		}
+		out.Media = append(out.Media, mediaJSON{m.ID, m.Filename, m.ContentType, len(m.Data), alts})
 	}
 	return out
 }
@@ -597,7 +610,7 @@ func (h *Handlers) apiPauseState(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.kit.JSON(w, http.StatusOK, map[string]any{"paused": b.Org, "reason": b.Reason, "paused_channels": b.Channels, "overdue": len(overdue)})
+	h.kit.JSON(w, http.StatusOK, map[string]any{"paused": b.Org, "reason": b.Reason, "paused_channels": nonNil(b.Channels), "overdue": len(overdue)})
 }
 
 func (h *Handlers) apiPause(w http.ResponseWriter, r *http.Request) {
