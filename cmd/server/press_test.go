@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -193,48 +192,6 @@ func TestPressPages(t *testing.T) {
 			map[string]string{"Accept-Language": "fr"})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantContains(t, r, ">Kept text</textarea>", "Cette date et heure est illisible.")
-	})
-}
-
-// The OpenAPI document is valid JSON and describes every publishing route.
-func TestOpenAPIListsEveryPublishingRoute(t *testing.T) {
-	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		ts, a := newPressServer(t, db, clock, pubtest.New(social.X, social.Limits{}))
-		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-		c := ts.signIn("olivia", "officer-password-1")
-		r := ts.get(c, "/api/v1/openapi.json", nil)
-		wantStatus(t, r, http.StatusOK)
-		var doc struct {
-			OpenAPI string                                `json:"openapi"`
-			Paths   map[string]map[string]json.RawMessage `json:"paths"`
-		}
-		if err := json.Unmarshal([]byte(r.Body), &doc); err != nil {
-			t.Fatalf("openapi.json: %v", err)
-		}
-		if !strings.HasPrefix(doc.OpenAPI, "3.") {
-			t.Fatalf("openapi version %q", doc.OpenAPI)
-		}
-		n := 0
-		for _, p := range a.routes {
-			method, path, _ := strings.Cut(p, " ")
-			if !strings.HasPrefix(path, "/api/v1/publishing") {
-				continue
-			}
-			n++
-			if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
-				t.Errorf("route %s is not in the OpenAPI document", p)
-			}
-		}
-		if n < 20 {
-			t.Fatalf("only %d publishing routes registered", n)
-		}
-		for path, ops := range doc.Paths {
-			for m := range ops {
-				if !slices.Contains(a.routes, strings.ToUpper(m)+" "+path) {
-					t.Errorf("the OpenAPI document lists %s %s, which is not registered", m, path)
-				}
-			}
-		}
 	})
 }
 

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+// TestOpenAPIDescribesEveryAPIRoute holds the OpenAPI document to what the
+// server does. Every /api/v1 route the server registers must be in the
+// document and every operation of the document must be served. Then a
+// program does through the API what the pages do (users, articles, room
+// tokens, channels and their credentials, statements from draft to
+// recall, the pause), and every answer, happy or not, must have a status
+// the document lists for that operation and a body its schema accepts
+// (a real JSON Schema validator). Every status the document lists must
+// come back at least once: the document promises nothing a route cannot
+// give.
+func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		const token = "mastodon-SECRET-token-Qp42"
+		fake := mastodonfake.New(token)
+		t.Cleanup(fake.Close)
+		fake.SetNow(clock.Now)
+		var logs syncBuffer
+		ts := newLoggedServer(t, db, clock, &logs)
+		a := ts.app
+		ts.addUser("ada", "admin-password-1", account.RoleAdmin)
+		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
+		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
+		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
+		room, err := db.CreateRoom(ctx, store.Room{Slug: "asean-digital-2026", Title: "ASEAN Digital 2026"})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		officerClient := ts.signIn("olivia", "officer-password-1")
+		r := ts.get(officerClient, "/api/v1/openapi.json", nil)
+		wantStatus(t, r, http.StatusOK)
+		doc := parseAPIDoc(t, r.Body)
+		doc.check(t, "GET /api/v1/openapi.json", r)
+		checkRouteTable(t, a, doc)
+		if t.Failed() {
+			t.FailNow()
+		}
+
+		var seen bodies
+		as := func(c *http.Client) apiClient { return apiClient{ts: ts, doc: doc, c: c, seen: &seen} }
+		admin := as(ts.signIn("ada", "admin-password-1"))
+		officer := as(officerClient)
+		approver := as(ts.signIn("arthur", "approver-password-1"))
+		delegate := as(ts.signIn("dana", "delegate-password-1"))
+		anonymous := as(ts.client())
+		none := map[string]string{}
+		id := func(v string) map[string]string { return map[string]string{"id": v} }
+
+		// Who am I, and the users API (administrators).
+		me := obj(t, officer.call("GET /api/v1/me", none, nil, 200))
+		if me["effective_roles"].([]any)[0] != "press_officer" {
+			t.Fatalf("me: %v", me)
+		}
+		delegate.call("GET /api/v1/me", none, nil, 200)
+		admin.call("GET /api/v1/users", none, nil, 200)
+		newUser := map[string]any{"username": "tran.binh", "display_name": "Trần Thị Bình", "email": "binh@mofa.gov.vn",
+			"roles": []string{"press_officer", "approver"}, "lang": "vi", "time_zone": "Asia/Ho_Chi_Minh"}
+		created := obj(t, admin.call("POST /api/v1/users", none, newUser, 201))
+		if created["generated_password"] == "" {
+			t.Fatalf("no generated password: %v", created)
+		}
+		userID := idOf(t, created["user"])
+		admin.call("POST /api/v1/users", none, newUser, 409)
+		admin.call("POST /api/v1/users", none, map[string]any{"username": "X"}, 400)
+		admin.call("GET /api/v1/users/{id}", id(userID), nil, 200)
+		admin.call("PATCH /api/v1/users/{id}", id(userID), map[string]any{"display_name": "Bình", "disabled": true}, 200)
+		admin.call("PATCH /api/v1/users/{id}", id(userID), map[string]any{"email": "not an address"}, 400)
+		admin.call("GET /api/v1/users/{id}", id("999999"), nil, 404)
+
+		// Portal articles and topics.
+		issued := clock.Now().UTC().Format(time.RFC3339)
+		article := map[string]any{"slug": "east-sea-statement", "kind": "statement", "source_lang": "en", "unit": "spokesperson",
+			"topics": []string{"sea"}, "countries": []string{"JP", "035"}, "featured": true, "issued_at": issued}
+		art := idOf(t, officer.call("POST /api/v1/articles", none, article, 201))
+		officer.call("POST /api/v1/articles", none, article, 409)
+		officer.call("POST /api/v1/articles", none, map[string]any{"slug": "Not A Slug", "kind": "statement", "source_lang": "en"}, 400)
+		bare := idOf(t, officer.call("POST /api/v1/articles", none, map[string]any{"slug": "bare", "kind": "news", "source_lang": "vi"}, 201))
+		if got := obj(t, officer.call("GET /api/v1/articles/{id}", id(bare), nil, 200)); got["issued_at"] != nil {
+			t.Fatalf("an article never issued: issued_at %v", got["issued_at"])
+		}
+		officer.call("GET /api/v1/articles", none, nil, 200)
+		officer.call("GET /api/v1/articles/{id}", id(art), nil, 200)
+		officer.call("GET /api/v1/articles/{id}", id("999999"), nil, 404)
+		officer.call("PATCH /api/v1/articles/{id}", id(art), map[string]any{"featured": false, "topics": []string{"sea", "asean"}}, 200)
+		officer.call("PATCH /api/v1/articles/{id}", id(art), map[string]any{"slug": "another"}, 400)
+		en := map[string]string{"id": art, "tl": "en"}
+		officer.call("PUT /api/v1/articles/{id}/translations/{tl}", en, map[string]any{"title": "Statement on the East Sea", "summary": "Viet Nam's position.",
+			"body": "First paragraph.\n\nSecond paragraph.", "images": []map[string]string{{"src": "https://mofa.gov.vn/a.jpg", "alt": "The minister"}}}, 200)
+		officer.call("PUT /api/v1/articles/{id}/translations/{tl}", en, map[string]any{"title": ""}, 400)
+		officer.call("PUT /api/v1/articles/{id}/translations/{tl}", map[string]string{"id": art, "tl": "xx"}, map[string]any{"title": "T"}, 404)
+		officer.call("POST /api/v1/articles/{id}/translations/{tl}/publish", en, map[string]any{}, 200)
+		officer.call("POST /api/v1/articles/{id}/translations/{tl}/publish", en, map[string]any{"note": "Corrected a date."}, 200)
+		officer.call("POST /api/v1/articles/{id}/translations/{tl}/publish", en, map[string]any{"note": strings.Repeat("n", 501)}, 400)
+		officer.call("POST /api/v1/articles/{id}/translations/{tl}/publish", map[string]string{"id": art, "tl": "fr"}, nil, 404)
+		officer.call("GET /api/v1/articles/{id}/translations/{tl}/versions", en, nil, 200)
+		officer.call("POST /api/v1/articles/{id}/translations/{tl}/unpublish", en, nil, 200)
+		officer.call("PUT /api/v1/topics/{topic}", map[string]string{"topic": "sea"}, map[string]any{"names": map[string]string{"en": "The sea", "vi": "Biển"}}, 200)
+		officer.call("PUT /api/v1/topics/{topic}", map[string]string{"topic": "Not_A_Topic"}, map[string]any{"names": map[string]string{"en": "X"}}, 400)
+		officer.call("PUT /api/v1/topics/{topic}", map[string]string{"topic": "sea"}, map[string]any{"names": map[string]string{"tlh": "X"}}, 400)
+
+		// Conference join tokens.
+		slug := map[string]string{"slug": room.Slug}
+		admin.call("POST /api/v1/rooms/{slug}/tokens", slug, map[string]any{"identity": "vn-1", "name": "Nguyễn Lan", "delegation": "Viet Nam", "role": "delegate", "lang": "vi"}, 201)
+		admin.call("POST /api/v1/rooms/{slug}/tokens", slug, map[string]any{"identity": "", "name": "", "role": "king"}, 400)
+		admin.call("POST /api/v1/rooms/{slug}/tokens", map[string]string{"slug": "no-such-room"}, map[string]any{"identity": "vn-1", "name": "Lan", "role": "delegate"}, 404)
+
+		// Channels, and their connection as the connect page makes it.
+		pause := obj(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
+		if chs, ok := pause["paused_channels"].([]any); !ok || len(chs) != 0 {
+			t.Fatalf("paused_channels with nothing paused: %#v, want []", pause["paused_channels"])
+		}
+		ch := idOf(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
+			"base_url": fake.URL, "languages": []string{"en", "fr"}, "time_zone": "Asia/Ho_Chi_Minh"}, 201))
+		officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "x", "name": "X", "languages": []string{"en"}, "time_zone": "Mars/Olympus"}, 422)
+		unconnected := idOf(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon spare",
+			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, 201))
+		portalCh := idOf(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "portal", "name": "Portal",
+			"languages": []string{"en"}, "time_zone": "UTC"}, 201))
+		officer.call("GET /api/v1/publishing/channels", none, nil, 200)
+
+		conn := obj(t, approver.call("GET /api/v1/channels/{id}/connection", id(ch), nil, 200))
+		if conn["has_credentials"] != false || conn["verified"] != false {
+			t.Fatalf("connection before credentials: %v", conn)
+		}
+		officer.call("GET /api/v1/channels/{id}/connection", id(portalCh), nil, 404)
+		officer.call("PUT /api/v1/channels/{id}/credentials", id(portalCh), map[string]string{"access_token": token}, 404)
+		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": "pasted with a space"}, 422)
+		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": "mastodon-wrong-token"}, 422)
+		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"page_token": token}, 400)
+		approver.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 403)
+		conn = obj(t, officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 200))
+		if conn["verified"] != true || conn["account"] == "" {
+			t.Fatalf("connection after credentials: %v", conn)
+		}
+		officer.call("GET /api/v1/channels/{id}/connection", id(ch), nil, 200)
+		// Stored sealed, through the form's path, with the form's audit entry.
+		sealed, err := db.ChannelCredential(ctx, mustInt(t, ch))
+		if err != nil || strings.Contains(string(sealed), token) {
+			t.Fatalf("stored credential: %v (in plain text: %v)", err, strings.Contains(string(sealed), token))
+		}
+		entries, err := db.ListAudit(ctx, store.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		connected := 0
+		for _, e := range entries {
+			if e.Action == "channel.connect" && e.Actor == "olivia" {
+				connected++
+			}
+		}
+		if connected != 1 {
+			t.Fatalf("%d channel.connect audit entries by olivia, want 1 (refused credentials leave none)", connected)
+		}
+
+		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": mustInt(t, ch), "text": "Xin chào thế giới"}, 200)
+		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": 999999, "text": "x"}, 404)
+		// A channel made before the rule on API servers names one Chancery
+		// sends no credentials to: it has no connector.
+		stray, err := db.CreatePubChannel(ctx, store.PubChannel{Network: "x", Name: "X (old)", BaseURL: "https://api.example", Languages: []string{"en"}, TimeZone: "UTC"},
+			store.AuditEntry{Actor: "test", Action: "channel.create"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": stray.ID, "text": "x"}, 422)
+		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": mustInt(t, unconnected), "text": "x"}, 200)
+		if c := obj(t, officer.call("GET /api/v1/channels/{id}/connection", id(fmt.Sprint(stray.ID)), nil, 200)); c["verified"] != false {
+			t.Fatalf("a channel without a connector: %v", c)
+		}
+
+		// Statements: compose, submit, clear, publish.
+		t0 := clock.Now()
+		statement := func(title string, due time.Time) map[string]any {
+			return map[string]any{"due_at": due.UTC().Format(time.RFC3339), "targets": []int64{mustInt(t, ch)}, "category": "asean",
+				"variants": []map[string]string{{"lang": "en", "title": title, "body": "Viet Nam welcomes the summit."}, {"lang": "fr", "title": "", "body": "Le Viet Nam salue le sommet."}},
+				"overrides": []map[string]any{{"channel_id": mustInt(t, ch), "lang": "fr", "body": "Le Viet Nam salue le sommet (Mastodon)."}}}
+		}
+		cleared := func(body map[string]any) string {
+			t.Helper()
+			sid := idOf(t, officer.call("POST /api/v1/publishing/statements", none, body, 201))
+			officer.call("POST /api/v1/publishing/statements/{id}/submit", id(sid), nil, 200)
+			hash := obj(t, officer.call("GET /api/v1/publishing/statements/{id}", id(sid), nil, 200))["content_hash"]
+			if res := obj(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(sid), map[string]any{"hash": hash}, 200)); res["complete"] != true {
+				t.Fatalf("approval: %v", res)
+			}
+			return sid
+		}
+		stA := idOf(t, officer.call("POST /api/v1/publishing/statements", none, statement("On the summit", t0.Add(2*time.Hour)), 201))
+		officer.call("POST /api/v1/publishing/statements", none, map[string]any{"variants": []any{}}, 422)
+		officer.call("GET /api/v1/publishing/statements", none, nil, 200)
+		officer.call("PUT /api/v1/publishing/statements/{id}", id(stA), statement("On the ASEAN summit", t0.Add(2*time.Hour)), 200)
+		officer.call("PUT /api/v1/publishing/statements/{id}", id(stA), map[string]any{"variants": []map[string]string{{"lang": "tlh", "body": "x"}}}, 422)
+		officer.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "x"}, 403)
+		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "x"}, 422) // not submitted
+		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 200)
+		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 422)
+		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422)
+		hash := obj(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))["content_hash"]
+		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 200)
+		stB := cleared(statement("Late", t0.Add(time.Hour)))
+		stD := cleared(statement("Far", t0.Add(10*time.Hour)))
+
+		// A is due within the grace and goes out; B is an hour late and
+		// waits for a person.
+		clock.Advance(2*time.Hour + time.Minute)
+		if _, err := a.publishing.Dispatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pubOf := func(sid string) string {
+			t.Helper()
+			pubs := obj(t, officer.call("GET /api/v1/publishing/statements/{id}", id(sid), nil, 200))["publications"].([]any)
+			return idOf(t, pubs[0])
+		}
+		pubA, pubB, pubD := pubOf(stA), pubOf(stB), pubOf(stD)
+		officer.call("GET /api/v1/publishing/publications", none, nil, 200)
+		officer.call("GET /api/v1/publishing/status", none, nil, 200)
+		officer.call("POST /api/v1/publishing/publications/{id}/decide", id(pubA), map[string]any{"action": "now"}, 422)
+		officer.call("POST /api/v1/publishing/publications/{id}/decide", id(pubB), map[string]any{"action": "now"}, 200)
+		if _, err := a.publishing.Dispatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD), map[string]any{"due_at": t0.Add(11 * time.Hour).UTC().Format(time.RFC3339)}, 200)
+		officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD), map[string]any{"due_at": t0.UTC().Format(time.RFC3339)}, 422)
+
+		// C's outcome is unknown: a person looks at the network and settles.
+		stC := cleared(statement("Unknown", clock.Now().Add(30*time.Minute)))
+		clock.Advance(30 * time.Minute)
+		claimed, err := db.ClaimPublications(ctx, "test", 30*time.Second, 10)
+		if err != nil || len(claimed) != 1 || fmt.Sprint(claimed[0].StatementID) != stC {
+			t.Fatalf("claimed %+v, %v", claimed, err)
+		}
+		if err := db.FinishPublication(ctx, claimed[0].ID, "test", store.PubOutcome{State: store.PubNeedsCheck, Reason: "the network did not answer"},
+			store.AuditEntry{Actor: "scheduler", Action: "publish.unknown"}); err != nil {
+			t.Fatal(err)
+		}
+		officer.call("POST /api/v1/publishing/publications/{id}/settle", id(pubA), map[string]any{"published": true}, 422)
+		officer.call("POST /api/v1/publishing/publications/{id}/settle", id(pubOf(stC)), map[string]any{"published": true, "url": fake.URL + "/@mofa/1"}, 200)
+
+		// The audit log, with its filter.
+		officer.call("GET /api/v1/publishing/audit", none, nil, 200)
+		officer.call("GET /api/v1/publishing/audit", map[string]string{"?": "statement=" + stA}, nil, 200)
+		officer.call("GET /api/v1/publishing/audit", map[string]string{"?": "statement=first"}, nil, 400)
+		officer.call("GET /api/v1/publishing/publications", map[string]string{"?": "from=" + t0.UTC().Format(time.RFC3339)}, nil, 200)
+		officer.call("GET /api/v1/publishing/publications", map[string]string{"?": "from=yesterday"}, nil, 400)
+
+		// Recall: asked by one person, approved by another.
+		officer.call("GET /api/v1/publishing/statements/{id}/recall", id(stA), nil, 200)
+		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": " "}, 422)
+		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": "A wrong date"}, 200)
+		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": "Again"}, 422)
+		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stD), nil, 422) // nothing asked
+		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stA), nil, 200)
+		corr := obj(t, officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stB), map[string]any{"reason": "A wrong name", "correct": true}, 200))
+		if corr["correction_id"] == nil {
+			t.Fatalf("recall with correction: %v", corr)
+		}
+
+		// Pauses: one channel, then everything.
+		officer.call("POST /api/v1/publishing/channels/{id}/pause", id(ch), map[string]any{"reason": "Account hijack suspected"}, 200)
+		officer.call("POST /api/v1/publishing/channels/{id}/pause", id(ch), map[string]any{"reason": "Again"}, 422)
+		officer.call("GET /api/v1/publishing/channels", none, nil, 200) // with paused_reason
+		pause = obj(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
+		if len(pause["paused_channels"].([]any)) != 1 {
+			t.Fatalf("pause state: %v", pause)
+		}
+		officer.call("POST /api/v1/publishing/channels/{id}/resume", id(ch), map[string]any{"action": "sometime"}, 422)
+		officer.call("POST /api/v1/publishing/channels/{id}/resume", id(ch), map[string]any{"action": "hold"}, 200)
+		officer.call("POST /api/v1/publishing/channels/{id}/resume", id(ch), map[string]any{"action": "hold"}, 422)
+		officer.call("POST /api/v1/publishing/pause", none, map[string]any{"reason": ""}, 422)
+		approver.call("POST /api/v1/publishing/pause", none, map[string]any{"reason": "Minister's instruction"}, 200)
+		officer.call("POST /api/v1/publishing/resume", none, map[string]any{"action": "reschedule", "at": t0.UTC().Format(time.RFC3339)}, 422)
+		officer.call("POST /api/v1/publishing/resume", none, map[string]any{"action": "now"}, 200)
+
+		// Every route: anonymous, the wrong role, another origin, a body
+		// that is not JSON, broken, or too large, and a path naming
+		// nothing.
+		valid := func(key string) map[string]string {
+			_, path, _ := strings.Cut(key, " ")
+			v := map[string]string{"tl": "en", "slug": room.Slug, "topic": "sea"}
+			switch {
+			case strings.HasPrefix(path, "/api/v1/publishing/channels/"), strings.HasPrefix(path, "/api/v1/channels/"):
+				v["id"] = ch
+			case strings.HasPrefix(path, "/api/v1/publishing/statements/"):
+				v["id"] = stA
+			case strings.HasPrefix(path, "/api/v1/publishing/publications/"):
+				v["id"] = pubA
+			case strings.HasPrefix(path, "/api/v1/articles/"):
+				v["id"] = art
+			case strings.HasPrefix(path, "/api/v1/users/"):
+				v["id"] = userID
+			}
+			return v
+		}
+		crossOrigin := officer
+		crossOrigin.hdr = map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+		for _, key := range apiRoutes(a) {
+			op := doc.ops[key]
+			method, path, _ := strings.Cut(key, " ")
+			vals := valid(key)
+			anonymous.call(key, vals, nil, 401)
+			if key != "GET /api/v1/me" && key != "GET /api/v1/openapi.json" {
+				delegate.call(key, vals, nil, 403)
+			}
+			if method != http.MethodGet {
+				crossOrigin.call(key, vals, "{}", 403)
+			}
+			if op.request != nil {
+				plain := admin
+				plain.hdr = map[string]string{"Content-Type": "text/plain"}
+				plain.call(key, vals, "{}", 415)
+				admin.call(key, vals, `{"reason":`, 400)
+				admin.call(key, vals, `{"reason":"`+strings.Repeat("a", int(testConfig().HTTP.MaxBodyBytes))+`"}`, 413)
+			}
+			if pathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
+				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room"}
+				body := any(nil)
+				if op.request != nil {
+					body = "{}"
+				}
+				admin.call(key, missing, body, 404)
+			}
+		}
+
+		for _, m := range doc.unexercised() {
+			t.Error(m)
+		}
+		wantNoSecret(t, "the log", logs.String(), token)
+		for _, b := range seen.all {
+			wantNoSecret(t, "an API answer", b, token)
+		}
+	})
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
