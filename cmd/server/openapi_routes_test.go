@@ -188,7 +188,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		t0 := clock.Now()
 		statement := func(title string, due time.Time) map[string]any {
 			return map[string]any{"due_at": due.UTC().Format(time.RFC3339), "targets": []int64{mustInt(t, ch)}, "category": "asean",
-				"variants": []map[string]string{{"lang": "en", "title": title, "body": "Viet Nam welcomes the summit."}, {"lang": "fr", "title": "", "body": "Le Viet Nam salue le sommet."}},
+				"variants":  []map[string]string{{"lang": "en", "title": title, "body": "Viet Nam welcomes the summit."}, {"lang": "fr", "title": "", "body": "Le Viet Nam salue le sommet."}},
 				"overrides": []map[string]any{{"channel_id": mustInt(t, ch), "lang": "fr", "body": "Le Viet Nam salue le sommet (Mastodon)."}}}
 		}
 		cleared := func(body map[string]any) string {
