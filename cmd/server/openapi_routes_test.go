@@ -144,7 +144,20 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": "pasted with a space"}, 422)
 		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": "mastodon-wrong-token"}, 422)
 		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"page_token": token}, 400)
+		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]any{"access_token": 42}, 400)
+		officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), "null", 422)
 		approver.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 403)
+		// Two roles on one person: a token scoped to approving reads the
+		// connection but cannot change it, though its owner could.
+		both := ts.addUser("binh", "officer-password-2", account.RolePressOfficer, account.RoleApprover)
+		secret, _, err := a.auth.CreateToken(ctx, both, "clearance script", []account.Role{account.RoleApprover}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scoped := as(ts.client())
+		scoped.hdr = map[string]string{"Authorization": "Bearer " + secret}
+		scoped.call("GET /api/v1/channels/{id}/connection", id(ch), nil, 200)
+		scoped.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 403)
 		conn = obj(t, officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 200))
 		if conn["verified"] != true || conn["account"] == "" {
 			t.Fatalf("connection after credentials: %v", conn)
