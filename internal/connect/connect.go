@@ -1,7 +1,8 @@
 // Package connect owns the press office's channel connections: the forms
 // and OAuth redirects that give a channel its credentials, the check that
-// they work (WhoAmI), each channel's health page, and the out-of-band post
-// alerts (internal/social/watch) shown to press staff.
+// they work (WhoAmI), each channel's health page, the same for programs
+// under /api/v1/channels/{id}/ (credentials and connection), and the
+// out-of-band post alerts (internal/social/watch) shown to press staff.
 //
 // Credentials pass through here on their way into social.Credentials and
 // are never rendered, returned or logged. The package knows the networks'
