@@ -48,7 +48,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		doc := parseAPIDoc(t, r.Body)
 		doc.check(t, "GET /api/v1/openapi.json", r)
-		checkRouteTable(t, a, doc)
+		checkAPIRouteTable(t, a, doc)
 		if t.Failed() {
 			t.FailNow()
 		}
@@ -64,7 +64,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		id := func(v string) map[string]string { return map[string]string{"id": v} }
 
 		// Who am I, and the users API (administrators).
-		me := obj(t, officer.call("GET /api/v1/me", none, nil, 200))
+		me := apiObject(t, officer.call("GET /api/v1/me", none, nil, 200))
 		if me["effective_roles"].([]any)[0] != "press_officer" {
 			t.Fatalf("me: %v", me)
 		}
@@ -72,11 +72,11 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		admin.call("GET /api/v1/users", none, nil, 200)
 		newUser := map[string]any{"username": "tran.binh", "display_name": "Trần Thị Bình", "email": "binh@mofa.gov.vn",
 			"roles": []string{"press_officer", "approver"}, "lang": "vi", "time_zone": "Asia/Ho_Chi_Minh"}
-		created := obj(t, admin.call("POST /api/v1/users", none, newUser, 201))
+		created := apiObject(t, admin.call("POST /api/v1/users", none, newUser, 201))
 		if created["generated_password"] == "" {
 			t.Fatalf("no generated password: %v", created)
 		}
-		userID := idOf(t, created["user"])
+		userID := apiID(t, created["user"])
 		admin.call("POST /api/v1/users", none, newUser, 409)
 		admin.call("POST /api/v1/users", none, map[string]any{"username": "X"}, 400)
 		admin.call("GET /api/v1/users/{id}", id(userID), nil, 200)
@@ -88,11 +88,11 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		issued := clock.Now().UTC().Format(time.RFC3339)
 		article := map[string]any{"slug": "east-sea-statement", "kind": "statement", "source_lang": "en", "unit": "spokesperson",
 			"topics": []string{"sea"}, "countries": []string{"JP", "035"}, "featured": true, "issued_at": issued}
-		art := idOf(t, officer.call("POST /api/v1/articles", none, article, 201))
+		art := apiID(t, officer.call("POST /api/v1/articles", none, article, 201))
 		officer.call("POST /api/v1/articles", none, article, 409)
 		officer.call("POST /api/v1/articles", none, map[string]any{"slug": "Not A Slug", "kind": "statement", "source_lang": "en"}, 400)
-		bare := idOf(t, officer.call("POST /api/v1/articles", none, map[string]any{"slug": "bare", "kind": "news", "source_lang": "vi"}, 201))
-		if got := obj(t, officer.call("GET /api/v1/articles/{id}", id(bare), nil, 200)); got["issued_at"] != nil {
+		bare := apiID(t, officer.call("POST /api/v1/articles", none, map[string]any{"slug": "bare", "kind": "news", "source_lang": "vi"}, 201))
+		if got := apiObject(t, officer.call("GET /api/v1/articles/{id}", id(bare), nil, 200)); got["issued_at"] != nil {
 			t.Fatalf("an article never issued: issued_at %v", got["issued_at"])
 		}
 		officer.call("GET /api/v1/articles", none, nil, 200)
@@ -122,20 +122,20 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		admin.call("POST /api/v1/rooms/{slug}/tokens", map[string]string{"slug": "no-such-room"}, map[string]any{"identity": "vn-1", "name": "Lan", "role": "delegate"}, 404)
 
 		// Channels, and their connection as the connect page makes it.
-		pause := obj(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
+		pause := apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
 		if chs, ok := pause["paused_channels"].([]any); !ok || len(chs) != 0 {
 			t.Fatalf("paused_channels with nothing paused: %#v, want []", pause["paused_channels"])
 		}
-		ch := idOf(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
+		ch := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
 			"base_url": fake.URL, "languages": []string{"en", "fr"}, "time_zone": "Asia/Ho_Chi_Minh"}, 201))
 		officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "x", "name": "X", "languages": []string{"en"}, "time_zone": "Mars/Olympus"}, 422)
-		unconnected := idOf(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon spare",
+		unconnected := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon spare",
 			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, 201))
-		portalCh := idOf(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "portal", "name": "Portal",
+		portalCh := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "portal", "name": "Portal",
 			"languages": []string{"en"}, "time_zone": "UTC"}, 201))
 		officer.call("GET /api/v1/publishing/channels", none, nil, 200)
 
-		conn := obj(t, approver.call("GET /api/v1/channels/{id}/connection", id(ch), nil, 200))
+		conn := apiObject(t, approver.call("GET /api/v1/channels/{id}/connection", id(ch), nil, 200))
 		if conn["has_credentials"] != false || conn["verified"] != false {
 			t.Fatalf("connection before credentials: %v", conn)
 		}
@@ -158,13 +158,13 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		scoped.hdr = map[string]string{"Authorization": "Bearer " + secret}
 		scoped.call("GET /api/v1/channels/{id}/connection", id(ch), nil, 200)
 		scoped.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 403)
-		conn = obj(t, officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 200))
+		conn = apiObject(t, officer.call("PUT /api/v1/channels/{id}/credentials", id(ch), map[string]string{"access_token": token}, 200))
 		if conn["verified"] != true || conn["account"] == "" {
 			t.Fatalf("connection after credentials: %v", conn)
 		}
 		officer.call("GET /api/v1/channels/{id}/connection", id(ch), nil, 200)
 		// Stored sealed, through the form's path, with the form's audit entry.
-		sealed, err := db.ChannelCredential(ctx, mustInt(t, ch))
+		sealed, err := db.ChannelCredential(ctx, apiInt(t, ch))
 		if err != nil || strings.Contains(string(sealed), token) {
 			t.Fatalf("stored credential: %v (in plain text: %v)", err, strings.Contains(string(sealed), token))
 		}
@@ -182,7 +182,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			t.Fatalf("%d channel.connect audit entries by olivia, want 1 (refused credentials leave none)", connected)
 		}
 
-		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": mustInt(t, ch), "text": "Xin chào thế giới"}, 200)
+		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": apiInt(t, ch), "text": "Xin chào thế giới"}, 200)
 		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": 999999, "text": "x"}, 404)
 		// A channel made before the rule on API servers names one Chancery
 		// sends no credentials to: it has no connector.
@@ -192,29 +192,29 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": stray.ID, "text": "x"}, 422)
-		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": mustInt(t, unconnected), "text": "x"}, 200)
-		if c := obj(t, officer.call("GET /api/v1/channels/{id}/connection", id(fmt.Sprint(stray.ID)), nil, 200)); c["verified"] != false {
+		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": apiInt(t, unconnected), "text": "x"}, 200)
+		if c := apiObject(t, officer.call("GET /api/v1/channels/{id}/connection", id(fmt.Sprint(stray.ID)), nil, 200)); c["verified"] != false {
 			t.Fatalf("a channel without a connector: %v", c)
 		}
 
 		// Statements: compose, submit, clear, publish.
 		t0 := clock.Now()
 		statement := func(title string, due time.Time) map[string]any {
-			return map[string]any{"due_at": due.UTC().Format(time.RFC3339), "targets": []int64{mustInt(t, ch)}, "category": "asean",
+			return map[string]any{"due_at": due.UTC().Format(time.RFC3339), "targets": []int64{apiInt(t, ch)}, "category": "asean",
 				"variants":  []map[string]string{{"lang": "en", "title": title, "body": "Viet Nam welcomes the summit."}, {"lang": "fr", "title": "", "body": "Le Viet Nam salue le sommet."}},
-				"overrides": []map[string]any{{"channel_id": mustInt(t, ch), "lang": "fr", "body": "Le Viet Nam salue le sommet (Mastodon)."}}}
+				"overrides": []map[string]any{{"channel_id": apiInt(t, ch), "lang": "fr", "body": "Le Viet Nam salue le sommet (Mastodon)."}}}
 		}
 		cleared := func(body map[string]any) string {
 			t.Helper()
-			sid := idOf(t, officer.call("POST /api/v1/publishing/statements", none, body, 201))
+			sid := apiID(t, officer.call("POST /api/v1/publishing/statements", none, body, 201))
 			officer.call("POST /api/v1/publishing/statements/{id}/submit", id(sid), nil, 200)
-			hash := obj(t, officer.call("GET /api/v1/publishing/statements/{id}", id(sid), nil, 200))["content_hash"]
-			if res := obj(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(sid), map[string]any{"hash": hash}, 200)); res["complete"] != true {
+			hash := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(sid), nil, 200))["content_hash"]
+			if res := apiObject(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(sid), map[string]any{"hash": hash}, 200)); res["complete"] != true {
 				t.Fatalf("approval: %v", res)
 			}
 			return sid
 		}
-		stA := idOf(t, officer.call("POST /api/v1/publishing/statements", none, statement("On the summit", t0.Add(2*time.Hour)), 201))
+		stA := apiID(t, officer.call("POST /api/v1/publishing/statements", none, statement("On the summit", t0.Add(2*time.Hour)), 201))
 		officer.call("POST /api/v1/publishing/statements", none, map[string]any{"variants": []any{}}, 422)
 		officer.call("GET /api/v1/publishing/statements", none, nil, 200)
 		officer.call("PUT /api/v1/publishing/statements/{id}", id(stA), statement("On the ASEAN summit", t0.Add(2*time.Hour)), 200)
@@ -224,7 +224,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 200)
 		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 422)
 		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422)
-		hash := obj(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))["content_hash"]
+		hash := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))["content_hash"]
 		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 200)
 		stB := cleared(statement("Late", t0.Add(time.Hour)))
 		stD := cleared(statement("Far", t0.Add(10*time.Hour)))
@@ -237,8 +237,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		}
 		pubOf := func(sid string) string {
 			t.Helper()
-			pubs := obj(t, officer.call("GET /api/v1/publishing/statements/{id}", id(sid), nil, 200))["publications"].([]any)
-			return idOf(t, pubs[0])
+			pubs := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(sid), nil, 200))["publications"].([]any)
+			return apiID(t, pubs[0])
 		}
 		pubA, pubB, pubD := pubOf(stA), pubOf(stB), pubOf(stD)
 		officer.call("GET /api/v1/publishing/publications", none, nil, 200)
@@ -279,7 +279,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": "Again"}, 422)
 		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stD), nil, 422) // nothing asked
 		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stA), nil, 200)
-		corr := obj(t, officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stB), map[string]any{"reason": "A wrong name", "correct": true}, 200))
+		corr := apiObject(t, officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stB), map[string]any{"reason": "A wrong name", "correct": true}, 200))
 		if corr["correction_id"] == nil {
 			t.Fatalf("recall with correction: %v", corr)
 		}
@@ -288,7 +288,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/channels/{id}/pause", id(ch), map[string]any{"reason": "Account hijack suspected"}, 200)
 		officer.call("POST /api/v1/publishing/channels/{id}/pause", id(ch), map[string]any{"reason": "Again"}, 422)
 		officer.call("GET /api/v1/publishing/channels", none, nil, 200) // with paused_reason
-		pause = obj(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
+		pause = apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
 		if len(pause["paused_channels"].([]any)) != 1 {
 			t.Fatalf("pause state: %v", pause)
 		}
@@ -340,7 +340,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 				admin.call(key, vals, `{"reason":`, 400)
 				admin.call(key, vals, `{"reason":"`+strings.Repeat("a", int(testConfig().HTTP.MaxBodyBytes))+`"}`, 413)
 			}
-			if pathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
+			if apiPathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
 				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room"}
 				body := any(nil)
 				if op.request != nil {
@@ -360,7 +360,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 	})
 }
 
-func mustInt(t *testing.T, s string) int64 {
+// apiInt reads a path value back as an ID.
+func apiInt(t *testing.T, s string) int64 {
 	t.Helper()
 	var n int64
 	if _, err := fmt.Sscan(s, &n); err != nil {

@@ -32,9 +32,9 @@ type apiOp struct {
 	seen      map[int]bool
 }
 
-// docURL is where the document's schemas are compiled from; it is never
+// apiDocURL is where the document's schemas are compiled from; it is never
 // fetched.
-const docURL = "https://chancery.invalid/openapi.json"
+const apiDocURL = "https://chancery.invalid/openapi.json"
 
 // parseAPIDoc compiles every schema of the document's operations.
 func parseAPIDoc(t *testing.T, body string) *apiDoc {
@@ -49,18 +49,18 @@ func parseAPIDoc(t *testing.T, body string) *apiDoc {
 	}
 	d.c.DefaultDraft(jsonschema.Draft2020)
 	d.c.AssertFormat()
-	if err := d.c.AddResource(docURL, raw); err != nil {
+	if err := d.c.AddResource(apiDocURL, raw); err != nil {
 		t.Fatal(err)
 	}
 	paths, _ := d.raw["paths"].(map[string]any)
 	for path, item := range paths {
 		for method, o := range item.(map[string]any) {
 			key := strings.ToUpper(method) + " " + path
-			at := "/paths/" + pointerEscape(path) + "/" + method
+			at := "/paths/" + apiPointerEscape(path) + "/" + method
 			op := &apiOp{key: key, responses: map[int]*jsonschema.Schema{}, seen: map[int]bool{}}
 			ob := o.(map[string]any)
 			if rb, ok := ob["requestBody"].(map[string]any); ok {
-				if _, ok := dig(rb, "content", "application/json", "schema"); !ok {
+				if _, ok := apiDig(rb, "content", "application/json", "schema"); !ok {
 					t.Errorf("%s: the request body has no application/json schema", key)
 				} else {
 					op.request = d.compile(t, at+"/requestBody/content/application~1json/schema")
@@ -76,9 +76,9 @@ func parseAPIDoc(t *testing.T, body string) *apiDoc {
 				loc := at + "/responses/" + code
 				if ref, ok := r.(map[string]any)["$ref"].(string); ok {
 					loc = strings.TrimPrefix(ref, "#")
-					r, _ = dig(d.raw, strings.Split(strings.TrimPrefix(loc, "/"), "/")...)
+					r, _ = apiDig(d.raw, strings.Split(strings.TrimPrefix(loc, "/"), "/")...)
 				}
-				if _, ok := dig(r.(map[string]any), "content", "application/json", "schema"); ok {
+				if _, ok := apiDig(r.(map[string]any), "content", "application/json", "schema"); ok {
 					op.responses[status] = d.compile(t, loc+"/content/application~1json/schema")
 				} else {
 					op.responses[status] = nil
@@ -92,18 +92,20 @@ func parseAPIDoc(t *testing.T, body string) *apiDoc {
 
 func (d *apiDoc) compile(t *testing.T, pointer string) *jsonschema.Schema {
 	t.Helper()
-	s, err := d.c.Compile(docURL + "#" + pointer)
+	s, err := d.c.Compile(apiDocURL + "#" + pointer)
 	if err != nil {
 		t.Fatalf("schema at %s: %v", pointer, err)
 	}
 	return s
 }
 
-func pointerEscape(s string) string {
+// apiPointerEscape escapes s as one token of a JSON pointer (RFC 6901).
+func apiPointerEscape(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
-func dig(m map[string]any, keys ...string) (any, bool) {
+// apiDig walks a decoded JSON document down keys.
+func apiDig(m map[string]any, keys ...string) (any, bool) {
 	var v any = m
 	for _, k := range keys {
 		o, ok := v.(map[string]any)
@@ -183,14 +185,14 @@ func (d *apiDoc) unexercised() []string {
 	return out
 }
 
-var pathParam = regexp.MustCompile(`\{[a-z]+\}`)
+var apiPathParam = regexp.MustCompile(`\{[a-z]+\}`)
 
-// fillPath puts values into a route pattern's path: "{id}" becomes
+// apiFillPath puts values into a route pattern's path: "{id}" becomes
 // vals["id"], and vals["?"] is the query.
-func fillPath(t *testing.T, key string, vals map[string]string) (method, path string) {
+func apiFillPath(t *testing.T, key string, vals map[string]string) (method, path string) {
 	t.Helper()
 	method, path, _ = strings.Cut(key, " ")
-	path = pathParam.ReplaceAllStringFunc(path, func(p string) string {
+	path = apiPathParam.ReplaceAllStringFunc(path, func(p string) string {
 		v, ok := vals[p[1:len(p)-1]]
 		if !ok {
 			t.Fatalf("%s: no value for %s", key, p)
@@ -220,7 +222,7 @@ type apiClient struct {
 func (a apiClient) call(key string, vals map[string]string, body any, want int) any {
 	a.ts.t.Helper()
 	t := a.ts.t
-	method, path := fillPath(t, key, vals)
+	method, path := apiFillPath(t, key, vals)
 	var text string
 	switch b := body.(type) {
 	case nil:
@@ -262,8 +264,8 @@ func (a apiClient) call(key string, vals map[string]string, body any, want int) 
 	return out
 }
 
-// obj reads a JSON object answer.
-func obj(t *testing.T, v any) map[string]any {
+// apiObject reads a JSON object answer.
+func apiObject(t *testing.T, v any) map[string]any {
 	t.Helper()
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -272,10 +274,10 @@ func obj(t *testing.T, v any) map[string]any {
 	return m
 }
 
-// idOf reads the "id" member of a JSON object answer as a path value.
-func idOf(t *testing.T, v any) string {
+// apiID reads the "id" member of a JSON object answer as a path value.
+func apiID(t *testing.T, v any) string {
 	t.Helper()
-	f, ok := obj(t, v)["id"].(float64)
+	f, ok := apiObject(t, v)["id"].(float64)
 	if !ok {
 		t.Fatalf("no id in %v", v)
 	}
@@ -293,10 +295,10 @@ func apiRoutes(a *app) []string {
 	return out
 }
 
-// checkRouteTable fails for every /api/v1 route the server registers that
+// checkAPIRouteTable fails for every /api/v1 route the server registers that
 // the document lacks, and every operation the document lists that the
 // server does not serve.
-func checkRouteTable(t *testing.T, a *app, doc *apiDoc) {
+func checkAPIRouteTable(t *testing.T, a *app, doc *apiDoc) {
 	t.Helper()
 	routes := apiRoutes(a)
 	if len(routes) < 40 {
