@@ -59,6 +59,18 @@ func parseAPIDoc(t *testing.T, body string) *apiDoc {
 			at := "/paths/" + apiPointerEscape(path) + "/" + method
 			op := &apiOp{key: key, responses: map[int]*jsonschema.Schema{}, seen: map[int]bool{}}
 			ob := o.(map[string]any)
+			declared := map[string]bool{}
+			params, _ := ob["parameters"].([]any)
+			for _, p := range params {
+				if pm, ok := p.(map[string]any); ok && pm["in"] == "path" {
+					declared[pm["name"].(string)] = true
+				}
+			}
+			for _, w := range apiPathParam.FindAllString(path, -1) {
+				if name := w[1 : len(w)-1]; !declared[name] {
+					t.Errorf("%s: path parameter %s is not declared under parameters (in: path, required: true)", key, name)
+				}
+			}
 			if rb, ok := ob["requestBody"].(map[string]any); ok {
 				if _, ok := apiDig(rb, "content", "application/json", "schema"); !ok {
 					t.Errorf("%s: the request body has no application/json schema", key)
