@@ -305,5 +305,8 @@ func (h *Handlers) apiSaveTopic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.changed(withOrigin(r), Change{Origin: httpx.Origin(r)}) // topic names show on every page
+	if in.Names == nil {
+		in.Names = map[string]string{} // the document promises an object
+	}
 	h.kit.JSON(w, http.StatusOK, map[string]any{"slug": slug, "names": in.Names})
 }
