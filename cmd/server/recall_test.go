@@ -223,3 +223,74 @@ func TestRecallShowsEverywhere(t *testing.T) {
 		}
 	})
 }
+
+// TestRecallRemovesPage: through the statement page's form, a person who
+// is both press officer and approver asks for a recall that removes the
+// portal pages and cannot approve it; two approvers then approve at the
+// same moment: one approval counts, the other is refused, and the pages
+// answer 410 Gone (history and earlier version too) while the verify page
+// still says the signature is authentic and withdrawn.
+func TestRecallRemovesPage(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := publishForRecall(t, db, clock)
+		ts, anon := f.ts, f.ts.client()
+		ts.addUser("quinn", "both-roles-password-1", account.RolePressOfficer, account.RoleApprover)
+		ts.addUser("bao", "approver-password-2", account.RoleApprover)
+		quinn := ts.signIn("quinn", "both-roles-password-1")
+		bao := ts.signIn("bao", "approver-password-2")
+		page := fmt.Sprintf("/press/statements/%d", f.id)
+		vi := map[string]string{"Accept-Language": "vi"}
+
+		wantContains(t, ts.get(quinn, page, vi), `name="page" value="remove"`, "Gỡ bỏ các trang")
+		// A made-up choice is refused, in the officer's language.
+		r := ts.postForm(quinn, page+"/recall", url.Values{"reason": {"sai ngày"}, "page": {"hide"}}, vi)
+		wantStatus(t, r, http.StatusSeeOther)
+		wantContains(t, ts.get(quinn, r.Header.Get("Location"), vi), "Hãy chọn giữ thông báo rút lại")
+		r = ts.postForm(quinn, page+"/recall", url.Values{"reason": {"sai ngày"}, "page": {"remove"}, "mode": {"delete"}}, vi)
+		wantStatus(t, r, http.StatusSeeOther)
+		// Two roles on one person: still not a second person.
+		r = ts.postForm(quinn, page+"/recall/approve", nil, vi)
+		wantStatus(t, r, http.StatusSeeOther)
+		wantContains(t, ts.get(quinn, r.Header.Get("Location"), vi), "cần người thứ hai", "Gỡ bỏ các trang")
+		if st, _ := db.GetPubStatement(t.Context(), f.id); st.RecallState != "requested" || st.RecallMode != store.RecallRemove {
+			t.Fatalf("after a self-approval: %q %q", st.RecallState, st.RecallMode)
+		}
+		wantContains(t, ts.get(anon, f.enPath, nil), f.body)
+
+		// Two approvers at once: one approval withdraws, the other is refused.
+		codes := make(chan int, 2)
+		for _, c := range []*http.Client{f.approver, bao} {
+			go func() {
+				codes <- ts.send(c, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/recall/approve", f.id), "application/json", "", nil).StatusCode
+			}()
+		}
+		a, b := <-codes, <-codes
+		if min(a, b) != http.StatusOK || max(a, b) < 400 || max(a, b) >= 500 {
+			t.Fatalf("concurrent approvals answered %d and %d, want one 200 and one refusal", a, b)
+		}
+		got := ts.api(f.officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", f.id), nil, http.StatusOK)
+		w, _ := got["withdrawal"].(map[string]any)
+		if got["state"] != "withdrawn" || w == nil || w["portal_page"] != "remove" || w["requested_by_name"] != "QUINN" ||
+			(w["approved_by_name"] != "ARTHUR" && w["approved_by_name"] != "BAO") {
+			t.Fatalf("after the approvals: %v %v", got["state"], got["withdrawal"])
+		}
+		if len(f.fake.Statuses()) != 0 {
+			t.Fatal("the post is still on the instance")
+		}
+
+		for _, path := range []string{f.enPath, f.enPath + "/history", f.enPath + "/v/1", f.viPath} {
+			r := ts.get(anon, path, nil)
+			wantStatus(t, r, http.StatusGone)
+			if strings.Contains(r.Body, f.body) || strings.Contains(r.Body, f.viTxt) {
+				t.Errorf("%s shows the text", path)
+			}
+		}
+		wantContains(t, ts.get(anon, f.viPath, nil), "Trang này đã bị gỡ bỏ vào")
+		v := ts.get(anon, signing.VerifyLink("fr", ts.URL+f.enPath), nil)
+		wantContains(t, v, "Le ministère a retiré cette déclaration le")
+		if strings.Contains(v.Body, "dernière version") {
+			t.Error("the verify page calls a withdrawn statement the latest version")
+		}
+		wantStatus(t, ts.get(anon, "/fr/verify/"+f.digest+".txt", nil), http.StatusGone)
+	})
+}
