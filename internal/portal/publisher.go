@@ -126,6 +126,9 @@ func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Resul
 		return social.Result{}, unknown(err)
 	}
 	v, err := p.h.publish(contextWithOrigin(ctx, p.base), a, post.Lang, "")
+	if errors.Is(err, store.ErrWithdrawn) {
+		return social.Result{}, rejected("A recall withdrew this statement from the portal; publish its correction as a new statement.")
+	}
 	if err != nil {
 		return social.Result{}, unknown(err)
 	}

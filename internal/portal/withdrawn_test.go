@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -84,6 +85,22 @@ func TestRecallWithdrawsPages(t *testing.T) {
 		}
 		if _, body := get("/en/news/statement-2"); !strings.Contains(body, "This page was removed on") {
 			t.Error("the 410 page does not say when the page was removed")
+		}
+		// Nothing publishes a withdrawn translation again: not the
+		// scheduler, not an editor (in the editor's language).
+		_, err := p.Publish(ctx, social.Post{Group: "statement-1", Lang: "en", Kind: "statement", Title: "Again", Text: "Again."})
+		wantClass(t, "publishing a withdrawn translation", err, social.Rejected)
+		a, err := db.GetArticleBySlug(ctx, "statement-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = h.publish(ctx, a, "en", "")
+		var he *httpx.Error
+		if !errors.As(err, &he) || he.Status != http.StatusConflict || !strings.Contains(h.t("fr", he.Key, nil), "ne peut plus être publiée") {
+			t.Errorf("an editor publishing a withdrawn translation: %v", err)
+		}
+		if code, _ := get("/en/news/statement-1"); code != http.StatusOK {
+			t.Errorf("after the refused publications: %d", code)
 		}
 		// An ordinary delete unpublishes: the other language is offered.
 		if code, body := get("/en/news/statement-3"); code != http.StatusNotFound || strings.Contains(body, "withdrew") {

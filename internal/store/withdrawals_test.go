@@ -89,8 +89,8 @@ func TestWithdrawTranslation(t *testing.T) {
 			t.Errorf("second withdrawal = %+v, %v; want the first %+v", again, err, w)
 		}
 		// Nothing publishes it again; the other language is unaffected.
-		if _, err := db.PublishTranslation(ctx, a.ID, "en", ""); !errors.Is(err, store.ErrConflict) {
-			t.Errorf("publishing a withdrawn translation: %v, want ErrConflict", err)
+		if _, err := db.PublishTranslation(ctx, a.ID, "en", ""); !errors.Is(err, store.ErrWithdrawn) || !errors.Is(err, store.ErrConflict) {
+			t.Errorf("publishing a withdrawn translation: %v, want ErrWithdrawn", err)
 		}
 		if _, err := db.PublishTranslation(ctx, a.ID, "vi", ""); err != nil {
 			t.Errorf("publishing another translation: %v", err)
