@@ -47,11 +47,12 @@ func publishForRecall(t *testing.T, db *store.DB, clock *storetest.Clock) *recal
 	mast := ts.api(f.officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
 		"base_url": f.fake.URL, "languages": []string{"en"}, "time_zone": "Asia/Ho_Chi_Minh"}, http.StatusCreated)
 	portalCh := ts.api(f.officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "portal", "name": "Portal",
-		"languages": []string{"en", "vi"}, "time_zone": "Asia/Ho_Chi_Minh"}, http.StatusCreated)
+		"languages": []string{"en", "vi", "ar"}, "time_zone": "Asia/Ho_Chi_Minh"}, http.StatusCreated)
 	mastID := int64(mast["id"].(float64))
 	connectChannel(t, ts, f.officer, mastID, map[string]string{"access_token": token})
 	f.id = composeAndApprove(t, ts, f.officer, f.approver, clock.Now().Add(time.Hour), []int64{mastID, int64(portalCh["id"].(float64))},
-		[]map[string]string{{"lang": "en", "title": f.title, "body": f.body}, {"lang": "vi", "title": "Về mùa đánh bắt", "body": f.viTxt}})
+		[]map[string]string{{"lang": "en", "title": f.title, "body": f.body}, {"lang": "vi", "title": "Về mùa đánh bắt", "body": f.viTxt},
+			{"lang": "ar", "title": "بشأن موسم الصيد", "body": "تعلن فيت نام أن موسم الصيد يبدأ في 3 مايو."}})
 	clock.Advance(time.Hour)
 	if n, err := ts.app.publishing.Dispatch(t.Context()); err != nil || n != 2 {
 		t.Fatalf("dispatch at the due time: %d, %v", n, err)
