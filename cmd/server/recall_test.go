@@ -68,7 +68,7 @@ func publishForRecall(t *testing.T, db *store.DB, clock *storetest.Clock) *recal
 	}
 	f.enPath = fmt.Sprintf("/en/news/statement-%d", f.id)
 	f.viPath = fmt.Sprintf("/vi/news/statement-%d", f.id)
-	if f.portalURL != ts.URL+f.enPath && f.portalURL != ts.URL+f.viPath || f.mastodonURL == "" {
+	if !strings.HasPrefix(f.portalURL, ts.URL+"/") || !strings.HasSuffix(f.portalURL, fmt.Sprintf("/news/statement-%d", f.id)) || f.mastodonURL == "" {
 		t.Fatalf("publications %v", got["publications"])
 	}
 	signed, err := ts.app.statements.SignedByPath(t.Context(), f.enPath)
