@@ -397,7 +397,9 @@ func (h *Handlers) showArticle(w http.ResponseWriter, r *http.Request, version i
 	slug := r.PathValue("slug")
 	p, err := h.db.GetPublished(ctx, slug, l.Code, version)
 	if errors.Is(err, store.ErrNotFound) {
-		h.missing(w, r, l, slug)
+		if !h.showWithdrawn(w, r, l, slug) {
+			h.missing(w, r, l, slug)
+		}
 		return
 	}
 	if err != nil {
@@ -548,7 +550,9 @@ func (h *Handlers) history(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	p, err := h.db.GetPublished(r.Context(), slug, l.Code, 0)
 	if errors.Is(err, store.ErrNotFound) {
-		h.missing(w, r, l, slug)
+		if !h.showWithdrawn(w, r, l, slug) {
+			h.missing(w, r, l, slug)
+		}
 		return
 	}
 	if err != nil {

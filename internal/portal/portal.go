@@ -181,9 +181,13 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
 	f(w, r)
 }
 
-// publish makes a translation live and tells subscribers.
+// publish makes a translation live and tells subscribers. A translation a
+// recall withdrew is refused with portal_error_withdrawn.
 func (h *Handlers) publish(ctx context.Context, a store.Article, lng, note string) (store.ArticleVersion, error) {
 	v, err := h.db.PublishTranslation(ctx, a.ID, lng, note)
+	if errors.Is(err, store.ErrWithdrawn) {
+		return v, &httpx.Error{Status: http.StatusConflict, Key: "portal_error_withdrawn", Err: err}
+	}
 	if err != nil {
 		return v, err
 	}

@@ -126,6 +126,9 @@ func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Resul
 		return social.Result{}, unknown(err)
 	}
 	v, err := p.h.publish(contextWithOrigin(ctx, p.base), a, post.Lang, "")
+	if errors.Is(err, store.ErrWithdrawn) {
+		return social.Result{}, rejected("A recall withdrew this statement from the portal; publish its correction as a new statement.")
+	}
 	if err != nil {
 		return social.Result{}, unknown(err)
 	}
@@ -133,7 +136,10 @@ func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Resul
 }
 
 // Delete unpublishes the translation id ("slug/lang"); the article and
-// every version are kept. A translation already gone is not an error.
+// every version are kept. A translation already gone is not an error. As
+// part of an approved recall (social.WithRecall), it withdraws the
+// translation for good instead: its page keeps a withdrawal notice, or
+// answers 410 Gone, as the recall chose.
 func (p *Publisher) Delete(ctx context.Context, id string) error {
 	slug, code, ok := strings.Cut(id, "/")
 	if !ok {
@@ -145,6 +151,12 @@ func (p *Publisher) Delete(ctx context.Context, id string) error {
 	}
 	if err != nil {
 		return unknown(err)
+	}
+	if rc, ok := social.RecallFrom(ctx); ok {
+		if err := p.h.withdraw(contextWithOrigin(ctx, p.base), a, code, rc.Remove); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return unknown(err)
+		}
+		return nil
 	}
 	if err := p.h.unpublish(contextWithOrigin(ctx, p.base), a, code); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return unknown(err)

@@ -263,23 +263,29 @@ type Statement struct {
 	// State is derived from the publications once clearance is complete
 	// (published, partially-published, failed, needs-check, …); Clearance
 	// is where the statement stands in clearance.
-	State           string                     `json:"state"`
-	Clearance       string                     `json:"clearance"`
-	Progress        store.PubProgress          `json:"progress"`
-	Category        string                     `json:"category"`
-	Sensitive       bool                       `json:"sensitive"`
-	DueAt           time.Time                  `json:"due_at,omitzero"`
-	EmbargoUntil    time.Time                  `json:"embargo_until,omitzero"`
-	ArticleURL      string                     `json:"article_url"`
-	ContentHash     string                     `json:"content_hash"`
-	ApprovalsNeeded int                        `json:"approvals_needed"`
-	RecallState     string                     `json:"recall_state,omitempty"`
-	Corrects        int64                      `json:"corrects,omitempty"`
-	Variants        []publishing.VariantInput  `json:"variants"`
-	Overrides       []publishing.OverrideInput `json:"overrides"`
-	Media           []mediaJSON                `json:"media"`
-	Targets         []int64                    `json:"targets"`
-	Publications    []Publication              `json:"publications,omitempty"`
+	State           string            `json:"state"`
+	Clearance       string            `json:"clearance"`
+	Progress        store.PubProgress `json:"progress"`
+	Category        string            `json:"category"`
+	Sensitive       bool              `json:"sensitive"`
+	DueAt           time.Time         `json:"due_at,omitzero"`
+	EmbargoUntil    time.Time         `json:"embargo_until,omitzero"`
+	ArticleURL      string            `json:"article_url"`
+	ContentHash     string            `json:"content_hash"`
+	ApprovalsNeeded int               `json:"approvals_needed"`
+	RecallState     string            `json:"recall_state,omitempty"`
+	// RecallPage is what a requested or approved recall makes of the
+	// portal pages: notice or remove.
+	RecallPage string `json:"recall_page,omitempty"`
+	// Withdrawal says when, by whom and why the statement was withdrawn
+	// (State withdrawn).
+	Withdrawal   *withdrawalJSON            `json:"withdrawal,omitempty"`
+	Corrects     int64                      `json:"corrects,omitempty"`
+	Variants     []publishing.VariantInput  `json:"variants"`
+	Overrides    []publishing.OverrideInput `json:"overrides"`
+	Media        []mediaJSON                `json:"media"`
+	Targets      []int64                    `json:"targets"`
+	Publications []Publication              `json:"publications,omitempty"`
 }
 
 type mediaJSON struct {
@@ -291,9 +297,12 @@ type mediaJSON struct {
 }
 
 func statementJSON(st store.PubStatement, pr store.PubProgress) Statement {
-	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: pr.State(st.State), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
+	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: statementState(st, pr), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
 		EmbargoUntil: st.EmbargoUntil, ArticleURL: st.ArticleURL, ContentHash: st.ContentHash, ApprovalsNeeded: st.ApprovalsNeeded,
 		RecallState: st.RecallState, Corrects: st.Corrects, Targets: nonNil(st.Targets), Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
+	if st.RecallState != "" {
+		out.RecallPage = st.RecallMode
+	}
 	for _, v := range st.Variants {
 		out.Variants = append(out.Variants, publishing.VariantInput{Lang: v.Lang, Title: v.Title, Body: v.Body})
 	}
@@ -321,14 +330,20 @@ type Publication struct {
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 	Tries         int       `json:"tries"`
 	Reason        string    `json:"reason,omitempty"`
-	RemoteURL     string    `json:"remote_url,omitempty"`
-	PublishedAt   time.Time `json:"published_at,omitzero"`
-	DeletedAt     time.Time `json:"deleted_at,omitzero"`
+	// RemoteURL is the post's address while it exists: a deleted post
+	// (DeletedAt) has none.
+	RemoteURL   string    `json:"remote_url,omitempty"`
+	PublishedAt time.Time `json:"published_at,omitzero"`
+	DeletedAt   time.Time `json:"deleted_at,omitzero"`
 }
 
 func publicationJSON(p store.PubPublication) Publication {
-	return Publication{ID: p.ID, StatementID: p.StatementID, ChannelID: p.ChannelID, State: p.State, Held: p.Held, DueAt: p.DueAt,
+	out := Publication{ID: p.ID, StatementID: p.StatementID, ChannelID: p.ChannelID, State: p.State, Held: p.Held, DueAt: p.DueAt,
 		NextAttemptAt: p.NextAttemptAt, Tries: p.Tries, Reason: p.Reason, RemoteURL: p.RemoteURL, PublishedAt: p.PublishedAt, DeletedAt: p.DeletedAt}
+	if !p.DeletedAt.IsZero() {
+		out.RemoteURL = "" // no link to a deleted post
+	}
+	return out
 }
 
 func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
@@ -348,7 +363,12 @@ func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]Statement, 0, len(sts))
 	for _, st := range sts {
-		out = append(out, statementJSON(st, prs[st.ID]))
+		j := statementJSON(st, prs[st.ID])
+		if err := h.addWithdrawal(r.Context(), st, &j); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		out = append(out, j)
 	}
 	h.kit.JSON(w, http.StatusOK, out)
 }
@@ -370,6 +390,10 @@ func (h *Handlers) apiStatement(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := statementJSON(st, store.ProgressOf(pubs))
+	if err := h.addWithdrawal(r.Context(), st, &out); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	for _, p := range pubs {
 		out.Publications = append(out.Publications, publicationJSON(p))
 	}
@@ -477,6 +501,10 @@ type recallInput struct {
 	// Correct also starts a corrected version: a new draft copied from
 	// the recalled statement.
 	Correct bool `json:"correct"`
+	// PortalPage is what the recall makes of the statement's portal
+	// pages: "notice" (the default) keeps each with a withdrawal notice,
+	// "remove" answers 410 Gone.
+	PortalPage string `json:"portal_page"`
 }
 
 func (h *Handlers) apiRequestRecall(w http.ResponseWriter, r *http.Request) {
@@ -486,7 +514,7 @@ func (h *Handlers) apiRequestRecall(w http.ResponseWriter, r *http.Request) {
 		err = httpx.DecodeJSON(r, &in)
 	}
 	if err == nil && in.Correct {
-		c, err := h.svc.Correct(r.Context(), actor(r), id, in.Reason)
+		c, err := h.svc.CorrectMode(r.Context(), actor(r), id, in.Reason, in.PortalPage)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -495,7 +523,7 @@ func (h *Handlers) apiRequestRecall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		err = h.svc.RequestRecall(r.Context(), actor(r), id, in.Reason)
+		err = h.svc.RequestRecallMode(r.Context(), actor(r), id, in.Reason, in.PortalPage)
 	}
 	h.done(w, r, err)
 }

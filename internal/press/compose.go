@@ -35,9 +35,13 @@ type ComposePage struct {
 	Approvals []store.PubApproval
 	Rows      []PubRow
 	Recall    []RecallRow
-	Editable  bool
-	Notice    string
-	Error     string
+	// RecallModeKey names what a requested recall makes of the portal
+	// pages; Withdrawn is set once the recall was approved.
+	RecallModeKey string
+	Withdrawn     *Withdrawal
+	Editable      bool
+	Notice        string
+	Error         string
 	// ErrorField names the part of the form the error is about.
 	ErrorField string
 }
@@ -164,8 +168,19 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 			}
 		}
 	}
-	p.State = p.Progress.State(st.State)
+	p.State = statementState(st, p.Progress)
 	p.StateKey = stateKey("press_state_", p.State)
+	if st.RecallState != "" {
+		p.RecallModeKey = recallModeKey(st.RecallMode)
+	}
+	if st.RecallState == "done" {
+		wd, err := h.withdrawal(r, st)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Withdrawn = &wd
+	}
 	loc := zone(r)
 	p.Zone = loc.String()
 	if !st.DueAt.IsZero() {

@@ -97,6 +97,18 @@ type PubRow struct {
 	NeedsCheck  bool
 	StateKey    string // message key of State
 	HeldKey     string // message key of Held, if held
+	// PostURL is the post's address while it exists: never a deleted
+	// post's.
+	PostURL string
+	// Withdrawn says when, by whom and why the statement was withdrawn;
+	// nil while it is not.
+	Withdrawn *Withdrawal
+}
+
+// rowStatement is what the rows of one statement share.
+type rowStatement struct {
+	title     string
+	withdrawn *Withdrawal
 }
 
 // stateKey is the message key of a state or hold reason.
@@ -112,20 +124,28 @@ func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow,
 	for _, c := range chs {
 		byID[c.ID] = c
 	}
-	titles := map[int64]string{}
+	stmts := map[int64]rowStatement{}
 	loc := zone(r)
 	code := h.kit.Lang(r).Code
 	var out []PubRow
 	for _, p := range pubs {
-		title, ok := titles[p.StatementID]
+		rs, ok := stmts[p.StatementID]
 		if !ok {
 			st, err := h.db.GetPubStatement(ctx, p.StatementID)
 			if err != nil {
 				return nil, err
 			}
-			title = statementTitle(st, code)
-			titles[p.StatementID] = title
+			rs.title = statementTitle(st, code)
+			if st.RecallState == "done" {
+				wd, err := h.withdrawal(r, st)
+				if err != nil {
+					return nil, err
+				}
+				rs.withdrawn = &wd
+			}
+			stmts[p.StatementID] = rs
 		}
+		title := rs.title
 		ch := byID[p.ChannelID]
 		chLoc, err := time.LoadLocation(ch.TimeZone)
 		if err != nil {
@@ -137,6 +157,15 @@ func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow,
 			StateKey:    stateKey("press_state_", p.State), NeedsCheck: p.State == store.PubNeedsCheck}
 		if p.Held != "" {
 			row.HeldKey = stateKey("press_held_", p.Held)
+		}
+		if p.DeletedAt.IsZero() {
+			row.PostURL = p.RemoteURL
+		}
+		if rs.withdrawn != nil {
+			row.Withdrawn = rs.withdrawn
+			if !p.DeletedAt.IsZero() || p.State != store.PubPublished {
+				row.StateKey = stateKey("press_state_", stateWithdrawn)
+			}
 		}
 		if !p.DueAt.IsZero() {
 			row.InputValue = p.DueAt.In(loc).Format("2006-01-02T15:04")
@@ -331,7 +360,7 @@ func (h *Handlers) recallForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("mode") == "correct" {
-		c, err := h.svc.Correct(r.Context(), actor(r), id, r.PostFormValue("reason"))
+		c, err := h.svc.CorrectMode(r.Context(), actor(r), id, r.PostFormValue("reason"), r.PostFormValue("page"))
 		if err != nil {
 			h.back(w, r, fmt.Sprintf("/press/statements/%d", id), err)
 			return
@@ -339,7 +368,7 @@ func (h *Handlers) recallForm(w http.ResponseWriter, r *http.Request) {
 		h.back(w, r, fmt.Sprintf("/press/statements/%d", c.ID), nil)
 		return
 	}
-	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), h.svc.RequestRecall(r.Context(), actor(r), id, r.PostFormValue("reason")))
+	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), h.svc.RequestRecallMode(r.Context(), actor(r), id, r.PostFormValue("reason"), r.PostFormValue("page")))
 }
 
 func (h *Handlers) recallApproveForm(w http.ResponseWriter, r *http.Request) {

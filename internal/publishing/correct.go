@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
 )
 
 // RecallNote says what a network allows when a statement is recalled or
@@ -41,6 +42,12 @@ func NoteOf(n string) RecallNote { return recallNotes[social.Network(n)] }
 // approves it; the correction goes out when cleared and due, like any
 // statement.
 func (s *Service) Correct(ctx context.Context, a Actor, id int64, reason string) (Statement, error) {
+	return s.CorrectMode(ctx, a, id, reason, store.RecallNotice)
+}
+
+// CorrectMode is Correct with the recall's choice for the recalled
+// statement's portal pages (see RequestRecallMode).
+func (s *Service) CorrectMode(ctx context.Context, a Actor, id int64, reason, mode string) (Statement, error) {
 	st, err := s.db.GetPubStatement(ctx, id)
 	if err != nil {
 		return Statement{}, err
@@ -48,7 +55,7 @@ func (s *Service) Correct(ctx context.Context, a Actor, id int64, reason string)
 	if st.RecallState != "" {
 		return Statement{}, problem("", "press_error_recall_requested")
 	}
-	if err := s.RequestRecall(ctx, a, id, reason); err != nil {
+	if err := s.RequestRecallMode(ctx, a, id, reason, mode); err != nil {
 		return Statement{}, err
 	}
 	in := StatementInput{Category: st.Category, Sensitive: st.Sensitive, ArticleURL: st.ArticleURL, Targets: st.Targets, Corrects: id}

@@ -131,16 +131,34 @@ func (s *Service) RecallPlan(ctx context.Context, id int64) ([]RecallLimit, erro
 	return out, nil
 }
 
-// RequestRecall asks for a statement to be deleted everywhere. Nothing is
-// deleted until a second person approves.
+// RequestRecall asks for a statement to be deleted everywhere, keeping a
+// withdrawal notice on its portal pages. Nothing is deleted until a second
+// person approves.
 func (s *Service) RequestRecall(ctx context.Context, a Actor, id int64, reason string) error {
+	return s.RequestRecallMode(ctx, a, id, reason, store.RecallNotice)
+}
+
+// RequestRecallMode is RequestRecall with the choice of what becomes of the
+// statement's portal pages: store.RecallNotice keeps each page with a
+// withdrawal notice instead of the text, store.RecallRemove removes it
+// (410 Gone); "" is RecallNotice.
+func (s *Service) RequestRecallMode(ctx context.Context, a Actor, id int64, reason, mode string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 500 {
 		return problem("reason", "press_error_reason")
 	}
+	if mode == "" {
+		mode = store.RecallNotice
+	}
+	if mode != store.RecallNotice && mode != store.RecallRemove {
+		return problem("page", "press_error_recall_page")
+	}
 	e := a.entry("recall.request")
 	e.Payload = reason
-	err := s.db.RequestRecall(ctx, id, a.ID, reason, e)
+	if mode == store.RecallRemove {
+		e.Payload = "remove the portal pages: " + reason
+	}
+	err := s.db.RequestRecall(ctx, id, a.ID, reason, mode, e)
 	if errors.Is(err, store.ErrConflict) {
 		return problem("", "press_error_recall_requested")
 	}
@@ -155,7 +173,9 @@ type RecallResult struct {
 }
 
 // ApproveRecall is the second person's approval: it deletes every part of
-// every publication of the statement, and keeps the record.
+// every publication of the statement, withdraws its portal pages, and keeps
+// the record. From then on the statement is withdrawn, by the approver, at
+// the store's time.
 func (s *Service) ApproveRecall(ctx context.Context, a Actor, id int64) ([]RecallResult, error) {
 	st, err := s.db.GetPubStatement(ctx, id)
 	if err != nil {
@@ -171,10 +191,13 @@ func (s *Service) ApproveRecall(ctx context.Context, a Actor, id int64) ([]Recal
 	if err != nil {
 		return nil, err
 	}
+	// The portal withdraws its pages rather than deleting them, as the
+	// request chose.
+	dctx := social.WithRecall(ctx, social.Recall{Remove: st.RecallMode == store.RecallRemove})
 	var out []RecallResult
 	for _, l := range plan {
 		res := RecallResult{RecallLimit: l}
-		if err := s.deletePublication(ctx, a, l.PublicationID); err != nil {
+		if err := s.deletePublication(dctx, a, l.PublicationID); err != nil {
 			res.Error = err.Error()
 		} else {
 			res.Deleted = true
@@ -183,7 +206,7 @@ func (s *Service) ApproveRecall(ctx context.Context, a Actor, id int64) ([]Recal
 	}
 	e := a.entry("recall.approve")
 	e.Payload = fmt.Sprintf("%d publications", len(out))
-	if err := s.db.MarkRecallDone(ctx, id, e); err != nil {
+	if err := s.db.MarkRecallDone(ctx, id, a.ID, e); err != nil {
 		return out, err
 	}
 	return out, nil

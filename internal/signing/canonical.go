@@ -60,6 +60,10 @@ type Signed struct {
 	Statement
 	// Signature is the 64-byte Ed25519 signature of Canonical(Statement).
 	Signature []byte
+	// Withdrawn is when the ministry withdrew the statement at this
+	// address (an approved recall), zero if it did not. The signature
+	// stays authentic; the ministry no longer stands by the text.
+	Withdrawn time.Time
 }
 
 // ErrInvalid reports a statement that cannot be put in canonical form, or a

@@ -116,8 +116,13 @@ type Match struct {
 	// Valid reports that the signature verifies with the published key.
 	Valid bool
 	// Latest is the newest version of the same translation.
-	Latest   Statement
+	Latest Statement
+	// IsLatest is set when this is the newest version of a translation
+	// that was not withdrawn: a withdrawn statement has no latest version.
 	IsLatest bool
+	// WithdrawnText is when the ministry withdrew the statement, in the
+	// page's language; empty when it was not withdrawn.
+	WithdrawnText string
 	// IssuedText and LatestIssuedText are the times in the page's language.
 	IssuedText, LatestIssuedText string
 	LangName                     string
@@ -258,7 +263,10 @@ func (h *Handlers) matches(r *http.Request, l lang.Language, p *Page, found []Si
 				}
 			}
 		}
-		m.IsLatest = m.Latest.Version == s.Version
+		m.IsLatest = m.Latest.Version == s.Version && s.Withdrawn.IsZero()
+		if !s.Withdrawn.IsZero() {
+			m.WithdrawnText = withdrawnText(l.Code, s.Withdrawn)
+		}
 		m.IssuedText = lang.FormatDateTime(l.Code, s.Issued, time.UTC, lang.Long) + " UTC"
 		m.LatestIssuedText = lang.FormatDateTime(l.Code, m.Latest.Issued, time.UTC, lang.Long) + " UTC"
 		if sl, ok := lang.Lookup(s.Lang); ok {
@@ -290,6 +298,14 @@ func (h *Handlers) download(w http.ResponseWriter, r *http.Request) {
 		if err != nil || Digest(c) != digest {
 			continue
 		}
+		if !s.Withdrawn.IsZero() {
+			// The ministry no longer hands out a withdrawn text or its
+			// signature; the verify page still says that a copy is
+			// authentic, and withdrawn.
+			l := h.kit.Lang(r)
+			h.kit.Fail(w, r, httpx.Errorf(http.StatusGone, "verify_withdrawn_download", map[string]any{"Date": withdrawnText(l.Code, s.Withdrawn)}))
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+file+`"`)
@@ -303,6 +319,12 @@ func (h *Handlers) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.kit.Fail(w, r, httpx.ErrNotFound)
+}
+
+// withdrawnText is the time of a withdrawal in the language code, in UTC
+// like the issue times the verify page shows.
+func withdrawnText(code string, t time.Time) string {
+	return lang.FormatDateTime(code, t, time.UTC, lang.Long) + " UTC"
 }
 
 func isDigest(s string) bool {

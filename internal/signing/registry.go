@@ -75,7 +75,7 @@ func (g *Registry) fromRows(rows []store.SignedStatement, err error) ([]Signed, 
 		if err != nil {
 			sig = nil // shown as a signature that does not verify
 		}
-		out = append(out, Signed{Statement: Statement{URL: r.URL, Lang: r.Lang, Version: r.Version, Issued: r.IssuedAt, Title: r.Title, Body: r.Body}, Signature: sig})
+		out = append(out, Signed{Statement: Statement{URL: r.URL, Lang: r.Lang, Version: r.Version, Issued: r.IssuedAt, Title: r.Title, Body: r.Body}, Signature: sig, Withdrawn: r.WithdrawnAt})
 	}
 	return out, nil
 }

@@ -311,13 +311,19 @@ func (db *DB) SaveTranslation(ctx context.Context, articleID int64, t ArticleTra
 // text differs from the last published version, it becomes a new version,
 // with note as the visible "Updated" note of a correction; otherwise the
 // last version goes live again. The article's issue time is set at its
-// first publication.
+// first publication. A translation a recall withdrew is never published
+// again (ErrWithdrawn): its correction is a new statement.
 func (db *DB) PublishTranslation(ctx context.Context, articleID int64, lang, note string) (ArticleVersion, error) {
 	var v ArticleVersion
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		t, err := db.translation(ctx, tx, articleID, lang)
 		if err != nil {
 			return err
+		}
+		if gone, err := db.withdrawn(ctx, tx, articleID, lang); err != nil {
+			return err
+		} else if gone {
+			return fmt.Errorf("%w: translation %d/%s", ErrWithdrawn, articleID, lang)
 		}
 		now := db.nowUTC()
 		last, err := db.version(ctx, tx, articleID, lang, 0)

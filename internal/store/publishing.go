@@ -71,6 +71,12 @@ type PubMedia struct {
 	Alts        map[string]string
 }
 
+// The choices of a recall for the statement's portal pages.
+const (
+	RecallNotice = "notice" // keep the page with a withdrawal notice instead of the text
+	RecallRemove = "remove" // remove the page: 410 Gone
+)
+
 // PubStatement is what press officers write, clear and publish.
 type PubStatement struct {
 	ID              int64
@@ -83,9 +89,15 @@ type PubStatement struct {
 	ArticleURL      string
 	ContentHash     string
 	ApprovalsNeeded int
-	RecallState     string
-	RecallBy        int64
+	RecallState     string // "", requested or done (withdrawn)
+	RecallBy        int64  // who asked for the recall
 	RecallReason    string
+	// RecallMode is what the recall makes of the statement's portal pages:
+	// RecallNotice (a withdrawal notice) or RecallRemove (410 Gone).
+	RecallMode        string
+	RecallRequestedAt time.Time
+	RecallApprovedBy  int64     // who approved the recall
+	RecallDoneAt      time.Time // when the approved recall withdrew the statement
 	// Corrects is the recalled statement this one corrects, 0 if none.
 	Corrects  int64
 	CreatedAt time.Time

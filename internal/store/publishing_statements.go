@@ -10,15 +10,18 @@ import (
 )
 
 const statementCols = `id, author_id, category, sensitive, state, due_at, embargo_until, article_url, content_hash,
-	approvals_needed, recall_state, recall_by, recall_reason, created_at, updated_at, corrects`
+	approvals_needed, recall_state, recall_by, recall_reason, created_at, updated_at, corrects,
+	recall_mode, recall_requested_at, recall_approved_by, recall_done_at`
 
 func scanStatement(s interface{ Scan(...any) error }) (PubStatement, error) {
 	var st PubStatement
-	var due, emb sql.NullTime
-	var recallBy, corrects sql.NullInt64
+	var due, emb, recallAsked, recallDone sql.NullTime
+	var recallBy, corrects, recallApprover sql.NullInt64
 	err := s.Scan(&st.ID, &st.AuthorID, &st.Category, &st.Sensitive, &st.State, &due, &emb, &st.ArticleURL, &st.ContentHash,
-		&st.ApprovalsNeeded, &st.RecallState, &recallBy, &st.RecallReason, &st.CreatedAt, &st.UpdatedAt, &corrects)
+		&st.ApprovalsNeeded, &st.RecallState, &recallBy, &st.RecallReason, &st.CreatedAt, &st.UpdatedAt, &corrects,
+		&st.RecallMode, &recallAsked, &recallApprover, &recallDone)
 	st.DueAt, st.EmbargoUntil, st.RecallBy, st.Corrects = fromNull(due), fromNull(emb), recallBy.Int64, corrects.Int64
+	st.RecallRequestedAt, st.RecallApprovedBy, st.RecallDoneAt = fromNull(recallAsked), recallApprover.Int64, fromNull(recallDone)
 	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
 	return st, err
 }
@@ -354,10 +357,15 @@ func (db *DB) ReschedulePublication(ctx context.Context, pub int64, at time.Time
 	}))
 }
 
-// RequestRecall records that user asks to delete a statement everywhere.
-func (db *DB) RequestRecall(ctx context.Context, id, user int64, reason string, a AuditEntry) error {
+// RequestRecall records that user asks to delete a statement everywhere,
+// and what its portal pages become (RecallNotice or RecallRemove).
+func (db *DB) RequestRecall(ctx context.Context, id, user int64, reason, mode string, a AuditEntry) error {
+	if mode != RecallNotice && mode != RecallRemove {
+		return fmt.Errorf("store: request recall: unknown mode %q", mode)
+	}
 	return wrap("request recall", db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET recall_state = 'requested', recall_by = $2, recall_reason = $3 WHERE id = $1 AND recall_state = ''`, id, user, reason)
+		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET recall_state = 'requested', recall_by = $2, recall_reason = $3,
+			recall_mode = $4, recall_requested_at = $5 WHERE id = $1 AND recall_state = ''`, id, user, reason, mode, db.nowUTC())
 		if err != nil {
 			return err
 		}
@@ -373,10 +381,12 @@ func (db *DB) RequestRecall(ctx context.Context, id, user int64, reason string, 
 	}))
 }
 
-// MarkRecallDone records that the recall ran.
-func (db *DB) MarkRecallDone(ctx context.Context, id int64, a AuditEntry) error {
+// MarkRecallDone records that the recall ran, approved by approver, and
+// when: from then on the statement is withdrawn.
+func (db *DB) MarkRecallDone(ctx context.Context, id, approver int64, a AuditEntry) error {
 	return wrap("recall done", db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET recall_state = 'done' WHERE id = $1 AND recall_state = 'requested'`, id)
+		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET recall_state = 'done', recall_approved_by = $2, recall_done_at = $3
+			WHERE id = $1 AND recall_state = 'requested'`, id, nullID(approver), db.nowUTC())
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,10 @@ type SignedStatement struct {
 	Signature string // base64
 	KeyID     string
 	CreatedAt time.Time
+	// WithdrawnAt is when a recall withdrew the page at Path (zero if it
+	// was not): the signature stays authentic, but the ministry no longer
+	// stands by the text.
+	WithdrawnAt time.Time
 }
 
 // SaveSignedStatement stores s and the digests it must be found under. A
@@ -52,13 +56,14 @@ func (db *DB) SaveSignedStatement(ctx context.Context, s SignedStatement, digest
 	return s, nil
 }
 
-const signedColumns = `s.id, s.path, s.url, s.lang, s.version, s.issued_at, s.title, s.body, s.signature, s.key_id, s.created_at`
+const signedColumns = `s.id, s.path, s.url, s.lang, s.version, s.issued_at, s.title, s.body, s.signature, s.key_id, s.created_at, w.withdrawn_at`
 
 // SignedStatementsByPath returns every signed version at path, newest
 // version first; none is an empty list.
 func (db *DB) SignedStatementsByPath(ctx context.Context, path string) ([]SignedStatement, error) {
 	return db.signedStatements(ctx, "signed statements at "+path,
-		`SELECT `+signedColumns+` FROM signed_statements s WHERE s.path = $1 ORDER BY s.version DESC`, path)
+		`SELECT `+signedColumns+` FROM signed_statements s LEFT JOIN withdrawn_pages w ON w.path = s.path
+		WHERE s.path = $1 ORDER BY s.version DESC`, path)
 }
 
 // SignedStatementsByDigest returns the signed versions stored under
@@ -67,6 +72,7 @@ func (db *DB) SignedStatementsByDigest(ctx context.Context, digest string) ([]Si
 	return db.signedStatements(ctx, "signed statements by digest",
 		`SELECT `+signedColumns+` FROM signed_statements s
 		JOIN signed_statement_digests d ON d.statement_id = s.id
+		LEFT JOIN withdrawn_pages w ON w.path = s.path
 		WHERE d.digest = $1 ORDER BY s.version DESC, s.id`, digest)
 }
 
@@ -79,10 +85,11 @@ func (db *DB) signedStatements(ctx context.Context, op, query string, arg any) (
 	out := []SignedStatement{}
 	for rows.Next() {
 		var s SignedStatement
-		if err := rows.Scan(&s.ID, &s.Path, &s.URL, &s.Lang, &s.Version, &s.IssuedAt, &s.Title, &s.Body, &s.Signature, &s.KeyID, &s.CreatedAt); err != nil {
+		var withdrawn sql.NullTime
+		if err := rows.Scan(&s.ID, &s.Path, &s.URL, &s.Lang, &s.Version, &s.IssuedAt, &s.Title, &s.Body, &s.Signature, &s.KeyID, &s.CreatedAt, &withdrawn); err != nil {
 			return nil, wrap(op, err)
 		}
-		s.IssuedAt, s.CreatedAt = s.IssuedAt.UTC(), s.CreatedAt.UTC()
+		s.IssuedAt, s.CreatedAt, s.WithdrawnAt = s.IssuedAt.UTC(), s.CreatedAt.UTC(), fromNull(withdrawn)
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {

@@ -33,6 +33,9 @@ var (
 	// ErrConflict means a unique value (a username, a slug, a token hash) is
 	// already taken.
 	ErrConflict = errors.New("store: conflict")
+	// ErrWithdrawn means a recall withdrew the portal translation: it is
+	// never published again. It is also an ErrConflict.
+	ErrWithdrawn = fmt.Errorf("%w: withdrawn by a recall", ErrConflict)
 	// ErrLocked means another process holds the SQLite database. SQLite serves
 	// a single instance; several instances need PostgreSQL.
 	ErrLocked = errors.New("store: database locked by another process")

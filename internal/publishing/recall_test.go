@@ -1,0 +1,57 @@
+package publishing_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+// TestRecallRecordsChoiceAndApproval: a recall keeps its choice for the
+// portal pages (refusing any other), and its approval records who approved
+// and when; a Correct passes the choice on.
+func TestRecallRecordsChoiceAndApproval(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		x, _ := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.scheduled(time.Minute, x.ID)
+		clock.Advance(time.Minute)
+		e.dispatch()
+
+		wantProblem(t, e.svc.RequestRecallMode(e.ctx, e.author, st.ID, "wrong date", "erase"), "press_error_recall_page")
+		wantProblem(t, e.svc.RequestRecallMode(e.ctx, e.author, st.ID, "  ", store.RecallRemove), "press_error_reason")
+		if err := e.svc.RequestRecallMode(e.ctx, e.author, st.ID, "wrong date", store.RecallRemove); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		res, err := e.svc.ApproveRecall(e.ctx, e.approver, st.ID)
+		if err != nil || len(res) != 1 || !res[0].Deleted {
+			t.Fatalf("approve: %+v, %v", res, err)
+		}
+		got, err := db.GetPubStatement(e.ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.RecallState != "done" || got.RecallMode != store.RecallRemove || got.RecallApprovedBy != e.approver.ID ||
+			!got.RecallDoneAt.Equal(clock.Now().Truncate(time.Microsecond)) {
+			t.Fatalf("recall record: %q %q by %d at %v", got.RecallState, got.RecallMode, got.RecallApprovedBy, got.RecallDoneAt)
+		}
+		// A second approval finds nothing to approve.
+		_, err = e.svc.ApproveRecall(e.ctx, e.second, st.ID)
+		wantProblem(t, err, "press_error_no_recall")
+
+		// Recall-and-correct keeps the choice too; "" is the default notice.
+		other := e.scheduled(time.Minute, x.ID)
+		clock.Advance(time.Minute)
+		e.dispatch()
+		if _, err := e.svc.CorrectMode(e.ctx, e.author, other.ID, "typo", ""); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.GetPubStatement(e.ctx, other.ID); got.RecallState != "requested" || got.RecallMode != store.RecallNotice {
+			t.Fatalf("corrected statement: %q %q", got.RecallState, got.RecallMode)
+		}
+	})
+}
