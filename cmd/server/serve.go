@@ -379,6 +379,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		kit.Recover,
 		pages.Middleware,
 		kit.SecurityHeaders(isConferencePath),
+		kit.RefuseInvalidText,
 		httpx.LimitBodyFunc(bodyLimit(cfg.HTTP)),
 		kit.CrossOrigin(),
 		exceptMetrics(svc.Middleware(kit)),
