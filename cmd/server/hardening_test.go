@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,4 +134,52 @@ func containsInSomeLanguage(cat *lang.Catalog, body, key string) bool {
 		}
 	}
 	return false
+}
+
+// TestMadeUpHostsNeitherFillNorEvictTheCache floods the server with
+// requests for made-up hosts: none is rendered or cached (they are sent to
+// the public origin), so the real page stays a cache hit and the cache does
+// not grow; a form sent to another host is refused with 421.
+func TestMadeUpHostsNeitherFillNorEvictTheCache(t *testing.T) {
+	clock := storetest.NewClock(storetest.Start)
+	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
+	ts := newTestServer(t, db, clock)
+	anon := ts.client()
+	wantStatus(t, ts.get(anon, "/en/", nil), http.StatusOK)
+	if r := ts.get(anon, "/en/", nil); r.Header.Get("X-Cache") != "HIT" {
+		t.Fatalf("the home page is not cached: X-Cache %q", r.Header.Get("X-Cache"))
+	}
+	misses := ts.app.pages.Count("misses")
+	for i := range 3000 {
+		req, err := http.NewRequest(http.MethodGet, ts.URL+"/en/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "flood-" + strconv.Itoa(i) + ".example"
+		r := ts.do(anon, req)
+		if r.StatusCode != http.StatusPermanentRedirect || r.Header.Get("Location") != ts.URL+"/en/" {
+			t.Fatalf("Host %s: status %d, Location %q; want 308 to the public origin", req.Host, r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	if got := ts.app.pages.Count("misses"); got != misses {
+		t.Errorf("made-up hosts rendered %d pages for the cache", got-misses)
+	}
+	if r := ts.get(anon, "/en/", nil); r.Header.Get("X-Cache") != "HIT" {
+		t.Fatalf("after the flood the home page is no longer a hit: X-Cache %q", r.Header.Get("X-Cache"))
+	}
+
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/signin", strings.NewReader("username=a&password=b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = "evil.example"
+	r := ts.do(anon, req)
+	wantStatus(t, r, http.StatusMisdirectedRequest)
+	wantContains(t, r, catalog(t).T("vi", "error_misdirected"))
+
+	// Health checks answer whatever Host a probe sends.
+	req, _ = http.NewRequest(http.MethodGet, ts.URL+"/healthz", nil)
+	req.Host = "10.0.0.7:8080"
+	wantStatus(t, ts.do(anon, req), http.StatusOK)
 }

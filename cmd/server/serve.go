@@ -377,6 +377,17 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	h := httpx.Chain(httpx.RecordPattern(mux),
 		metrics.Middleware,
 		kit.Recover,
+		kit.RequireHost(httpx.Hosts{
+			Origin: func() string { return *a.publicURL.Load() },
+			Local:  cfg.Web.PublicURL == "", Addrs: interfaceAddrs(),
+			Exempt: func(r *http.Request) bool {
+				switch r.URL.Path {
+				case "/healthz", "/readyz", "/metrics":
+					return true // probes and scrapers address the server by IP
+				}
+				return false
+			},
+		}),
 		pages.Middleware,
 		kit.SecurityHeaders(isConferencePath),
 		kit.RefuseInvalidText,
@@ -515,6 +526,19 @@ func displayAddr(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// interfaceAddrs lists this machine's addresses, which reach a server that
+// listens on all of them.
+func interfaceAddrs() []net.IP {
+	addrs, _ := net.InterfaceAddrs() // none known: only the names of the origin pass
+	var ips []net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			ips = append(ips, n.IP)
+		}
+	}
+	return ips
 }
 
 // bodyLimit is the body limit of each request: staff forms that upload
