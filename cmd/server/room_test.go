@@ -149,7 +149,7 @@ func TestStaffIssueRoomInvitations(t *testing.T) {
 }
 
 func TestTokenCommandPrintsAJoinURL(t *testing.T) {
-	data := t.TempDir()
+	data := storetest.DataDir(t)
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{DataDir: data})
 	if err != nil {

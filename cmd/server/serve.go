@@ -121,6 +121,15 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		log.Info("pprof listening", "addr", debugLn.Addr().String())
 	}
 
+	scheme := "http"
+	if cfg.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	if cfg.Web.PublicURL == "" {
+		// Known before the first request: the server answers only its
+		// origin's host (httpx.Hosts).
+		app.setPublicURL(scheme + "://" + displayAddr(ln.Addr().String()))
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.HTTP.TLSCert != "" {
@@ -129,14 +138,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 			errc <- srv.Serve(httpx.CorkListener(ln))
 		}
 	}()
-	scheme := "http"
-	if cfg.HTTP.TLSCert != "" {
-		scheme = "https"
-	}
 	log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()))
-	if cfg.Web.PublicURL == "" {
-		app.setPublicURL(scheme + "://" + displayAddr(ln.Addr().String()))
-	}
 	if cfg.Demo {
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
