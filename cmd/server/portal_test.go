@@ -318,6 +318,7 @@ func TestPortalAPI(t *testing.T) {
 		{"PUT", base + "/translations/vi", `{"title":"x","images":[{"src":"javascript:alert(1)","alt":"a"}]}`, "images", 400},
 		{"PUT", base + "/translations/vi", `{"title":"x","images":[{"src":"https://example.org/a.png","alt":""}]}`, "images", 400},
 		{"PUT", base + "/translations/vi", `{"title":"x","unknown":1}`, "", 400},
+		{"PUT", base + "/translations/vi", `{"title":"x","body":"` + strings.Repeat(">", 40) + ` deep"}`, "body", 400},
 		{"PUT", base + "/translations/xx", `{"title":"x"}`, "", 404},
 		{"POST", base + "/translations/en/publish", ``, "", 404},
 	} {
