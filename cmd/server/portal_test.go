@@ -123,7 +123,10 @@ func testPortalPublicPages(t *testing.T, ts *testServer) {
 			wantContains(t, r, cat.T(tt.lang, "portal_search_none"))
 		}
 	}
-	wantStatus(t, ts.get(c, "/en/search?q=%ff%fe%fd", nil), http.StatusOK)
+	// Bytes that are not text are refused at the edge, in the reader's language.
+	r0 := ts.get(c, "/en/search?q=%ff%fe%fd", nil)
+	wantStatus(t, r0, http.StatusBadRequest)
+	wantContains(t, r0, cat.T("en", "error_text_invalid"))
 
 	// A correction: the "Updated" note, the history and the first version.
 	st := ts.get(c, "/en/news/statement-on-east-sea-day", nil)
@@ -318,6 +321,7 @@ func TestPortalAPI(t *testing.T) {
 		{"PUT", base + "/translations/vi", `{"title":"x","images":[{"src":"javascript:alert(1)","alt":"a"}]}`, "images", 400},
 		{"PUT", base + "/translations/vi", `{"title":"x","images":[{"src":"https://example.org/a.png","alt":""}]}`, "images", 400},
 		{"PUT", base + "/translations/vi", `{"title":"x","unknown":1}`, "", 400},
+		{"PUT", base + "/translations/vi", `{"title":"x","body":"` + strings.Repeat(">", 40) + ` deep"}`, "body", 400},
 		{"PUT", base + "/translations/xx", `{"title":"x"}`, "", 404},
 		{"POST", base + "/translations/en/publish", ``, "", 404},
 	} {

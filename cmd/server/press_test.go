@@ -36,6 +36,7 @@ func newPressServer(t *testing.T, db *store.DB, clock *storetest.Clock, net soci
 	closeSFU(t, a)
 	ts := httptest.NewTLSServer(a.handler)
 	t.Cleanup(ts.Close)
+	a.setPublicURL(ts.URL)
 	return &testServer{Server: ts, db: db, clock: clock, t: t}, a
 }
 

@@ -136,7 +136,7 @@ func checkDemoArticles(t *testing.T, p *child) {
 }
 
 func TestProcessDemo(t *testing.T) {
-	data := t.TempDir()
+	data := storetest.DataDir(t)
 	args := []string{"-addr", "127.0.0.1:0", "-data", data, "-demo"}
 
 	p := serveChild(t, "demo", childEnv(), args...)
@@ -183,7 +183,7 @@ func TestProcessDemo(t *testing.T) {
 var lockMessage = []string{"another Chancery process", "PostgreSQL", "CHANCERY_DATABASE_URL"}
 
 func TestProcessSQLiteLock(t *testing.T) {
-	data := t.TempDir()
+	data := storetest.DataDir(t)
 	first := serveChild(t, "first", childEnv(), "-addr", "127.0.0.1:0", "-data", data)
 
 	for _, tc := range []struct {
@@ -239,7 +239,7 @@ func refusedWithin(t *testing.T, addr string, d time.Duration) {
 func TestProcessGracefulShutdown(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			data := t.TempDir()
+			data := storetest.DataDir(t)
 			const shutdownTimeout = 20 * time.Second
 			args := []string{"-addr", "127.0.0.1:0", "-data", data, "-shutdown-timeout", shutdownTimeout.String()}
 			p := serveChild(t, "server", childEnv(), args...)
@@ -362,7 +362,7 @@ func TestProcessConfigErrors(t *testing.T) {
 }
 
 func TestProcessJSONLogs(t *testing.T) {
-	p := serveChild(t, "json", childEnv("CHANCERY_LOG_FORMAT=json"), "-addr", "127.0.0.1:0", "-data", t.TempDir())
+	p := serveChild(t, "json", childEnv("CHANCERY_LOG_FORMAT=json"), "-addr", "127.0.0.1:0", "-data", storetest.DataDir(t))
 	p.wantStatus("/readyz", http.StatusOK)
 	p.wantStatus("/nowhere", http.StatusNotFound)
 	p.stop()
@@ -392,7 +392,7 @@ func TestProcessJSONLogs(t *testing.T) {
 var oneTimeRE = regexp.MustCompile(`one-time password: (\S+)`)
 
 func TestProcessUserAdd(t *testing.T) {
-	data := t.TempDir()
+	data := storetest.DataDir(t)
 	env := childEnv("CHANCERY_DATA=" + data) // user add reads the data directory from the environment too
 	const alicePW = "correct horse battery staple"
 
@@ -581,7 +581,7 @@ func TestProcessPostgresFailureHidesPassword(t *testing.T) {
 var pprofRE = regexp.MustCompile(`pprof listening.*addr=(127\.0\.0\.1:\d+)`)
 
 func TestProcessDebugListener(t *testing.T) {
-	p := serveChild(t, "server", childEnv(), "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-debug-addr", "127.0.0.1:0")
+	p := serveChild(t, "server", childEnv(), "-addr", "127.0.0.1:0", "-data", storetest.DataDir(t), "-debug-addr", "127.0.0.1:0")
 	m := pprofRE.FindStringSubmatch(p.waitFor(p.stderr, "the pprof address", pprofRE.MatchString))
 	if m == nil || strings.HasSuffix(m[1], ":0") {
 		t.Fatalf("pprof address not logged with its real port:\n%s", p.stderr)
@@ -609,7 +609,7 @@ func TestProcessDebugListener(t *testing.T) {
 		// Serving fails at once (no certificate) while pprof runs: the
 		// process must still end, not wait for the debug listener.
 		missing := filepath.Join(t.TempDir(), "missing.pem")
-		r := runChild(t, "", childEnv(), "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-debug-addr", "127.0.0.1:0", "-tls-cert", missing, "-tls-key", missing)
+		r := runChild(t, "", childEnv(), "-addr", "127.0.0.1:0", "-data", storetest.DataDir(t), "-debug-addr", "127.0.0.1:0", "-tls-cert", missing, "-tls-key", missing)
 		if r.code == 0 {
 			t.Fatalf("exit 0 without a certificate\n%s", r.stderr)
 		}
@@ -625,7 +625,7 @@ func TestProcessDebugListener(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ln.Close()
-		r := runChild(t, "", childEnv(), "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-debug-addr", ln.Addr().String())
+		r := runChild(t, "", childEnv(), "-addr", "127.0.0.1:0", "-data", storetest.DataDir(t), "-debug-addr", ln.Addr().String())
 		if r.code == 0 {
 			t.Fatalf("started with its debug address taken\n%s", r.stderr)
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
 var taggedBinary struct {
@@ -281,7 +282,7 @@ func checkExactlyOnce(t *testing.T, o store.Options, net *pubtest.Network, n int
 func TestProcessPublishSurvivesSIGKILL(t *testing.T) {
 	const n = 500
 	net, url := fakeMastodon(t, 20*time.Millisecond)
-	o := store.Options{DataDir: t.TempDir()}
+	o := store.Options{DataDir: storetest.DataDir(t)}
 	token := seedPublications(t, o, url, n, 3*time.Second, 12*time.Second)
 	env := childEnv("CHANCERY_DATA=" + o.DataDir)
 	for kill := range 8 {

@@ -78,7 +78,8 @@ func TestRoomJoinPageChecksTheToken(t *testing.T) {
 			"missing":       {"/fr/rooms/" + testRoom, 403, "Ce lien d&#39;invitation n&#39;est pas valide"},
 			"another room":  {"/en/rooms/" + testRoom + "?t=" + url.QueryEscape(other), 403, "not valid"},
 			"unknown room":  {"/en/rooms/no-such-room?t=" + url.QueryEscape(tok), 404, ""},
-			"garbage token": {"/en/rooms/" + testRoom + "?t=%00%ff", 403, "not valid"},
+			"garbage token": {"/en/rooms/" + testRoom + "?t=gar%21bage~%20", 403, "not valid"},
+			"not text":      {"/en/rooms/" + testRoom + "?t=%00%ff", 400, "not valid text"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				r := ts.get(c, tc.path, nil)
@@ -149,7 +150,7 @@ func TestStaffIssueRoomInvitations(t *testing.T) {
 }
 
 func TestTokenCommandPrintsAJoinURL(t *testing.T) {
-	data := t.TempDir()
+	data := storetest.DataDir(t)
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{DataDir: data})
 	if err != nil {

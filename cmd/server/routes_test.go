@@ -77,8 +77,9 @@ func TestEveryRouteChecksTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeSFU(t, a)
-	ts := &testServer{Server: httptest.NewTLSServer(a.handler), db: db, clock: clock, t: t}
+	ts := &testServer{Server: httptest.NewTLSServer(a.handler), db: db, clock: clock, t: t, app: a}
 	t.Cleanup(ts.Close)
+	a.setPublicURL(ts.URL)
 	ts.addUser("delegate", "delegate password", account.RoleDelegate)
 	delegate := ts.signIn("delegate", "delegate password")
 

@@ -121,6 +121,15 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		log.Info("pprof listening", "addr", debugLn.Addr().String())
 	}
 
+	scheme := "http"
+	if cfg.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	if cfg.Web.PublicURL == "" {
+		// Known before the first request: the server answers only its
+		// origin's host (httpx.Hosts).
+		app.setPublicURL(scheme + "://" + displayAddr(ln.Addr().String()))
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.HTTP.TLSCert != "" {
@@ -129,14 +138,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 			errc <- srv.Serve(httpx.CorkListener(ln))
 		}
 	}()
-	scheme := "http"
-	if cfg.HTTP.TLSCert != "" {
-		scheme = "https"
-	}
 	log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()))
-	if cfg.Web.PublicURL == "" {
-		app.setPublicURL(scheme + "://" + displayAddr(ln.Addr().String()))
-	}
 	if cfg.Demo {
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
@@ -377,8 +379,20 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	h := httpx.Chain(httpx.RecordPattern(mux),
 		metrics.Middleware,
 		kit.Recover,
+		kit.RequireHost(httpx.Hosts{
+			Origin: func() string { return *a.publicURL.Load() },
+			Local:  cfg.Web.PublicURL == "", Addrs: interfaceAddrs(),
+			Exempt: func(r *http.Request) bool {
+				switch r.URL.Path {
+				case "/healthz", "/readyz", "/metrics":
+					return true // probes and scrapers address the server by IP
+				}
+				return false
+			},
+		}),
 		pages.Middleware,
 		kit.SecurityHeaders(isConferencePath),
+		kit.RefuseInvalidText,
 		httpx.LimitBodyFunc(bodyLimit(cfg.HTTP)),
 		kit.CrossOrigin(),
 		exceptMetrics(svc.Middleware(kit)),
@@ -514,6 +528,19 @@ func displayAddr(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// interfaceAddrs lists this machine's addresses, which reach a server that
+// listens on all of them.
+func interfaceAddrs() []net.IP {
+	addrs, _ := net.InterfaceAddrs() // none known: only the names of the origin pass
+	var ips []net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			ips = append(ips, n.IP)
+		}
+	}
+	return ips
 }
 
 // bodyLimit is the body limit of each request: staff forms that upload

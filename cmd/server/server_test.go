@@ -215,19 +215,27 @@ func TestSignIn(t *testing.T) {
 			wantStatus(t, r, http.StatusUnauthorized)
 		})
 
-		t.Run("sign-in is throttled per account", func(t *testing.T) {
-			ts.addUser("target", "target password 1", account.RoleChair)
+		t.Run("sign-in slows an account down, and an administrator can clear it", func(t *testing.T) {
+			target := ts.addUser("target", "target password 1", account.RoleChair)
 			for i := 0; i < 5; i++ {
 				wantStatus(t, ts.postForm(ts.client(), "/signin", url.Values{"username": {"target"}, "password": {"guess"}}, nil), http.StatusUnauthorized)
 			}
-			// Even the right password is refused while throttled.
+			// Even the right password waits, but seconds, not minutes.
 			r := ts.postForm(ts.client(), "/signin", url.Values{"username": {"target"}, "password": {"target password 1"}}, map[string]string{"Accept-Language": "zh"})
 			wantStatus(t, r, http.StatusTooManyRequests)
-			if r.Header.Get("Retry-After") == "" {
-				t.Error("429 without Retry-After")
+			if r.Header.Get("Retry-After") != "2" {
+				t.Errorf("Retry-After %q, want 2", r.Header.Get("Retry-After"))
 			}
-			wantContains(t, r, cat.T("zh", "signin_error_throttled", map[string]any{"Minutes": 15}))
-			clock.Advance(16 * time.Minute)
+			wantContains(t, r, cat.T("zh", "signin_error_wait", map[string]any{"Seconds": 2}))
+
+			// The administrator sees it and clears it.
+			ts.addUser("keeper", "keeper password 1", account.RoleAdmin)
+			keeper := ts.signIn("keeper", "keeper password 1")
+			page := ts.get(keeper, "/admin/users/"+itoa(target.ID), map[string]string{"Accept-Language": "en"})
+			wantContains(t, page, cat.T("en", "users_lock_state", map[string]any{"Failures": 5, "Seconds": 2}))
+			r = ts.postForm(keeper, "/admin/users/"+itoa(target.ID)+"/signin-lock", url.Values{}, map[string]string{"Accept-Language": "en"})
+			wantStatus(t, r, http.StatusOK)
+			wantContains(t, r, cat.T("en", "users_lock_cleared"), cat.T("en", "users_lock_none"))
 			ts.signIn("target", "target password 1")
 		})
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mofa-vn/chancery/internal/signing"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
 // sharedSigningKey makes a key file, as an operator would for instances
@@ -56,7 +57,7 @@ func TestProcessSigningKey(t *testing.T) {
 
 	own := sharedSigningKey(t)
 	ownKey, _ := signing.LoadKey(own)
-	c := serveChild(t, "configured key", childEnv("CHANCERY_SIGNING_KEY="+own), "-addr", "127.0.0.1:0", "-data", t.TempDir())
+	c := serveChild(t, "configured key", childEnv("CHANCERY_SIGNING_KEY="+own), "-addr", "127.0.0.1:0", "-data", storetest.DataDir(t))
 	if !publishedKey(t, c).Equal(ownKey.Public()) {
 		t.Error("the configured key is not the published one")
 	}
@@ -77,7 +78,7 @@ func TestProcessSigningKeyErrors(t *testing.T) {
 		{"readable by others", []string{"CHANCERY_SIGNING_KEY=" + open}, "chmod 600"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runChild(t, "", childEnv(tc.env...), "-addr", "127.0.0.1:0", "-data", t.TempDir())
+			r := runChild(t, "", childEnv(tc.env...), "-addr", "127.0.0.1:0", "-data", storetest.DataDir(t))
 			if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 				t.Fatalf("exit %d, stderr:\n%s\nwant %q", r.code, r.stderr, tc.want)
 			}

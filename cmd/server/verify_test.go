@@ -41,7 +41,8 @@ func TestVerifyPublishedStatement(t *testing.T) {
 			t.Error("the served signature is not the one made at publication")
 		}
 
-		for _, junk := range []string{"/vi/verify?url=%00%ff", "/vi/verify?url=" + url.QueryEscape("https://evil.example/fr/news/mer-orientale")} {
+		wantStatus(t, ts.get(c, "/vi/verify?url=%00%ff", nil), http.StatusBadRequest) // not text: refused at the edge
+		for _, junk := range []string{"/vi/verify?url=%01%7f", "/vi/verify?url=" + url.QueryEscape("https://evil.example/fr/news/mer-orientale")} {
 			r := ts.get(c, junk, nil)
 			wantStatus(t, r, http.StatusOK)
 			wantContains(t, r, `id="verify-problem"`)

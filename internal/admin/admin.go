@@ -53,6 +53,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("GET /admin/users/{id}", admin(http.HandlerFunc(h.userPage)))
 	mux.Handle("POST /admin/users/{id}", admin(http.HandlerFunc(h.updateUserForm)))
 	mux.Handle("POST /admin/users/{id}/password", admin(http.HandlerFunc(h.resetPassword)))
+	mux.Handle("POST /admin/users/{id}/signin-lock", admin(http.HandlerFunc(h.clearSignInLock)))
 	mux.Handle("GET /admin/tokens", staff(http.HandlerFunc(h.tokensPage)))
 	mux.Handle("POST /admin/tokens", staff(http.HandlerFunc(h.createToken)))
 	mux.Handle("POST /admin/tokens/{id}/delete", staff(http.HandlerFunc(h.deleteToken)))

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -28,6 +29,11 @@ type UserPage struct {
 	ErrorText string
 	Saved     bool
 	Password  string // new password after a reset, shown once
+	// Failures is the account's failed sign-ins within the throttle's
+	// window; WaitSeconds, how long its next attempt must wait.
+	Failures    int
+	WaitSeconds int
+	Unlocked    bool // the administrator just cleared the failures
 }
 
 // TokensPage is the data of the API tokens template.
@@ -109,6 +115,12 @@ func (h *Handlers) userPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int, p UserPage) {
 	p.Roles = account.Roles
+	failures, wait, err := h.auth.LockState(r.Context(), p.User.Username)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	p.Failures, p.WaitSeconds = failures, int(math.Ceil(wait.Seconds()))
 	h.kit.Render(w, r, status, "user.html", httpx.Page{Title: h.t(r, "users_edit_title", map[string]any{"Name": p.User.DisplayName}), Data: p})
 }
 
@@ -160,6 +172,20 @@ func (h *Handlers) resetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.renderUser(w, r, http.StatusOK, UserPage{User: u, Password: pw})
+}
+
+// clearSignInLock forgets the user's failed sign-ins, so that they can try
+// again at once (audited by auth).
+func (h *Handlers) clearSignInLock(w http.ResponseWriter, r *http.Request) {
+	u, err := h.userFromPath(r)
+	if err == nil {
+		err = h.auth.ClearLock(r.Context(), httpx.ViewerFrom(r.Context()).User, u.Username)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.renderUser(w, r, http.StatusOK, UserPage{User: u, Unlocked: true})
 }
 
 func (h *Handlers) renderTokens(w http.ResponseWriter, r *http.Request, status int, p TokensPage) {

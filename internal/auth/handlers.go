@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,8 +75,13 @@ func (h *Handlers) signIn(w http.ResponseWriter, r *http.Request) {
 	var te *ThrottledError
 	switch {
 	case errors.As(err, &te):
-		w.Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds())))
-		page.Error = h.kit.Cat.T(code, "signin_error_throttled", map[string]any{"Minutes": int(te.RetryAfter.Minutes())})
+		secs := int(math.Ceil(te.RetryAfter.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		if secs < 60 {
+			page.Error = h.kit.Cat.T(code, "signin_error_wait", map[string]any{"Seconds": secs})
+		} else {
+			page.Error = h.kit.Cat.T(code, "signin_error_throttled", map[string]any{"Minutes": (secs + 59) / 60})
+		}
 		h.renderSignIn(w, r, http.StatusTooManyRequests, page)
 		return
 	case errors.Is(err, ErrBadCredentials), errors.Is(err, ErrDisabled):

@@ -47,6 +47,9 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 					return
 				}
 				v := &httpx.Viewer{User: u, Roles: t.EffectiveRoles(u), Token: true}
+				if s.refuseUntilPasswordChanged(w, r, kit, u.ID) {
+					return
+				}
 				next.ServeHTTP(w, r.WithContext(httpx.WithViewer(ctx, v)))
 				return
 			}
@@ -54,6 +57,9 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 				u, err := s.Session(ctx, c.Value)
 				switch {
 				case err == nil:
+					if s.refuseUntilPasswordChanged(w, r, kit, u.ID) {
+						return
+					}
 					v := &httpx.Viewer{User: u, Roles: u.Roles}
 					r = r.WithContext(httpx.WithViewer(ctx, v))
 				case errors.Is(err, store.ErrNotFound):
@@ -66,6 +72,47 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// refuseUntilPasswordChanged answers the request itself, and reports true,
+// when the user must still replace a one-time password (the first
+// administrator's, or one an administrator reset) and the request is for
+// anything but changing it or signing out: until the password is changed,
+// whoever holds the one-time password can do nothing else with it, through
+// the pages or the API. Browsers asking for a page are sent to the form;
+// everything else is refused with 403.
+func (s *Service) refuseUntilPasswordChanged(w http.ResponseWriter, r *http.Request, kit *httpx.Kit, userID int64) bool {
+	if passwordChangeAllowed(r) {
+		return false
+	}
+	if _, err := s.db.GetSetting(r.Context(), PasswordKey(userID)); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return false
+		}
+		kit.Fail(w, r, err)
+		return true
+	}
+	if !httpx.WantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		http.Redirect(w, r, "/account/password?next="+url.QueryEscape(httpx.SafeNext(r.URL.RequestURI())), http.StatusSeeOther)
+		return true
+	}
+	kit.Fail(w, r, ErrPasswordChangeRequired)
+	return true
+}
+
+// ErrPasswordChangeRequired refuses every request of a user who must first
+// replace a one-time password.
+var ErrPasswordChangeRequired = httpx.Errorf(http.StatusForbidden, "error_password_change_required", nil)
+
+// passwordChangeAllowed lists what a user who must change their password may
+// still request: the change itself, signing out, and the assets those pages
+// load.
+func passwordChangeAllowed(r *http.Request) bool {
+	switch r.URL.Path {
+	case "/account/password", "/signout":
+		return true
+	}
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/static/")
 }
 
 // Require lets a request through only for a signed-in viewer holding one of

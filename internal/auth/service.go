@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,17 +35,47 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("auth: too many failed sign-ins; retry in %s", e.RetryAfter.Round(time.Second))
 }
 
-// Throttle limits failed sign-ins per account and per client address within
-// a window. Failures are counted in the database, so the limits hold across
-// several server instances.
+// Throttle limits failed sign-ins. Failures are counted in the database,
+// so the limits hold across several server instances, and each attempt is
+// counted before its password is checked, so that guesses sent at once are
+// all counted.
+//
+// An address that fails PerAddress times within Window is blocked until
+// its oldest failure leaves the window. An account is never blocked
+// outright, so that nobody can lock the real owner out for the price of a
+// few wrong guesses: after PerAccount failures within Window, each further
+// attempt must wait Delay after the previous one, doubling with every
+// failure up to MaxDelay. An administrator can clear an account's
+// failures (ClearLock); both the slowing down and the clearing are
+// audited.
 type Throttle struct {
 	Window     time.Duration
 	PerAccount int
 	PerAddress int
+	Delay      time.Duration
+	MaxDelay   time.Duration
 }
 
-// DefaultThrottle allows 5 failures per account and 30 per address in 15 minutes.
-var DefaultThrottle = Throttle{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30}
+// DefaultThrottle slows an account down after 5 failures in 15 minutes
+// (2 s, then 4 s, 8 s … up to 15 minutes between guesses), and blocks an
+// address after 30.
+var DefaultThrottle = Throttle{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30, Delay: 2 * time.Second, MaxDelay: 15 * time.Minute}
+
+// delay is how long an account with failures past the limit waits after
+// its latest one.
+func (t Throttle) delay(failures int) time.Duration {
+	if failures < t.PerAccount {
+		return 0
+	}
+	d := t.Delay
+	for range failures - t.PerAccount {
+		if d >= t.MaxDelay {
+			break
+		}
+		d *= 2
+	}
+	return min(d, t.MaxDelay)
+}
 
 // Service signs people in and out and checks sessions and tokens.
 type Service struct {
@@ -78,8 +109,20 @@ func NewService(p Params) (*Service, error) {
 	if p.Argon2 == (Argon2Params{}) {
 		p.Argon2 = DefaultArgon2
 	}
-	if p.Throttle == (Throttle{}) {
-		p.Throttle = DefaultThrottle
+	if p.Throttle.Window <= 0 {
+		p.Throttle.Window = DefaultThrottle.Window
+	}
+	if p.Throttle.PerAccount <= 0 {
+		p.Throttle.PerAccount = DefaultThrottle.PerAccount
+	}
+	if p.Throttle.PerAddress <= 0 {
+		p.Throttle.PerAddress = DefaultThrottle.PerAddress
+	}
+	if p.Throttle.Delay <= 0 {
+		p.Throttle.Delay = DefaultThrottle.Delay
+	}
+	if p.Throttle.MaxDelay <= 0 {
+		p.Throttle.MaxDelay = DefaultThrottle.MaxDelay
 	}
 	if p.SessionTTL == 0 {
 		p.SessionTTL = 12 * time.Hour
@@ -99,11 +142,21 @@ func (s *Service) HashPassword(pw string) (string, error) { return HashPassword(
 // cookie secret; only its hash is stored.
 func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent string) (string, account.User, error) {
 	username = account.NormalizeUsername(username)
-	acctKey, ipKey := "user:"+username, "addr:"+ip
-	if err := s.checkThrottle(ctx, acctKey, s.throttle.PerAccount); err != nil {
-		return "", account.User{}, err
+	acctKey, ipKey := accountKey(username), "addr:"+ip
+	// Count the attempt first: twenty guesses sent at once are twenty
+	// against the limits, each seeing those that came before it.
+	attempt := RandomSecret(16)
+	for _, k := range []string{acctKey, ipKey} {
+		if err := s.db.ReserveLoginAttempt(ctx, k, attempt); err != nil {
+			return "", account.User{}, err
+		}
 	}
-	if err := s.checkThrottle(ctx, ipKey, s.throttle.PerAddress); err != nil {
+	if err := s.checkThrottle(ctx, username, ip, acctKey, ipKey, attempt); err != nil {
+		// A refused attempt checked no password: it does not make the
+		// account wait longer. It does count against the address.
+		if derr := s.db.DropLoginAttempt(ctx, acctKey, attempt); derr != nil {
+			return "", account.User{}, derr
+		}
 		return "", account.User{}, err
 	}
 	u, err := s.db.GetUserByUsername(ctx, username)
@@ -126,10 +179,9 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 		s.log.WarnContext(ctx, "stored password hash is malformed", "user_id", u.ID)
 	}
 	if err != nil || !ok {
-		for _, k := range []string{acctKey, ipKey} {
-			if err := s.db.RecordLoginFailure(ctx, k); err != nil {
-				return "", account.User{}, err
-			}
+		// The reservations stay: they are the failures.
+		if err := s.auditSlowDown(ctx, username, ip, acctKey); err != nil {
+			return "", account.User{}, err
 		}
 		return "", account.User{}, ErrBadCredentials
 	}
@@ -137,6 +189,9 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 		return "", account.User{}, ErrDisabled
 	}
 	if err := s.db.ClearLoginFailures(ctx, acctKey); err != nil {
+		return "", account.User{}, err
+	}
+	if err := s.db.DropLoginAttempt(ctx, ipKey, attempt); err != nil {
 		return "", account.User{}, err
 	}
 	secret := RandomSecret(32)
@@ -151,6 +206,81 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 	return secret, u, nil
 }
 
+func accountKey(username string) string { return "user:" + username }
+
+// checkThrottle decides an attempt already reserved: the address's count
+// includes it, the account's leaves it out and asks how long ago the
+// previous attempt was.
+func (s *Service) checkThrottle(ctx context.Context, username, ip, acctKey, ipKey, attempt string) error {
+	now := s.now()
+	since := now.Add(-s.throttle.Window)
+	addr, err := s.db.LoginFailures(ctx, ipKey, since, "")
+	if err != nil {
+		return err
+	}
+	if addr.Count > s.throttle.PerAddress {
+		if addr.Count == s.throttle.PerAddress+1 {
+			if err := s.audit(ctx, "signin.block-address", map[string]any{"address": ip, "failures": s.throttle.PerAddress, "window": s.throttle.Window.String()}); err != nil {
+				return err
+			}
+		}
+		return &ThrottledError{RetryAfter: max(addr.First.Add(s.throttle.Window).Sub(now), time.Second)}
+	}
+	acct, err := s.db.LoginFailures(ctx, acctKey, since, attempt)
+	if err != nil {
+		return err
+	}
+	if wait := s.throttle.delay(acct.Count); wait > 0 && now.Before(acct.Latest.Add(wait)) {
+		return &ThrottledError{RetryAfter: max(acct.Latest.Add(wait).Sub(now), time.Second)}
+	}
+	return nil
+}
+
+// auditSlowDown records the failure that makes an account wait between
+// attempts, once per run of failures.
+func (s *Service) auditSlowDown(ctx context.Context, username, ip, acctKey string) error {
+	acct, err := s.db.LoginFailures(ctx, acctKey, s.now().Add(-s.throttle.Window), "")
+	if err != nil || acct.Count != s.throttle.PerAccount {
+		return err
+	}
+	return s.audit(ctx, "signin.slow-down", map[string]any{"username": username, "address": ip, "failures": acct.Count, "delay": s.throttle.Delay.String()})
+}
+
+// ClearLock forgets the failed sign-ins of username, so that its owner can
+// try again at once; by is the administrator who decided it.
+func (s *Service) ClearLock(ctx context.Context, by account.User, username string) error {
+	if err := s.db.ClearLoginFailures(ctx, accountKey(account.NormalizeUsername(username))); err != nil {
+		return err
+	}
+	return s.auditAs(ctx, by, "signin.unlock", map[string]any{"username": username})
+}
+
+// LockState says whether username must wait before its next sign-in, and
+// how many failures it has within the window.
+func (s *Service) LockState(ctx context.Context, username string) (failures int, wait time.Duration, err error) {
+	now := s.now()
+	acct, err := s.db.LoginFailures(ctx, accountKey(account.NormalizeUsername(username)), now.Add(-s.throttle.Window), "")
+	if err != nil {
+		return 0, 0, err
+	}
+	if d := s.throttle.delay(acct.Count); d > 0 {
+		wait = max(acct.Latest.Add(d).Sub(now), 0)
+	}
+	return acct.Count, wait, nil
+}
+
+func (s *Service) audit(ctx context.Context, action string, payload map[string]any) error {
+	return s.auditAs(ctx, account.User{Username: "signin"}, action, payload)
+}
+
+func (s *Service) auditAs(ctx context.Context, by account.User, action string, payload map[string]any) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	return s.db.AppendAudit(ctx, store.AuditEntry{ActorID: by.ID, Actor: by.Username, Action: action, Payload: string(b)})
+}
+
 // acquireHashing waits for a hashing slot; the caller releases it with
 // <-s.hashing.
 func (s *Service) acquireHashing(ctx context.Context) error {
@@ -160,18 +290,6 @@ func (s *Service) acquireHashing(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func (s *Service) checkThrottle(ctx context.Context, key string, limit int) error {
-	since := s.now().Add(-s.throttle.Window)
-	n, err := s.db.CountLoginFailures(ctx, key, since)
-	if err != nil {
-		return err
-	}
-	if n >= limit {
-		return &ThrottledError{RetryAfter: s.throttle.Window}
-	}
-	return nil
 }
 
 // Session returns the user of a session secret and extends the session while

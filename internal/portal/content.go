@@ -12,6 +12,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/markdown"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -152,6 +153,9 @@ func translation(code string, in TranslationInput) (store.ArticleTranslation, er
 		if utf8.RuneCountInString(f.value) > f.max {
 			return t, invalid(f.name, "portal_error_too_long", map[string]any{"Max": f.max})
 		}
+	}
+	if markdown.Check(t.Body) != nil {
+		return t, invalid("body", "portal_error_too_deep", map[string]any{"Max": markdown.MaxDepth})
 	}
 	if len(in.Images) > maxImages {
 		return t, invalid("images", "portal_error_images", map[string]any{"Max": maxImages})

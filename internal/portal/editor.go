@@ -420,17 +420,7 @@ const maxUpload = 8 << 20
 // parseEditForm parses the translation form, which is multipart when it
 // carries an image.
 func parseEditForm(r *http.Request) error {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return httpx.ParseForm(r)
-	}
-	if err := r.ParseMultipartForm(maxUpload); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return httpx.ErrTooLarge
-		}
-		return &httpx.Error{Status: http.StatusBadRequest, Key: "error_form_invalid", Err: err}
-	}
-	return nil
+	return httpx.ParseMultipartForm(r, maxUpload)
 }
 
 // uploadTypes are the image formats browsers show, by sniffed type.

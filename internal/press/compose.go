@@ -239,16 +239,7 @@ type composeForm struct {
 // parseComposeForm parses the compose form, multipart when it carries an
 // image.
 func parseComposeForm(r *http.Request) error {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return httpx.ParseForm(r)
-	}
-	if err := r.ParseMultipartForm(maxUpload); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return httpx.ErrTooLarge
-		}
-		return &httpx.Error{Status: http.StatusBadRequest, Key: "error_form_invalid", Err: err}
-	}
-	return nil
+	return httpx.ParseMultipartForm(r, maxUpload)
 }
 
 // readCompose reads the whole form, even past a mistake, so that a refused

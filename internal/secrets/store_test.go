@@ -224,7 +224,7 @@ func TestUpdateManyConcurrent(t *testing.T) {
 // TestPlaintextNeverStored writes a secret through the SQLite store with a
 // logger at debug level, then searches the database files and the log.
 func TestPlaintextNeverStored(t *testing.T) {
-	dir := t.TempDir()
+	dir := storetest.DataDir(t)
 	var logBuf bytes.Buffer
 	db := storetest.OpenOptions(t, store.Options{DataDir: dir,
 		Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))})

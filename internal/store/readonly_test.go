@@ -57,7 +57,7 @@ func TestReadOnlyBesideTheServer(t *testing.T) {
 			reader.Close()
 		})
 	}
-	empty := store.Options{DataDir: t.TempDir(), ReadOnly: true}
+	empty := store.Options{DataDir: storetest.DataDir(t), ReadOnly: true}
 	if _, err := store.Open(t.Context(), empty); err == nil || !strings.Contains(err.Error(), "no database to read") {
 		t.Errorf("an empty directory: %v", err)
 	}

@@ -63,8 +63,15 @@ func (db *DB) openSQLite(ctx context.Context, o Options) error {
 		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 			return fmt.Errorf("store: create data directory: %w", err)
 		}
+		if err := checkPrivateDir(o.DataDir); err != nil {
+			return err
+		}
 		var err error
 		if lock, err = acquireLock(filepath.Join(o.DataDir, lockFile)); err != nil {
+			return err
+		}
+		if err := privateFiles(path); err != nil {
+			lock.releaseIfHeld()
 			return err
 		}
 	}

@@ -7,17 +7,30 @@
 // Headings get ids readable in every script (Vietnamese, Arabic, Chinese,
 // Russian), unique within the document.
 //
+// Rendering takes time linear in the size of the source: ids are made
+// unique without searching again from the start for each duplicate, and a
+// source nested deeper than MaxDepth (which goldmark handles in quadratic
+// time) or larger than MaxBytes is shown as escaped plain paragraphs
+// instead. Editors are told of both limits when they save (Check). Each
+// distinct source is rendered once per process (a bounded memo), so a page
+// requested with made-up query strings, which skip the page cache, is not
+// rendered again.
+//
 // It must not import other Chancery packages.
 package markdown
 
 import (
 	"bytes"
+	"container/list"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"html"
 	"html/template"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -63,6 +76,14 @@ func newPolicy() *bluemonday.Policy {
 
 // Render returns the sanitised HTML of src.
 func Render(src string) template.HTML {
+	key := sha256.Sum256([]byte(src))
+	return rendered.get(key, func() template.HTML { return render(src) })
+}
+
+func render(src string) template.HTML {
+	if len(src) > MaxBytes || Depth(src) > MaxDepth {
+		return plain(src)
+	}
 	var buf bytes.Buffer
 	ctx := parser.NewContext(parser.WithIDs(newIDs()))
 	if err := md.Convert([]byte(src), &buf, parser.WithContext(ctx)); err != nil {
@@ -72,6 +93,154 @@ func Render(src string) template.HTML {
 	// Demote headings: the page's title is its only h1.
 	out := demote(buf.String())
 	return template.HTML(policy.Sanitize(out)) //nolint:gosec // sanitised just above
+}
+
+// Limits on what Render renders as Markdown; Check tells editors of them.
+const (
+	// MaxDepth is the deepest nesting of block quotes and lists rendered
+	// as Markdown. Official texts nest two or three levels.
+	MaxDepth = 16
+	// MaxBytes is the largest source rendered as Markdown, well above the
+	// portal's limit on a body.
+	MaxBytes = 1 << 20
+)
+
+// ErrTooDeep refuses a source nested deeper than MaxDepth.
+var ErrTooDeep = errors.New("markdown: nested too deeply")
+
+// Check returns ErrTooDeep when src nests block quotes or lists deeper than
+// MaxDepth, so that an editor learns of it when saving rather than seeing
+// plain text on the page.
+func Check(src string) error {
+	if Depth(src) > MaxDepth {
+		return ErrTooDeep
+	}
+	return nil
+}
+
+// Depth bounds the nesting of containers (block quotes and list items)
+// that any line of src opens, in one pass: it counts the ">" and list
+// markers at the start of a line, plus half the white space before them,
+// since a list nested by indentation needs at least two spaces a level.
+// It may count more levels than goldmark nests (a lazy continuation line,
+// an indented code block), never fewer.
+func Depth(src string) int {
+	deepest := 0
+	for line := range strings.Lines(src) {
+		markers, space, pending := 0, 0, 0
+		marker := func() { markers, space, pending = markers+1, space+pending, 0 }
+	scan:
+		for i := 0; i < len(line); {
+			switch c := line[i]; {
+			case c == ' ':
+				pending++
+				i++
+			case c == '\t':
+				pending += 4
+				i++
+			case c == '>':
+				marker()
+				i++
+				if i < len(line) && line[i] == ' ' {
+					i++ // the marker's own space
+				}
+			case (c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t'):
+				marker()
+				i += 2
+			case c >= '0' && c <= '9':
+				j := i
+				for j < len(line) && j-i < 9 && line[j] >= '0' && line[j] <= '9' {
+					j++
+				}
+				if j+1 < len(line) && (line[j] == '.' || line[j] == ')') && (line[j+1] == ' ' || line[j+1] == '\t') {
+					marker()
+					i = j + 2
+					continue
+				}
+				break scan
+			default:
+				break scan
+			}
+		}
+		deepest = max(deepest, markers+space/2)
+	}
+	return deepest
+}
+
+// plain shows src as escaped paragraphs, in linear time.
+func plain(src string) template.HTML {
+	var b strings.Builder
+	for para := range strings.SplitSeq(strings.ReplaceAll(src, "\r\n", "\n"), "\n\n") {
+		if p := strings.TrimSpace(para); p != "" {
+			b.WriteString("<p>")
+			b.WriteString(template.HTMLEscapeString(p))
+			b.WriteString("</p>\n")
+		}
+	}
+	return template.HTML(b.String()) //nolint:gosec // every byte of text is escaped
+}
+
+// memo keeps rendered sources by their SHA-256, least recently used out
+// first, within a byte budget; one render runs per source at a time, and
+// the others asking for it wait for its result.
+type memo struct {
+	mu      sync.Mutex
+	entries map[[32]byte]*list.Element
+	lru     list.List // front: most recently used *memoEntry
+	size    int
+	max     int
+	flight  map[[32]byte]*flight
+}
+
+type memoEntry struct {
+	key  [32]byte
+	html template.HTML
+}
+
+type flight struct {
+	done chan struct{}
+	html template.HTML
+}
+
+// rendered holds up to 32 MiB of rendered HTML.
+var rendered = &memo{entries: map[[32]byte]*list.Element{}, flight: map[[32]byte]*flight{}, max: 32 << 20}
+
+func (m *memo) get(key [32]byte, render func() template.HTML) template.HTML {
+	m.mu.Lock()
+	if e, ok := m.entries[key]; ok {
+		m.lru.MoveToFront(e)
+		h := e.Value.(*memoEntry).html
+		m.mu.Unlock()
+		return h
+	}
+	if f, ok := m.flight[key]; ok {
+		m.mu.Unlock()
+		<-f.done
+		return f.html
+	}
+	f := &flight{done: make(chan struct{})}
+	m.flight[key] = f
+	m.mu.Unlock()
+
+	defer func() {
+		m.mu.Lock()
+		delete(m.flight, key)
+		if len(f.html) <= m.max/8 {
+			m.entries[key] = m.lru.PushFront(&memoEntry{key: key, html: f.html})
+			m.size += len(f.html) + 64
+			for m.size > m.max {
+				old := m.lru.Back()
+				oe := old.Value.(*memoEntry)
+				m.lru.Remove(old)
+				delete(m.entries, oe.key)
+				m.size -= len(oe.html) + 64
+			}
+		}
+		m.mu.Unlock()
+		close(f.done)
+	}()
+	f.html = render()
+	return f.html
 }
 
 var headingTag = regexp.MustCompile(`<(/?)h([1-6])([ >])`)
@@ -86,9 +255,14 @@ func demote(s string) string {
 
 // ids gives headings unique, readable ids in any script: letters, marks
 // and digits kept (NFC), lower-cased, other runs turned into one hyphen.
-type ids struct{ seen map[string]int }
+type ids struct {
+	seen map[string]int
+	// next is the suffix to try first for a base id already taken, so
+	// that n duplicates cost n steps, not n²/2.
+	next map[string]int
+}
 
-func newIDs() *ids { return &ids{seen: map[string]int{}} }
+func newIDs() *ids { return &ids{seen: map[string]int{}, next: map[string]int{}} }
 
 // Slug is the id a heading text gets, before de-duplication.
 func Slug(text string) string {
@@ -127,8 +301,13 @@ var _ parser.IDs = (*ids)(nil)
 
 func (s *ids) unique(base string) []byte {
 	id := base
-	for n := 2; s.seen[id] > 0; n++ {
-		id = base + "-" + strconv.Itoa(n)
+	if s.seen[id] > 0 {
+		n := max(s.next[base], 2)
+		for id = base + "-" + strconv.Itoa(n); s.seen[id] > 0; {
+			n++
+			id = base + "-" + strconv.Itoa(n)
+		}
+		s.next[base] = n + 1
 	}
 	s.seen[id]++
 	return []byte(id)

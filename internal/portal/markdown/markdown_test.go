@@ -1,8 +1,15 @@
 package markdown
 
 import (
+	"container/list"
+	"errors"
+	"html/template"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -105,4 +112,166 @@ func FuzzText(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Fifty thousand identical headings each get their own id, in order; the
+// search for a free suffix used to start again from 2 for every duplicate
+// (8,000 headings took 5 s, 50,000 over 30 s). BenchmarkRenderDuplicate-
+// Headings measures it.
+func TestManyDuplicateHeadings(t *testing.T) {
+	const n = 50_000
+	src := strings.Repeat("## Điều khoản\n\n", n)
+	got := string(render(src))
+	ids := regexp.MustCompile(`<h3 id="([^"]+)"`).FindAllStringSubmatch(got, -1)
+	if len(ids) != n {
+		t.Fatalf("%d headings with ids, want %d", len(ids), n)
+	}
+	seen := map[string]bool{}
+	for i, m := range ids {
+		want := "điều-khoản"
+		if i > 0 {
+			want += "-" + strconv.Itoa(i+1)
+		}
+		if m[1] != want {
+			t.Fatalf("heading %d: id %q, want %q", i+1, m[1], want)
+		}
+		seen[m[1]] = true
+	}
+}
+
+// A heading whose text is itself a suffixed id does not take an id already
+// given, and a later duplicate skips it.
+func TestDuplicateIDsStayUnique(t *testing.T) {
+	got := string(render("# a\n\n# a-2\n\n# a\n\n# a\n\n# a-2\n"))
+	ids := regexp.MustCompile(`id="([^"]+)"`).FindAllStringSubmatch(got, -1)
+	var list []string
+	for _, m := range ids {
+		list = append(list, m[1])
+	}
+	if want := "a a-2 a-3 a-4 a-2-2"; strings.Join(list, " ") != want {
+		t.Errorf("ids %v, want %s", list, want)
+	}
+}
+
+// A source nested deeper than MaxDepth is refused by Check and shown as
+// escaped text by Render, without handing goldmark its quadratic case
+// (199,000 quote markers took 13 s).
+func TestDeepNesting(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		src   string
+		depth int
+	}{
+		{"plain text", "Hello\n\nworld", 0},
+		{"a quote", "> quoted", 1},
+		{"nested quotes", "> > > three", 3},
+		{"quotes without spaces", ">>>>>> six", 6},
+		{"a nested list", "- a\n  - b\n    - c\n", 3},
+		{"an ordered list in a quote", "> 1. item", 2},
+		{"a code block is not a container", "        code with  spaces", 0},
+		{"emphasis is not a list", "*emphasis*", 0},
+		{"a number is not a list", "2026 was a year", 0},
+	} {
+		if got := Depth(tc.src); got != tc.depth {
+			t.Errorf("%s: Depth %d, want %d", tc.name, got, tc.depth)
+		}
+	}
+
+	ok := strings.Repeat("> ", MaxDepth/2) + "fine"
+	if err := Check(ok); err != nil {
+		t.Errorf("depth %d refused: %v", MaxDepth/2, err)
+	}
+	if !strings.Contains(string(render(ok)), "<blockquote>") {
+		t.Error("a quote within the limit is not rendered as Markdown")
+	}
+	for _, src := range []string{
+		strings.Repeat(">", 199_000) + " deep <script>",
+		strings.Repeat("- ", 5_000) + "deep",
+		deepIndentedList(MaxDepth + 2),
+	} {
+		if !errors.Is(Check(src), ErrTooDeep) {
+			t.Errorf("Check(%.20q…) accepts a source deeper than %d", src, MaxDepth)
+		}
+		got := string(render(src))
+		if !strings.Contains(got, "deep") || strings.Contains(got, "<script") || strings.Contains(got, "<blockquote") {
+			t.Errorf("render(%.20q…) = %.200q: want the text escaped, not Markdown", src, got)
+		}
+	}
+}
+
+func deepIndentedList(depth int) string {
+	var b strings.Builder
+	for i := range depth {
+		b.WriteString(strings.Repeat("  ", i) + "- deep\n")
+	}
+	return b.String()
+}
+
+// The memo renders each source once, however many readers ask at once,
+// and keeps within its budget.
+func TestMemo(t *testing.T) {
+	m := &memo{entries: map[[32]byte]*list.Element{}, flight: map[[32]byte]*flight{}, max: 8 << 10}
+	var calls atomic.Int32
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			h := m.get([32]byte{1}, func() template.HTML {
+				calls.Add(1)
+				<-release
+				return "<p>one</p>"
+			})
+			if h != "<p>one</p>" {
+				t.Errorf("got %q", h)
+			}
+		})
+	}
+	for {
+		m.mu.Lock()
+		started := len(m.flight) == 1
+		m.mu.Unlock()
+		if started {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("rendered %d times, want once", n)
+	}
+	// Past the budget the oldest entries go.
+	for i := range 100 {
+		m.get([32]byte{2, byte(i)}, func() template.HTML { return template.HTML(strings.Repeat("x", 500)) })
+	}
+	if m.size > m.max {
+		t.Errorf("memo holds %d bytes, budget %d", m.size, m.max)
+	}
+	if len(m.entries) != m.lru.Len() || len(m.entries) == 0 {
+		t.Errorf("%d entries, %d in the LRU list", len(m.entries), m.lru.Len())
+	}
+}
+
+func BenchmarkRenderDuplicateHeadings(b *testing.B) {
+	for _, n := range []int{1_000, 8_000, 50_000} {
+		src := strings.Repeat("## Điều khoản\n\n", n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				render(src)
+			}
+		})
+	}
+}
+
+func BenchmarkRenderDeepQuotes(b *testing.B) {
+	for _, n := range []int{MaxDepth, 1_000, 199_000} {
+		src := strings.Repeat(">", n) + " deep"
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				render(src)
+			}
+		})
+	}
 }

@@ -90,7 +90,7 @@ func Options(t testing.TB, backend string) store.Options {
 	t.Helper()
 	switch backend {
 	case store.BackendSQLite:
-		return store.Options{DataDir: t.TempDir()}
+		return store.Options{DataDir: DataDir(t)}
 	case store.BackendPostgres:
 		return store.Options{DatabaseURL: NewSchema(t)}
 	}
@@ -160,4 +160,16 @@ func redact(s string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// DataDir returns a new private data directory (mode 0700) for the
+// embedded store, which refuses one that other users can read;
+// t.TempDir's directories are 0755 under the usual umask.
+func DataDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	return dir
 }

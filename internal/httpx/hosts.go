@@ -1,0 +1,108 @@
+package httpx
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Hosts says which Host headers the server answers: its public origin, and,
+// when no public origin is configured, the address it listens on under any
+// spelling that reaches this machine (localhost, a loopback or interface
+// address with the same port).
+//
+// Pages are rendered with absolute links and cached per host, so a server
+// that answered any Host would let anyone fill its page cache with made-up
+// hosts (evicting the real pages) or have links built on a host of their
+// choosing. Every other Host gets a redirect to the public origin (GET,
+// HEAD) or 421 Misdirected Request.
+type Hosts struct {
+	// Origin returns the public origin (https://mofa.gov.vn), read on every
+	// request: without -public-url it is known only once the listener is.
+	Origin func() string
+	// Local, when true, also admits the loopback names and this machine's
+	// interface addresses at the origin's port: the origin is then the
+	// listen address, which people reach under several names.
+	Local bool
+	// Addrs are this machine's interface addresses (for Local).
+	Addrs []net.IP
+	// Exempt lists requests answered whatever their Host: health checks
+	// and metrics scrapes, which probes send to an IP address.
+	Exempt func(*http.Request) bool
+}
+
+// Allowed reports whether host (a Host header) names this server.
+func (hs Hosts) Allowed(host string) bool {
+	o, err := url.Parse(hs.Origin())
+	if err != nil || o.Host == "" {
+		return false
+	}
+	wantHost, wantPort := splitHost(o.Host, o.Scheme)
+	gotHost, gotPort := splitHost(host, o.Scheme)
+	if gotPort != wantPort || gotHost == "" {
+		return false
+	}
+	if strings.EqualFold(gotHost, wantHost) {
+		return true
+	}
+	if !hs.Local {
+		return false
+	}
+	if strings.EqualFold(gotHost, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(gotHost)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	for _, a := range hs.Addrs {
+		if a.Equal(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitHost returns host without brackets and its port, the scheme's
+// default when none is written.
+func splitHost(hostport, scheme string) (host, port string) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = strings.Trim(hostport, "[]"), ""
+	}
+	if port == "" {
+		port = "80"
+		if scheme == "https" {
+			port = "443"
+		}
+	}
+	return strings.TrimSuffix(host, "."), port
+}
+
+// RequireHost answers only requests whose Host the server serves (see
+// Hosts); it sits above the page cache, so that no other host is cached.
+func (h *Kit) RequireHost(hs Hosts) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if hs.Allowed(r.Host) || (hs.Exempt != nil && hs.Exempt(r)) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				// The path is kept, never the Host: the redirect goes to
+				// the configured origin only.
+				http.Redirect(w, r, strings.TrimSuffix(hs.Origin(), "/")+SafeNext(r.URL.RequestURI()), http.StatusPermanentRedirect)
+				return
+			}
+			h.Fail(w, r, ErrMisdirected)
+		})
+	}
+}
+
+// ErrMisdirected answers a request sent to a host this server does not
+// serve.
+var ErrMisdirected = &Error{Status: http.StatusMisdirectedRequest, Key: "error_misdirected"}
