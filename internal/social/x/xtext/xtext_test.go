@@ -62,26 +62,98 @@ func TestVectors(t *testing.T) {
 }
 
 func TestURLs(t *testing.T) {
+	label63 := strings.Repeat("a", 63)
+	label64 := strings.Repeat("a", 64)
 	tests := []struct {
 		in   string
 		want int
 	}{
 		{"mofa.gov.vn", 23},                  // three labels, no path
-		{"abc.vn", 6},                        // name.cctld without a path is not a URL
-		{"abc.vn/x", 23},                     // with a path it is
+		{"abc.vn", 23},                       // a bare name.cctld is a link for X (as t.co)
+		{"t.co", 23},                         // the shortest one
+		{"abc.vn/x", 23},                     // with a path too
 		{"example.com", 23},                  // gTLD
 		{"see https://x.com/a.", 4 + 23 + 1}, // the final full stop is not part of it
 		{"(https://x.com/a)", 1 + 23 + 1},
 		{"mail me@example.com", 8 + 11}, // an address is not a URL
-		{"file.go", 7},
+		{"file.go", 7},                  // .go is no TLD
 		{"e.g. this", 9},
 		{"#tag.com", 8},
+		{"foo.comm", 8},     // a TLD must end at a boundary
+		{"foo.com-bar", 11}, // not even at a hyphen
 		{"", 0},
+		// Label lengths: 63 is the DNS limit, one more and X counts
+		// every character.
+		{"http://" + label63 + ".com", 23},
+		{"http://" + label64 + ".com", 7 + 64 + 4},
+		{label63 + ".vn", 23},
+		{label64 + ".vn", 67},
+		// Internationalised hosts count by their punycode form: 22 kana
+		// encode to 62 characters with xn--, 23 to 65.
+		{"http://" + strings.Repeat("あ", 10) + ".com", 23},
+		// A host without a scheme is a link only through its "ASCII"
+		// part, which for twitter-text includes Latin letters with
+		// diacritics, Vietnamese ones among them; a CJK prefix is not.
+		{"bộngoạigiao.vn", 23},
+		{"外交部.vn", 3*2 + 3},
+		{"http://bộngoạigiao.vn", 23},
+		{"https://" + "ドメイン.テスト", 8 + 2*4 + 1 + 2*3}, // .テスト is not a TLD
+		{"xn--ls8h.la", 23},
+		// Next to CJK and right-to-left text a bare domain still ends at
+		// its TLD.
+		{"外交部mofa.gov.vn网站", 6 + 23 + 4},
+		{"موقعmofa.gov.vnالرسمي", 4 + 23 + 6},
+		{"\u2066mofa.gov.vn\u2069", 2 + 23 + 2},
+		// A URL may not start right after a letter, a digit, @, $ or #.
+		{"@mofa.gov.vn", 12},
+		{"#mofa.gov.vn", 12},
+		{"$mofa.gov.vn", 12},
+		{"_mofa.gov.vn", 12},
 	}
 	for _, tt := range tests {
 		if got := Count(tt.in); got != tt.want {
-			t.Errorf("Count(%q) = %d, want %d", tt.in, got, tt.want)
+			t.Errorf("Count(%q) = %d, want %d (links %+v)", tt.in, got, tt.want, ExtractURLs(tt.in))
 		}
+	}
+}
+
+// TestEmoji checks emoji sequences around the edges of X's table: text
+// presentation selectors, keycaps without VS16, lone regional indicators,
+// and sequences the table does not hold, which count code point by code
+// point.
+func TestEmoji(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"emoji presentation", "\U0001F600", 2},
+		{"default-emoji with VS16", "\u263A\uFE0F", 2},
+		{"default-emoji alone", "\u263A", 2},
+		{"default-emoji with VS15 is text", "\u263A\uFE0E", 2 + 2},
+		{"copyright is text", "\u00A9", 1},
+		{"copyright with VS16 is emoji", "\u00A9\uFE0F", 2},
+		{"copyright with VS15", "\u00A9\uFE0E", 1 + 2},
+		{"keycap without VS16", "1\u20E3", 2},
+		{"keycap with VS16", "#\uFE0F\u20E3", 2},
+		{"flag", "\U0001F1FB\U0001F1F3", 2},
+		{"lone regional indicator", "\U0001F1FB", 2},
+		{"skin tone", "\U0001F44D\U0001F3FD", 2},
+		{"family", "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466", 2},
+		{"subdivision flag", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", 2},
+		// A ZWJ sequence missing from X's table counts by its parts:
+		// 2 + 1 (ZWJ, a light code point) + 2.
+		{"sequence outside the table", "\U0001F408\u200D\U0001F4BB", 2 + 1 + 2},
+		{"stray VS16", "a\uFE0F", 1 + 2},
+		{"diversity base with VS15", "\u261D\uFE0E", 2 + 2},
+		{"diversity base with tone", "\u261D\U0001F3FB", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Count(tt.in); got != tt.want {
+				t.Errorf("Count(%+q) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 

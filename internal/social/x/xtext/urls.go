@@ -1,0 +1,457 @@
+package xtext
+
+import (
+	"sort"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The capture groups of the URL pattern, numbered for this package only.
+const (
+	capBefore   = iota // the character before the URL ($2 upstream)
+	capURL             // the URL ($3)
+	capProtocol        // "http://" or "https://" ($4)
+	capDomain          // the host ($5)
+	capPath            // the path ($7)
+	capSlug            // a t.co slug
+	numCaps
+)
+
+// Limits of twitter-text's extractUrlsWithIndices and lib/idna.js.
+const (
+	maxURLLength       = 4096 // UTF-16 code units, protocol included
+	maxTcoSlugLength   = 40
+	maxDNSLabelLength  = 63
+	defaultProtocolLen = len("https://")
+)
+
+// The character classes of twitter-text/js/src/regexp, as code point sets.
+var (
+	invalidChars   = oneOf("\uFFFE\uFEFF\uFFFF")
+	directionMarks = union(between(0x202A, 0x202E), oneOf("\u061C\u200E\u200F\u2066\u2067\u2068\u2069"))
+	spaceChars     = union(between(0x09, 0x0D), oneOf("\x20\u0085\u00A0\u1680\u180E\u2028\u2029\u202F\u205F\u3000"), between(0x2000, 0x200A))
+	// punct lacks '"' and '`' upstream, so both may appear in a host.
+	punctChars = oneOf("!'#%&()*+,\\-./:;<=>?@[]^_{|}~$")
+	// domainChars is validDomainChars: anything but punctuation, spaces,
+	// the refused characters and direction marks.
+	domainChars   = func(r rune) bool { return !punctChars(r) && !spaceChars(r) && !invalidChars(r) && !directionMarks(r) }
+	asciiAlnum    = union(between('a', 'z'), between('A', 'Z'), between('0', '9'))
+	digits        = between('0', '9')
+	latinAccents  = union(between(0xC0, 0xD6), between(0xD8, 0xF6), between(0xF8, 0xFF), between(0x0100, 0x024F), oneOf("\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB"), between(0x0300, 0x036F), between(0x1E00, 0x1EFF))
+	cyrillicChars = between(0x0400, 0x04FF)
+
+	// precedingChars is the first branch of validUrlPrecedingChars.
+	precedingChars = func(r rune) bool { return !asciiAlnum(r) && !oneOf("@＠$#＃")(r) && !invalidChars(r) }
+	pathChars      = foldCase(union(between('a', 'z'), cyrillicChars, digits, oneOf("!*';:=+,.$/%#[]-\u2013_~@|&"), latinAccents))
+	pathEndChars   = foldCase(union(oneOf("+-=_#/"), between('a', 'z'), cyrillicChars, digits, latinAccents))
+	queryChars     = foldCase(union(between('a', 'z'), digits, oneOf("!?*'@();:&=+$/%#[]-_.,~|")))
+	queryEndChars  = foldCase(union(between('a', 'z'), digits, oneOf("-_&=#/")))
+	asciiHostChars = foldCase(union(oneOf("-"), between('a', 'z'), digits, latinAccents))
+	slugChars      = foldCase(union(between('a', 'z'), digits))
+	punycodeChars  = foldCase(union(oneOf("-"), digits, between('a', 'z')))
+)
+
+// foldCase extends a set the way a JavaScript RegExp with the i flag does:
+// r matches when its canonical form (its upper case, unless that leaves
+// ASCII) is the canonical form of a member. Upstream's classes hold only
+// BMP code points, and a surrogate pair never matches them.
+func foldCase(set runeSet) runeSet {
+	canon := map[rune]bool{}
+	for r := rune(0); r < 0x10000; r++ {
+		if set(r) {
+			canon[jsCanonicalize(r)] = true
+		}
+	}
+	var bits [0x10000 / 64]uint64
+	for r := rune(0); r < 0x10000; r++ {
+		if canon[jsCanonicalize(r)] {
+			bits[r/64] |= 1 << (r % 64)
+		}
+	}
+	return func(r rune) bool { return r < 0x10000 && bits[r/64]&(1<<(r%64)) != 0 }
+}
+
+// jsCanonicalize is ECMAScript's Canonicalize for a non-Unicode RegExp.
+func jsCanonicalize(r rune) rune {
+	u := unicode.ToUpper(r)
+	if r >= 128 && u < 128 {
+		return r
+	}
+	return u
+}
+
+// tldTrie finds the top-level domains that start at a position.
+type tldTrie struct {
+	// rank maps the canonical form of a domain to its place in the
+	// alternation (generic ones first, then country codes).
+	rank   map[string]int
+	maxLen int // in code points
+}
+
+func newTLDTrie(lists ...[]string) *tldTrie {
+	t := &tldTrie{rank: map[string]int{}}
+	n := 0
+	for _, list := range lists {
+		for _, d := range list {
+			k := canonString([]rune(d))
+			if _, dup := t.rank[k]; !dup {
+				t.rank[k] = n
+			}
+			n++
+			t.maxLen = max(t.maxLen, utf8.RuneCountInString(d))
+		}
+	}
+	return t
+}
+
+func canonString(rs []rune) string {
+	b := make([]rune, len(rs))
+	for i, r := range rs {
+		b[i] = jsCanonicalize(r)
+	}
+	return string(b)
+}
+
+// tldEnd reports whether a top-level domain may end before position j:
+// upstream's lookahead (?=[^0-9a-zA-Z@+-]|$).
+func tldEnd(text []rune, j int) bool {
+	if j == len(text) {
+		return true
+	}
+	r := text[j]
+	return !asciiAlnum(r) && r != '@' && r != '+' && r != '-'
+}
+
+// node returns the alternation (?:gTLD|ccTLD) of twitter-text, each domain
+// followed by the lookahead, tried in upstream's order.
+func (t *tldTrie) node() node {
+	return func(m *machine, i int, k cont) bool {
+		type cand struct{ rank, end int }
+		var cands []cand
+		for l := 1; l <= t.maxLen && i+l <= len(m.text); l++ {
+			if rank, ok := t.rank[canonString(m.text[i:i+l])]; ok && tldEnd(m.text, i+l) {
+				cands = append(cands, cand{rank, i + l})
+			}
+		}
+		sort.Slice(cands, func(a, b int) bool { return cands[a].rank < cands[b].rank })
+		for _, c := range cands {
+			if k(c.end) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+var (
+	tlds = newTLDTrie(genericTLDs, countryTLDs)
+
+	// tldOrPunycode is (?:validGTLD|validCCTLD|validPunycode).
+	tldOrPunycode = alt(tlds.node(), seq(lit("xn--", true), plus(punycodeChars)))
+
+	// balancedParens is validUrlBalancedParens: one nested level allowed.
+	balancedParens = seq(lit("(", false), alt(
+		plus(pathChars),
+		seq(star(pathChars), lit("(", false), plus(pathChars), lit(")", false), star(pathChars)),
+	), lit(")", false))
+
+	// urlPath is validUrlPath.
+	urlPath = alt(
+		seq(star(pathChars), many(seq(balancedParens, star(pathChars))), alt(class(pathEndChars), balancedParens)),
+		seq(lit("@", false), plus(pathChars), lit("/", false)),
+	)
+
+	// subdomain and domainName are validSubdomain and validDomainName.
+	subdomain  = seq(opt(seq(class(domainChars), star(union(domainChars, oneOf("_-"))))), class(domainChars), lit(".", false))
+	domainName = seq(opt(seq(class(domainChars), star(union(domainChars, oneOf("-"))))), class(domainChars), lit(".", false))
+
+	// extractURL is twitter-text's extractUrl pattern (flags gi).
+	extractURL = seq(
+		capture(capBefore, alt(class(precedingChars), class(directionMarks), begin)),
+		capture(capURL, seq(
+			opt(capture(capProtocol, seq(lit("http", true), opt(lit("s", true)), lit("://", false)))),
+			capture(capDomain, seq(many(subdomain), domainName, tldOrPunycode)),
+			opt(seq(lit(":", false), plus(digits))),
+			opt(capture(capPath, seq(lit("/", false), many(urlPath)))),
+			opt(seq(lit("?", false), star(queryChars), class(queryEndChars))),
+		)),
+	)
+
+	// asciiDomain is validAsciiDomain (flags gi).
+	asciiDomain = seq(many1(seq(plus(asciiHostChars), lit(".", false))), tldOrPunycode)
+
+	// tcoURL is validTcoUrl, anchored at the start of a URL.
+	tcoURL = seq(lit("http", true), opt(lit("s", true)), lit("://t.co/", true), capture(capSlug, plus(slugChars)),
+		opt(seq(lit("?", false), star(queryChars), class(queryEndChars))))
+)
+
+// find runs n on text from position from, like RegExp.prototype.exec with
+// the g flag: it returns the first position where n matches, the end of the
+// match and the capture groups.
+func find(n node, text []rune, from int) (start, end int, m *machine, ok bool) {
+	m = &machine{text: text}
+	for s := from; s <= len(text); s++ {
+		for c := range m.caps {
+			m.caps[c] = -1
+		}
+		if n(m, s, func(j int) bool { end = j; return true }) {
+			return s, end, m, true
+		}
+	}
+	return 0, 0, nil, false
+}
+
+// span is a URL's place in a text, in code points.
+type span struct{ start, end int }
+
+// extractURLs is twitter-text's extractUrlsWithIndices with its default
+// options (URLs without a protocol included), over code points.
+func extractURLs(text []rune) []span {
+	if !containsRune(text, '.') {
+		return nil
+	}
+	var out []span
+	for from := 0; from < len(text); {
+		_, end, m, ok := find(extractURL, text, from)
+		if !ok {
+			break
+		}
+		from = end
+		if end == m.caps[2*capBefore] { // cannot happen: a host is never empty
+			from++
+		}
+		cs := func(c int) []rune {
+			if m.caps[2*c] < 0 {
+				return nil
+			}
+			return text[m.caps[2*c]:m.caps[2*c+1]]
+		}
+		before, url, protocol, domain := cs(capBefore), cs(capURL), cs(capProtocol), cs(capDomain)
+		hasPath := m.caps[2*capPath] >= 0 && m.caps[2*capPath+1] > m.caps[2*capPath]
+		urlStart := m.caps[2*capURL]
+		protoLen := defaultProtocolLen
+		if protocol != nil {
+			protoLen = len(protocol)
+		}
+		if !validHost(domain) || protoLen+utf16Len(url) > maxURLLength {
+			continue
+		}
+		if protocol == nil {
+			if len(before) == 1 && oneOf("-_./")(before[0]) {
+				continue
+			}
+			// Only the ASCII-only hosts inside the match are links; the
+			// last of them takes the path.
+			domStart := m.caps[2*capDomain]
+			last := -1
+			asciiEnd := 0
+			for from := 0; from < len(domain); {
+				ms, me, _, ok := find(asciiDomain, domain, from)
+				if !ok {
+					break
+				}
+				from = me
+				// Upstream locates the match with indexOf from the end of
+				// the previous one.
+				s := indexRunes(domain, domain[ms:me], asciiEnd)
+				asciiEnd = s + me - ms
+				out = append(out, span{domStart + s, domStart + asciiEnd})
+				last = len(out) - 1
+			}
+			if last < 0 {
+				continue
+			}
+			if hasPath {
+				out[last].end = end
+			}
+			continue
+		}
+		// A t.co link takes no more than its slug and query.
+		tm := &machine{text: url}
+		for c := range tm.caps {
+			tm.caps[c] = -1
+		}
+		var tEnd int
+		if tcoURL(tm, 0, func(j int) bool { tEnd = j; return true }) {
+			if tm.caps[2*capSlug+1]-tm.caps[2*capSlug] > maxTcoSlugLength {
+				continue
+			}
+			end = urlStart + tEnd
+		}
+		out = append(out, span{urlStart, end})
+	}
+	return out
+}
+
+// validHost is isValidUrl's host check (lib/idna.js toAscii): a host that
+// starts with "xn--" must hold an ASCII host, and every label, once
+// punycode-encoded, must be 1 to 63 characters long.
+func validHost(domain []rune) bool {
+	if len(domain) >= 4 && string(domain[:4]) == "xn--" {
+		if _, _, _, ok := find(asciiDomain, domain, 0); !ok {
+			return false
+		}
+	}
+	for _, label := range splitRunes(domain, func(r rune) bool { return r == '.' }) {
+		if n := punycodeToASCIILen(label); n < 1 || n > maxDNSLabelLength {
+			return false
+		}
+	}
+	return true
+}
+
+// punycodeToASCIILen is the length of punycode.js 1.4.1's toASCII(label):
+// it splits again at the ideographic and full-width full stops and encodes
+// every piece holding a character outside printable ASCII. It returns -1
+// when the encoding overflows, where punycode.js throws.
+func punycodeToASCIILen(label []rune) int {
+	pieces := splitRunes(label, func(r rune) bool { return r == '.' || r == 0x3002 || r == 0xFF0E || r == 0xFF61 })
+	n := len(pieces) - 1 // the dots that join them
+	for _, p := range pieces {
+		ascii := true
+		for _, r := range p {
+			if r < 0x20 || r > 0x7E {
+				ascii = false
+				break
+			}
+		}
+		if ascii {
+			n += len(p)
+			continue
+		}
+		enc, ok := punycodeEncode(p)
+		if !ok {
+			return -1
+		}
+		n += len("xn--") + len(enc)
+	}
+	return n
+}
+
+// punycodeEncode is RFC 3492's encoding, as punycode.js implements it
+// (case kept, no mapping).
+func punycodeEncode(input []rune) (string, bool) {
+	const (
+		base, tMin, tMax, skew, damp = 36, 1, 26, 38, 700
+		initialBias, initialN        = 72, 128
+		maxInt                       = 1<<31 - 1
+	)
+	var out []byte
+	for _, r := range input {
+		if r < 0x80 {
+			out = append(out, byte(r))
+		}
+	}
+	b := len(out)
+	h := b
+	if b > 0 {
+		out = append(out, '-')
+	}
+	digit := func(d int) byte {
+		if d < 26 {
+			return byte('a' + d)
+		}
+		return byte('0' + d - 26)
+	}
+	adapt := func(delta, numPoints int, first bool) int {
+		if first {
+			delta /= damp
+		} else {
+			delta /= 2
+		}
+		delta += delta / numPoints
+		k := 0
+		for delta > ((base-tMin)*tMax)/2 {
+			delta /= base - tMin
+			k += base
+		}
+		return k + (base-tMin+1)*delta/(delta+skew)
+	}
+	n, delta, bias := initialN, 0, initialBias
+	for h < len(input) {
+		m := maxInt
+		for _, r := range input {
+			if int(r) >= n && int(r) < m {
+				m = int(r)
+			}
+		}
+		if m-n > (maxInt-delta)/(h+1) {
+			return "", false
+		}
+		delta += (m - n) * (h + 1)
+		n = m
+		for _, r := range input {
+			if int(r) < n {
+				delta++
+				if delta > maxInt {
+					return "", false
+				}
+			}
+			if int(r) == n {
+				q := delta
+				for k := base; ; k += base {
+					t := k - bias
+					if t < tMin {
+						t = tMin
+					} else if t > tMax {
+						t = tMax
+					}
+					if q < t {
+						break
+					}
+					out = append(out, digit(t+(q-t)%(base-t)))
+					q = (q - t) / (base - t)
+				}
+				out = append(out, digit(q))
+				bias = adapt(delta, h+1, h == b)
+				delta = 0
+				h++
+			}
+		}
+		delta++
+		n++
+	}
+	return string(out), true
+}
+
+func containsRune(text []rune, r rune) bool {
+	for _, c := range text {
+		if c == r {
+			return true
+		}
+	}
+	return false
+}
+
+// indexRunes is String.prototype.indexOf over code points.
+func indexRunes(text, sub []rune, from int) int {
+	for i := from; i+len(sub) <= len(text); i++ {
+		if string(text[i:i+len(sub)]) == string(sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// splitRunes is String.prototype.split at every separator sep accepts.
+func splitRunes(text []rune, sep func(rune) bool) [][]rune {
+	var out [][]rune
+	last := 0
+	for i, r := range text {
+		if sep(r) {
+			out = append(out, text[last:i])
+			last = i + 1
+		}
+	}
+	return append(out, text[last:])
+}
+
+// utf16Len is the length of text in UTF-16 code units, JavaScript's length.
+func utf16Len(text []rune) int {
+	n := 0
+	for _, r := range text {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
