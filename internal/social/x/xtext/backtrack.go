@@ -166,11 +166,21 @@ func asciiLower(r rune) rune {
 
 // oneOf returns the set of the code points in s.
 func oneOf(s string) runeSet {
+	var ascii [128]bool
 	m := map[rune]bool{}
 	for _, r := range s {
-		m[r] = true
+		if r < 128 {
+			ascii[r] = true
+		} else {
+			m[r] = true
+		}
 	}
-	return func(r rune) bool { return m[r] }
+	return func(r rune) bool {
+		if r >= 0 && r < 128 {
+			return ascii[r]
+		}
+		return len(m) > 0 && m[r]
+	}
 }
 
 // union returns the set of code points in any of sets.

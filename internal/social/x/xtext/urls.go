@@ -1,10 +1,9 @@
 package xtext
 
 import (
-	"sort"
+	"slices"
 	"unicode"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // The capture groups of the URL pattern, numbered for this package only.
@@ -49,7 +48,9 @@ var (
 	queryEndChars  = foldCase(union(between('a', 'z'), digits, oneOf("-_&=#/")))
 	asciiHostChars = foldCase(union(oneOf("-"), between('a', 'z'), digits, latinAccents))
 	slugChars      = foldCase(union(between('a', 'z'), digits))
-	punycodeChars  = foldCase(union(oneOf("-"), digits, between('a', 'z')))
+	// noSchemeAfter is invalidUrlWithoutProtocolPrecedingChars.
+	noSchemeAfter = oneOf("-_./")
+	punycodeChars = foldCase(union(oneOf("-"), digits, between('a', 'z')))
 )
 
 // foldCase extends a set the way a JavaScript RegExp with the i flag does:
@@ -83,34 +84,62 @@ func jsCanonicalize(r rune) rune {
 
 // tldTrie finds the top-level domains that start at a position.
 type tldTrie struct {
-	// rank maps the canonical form of a domain to its place in the
-	// alternation (generic ones first, then country codes).
-	rank   map[string]int
-	maxLen int // in code points
+	next map[rune]*tldTrie
+	// rank is the place of the domain ending here in upstream's
+	// alternation (generic ones first, then country codes), or -1.
+	rank int
 }
 
 func newTLDTrie(lists ...[]string) *tldTrie {
-	t := &tldTrie{rank: map[string]int{}}
+	root := &tldTrie{rank: -1}
 	n := 0
 	for _, list := range lists {
 		for _, d := range list {
-			k := canonString([]rune(d))
-			if _, dup := t.rank[k]; !dup {
-				t.rank[k] = n
+			t := root
+			for _, r := range d {
+				r = jsCanonicalize(r)
+				c := t.next[r]
+				if c == nil {
+					c = &tldTrie{rank: -1}
+					if t.next == nil {
+						t.next = map[rune]*tldTrie{}
+					}
+					t.next[r] = c
+				}
+				t = c
+			}
+			if t.rank < 0 {
+				t.rank = n
 			}
 			n++
-			t.maxLen = max(t.maxLen, utf8.RuneCountInString(d))
 		}
 	}
-	return t
+	return root
 }
 
-func canonString(rs []rune) string {
-	b := make([]rune, len(rs))
-	for i, r := range rs {
-		b[i] = jsCanonicalize(r)
+// tldMatch is a top-level domain that may end a host.
+type tldMatch struct{ rank, end int }
+
+// matches appends to buf the domains that start at i and are followed by a
+// character upstream's lookahead accepts, in upstream's order.
+func (t *tldTrie) matches(text []rune, i int, buf []tldMatch) []tldMatch {
+	buf = buf[:0]
+	for j := i; j < len(text); j++ {
+		t = t.next[jsCanonicalize(text[j])]
+		if t == nil {
+			break
+		}
+		if t.rank >= 0 && tldEnd(text, j+1) {
+			buf = append(buf, tldMatch{t.rank, j + 1})
+		}
 	}
-	return string(b)
+	// Few domains are prefixes of others: an insertion sort suffices.
+	for a := 1; a < len(buf); a++ {
+		for b := a; b > 0 && buf[b].rank < buf[b-1].rank; b-- {
+			buf[b], buf[b-1] = buf[b-1], buf[b]
+		}
+	}
+	return buf
 }
 
 // tldEnd reports whether a top-level domain may end before position j:
@@ -127,21 +156,27 @@ func tldEnd(text []rune, j int) bool {
 // followed by the lookahead, tried in upstream's order.
 func (t *tldTrie) node() node {
 	return func(m *machine, i int, k cont) bool {
-		type cand struct{ rank, end int }
-		var cands []cand
-		for l := 1; l <= t.maxLen && i+l <= len(m.text); l++ {
-			if rank, ok := t.rank[canonString(m.text[i:i+l])]; ok && tldEnd(m.text, i+l) {
-				cands = append(cands, cand{rank, i + l})
-			}
-		}
-		sort.Slice(cands, func(a, b int) bool { return cands[a].rank < cands[b].rank })
-		for _, c := range cands {
+		var buf [8]tldMatch
+		for _, c := range t.matches(m.text, i, buf[:0]) {
 			if k(c.end) {
 				return true
 			}
 		}
 		return false
 	}
+}
+
+// punycodeAt reports whether validPunycode (xn--[-0-9a-z]+) matches at i.
+func punycodeAt(text []rune, i int) bool {
+	if i+5 > len(text) {
+		return false
+	}
+	for n, c := range "xn--" {
+		if asciiLower(text[i+n]) != c {
+			return false
+		}
+	}
+	return punycodeChars(text[i+4])
 }
 
 var (
@@ -188,10 +223,13 @@ var (
 
 // find runs n on text from position from, like RegExp.prototype.exec with
 // the g flag: it returns the first position where n matches, the end of the
-// match and the capture groups.
-func find(n node, text []rune, from int) (start, end int, m *machine, ok bool) {
+// match and the capture groups. It skips the positions may refuses.
+func find(n node, text []rune, from int, may func(s int) bool) (start, end int, m *machine, ok bool) {
 	m = &machine{text: text}
 	for s := from; s <= len(text); s++ {
+		if may != nil && !may(s) {
+			continue
+		}
 		for c := range m.caps {
 			m.caps[c] = -1
 		}
@@ -207,20 +245,27 @@ type span struct{ start, end int }
 
 // extractURLs is twitter-text's extractUrlsWithIndices with its default
 // options (URLs without a protocol included), over code points.
-func extractURLs(text []rune) []span {
+func extractURLs(text []rune) []span { return extractURLsIndexed(text, true) }
+
+// extractURLsIndexed is extractURLs; with indexed false it tries the
+// pattern at every position, which FuzzCount compares with the indexed
+// search.
+func extractURLsIndexed(text []rune, indexed bool) []span {
 	if !containsRune(text, '.') {
 		return nil
 	}
+	hosts := domainStarts(text)
+	may := func(s int) bool { return urlMayStart(text, hosts, s) }
+	if !indexed {
+		may = nil
+	}
 	var out []span
 	for from := 0; from < len(text); {
-		_, end, m, ok := find(extractURL, text, from)
+		_, end, m, ok := find(extractURL, text, from, may)
 		if !ok {
 			break
 		}
-		from = end
-		if end == m.caps[2*capBefore] { // cannot happen: a host is never empty
-			from++
-		}
+		from = end // never the same position: a host is never empty
 		cs := func(c int) []rune {
 			if m.caps[2*c] < 0 {
 				return nil
@@ -238,7 +283,7 @@ func extractURLs(text []rune) []span {
 			continue
 		}
 		if protocol == nil {
-			if len(before) == 1 && oneOf("-_./")(before[0]) {
+			if len(before) == 1 && noSchemeAfter(before[0]) {
 				continue
 			}
 			// Only the ASCII-only hosts inside the match are links; the
@@ -246,8 +291,13 @@ func extractURLs(text []rune) []span {
 			domStart := m.caps[2*capDomain]
 			last := -1
 			asciiEnd := 0
+			asciiHosts := asciiDomainStarts(domain)
+			mayASCII := func(s int) bool { return asciiHosts[s] }
+			if !indexed {
+				mayASCII = nil
+			}
 			for from := 0; from < len(domain); {
-				ms, me, _, ok := find(asciiDomain, domain, from)
+				ms, me, _, ok := find(asciiDomain, domain, from, mayASCII)
 				if !ok {
 					break
 				}
@@ -289,7 +339,7 @@ func extractURLs(text []rune) []span {
 // punycode-encoded, must be 1 to 63 characters long.
 func validHost(domain []rune) bool {
 	if len(domain) >= 4 && string(domain[:4]) == "xn--" {
-		if _, _, _, ok := find(asciiDomain, domain, 0); !ok {
+		if !slices.Contains(asciiDomainStarts(domain), true) {
 			return false
 		}
 	}

@@ -1,8 +1,11 @@
 package xtext
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -168,20 +171,66 @@ func TestInvalid(t *testing.T) {
 	}
 }
 
+// FuzzCount checks that counting never panics and keeps the properties
+// twitter-text's parseTweet has by construction:
+//   - counting the NFC form gives the same result;
+//   - with ConfigV1 (every code point 1, no emoji) the count is the number
+//     of code points outside the links plus 23 per link, so the links the
+//     counter skips are exactly those ExtractURLs reports;
+//   - skipping the positions where no host can start finds the same
+//     links as trying the pattern everywhere;
+//   - counting emoji sequences as one character (V3) never counts more
+//     than counting their code points (V2);
+//   - the ranges and the permillage follow from the count.
 func FuzzCount(f *testing.F) {
-	for _, s := range []string{"The Ministry", "Bộ Ngoại giao", "see example.gov.vn/press", "👨\u200d👩\u200d👧", "https://a.gov.vn https://b.gov.vn/x?y=1", "Vie\u0302\u0323t", "\xff\xfe", "http://", "a.b.c.d.vn:80/"} {
+	for _, s := range []string{"The Ministry", "Bộ Ngoại giao", "see example.gov.vn/press", "👨\u200d👩\u200d👧", "https://a.gov.vn https://b.gov.vn/x?y=1", "Vie\u0302\u0323t", "\xff\xfe", "http://", "a.b.c.d.vn:80/",
+		"twitter.comこれは日本語です。example.com中国語t.co/abcde", "http://t.co/pbY2NfTZ's", "\u2066\u202Ahttp://foobar.پاکستان/\u202C\u2069", "☺\ufe0e©\ufe0f1⃣", "http://xn--ls8h.XN--ls8h.la/", "(((a.co/((b))", "a.co/" + strings.Repeat("(", 50)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n := Count(s)
+		r := Parse(s, MaxWeightedLength)
+		n := r.Weighted
 		if n < 0 {
 			t.Fatalf("Count(%q) = %d", s, n)
 		}
-		if m := Count(norm.NFC.String(s)); m != n {
+		nfc := norm.NFC.String(s)
+		if m := Count(nfc); m != n {
 			t.Fatalf("Count(%q) = %d but Count(NFC) = %d", s, n, m)
 		}
-		if max := 2*utf8.RuneCountInString(norm.NFC.String(s)) + URLLength*strings.Count(s, "."); n > max+URLLength {
-			t.Fatalf("Count(%q) = %d, more than possible (%d)", s, n, max)
+		if r.Valid && (n == 0 || n > MaxWeightedLength) {
+			t.Fatalf("Parse(%q) = %+v: valid outside 1..280", s, r)
+		}
+		if r.Weighted == 0 {
+			return // empty or blank: nothing else to compare
+		}
+		if want := int(math.Floor(float64(n) / MaxWeightedLength * 1000)); r.Permillage != want {
+			t.Fatalf("Parse(%q).Permillage = %d, want %d", s, r.Permillage, want)
+		}
+		u16 := len(utf16.Encode([]rune(s)))
+		if r.DisplayEnd != u16-1 || r.ValidEnd > r.DisplayEnd || r.ValidEnd < 0 {
+			t.Fatalf("Parse(%q) ranges = %+v for %d UTF-16 units", s, r, u16)
+		}
+
+		links := ExtractURLs(nfc)
+		want, last := utf8.RuneCountInString(nfc), 0
+		for _, u := range links {
+			if u.Start < last || u.End <= u.Start || nfc[u.Start:u.End] != u.Text {
+				t.Fatalf("ExtractURLs(%q) = %+v: out of order or wrong text", nfc, links)
+			}
+			last = u.End
+			want += URLLength - utf8.RuneCountInString(u.Text)
+		}
+		if v1 := ParseConfig(s, ConfigV1).Weighted; v1 != want {
+			t.Fatalf("ConfigV1 count of %q = %d, want %d from links %+v", s, v1, want, links)
+		}
+		if len(nfc) < 2000 {
+			runes := []rune(nfc)
+			if fast, slow := extractURLsIndexed(runes, true), extractURLsIndexed(runes, false); !slices.Equal(fast, slow) {
+				t.Fatalf("links of %q: indexed search %v, plain search %v", nfc, fast, slow)
+			}
+		}
+		if v2 := ParseConfig(s, ConfigV2).Weighted; n > v2 {
+			t.Fatalf("Count(%q) = %d, more than without emoji (%d)", s, n, v2)
 		}
 	})
 }
