@@ -234,3 +234,25 @@ func FuzzCount(f *testing.F) {
 		}
 	})
 }
+
+// TestReplaceURLs checks what reconciliation relies on: a post and the text
+// X returns for it, where every link the counter saw has become a t.co
+// link, reduce to the same string.
+func TestReplaceURLs(t *testing.T) {
+	tests := []struct{ sent, returned string }{
+		{"Việt Nam & partners sign the accord: https://mofa.gov.vn/en/s/9", "Việt Nam & partners sign the accord: https://t.co/AbCdEfGh12"},
+		{"Toàn văn tại baochinhphu.vn.", "Toàn văn tại https://t.co/z9Y8x7W6v5."},
+		{"外交部mofa.gov.vn网站", "外交部https://t.co/0123456789网站"},
+		{"(xem https://vi.wikipedia.org/wiki/Hà_Nội_(định_hướng))", "(xem https://t.co/QwErTy1234)"},
+		{"file.go và e.g. không phải liên kết", "file.go và e.g. không phải liên kết"},
+	}
+	for _, tt := range tests {
+		sent, returned := ReplaceURLs(tt.sent, "\x00"), ReplaceURLs(tt.returned, "\x00")
+		if sent != returned {
+			t.Errorf("ReplaceURLs(%q) = %q but ReplaceURLs(%q) = %q", tt.sent, sent, tt.returned, returned)
+		}
+	}
+	if got := ReplaceURLs("Vie\u0302\u0323t Nam: t.co/x", "<link>"); got != "Việt Nam: <link>" {
+		t.Errorf("ReplaceURLs normalises and replaces: got %q", got)
+	}
+}
