@@ -188,6 +188,9 @@ func FuzzCount(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if ValidURL(s, true) && !ValidURL(s, false) {
+			t.Fatalf("ValidURL(%q): valid with a required scheme but not without", s)
+		}
 		r := Parse(s, MaxWeightedLength)
 		n := r.Weighted
 		if n < 0 {
@@ -254,5 +257,33 @@ func TestReplaceURLs(t *testing.T) {
 	}
 	if got := ReplaceURLs("Vie\u0302\u0323t Nam: t.co/x", "<link>"); got != "Việt Nam: <link>" {
 		t.Errorf("ReplaceURLs normalises and replaces: got %q", got)
+	}
+}
+
+func TestValidURL(t *testing.T) {
+	tests := []struct {
+		url             string
+		requireProtocol bool
+		want            bool
+	}{
+		{"https://mofa.gov.vn/vi/tin-tuc?id=1#top", true, true},
+		{"https://bộngoạigiao.vn/", true, true},
+		{"HTTPS://MOFA.GOV.VN", true, true},
+		{"mofa.gov.vn/vi", true, false},
+		{"mofa.gov.vn/vi", false, true},
+		{"javascript:alert(1)", true, false},
+		{"ftp://mofa.gov.vn/", true, false},
+		{"https://mofa.gov.vn/a b", true, false},
+		{"https://mofa.gov.vn/\n", true, false},
+		{"https://user:pa%20ss@mofa.gov.vn:8443/x", true, true},
+		{"https://mofa.gov.vn:123456/", true, false},
+		{"https://-mofa.gov.vn/", true, false},
+		{"https://[::1]/", true, true},
+		{"", false, false},
+	}
+	for _, tt := range tests {
+		if got := ValidURL(tt.url, tt.requireProtocol); got != tt.want {
+			t.Errorf("ValidURL(%q, %v) = %v, want %v", tt.url, tt.requireProtocol, got, tt.want)
+		}
 	}
 }
