@@ -4,61 +4,137 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// textPresentation replaces upstream's (?:\x{fe0f}|(?!\x{fe0e})): an emoji
-// that defaults to text, followed by VS16 or by nothing special, is an
-// emoji; followed by VS15 (U+FE0E) it is text. RE2 has no lookahead, so the
-// VS15 is matched into a group and emojiSpans drops such a match.
+// The emoji table is a JavaScript regular expression without the u flag:
+// it matches UTF-16 code units, an astral emoji as a high surrogate
+// followed by a class of low ones. To run it unchanged in Go, both the
+// pattern and the text are written in "unit runes": every UTF-16 code unit
+// becomes one rune, the BMP ones as themselves and the surrogates moved to
+// plane 15 (which, being astral, never appears as a unit itself). Offsets
+// in unit runes are then UTF-16 offsets, as upstream's are.
+
+// unitRune maps a UTF-16 code unit to its unit rune.
+func unitRune(u uint16) rune {
+	if u >= 0xD800 && u <= 0xDFFF {
+		return 0xF0000 + rune(u-0xD800)
+	}
+	return rune(u)
+}
+
+// textPresentation replaces upstream's (?:\ufe0f|(?!\ufe0e)): an emoji that
+// defaults to text, followed by VS16 or by anything but VS15, is an emoji;
+// followed by VS15 (U+FE0E) it is text. RE2 has no lookahead, so the VS15
+// is matched into a group and emojiSpans drops such a match.
 // TestEmojiTextPresentationIsExact shows that no other alternative could
 // have matched there instead.
 const textPresentation = `(?:\x{fe0f}|(\x{fe0e})|)`
 
-// emojiPattern is twitter-text's emoji table as an RE2 pattern.
-var emojiPattern = strings.ReplaceAll(strings.Join(emojiParts, ""), "{notFE0E}", textPresentation)
+// translateJS turns the JavaScript pattern into an RE2 one over unit runes:
+// \uXXXX escapes become \x{...} of their unit rune, upstream's one capture
+// group becomes a plain group, and the lookahead becomes textPresentation.
+func translateJS(src string) string {
+	const lookahead = `(?:\ufe0f|(?!\ufe0e))`
+	var b strings.Builder
+	for i := 0; i < len(src); {
+		switch {
+		case strings.HasPrefix(src[i:], lookahead):
+			b.WriteString(textPresentation)
+			i += len(lookahead)
+		case strings.HasPrefix(src[i:], `\u`):
+			u, err := strconv.ParseUint(src[i+2:i+6], 16, 16)
+			if err != nil {
+				panic(fmt.Sprintf("xtext: bad escape %q in the emoji table", src[i:i+6]))
+			}
+			fmt.Fprintf(&b, `\x{%x}`, unitRune(uint16(u)))
+			i += 6
+		case src[i] == '\\':
+			b.WriteString(src[i : i+2])
+			i += 2
+		case src[i] == '(' && !strings.HasPrefix(src[i:], "(?"):
+			b.WriteString("(?:")
+			i++
+		default:
+			b.WriteByte(src[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// emojiPattern is the emoji table in RE2 syntax over unit runes.
+var emojiPattern = translateJS(twemojiSource)
 
 // emojiRE is the table anchored at the start. Go's regexp picks among
 // alternatives as a backtracking engine does (leftmost-first), so the match
-// is the one Java's and JavaScript's engines find.
+// is the one JavaScript's engine finds.
 var emojiRE = regexp.MustCompile(`^(?:` + emojiPattern + `)`)
 
-// emojiFirst holds the code points an emoji sequence can start with. Trying
+// emojiFirst holds the unit runes an emoji sequence can start with. Trying
 // the table only there is what an unanchored search does, without running
 // the large automaton over every character of the text.
 var emojiFirst = firstRunes(emojiPattern)
 
-// emojiSpans returns the emoji sequences of text in code point offsets,
-// scanning as RegExp.prototype.exec with the g flag does.
-func emojiSpans(text string) []span {
+// unitText is a text written in unit runes, with the UTF-16 offset of
+// every byte where a unit rune starts.
+type unitText struct {
+	s    string
+	unit map[int]int // byte offset in s → UTF-16 offset
+}
+
+func toUnits(units []uint16) unitText {
+	var b strings.Builder
+	t := unitText{unit: make(map[int]int, len(units)+1)}
+	for i, u := range units {
+		t.unit[b.Len()] = i
+		b.WriteRune(unitRune(u))
+	}
+	t.unit[b.Len()] = len(units)
+	t.s = b.String()
+	return t
+}
+
+// emojiSpans returns the emoji sequences of a text given as UTF-16 code
+// units, in UTF-16 offsets, scanning as twemoji-parser's parse does
+// (RegExp.prototype.exec with the g flag).
+func emojiSpans(units []uint16) []span {
+	t := toUnits(units)
 	var out []span
-	at := 0 // code points before pos
-	for pos := 0; pos < len(text); {
-		r, size := utf8.DecodeRuneInString(text[pos:])
+	for pos := 0; pos < len(t.s); {
+		r, size := utf8.DecodeRuneInString(t.s[pos:])
 		if !emojiFirst(r) {
 			pos += size
-			at++
 			continue
 		}
-		loc := emojiRE.FindStringSubmatchIndex(text[pos:])
+		loc := emojiRE.FindStringSubmatchIndex(t.s[pos:])
 		if loc == nil || textPresented(loc) {
-			// No emoji starts here; look again from the next code point.
+			// No emoji starts here; look again from the next unit.
 			pos += size
-			at++
 			continue
 		}
-		n := utf8.RuneCountInString(text[pos : pos+loc[1]])
-		out = append(out, span{at, at + n})
-		at += n
+		out = append(out, span{t.unit[pos], t.unit[pos+loc[1]]})
 		pos += loc[1]
 	}
 	return out
 }
 
-// firstRunes returns the set of code points a match of the RE2 pattern can
-// start with. It panics if the pattern can match the empty string, which
-// would make every position a start.
+// textPresented reports whether a match went through a VS15 group, the
+// only capture groups of emojiRE.
+func textPresented(loc []int) bool {
+	for g := 2; g < len(loc); g += 2 {
+		if loc[g] >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// firstRunes returns the set of runes a match of the RE2 pattern can start
+// with. It panics if the pattern can match the empty string, which would
+// make every position a start.
 func firstRunes(pattern string) runeSet {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
@@ -77,8 +153,8 @@ func firstRunes(pattern string) runeSet {
 	return func(r rune) bool { return set[r] }
 }
 
-// first appends to ranges the code points re can start with and reports
-// whether re can match the empty string.
+// first appends to ranges the runes re can start with and reports whether
+// re can match the empty string.
 func first(re *syntax.Regexp, ranges *[]rune) (nullable bool) {
 	switch re.Op {
 	case syntax.OpLiteral:
@@ -90,13 +166,11 @@ func first(re *syntax.Regexp, ranges *[]rune) (nullable bool) {
 	case syntax.OpCharClass:
 		*ranges = append(*ranges, re.Rune...)
 		return false
-	case syntax.OpCapture:
+	case syntax.OpCapture, syntax.OpPlus:
 		return first(re.Sub[0], ranges)
 	case syntax.OpStar, syntax.OpQuest:
 		first(re.Sub[0], ranges)
 		return true
-	case syntax.OpPlus:
-		return first(re.Sub[0], ranges)
 	case syntax.OpAlternate:
 		for _, sub := range re.Sub {
 			if first(sub, ranges) {
@@ -115,14 +189,4 @@ func first(re *syntax.Regexp, ranges *[]rune) (nullable bool) {
 		return true
 	}
 	panic(fmt.Sprintf("xtext: unexpected %v in the emoji table", re.Op))
-}
-
-// textPresented reports whether a match went through a VS15 group.
-func textPresented(loc []int) bool {
-	for g := 2; g < len(loc); g += 2 {
-		if loc[g] >= 0 {
-			return true
-		}
-	}
-	return false
 }

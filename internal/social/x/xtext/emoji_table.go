@@ -1,140 +1,97 @@
 package xtext
 
-// emojiParts is twitter-text's emoji table, the alternation X matches to count
-// an emoji sequence as one character of default weight: twitter-text 3.1.0
-// java/src/main/java/com/twitter/twittertext/TwitterTextEmojiRegex.java
-// (commit 30e2430, Apache-2.0; generated there from the twemoji data), with
-// its UTF-16 surrogate pairs written as code points for Go's regexp. Its
-// order matters: the first alternative that matches wins. notFE0E stands for
-// the original's negative lookahead (?:\x{fe0f}|(?!\x{fe0e})), which RE2
-// lacks; emoji.go substitutes it.
-var emojiParts = []string{
-	// Zero Width Joiners need to be ahead of other Emoji to get priority
-	`(?:\x{1f468}\x{1f3fb}\x{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fc}-\x{1f3ff}]|\x{1f468}\x{1` +
-		`f3fc}\x{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}\x{1f3fd}-\x{1f3ff}]|\x{1f468}\x{1f3fd}\x` +
-		`{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}\x{1f3fc}\x{1f3fe}\x{1f3ff}]|\x{1f468}\x{1f3fe}\` +
-		`x{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}-\x{1f3fd}\x{1f3ff}]|\x{1f468}\x{1f3ff}\x{200d}` +
-		`\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}-\x{1f3fe}]|\x{1f469}\x{1f3fb}\x{200d}\x{1f91d}\x{200d` +
-		`}\x{1f468}[\x{1f3fc}-\x{1f3ff}]|\x{1f469}\x{1f3fb}\x{200d}\x{1f91d}\x{200d}\x{1f469}[\x{1f` +
-		`3fc}-\x{1f3ff}]|\x{1f469}\x{1f3fc}\x{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}\x{1f3fd}-\x` +
-		`{1f3ff}]|\x{1f469}\x{1f3fc}\x{200d}\x{1f91d}\x{200d}\x{1f469}[\x{1f3fb}\x{1f3fd}-\x{1f3ff}` +
-		`]|\x{1f469}\x{1f3fd}\x{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}\x{1f3fc}\x{1f3fe}\x{1f3ff` +
-		`}]|\x{1f469}\x{1f3fd}\x{200d}\x{1f91d}\x{200d}\x{1f469}[\x{1f3fb}\x{1f3fc}\x{1f3fe}\x{1f3f` +
-		`f}]|\x{1f469}\x{1f3fe}\x{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}-\x{1f3fd}\x{1f3ff}]|\x{` +
-		`1f469}\x{1f3fe}\x{200d}\x{1f91d}\x{200d}\x{1f469}[\x{1f3fb}-\x{1f3fd}\x{1f3ff}]|\x{1f469}\` +
-		`x{1f3ff}\x{200d}\x{1f91d}\x{200d}\x{1f468}[\x{1f3fb}-\x{1f3fe}]|\x{1f469}\x{1f3ff}\x{200d}` +
-		`\x{1f91d}\x{200d}\x{1f469}[\x{1f3fb}-\x{1f3fe}]|\x{1f9d1}\x{1f3fb}\x{200d}\x{1f91d}\x{200d` +
-		`}\x{1f9d1}[\x{1f3fb}-\x{1f3ff}]|\x{1f9d1}\x{1f3fc}\x{200d}\x{1f91d}\x{200d}\x{1f9d1}[\x{1f` +
-		`3fb}-\x{1f3ff}]|\x{1f9d1}\x{1f3fd}\x{200d}\x{1f91d}\x{200d}\x{1f9d1}[\x{1f3fb}-\x{1f3ff}]|` +
-		`\x{1f9d1}\x{1f3fe}\x{200d}\x{1f91d}\x{200d}\x{1f9d1}[\x{1f3fb}-\x{1f3ff}]|\x{1f9d1}\x{1f3f` +
-		`f}\x{200d}\x{1f91d}\x{200d}\x{1f9d1}[\x{1f3fb}-\x{1f3ff}]|\x{1f9d1}\x{200d}\x{1f91d}\x{200` +
-		`d}\x{1f9d1}|\x{1f46b}[\x{1f3fb}-\x{1f3ff}]|\x{1f46c}[\x{1f3fb}-\x{1f3ff}]|\x{1f46d}[\x{1f3` +
-		`fb}-\x{1f3ff}]|[\x{1f46b}-\x{1f46d}])|`,
-	// Leading woman/man zwj with optional skin tone
-	`[\x{1f468}\x{1f469}\x{1f9d1}][\x{1f3fb}-\x{1f3ff}]?\x{200d}(?:\x{2695}\x{fe0f}|\x{2696}\x{` +
-		`fe0f}|\x{2708}\x{fe0f}|[\x{1f33e}\x{1f373}\x{1f393}\x{1f3a4}\x{1f3a8}\x{1f3eb}\x{1f3ed}\x{` +
-		`1f4bb}\x{1f4bc}\x{1f527}\x{1f52c}\x{1f680}\x{1f692}\x{1f9af}-\x{1f9b3}\x{1f9bc}\x{1f9bd}])` +
-		`|`,
-	// Variant or skin tone before trailing female/male zwj (+ a captured group)
-	// The group provides a way to detect that the base has VS16 instead of skin tone
-	`[\x{26f9}\x{1f3cb}\x{1f3cc}\x{1f574}\x{1f575}](?:[\x{fe0f}\x{1f3fb}-\x{1f3ff}]\x{200d}[\x{26` +
-		`40}\x{2642}]\x{fe0f})|`,
-	// Optional skin tone before trailing female/male zwj
-	`[\x{1f3c3}\x{1f3c4}\x{1f3ca}\x{1f46e}\x{1f471}\x{1f473}\x{1f477}\x{1f481}\x{1f482}\x{1f486` +
-		`}\x{1f487}\x{1f645}-\x{1f647}\x{1f64b}\x{1f64d}\x{1f64e}\x{1f6a3}\x{1f6b4}-\x{1f6b6}\x{1f9` +
-		`26}\x{1f935}\x{1f937}-\x{1f939}\x{1f93d}\x{1f93e}\x{1f9b8}\x{1f9b9}\x{1f9cd}-\x{1f9cf}\x{1` +
-		`f9d6}-\x{1f9dd}][\x{1f3fb}-\x{1f3ff}]?\x{200d}[\x{2640}\x{2642}]\x{fe0f}|`,
-	// Other zwj sequences
-	`(?:\x{1f468}\x{200d}\x{2764}\x{fe0f}\x{200d}\x{1f48b}\x{200d}\x{1f468}|\x{1f469}\x{200d}\x` +
-		`{2764}\x{fe0f}\x{200d}\x{1f48b}\x{200d}[\x{1f468}\x{1f469}]|\x{1f468}\x{200d}\x{1f468}\x{2` +
-		`00d}\x{1f466}\x{200d}\x{1f466}|\x{1f468}\x{200d}\x{1f468}\x{200d}\x{1f467}\x{200d}[\x{1f46` +
-		`6}\x{1f467}]|\x{1f468}\x{200d}\x{1f469}\x{200d}\x{1f466}\x{200d}\x{1f466}|\x{1f468}\x{200d` +
-		`}\x{1f469}\x{200d}\x{1f467}\x{200d}[\x{1f466}\x{1f467}]|\x{1f469}\x{200d}\x{1f469}\x{200d}` +
-		`\x{1f466}\x{200d}\x{1f466}|\x{1f469}\x{200d}\x{1f469}\x{200d}\x{1f467}\x{200d}[\x{1f466}\x` +
-		`{1f467}]|\x{1f468}\x{200d}\x{2764}\x{fe0f}\x{200d}\x{1f468}|\x{1f469}\x{200d}\x{2764}\x{fe` +
-		`0f}\x{200d}[\x{1f468}\x{1f469}]|\x{1f3f3}\x{fe0f}\x{200d}\x{26a7}\x{fe0f}|\x{1f468}\x{200d` +
-		`}\x{1f466}\x{200d}\x{1f466}|\x{1f468}\x{200d}\x{1f467}\x{200d}[\x{1f466}\x{1f467}]|\x{1f46` +
-		`8}\x{200d}\x{1f468}\x{200d}[\x{1f466}\x{1f467}]|\x{1f468}\x{200d}\x{1f469}\x{200d}[\x{1f46` +
-		`6}\x{1f467}]|\x{1f469}\x{200d}\x{1f466}\x{200d}\x{1f466}|\x{1f469}\x{200d}\x{1f467}\x{200d` +
-		`}[\x{1f466}\x{1f467}]|\x{1f469}\x{200d}\x{1f469}\x{200d}[\x{1f466}\x{1f467}]|\x{1f3f3}\x{f` +
-		`e0f}\x{200d}\x{1f308}|\x{1f3f4}\x{200d}\x{2620}\x{fe0f}|\x{1f46f}\x{200d}\x{2640}\x{fe0f}|` +
-		`\x{1f46f}\x{200d}\x{2642}\x{fe0f}|\x{1f93c}\x{200d}\x{2640}\x{fe0f}|\x{1f93c}\x{200d}\x{26` +
-		`42}\x{fe0f}|\x{1f9de}\x{200d}\x{2640}\x{fe0f}|\x{1f9de}\x{200d}\x{2642}\x{fe0f}|\x{1f9df}\` +
-		`x{200d}\x{2640}\x{fe0f}|\x{1f9df}\x{200d}\x{2642}\x{fe0f}|\x{1f415}\x{200d}\x{1f9ba}|\x{1f` +
-		`441}\x{200d}\x{1f5e8}|\x{1f468}\x{200d}[\x{1f466}\x{1f467}]|\x{1f469}\x{200d}[\x{1f466}\x{` +
-		`1f467}])|`,
-	// Emojified symbols #, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 + possible variant selector + keycap
-	`[#*0-9]\x{fe0f}?\x{20e3}|`,
-	// Emoji which default to text must be followed by U+fe0f
-	`(?:[\x{a9}\x{ae}\x{2122}\x{265f}]\x{fe0f})|`,
-	// Variants that may be followed by U+fe0f but cannot be followed by U+fe0e
-	`[\x{203c}\x{2049}\x{2139}\x{2194}-\x{2199}\x{21a9}\x{21aa}\x{231a}\x{231b}\x{2328}\x{23cf}` +
-		`\x{23ed}-\x{23ef}\x{23f1}\x{23f2}\x{23f8}-\x{23fa}\x{24c2}\x{25aa}\x{25ab}\x{25b6}\x{25c0}` +
-		`\x{25fb}-\x{25fe}\x{2600}-\x{2604}\x{260e}\x{2611}\x{2614}\x{2615}\x{2618}\x{2620}\x{2622}` +
-		`\x{2623}\x{2626}\x{262a}\x{262e}\x{262f}\x{2638}-\x{263a}\x{2640}\x{2642}\x{2648}-\x{2653}` +
-		`\x{2660}\x{2663}\x{2665}\x{2666}\x{2668}\x{267b}\x{267f}\x{2692}-\x{2697}\x{2699}\x{269b}\` +
-		`x{269c}\x{26a0}\x{26a1}\x{26a7}\x{26aa}\x{26ab}\x{26b0}\x{26b1}\x{26bd}\x{26be}\x{26c4}\x{` +
-		`26c5}\x{26c8}\x{26cf}\x{26d1}\x{26d3}\x{26d4}\x{26e9}\x{26ea}\x{26f0}-\x{26f5}\x{26f8}\x{2` +
-		`6fa}\x{26fd}\x{2702}\x{2708}\x{2709}\x{270f}\x{2712}\x{2714}\x{2716}\x{271d}\x{2721}\x{273` +
-		`3}\x{2734}\x{2744}\x{2747}\x{2757}\x{2763}\x{2764}\x{27a1}\x{2934}\x{2935}\x{2b05}-\x{2b07` +
-		`}\x{2b1b}\x{2b1c}\x{2b50}\x{2b55}\x{3030}\x{303d}\x{3297}\x{3299}\x{1f004}\x{1f170}\x{1f17` +
-		`1}\x{1f17e}\x{1f17f}\x{1f202}\x{1f21a}\x{1f22f}\x{1f237}\x{1f321}\x{1f324}-\x{1f32c}\x{1f3` +
-		`36}\x{1f37d}\x{1f396}\x{1f397}\x{1f399}-\x{1f39b}\x{1f39e}\x{1f39f}\x{1f3cd}\x{1f3ce}\x{1f` +
-		`3d4}-\x{1f3df}\x{1f3f3}\x{1f3f5}\x{1f3f7}\x{1f43f}\x{1f441}\x{1f4fd}\x{1f549}\x{1f54a}\x{1` +
-		`f56f}\x{1f570}\x{1f573}\x{1f576}-\x{1f579}\x{1f587}\x{1f58a}-\x{1f58d}\x{1f5a5}\x{1f5a8}\x` +
-		`{1f5b1}\x{1f5b2}\x{1f5bc}\x{1f5c2}-\x{1f5c4}\x{1f5d1}-\x{1f5d3}\x{1f5dc}-\x{1f5de}\x{1f5e1` +
-		`}\x{1f5e3}\x{1f5e8}\x{1f5ef}\x{1f5f3}\x{1f5fa}\x{1f6cb}\x{1f6cd}-\x{1f6cf}\x{1f6e0}-\x{1f6` +
-		`e5}\x{1f6e9}\x{1f6f0}\x{1f6f3}]{notFE0E}|`,
-	// Diversity Emoji followed by optional skin tone
-	`(?:`,
-	// Diversity variants that may be followed by U+fe0f but cannot be followed by U+fe0e
-	`[\x{261d}\x{26f7}\x{26f9}\x{270c}\x{270d}\x{1f3cb}\x{1f3cc}\x{1f574}\x{1f575}\x{1f590}]{no` +
-		`tFE0E}|`,
-	// Diversity non-variants
-	`[\x{270a}\x{270b}\x{1f385}\x{1f3c2}-\x{1f3c4}\x{1f3c7}\x{1f3ca}\x{1f442}\x{1f443}\x{1f446}` +
-		`-\x{1f450}\x{1f466}-\x{1f469}\x{1f46e}\x{1f470}-\x{1f478}\x{1f47c}\x{1f481}-\x{1f483}\x{1f` +
-		`485}-\x{1f487}\x{1f4aa}\x{1f57a}\x{1f595}\x{1f596}\x{1f645}-\x{1f647}\x{1f64b}-\x{1f64f}\x` +
-		`{1f6a3}\x{1f6b4}-\x{1f6b6}\x{1f6c0}\x{1f6cc}\x{1f90f}\x{1f918}-\x{1f91c}\x{1f91e}\x{1f91f}` +
-		`\x{1f926}\x{1f930}-\x{1f939}\x{1f93d}\x{1f93e}\x{1f9b5}\x{1f9b6}\x{1f9b8}\x{1f9b9}\x{1f9bb` +
-		`}\x{1f9cd}-\x{1f9cf}\x{1f9d1}-\x{1f9dd}])[\x{1f3fb}-\x{1f3ff}]?|`,
-	// Flags, Regional Symbols, and Normal Emoji
-	`(?:\x{1f3f4}\x{e0067}\x{e0062}\x{e0065}\x{e006e}\x{e0067}\x{e007f}|\x{1f3f4}\x{e0067}\x{e0` +
-		`062}\x{e0073}\x{e0063}\x{e0074}\x{e007f}|\x{1f3f4}\x{e0067}\x{e0062}\x{e0077}\x{e006c}\x{e` +
-		`0073}\x{e007f}|\x{1f1e6}[\x{1f1e8}-\x{1f1ec}\x{1f1ee}\x{1f1f1}\x{1f1f2}\x{1f1f4}\x{1f1f6}-` +
-		`\x{1f1fa}\x{1f1fc}\x{1f1fd}\x{1f1ff}]|\x{1f1e7}[\x{1f1e6}\x{1f1e7}\x{1f1e9}-\x{1f1ef}\x{1f` +
-		`1f1}-\x{1f1f4}\x{1f1f6}-\x{1f1f9}\x{1f1fb}\x{1f1fc}\x{1f1fe}\x{1f1ff}]|\x{1f1e8}[\x{1f1e6}` +
-		`\x{1f1e8}\x{1f1e9}\x{1f1eb}-\x{1f1ee}\x{1f1f0}-\x{1f1f5}\x{1f1f7}\x{1f1fa}-\x{1f1ff}]|\x{1` +
-		`f1e9}[\x{1f1ea}\x{1f1ec}\x{1f1ef}\x{1f1f0}\x{1f1f2}\x{1f1f4}\x{1f1ff}]|\x{1f1ea}[\x{1f1e6}` +
-		`\x{1f1e8}\x{1f1ea}\x{1f1ec}\x{1f1ed}\x{1f1f7}-\x{1f1fa}]|\x{1f1eb}[\x{1f1ee}-\x{1f1f0}\x{1` +
-		`f1f2}\x{1f1f4}\x{1f1f7}]|\x{1f1ec}[\x{1f1e6}\x{1f1e7}\x{1f1e9}-\x{1f1ee}\x{1f1f1}-\x{1f1f3` +
-		`}\x{1f1f5}-\x{1f1fa}\x{1f1fc}\x{1f1fe}]|\x{1f1ed}[\x{1f1f0}\x{1f1f2}\x{1f1f3}\x{1f1f7}\x{1` +
-		`f1f9}\x{1f1fa}]|\x{1f1ee}[\x{1f1e8}-\x{1f1ea}\x{1f1f1}-\x{1f1f4}\x{1f1f6}-\x{1f1f9}]|\x{1f` +
-		`1ef}[\x{1f1ea}\x{1f1f2}\x{1f1f4}\x{1f1f5}]|\x{1f1f0}[\x{1f1ea}\x{1f1ec}-\x{1f1ee}\x{1f1f2}` +
-		`\x{1f1f3}\x{1f1f5}\x{1f1f7}\x{1f1fc}\x{1f1fe}\x{1f1ff}]|\x{1f1f1}[\x{1f1e6}-\x{1f1e8}\x{1f` +
-		`1ee}\x{1f1f0}\x{1f1f7}-\x{1f1fb}\x{1f1fe}]|\x{1f1f2}[\x{1f1e6}\x{1f1e8}-\x{1f1ed}\x{1f1f0}` +
-		`-\x{1f1ff}]|\x{1f1f3}[\x{1f1e6}\x{1f1e8}\x{1f1ea}-\x{1f1ec}\x{1f1ee}\x{1f1f1}\x{1f1f4}\x{1` +
-		`f1f5}\x{1f1f7}\x{1f1fa}\x{1f1ff}]|\x{1f1f4}\x{1f1f2}|\x{1f1f5}[\x{1f1e6}\x{1f1ea}-\x{1f1ed` +
-		`}\x{1f1f0}-\x{1f1f3}\x{1f1f7}-\x{1f1f9}\x{1f1fc}\x{1f1fe}]|\x{1f1f6}\x{1f1e6}|\x{1f1f7}[\x` +
-		`{1f1ea}\x{1f1f4}\x{1f1f8}\x{1f1fa}\x{1f1fc}]|\x{1f1f8}[\x{1f1e6}-\x{1f1ea}\x{1f1ec}-\x{1f1` +
-		`f4}\x{1f1f7}-\x{1f1f9}\x{1f1fb}\x{1f1fd}-\x{1f1ff}]|\x{1f1f9}[\x{1f1e6}\x{1f1e8}\x{1f1e9}\` +
-		`x{1f1eb}-\x{1f1ed}\x{1f1ef}-\x{1f1f4}\x{1f1f7}\x{1f1f9}\x{1f1fb}\x{1f1fc}\x{1f1ff}]|\x{1f1` +
-		`fa}[\x{1f1e6}\x{1f1ec}\x{1f1f2}\x{1f1f3}\x{1f1f8}\x{1f1fe}\x{1f1ff}]|\x{1f1fb}[\x{1f1e6}\x` +
-		`{1f1e8}\x{1f1ea}\x{1f1ec}\x{1f1ee}\x{1f1f3}\x{1f1fa}]|\x{1f1fc}[\x{1f1eb}\x{1f1f8}]|\x{1f1` +
-		`fd}\x{1f1f0}|\x{1f1fe}[\x{1f1ea}\x{1f1f9}]|\x{1f1ff}[\x{1f1e6}\x{1f1f2}\x{1f1fc}]|[\x{23e9` +
-		`}-\x{23ec}\x{23f0}\x{23f3}\x{267e}\x{26ce}\x{2705}\x{2728}\x{274c}\x{274e}\x{2753}-\x{2755` +
-		`}\x{2795}-\x{2797}\x{27b0}\x{27bf}\x{e50a}\x{1f0cf}\x{1f18e}\x{1f191}-\x{1f19a}\x{1f1e6}-\` +
-		`x{1f1ff}\x{1f201}\x{1f232}-\x{1f236}\x{1f238}-\x{1f23a}\x{1f250}\x{1f251}\x{1f300}-\x{1f32` +
-		`0}\x{1f32d}-\x{1f335}\x{1f337}-\x{1f37c}\x{1f37e}-\x{1f384}\x{1f386}-\x{1f393}\x{1f3a0}-\x` +
-		`{1f3c1}\x{1f3c5}\x{1f3c6}\x{1f3c8}\x{1f3c9}\x{1f3cf}-\x{1f3d3}\x{1f3e0}-\x{1f3f0}\x{1f3f4}` +
-		`\x{1f3f8}-\x{1f43e}\x{1f440}\x{1f444}\x{1f445}\x{1f451}-\x{1f465}\x{1f46a}\x{1f46f}\x{1f47` +
-		`9}-\x{1f47b}\x{1f47d}-\x{1f480}\x{1f484}\x{1f488}-\x{1f4a9}\x{1f4ab}-\x{1f4fc}\x{1f4ff}-\x` +
-		`{1f53d}\x{1f54b}-\x{1f54e}\x{1f550}-\x{1f567}\x{1f5a4}\x{1f5fb}-\x{1f644}\x{1f648}-\x{1f64` +
-		`a}\x{1f680}-\x{1f6a2}\x{1f6a4}-\x{1f6b3}\x{1f6b7}-\x{1f6bf}\x{1f6c1}-\x{1f6c5}\x{1f6d0}-\x` +
-		`{1f6d2}\x{1f6d5}\x{1f6eb}\x{1f6ec}\x{1f6f4}-\x{1f6fa}\x{1f7e0}-\x{1f7eb}\x{1f90d}\x{1f90e}` +
-		`\x{1f910}-\x{1f917}\x{1f91d}\x{1f920}-\x{1f925}\x{1f927}-\x{1f92f}\x{1f93a}\x{1f93c}\x{1f9` +
-		`3f}-\x{1f945}\x{1f947}-\x{1f971}\x{1f973}-\x{1f976}\x{1f97a}-\x{1f9a2}\x{1f9a5}-\x{1f9aa}\` +
-		`x{1f9ae}-\x{1f9b4}\x{1f9b7}\x{1f9ba}\x{1f9bc}-\x{1f9ca}\x{1f9d0}\x{1f9de}-\x{1f9ff}\x{1fa7` +
-		`0}-\x{1fa73}\x{1fa78}-\x{1fa7a}\x{1fa80}-\x{1fa82}\x{1fa90}-\x{1fa95}])|`,
-	// Stray VS16s can adversely affect preceeding non-emoji characters
-	`\x{fe0f}`,
-}
+// twemojiSource is the emoji table X's counter uses: the regular expression
+// of the npm package twemoji-parser 11.0.2 (dist/lib/regex.js, "This file
+// is auto-generated"), which twitter-text 3.1.0's parseTweet calls. It is
+// copied verbatim in JavaScript syntax, its literal characters written as
+// \u escapes; emoji.go translates it for Go. Order matters: the first
+// alternative that matches wins.
+//
+// twemoji-parser is under the MIT licence:
+//
+//	Copyright (c) 2018 Twitter, Inc.
+//
+//	Permission is hereby granted, free of charge, to any person obtaining a copy
+//	of this software and associated documentation files (the "Software"), to deal
+//	in the Software without restriction, including without limitation the rights
+//	to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+//	copies of the Software, and to permit persons to whom the Software is
+//	furnished to do so, subject to the following conditions:
+//
+//	The above copyright notice and this permission notice shall be included in
+//	all copies or substantial portions of the Software.
+//
+//	THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+//	IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+//	FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+//	AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+//	LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+//	OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+//	THE SOFTWARE.
+const twemojiSource = `(?:\ud83d[\udc68\udc69])(?:\ud83c[\udffb-\udfff])?\u200d(?:\u2695\ufe0f|\u2696\ufe0f|\u2708\ufe0` +
+	`f|\ud83c[\udf3e\udf73\udf93\udfa4\udfa8\udfeb\udfed]|\ud83d[\udcbb\udcbc\udd27\udd2c\ude80\ude92` +
+	`]|\ud83e[\uddb0-\uddb3])|(?:\ud83c[\udfcb\udfcc]|\ud83d[\udd74\udd75]|\u26f9)((?:\ud83c[\udffb-\` +
+	`udfff]|\ufe0f)\u200d[\u2640\u2642]\ufe0f)|(?:\ud83c[\udfc3\udfc4\udfca]|\ud83d[\udc6e\udc71\udc7` +
+	`3\udc77\udc81\udc82\udc86\udc87\ude45-\ude47\ude4b\ude4d\ude4e\udea3\udeb4-\udeb6]|\ud83e[\udd26` +
+	`\udd35\udd37-\udd39\udd3d\udd3e\uddb8\uddb9\uddd6-\udddd])(?:\ud83c[\udffb-\udfff])?\u200d[\u264` +
+	`0\u2642]\ufe0f|(?:\ud83d\udc68\u200d\u2764\ufe0f\u200d\ud83d\udc8b\u200d\ud83d\udc68|\ud83d\udc6` +
+	`8\u200d\ud83d\udc68\u200d\ud83d\udc66\u200d\ud83d\udc66|\ud83d\udc68\u200d\ud83d\udc68\u200d\ud8` +
+	`3d\udc67\u200d\ud83d[\udc66\udc67]|\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc66\u200d\ud83d\` +
+	`udc66|\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67\u200d\ud83d[\udc66\udc67]|\ud83d\udc69\u2` +
+	`00d\u2764\ufe0f\u200d\ud83d\udc8b\u200d\ud83d[\udc68\udc69]|\ud83d\udc69\u200d\ud83d\udc69\u200d` +
+	`\ud83d\udc66\u200d\ud83d\udc66|\ud83d\udc69\u200d\ud83d\udc69\u200d\ud83d\udc67\u200d\ud83d[\udc` +
+	`66\udc67]|\ud83d\udc68\u200d\u2764\ufe0f\u200d\ud83d\udc68|\ud83d\udc68\u200d\ud83d\udc66\u200d\` +
+	`ud83d\udc66|\ud83d\udc68\u200d\ud83d\udc67\u200d\ud83d[\udc66\udc67]|\ud83d\udc68\u200d\ud83d\ud` +
+	`c68\u200d\ud83d[\udc66\udc67]|\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d[\udc66\udc67]|\ud83d\ud` +
+	`c69\u200d\u2764\ufe0f\u200d\ud83d[\udc68\udc69]|\ud83d\udc69\u200d\ud83d\udc66\u200d\ud83d\udc66` +
+	`|\ud83d\udc69\u200d\ud83d\udc67\u200d\ud83d[\udc66\udc67]|\ud83d\udc69\u200d\ud83d\udc69\u200d\u` +
+	`d83d[\udc66\udc67]|\ud83c\udff3\ufe0f\u200d\ud83c\udf08|\ud83c\udff4\u200d\u2620\ufe0f|\ud83d\ud` +
+	`c41\u200d\ud83d\udde8|\ud83d\udc68\u200d\ud83d[\udc66\udc67]|\ud83d\udc69\u200d\ud83d[\udc66\udc` +
+	`67]|\ud83d\udc6f\u200d\u2640\ufe0f|\ud83d\udc6f\u200d\u2642\ufe0f|\ud83e\udd3c\u200d\u2640\ufe0f` +
+	`|\ud83e\udd3c\u200d\u2642\ufe0f|\ud83e\uddde\u200d\u2640\ufe0f|\ud83e\uddde\u200d\u2642\ufe0f|\u` +
+	`d83e\udddf\u200d\u2640\ufe0f|\ud83e\udddf\u200d\u2642\ufe0f)|[#*0-9]\ufe0f?\u20e3|(?:[\u00a9\u00` +
+	`ae\u2122\u265f]\ufe0f)|(?:\ud83c[\udc04\udd70\udd71\udd7e\udd7f\ude02\ude1a\ude2f\ude37\udf21\ud` +
+	`f24-\udf2c\udf36\udf7d\udf96\udf97\udf99-\udf9b\udf9e\udf9f\udfcd\udfce\udfd4-\udfdf\udff3\udff5` +
+	`\udff7]|\ud83d[\udc3f\udc41\udcfd\udd49\udd4a\udd6f\udd70\udd73\udd76-\udd79\udd87\udd8a-\udd8d\` +
+	`udda5\udda8\uddb1\uddb2\uddbc\uddc2-\uddc4\uddd1-\uddd3\udddc-\uddde\udde1\udde3\udde8\uddef\udd` +
+	`f3\uddfa\udecb\udecd-\udecf\udee0-\udee5\udee9\udef0\udef3]|[\u203c\u2049\u2139\u2194-\u2199\u21` +
+	`a9\u21aa\u231a\u231b\u2328\u23cf\u23ed-\u23ef\u23f1\u23f2\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u` +
+	`25c0\u25fb-\u25fe\u2600-\u2604\u260e\u2611\u2614\u2615\u2618\u2620\u2622\u2623\u2626\u262a\u262e` +
+	`\u262f\u2638-\u263a\u2640\u2642\u2648-\u2653\u2660\u2663\u2665\u2666\u2668\u267b\u267f\u2692-\u2` +
+	`697\u2699\u269b\u269c\u26a0\u26a1\u26aa\u26ab\u26b0\u26b1\u26bd\u26be\u26c4\u26c5\u26c8\u26cf\u2` +
+	`6d1\u26d3\u26d4\u26e9\u26ea\u26f0-\u26f5\u26f8\u26fa\u26fd\u2702\u2708\u2709\u270f\u2712\u2714\u` +
+	`2716\u271d\u2721\u2733\u2734\u2744\u2747\u2757\u2763\u2764\u27a1\u2934\u2935\u2b05-\u2b07\u2b1b\` +
+	`u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299])(?:\ufe0f|(?!\ufe0e))|(?:(?:\ud83c[\udfcb\udfcc]|\ud8` +
+	`3d[\udd74\udd75\udd90]|[\u261d\u26f7\u26f9\u270c\u270d])(?:\ufe0f|(?!\ufe0e))|(?:\ud83c[\udf85\u` +
+	`dfc2-\udfc4\udfc7\udfca]|\ud83d[\udc42\udc43\udc46-\udc50\udc66-\udc69\udc6e\udc70-\udc78\udc7c\` +
+	`udc81-\udc83\udc85-\udc87\udcaa\udd7a\udd95\udd96\ude45-\ude47\ude4b-\ude4f\udea3\udeb4-\udeb6\u` +
+	`dec0\udecc]|\ud83e[\udd18-\udd1c\udd1e\udd1f\udd26\udd30-\udd39\udd3d\udd3e\uddb5\uddb6\uddb8\ud` +
+	`db9\uddd1-\udddd]|[\u270a\u270b]))(?:\ud83c[\udffb-\udfff])?|(?:\ud83c\udff4\udb40\udc67\udb40\u` +
+	`dc62\udb40\udc65\udb40\udc6e\udb40\udc67\udb40\udc7f|\ud83c\udff4\udb40\udc67\udb40\udc62\udb40\` +
+	`udc73\udb40\udc63\udb40\udc74\udb40\udc7f|\ud83c\udff4\udb40\udc67\udb40\udc62\udb40\udc77\udb40` +
+	`\udc6c\udb40\udc73\udb40\udc7f|\ud83c\udde6\ud83c[\udde8-\uddec\uddee\uddf1\uddf2\uddf4\uddf6-\u` +
+	`ddfa\uddfc\uddfd\uddff]|\ud83c\udde7\ud83c[\udde6\udde7\udde9-\uddef\uddf1-\uddf4\uddf6-\uddf9\u` +
+	`ddfb\uddfc\uddfe\uddff]|\ud83c\udde8\ud83c[\udde6\udde8\udde9\uddeb-\uddee\uddf0-\uddf5\uddf7\ud` +
+	`dfa-\uddff]|\ud83c\udde9\ud83c[\uddea\uddec\uddef\uddf0\uddf2\uddf4\uddff]|\ud83c\uddea\ud83c[\u` +
+	`dde6\udde8\uddea\uddec\udded\uddf7-\uddfa]|\ud83c\uddeb\ud83c[\uddee-\uddf0\uddf2\uddf4\uddf7]|\` +
+	`ud83c\uddec\ud83c[\udde6\udde7\udde9-\uddee\uddf1-\uddf3\uddf5-\uddfa\uddfc\uddfe]|\ud83c\udded\` +
+	`ud83c[\uddf0\uddf2\uddf3\uddf7\uddf9\uddfa]|\ud83c\uddee\ud83c[\udde8-\uddea\uddf1-\uddf4\uddf6-` +
+	`\uddf9]|\ud83c\uddef\ud83c[\uddea\uddf2\uddf4\uddf5]|\ud83c\uddf0\ud83c[\uddea\uddec-\uddee\uddf` +
+	`2\uddf3\uddf5\uddf7\uddfc\uddfe\uddff]|\ud83c\uddf1\ud83c[\udde6-\udde8\uddee\uddf0\uddf7-\uddfb` +
+	`\uddfe]|\ud83c\uddf2\ud83c[\udde6\udde8-\udded\uddf0-\uddff]|\ud83c\uddf3\ud83c[\udde6\udde8\udd` +
+	`ea-\uddec\uddee\uddf1\uddf4\uddf5\uddf7\uddfa\uddff]|\ud83c\uddf4\ud83c\uddf2|\ud83c\uddf5\ud83c` +
+	`[\udde6\uddea-\udded\uddf0-\uddf3\uddf7-\uddf9\uddfc\uddfe]|\ud83c\uddf6\ud83c\udde6|\ud83c\uddf` +
+	`7\ud83c[\uddea\uddf4\uddf8\uddfa\uddfc]|\ud83c\uddf8\ud83c[\udde6-\uddea\uddec-\uddf4\uddf7-\udd` +
+	`f9\uddfb\uddfd-\uddff]|\ud83c\uddf9\ud83c[\udde6\udde8\udde9\uddeb-\udded\uddef-\uddf4\uddf7\udd` +
+	`f9\uddfb\uddfc\uddff]|\ud83c\uddfa\ud83c[\udde6\uddec\uddf2\uddf3\uddf8\uddfe\uddff]|\ud83c\uddf` +
+	`b\ud83c[\udde6\udde8\uddea\uddec\uddee\uddf3\uddfa]|\ud83c\uddfc\ud83c[\uddeb\uddf8]|\ud83c\uddf` +
+	`d\ud83c\uddf0|\ud83c\uddfe\ud83c[\uddea\uddf9]|\ud83c\uddff\ud83c[\udde6\uddf2\uddfc]|\ud83c[\ud` +
+	`ccf\udd8e\udd91-\udd9a\udde6-\uddff\ude01\ude32-\ude36\ude38-\ude3a\ude50\ude51\udf00-\udf20\udf` +
+	`2d-\udf35\udf37-\udf7c\udf7e-\udf84\udf86-\udf93\udfa0-\udfc1\udfc5\udfc6\udfc8\udfc9\udfcf-\udf` +
+	`d3\udfe0-\udff0\udff4\udff8-\udfff]|\ud83d[\udc00-\udc3e\udc40\udc44\udc45\udc51-\udc65\udc6a-\u` +
+	`dc6d\udc6f\udc79-\udc7b\udc7d-\udc80\udc84\udc88-\udca9\udcab-\udcfc\udcff-\udd3d\udd4b-\udd4e\u` +
+	`dd50-\udd67\udda4\uddfb-\ude44\ude48-\ude4a\ude80-\udea2\udea4-\udeb3\udeb7-\udebf\udec1-\udec5\` +
+	`uded0-\uded2\udeeb\udeec\udef4-\udef9]|\ud83e[\udd10-\udd17\udd1d\udd20-\udd25\udd27-\udd2f\udd3` +
+	`a\udd3c\udd40-\udd45\udd47-\udd70\udd73-\udd76\udd7a\udd7c-\udda2\uddb4\uddb7\uddc0-\uddc2\uddd0` +
+	`\uddde-\uddff]|[\u23e9-\u23ec\u23f0\u23f3\u267e\u26ce\u2705\u2728\u274c\u274e\u2753-\u2755\u2795` +
+	`-\u2797\u27b0\u27bf\ue50a])|\ufe0f`

@@ -5,8 +5,10 @@
 //
 // The text is NFC-normalised first. Every URL twitter-text's extractor finds
 // counts 23, including a host without a scheme whose top-level domain is on
-// twitter-text's lists (example.vn, t.co). Every emoji sequence of
-// twitter-text's emoji table counts 2. Every other code point counts 1 in
+// twitter-text's lists (example.vn, t.co). Every emoji sequence of the
+// table twitter-text uses (twemoji-parser 11.0.2's, flags, keycaps, skin
+// tones and ZWJ sequences included; an emoji that defaults to text only with
+// VS16, never with VS15) counts 2. Every other code point counts 1 in
 // the light ranges of the configuration (U+0000–U+10FF, U+2000–U+200D,
 // U+2010–U+201F, U+2032–U+2037) and 2 elsewhere. So Vietnamese letters with
 // a hook or a dot below (precomposed U+1E00–U+1EFF) weigh 2, as CJK and
@@ -113,16 +115,21 @@ func ParseConfig(text string, cfg Config) Result {
 	if strings.TrimLeft(text, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ") == "" {
 		return Result{}
 	}
-	normalized := norm.NFC.String(text)
-	runes := []rune(normalized)
+	normalized := []rune(norm.NFC.String(text))
+	units := utf16.Encode(normalized)
 
+	// Upstream walks the text in UTF-16 code units, so this does too.
+	unitAt := make([]int, len(normalized)+1) // code point offset → UTF-16 offset
+	for i, r := range normalized {
+		unitAt[i+1] = unitAt[i] + utf16.RuneLen(r)
+	}
 	urlEnd := map[int]int{}
-	for _, u := range extractURLs(runes) {
-		urlEnd[u.start] = u.end
+	for _, u := range extractURLs(normalized) {
+		urlEnd[unitAt[u.start]] = unitAt[u.end]
 	}
 	emojiEnd := map[int]int{}
 	if cfg.EmojiParsing {
-		for _, e := range emojiSpans(normalized) {
+		for _, e := range emojiSpans(units) {
 			emojiEnd[e.start] = e.end
 		}
 	}
@@ -130,49 +137,41 @@ func ParseConfig(text string, cfg Config) Result {
 	limit := cfg.MaxWeightedLength * cfg.Scale
 	total := 0
 	valid := true
-	validEnd := 0 // UTF-16 index of the last unit within the limit
-	unit := 0     // UTF-16 index after what has been counted
-	for i := 0; i < len(runes); {
+	validEnd := 0 // the last UTF-16 index within the limit
+	for i := 0; i < len(units); i++ {
 		if end, ok := urlEnd[i]; ok {
 			total += cfg.URLLength * cfg.Scale
-			unit += utf16Len(runes[i:end])
-			i = end
+			i = end - 1
 		} else if end, ok := emojiEnd[i]; ok {
 			total += cfg.DefaultWeight
-			unit += utf16Len(runes[i:end])
-			i = end
+			i = end - 1
 		} else {
-			r := runes[i]
-			total += cfg.weight(r)
-			valid = valid && !invalidChars(r)
-			unit += utf16.RuneLen(r)
-			i++
+			// A surrogate pair weighs what its second unit weighs.
+			if utf16.IsSurrogate(rune(units[i])) && i+1 < len(units) && units[i] < 0xDC00 && units[i+1] >= 0xDC00 && units[i+1] <= 0xDFFF {
+				i++
+			}
+			total += cfg.weight(rune(units[i]))
 		}
+		valid = valid && !invalidChars(rune(units[i]))
 		if valid && total <= limit {
-			validEnd = unit - 1
+			validEnd = i
 		}
 	}
 	weighted := float64(total) / float64(cfg.Scale)
-	textLen := utf16Len([]rune(text))
-	res := Result{
+	textLen := len(utf16.Encode([]rune(text)))
+	return Result{
 		Weighted:   total / cfg.Scale,
 		Valid:      valid && total > 0 && total <= limit,
 		Permillage: int(math.Floor(weighted / float64(cfg.MaxWeightedLength) * 1000)),
-		ValidEnd:   validEnd + textLen - unit,
+		ValidEnd:   validEnd + textLen - len(units),
 		DisplayEnd: max(textLen-1, 0),
 	}
-	return res
 }
 
-// weight is upstream's getCharacterWeight. For a code point outside the
-// BMP upstream looks up the second UTF-16 unit, which no configuration
-// covers, so such code points get the default weight.
-func (cfg Config) weight(r rune) int {
-	if r >= 0x10000 {
-		_, r = utf16.EncodeRune(r)
-	}
+// weight is upstream's getCharacterWeight of one UTF-16 code unit.
+func (cfg Config) weight(u rune) int {
 	for _, wr := range cfg.Ranges {
-		if r >= wr.Start && r <= wr.End {
+		if u >= wr.Start && u <= wr.End {
 			return wr.Weight
 		}
 	}
