@@ -196,8 +196,8 @@ func urlsWithIndicesRunner(t *testing.T, v vector) {
 	decode(t, v, &want)
 	var got []urlWithIndices
 	for _, u := range ExtractURLs(v.Text) {
-		start := utf8.RuneCountInString(v.Text[:u.Start])
-		got = append(got, urlWithIndices{URL: u.Text, Indices: []int{start, start + utf8.RuneCountInString(u.Text)}})
+		start, end := utf8.RuneCountInString(v.Text[:u.Start]), utf8.RuneCountInString(v.Text[:u.End])
+		got = append(got, urlWithIndices{URL: u.Text, Indices: []int{start, end}})
 	}
 	if len(got) != len(want) {
 		t.Fatalf("ExtractURLs = %+v, want %+v", got, want)

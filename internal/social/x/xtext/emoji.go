@@ -78,44 +78,40 @@ var emojiRE = regexp.MustCompile(`^(?:` + emojiPattern + `)`)
 // the large automaton over every character of the text.
 var emojiFirst = firstRunes(emojiPattern)
 
-// unitText is a text written in unit runes, with the UTF-16 offset of
-// every byte where a unit rune starts.
-type unitText struct {
-	s    string
-	unit map[int]int // byte offset in s → UTF-16 offset
-}
-
-func toUnits(units []uint16) unitText {
+// unitString writes UTF-16 code units as a string of unit runes.
+func unitString(units []uint16) string {
 	var b strings.Builder
-	t := unitText{unit: make(map[int]int, len(units)+1)}
-	for i, u := range units {
-		t.unit[b.Len()] = i
+	b.Grow(len(units) * 3)
+	for _, u := range units {
 		b.WriteRune(unitRune(u))
 	}
-	t.unit[b.Len()] = len(units)
-	t.s = b.String()
-	return t
+	return b.String()
 }
 
 // emojiSpans returns the emoji sequences of a text given as UTF-16 code
 // units, in UTF-16 offsets, scanning as twemoji-parser's parse does
 // (RegExp.prototype.exec with the g flag).
 func emojiSpans(units []uint16) []span {
-	t := toUnits(units)
+	s := unitString(units)
 	var out []span
-	for pos := 0; pos < len(t.s); {
-		r, size := utf8.DecodeRuneInString(t.s[pos:])
+	at := 0 // units before pos: every unit rune is one unit
+	for pos := 0; pos < len(s); {
+		r, size := utf8.DecodeRuneInString(s[pos:])
 		if !emojiFirst(r) {
 			pos += size
+			at++
 			continue
 		}
-		loc := emojiRE.FindStringSubmatchIndex(t.s[pos:])
+		loc := emojiRE.FindStringSubmatchIndex(s[pos:])
 		if loc == nil || textPresented(loc) {
 			// No emoji starts here; look again from the next unit.
 			pos += size
+			at++
 			continue
 		}
-		out = append(out, span{t.unit[pos], t.unit[pos+loc[1]]})
+		n := utf8.RuneCountInString(s[pos : pos+loc[1]])
+		out = append(out, span{at, at + n})
+		at += n
 		pos += loc[1]
 	}
 	return out

@@ -17,7 +17,7 @@ import (
 // such code point, with the lookahead's way out removed.
 func TestEmojiTextPresentationIsExact(t *testing.T) {
 	strict := regexp.MustCompile(`^(?:` + strings.ReplaceAll(emojiPattern, textPresentation, `\x{fe0f}`) + `)`)
-	unitString := func(s string) string { return toUnits(utf16.Encode([]rune(s))).s }
+	units := func(s string) string { return unitString(utf16.Encode([]rune(s))) }
 	checked := 0
 	for r := rune(0); r <= 0x10FFFF; r++ {
 		if r >= 0xD800 && r <= 0xDFFF {
@@ -27,14 +27,14 @@ func TestEmojiTextPresentationIsExact(t *testing.T) {
 			continue
 		}
 		base := string(r)
-		s := unitString(base + "\ufe0e")
+		s := units(base + "\ufe0e")
 		if loc := emojiRE.FindStringSubmatchIndex(s); loc == nil || !textPresented(loc) {
 			continue
 		}
 		checked++
 		for _, tail := range []string{"", "\u200d\u2640\ufe0f", "\U0001F3FB", "x"} {
 			in := base + "\ufe0e" + tail
-			if strict.MatchString(unitString(in)) {
+			if strict.MatchString(units(in)) {
 				t.Errorf("%+q: another alternative matches at the start", in)
 			}
 			if got := emojiSpans(utf16.Encode([]rune(in))); len(got) != 0 && got[0].start == 0 {

@@ -240,17 +240,28 @@ func find(n node, text []rune, from int, may func(s int) bool) (start, end int, 
 	return 0, 0, nil, false
 }
 
-// span is a URL's place in a text, in code points.
+// span is a place in a text, in UTF-16 code units.
 type span struct{ start, end int }
 
+// urlSpan is a link: its place, and its text as upstream reports it. The
+// text is usually text[start:end], but for a host without a scheme whose
+// ASCII part is followed by labels in another script, upstream keeps only
+// the ASCII part and the path, and parseTweet skips only that many units.
+type urlSpan struct {
+	span
+	text []rune
+}
+
 // extractURLs is twitter-text's extractUrlsWithIndices with its default
-// options (URLs without a protocol included), over code points.
-func extractURLs(text []rune) []span { return extractURLsIndexed(text, true) }
+// options (URLs without a protocol included). Like upstream it works on
+// UTF-16 code units, given one per rune: a link may start after the first
+// half of a surrogate pair, which counts as a character before it.
+func extractURLs(text []rune) []urlSpan { return extractURLsIndexed(text, true) }
 
 // extractURLsIndexed is extractURLs; with indexed false it tries the
 // pattern at every position, which FuzzCount compares with the indexed
 // search.
-func extractURLsIndexed(text []rune, indexed bool) []span {
+func extractURLsIndexed(text []rune, indexed bool) []urlSpan {
 	if !containsRune(text, '.') {
 		return nil
 	}
@@ -259,7 +270,7 @@ func extractURLsIndexed(text []rune, indexed bool) []span {
 	if !indexed {
 		may = nil
 	}
-	var out []span
+	var out []urlSpan
 	for from := 0; from < len(text); {
 		_, end, m, ok := find(extractURL, text, from, may)
 		if !ok {
@@ -279,7 +290,7 @@ func extractURLsIndexed(text []rune, indexed bool) []span {
 		if protocol != nil {
 			protoLen = len(protocol)
 		}
-		if !validHost(domain) || protoLen+utf16Len(url) > maxURLLength {
+		if !validHost(domain) || protoLen+len(url) > maxURLLength {
 			continue
 		}
 		if protocol == nil {
@@ -306,13 +317,16 @@ func extractURLsIndexed(text []rune, indexed bool) []span {
 				// the previous one.
 				s := indexRunes(domain, domain[ms:me], asciiEnd)
 				asciiEnd = s + me - ms
-				out = append(out, span{domStart + s, domStart + asciiEnd})
+				out = append(out, urlSpan{span{domStart + s, domStart + asciiEnd}, domain[s:asciiEnd]})
 				last = len(out) - 1
 			}
 			if last < 0 {
 				continue
 			}
 			if hasPath {
+				// url.replace(domain, asciiDomain): the ASCII host and
+				// whatever follows the whole host.
+				out[last].text = append(slices.Clip(out[last].text), url[len(domain):]...)
 				out[last].end = end
 			}
 			continue
@@ -329,7 +343,7 @@ func extractURLsIndexed(text []rune, indexed bool) []span {
 			}
 			end = urlStart + tEnd
 		}
-		out = append(out, span{urlStart, end})
+		out = append(out, urlSpan{span{urlStart, end}, text[urlStart:end]})
 	}
 	return out
 }
@@ -370,13 +384,29 @@ func punycodeToASCIILen(label []rune) int {
 			n += len(p)
 			continue
 		}
-		enc, ok := punycodeEncode(p)
+		enc, ok := punycodeEncode(ucs2Decode(p))
 		if !ok {
 			return -1
 		}
 		n += len("xn--") + len(enc)
 	}
 	return n
+}
+
+// ucs2Decode is punycode.js's ucs2decode: it joins surrogate pairs into
+// code points and keeps a lone surrogate as it is.
+func ucs2Decode(units []rune) []rune {
+	out := make([]rune, 0, len(units))
+	for i := 0; i < len(units); i++ {
+		u := units[i]
+		if u >= 0xD800 && u <= 0xDBFF && i+1 < len(units) && units[i+1] >= 0xDC00 && units[i+1] <= 0xDFFF {
+			out = append(out, utf16.DecodeRune(u, units[i+1]))
+			i++
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
 }
 
 // punycodeEncode is RFC 3492's encoding, as punycode.js implements it
@@ -495,13 +525,4 @@ func splitRunes(text []rune, sep func(rune) bool) [][]rune {
 		}
 	}
 	return append(out, text[last:])
-}
-
-// utf16Len is the length of text in UTF-16 code units, JavaScript's length.
-func utf16Len(text []rune) int {
-	n := 0
-	for _, r := range text {
-		n += utf16.RuneLen(r)
-	}
-	return n
 }

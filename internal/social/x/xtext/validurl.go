@@ -1,5 +1,7 @@
 package xtext
 
+import "unicode/utf16"
+
 // This file is twitter-text's isValidUrl (js/src/isValidUrl.js with
 // unicodeDomains true): whether a string on its own is an http(s) URL
 // by RFC 3986's grammar, hosts in any script allowed. Counting does not
@@ -67,7 +69,8 @@ func end(m *machine, i int, k cont) bool { return i == len(m.text) && k(i) }
 // (twitter-text's isValidUrl(url, true, requireProtocol)). Without
 // requireProtocol the scheme may be missing ("example.com/a").
 func ValidURL(url string, requireProtocol bool) bool {
-	text := []rune(url)
+	// Upstream works on UTF-16 code units.
+	text := unitRunes(utf16.Encode([]rune(url)))
 	if len(text) == 0 {
 		return false
 	}

@@ -25,7 +25,6 @@ import (
 	"math"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -112,20 +111,16 @@ func Parse(text string, max int) Result {
 // blanks and control characters is empty and invalid, as in twitter-text's
 // Java implementation, which X's backend runs.
 func ParseConfig(text string, cfg Config) Result {
-	if strings.TrimLeft(text, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ") == "" {
+	if blank(text) {
 		return Result{}
 	}
-	normalized := []rune(norm.NFC.String(text))
-	units := utf16.Encode(normalized)
+	units := utf16.Encode([]rune(norm.NFC.String(text)))
 
 	// Upstream walks the text in UTF-16 code units, so this does too.
-	unitAt := make([]int, len(normalized)+1) // code point offset → UTF-16 offset
-	for i, r := range normalized {
-		unitAt[i+1] = unitAt[i] + utf16.RuneLen(r)
-	}
+	// A link is skipped by the length of its text (see urlSpan).
 	urlEnd := map[int]int{}
-	for _, u := range extractURLs(normalized) {
-		urlEnd[unitAt[u.start]] = unitAt[u.end]
+	for _, u := range extractURLs(unitRunes(units)) {
+		urlEnd[u.start] = u.start + len(u.text)
 	}
 	emojiEnd := map[int]int{}
 	if cfg.EmojiParsing {
@@ -168,6 +163,17 @@ func ParseConfig(text string, cfg Config) Result {
 	}
 }
 
+// blank reports whether text is empty for Java's String.trim: nothing but
+// code points up to U+0020.
+func blank(text string) bool {
+	for _, r := range text {
+		if r > ' ' {
+			return false
+		}
+	}
+	return true
+}
+
 // weight is upstream's getCharacterWeight of one UTF-16 code unit.
 func (cfg Config) weight(u rune) int {
 	for _, wr := range cfg.Ranges {
@@ -180,9 +186,12 @@ func (cfg Config) weight(u rune) int {
 
 // URL is a link twitter-text's extractor finds in a text.
 type URL struct {
-	// Text is the link as written.
+	// Text is the link as X reports it. It is the text from Start to End,
+	// except for a host without a scheme whose ASCII part is followed by
+	// labels in another script ("Å.中国.پاکستان/a"): X keeps the ASCII
+	// host and the path ("Å.中国/a").
 	Text string
-	// Start and End are its byte offsets in the text.
+	// Start and End are the link's byte offsets in the text.
 	Start, End int
 }
 
@@ -190,27 +199,44 @@ type URL struct {
 // extractUrlsWithIndices, including hosts without a scheme. The text is
 // taken as it is; Parse and ReplaceURLs normalise it first.
 func ExtractURLs(text string) []URL {
-	runes := []rune(text)
-	spans := extractURLs(runes)
+	units := utf16.Encode([]rune(text))
+	spans := extractURLs(unitRunes(units))
 	if len(spans) == 0 {
 		return nil
 	}
-	offset := make([]int, len(runes)+1)
-	b := 0
-	for i, r := range runes {
-		offset[i] = b
-		b += utf8.RuneLen(r)
-		if r == utf8.RuneError {
-			// An invalid byte decodes to U+FFFD; keep the offsets on the
-			// original bytes.
-			_, n := utf8.DecodeRuneInString(text[offset[i]:])
-			b = offset[i] + n
+	// The byte offset of every UTF-16 offset; inside a surrogate pair, of
+	// the code point's start.
+	offset := make([]int, len(units)+1)
+	u := 0
+	for i, r := range text {
+		offset[u] = i
+		if utf16.RuneLen(r) == 2 {
+			offset[u+1] = i
 		}
+		u += utf16.RuneLen(r)
 	}
-	offset[len(runes)] = b
+	offset[len(units)] = len(text)
 	out := make([]URL, len(spans))
 	for i, s := range spans {
-		out[i] = URL{Text: text[offset[s.start]:offset[s.end]], Start: offset[s.start], End: offset[s.end]}
+		out[i] = URL{Text: string(utf16.Decode(runesToUnits(s.text))), Start: offset[s.start], End: offset[s.end]}
+	}
+	return out
+}
+
+// unitRunes gives each UTF-16 code unit a rune of its own, the form the URL
+// matcher works on.
+func unitRunes(units []uint16) []rune {
+	out := make([]rune, len(units))
+	for i, u := range units {
+		out[i] = rune(u)
+	}
+	return out
+}
+
+func runesToUnits(rs []rune) []uint16 {
+	out := make([]uint16, len(rs))
+	for i, r := range rs {
+		out[i] = uint16(r)
 	}
 	return out
 }
