@@ -1,6 +1,7 @@
 package xtext
 
-// This file holds a small backtracking matcher over code points. Go's RE2
+// This file holds a small backtracking matcher over UTF-16 code units, one
+// per rune, as JavaScript's RegExp sees a string without the u flag. Go's RE2
 // engine has neither lookahead nor backtracking, and twitter-text's URL
 // pattern needs both: which top-level domain ends a host depends on the
 // character after it, and the host, path and query groups give characters
@@ -24,17 +25,17 @@ type machine struct {
 	caps [2 * numCaps]int
 }
 
-// runeSet reports whether a code point belongs to a character class.
+// runeSet reports whether a code unit belongs to a character class.
 type runeSet func(r rune) bool
 
-// class matches one code point of set.
+// class matches one code unit of set.
 func class(set runeSet) node {
 	return func(m *machine, i int, k cont) bool {
 		return i < len(m.text) && set(m.text[i]) && k(i+1)
 	}
 }
 
-// star matches set greedily any number of times, then gives code points
+// star matches set greedily any number of times, then gives code units
 // back one at a time.
 func star(set runeSet) node {
 	return func(m *machine, i int, k cont) bool {
@@ -51,7 +52,7 @@ func star(set runeSet) node {
 	}
 }
 
-// plus is star with at least one code point.
+// plus is star with at least one code unit.
 func plus(set runeSet) node {
 	return func(m *machine, i int, k cont) bool {
 		j := i
@@ -182,6 +183,9 @@ func oneOf(s string) runeSet {
 		return len(m) > 0 && m[r]
 	}
 }
+
+// not returns the complement of set.
+func not(set runeSet) runeSet { return func(r rune) bool { return !set(r) } }
 
 // union returns the set of code points in any of sets.
 func union(sets ...runeSet) runeSet {

@@ -25,7 +25,8 @@ const (
 	defaultProtocolLen = len("https://")
 )
 
-// The character classes of twitter-text/js/src/regexp, as code point sets.
+// The character classes of twitter-text/js/src/regexp, as sets of code
+// units (a surrogate is in a set only if the set is negated).
 var (
 	invalidChars   = oneOf("\uFFFE\uFEFF\uFFFF")
 	directionMarks = union(between(0x202A, 0x202E), oneOf("\u061C\u200E\u200F\u2066\u2067\u2068\u2069"))
@@ -41,7 +42,7 @@ var (
 	cyrillicChars = between(0x0400, 0x04FF)
 
 	// precedingChars is the first branch of validUrlPrecedingChars.
-	precedingChars = func(r rune) bool { return !asciiAlnum(r) && !oneOf("@＠$#＃")(r) && !invalidChars(r) }
+	precedingChars = not(union(asciiAlnum, oneOf("@＠$#＃"), invalidChars))
 	pathChars      = foldCase(union(between('a', 'z'), cyrillicChars, digits, oneOf("!*';:=+,.$/%#[]-\u2013_~@|&"), latinAccents))
 	pathEndChars   = foldCase(union(oneOf("+-=_#/"), between('a', 'z'), cyrillicChars, digits, latinAccents))
 	queryChars     = foldCase(union(between('a', 'z'), digits, oneOf("!?*'@();:&=+$/%#[]-_.,~|")))
@@ -504,7 +505,7 @@ func containsRune(text []rune, r rune) bool {
 	return false
 }
 
-// indexRunes is String.prototype.indexOf over code points.
+// indexRunes is String.prototype.indexOf.
 func indexRunes(text, sub []rune, from int) int {
 	for i := from; i+len(sub) <= len(text); i++ {
 		if string(text[i:i+len(sub)]) == string(sub) {

@@ -53,11 +53,11 @@ var (
 	// parts; "." in its fragment does not match line terminators.
 	vuUnencoded = seq(
 		begin,
-		opt(seq(capture(vuScheme, plus(func(r rune) bool { return !oneOf(":/?#")(r) })), lit("://", false))),
-		capture(vuAuthority, star(func(r rune) bool { return !oneOf("/?#")(r) })),
+		opt(seq(capture(vuScheme, plus(not(oneOf(":/?#")))), lit("://", false))),
+		capture(vuAuthority, star(not(oneOf("/?#")))),
 		capture(vuPath, star(func(r rune) bool { return r != '?' && r != '#' })),
 		opt(seq(lit("?", false), capture(vuQuery, star(func(r rune) bool { return r != '#' })))),
-		opt(seq(lit("#", false), capture(vuFragment, star(func(r rune) bool { return !oneOf("\n\r\u2028\u2029")(r) })))),
+		opt(seq(lit("#", false), capture(vuFragment, star(not(oneOf("\n\r\u2028\u2029")))))),
 		end,
 	)
 )
