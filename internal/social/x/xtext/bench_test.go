@@ -20,6 +20,7 @@ func BenchmarkCount(b *testing.B) {
 		{"cjk-4000-one-dot", strings.Repeat("外交部欢迎该协议", 250) + "."},
 		{"parens-path", "http://a.co/" + strings.Repeat("(a", 1000)},
 		{"labels", strings.Repeat("a.", 2000)},
+		{"long-idn-label", "http://" + distinctHan(3990) + ".com"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -28,4 +29,14 @@ func BenchmarkCount(b *testing.B) {
 			}
 		})
 	}
+}
+
+// distinctHan returns n different CJK ideographs, the worst case for
+// punycode's encoder.
+func distinctHan(n int) string {
+	r := make([]rune, n)
+	for i := range r {
+		r[i] = rune(0x4E00 + i)
+	}
+	return string(r)
 }

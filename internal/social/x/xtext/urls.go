@@ -385,7 +385,14 @@ func punycodeToASCIILen(label []rune) int {
 			n += len(p)
 			continue
 		}
-		enc, ok := punycodeEncode(ucs2Decode(p))
+		cps := ucs2Decode(p)
+		if len(cps) > maxDNSLabelLength {
+			// Every code point encodes to at least one character: too
+			// long, whatever the encoding (which is quadratic in the
+			// label's length).
+			return len("xn--") + len(cps)
+		}
+		enc, ok := punycodeEncode(cps)
 		if !ok {
 			return -1
 		}
