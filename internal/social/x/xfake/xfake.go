@@ -13,7 +13,6 @@ package xfake
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -669,11 +668,12 @@ func (s *Server) usersMe(w http.ResponseWriter, r *http.Request, _ []byte) {
 var urlRE = regexp.MustCompile(`https?://[^\s]+|\b[a-z0-9-]+(\.[a-z0-9-]+)+/[^\s]*`)
 
 // displayText is how X returns a post's text: URLs shortened to t.co and
-// &, <, > escaped as HTML entities.
+// &, <, > escaped as HTML entities. A t.co slug is letters and digits only;
+// X's extractor ends a t.co link at the first other character.
 func displayText(t string) string {
 	t = urlRE.ReplaceAllStringFunc(t, func(u string) string {
 		sum := sha256.Sum256([]byte(u))
-		return "https://t.co/" + base64.RawURLEncoding.EncodeToString(sum[:])[:10]
+		return "https://t.co/" + hex.EncodeToString(sum[:])[:10]
 	})
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(t)
 }
