@@ -13,6 +13,19 @@ import (
 // author does not approve.
 var ErrOwnEdit = errors.New("store: approver is an author of this version")
 
+// lockRow is appended to a SELECT of the row a transaction is about to
+// change: on PostgreSQL it locks the row, so that concurrent saves,
+// approvals and moves of one statement run one after the other (READ
+// COMMITTED would otherwise let an approval read one version and mark
+// another cleared). SQLite's immediate transactions already serialise
+// writers.
+func (db *DB) lockRow() string {
+	if db.backend == BackendPostgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // recordEdit notes, in tx, that user changed statement id's content to hash.
 func recordEdit(ctx context.Context, tx *sql.Tx, id, user int64, hash string, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO pub_edits (statement_id, user_id, content_hash, created_at) VALUES ($1, $2, $3, $4)`,
@@ -72,9 +85,10 @@ func (db *DB) MovePublication(ctx context.Context, m Move, a AuditEntry) (voided
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var st int64
 		var state, hash string
-		err := tx.QueryRowContext(ctx, `SELECT s.id, s.state, s.content_hash FROM pub_publications p JOIN pub_statements s ON s.id = p.statement_id
-			WHERE p.id = $1`, m.Publication).Scan(&st, &state, &hash)
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT statement_id FROM pub_publications WHERE id = $1`, m.Publication).Scan(&st); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT state, content_hash FROM pub_statements WHERE id = $1`+db.lockRow(), st).Scan(&state, &hash); err != nil {
 			return err
 		}
 		if hash != m.OldHash {

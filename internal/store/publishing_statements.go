@@ -44,7 +44,7 @@ func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntr
 				return err
 			}
 		} else {
-			if err := tx.QueryRowContext(ctx, `SELECT content_hash FROM pub_statements WHERE id = $1`, st.ID).Scan(&oldHash); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT content_hash FROM pub_statements WHERE id = $1`+db.lockRow(), st.ID).Scan(&oldHash); err != nil {
 				return err
 			}
 			var n int
@@ -268,7 +268,7 @@ func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash stri
 		var cur, state string
 		var need int
 		var author int64
-		if err := tx.QueryRowContext(ctx, `SELECT content_hash, state, approvals_needed, author_id FROM pub_statements WHERE id = $1`, id).Scan(&cur, &state, &need, &author); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT content_hash, state, approvals_needed, author_id FROM pub_statements WHERE id = $1`+db.lockRow(), id).Scan(&cur, &state, &need, &author); err != nil {
 			return err
 		}
 		if state != PubSubmitted || cur != hash {
@@ -301,13 +301,18 @@ func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash stri
 			return nil
 		}
 		r.Complete = true
-		if _, err := tx.ExecContext(ctx, `UPDATE pub_statements SET state = 'scheduled', updated_at = $2 WHERE id = $1`, id, now); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET state = 'scheduled', updated_at = $2 WHERE id = $1
+			AND state = 'submitted' AND content_hash = $3`, id, now, hash)
+		if err != nil {
 			return err
+		}
+		if mustAffect(res) != nil {
+			return fmt.Errorf("%w: statement %d changed while it was approved", ErrConflict, id)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE pub_edits SET cleared = true WHERE statement_id = $1`, id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'scheduled', held = 'approval-expired' WHERE statement_id = $1 AND state = 'submitted' AND due_at <= $2`, id, now)
+		res, err = tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'scheduled', held = 'approval-expired' WHERE statement_id = $1 AND state = 'submitted' AND due_at <= $2`, id, now)
 		if err != nil {
 			return err
 		}
