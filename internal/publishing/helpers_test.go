@@ -18,14 +18,14 @@ import (
 // env is a press office: an author, two approvers, a clock, and fake
 // networks keyed by channel ID.
 type env struct {
-	t        *testing.T
-	ctx      context.Context
-	db       *store.DB
-	clock    *storetest.Clock
-	svc      *publishing.Service
-	nets     map[int64]*pubtest.Network
+	t     *testing.T
+	ctx   context.Context
+	db    *store.DB
+	clock *storetest.Clock
+	svc   *publishing.Service
+	nets  map[int64]*pubtest.Network
 	// others are channels served by a real publisher (the portal's).
-	others map[int64]social.Publisher
+	others   map[int64]social.Publisher
 	author   publishing.Actor
 	approver publishing.Actor
 	second   publishing.Actor

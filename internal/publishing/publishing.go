@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -374,6 +375,9 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 			return Statement{}, problem("", "press_error_recalled")
 		}
 	}
+	if err := validText(in); err != nil {
+		return Statement{}, err
+	}
 	seen := map[string]bool{}
 	for _, v := range in.Variants {
 		if _, ok := lang.Lookup(v.Lang); !ok {
@@ -426,6 +430,36 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 	}
 	st.ContentHash = ContentHash(st)
 	return s.db.SavePubStatement(ctx, st, a.entry("statement.save"))
+}
+
+// validText refuses text that no target takes and PostgreSQL cannot
+// store: invalid UTF-8 and NUL characters.
+func validText(in StatementInput) error {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+	if bad(in.Category) || bad(in.ArticleURL) {
+		return problem("category", "press_error_text", "Lang", "")
+	}
+	for _, v := range in.Variants {
+		if bad(v.Title) || bad(v.Body) {
+			return problem("variants", "press_error_text", "Lang", v.Lang)
+		}
+	}
+	for _, o := range in.Overrides {
+		if bad(o.Body) {
+			return problem("overrides", "press_error_text", "Lang", o.Lang)
+		}
+	}
+	for _, m := range in.Media {
+		if bad(m.Filename) || bad(m.ContentType) {
+			return problem("media", "press_error_text", "Lang", "")
+		}
+		for l, alt := range m.Alts {
+			if bad(l) || bad(alt) {
+				return problem("media", "press_error_text", "Lang", l)
+			}
+		}
+	}
+	return nil
 }
 
 // Submit checks that the statement can go out as written and sends it for
