@@ -129,5 +129,21 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		if got := ts.api(officer, "GET", path2, nil, http.StatusOK); got["clearance"] != "draft" {
 			t.Fatalf("refused statement is %v", got["clearance"])
 		}
+
+		// 4. The calendar's Move form says the approval must be renewed.
+		due = clock.Now().Add(2 * time.Hour).UTC()
+		st3 := ts.api(officer, "POST", "/api/v1/publishing/statements", statement("Visit", "The minister visits.", ch["id"]), http.StatusCreated)
+		path3 := fmt.Sprintf("/api/v1/publishing/statements/%v", st3["id"])
+		ts.api(officer, "POST", path3+"/submit", nil, http.StatusOK)
+		ts.api(approver, "POST", path3+"/approve", map[string]any{"hash": ts.api(officer, "GET", path3, nil, http.StatusOK)["content_hash"]}, http.StatusOK)
+		pub3 := ts.api(officer, "GET", path3, nil, http.StatusOK)["publications"].([]any)[0].(map[string]any)
+		r = ts.postForm(officer, fmt.Sprintf("/press/publications/%v/reschedule", pub3["id"]), map[string][]string{
+			"due_at": {due.Add(time.Hour).Format("2006-01-02T15:04")}, "return": {"/press/calendar?view=week"}}, nil)
+		wantStatus(t, r, http.StatusSeeOther)
+		if loc := r.Header.Get("Location"); loc != "/press/calendar?view=week&notice=reapproval" {
+			t.Fatalf("after the Move form: %s", loc)
+		}
+		cal := ts.get(officer, "/press/calendar?view=week&notice=reapproval", map[string]string{"Accept-Language": "vi"})
+		wantContains(t, cal, "Đã dời lịch. Phê duyệt bao gồm cả thời gian nên tuyên bố đang chờ phê duyệt lại.")
 	})
 }
