@@ -185,6 +185,7 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 	}
 	close(ids)
 	wg.Wait()
+	t.Logf("moved and cleared %d publications in %v (lead %v)", n, time.Since(start.Add(-lead)).Round(time.Millisecond), lead)
 	return token
 }
 
