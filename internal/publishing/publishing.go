@@ -560,7 +560,7 @@ func refusalProblem(ch Channel, lng string, err error) *Problem {
 	if !ok {
 		return problem("variants", "press_error_target_refused", "Channel", ch.Name, "Lang", lng, "Reason", err.Error())
 	}
-	kv := []any{"Channel", ch.Name, "Lang", lng, "Max", r.Max, "File", r.File}
+	kv := []any{"Channel", ch.Name, "Lang", lng, "Max", r.Max, "File", r.File, "Size", fmt.Sprintf("%g MB", float64(r.Max)/1e6)}
 	switch {
 	case r.Field == social.FieldTitle && r.Fault == social.Missing:
 		return problem("variants", "press_error_target_title_missing", kv...)
@@ -568,6 +568,10 @@ func refusalProblem(ch Channel, lng string, err error) *Problem {
 		return problem("variants", "press_error_target_title_too_long", kv...)
 	case r.Field == social.FieldText && r.Fault == social.TooLong:
 		return problem("variants", "press_error_target_text_too_long", kv...)
+	case r.Field == social.FieldText && r.Fault == social.TooLarge:
+		return problem("variants", "press_error_target_text_too_large", kv...)
+	case r.Field == social.FieldMedia && r.Fault == social.TooLarge:
+		return problem("media", "press_error_target_media_too_large", kv...)
 	case r.Fault == social.Invalid && (r.Field == social.FieldTitle || r.Field == social.FieldText):
 		return problem("variants", "press_error_target_invalid_text", kv...)
 	case r.Field == social.FieldMedia && r.Fault == social.TooMany:

@@ -14,6 +14,9 @@ import (
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/bluesky"
+	"github.com/mofa-vn/chancery/internal/social/bluesky/blueskyfake"
+	"github.com/mofa-vn/chancery/internal/social/socialtest"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 	"github.com/mofa-vn/chancery/locales"
@@ -187,6 +190,43 @@ func TestApproveRefusesWhatATargetNowRefuses(t *testing.T) {
 		e.dispatch()
 		if len(xNet.Posts()) != 1 || len(tgNet.Posts()) != 1 {
 			t.Fatalf("posts: X %d, Telegram %d", len(xNet.Posts()), len(tgNet.Posts()))
+		}
+	})
+}
+
+// Bluesky refuses an image over 2 MB before sending anything; clearance
+// asks it (social.Checker) at submission, through the real connector and
+// its fake PDS, so that the statement does not go out on X alone.
+func TestSubmitAsksTheBlueskyConnector(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		fake := blueskyfake.New("mofa.example.bsky.social", "abcd-efgh-ijkl-mnop")
+		t.Cleanup(fake.Close)
+		bs, err := e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "bluesky", Name: "Bluesky MOFA", BaseURL: fake.URL,
+			Languages: []string{"en"}, TimeZone: "UTC"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := bluesky.New(bluesky.Config{BaseURL: fake.URL, Now: clock.Now,
+			Credentials: socialtest.NewCreds(t, bluesky.Secret{Identifier: "mofa.example.bsky.social", AppPassword: "abcd-efgh-ijkl-mnop"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.others[bs.ID] = c
+		big := []publishing.MediaInput{{Filename: "summit.png", ContentType: "image/png", Data: make([]byte, bluesky.MaxImageSize+1), Alts: map[string]string{"en": "The summit"}}}
+		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Summit"), Media: big, Targets: []int64{x.ID, bs.ID}})
+		err = e.svc.Submit(e.ctx, e.author, st.ID)
+		wantProblem(t, err, "press_error_target_media_too_large")
+		var p *publishing.Problem
+		errors.As(err, &p)
+		if msg := e.catalog().T("en", p.Key, p.Data); msg != "The image summit.png is too large for Bluesky MOFA: at most 2 MB." {
+			t.Fatalf("message %q", msg)
+		}
+		clock.Advance(2 * time.Hour)
+		e.dispatch()
+		if len(xNet.Posts()) != 0 || len(fake.Records()) != 0 {
+			t.Fatal("something went out")
 		}
 	})
 }

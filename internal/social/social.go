@@ -331,6 +331,7 @@ const (
 	Missing     Fault = "missing"     // required and empty
 	TooLong     Fault = "too-long"    // longer than Refusal.Max
 	TooMany     Fault = "too-many"    // more images than Refusal.Max
+	TooLarge    Fault = "too-large"   // more bytes than Refusal.Max (an image, or text a network counts in bytes too)
 	Invalid     Fault = "invalid"     // not valid text (bad UTF-8, NUL)
 	Unsupported Fault = "unsupported" // a media type or value the place does not take
 )
@@ -341,7 +342,8 @@ type Refusal struct {
 	Network Network
 	Field   Field
 	Fault   Fault
-	// Max is the limit exceeded, for TooLong and TooMany.
+	// Max is the limit exceeded: characters for TooLong, images for
+	// TooMany, bytes for TooLarge.
 	Max int
 	// File is the image concerned, for FieldMedia and FieldAlt.
 	File string
