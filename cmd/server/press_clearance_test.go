@@ -86,6 +86,11 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		if strings.Contains(queue.Body, fmt.Sprintf(`action="/press/statements/%v/approve"`, st["id"])) {
 			t.Fatal("the queue offers the rewriter the approve button")
 		}
+		approveForm := fmt.Sprintf(`action="/press/statements/%v/approve"`, st["id"])
+		if page := ts.get(boss, fmt.Sprintf("/press/statements/%v", st["id"]), nil); strings.Contains(page.Body, approveForm) {
+			t.Fatal("the statement page offers the rewriter the approve button")
+		}
+		wantContains(t, ts.get(approver, fmt.Sprintf("/press/statements/%v", st["id"]), nil), approveForm)
 		res := ts.api(approver, "POST", path+"/approve", map[string]any{"hash": hash}, http.StatusOK)
 		if res["complete"] != true {
 			t.Fatalf("approval by another approver: %v", res)
