@@ -78,9 +78,12 @@ func TestBrowserPressOffice(t *testing.T) {
 	moved := due.Add(2 * time.Hour).UTC()
 	b.do(t, "type a new time", chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#m-%d", pub[0].ID)), moved.Format("2006-01-02T15:04")))
 	b.follow(t, "press Move", chromedp.Click(chromedp.CSS(fmt.Sprintf("#m-%d + button", pub[0].ID))))
-	if p, _ := db.GetPublication(t.Context(), pub[0].ID); !p.DueAt.Equal(moved) {
-		t.Fatalf("after Move: due %v, want %v", p.DueAt, moved)
+	if p, _ := db.GetPublication(t.Context(), pub[0].ID); !p.DueAt.Equal(moved) || p.State != store.PubSubmitted {
+		t.Fatalf("after Move: due %v (%s), want %v, awaiting approval again", p.DueAt, p.State, moved)
 	}
+	// The approval covered the old time: the page says it must be approved again.
+	b.waitFor(t, "the re-approval notice", fmt.Sprintf(`document.querySelector('[role="status"]')?.innerText === %q`,
+		cat.T("en", "press_notice_reapproval", nil)))
 
 	// Drag: the publication to the next day keeps its time of day.
 	b.open(t, "/lang/en?next="+fmt.Sprintf("/press/calendar?start=%s", start))

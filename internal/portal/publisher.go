@@ -52,49 +52,99 @@ func unknown(err error) error {
 	return &social.Error{Network: social.Portal, Class: social.Unknown, Reason: "The portal's database failed; check the article before trying again.", Err: err}
 }
 
-// rejectedInput explains, in English, which part of a post the portal
-// refuses.
-func rejectedInput(p *Publisher, err error) error {
-	var he *httpx.Error
-	if errors.As(err, &he) {
-		return rejected(fmt.Sprintf("The portal refuses the post's %s: %s", he.Field, p.h.t("en", he.Key, he.Data)))
-	}
-	return rejected(err.Error())
-}
-
 func (p *Publisher) result(slug, code string, at time.Time) social.Result {
 	return social.Result{ID: slug + "/" + code, URL: p.base + articleURL(code, slug), Created: at}
 }
 
-// Publish creates or updates the translation post.Lang of the article
-// post.Group (creating the article if needed, with post.Kind and issued at
-// post.Published) and publishes it.
-func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Result, error) {
+var _ social.Checker = (*Publisher)(nil)
+
+// Check refuses, before anything is stored, a post the portal would not
+// publish: a group that is not a valid slug, a language or kind the portal
+// does not have, an image type it does not show, and whatever the article
+// editor refuses in a translation (translation: a missing or over-long
+// title, text that is not valid UTF-8, too many images, an image without
+// alt text). Publish applies it first, so that clearance (which calls it at
+// submission) and publication judge a post by one rule.
+func (p *Publisher) Check(post social.Post) error {
+	other := func(reason string) error {
+		return &social.Refusal{Network: social.Portal, Field: social.FieldOther, Fault: social.Unsupported, Reason: reason}
+	}
 	if !slugRE.MatchString(post.Group) || len(post.Group) > 120 {
-		return social.Result{}, rejected(fmt.Sprintf("The post's group %q is not a valid article slug (lower-case letters, digits and hyphens).", post.Group))
+		return other(fmt.Sprintf("The post's group %q is not a valid article slug (lower-case letters, digits and hyphens).", post.Group))
 	}
 	if _, ok := lang.Lookup(post.Lang); !ok {
-		return social.Result{}, rejected(fmt.Sprintf("The portal does not publish in language %q.", post.Lang))
+		return other(fmt.Sprintf("The portal does not publish in language %q.", post.Lang))
+	}
+	if post.Kind != "" && !slices.Contains(Kinds, post.Kind) {
+		return other(fmt.Sprintf("The portal has no article kind %q.", post.Kind))
+	}
+	probe := TranslationInput{Title: post.Title, Summary: post.Summary, Body: post.Text}
+	for _, m := range post.Media {
+		if _, ok := uploadTypes[m.ContentType]; !ok {
+			return &social.Refusal{Network: social.Portal, Field: social.FieldMedia, Fault: social.Unsupported, File: m.Filename,
+				Reason: fmt.Sprintf("The portal shows PNG, JPEG, GIF and WebP images only, not %q.", m.ContentType)}
+		}
+		probe.Images = append(probe.Images, store.Image{Src: "/media/check.png", Alt: m.Alt})
+	}
+	_, err := translation(post.Lang, probe)
+	if err == nil {
+		return nil
+	}
+	he, ok := errors.AsType[*httpx.Error](err)
+	if !ok {
+		return &social.Refusal{Network: social.Portal, Field: social.FieldOther, Fault: social.Invalid, Reason: err.Error()}
+	}
+	r := &social.Refusal{Network: social.Portal, Field: social.Field(he.Field),
+		Reason: fmt.Sprintf("The portal refuses the post's %s: %s", he.Field, p.h.t("en", he.Key, he.Data))}
+	if max, ok := he.Data["Max"].(int); ok {
+		r.Max = max
+	}
+	switch he.Key {
+	case "portal_error_required":
+		r.Fault = social.Missing
+	case "portal_error_too_long":
+		r.Fault = social.TooLong
+	case "portal_error_images":
+		r.Field, r.Fault = social.FieldMedia, social.TooMany
+	case "portal_error_image_alt":
+		// Which image: the first that the same rule refuses alone.
+		r.Field, r.Fault, r.Max = social.FieldAlt, social.Missing, maxSummary
+		for _, m := range post.Media {
+			one := TranslationInput{Title: "t", Images: []store.Image{{Src: "/media/check.png", Alt: m.Alt}}}
+			if _, err := translation(post.Lang, one); err != nil {
+				r.File = m.Filename
+				if strings.TrimSpace(m.Alt) != "" {
+					r.Fault = social.TooLong
+				}
+				break
+			}
+		}
+	default:
+		r.Fault = social.Invalid
+	}
+	if r.Field == "body" {
+		r.Field = social.FieldText
+	}
+	return r
+}
+
+// Publish creates or updates the translation post.Lang of the article
+// post.Group (creating the article if needed, with post.Kind and issued at
+// post.Published) and publishes it. It refuses, before storing anything,
+// what Check refuses.
+func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Result, error) {
+	if err := p.Check(post); err != nil {
+		reason := err.Error()
+		if r, ok := errors.AsType[*social.Refusal](err); ok {
+			reason = r.Reason
+		}
+		return social.Result{}, &social.Error{Network: social.Portal, Class: social.Rejected, Reason: reason, Err: err}
 	}
 	kind := post.Kind
 	if kind == "" {
 		kind = "statement"
 	}
-	if !slices.Contains(Kinds, kind) {
-		return social.Result{}, rejected(fmt.Sprintf("The portal has no article kind %q.", kind))
-	}
 	in := TranslationInput{Title: post.Title, Summary: post.Summary, Body: post.Text}
-	// Check everything before storing anything.
-	probe := in
-	for _, m := range post.Media {
-		if _, ok := uploadTypes[m.ContentType]; !ok {
-			return social.Result{}, rejected(fmt.Sprintf("The portal shows PNG, JPEG, GIF and WebP images only, not %q.", m.ContentType))
-		}
-		probe.Images = append(probe.Images, store.Image{Src: "/media/check.png", Alt: m.Alt})
-	}
-	if _, err := translation(post.Lang, probe); err != nil {
-		return social.Result{}, rejectedInput(p, err)
-	}
 	for _, m := range post.Media {
 		saved, err := p.h.db.SaveMedia(ctx, m.ContentType, m.Data)
 		if err != nil {
@@ -104,7 +154,7 @@ func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Resul
 	}
 	t, err := translation(post.Lang, in)
 	if err != nil {
-		return social.Result{}, rejectedInput(p, err)
+		return social.Result{}, &social.Error{Network: social.Portal, Class: social.Rejected, Reason: err.Error(), Err: err}
 	}
 	a, err := p.h.db.GetArticleBySlug(ctx, post.Group)
 	if errors.Is(err, store.ErrNotFound) {

@@ -592,10 +592,17 @@ func (h *Handlers) apiReschedule(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = httpx.DecodeJSON(r, &in)
 	}
+	var voided bool
 	if err == nil {
-		err = h.svc.Reschedule(r.Context(), actor(r), id, in.DueAt)
+		voided, err = h.svc.Reschedule(r.Context(), actor(r), id, in.DueAt)
 	}
-	h.done(w, r, err)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// approval_void: the move voided the statement's approval, which
+	// covers the time; it awaits approval again.
+	h.kit.JSON(w, http.StatusOK, map[string]bool{"ok": true, "approval_void": voided})
 }
 
 func (h *Handlers) apiDecide(w http.ResponseWriter, r *http.Request) {

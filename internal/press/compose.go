@@ -40,8 +40,11 @@ type ComposePage struct {
 	RecallModeKey string
 	Withdrawn     *Withdrawal
 	Editable      bool
-	Notice        string
-	Error         string
+	// Authored: the viewer wrote this version or changed it since it was
+	// last cleared, so is not offered the approve button.
+	Authored bool
+	Notice   string
+	Error    string
 	// ErrorField names the part of the form the error is about.
 	ErrorField string
 }
@@ -143,6 +146,14 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 		if p.Approvals, err = h.db.ListPubApprovals(ctx, st.ID); err != nil {
 			h.fail(w, r, err)
 			return
+		}
+		authors, err := h.db.PubAuthors(ctx, st.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if v := httpx.ViewerFrom(ctx); v != nil {
+			p.Authored = slices.Contains(authors, v.User.ID)
 		}
 		pubs, err := h.db.ListPublications(ctx, store.PubFilter{StatementID: st.ID})
 		if err != nil {

@@ -396,7 +396,9 @@ type QueueItem struct {
 	Due      string
 	Expired  bool // due before approval completed
 	Approved int
-	Mine     bool
+	// Mine: the viewer wrote the statement or changed this version, so
+	// may not approve it.
+	Mine bool
 }
 
 func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
@@ -420,8 +422,13 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
+		authors, err := h.db.PubAuthors(ctx, st.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		p.Items = append(p.Items, QueueItem{PubStatement: st, Title: statementTitle(st, h.kit.Lang(r).Code), Due: h.when(r, st.DueAt, zone(r)),
-			Expired: !st.DueAt.IsZero() && st.DueAt.Before(h.svc.Now()), Approved: len(aps), Mine: st.AuthorID == me})
+			Expired: !st.DueAt.IsZero() && st.DueAt.Before(h.svc.Now()), Approved: len(aps), Mine: slices.Contains(authors, me)})
 	}
 	if e := r.URL.Query().Get("error"); e != "" {
 		p.Error = h.t(r, safeErrKey(e), nil)
@@ -438,6 +445,7 @@ type CalendarPage struct {
 	Days       []CalendarDay
 	Prev, Next string
 	Zone       string
+	Notice     string
 	Error      string
 }
 
@@ -496,6 +504,9 @@ func (h *Handlers) calendar(w http.ResponseWriter, r *http.Request) {
 	if e := r.URL.Query().Get("error"); e != "" {
 		p.Error = h.t(r, safeErrKey(e), nil)
 	}
+	if n := r.URL.Query().Get("notice"); n != "" {
+		p.Notice = h.t(r, "press_notice_"+safeKey(n), nil)
+	}
 	h.kit.Render(w, r, http.StatusOK, "press_calendar.html", httpx.Page{Title: h.t(r, "press_calendar_title", nil), Data: p})
 }
 
@@ -509,8 +520,15 @@ func (h *Handlers) rescheduleForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	at, err := parseLocal(r, "due_at")
+	var voided bool
 	if err == nil {
-		err = h.svc.Reschedule(r.Context(), actor(r), id, at)
+		voided, err = h.svc.Reschedule(r.Context(), actor(r), id, at)
+	}
+	if err == nil && voided {
+		// The move voided the approval: say so rather than "done".
+		to := returnTo(r, "/press/calendar")
+		http.Redirect(w, r, to+sep(to)+"notice=reapproval", http.StatusSeeOther)
+		return
 	}
 	h.back(w, r, returnTo(r, "/press/calendar"), err)
 }

@@ -132,8 +132,8 @@ func seedBench(b *testing.B, ctx context.Context, db *store.DB, svc *publishing.
 	for range 8 {
 		wg.Go(func() {
 			for i := range ids {
-				at := start.Add(time.Duration(i) * spread / time.Duration(n))
-				if err := db.ReschedulePublication(ctx, pubs[i].ID, at, store.AuditEntry{Action: "publication.reschedule"}); err != nil {
+				at, err := pubtest.BringDue(ctx, db, pubs[i].ID, start.Add(time.Duration(i)*spread/time.Duration(n)), author.ID, approver.ID)
+				if err != nil {
 					b.Error(err)
 				}
 				mu.Lock()

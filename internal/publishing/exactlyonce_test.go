@@ -192,12 +192,17 @@ func TestChannelPauseAndResumeChoices(t *testing.T) {
 				t.Fatalf("publication of %d held %q", st, p.Held)
 			}
 		}
-		// Pause again and resume by rescheduling.
+		// A new time chosen by a person needs a new approval, as an
+		// approval covers the time: b awaits approval again.
 		_ = a
 		pb := e.pub(b.ID)
 		if err := e.svc.Decide(e.ctx, e.author, pb.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
+		e.wantState(b.ID, store.PubSubmitted)
+		e.approve(e.approver, b.ID)
+		e.wantState(b.ID, store.PubScheduled)
+		// Pause again and resume by rescheduling: the same.
 		if err := e.svc.Pause(e.ctx, e.author, x.ID, "again"); err != nil {
 			t.Fatal(err)
 		}
@@ -206,12 +211,22 @@ func TestChannelPauseAndResumeChoices(t *testing.T) {
 		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeReschedule, At: at}); err != nil {
 			t.Fatal(err)
 		}
-		if p := e.pub(b.ID); !p.DueAt.Equal(at.Truncate(time.Microsecond)) {
-			t.Fatalf("rescheduled to %v, want %v", p.DueAt, at)
+		if p := e.wantState(b.ID, store.PubSubmitted); !p.DueAt.Equal(at.Truncate(time.Microsecond)) || p.Held != "" {
+			t.Fatalf("rescheduled to %v (held %q), want %v", p.DueAt, p.Held, at)
 		}
 		clock.Set(at)
+		if e.dispatch(); len(xNet.Posts()) != 0 {
+			t.Fatal("a publication moved after a pause went out without a new approval")
+		}
+		// Approved now, after its time: a person releases it.
+		e.approve(e.approver, b.ID)
+		p := e.wantState(b.ID, store.PubScheduled)
+		if err := e.svc.Decide(e.ctx, e.author, p.ID, store.ResumeNow, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
 		e.dispatch()
 		e.wantState(b.ID, store.PubPublished)
+		e.verifyAudit()
 	})
 }
 
@@ -334,14 +349,15 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// All due together, half a second from now.
-		due := time.Now().Add(500 * time.Millisecond)
+		// All due together, shortly: moved and cleared again, as an
+		// approval covers the time.
+		due := time.Now().Add(time.Second)
 		pubs, err := db.ListPublications(ctx, store.PubFilter{})
 		if err != nil || len(pubs) != n {
 			t.Fatalf("%d publications (%v)", len(pubs), err)
 		}
 		for _, p := range pubs {
-			if err := db.ReschedulePublication(ctx, p.ID, due, store.AuditEntry{Action: "publication.reschedule"}); err != nil {
+			if _, err := pubtest.BringDue(ctx, db, p.ID, due, e.author.ID, e.approver.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

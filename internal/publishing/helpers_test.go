@@ -18,12 +18,14 @@ import (
 // env is a press office: an author, two approvers, a clock, and fake
 // networks keyed by channel ID.
 type env struct {
-	t        *testing.T
-	ctx      context.Context
-	db       *store.DB
-	clock    *storetest.Clock
-	svc      *publishing.Service
-	nets     map[int64]*pubtest.Network
+	t     *testing.T
+	ctx   context.Context
+	db    *store.DB
+	clock *storetest.Clock
+	svc   *publishing.Service
+	nets  map[int64]*pubtest.Network
+	// others are channels served by a real publisher (the portal's).
+	others   map[int64]social.Publisher
 	author   publishing.Actor
 	approver publishing.Actor
 	second   publishing.Actor
@@ -31,13 +33,16 @@ type env struct {
 
 func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, set publishing.Settings) *env {
 	t.Helper()
-	e := &env{t: t, ctx: t.Context(), db: db, clock: clock, nets: map[int64]*pubtest.Network{}}
+	e := &env{t: t, ctx: t.Context(), db: db, clock: clock, nets: map[int64]*pubtest.Network{}, others: map[int64]social.Publisher{}}
 	if set.Grace == 0 {
 		set.Grace = 10 * time.Minute
 	}
 	set.SensitiveCategories = []string{"security"}
 	e.svc = publishing.New(publishing.Params{DB: db, Now: clock.Now, Settings: set, Instance: "test",
 		Resolve: func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
+			if p, ok := e.others[ch.ID]; ok {
+				return p, nil
+			}
 			n, ok := e.nets[ch.ID]
 			if !ok {
 				return nil, errors.New("no credentials")

@@ -35,6 +35,13 @@ func (s *Service) Pause(ctx context.Context, a Actor, channel int64, reason stri
 
 // Resume lifts a pause and applies choice to the publications that fell
 // due meanwhile.
+//
+// Clearance allows "now" without a new approval: what fell due during the
+// pause goes out from now on, later than approved and never earlier, and
+// keeps the due time its approval covers. "reschedule" is a person
+// choosing a new time, so each of those publications is moved like any
+// other (Reschedule), which voids its statement's approval: they are held
+// first, as the pause is lifted, so that none goes out in between.
 func (s *Service) Resume(ctx context.Context, a Actor, channel int64, choice store.ResumeChoice) error {
 	switch choice.Action {
 	case store.ResumeNow, store.ResumeHold:
@@ -47,19 +54,34 @@ func (s *Service) Resume(ctx context.Context, a Actor, channel int64, choice sto
 	}
 	e := a.entry("resume")
 	e.Payload = fmt.Sprintf("channel=%d action=%s at=%s", channel, choice.Action, choice.At.UTC().Format(time.RFC3339))
+	apply := choice
+	var overdue []store.OverduePub
+	if choice.Action == store.ResumeReschedule {
+		var err error
+		if overdue, err = s.db.OverduePublications(ctx, channel); err != nil {
+			return err
+		}
+		apply = store.ResumeChoice{Action: store.ResumeHold}
+	}
 	var err error
 	if channel == 0 {
-		err = s.db.ResumeOrg(ctx, choice, e)
+		err = s.db.ResumeOrg(ctx, apply, e)
 	} else {
-		err = s.db.ResumeChannel(ctx, channel, choice, e)
+		err = s.db.ResumeChannel(ctx, channel, apply, e)
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return problem("", "press_error_not_paused")
 	}
-	if err == nil {
-		s.changed(ctx)
+	if err != nil {
+		return err
 	}
-	return err
+	for _, o := range overdue {
+		if _, err := s.move(ctx, a, o.PublicationID, choice.At, "publication.resume-reschedule"); err != nil {
+			return err
+		}
+	}
+	s.changed(ctx)
+	return nil
 }
 
 // PauseBanner is what every signed-in page shows while a pause holds.

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -173,11 +174,19 @@ func (a Actor) entry(action string) store.AuditEntry {
 }
 
 // ContentHash is the hash an approval is bound to: every variant, override,
-// media file with its alt texts, every target, and the timing.
+// media file with its alt texts, every target, and the timing, including
+// the time of each target moved away from the statement's (TargetDue).
+// The scheduler computes it again before publishing, from the publications'
+// due times as stored: a time changed by any path that did not renew the
+// approval no longer matches it, and nothing goes out.
 func ContentHash(st Statement) string {
 	type media struct {
 		Name, Type, SHA string
 		Alts            map[string]string
+	}
+	type targetTime struct {
+		Channel int64
+		Due     string
 	}
 	c := struct {
 		Category  string
@@ -188,6 +197,9 @@ func ContentHash(st Statement) string {
 		Overrides []store.PubOverride
 		Media     []media
 		Targets   []int64
+		// Times is omitted when no target was moved, so that the hash of
+		// such a statement is what it was before targets could move.
+		Times []targetTime `json:",omitempty"`
 	}{Category: st.Category, Sensitive: st.Sensitive, Article: st.ArticleURL,
 		Due: st.DueAt.UTC().Format(time.RFC3339Nano), Emb: st.EmbargoUntil.UTC().Format(time.RFC3339Nano)}
 	c.Variants = slices.Clone(st.Variants)
@@ -204,6 +216,11 @@ func ContentHash(st Statement) string {
 		c.Media = append(c.Media, media{m.Filename, m.ContentType, hex.EncodeToString(sum[:]), m.Alts})
 	}
 	c.Targets = slices.Sorted(slices.Values(st.Targets))
+	for _, ch := range c.Targets {
+		if at, ok := st.TargetDue[ch]; ok && !at.Equal(st.DueAt) {
+			c.Times = append(c.Times, targetTime{ch, at.UTC().Format(time.RFC3339Nano)})
+		}
+	}
 	b, _ := json.Marshal(c) // plain data always marshals
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
@@ -358,6 +375,9 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 			return Statement{}, problem("", "press_error_recalled")
 		}
 	}
+	if err := validText(in); err != nil {
+		return Statement{}, err
+	}
 	seen := map[string]bool{}
 	for _, v := range in.Variants {
 		if _, ok := lang.Lookup(v.Lang); !ok {
@@ -412,6 +432,36 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 	return s.db.SavePubStatement(ctx, st, a.entry("statement.save"))
 }
 
+// validText refuses text that no target takes and PostgreSQL cannot
+// store: invalid UTF-8 and NUL characters.
+func validText(in StatementInput) error {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+	if bad(in.Category) || bad(in.ArticleURL) {
+		return problem("category", "press_error_text", "Lang", "")
+	}
+	for _, v := range in.Variants {
+		if bad(v.Title) || bad(v.Body) {
+			return problem("variants", "press_error_text", "Lang", v.Lang)
+		}
+	}
+	for _, o := range in.Overrides {
+		if bad(o.Body) {
+			return problem("overrides", "press_error_text", "Lang", o.Lang)
+		}
+	}
+	for _, m := range in.Media {
+		if bad(m.Filename) || bad(m.ContentType) {
+			return problem("media", "press_error_text", "Lang", "")
+		}
+		for l, alt := range m.Alts {
+			if bad(l) || bad(alt) {
+				return problem("media", "press_error_text", "Lang", l)
+			}
+		}
+	}
+	return nil
+}
+
 // Submit checks that the statement can go out as written and sends it for
 // approval. Everything that would fail at publish time is refused here.
 func (s *Service) Submit(ctx context.Context, a Actor, id int64) error {
@@ -436,6 +486,24 @@ func (s *Service) check(ctx context.Context, st Statement) error {
 	if !st.EmbargoUntil.IsZero() && st.DueAt.Before(st.EmbargoUntil) {
 		return problem("due_at", "press_error_due_before_embargo")
 	}
+	for _, at := range st.TargetDue { // targets moved on the calendar
+		if !at.After(now) {
+			return problem("due_at", "press_error_due_past")
+		}
+		if !st.EmbargoUntil.IsZero() && at.Before(st.EmbargoUntil) {
+			return problem("due_at", "press_error_due_before_embargo")
+		}
+	}
+	return s.checkTargets(ctx, st)
+}
+
+// checkTargets checks that every target will accept the statement: the
+// channel's credentials work, each post fits the network's limits, every
+// image has its alt text, and what the publisher itself requires
+// (social.Checker, such as the portal's title) is there. A statement that
+// one target would refuse must not pass clearance: it would go out on the
+// others and not there.
+func (s *Service) checkTargets(ctx context.Context, st Statement) error {
 	if len(st.Targets) == 0 {
 		return problem("targets", "press_error_no_target")
 	}
@@ -475,13 +543,57 @@ func (s *Service) check(ctx context.Context, st Statement) error {
 					return problem("media", "press_error_alt_missing", "File", m.Filename, "Lang", pt.post.Lang)
 				}
 			}
+			if c, ok := p.(social.Checker); ok {
+				if err := c.Check(pt.post); err != nil {
+					return refusalProblem(ch, pt.post.Lang, err)
+				}
+			}
 		}
 	}
 	return nil
 }
 
-// Approve records a's approval of the version with hash. Authors cannot
-// approve their own statement; an approval of an older version is refused.
+// refusalProblem turns a publisher's refusal into a problem naming the
+// channel and the part of the statement refused, in the officer's language.
+func refusalProblem(ch Channel, lng string, err error) *Problem {
+	r, ok := errors.AsType[*social.Refusal](err)
+	if !ok {
+		return problem("variants", "press_error_target_refused", "Channel", ch.Name, "Lang", lng, "Reason", err.Error())
+	}
+	kv := []any{"Channel", ch.Name, "Lang", lng, "Max", r.Max, "File", r.File, "Size", fmt.Sprintf("%g MB", float64(r.Max)/1e6)}
+	switch {
+	case r.Field == social.FieldTitle && r.Fault == social.Missing:
+		return problem("variants", "press_error_target_title_missing", kv...)
+	case r.Field == social.FieldTitle && r.Fault == social.TooLong:
+		return problem("variants", "press_error_target_title_too_long", kv...)
+	case r.Field == social.FieldText && r.Fault == social.TooLong:
+		return problem("variants", "press_error_target_text_too_long", kv...)
+	case r.Field == social.FieldText && r.Fault == social.TooLarge:
+		return problem("variants", "press_error_target_text_too_large", kv...)
+	case r.Field == social.FieldMedia && r.Fault == social.TooLarge:
+		return problem("media", "press_error_target_media_too_large", kv...)
+	case r.Fault == social.Invalid && (r.Field == social.FieldTitle || r.Field == social.FieldText):
+		return problem("variants", "press_error_target_invalid_text", kv...)
+	case r.Field == social.FieldMedia && r.Fault == social.TooMany:
+		return problem("media", "press_error_too_many_media", kv...)
+	case r.Field == social.FieldMedia && r.Fault == social.Unsupported:
+		return problem("media", "press_error_target_media_type", kv...)
+	case r.Field == social.FieldAlt && r.Fault == social.Missing:
+		return problem("media", "press_error_alt_missing", kv...)
+	case r.Field == social.FieldAlt:
+		return problem("media", "press_error_target_alt_too_long", kv...)
+	}
+	return problem("variants", "press_error_target_refused", append(kv, "Reason", r.Reason)...)
+}
+
+// Approve records a's approval of the version with hash. Its authors
+// cannot approve it: the person who wrote the statement, and whoever
+// changed its content (text, images, targets, times) since it was last
+// cleared, so that one person holding both roles never clears their own
+// words, and a sensitive statement's approvals come from as many people
+// who did not write it. An approval of an older version is refused, and so
+// is one of a statement a target would now refuse (its channel's state may
+// have changed since submission).
 func (s *Service) Approve(ctx context.Context, a Actor, id int64, hash string) (store.ApprovalResult, error) {
 	st, err := s.db.GetPubStatement(ctx, id)
 	if err != nil {
@@ -490,13 +602,26 @@ func (s *Service) Approve(ctx context.Context, a Actor, id int64, hash string) (
 	if st.AuthorID == a.ID {
 		return store.ApprovalResult{}, problem("", "press_error_self_approval")
 	}
+	authors, err := s.db.PubAuthors(ctx, id)
+	if err != nil {
+		return store.ApprovalResult{}, err
+	}
+	if slices.Contains(authors, a.ID) {
+		return store.ApprovalResult{}, problem("", "press_error_own_edit")
+	}
 	if st.State != store.PubSubmitted {
 		return store.ApprovalResult{}, problem("", "press_error_not_submitted")
 	}
 	if hash != st.ContentHash || ContentHash(st) != st.ContentHash {
 		return store.ApprovalResult{}, problem("hash", "press_error_stale_approval")
 	}
+	if err := s.checkTargets(ctx, st); err != nil {
+		return store.ApprovalResult{}, err
+	}
 	r, err := s.db.ApprovePubStatement(ctx, id, a.ID, hash, a.entry("statement.approve"))
+	if errors.Is(err, store.ErrOwnEdit) {
+		return store.ApprovalResult{}, problem("", "press_error_own_edit")
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return store.ApprovalResult{}, problem("", "press_error_already_approved")
 	}
@@ -517,50 +642,87 @@ func (s *Service) changed(ctx context.Context) {
 	}
 }
 
-// Reschedule moves a publication (drag on the calendar).
-func (s *Service) Reschedule(ctx context.Context, a Actor, pub int64, at time.Time) error {
+// Reschedule moves a publication to a time a person chose (the calendar,
+// the reschedule forms and the API). Approvals cover the time as well as
+// the text, so a move is an edit: the statement's approvals are void, it
+// awaits approval again (if it was submitted or cleared) and the mover
+// becomes one of its authors. It reports whether an approval or a
+// clearance was voided.
+func (s *Service) Reschedule(ctx context.Context, a Actor, pub int64, at time.Time) (voided bool, err error) {
 	if at.IsZero() || !at.After(s.now()) {
-		return problem("due_at", "press_error_due_past")
+		return false, problem("due_at", "press_error_due_past")
 	}
+	return s.move(ctx, a, pub, at, "publication.reschedule")
+}
+
+// move makes a person's change of a publication's time (see Reschedule).
+func (s *Service) move(ctx context.Context, a Actor, pub int64, at time.Time, action string) (bool, error) {
+	at = storedTime(at)
 	p, err := s.db.GetPublication(ctx, pub)
 	if err != nil {
-		return err
+		return false, err
 	}
 	st, err := s.db.GetPubStatement(ctx, p.StatementID)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if st.RecallState != "" {
+		return false, problem("", "press_error_recalled")
 	}
 	if !st.EmbargoUntil.IsZero() && at.Before(st.EmbargoUntil) {
-		return problem("due_at", "press_error_due_before_embargo")
+		return false, problem("due_at", "press_error_due_before_embargo")
 	}
-	e := a.entry("publication.reschedule")
+	old := st.ContentHash
+	moved := st
+	moved.TargetDue = map[int64]time.Time{}
+	for ch, t := range st.TargetDue {
+		moved.TargetDue[ch] = t
+	}
+	moved.TargetDue[p.ChannelID] = at
+	e := a.entry(action)
 	e.Payload = at.UTC().Format(time.RFC3339)
-	if err := s.db.ReschedulePublication(ctx, pub, at, e); err != nil {
+	voided, err := s.db.MovePublication(ctx, store.Move{Publication: pub, At: at, OldHash: old, NewHash: ContentHash(moved), Editor: a.ID}, e)
+	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return problem("", "press_error_cannot_move")
+			return false, problem("", "press_error_cannot_move")
 		}
-		return err
+		return false, err
 	}
 	s.changed(ctx)
-	return nil
+	return voided, nil
 }
 
 // Decide releases a held publication (late, approval expired, due during
 // a pause): now, at a new time, or cancelled.
+//
+// Clearance allows "now" without a new approval: the publication was held
+// because its approved time passed (an outage beyond the grace, a pause,
+// an approval given after the time), and releasing it lets it go out from
+// now on, later than approved and never earlier; its due time, which the
+// approval covers, stays. A new time is a person's choice like any move
+// (Reschedule), so it voids the approval.
 func (s *Service) Decide(ctx context.Context, a Actor, pub int64, action string, at time.Time) error {
 	e := a.entry("publication.decide")
 	e.Payload = action
 	var err error
 	switch action {
 	case store.ResumeNow:
-		err = s.db.DecideHeld(ctx, pub, time.Time{}, false, e)
+		err = s.db.DecideHeld(ctx, pub, false, e)
 	case store.ResumeReschedule:
 		if !at.After(s.now()) {
 			return problem("due_at", "press_error_due_past")
 		}
-		err = s.db.DecideHeld(ctx, pub, at, false, e)
+		p, gerr := s.db.GetPublication(ctx, pub)
+		if gerr != nil {
+			return gerr
+		}
+		if p.Held == "" {
+			return problem("", "press_error_not_held")
+		}
+		_, err = s.move(ctx, a, pub, at, "publication.decide-reschedule")
+		return err
 	case "cancel":
-		err = s.db.DecideHeld(ctx, pub, time.Time{}, true, e)
+		err = s.db.DecideHeld(ctx, pub, true, e)
 	default:
 		return problem("action", "press_error_action")
 	}

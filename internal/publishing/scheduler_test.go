@@ -191,12 +191,22 @@ func TestGraceAfterDowntime(t *testing.T) {
 		if p.Held != store.HeldLate || len(net.Posts()) != 1 {
 			t.Fatalf("a publication beyond the grace: held %q, %d posts", p.Held, len(net.Posts()))
 		}
+		// A person picks a new time: that is a move, which needs a new
+		// approval, and not from the person who moved it.
 		if err := e.svc.Decide(e.ctx, e.approver, p.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
+		e.wantState(late.ID, store.PubSubmitted)
+		st, _ := db.GetPubStatement(e.ctx, late.ID)
+		_, err := e.svc.Approve(e.ctx, e.approver, late.ID, st.ContentHash)
+		wantProblem(t, err, "press_error_own_edit")
+		e.approve(e.second, late.ID)
 		clock.Advance(time.Hour)
 		e.dispatch()
 		e.wantState(late.ID, store.PubPublished)
+		if len(net.Posts()) != 2 {
+			t.Fatalf("%d posts, want 2", len(net.Posts()))
+		}
 	})
 }
 
@@ -210,7 +220,7 @@ func TestEmbargoHoldsEverything(t *testing.T) {
 		e.approve(e.approver, st.ID)
 		p := e.pub(st.ID)
 		// Moving it before the embargo is refused.
-		err := e.svc.Reschedule(e.ctx, e.author, p.ID, clock.Now().Add(time.Hour))
+		_, err := e.svc.Reschedule(e.ctx, e.author, p.ID, clock.Now().Add(time.Hour))
 		wantProblem(t, err, "press_error_due_before_embargo")
 		clock.Set(emb.Add(-time.Millisecond))
 		e.dispatch()

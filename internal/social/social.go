@@ -299,3 +299,58 @@ type Credentials interface {
 	// current value unchanged.
 	Update(ctx context.Context, fn func(current []byte) ([]byte, error)) error
 }
+
+// Checker is a Publisher that can tell, before anything is sent, whether it
+// would accept a post: Check applies the same rule as Publish, which calls
+// it first, so that clearance refuses what the place would refuse
+// (a statement must not go out on some channels and be refused by others).
+// Implementing it is optional; the scheduler also checks Limits.
+type Checker interface {
+	// Check returns nil, or a *Refusal naming the part of p refused.
+	Check(p Post) error
+}
+
+// Field names a part of a post, in a Refusal.
+type Field string
+
+// The parts of a post a Checker may refuse.
+const (
+	FieldTitle   Field = "title"
+	FieldSummary Field = "summary"
+	FieldText    Field = "text"
+	FieldMedia   Field = "media" // an image itself, or how many there are
+	FieldAlt     Field = "alt"   // an image's alternative text
+	FieldOther   Field = "other" // the post's kind, group or language
+)
+
+// Fault says what is wrong with the part a Refusal names.
+type Fault string
+
+// The faults a Checker reports.
+const (
+	Missing     Fault = "missing"     // required and empty
+	TooLong     Fault = "too-long"    // longer than Refusal.Max
+	TooMany     Fault = "too-many"    // more images than Refusal.Max
+	TooLarge    Fault = "too-large"   // more bytes than Refusal.Max (an image, or text a network counts in bytes too)
+	Invalid     Fault = "invalid"     // not valid text (bad UTF-8, NUL)
+	Unsupported Fault = "unsupported" // a media type or value the place does not take
+)
+
+// Refusal is a part of a post that a Publisher will not accept, found
+// before anything is sent.
+type Refusal struct {
+	Network Network
+	Field   Field
+	Fault   Fault
+	// Max is the limit exceeded: characters for TooLong, images for
+	// TooMany, bytes for TooLarge.
+	Max int
+	// File is the image concerned, for FieldMedia and FieldAlt.
+	File string
+	// Reason is a sentence in English for the audit log and for support.
+	Reason string
+}
+
+func (r *Refusal) Error() string {
+	return fmt.Sprintf("%s refuses the post's %s (%s): %s", r.Network, r.Field, r.Fault, r.Reason)
+}

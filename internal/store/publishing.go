@@ -107,6 +107,9 @@ type PubStatement struct {
 	Overrides []PubOverride
 	Media     []PubMedia
 	Targets   []int64 // channel IDs
+	// TargetDue holds the due time of each target whose publication was
+	// moved away from DueAt (on the calendar): approvals cover it too.
+	TargetDue map[int64]time.Time
 }
 
 // PubPublication is one statement on one channel.
@@ -274,7 +277,8 @@ type OverduePub struct {
 
 // ResumeChoice says what to do with publications that fell due during a
 // pause: publish them now, move them to a new time, or hold them for a
-// person.
+// person. The store applies now and hold; a new time is a move that voids
+// approvals, which the publishing service makes (MovePublication).
 type ResumeChoice struct {
 	Action string // now, reschedule, hold
 	At     time.Time
@@ -323,9 +327,11 @@ func (db *DB) applyResume(ctx context.Context, tx *sql.Tx, channel int64, c Resu
 	var args []any
 	switch c.Action {
 	case ResumeNow:
-		q, args = `UPDATE pub_publications SET due_at = $1, next_attempt_at = NULL WHERE state = 'scheduled' AND held = '' AND due_at <= $1`, []any{now}
-	case ResumeReschedule:
-		q, args = `UPDATE pub_publications SET due_at = $2, next_attempt_at = NULL WHERE state = 'scheduled' AND held = '' AND due_at <= $1`, []any{now, dbTime(c.At)}
+		// The due time stays, as approvals cover it: the publication goes
+		// out from now on, later than approved, never earlier. A new time
+		// chosen by a person is a move (MovePublication), which the service
+		// makes after holding what fell due.
+		q, args = `UPDATE pub_publications SET next_attempt_at = $1 WHERE state = 'scheduled' AND held = '' AND due_at <= $1`, []any{now}
 	case ResumeHold:
 		q, args = `UPDATE pub_publications SET held = 'paused' WHERE state = 'scheduled' AND held = '' AND due_at <= $1`, []any{now}
 	default:

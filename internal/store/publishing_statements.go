@@ -28,12 +28,15 @@ func scanStatement(s interface{ Scan(...any) error }) (PubStatement, error) {
 
 // SavePubStatement creates st (ID 0) or replaces its content, variants,
 // overrides, media and targets. Saving returns the statement to draft and
-// voids every approval: an approval covers one version only. A statement
+// voids every approval: an approval covers one version only. A save that
+// changes the content hash records its editor (the audit entry's actor) as
+// an author of the new version (PubAuthors). A statement
 // with a publication already out cannot be edited (ErrConflict).
 func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntry) (PubStatement, error) {
 	now := db.nowUTC()
 	st.UpdatedAt, st.State = now, PubDraft
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		oldHash := ""
 		if st.ID == 0 {
 			st.CreatedAt = now
 			if err := tx.QueryRowContext(ctx, `INSERT INTO pub_statements (author_id, category, sensitive, state, due_at, embargo_until,
@@ -44,6 +47,9 @@ func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntr
 				return err
 			}
 		} else {
+			if err := tx.QueryRowContext(ctx, `SELECT content_hash FROM pub_statements WHERE id = $1`+db.lockRow(), st.ID).Scan(&oldHash); err != nil {
+				return err
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pub_publications WHERE statement_id = $1
 				AND state IN ('publishing', 'published', 'needs-check')`, st.ID).Scan(&n); err != nil {
@@ -95,6 +101,11 @@ func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntr
 		for _, ch := range st.Targets {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO pub_publications (statement_id, channel_id, state, due_at) VALUES ($1, $2, 'draft', $3)`,
 				st.ID, ch, nullTime(st.DueAt)); err != nil {
+				return err
+			}
+		}
+		if st.ContentHash != oldHash {
+			if err := recordEdit(ctx, tx, st.ID, a.ActorID, st.ContentHash, now); err != nil {
 				return err
 			}
 		}
@@ -163,16 +174,23 @@ func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
 		st.Media = append(st.Media, m)
 	}
 	rows.Close()
-	if rows, err = db.sql.QueryContext(ctx, `SELECT channel_id FROM pub_publications WHERE statement_id = $1 ORDER BY channel_id`, st.ID); err != nil {
+	if rows, err = db.sql.QueryContext(ctx, `SELECT channel_id, due_at FROM pub_publications WHERE statement_id = $1 ORDER BY channel_id`, st.ID); err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var due sql.NullTime
+		if err := rows.Scan(&id, &due); err != nil {
 			return err
 		}
 		st.Targets = append(st.Targets, id)
+		if d := fromNull(due); !d.Equal(st.DueAt) {
+			if st.TargetDue == nil {
+				st.TargetDue = map[int64]time.Time{}
+			}
+			st.TargetDue[id] = d
+		}
 	}
 	sortVariants(st.Variants)
 	return rows.Err()
@@ -242,19 +260,34 @@ type ApprovalResult struct {
 
 // ApprovePubStatement records user's approval of the version with hash.
 // When it completes clearance, the publications become scheduled; those
-// already due are held as approval-expired. A hash that no longer matches
-// the statement gives ErrConflict: someone edited it meanwhile.
+// already due are held as approval-expired, and the editors of the version
+// stop being its authors. A hash that no longer matches the statement gives
+// ErrConflict: someone edited it meanwhile. ErrOwnEdit means user wrote the
+// statement or changed it since it was last cleared.
 func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash string, a AuditEntry) (ApprovalResult, error) {
 	var r ApprovalResult
 	now := db.nowUTC()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var cur, state string
 		var need int
-		if err := tx.QueryRowContext(ctx, `SELECT content_hash, state, approvals_needed FROM pub_statements WHERE id = $1`, id).Scan(&cur, &state, &need); err != nil {
+		var author int64
+		if err := tx.QueryRowContext(ctx, `SELECT content_hash, state, approvals_needed, author_id FROM pub_statements WHERE id = $1`+db.lockRow(), id).Scan(&cur, &state, &need, &author); err != nil {
 			return err
 		}
 		if state != PubSubmitted || cur != hash {
 			return fmt.Errorf("%w: statement %d changed or is not awaiting approval", ErrConflict, id)
+		}
+		// Checked in the transaction that approves, so that no edit can
+		// slip between the check and the approval.
+		if author == user {
+			return fmt.Errorf("%w: user %d wrote statement %d", ErrOwnEdit, user, id)
+		}
+		edited, err := editedSinceCleared(ctx, tx, id, user)
+		if err != nil {
+			return err
+		}
+		if edited {
+			return fmt.Errorf("%w: user %d changed statement %d since it was last cleared", ErrOwnEdit, user, id)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO pub_approvals (statement_id, user_id, content_hash, created_at) VALUES ($1, $2, $3, $4)`,
 			id, user, hash, now); err != nil {
@@ -271,10 +304,18 @@ func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash stri
 			return nil
 		}
 		r.Complete = true
-		if _, err := tx.ExecContext(ctx, `UPDATE pub_statements SET state = 'scheduled', updated_at = $2 WHERE id = $1`, id, now); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET state = 'scheduled', updated_at = $2 WHERE id = $1
+			AND state = 'submitted' AND content_hash = $3`, id, now, hash)
+		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'scheduled', held = 'approval-expired' WHERE statement_id = $1 AND state = 'submitted' AND due_at <= $2`, id, now)
+		if mustAffect(res) != nil {
+			return fmt.Errorf("%w: statement %d changed while it was approved", ErrConflict, id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE pub_edits SET cleared = true WHERE statement_id = $1`, id); err != nil {
+			return err
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'scheduled', held = 'approval-expired' WHERE statement_id = $1 AND state = 'submitted' AND due_at <= $2`, id, now)
 		if err != nil {
 			return err
 		}
@@ -315,19 +356,18 @@ func (db *DB) ListPubApprovals(ctx context.Context, id int64) ([]PubApproval, er
 	return out, wrap("list approvals", rows.Err())
 }
 
-// DecideHeld releases a held publication: at a new due time (zero: now) or
-// by cancelling it (failed with reason).
-func (db *DB) DecideHeld(ctx context.Context, pub int64, at time.Time, cancel bool, a AuditEntry) error {
+// DecideHeld releases a held publication now, or cancels it (failed with
+// reason). Released now, it keeps its due time, which approvals cover, and
+// may go out from now on (next_attempt_at): later than approved, never
+// earlier. A new time is a move (MovePublication).
+func (db *DB) DecideHeld(ctx context.Context, pub int64, cancel bool, a AuditEntry) error {
 	return wrap("decide held", db.inTx(ctx, func(tx *sql.Tx) error {
 		var res sql.Result
 		var err error
 		if cancel {
 			res, err = tx.ExecContext(ctx, `UPDATE pub_publications SET state = 'failed', reason = 'cancelled by a person', held = '' WHERE id = $1 AND held <> ''`, pub)
 		} else {
-			if at.IsZero() {
-				at = db.nowUTC()
-			}
-			res, err = tx.ExecContext(ctx, `UPDATE pub_publications SET held = '', due_at = $2, next_attempt_at = NULL WHERE id = $1 AND held <> ''`, pub, dbTime(at))
+			res, err = tx.ExecContext(ctx, `UPDATE pub_publications SET held = '', next_attempt_at = $2 WHERE id = $1 AND held <> ''`, pub, db.nowUTC())
 		}
 		if err != nil {
 			return err
@@ -340,8 +380,12 @@ func (db *DB) DecideHeld(ctx context.Context, pub int64, at time.Time, cancel bo
 	}))
 }
 
-// ReschedulePublication moves a scheduled publication to a new due time
-// (drag on the calendar). Only publications not yet out move.
+// ReschedulePublication sets a publication's due time and nothing else:
+// it does not touch clearance, so a publication it moves no longer matches
+// its approvals, and the scheduler holds it (approvals cover the time).
+// People move publications with MovePublication; this is for tests and
+// benchmarks that bring many publications due at once. Only publications
+// not yet out move.
 func (db *DB) ReschedulePublication(ctx context.Context, pub int64, at time.Time, a AuditEntry) error {
 	return wrap("reschedule", db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE pub_publications SET due_at = $2, next_attempt_at = NULL, held = '' WHERE id = $1

@@ -3,7 +3,8 @@
 // creates (so that Reconcile finds them, as on a real network), and that
 // can be told to fail with any social.Class, to create a post and then
 // report Unknown (the connection dropped after the network committed), or
-// to hang.
+// to hang. BringDue moves cleared publications and clears them again, for
+// load tests that bring many due at once.
 //
 // It must only be used by tests and by the benchmark.
 package pubtest

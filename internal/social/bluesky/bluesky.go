@@ -143,16 +143,9 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 	if p.Key == "" {
 		return social.Result{}, c.fail(social.Rejected, 0, "", "the post has no key; refusing to publish without a record key", nil)
 	}
-	if n := c.Count(p.Text); n > MaxGraphemes || len(p.Text) > MaxBytes {
-		return social.Result{}, c.fail(social.Rejected, 0, "", fmt.Sprintf("the text has %d graphemes (%d bytes); Bluesky allows %d graphemes and %d bytes", n, len(p.Text), MaxGraphemes, MaxBytes), nil)
-	}
-	if len(p.Media) > MaxImages {
-		return social.Result{}, c.fail(social.Rejected, 0, "", "Bluesky allows at most 4 images", nil)
-	}
-	for _, m := range p.Media {
-		if len(m.Data) > MaxImageSize {
-			return social.Result{}, c.fail(social.Rejected, 0, "", fmt.Sprintf("image %q is larger than 2 MB", m.Filename), nil)
-		}
+	if err := c.Check(p); err != nil {
+		r, _ := errors.AsType[*social.Refusal](err)
+		return social.Result{}, c.fail(social.Rejected, 0, "", r.Reason, err)
 	}
 	s, err := c.session(ctx)
 	if err != nil {

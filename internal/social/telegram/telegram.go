@@ -111,18 +111,13 @@ type message struct {
 // channel. A thread's later parts reply to the previous message. The ID of
 // a media group lists its messages, "12,13,14".
 func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, error) {
+	if err := c.Check(p); err != nil {
+		r, _ := errors.AsType[*social.Refusal](err)
+		return social.Result{}, c.fail(social.Rejected, 0, "", r.Reason, err)
+	}
 	s, err := c.secret(ctx)
 	if err != nil {
 		return social.Result{}, err
-	}
-	n := c.Count(p.Text)
-	switch {
-	case len(p.Media) == 0 && (n == 0 || n > MaxText):
-		return social.Result{}, c.fail(social.Rejected, 0, "", fmt.Sprintf("the text has %d characters; Telegram allows 1 to %d", n, MaxText), nil)
-	case len(p.Media) > 0 && n > MaxCaption:
-		return social.Result{}, c.fail(social.Rejected, 0, "", fmt.Sprintf("the caption has %d characters; Telegram allows %d with photos", n, MaxCaption), nil)
-	case len(p.Media) > MaxMedia:
-		return social.Result{}, c.fail(social.Rejected, 0, "", "Telegram allows at most 10 photos in one post", nil)
 	}
 	var reply map[string]any
 	if p.ReplyTo != "" {

@@ -234,17 +234,22 @@ type createResponse struct {
 	} `json:"data"`
 }
 
-// Check refuses a post X would refuse, before anything is sent.
+// Check refuses a post X would refuse, before anything is sent: the rule
+// Publish applies first, which clearance also asks at submission
+// (social.Checker). The error is a Rejected *social.Error wrapping the
+// *social.Refusal that names the part refused.
 func (c *Client) Check(p social.Post) error {
-	rej := func(reason string) error {
-		return &social.Error{Network: social.X, Class: social.Rejected, Reason: reason}
+	rej := func(f social.Field, fault social.Fault, max int, file, reason string) error {
+		return &social.Error{Network: social.X, Class: social.Rejected, Reason: reason,
+			Err: &social.Refusal{Network: social.X, Field: f, Fault: fault, Max: max, File: file, Reason: reason}}
 	}
 	if strings.TrimSpace(p.Text) == "" && len(p.Media) == 0 {
-		return rej("the post is empty")
+		return rej(social.FieldText, social.Missing, 0, "", "the post is empty")
 	}
 	if strings.TrimSpace(p.Text) != "" {
 		if r := xtext.Parse(p.Text, c.p.MaxLength); !r.Valid {
-			return rej(fmt.Sprintf("the text counts %d of the %d characters X allows (Vietnamese letters with a hook or dot below, CJK and emoji count 2; links count 23)", r.Weighted, c.p.MaxLength))
+			return rej(social.FieldText, social.TooLong, c.p.MaxLength, "",
+				fmt.Sprintf("the text counts %d of the %d characters X allows (Vietnamese letters with a hook or dot below, CJK and emoji count 2; links count 23)", r.Weighted, c.p.MaxLength))
 		}
 	}
 	videos := 0
@@ -253,17 +258,19 @@ func (c *Client) Check(p social.Post) error {
 			videos++
 		}
 		if utf8.RuneCountInString(m.Alt) > MaxAltText {
-			return rej(fmt.Sprintf("an alt text is longer than the %d characters X allows", MaxAltText))
+			return rej(social.FieldAlt, social.TooLong, MaxAltText, m.Filename, fmt.Sprintf("an alt text is longer than the %d characters X allows", MaxAltText))
 		}
 		if len(m.Data) == 0 {
-			return rej("a media file is empty")
+			return rej(social.FieldMedia, social.Invalid, 0, m.Filename, "a media file is empty")
 		}
 	}
 	if len(p.Media) > MaxMedia || videos > 0 && len(p.Media) > 1 {
-		return rej("X takes at most 4 images, or one video or GIF, per post")
+		return rej(social.FieldMedia, social.TooMany, MaxMedia, "", "X takes at most 4 images, or one video or GIF, per post")
 	}
 	return nil
 }
+
+var _ social.Checker = (*Client)(nil)
 
 // Publish uploads the media, then creates the post (a reply when
 // p.ReplyTo is set: the next part of a thread). An Unknown error means the

@@ -415,6 +415,13 @@ func TestMediaWithAltText(t *testing.T) {
 	} {
 		_, err := e.c.Publish(ctx, social.Post{Text: name, Media: media})
 		wantClass(t, err, social.Rejected)
+		// Clearance asks the same rule (social.Checker), which names the
+		// part refused.
+		var checker social.Checker = e.c
+		r, ok := errors.AsType[*social.Refusal](checker.Check(social.Post{Text: name, Media: media}))
+		if !ok || (r.Field != social.FieldMedia && r.Field != social.FieldAlt) || r.Max == 0 {
+			t.Errorf("%s: Check gave %+v", name, r)
+		}
 	}
 }
 
