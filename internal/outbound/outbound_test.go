@@ -10,42 +10,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 )
 
-// collector listens at addr and fails the test if anything connects to
-// it, even without sending a request: a refused address must be refused
-// before the connection is made.
-type collector struct {
-	ln    net.Listener
-	conns atomic.Int64
-	Port  string
-}
-
-func newCollector(t testing.TB, network, addr string) *collector {
+func newCollector(t testing.TB, network, addr string) *outboundtest.Collector {
 	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatalf("collector on %s: %v", addr, err)
-	}
-	c := &collector{ln: ln}
-	_, c.Port, _ = net.SplitHostPort(ln.Addr().String())
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.conns.Add(1)
-			conn.Close()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		if n := c.conns.Load(); n > 0 {
-			t.Errorf("the collector at %s was reached %d times", ln.Addr(), n)
-		}
-	})
-	return c
+	return outboundtest.New(t, network, addr)
 }
 
 func get(t *testing.T, c *http.Client, url string, header ...string) (*http.Response, error) {
