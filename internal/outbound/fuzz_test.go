@@ -1,4 +1,4 @@
-package outbound
+package outbound_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/mofa-vn/chancery/internal/outbound"
 )
 
 // internalNets are the ranges the fuzz test checks with package net's own
@@ -59,8 +61,8 @@ func FuzzNoInternalAddress(f *testing.F) {
 	loop := func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 	}
-	c, err := newClient(Params{Lookup: loop}, func(ctx context.Context, network, address string, rc syscall.RawConn) error {
-		if err := control(ctx, network, address, rc); err != nil {
+	c, err := outbound.NewClientWithCheck(outbound.Params{Lookup: loop}, func(ctx context.Context, network, address string, rc syscall.RawConn) error {
+		if err := outbound.Control(ctx, network, address, rc); err != nil {
 			return err
 		}
 		host, _, err := net.SplitHostPort(address)

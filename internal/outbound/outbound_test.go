@@ -1,4 +1,4 @@
-package outbound
+package outbound_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mofa-vn/chancery/internal/outbound"
 
 	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 )
@@ -35,9 +37,9 @@ func get(t *testing.T, c *http.Client, url string, header ...string) (*http.Resp
 	return resp, err
 }
 
-func mustClient(t *testing.T, p Params) *http.Client {
+func mustClient(t *testing.T, p outbound.Params) *http.Client {
 	t.Helper()
-	c, err := New(p)
+	c, err := outbound.New(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +63,8 @@ func TestRefusesInternalAddresses(t *testing.T) {
 	rebind := func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 	}
-	c := mustClient(t, Params{Lookup: rebind})
-	plain := mustClient(t, Params{})
+	c := mustClient(t, outbound.Params{Lookup: rebind})
+	plain := mustClient(t, outbound.Params{})
 	for _, tt := range []struct {
 		url, kind string
 		c         *http.Client
@@ -95,8 +97,8 @@ func TestRefusesInternalAddresses(t *testing.T) {
 	} {
 		t.Run(tt.url, func(t *testing.T) {
 			_, err := get(t, tt.c, tt.url, "Authorization", "Bearer SECRET")
-			if !errors.Is(err, ErrNotAllowed) {
-				t.Fatalf("error %v, want ErrNotAllowed", err)
+			if !errors.Is(err, outbound.ErrNotAllowed) {
+				t.Fatalf("error %v, want outbound.ErrNotAllowed", err)
 			}
 			if !strings.Contains(err.Error(), "address not allowed: ") || !strings.Contains(err.Error(), tt.kind) {
 				t.Errorf("error %q does not say %q", err, tt.kind)
@@ -118,7 +120,7 @@ func TestRefusalDoesNotRevealListeners(t *testing.T) {
 	}
 	_, closed, _ := net.SplitHostPort(ln.Addr().String())
 	ln.Close()
-	c := mustClient(t, Params{})
+	c := mustClient(t, outbound.Params{})
 	_, errOpen := get(t, c, "http://127.0.0.1:"+open.Port+"/")
 	_, errClosed := get(t, c, "http://127.0.0.1:"+closed+"/")
 	norm := func(err error, port string) string { return strings.ReplaceAll(err.Error(), port, "PORT") }
@@ -133,7 +135,7 @@ func TestAllowListIsExact(t *testing.T) {
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	t.Cleanup(fake.Close)
 	other := newCollector(t, "tcp4", "127.0.0.1:0")
-	c := mustClient(t, Params{Allow: []string{fake.URL + "/"}})
+	c := mustClient(t, outbound.Params{Allow: []string{fake.URL + "/"}})
 	if resp, err := get(t, c, fake.URL+"/api/v1/instance"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("allowed fake: %v", err)
 	}
@@ -142,14 +144,14 @@ func TestAllowListIsExact(t *testing.T) {
 		"http://127.0.0.1:" + other.Port + "/", // same host, another port
 		"http://localhost:" + port + "/",       // same port, another name
 	} {
-		if _, err := get(t, c, u); !errors.Is(err, ErrNotAllowed) {
-			t.Errorf("%s: %v, want ErrNotAllowed", u, err)
+		if _, err := get(t, c, u); !errors.Is(err, outbound.ErrNotAllowed) {
+			t.Errorf("%s: %v, want outbound.ErrNotAllowed", u, err)
 		}
 	}
 	if hits.Load() != 1 {
 		t.Errorf("the fake saw %d requests, want 1", hits.Load())
 	}
-	if _, err := New(Params{Allow: []string{"ftp://x"}}); err == nil {
+	if _, err := outbound.New(outbound.Params{Allow: []string{"ftp://x"}}); err == nil {
 		t.Error("an ftp URL was allowed")
 	}
 }
@@ -184,7 +186,7 @@ func TestRedirects(t *testing.T) {
 	mux.HandleFunc("/public-here", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	c := mustClient(t, Params{Allow: []string{srv.URL}})
+	c := mustClient(t, outbound.Params{Allow: []string{srv.URL}})
 
 	for _, tt := range []struct {
 		name, path, why string
@@ -200,7 +202,7 @@ func TestRedirects(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := get(t, c, srv.URL+tt.path, tt.header...)
-			if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), tt.why) {
+			if !errors.Is(err, outbound.ErrRedirect) || !strings.Contains(err.Error(), tt.why) {
 				t.Fatalf("error %v, want a refused redirect saying %q", err, tt.why)
 			}
 			if strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "AAHdq") {
@@ -213,7 +215,7 @@ func TestRedirects(t *testing.T) {
 	// redirected one too: the client cannot see the header, the wire can.
 	signed := *c
 	signed.Transport = signer{base: c.Transport}
-	if _, err := get(t, &signed, srv.URL+"/to-path"); !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), "Authorization header") {
+	if _, err := get(t, &signed, srv.URL+"/to-path"); !errors.Is(err, outbound.ErrRedirect) || !strings.Contains(err.Error(), "Authorization header") {
 		t.Fatalf("signed redirect: %v", err)
 	}
 	if secretHits.Load() != 0 {
@@ -221,7 +223,7 @@ func TestRedirects(t *testing.T) {
 	}
 	// A POST's body may hold credentials: a 307 would send it again.
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/to-path", strings.NewReader("password=SECRET"))
-	if _, err := c.Do(req); !errors.Is(err, ErrRedirect) {
+	if _, err := c.Do(req); !errors.Is(err, outbound.ErrRedirect) {
 		t.Fatalf("POST redirect: %v", err)
 	}
 	// Nothing secret: followed.
@@ -249,7 +251,7 @@ func TestNoProxyFromEnvironment(t *testing.T) {
 	t.Setenv("HTTPS_PROXY", proxy.URL)
 	t.Setenv("NO_PROXY", "")
 	// The proxy's address is allowed, so only the proxy setting decides.
-	c := mustClient(t, Params{Allow: []string{proxy.URL}, Lookup: func(context.Context, string) ([]netip.Addr, error) {
+	c := mustClient(t, outbound.Params{Allow: []string{proxy.URL}, Lookup: func(context.Context, string) ([]netip.Addr, error) {
 		return nil, errors.New("no such host")
 	}})
 	if _, err := get(t, c, "http://api.example.org/"); err == nil {
@@ -266,26 +268,26 @@ func TestParseLegacyIPv4(t *testing.T) {
 		"127.1": "127.0.0.1", "127.0.1": "127.0.0.1", "10.0.0.1.": "10.0.0.1", "0": "0.0.0.0", "017700000001": "127.0.0.1",
 		"3232235777": "192.168.1.1", "0xa9.0xfe.0xa9.0xfe": "169.254.169.254",
 	} {
-		got, ok := ParseLegacyIPv4(in)
+		got, ok := outbound.ParseLegacyIPv4(in)
 		if !ok || got.String() != want {
-			t.Errorf("ParseLegacyIPv4(%q) = %v, %v; want %s", in, got, ok, want)
+			t.Errorf("outbound.ParseLegacyIPv4(%q) = %v, %v; want %s", in, got, ok, want)
 		}
 	}
 	for _, in := range []string{"", ".", "example.org", "1.2.3.4.5", "256.1.1.1", "4294967296", "08", "0x1g", "1..2", "1.2.3.256"} {
-		if got, ok := ParseLegacyIPv4(in); ok {
-			t.Errorf("ParseLegacyIPv4(%q) = %v, want no address", in, got)
+		if got, ok := outbound.ParseLegacyIPv4(in); ok {
+			t.Errorf("outbound.ParseLegacyIPv4(%q) = %v, want no address", in, got)
 		}
 	}
 }
 
 func TestRefused(t *testing.T) {
 	for _, s := range []string{"8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2a03:2880:f12f:83:face:b00c:0:25de", "::ffff:8.8.8.8"} {
-		if k := Refused(netip.MustParseAddr(s)); k != "" {
+		if k := outbound.Refused(netip.MustParseAddr(s)); k != "" {
 			t.Errorf("%s refused as %s", s, k)
 		}
 	}
 	for _, s := range []string{"127.0.0.1", "::1", "::ffff:10.1.2.3", "fe80::1%eth0", "198.18.0.1", "192.0.0.8", "2001:db8::1", "2002:7f00:1::", "2001::1", "fec0::1"} {
-		if Refused(netip.MustParseAddr(s)) == "" {
+		if outbound.Refused(netip.MustParseAddr(s)) == "" {
 			t.Errorf("%s allowed", s)
 		}
 	}

@@ -1,13 +1,29 @@
-// Package outboundtest gives tests a collector: a listener that no request
-// through internal/outbound may ever reach. It must not import any other
-// Chancery package.
+// Package outboundtest gives tests a collector, a listener that no request
+// through internal/outbound may ever reach, and clients that reach the
+// fake networks the tests run on loopback through outbound's allow-list,
+// as -extra-api-urls does. It imports no Chancery package but
+// internal/outbound.
 package outboundtest
 
 import (
 	"net"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/outbound"
 )
+
+// Client returns an outbound client that allows exactly the hosts and
+// ports of urls (the fakes' base URLs).
+func Client(t testing.TB, urls ...string) *http.Client {
+	t.Helper()
+	c, err := outbound.New(outbound.Params{Allow: urls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 // Collector listens on an address the server must never connect to, and
 // fails the test at its end if anything connected, even without sending a
