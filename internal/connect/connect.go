@@ -20,6 +20,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/linkedin"
@@ -182,9 +183,17 @@ func (h *Handlers) store(ctx context.Context, r *http.Request, ch store.PubChann
 }
 
 // refusal turns a failed verification into the sentence shown beside the
-// form: the network's reason, in English as the connectors write it, inside
-// a sentence in the viewer's language.
+// form: an address or a redirect internal/outbound refused, in the viewer's
+// language; else the network's reason, in English as the connectors write
+// it, inside a sentence in the viewer's language.
 func (h *Handlers) refusal(r *http.Request, err error) string {
+	// Checked first: the connector's reason is English, and says no more.
+	switch {
+	case errors.Is(err, outbound.ErrNotAllowed):
+		return h.t(r, "channels_refused_address", nil)
+	case errors.Is(err, outbound.ErrRedirect):
+		return h.t(r, "channels_refused_redirect", nil)
+	}
 	if e, ok := errors.AsType[*social.Error](err); ok {
 		reason := e.Reason
 		if reason == "" {
