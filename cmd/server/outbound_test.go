@@ -25,11 +25,13 @@ func allowAPIs(urls ...string) func(*config.Config) {
 }
 
 // A press officer names a server inside Chancery's own network as a
-// Mastodon instance or a Bluesky PDS, in every spelling: the channel can
-// be made (these networks are federated), but connecting it is refused in
-// the officer's language and nothing reaches the address, not even a
-// connection. An allowed fake on loopback is reached at its exact host and
-// port only: "localhost" with the same port is another host.
+// Mastodon instance or a Bluesky PDS, in every spelling. An IP address is
+// refused when the channel is made, in the officer's language, by the API
+// and the form. A host name that resolves inside, and a channel made before
+// this rule, are refused when connecting: the connect page says so in the
+// officer's language, nothing is stored, and nothing reaches the address,
+// not even a connection. An allowed fake on loopback is reached at its
+// exact host and port only: "localhost" with the same port is another host.
 func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		col := outboundtest.New(t, "tcp4", "127.0.0.1:0")
@@ -46,14 +48,7 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		officer := ts.signIn("olivia", "officer-password-1")
 
-		langs := []string{"en", "fr", "ar", "zh"}
-		want := map[string]string{
-			"en": "The channel’s server address is not allowed",
-			"fr": "L’adresse du serveur de ce canal n’est pas autorisée",
-			"ar": "عنوان خادم هذه القناة غير مسموح به",
-			"zh": "该频道的服务器地址不被允许",
-		}
-		for i, base := range []string{
+		literal := []string{
 			col.URL,
 			"http://[::1]:" + port6,
 			"http://2130706433:" + col.Port,
@@ -62,16 +57,50 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 			"http://[::ffff:127.0.0.1]:" + col.Port,
 			"http://169.254.169.254",
 			"http://10.20.30.40:8080",
+		}
+		names := []string{
 			"http://localhost:" + col.Port,
 			"http://localhost:" + fakePort, // the fake is allowed as 127.0.0.1 only
-		} {
+		}
+		for i, base := range literal {
+			r := ts.send(officer, "POST", "/api/v1/publishing/channels", "application/json",
+				`{"network":"mastodon","name":"Inside `+fmt.Sprint(i)+`","base_url":"`+base+`","languages":["en"],"time_zone":"UTC"}`,
+				map[string]string{"Accept-Language": "vi"})
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			wantContains(t, r, "Địa chỉ này nằm trong mạng nội bộ của Chancery")
+			r = ts.postForm(officer, "/press/channels", url.Values{"network": {"bluesky"}, "name": {"Inside"}, "base_url": {base},
+				"languages": {"en"}, "time_zone": {"UTC"}}, map[string]string{"Accept-Language": "fr"})
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			wantContains(t, r, "Cette adresse se trouve dans le réseau interne de Chancery")
+		}
+		if chs, err := db.ListPubChannels(t.Context()); err != nil || len(chs) != 0 {
+			t.Fatalf("channels made: %+v, %v", chs, err)
+		}
+
+		langs := []string{"en", "fr", "ar", "zh"}
+		want := map[string]string{
+			"en": "The channel’s server address is not allowed",
+			"fr": "L’adresse du serveur de ce canal n’est pas autorisée",
+			"ar": "عنوان خادم هذه القناة غير مسموح به",
+			"zh": "该频道的服务器地址不被允许",
+		}
+		for i, base := range append(names, literal...) {
 			network, secret := "mastodon", map[string]string{"access_token": token}
 			if i%2 == 1 {
 				network, secret = "bluesky", map[string]string{"identifier": "mofa-vn.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"}
 			}
+			made := base
+			if i >= len(names) {
+				made = "https://social.example" // then moved inside, as before this rule
+			}
 			ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": network, "name": fmt.Sprintf("Channel %d", i),
-				"base_url": base, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
+				"base_url": made, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
 			id := int64(ch["id"].(float64))
+			if made != base {
+				if err := db.SetChannelBaseURL(t.Context(), id, base); err != nil {
+					t.Fatal(err)
+				}
+			}
 			form := url.Values{}
 			for k, v := range secret {
 				form.Set(k, v)
@@ -80,7 +109,7 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 			r := ts.postForm(officer, fmt.Sprintf("/press/channels/%d/connect", id), form, map[string]string{"Accept-Language": lang})
 			wantStatus(t, r, http.StatusUnprocessableEntity)
 			wantContains(t, r, want[lang])
-			wantNoSecret(t, "the connect page", r.Body, token, "abcd-efgh", col.Port+")")
+			wantNoSecret(t, "the connect page", r.Body, token, "abcd-efgh")
 			if _, err := db.ChannelCredential(t.Context(), id); err == nil {
 				t.Errorf("%s: credentials stored for a refused address", base)
 			}

@@ -108,7 +108,9 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 	}
 	defer db.Close()
 	hc := &pubtest.Client{BaseURL: baseURL, Name: social.Mastodon, Lim: social.Limits{MaxLength: 500, Idempotent: true}, HTTP: childClient}
-	svc := publishing.New(publishing.Params{DB: db, Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return hc, nil }})
+	// The fake network listens on loopback: allowed, as -extra-api-urls does.
+	svc := publishing.New(publishing.Params{DB: db, Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return hc, nil },
+		Settings: publishing.Settings{ExtraAPIs: []string{baseURL}}})
 	author, err := db.CreateUser(ctx, account.User{Username: "olivia", DisplayName: "Olivia", Roles: []account.Role{account.RolePressOfficer}})
 	if err != nil {
 		t.Fatal(err)

@@ -152,6 +152,43 @@ func Default() *http.Client {
 	return defaultClient
 }
 
+// CheckBase returns an *AddrError when base, a server's address as typed,
+// names an IP address Chancery does not connect to, in any spelling, and
+// allow (base URLs, as Params.Allow) does not list its host and port, or a
+// host that is neither an IP address nor a host name. A host name passes:
+// what it resolves to is checked when connecting. It lets a
+// form refuse such an address at once; the dialer remains the guard.
+func CheckBase(base string, allow []string) error {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || u.Host == "" {
+		return nil // not an address at all: the caller's own check refuses it
+	}
+	host := u.Hostname()
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		var ok bool
+		if ip, ok = ParseLegacyIPv4(host); !ok {
+			if strings.ContainsFunc(host, func(r rune) bool {
+				return r < 0x80 && !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_')
+			}) {
+				return &AddrError{Addr: host, Kind: "not a host name"}
+			}
+			return nil
+		}
+	}
+	kind := Refused(ip)
+	if kind == "" {
+		return nil
+	}
+	key := originKey(u)
+	for _, a := range allow {
+		if au, err := url.Parse(strings.TrimSpace(a)); err == nil && au.Host != "" && originKey(au) == key {
+			return nil
+		}
+	}
+	return &AddrError{Addr: key, Kind: kind}
+}
+
 // originKey is host:port as http.Transport dials it for u: the host in
 // lower case without brackets, an IPv4-mapped IPv6 address as IPv4, and
 // the scheme's port when u names none.

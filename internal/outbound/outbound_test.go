@@ -292,3 +292,25 @@ func TestRefused(t *testing.T) {
 		}
 	}
 }
+
+// CheckBase refuses an internal IP address as typed in a form, in any
+// spelling, unless allowed at that exact host and port; host names pass,
+// to be checked when connecting.
+func TestCheckBase(t *testing.T) {
+	allow := []string{"http://127.0.0.1:9000/"}
+	for _, base := range []string{"http://127.0.0.1:9001", "http://2130706433:9000", "http://[::1]",
+		"http://[::ffff:127.0.0.2]:9000", "http://0", "http://169.254.169.254/latest", "http://10.0.0.1", "http://10.0.0.1]"} {
+		if err := outbound.CheckBase(base, allow); !errors.Is(err, outbound.ErrNotAllowed) {
+			t.Errorf("CheckBase(%q) = %v, want ErrNotAllowed", base, err)
+		}
+	}
+	for _, base := range []string{"http://127.0.0.1:9000", "http://127.0.0.1:9000/mastodon",
+		"http://[::ffff:127.0.0.1]:9000", // the allowed address, IPv4-mapped
+		"https://127.0.0.1:9000",         // a host and port are allowed, whatever the scheme
+		"https://mastodon.social", "http://8.8.8.8",
+		"http://localhost:9000", "https://bücher.example", "not a URL"} {
+		if err := outbound.CheckBase(base, allow); err != nil {
+			t.Errorf("CheckBase(%q) = %v, want nil", base, err)
+		}
+	}
+}
