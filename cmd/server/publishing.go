@@ -34,7 +34,7 @@ var errNoConnector = errors.New("no connector wired for this network")
 
 // testResolverHook is set only in binaries built with -tags chancerytest
 // (fakenet_chancerytest.go), for the crash and scale-out tests.
-var testResolverHook func(*store.DB) publishing.Resolver
+var testResolverHook func(*connectors) publishing.Resolver
 
 // connectors builds the social.Publisher of each channel: the one place
 // where the connectors (internal/social/…) and the portal publisher meet
@@ -99,7 +99,7 @@ func (c *connectors) client() *http.Client {
 // the watcher share.
 func publisherResolver(c *connectors) publishing.Resolver {
 	if testResolverHook != nil {
-		return testResolverHook(c.db)
+		return testResolverHook(c)
 	}
 	return c.resolve
 }
