@@ -3,6 +3,7 @@ package outbound_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -313,4 +314,58 @@ func TestCheckBase(t *testing.T) {
 			t.Errorf("CheckBase(%q) = %v, want nil", base, err)
 		}
 	}
+}
+
+// A burst of requests through one client, half to an allowed fake and
+// half to another name for the same address and port: the connections
+// pooled for the allowed host are never lent to the other name, which is
+// refused every time.
+func TestBurstDoesNotShareAllowedConnections(t *testing.T) {
+	var hits atomic.Int64
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Host != strings.TrimPrefix(fakeURL(r), "http://") {
+			t.Errorf("the fake was reached as %s", r.Host)
+		}
+	}))
+	t.Cleanup(fake.Close)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(fake.URL, "http://"))
+	c := mustClient(t, outbound.Params{Allow: []string{fake.URL}})
+	const n = 64
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			u := fake.URL + "/ok"
+			if i%2 == 1 {
+				u = "http://localhost:" + port + "/steal"
+			}
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+			resp, err := c.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			if i%2 == 1 && !errors.Is(err, outbound.ErrNotAllowed) {
+				errs <- fmt.Errorf("%s: %v, want ErrNotAllowed", u, err)
+				return
+			}
+			if i%2 == 0 && err != nil {
+				errs <- fmt.Errorf("%s: %v", u, err)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if hits.Load() != n/2 {
+		t.Errorf("the fake saw %d requests, want %d", hits.Load(), n/2)
+	}
+}
+
+// fakeURL is the address the fake serving r listens at.
+func fakeURL(r *http.Request) string {
+	return "http://" + r.Context().Value(http.LocalAddrContextKey).(net.Addr).String()
 }
