@@ -89,7 +89,7 @@ func TestConnectTokenForm(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		var logs syncBuffer
-		ts := newLoggedServer(t, db, clock, &logs)
+		ts := newLoggedServer(t, db, clock, &logs, allowAPIs(fake.URL))
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		officer := ts.signIn("olivia", "officer-password-1")

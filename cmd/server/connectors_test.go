@@ -24,7 +24,7 @@ func TestPublishToMastodonAndPortal(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
-		ts := newTestServer(t, db, clock)
+		ts := newTestServer(t, db, clock, allowAPIs(fake.URL))
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		officer := ts.signIn("olivia", "officer-password-1")

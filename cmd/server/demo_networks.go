@@ -81,6 +81,16 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 		{social.Telegram, "Telegram @mofa_vn (demo)", tg.URL, []string{"vi", "en"}, map[string]string{"bot_token": demoTelegramToken, "chat_id": "@" + telegramfake.ChannelUsername}},
 		{social.LinkedIn, "LinkedIn MOFA (demo)", li.URL, []string{"en"}, map[string]string{"access_token": demoLinkedInToken, "organization": linkedinfake.Organization}},
 	}
+	// The fakes listen on loopback, which the connectors reach only at
+	// addresses allowed as -extra-api-urls allows them.
+	var urls []string
+	for _, n := range nets {
+		urls = append(urls, n.url)
+	}
+	if err := conn.allowAPIs(urls...); err != nil {
+		stop()
+		return nil, nil, err
+	}
 	chs, err := db.ListPubChannels(ctx)
 	if err != nil {
 		stop()

@@ -5,22 +5,22 @@ package main
 // Built only with -tags chancerytest, for the crash and scale-out tests: a
 // channel on the "mastodon" network whose base URL points at a
 // pubtest.Handler publishes there over HTTP, with Mastodon's idempotency
-// key. The production binary never contains this file.
+// key, through the server's outbound client. The production binary never
+// contains this file.
 
 import (
 	"context"
-	"net/http"
-	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
-	"github.com/mofa-vn/chancery/internal/store"
 )
 
 func init() {
-	testResolverHook = func(*store.DB) publishing.Resolver {
-		hc := &http.Client{Timeout: 10 * time.Second}
+	testResolverHook = func(c *connectors) publishing.Resolver {
+		// The server's one outbound client: the test allows the fake
+		// network's loopback address with -extra-api-urls.
+		hc := c.client()
 		return func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
 			if ch.Network != string(social.Mastodon) || ch.BaseURL == "" {
 				return nil, errNoConnector

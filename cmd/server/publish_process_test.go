@@ -109,7 +109,9 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 	}
 	defer db.Close()
 	hc := &pubtest.Client{BaseURL: baseURL, Name: social.Mastodon, Lim: social.Limits{MaxLength: 500, Idempotent: true}, HTTP: childClient}
-	svc := publishing.New(publishing.Params{DB: db, Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return hc, nil }})
+	// The fake network listens on loopback: allowed, as -extra-api-urls does.
+	svc := publishing.New(publishing.Params{DB: db, Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return hc, nil },
+		Settings: publishing.Settings{ExtraAPIs: []string{baseURL}}})
 	author, err := db.CreateUser(ctx, account.User{Username: "olivia", DisplayName: "Olivia", Roles: []account.Role{account.RolePressOfficer}})
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +288,7 @@ func TestProcessPublishSurvivesSIGKILL(t *testing.T) {
 	net, url := fakeMastodon(t, 20*time.Millisecond)
 	o := store.Options{DataDir: storetest.DataDir(t)}
 	token := seedPublications(t, o, url, n, 3*time.Second, 12*time.Second)
-	env := childEnv("CHANCERY_DATA=" + o.DataDir)
+	env := childEnv("CHANCERY_DATA="+o.DataDir, "CHANCERY_EXTRA_API_URLS="+url)
 	for kill := range 8 {
 		p := startPublisher(t, fmt.Sprint("publisher ", kill), env)
 		time.Sleep(time.Duration(200+rand.IntN(1200)) * time.Millisecond)
@@ -309,7 +311,8 @@ func TestProcessPublishThreeInstancesOnePostgres(t *testing.T) {
 	// Everything falls due within one minute, starting shortly after the
 	// instances are up.
 	token := seedPublications(t, o, url, n, 5*time.Second, 30*time.Second)
-	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t), "CHANCERY_SECRET_KEY="+testSecretKey)
+	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t), "CHANCERY_SECRET_KEY="+testSecretKey,
+		"CHANCERY_EXTRA_API_URLS="+url)
 	var ps []*child
 	for i := range 3 {
 		ps = append(ps, startPublisher(t, fmt.Sprint("instance ", i), env))

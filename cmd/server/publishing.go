@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/secrets"
@@ -31,7 +34,7 @@ var errNoConnector = errors.New("no connector wired for this network")
 
 // testResolverHook is set only in binaries built with -tags chancerytest
 // (fakenet_chancerytest.go), for the crash and scale-out tests.
-var testResolverHook func(*store.DB) publishing.Resolver
+var testResolverHook func(*connectors) publishing.Resolver
 
 // connectors builds the social.Publisher of each channel: the one place
 // where the connectors (internal/social/…) and the portal publisher meet
@@ -52,6 +55,12 @@ type connectors struct {
 	// secrets may go (publishing.Service.APIAllowed); channels made before
 	// that rule may name another server.
 	apiAllowed func(social.Network, string) bool
+	// http is the one client every connector, OAuth exchange and account
+	// check sends through (internal/outbound): it refuses loopback,
+	// private and special-purpose addresses but those allowed, set with
+	// allowAPIs before the first connector is built.
+	http    *http.Client
+	allowed []string
 
 	mu    sync.Mutex
 	cache map[int64]cachedPublisher
@@ -63,11 +72,34 @@ type cachedPublisher struct {
 	pub              social.Publisher
 }
 
+// allowAPIs adds servers (-extra-api-urls, the demo's fake networks) that
+// the connectors may reach at their exact host and port even though their
+// addresses are internal.
+func (c *connectors) allowAPIs(urls ...string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	hc, err := outbound.New(outbound.Params{Allow: append(slices.Clone(c.allowed), urls...)})
+	if err != nil {
+		return err
+	}
+	c.allowed, c.http, c.cache = append(c.allowed, urls...), hc, nil
+	return nil
+}
+
+// client is the outbound client; the shared one that allows no internal
+// address until allowAPIs is called.
+func (c *connectors) client() *http.Client {
+	if c.http == nil {
+		return outbound.Default()
+	}
+	return c.http
+}
+
 // publisherResolver returns the resolver the scheduler, the press pages and
 // the watcher share.
 func publisherResolver(c *connectors) publishing.Resolver {
 	if testResolverHook != nil {
-		return testResolverHook(c.db)
+		return testResolverHook(c)
 	}
 	return c.resolve
 }
@@ -100,22 +132,23 @@ func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (soc
 	if c.apiAllowed != nil && !c.apiAllowed(n, base) {
 		return nil, fmt.Errorf("%s channel %q names the server %s, which is not %s's own API nor one the configuration allows (-extra-api-urls): its credentials are not sent there", n, ch.Name, base, n)
 	}
+	hc := c.client()
 	switch n {
 	case social.X:
-		return x.New(x.Params{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength})
+		return x.New(x.Params{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength, HTTP: hc})
 	case social.Facebook:
-		return facebook.New(facebook.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now})
+		return facebook.New(facebook.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now, HTTP: hc})
 	case social.Mastodon:
 		if base == "" {
 			return nil, errors.New("a Mastodon channel needs its instance's address (base URL)")
 		}
-		return mastodon.New(mastodon.Config{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength})
+		return mastodon.New(mastodon.Config{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength, HTTP: hc})
 	case social.Bluesky:
-		return bluesky.New(bluesky.Config{BaseURL: orDefault(base, "https://bsky.social"), Credentials: creds, Now: c.now})
+		return bluesky.New(bluesky.Config{BaseURL: orDefault(base, "https://bsky.social"), Credentials: creds, Now: c.now, HTTP: hc})
 	case social.Telegram:
-		return telegram.New(telegram.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now})
+		return telegram.New(telegram.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now, HTTP: hc})
 	case social.LinkedIn:
-		cfg := linkedin.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now,
+		cfg := linkedin.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now, HTTP: hc,
 			ClientID: c.conn.LinkedInClientID, ClientSecret: c.conn.LinkedInClientSecret}
 		if base != "" {
 			// A LinkedIn-compatible server other than LinkedIn's (the demo's

@@ -309,6 +309,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
 	a.connectors = &connectors{db: db, box: box, portal: site, conn: cfg.Connect, now: o.now,
 		publicURL: func() string { return *a.publicURL.Load() }}
+	// Loopback, private and special-purpose addresses are reached only
+	// at the servers the operator allows.
+	if err := a.connectors.allowAPIs(cfg.Publish.ExtraAPIList()...); err != nil {
+		return nil, err
+	}
 	resolve := o.resolve
 	if resolve == nil {
 		resolve = publisherResolver(a.connectors)
@@ -336,8 +341,8 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	// After the demo, which may set the OAuth apps of its fake networks.
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
 		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,
-		XApp:        x.OAuth2App{ClientID: a.connectors.conn.XClientID, ClientSecret: a.connectors.conn.XClientSecret},
-		LinkedInApp: linkedin.OAuthApp{ClientID: a.connectors.conn.LinkedInClientID, ClientSecret: a.connectors.conn.LinkedInClientSecret},
+		XApp:        x.OAuth2App{ClientID: a.connectors.conn.XClientID, ClientSecret: a.connectors.conn.XClientSecret, HTTP: a.connectors.client()},
+		LinkedInApp: linkedin.OAuthApp{ClientID: a.connectors.conn.LinkedInClientID, ClientSecret: a.connectors.conn.LinkedInClientSecret, HTTP: a.connectors.client()},
 	}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)

@@ -29,7 +29,7 @@ func TestOutOfBandPostAlertsPressStaff(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
-		ts := newTestServer(t, db, clock)
+		ts := newTestServer(t, db, clock, allowAPIs(fake.URL))
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
@@ -121,7 +121,7 @@ func TestReconnectOtherAccountForgetsWatch(t *testing.T) {
 		t.Cleanup(b.Close)
 		a.SetNow(clock.Now)
 		b.SetNow(clock.Now)
-		ts := newTestServer(t, db, clock)
+		ts := newTestServer(t, db, clock, allowAPIs(a.URL, b.URL))
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		officer := ts.signIn("olivia", "officer-password-1")
 		ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "bluesky", "name": "Bluesky MOFA",
@@ -174,7 +174,7 @@ func TestPostInFlightIsNotAnIntruder(t *testing.T) {
 		}
 		front := httptest.NewServer(proxy)
 		t.Cleanup(front.Close)
-		ts := newTestServer(t, db, clock)
+		ts := newTestServer(t, db, clock, allowAPIs(front.URL))
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		officer := ts.signIn("olivia", "officer-password-1")

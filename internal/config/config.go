@@ -152,6 +152,8 @@ type Publish struct {
 	Sensitive string        // comma-separated categories that need two approvers
 	// ExtraAPIs are comma-separated API base URLs that channels of X,
 	// Facebook, Telegram and LinkedIn may use besides the networks' own.
+	// They are also the only loopback, private or reserved addresses any
+	// channel may reach (internal/outbound), each at its host and port.
 	ExtraAPIs string
 }
 
@@ -284,7 +286,7 @@ func settings(c *Config) []Setting {
 		{"publish-lease", "CHANCERY_PUBLISH_LEASE", "how long an instance holds a publication it is publishing before another may take over", (*durationValue)(&c.Publish.Lease)},
 		{"publish-workers", "CHANCERY_PUBLISH_WORKERS", "publications each instance publishes at once", (*int64Value)(&c.Publish.Workers)},
 		{"publish-sensitive", "CHANCERY_PUBLISH_SENSITIVE", "comma-separated statement categories that need two approvers", (*stringValue)(&c.Publish.Sensitive)},
-		{"extra-api-urls", "CHANCERY_EXTRA_API_URLS", "comma-separated API base URLs that channels of X, Facebook, Telegram and LinkedIn may use besides the networks' own (staging or test servers; Chancery's X and LinkedIn app secrets are sent there); empty: only the networks' own", (*stringValue)(&c.Publish.ExtraAPIs)},
+		{"extra-api-urls", "CHANCERY_EXTRA_API_URLS", "comma-separated API base URLs that channels of X, Facebook, Telegram and LinkedIn may use besides the networks' own (staging or test servers; Chancery's X and LinkedIn app secrets are sent there), and the only loopback, private or reserved addresses any channel may reach, each at exactly its host and port; empty: only the networks' own and public addresses", (*stringValue)(&c.Publish.ExtraAPIs)},
 	}
 }
 

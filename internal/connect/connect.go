@@ -21,6 +21,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/linkedin"
@@ -185,8 +186,9 @@ func (h *Handlers) store(ctx context.Context, r *http.Request, ch store.PubChann
 }
 
 // refusal turns a failed verification into the sentence shown beside the
-// form: the network's reason, in English as the connectors write it, inside
-// a sentence in the viewer's language.
+// form: an address or a redirect internal/outbound refused, in the viewer's
+// language; else the network's reason, in English as the connectors write
+// it, inside a sentence in the viewer's language.
 func (h *Handlers) refusal(r *http.Request, err error) string {
 	e := refused(err)
 	return h.t(r, e.Key, e.Data)
@@ -195,6 +197,13 @@ func (h *Handlers) refusal(r *http.Request, err error) string {
 // refused is the user-facing error of a failed verification, for the pages
 // and the API alike (422).
 func refused(err error) *httpx.Error {
+	// Checked first: the connector's reason is English, and says no more.
+	switch {
+	case errors.Is(err, outbound.ErrNotAllowed):
+		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_address", Err: err}
+	case errors.Is(err, outbound.ErrRedirect):
+		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_redirect", Err: err}
+	}
 	if e, ok := errors.AsType[*social.Error](err); ok {
 		reason := e.Reason
 		if reason == "" {

@@ -1,19 +1,24 @@
 package publishing
 
 import (
+	"net"
 	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
 )
 
 // FuzzChannelBaseURL: whatever a press officer types as a channel's server
 // address is refused with a problem or stored as a plain http(s) base URL,
 // and a network with one official API is only ever given that API or a
-// configured one.
+// configured one. An IP address inside the server's network, in any
+// spelling, is refused unless configured.
 func FuzzChannelBaseURL(f *testing.F) {
 	for _, s := range []string{"", "https://mastodon.social/", "https://api.x.com", "http://127.0.0.1:9000", "javascript:alert(1)",
-		"https://u:p@h", "https://h/?q", "https://h/#f", " https://api.telegram.org ", "//evil.example", "https://api.x.com.evil.example"} {
+		"https://u:p@h", "https://h/?q", "https://h/#f", " https://api.telegram.org ", "//evil.example", "https://api.x.com.evil.example",
+		"http://2130706433:9000", "http://[::1]:9000", "http://169.254.169.254", "http://0x7f.1", "http://[::ffff:10.0.0.1]", "http://0:9000"} {
 		for _, n := range social.Networks {
 			f.Add(string(n), s)
 		}
@@ -34,6 +39,13 @@ func FuzzChannelBaseURL(f *testing.F) {
 		u, perr := url.Parse(base)
 		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 			t.Fatalf("baseURL(%s, %q) = %q", n, raw, base)
+		}
+		ip := net.ParseIP(strings.Trim(u.Hostname(), "[]"))
+		if a, ok := outbound.ParseLegacyIPv4(u.Hostname()); ok {
+			ip = net.IP(a.AsSlice())
+		}
+		if ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsMulticast()) && u.Host != "127.0.0.1:9000" {
+			t.Fatalf("baseURL(%s, %q) = %q, inside the server's network", n, raw, base)
 		}
 		if o := n.OfficialAPI(); (o != "" && base != o && base != "http://127.0.0.1:9000") || n == social.Portal {
 			t.Fatalf("baseURL(%s, %q) = %q, not its official API", n, raw, base)

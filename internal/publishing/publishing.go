@@ -23,6 +23,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -293,6 +294,11 @@ func (s *Service) baseURL(n social.Network, raw string) (string, error) {
 	}
 	if n == social.Portal || (n.OfficialAPI() != "" && !s.APIAllowed(n, base)) {
 		return "", problem("base_url", "press_error_base_url_official")
+	}
+	// An address inside the server's network is refused when connecting
+	// (internal/outbound); an IP typed as one is refused here already.
+	if outbound.CheckBase(base, s.set.ExtraAPIs) != nil {
+		return "", problem("base_url", "press_error_base_url_internal")
 	}
 	return base, nil
 }

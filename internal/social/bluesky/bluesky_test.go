@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/bluesky"
 	"github.com/mofa-vn/chancery/internal/social/bluesky/blueskyfake"
@@ -53,7 +54,7 @@ func newEnv(t *testing.T) *env {
 			}
 		}
 	}
-	c, err := bluesky.New(bluesky.Config{BaseURL: e.fake.URL, Credentials: e.creds, Now: e.clock.Now})
+	c, err := bluesky.New(bluesky.Config{BaseURL: e.fake.URL, Credentials: e.creds, Now: e.clock.Now, HTTP: outboundtest.Client(t, e.fake.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/facebook"
 	"github.com/mofa-vn/chancery/internal/social/facebook/facebookfake"
@@ -29,7 +30,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(e.fake.Close)
 	e.fake.SetNow(e.clock.Now)
 	creds := socialtest.NewCreds(t, facebook.Secret{PageID: facebookfake.PageID, PageToken: token})
-	c, err := facebook.New(facebook.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now})
+	c, err := facebook.New(facebook.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now, HTTP: outboundtest.Client(t, e.fake.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestWhoAmI(t *testing.T) {
 	if err != nil || a.ID != facebookfake.PageID || a.Handle != "BoNgoaiGiaoVN" {
 		t.Fatalf("WhoAmI = %+v, %v", a, err)
 	}
-	c, _ := facebook.New(facebook.Config{BaseURL: e.fake.URL,
+	c, _ := facebook.New(facebook.Config{BaseURL: e.fake.URL, HTTP: outboundtest.Client(t, e.fake.URL),
 		Credentials: socialtest.NewCreds(t, facebook.Secret{PageID: facebookfake.PageID, PageToken: " " + token})})
 	_, err = c.WhoAmI(e.ctx)
 	socialtest.WantClass(t, err, social.AuthExpired)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/linkedin"
 	"github.com/mofa-vn/chancery/internal/social/linkedin/linkedinfake"
@@ -33,7 +34,8 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(e.fake.Close)
 	e.fake.SetNow(e.clock.Now)
 	creds := socialtest.NewCreds(t, linkedin.Secret{AccessToken: token, Organization: linkedinfake.Organization, ExpiresAt: e.clock.Now().Add(60 * 24 * time.Hour)})
-	c, err := linkedin.New(linkedin.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now, ImagePoll: time.Millisecond})
+	c, err := linkedin.New(linkedin.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now, ImagePoll: time.Millisecond,
+		HTTP: outboundtest.Client(t, e.fake.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func TestVersionHeaderRequired(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Errorf("without Linkedin-Version: %d, want 400", resp.StatusCode)
 	}
-	c, _ := linkedin.New(linkedin.Config{BaseURL: e.fake.URL, Version: "2026-01",
+	c, _ := linkedin.New(linkedin.Config{BaseURL: e.fake.URL, Version: "2026-01", HTTP: outboundtest.Client(t, e.fake.URL),
 		Credentials: socialtest.NewCreds(t, linkedin.Secret{AccessToken: token, Organization: linkedinfake.Organization})})
 	_, err = c.Publish(e.ctx, social.Post{Text: "x"})
 	socialtest.WantClass(t, err, social.Rejected)
@@ -281,7 +283,7 @@ func TestTokenRefreshedOnceAndSavedBeforeUse(t *testing.T) {
 			t.Error("a post was made before the renewed token was saved")
 		}
 	}
-	c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, TokenURL: fake.URL + "/oauth/v2/accessToken",
+	c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, TokenURL: fake.URL + "/oauth/v2/accessToken", HTTP: outboundtest.Client(t, fake.URL),
 		ClientID: "client-id", ClientSecret: clientSecret, Credentials: creds, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
 )
 
@@ -74,7 +75,7 @@ func (a OAuthApp) Exchange(ctx context.Context, code, organization string) (Secr
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	hc := a.HTTP
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = outbound.Default()
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

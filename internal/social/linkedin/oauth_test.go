@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/linkedin"
 	"github.com/mofa-vn/chancery/internal/social/linkedin/linkedinfake"
@@ -18,7 +19,7 @@ func TestOAuthConnect(t *testing.T) {
 	t.Cleanup(fake.Close)
 	fake.SetRefresh("", "chancery-app", "app-secret")
 	app := linkedin.OAuthApp{ClientID: "chancery-app", ClientSecret: "app-secret", RedirectURL: "https://chancery.example/press/oauth/callback",
-		AuthURL: fake.URL + "/oauth/v2/authorization", TokenURL: fake.URL + "/oauth/v2/accessToken"}
+		AuthURL: fake.URL + "/oauth/v2/authorization", TokenURL: fake.URL + "/oauth/v2/accessToken", HTTP: outboundtest.Client(t, fake.URL)}
 
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := noFollow.Get(app.AuthCodeURL("state-123"))
@@ -38,7 +39,7 @@ func TestOAuthConnect(t *testing.T) {
 	if s.Organization != linkedinfake.Organization || s.AccessToken != fake.Token() || s.RefreshToken == "" || s.ExpiresAt.IsZero() {
 		t.Fatalf("secret %+v", s)
 	}
-	c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, Credentials: socialtest.NewCreds(t, s)})
+	c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, Credentials: socialtest.NewCreds(t, s), HTTP: outboundtest.Client(t, fake.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/socialtest"
 	"github.com/mofa-vn/chancery/internal/social/telegram"
@@ -30,7 +31,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(e.fake.Close)
 	e.fake.SetNow(e.clock.Now)
 	creds := socialtest.NewCreds(t, telegram.Secret{BotToken: botToken, ChatID: "@mofa_vn"})
-	c, err := telegram.New(telegram.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now})
+	c, err := telegram.New(telegram.Config{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now, HTTP: outboundtest.Client(t, e.fake.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}

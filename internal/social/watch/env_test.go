@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/bluesky"
 	"github.com/mofa-vn/chancery/internal/social/bluesky/blueskyfake"
@@ -198,7 +199,7 @@ func newMastodon(t *testing.T, id int64, now func() time.Time) *network {
 	t.Cleanup(fake.Close)
 	fake.SetNow(now)
 	creds := &memCreds{value: []byte(`{"access_token":"` + mastodonToken + `"}`)}
-	c, err := mastodon.New(mastodon.Config{BaseURL: fake.URL, Credentials: creds, Now: now})
+	c, err := mastodon.New(mastodon.Config{BaseURL: fake.URL, Credentials: creds, Now: now, HTTP: outboundtest.Client(t, fake.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func newX(t *testing.T, id int64, now func() time.Time, windowLimit int) *networ
 		Token: "1460000000000000001-watch", TokenSecret: "watch-token-secret", UserID: o.UserID}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := x.New(x.Params{BaseURL: fake.URL, Credentials: creds, Now: now})
+	c, err := x.New(x.Params{BaseURL: fake.URL, Credentials: creds, Now: now, HTTP: outboundtest.Client(t, fake.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +310,7 @@ func newBluesky(t *testing.T, id int64, now func() time.Time) *network {
 	fake.SetNow(now)
 	client := func() *bluesky.Client {
 		creds := &memCreds{value: []byte(`{"identifier":"mofa.bsky.social","app_password":"abcd-efgh-ijkl-mnop"}`)}
-		c, err := bluesky.New(bluesky.Config{BaseURL: fake.URL, Credentials: creds, Now: now})
+		c, err := bluesky.New(bluesky.Config{BaseURL: fake.URL, Credentials: creds, Now: now, HTTP: outboundtest.Client(t, fake.URL)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -329,7 +330,7 @@ func newFacebook(t *testing.T, id int64, now func() time.Time) *network {
 	fake.SetNow(now)
 	client := func() *facebook.Client {
 		creds := &memCreds{value: []byte(`{"page_id":"` + facebookfake.PageID + `","page_token":"` + token + `"}`)}
-		c, err := facebook.New(facebook.Config{BaseURL: fake.URL, Credentials: creds, Now: now})
+		c, err := facebook.New(facebook.Config{BaseURL: fake.URL, Credentials: creds, Now: now, HTTP: outboundtest.Client(t, fake.URL)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -349,7 +350,7 @@ func newLinkedIn(t *testing.T, id int64, now func() time.Time) *network {
 	fake.SetNow(now)
 	client := func() *linkedin.Client {
 		creds := &memCreds{value: []byte(`{"access_token":"` + token + `","organization":"` + linkedinfake.Organization + `"}`)}
-		c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, Credentials: creds, Now: now})
+		c, err := linkedin.New(linkedin.Config{BaseURL: fake.URL, Credentials: creds, Now: now, HTTP: outboundtest.Client(t, fake.URL)})
 		if err != nil {
 			t.Fatal(err)
 		}

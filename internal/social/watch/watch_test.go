@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/social/telegram"
@@ -302,7 +303,8 @@ func TestReadFailuresAreHealth(t *testing.T) {
 		storetest.Channels(t, db, 71)
 		xn := newX(t, 41, clock.Now, 1) // one timeline read per 15 minutes
 		mn := newMastodon(t, 42, clock.Now)
-		tg, err := telegram.New(telegram.Config{BaseURL: "http://127.0.0.1:1", Credentials: &memCreds{value: []byte(`{}`)}, Now: clock.Now})
+		tg, err := telegram.New(telegram.Config{BaseURL: "http://127.0.0.1:1", Credentials: &memCreds{value: []byte(`{}`)}, Now: clock.Now,
+			HTTP: outboundtest.Client(t, "http://127.0.0.1:1")})
 		if err != nil {
 			t.Fatal(err)
 		}

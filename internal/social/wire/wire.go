@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
 )
 
@@ -31,7 +32,8 @@ const MaxRecordedBody = 64 << 10
 // Client sends requests to one network.
 type Client struct {
 	Network social.Network
-	// HTTP is the client used; nil means a client with a 30 s timeout.
+	// HTTP is the client used, made by internal/outbound; nil means
+	// outbound.Default(), which reaches public addresses only.
 	HTTP *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -48,13 +50,13 @@ type Response struct {
 	Body   []byte
 }
 
-var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
-
 // Do sends req and reads the answer, whatever its status. The error, when
 // the network did not answer, is a *social.Error of Class Transient (the
 // request never left: refused connection, unknown host, cancelled before
 // sending) or Unknown (the request, or part of it, was written: it may have
-// taken effect).
+// taken effect). An address outbound refuses is Rejected (nothing was
+// sent, and trying again cannot help); so is a redirect outbound did not
+// follow after a GET, while one after any other method is Unknown.
 func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	now := time.Now
 	if c.Now != nil {
@@ -62,7 +64,7 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	}
 	hc := c.HTTP
 	if hc == nil {
-		hc = defaultHTTP
+		hc = outbound.Default()
 	}
 	var reqBody []byte
 	if req.GetBody != nil {
@@ -113,10 +115,22 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		if !wrote.Load() && ex.Status == 0 {
 			class = social.Transient
 		}
+		reason := transportReason(class)
+		switch {
+		case errors.Is(err, outbound.ErrNotAllowed):
+			class, reason = social.Rejected, "the server's address is not allowed (loopback, private or special-purpose); nothing was sent"
+		case errors.Is(err, outbound.ErrRedirect):
+			reason = "the network answered with a redirect, which is not followed to another server or with credentials"
+			if req.Method == http.MethodGet || req.Method == http.MethodHead {
+				class = social.Rejected
+			} else {
+				reason += "; the post may exist"
+			}
+		}
 		// A transport error quotes the URL, which may hold a secret
 		// (Telegram's bot token): the error carries the redacted text.
 		return nil, &social.Error{Network: c.Network, Class: class, Status: ex.Status,
-			Reason: transportReason(class), Err: &redactedError{msg: ex.Err, err: err}}
+			Reason: reason, Err: &redactedError{msg: ex.Err, err: err}}
 	}
 	return out, nil
 }

@@ -10,8 +10,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound"
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 )
+
+// allowing is an outbound client that reaches the given test servers.
+func allowing(t *testing.T, timeout time.Duration, urls ...string) *http.Client {
+	t.Helper()
+	hc, err := outbound.New(outbound.Params{Allow: urls, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hc
+}
 
 func TestDoRecordsWithoutSecrets(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -22,7 +34,7 @@ func TestDoRecordsWithoutSecrets(t *testing.T) {
 	defer srv.Close()
 	var got []social.Exchange
 	ctx := social.WithRecorder(context.Background(), func(ex social.Exchange) { got = append(got, ex) })
-	c := &Client{Network: social.X, Redact: RedactPathSegment("bot123:SECRET")}
+	c := &Client{Network: social.X, HTTP: allowing(t, 0, srv.URL), Redact: RedactPathSegment("bot123:SECRET")}
 	req, err := NewRequest(ctx, "POST", srv.URL+"/botbot123:SECRET/send", []byte(`{"text":"hi"}`), "application/json")
 	if err != nil {
 		t.Fatal(err)
@@ -83,9 +95,9 @@ func TestDoClassifiesTransportFailures(t *testing.T) {
 		hc   *http.Client
 		want social.Class
 	}{
-		{"connection refused", closed, nil, social.Transient},
-		{"dropped after sending", drop.URL, nil, social.Unknown},
-		{"timeout after sending", slow.URL, &http.Client{Timeout: 100 * time.Millisecond}, social.Unknown},
+		{"connection refused", closed, allowing(t, 0, closed), social.Transient},
+		{"dropped after sending", drop.URL, allowing(t, 0, drop.URL), social.Unknown},
+		{"timeout after sending", slow.URL, allowing(t, 100*time.Millisecond, slow.URL), social.Unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +126,7 @@ func TestTransportErrorHidesSecret(t *testing.T) {
 	ln.Close()
 	var rec []social.Exchange
 	ctx := social.WithRecorder(context.Background(), func(ex social.Exchange) { rec = append(rec, ex) })
-	c := &Client{Network: social.Telegram, Redact: RedactPathSegment("123:SECRET")}
+	c := &Client{Network: social.Telegram, HTTP: allowing(t, 0, "http://"+addr), Redact: RedactPathSegment("123:SECRET")}
 	req, err := NewRequest(ctx, "POST", "http://"+addr+"/bot123:SECRET/sendMessage", nil, "")
 	if err != nil {
 		t.Fatal(err)
@@ -148,5 +160,49 @@ func TestJoinURL(t *testing.T) {
 		if _, err := JoinURL(bad, "/x"); err == nil {
 			t.Errorf("JoinURL(%q) succeeded", bad)
 		}
+	}
+}
+
+// A connector given no client reaches public addresses only: a channel at
+// a loopback address gets a Rejected error that says why, and the server
+// there never sees a connection. A redirect to it is not followed either.
+func TestDoRefusesInternalAddresses(t *testing.T) {
+	collector := outboundtest.New(t, "tcp4", "127.0.0.1:0").URL
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, collector+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer redirector.Close()
+
+	for _, tt := range []struct {
+		name, method, url string
+		hc                *http.Client
+		is                error
+		want              social.Class
+	}{
+		{"loopback, default client", "GET", collector + "/api/v1/accounts/verify_credentials", nil, outbound.ErrNotAllowed, social.Rejected},
+		{"loopback, POST", "POST", collector + "/api/v1/statuses", nil, outbound.ErrNotAllowed, social.Rejected},
+		{"redirect after GET", "GET", redirector.URL + "/x", allowing(t, 0, redirector.URL), outbound.ErrRedirect, social.Rejected},
+		{"redirect after POST", "POST", redirector.URL + "/x", allowing(t, 0, redirector.URL), outbound.ErrRedirect, social.Unknown},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec []social.Exchange
+			ctx := social.WithRecorder(context.Background(), func(ex social.Exchange) { rec = append(rec, ex) })
+			req, err := NewRequest(ctx, tt.method, tt.url, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer SECRET")
+			_, err = (&Client{Network: social.Mastodon, HTTP: tt.hc}).Do(ctx, req)
+			se, ok := errors.AsType[*social.Error](err)
+			if !ok || se.Class != tt.want || !errors.Is(err, tt.is) {
+				t.Fatalf("error %v, want class %v wrapping %v", err, tt.want, tt.is)
+			}
+			if tt.is == outbound.ErrNotAllowed && !strings.Contains(se.Reason, "address is not allowed") {
+				t.Errorf("reason %q", se.Reason)
+			}
+			if len(rec) != 1 || !strings.Contains(rec[0].Err, tt.is.Error()) {
+				t.Errorf("recorded %+v", rec)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/dghubble/oauth1"
 	"golang.org/x/oauth2"
 
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/wire"
 )
@@ -210,7 +211,7 @@ func (a OAuth2App) Exchange(ctx context.Context, code, verifier string) (Secret,
 func (a OAuth2App) tokenContext(ctx context.Context) context.Context {
 	hc := a.HTTP
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = outbound.Default()
 	}
 	rec := *hc
 	rec.Transport = recordingTransport{base: hc.Transport, now: a.now}
@@ -263,7 +264,7 @@ type recordingTransport struct {
 func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.base
 	if base == nil {
-		base = http.DefaultTransport
+		base = outbound.Default().Transport
 	}
 	start := t.now()
 	resp, err := base.RoundTrip(req)
@@ -357,7 +358,7 @@ func (c *Client) load(ctx context.Context) (Secret, error) {
 func (c *Client) httpClient(ctx context.Context, s Secret) *http.Client {
 	base := c.p.HTTP
 	if base == nil {
-		base = &http.Client{Timeout: 30 * time.Second}
+		base = outbound.Default()
 	}
 	if !s.OAuth1() {
 		hc := *base
@@ -379,7 +380,7 @@ type bearerTransport struct {
 func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.base
 	if base == nil {
-		base = http.DefaultTransport
+		base = outbound.Default().Transport
 	}
 	r := req.Clone(req.Context())
 	r.Header.Set("Authorization", "Bearer "+t.token)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/social/x/xfake"
@@ -24,7 +25,14 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	c, err := x.New(x.Params{BaseURL: fake.URL, Credentials: creds})
+	// The fake runs on loopback, which the server connects to only when
+	// the operator allows its address (-extra-api-urls).
+	hc, err := outbound.New(outbound.Params{Allow: []string{fake.URL}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := x.New(x.Params{BaseURL: fake.URL, Credentials: creds, HTTP: hc})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -48,8 +48,9 @@ type Params struct {
 	BaseURL string
 	// Credentials hold the channel's Secret, as JSON.
 	Credentials social.Credentials
-	// HTTP is the base client (timeouts, transport); default a client
-	// with a 30 s timeout. Authentication is added on top.
+	// HTTP is the base client (timeouts, transport), made by
+	// internal/outbound; default outbound.Default(). Authentication is
+	// added on top.
 	HTTP *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time

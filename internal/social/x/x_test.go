@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/social/x/xfake"
@@ -94,6 +95,12 @@ func newFake(t *testing.T, clk *clock) *xfake.Server {
 
 func (e *env) client(t *testing.T, creds social.Credentials, hc *http.Client) *x.Client {
 	t.Helper()
+	// The fake runs on loopback: allowed, as -extra-api-urls does.
+	if hc == nil {
+		hc = outboundtest.Client(t, e.fake.URL)
+	} else if hc.Transport == nil {
+		hc.Transport = outboundtest.Client(t, e.fake.URL).Transport
+	}
 	c, err := x.New(x.Params{BaseURL: e.fake.URL, Credentials: creds, Now: e.clock.Now, HTTP: hc,
 		Sleep: func(_ context.Context, d time.Duration) error {
 			e.mu.Lock()
@@ -562,7 +569,7 @@ func TestPKCE(t *testing.T) {
 	e.fake = newFake(t, e.clock)
 	o := e.fake.Options()
 	app := x.OAuth2App{ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: "https://chancery.example/channels/x/callback",
-		AuthURL: e.fake.URL + "/i/oauth2/authorize", BaseURL: e.fake.URL, Now: e.clock.Now}
+		AuthURL: e.fake.URL + "/i/oauth2/authorize", BaseURL: e.fake.URL, Now: e.clock.Now, HTTP: outboundtest.Client(t, e.fake.URL)}
 	authURL, verifier, err := app.AuthCodeURL("state-123")
 	if err != nil {
 		t.Fatal(err)
