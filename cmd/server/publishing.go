@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -140,17 +141,17 @@ func (c *connectors) forget(id int64) {
 	delete(c.cache, id)
 }
 
-// newPublishing builds the publishing service from the configuration;
-// extraAPIs are servers that channels may use besides those it names (the
-// demo's fake networks).
-func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, instance string, extraAPIs ...string) *publishing.Service {
+// newPublishing builds the publishing service from the configuration; the
+// scheduler logs to log. extraAPIs are servers that channels may use besides
+// those it names (the demo's fake networks).
+func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, log *slog.Logger, instance string, extraAPIs ...string) (*publishing.Service, error) {
 	var sensitive []string
 	for c := range strings.SplitSeq(cfg.Publish.Sensitive, ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			sensitive = append(sensitive, c)
 		}
 	}
-	return publishing.New(publishing.Params{DB: db, Resolve: res, Now: o.now, Instance: instance,
+	return publishing.New(publishing.Params{DB: db, Resolve: res, Now: o.now, Instance: instance, Log: log.With("component", "publishing"),
 		Settings: publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers), SensitiveCategories: sensitive,
 			ExtraAPIs: append(cfg.Publish.ExtraAPIList(), extraAPIs...)}})
 }

@@ -321,7 +321,10 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 			demoAPIs = append(demoAPIs, n.URL)
 		}
 	}
-	pub := newPublishing(cfg, db, o, resolve, instanceName(), demoAPIs...)
+	pub, err := newPublishing(cfg, db, o, resolve, log, instanceName(), demoAPIs...)
+	if err != nil {
+		return nil, err
+	}
 	a.connectors.apiAllowed = pub.APIAllowed
 	if cfg.Watch.Interval > 0 {
 		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {
