@@ -125,8 +125,8 @@ func Verify(ctx context.Context, chain Chain, keys []ed25519.PublicKey, files []
 	r.Latest, r.LatestAt = latest.Checkpoint, latest.where()
 	if last < latest.Seq {
 		r.Findings = append(r.Findings, Finding{Kind: Truncated, File: latest.file, Line: latest.line,
-			Message: fmt.Sprintf("the log ends at entry %d, but the checkpoint signed at %s (%s) covers %d entries: entries %d to %d were deleted",
-				last, stamp(latest.At), latest.where(), latest.Seq, last+1, latest.Seq)})
+			Message: fmt.Sprintf("the log ends at entry %d, but the checkpoint signed at %s (%s) covers %d entries: %s deleted",
+				last, stamp(latest.At), latest.where(), latest.Seq, span(last+1, latest.Seq))})
 	}
 	var good int64 // the highest position that still matches
 	var first *located
@@ -208,6 +208,14 @@ func readFile(file string, byID map[string]ed25519.PublicKey) ([]located, []Find
 		return nil, nil, fmt.Errorf("checkpoint: read %s: %w", file, err)
 	}
 	return out, findings, nil
+}
+
+// span names entries from to to.
+func span(from, to int64) string {
+	if from == to {
+		return fmt.Sprintf("entry %d was", from)
+	}
+	return fmt.Sprintf("entries %d to %d were", from, to)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
