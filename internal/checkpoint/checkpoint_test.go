@@ -268,7 +268,8 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 			other, _ := signing.GenerateKey()
 			forged := checkpoint.Checkpoint{Seq: 1, Head: strings.Repeat("1", 64), At: o.clock.Now(), By: "web-1", KeyID: signing.KeyID(other.Public())}
 			forged.Sig = other.SignCheckpoint(forged.Body())
-			lines = append(lines[:len(lines)-1], forged.Line(), "not a checkpoint", "")
+			// And junk, one line longer than any scanner's buffer.
+			lines = append(lines[:len(lines)-1], forged.Line(), "not a checkpoint", strings.Repeat("x", 1<<20), "")
 			if err := os.WriteFile(o.file, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -276,6 +277,7 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 			wantFinding(t, r, checkpoint.BadSignature, "line 2 of "+o.file, fmt.Sprintf("entry %d", cps[1].Seq), "altered or forged")
 			wantFinding(t, r, checkpoint.UnknownKey, "line 4 of", signing.KeyID(other.Public()))
 			wantFinding(t, r, checkpoint.Malformed, "line 5 of")
+			wantFinding(t, r, checkpoint.Malformed, "line 6 of")
 			if r.Checkpoints != 2 {
 				t.Fatalf("%d checkpoints used, want the 2 that verify", r.Checkpoints)
 			}

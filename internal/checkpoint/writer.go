@@ -1,7 +1,6 @@
 package checkpoint
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,24 +115,19 @@ func openAppend(path string) (*os.File, error) {
 // lastSigned returns the checkpoint of highest sequence in path that key
 // signed, or the zero Checkpoint.
 func lastSigned(path string, key *signing.Key) (Checkpoint, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Checkpoint{}, nil
 	}
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("checkpoint: read file: %w", err)
 	}
-	defer f.Close()
 	var last Checkpoint
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		c, err := Parse(sc.Text())
+	for line := range strings.SplitSeq(string(b), "\n") {
+		c, err := Parse(line)
 		if err == nil && c.Seq > last.Seq && signing.VerifyCheckpoint(key.Public(), c.Body(), c.Sig) {
 			last = c
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return Checkpoint{}, fmt.Errorf("checkpoint: read file: %w", err)
 	}
 	return last, nil
 }
