@@ -64,12 +64,12 @@ func TestWriterRun(t *testing.T) {
 	waitLines(t, file, 1)
 	appendEntry()
 	w.Kick()
-	lines := waitLines(t, file, 2)
+	waitLines(t, file, 2)
 	appendEntry()
 	cancel()
 	<-done
 	b, _ := os.ReadFile(file)
-	lines = strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	if len(lines) != 3 {
 		t.Fatalf("want checkpoints at start, after the kick and at the end, got %q", lines)
 	}
