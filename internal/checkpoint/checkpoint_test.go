@@ -301,3 +301,42 @@ func TestVerifyWithoutCheckpoints(t *testing.T) {
 	wantFinding(t, r, checkpoint.Missing, "no checkpoint file at "+missing)
 	wantFinding(t, r, checkpoint.Missing, "nothing outside the database vouches for the 1 entries")
 }
+
+// A burst of publications published at once by parallel workers, each
+// signing a checkpoint when it is done: every line verifies and the last
+// one covers the whole log.
+func TestCheckpointsUnderABurst(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			o := newOffice(t, backend)
+			ctx := t.Context()
+			const n = 24
+			for i := range n {
+				st, err := o.svc.SaveStatement(ctx, o.author, 0, publishing.StatementInput{DueAt: o.clock.Now().Add(time.Minute),
+					Variants: []publishing.VariantInput{{Lang: "en", Body: fmt.Sprint("Statement ", i)}}, Targets: []int64{o.ch.ID}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := o.svc.Submit(ctx, o.author, st.ID); err != nil {
+					t.Fatal(err)
+				}
+				st, _ = o.db.GetPubStatement(ctx, st.ID)
+				if _, err := o.svc.Approve(ctx, o.appr, st.ID, st.ContentHash); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o.clock.Advance(time.Minute)
+			if got, err := o.svc.Dispatch(ctx); err != nil || got != n {
+				t.Fatalf("dispatch: %d, %v", got, err)
+			}
+			head, err := o.db.GetAuditHead(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := o.verify()
+			if !r.OK() || r.Checkpoints == 0 || r.Checkpoints != len(o.checkpoints()) || r.Latest.Seq != head.Seq {
+				t.Fatalf("head %+v, report %+v", head, r)
+			}
+		})
+	}
+}

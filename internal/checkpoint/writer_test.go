@@ -2,11 +2,13 @@ package checkpoint_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,5 +153,54 @@ func TestWriterSendsToSyslog(t *testing.T) {
 		if err == nil {
 			t.Errorf("syslog address %q accepted", bad)
 		}
+	}
+}
+
+// Two instances on one PostgreSQL database appending to one file at once,
+// while entries are appended: every line lands whole and verifies, and the
+// chain agrees with all of them.
+func TestTwoWritersShareAFile(t *testing.T) {
+	db := storetest.Open(t, store.BackendPostgres)
+	key, _ := signing.GenerateKey()
+	file := filepath.Join(t.TempDir(), "audit-checkpoints.log")
+	var ws []*checkpoint.Writer
+	for _, name := range []string{"web-1", "web-2"} {
+		w, err := checkpoint.NewWriter(checkpoint.Params{Chain: db, Key: key, File: file, Instance: name, Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	const rounds = 40
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Go(func() {
+			for range rounds {
+				if err := db.AppendAudit(context.Background(), store.AuditEntry{Actor: "olivia", Action: "test"}); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, _, err := w.Checkpoint(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) < rounds {
+		t.Fatalf("%d lines for %d rounds of two writers", len(lines), rounds)
+	}
+	r, err := checkpoint.Verify(t.Context(), db, []ed25519.PublicKey{key.Public()}, []string{file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() || r.Checkpoints != len(lines) || r.Latest.Seq != 2*rounds {
+		t.Fatalf("%d lines: %+v", len(lines), r)
 	}
 }
