@@ -7,7 +7,7 @@
 //
 //	chancery [flags]            serve (see -help for the flags)
 //	chancery user add [flags]   create a user from the command line
-//	chancery audit verify       check the publishing audit log's hash chain
+//	chancery audit verify       check the publishing audit log's hash chain and signed checkpoints
 //	chancery token [flags]      print a conference join URL with a signed token
 package main
 

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,54 +191,4 @@ func TestPressPages(t *testing.T) {
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantContains(t, r, ">Kept text</textarea>", "Cette date et heure est illisible.")
 	})
-}
-
-// "chancery audit verify" names the first broken link, beside a running
-// server or alone.
-func TestAuditVerifyCommand(t *testing.T) {
-	for _, backend := range storetest.Backends {
-		t.Run(backend, func(t *testing.T) {
-			o := storetest.Options(t, backend)
-			db, err := store.Open(t.Context(), o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range 4 {
-				if err := db.AppendAudit(t.Context(), store.AuditEntry{Actor: "olivia", Action: "test", Payload: fmt.Sprint(i)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			// It runs beside the server, which holds the SQLite lock.
-			args := []string{"audit", "verify", "-data", o.DataDir, "-database-url", o.DatabaseURL}
-			var out bytes.Buffer
-			if err := dispatch(t.Context(), args, nil, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "intact: 4 entries") {
-				t.Fatalf("intact log: %v, %q", err, out.String())
-			}
-			db.Close()
-			raw := rawDB(t, o)
-			if _, err := raw.Exec(`UPDATE pub_audit SET payload = 'x' WHERE seq = 3`); err != nil {
-				t.Fatal(err)
-			}
-			out.Reset()
-			err = dispatch(t.Context(), args, nil, nil, &out, io.Discard)
-			if err == nil || !strings.Contains(out.String(), "first broken link: entry 3") {
-				t.Fatalf("tampered log: %v, %q", err, out.String())
-			}
-		})
-	}
-}
-
-// rawDB opens the database behind the store's back, as an intruder would.
-func rawDB(t *testing.T, o store.Options) *sql.DB {
-	t.Helper()
-	driver, dsn := "pgx", o.DatabaseURL
-	if dsn == "" {
-		driver, dsn = "sqlite", filepath.Join(o.DataDir, "chancery.db")
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -110,8 +111,12 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 	defer db.Close()
 	hc := &pubtest.Client{BaseURL: baseURL, Name: social.Mastodon, Lim: social.Limits{MaxLength: 500, Idempotent: true}, HTTP: childClient}
 	// The fake network listens on loopback: allowed, as -extra-api-urls does.
-	svc := publishing.New(publishing.Params{DB: db, Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return hc, nil },
+	svc, err := publishing.New(publishing.Params{DB: db, Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
+		Resolve:  func(context.Context, publishing.Channel) (social.Publisher, error) { return hc, nil },
 		Settings: publishing.Settings{ExtraAPIs: []string{baseURL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	author, err := db.CreateUser(ctx, account.User{Username: "olivia", DisplayName: "Olivia", Roles: []account.Role{account.RolePressOfficer}})
 	if err != nil {
 		t.Fatal(err)

@@ -3,9 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
@@ -173,17 +172,17 @@ func (c *connectors) forget(id int64) {
 	delete(c.cache, id)
 }
 
-// newPublishing builds the publishing service from the configuration;
-// extraAPIs are servers that channels may use besides those it names (the
-// demo's fake networks).
-func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, instance string, extraAPIs ...string) *publishing.Service {
+// newPublishing builds the publishing service from the configuration; the
+// scheduler logs to log. extraAPIs are servers that channels may use besides
+// those it names (the demo's fake networks).
+func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, log *slog.Logger, instance string, extraAPIs ...string) (*publishing.Service, error) {
 	var sensitive []string
 	for c := range strings.SplitSeq(cfg.Publish.Sensitive, ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			sensitive = append(sensitive, c)
 		}
 	}
-	return publishing.New(publishing.Params{DB: db, Resolve: res, Now: o.now, Instance: instance,
+	return publishing.New(publishing.Params{DB: db, Resolve: res, Now: o.now, Instance: instance, Log: log.With("component", "publishing"), Checkpoint: o.checkpoint,
 		Settings: publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers), SensitiveCategories: sensitive,
 			ExtraAPIs: append(cfg.Publish.ExtraAPIList(), extraAPIs...)}})
 }
@@ -192,36 +191,4 @@ func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishi
 func instanceName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d", host, os.Getpid())
-}
-
-// auditCommand runs "chancery audit verify": it checks the publishing
-// audit log's hash chain and names the first broken link.
-func auditCommand(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{errors.New("usage: chancery audit verify [-data DIR] [-database-url URL]")}
-	}
-	env := envMap(environ)
-	fs := flag.NewFlagSet("chancery audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", orDefault(env["CHANCERY_DATA"], "./data"), "data directory of the embedded store (env CHANCERY_DATA)")
-	dbURL := fs.String("database-url", env["CHANCERY_DATABASE_URL"], "PostgreSQL URL (env CHANCERY_DATABASE_URL)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError{err}
-	}
-	// Read only: it runs beside the server, whose lock it need not take.
-	db, err := store.Open(ctx, store.Options{DatabaseURL: *dbURL, DataDir: *data, ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := db.VerifyAudit(ctx)
-	if b, ok := errors.AsType[*store.AuditBreak](err); ok {
-		fmt.Fprintf(stdout, "audit log BROKEN: %d entries hold; first broken link: entry %d: %s\n", n, b.Seq, b.Reason)
-		return b
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "audit log intact: %d entries\n", n)
-	return nil
 }

@@ -67,7 +67,12 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key, box: box})
+	checkpoints, err := newCheckpointer(cfg, db, key, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer checkpoints.Close()
+	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key, box: box, checkpoint: checkpoints.Kick})
 	if err != nil {
 		return err
 	}
@@ -104,6 +109,15 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	var wg sync.WaitGroup
 	wg.Go(func() { app.auth.Cleanup(bg, 10*time.Minute) })
 	wg.Go(func() { app.publishing.Run(bg) })
+	// The checkpoints stop after the scheduler, so that the last one
+	// covers whatever it finished on the way out.
+	cpCtx, stopCP := context.WithCancel(context.WithoutCancel(ctx))
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		checkpoints.Run(cpCtx)
+	}()
+	stopCheckpoints := func() { stopCP(); <-cpDone }
 	if app.watcher != nil {
 		wg.Go(func() { _ = app.watcher.Run(bg) })
 	}
@@ -163,6 +177,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		_ = app.sfu.Close()
 		stopBG()
 		wg.Wait()
+		stopCheckpoints()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -184,6 +199,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	_ = app.sfu.Close() // says goodbye to every participant, closes media sockets
 	stopBG()
 	wg.Wait()
+	stopCheckpoints()
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -229,6 +245,9 @@ type buildOptions struct {
 	// box seals channel credentials and the join-token key; nil (tests)
 	// uses a fresh key.
 	box *secrets.Box
+	// checkpoint asks for a signed checkpoint of the audit log after each
+	// publication (checkpoint.Writer.Kick); nil (tests) asks nothing.
+	checkpoint func()
 }
 
 // build assembles every component and the handler chain.
@@ -328,7 +347,10 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 			demoAPIs = append(demoAPIs, n.URL)
 		}
 	}
-	pub := newPublishing(cfg, db, o, resolve, instanceName(), demoAPIs...)
+	pub, err := newPublishing(cfg, db, o, resolve, log, instanceName(), demoAPIs...)
+	if err != nil {
+		return nil, err
+	}
 	a.connectors.apiAllowed = pub.APIAllowed
 	if cfg.Watch.Interval > 0 {
 		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {

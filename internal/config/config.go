@@ -35,6 +35,7 @@ type Config struct {
 	Watch     Watch // out-of-band post detection
 	Connect   Connect
 	Publish   Publish
+	Audit     Audit // signed checkpoints of the publishing audit log
 	RTC       RTC
 	Demo      bool   // load the living demo at start
 	DebugAddr string // pprof and /metrics listener; empty means off
@@ -188,6 +189,45 @@ func (p Publish) Validate() error {
 	return errors.Join(errs...)
 }
 
+// Audit configures the signed checkpoints of the publishing audit log
+// (internal/checkpoint).
+type Audit struct {
+	// CheckpointInterval is how often the chain's head is signed when it
+	// moved; it is also signed after every publication.
+	CheckpointInterval time.Duration
+	// CheckpointFile is the append-only file checkpoints go to. Empty
+	// means audit-checkpoints.log in the data directory.
+	CheckpointFile string
+	// Syslog, when set, also sends each checkpoint to a syslog server:
+	// udp://host:514, tcp://host:514 or unix:///dev/log.
+	Syslog string
+}
+
+// CheckpointPath is the checkpoint file to use with storage s.
+func (a Audit) CheckpointPath(s Storage) string {
+	if a.CheckpointFile != "" {
+		return a.CheckpointFile
+	}
+	return filepath.Join(s.DataDir, "audit-checkpoints.log")
+}
+
+// Validate checks the audit section.
+func (a Audit) Validate() error {
+	var errs []error
+	if a.CheckpointInterval < 10*time.Second || a.CheckpointInterval > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("config: audit-checkpoint-interval must be between 10s and 24h, got %s", a.CheckpointInterval))
+	}
+	if a.Syslog != "" {
+		u, err := url.Parse(a.Syslog)
+		ok := err == nil && ((u.Scheme == "udp" || u.Scheme == "tcp") && u.Host != "" && u.Port() != "" && u.Path == "" ||
+			(u.Scheme == "unix" || u.Scheme == "unixgram") && u.Host == "" && u.Path != "")
+		if !ok {
+			errs = append(errs, fmt.Errorf("config: audit-syslog: %q is not udp://host:port, tcp://host:port or unix:///path", a.Syslog))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // RTC configures the conference SFU: its media sockets, the embedded TURN
 // server and the join tokens.
 type RTC struct {
@@ -223,6 +263,7 @@ func Default() Config {
 		Auth:    Auth{SessionTTL: 12 * time.Hour},
 		Watch:   Watch{Interval: 2 * time.Minute},
 		Publish: Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
+		Audit:   Audit{CheckpointInterval: 5 * time.Minute},
 		RTC:     RTC{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, ChatLength: 100},
 	}
 }
@@ -286,6 +327,9 @@ func settings(c *Config) []Setting {
 		{"publish-lease", "CHANCERY_PUBLISH_LEASE", "how long an instance holds a publication it is publishing before another may take over", (*durationValue)(&c.Publish.Lease)},
 		{"publish-workers", "CHANCERY_PUBLISH_WORKERS", "publications each instance publishes at once", (*int64Value)(&c.Publish.Workers)},
 		{"publish-sensitive", "CHANCERY_PUBLISH_SENSITIVE", "comma-separated statement categories that need two approvers", (*stringValue)(&c.Publish.Sensitive)},
+		{"audit-checkpoint-interval", "CHANCERY_AUDIT_CHECKPOINT_INTERVAL", "how often the publishing audit log's head is signed into the checkpoint file when it moved (it is also signed after every publication)", (*durationValue)(&c.Audit.CheckpointInterval)},
+		{"audit-checkpoints", "CHANCERY_AUDIT_CHECKPOINTS", "append-only file the signed audit checkpoints go to, outside the database; empty uses <data>/audit-checkpoints.log; give every instance's file to chancery audit verify", (*stringValue)(&c.Audit.CheckpointFile)},
+		{"audit-syslog", "CHANCERY_AUDIT_SYSLOG", "syslog server that also receives each audit checkpoint (udp://host:514, tcp://host:514 or unix:///dev/log); empty: the file only", (*stringValue)(&c.Audit.Syslog)},
 		{"extra-api-urls", "CHANCERY_EXTRA_API_URLS", "comma-separated API base URLs that channels of X, Facebook, Telegram and LinkedIn may use besides the networks' own (staging or test servers; Chancery's X and LinkedIn app secrets are sent there), and the only loopback, private or reserved addresses any channel may reach, each at exactly its host and port; empty: only the networks' own and public addresses", (*stringValue)(&c.Publish.ExtraAPIs)},
 	}
 }
@@ -343,7 +387,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.RTC.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.Audit.Validate(), c.RTC.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,20 @@ func TestLoad(t *testing.T) {
 		{name: "zero timeout", args: []string{"-write-timeout", "0s"}, wantErr: "write-timeout must be positive"},
 		{name: "ttl range", args: []string{"-session-ttl", "1s"}, wantErr: "session-ttl"},
 		{name: "not postgres", args: []string{"-database-url", "mysql://root:secret@x/db"}, wantErr: "postgres://"},
+		{name: "audit defaults", check: func(t *testing.T, c Config) {
+			if c.Audit.CheckpointInterval != 5*time.Minute || c.Audit.CheckpointPath(c.Storage) != filepath.Join("data", "audit-checkpoints.log") || c.Audit.Syslog != "" {
+				t.Fatalf("audit: %+v", c.Audit)
+			}
+		}},
+		{name: "audit settings", env: []string{"CHANCERY_AUDIT_CHECKPOINTS=/var/log/chancery/cp.log", "CHANCERY_AUDIT_SYSLOG=udp://logs.internal:514"}, args: []string{"-audit-checkpoint-interval", "1m"},
+			check: func(t *testing.T, c Config) {
+				if c.Audit.CheckpointInterval != time.Minute || c.Audit.CheckpointPath(c.Storage) != "/var/log/chancery/cp.log" || c.Audit.Syslog != "udp://logs.internal:514" {
+					t.Fatalf("audit: %+v", c.Audit)
+				}
+			}},
+		{name: "audit interval too short", args: []string{"-audit-checkpoint-interval", "1s"}, wantErr: "audit-checkpoint-interval must be between 10s and 24h"},
+		{name: "audit syslog not an address", args: []string{"-audit-syslog", "logs.internal"}, wantErr: "audit-syslog"},
+		{name: "audit syslog without port", args: []string{"-audit-syslog", "udp://logs.internal"}, wantErr: "audit-syslog"},
 		{name: "several problems at once", args: []string{"-log-format", "xml", "-log-level", "loud"}, wantErr: "log-level"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,7 +38,10 @@ func BenchmarkDispatch10k(b *testing.B) {
 				// Warnings and errors (a lost lease, a failed write) go to
 				// stderr: they explain a long tail.
 				log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-				svc := publishing.New(publishing.Params{DB: db, Resolve: res, Log: log, Settings: publishing.Settings{Workers: 64}})
+				svc, err := publishing.New(publishing.Params{DB: db, Resolve: res, Log: log, Settings: publishing.Settings{Workers: 64}})
+				if err != nil {
+					b.Fatal(err)
+				}
 				due := seedBench(b, ctx, db, svc, n, 20*time.Second, time.Minute)
 				b.StartTimer()
 				rctx, cancel := context.WithCancel(ctx)

@@ -331,8 +331,12 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 		net.Latency = time.Millisecond
 		const n = 150
 		svc := func(name string) *publishing.Service {
-			return publishing.New(publishing.Params{DB: db, Instance: name, Settings: publishing.Settings{Workers: 8},
+			svc, err := publishing.New(publishing.Params{DB: db, Instance: name, Settings: publishing.Settings{Workers: 8}, Log: testLog(t),
 				Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return svc
 		}
 		maker := svc("maker")
 		for i := range n {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -38,7 +39,18 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, set publishing.S
 		set.Grace = 10 * time.Minute
 	}
 	set.SensitiveCategories = []string{"security"}
-	e.svc = publishing.New(publishing.Params{DB: db, Now: clock.Now, Settings: set, Instance: "test",
+	e.svc = e.service(db, set, "test")
+	e.author = e.user("author", account.RolePressOfficer)
+	e.approver = e.user("approver", account.RoleApprover)
+	e.second = e.user("second", account.RoleApprover)
+	return e
+}
+
+// service builds a scheduler over db that reaches e's fake networks and
+// logs to the test.
+func (e *env) service(db *store.DB, set publishing.Settings, instance string) *publishing.Service {
+	e.t.Helper()
+	svc, err := publishing.New(publishing.Params{DB: db, Now: e.clock.Now, Settings: set, Instance: instance, Log: testLog(e.t),
 		Resolve: func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
 			if p, ok := e.others[ch.ID]; ok {
 				return p, nil
@@ -49,10 +61,15 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, set publishing.S
 			}
 			return n, nil
 		}})
-	e.author = e.user("author", account.RolePressOfficer)
-	e.approver = e.user("approver", account.RoleApprover)
-	e.second = e.user("second", account.RoleApprover)
-	return e
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return svc
+}
+
+// testLog sends a service's log to the test's.
+func testLog(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 func (e *env) user(name string, role account.Role) publishing.Actor {

@@ -92,14 +92,25 @@ var DefaultSettings = Settings{
 
 // Params are the dependencies of New.
 type Params struct {
-	DB       *store.DB
-	Resolve  Resolver
-	Now      func() time.Time
+	DB      *store.DB
+	Resolve Resolver
+	Now     func() time.Time
+	// Log receives the scheduler's errors (a failed claim, publication or
+	// finish), which no request is there to report. It is required: a
+	// scheduler that fails silently publishes nothing and says nothing.
 	Log      *slog.Logger
 	Settings Settings
 	// Instance names this process in leases and the audit log.
 	Instance string
+	// Checkpoint, when set, is called after each publication is
+	// published (by the scheduler or settled by a person), so that the
+	// audit log's head is signed outside the database at once
+	// (cmd/server: checkpoint.Writer.Kick). It must not block.
+	Checkpoint func()
 }
+
+// ErrNoLogger is returned by New when Params.Log is nil.
+var ErrNoLogger = errors.New("publishing: Params.Log is required: the scheduler's errors would be lost")
 
 // Service is the press office's domain: clearance and the scheduler.
 type Service struct {
@@ -110,12 +121,16 @@ type Service struct {
 	set      Settings
 	instance string
 
-	kick chan struct{}
-	jit  func() float64 // jitter source in [0,1)
+	kick       chan struct{}
+	jit        func() float64 // jitter source in [0,1)
+	checkpoint func()         // after a publication is published; never nil
 }
 
-// New returns the service.
-func New(p Params) *Service {
+// New returns the service. It fails with ErrNoLogger without a logger.
+func New(p Params) (*Service, error) {
+	if p.Log == nil {
+		return nil, ErrNoLogger
+	}
 	s := p.Settings
 	d := DefaultSettings
 	if s.Grace == 0 {
@@ -147,14 +162,14 @@ func New(p Params) *Service {
 	if p.Now == nil {
 		p.Now = time.Now
 	}
-	if p.Log == nil {
-		p.Log = slog.New(slog.DiscardHandler)
-	}
 	if p.Instance == "" {
 		p.Instance = "chancery"
 	}
+	if p.Checkpoint == nil {
+		p.Checkpoint = func() {}
+	}
 	return &Service{db: p.DB, resolve: p.Resolve, now: p.Now, log: p.Log, set: s, instance: p.Instance,
-		kick: make(chan struct{}, 1), jit: randFloat}
+		kick: make(chan struct{}, 1), jit: randFloat, checkpoint: p.Checkpoint}, nil
 }
 
 // Now returns the service's clock, so that pages judge "late" by the same
@@ -748,6 +763,9 @@ func (s *Service) Settle(ctx context.Context, a Actor, pub int64, published bool
 	err := s.db.SettleNeedsCheck(ctx, pub, published, url, e)
 	if errors.Is(err, store.ErrConflict) {
 		return problem("", "press_error_not_needs_check")
+	}
+	if err == nil && published {
+		s.checkpoint()
 	}
 	return err
 }

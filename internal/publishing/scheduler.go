@@ -153,14 +153,18 @@ type run struct {
 	done  []store.PubPart
 	tries int
 	batch *batch
-	// published is set once the last part's confirmation also marked the
-	// publication published.
+	// published is set once the publication is marked published: by the
+	// last part's confirmation, or by finish.
 	published bool
 }
 
 func (s *Service) process(ctx context.Context, pub store.PubPublication, b *batch) {
 	r := &run{s: s, pub: pub, tries: pub.Tries, batch: b}
-	if err := r.do(ctx); err != nil {
+	err := r.do(ctx)
+	if r.published {
+		s.checkpoint()
+	}
+	if err != nil {
 		if errors.Is(err, store.ErrLeaseLost) {
 			s.log.Warn("scheduler: lease lost", "publication", pub.ID)
 			return
@@ -177,6 +181,9 @@ func (r *run) finish(ctx context.Context, o store.PubOutcome, action, response s
 	e := store.AuditEntry{Actor: "scheduler:" + r.s.instance, Action: action, StatementID: r.pub.StatementID,
 		ContentHash: r.st.ContentHash, Payload: o.Reason, Response: response}
 	err := r.s.db.FinishPublication(ctx, r.pub.ID, r.s.instance, o, e)
+	if err == nil && o.State == store.PubPublished {
+		r.published = true
+	}
 	if err != nil && !errors.Is(err, store.ErrLeaseLost) {
 		r.s.log.Error("scheduler: finish", "publication", r.pub.ID, "err", err)
 	}

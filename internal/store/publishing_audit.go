@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -164,4 +165,67 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 		return n, &AuditBreak{Seq: n + 1, Reason: fmt.Sprintf("the log ends at entry %d but %d were written (entries deleted at the end)", n, headSeq)}
 	}
 	return n, nil
+}
+
+// HashAuditEntry returns the hash that chains e to its predecessor
+// (e.PrevHash), as the store computes it: anyone holding the log can
+// recompute the chain, which is why its head is also signed outside the
+// database (internal/checkpoint).
+func HashAuditEntry(e AuditEntry) string { return auditHash(e) }
+
+// AuditHead is the end of the audit chain: the number of entries written
+// and the hash of the last one. Seq 0 is an empty log.
+type AuditHead struct {
+	Seq  int64
+	Hash string
+}
+
+// GetAuditHead returns the head of the audit chain as the database records
+// it.
+func (db *DB) GetAuditHead(ctx context.Context) (AuditHead, error) {
+	var h AuditHead
+	err := db.sql.QueryRowContext(ctx, `SELECT seq, hash FROM pub_audit_head WHERE id = 1`).Scan(&h.Seq, &h.Hash)
+	return h, wrap("audit head", err)
+}
+
+// AuditHashes returns the recorded hash of each entry of seqs that exists,
+// and the highest sequence number present in the log (0 when empty).
+func (db *DB) AuditHashes(ctx context.Context, seqs []int64) (map[int64]string, int64, error) {
+	out := make(map[int64]string, len(seqs))
+	var last sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(seq) FROM pub_audit`).Scan(&last); err != nil {
+		return nil, 0, wrap("audit hashes", err)
+	}
+	// In slices, so that a log checked against many checkpoints needs a
+	// few queries and never more parameters than a backend accepts.
+	const chunk = 500
+	for len(seqs) > 0 {
+		n := min(len(seqs), chunk)
+		part := seqs[:n]
+		seqs = seqs[n:]
+		args := make([]any, len(part))
+		marks := make([]string, len(part))
+		for i, s := range part {
+			args[i], marks[i] = s, "$"+strconv.Itoa(i+1)
+		}
+		rows, err := db.sql.QueryContext(ctx, `SELECT seq, hash FROM pub_audit WHERE seq IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, 0, wrap("audit hashes", err)
+		}
+		for rows.Next() {
+			var s int64
+			var h string
+			if err := rows.Scan(&s, &h); err != nil {
+				rows.Close()
+				return nil, 0, wrap("audit hashes", err)
+			}
+			out[s] = h
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, 0, wrap("audit hashes", err)
+		}
+	}
+	return out, last.Int64, nil
 }

@@ -129,6 +129,55 @@ func (db *DB) ClaimPublications(ctx context.Context, owner string, lease time.Du
 	return out, wrap("claim publications", err)
 }
 
+// releaseDeadLeases ends, at start on SQLite, the leases of publications
+// that a process which stopped was publishing: the data-directory lock this
+// DB holds guarantees that no other process is alive to hold them, so
+// waiting out the lease (-publish-lease) would only delay them. The lease
+// is made to have just expired, nothing else: the next claim takes the
+// publication exactly as it would take one whose lease ran out, and the
+// scheduler settles its pending attempt (replay with the same key, or ask
+// the network) before anything is sent again. Each one is recorded in the
+// audit log.
+//
+// It must never run on PostgreSQL, where the holder may be another
+// instance that is alive.
+func (db *DB) releaseDeadLeases(ctx context.Context) error {
+	if db.backend != BackendSQLite || db.lock == nil {
+		return nil
+	}
+	now := db.nowUTC()
+	var n int
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		held, err := db.queryPubs(ctx, tx, `SELECT `+pubCols+` FROM pub_publications
+			WHERE state = 'publishing' AND lease_until >= $1 ORDER BY id`, now)
+		if err != nil {
+			return err
+		}
+		for _, p := range held {
+			// Just before now: claims take leases that ended before
+			// their own time (lease_until < now).
+			if _, err := tx.ExecContext(ctx, `UPDATE pub_publications SET lease_until = $2 WHERE id = $1`, p.ID, now.Add(-time.Microsecond)); err != nil {
+				return err
+			}
+			e := AuditEntry{Actor: "store:start", Action: "publication.lease-released", StatementID: p.StatementID, PublicationID: p.ID,
+				Payload: fmt.Sprintf("lease of %s until %s ended at start: the data directory lock shows that process stopped; the outcome of its attempt is settled before any new call",
+					p.LeaseOwner, p.LeaseUntil.UTC().Format(time.RFC3339Nano))}
+			if err := db.appendAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		n = len(held)
+		return nil
+	})
+	if err != nil {
+		return wrap("release dead leases", err)
+	}
+	if n > 0 {
+		db.log.Warn("store: took back publications a stopped process was publishing; they are settled before anything is sent again", "count", n)
+	}
+	return nil
+}
+
 // NextPubWake returns when the scheduler has something to do next: the
 // earliest due time or retry time of a scheduled publication, or lease
 // expiry of one being published. Zero means nothing is waiting.

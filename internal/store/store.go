@@ -114,6 +114,15 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.lock != nil {
+		// The data-directory lock is ours: no other process runs on
+		// this store, so leases still running were held by one that
+		// stopped without releasing them.
+		if err := db.releaseDeadLeases(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
