@@ -225,3 +225,23 @@ func TestSecondInvitationCannotHijackIdentity(t *testing.T) {
 		_ = back
 	})
 }
+
+// Two roles on one person: an administrator who is also a protocol
+// officer, calling with an API token scoped to the protocol officer role,
+// acts as a protocol officer: assigned rooms only, no moderating roles
+// without the moderator assignment.
+func TestScopedTokenOfAnAdministratorIsNotAdministrator(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		u := f.user("both", account.RoleAdmin, account.RoleProtocolOfficer)
+		f.users["scoped"] = &httpx.Viewer{User: u, Roles: []account.Role{account.RoleProtocolOfficer}, Token: true}
+		body := `{"identity":"vn-1","name":"Lan","role":"delegate"}`
+		f.api("scoped", "POST", "/api/v1/rooms/plenary/tokens", body, http.StatusForbidden, nil)
+		f.api("scoped", "PUT", "/api/v1/rooms/plenary/staff/both", `{"moderator":true}`, http.StatusForbidden, nil)
+		// The same person with a session (every role) may.
+		f.api("both", "PUT", "/api/v1/rooms/plenary/staff/both", `{"moderator":false}`, http.StatusOK, nil)
+		f.api("scoped", "POST", "/api/v1/rooms/plenary/tokens", body, http.StatusCreated, nil)
+		f.api("scoped", "POST", "/api/v1/rooms/plenary/tokens", `{"identity":"c","name":"C","role":"chair"}`, http.StatusForbidden, nil)
+		f.api("both", "POST", "/api/v1/rooms/plenary/tokens", `{"identity":"c","name":"C","role":"chair"}`, http.StatusCreated, nil)
+	})
+}

@@ -116,3 +116,40 @@ func nextEventWithin(t *testing.T, c interface {
 		}
 	}
 }
+
+// A burst of invitations for one identity joining at once: exactly one
+// gets in, the others are refused, whatever the interleaving.
+func TestConcurrentJoinsOfOneIdentity(t *testing.T) {
+	e := newEnv(t)
+	const n = 6
+	type result struct {
+		m   sfu.ServerMessage
+		err error
+	}
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = e.token("alice", sfu.RoleChair)
+	}
+	results := make(chan result, n)
+	for _, tok := range tokens {
+		go func() {
+			_, m, err := dial(t, e, tok)
+			results <- result{m, err}
+		}()
+	}
+	welcomed, refused := 0, 0
+	for range n {
+		r := <-results
+		switch {
+		case r.err == nil && r.m.Type == sfu.TypeWelcome:
+			welcomed++
+		case r.m.Code == sfu.CodeIdentityInUse:
+			refused++
+		default:
+			t.Errorf("join: %+v, %v", r.m, r.err)
+		}
+	}
+	if welcomed != 1 || refused != n-1 {
+		t.Errorf("%d welcomed, %d refused; want 1 and %d", welcomed, refused, n-1)
+	}
+}
