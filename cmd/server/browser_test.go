@@ -429,9 +429,25 @@ func TestBrowserAccessibility(t *testing.T) {
 	if !signedIn {
 		return // the staff pages need the session
 	}
+	// The rooms page with its invitations table (one valid, one revoked)
+	// and, for an administrator, the room's staff and assignment form.
+	if room, err := b.ts.db.GetRoomBySlug(t.Context(), testRoom); err == nil {
+		now := b.ts.clock.Now()
+		for _, id := range []string{"a11y-valid", "a11y-revoked"} {
+			if err := b.ts.db.CreateRoomToken(t.Context(), store.RoomToken{ID: id, RoomID: room.ID, Identity: "vn-" + id, Name: "Nguyễn Lan",
+				Role: "delegate", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.ts.db.RevokeRoomToken(t.Context(), room.ID, "a11y-revoked", 0); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		t.Fatalf("demo room: %v", err)
+	}
 	for _, code := range []string{"en", "ar"} {
 		l := mustLang(t, code)
-		for _, page := range []string{"/admin", "/admin/users", "/admin/tokens"} {
+		for _, page := range []string{"/admin", "/admin/users", "/admin/tokens", "/admin/rooms"} {
 			t.Run(code+" "+page, func(t *testing.T) {
 				b.chooseLanguage(t, l, page)
 				if got := b.location(t); got != page {

@@ -17,15 +17,18 @@ import (
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
-// tokenCommand handles "chancery token": it signs a conference join token
-// and prints the join URL. Add &autojoin=1 to join at once with the
-// default devices (kiosks, tests).
+// tokenCommand handles "chancery token": it signs a conference join token,
+// records it (so that staff can revoke it on /admin/rooms or through the
+// API), prints the join URL and, on stderr, the token's ID. Add
+// &autojoin=1 to join at once with the default devices (kiosks, tests).
+// Whoever runs it has the server's keys and database, so it is not limited
+// to any room or role, as an administrator.
 func tokenCommand(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	env := envMap(environ)
 	fs := flag.NewFlagSet("chancery token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	room := fs.String("room", "", "room slug")
-	identity := fs.String("identity", "", "stable participant identifier (a second join with it replaces the first)")
+	identity := fs.String("identity", "", "stable participant identifier (while it is in the room, only this token rejoins under it)")
 	name := fs.String("name", "", "display name")
 	delegation := fs.String("delegation", "", "delegation shown on the participant's tile")
 	role := fs.String("role", string(sfu.RoleDelegate), "role: "+roleNames())
@@ -45,8 +48,8 @@ func tokenCommand(ctx context.Context, args, environ []string, stdout, stderr io
 		return usageError{errors.New("-ttl must be between 1m and 168h")}
 	}
 	r := sfu.Role(*role)
-	c := sfu.Claims{Room: *room, Identity: *identity, Name: *name, Delegation: *delegation, Role: r, Permissions: sfu.DefaultPermissions(r)}
-	if err := (sfu.Claims{Room: c.Room, Identity: c.Identity, Name: c.Name, Delegation: c.Delegation, Role: r, ExpiresAt: 1}).Validate(); err != nil {
+	c := sfu.Claims{ID: sfu.NewTokenID(), Room: *room, Identity: *identity, Name: *name, Delegation: *delegation, Role: r, Permissions: sfu.DefaultPermissions(r)}
+	if err := (sfu.Claims{ID: c.ID, Room: c.Room, Identity: c.Identity, Name: c.Name, Delegation: c.Delegation, Role: r, ExpiresAt: 1}).Validate(); err != nil {
 		return usageError{fmt.Errorf("usage: chancery token -room ROOM -identity ID -name NAME -role ROLE: %w", err)}
 	}
 	db, err := store.Open(ctx, store.Options{DatabaseURL: *dbURL, DataDir: *data})
@@ -54,7 +57,8 @@ func tokenCommand(ctx context.Context, args, environ []string, stdout, stderr io
 		return err
 	}
 	defer db.Close()
-	if _, err := db.GetRoomBySlug(ctx, c.Room); err != nil {
+	dbRoom, err := db.GetRoomBySlug(ctx, c.Room)
+	if err != nil {
 		return usageError{fmt.Errorf("-room %q: no such room", c.Room)}
 	}
 	var box *secrets.Box
@@ -80,7 +84,17 @@ func tokenCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	if err != nil {
 		return usageError{err}
 	}
+	if c, err = signer.Verify(tok); err != nil {
+		return fmt.Errorf("token: verify the token just issued: %w", err)
+	}
+	// An unrecorded token could not be revoked: none is printed unless the
+	// record is written.
+	if err := db.CreateRoomToken(ctx, store.RoomToken{ID: c.ID, RoomID: dbRoom.ID, Identity: c.Identity, Name: c.Name, Role: string(c.Role),
+		IssuedAt: time.Unix(c.IssuedAt, 0), ExpiresAt: time.Unix(c.ExpiresAt, 0)}); err != nil {
+		return fmt.Errorf("token: record: %w", err)
+	}
 	fmt.Fprintln(stdout, conference.JoinURL(*base, *langCode, c.Room, tok))
+	fmt.Fprintln(stderr, "token ID (to revoke it):", c.ID)
 	return nil
 }
 

@@ -126,9 +126,20 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("GET /{lang}/rooms/{slug}", h.roomPage)
 	mux.Handle("GET "+SignalPath, h.p.SFU)
 
+	// Staff: each handler checks the viewer's access to the room itself
+	// (see access.go); assigning staff is for administrators only.
+	admin := auth.Require(h.p.Kit, account.RoleAdmin)
 	mux.Handle("GET /admin/rooms", staff(http.HandlerFunc(h.roomsPage)))
 	mux.Handle("POST /admin/rooms/{slug}/invite", staff(http.HandlerFunc(h.inviteForm)))
+	mux.Handle("POST /admin/rooms/{slug}/tokens/{id}/revoke", staff(http.HandlerFunc(h.revokeForm)))
+	mux.Handle("POST /admin/rooms/{slug}/staff", admin(http.HandlerFunc(h.assignForm)))
+	mux.Handle("POST /admin/rooms/{slug}/staff/{username}/remove", admin(http.HandlerFunc(h.unassignForm)))
+	mux.Handle("GET /api/v1/rooms/{slug}/tokens", staff(http.HandlerFunc(h.apiListTokens)))
 	mux.Handle("POST /api/v1/rooms/{slug}/tokens", staff(http.HandlerFunc(h.apiIssue)))
+	mux.Handle("DELETE /api/v1/rooms/{slug}/tokens/{id}", staff(http.HandlerFunc(h.apiRevoke)))
+	mux.Handle("GET /api/v1/rooms/{slug}/staff", admin(http.HandlerFunc(h.apiListStaff)))
+	mux.Handle("PUT /api/v1/rooms/{slug}/staff/{username}", admin(http.HandlerFunc(h.apiAssign)))
+	mux.Handle("DELETE /api/v1/rooms/{slug}/staff/{username}", admin(http.HandlerFunc(h.apiUnassign)))
 }
 
 // RoomPage is the data of the room template.
@@ -144,8 +155,9 @@ type RoomPage struct {
 // jsKeys are the messages the client script shows.
 var jsKeys = []string{
 	"room_you", "room_mic_off", "room_hand_raised", "room_speaking", "room_screen_of", "room_joined",
-	"room_reconnecting", "room_reconnected", "room_left", "room_bye_removed", "room_bye_denied", "room_bye_replaced",
+	"room_reconnecting", "room_reconnected", "room_left", "room_bye_removed", "room_bye_denied", "room_bye_replaced", "room_bye_revoked",
 	"room_error_locked", "room_error_forbidden", "room_error_generic", "room_error_media", "room_device_switched", "room_error_expired", "room_error_invalid",
+	"room_error_revoked", "room_error_identity_in_use",
 	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
 	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
 }
@@ -179,26 +191,71 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 
 // RoomsPage is the data of the staff invitation page.
 type RoomsPage struct {
-	Rooms     []store.Room
-	Roles     []sfu.Role
+	Rooms []RoomView
+	// Admin is set for administrators, who manage every room and assign
+	// the staff of each.
+	Admin     bool
 	Link      string
 	LinkName  string
 	Expires   string
+	Notice    string
 	ErrorText string
 	Form      url.Values
+}
+
+// RoomView is one room the viewer manages.
+type RoomView struct {
+	Room   store.Room
+	Roles  []sfu.Role // the roles the viewer may invite
+	Tokens []TokenInfo
+	Staff  []StaffInfo // for administrators
 }
 
 func (h *Handlers) roomsPage(w http.ResponseWriter, r *http.Request) {
 	h.renderRooms(w, r, http.StatusOK, RoomsPage{})
 }
 
+// renderRooms shows the rooms the viewer manages: every room to
+// administrators, the assigned ones to other staff.
 func (h *Handlers) renderRooms(w http.ResponseWriter, r *http.Request, status int, p RoomsPage) {
-	rooms, err := h.p.DB.ListRooms(r.Context())
+	ctx := r.Context()
+	v := httpx.ViewerFrom(ctx)
+	var rooms []store.Room
+	mod := map[int64]bool{}
+	var err error
+	p.Admin = isAdmin(v)
+	if p.Admin {
+		rooms, err = h.p.DB.ListRooms(ctx)
+	} else {
+		rooms, mod, err = h.p.DB.ListRoomsOfStaff(ctx, v.User.ID)
+	}
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
-	p.Rooms, p.Roles = rooms, sfu.Roles
+	for _, room := range rooms {
+		a := access{manage: true, moderate: p.Admin || mod[room.ID]}
+		rv := RoomView{Room: room, Roles: a.roles()}
+		ts, err := h.p.DB.ListRoomTokens(ctx, room.ID)
+		if err != nil {
+			h.p.Kit.Fail(w, r, err)
+			return
+		}
+		for _, t := range ts {
+			rv.Tokens = append(rv.Tokens, tokenInfo(t, a))
+		}
+		if p.Admin {
+			staff, err := h.p.DB.ListRoomStaff(ctx, room.ID)
+			if err != nil {
+				h.p.Kit.Fail(w, r, err)
+				return
+			}
+			for _, s := range staff {
+				rv.Staff = append(rv.Staff, StaffInfo{Username: s.Username, Name: s.DisplayName, Moderator: s.Moderator})
+			}
+		}
+		p.Rooms = append(p.Rooms, rv)
+	}
 	title := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_title", nil)
 	h.p.Kit.Render(w, r, status, "rooms.html", httpx.Page{Title: title, Data: p})
 }
@@ -212,25 +269,46 @@ type Invite struct {
 	Lang       string `json:"lang"`
 }
 
-// Issued is an issued join token.
+// Issued is an issued join token; ID is what revokes it.
 type Issued struct {
+	ID        string    `json:"id"`
 	Token     string    `json:"token"`
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// issue signs an invitation to the room of the request, if the viewer may
+// invite its role there, and records it so that it can be revoked.
 func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
-	room, err := h.p.DB.GetRoomBySlug(r.Context(), r.PathValue("slug"))
+	ctx := r.Context()
+	room, a, err := h.managedRoom(r)
 	if err != nil {
 		return Issued{}, err
 	}
 	role := sfu.Role(in.Role)
-	c := sfu.Claims{Room: room.Slug, Identity: strings.TrimSpace(in.Identity), Name: strings.TrimSpace(in.Name),
+	if role.Valid() && !a.may(role) {
+		return Issued{}, errRoleForbidden
+	}
+	c := sfu.Claims{ID: sfu.NewTokenID(), Room: room.Slug, Identity: strings.TrimSpace(in.Identity), Name: strings.TrimSpace(in.Name),
 		Delegation: strings.TrimSpace(in.Delegation), Role: role, Permissions: sfu.DefaultPermissions(role)}
 	tok, err := h.p.SFU.Signer().Issue(c, h.p.TTL)
 	if err != nil {
 		return Issued{}, &httpx.Error{Status: http.StatusBadRequest, Key: "room_admin_invalid", Err: err}
 	}
+	if c, err = h.p.SFU.Signer().Verify(tok); err != nil {
+		return Issued{}, fmt.Errorf("conference: verify the token just issued: %w", err)
+	}
+	if _, err := h.p.DB.PurgeRoomTokens(ctx); err != nil {
+		h.p.Kit.Log.Warn("conference: purge expired tokens", "err", err)
+	}
+	v := httpx.ViewerFrom(ctx)
+	// A token that is not recorded could not be revoked: it is not handed
+	// out unless the record is written.
+	if err := h.p.DB.CreateRoomToken(ctx, store.RoomToken{ID: c.ID, RoomID: room.ID, Identity: c.Identity, Name: c.Name,
+		Role: string(c.Role), IssuedBy: v.User.ID, IssuedAt: time.Unix(c.IssuedAt, 0), ExpiresAt: time.Unix(c.ExpiresAt, 0)}); err != nil {
+		return Issued{}, err
+	}
+	h.audit(ctx, v, room, "invite", c.Identity, string(c.Role)+" "+c.ID)
 	code := in.Lang
 	if code == "" {
 		code = h.p.Kit.Lang(r).Code
@@ -239,7 +317,7 @@ func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
 	if base == "" {
 		base = httpx.Origin(r)
 	}
-	return Issued{Token: tok, URL: JoinURL(base, code, room.Slug, tok), ExpiresAt: h.p.Now().Add(h.p.TTL).UTC().Truncate(time.Second)}, nil
+	return Issued{ID: c.ID, Token: tok, URL: JoinURL(base, code, room.Slug, tok), ExpiresAt: time.Unix(c.ExpiresAt, 0).UTC()}, nil
 }
 
 func (h *Handlers) inviteForm(w http.ResponseWriter, r *http.Request) {
@@ -273,4 +351,38 @@ func (h *Handlers) apiIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.p.Kit.JSON(w, http.StatusCreated, out)
+}
+
+func (h *Handlers) revokeForm(w http.ResponseWriter, r *http.Request) {
+	out, err := h.revoke(r)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	notice := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_revoked", map[string]any{"Name": out.Name})
+	h.renderRooms(w, r, http.StatusOK, RoomsPage{Notice: notice})
+}
+
+func (h *Handlers) assignForm(w http.ResponseWriter, r *http.Request) {
+	if err := httpx.ParseForm(r); err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	out, err := h.assign(r, r.PostFormValue("username"), r.PostFormValue("moderator") != "")
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	notice := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_assigned", map[string]any{"Name": out.Name})
+	h.renderRooms(w, r, http.StatusOK, RoomsPage{Notice: notice})
+}
+
+func (h *Handlers) unassignForm(w http.ResponseWriter, r *http.Request) {
+	out, err := h.unassign(r, r.PathValue("username"))
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	notice := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_unassigned", map[string]any{"Name": out.Name})
+	h.renderRooms(w, r, http.StatusOK, RoomsPage{Notice: notice})
 }

@@ -42,3 +42,8 @@ func (s Store) Audit(ctx context.Context, e sfu.AuditEntry) error {
 	return s.DB.AddRoomAudit(ctx, store.RoomAudit{RoomSlug: e.Room, ActorIdentity: e.ActorIdentity, ActorName: e.ActorName,
 		Action: e.Action, TargetIdentity: e.TargetIdentity, Detail: e.Detail, CreatedAt: e.At})
 }
+
+// Revoked implements sfu.Store.
+func (s Store) Revoked(ctx context.Context, ids []string) ([]string, error) {
+	return s.DB.RevokedRoomTokens(ctx, ids)
+}

@@ -66,7 +66,8 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 	}
 
 	if _, err := db.GetSetting(ctx, "demo_loaded"); err == nil {
-		return out, nil
+		// Loaded before room assignments existed, perhaps.
+		return out, assignDemoRoom(ctx, db)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -85,13 +86,42 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 	if err := correct(ctx, db); err != nil {
 		return nil, err
 	}
-	if _, err := db.CreateRoom(ctx, store.Room{Slug: "asean-digital-2026", Title: "ASEAN Digital Diplomacy Forum"}); err != nil && !errors.Is(err, store.ErrConflict) {
+	if _, err := db.CreateRoom(ctx, store.Room{Slug: demoRoom, Title: "ASEAN Digital Diplomacy Forum"}); err != nil && !errors.Is(err, store.ErrConflict) {
 		return nil, fmt.Errorf("demo: room: %w", err)
+	}
+	if err := assignDemoRoom(ctx, db); err != nil {
+		return nil, err
 	}
 	if err := db.SetSetting(ctx, "demo_loaded", now.Format(time.RFC3339)); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// demoRoom is the demo's conference room.
+const demoRoom = "asean-digital-2026"
+
+// assignDemoRoom makes the demo protocol officer the demo room's
+// moderator, so that they can invite anyone to it, chairs included.
+func assignDemoRoom(ctx context.Context, db *store.DB) error {
+	room, err := db.GetRoomBySlug(ctx, demoRoom)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // removed by an administrator
+	}
+	if err != nil {
+		return fmt.Errorf("demo: room: %w", err)
+	}
+	u, err := db.GetUserByUsername(ctx, "demo-protocol")
+	if err != nil {
+		return fmt.Errorf("demo: protocol officer: %w", err)
+	}
+	if _, err := db.GetRoomStaff(ctx, room.ID, u.ID); err == nil {
+		return nil // an administrator may have changed it since
+	}
+	if err := db.AssignRoomStaff(ctx, room.ID, u.ID, true); err != nil {
+		return fmt.Errorf("demo: assign the room: %w", err)
+	}
+	return nil
 }
 
 // correct publishes the demo correction as version 2.

@@ -58,8 +58,18 @@ func TestLoad(t *testing.T) {
 		if p, err := db.GetPublished(ctx, correction.slug, correction.lang, 0); err != nil || p.Version != 2 || p.Note != correction.note {
 			t.Errorf("demo correction: %+v, %v", p, err)
 		}
-		if rooms, err := db.ListRooms(ctx); err != nil || len(rooms) != 1 {
+		rooms, err := db.ListRooms(ctx)
+		if err != nil || len(rooms) != 1 {
 			t.Fatalf("rooms %v %v", rooms, err)
+		}
+		// The demo protocol officer moderates the demo room, and only it.
+		officer, _ := db.GetUserByUsername(ctx, "demo-protocol")
+		if mine, mod, err := db.ListRoomsOfStaff(ctx, officer.ID); err != nil || len(mine) != 1 || mine[0].ID != rooms[0].ID || !mod[rooms[0].ID] {
+			t.Fatalf("rooms of demo-protocol = %+v %v, %v", mine, mod, err)
+		}
+		// A demo loaded before assignments existed gets it on the next start.
+		if err := db.UnassignRoomStaff(ctx, rooms[0].ID, officer.ID); err != nil {
+			t.Fatal(err)
 		}
 
 		// A second start keeps the content and gives fresh passwords.
@@ -69,6 +79,9 @@ func TestLoad(t *testing.T) {
 		}
 		if n, _ := db.CountArticles(ctx); n != len(articles) {
 			t.Fatalf("%d articles after a second load", n)
+		}
+		if s, err := db.GetRoomStaff(ctx, rooms[0].ID, officer.ID); err != nil || !s.Moderator {
+			t.Errorf("demo-protocol not assigned again: %+v, %v", s, err)
 		}
 		if second[0].Password == first[0].Password {
 			t.Fatal("demo passwords not renewed")

@@ -152,13 +152,19 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // join connects a client and fails the test unless it is admitted.
 func (e *env) join(identity string, role sfu.Role, r *receiver) *sfuclient.Client {
 	e.t.Helper()
+	return e.joinToken(identity, e.token(identity, role), r)
+}
+
+// joinToken is join with a given token.
+func (e *env) joinToken(identity, token string, r *receiver) *sfuclient.Client {
+	e.t.Helper()
 	o := sfuclient.Options{}
 	if r != nil {
 		o.OnTrack = r.onTrack
 	}
 	ctx, cancel := context.WithTimeout(e.t.Context(), 10*time.Second)
 	defer cancel()
-	c, m, err := sfuclient.Dial(ctx, e.url, e.token(identity, role), o)
+	c, m, err := sfuclient.Dial(ctx, e.url, token, o)
 	if err != nil {
 		e.t.Fatalf("join %s: %v", identity, err)
 	}

@@ -153,9 +153,10 @@ func TestLobbyAdmitDenyMuteRemoveLock(t *testing.T) {
 
 func TestSameIdentityReplacesSession(t *testing.T) {
 	e := newEnv(t)
-	first := e.join("alice", sfu.RoleDelegate, nil)
-	// The reload: the same identity joins again and goes straight in.
-	second, m, err := dial(t, e, e.token("alice", sfu.RoleDelegate))
+	token := e.token("alice", sfu.RoleDelegate)
+	first := e.joinToken("alice", token, nil)
+	// The reload: the same token joins again and goes straight in.
+	second, m, err := dial(t, e, token)
 	if err != nil || m.Type != sfu.TypeWelcome {
 		t.Fatalf("rejoin = %+v, %v", m, err)
 	}
@@ -170,6 +171,33 @@ func TestSameIdentityReplacesSession(t *testing.T) {
 		t.Fatalf("resume = %+v, %v", m, err)
 	}
 	_ = third
+}
+
+// Another token for an identity in the room (a second invitation for the
+// same delegate, or one minted to impersonate them) does not take over
+// the session: it is refused, and the member stays.
+func TestIdentityHijackRefused(t *testing.T) {
+	e := newEnv(t)
+	alice := e.join("alice", sfu.RoleDelegate, nil)
+	// Even a chair's token, which would skip the lobby and moderate.
+	_, m, err := dial(t, e, e.token("alice", sfu.RoleChair))
+	if err == nil || m.Type != sfu.TypeError || m.Code != sfu.CodeIdentityInUse {
+		t.Fatalf("hijack = %+v, %v; want refused with %s", m, err, sfu.CodeIdentityInUse)
+	}
+	// Alice is still there, with her own session.
+	if err := alice.Send(sfu.ClientMessage{Type: sfu.TypePing}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, alice, sfu.TypePong, nil)
+	if n := e.srv.Stats().Participants; n != 2 { // alice and the officer who admitted her
+		t.Errorf("participants = %d, want 2", n)
+	}
+	// Once she has left, the identity is free for another invitation.
+	alice.Close()
+	waitFor(t, 5*time.Second, "alice gone", func() bool { return e.srv.Stats().Participants == 1 })
+	if _, m, err := dial(t, e, e.token("alice", sfu.RoleDelegate)); err != nil || m.Type != sfu.TypeWelcome {
+		t.Fatalf("new invitation after she left = %+v, %v", m, err)
+	}
 }
 
 func TestChatHistoryAndHand(t *testing.T) {

@@ -335,6 +335,17 @@ func (p *Participant) negotiate(restart bool) {
 		p.pendingOffer = true
 		return
 	}
+	if p.sub.LocalDescription() == nil {
+		// Nothing was offered yet, so there is no ICE to restart: pion has
+		// no ICE agent before the first offer and refuses the restart, and
+		// a restart left pending would make every later offer fail the
+		// same way. The first offer, made with the first track, starts ICE
+		// afresh anyway.
+		p.pendingICE = false
+		if len(p.sub.GetTransceivers()) == 0 {
+			return
+		}
+	}
 	// An ICE restart gathers anew inside CreateOffer.
 	p.subGate.close()
 	defer p.subGate.open(p)

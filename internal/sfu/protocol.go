@@ -138,6 +138,12 @@ const (
 	CodeBadSDP     = "bad_sdp"
 	CodeNotFound   = "not_found"
 	CodeRateLimit  = "rate_limited"
+	// CodeRevoked is a join token revoked before its expiry.
+	CodeRevoked = "token_revoked"
+	// CodeIdentityInUse is a join with another token for an identity that
+	// is in the room: it is refused rather than allowed to take over the
+	// session of whoever holds the identity.
+	CodeIdentityInUse = "identity_in_use"
 )
 
 // MaxChatRunes bounds one chat message.

@@ -13,6 +13,9 @@ import (
 const (
 	speakerInterval  = 500 * time.Millisecond
 	allocateInterval = time.Second
+	// revokeInterval is how often a room asks the store whether a token
+	// of one of its sessions was revoked elsewhere (another instance).
+	revokeInterval = 5 * time.Second
 )
 
 // Room is one conference room: its members (in the lobby or admitted), its
@@ -55,6 +58,9 @@ func (r *Room) run() {
 			r.updateSpeakers()
 			r.refreshTokens()
 			n++
+			if n%int(revokeInterval/speakerInterval) == 0 {
+				r.sweepRevoked()
+			}
 			if n%int(allocateInterval/speakerInterval) == 0 {
 				r.mu.Lock()
 				for _, u := range r.tracks {
@@ -140,9 +146,16 @@ func (r *Room) byID(id string) *Participant {
 	return r.members[id]
 }
 
-// enter adds p to the room: it replaces a member with the same identity,
-// is refused when the room is locked, and waits in the lobby unless it
-// moderates or was admitted before.
+// enter adds p to the room: it is refused when the room is locked, and
+// waits in the lobby unless it moderates or was admitted before.
+//
+// An identity is one person: a session opened with the same token (or a
+// rejoin token handed to that session, which carries its ID) replaces a
+// member of the same identity, as after a reload or a network loss; a
+// different token for an identity in the room is refused while the member
+// stays, so that one token holder cannot take over another's seat, name
+// and permissions. A stale session drops within the ping timeout, or staff
+// revoke its token.
 func (r *Room) enter(p *Participant) error {
 	r.mu.Lock()
 	if r.stopped {
@@ -160,6 +173,10 @@ func (r *Room) enter(p *Participant) error {
 	var stale *Participant
 	for _, m := range r.members {
 		if m.claims.Identity == p.claims.Identity {
+			if m.claims.ID != p.claims.ID {
+				r.mu.Unlock()
+				return protoErr(CodeIdentityInUse, "this participant is already in the room with another invitation")
+			}
 			stale = m
 		}
 	}
@@ -439,6 +456,49 @@ func (r *Room) forget(identity string) {
 	r.mu.Lock()
 	delete(r.admitted, identity)
 	r.mu.Unlock()
+}
+
+// revoke closes the members whose token ID is in ids and returns how many.
+func (r *Room) revoke(ids map[string]bool) int {
+	r.mu.Lock()
+	var gone []*Participant
+	for _, p := range r.members {
+		if ids[p.claims.ID] {
+			gone = append(gone, p)
+		}
+	}
+	r.mu.Unlock()
+	for _, p := range gone {
+		r.log.Info("session ended: token revoked", "participant", p.id, "identity", p.claims.Identity)
+		p.close("revoked")
+	}
+	return len(gone)
+}
+
+// sweepRevoked ends the sessions whose token was revoked elsewhere.
+func (r *Room) sweepRevoked() {
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.members))
+	seen := map[string]bool{}
+	for _, p := range r.members {
+		if !seen[p.claims.ID] {
+			seen[p.claims.ID] = true
+			ids = append(ids, p.claims.ID)
+		}
+	}
+	r.mu.Unlock()
+	revoked, err := r.s.store.Revoked(context.Background(), ids)
+	if err != nil {
+		r.log.Error("check token revocations", "err", err)
+		return
+	}
+	if len(revoked) > 0 {
+		m := make(map[string]bool, len(revoked))
+		for _, id := range revoked {
+			m[id] = true
+		}
+		r.revoke(m)
+	}
 }
 
 func (r *Room) closeAll(reason string) {

@@ -20,6 +20,8 @@ type Store interface {
 	RecentChat(ctx context.Context, room string, limit int) ([]ChatMessage, error)
 	// Audit records a moderator action.
 	Audit(ctx context.Context, e AuditEntry) error
+	// Revoked returns which of the join token IDs were revoked.
+	Revoked(ctx context.Context, ids []string) ([]string, error)
 }
 
 // AuditEntry is one moderator action.
@@ -209,6 +211,26 @@ func (s *Server) SetPermissions(ctx context.Context, room, identity string, perm
 	r.setPermissions(p, perms)
 	return s.store.Audit(ctx, AuditEntry{Room: room, ActorIdentity: actor, Action: "permissions", TargetIdentity: identity,
 		Detail: fmt.Sprintf("%+v", perms), At: s.now().UTC()})
+}
+
+// Revoke ends at once every session opened with the join token id, or with
+// the rejoin tokens handed to such a session, telling the client the
+// reason "revoked". The caller records the revocation in the Store first,
+// so that the token cannot join again; rooms also look for revocations
+// made elsewhere (another instance) every few seconds. It returns how many
+// sessions ended.
+func (s *Server) Revoke(id string) int {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	n := 0
+	for _, r := range rooms {
+		n += r.revoke(map[string]bool{id: true})
+	}
+	return n
 }
 
 // ErrNotFound is a room or participant that is not there.

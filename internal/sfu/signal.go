@@ -71,6 +71,17 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 		fail(protoErr(CodeBadToken, "the invitation is not valid"))
 		return
 	}
+	revoked, err := s.store.Revoked(context.Background(), []string{claims.ID})
+	switch {
+	case err != nil:
+		// Fail closed: a token that may be revoked does not join.
+		s.log.Error("check token revocation", "err", err)
+		fail(protoErr("unavailable", "the invitation cannot be checked now; try again"))
+		return
+	case len(revoked) > 0:
+		fail(protoErr(CodeRevoked, "the invitation was revoked"))
+		return
+	}
 	r := s.room(claims.Room)
 	if r == nil {
 		fail(protoErr(CodeNotFound, "the server is shutting down"))

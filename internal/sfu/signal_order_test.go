@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 )
@@ -17,15 +19,45 @@ import (
 // that a client can add each candidate the moment it arrives. A candidate
 // of an earlier description, gathered before an ICE restart and sent after
 // it, is allowed: the client recognises it as stale and drops it.
+//
+// It checks the client's own messages the same way: the server adds a
+// candidate the moment it arrives too, and drops one whose ufrag is not
+// that of the description it holds.
 type descriptionOrder struct {
 	mu         sync.Mutex
 	ufrags     map[string]map[string]bool // by target: of every offer or answer so far
 	candidates map[string]int
+	sent       map[string]map[string]bool // by target: of every offer or answer the client sent
 	problems   []string
 }
 
 func newDescriptionOrder() *descriptionOrder {
-	return &descriptionOrder{ufrags: map[string]map[string]bool{}, candidates: map[string]int{}}
+	return &descriptionOrder{ufrags: map[string]map[string]bool{}, candidates: map[string]int{}, sent: map[string]map[string]bool{}}
+}
+
+// observeSent sees a message the client sends: its offers are those of the
+// publishing connection, its answers those of the subscribing one.
+func (o *descriptionOrder) observeSent(m sfu.ClientMessage) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	target := sfu.TargetPublish
+	switch m.Type {
+	case sfu.TypeAnswer:
+		target = sfu.TargetSubscribe
+		fallthrough
+	case sfu.TypeOffer:
+		if o.sent[target] == nil {
+			o.sent[target] = map[string]bool{}
+		}
+		o.sent[target][sdpAttr(m.SDP, "ice-ufrag")] = true
+	case sfu.TypeCandidate:
+		if m.Candidate == nil {
+			return
+		}
+		if u := candidateUfrag(m.Candidate.Candidate); !o.sent[m.Target][u] {
+			o.problems = append(o.problems, fmt.Sprintf("sent %s candidate of ufrag %q before its description: %s", m.Target, u, m.Candidate.Candidate))
+		}
+	}
 }
 
 func (o *descriptionOrder) observe(m sfu.ServerMessage) {
@@ -109,7 +141,7 @@ func TestCandidatesFollowTheirDescription(t *testing.T) {
 		id := fmt.Sprintf("delegate-%d", i)
 		o := newDescriptionOrder()
 		orders[id] = o
-		c := joinWith(t, e, id, sfuclient.Options{OnMessage: o.observe})
+		c := joinWith(t, e, id, sfuclient.Options{OnMessage: o.observe, OnSend: o.observeSent})
 		clients = append(clients, c)
 		// Each one publishes, so that everyone joined before renegotiates.
 		p, err := c.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true})
@@ -132,7 +164,60 @@ func TestCandidatesFollowTheirDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "candidates after the publisher's ICE restart", func() bool { return orders["delegate-1"].count(sfu.TargetPublish) > pubBefore })
+	// The restart forgot every remote candidate: the server's new ones,
+	// trickled right after its answer, must reach pion rather than be
+	// dropped as belonging to the previous answer.
+	waitFor(t, 10*time.Second, "the server's host candidates known after the publisher's ICE restart", func() bool {
+		return remoteHostCandidates(clients[1].Pub) > 0
+	})
 	for id, o := range orders {
 		o.check(t, id, sfu.TargetPublish, sfu.TargetSubscribe)
 	}
+}
+
+// remoteHostCandidates counts the host candidates pc's ICE agent holds for
+// the other side: those it was given, not those it discovered from checks
+// (peer reflexive).
+func remoteHostCandidates(pc *webrtc.PeerConnection) int {
+	n := 0
+	for _, st := range pc.GetStats() {
+		if c, ok := st.(webrtc.ICECandidateStats); ok && c.Type == webrtc.StatsTypeRemoteCandidate && c.CandidateType == webrtc.ICECandidateTypeHost {
+			n++
+		}
+	}
+	return n
+}
+
+// An ICE restart asked for before the server has offered anything (no one
+// publishes yet) has nothing to restart; it must not break the offers that
+// come with the first tracks. Under load the restart of
+// TestCandidatesFollowTheirDescription came that early one run in three,
+// and the participant never received an offer again.
+func TestRestartBeforeFirstOffer(t *testing.T) {
+	e := newEnv(t)
+	r := newReceiver()
+	alice := e.join("alice", sfu.RoleChair, r)
+	if err := alice.Send(sfu.ClientMessage{Type: sfu.TypeRestart}); err != nil {
+		t.Fatal(err)
+	}
+	// The server handles a client's messages in order: the pong says the
+	// restart is done.
+	if err := alice.Send(sfu.ClientMessage{Type: sfu.TypePing}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, alice, sfu.TypePong, nil)
+	bob := e.join("bob", sfu.RoleChair, nil)
+	pb, err := bob.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pb.Stop()
+	mic := trackOf(t, alice, bob.Welcome.Self.ID, sfu.SourceMicrophone)
+	waitFor(t, 10*time.Second, "bob's audio at alice", func() bool { return r.count(mic.ID) > 10 })
+	// And a restart now, with a connection, renews it.
+	if err := alice.Send(sfu.ClientMessage{Type: sfu.TypeRestart}); err != nil {
+		t.Fatal(err)
+	}
+	got := r.count(mic.ID)
+	waitFor(t, 10*time.Second, "bob's audio at alice after the restart", func() bool { return r.count(mic.ID) > got+10 })
 }

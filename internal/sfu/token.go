@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -90,6 +91,11 @@ func (p Permissions) CanPublish(s Source) bool {
 
 // Claims are the contents of a join token.
 type Claims struct {
+	// ID names the token (JWT's "jti"), so that it can be revoked before
+	// it expires. The rejoin tokens the server hands a session carry the
+	// ID of the token that opened it: revoking that token revokes them
+	// too, and a session may replace its own stale predecessor.
+	ID          string      `json:"jti"`
 	Room        string      `json:"room"`
 	Identity    string      `json:"sub"`
 	Name        string      `json:"name"`
@@ -103,6 +109,9 @@ type Claims struct {
 // Validate checks the claims a signer is asked to sign.
 func (c Claims) Validate() error {
 	var errs []error
+	if c.ID == "" || len(c.ID) > 64 || !utf8.ValidString(c.ID) {
+		errs = append(errs, errors.New("sfu: token ID must be 1 to 64 characters"))
+	}
 	if !validSlug(c.Room) {
 		errs = append(errs, fmt.Errorf("sfu: room %q is not a room slug", c.Room))
 	}
@@ -158,9 +167,20 @@ func NewSigner(key []byte, now func() time.Time) (*Signer, error) {
 	return &Signer{key: append([]byte(nil), key...), now: now}, nil
 }
 
-// Issue signs claims for ttl from now. IssuedAt and ExpiresAt are set here.
+// NewTokenID returns a fresh random token ID.
+func NewTokenID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Issue signs claims for ttl from now. IssuedAt and ExpiresAt are set
+// here, and the ID when it is empty.
 func (s *Signer) Issue(c Claims, ttl time.Duration) (string, error) {
 	now := s.now()
+	if c.ID == "" {
+		c.ID = NewTokenID()
+	}
 	c.IssuedAt = now.Unix()
 	c.ExpiresAt = now.Add(ttl).Unix()
 	if err := c.Validate(); err != nil {

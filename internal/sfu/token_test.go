@@ -24,6 +24,11 @@ func TestTokens(t *testing.T) {
 	if err != nil || got.Identity != "vn-1" || got.Name != "Nguyễn Lan" || !got.Permissions.PublishCamera || got.Permissions.Moderate {
 		t.Fatalf("verify = %+v, %v", got, err)
 	}
+	// Every token gets an ID of its own, to be revoked by.
+	again, _ := s.Issue(c, time.Minute)
+	if gotAgain, _ := s.Verify(again); got.ID == "" || gotAgain.ID == "" || got.ID == gotAgain.ID {
+		t.Errorf("token IDs %q and %q", got.ID, gotAgain.ID)
+	}
 	forgedBody := func() string {
 		// Raise the role without re-signing.
 		p, sig, _ := strings.Cut(tok, ".")
@@ -66,6 +71,7 @@ func TestTokens(t *testing.T) {
 		{Room: "r", Identity: "", Name: "A", Role: RoleDelegate},
 		{Room: "r", Identity: "a", Name: " ", Role: RoleDelegate},
 		{Room: "r", Identity: "a", Name: "A", Role: "king"},
+		{ID: strings.Repeat("j", 65), Room: "r", Identity: "a", Name: "A", Role: RoleDelegate},
 	} {
 		if _, err := s.Issue(bad, time.Minute); err == nil {
 			t.Errorf("issued %+v", bad)

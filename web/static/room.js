@@ -146,13 +146,14 @@ function start() {
       case 'waiting': st.waiting = m.waiting || []; renderWaiting(); break;
       case 'locked': st.locked = !!m.locked; $('lock-toggle').setAttribute('aria-pressed', String(st.locked)); status(st.locked ? t('room_locked_notice') : ''); break;
       case 'error': {
-        const key = { room_locked: 'room_error_locked', forbidden: 'room_error_forbidden', token_expired: 'room_error_expired', bad_token: 'room_error_invalid' }[m.code] || 'room_error_generic';
+        const key = { room_locked: 'room_error_locked', forbidden: 'room_error_forbidden', token_expired: 'room_error_expired', bad_token: 'room_error_invalid',
+          token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use' }[m.code] || 'room_error_generic';
         alertMsg(t(key));
-        if (['room_locked', 'token_expired', 'bad_token', 'denied'].includes(m.code)) st.fatal = true;
+        if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use'].includes(m.code)) st.fatal = true;
         break;
       }
       case 'bye': {
-        const key = { removed: 'room_bye_removed', denied: 'room_bye_denied', replaced: 'room_bye_replaced' }[m.reason];
+        const key = { removed: 'room_bye_removed', denied: 'room_bye_denied', replaced: 'room_bye_replaced', revoked: 'room_bye_revoked' }[m.reason];
         if (key) { st.fatal = true; alertMsg(t(key)); show(null); }
         break;
       }

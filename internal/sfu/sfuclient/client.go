@@ -43,7 +43,11 @@ type Client struct {
 	// owned by the read loop.
 	subPending []webrtc.ICECandidateInit
 	onMessage  func(sfu.ServerMessage)
-	closers    []func() error // what Close must close after the connections
+	onSend     func(sfu.ClientMessage)
+	// pubOut and subOut keep each connection's own candidates behind the
+	// offer or answer they belong to.
+	pubOut, subOut outGate
+	closers        []func() error // what Close must close after the connections
 	// Welcome is the welcome message, once admitted.
 	Welcome sfu.ServerMessage
 	token   atomic.Pointer[string] // the latest rejoin token
@@ -82,6 +86,9 @@ type Options struct {
 	// arrived, before the client acts on it (tests of the protocol's
 	// ordering).
 	OnMessage func(sfu.ServerMessage)
+	// OnSend, if set, sees every message the client sends, in the order
+	// it is written (tests of the protocol's ordering).
+	OnSend func(sfu.ClientMessage)
 	// Downlink, if set, shapes what the client receives over UDP (both
 	// connections share one socket on loopback).
 	Downlink *Link
@@ -106,7 +113,7 @@ func Dial(ctx context.Context, url, token string, o Options) (*Client, sfu.Serve
 	if err != nil {
 		return nil, sfu.ServerMessage{}, fmt.Errorf("sfuclient: dial: %w", err)
 	}
-	c := &Client{ws: ws, events: make(chan sfu.ServerMessage, 1024), answers: make(chan string, 4), done: make(chan struct{}), gone: make(chan struct{}), onTrack: o.OnTrack, onMessage: o.OnMessage}
+	c := &Client{ws: ws, events: make(chan sfu.ServerMessage, 1024), answers: make(chan string, 4), done: make(chan struct{}), gone: make(chan struct{}), onTrack: o.OnTrack, onMessage: o.OnMessage, onSend: o.OnSend}
 	if err := c.newPeers(o); err != nil {
 		_ = ws.Close()
 		return nil, sfu.ServerMessage{}, err
@@ -223,7 +230,52 @@ func (c *Client) trickle(target string, ic *webrtc.ICECandidate) {
 		return
 	}
 	init := ic.ToJSON()
-	_ = c.Send(sfu.ClientMessage{Type: sfu.TypeCandidate, Target: target, Candidate: &init})
+	g := &c.pubOut
+	if target == sfu.TargetSubscribe {
+		g = &c.subOut
+	}
+	g.send(c, sfu.ClientMessage{Type: sfu.TypeCandidate, Target: target, Candidate: &init})
+}
+
+// outGate keeps a connection's trickled candidates behind the description
+// they belong to, as a browser does (RFC 8838 §10). pion gathers inside
+// CreateOffer (ICE restart), SetRemoteDescription (the other side restarts)
+// or SetLocalDescription and reports candidates from its own goroutine, so
+// without the gate a candidate of a new ufrag can leave before its offer or
+// answer, and the server, which still holds the previous description,
+// drops it.
+type outGate struct {
+	mu   sync.Mutex
+	hold bool
+	held []sfu.ClientMessage
+}
+
+// close holds candidates until open: call it before anything that may
+// start gathering.
+func (g *outGate) close() {
+	g.mu.Lock()
+	g.hold = true
+	g.mu.Unlock()
+}
+
+// open sends what was held, in order, once the description is sent.
+func (g *outGate) open(c *Client) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, m := range g.held {
+		_ = c.Send(m)
+	}
+	g.held, g.hold = nil, false
+}
+
+func (g *outGate) send(c *Client, m sfu.ClientMessage) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.hold {
+		g.held = append(g.held, m)
+		return
+	}
+	_ = c.Send(m)
 }
 
 // Send writes one message, setting its version.
@@ -231,6 +283,9 @@ func (c *Client) Send(m sfu.ClientMessage) error {
 	m.V = sfu.ProtocolVersion
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	if c.onSend != nil {
+		c.onSend(m)
+	}
 	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if err := c.ws.WriteJSON(m); err != nil {
 		return fmt.Errorf("sfuclient: send %s: %w", m.Type, err)
@@ -310,6 +365,9 @@ func (c *Client) readLoop() {
 }
 
 func (c *Client) answer(sdp string) error {
+	// An offer that restarts ICE makes pion gather anew while it is applied.
+	c.subOut.close()
+	defer c.subOut.open(c)
 	if err := c.Sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return err
 	}
@@ -330,14 +388,14 @@ func (c *Client) answer(sdp string) error {
 // Negotiate offers the publishing connection's current tracks, described
 // by specs, and applies the answer.
 func (c *Client) Negotiate(ctx context.Context, specs []sfu.TrackSpec, restartICE bool) error {
-	offer, err := c.Pub.CreateOffer(&webrtc.OfferOptions{ICERestart: restartICE})
-	if err != nil {
-		return fmt.Errorf("sfuclient: offer: %w", err)
-	}
-	if err := c.Pub.SetLocalDescription(offer); err != nil {
-		return fmt.Errorf("sfuclient: offer: %w", err)
-	}
-	if err := c.Send(sfu.ClientMessage{Type: sfu.TypeOffer, SDP: offer.SDP, Tracks: specs}); err != nil {
+	// The server's candidates that follow its answer belong to that answer:
+	// the read loop keeps them until it is applied below. Added at once,
+	// they would meet the previous answer, and pion drops a candidate of
+	// an ICE restart's new ufrag as not matching it.
+	c.trackMu.Lock()
+	c.pubReady = false
+	c.trackMu.Unlock()
+	if err := c.sendOffer(specs, restartICE); err != nil {
 		return err
 	}
 	select {
@@ -360,6 +418,22 @@ func (c *Client) Negotiate(ctx context.Context, specs []sfu.TrackSpec, restartIC
 	c.pending = nil
 	c.trackMu.Unlock()
 	return nil
+}
+
+// sendOffer makes the publishing connection's offer and sends it before
+// any candidate gathered for it.
+func (c *Client) sendOffer(specs []sfu.TrackSpec, restartICE bool) error {
+	// An ICE restart gathers anew inside CreateOffer.
+	c.pubOut.close()
+	defer c.pubOut.open(c)
+	offer, err := c.Pub.CreateOffer(&webrtc.OfferOptions{ICERestart: restartICE})
+	if err != nil {
+		return fmt.Errorf("sfuclient: offer: %w", err)
+	}
+	if err := c.Pub.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("sfuclient: offer: %w", err)
+	}
+	return c.Send(sfu.ClientMessage{Type: sfu.TypeOffer, SDP: offer.SDP, Tracks: specs})
 }
 
 // Close closes the connections and waits for the client's goroutines.
