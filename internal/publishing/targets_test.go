@@ -11,6 +11,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/social"
@@ -199,16 +200,17 @@ func TestApproveRefusesWhatATargetNowRefuses(t *testing.T) {
 // its fake PDS, so that the statement does not go out on X alone.
 func TestSubmitAsksTheBlueskyConnector(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
 		fake := blueskyfake.New("mofa.example.bsky.social", "abcd-efgh-ijkl-mnop")
 		t.Cleanup(fake.Close)
+		// The fake PDS listens on loopback: allowed, as -extra-api-urls does.
+		e := newEnv(t, db, clock, publishing.Settings{ExtraAPIs: []string{fake.URL}})
+		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
 		bs, err := e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "bluesky", Name: "Bluesky MOFA", BaseURL: fake.URL,
 			Languages: []string{"en"}, TimeZone: "UTC"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := bluesky.New(bluesky.Config{BaseURL: fake.URL, Now: clock.Now,
+		c, err := bluesky.New(bluesky.Config{BaseURL: fake.URL, Now: clock.Now, HTTP: outboundtest.Client(t, fake.URL),
 			Credentials: socialtest.NewCreds(t, bluesky.Secret{Identifier: "mofa.example.bsky.social", AppPassword: "abcd-efgh-ijkl-mnop"})})
 		if err != nil {
 			t.Fatal(err)

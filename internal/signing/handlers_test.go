@@ -246,7 +246,8 @@ func TestVerifyByText(t *testing.T) {
 		{"tampered signed text file", tampered, 200, []string{"No signed statement matches"}, []string{"This matches"}},
 		{"one word changed", strings.Replace(f.v2.Body, "UNCLOS", "UNESCO", 1), 200, []string{"No signed statement matches"}, nil},
 		{"chinese", "关于东海的声明 越南呼吁各方尊重国际法。 外交部重申其立场。", 200, []string{"This matches", "2026"}, nil},
-		{"garbage", "\x00\xff\xfe" + strings.Repeat("💥", 100), 200, []string{"No signed statement matches"}, nil},
+		{"garbage", "\x01\x7f" + strings.Repeat("💥", 100), 200, []string{"No signed statement matches"}, nil},
+		{"not text", "\x00\xff\xfe" + strings.Repeat("💥", 100), 400, []string{"not valid text"}, nil},
 		{"empty", "  \n ", 422, []string{"Enter the address of a statement or paste its text."}, nil},
 		{"too long", strings.Repeat("a", maxText+1), 413, []string{"This text is too long"}, nil},
 	} {
