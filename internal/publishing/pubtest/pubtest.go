@@ -3,7 +3,10 @@
 // creates (so that Reconcile finds them, as on a real network), and that
 // can be told to fail with any social.Class, to create a post and then
 // report Unknown (the connection dropped after the network committed), or
-// to hang.
+// to hang. Like a real network, one without idempotency keys
+// (Limits.Idempotent false) finds posts by their text and link only, among
+// those created since the time asked, and shows a new post only
+// Limits.ReconcileLag after making it.
 //
 // It must only be used by tests and by the benchmark.
 package pubtest
@@ -14,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -125,8 +129,12 @@ func (n *Network) record(ctx context.Context, method, url string, body []byte, s
 		ResponseBody: []byte(resp), Started: started, Duration: time.Since(started), RequestHeader: http.Header{}, ResponseHeader: http.Header{}})
 }
 
+// lastID numbers posts across every Network of the process: like a real
+// network's IDs, two posts never share one, even on two fake accounts.
+var lastID atomic.Int64
+
 func (n *Network) create(p social.Post) Post {
-	post := Post{Post: p, ID: strconv.Itoa(len(n.posts) + 1), Created: n.Now()}
+	post := Post{Post: p, ID: strconv.FormatInt(lastID.Add(1), 10), Created: n.Now()}
 	n.posts = append(n.posts, post)
 	return post
 }
@@ -225,20 +233,31 @@ func (n *Network) WhoAmI(context.Context) (social.Account, error) {
 	return social.Account{ID: "1", Name: "Ministry", Handle: "@mofa"}, nil
 }
 
-// Reconcile implements social.Publisher: it finds a post by its key.
-func (n *Network) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
+// Reconcile implements social.Publisher: an idempotent network finds the
+// post by its key; another returns the live posts created at or after
+// since with exactly p's text and link, once ReconcileLag has passed since
+// each was made, newest first.
+func (n *Network) Reconcile(ctx context.Context, p social.Post, since time.Time) ([]social.Result, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.record(ctx, "GET", "/timeline", nil, 200, fmt.Sprintf(`{"count":%d}`, len(n.posts)), time.Now())
 	if n.ReconcileUnknown {
-		return social.Result{}, false, n.errorf(social.Unknown, "this network cannot list its posts")
+		return nil, n.errorf(social.Unknown, "this network cannot list its posts")
 	}
-	for _, old := range n.posts {
-		if old.Key == p.Key && !old.Deleted {
-			return n.result(old), true, nil
+	var out []social.Result
+	for i := len(n.posts) - 1; i >= 0; i-- {
+		old := n.posts[i]
+		switch {
+		case old.Deleted:
+		case n.Lim.Idempotent:
+			if old.Key == p.Key {
+				return []social.Result{n.result(old)}, nil
+			}
+		case old.Text == p.Text && old.Link == p.Link && !old.Created.Before(since) && !n.Now().Before(old.Created.Add(n.Lim.ReconcileLag)):
+			out = append(out, n.result(old))
 		}
 	}
-	return social.Result{}, false, nil
+	return out, nil
 }
 
 // Recent implements social.Publisher.
