@@ -433,7 +433,7 @@ func (r *run) outcome(ctx context.Context, idx int, attempt int64, post social.P
 		// The network holds such a post: perhaps the one an earlier
 		// attempt made, whose answer was lost. Never failed, never sent
 		// again: reconciliation finds it, or a person decides.
-		e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.duplicate", StatementID: r.st.ID,
+		e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.duplicate", StatementID: r.st.ID, PublicationID: r.pub.ID,
 			ContentHash: r.st.ContentHash, Payload: reason, Response: response}
 		if err := s.db.AppendAudit(ctx, e); err != nil {
 			return false, err
@@ -513,6 +513,11 @@ func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
 	return true, nil
 }
 
+// duplicatePatience is how long after a duplicate refusal the scheduler
+// keeps reading the network for the post it says exists before it asks a
+// person: timelines can lag longer than networks say.
+const duplicatePatience = 5 * time.Minute
+
 // since returns when the first attempt to make part idx began: no post
 // made before it can be this part.
 func (r *run) since(ctx context.Context, at store.PubAttempt) (time.Time, error) {
@@ -590,15 +595,23 @@ func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Po
 		return needsCheck(fmt.Sprintf("%d %s posts made since %s carry exactly the text and links of part %d: %s; check which one this statement made (delete any other) and settle by hand",
 			len(free), net, since.UTC().Format(time.RFC3339), at.Idx+1, strings.Join(where, ", ")))
 	}
-	// No post fits (yet).
-	if deadline := at.StartedAt.Add(s.set.Lease/2 + r.p.Limits().ReconcileLag); s.now().Before(deadline) {
-		// The network may not show it yet: look again once it would.
-		result := store.AttemptUnknown
-		if at.Outcome == store.AttemptDuplicate {
-			result = store.AttemptDuplicate
+	// No post fits (yet). The call may have reached the network until it
+	// was cut (half the lease), and the network may take its lag to show
+	// what it made: until then, look again rather than conclude.
+	wait := s.set.Lease/2 + r.p.Limits().ReconcileLag
+	deadline, next, result := at.StartedAt.Add(wait), at.StartedAt.Add(wait), store.AttemptUnknown
+	if at.Outcome == store.AttemptDuplicate {
+		// The network says the post exists: keep looking, a while longer
+		// than its lag, before asking a person.
+		deadline, next, result = at.StartedAt.Add(max(wait, duplicatePatience)), s.now().Add(wait), store.AttemptDuplicate
+		if next.After(deadline) {
+			next = deadline
 		}
-		return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, NextAttemptAt: deadline, Attempt: at.ID, AttemptResult: result, CountTry: true,
-			Reason: fmt.Sprintf("%s does not show the post yet; looking again at %s before deciding whether it was made", net, deadline.UTC().Format(time.RFC3339))},
+	}
+	if now := s.now(); now.Before(deadline) {
+		return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, NextAttemptAt: next, Attempt: at.ID, AttemptResult: result,
+			CountTry: result == store.AttemptUnknown,
+			Reason:   fmt.Sprintf("%s does not show the post yet; looking again at %s before deciding whether it was made", net, next.UTC().Format(time.RFC3339))},
 			"publication.reconcile-wait", rec.String())
 	}
 	if at.Outcome == store.AttemptDuplicate {
@@ -614,7 +627,7 @@ func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Po
 	if err := s.db.FinishAttemptOnly(ctx, at.ID, store.AttemptFailed, "not found on the network by reconciliation"); err != nil {
 		return false, err
 	}
-	e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.reconcile-absent", StatementID: r.st.ID,
+	e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.reconcile-absent", StatementID: r.st.ID, PublicationID: r.pub.ID,
 		ContentHash: r.st.ContentHash, Payload: payload(post), Response: rec.String()}
 	if err := s.db.AppendAudit(ctx, e); err != nil {
 		return false, err
