@@ -211,4 +211,3 @@ func TestDuplicateOfAnEarlierPostNeedsCheck(t *testing.T) {
 		}
 	})
 }
-
