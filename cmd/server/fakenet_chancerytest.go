@@ -5,7 +5,9 @@ package main
 // Built only with -tags chancerytest, for the crash and scale-out tests: a
 // channel on the "mastodon" network whose base URL points at a
 // pubtest.Handler publishes there over HTTP, with Mastodon's idempotency
-// key. The production binary never contains this file.
+// key; every other channel gets its real connector (the X crash test
+// points an X channel at xfake through -extra-api-urls). The production
+// binary never contains this file.
 
 import (
 	"context"
@@ -15,15 +17,14 @@ import (
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
-	"github.com/mofa-vn/chancery/internal/store"
 )
 
 func init() {
-	testResolverHook = func(*store.DB) publishing.Resolver {
+	testResolverHook = func(c *connectors) publishing.Resolver {
 		hc := &http.Client{Timeout: 10 * time.Second}
-		return func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
+		return func(ctx context.Context, ch publishing.Channel) (social.Publisher, error) {
 			if ch.Network != string(social.Mastodon) || ch.BaseURL == "" {
-				return nil, errNoConnector
+				return c.resolve(ctx, ch)
 			}
 			return &pubtest.Client{BaseURL: ch.BaseURL, Name: social.Mastodon, Lim: social.Limits{MaxLength: 500, Idempotent: true}, HTTP: hc}, nil
 		}

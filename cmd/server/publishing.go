@@ -30,8 +30,9 @@ import (
 var errNoConnector = errors.New("no connector wired for this network")
 
 // testResolverHook is set only in binaries built with -tags chancerytest
-// (fakenet_chancerytest.go), for the crash and scale-out tests.
-var testResolverHook func(*store.DB) publishing.Resolver
+// (fakenet_chancerytest.go), for the crash and scale-out tests; it may
+// hand channels on to the real connectors.
+var testResolverHook func(*connectors) publishing.Resolver
 
 // connectors builds the social.Publisher of each channel: the one place
 // where the connectors (internal/social/…) and the portal publisher meet
@@ -67,7 +68,7 @@ type cachedPublisher struct {
 // the watcher share.
 func publisherResolver(c *connectors) publishing.Resolver {
 	if testResolverHook != nil {
-		return testResolverHook(c.db)
+		return testResolverHook(c)
 	}
 	return c.resolve
 }

@@ -183,7 +183,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 		}
 		recorded[p.RemoteID] = text
 	}
-	entries, err := db.ListAudit(ctx, store.AuditFilter{})
+	entries, err := db.ListAudit(ctx, store.AuditFilter{Limit: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}
