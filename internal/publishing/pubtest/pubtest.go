@@ -239,8 +239,8 @@ func (n *Network) WhoAmI(context.Context) (social.Account, error) {
 
 // Reconcile implements social.Publisher: an idempotent network finds the
 // post by its key; another returns the live posts created at or after
-// since with exactly p's text and link, once Lag has passed since each was
-// made, newest first.
+// since with exactly p's text, link and reply target, once Lag has passed
+// since each was made, newest first.
 func (n *Network) Reconcile(ctx context.Context, p social.Post, since time.Time) ([]social.Result, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -257,7 +257,7 @@ func (n *Network) Reconcile(ctx context.Context, p social.Post, since time.Time)
 			if old.Key == p.Key {
 				return []social.Result{n.result(old)}, nil
 			}
-		case old.Text == p.Text && old.Link == p.Link && !old.Created.Before(since) && !n.Now().Before(old.Created.Add(n.Lag)):
+		case old.Text == p.Text && old.Link == p.Link && old.ReplyTo == p.ReplyTo && !old.Created.Before(since) && !n.Now().Before(old.Created.Add(n.Lag)):
 			out = append(out, n.result(old))
 		}
 	}

@@ -26,7 +26,12 @@ type tweet struct {
 	ID        string    `json:"id"`
 	Text      string    `json:"text"`
 	CreatedAt time.Time `json:"created_at"`
-	Entities  struct {
+	// Referenced holds, for a reply, the post it replies to.
+	Referenced []struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	} `json:"referenced_tweets"`
+	Entities struct {
 		URLs []struct {
 			Start       int    `json:"start"`
 			End         int    `json:"end"`
@@ -82,6 +87,16 @@ func (t tweet) expanded() string {
 	return strings.TrimSpace(b.String())
 }
 
+// repliesTo returns the post t replies to, or "".
+func (t tweet) repliesTo() string {
+	for _, r := range t.Referenced {
+		if r.Type == "replied_to" {
+			return r.ID
+		}
+	}
+	return ""
+}
+
 // marker stands for a link in a skeleton; no post contains it.
 const marker = "\x00"
 
@@ -92,7 +107,7 @@ func (c *Client) timeline(ctx context.Context, since time.Time, limit int) ([]tw
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{"max_results": {strconv.Itoa(min(max(limit, 5), 100))}, "tweet.fields": {"created_at,entities"}}
+	q := url.Values{"max_results": {strconv.Itoa(min(max(limit, 5), 100))}, "tweet.fields": {"created_at,entities,referenced_tweets"}}
 	if !since.IsZero() {
 		q.Set("start_time", since.UTC().Truncate(time.Second).Format(time.RFC3339))
 	}
@@ -127,7 +142,8 @@ func (c *Client) Recent(ctx context.Context, since time.Time, limit int) ([]soci
 }
 
 // Reconcile returns the account's posts created at or after since whose
-// text is exactly p's and whose links point exactly where p's do. X has no
+// text is exactly p's, whose links point exactly where p's do, and which
+// reply to p.ReplyTo (the previous part of a thread), or to nothing. X has no
 // idempotency key and no cheaper "did it post?" query, so it reads the
 // 100 most recent posts since then (with their entities, which hold the
 // address behind each t.co link).
@@ -139,7 +155,7 @@ func (c *Client) Reconcile(ctx context.Context, p social.Post, since time.Time) 
 	var out []social.Result
 	floor := since.Truncate(time.Second) // X's timestamps are to the second
 	for _, t := range ts {
-		if !since.IsZero() && t.CreatedAt.Before(floor) {
+		if !since.IsZero() && t.CreatedAt.Before(floor) || t.repliesTo() != p.ReplyTo {
 			continue
 		}
 		if sk, links := t.skeleton(); Matches(p.Text, sk, links) {

@@ -168,3 +168,33 @@ func TestFakeServesEntities(t *testing.T) {
 		}
 	}
 }
+
+// A part of a thread is the post that replies to the previous part: the
+// same words replying to another post, or to none, are another post.
+func TestReconcileComparesReplyTarget(t *testing.T) {
+	e := oauth1Env(t)
+	ctx := context.Background()
+	first, err := e.c.Publish(ctx, social.Post{Text: "Statement on the summit (1/2): https://mofa.gov.vn/en/s/7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.c.Publish(ctx, social.Post{Text: "Another statement: https://mofa.gov.vn/en/s/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := social.Post{Text: "(2/2) The full text: https://mofa.gov.vn/en/s/7#full", ReplyTo: first.ID}
+	r, err := e.c.Publish(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := e.c.Reconcile(ctx, second, start); err != nil || len(rs) != 1 || rs[0].ID != r.ID {
+		t.Fatalf("Reconcile of the reply = %+v, %v; want %s", rs, err, r.ID)
+	}
+	for _, replyTo := range []string{"", other.ID} {
+		p := second
+		p.ReplyTo = replyTo
+		if rs, err := e.c.Reconcile(ctx, p, start); err != nil || len(rs) != 0 {
+			t.Errorf("Reconcile replying to %q = %+v, %v; want none", replyTo, rs, err)
+		}
+	}
+}

@@ -2,7 +2,11 @@
 // (../shared/reference/social-apis.md §1 and §9). It runs on loopback and
 // reproduces the documented requests, answers, errors and rate limits:
 // posts, threads, deletes, chunked media upload with processing and alt
-// text, users/me, the user's timeline, the OAuth 2.0 token endpoint with
+// text, users/me, the user's timeline (as X serves it: links shortened to
+// t.co in the text, their addresses in entities.urls, the media link
+// appended, replies' targets in referenced_tweets, each field only when
+// asked for in tweet.fields, and new posts shown only after
+// Options.TimelineLag), the OAuth 2.0 token endpoint with
 // single-use rotating refresh tokens, OAuth 1.0a signatures checked per RFC
 // 5849, and faults injected on demand, including a post created whose
 // answer never arrives.
@@ -816,6 +820,10 @@ func (s *Server) userTweets(w http.ResponseWriter, r *http.Request, _ []byte) {
 			case "entities":
 				if len(ents) > 0 {
 					item["entities"] = map[string]any{"urls": ents}
+				}
+			case "referenced_tweets":
+				if p.ReplyTo != "" {
+					item["referenced_tweets"] = []map[string]string{{"type": "replied_to", "id": p.ReplyTo}}
 				}
 			}
 		}
