@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -209,5 +210,36 @@ func TestDuplicateOfAnEarlierPostNeedsCheck(t *testing.T) {
 		if !strings.Contains(p.Reason, "duplicate") || p.RemoteID != "" || net.Calls(key(p.ID, "en", 0)) != 1 {
 			t.Fatalf("publication %+v, %d calls", p, net.Calls(key(p.ID, "en", 0)))
 		}
+	})
+}
+
+// A network that answers a publication with a post another publication
+// records (the portal, when two channels publish one article) sends it to
+// a person: one post is never recorded twice.
+func TestAnswerWithAClaimedPostNeedsCheck(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, publishing.Settings{})
+		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		a := e.scheduled(time.Minute, ch.ID)
+		clock.Advance(time.Minute)
+		e.dispatch()
+		pa := e.wantState(a.ID, store.PubPublished)
+		b := e.scheduled(time.Minute, ch.ID)
+		net.Script(pubtest.Step{Answer: pa.RemoteID})
+		clock.Advance(time.Minute)
+		e.dispatch()
+		pb := e.wantState(b.ID, store.PubNeedsCheck)
+		if pb.RemoteID != "" || !strings.Contains(pb.Reason, "another publication records already") || !strings.Contains(pb.Reason, pa.RemoteID) {
+			t.Fatalf("publication %+v", pb)
+		}
+		if parts, _ := db.ListParts(e.ctx, pb.ID); len(parts) != 0 {
+			t.Fatalf("parts %+v", parts)
+		}
+		clock.Advance(time.Hour)
+		e.dispatch()
+		if n := net.Calls(key(pb.ID, "en", 0)); n != 1 {
+			t.Fatalf("%d calls, want 1", n)
+		}
+		e.verifyAudit()
 	})
 }

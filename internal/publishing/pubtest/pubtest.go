@@ -38,6 +38,10 @@ type Step struct {
 	Reason string
 	// Hook runs at the start of the call (to pause, to kill, …).
 	Hook func()
+	// Answer, when set, is the post ID a successful call answers with
+	// instead of a new post's: a network that names a post it holds
+	// already (the portal, when two channels publish one article).
+	Answer string
 }
 
 // Network is one fake account. It is safe for concurrent use.
@@ -205,6 +209,10 @@ func (n *Network) Publish(ctx context.Context, p social.Post) (social.Result, er
 		e := n.errorf(st.Class, st.Reason)
 		e.Until = st.Until
 		return social.Result{}, e
+	}
+	if st.Answer != "" {
+		n.record(ctx, "POST", "/posts", []byte(p.Text), 200, `{"id":"`+st.Answer+`"}`, started)
+		return n.result(Post{Post: p, ID: st.Answer, Created: n.Now()}), nil
 	}
 	post := n.create(p)
 	n.record(ctx, "POST", "/posts", []byte(p.Text), 201, `{"id":"`+post.ID+`"}`, started)
