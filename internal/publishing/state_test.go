@@ -77,13 +77,7 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 		nb.Script(fail(social.Duplicate, false))
 		st3 := e.scheduled(time.Minute, a.ID, b.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
-		for _, p := range e.pubs(st3.ID) {
-			if p.State == store.PubScheduled {
-				clock.Set(p.NextAttemptAt)
-			}
-		}
-		e.dispatch()
+		e.settleAll(40, st3.ID)
 		want(st3.ID, store.PubNeedsCheck, store.PubProgress{Total: 2, Published: 1, NeedsCheck: 1})
 		// The person finds the post: published everywhere.
 		for _, p := range e.pubs(st3.ID) {
