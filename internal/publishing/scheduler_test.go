@@ -106,9 +106,8 @@ func TestFailureClasses(t *testing.T) {
 				if tc.class == social.Duplicate {
 					// The network may not show the post yet: the
 					// scheduler reads again later, and sends nothing.
-					p := e.wantState(st.ID, store.PubScheduled)
-					clock.Set(p.NextAttemptAt)
-					e.dispatch()
+					e.wantState(st.ID, store.PubScheduled)
+					e.settleAll(40, st.ID)
 				}
 				p := e.wantState(st.ID, tc.state)
 				if !strings.Contains(p.Reason, tc.reason) {
