@@ -478,11 +478,16 @@ func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
 			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", "")
 	}
 	post := r.post(at.Idx)
-	if !r.p.Limits().Idempotent || at.Outcome == store.AttemptDuplicate {
+	if !r.p.Limits().Idempotent {
 		return r.reconcile(ctx, at, post)
 	}
+	// An idempotent network may answer Reconcile, as it answers a replay,
+	// by making the post: the pause is checked first.
 	if stop, err := r.gate(ctx); err != nil || stop {
 		return false, err
+	}
+	if at.Outcome == store.AttemptDuplicate {
+		return r.reconcile(ctx, at, post)
 	}
 	// A replay with the same key returns the original post, or creates it
 	// if the first call never arrived.
@@ -600,6 +605,11 @@ func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Po
 	// what it made: until then, look again rather than conclude.
 	wait := s.set.Lease/2 + r.p.Limits().ReconcileLag
 	deadline, next, result := at.StartedAt.Add(wait), at.StartedAt.Add(wait), store.AttemptUnknown
+	if b := s.now().Add(s.backoff(r.tries)); b.After(next) {
+		// A network that keeps losing answers is not called again at
+		// once: the backoff grows with each try.
+		next = b
+	}
 	if at.Outcome == store.AttemptDuplicate {
 		// The network says the post exists: keep looking, a while longer
 		// than its lag, before asking a person.
