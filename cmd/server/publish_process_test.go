@@ -4,10 +4,12 @@ package main
 // SIGKILL at random moments while publications fall due, and run as three
 // instances on one PostgreSQL database. The binary is built with -tags
 // chancerytest so that its "mastodon" channels publish over HTTP to a
-// pubtest network served by the test (fakenet_chancerytest.go).
+// pubtest network served by the test (fakenet_chancerytest.go); its X
+// channels use the real connector, pointed at xfake.
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -26,7 +28,10 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/x"
+	"github.com/mofa-vn/chancery/internal/social/x/xfake"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -103,17 +108,28 @@ func fakeMastodon(t *testing.T, latency time.Duration) (*pubtest.Network, string
 // network, due between start and start+spread.
 func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead, spread time.Duration) (token string) {
 	t.Helper()
+	hc := &pubtest.Client{BaseURL: baseURL, Name: social.Mastodon, Lim: social.Limits{MaxLength: 500, Idempotent: true}, HTTP: childClient}
+	return seedStatements(t, o, publishing.ChannelInput{Network: "mastodon", Name: "Mastodon", BaseURL: baseURL, Languages: []string{"en"}, TimeZone: "Asia/Ho_Chi_Minh"},
+		func(*store.DB, int64) social.Publisher { return hc }, func(i int) string { return fmt.Sprint("Statement number ", i) }, n, lead, spread)
+}
+
+// seedStatements creates n cleared statements, statement i saying body(i),
+// on one channel made from in, whose publisher (connected first, if need
+// be) connect returns, all due between start and start+spread.
+func seedStatements(t *testing.T, o store.Options, in publishing.ChannelInput, connect func(db *store.DB, channel int64) social.Publisher,
+	body func(int) string, n int, lead, spread time.Duration) (token string) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	hc := &pubtest.Client{BaseURL: baseURL, Name: social.Mastodon, Lim: social.Limits{MaxLength: 500, Idempotent: true}, HTTP: childClient}
+	var pub social.Publisher
 	// The fake network listens on loopback: allowed, as -extra-api-urls does.
 	svc, err := publishing.New(publishing.Params{DB: db, Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
-		Resolve:  func(context.Context, publishing.Channel) (social.Publisher, error) { return hc, nil },
-		Settings: publishing.Settings{ExtraAPIs: []string{baseURL}}})
+		Settings: publishing.Settings{ExtraAPIs: []string{in.BaseURL}},
+		Resolve:  func(context.Context, publishing.Channel) (social.Publisher, error) { return pub, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,11 +149,11 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := svc.CreateChannel(ctx, publishing.ActorOf(author), publishing.ChannelInput{Network: "mastodon", Name: "Mastodon", BaseURL: baseURL,
-		Languages: []string{"en"}, TimeZone: "Asia/Ho_Chi_Minh"})
+	ch, err := svc.CreateChannel(ctx, publishing.ActorOf(author), in)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pub = connect(db, ch.ID)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -145,7 +161,7 @@ func seedPublications(t *testing.T, o store.Options, baseURL string, n int, lead
 		wg.Go(func() {
 			for i := range jobs {
 				st, err := svc.SaveStatement(ctx, publishing.ActorOf(author), 0, publishing.StatementInput{DueAt: time.Now().Add(24 * time.Hour),
-					Variants: []publishing.VariantInput{{Lang: "en", Body: fmt.Sprint("Statement number ", i)}}, Targets: []int64{ch.ID}})
+					Variants: []publishing.VariantInput{{Lang: "en", Body: body(i)}}, Targets: []int64{ch.ID}})
 				if err == nil {
 					err = svc.Submit(ctx, publishing.ActorOf(author), st.ID)
 				}
@@ -328,4 +344,121 @@ func TestProcessPublishThreeInstancesOnePostgres(t *testing.T) {
 		p.stop()
 	}
 	checkExactlyOnce(t, o, net, n)
+}
+
+// TestProcessPublishSeriesToLaggingX publishes a series of statements that
+// differ only in their links to the real X connector of the binary,
+// pointed at a fake X whose timeline lags and which cuts a third of its
+// answers after making the post, while instances are killed with SIGKILL.
+// Every statement ends published once, recording the post that carries
+// exactly its text and links: no duplicate, none lost, none recorded for
+// another statement or twice.
+func TestProcessPublishSeriesToLaggingX(t *testing.T) {
+	const n = 30
+	fake := xfake.New(xfake.Options{TimelineLag: 2 * time.Second, WindowLimit: 100000})
+	t.Cleanup(fake.Close)
+	fake.AddOAuth1Token("1460000000000000001-tok", "token-secret")
+	for range 3 * n {
+		if rand.IntN(3) == 0 {
+			fake.Fail(xfake.CommitThenDrop)
+		} else {
+			fake.Fail(0)
+		}
+	}
+	key, err := base64.StdEncoding.DecodeString(testSecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect := func(db *store.DB, channel int64) social.Publisher {
+		creds := secrets.NewCredentials(db, box, channel)
+		o := fake.Options()
+		if err := x.Connect(context.Background(), creds, x.Secret{ConsumerKey: o.ConsumerKey, ConsumerSecret: o.ConsumerSecret,
+			Token: "1460000000000000001-tok", TokenSecret: "token-secret"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := x.New(x.Params{BaseURL: fake.URL, Credentials: creds, HTTP: childClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	body := func(i int) string {
+		if i%3 == 1 {
+			return fmt.Sprintf("Remarks at the regular press briefing: mofa.gov.vn/en/briefings/%d.", i)
+		}
+		return fmt.Sprintf("Remarks at the regular press briefing: https://mofa.gov.vn/en/briefings/%d", i)
+	}
+	dbURL, _ := newPostgresSchema(t)
+	o := store.Options{DatabaseURL: dbURL}
+	token := seedStatements(t, o, publishing.ChannelInput{Network: "x", Name: "X", BaseURL: fake.URL, Languages: []string{"en"}, TimeZone: "Asia/Ho_Chi_Minh"},
+		connect, body, n, 3*time.Second, 15*time.Second)
+	env := childEnv("CHANCERY_DATABASE_URL="+dbURL, "CHANCERY_SIGNING_KEY="+sharedSigningKey(t), "CHANCERY_SECRET_KEY="+testSecretKey,
+		"CHANCERY_EXTRA_API_URLS="+fake.URL, "CHANCERY_WATCH_INTERVAL=0")
+	for kill := range 5 {
+		p := startPublisher(t, fmt.Sprint("publisher ", kill), env)
+		time.Sleep(time.Duration(500+rand.IntN(2500)) * time.Millisecond)
+		p.signal(syscall.SIGKILL)
+		<-p.done
+		t.Logf("killed after %d posts", len(fake.Posts()))
+	}
+	p := startPublisher(t, "publisher, last", env)
+	waitSettled(t, p.addr, token, n, 3*time.Minute)
+	p.stop()
+
+	db, err := store.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	posts := fake.Posts()
+	postOf := map[string]string{}
+	for _, p := range posts {
+		if _, dup := postOf[p.Text]; dup {
+			t.Errorf("posted twice: %q", p.Text)
+		}
+		postOf[p.Text] = p.ID
+	}
+	if len(posts) != n {
+		t.Errorf("X holds %d posts for %d statements", len(posts), n)
+	}
+	pubs, err := db.ListPublications(context.Background(), store.PubFilter{Limit: n + 1})
+	if err != nil || len(pubs) != n {
+		t.Fatalf("%d publications, %v", len(pubs), err)
+	}
+	recorded := map[string]int64{}
+	for _, p := range pubs {
+		st, err := db.GetPubStatement(context.Background(), p.StatementID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := st.Variants[0].Body
+		switch {
+		case p.State != store.PubPublished:
+			t.Errorf("%q: %s (%s)", text, p.State, p.Reason)
+		case p.RemoteID != postOf[text]:
+			t.Errorf("%q recorded post %s; its post is %s", text, p.RemoteID, postOf[text])
+		case recorded[p.RemoteID] != 0:
+			t.Errorf("post %s recorded by publications %d and %d", p.RemoteID, recorded[p.RemoteID], p.ID)
+		}
+		recorded[p.RemoteID] = p.ID
+	}
+	if _, err := db.VerifyAudit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := db.ListAudit(context.Background(), store.AuditFilter{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, en := range entries {
+		counts[en.Action]++
+	}
+	if counts["publication.unknown"] == 0 || counts["publication.reconciled+published"] == 0 {
+		t.Errorf("no answer was cut and reconciled: %v", counts)
+	}
+	t.Logf("%d creates sent for %d statements; audit %v", fake.Requests("POST /2/tweets"), n, counts)
 }

@@ -32,7 +32,8 @@ import (
 var errNoConnector = errors.New("no connector wired for this network")
 
 // testResolverHook is set only in binaries built with -tags chancerytest
-// (fakenet_chancerytest.go), for the crash and scale-out tests.
+// (fakenet_chancerytest.go), for the crash and scale-out tests; it may
+// hand channels on to the real connectors.
 var testResolverHook func(*connectors) publishing.Resolver
 
 // connectors builds the social.Publisher of each channel: the one place

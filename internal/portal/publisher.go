@@ -223,18 +223,20 @@ func (p *Publisher) WhoAmI(ctx context.Context) (social.Account, error) {
 }
 
 // Reconcile finds post among the portal's live translations: the
-// translation post.Lang of article post.Group, live with post's text.
-func (p *Publisher) Reconcile(ctx context.Context, post social.Post) (social.Result, bool, error) {
+// translation post.Lang of article post.Group, live with post's title and
+// text. The group is the statement's own article, so the answer is p
+// whatever its time, and since does not narrow it.
+func (p *Publisher) Reconcile(ctx context.Context, post social.Post, _ time.Time) ([]social.Result, error) {
 	items, _, err := p.h.db.ListPublished(ctx, store.PublishedQuery{Slug: post.Group, Lang: post.Lang, IncludeEmbargoed: true})
 	if err != nil {
-		return social.Result{}, false, unknown(err)
+		return nil, unknown(err)
 	}
 	for _, it := range items {
 		if it.Title == strings.TrimSpace(post.Title) && it.Body == post.Text {
-			return p.result(it.Slug, it.Lang, it.PublishedAt), true, nil
+			return []social.Result{p.result(it.Slug, it.Lang, it.PublishedAt)}, nil
 		}
 	}
-	return social.Result{}, false, nil
+	return nil, nil
 }
 
 // Recent lists translations whose live version went out at or after since,

@@ -121,18 +121,18 @@ func TestPublisher(t *testing.T) {
 		}
 
 		// Reconcile finds a post by group and language, with its text.
-		r, found, err := p.Reconcile(ctx, en)
-		if err != nil || !found || r.URL != "https://mofa.example/en/news/statement-on-asean-day" {
-			t.Errorf("Reconcile = %+v, %v, %v", r, found, err)
+		rs, err := p.Reconcile(ctx, en, time.Time{})
+		if err != nil || len(rs) != 1 || rs[0].URL != "https://mofa.example/en/news/statement-on-asean-day" {
+			t.Errorf("Reconcile = %+v, %v", rs, err)
 		}
 		fr := en
 		fr.Lang = "fr"
-		if _, found, err := p.Reconcile(ctx, fr); err != nil || found {
-			t.Errorf("Reconcile of an unpublished language: %v, %v", found, err)
+		if rs, err := p.Reconcile(ctx, fr, time.Time{}); err != nil || len(rs) != 0 {
+			t.Errorf("Reconcile of an unpublished language: %+v, %v", rs, err)
 		}
 		stale := en
 		stale.Text = "something never published"
-		if _, found, _ := p.Reconcile(ctx, stale); found {
+		if rs, _ := p.Reconcile(ctx, stale, time.Time{}); len(rs) != 0 {
 			t.Error("Reconcile found a text that was never published")
 		}
 
@@ -160,7 +160,7 @@ func TestPublisher(t *testing.T) {
 		if vs, _ := db.Versions(ctx, pub.ArticleID, "vi"); len(vs) != 1 {
 			t.Errorf("versions after Delete: %d", len(vs))
 		}
-		if _, found, _ := p.Reconcile(ctx, vi); found {
+		if rs, _ := p.Reconcile(ctx, vi, time.Time{}); len(rs) != 0 {
 			t.Error("Reconcile found a deleted post")
 		}
 		if len(changes) < 4 || changes[len(changes)-1].Live {

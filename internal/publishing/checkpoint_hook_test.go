@@ -45,7 +45,7 @@ func TestCheckpointAfterEveryPublication(t *testing.T) {
 		net.Script(fail(social.Duplicate, false))
 		st = e.scheduled(time.Minute, ch.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.settleAll(40, st.ID) // the network is read again before a person is asked
 		p := e.wantState(st.ID, store.PubNeedsCheck)
 		if n := calls.Load(); n != 1 {
 			t.Fatalf("%d checkpoints after a needs-check, want still 1", n)

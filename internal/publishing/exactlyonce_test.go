@@ -2,6 +2,7 @@ package publishing_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -310,7 +311,11 @@ func TestAuditKeepsPayloadAndResponse(t *testing.T) {
 			case "publication.attempt":
 				sawAttempt = strings.Contains(en.Payload, `"Text":"Statement (en)"`) && en.ContentHash != ""
 			case "publication.part+published":
-				sawPart = strings.Contains(en.Response, `"Status":201`) && strings.Contains(en.Response, p.RemoteID)
+				var exs []social.Exchange
+				if err := json.Unmarshal([]byte(en.Response), &exs); err != nil || len(exs) != 1 {
+					t.Fatalf("response %q: %v", en.Response, err)
+				}
+				sawPart = exs[0].Status == 201 && string(exs[0].ResponseBody) == `{"id":"`+p.RemoteID+`"}`
 			}
 		}
 		if !sawAttempt || !sawPart {
@@ -403,7 +408,8 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 }
 
 // A call that hangs is cut at half the lease and treated as Unknown: the
-// network is asked, and the post made again only if it is absent.
+// network is asked, and asked again once it would show the post, and the
+// post is made again only if it is absent then.
 func TestHangingCallIsCutAndReconciled(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{Lease: 400 * time.Millisecond})
@@ -417,13 +423,17 @@ func TestHangingCallIsCutAndReconciled(t *testing.T) {
 			t.Fatalf("after a hang: %+v, %d posts", p, len(net.Posts()))
 		}
 		attempts, _ := db.ListAttempts(e.ctx, p.ID)
-		if len(attempts) != 1 || attempts[0].Outcome != store.AttemptFailed || !strings.Contains(attempts[0].Detail, "not found") {
+		if len(attempts) != 1 || attempts[0].Outcome != store.AttemptUnknown || !strings.Contains(attempts[0].Detail, "does not show the post yet") {
 			t.Fatalf("attempts after a hang: %+v", attempts)
 		}
 		net.Latency = 0
 		clock.Set(p.NextAttemptAt)
 		e.dispatch()
 		e.wantState(st.ID, store.PubPublished)
+		attempts, _ = db.ListAttempts(e.ctx, p.ID)
+		if len(attempts) != 2 || attempts[0].Outcome != store.AttemptFailed || !strings.Contains(attempts[0].Detail, "not found") || attempts[1].Outcome != store.AttemptOK {
+			t.Fatalf("attempts after the second call: %+v", attempts)
+		}
 		if got := net.CountByKey()[key(p.ID, "en", 0)]; got != 1 {
 			t.Fatalf("%d posts, want 1", got)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -393,7 +394,15 @@ func (r *run) confirm(ctx context.Context, idx int, attempt int64, post social.P
 func (r *run) outcome(ctx context.Context, idx int, attempt int64, post social.Post, res social.Result, perr error, response string) (bool, error) {
 	s := r.s
 	if perr == nil {
-		if err := r.confirm(ctx, idx, attempt, post, res, "publication.part", response); err != nil {
+		err := r.confirm(ctx, idx, attempt, post, res, "publication.part", response)
+		if errors.Is(err, store.ErrPostClaimed) {
+			// The network answers with a post another publication
+			// records: never record one post twice.
+			return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Attempt: attempt, AttemptResult: store.AttemptUnknown,
+				Reason: fmt.Sprintf("the network answered part %d with post %s, which another publication records already (%v); check the account and settle by hand", idx+1, res.ID, err)},
+				"publication.needs-check", response)
+		}
+		if err != nil {
 			return false, err
 		}
 		return true, nil
@@ -428,11 +437,15 @@ func (r *run) outcome(ctx context.Context, idx int, attempt int64, post social.P
 	case social.Rejected:
 		return fail(store.PubFailed, "", "the network refused the content: "+reason, time.Time{}, false, store.AttemptFailed)
 	case social.Duplicate:
-		why := "the network says a similar post exists already"
-		if se != nil && se.ExistingID != "" {
-			why += " (" + se.ExistingID + ")"
+		// The network holds such a post: perhaps the one an earlier
+		// attempt made, whose answer was lost. Never failed, never sent
+		// again: reconciliation finds it, or a person decides.
+		e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.duplicate", StatementID: r.st.ID, PublicationID: r.pub.ID,
+			ContentHash: r.st.ContentHash, Payload: reason, Response: response}
+		if err := s.db.AppendAudit(ctx, e); err != nil {
+			return false, err
 		}
-		return fail(store.PubNeedsCheck, "", why+"; check whether it is this statement", time.Time{}, false, store.AttemptFailed)
+		return r.settle(ctx, store.PubAttempt{ID: attempt, Idx: idx, Key: post.Key, Outcome: store.AttemptDuplicate, StartedAt: r.s.now()})
 	}
 	// Unknown: the post may exist. Never publish again blindly.
 	return r.settleUnknown(ctx, idx, attempt, post, reason, response)
@@ -447,7 +460,7 @@ func (r *run) settleUnknown(ctx context.Context, idx int, attempt int64, post so
 		return false, err
 	}
 	before := len(r.done)
-	cont, err := r.settle(ctx, store.PubAttempt{ID: attempt, Idx: idx, Key: post.Key})
+	cont, err := r.settle(ctx, store.PubAttempt{ID: attempt, Idx: idx, Key: post.Key, Outcome: store.AttemptUnknown, StartedAt: r.s.now()})
 	if err != nil || !cont || len(r.done) > before {
 		return cont, err
 	}
@@ -458,9 +471,9 @@ func (r *run) settleUnknown(ctx context.Context, idx int, attempt int64, post so
 }
 
 // settle resolves an attempt left pending (the process died during the
-// call) or unknown. Idempotent networks replay the call with the same key;
-// others are asked whether they hold the post. It reports whether the
-// publication may go on.
+// call), unknown, or refused as a duplicate. Idempotent networks replay
+// the call with the same key; others are asked which posts may be the
+// one (see reconcile). It reports whether the publication may go on.
 func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
 	s := r.s
 	if at.Idx < len(r.done) {
@@ -472,58 +485,166 @@ func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
 			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", "")
 	}
 	post := r.post(at.Idx)
-	if r.p.Limits().Idempotent {
-		if stop, err := r.gate(ctx); err != nil || stop {
-			return false, err
-		}
-		// A replay with the same key returns the original post, or
-		// creates it if the first call never arrived.
-		e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.replay", StatementID: r.st.ID,
-			ContentHash: r.st.ContentHash, Payload: payload(post)}
-		if err := s.db.FinishAttemptOnly(ctx, at.ID, store.AttemptUnknown, "replayed with the same key"); err != nil {
-			return false, err
-		}
-		attempt, err := s.db.BeginAttempt(ctx, r.pub.ID, s.instance, s.set.Lease, at.Idx, post.Key, e)
-		if err != nil {
-			return false, err
-		}
-		cctx, rec, cancel := r.callCtx(ctx)
-		res, perr := r.p.Publish(cctx, post)
-		cancel()
-		if perr != nil && social.ClassOf(perr) == social.Unknown {
-			if r.tries+1 >= s.set.MaxTries {
-				return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Reason: "outcome still unknown after replays: " + perr.Error(),
-					Attempt: attempt, AttemptResult: store.AttemptUnknown, CountTry: true}, "publication.needs-check", rec.String())
-			}
-			return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "outcome unknown, will replay with the same key: " + perr.Error(),
-				NextAttemptAt: s.now().Add(s.backoff(r.tries)), CountTry: true, Attempt: attempt, AttemptResult: store.AttemptUnknown}, "publication.unknown", rec.String())
-		}
-		cont, err := r.outcome(ctx, at.Idx, attempt, post, res, perr, rec.String())
-		if err != nil || !cont {
-			return false, err
-		}
-		return true, nil
+	if !r.p.Limits().Idempotent {
+		return r.reconcile(ctx, at, post)
+	}
+	// An idempotent network may answer Reconcile, as it answers a replay,
+	// by making the post: the pause is checked first.
+	if stop, err := r.gate(ctx); err != nil || stop {
+		return false, err
+	}
+	if at.Outcome == store.AttemptDuplicate {
+		return r.reconcile(ctx, at, post)
+	}
+	// A replay with the same key returns the original post, or creates it
+	// if the first call never arrived.
+	e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.replay", StatementID: r.st.ID,
+		ContentHash: r.st.ContentHash, Payload: payload(post)}
+	if err := s.db.FinishAttemptOnly(ctx, at.ID, store.AttemptUnknown, "replayed with the same key"); err != nil {
+		return false, err
+	}
+	attempt, err := s.db.BeginAttempt(ctx, r.pub.ID, s.instance, s.set.Lease, at.Idx, post.Key, e)
+	if err != nil {
+		return false, err
 	}
 	cctx, rec, cancel := r.callCtx(ctx)
-	res, found, err := r.p.Reconcile(cctx, post)
+	res, perr := r.p.Publish(cctx, post)
 	cancel()
-	switch {
-	case err != nil:
+	if perr != nil && social.ClassOf(perr) == social.Unknown {
+		if r.tries+1 >= s.set.MaxTries {
+			return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Reason: "outcome still unknown after replays: " + perr.Error(),
+				Attempt: attempt, AttemptResult: store.AttemptUnknown, CountTry: true}, "publication.needs-check", rec.String())
+		}
+		return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "outcome unknown, will replay with the same key: " + perr.Error(),
+			NextAttemptAt: s.now().Add(s.backoff(r.tries)), CountTry: true, Attempt: attempt, AttemptResult: store.AttemptUnknown}, "publication.unknown", rec.String())
+	}
+	cont, err := r.outcome(ctx, at.Idx, attempt, post, res, perr, rec.String())
+	if err != nil || !cont {
+		return false, err
+	}
+	return true, nil
+}
+
+// duplicatePatience is how long after a duplicate refusal the scheduler
+// keeps reading the network for the post it says exists before it asks a
+// person: timelines can lag longer than networks say.
+const duplicatePatience = 5 * time.Minute
+
+// since returns when the first attempt to make part idx began: no post
+// made before it can be this part.
+func (r *run) since(ctx context.Context, at store.PubAttempt) (time.Time, error) {
+	first := at.StartedAt
+	attempts, err := r.s.db.ListAttempts(ctx, r.pub.ID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, a := range attempts {
+		if a.Idx == at.Idx && (first.IsZero() || a.StartedAt.Before(first)) {
+			first = a.StartedAt
+		}
+	}
+	return first, nil
+}
+
+// reconcile asks the network which posts may be part at.Idx, leaves out
+// those other publications record, and decides: one is this part; none
+// means the call did not take effect (believed only once the network's
+// ReconcileLag has passed since the call could last have reached it:
+// before that the publication is looked at again later); several, or a
+// duplicate refusal with none, need a person.
+func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Post) (bool, error) {
+	s := r.s
+	since, err := r.since(ctx, at)
+	if err != nil {
+		return false, err
+	}
+	net := string(r.p.Network())
+	cctx, rec, cancel := r.callCtx(ctx)
+	cands, err := r.p.Reconcile(cctx, post, since)
+	cancel()
+	if err != nil {
 		return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck,
 			Reason:  "the network cannot say whether the post was created; check the account and settle by hand: " + err.Error(),
 			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", rec.String())
-	case found:
-		if err := r.confirm(ctx, at.Idx, at.ID, post, res, "publication.reconciled", rec.String()); err != nil {
+	}
+	ids := make([]string, 0, len(cands))
+	for _, c := range cands {
+		ids = append(ids, c.ID)
+	}
+	claimed, err := s.db.PostClaims(ctx, r.ch.ID, ids)
+	if err != nil {
+		return false, err
+	}
+	var free []social.Result
+	var taken []string
+	for _, c := range cands {
+		if pub, ok := claimed[c.ID]; ok {
+			taken = append(taken, fmt.Sprintf("%s (recorded by publication %d)", c.ID, pub))
+			continue
+		}
+		free = append(free, c)
+	}
+	needsCheck := func(reason string) (bool, error) {
+		return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Reason: reason,
+			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", rec.String())
+	}
+	switch {
+	case len(free) == 1:
+		err := r.confirm(ctx, at.Idx, at.ID, post, free[0], "publication.reconciled", rec.String())
+		if errors.Is(err, store.ErrPostClaimed) {
+			// Another publication recorded it in the meantime.
+			return needsCheck(fmt.Sprintf("the only %s post that fits part %d was recorded meanwhile by another publication (%v); check the account and settle by hand", net, at.Idx+1, err))
+		}
+		if err != nil {
 			return false, err
 		}
 		return true, nil
+	case len(free) > 1:
+		var where []string
+		for _, c := range free {
+			where = append(where, c.URL)
+		}
+		return needsCheck(fmt.Sprintf("%d %s posts made since %s carry exactly the text and links of part %d: %s; check which one this statement made (delete any other) and settle by hand",
+			len(free), net, since.UTC().Format(time.RFC3339), at.Idx+1, strings.Join(where, ", ")))
+	}
+	// No post fits (yet). The call may have reached the network until it
+	// was cut (half the lease), and the network may take its lag to show
+	// what it made: until then, look again rather than conclude.
+	wait := s.set.Lease/2 + r.p.Limits().ReconcileLag
+	deadline, next, result := at.StartedAt.Add(wait), at.StartedAt.Add(wait), store.AttemptUnknown
+	if b := s.now().Add(s.backoff(r.tries)); b.After(next) {
+		// A network that keeps losing answers is not called again at
+		// once: the backoff grows with each try.
+		next = b
+	}
+	if at.Outcome == store.AttemptDuplicate {
+		// The network says the post exists: keep looking, a while longer
+		// than its lag, before asking a person.
+		deadline, next, result = at.StartedAt.Add(max(wait, duplicatePatience)), s.now().Add(wait), store.AttemptDuplicate
+		if next.After(deadline) {
+			next = deadline
+		}
+	}
+	if now := s.now(); now.Before(deadline) {
+		return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, NextAttemptAt: next, Attempt: at.ID, AttemptResult: result,
+			CountTry: result == store.AttemptUnknown,
+			Reason:   fmt.Sprintf("%s does not show the post yet; looking again at %s before deciding whether it was made", net, next.UTC().Format(time.RFC3339))},
+			"publication.reconcile-wait", rec.String())
+	}
+	if at.Outcome == store.AttemptDuplicate {
+		why := fmt.Sprintf("%s refused part %d as a duplicate, but shows no post with exactly its text and links made since the first attempt (%s)",
+			net, at.Idx+1, since.UTC().Format(time.RFC3339))
+		if len(taken) > 0 {
+			why += " that another publication has not recorded: " + strings.Join(taken, ", ")
+		}
+		return needsCheck(why + "; check the account and settle by hand")
 	}
 	// The network shows no such post: the call did not take effect, and
 	// the part may be made again.
 	if err := s.db.FinishAttemptOnly(ctx, at.ID, store.AttemptFailed, "not found on the network by reconciliation"); err != nil {
 		return false, err
 	}
-	e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.reconcile-absent", StatementID: r.st.ID,
+	e := store.AuditEntry{Actor: "scheduler:" + s.instance, Action: "publication.reconcile-absent", StatementID: r.st.ID, PublicationID: r.pub.ID,
 		ContentHash: r.st.ContentHash, Payload: payload(post), Response: rec.String()}
 	if err := s.db.AppendAudit(ctx, e); err != nil {
 		return false, err

@@ -71,11 +71,13 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 		e.dispatch()
 		want(st2.ID, store.PubFailed, store.PubProgress{Total: 2, Published: 1, Failed: 1})
 
-		// A duplicate answer needs a person's check, which wins over the rest.
+		// A duplicate answer with no post to be found needs a person's
+		// check (once the network had time to show the post), which wins
+		// over the rest.
 		nb.Script(fail(social.Duplicate, false))
 		st3 := e.scheduled(time.Minute, a.ID, b.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.settleAll(40, st3.ID)
 		want(st3.ID, store.PubNeedsCheck, store.PubProgress{Total: 2, Published: 1, NeedsCheck: 1})
 		// The person finds the post: published everywhere.
 		for _, p := range e.pubs(st3.ID) {

@@ -137,6 +137,14 @@ type Limits struct {
 	// Idempotent is true when Publish may be repeated safely with the same
 	// Post.Key after an Unknown outcome (Mastodon, Bluesky).
 	Idempotent bool
+	// ReconcileLag is how long a post the network created may take to
+	// show in what Reconcile reads: timelines are eventually consistent
+	// (X's by several seconds). The scheduler believes that a post is
+	// absent only from a read made at least this long after the call
+	// that may have created it could last have reached the network, and
+	// reads again later rather than sooner. It is 0 where Reconcile reads
+	// the network's own record by key.
+	ReconcileLag time.Duration
 }
 
 // Publisher publishes to one channel: one account on one network, or the
@@ -157,12 +165,25 @@ type Publisher interface {
 	Delete(ctx context.Context, id string) error
 	// WhoAmI verifies the credentials and returns the account they act as.
 	WhoAmI(ctx context.Context) (Account, error)
-	// Reconcile looks for p among what the network holds after an Unknown
-	// outcome: by its idempotency key where the network has one, otherwise
-	// among the account's recent posts. found is false when the network
-	// shows no such post; an error of Class Unknown means the network
-	// cannot tell (Telegram), and a person must check.
-	Reconcile(ctx context.Context, p Post) (r Result, found bool, err error)
+	// Reconcile returns the posts the network holds that may be p, after
+	// an Unknown outcome or a Duplicate refusal, newest first.
+	//
+	// Where the network finds a post by its idempotency key (Mastodon,
+	// Bluesky, the portal), the answer is that post alone, whatever its
+	// time: the key proves it is p. Elsewhere the candidates are the
+	// account's posts created at or after since (the start of the first
+	// attempt to make p, to the precision of the network's timestamps)
+	// whose text and links are exactly p's: every link compared as the
+	// address it points to, never as a shortened or elided form, and
+	// p.Link too where the network shows it beside the text. Two posts
+	// that differ only in a link are different posts.
+	//
+	// Reconcile does not know which posts Chancery recorded already: the
+	// scheduler leaves those out and decides. No candidate means absent
+	// (once Limits.ReconcileLag has passed), one is p, several need a
+	// person. An error of Class Unknown means the network cannot tell
+	// (Telegram), and a person must check.
+	Reconcile(ctx context.Context, p Post, since time.Time) ([]Result, error)
 	// Recent returns the account's posts created at or after since, newest
 	// first, at most limit of them, for reconciliation and out-of-band
 	// post detection.

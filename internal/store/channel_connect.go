@@ -150,7 +150,7 @@ func (db *DB) InFlightTexts(ctx context.Context, channelID int64) ([]string, err
 		WITH flying AS (
 			SELECT DISTINCT p.statement_id FROM pub_publications p
 			WHERE p.channel_id = $1 AND (p.state = $2 OR (p.state NOT IN ($3, $4) AND EXISTS (
-				SELECT 1 FROM pub_attempts a WHERE a.publication_id = p.id AND a.outcome IN ('pending', 'unknown'))))
+				SELECT 1 FROM pub_attempts a WHERE a.publication_id = p.id AND a.outcome IN ('pending', 'unknown', 'duplicate'))))
 		)
 		SELECT v.body FROM pub_variants v WHERE v.statement_id IN (SELECT statement_id FROM flying)
 		UNION ALL

@@ -38,3 +38,17 @@ func (db *DB) ReadThenWriteForTest(ctx context.Context, key string) error {
 		return err
 	})
 }
+
+// MigrationSQLForTest returns the text of migration version of backend.
+func MigrationSQLForTest(backend string, version int) (string, error) {
+	ms, err := loadMigrations(backend)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range ms {
+		if m.version == version {
+			return m.sql, nil
+		}
+	}
+	return "", ErrNotFound
+}

@@ -160,6 +160,10 @@ const (
 	AttemptOK      = "ok"
 	AttemptFailed  = "failed"
 	AttemptUnknown = "unknown"
+	// AttemptDuplicate: the network refused the post as a duplicate of
+	// one it holds, which may be the post an earlier attempt made; it is
+	// settled by reconciliation, like an unknown outcome.
+	AttemptDuplicate = "duplicate"
 )
 
 // OrgPause is the organisation-wide emergency pause.

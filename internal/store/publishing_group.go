@@ -29,8 +29,9 @@ type groupCommit struct {
 }
 
 // groupOp is one caller's work: fn runs inside the batch's transaction and
-// returns the audit entry to append, or ErrLeaseLost (which fails this op
-// alone) or another error (which fails the batch, after which every op is
+// returns the audit entry to append, or ErrLeaseLost or ErrPostClaimed
+// found before writing anything (which fail this op alone) or another
+// error (which fails the batch, after which every op is
 // retried in a transaction of its own).
 type groupOp struct {
 	fn   func(ctx context.Context, tx *sql.Tx) (AuditEntry, error)
@@ -91,7 +92,7 @@ func (db *DB) runGroup(ctx context.Context, batch []*groupOp) {
 		for _, op := range batch {
 			e, err := op.fn(ctx, tx)
 			switch {
-			case errors.Is(err, ErrLeaseLost):
+			case errors.Is(err, ErrLeaseLost), errors.Is(err, ErrPostClaimed) && !isUniqueViolation(err):
 				op.err = err
 			case err != nil:
 				return err

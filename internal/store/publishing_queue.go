@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -249,7 +250,8 @@ func (db *DB) BeginAttempt(ctx context.Context, pub int64, owner string, lease t
 
 // PendingAttempt returns the last attempt of pub whose outcome is not known
 // (pending: the process stopped during the call; unknown: the network did
-// not say), or ErrNotFound.
+// not say; duplicate: the network says it holds such a post, not which),
+// or ErrNotFound.
 func (db *DB) PendingAttempt(ctx context.Context, pub int64) (PubAttempt, error) {
 	var at PubAttempt
 	var fin sql.NullTime
@@ -259,7 +261,7 @@ func (db *DB) PendingAttempt(ctx context.Context, pub int64) (PubAttempt, error)
 	if err != nil {
 		return PubAttempt{}, wrap("pending attempt", err)
 	}
-	if at.Outcome != AttemptPending && at.Outcome != AttemptUnknown {
+	if at.Outcome != AttemptPending && at.Outcome != AttemptUnknown && at.Outcome != AttemptDuplicate {
 		return PubAttempt{}, wrap("pending attempt", ErrNotFound)
 	}
 	at.FinishedAt, at.StartedAt = fromNull(fin), at.StartedAt.UTC()
@@ -287,14 +289,93 @@ func (db *DB) ListAttempts(ctx context.Context, pub int64) ([]PubAttempt, error)
 	return out, wrap("list attempts", rows.Err())
 }
 
+// ErrPostClaimed means a post is recorded already by another publication
+// part: the network's ID names one post, and one post is one part of one
+// publication. The scheduler turns it into needs-check.
+var ErrPostClaimed = errors.New("store: the post is recorded by another publication")
+
+// postScope is the SQL expression, over the pub_channels row c, of where a
+// network's post IDs are unique (migration 0012 has the same): empty for the
+// networks whose IDs are unique network-wide, the instance for Mastodon,
+// the chat (or, before it is known, the channel) for Telegram.
+const postScope = `CASE c.network
+	WHEN 'mastodon' THEN lower(rtrim(c.base_url, '/'))
+	WHEN 'telegram' THEN CASE WHEN c.connected_account <> '' THEN 'chat:' || c.connected_account ELSE 'channel:' || c.id END
+	ELSE '' END`
+
+// claimHolder returns the publication whose part records remoteID on the
+// network and scope of pub's channel, or 0.
+func claimHolder(ctx context.Context, q querier, pub int64, remoteID string) (holder int64, idx int, err error) {
+	err = q.QueryRowContext(ctx, `SELECT cl.publication_id, cl.idx FROM pub_post_claims cl
+		JOIN pub_channels c ON cl.network = c.network AND cl.scope = `+postScope+`
+		JOIN pub_publications p ON p.channel_id = c.id
+		WHERE p.id = $1 AND cl.remote_id = $2`, pub, remoteID).Scan(&holder, &idx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	return holder, idx, err
+}
+
+// PostClaims returns, of the posts ids on channel's network, those that
+// publication parts record already, each with the publication recording
+// it. Reconciliation leaves them out: they are other statements' posts.
+func (db *DB) PostClaims(ctx context.Context, channel int64, ids []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for len(ids) > 0 {
+		n := min(200, len(ids))
+		args := []any{channel}
+		ph := make([]string, n)
+		for i, id := range ids[:n] {
+			args = append(args, id)
+			ph[i] = fmt.Sprintf("$%d", i+2)
+		}
+		ids = ids[n:]
+		rows, err := db.sql.QueryContext(ctx, `SELECT cl.remote_id, cl.publication_id FROM pub_post_claims cl
+			JOIN pub_channels c ON cl.network = c.network AND cl.scope = `+postScope+`
+			WHERE c.id = $1 AND cl.remote_id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, wrap("post claims", err)
+		}
+		for rows.Next() {
+			var id string
+			var pub int64
+			if err := rows.Scan(&id, &pub); err != nil {
+				rows.Close()
+				return nil, wrap("post claims", err)
+			}
+			out[id] = pub
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap("post claims", err)
+		}
+	}
+	return out, nil
+}
+
 // ConfirmPart records that part idx of pub exists on the network and closes
 // the attempt that created it (attempt 0: found by reconciliation of the
-// attempt given in the audit entry).
+// attempt given in the audit entry). The part claims its post: a post that
+// another part records already fails with ErrPostClaimed, and nothing is
+// written.
 //
 // With final, the same transaction marks the publication published and
 // releases its lease: one transaction fewer per publication.
 func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease time.Duration, attempt int64, part PubPart, final bool, a AuditEntry) error {
 	return wrap("confirm part", db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) (AuditEntry, error) {
+		if part.RemoteID != "" {
+			// Checked before any write, so that in a group commit this op
+			// fails alone; the unique key catches a claim made meanwhile
+			// by another instance.
+			holder, idx, err := claimHolder(ctx, tx, pub, part.RemoteID)
+			if err != nil {
+				return a, err
+			}
+			if holder != 0 {
+				return a, fmt.Errorf("%w: post %q is part %d of publication %d", ErrPostClaimed, part.RemoteID, idx, holder)
+			}
+		}
 		if err := db.fence(ctx, tx, pub, owner, lease); err != nil {
 			return a, err
 		}
@@ -302,6 +383,16 @@ func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease ti
 		if _, err := tx.ExecContext(ctx, `INSERT INTO pub_parts (publication_id, idx, post_key, remote_id, remote_url, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			pub, part.Idx, part.Key, part.RemoteID, part.RemoteURL, now); err != nil {
 			return a, err
+		}
+		if part.RemoteID != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pub_post_claims (network, scope, remote_id, publication_id, idx)
+				SELECT c.network, `+postScope+`, $3, p.id, $2 FROM pub_publications p JOIN pub_channels c ON c.id = p.channel_id WHERE p.id = $1`,
+				pub, part.Idx, part.RemoteID); err != nil {
+				if isUniqueViolation(err) {
+					return a, fmt.Errorf("%w: post %q, claimed meanwhile: %w", ErrPostClaimed, part.RemoteID, err)
+				}
+				return a, err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE pub_attempts SET outcome = 'ok', detail = $2, finished_at = $3 WHERE id = $1`, attempt, part.RemoteID, now); err != nil {
 			return a, err

@@ -16,7 +16,8 @@ import (
 
 // Handler serves n over HTTP in the manner of Mastodon's statuses API: POST
 // /posts creates, honouring the Idempotency-Key header when n.Lim.Idempotent;
-// GET /posts?key= finds a post by key; DELETE /posts/{id}; GET /me. It lets
+// GET /posts?key=&text=&link=&since= lists what Network.Reconcile finds;
+// DELETE /posts/{id}; GET /me. It lets
 // a real server process publish to an in-test network.
 func Handler(n *Network) http.Handler {
 	mux := http.NewServeMux()
@@ -46,15 +47,14 @@ func Handler(n *Network) http.Handler {
 		writeJSON(w, http.StatusOK, res)
 	})
 	mux.HandleFunc("GET /posts", func(w http.ResponseWriter, r *http.Request) {
-		res, found, err := n.Reconcile(r.Context(), social.Post{Key: r.URL.Query().Get("key")})
-		switch {
-		case err != nil:
+		q := r.URL.Query()
+		since, _ := time.Parse(time.RFC3339Nano, q.Get("since"))
+		res, err := n.Reconcile(r.Context(), social.Post{Key: q.Get("key"), Text: q.Get("text"), Link: q.Get("link")}, since)
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
-		case !found:
-			http.NotFound(w, r)
-		default:
-			writeJSON(w, http.StatusOK, res)
+			return
 		}
+		writeJSON(w, http.StatusOK, res)
 	})
 	mux.HandleFunc("DELETE /posts/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if err := n.Delete(r.Context(), r.PathValue("id")); err != nil {
@@ -184,21 +184,20 @@ func (c *Client) WhoAmI(ctx context.Context) (social.Account, error) {
 }
 
 // Reconcile implements social.Publisher.
-func (c *Client) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
-	status, b, err := c.do(ctx, http.MethodGet, "/posts?key="+url.QueryEscape(p.Key), nil, nil)
+func (c *Client) Reconcile(ctx context.Context, p social.Post, since time.Time) ([]social.Result, error) {
+	q := url.Values{"key": {p.Key}, "text": {p.Text}, "link": {p.Link}, "since": {since.UTC().Format(time.RFC3339Nano)}}
+	status, b, err := c.do(ctx, http.MethodGet, "/posts?"+q.Encode(), nil, nil)
 	switch {
 	case err != nil:
-		return social.Result{}, false, &social.Error{Network: c.Name, Class: social.Unknown, Err: err}
-	case status == http.StatusNotFound:
-		return social.Result{}, false, nil
+		return nil, &social.Error{Network: c.Name, Class: social.Unknown, Err: err}
 	case status != http.StatusOK:
-		return social.Result{}, false, c.fail(social.Unknown, status, string(b))
+		return nil, c.fail(social.Unknown, status, string(b))
 	}
-	var r social.Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return social.Result{}, false, &social.Error{Network: c.Name, Class: social.Unknown, Err: err}
+	var rs []social.Result
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return nil, &social.Error{Network: c.Name, Class: social.Unknown, Err: err}
 	}
-	return r, true, nil
+	return rs, nil
 }
 
 // Recent implements social.Publisher; the fake keeps no public timeline.

@@ -3,8 +3,11 @@
 // creates (so that Reconcile finds them, as on a real network), and that
 // can be told to fail with any social.Class, to create a post and then
 // report Unknown (the connection dropped after the network committed), or
-// to hang. BringDue moves cleared publications and clears them again, for
-// load tests that bring many due at once.
+// to hang. Like a real network, one without idempotency keys
+// (Limits.Idempotent false) finds posts by their text and link only, among
+// those created since the time asked, and shows a new post only Lag after
+// making it. BringDue moves cleared publications
+// and clears them again, for load tests that bring many due at once.
 //
 // It must only be used by tests and by the benchmark.
 package pubtest
@@ -15,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -35,6 +39,10 @@ type Step struct {
 	Reason string
 	// Hook runs at the start of the call (to pause, to kill, …).
 	Hook func()
+	// Answer, when set, is the post ID a successful call answers with
+	// instead of a new post's: a network that names a post it holds
+	// already (the portal, when two channels publish one article).
+	Answer string
 }
 
 // Network is one fake account. It is safe for concurrent use.
@@ -46,6 +54,10 @@ type Network struct {
 	// ReconcileUnknown makes Reconcile answer Unknown (Telegram cannot
 	// tell).
 	ReconcileUnknown bool
+	// Lag is how long a new post takes to show to Reconcile on a network
+	// without keys; it may exceed Lim.ReconcileLag, as on a network slower
+	// than it says.
+	Lag time.Duration
 	// AuthBroken makes WhoAmI and Publish fail with AuthExpired.
 	AuthBroken bool
 	Now        func() time.Time
@@ -126,8 +138,12 @@ func (n *Network) record(ctx context.Context, method, url string, body []byte, s
 		ResponseBody: []byte(resp), Started: started, Duration: time.Since(started), RequestHeader: http.Header{}, ResponseHeader: http.Header{}})
 }
 
+// lastID numbers posts across every Network of the process: like a real
+// network's IDs, two posts never share one, even on two fake accounts.
+var lastID atomic.Int64
+
 func (n *Network) create(p social.Post) Post {
-	post := Post{Post: p, ID: strconv.Itoa(len(n.posts) + 1), Created: n.Now()}
+	post := Post{Post: p, ID: strconv.FormatInt(lastID.Add(1), 10), Created: n.Now()}
 	n.posts = append(n.posts, post)
 	return post
 }
@@ -195,6 +211,10 @@ func (n *Network) Publish(ctx context.Context, p social.Post) (social.Result, er
 		e.Until = st.Until
 		return social.Result{}, e
 	}
+	if st.Answer != "" {
+		n.record(ctx, "POST", "/posts", []byte(p.Text), 200, `{"id":"`+st.Answer+`"}`, started)
+		return n.result(Post{Post: p, ID: st.Answer, Created: n.Now()}), nil
+	}
 	post := n.create(p)
 	n.record(ctx, "POST", "/posts", []byte(p.Text), 201, `{"id":"`+post.ID+`"}`, started)
 	return n.result(post), nil
@@ -226,20 +246,31 @@ func (n *Network) WhoAmI(context.Context) (social.Account, error) {
 	return social.Account{ID: "1", Name: "Ministry", Handle: "@mofa"}, nil
 }
 
-// Reconcile implements social.Publisher: it finds a post by its key.
-func (n *Network) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
+// Reconcile implements social.Publisher: an idempotent network finds the
+// post by its key; another returns the live posts created at or after
+// since with exactly p's text, link and reply target, once Lag has passed
+// since each was made, newest first.
+func (n *Network) Reconcile(ctx context.Context, p social.Post, since time.Time) ([]social.Result, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.record(ctx, "GET", "/timeline", nil, 200, fmt.Sprintf(`{"count":%d}`, len(n.posts)), time.Now())
 	if n.ReconcileUnknown {
-		return social.Result{}, false, n.errorf(social.Unknown, "this network cannot list its posts")
+		return nil, n.errorf(social.Unknown, "this network cannot list its posts")
 	}
-	for _, old := range n.posts {
-		if old.Key == p.Key && !old.Deleted {
-			return n.result(old), true, nil
+	var out []social.Result
+	for i := len(n.posts) - 1; i >= 0; i-- {
+		old := n.posts[i]
+		switch {
+		case old.Deleted:
+		case n.Lim.Idempotent:
+			if old.Key == p.Key {
+				return []social.Result{n.result(old)}, nil
+			}
+		case old.Text == p.Text && old.Link == p.Link && old.ReplyTo == p.ReplyTo && !old.Created.Before(since) && !n.Now().Before(old.Created.Add(n.Lag)):
+			out = append(out, n.result(old))
 		}
 	}
-	return social.Result{}, false, nil
+	return out, nil
 }
 
 // Recent implements social.Publisher.

@@ -319,18 +319,20 @@ func (c *Client) WhoAmI(ctx context.Context) (social.Account, error) {
 		URL: strings.TrimSuffix(c.cfg.AppURL, "/") + "/profile/" + out.Handle, Verified: c.now()}, nil
 }
 
-// Reconcile looks the post up by its record key.
-func (c *Client) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
+// Reconcile looks the post up by its record key, which Publish derives
+// from p.Key: the record is p, whatever its time, so since does not narrow
+// the answer.
+func (c *Client) Reconcile(ctx context.Context, p social.Post, _ time.Time) ([]social.Result, error) {
 	s, err := c.session(ctx)
 	if err != nil {
-		return social.Result{}, false, err
+		return nil, err
 	}
 	rkey := RecordKey(p.Key)
 	r, found, err := c.getRecord(ctx, &s, s.DID, rkey)
 	if err != nil || !found {
-		return social.Result{}, false, err
+		return nil, err
 	}
-	return social.Result{ID: r.URI, URL: c.postURL(s.DID, rkey), Created: r.Value.CreatedAt}, true, nil
+	return []social.Result{{ID: r.URI, URL: c.postURL(s.DID, rkey), Created: r.Value.CreatedAt}}, nil
 }
 
 // Recent reads the account's author feed (posts and replies, newest first).

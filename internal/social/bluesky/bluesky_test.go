@@ -246,12 +246,12 @@ func TestDroppedPublishIsReconciled(t *testing.T) {
 	if creates, _, _ := e.fake.Counts(); creates != 1 {
 		t.Fatalf("%d creates after the drop, want 1 (no blind retry)", creates)
 	}
-	r, found, err := e.c.Reconcile(e.ctx, p)
-	if err != nil || !found || r.ID != e.fake.Records()[0].URI || !r.Created.Equal(e.clock.Now()) {
-		t.Fatalf("Reconcile = %+v, %v, %v", r, found, err)
+	rs, err := e.c.Reconcile(e.ctx, p, e.clock.Now())
+	if err != nil || len(rs) != 1 || rs[0].ID != e.fake.Records()[0].URI || !rs[0].Created.Equal(e.clock.Now()) {
+		t.Fatalf("Reconcile = %+v, %v", rs, err)
 	}
-	if _, found, err := e.c.Reconcile(e.ctx, social.Post{Key: "never"}); err != nil || found {
-		t.Errorf("Reconcile of an unsent post = %v, %v", found, err)
+	if rs, err := e.c.Reconcile(e.ctx, social.Post{Key: "never", Text: "Statement"}, time.Time{}); err != nil || len(rs) != 0 {
+		t.Errorf("Reconcile of an unsent post = %+v, %v", rs, err)
 	}
 	if creates, _, _ := e.fake.Counts(); creates != 1 {
 		t.Errorf("%d creates after reconciling, want 1", creates)

@@ -86,7 +86,13 @@ func (c *Client) Network() social.Network { return social.Facebook }
 
 // Limits returns a 63,206-character message and 10 photos; a Page has no
 // threads.
-func (c *Client) Limits() social.Limits { return social.Limits{MaxLength: 63206, MaxMedia: MaxPhotos} }
+func (c *Client) Limits() social.Limits {
+	return social.Limits{MaxLength: 63206, MaxMedia: MaxPhotos, ReconcileLag: ReconcileLag}
+}
+
+// ReconcileLag is how long a new post may take to show in the Page's
+// published_posts: Facebook's reads are eventually consistent.
+const ReconcileLag = 5 * time.Second
 
 // Count returns the length in UTF-16 code units.
 func (c *Client) Count(text string) int { return len(utf16.Encode([]rune(text))) }
@@ -186,27 +192,39 @@ func (c *Client) WhoAmI(ctx context.Context) (social.Account, error) {
 	return social.Account{ID: me.ID, Name: me.Name, Handle: me.Username, URL: me.Link, Verified: c.now()}, nil
 }
 
-// Reconcile looks for the post's text among the Page's latest posts.
-func (c *Client) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
-	posts, err := c.Recent(ctx, c.now().Add(-24*time.Hour), 25)
-	if err != nil {
-		return social.Result{}, false, err
-	}
-	for _, r := range posts {
-		if r.Text == p.Text {
-			return social.Result{ID: r.ID, URL: r.URL, Created: r.Created}, true, nil
-		}
-	}
-	return social.Result{}, false, nil
+// fbPost is a Page post as published_posts lists it.
+type fbPost struct {
+	ID           string `json:"id"`
+	Message      string `json:"message"`
+	CreatedTime  string `json:"created_time"`
+	PermalinkURL string `json:"permalink_url"`
+	Attachments  struct {
+		Data []struct {
+			Type         string `json:"type"`
+			UnshimmedURL string `json:"unshimmed_url"`
+		} `json:"data"`
+	} `json:"attachments"`
+	created time.Time
 }
 
-// Recent returns the Page's published posts created at or after since.
-func (c *Client) Recent(ctx context.Context, since time.Time, limit int) ([]social.RemotePost, error) {
+// link returns the address of the link the post shares, or "".
+func (p fbPost) link() string {
+	for _, a := range p.Attachments.Data {
+		if a.Type == "share" && a.UnshimmedURL != "" {
+			return a.UnshimmedURL
+		}
+	}
+	return ""
+}
+
+// published lists the Page's published posts created at or after since
+// (to the second, Facebook's precision), newest first.
+func (c *Client) published(ctx context.Context, since time.Time, limit int) ([]fbPost, error) {
 	s, err := c.secret(ctx)
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{"fields": {"id,message,created_time,permalink_url"}, "limit": {strconv.Itoa(min(max(limit, 1), 100))}}
+	q := url.Values{"fields": {"id,message,created_time,permalink_url,attachments{type,unshimmed_url}"}, "limit": {strconv.Itoa(min(max(limit, 1), 100))}}
 	if !since.IsZero() {
 		q.Set("since", strconv.FormatInt(since.Unix(), 10))
 	}
@@ -215,25 +233,57 @@ func (c *Client) Recent(ctx context.Context, since time.Time, limit int) ([]soci
 		return nil, err
 	}
 	var out struct {
-		Data []struct {
-			ID           string `json:"id"`
-			Message      string `json:"message"`
-			CreatedTime  string `json:"created_time"`
-			PermalinkURL string `json:"permalink_url"`
-		} `json:"data"`
+		Data []fbPost `json:"data"`
 	}
 	if err := json.Unmarshal(resp.Body, &out); err != nil {
 		return nil, c.fail(social.Transient, resp.Status, "", "Facebook answered the Page's posts unreadably", err)
 	}
-	var posts []social.RemotePost
+	floor := since.Truncate(time.Second)
+	var posts []fbPost
 	for _, d := range out.Data {
 		t, err := time.Parse("2006-01-02T15:04:05-0700", d.CreatedTime)
-		if err != nil || t.Before(since) {
+		if err != nil || t.Before(floor) {
 			continue
 		}
-		posts = append(posts, social.RemotePost{ID: d.ID, URL: d.PermalinkURL, Text: d.Message, Created: t.UTC()})
+		d.created = t.UTC()
+		posts = append(posts, d)
 	}
 	return posts, nil
+}
+
+// Reconcile returns the Page's posts created at or after since whose
+// message is exactly p's text and whose shared link is exactly p.Link, as
+// Publish sent them (Facebook keeps the message as sent, and shows the
+// link as a "share" attachment).
+func (c *Client) Reconcile(ctx context.Context, p social.Post, since time.Time) ([]social.Result, error) {
+	posts, err := c.published(ctx, since, 100)
+	if err != nil {
+		return nil, err
+	}
+	link := p.Link
+	if len(p.Media) > 0 {
+		link = "" // photo posts carry no link (see Publish)
+	}
+	var out []social.Result
+	for _, r := range posts {
+		if strings.TrimSpace(r.Message) == strings.TrimSpace(p.Text) && r.link() == link {
+			out = append(out, social.Result{ID: r.ID, URL: r.PermalinkURL, Created: r.created})
+		}
+	}
+	return out, nil
+}
+
+// Recent returns the Page's published posts created at or after since.
+func (c *Client) Recent(ctx context.Context, since time.Time, limit int) ([]social.RemotePost, error) {
+	posts, err := c.published(ctx, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]social.RemotePost, 0, len(posts))
+	for _, d := range posts {
+		out = append(out, social.RemotePost{ID: d.ID, URL: d.PermalinkURL, Text: d.Message, Created: d.created})
+	}
+	return out, nil
 }
 
 func (c *Client) secret(ctx context.Context) (Secret, error) {

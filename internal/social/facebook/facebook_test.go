@@ -167,19 +167,29 @@ func TestThrottlesNearNinetyPercent(t *testing.T) {
 
 func TestDroppedPublishIsReconciled(t *testing.T) {
 	e := newEnv(t)
-	p := social.Post{Key: "a", Text: "Tuyên bố"}
+	p := social.Post{Key: "a", Text: "Tuyên bố", Link: "https://mofa.gov.vn/vi/s/11"}
+	attempt := e.clock.Now()
 	e.fake.Fail(facebookfake.Drop)
 	_, err := e.c.Publish(e.ctx, p)
 	socialtest.WantClass(t, err, social.Unknown)
 	if _, creates := e.fake.Counts(); creates != 1 {
 		t.Fatalf("%d creates", creates)
 	}
-	r, found, err := e.c.Reconcile(e.ctx, p)
-	if err != nil || !found || r.ID != e.fake.Posts()[0].ID || !r.Created.Equal(e.clock.Now()) {
-		t.Fatalf("Reconcile = %+v, %v, %v", r, found, err)
+	rs, err := e.c.Reconcile(e.ctx, p, attempt)
+	if err != nil || len(rs) != 1 || rs[0].ID != e.fake.Posts()[0].ID || !rs[0].Created.Equal(e.clock.Now()) {
+		t.Fatalf("Reconcile = %+v, %v", rs, err)
 	}
-	if _, found, err := e.c.Reconcile(e.ctx, social.Post{Text: "never"}); err != nil || found {
-		t.Errorf("Reconcile(unsent) = %v, %v", found, err)
+	for _, q := range []social.Post{
+		{Text: "never"},
+		{Text: "Tuyên bố", Link: "https://mofa.gov.vn/vi/s/12"}, // the same words, another statement's link
+		{Text: "Tuyên bố"},
+	} {
+		if rs, err := e.c.Reconcile(e.ctx, q, attempt); err != nil || len(rs) != 0 {
+			t.Errorf("Reconcile(%+v), unsent = %+v, %v", q, rs, err)
+		}
+	}
+	if rs, err := e.c.Reconcile(e.ctx, p, attempt.Add(time.Second)); err != nil || len(rs) != 0 {
+		t.Errorf("Reconcile found a post made before the attempt: %+v, %v", rs, err)
 	}
 	if _, creates := e.fake.Counts(); creates != 1 {
 		t.Errorf("reconciling re-posted")

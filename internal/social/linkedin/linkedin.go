@@ -106,8 +106,13 @@ func (c *Client) Network() social.Network { return social.LinkedIn }
 
 // Limits returns 3000 characters and 20 images; LinkedIn has no threads.
 func (c *Client) Limits() social.Limits {
-	return social.Limits{MaxLength: MaxCommentary, MaxMedia: 20}
+	return social.Limits{MaxLength: MaxCommentary, MaxMedia: 20, ReconcileLag: ReconcileLag}
 }
+
+// ReconcileLag is how long a new post may take to show in the
+// organisation's post list, which LinkedIn serves from an eventually
+// consistent index.
+const ReconcileLag = 10 * time.Second
 
 // Count returns the length in UTF-16 code units of the commentary as sent,
 // reserved characters escaped: it may over-count, never under-count.
@@ -366,6 +371,11 @@ type remote struct {
 	ID         string `json:"id"`
 	Commentary string `json:"commentary"`
 	CreatedAt  int64  `json:"createdAt"`
+	Content    struct {
+		Article struct {
+			Source string `json:"source"`
+		} `json:"article"`
+	} `json:"content"`
 }
 
 func (c *Client) list(ctx context.Context, s Secret, count int) ([]remote, error) {
@@ -388,24 +398,32 @@ func (c *Client) list(ctx context.Context, s Secret, count int) ([]remote, error
 	return out.Elements, nil
 }
 
-// Reconcile looks for the post among the organisation's latest posts, by
-// its commentary.
-func (c *Client) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
+// Reconcile returns the organisation's posts created at or after since
+// whose commentary is exactly p's text and whose article link is exactly
+// p.Link, as Publish sent them (a post with images carries no article).
+func (c *Client) Reconcile(ctx context.Context, p social.Post, since time.Time) ([]social.Result, error) {
 	s, err := c.secret(ctx)
 	if err != nil {
-		return social.Result{}, false, err
+		return nil, err
 	}
-	posts, err := c.list(ctx, s, 20)
+	posts, err := c.list(ctx, s, 100)
 	if err != nil {
-		return social.Result{}, false, err
+		return nil, err
 	}
-	want := EscapeLittle(p.Text)
+	want, link := EscapeLittle(p.Text), p.Link
+	if len(p.Media) > 0 {
+		link = ""
+	}
+	floor := since.Truncate(time.Millisecond)
+	var out []social.Result
 	for _, r := range posts {
-		if r.Commentary == want {
-			return social.Result{ID: r.ID, URL: PostURL(r.ID), Created: time.UnixMilli(r.CreatedAt).UTC()}, true, nil
+		created := time.UnixMilli(r.CreatedAt).UTC()
+		if created.Before(floor) || r.Commentary != want || r.Content.Article.Source != link {
+			continue
 		}
+		out = append(out, social.Result{ID: r.ID, URL: PostURL(r.ID), Created: created})
 	}
-	return social.Result{}, false, nil
+	return out, nil
 }
 
 // Recent returns the organisation's posts created at or after since.

@@ -165,19 +165,28 @@ func TestErrorClasses(t *testing.T) {
 
 func TestDroppedPublishIsReconciled(t *testing.T) {
 	e := newEnv(t)
-	p := social.Post{Key: "a", Text: "Statement (full text)"}
+	p := social.Post{Key: "a", Text: "Statement (full text)", Link: "https://mofa.gov.vn/en/s/11"}
+	attempt := e.clock.Now()
 	e.fake.Fail(linkedinfake.Drop)
 	_, err := e.c.Publish(e.ctx, p)
 	socialtest.WantClass(t, err, social.Unknown)
 	if req, created := e.fake.Creates(); req != 1 || created != 1 {
 		t.Fatalf("%d requests, %d created", req, created)
 	}
-	r, found, err := e.c.Reconcile(e.ctx, p)
-	if err != nil || !found || r.ID != e.fake.Posts()[0].URN {
-		t.Fatalf("Reconcile = %+v, %v, %v", r, found, err)
+	rs, err := e.c.Reconcile(e.ctx, p, attempt)
+	if err != nil || len(rs) != 1 || rs[0].ID != e.fake.Posts()[0].URN {
+		t.Fatalf("Reconcile = %+v, %v", rs, err)
 	}
-	if _, found, err := e.c.Reconcile(e.ctx, social.Post{Text: "never sent"}); err != nil || found {
-		t.Errorf("Reconcile(unsent) = %v, %v", found, err)
+	for _, q := range []social.Post{
+		{Text: "never sent"},
+		{Text: "Statement (full text)", Link: "https://mofa.gov.vn/en/s/12"},
+	} {
+		if rs, err := e.c.Reconcile(e.ctx, q, attempt); err != nil || len(rs) != 0 {
+			t.Errorf("Reconcile(%+v), unsent = %+v, %v", q, rs, err)
+		}
+	}
+	if rs, err := e.c.Reconcile(e.ctx, p, attempt.Add(time.Second)); err != nil || len(rs) != 0 {
+		t.Errorf("Reconcile found a post made before the attempt: %+v, %v", rs, err)
 	}
 	if req, _ := e.fake.Creates(); req != 1 {
 		t.Errorf("reconciling re-posted: %d requests", req)

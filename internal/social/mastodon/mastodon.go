@@ -289,12 +289,13 @@ func (c *Client) WhoAmI(ctx context.Context) (social.Account, error) {
 // hour Mastodon keeps keys, it answers with the original status when the
 // first attempt went through, and creates it otherwise. Either way the post
 // then exists exactly once. The scheduler must reconcile within that hour.
-func (c *Client) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
+// The key proves the post is p, so since does not narrow the answer.
+func (c *Client) Reconcile(ctx context.Context, p social.Post, _ time.Time) ([]social.Result, error) {
 	r, err := c.Publish(ctx, p)
 	if err != nil {
-		return social.Result{}, false, err
+		return nil, err
 	}
-	return r, true, nil
+	return []social.Result{r}, nil
 }
 
 // Recent returns the account's statuses created at or after since.

@@ -152,13 +152,13 @@ func TestDroppedPublishIsReconciledByKey(t *testing.T) {
 	if posts, creates := e.fake.Posts(); posts != 1 || creates != 1 {
 		t.Fatalf("after the drop: %d posts, %d creates; want 1, 1 (no blind retry)", posts, creates)
 	}
-	r, found, err := e.c.Reconcile(e.ctx, p)
-	if err != nil || !found {
-		t.Fatalf("Reconcile: %v, %v", found, err)
+	rs, err := e.c.Reconcile(e.ctx, p, time.Time{})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("Reconcile: %+v, %v", rs, err)
 	}
 	sts := e.fake.Statuses()
-	if len(sts) != 1 || sts[0].ID != r.ID {
-		t.Errorf("reconcile gave %q; fake holds %+v", r.ID, sts)
+	if len(sts) != 1 || sts[0].ID != rs[0].ID {
+		t.Errorf("reconcile gave %q; fake holds %+v", rs[0].ID, sts)
 	}
 	e.rec.AssertNoSecrets(t, token)
 }

@@ -101,19 +101,30 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("dropped create is never sent again", func(t *testing.T) {
 		h := newHarness(t)
 		ctx := h.Recorder.Context(t.Context())
-		p := social.Post{Key: "contract-drop", Lang: "en", Text: "Dropped " + time.Now().Format(time.RFC3339Nano)}
+		stamp := time.Now().Format(time.RFC3339Nano)
+		p := social.Post{Key: "contract-drop", Lang: "en", Text: "Dropped " + stamp + " https://mofa.gov.vn/en/briefings/11",
+			Link: "https://mofa.gov.vn/en/briefings/11"}
 		h.DropNext()
 		_, err := h.Publisher.Publish(ctx, p)
 		WantClass(t, err, social.Unknown)
 		if n := h.Creates(); n != 1 {
 			t.Fatalf("the fake created %d posts, want 1", n)
 		}
-		r, found, err := h.Publisher.Reconcile(ctx, p)
+		rs, err := h.Publisher.Reconcile(ctx, p, time.Time{})
 		switch {
 		case h.CannotReconcile:
 			WantClass(t, err, social.Unknown)
-		case err != nil || !found || !h.Exists(r.ID):
-			t.Errorf("Reconcile = %+v, %v, %v; want the dropped post", r, found, err)
+		case err != nil || len(rs) != 1 || !h.Exists(rs[0].ID):
+			t.Errorf("Reconcile = %+v, %v; want the dropped post alone", rs, err)
+		}
+		if !h.CannotReconcile && !h.Publisher.Limits().Idempotent {
+			// The next statement of the series differs only in its link:
+			// it is not the dropped post.
+			q := social.Post{Key: "contract-next", Lang: "en", Text: "Dropped " + stamp + " https://mofa.gov.vn/en/briefings/12",
+				Link: "https://mofa.gov.vn/en/briefings/12"}
+			if rs, err := h.Publisher.Reconcile(ctx, q, time.Time{}); err != nil || len(rs) != 0 {
+				t.Errorf("Reconcile of a post differing only in its link = %+v, %v; want none", rs, err)
+			}
 		}
 		if n := h.Creates(); n != 1 {
 			t.Errorf("after Reconcile the fake created %d posts, want 1", n)

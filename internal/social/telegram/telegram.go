@@ -322,8 +322,8 @@ func (c *Client) WhoAmI(ctx context.Context) (social.Account, error) {
 
 // Reconcile cannot know: Telegram has no idempotency and a bot cannot read
 // the channel. It always answers Unknown, so that a person checks.
-func (c *Client) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
-	return social.Result{}, false, c.fail(social.Unknown, 0, "", "Telegram cannot tell whether the message was sent: a person must check the channel", nil)
+func (c *Client) Reconcile(ctx context.Context, p social.Post, since time.Time) ([]social.Result, error) {
+	return nil, c.fail(social.Unknown, 0, "", "Telegram cannot tell whether the message was sent: a person must check the channel", nil)
 }
 
 // Recent is not possible: a bot cannot read a channel's history.

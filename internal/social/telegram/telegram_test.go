@@ -178,9 +178,9 @@ func TestUnknownOutcomeNeedsAPerson(t *testing.T) {
 	if req, posted := e.fake.Sends(); req != 1 || posted != 1 {
 		t.Fatalf("%d requests, %d posted; want 1, 1", req, posted)
 	}
-	_, found, err := e.c.Reconcile(e.ctx, p)
-	if se := socialtest.WantClass(t, err, social.Unknown); found || !strings.Contains(se.Reason, "a person must check") {
-		t.Errorf("Reconcile: found %v, %v", found, se)
+	rs, err := e.c.Reconcile(e.ctx, p, time.Time{})
+	if se := socialtest.WantClass(t, err, social.Unknown); len(rs) != 0 || !strings.Contains(se.Reason, "a person must check") {
+		t.Errorf("Reconcile: %+v, %v", rs, se)
 	}
 	if req, _ := e.fake.Sends(); req != 1 {
 		t.Errorf("reconciling sent %d requests", req-1)

@@ -181,11 +181,11 @@ func TestPublicationInFlightIsNoIntruder(t *testing.T) {
 		}
 
 		// Reconciliation settles it as ours: still no alert.
-		res, found, err := n.ch.Publisher.Reconcile(t.Context(), post)
-		if err != nil || !found {
-			t.Fatalf("reconcile = %v, %v", found, err)
+		res, err := n.ch.Publisher.Reconcile(t.Context(), post, time.Time{})
+		if err != nil || len(res) != 1 {
+			t.Fatalf("reconcile = %+v, %v", res, err)
 		}
-		ob.confirm(att, res.ID)
+		ob.confirm(att, res[0].ID)
 		clock.Advance(interval)
 		if r := check(t, w); r.Alerts != 0 || r.Deferred != 0 {
 			t.Fatalf("after reconciliation = %+v", r)

@@ -18,10 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -119,7 +116,7 @@ func (c *Client) Network() social.Network { return social.X }
 
 // Limits returns what X allows.
 func (c *Client) Limits() social.Limits {
-	return social.Limits{MaxLength: c.p.MaxLength, MaxMedia: MaxMedia, Threads: true}
+	return social.Limits{MaxLength: c.p.MaxLength, MaxMedia: MaxMedia, Threads: true, ReconcileLag: ReconcileLag}
 }
 
 // Count returns the weighted length of text (twitter-text v3).
@@ -392,62 +389,4 @@ func (c *Client) userID(ctx context.Context) (string, error) {
 	}
 	a, err := c.WhoAmI(ctx)
 	return a.ID, err
-}
-
-// Recent returns the account's posts created at or after since (zero: no
-// bound), newest first, at most limit (≤ 100) of them.
-func (c *Client) Recent(ctx context.Context, since time.Time, limit int) ([]social.RemotePost, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	id, err := c.userID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := url.Values{"max_results": {strconv.Itoa(min(max(limit, 5), 100))}, "tweet.fields": {"created_at"}}
-	if !since.IsZero() {
-		q.Set("start_time", since.UTC().Format(time.RFC3339))
-	}
-	var out struct {
-		Data []struct {
-			ID        string    `json:"id"`
-			Text      string    `json:"text"`
-			CreatedAt time.Time `json:"created_at"`
-		} `json:"data"`
-	}
-	if err := c.callJSON(ctx, "GET /2/users/:id/tweets", http.MethodGet, "/2/users/"+url.PathEscape(id)+"/tweets?"+q.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	var posts []social.RemotePost
-	for _, d := range out.Data {
-		if len(posts) == limit {
-			break
-		}
-		posts = append(posts, social.RemotePost{ID: d.ID, URL: c.postURL(d.ID), Text: html.UnescapeString(d.Text), Created: d.CreatedAt})
-	}
-	return posts, nil
-}
-
-// Reconcile looks for p among the account's 100 most recent posts,
-// comparing texts with links set aside (X shows them as t.co addresses)
-// and X's HTML escaping undone. X has no cheaper "did it post?" query.
-func (c *Client) Reconcile(ctx context.Context, p social.Post) (social.Result, bool, error) {
-	posts, err := c.Recent(ctx, time.Time{}, 100)
-	if err != nil {
-		return social.Result{}, false, err
-	}
-	want := MatchKey(p.Text)
-	for _, rp := range posts {
-		if MatchKey(rp.Text) == want {
-			return social.Result{ID: rp.ID, URL: rp.URL, Created: rp.Created}, true, nil
-		}
-	}
-	return social.Result{}, false, nil
-}
-
-// MatchKey reduces a post's text to what survives X's rewriting: NFC,
-// links replaced by a marker, HTML entities decoded, spaces collapsed.
-func MatchKey(text string) string {
-	t := xtext.ReplaceURLs(html.UnescapeString(text), "\x00")
-	return strings.Join(strings.Fields(t), " ")
 }

@@ -324,19 +324,19 @@ func TestUnknownOutcome(t *testing.T) {
 				t.Fatalf("%d creates sent, want 1", n)
 			}
 			e.fake.AddPost("An unrelated post")
-			r, found, err := e.c.Reconcile(ctx, post)
-			if err != nil || !found {
-				t.Fatalf("Reconcile: found %v, %v", found, err)
+			rs, err := e.c.Reconcile(ctx, post, start)
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("Reconcile: %+v, %v", rs, err)
 			}
-			if posts := e.fake.Posts(); r.ID != posts[0].ID {
-				t.Errorf("Reconcile found %s, want %s", r.ID, posts[0].ID)
+			if posts := e.fake.Posts(); rs[0].ID != posts[0].ID {
+				t.Errorf("Reconcile found %s, want %s", rs[0].ID, posts[0].ID)
 			}
 			if n := e.fake.Requests("POST /2/tweets"); n != 1 {
 				t.Errorf("%d creates sent after reconciling, want 1", n)
 			}
-			_, found, err = e.c.Reconcile(ctx, social.Post{Text: "Never posted"})
-			if err != nil || found {
-				t.Errorf("Reconcile of a post never made: found %v, %v", found, err)
+			rs, err = e.c.Reconcile(ctx, social.Post{Text: "Never posted"}, start)
+			if err != nil || len(rs) != 0 {
+				t.Errorf("Reconcile of a post never made: %+v, %v", rs, err)
 			}
 		})
 	}
@@ -353,7 +353,7 @@ func TestRecent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(posts) != 2 || posts[0].Text != "newest" || !strings.HasPrefix(posts[1].Text, "Taken over? <b>&</b> https://t.co/") {
+	if len(posts) != 2 || posts[0].Text != "newest" || !strings.HasPrefix(posts[1].Text, "Taken over? <b>&</b> http://example.gov.vn/press") {
 		t.Fatalf("Recent = %+v", posts)
 	}
 	if !posts[0].Created.Equal(start.Add(time.Hour)) {

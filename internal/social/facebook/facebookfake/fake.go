@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -363,7 +364,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	since, _ := strconv.ParseInt(r.FormValue("since"), 10, 64)
 	posts := append([]*Post(nil), s.posts...)
 	sort.SliceStable(posts, func(i, j int) bool { return posts[i].CreatedAt.After(posts[j].CreatedAt) })
-	data := []map[string]string{}
+	data := []map[string]any{}
 	for _, p := range posts {
 		if len(data) == limit {
 			break
@@ -372,9 +373,16 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		_, postID, _ := strings.Cut(p.ID, "_")
-		data = append(data, map[string]string{"id": p.ID, "message": p.Message,
+		item := map[string]any{"id": p.ID, "message": p.Message,
 			"created_time":  p.CreatedAt.UTC().Format("2006-01-02T15:04:05-0700"),
-			"permalink_url": "https://www.facebook.com/" + PageID + "/posts/" + postID})
+			"permalink_url": "https://www.facebook.com/" + PageID + "/posts/" + postID}
+		if p.Link != "" && strings.Contains(r.FormValue("fields"), "attachments") {
+			// A shared link shows as an attachment whose url goes through
+			// Facebook's redirector; unshimmed_url is the address itself.
+			item["attachments"] = map[string]any{"data": []map[string]string{{"type": "share", "unshimmed_url": p.Link,
+				"url": "https://l.facebook.com/l.php?u=" + url.QueryEscape(p.Link) + "&h=AT0"}}}
+		}
+		data = append(data, item)
 	}
 	writeJSON(w, 200, map[string]any{"data": data})
 }

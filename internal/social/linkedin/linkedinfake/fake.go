@@ -367,8 +367,12 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 			if len(out) == count {
 				break
 			}
-			out = append(out, map[string]any{"id": p.URN, "author": Organization, "commentary": p.Commentary,
-				"createdAt": p.CreatedAt.UnixMilli(), "publishedAt": p.CreatedAt.UnixMilli(), "lifecycleState": "PUBLISHED"})
+			item := map[string]any{"id": p.URN, "author": Organization, "commentary": p.Commentary,
+				"createdAt": p.CreatedAt.UnixMilli(), "publishedAt": p.CreatedAt.UnixMilli(), "lifecycleState": "PUBLISHED"}
+			if len(p.Content) > 0 {
+				item["content"] = p.Content
+			}
+			out = append(out, item)
 		}
 	}
 	writeJSON(w, 200, map[string]any{"elements": out, "paging": map[string]int{"start": 0, "count": count}})

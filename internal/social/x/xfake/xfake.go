@@ -2,7 +2,11 @@
 // (../shared/reference/social-apis.md §1 and §9). It runs on loopback and
 // reproduces the documented requests, answers, errors and rate limits:
 // posts, threads, deletes, chunked media upload with processing and alt
-// text, users/me, the user's timeline, the OAuth 2.0 token endpoint with
+// text, users/me, the user's timeline (as X serves it: links shortened to
+// t.co in the text, their addresses in entities.urls, the media link
+// appended, replies' targets in referenced_tweets, each field only when
+// asked for in tweet.fields, and new posts shown only after
+// Options.TimelineLag), the OAuth 2.0 token endpoint with
 // single-use rotating refresh tokens, OAuth 1.0a signatures checked per RFC
 // 5849, and faults injected on demand, including a post created whose
 // answer never arrives.
@@ -16,16 +20,19 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mofa-vn/chancery/internal/social/x/xtext"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Fault is a failure injected into the next POST /2/tweets.
@@ -82,6 +89,10 @@ type Options struct {
 	MediaPolls int
 	// AccessTTL is the life of an OAuth 2.0 access token (default 2h).
 	AccessTTL time.Duration
+	// TimelineLag is how long a new post takes to show in GET
+	// /2/users/:id/tweets, as X's timeline is eventually consistent
+	// (default 0: at once).
+	TimelineLag time.Duration
 }
 
 // Post is a post the server holds.
@@ -91,6 +102,8 @@ type Post struct {
 	ReplyTo  string
 	MediaIDs []string
 	Created  time.Time
+
+	shown time.Time // when the timeline starts to show it
 }
 
 // Media is an uploaded media item.
@@ -330,7 +343,8 @@ func (s *Server) nextIDLocked() string {
 }
 
 func (s *Server) createLocked(text, replyTo string, media []string) *Post {
-	p := &Post{ID: s.nextIDLocked(), Text: text, ReplyTo: replyTo, MediaIDs: media, Created: s.o.Now().UTC().Truncate(time.Second)}
+	now := s.o.Now().UTC()
+	p := &Post{ID: s.nextIDLocked(), Text: text, ReplyTo: replyTo, MediaIDs: media, Created: now.Truncate(time.Second), shown: now.Add(s.o.TimelineLag)}
 	s.posts = append(s.posts, p)
 	return p
 }
@@ -625,7 +639,10 @@ func (s *Server) createTweet(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		panic(http.ErrAbortHandler)
 	}
-	out := map[string]any{"data": map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}}
+	s.mu.Lock()
+	text, _ := s.render(p)
+	s.mu.Unlock()
+	out := map[string]any{"data": map[string]any{"id": p.ID, "text": text, "edit_history_tweet_ids": []string{p.ID}}}
 	if fault == PartialErrors {
 		out["errors"] = []map[string]any{{"title": "Not Found Error", "detail": "Could not find tagged user.", "type": "https://api.twitter.com/2/problems/resource-not-found"}}
 	}
@@ -665,17 +682,95 @@ func (s *Server) usersMe(w http.ResponseWriter, r *http.Request, _ []byte) {
 	writeJSON(w, 200, map[string]any{"data": map[string]any{"id": s.o.UserID, "name": s.o.Name, "username": s.o.Username}})
 }
 
-var urlRE = regexp.MustCompile(`https?://[^\s]+|\b[a-z0-9-]+(\.[a-z0-9-]+)+/[^\s]*`)
+// tco returns the t.co address X gives to what.
+func tco(what string) string {
+	sum := sha256.Sum256([]byte(what))
+	// Letters and digits only: X's extractor ends a t.co link at any other
+	// character.
+	return "https://t.co/" + hex.EncodeToString(sum[:])[:10]
+}
 
-// displayText is how X returns a post's text: URLs shortened to t.co and
-// &, <, > escaped as HTML entities. A t.co slug is letters and digits only;
-// X's extractor ends a t.co link at the first other character.
-func displayText(t string) string {
-	t = urlRE.ReplaceAllStringFunc(t, func(u string) string {
-		sum := sha256.Sum256([]byte(u))
-		return "https://t.co/" + hex.EncodeToString(sum[:])[:10]
-	})
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(t)
+// render is a post as X returns it: its text with every link the
+// twitter-text extractor finds shortened to a t.co address (and one more
+// t.co address appended for its media), &, < and > escaped as HTML
+// entities, and entities.urls, with code-point offsets into the unescaped
+// text, giving each link's t.co address, expanded address (http:// added
+// to a link typed without a scheme) and display form.
+func (s *Server) render(p *Post) (string, []map[string]any) {
+	text := norm.NFC.String(p.Text)
+	var b strings.Builder
+	var ents []map[string]any
+	add := func(short, expanded, display string, extra map[string]any) {
+		start := utf8.RuneCountInString(b.String())
+		b.WriteString(short)
+		e := map[string]any{"start": start, "end": start + utf8.RuneCountInString(short), "url": short,
+			"expanded_url": expanded, "display_url": display}
+		maps.Copy(e, extra)
+		ents = append(ents, e)
+	}
+	segs, links := splitLinks(text)
+	for i, seg := range segs {
+		b.WriteString(seg)
+		if i < len(links) {
+			u := links[i]
+			expanded := u
+			if !strings.Contains(strings.ToLower(u), "://") {
+				expanded = "http://" + u
+			}
+			display := u[strings.Index(u, "://")+len("://"):]
+			if !strings.Contains(u, "://") {
+				display = u
+			}
+			if utf8.RuneCountInString(display) > 26 {
+				display = string([]rune(display)[:25]) + "…"
+			}
+			add(tco(u), expanded, display, nil)
+		}
+	}
+	if len(p.MediaIDs) > 0 {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		short := tco("media:" + p.ID)
+		add(short, "https://x.com/"+s.o.Username+"/status/"+p.ID+"/photo/1", "pic.x.com/"+strings.TrimPrefix(short, "https://t.co/"),
+			map[string]any{"media_key": "3_" + p.MediaIDs[0]})
+	}
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(b.String()), ents
+}
+
+// splitLinks cuts text (NFC) into the links twitter-text finds (those xtext
+// counts as 23) and the text around them: len(segs) == len(links)+1.
+func splitLinks(text string) (segs, links []string) {
+	segs = strings.Split(xtext.ReplaceURLs(text, "\x00"), "\x00")
+	if strings.Contains(text, "\x00") {
+		return []string{text}, nil
+	}
+	pos := len(segs[0])
+	for i := 1; i < len(segs); i++ {
+		next, rest := segs[i], text[pos:]
+		k := len(rest) - len(next)
+		if i < len(segs)-1 {
+			// A link runs to the first white space at most; it is the
+			// longest run of that which the next segment follows.
+			run := len(rest)
+			if j := strings.IndexFunc(rest, unicode.IsSpace); j >= 0 {
+				run = j
+			}
+			k = -1
+			for c := run; c > 0; c-- {
+				if strings.HasPrefix(rest[c:], next) {
+					k = c
+					break
+				}
+			}
+			if k < 0 {
+				return []string{text}, nil
+			}
+		}
+		links = append(links, rest[:k])
+		pos += k + len(next)
+	}
+	return segs, links
 }
 
 func (s *Server) userTweets(w http.ResponseWriter, r *http.Request, _ []byte) {
@@ -705,15 +800,34 @@ func (s *Server) userTweets(w http.ResponseWriter, r *http.Request, _ []byte) {
 		}
 		since = t
 	}
+	fields := strings.Split(q.Get("tweet.fields"), ",")
 	s.mu.Lock()
+	now := s.o.Now()
 	var data []map[string]any
 	for i := len(s.posts) - 1; i >= 0 && len(data) < limit; i-- {
 		p := s.posts[i]
 		if p.Created.Before(since) {
 			continue
 		}
-		item := map[string]any{"id": p.ID, "text": displayText(p.Text), "created_at": p.Created.Format("2006-01-02T15:04:05.000Z"),
-			"edit_history_tweet_ids": []string{p.ID}}
+		if now.Before(p.shown) {
+			continue // not in the timeline yet
+		}
+		text, ents := s.render(p)
+		item := map[string]any{"id": p.ID, "text": text, "edit_history_tweet_ids": []string{p.ID}}
+		for _, f := range fields {
+			switch f {
+			case "created_at":
+				item["created_at"] = p.Created.Format("2006-01-02T15:04:05.000Z")
+			case "entities":
+				if len(ents) > 0 {
+					item["entities"] = map[string]any{"urls": ents}
+				}
+			case "referenced_tweets":
+				if p.ReplyTo != "" {
+					item["referenced_tweets"] = []map[string]string{{"type": "replied_to", "id": p.ReplyTo}}
+				}
+			}
+		}
 		data = append(data, item)
 	}
 	s.mu.Unlock()
