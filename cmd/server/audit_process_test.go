@@ -17,7 +17,7 @@ import (
 // checks against them beside the running server, and a log cut while the
 // server was stopped is reported by the command and by the next start.
 func TestProcessAuditCheckpoints(t *testing.T) {
-	data := t.TempDir()
+	data := storetest.DataDir(t)
 	o := store.Options{DataDir: data}
 	db, err := store.Open(t.Context(), o)
 	if err != nil {

@@ -38,7 +38,7 @@ func publishForRecall(t *testing.T, db *store.DB, clock *storetest.Clock) *recal
 		body: "Viet Nam announces the fishing season opens on 3 May.", viTxt: "Việt Nam thông báo mùa đánh bắt mở vào ngày 3 tháng 5."}
 	t.Cleanup(f.fake.Close)
 	f.fake.SetNow(clock.Now)
-	ts := newTestServer(t, db, clock)
+	ts := newTestServer(t, db, clock, allowAPIs(f.fake.URL))
 	f.ts = ts
 	ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	ts.addUser("arthur", "approver-password-1", account.RoleApprover)
