@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +35,9 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
 		var logs syncBuffer
-		ts := newLoggedServer(t, db, clock, &logs)
+		// The fake Mastodon listens on loopback: allowed as an operator
+		// allows a test server, at exactly its host and port.
+		ts := newLoggedServer(t, db, clock, &logs, allowAPIs(fake.URL))
 		a := ts.app
 		ts.addUser("ada", "admin-password-1", account.RoleAdmin)
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
@@ -123,11 +128,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("PUT /api/v1/topics/{topic}", map[string]string{"topic": "Not_A_Topic"}, map[string]any{"names": map[string]string{"en": "X"}}, 400)
 		officer.call("PUT /api/v1/topics/{topic}", map[string]string{"topic": "sea"}, map[string]any{"names": map[string]string{"tlh": "X"}}, 400)
 
-		// Conference join tokens.
-		slug := map[string]string{"slug": room.Slug}
-		admin.call("POST /api/v1/rooms/{slug}/tokens", slug, map[string]any{"identity": "vn-1", "name": "Nguyễn Lan", "delegation": "Viet Nam", "role": "delegate", "lang": "vi"}, 201)
-		admin.call("POST /api/v1/rooms/{slug}/tokens", slug, map[string]any{"identity": "", "name": "", "role": "king"}, 400)
-		admin.call("POST /api/v1/rooms/{slug}/tokens", map[string]string{"slug": "no-such-room"}, map[string]any{"identity": "vn-1", "name": "Lan", "role": "delegate"}, 404)
+		// Conference join tokens and room staff.
+		roomToken := apiRoomAccess(t, ts, func(u, p string) apiClient { return as(ts.signIn(u, p)) }, admin, room)
 
 		// Channels, and their connection as the connect page makes it.
 		pause := apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
@@ -136,7 +138,19 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		}
 		ch := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
 			"base_url": fake.URL, "languages": []string{"en", "fr"}, "time_zone": "Asia/Ho_Chi_Minh"}, 201))
-		officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "x", "name": "X", "languages": []string{"en"}, "time_zone": "Mars/Olympus"}, 422)
+		apiWantError(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "x", "name": "X", "languages": []string{"en"}, "time_zone": "Mars/Olympus"}, 422),
+			"press_error_time_zone", "time_zone")
+		// An address inside the server's network is refused when the
+		// channel is made: cloud metadata, and the allowed fake's own
+		// host on another port.
+		fakeURL, err := url.Parse(fake.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, internal := range []string{"http://169.254.169.254", "http://" + net.JoinHostPort(fakeURL.Hostname(), "1")} {
+			apiWantError(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Inside",
+				"base_url": internal, "languages": []string{"en"}, "time_zone": "UTC"}, 422), "press_error_base_url_internal", "base_url")
+		}
 		unconnected := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon spare",
 			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, 201))
 		portalCh := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "portal", "name": "Portal",
@@ -309,12 +323,15 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/resume", none, map[string]any{"action": "now"}, 200)
 
 		// Every route: anonymous, the wrong role, another origin, a body
-		// that is not JSON, broken, or too large, and a path naming
-		// nothing.
+		// that is not JSON, broken, or too large, a path naming nothing,
+		// and a path or query that is not text (refused before the
+		// session is looked at).
 		valid := func(key string) map[string]string {
 			_, path, _ := strings.Cut(key, " ")
-			v := map[string]string{"tl": "en", "slug": room.Slug, "topic": "sea"}
+			v := map[string]string{"tl": "en", "slug": room.Slug, "topic": "sea", "username": "paul"}
 			switch {
+			case strings.HasPrefix(path, "/api/v1/rooms/"):
+				v["id"] = roomToken
 			case strings.HasPrefix(path, "/api/v1/publishing/channels/"), strings.HasPrefix(path, "/api/v1/channels/"):
 				v["id"] = ch
 			case strings.HasPrefix(path, "/api/v1/publishing/statements/"):
@@ -335,6 +352,18 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			method, path, _ := strings.Cut(key, " ")
 			vals := valid(key)
 			anonymous.call(key, vals, nil, 401)
+			for _, q := range []string{"q=%00", "q=%FF"} {
+				withQuery := maps.Clone(vals)
+				withQuery["?"] = q
+				apiWantError(t, anonymous.call(key, withQuery, nil, 400), "text_invalid", "")
+			}
+			if apiPathParam.MatchString(path) {
+				nul := map[string]string{}
+				for k, v := range vals {
+					nul[k] = v + "\x00"
+				}
+				apiWantError(t, admin.call(key, nul, nil, 400), "text_invalid", "")
+			}
 			if key != "GET /api/v1/me" && key != "GET /api/v1/openapi.json" {
 				delegate.call(key, vals, nil, 403)
 			}
@@ -349,7 +378,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 				admin.call(key, vals, `{"reason":"`+strings.Repeat("a", int(testConfig().HTTP.MaxBodyBytes))+`"}`, 413)
 			}
 			if apiPathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
-				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room"}
+				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room", "username": "nobody"}
 				body := any(nil)
 				if op.request != nil {
 					body = "{}"
