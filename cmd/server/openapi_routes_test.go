@@ -245,9 +245,15 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "x"}, 422) // not submitted
 		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 200)
 		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 422)
-		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422)
+		apiWantError(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422),
+			"press_error_stale_approval", "hash")
 		hash := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))["content_hash"]
 		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 200)
+		// A target that would refuse the statement refuses it at
+		// submission, naming the field: the portal needs a title.
+		untitled := apiID(t, officer.call("POST /api/v1/publishing/statements", none, map[string]any{"due_at": t0.Add(3 * time.Hour).UTC().Format(time.RFC3339),
+			"targets": []int64{apiInt(t, portalCh)}, "variants": []map[string]string{{"lang": "en", "title": "", "body": "Viet Nam welcomes the agreement."}}}, 201))
+		apiWantError(t, officer.call("POST /api/v1/publishing/statements/{id}/submit", id(untitled), nil, 422), "press_error_target_title_missing", "variants")
 		stB := cleared(statement("Late", t0.Add(time.Hour)))
 		stD := cleared(statement("Far", t0.Add(10*time.Hour)))
 
@@ -270,7 +276,15 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		if _, err := a.publishing.Dispatch(ctx); err != nil {
 			t.Fatal(err)
 		}
-		officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD), map[string]any{"due_at": t0.Add(11 * time.Hour).UTC().Format(time.RFC3339)}, 200)
+		// Approval covers the time: moving a cleared publication voids it.
+		if moved := apiObject(t, officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD),
+			map[string]any{"due_at": t0.Add(11 * time.Hour).UTC().Format(time.RFC3339)}, 200)); moved["approval_void"] != true {
+			t.Fatalf("moving a cleared publication: %v", moved)
+		}
+		if moved := apiObject(t, officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD),
+			map[string]any{"due_at": t0.Add(12 * time.Hour).UTC().Format(time.RFC3339)}, 200)); moved["approval_void"] != false {
+			t.Fatalf("moving a publication awaiting approval again: %v", moved)
+		}
 		officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD), map[string]any{"due_at": t0.UTC().Format(time.RFC3339)}, 422)
 
 		// C's outcome is unknown: a person looks at the network and settles.
@@ -301,6 +315,19 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": "Again"}, 422)
 		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stD), nil, 422) // nothing asked
 		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stA), nil, 200)
+		// Withdrawn: when, by whom and why, and no link to a deleted post.
+		withdrawn := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))
+		w, _ := withdrawn["withdrawal"].(map[string]any)
+		if withdrawn["state"] != "withdrawn" || w["reason"] != "A wrong date" || w["requested_by_name"] != "OLIVIA" || w["approved_by_name"] != "ARTHUR" ||
+			w["portal_page"] != "notice" || withdrawn["recall_page"] != "notice" {
+			t.Fatalf("withdrawn statement: %v", withdrawn)
+		}
+		for _, p := range withdrawn["publications"].([]any) {
+			if p := apiObject(t, p); p["deleted_at"] == nil || p["remote_url"] != nil {
+				t.Fatalf("publication of a withdrawn statement: %v", p)
+			}
+		}
+		officer.call("GET /api/v1/publishing/statements", none, nil, 200)
 		corr := apiObject(t, officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stB), map[string]any{"reason": "A wrong name", "correct": true}, 200))
 		if corr["correction_id"] == nil {
 			t.Fatalf("recall with correction: %v", corr)
