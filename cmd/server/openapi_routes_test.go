@@ -21,8 +21,9 @@ import (
 // server does. Every /api/v1 route the server registers must be in the
 // document and every operation of the document must be served. Then a
 // program does through the API what the pages do (users, articles, room
-// tokens, channels and their credentials, statements from draft to
-// recall, the pause), and every answer, happy or not, must have a status
+// tokens and staff, channels and their credentials, statements from draft
+// to recall, the pause), sends every route a path or query that is not
+// text, and every answer, happy or not, must have a status
 // the document lists for that operation and a body its schema accepts
 // (a real JSON Schema validator). Every status the document lists must
 // come back at least once: the document promises nothing a route cannot
@@ -248,6 +249,12 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		apiWantError(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422),
 			"press_error_stale_approval", "hash")
 		hash := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))["content_hash"]
+		// Approval checks the targets again: a token revoked on the
+		// network since submission refuses it, naming the targets.
+		fake.SetToken("mastodon-rotated-token")
+		apiWantError(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 422),
+			"press_error_credentials", "targets")
+		fake.SetToken(token)
 		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 200)
 		// A target that would refuse the statement refuses it at
 		// submission, naming the field: the portal needs a title.
