@@ -329,7 +329,11 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			w["portal_page"] != "notice" || withdrawn["recall_page"] != "notice" {
 			t.Fatalf("withdrawn statement: %v", withdrawn)
 		}
-		for _, p := range withdrawn["publications"].([]any) {
+		withdrawnPubs, _ := withdrawn["publications"].([]any)
+		if len(withdrawnPubs) == 0 {
+			t.Fatalf("withdrawn statement without its publications: %v", withdrawn)
+		}
+		for _, p := range withdrawnPubs {
 			if p := apiObject(t, p); p["deleted_at"] == nil || p["remote_url"] != nil {
 				t.Fatalf("publication of a withdrawn statement: %v", p)
 			}
