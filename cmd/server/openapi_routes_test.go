@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +21,9 @@ import (
 // server does. Every /api/v1 route the server registers must be in the
 // document and every operation of the document must be served. Then a
 // program does through the API what the pages do (users, articles, room
-// tokens, channels and their credentials, statements from draft to
-// recall, the pause), and every answer, happy or not, must have a status
+// tokens and staff, channels and their credentials, statements from draft
+// to recall, the pause), sends every route a path or query that is not
+// text, and every answer, happy or not, must have a status
 // the document lists for that operation and a body its schema accepts
 // (a real JSON Schema validator). Every status the document lists must
 // come back at least once: the document promises nothing a route cannot
@@ -32,7 +36,9 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
 		var logs syncBuffer
-		ts := newLoggedServer(t, db, clock, &logs)
+		// The fake Mastodon listens on loopback: allowed as an operator
+		// allows a test server, at exactly its host and port.
+		ts := newLoggedServer(t, db, clock, &logs, allowAPIs(fake.URL))
 		a := ts.app
 		ts.addUser("ada", "admin-password-1", account.RoleAdmin)
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
@@ -123,11 +129,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("PUT /api/v1/topics/{topic}", map[string]string{"topic": "Not_A_Topic"}, map[string]any{"names": map[string]string{"en": "X"}}, 400)
 		officer.call("PUT /api/v1/topics/{topic}", map[string]string{"topic": "sea"}, map[string]any{"names": map[string]string{"tlh": "X"}}, 400)
 
-		// Conference join tokens.
-		slug := map[string]string{"slug": room.Slug}
-		admin.call("POST /api/v1/rooms/{slug}/tokens", slug, map[string]any{"identity": "vn-1", "name": "Nguyễn Lan", "delegation": "Viet Nam", "role": "delegate", "lang": "vi"}, 201)
-		admin.call("POST /api/v1/rooms/{slug}/tokens", slug, map[string]any{"identity": "", "name": "", "role": "king"}, 400)
-		admin.call("POST /api/v1/rooms/{slug}/tokens", map[string]string{"slug": "no-such-room"}, map[string]any{"identity": "vn-1", "name": "Lan", "role": "delegate"}, 404)
+		// Conference join tokens and room staff.
+		roomToken := apiRoomAccess(t, ts, func(u, p string) apiClient { return as(ts.signIn(u, p)) }, admin, room)
 
 		// Channels, and their connection as the connect page makes it.
 		pause := apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
@@ -136,7 +139,19 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		}
 		ch := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
 			"base_url": fake.URL, "languages": []string{"en", "fr"}, "time_zone": "Asia/Ho_Chi_Minh"}, 201))
-		officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "x", "name": "X", "languages": []string{"en"}, "time_zone": "Mars/Olympus"}, 422)
+		apiWantError(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "x", "name": "X", "languages": []string{"en"}, "time_zone": "Mars/Olympus"}, 422),
+			"press_error_time_zone", "time_zone")
+		// An address inside the server's network is refused when the
+		// channel is made: cloud metadata, and the allowed fake's own
+		// host on another port.
+		fakeURL, err := url.Parse(fake.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, internal := range []string{"http://169.254.169.254", "http://" + net.JoinHostPort(fakeURL.Hostname(), "1")} {
+			apiWantError(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Inside",
+				"base_url": internal, "languages": []string{"en"}, "time_zone": "UTC"}, 422), "press_error_base_url_internal", "base_url")
+		}
 		unconnected := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "mastodon", "name": "Mastodon spare",
 			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, 201))
 		portalCh := apiID(t, officer.call("POST /api/v1/publishing/channels", none, map[string]any{"network": "portal", "name": "Portal",
@@ -231,9 +246,21 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "x"}, 422) // not submitted
 		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 200)
 		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stA), nil, 422)
-		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422)
+		apiWantError(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422),
+			"press_error_stale_approval", "hash")
 		hash := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))["content_hash"]
+		// Approval checks the targets again: a token revoked on the
+		// network since submission refuses it, naming the targets.
+		fake.SetToken("mastodon-rotated-token")
+		apiWantError(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 422),
+			"press_error_credentials", "targets")
+		fake.SetToken(token)
 		approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 200)
+		// A target that would refuse the statement refuses it at
+		// submission, naming the field: the portal needs a title.
+		untitled := apiID(t, officer.call("POST /api/v1/publishing/statements", none, map[string]any{"due_at": t0.Add(3 * time.Hour).UTC().Format(time.RFC3339),
+			"targets": []int64{apiInt(t, portalCh)}, "variants": []map[string]string{{"lang": "en", "title": "", "body": "Viet Nam welcomes the agreement."}}}, 201))
+		apiWantError(t, officer.call("POST /api/v1/publishing/statements/{id}/submit", id(untitled), nil, 422), "press_error_target_title_missing", "variants")
 		stB := cleared(statement("Late", t0.Add(time.Hour)))
 		stD := cleared(statement("Far", t0.Add(10*time.Hour)))
 
@@ -256,7 +283,15 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		if _, err := a.publishing.Dispatch(ctx); err != nil {
 			t.Fatal(err)
 		}
-		officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD), map[string]any{"due_at": t0.Add(11 * time.Hour).UTC().Format(time.RFC3339)}, 200)
+		// Approval covers the time: moving a cleared publication voids it.
+		if moved := apiObject(t, officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD),
+			map[string]any{"due_at": t0.Add(11 * time.Hour).UTC().Format(time.RFC3339)}, 200)); moved["approval_void"] != true {
+			t.Fatalf("moving a cleared publication: %v", moved)
+		}
+		if moved := apiObject(t, officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD),
+			map[string]any{"due_at": t0.Add(12 * time.Hour).UTC().Format(time.RFC3339)}, 200)); moved["approval_void"] != false {
+			t.Fatalf("moving a publication awaiting approval again: %v", moved)
+		}
 		officer.call("POST /api/v1/publishing/publications/{id}/reschedule", id(pubD), map[string]any{"due_at": t0.UTC().Format(time.RFC3339)}, 422)
 
 		// C's outcome is unknown: a person looks at the network and settles.
@@ -287,6 +322,23 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": "Again"}, 422)
 		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stD), nil, 422) // nothing asked
 		approver.call("POST /api/v1/publishing/statements/{id}/recall/approve", id(stA), nil, 200)
+		// Withdrawn: when, by whom and why, and no link to a deleted post.
+		withdrawn := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))
+		w, _ := withdrawn["withdrawal"].(map[string]any)
+		if withdrawn["state"] != "withdrawn" || w["reason"] != "A wrong date" || w["requested_by_name"] != "OLIVIA" || w["approved_by_name"] != "ARTHUR" ||
+			w["portal_page"] != "notice" || withdrawn["recall_page"] != "notice" {
+			t.Fatalf("withdrawn statement: %v", withdrawn)
+		}
+		withdrawnPubs, _ := withdrawn["publications"].([]any)
+		if len(withdrawnPubs) == 0 {
+			t.Fatalf("withdrawn statement without its publications: %v", withdrawn)
+		}
+		for _, p := range withdrawnPubs {
+			if p := apiObject(t, p); p["deleted_at"] == nil || p["remote_url"] != nil {
+				t.Fatalf("publication of a withdrawn statement: %v", p)
+			}
+		}
+		officer.call("GET /api/v1/publishing/statements", none, nil, 200)
 		corr := apiObject(t, officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stB), map[string]any{"reason": "A wrong name", "correct": true}, 200))
 		if corr["correction_id"] == nil {
 			t.Fatalf("recall with correction: %v", corr)
@@ -309,12 +361,15 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/resume", none, map[string]any{"action": "now"}, 200)
 
 		// Every route: anonymous, the wrong role, another origin, a body
-		// that is not JSON, broken, or too large, and a path naming
-		// nothing.
+		// that is not JSON, broken, or too large, a path naming nothing,
+		// and a path or query that is not text (refused before the
+		// session is looked at).
 		valid := func(key string) map[string]string {
 			_, path, _ := strings.Cut(key, " ")
-			v := map[string]string{"tl": "en", "slug": room.Slug, "topic": "sea"}
+			v := map[string]string{"tl": "en", "slug": room.Slug, "topic": "sea", "username": "paul"}
 			switch {
+			case strings.HasPrefix(path, "/api/v1/rooms/"):
+				v["id"] = roomToken
 			case strings.HasPrefix(path, "/api/v1/publishing/channels/"), strings.HasPrefix(path, "/api/v1/channels/"):
 				v["id"] = ch
 			case strings.HasPrefix(path, "/api/v1/publishing/statements/"):
@@ -335,6 +390,18 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			method, path, _ := strings.Cut(key, " ")
 			vals := valid(key)
 			anonymous.call(key, vals, nil, 401)
+			for _, q := range []string{"q=%00", "q=%FF"} {
+				withQuery := maps.Clone(vals)
+				withQuery["?"] = q
+				apiWantError(t, anonymous.call(key, withQuery, nil, 400), "text_invalid", "")
+			}
+			if apiPathParam.MatchString(path) {
+				nul := map[string]string{}
+				for k, v := range vals {
+					nul[k] = v + "\x00"
+				}
+				apiWantError(t, admin.call(key, nul, nil, 400), "text_invalid", "")
+			}
 			if key != "GET /api/v1/me" && key != "GET /api/v1/openapi.json" {
 				delegate.call(key, vals, nil, 403)
 			}
@@ -349,7 +416,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 				admin.call(key, vals, `{"reason":"`+strings.Repeat("a", int(testConfig().HTTP.MaxBodyBytes))+`"}`, 413)
 			}
 			if apiPathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
-				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room"}
+				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room", "username": "nobody"}
 				body := any(nil)
 				if op.request != nil {
 					body = "{}"
