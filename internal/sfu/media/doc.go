@@ -25,7 +25,8 @@
 // tracks, attach them to pion's PeerConnections, call Measure, Loudness and
 // Allocate on their schedule, and read the Counters they passed in.
 //
-// It must not import internal/sfu, internal/store, net/http,
-// github.com/gorilla/websocket or any other Chancery package but its own
-// bwe: the compiler keeps the layers apart.
+// It must not import internal/sfu (rooms, participants, signalling),
+// storage (internal/store, database/sql), net/http,
+// github.com/gorilla/websocket or any other Chancery package but
+// internal/sfu/media/bwe: the compiler keeps the layers apart.
 package media
