@@ -151,3 +151,21 @@ func TestForwardCountsIntoGivenCounters(t *testing.T) {
 		t.Errorf("counters %+v, want only the four packets forwarded", got)
 	}
 }
+
+// A subscriber keeps receiving a video however long it runs on one layer:
+// sequence numbers wrap every 65,536 packets (about 7 minutes of a 1.5
+// Mbit/s layer), and a packet is older than the layer switch only just
+// after it.
+func TestLongStreamKeepsForwarding(t *testing.T) {
+	var c Counters
+	u, ds := subscribed(t, webrtc.RTPCodecTypeVideo, 1, &c)
+	w := ds[0].writer.(*discardWriter)
+	next := packets(webrtc.RTPCodecTypeVideo)
+	const n = 3 * 65536
+	for range n {
+		u.receive(layerLow, next(), 1200)
+	}
+	if w.n != n {
+		t.Errorf("%d of %d packets forwarded", w.n, n)
+	}
+}

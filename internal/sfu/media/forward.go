@@ -97,6 +97,12 @@ type layer struct {
 	cache packetCache
 }
 
+// switchWindow is how far behind the newest packet forwarded a packet of
+// the same layer may arrive and still be sent: far more than any reordering
+// or retransmission, and less than half the 16-bit sequence space, so that
+// "older than the layer switch" stays decidable on a long stream.
+const switchWindow = 1 << 14
+
 // layerIdle is how long a simulcast layer may go without packets before the
 // SFU stops choosing it: browsers stop sending their upper layers when
 // their own uplink estimate drops.
@@ -391,7 +397,7 @@ type DownTrack struct {
 	lastAt    time.Time
 	seqOff    uint16
 	tsOff     uint32
-	startSeq  uint16 // first sequence number forwarded from the current layer
+	startSeq  uint16 // older packets of the current layer are not sent: the first after the switch, then at most switchWindow behind
 	clockRate uint32
 	sent      atomic.Uint64
 	// vp8 rewrites picture IDs and TL0PICIDX into buf, for VP8 video.
@@ -559,8 +565,12 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 			d.current = q
 			switching = true
 			d.startSeq = pkt.SequenceNumber
-		} else if int16(pkt.SequenceNumber-d.startSeq) < 0 {
+		} else if gap := pkt.SequenceNumber - d.startSeq; int16(gap) < 0 {
 			return false // older than the switch: its numbers are taken
+		} else if gap > switchWindow {
+			// Keep the switch within reach: half the sequence space after
+			// it, every packet would compare as older.
+			d.startSeq = pkt.SequenceNumber - switchWindow
 		}
 	} else if !d.started {
 		switching = true
