@@ -32,6 +32,7 @@ func TestImportRules(t *testing.T) {
 			continue
 		}
 		if len(rules) == 0 {
+			t.Logf("%s states no import rule", rel(path))
 			continue
 		}
 		checked++
