@@ -32,6 +32,15 @@ var Roles = []Role{
 	RoleChair, RoleInterpreter, RoleDelegate,
 }
 
+// The press office's roles: PressReaders see its statements, channels,
+// calendar, audit log and alerts; PressWriters compose, schedule and
+// connect channels; PressClearers approve statements and recalls.
+var (
+	PressReaders  = []Role{RoleAdmin, RolePressOfficer, RoleApprover}
+	PressWriters  = []Role{RoleAdmin, RolePressOfficer}
+	PressClearers = []Role{RoleAdmin, RoleApprover}
+)
+
 // Valid reports whether r is one of the known roles.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 

@@ -18,11 +18,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/outbound"
-	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/linkedin"
 	"github.com/mofa-vn/chancery/internal/social/x"
@@ -33,8 +33,8 @@ import (
 // and alerts; administrators and press officers connect channels and
 // acknowledge alerts.
 var (
-	Readers = press.Readers
-	Writers = press.Writers
+	Readers = account.PressReaders
+	Writers = account.PressWriters
 )
 
 // Params are the dependencies of Handlers.

@@ -7,7 +7,8 @@
 //
 // It reads and writes content through internal/store and renders through
 // internal/httpx; staff routes are guarded with auth.Require. It must not
-// import other feature packages (admin, the social connectors).
+// import other feature packages (admin, the social connectors) but
+// internal/feed, which writes its feeds and sitemaps.
 package portal
 
 import (

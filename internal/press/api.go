@@ -21,11 +21,11 @@ import (
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
-// Roles that may read, write and clear.
+// Roles that may read, write and clear (account.PressReaders, …).
 var (
-	Readers  = []account.Role{account.RoleAdmin, account.RolePressOfficer, account.RoleApprover}
-	Writers  = []account.Role{account.RoleAdmin, account.RolePressOfficer}
-	Clearers = []account.Role{account.RoleAdmin, account.RoleApprover}
+	Readers  = account.PressReaders
+	Writers  = account.PressWriters
+	Clearers = account.PressClearers
 )
 
 // Handlers serve the press pages and the publishing API.

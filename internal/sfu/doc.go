@@ -4,15 +4,16 @@
 // on top.
 //
 // Layers, bottom up:
-//   - media plane (forward.go, vp8.go, speaker.go, allocate.go, twcc.go and
-//     the bwe package): upTrack receives one published track (one to three
-//     simulcast layers), downTrack forwards it to one subscriber, rewriting
-//     SSRC, sequence numbers and timestamps, picking the simulcast layer and
-//     relaying keyframe requests; each subscriber connection numbers what it
-//     sends for transport-wide congestion control, and the allocator fits
-//     the layers to its bandwidth estimate, probing with padding before it
-//     steps video up;
-//   - rooms and participants (room.go, participant.go), which wrap pion;
+//   - the media plane, package media (internal/sfu/media, with its bwe):
+//     forwarding, VP8 rewriting, retransmissions, transport-wide congestion
+//     control, layer allocation, speaker detection. It knows no room,
+//     participant, signalling or store, and counts into the media.Counters
+//     the Server passes it;
+//   - rooms and participants (room.go, participant.go, tracks.go), which
+//     wrap pion (engine.go) and drive the media plane: a participant's
+//     published streams become media.UpTracks, each subscription a
+//     media.DownTrack on its subscriber connection, whose media.Subscriber
+//     allocates the layers every second;
 //   - signalling (signal.go, protocol.go): typed, versioned JSON messages over
 //     a gorilla/websocket connection.
 //

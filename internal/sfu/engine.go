@@ -181,10 +181,10 @@ const audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 // newPeerConnection builds one PeerConnection with its own MediaEngine and
 // interceptor registry (interceptors keep per-connection state; sharing a
-// registry leaks it across peers). bwe, for a subscriber connection, holds
-// its send-side bandwidth estimator: it numbers every packet sent and reads
-// the subscriber's transport-wide feedback (twccInterceptor).
-func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, bwe *subscriberBWE) (*webrtc.PeerConnection, error) {
+// registry leaks it across peers). bwe, for a subscriber connection, is its
+// media.Subscriber's interceptor: it numbers every packet sent and reads
+// the subscriber's transport-wide feedback for the bandwidth estimator.
+func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, bwe interceptor.Factory) (*webrtc.PeerConnection, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: opusFmtp},
@@ -213,11 +213,11 @@ func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, bwe *subscr
 	if bwe != nil {
 		// First, so that it is closest to the network: it sees probe
 		// padding and retransmissions.
-		ir.Add(twccFactory{bwe})
+		ir.Add(bwe)
 	}
 	// Generic NACK (RFC 4585) for video, both ways: the SFU asks
 	// publishers for what it lost (pion's generator, on the publishing
-	// connection), and answers subscribers itself (downTrack.retransmit,
+	// connection), and answers subscribers itself (media.DownTrack retransmits,
 	// from each layer's one cache rather than a copy per subscriber), with
 	// RTX (RFC 4588) when negotiated. Sender and receiver reports (RFC
 	// 3550); simulcast extensions (mid, rid, repaired rid).

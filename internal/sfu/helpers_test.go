@@ -45,8 +45,8 @@ func newEnvWith(t *testing.T, cfg sfu.Config) *env {
 	return newEnvParams(t, sfu.Params{Config: cfg})
 }
 
-// newEnvParams starts a server with p; the signer (on p.Now), store and
-// logger are filled in.
+// newEnvParams starts a server with p; the signer (on p.Now), the logger
+// and, unless p has one, the store are filled in.
 func newEnvParams(t *testing.T, p sfu.Params) *env {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
@@ -58,7 +58,10 @@ func newEnvParams(t *testing.T, p sfu.Params) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: testLogLevel()}))
 	}
-	p.Signer, p.Store, p.Log = signer, conference.Store{DB: db}, log
+	if p.Store == nil {
+		p.Store = conference.Store{DB: db}
+	}
+	p.Signer, p.Log = signer, log
 	srv, err := sfu.New(p)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"github.com/mofa-vn/chancery/internal/sfu/bwe"
+	"github.com/mofa-vn/chancery/internal/sfu/media"
 )
 
 // Participant is one member of a room: one signalling connection and, once
@@ -43,8 +43,9 @@ type Participant struct {
 	// pubGate and subGate order each connection's candidates after its
 	// answer or offer.
 	pubGate, subGate candidateGate
-	// est is the subscriber connection's bandwidth estimator.
-	est *bwe.Estimator
+	// subscriber is the subscriber connection's media side: its bandwidth
+	// estimator and layer allocation.
+	subscriber *media.Subscriber
 
 	// Owned by the ops goroutine.
 	downs         map[string]*downTrack
@@ -139,13 +140,14 @@ func (p *Participant) startMedia() error {
 	if err != nil {
 		return err
 	}
-	est := bwe.New(bwe.Config{})
-	sub, err := p.room.s.t.newPeerConnection(ice, &subscriberBWE{est: est, counters: &p.room.s.counters})
+	sm := media.NewSubscriber(media.SubscriberParams{Counters: &p.room.s.counters, Log: p.log, Go: p.wg.Go,
+		Reallocate: func() { p.enqueue(p.allocate) }})
+	sub, err := p.room.s.t.newPeerConnection(ice, sm.Interceptor())
 	if err != nil {
 		_ = pub.Close()
 		return err
 	}
-	p.pub, p.sub, p.est = pub, sub, est
+	p.pub, p.sub, p.subscriber = pub, sub, sm
 	pub.OnICECandidate(func(c *webrtc.ICECandidate) { p.trickle(TargetPublish, c) })
 	sub.OnICECandidate(func(c *webrtc.ICECandidate) { p.trickle(TargetSubscribe, c) })
 	pub.OnTrack(p.onTrack)
@@ -238,7 +240,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 		discard(remote)
 		return
 	}
-	q := ridLayer(remote.RID())
+	q := media.RIDLayer(remote.RID())
 	if q < 0 {
 		discard(remote)
 		return
@@ -247,32 +249,32 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	u := p.uplink[remote.ID()]
 	fresh := u == nil
 	if fresh {
-		u = &upTrack{id: p.room.s.newID("t"), owner: p.id, mediaID: remote.ID(), kind: remote.Kind(), source: spec.Source,
-			language: spec.Language, codec: remote.Codec().RTPCodecCapability, simulcast: remote.RID() != "",
-			forwarded: &p.room.s.counters.forwarded}
-		u.sendRTCP = p.pub.WriteRTCP
+		var levelExt uint8
 		for _, h := range recv.GetParameters().HeaderExtensions {
 			if h.URI == audioLevelURI {
-				u.levelExt.Store(uint32(h.ID))
+				levelExt = uint8(h.ID)
 			}
 		}
+		u = media.NewUpTrack(media.TrackParams{ID: p.room.s.newID("t"), Owner: p.id, Kind: remote.Kind(),
+			Source: media.Source(spec.Source), Language: spec.Language, Codec: remote.Codec().RTPCodecCapability,
+			Simulcast: remote.RID() != "", AudioLevelExt: levelExt, SendRTCP: p.pub.WriteRTCP, Counters: &p.room.s.counters})
 		p.uplink[remote.ID()] = u
 	}
-	p.layers[u.id]++
+	p.layers[u.ID()]++
 	p.pubMu.Unlock()
 	if fresh {
 		p.room.publish(u)
 	}
-	u.requestKeyframe(q)
-	u.readLoop(remote, q)
+	u.RequestKeyframe(q)
+	u.ReadLoop(remote, q)
 
 	p.pubMu.Lock()
-	p.layers[u.id]--
-	last := p.layers[u.id] == 0
+	p.layers[u.ID()]--
+	last := p.layers[u.ID()] == 0
 	if last {
-		delete(p.layers, u.id)
-		if p.uplink[u.mediaID] == u {
-			delete(p.uplink, u.mediaID)
+		delete(p.layers, u.ID())
+		if p.uplink[remote.ID()] == u {
+			delete(p.uplink, remote.ID())
 		}
 	}
 	p.pubMu.Unlock()
@@ -317,7 +319,7 @@ func (p *Participant) handleOffer(m ClientMessage) error {
 	}
 	// pion accepts only the answer it created as its local description;
 	// the publisher receives it with Opus DTX and FEC asked for.
-	p.send(ServerMessage{Type: TypeAnswer, SDP: withOpusDTXAndFEC(ans.SDP), Target: TargetPublish})
+	p.send(ServerMessage{Type: TypeAnswer, SDP: media.WithOpusDTXAndFEC(ans.SDP), Target: TargetPublish})
 	for _, c := range p.pubCandidates {
 		_ = p.pub.AddICECandidate(c)
 	}
@@ -406,31 +408,31 @@ func (p *Participant) subscribe(u *upTrack) {
 	if p.ctx.Err() != nil || p.sub == nil || !p.permissions().Subscribe {
 		return
 	}
-	if _, ok := p.downs[u.id]; ok {
+	if _, ok := p.downs[u.ID()]; ok {
 		return
 	}
-	d := newDownTrack(u, p.id)
+	d := media.NewDownTrack(u)
 	sender, err := p.sub.AddTrack(d)
 	if err != nil {
-		p.log.Warn("subscribe", "track", u.id, "err", err)
+		p.log.Warn("subscribe", "track", u.ID(), "err", err)
 		return
 	}
-	d.sender = sender
-	p.downs[u.id] = d
-	u.addDown(d)
-	p.wg.Go(d.rtcpLoop)
+	d.SetSender(sender)
+	p.downs[u.ID()] = d
+	u.AddDown(d)
+	p.wg.Go(d.RTCPLoop)
 	p.negotiate(false)
 }
 
 func (p *Participant) unsubscribe(u *upTrack) {
-	d, ok := p.downs[u.id]
+	d, ok := p.downs[u.ID()]
 	if !ok {
 		return
 	}
-	delete(p.downs, u.id)
-	u.removeDown(d)
+	delete(p.downs, u.ID())
+	u.RemoveDown(d)
 	if p.sub.ConnectionState() != webrtc.PeerConnectionStateClosed {
-		_ = p.sub.RemoveTrack(d.sender)
+		_ = p.sub.RemoveTrack(d.Sender())
 		p.negotiate(false)
 	}
 }
@@ -439,7 +441,7 @@ func (p *Participant) unsubscribe(u *upTrack) {
 // goroutine has ended.
 func (p *Participant) dropSubscriptions() {
 	for id, d := range p.downs {
-		d.up.removeDown(d)
+		d.Up().RemoveDown(d)
 		delete(p.downs, id)
 	}
 }
@@ -450,9 +452,7 @@ func (p *Participant) setView(track string, w, h int) error {
 	if !ok {
 		return nil // the track may have just gone; not the client's fault
 	}
-	d.viewW.Store(int32(w))
-	d.viewH.Store(int32(h))
-	d.viewSet.Store(true)
+	d.SetView(w, h)
 	p.allocate()
 	return nil
 }
@@ -463,23 +463,19 @@ func (p *Participant) muteTrack(source Source, muted, byServer bool) {
 	p.pubMu.Lock()
 	var us []*upTrack
 	for _, u := range p.uplink {
-		if u.source == source {
+		if u.Source() == media.Source(source) {
 			us = append(us, u)
 		}
 	}
 	p.pubMu.Unlock()
 	for _, u := range us {
 		if byServer {
-			u.muted.Store(true)
+			u.SetMuted(true)
 		} else {
-			u.selfMuted.Store(muted)
+			u.SetSelfMuted(muted)
 			if !muted && p.permissions().CanPublish(source) {
-				u.muted.Store(false)
-				if u.kind == webrtc.RTPCodecTypeVideo {
-					for q := range u.layers {
-						u.requestKeyframe(q)
-					}
-				}
+				u.SetMuted(false)
+				u.RequestKeyframes()
 			}
 		}
 		p.room.trackChanged(u)

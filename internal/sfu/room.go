@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu/media"
 )
 
 const (
@@ -64,7 +66,7 @@ func (r *Room) run() {
 			if n%int(allocateInterval/speakerInterval) == 0 {
 				r.mu.Lock()
 				for _, u := range r.tracks {
-					u.measure(now.Sub(last))
+					u.Measure(now.Sub(last))
 				}
 				ps := r.joinedLocked()
 				r.mu.Unlock()
@@ -79,17 +81,17 @@ func (r *Room) run() {
 
 func (r *Room) updateSpeakers() {
 	r.mu.Lock()
-	var ls []loudness
+	var ls []media.Loudness
 	for _, u := range r.tracks {
-		if u.kind == webrtc.RTPCodecTypeAudio && u.source == SourceMicrophone {
-			v := u.level.tick()
-			if u.muted.Load() {
+		if u.Kind() == webrtc.RTPCodecTypeAudio && u.Source() == media.SourceMicrophone {
+			v := u.Loudness()
+			if u.Muted() {
 				v = 0
 			}
-			ls = append(ls, loudness{u.owner, v})
+			ls = append(ls, media.Loudness{Owner: u.Owner(), Value: v})
 		}
 	}
-	sp := rankSpeakers(ls)
+	sp := media.RankSpeakers(ls)
 	changed := !slices.Equal(sp, r.speakers)
 	r.speakers = sp
 	ps := r.joinedLocked()
@@ -202,8 +204,10 @@ func (r *Room) admit(p *Participant) error {
 	if err := p.startMedia(); err != nil {
 		return err
 	}
-	chat, err := r.s.store.RecentChat(context.Background(), r.slug, r.s.history)
-	if err != nil {
+	ctx, cancel := r.s.storeContext(p.ctx)
+	chat, err := r.s.store.RecentChat(ctx, r.slug, r.s.history)
+	cancel()
+	if err != nil && p.ctx.Err() == nil {
 		r.log.Error("chat history", "err", err)
 	}
 	token, exp := r.rejoinToken(p)
@@ -225,7 +229,7 @@ func (r *Room) admit(p *Participant) error {
 	tracks := make([]TrackInfo, 0, len(r.tracks))
 	ups := make([]*upTrack, 0, len(r.tracks))
 	for _, u := range r.tracks {
-		tracks = append(tracks, u.info())
+		tracks = append(tracks, trackInfo(u))
 		ups = append(ups, u)
 	}
 	locked := r.locked
@@ -243,7 +247,7 @@ func (r *Room) admit(p *Participant) error {
 		}
 	}
 	for _, u := range ups {
-		if u.owner != p.id {
+		if u.Owner() != p.id {
 			p.enqueue(func() { p.subscribe(u) })
 		}
 	}
@@ -263,7 +267,7 @@ func (r *Room) leave(p *Participant) {
 	delete(r.members, p.id)
 	var gone []*upTrack
 	for id, u := range r.tracks {
-		if u.owner == p.id {
+		if u.Owner() == p.id {
 			gone = append(gone, u)
 			delete(r.tracks, id)
 		}
@@ -278,7 +282,7 @@ func (r *Room) leave(p *Participant) {
 	r.mu.Unlock()
 	for _, u := range gone {
 		for _, o := range others {
-			o.send(ServerMessage{Type: TypeUntrack, TrackID: u.id})
+			o.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 			o.enqueue(func() { o.unsubscribe(u) })
 		}
 	}
@@ -297,13 +301,13 @@ func (r *Room) leave(p *Participant) {
 // publish makes u available to every admitted member but its owner.
 func (r *Room) publish(u *upTrack) {
 	r.mu.Lock()
-	r.tracks[u.id] = u
+	r.tracks[u.ID()] = u
 	ps := r.joinedLocked()
 	r.mu.Unlock()
-	info := u.info()
+	info := trackInfo(u)
 	for _, p := range ps {
 		p.send(ServerMessage{Type: TypeTrack, Track: &info})
-		if p.id != u.owner {
+		if p.id != u.Owner() {
 			p.enqueue(func() { p.subscribe(u) })
 		}
 	}
@@ -312,22 +316,22 @@ func (r *Room) publish(u *upTrack) {
 // unpublish withdraws u.
 func (r *Room) unpublish(u *upTrack) {
 	r.mu.Lock()
-	if r.tracks[u.id] != u {
+	if r.tracks[u.ID()] != u {
 		r.mu.Unlock()
 		return
 	}
-	delete(r.tracks, u.id)
+	delete(r.tracks, u.ID())
 	ps := r.joinedLocked()
 	r.mu.Unlock()
 	for _, p := range ps {
-		p.send(ServerMessage{Type: TypeUntrack, TrackID: u.id})
+		p.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 		p.enqueue(func() { p.unsubscribe(u) })
 	}
 }
 
 // trackChanged tells everyone about u's new state (muted, for example).
 func (r *Room) trackChanged(u *upTrack) {
-	info := u.info()
+	info := trackInfo(u)
 	r.broadcast(ServerMessage{Type: TypeTrack, Track: &info})
 }
 
@@ -383,8 +387,8 @@ func (r *Room) setPermissions(p *Participant, perms Permissions) {
 	r.perms[p.claims.Identity] = perms
 	var revoked []*upTrack
 	for _, u := range r.tracks {
-		if u.owner == p.id && !perms.CanPublish(u.source) && !u.muted.Load() {
-			u.muted.Store(true)
+		if u.Owner() == p.id && !perms.CanPublish(Source(u.Source())) && !u.Muted() {
+			u.SetMuted(true)
 			revoked = append(revoked, u)
 		}
 	}
@@ -518,6 +522,8 @@ func (r *Room) audit(ctx context.Context, actor *Participant, action string, tar
 	if target != nil {
 		e.TargetIdentity = target.claims.Identity
 	}
+	ctx, cancel := r.s.storeContext(ctx)
+	defer cancel()
 	if err := r.s.store.Audit(ctx, e); err != nil {
 		r.log.Error("audit", "action", action, "err", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/sfu/media"
 )
 
 // Store keeps what outlives a room's members: chat history and the audit
@@ -49,7 +51,14 @@ type Params struct {
 	// participants (0: DefaultRejoinTTL). They are refreshed over the
 	// signalling channel once half of it has passed.
 	RejoinTTL time.Duration
+	// StoreTimeout bounds each call to Store (0: DefaultStoreTimeout): a
+	// database that hangs costs a chat message or an audit entry, never a
+	// participant's session.
+	StoreTimeout time.Duration
 }
+
+// DefaultStoreTimeout is how long the SFU waits for one Store call.
+const DefaultStoreTimeout = 5 * time.Second
 
 // DefaultRejoinTTL is the lifetime of a rejoin token: long enough to ride
 // out a network loss, short enough that a leaked one soon dies.
@@ -64,6 +73,8 @@ type Server struct {
 	now     func() time.Time
 	history int
 	rejoin  time.Duration
+	// storeTimeout bounds each Store call.
+	storeTimeout time.Duration
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -71,16 +82,9 @@ type Server struct {
 	wg     sync.WaitGroup // connections and rooms
 	ids    atomic.Uint64
 
-	counters mediaCounters
-}
-
-// mediaCounters are the media plane's counters, for metrics.
-type mediaCounters struct {
-	forwarded  atomic.Uint64 // RTP packets sent to subscribers
-	padding    atomic.Uint64 // probe padding packets sent
-	probes     atomic.Uint64 // probe clusters started
-	feedback   atomic.Uint64 // transport-wide feedback packets received
-	rtxDropped atomic.Uint64 // retransmissions over the budget, not sent
+	// counters are the media plane's, shared by every track and
+	// subscriber connection.
+	counters media.Counters
 }
 
 // New opens the media sockets and returns a ready server.
@@ -101,8 +105,16 @@ func New(p Params) (*Server, error) {
 	if p.RejoinTTL <= 0 {
 		p.RejoinTTL = DefaultRejoinTTL
 	}
+	if p.StoreTimeout <= 0 {
+		p.StoreTimeout = DefaultStoreTimeout
+	}
 	return &Server{t: t, signer: p.Signer, store: p.Store, log: p.Log, now: p.Now, history: p.ChatHistory, rejoin: p.RejoinTTL,
-		rooms: map[string]*Room{}}, nil
+		storeTimeout: p.StoreTimeout, rooms: map[string]*Room{}}, nil
+}
+
+// storeContext bounds one Store call made on behalf of ctx.
+func (s *Server) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.storeTimeout)
 }
 
 // UDPAddr is the address of the shared media socket.
@@ -159,17 +171,15 @@ func (s *Server) Stats() Stats {
 		rooms = append(rooms, r)
 	}
 	s.mu.Unlock()
-	c := &s.counters
-	st := Stats{Rooms: len(rooms), Forwarded: c.forwarded.Load(), Padding: c.padding.Load(), Probes: c.probes.Load(),
-		Feedback: c.feedback.Load(), RetransmissionsDropped: c.rtxDropped.Load()}
+	c := s.counters.Totals()
+	st := Stats{Rooms: len(rooms), Forwarded: c.Forwarded, Padding: c.Padding, Probes: c.Probes,
+		Feedback: c.Feedback, RetransmissionsDropped: c.RetransmissionsDropped}
 	for _, r := range rooms {
 		r.mu.Lock()
 		st.Participants += len(r.members)
 		st.Tracks += len(r.tracks)
 		for _, u := range r.tracks {
-			if ds := u.downs.Load(); ds != nil {
-				st.Subscriptions += len(*ds)
-			}
+			st.Subscriptions += u.Subscribers()
 		}
 		r.mu.Unlock()
 	}
@@ -209,6 +219,8 @@ func (s *Server) SetPermissions(ctx context.Context, room, identity string, perm
 		return fmt.Errorf("sfu: participant %q: %w", identity, ErrNotFound)
 	}
 	r.setPermissions(p, perms)
+	ctx, cancel := s.storeContext(ctx)
+	defer cancel()
 	return s.store.Audit(ctx, AuditEntry{Room: room, ActorIdentity: actor, Action: "permissions", TargetIdentity: identity,
 		Detail: fmt.Sprintf("%+v", perms), At: s.now().UTC()})
 }

@@ -267,8 +267,10 @@ func (p *Participant) handle(m ClientMessage) error {
 			p.send(errorMessage(protoErr(CodeRateLimit, "too many messages")))
 			return nil
 		}
-		cm, err := r.s.store.SaveChat(context.Background(), r.slug, ChatMessage{Participant: p.id, Identity: p.claims.Identity,
+		ctx, cancel := r.s.storeContext(p.ctx)
+		cm, err := r.s.store.SaveChat(ctx, r.slug, ChatMessage{Participant: p.id, Identity: p.claims.Identity,
 			Name: p.claims.Name, Delegation: p.claims.Delegation, Text: m.Text, At: now.UnixMilli()})
+		cancel()
 		if err != nil {
 			r.log.Error("save chat", "err", err)
 			p.send(errorMessage(protoErr("unavailable", "the message was not sent")))
@@ -293,7 +295,9 @@ func (p *Participant) handle(m ClientMessage) error {
 // moderate runs a moderator's action and audits it.
 func (p *Participant) moderate(m ClientMessage) {
 	r := p.room
-	ctx := context.Background()
+	// The audit of an action is written even when the moderator leaves
+	// right after it; each write has its own deadline (Room.audit).
+	ctx := context.WithoutCancel(p.ctx)
 	if m.Type == TypeLock {
 		r.setLocked(m.Locked)
 		action := "unlock"

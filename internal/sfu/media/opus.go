@@ -1,15 +1,15 @@
-package sfu
+package media
 
 import (
 	"strings"
 )
 
-// withOpusDTXAndFEC adds usedtx=1 and useinbandfec=1 to the Opus format
+// WithOpusDTXAndFEC adds usedtx=1 and useinbandfec=1 to the Opus format
 // parameters of an SDP answer (RFC 7587 §6.1). They are the receiver's
 // wishes: a browser publishing to the SFU then stops sending during silence
 // and carries forward error correction in-band. pion copies the offer's
 // parameters into its answer, so they are added here.
-func withOpusDTXAndFEC(sdp string) string {
+func WithOpusDTXAndFEC(sdp string) string {
 	lines := strings.Split(sdp, "\r\n")
 	pts := map[string]bool{}
 	for _, l := range lines {

@@ -1,4 +1,4 @@
-package sfu
+package media
 
 // isVP8Keyframe reports whether an RTP payload starts a VP8 key frame. It
 // reads the payload descriptor (RFC 7741 §4.2) and then the first bit of the

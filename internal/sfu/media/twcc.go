@@ -1,14 +1,15 @@
-package sfu
+package media
 
 import (
+	"sync"
+	"time"
+
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
-	"sync"
-	"time"
 
-	"github.com/mofa-vn/chancery/internal/sfu/bwe"
+	"github.com/mofa-vn/chancery/internal/sfu/media/bwe"
 )
 
 // twccInterceptor connects one subscriber connection to its bandwidth
@@ -21,7 +22,7 @@ import (
 type twccInterceptor struct {
 	interceptor.NoOp
 	est      *bwe.Estimator
-	counters *mediaCounters
+	counters *Counters
 	rtx      retransmitBudget
 }
 
@@ -29,7 +30,7 @@ type twccInterceptor struct {
 // estimator and where to count.
 type subscriberBWE struct {
 	est      *bwe.Estimator
-	counters *mediaCounters
+	counters *Counters
 }
 
 // retransmitShare is the share of the estimate retransmissions may use.
@@ -103,7 +104,7 @@ func (t *twccInterceptor) BindLocalStream(info *interceptor.StreamInfo, writer i
 }
 
 // setTWCC writes seq as the transport-wide sequence number extension of h,
-// in place when h already carries one (downTrack.write reserves it, so the
+// in place when h already carries one (DownTrack.write reserves it, so the
 // forwarding path does not allocate).
 func setTWCC(h *rtp.Header, id uint8, seq uint16) {
 	if p := h.GetExtension(id); len(p) == 2 {

@@ -1,4 +1,4 @@
-package sfu
+package media
 
 import (
 	"bytes"
@@ -124,7 +124,28 @@ func TestVP8MungerKeepsPicturesContinuous(t *testing.T) {
 	}
 }
 
-// recordingWriter keeps what a downTrack writes.
+func TestVP8Keyframe(t *testing.T) {
+	for _, tc := range []struct {
+		p    []byte
+		want bool
+	}{
+		{[]byte{0x10, 0x00}, true},
+		{[]byte{0x10, 0x01}, false},
+		{[]byte{0x00, 0x00}, false},                  // not the start of a frame
+		{[]byte{0x90, 0x80, 0x05, 0x00}, true},       // 7-bit picture id
+		{[]byte{0x90, 0x80, 0x85, 0x01, 0x00}, true}, // 15-bit picture id
+		{[]byte{0x90, 0xe0, 0x85, 0x01, 0x07, 0x20, 0x00}, true},
+		{[]byte{0x90, 0xe0, 0x85, 0x01, 0x07, 0x20, 0x01}, false},
+		{[]byte{0x90}, false},
+		{nil, false},
+	} {
+		if got := isVP8Keyframe(tc.p); got != tc.want {
+			t.Errorf("%x: %v, want %v", tc.p, got, tc.want)
+		}
+	}
+}
+
+// recordingWriter keeps what a DownTrack writes.
 type recordingWriter struct{ payloads [][]byte }
 
 func (w *recordingWriter) WriteRTP(_ *rtp.Header, payload []byte) (int, error) {
@@ -140,9 +161,9 @@ func TestDownTrackRewritesPictureIDsAcrossLayers(t *testing.T) {
 	up := liveTrack("v", webrtc.RTPCodecTypeVideo, SourceCamera)
 	up.codec = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
 	w1, w2 := &recordingWriter{}, &recordingWriter{}
-	d1, d2 := newDownTrack(up, "a"), newDownTrack(up, "b")
+	d1, d2 := NewDownTrack(up), NewDownTrack(up)
 	for _, x := range []struct {
-		d *downTrack
+		d *DownTrack
 		w *recordingWriter
 	}{{d1, w1}, {d2, w2}} {
 		x.d.bound, x.d.writer, x.d.target = true, x.w, layerLow

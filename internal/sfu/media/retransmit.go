@@ -1,4 +1,4 @@
-package sfu
+package media
 
 import (
 	"encoding/binary"
@@ -93,7 +93,7 @@ type sentPacket struct {
 }
 
 // sentRing remembers the last sentSize packets a subscriber's video sent,
-// by outgoing sequence number. The downTrack's mutex guards it.
+// by outgoing sequence number. The DownTrack's mutex guards it.
 type sentRing [sentSize]sentPacket
 
 // record remembers a media packet just sent; desc is the start of its
@@ -118,7 +118,7 @@ var retransmitBuffers = sync.Pool{New: func() any { b := make([]byte, 2+cacheSlo
 // first, then the payload), else as they were. Packets no longer cached,
 // never sent or resent less than resendInterval ago are skipped: the
 // subscriber asks for a keyframe when it cannot recover.
-func (d *downTrack) retransmit(nack *rtcp.TransportLayerNack) {
+func (d *DownTrack) retransmit(nack *rtcp.TransportLayerNack) {
 	now := time.Now().UnixNano()
 	for _, pair := range nack.Nacks {
 		for _, seq := range pair.PacketList() {
@@ -127,7 +127,7 @@ func (d *downTrack) retransmit(nack *rtcp.TransportLayerNack) {
 	}
 }
 
-func (d *downTrack) retransmitOne(seq uint16, now int64) {
+func (d *DownTrack) retransmitOne(seq uint16, now int64) {
 	d.mu.Lock()
 	p := &d.sentLog[seq&sentMask]
 	if !d.bound || !p.valid || p.out != seq || now-p.resentAt < int64(resendInterval) {

@@ -1,4 +1,4 @@
-package sfu
+package media
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// headerWriter records what a downTrack writes.
+// headerWriter records what a DownTrack writes.
 type headerWriter struct {
 	headers  []rtp.Header
 	payloads [][]byte
@@ -28,7 +28,7 @@ func TestPaddingBetweenFramesKeepsSequenceNumbers(t *testing.T) {
 	up := liveTrack("v", webrtc.RTPCodecTypeVideo, SourceCamera)
 	up.codec = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
 	w := &headerWriter{}
-	d := newDownTrack(up, "sub")
+	d := NewDownTrack(up)
 	d.bound, d.writer, d.target, d.ssrc, d.twccID = true, w, layerLow, 4242, 3
 	pkt := func(seq uint16, ts uint32, marker, key bool) *rtp.Packet {
 		return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: marker},
@@ -80,7 +80,7 @@ func TestPaddingBetweenFramesKeepsSequenceNumbers(t *testing.T) {
 	if !d.writePadding(50) {
 		t.Error("no padding on a paused video")
 	}
-	a := newDownTrack(liveTrack("a", webrtc.RTPCodecTypeAudio, SourceMicrophone), "sub")
+	a := NewDownTrack(liveTrack("a", webrtc.RTPCodecTypeAudio, SourceMicrophone))
 	a.bound, a.writer = true, &headerWriter{}
 	a.write(layerHigh, &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 7, Marker: true}, Payload: []byte{1}}, false)
 	if a.writePadding(50) {

@@ -1,4 +1,4 @@
-package sfu
+package media
 
 import (
 	"strconv"
@@ -25,7 +25,10 @@ const (
 // it is measured (bits per second).
 var nominalBitrate = [3]uint64{150_000, 500_000, 1_500_000}
 
-func ridLayer(rid string) int {
+// RIDLayer is the simulcast layer (0 lowest, 2 highest) of a stream with
+// the given RTP stream id (RFC 8852); a stream without one is the highest.
+// It is negative for a rid the SFU does not know.
+func RIDLayer(rid string) int {
 	switch rid {
 	case "q", "l", "low":
 		return layerLow
@@ -36,6 +39,21 @@ func ridLayer(rid string) int {
 	}
 	return -2
 }
+
+// Source is what a track carries, as the signalling protocol names it. The
+// media plane treats cameras and screens apart when it allocates bandwidth
+// (cameras step down first, screens come back first and stay sharp), and
+// ranks only microphones as speakers.
+type Source string
+
+// Sources the media plane tells apart; any other is allocated as a camera
+// would be after the cameras.
+const (
+	SourceCamera         Source = "camera"
+	SourceMicrophone     Source = "microphone"
+	SourceScreen         Source = "screen"
+	SourceInterpretation Source = "interpretation"
+)
 
 // keyframeInterval is the shortest time between two keyframe requests to
 // one publisher layer: subscribers that lose packets together must not make
@@ -53,6 +71,12 @@ type layer struct {
 	cache packetCache
 }
 
+// switchWindow is how far behind the newest packet forwarded a packet of
+// the same layer may arrive and still be sent: far more than any reordering
+// or retransmission, and less than half the 16-bit sequence space, so that
+// "older than the layer switch" stays decidable on a long stream.
+const switchWindow = 1 << 14
+
 // layerIdle is how long a simulcast layer may go without packets before the
 // SFU stops choosing it: browsers stop sending their upper layers when
 // their own uplink estimate drops.
@@ -62,11 +86,12 @@ func (l *layer) live(now int64) bool {
 	return l.active.Load() && now-l.lastRx.Load() < int64(layerIdle)
 }
 
-// upTrack is one published track: one RTP stream, or three for simulcast.
-type upTrack struct {
+// UpTrack is one published track: one RTP stream, or three for simulcast.
+// It reads what the publisher sends and writes each packet to the
+// DownTracks of its subscribers.
+type UpTrack struct {
 	id        string
-	owner     string // participant id
-	mediaID   string // the publisher's MediaStreamTrack id
+	owner     string // the publisher's id
 	kind      webrtc.RTPCodecType
 	source    Source
 	language  string
@@ -76,26 +101,102 @@ type upTrack struct {
 	muted     atomic.Bool // the server stops forwarding while set
 	selfMuted atomic.Bool // the publisher said it muted (display only)
 	level     audioLevel
-	levelExt  atomic.Uint32 // negotiated id of the audio level extension
+	levelExt  uint8 // negotiated id of the audio level extension
 
 	mu    sync.Mutex
-	downs atomic.Pointer[[]*downTrack]
+	downs atomic.Pointer[[]*DownTrack]
 	// sendRTCP writes RTCP to the publisher's connection.
 	sendRTCP func([]rtcp.Packet) error
-	// forwarded counts packets written to subscribers, for metrics.
-	forwarded *atomic.Uint64
+	// counters count packets written to subscribers, for metrics.
+	counters *Counters
 }
 
-func (u *upTrack) info() TrackInfo {
-	return TrackInfo{ID: u.id, Participant: u.owner, Kind: u.kind.String(), Source: u.source,
-		Language: u.language, Simulcast: u.simulcast, Muted: u.muted.Load() || u.selfMuted.Load()}
+// TrackParams describe a published track to NewUpTrack.
+type TrackParams struct {
+	// ID names the track to subscribers; Owner is its publisher's id.
+	ID, Owner string
+	Kind      webrtc.RTPCodecType
+	Source    Source
+	// Language is the language an interpretation track carries.
+	Language string
+	Codec    webrtc.RTPCodecCapability
+	// Simulcast tells that the publisher sends several layers, each with
+	// its rid.
+	Simulcast bool
+	// AudioLevelExt is the negotiated id of the RFC 6464 audio level
+	// header extension (0: not negotiated).
+	AudioLevelExt uint8
+	// SendRTCP writes RTCP (keyframe requests) to the publisher.
+	SendRTCP func([]rtcp.Packet) error
+	// Counters receive the track's forwarded packets (nil: not counted).
+	Counters *Counters
 }
 
-func (u *upTrack) addDown(d *downTrack) {
+// NewUpTrack returns a published track, with no layer read yet and no
+// subscriber.
+func NewUpTrack(p TrackParams) *UpTrack {
+	if p.Counters == nil {
+		p.Counters = new(Counters)
+	}
+	return &UpTrack{id: p.ID, owner: p.Owner, kind: p.Kind, source: p.Source, language: p.Language, codec: p.Codec,
+		simulcast: p.Simulcast, levelExt: p.AudioLevelExt, sendRTCP: p.SendRTCP, counters: p.Counters}
+}
+
+// ID is the track's id.
+func (u *UpTrack) ID() string { return u.id }
+
+// Owner is the id of the track's publisher.
+func (u *UpTrack) Owner() string { return u.owner }
+
+// Kind is audio or video.
+func (u *UpTrack) Kind() webrtc.RTPCodecType { return u.kind }
+
+// Source is what the track carries.
+func (u *UpTrack) Source() Source { return u.source }
+
+// Language is the language of an interpretation track.
+func (u *UpTrack) Language() string { return u.language }
+
+// Simulcast tells whether the publisher sends several layers.
+func (u *UpTrack) Simulcast() bool { return u.simulcast }
+
+// Muted tells whether the server stopped forwarding the track.
+func (u *UpTrack) Muted() bool { return u.muted.Load() }
+
+// SetMuted stops (true) or resumes forwarding the track.
+func (u *UpTrack) SetMuted(v bool) { u.muted.Store(v) }
+
+// SelfMuted tells whether the publisher said it muted the track; it is
+// shown to others and changes nothing of the forwarding.
+func (u *UpTrack) SelfMuted() bool { return u.selfMuted.Load() }
+
+// SetSelfMuted records what the publisher said.
+func (u *UpTrack) SetSelfMuted(v bool) { u.selfMuted.Store(v) }
+
+// Subscribers is how many DownTracks the track is forwarded to.
+func (u *UpTrack) Subscribers() int {
+	if ds := u.downs.Load(); ds != nil {
+		return len(*ds)
+	}
+	return 0
+}
+
+// Loudness closes one speaker interval of an audio track and returns its
+// smoothed loudness (0 silent, 127 loudest), for RankSpeakers. Only one
+// goroutine, the room's speaker loop, may call it.
+func (u *UpTrack) Loudness() float64 { return u.level.tick() }
+
+// AddDown starts forwarding the track to d.
+func (u *UpTrack) AddDown(d *DownTrack) { u.addDown(d) }
+
+// RemoveDown stops forwarding the track to d.
+func (u *UpTrack) RemoveDown(d *DownTrack) { u.removeDown(d) }
+
+func (u *UpTrack) addDown(d *DownTrack) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	old := u.downs.Load()
-	var ds []*downTrack
+	var ds []*DownTrack
 	if old != nil {
 		ds = append(ds, *old...)
 	}
@@ -103,14 +204,14 @@ func (u *upTrack) addDown(d *downTrack) {
 	u.downs.Store(&ds)
 }
 
-func (u *upTrack) removeDown(d *downTrack) {
+func (u *UpTrack) removeDown(d *DownTrack) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	old := u.downs.Load()
 	if old == nil {
 		return
 	}
-	ds := make([]*downTrack, 0, len(*old))
+	ds := make([]*DownTrack, 0, len(*old))
 	for _, x := range *old {
 		if x != d {
 			ds = append(ds, x)
@@ -119,8 +220,9 @@ func (u *upTrack) removeDown(d *downTrack) {
 	u.downs.Store(&ds)
 }
 
-// readLoop forwards the packets of one layer until the track ends.
-func (u *upTrack) readLoop(remote *webrtc.TrackRemote, q int) {
+// ReadLoop forwards the packets of layer q (RIDLayer of the stream's rid)
+// until the publisher's stream ends.
+func (u *UpTrack) ReadLoop(remote *webrtc.TrackRemote, q int) {
 	lay := &u.layers[q]
 	lay.ssrc.Store(uint32(remote.SSRC()))
 	lay.active.Store(true)
@@ -135,41 +237,60 @@ func (u *upTrack) readLoop(remote *webrtc.TrackRemote, q int) {
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
-		lay.bytes.Add(uint64(n))
-		lay.lastRx.Store(time.Now().UnixNano())
+		u.receive(q, &pkt, n)
+	}
+}
 
-		if u.muted.Load() {
-			continue
-		}
-		if u.kind == webrtc.RTPCodecTypeAudio {
-			if id := u.levelExt.Load(); id != 0 {
-				if ext := pkt.GetExtension(uint8(id)); len(ext) > 0 {
-					u.level.observe(ext[0] & 0x7f)
-				}
+// receive forwards pkt, n bytes received on layer q, to every subscriber
+// that wants it.
+func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
+	lay := &u.layers[q]
+	lay.bytes.Add(uint64(n))
+	lay.lastRx.Store(time.Now().UnixNano())
+
+	if u.muted.Load() {
+		return
+	}
+	if u.kind == webrtc.RTPCodecTypeAudio {
+		if id := u.levelExt; id != 0 {
+			if ext := pkt.GetExtension(id); len(ext) > 0 {
+				u.level.observe(ext[0] & 0x7f)
 			}
 		}
-		kf := false
-		if u.kind == webrtc.RTPCodecTypeVideo {
-			kf = isVP8Keyframe(pkt.Payload)
-			lay.cache.put(pkt.SequenceNumber, pkt.Payload)
+	}
+	kf := false
+	if u.kind == webrtc.RTPCodecTypeVideo {
+		kf = isVP8Keyframe(pkt.Payload)
+		lay.cache.put(pkt.SequenceNumber, pkt.Payload)
+	}
+	if ds := u.downs.Load(); ds != nil {
+		sent := uint64(0)
+		for _, d := range *ds {
+			if d.write(q, pkt, kf) {
+				sent++
+			}
 		}
-		if ds := u.downs.Load(); ds != nil {
-			n := uint64(0)
-			for _, d := range *ds {
-				if d.write(q, &pkt, kf) {
-					n++
-				}
-			}
-			if n > 0 && u.forwarded != nil {
-				u.forwarded.Add(n) // once per packet, not per subscriber: the counter is shared
-			}
+		if sent > 0 {
+			u.counters.forwarded.Add(sent) // once per packet, not per subscriber: the counter is shared
 		}
 	}
 }
 
+// RequestKeyframes asks the publisher for a keyframe on each layer of a
+// video, as requestKeyframe does: after a mute, for example.
+func (u *UpTrack) RequestKeyframes() {
+	for q := range u.layers {
+		u.requestKeyframe(q)
+	}
+}
+
+// RequestKeyframe asks the publisher for a keyframe on layer q, at most
+// once per keyframeInterval (RFC 4585 PLI); it does nothing for audio.
+func (u *UpTrack) RequestKeyframe(q int) { u.requestKeyframe(q) }
+
 // requestKeyframe asks the publisher for a keyframe on layer q, at most once
 // per keyframeInterval (RFC 4585 PLI).
-func (u *upTrack) requestKeyframe(q int) {
+func (u *UpTrack) requestKeyframe(q int) {
 	if q < 0 || q > 2 || u.kind != webrtc.RTPCodecTypeVideo || u.sendRTCP == nil {
 		return
 	}
@@ -186,8 +307,9 @@ func (u *upTrack) requestKeyframe(q int) {
 	_ = u.sendRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 }
 
-// measure updates the layers' bitrates over the elapsed interval.
-func (u *upTrack) measure(elapsed time.Duration) {
+// Measure updates the layers' bitrates over the elapsed interval; the room
+// calls it every second, before allocating.
+func (u *UpTrack) Measure(elapsed time.Duration) {
 	for i := range u.layers {
 		b := u.layers[i].bytes.Swap(0)
 		u.layers[i].bitrate.Store(uint64(float64(b*8) / elapsed.Seconds()))
@@ -195,7 +317,7 @@ func (u *upTrack) measure(elapsed time.Duration) {
 }
 
 // layerBitrate is the measured, else nominal, bitrate of layer q.
-func (u *upTrack) layerBitrate(q int) uint64 {
+func (u *UpTrack) layerBitrate(q int) uint64 {
 	if b := u.layers[q].bitrate.Load(); b > 0 {
 		return b
 	}
@@ -206,7 +328,7 @@ func (u *upTrack) layerBitrate(q int) uint64 {
 }
 
 // bestLayer is the highest active layer at or below q.
-func (u *upTrack) bestLayer(q int) int {
+func (u *UpTrack) bestLayer(q int) int {
 	if !u.simulcast {
 		if q < 0 {
 			return layerPaused
@@ -222,12 +344,12 @@ func (u *upTrack) bestLayer(q int) int {
 	return layerPaused
 }
 
-// downTrack forwards one upTrack to one subscriber. It implements
+// DownTrack forwards one UpTrack to one subscriber. It implements
 // webrtc.TrackLocal, so that each subscriber gets its own SSRC, sequence
 // numbers and timestamps, continuous across simulcast layer switches and
 // pauses.
-type downTrack struct {
-	up       *upTrack
+type DownTrack struct {
+	up       *UpTrack
 	streamID string
 	sender   *webrtc.RTPSender
 
@@ -249,7 +371,7 @@ type downTrack struct {
 	lastAt    time.Time
 	seqOff    uint16
 	tsOff     uint32
-	startSeq  uint16 // first sequence number forwarded from the current layer
+	startSeq  uint16 // older packets of the current layer are not sent: the first after the switch, then at most switchWindow behind
 	clockRate uint32
 	sent      atomic.Uint64
 	// vp8 rewrites picture IDs and TL0PICIDX into buf, for VP8 video.
@@ -283,8 +405,11 @@ type downTrack struct {
 	twcc   [2]byte
 }
 
-func newDownTrack(up *upTrack, subscriber string) *downTrack {
-	d := &downTrack{up: up, streamID: up.owner, current: layerPaused, target: layerHigh, clockRate: up.codec.ClockRate}
+// NewDownTrack returns the track that forwards up to one subscriber, to be
+// added to the subscriber's connection, then given its sender (SetSender)
+// and up.AddDown.
+func NewDownTrack(up *UpTrack) *DownTrack {
+	d := &DownTrack{up: up, streamID: up.owner, current: layerPaused, target: layerHigh, clockRate: up.codec.ClockRate}
 	if up.kind == webrtc.RTPCodecTypeAudio || !up.simulcast {
 		d.target = layerHigh
 	}
@@ -294,25 +419,42 @@ func newDownTrack(up *upTrack, subscriber string) *downTrack {
 	if up.kind == webrtc.RTPCodecTypeVideo {
 		d.sentLog = new(sentRing)
 	}
-	_ = subscriber
 	return d
 }
 
-// ID implements webrtc.TrackLocal: the upTrack id, so clients can find the
+// Up is the published track d forwards.
+func (d *DownTrack) Up() *UpTrack { return d.up }
+
+// SetSender records the sender the subscriber's connection made for d
+// (AddTrack), which RTCPLoop reads and Sender returns.
+func (d *DownTrack) SetSender(s *webrtc.RTPSender) { d.sender = s }
+
+// Sender is the sender given to SetSender.
+func (d *DownTrack) Sender() *webrtc.RTPSender { return d.sender }
+
+// SetView records the size at which the subscriber shows the video; the
+// next allocation fits the layer to it (0 × 0: hidden, paused).
+func (d *DownTrack) SetView(w, h int) {
+	d.viewW.Store(int32(w))
+	d.viewH.Store(int32(h))
+	d.viewSet.Store(true)
+}
+
+// ID implements webrtc.TrackLocal: the UpTrack id, so clients can find the
 // track's metadata.
-func (d *downTrack) ID() string { return d.up.id }
+func (d *DownTrack) ID() string { return d.up.id }
 
 // RID implements webrtc.TrackLocal; the subscriber gets one stream.
-func (d *downTrack) RID() string { return "" }
+func (d *DownTrack) RID() string { return "" }
 
 // StreamID implements webrtc.TrackLocal: the publisher's participant id.
-func (d *downTrack) StreamID() string { return d.streamID }
+func (d *DownTrack) StreamID() string { return d.streamID }
 
 // Kind implements webrtc.TrackLocal.
-func (d *downTrack) Kind() webrtc.RTPCodecType { return d.up.kind }
+func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.up.kind }
 
 // Bind implements webrtc.TrackLocal.
-func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	var twcc uint8
 	for _, e := range ctx.HeaderExtensions() {
 		if e.URI == sdp.TransportCCURI {
@@ -339,21 +481,21 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 }
 
 // Unbind implements webrtc.TrackLocal.
-func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
+func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 	d.mu.Lock()
 	d.bound = false
 	d.mu.Unlock()
 	return nil
 }
 
-func (d *downTrack) targetLayer() int {
+func (d *DownTrack) targetLayer() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.target
 }
 
 // currentLayer is the layer forwarded now.
-func (d *downTrack) currentLayer() int {
+func (d *DownTrack) currentLayer() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.current
@@ -361,7 +503,7 @@ func (d *downTrack) currentLayer() int {
 
 // setTarget chooses the layer to forward. The switch happens at the next
 // keyframe of that layer, which is requested now; pausing is immediate.
-func (d *downTrack) setTarget(q int) {
+func (d *DownTrack) setTarget(q int) {
 	if d.up.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
@@ -382,7 +524,7 @@ func (d *downTrack) setTarget(q int) {
 
 // write forwards pkt, received on layer q, if this subscriber wants it. It
 // reports whether the packet was sent.
-func (d *downTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
+func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.bound {
@@ -397,8 +539,12 @@ func (d *downTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 			d.current = q
 			switching = true
 			d.startSeq = pkt.SequenceNumber
-		} else if int16(pkt.SequenceNumber-d.startSeq) < 0 {
+		} else if gap := pkt.SequenceNumber - d.startSeq; int16(gap) < 0 {
 			return false // older than the switch: its numbers are taken
+		} else if gap > switchWindow {
+			// Keep the switch within reach: half the sequence space after
+			// it, every packet would compare as older.
+			d.startSeq = pkt.SequenceNumber - switchWindow
 		}
 	} else if !d.started {
 		switching = true
@@ -473,7 +619,7 @@ func rtxPayloadType(codecs []webrtc.RTPCodecParameters, pt webrtc.PayloadType) (
 // setExtensions replaces the publisher's header extensions with the one
 // the subscriber's connection adds: the transport-wide sequence number,
 // whose value the twccInterceptor writes.
-func (d *downTrack) setExtensions(h *rtp.Header) {
+func (d *DownTrack) setExtensions(h *rtp.Header) {
 	h.Extension = false
 	h.Extensions = d.exts[:0]
 	if d.twccID != 0 {
@@ -492,7 +638,7 @@ const maxPadding = 255
 // video has no frame to break: after its last packet, whatever it was, the
 // next one it gets starts a keyframe); it takes the next sequence number
 // and repeats the last timestamp. It reports whether the packet was sent.
-func (d *downTrack) writePadding(n int) bool {
+func (d *DownTrack) writePadding(n int) bool {
 	if d.up.kind != webrtc.RTPCodecTypeVideo {
 		return false
 	}
@@ -520,10 +666,11 @@ func (d *downTrack) writePadding(n int) bool {
 	return true
 }
 
-// rtcpLoop reads the subscriber's RTCP for this track (which also feeds the
+// RTCPLoop reads the subscriber's RTCP for this track (which also feeds the
 // report interceptors and the bandwidth estimator), answers its NACKs and
-// relays its keyframe requests to the publisher, rate limited there.
-func (d *downTrack) rtcpLoop() {
+// relays its keyframe requests to the publisher, rate limited there, until
+// the sender closes.
+func (d *DownTrack) RTCPLoop() {
 	for {
 		pkts, _, err := d.sender.ReadRTCP()
 		if err != nil {

@@ -1,4 +1,4 @@
-package sfu
+package media
 
 import (
 	"testing"
@@ -22,8 +22,8 @@ func (f *fixedEstimate) Probe(rate int) bool {
 }
 func (f *fixedEstimate) ProbePadding() (int, bool) { return 0, false }
 
-func liveTrack(id string, kind webrtc.RTPCodecType, source Source) *upTrack {
-	u := &upTrack{id: id, owner: "p-" + id, kind: kind, source: source, simulcast: kind == webrtc.RTPCodecTypeVideo}
+func liveTrack(id string, kind webrtc.RTPCodecType, source Source) *UpTrack {
+	u := &UpTrack{id: id, owner: "p-" + id, kind: kind, source: source, simulcast: kind == webrtc.RTPCodecTypeVideo}
 	now := time.Now().UnixNano()
 	for i := range u.layers {
 		u.layers[i].active.Store(true)
@@ -33,29 +33,34 @@ func liveTrack(id string, kind webrtc.RTPCodecType, source Source) *upTrack {
 }
 
 func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
-	p := &Participant{downs: map[string]*downTrack{}}
-	var cams []*downTrack
+	downs := map[string]*DownTrack{}
+	s := NewSubscriber(SubscriberParams{
+		Go:         func(func()) { t.Error("padding started without a probe") },
+		Reallocate: func() { t.Error("reallocation asked without a probe") },
+	})
+	ctx := t.Context()
+	var cams []*DownTrack
 	for _, id := range []string{"a", "b"} {
-		v := newDownTrack(liveTrack("cam-"+id, webrtc.RTPCodecTypeVideo, SourceCamera), "me")
+		v := NewDownTrack(liveTrack("cam-"+id, webrtc.RTPCodecTypeVideo, SourceCamera))
 		v.viewW.Store(1280)
 		v.viewH.Store(720)
 		v.viewSet.Store(true)
-		p.downs[v.up.id] = v
+		downs[v.up.id] = v
 		cams = append(cams, v)
-		a := newDownTrack(liveTrack("mic-"+id, webrtc.RTPCodecTypeAudio, SourceMicrophone), "me")
-		p.downs[a.up.id] = a
+		a := NewDownTrack(liveTrack("mic-"+id, webrtc.RTPCodecTypeAudio, SourceMicrophone))
+		downs[a.up.id] = a
 	}
-	scr := newDownTrack(liveTrack("screen", webrtc.RTPCodecTypeVideo, SourceScreen), "me")
+	scr := NewDownTrack(liveTrack("screen", webrtc.RTPCodecTypeVideo, SourceScreen))
 	scr.up.simulcast = false
 	scr.viewW.Store(1280)
 	scr.viewH.Store(720)
 	scr.viewSet.Store(true)
-	p.downs["screen"] = scr
+	downs["screen"] = scr
 
 	// Plenty of bandwidth: every video at the layer its size asks for, and
 	// nothing to probe for.
 	e := &fixedEstimate{target: 20_000_000}
-	p.allocateWith(e)
+	s.allocateWith(ctx, downs, e)
 	if len(e.probes) != 0 {
 		t.Errorf("probed %v with every video at its layer", e.probes)
 	}
@@ -72,7 +77,7 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 	// screen (text must stay readable) keeps its layer (it has it, so 85 %
 	// of its rate is enough), cameras step down and one pauses.
 	e = &fixedEstimate{target: 800_000}
-	p.allocateWith(e)
+	s.allocateWith(ctx, downs, e)
 	got := map[string]int{}
 	for _, d := range append(cams, scr) {
 		got[d.up.id] = d.targetLayer()
@@ -80,7 +85,7 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 	if got["screen"] != layerHigh || got["cam-a"]+got["cam-b"] != layerLow+layerPaused {
 		t.Fatalf("layers under congestion = %v", got)
 	}
-	for _, d := range p.downs {
+	for _, d := range downs {
 		if d.up.kind == webrtc.RTPCodecTypeAudio && d.targetLayer() != layerHigh {
 			t.Errorf("audio %s touched: %d", d.up.id, d.targetLayer())
 		}
@@ -100,13 +105,13 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 
 	// An estimate that just covers the step is not enough to take it
 	// (hysteresis)...
-	p.allocateWith(&fixedEstimate{target: 1_000_000})
+	s.allocateWith(ctx, downs, &fixedEstimate{target: 1_000_000})
 	if got := cams[0].targetLayer() + cams[1].targetLayer(); got != layerLow+layerPaused {
 		t.Errorf("raised without headroom: cameras at %d and %d", cams[0].targetLayer(), cams[1].targetLayer())
 	}
 	// ...one with room is, and the paused camera comes back before the
 	// other one gets more.
-	p.allocateWith(&fixedEstimate{target: 1_100_000})
+	s.allocateWith(ctx, downs, &fixedEstimate{target: 1_100_000})
 	if cams[0].targetLayer() != layerLow || cams[1].targetLayer() != layerLow {
 		t.Errorf("after a probe: cameras at %d and %d, want both low", cams[0].targetLayer(), cams[1].targetLayer())
 	}
@@ -115,7 +120,7 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 	cams[0].viewW.Store(0)
 	cams[0].viewH.Store(0)
 	e = &fixedEstimate{target: 20_000_000}
-	p.allocateWith(e)
+	s.allocateWith(ctx, downs, e)
 	if cams[0].targetLayer() != layerPaused {
 		t.Errorf("hidden camera at layer %d", cams[0].targetLayer())
 	}

@@ -1,4 +1,4 @@
-package sfu
+package media
 
 import (
 	"slices"
@@ -8,9 +8,9 @@ import (
 // Active-speaker detection from the RFC 6464 audio level that publishers put
 // in every audio packet (0 is 0 dBov, the loudest; 127 is silence).
 //
-// Every speakerInterval the room takes each microphone's mean loudness
-// (127 − level) over the packets a 20 ms stream carries in that time — so
-// DTX silence, which sends almost nothing, counts as quiet — and smooths it
+// Every interval of its speaker loop (500 ms) the room takes each
+// microphone's mean loudness (127 − level) over the packets a 20 ms stream
+// carries in that time — so DTX silence, which sends almost nothing, counts as quiet — and smooths it
 // with an exponential moving average over speakerSmoothing intervals. Tracks
 // above activeLoudness are speaking, loudest first.
 const (
@@ -41,27 +41,29 @@ func (a *audioLevel) tick() float64 {
 	return a.smoothed
 }
 
-type loudness struct {
-	participant string
-	value       float64
+// Loudness is the smoothed loudness of one microphone (UpTrack.Loudness)
+// and the publisher it belongs to.
+type Loudness struct {
+	Owner string
+	Value float64
 }
 
-// rankSpeakers returns the participants above the threshold, loudest first,
-// each once.
-func rankSpeakers(ls []loudness) []string {
-	slices.SortStableFunc(ls, func(a, b loudness) int {
+// RankSpeakers returns the owners of the tracks above the threshold,
+// loudest first, each once. It sorts ls.
+func RankSpeakers(ls []Loudness) []string {
+	slices.SortStableFunc(ls, func(a, b Loudness) int {
 		switch {
-		case a.value > b.value:
+		case a.Value > b.Value:
 			return -1
-		case a.value < b.value:
+		case a.Value < b.Value:
 			return 1
 		}
 		return 0
 	})
 	var out []string
 	for _, l := range ls {
-		if l.value >= activeLoudness && !slices.Contains(out, l.participant) {
-			out = append(out, l.participant)
+		if l.Value >= activeLoudness && !slices.Contains(out, l.Owner) {
+			out = append(out, l.Owner)
 		}
 	}
 	return out

@@ -1,13 +1,63 @@
-package sfu
+package media
 
 import (
+	"context"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu/media/bwe"
 )
+
+// Subscriber is the media side of one subscriber connection: its bandwidth
+// estimator, the interceptor that feeds it, and the allocation of the
+// layers of the videos it receives.
+type Subscriber struct {
+	est        *bwe.Estimator
+	counters   *Counters
+	log        *slog.Logger
+	spawn      func(func())
+	reallocate func()
+}
+
+// SubscriberParams are what a Subscriber needs of its owner.
+type SubscriberParams struct {
+	// Counters receive probes, padding, feedback and retransmissions
+	// dropped (nil: not counted).
+	Counters *Counters
+	// Log receives each allocation at debug level (nil: discarded).
+	Log *slog.Logger
+	// Go runs f on a goroutine the owner waits for before it drops the
+	// connection: probe padding runs there. Required.
+	Go func(f func())
+	// Reallocate asks the owner to call Allocate again, where it serialises
+	// its allocations, once a probe's result is due. Required.
+	Reallocate func()
+}
+
+// NewSubscriber returns the media side of a new subscriber connection,
+// with a fresh estimator.
+func NewSubscriber(p SubscriberParams) *Subscriber {
+	if p.Counters == nil {
+		p.Counters = new(Counters)
+	}
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Subscriber{est: bwe.New(bwe.Config{}), counters: p.Counters, log: p.Log, spawn: p.Go, reallocate: p.Reallocate}
+}
+
+// Interceptor is the factory to register first, closest to the network, on
+// the subscriber's connection (its own interceptor.Registry): it numbers
+// every packet the connection sends for transport-wide congestion control
+// and hands the subscriber's feedback to the estimator.
+func (s *Subscriber) Interceptor() interceptor.Factory {
+	return twccFactory{&subscriberBWE{est: s.est, counters: s.counters}}
+}
 
 // estimator is what the allocator needs of a subscriber connection's
 // bandwidth estimator (*bwe.Estimator).
@@ -26,7 +76,7 @@ type estimator interface {
 // with video. A measured track is given its rate and a quarter more.
 const audioReserve = 64_000
 
-func audioCost(u *upTrack) int {
+func audioCost(u *UpTrack) int {
 	if b := u.layers[layerHigh].bitrate.Load(); b > 0 {
 		return int(b) * 5 / 4
 	}
@@ -55,26 +105,30 @@ const probeSettle = 300 * time.Millisecond
 // probeTick is how often probe padding is sent while a cluster runs.
 const probeTick = 5 * time.Millisecond
 
-// allocate chooses the simulcast layer of every video p receives.
-func (p *Participant) allocate() {
+// Allocate chooses the simulcast layer of every video in downs, the tracks
+// the connection receives, and may start probing for more: the padding
+// runs until ctx ends or the probe is done. The owner calls it every
+// second, when a view size changes and when Reallocate asks, one call at
+// a time.
+func (s *Subscriber) Allocate(ctx context.Context, downs map[string]*DownTrack) {
 	var est estimator
-	if p.est != nil {
-		est = p.est
+	if s.est != nil {
+		est = s.est
 	}
-	p.allocateWith(est)
+	s.allocateWith(ctx, downs, est)
 }
 
-// allocateWith chooses the simulcast layer of every video p receives: the
+// allocateWith chooses the simulcast layer of every video in downs: the
 // layer that fits the size the client shows it at, stepped down (cameras
 // before screens, the highest layer first, down to a pause) while the
 // estimate, less what audio is given, cannot carry them. When the videos
 // get less than their tiles ask for, it probes the path for the next step
 // up: padding tells whether the link has room before any video relies on
 // it. A nil est means no estimate: every video gets what it asks for.
-func (p *Participant) allocateWith(est estimator) {
-	var videos []*downTrack
+func (s *Subscriber) allocateWith(ctx context.Context, downs map[string]*DownTrack, est estimator) {
+	var videos []*DownTrack
 	audio := 0
-	for _, d := range p.downs {
+	for _, d := range downs {
 		if d.up.kind == webrtc.RTPCodecTypeAudio {
 			audio += audioCost(d.up)
 		} else {
@@ -85,7 +139,7 @@ func (p *Participant) allocateWith(est estimator) {
 		return
 	}
 	// Map order is random; the allocation must not be.
-	slices.SortFunc(videos, func(a, b *downTrack) int { return strings.Compare(a.up.id, b.up.id) })
+	slices.SortFunc(videos, func(a, b *DownTrack) int { return strings.Compare(a.up.id, b.up.id) })
 	want := make([]int, len(videos))
 	have := make([]int, len(videos))
 	for i, d := range videos {
@@ -110,9 +164,9 @@ func (p *Participant) allocateWith(est estimator) {
 	for i, d := range videos {
 		d.setTarget(alloc[i])
 	}
-	if p.est != nil && p.log.Enabled(p.ctx, slog.LevelDebug) {
-		st := p.est.Stats()
-		p.log.Debug("allocate", "target", st.Target, "acked", st.Acked, "loss", st.Loss, "usage", st.Usage.String(), "probing", st.Probing,
+	if s.est != nil && s.log.Enabled(ctx, slog.LevelDebug) {
+		st := s.est.Stats()
+		s.log.Debug("allocate", "target", st.Target, "acked", st.Acked, "loss", st.Loss, "usage", st.Usage.String(), "probing", st.Probing,
 			"probes", st.Probes, "succeeded", st.ProbesSucceeded, "want", want, "have", have, "alloc", alloc)
 	}
 	if next, ok := nextStep(videos, alloc, want); ok {
@@ -126,15 +180,15 @@ func (p *Participant) allocateWith(est estimator) {
 		// probes, each from what the last one proved.
 		rate = min(rate, int(probeStep*float64(est.Target())))
 		if est.Probe(rate) {
-			p.room.s.counters.probes.Add(1)
-			p.wg.Go(func() { p.pad(est, videos) })
+			s.counters.probes.Add(1)
+			s.spawn(func() { s.pad(ctx, est, videos) })
 		}
 	}
 }
 
 // fit steps want down until the videos cost no more than budget, a layer
 // a video has counting keepDiscount of its rate.
-func fit(videos []*downTrack, want, have []int, budget int) []int {
+func fit(videos []*DownTrack, want, have []int, budget int) []int {
 	alloc := slices.Clone(want)
 	for cost(videos, alloc, have) > budget {
 		best := -1
@@ -156,7 +210,7 @@ func fit(videos []*downTrack, want, have []int, budget int) []int {
 }
 
 // stepDown is the next layer below q that the track has.
-func stepDown(u *upTrack, q int) int {
+func stepDown(u *UpTrack, q int) int {
 	if !u.simulcast {
 		return layerPaused
 	}
@@ -166,7 +220,7 @@ func stepDown(u *upTrack, q int) int {
 // nextStep is alloc with one video one step closer to what it wants: a
 // screen before cameras, then the video with the lowest layer, so that
 // everyone comes back before anyone gets more.
-func nextStep(videos []*downTrack, alloc, want []int) ([]int, bool) {
+func nextStep(videos []*DownTrack, alloc, want []int) ([]int, bool) {
 	best := -1
 	for i, d := range videos {
 		if alloc[i] >= want[i] {
@@ -206,7 +260,7 @@ func raised(alloc, have []int) bool {
 
 // cost is what the videos need at the given layers, in bits per second; a
 // layer a video has (have, when not nil) counts keepDiscount of its rate.
-func cost(videos []*downTrack, layers, have []int) int {
+func cost(videos []*DownTrack, layers, have []int) int {
 	c := 0.0
 	for i, d := range videos {
 		if layers[i] < 0 {
@@ -223,13 +277,13 @@ func cost(videos []*downTrack, layers, have []int) int {
 
 // pad sends the padding a probe cluster asks for, every probeTick, on the
 // subscriber's videos, until the cluster has sent what it needs.
-func (p *Participant) pad(est estimator, videos []*downTrack) {
+func (s *Subscriber) pad(ctx context.Context, est estimator, videos []*DownTrack) {
 	t := time.NewTicker(probeTick)
 	defer t.Stop()
 	const overhead = 12 + 8 // RTP header and the transport-wide sequence number
 	for {
 		select {
-		case <-p.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -240,9 +294,9 @@ func (p *Participant) pad(est estimator, videos []*downTrack) {
 			// at the next tick, so that a step up the probe allowed comes
 			// half a second sooner on average.
 			select {
-			case <-p.ctx.Done():
+			case <-ctx.Done():
 			case <-time.After(probeSettle):
-				p.enqueue(p.allocate)
+				s.reallocate()
 			}
 			return
 		}
@@ -252,7 +306,7 @@ func (p *Participant) pad(est estimator, videos []*downTrack) {
 			for _, d := range videos {
 				n := min(bytes, maxPadding)
 				if d.writePadding(n) {
-					p.room.s.counters.padding.Add(1)
+					s.counters.padding.Add(1)
 					bytes -= n + overhead
 					sent = true
 					if bytes <= 0 {
@@ -268,7 +322,7 @@ func (p *Participant) pad(est estimator, videos []*downTrack) {
 }
 
 // viewLayer is the layer that fits how large the client shows the video.
-func viewLayer(d *downTrack) int {
+func viewLayer(d *DownTrack) int {
 	if !d.viewSet.Load() {
 		return layerMedium
 	}
