@@ -56,7 +56,10 @@ const (
 	TypeMute      = "mute"      // participant, source (moderator)
 	TypeRemove    = "remove"    // participant (moderator)
 	TypeLock      = "lock"      // locked (moderator)
-	TypePing      = "ping"
+	// TypeAllowUnmute lifts a moderator's mute of participant's source, so
+	// that the participant may unmute again (moderator).
+	TypeAllowUnmute = "allow_unmute"
+	TypePing        = "ping"
 )
 
 // Server-to-client message types (besides offer, answer, candidate, chat and
@@ -138,6 +141,9 @@ const (
 	CodeBadSDP     = "bad_sdp"
 	CodeNotFound   = "not_found"
 	CodeRateLimit  = "rate_limited"
+	// CodeMutedByChair refuses a participant's own unmute while a
+	// moderator's mute of that source stands.
+	CodeMutedByChair = "muted_by_chair"
 )
 
 // MaxChatRunes bounds one chat message.
@@ -208,9 +214,9 @@ func (m *ClientMessage) check() error {
 		if m.Participant == "" {
 			return protoErr(CodeBadMessage, "%s needs a participant", m.Type)
 		}
-	case TypeMute:
+	case TypeMute, TypeAllowUnmute:
 		if _, ok := m.Source.kind(); !ok || m.Participant == "" {
-			return protoErr(CodeBadMessage, "mute needs a participant and a source")
+			return protoErr(CodeBadMessage, "%s needs a participant and a source", m.Type)
 		}
 	case TypeRestart, TypeHand, TypeLock, TypePing:
 	default:
@@ -228,6 +234,9 @@ type ParticipantInfo struct {
 	Role        Role        `json:"role"`
 	Permissions Permissions `json:"permissions"`
 	Hand        bool        `json:"hand,omitempty"`
+	// ChairMuted lists the sources a moderator muted and has not allowed
+	// the participant to unmute yet.
+	ChairMuted []ChairMute `json:"chair_muted,omitempty"`
 }
 
 // TrackInfo describes a published track to clients. Subscribers find the
