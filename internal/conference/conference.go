@@ -148,6 +148,7 @@ var jsKeys = []string{
 	"room_error_locked", "room_error_forbidden", "room_error_generic", "room_error_media", "room_device_switched", "room_error_expired", "room_error_invalid",
 	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
 	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
+	"room_muted_by_chair", "room_camera_off_by_chair", "room_unmute_allowed", "room_error_muted_by_chair", "room_muted_by", "room_allow_unmute",
 }
 
 func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
