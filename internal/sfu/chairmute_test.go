@@ -67,7 +67,9 @@ func TestChairMuteStandsUntilAllowed(t *testing.T) {
 	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeMute, Participant: aliceID, Source: sfu.SourceMicrophone}); err != nil {
 		t.Fatal(err)
 	}
-	m := nextEvent(t, alice, sfu.TypeParticipant, func(m sfu.ServerMessage) bool { return m.Participant.ID == aliceID && len(m.Participant.ChairMuted) > 0 })
+	m := nextEvent(t, alice, sfu.TypeParticipant, func(m sfu.ServerMessage) bool {
+		return m.Participant.ID == aliceID && len(m.Participant.ChairMuted) > 0
+	})
 	if got := chairMutes(m.Participant); got != "microphone:Chair" {
 		t.Fatalf("alice's chair mutes = %q, want microphone:Chair", got)
 	}
@@ -129,7 +131,9 @@ func TestChairMuteStandsUntilAllowed(t *testing.T) {
 	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeAllowUnmute, Participant: alice2ID, Source: sfu.SourceMicrophone}); err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, alice2, sfu.TypeParticipant, func(m sfu.ServerMessage) bool { return m.Participant.ID == alice2ID && len(m.Participant.ChairMuted) == 0 })
+	nextEvent(t, alice2, sfu.TypeParticipant, func(m sfu.ServerMessage) bool {
+		return m.Participant.ID == alice2ID && len(m.Participant.ChairMuted) == 0
+	})
 	silentWhile(t, rc, mic2.ID, control.ID, 50, "after the chair allowed, before alice unmutes")
 	if err := alice2.Send(sfu.ClientMessage{Type: sfu.TypeMuteSelf, Source: sfu.SourceMicrophone, Muted: false}); err != nil {
 		t.Fatal(err)
@@ -165,7 +169,9 @@ func TestModeratorCannotLiftOwnChairMute(t *testing.T) {
 	if err := officer.Send(sfu.ClientMessage{Type: sfu.TypeMute, Participant: chairID, Source: sfu.SourceMicrophone}); err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, chair, sfu.TypeParticipant, func(m sfu.ServerMessage) bool { return m.Participant.ID == chairID && len(m.Participant.ChairMuted) == 1 })
+	nextEvent(t, chair, sfu.TypeParticipant, func(m sfu.ServerMessage) bool {
+		return m.Participant.ID == chairID && len(m.Participant.ChairMuted) == 1
+	})
 	for _, typ := range []string{sfu.TypeAllowUnmute, sfu.TypeMute} {
 		if err := chair.Send(sfu.ClientMessage{Type: typ, Participant: chairID, Source: sfu.SourceMicrophone}); err != nil {
 			t.Fatal(err)
