@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -142,5 +146,29 @@ func TestStaffNavigationNamesAreTranslated(t *testing.T) {
 				t.Errorf("%s: no link named %q to %s", code, name, l.Path)
 			}
 		}
+	}
+}
+
+// TestStaffNavigationInTheBrowser signs in a person holding two roles
+// (approver and chair) and, in Vietnamese, English and Arabic, finds the
+// navigation on the staff home, follows its rooms link with the keyboard,
+// and checks the pages with axe-core (-screenshots DIR keeps the images).
+func TestStaffNavigationInTheBrowser(t *testing.T) {
+	b := newBrowser(t)
+	const password = "correct horse battery staple"
+	b.ts.addUser("two-hats", password, account.RoleApprover, account.RoleChair)
+	b.chooseLanguage(t, mustLang(t, "en"), "/signin?next=/admin")
+	b.signIn(t, "two-hats", password)
+	for _, code := range []string{"vi", "en", "ar"} {
+		b.chooseLanguage(t, mustLang(t, code), "/admin")
+		got := eval[string](t, b, `[...document.querySelectorAll('nav.staff-nav a')].map(a => a.getAttribute('href')).join(' ')`)
+		if want := "/admin /press /press/queue /admin/rooms /admin/tokens"; got != want {
+			t.Errorf("%s: the staff navigation links %q, want %q", code, got, want)
+		}
+		browsertest.AssertNoSeriousViolations(t, b.ctx, "/admin in "+code+" (staff navigation)")
+		b.screenshot(t, "staff-nav-"+code+".png", 1280, 800)
+		b.do(t, code+": focus the rooms link", chromedp.Focus(chromedp.CSS(`nav.staff-nav a[href="/admin/rooms"]`)))
+		b.follow(t, code+": press Enter", chromedp.KeyEvent(kb.Enter))
+		b.waitFor(t, code+": on the rooms page, marked current", `location.pathname === '/admin/rooms' && document.querySelector('nav.staff-nav a[aria-current="page"]')?.getAttribute('href') === '/admin/rooms'`)
 	}
 }
