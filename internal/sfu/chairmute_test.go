@@ -85,6 +85,17 @@ func TestChairMuteStandsUntilAllowed(t *testing.T) {
 		t.Fatalf("self unmute under a chair's mute: %+v", m)
 	}
 	silentWhile(t, rc, mic.ID, control.ID, 50, "after alice's refused unmute")
+	// Nothing else changed: the chair's next chat reaches bob with no track
+	// change of alice's microphone before it (the server queues events to
+	// bob in the order it handles the messages).
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeChat, Text: "order"}); err != nil {
+		t.Fatal(err)
+	}
+	untilChat(t, bob, func(m sfu.ServerMessage) {
+		if m.Type == sfu.TypeTrack && m.Track.ID == mic.ID && !m.Track.Muted {
+			t.Errorf("a refused unmute was announced to the others: %+v", m.Track)
+		}
+	})
 	if err := alice.Send(sfu.ClientMessage{Type: sfu.TypePing}); err != nil {
 		t.Fatal(err)
 	}
@@ -190,4 +201,83 @@ func TestModeratorCannotLiftOwnChairMute(t *testing.T) {
 	if _, err := sfu.DecodeClientMessage([]byte(`{"v":1,"type":"allow_unmute","participant":"p1"}`)); err == nil {
 		t.Error("allow_unmute without a source was accepted")
 	}
+}
+
+// untilChat passes every event c receives to f until a chat message.
+func untilChat(t *testing.T, c *sfuclient.Client, f func(sfu.ServerMessage)) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case m, ok := <-c.Events():
+			if !ok {
+				t.Fatal("connection closed waiting for chat")
+			}
+			if m.Type == sfu.TypeChat {
+				return
+			}
+			f(m)
+		case <-timeout:
+			t.Fatal("timed out waiting for chat")
+		}
+	}
+}
+
+// TestChairMuteWinsRaceWithSelfUnmute: a delegate sends a burst of unmutes
+// while the chair mutes them; once the mute is in place, whatever order the
+// messages were handled in, the microphone stays cut.
+func TestChairMuteWinsRaceWithSelfUnmute(t *testing.T) {
+	e := newEnv(t)
+	chair := e.join("chair", sfu.RoleChair, nil)
+	e.officer = chair
+	alice := e.join("alice", sfu.RoleDelegate, nil)
+	carol := e.join("carol", sfu.RoleDelegate, nil)
+	rc := newReceiver()
+	bob := e.join("bob", sfu.RoleDelegate, rc)
+	for _, c := range []*sfuclient.Client{alice, carol} {
+		p, err := c.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true, AudioLevel: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Stop()
+	}
+	aliceID := alice.Welcome.Self.ID
+	mic := trackOf(t, bob, aliceID, sfu.SourceMicrophone)
+	control := trackOf(t, bob, carol.Welcome.Self.ID, sfu.SourceMicrophone)
+	waitFor(t, 10*time.Second, "bob hears alice and carol", func() bool { return rc.count(mic.ID) > 20 && rc.count(control.ID) > 20 })
+
+	const burst = 100
+	done := make(chan error, 1)
+	go func() {
+		for range burst {
+			if err := alice.Send(sfu.ClientMessage{Type: sfu.TypeMuteSelf, Source: sfu.SourceMicrophone}); err != nil {
+				done <- err
+				return
+			}
+		}
+		// The pong follows every unmute the server handled.
+		done <- alice.Send(sfu.ClientMessage{Type: sfu.TypePing})
+	}()
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeMute, Participant: aliceID, Source: sfu.SourceMicrophone}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Both the pong and the news of the mute reach alice, in either order.
+	var pong, muted bool
+	timeout := time.After(10 * time.Second)
+	for !pong || !muted {
+		select {
+		case m, ok := <-alice.Events():
+			if !ok {
+				t.Fatal("alice's connection closed")
+			}
+			pong = pong || m.Type == sfu.TypePong
+			muted = muted || (m.Type == sfu.TypeParticipant && m.Participant.ID == aliceID && len(m.Participant.ChairMuted) == 1)
+		case <-timeout:
+			t.Fatalf("timed out: pong %v, mute %v", pong, muted)
+		}
+	}
+	silentWhile(t, rc, mic.ID, control.ID, 100, "after a burst of unmutes racing the chair's mute")
 }
