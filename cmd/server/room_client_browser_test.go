@@ -113,6 +113,7 @@ func TestRoomClientStates(t *testing.T) {
 		a.do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: `+name+`"]`)))
 		state(code+" in the room", "chat chatInput leave mic people tiles toolbar")
 		b.waitFor(t, code+": publishing", `window.chanceryRoom.state.micTx !== null && window.chanceryRoom.state.camTx !== null`)
+		b.waitFor(t, code+": every tile shows video", `(() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
 		check(code, "room")
 
 		if i == 0 {
@@ -154,6 +155,17 @@ func TestRoomClientStates(t *testing.T) {
 			}
 			state(code+" left again", "home left rejoin")
 		}
+	}
+
+	// Removed by the chair: the camera and microphone go off just the same.
+	open(b, "en", "d-removed", "Removed One", sfu.RoleDelegate, true)
+	a.waitFor(t, "the chair sees Removed One waiting", `document.querySelector('#waiting-list button[aria-label="Admit: Removed One"]') !== null`)
+	a.do(t, "admit Removed One", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: Removed One"]`)))
+	b.waitFor(t, "Removed One publishing", `window.chanceryRoom.state.micTx !== null && window.__tracks.length >= 2`)
+	a.do(t, "remove Removed One", chromedp.Click(chromedp.CSS(`#people-list button[aria-label="Remove: Removed One"]`)))
+	b.waitFor(t, "Removed One is told", `!document.getElementById('room-alert').hidden && document.getElementById('room').hidden`)
+	if got := ended(); strings.Count(got, ":ended") < 2 || strings.Contains(got, ":live") {
+		t.Errorf("after being removed, the page's tracks are %q; want every one ended", got)
 	}
 }
 
