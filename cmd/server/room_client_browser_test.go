@@ -234,6 +234,9 @@ func chairMute(t *testing.T, a, b *browser, code, name string, msg func(code, ke
 	quiet("after the chair allowed, before the delegate unmutes")
 	b.do(t, "the delegate unmutes", chromedp.Click(chromedp.CSS("#mic-toggle")))
 	a.waitFor(t, "the chair sees the delegate unmuted", `!`+micAtChair+`.muted`)
+	if got := eval[string](t, b, `document.getElementById('mic-toggle').getAttribute('aria-pressed') + ' ' + document.getElementById('mute-notice').textContent`); got != "true " {
+		t.Errorf("after unmuting, the control and notice are %q, want pressed and no notice", got)
+	}
 	s := a.roomStats(t)
 	a.until(t, "the chair hears the delegate again", func(n roomStats) bool { return n.AudioPackets > s.AudioPackets+20 })
 }

@@ -288,6 +288,8 @@ function start() {
     }
     setSource(source, on);
     send({ type: 'mute_self', source, muted: !on });
+    // The chair's notice has served its purpose once we speak again.
+    if (on && !Object.keys(st.chairMuted).length) $('mute-notice').textContent = '';
   }
   function setSource(source, on) {
     const mic = source === 'microphone';
