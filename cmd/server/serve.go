@@ -268,6 +268,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		return nil, err
 	}
 	assets.NotFound = http.HandlerFunc(kit.NotFound)
+	kit.StaffNav = staffNav()
 	svc, err := auth.NewService(auth.Params{DB: db, Log: log.With("component", "auth"), Now: o.now, Argon2: o.argon2, SessionTTL: cfg.Auth.SessionTTL})
 	if err != nil {
 		return nil, err

@@ -160,6 +160,7 @@ var jsKeys = []string{
 	"room_error_revoked", "room_error_identity_in_use",
 	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
 	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
+	"room_muted_by_chair", "room_camera_off_by_chair", "room_unmute_allowed", "room_error_muted_by_chair", "room_muted_by", "room_allow_unmute",
 }
 
 func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {

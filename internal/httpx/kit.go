@@ -22,6 +22,9 @@ type Kit struct {
 	// Banners, if set, returns notices every signed-in page shows at the
 	// top (the publishing pause), already in the language code given.
 	Banners func(ctx context.Context, code string) []string
+	// StaffNav lists the staff areas every staff page links to; each
+	// viewer sees those their roles open (View.StaffNav).
+	StaffNav []NavLink
 
 	pages map[string]*pageTemplate
 }

@@ -74,7 +74,7 @@ func newParticipant(r *Room, c Claims) *Participant {
 // infoLocked describes p; room.mu must be held.
 func (p *Participant) infoLocked() ParticipantInfo {
 	return ParticipantInfo{ID: p.id, Identity: p.claims.Identity, Name: p.claims.Name, Delegation: p.claims.Delegation,
-		Role: p.claims.Role, Permissions: p.perms, Hand: p.hand}
+		Role: p.claims.Role, Permissions: p.perms, Hand: p.hand, ChairMuted: p.room.chairMutesLocked(p.claims.Identity)}
 }
 
 func (p *Participant) permissions() Permissions {
@@ -263,6 +263,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	p.layers[u.ID()]++
 	p.pubMu.Unlock()
 	if fresh {
+		p.startMutedIfChairMuted(u)
 		p.room.publish(u)
 	}
 	u.RequestKeyframe(q)

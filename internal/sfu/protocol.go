@@ -56,7 +56,10 @@ const (
 	TypeMute      = "mute"      // participant, source (moderator)
 	TypeRemove    = "remove"    // participant (moderator)
 	TypeLock      = "lock"      // locked (moderator)
-	TypePing      = "ping"
+	// TypeAllowUnmute lifts a moderator's mute of participant's source, so
+	// that the participant may unmute again (moderator).
+	TypeAllowUnmute = "allow_unmute"
+	TypePing        = "ping"
 )
 
 // Server-to-client message types (besides offer, answer, candidate, chat and
@@ -144,6 +147,9 @@ const (
 	// is in the room: it is refused rather than allowed to take over the
 	// session of whoever holds the identity.
 	CodeIdentityInUse = "identity_in_use"
+	// CodeMutedByChair refuses a participant's own unmute while a
+	// moderator's mute of that source stands.
+	CodeMutedByChair = "muted_by_chair"
 )
 
 // MaxChatRunes bounds one chat message.
@@ -214,9 +220,9 @@ func (m *ClientMessage) check() error {
 		if m.Participant == "" {
 			return protoErr(CodeBadMessage, "%s needs a participant", m.Type)
 		}
-	case TypeMute:
+	case TypeMute, TypeAllowUnmute:
 		if _, ok := m.Source.kind(); !ok || m.Participant == "" {
-			return protoErr(CodeBadMessage, "mute needs a participant and a source")
+			return protoErr(CodeBadMessage, "%s needs a participant and a source", m.Type)
 		}
 	case TypeRestart, TypeHand, TypeLock, TypePing:
 	default:
@@ -234,6 +240,9 @@ type ParticipantInfo struct {
 	Role        Role        `json:"role"`
 	Permissions Permissions `json:"permissions"`
 	Hand        bool        `json:"hand,omitempty"`
+	// ChairMuted lists the sources a moderator muted and has not allowed
+	// the participant to unmute yet.
+	ChairMuted []ChairMute `json:"chair_muted,omitempty"`
 }
 
 // TrackInfo describes a published track to clients. Subscribers find the

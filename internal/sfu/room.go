@@ -33,11 +33,14 @@ type Room struct {
 	admitted map[string]bool         // identities admitted once: reconnects skip the lobby
 	// perms are permissions the server changed during the meeting, by
 	// identity: a reconnect keeps them instead of the token's.
-	perms    map[string]Permissions
-	locked   bool
-	speakers []string
-	stop     chan struct{}
-	stopped  bool
+	perms map[string]Permissions
+	// chairMutes are the moderators' standing mutes, by identity and
+	// source, with the moderator's name (chairmute.go).
+	chairMutes map[string]map[Source]string
+	locked     bool
+	speakers   []string
+	stop       chan struct{}
+	stopped    bool
 }
 
 func newRoom(s *Server, slug string) *Room {

@@ -256,7 +256,13 @@ func (p *Participant) handle(m ClientMessage) error {
 			return nil
 		}
 	case TypeMuteSelf:
-		p.muteTrack(m.Source, m.Muted, false)
+		if !m.Muted {
+			if err := p.unmuteSelf(m.Source); err != nil {
+				p.send(errorMessage(err)) // refused, but the session goes on
+			}
+			return nil
+		}
+		p.muteTrack(m.Source, true, false)
 	case TypeChat:
 		if !perms.Chat {
 			p.send(errorMessage(protoErr(CodeForbidden, "you may not chat")))
@@ -282,7 +288,7 @@ func (p *Participant) handle(m ClientMessage) error {
 		p.hand = m.Raised
 		r.mu.Unlock()
 		r.participantChanged(p)
-	case TypeAdmit, TypeDeny, TypeMute, TypeRemove, TypeLock:
+	case TypeAdmit, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))
 			return nil
@@ -330,9 +336,8 @@ func (p *Participant) moderate(m ClientMessage) {
 	case TypeDeny:
 		t.close("denied")
 		r.audit(ctx, p, "deny", t, "")
-	case TypeMute:
-		t.muteTrack(m.Source, true, true)
-		r.audit(ctx, p, "mute", t, string(m.Source))
+	case TypeMute, TypeAllowUnmute:
+		p.moderateMute(ctx, m, t)
 	case TypeRemove:
 		r.forget(t.claims.Identity)
 		t.close("removed")

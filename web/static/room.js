@@ -1,20 +1,23 @@
 // Conference room client: signalling over a WebSocket (protocol v1, see
 // docs/signalling.md), one RTCPeerConnection to publish (we offer) and one to
 // subscribe (the server offers), simulcast camera, screen share, chat, raise
-// hand, lobby, moderation and reconnection after a network loss.
+// hand, lobby, moderation (a chair's mute shows on the muted delegate's
+// control), reconnection after a network loss, and leaving, which releases
+// the camera and microphone at once.
 const app = document.getElementById('room-app');
 if (app) start();
 
 function start() {
   const S = JSON.parse(document.getElementById('room-strings').textContent);
   const $ = (id) => document.getElementById(id);
-  const t = (k, name) => (S[k] || k).replace('{name}', name ?? '');
+  const t = (k, name) => (S[k] || k).replaceAll('{name}', name ?? '');
   const V = 1;
   const st = {
     token: app.dataset.token, ws: null, pub: null, sub: null, self: null, left: false, fatal: false,
     people: new Map(), tracks: new Map(), media: new Map(), waiting: [], speakers: [], locked: false,
     local: null, screen: null, screenTx: null, specs: [], mic: true, cam: true, hand: false, layout: 'grid',
     retry: 0, joinedOnce: false, iceServers: [], subQueue: [], pubQueue: [], answerWait: null, views: new Map(),
+    tokenExp: 0, retryTimer: null, chairMuted: {},
   };
   window.chanceryRoom = { state: st, stats };
 
@@ -27,10 +30,13 @@ function start() {
     const cam = $('camera-select').value, mic = $('mic-select').value;
     try {
       if (st.local) st.local.getTracks().forEach((x) => x.stop());
-      st.local = await navigator.mediaDevices.getUserMedia({
+      const got = await navigator.mediaDevices.getUserMedia({
         audio: mic ? { deviceId: { exact: mic } } : true,
         video: cam ? { deviceId: { exact: cam }, width: 1280, height: 720 } : { width: 1280, height: 720 },
       });
+      // Left while the browser was opening the devices: give them back.
+      if (st.left) { got.getTracks().forEach((x) => x.stop()); return; }
+      st.local = got;
       $('preview').srcObject = st.local;
       const devs = await navigator.mediaDevices.enumerateDevices();
       fill($('camera-select'), devs.filter((d) => d.kind === 'videoinput'), st.local.getVideoTracks()[0], t('room_camera'));
@@ -81,6 +87,7 @@ function start() {
       try { fresh = prev ? await open(prev) : null; } catch { fresh = null; }
       if (!fresh) { fillRoomDevices(); return; }
     }
+    if (st.left || !st.local) { fresh.stop(); return; }
     fresh.enabled = kind === 'video' ? st.cam : st.mic;
     const tx = kind === 'video' ? st.camTx : st.micTx;
     if (tx && st.pub && st.pub.signalingState !== 'closed') await tx.sender.replaceTrack(fresh);
@@ -108,14 +115,14 @@ function start() {
       if (st.left || st.fatal) return;
       status(t('room_reconnecting'));
       const delay = Math.min(10000, 500 * 2 ** st.retry++);
-      setTimeout(connect, delay);
+      st.retryTimer = setTimeout(() => { st.retryTimer = null; if (!st.left && !st.fatal) connect(); }, delay);
     };
   }
 
   async function handle(m) {
     switch (m.type) {
       case 'lobby':
-        show('lobby'); break;
+        show('prejoin', 'lobby'); $('join-button').hidden = true; break;
       case 'welcome': return welcome(m);
       case 'offer': return onOffer(m);
       case 'answer':
@@ -133,7 +140,7 @@ function start() {
       case 'participant': {
         const known = st.people.has(m.participant.id);
         st.people.set(m.participant.id, m.participant);
-        if (m.participant.id === st.self?.id) st.self = m.participant;
+        if (m.participant.id === st.self?.id) { st.self = m.participant; applyChairMutes(); }
         if (!known) status(t('room_joined', m.participant.name));
         render(); break;
       }
@@ -142,26 +149,32 @@ function start() {
       case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); render(); break;
       case 'speakers': st.speakers = m.speakers || []; highlight(); break;
       case 'chat': addChat(m.message); break;
-      case 'token': if (m.token) st.token = m.token; break; // refreshed before the last one expires
+      case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
       case 'waiting': st.waiting = m.waiting || []; renderWaiting(); break;
       case 'locked': st.locked = !!m.locked; $('lock-toggle').setAttribute('aria-pressed', String(st.locked)); status(st.locked ? t('room_locked_notice') : ''); break;
       case 'error': {
+        if (m.code === 'muted_by_chair') {
+          // The server refused our own unmute: the chair's mute stands.
+          const cm = st.chairMuted.microphone || st.chairMuted.camera;
+          alertMsg(t('room_error_muted_by_chair', cm?.by));
+          break;
+        }
         const key = { room_locked: 'room_error_locked', forbidden: 'room_error_forbidden', token_expired: 'room_error_expired', bad_token: 'room_error_invalid',
           token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use' }[m.code] || 'room_error_generic';
         alertMsg(t(key));
-        if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use'].includes(m.code)) st.fatal = true;
+        if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use'].includes(m.code)) { st.fatal = true; release(); }
         break;
       }
       case 'bye': {
         const key = { removed: 'room_bye_removed', denied: 'room_bye_denied', replaced: 'room_bye_replaced', revoked: 'room_bye_revoked' }[m.reason];
-        if (key) { st.fatal = true; alertMsg(t(key)); show(null); }
+        if (key) { st.fatal = true; release(); alertMsg(t(key)); show(null); }
         break;
       }
     }
   }
 
   async function welcome(m) {
-    st.self = m.self; st.token = m.token || st.token; st.iceServers = m.ice_servers || [];
+    st.self = m.self; st.token = m.token || st.token; st.tokenExp = m.expires_at || st.tokenExp; st.iceServers = m.ice_servers || [];
     st.people = new Map((m.participants || []).map((p) => [p.id, p]));
     st.tracks = new Map((m.tracks || []).map((x) => [x.id, x]));
     st.speakers = m.speakers || []; st.locked = !!m.locked;
@@ -170,6 +183,7 @@ function start() {
     if (st.joinedOnce) status(t('room_reconnected'));
     st.joinedOnce = true; st.retry = 0; alertMsg('');
     show('room');
+    applyChairMutes();
     const mod = st.self.permissions.moderate;
     $('lock-toggle').hidden = !mod; $('waiting-section').hidden = !mod;
     $('lock-toggle').setAttribute('aria-pressed', String(st.locked));
@@ -245,6 +259,16 @@ function start() {
     if (!st.cam) send({ type: 'mute_self', source: 'camera', muted: true });
   }
 
+  // release stops every local track (camera, microphone, screen) and
+  // detaches them from the page.
+  function release() {
+    for (const s of [st.local, st.screen]) s?.getTracks().forEach((x) => x.stop());
+    st.local = null; st.screen = null; st.micTx = null; st.camTx = null;
+    $('preview').srcObject = null;
+    $('screen-toggle').setAttribute('aria-pressed', 'false');
+    for (const v of document.querySelectorAll('#tiles video, #tiles audio')) v.srcObject = null;
+  }
+
   function teardown() {
     for (const pc of [st.pub, st.sub]) if (pc) pc.close();
     st.pub = st.sub = null; st.media.clear(); st.subQueue = []; st.pubQueue = [];
@@ -253,22 +277,61 @@ function start() {
   }
 
   // --- controls ------------------------------------------------------------
-  $('mic-toggle').addEventListener('click', () => {
-    st.mic = !st.mic;
-    st.local?.getAudioTracks().forEach((x) => { x.enabled = st.mic; });
-    $('mic-toggle').setAttribute('aria-pressed', String(st.mic));
-    send({ type: 'mute_self', source: 'microphone', muted: !st.mic });
-  });
-  $('camera-toggle').addEventListener('click', () => {
-    st.cam = !st.cam;
-    st.local?.getVideoTracks().forEach((x) => { x.enabled = st.cam; });
-    $('camera-toggle').setAttribute('aria-pressed', String(st.cam));
-    send({ type: 'mute_self', source: 'camera', muted: !st.cam });
-  });
+  // toggleSource mutes or unmutes our own microphone or camera. While a
+  // chair's mute stands, the request to unmute still goes to the server,
+  // which decides (and refuses); the local track stays off meanwhile.
+  function toggleSource(source) {
+    const mic = source === 'microphone';
+    const on = !(mic ? st.mic : st.cam);
+    if (on && st.chairMuted[source]) {
+      send({ type: 'mute_self', source, muted: false });
+      return;
+    }
+    setSource(source, on);
+    send({ type: 'mute_self', source, muted: !on });
+    // The chair's notice has served its purpose once we speak again.
+    if (on && !Object.keys(st.chairMuted).length) $('mute-notice').textContent = '';
+  }
+  function setSource(source, on) {
+    const mic = source === 'microphone';
+    if (mic) st.mic = on; else st.cam = on;
+    (mic ? st.local?.getAudioTracks() : st.local?.getVideoTracks())?.forEach((x) => { x.enabled = on; });
+    $(mic ? 'mic-toggle' : 'camera-toggle').setAttribute('aria-pressed', String(on));
+  }
+  $('mic-toggle').addEventListener('click', () => toggleSource('microphone'));
+  $('camera-toggle').addEventListener('click', () => toggleSource('camera'));
+
+  // applyChairMutes shows what the server says of our own sources: a
+  // moderator's mute turns the control off, says who muted us, and tells
+  // the server we are muted too, so that the chair's allowing it later
+  // leaves the choice to unmute to us.
+  function applyChairMutes() {
+    const now = Object.fromEntries((st.self?.chair_muted || []).map((c) => [c.source, c]));
+    const notes = [];
+    for (const source of ['microphone', 'camera']) {
+      const was = st.chairMuted[source], cm = now[source];
+      const ctl = $(source === 'microphone' ? 'mic-toggle' : 'camera-toggle');
+      ctl.classList.toggle('chair-muted', !!cm);
+      if (cm) {
+        if ((source === 'microphone' ? st.mic : st.cam)) {
+          setSource(source, false);
+          send({ type: 'mute_self', source, muted: true });
+        }
+        notes.push(t(source === 'microphone' ? 'room_muted_by_chair' : 'room_camera_off_by_chair', cm.by));
+      } else if (was) {
+        notes.push(t('room_unmute_allowed'));
+        alertMsg('');
+      }
+    }
+    st.chairMuted = now;
+    $('mute-notice').textContent = notes.join(' ');
+  }
   $('screen-toggle').addEventListener('click', async () => {
     if (st.screen) return stopScreen();
     try {
-      st.screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      const got = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      if (st.left || !st.pub) { got.getTracks().forEach((x) => x.stop()); return; }
+      st.screen = got;
     } catch { return; }
     const v = st.screen.getVideoTracks()[0];
     v.addEventListener('ended', stopScreen);
@@ -297,8 +360,32 @@ function start() {
     render();
   });
   $('lock-toggle').addEventListener('click', () => send({ type: 'lock', locked: !st.locked }));
+  // Leaving releases the camera and microphone at once, so the browser's
+  // recording indicator goes off, and replaces the room with a screen to
+  // rejoin or go home: nothing of the meeting stays on screen.
   $('leave-button').addEventListener('click', () => {
-    st.left = true; st.ws?.close(); teardown(); show(null); alertMsg(t('room_left'));
+    st.left = true;
+    if (st.retryTimer) { clearTimeout(st.retryTimer); st.retryTimer = null; }
+    const ws = st.ws; st.ws = null; ws?.close();
+    teardown(); release();
+    st.self = null; st.people.clear(); st.tracks.clear(); st.waiting = []; st.speakers = []; st.chairMuted = {};
+    render(); renderWaiting(); $('chat-log').replaceChildren(); $('mute-notice').textContent = ''; alertMsg('');
+    show('left');
+    $('left-heading').focus();
+  });
+  $('rejoin-button').addEventListener('click', async () => {
+    $('rejoin-button').disabled = true;
+    st.left = false; st.fatal = false; st.retry = 0;
+    // The rejoin token lasts minutes; after a long pause the invitation
+    // the page was opened with takes its place.
+    if (st.tokenExp && st.tokenExp * 1000 <= Date.now()) st.token = app.dataset.token;
+    st.mic = true; st.cam = true;
+    setSource('microphone', true); setSource('camera', true);
+    $('join-button').hidden = false; $('join-button').disabled = true;
+    show('prejoin');
+    await openDevices();
+    $('rejoin-button').disabled = false;
+    connect();
   });
   $('chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -308,9 +395,10 @@ function start() {
   });
 
   // --- rendering -----------------------------------------------------------
-  // show displays one of the screens: prejoin, lobby or room (null: none).
-  function show(which) {
-    for (const id of ['prejoin', 'lobby', 'room']) $(id).hidden = id !== which;
+  // show displays the screens named: prejoin, lobby (with prejoin), room
+  // or left; none when called without any.
+  function show(...which) {
+    for (const id of ['prejoin', 'lobby', 'room', 'left']) $(id).hidden = !which.includes(id);
   }
 
   function label(p) {
@@ -391,8 +479,15 @@ function start() {
       name.textContent = label(p) + ` (${t('room_role_' + p.role)})` + (p.id === st.self?.id ? ` ${t('room_you')}` : '') + (p.hand ? ` · ${t('room_hand_raised')}` : '');
       const sp = document.createElement('span'); sp.className = 'speaking-flag'; sp.textContent = `· ${t('room_speaking')}`; sp.hidden = true;
       li.append(name, sp);
+      const cm = (p.chair_muted || []).find((c) => c.source === 'microphone');
+      if (cm) {
+        const note = document.createElement('span'); note.className = 'chair-mute-flag';
+        note.textContent = `· ${t('room_muted_by', cm.by)}`;
+        li.append(note);
+      }
       if (mod && p.id !== st.self?.id) {
-        li.append(button(`${t('room_mute')}`, p, () => send({ type: 'mute', participant: p.id, source: 'microphone' })));
+        if (cm) li.append(button(t('room_allow_unmute'), p, () => send({ type: 'allow_unmute', participant: p.id, source: 'microphone' })));
+        else li.append(button(`${t('room_mute')}`, p, () => send({ type: 'mute', participant: p.id, source: 'microphone' })));
         li.append(button(`${t('room_remove')}`, p, () => send({ type: 'remove', participant: p.id })));
       }
       return li;
