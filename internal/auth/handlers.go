@@ -114,8 +114,6 @@ func (h *Handlers) signIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, h.afterSignIn(r, res.User.ID, next), http.StatusSeeOther)
 }
 
-
-
 // signOutForm asks to confirm: signing out changes state, so it is a POST,
 // and a GET (a typed URL, a bookmark) only offers the button.
 func (h *Handlers) signOutForm(w http.ResponseWriter, r *http.Request) {
