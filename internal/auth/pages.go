@@ -115,7 +115,9 @@ func (h *Handlers) secondStep(w http.ResponseWriter, r *http.Request) {
 }
 
 // afterSignIn is where a new session goes first: the change of a one-time
-// password, then the notice of a reset second factor, then next.
+// password, then the notice of a reset second factor or the enrolment the
+// user's roles require, then next. (The middleware enforces the password
+// change and the enrolment on every request; this only saves a redirect.)
 func (h *Handlers) afterSignIn(r *http.Request, userID int64, next string) string {
 	if next == "/" {
 		next = "/admin"
@@ -125,6 +127,11 @@ func (h *Handlers) afterSignIn(r *http.Request, userID int64, next string) strin
 	}
 	if by, err := h.svc.ResetNotice(r.Context(), userID); err == nil && by != "" {
 		return "/account/2fa?next=" + url.QueryEscape(next)
+	}
+	if u, err := h.svc.db.GetUser(r.Context(), userID); err == nil && h.svc.SecondFactorRequired(u) {
+		if has, err := h.svc.HasSecondFactor(r.Context(), userID); err == nil && !has {
+			return "/account/2fa?next=" + url.QueryEscape(next)
+		}
 	}
 	return next
 }
