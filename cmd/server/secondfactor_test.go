@@ -258,6 +258,7 @@ func TestSecondFactorPolicyRefusesEveryRoute(t *testing.T) {
 	}
 	allowed := map[string]bool{"GET /account/2fa": true, "POST /account/2fa": true, "GET /account/2fa/qr.png": true, "POST /account/2fa/confirm": true,
 		"GET /signout": true, "POST /signout": true, "GET /static/{file}": true,
+		"GET /lang/{code}": true, // the language switcher: sets a cookie and goes back
 		"GET /metrics": true} // its bearer token is the scraper's, never a user's (TestMetricsToken)
 	token := map[string]string{"Authorization": "Bearer " + secret, "Accept": "application/json"}
 	for _, pattern := range ts.app.routes {

@@ -146,14 +146,16 @@ func (s *Service) refuseUntilEnrolled(w http.ResponseWriter, r *http.Request, ki
 var ErrEnrolmentRequired = httpx.Errorf(http.StatusForbidden, "error_2fa_enrolment_required", nil)
 
 // enrolmentAllowed lists what a user who must enrol a second factor may
-// still request: the enrolment pages, signing out, and the assets those
-// pages load.
+// still request: the enrolment pages, signing out, the assets those pages
+// load, and the language switcher, so that the enrolment can be read in
+// another language.
 func enrolmentAllowed(r *http.Request) bool {
 	switch r.URL.Path {
 	case "/account/2fa", "/account/2fa/qr.png", "/account/2fa/confirm", "/signout":
 		return true
 	}
-	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/static/")
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/lang/"))
 }
 
 // Require lets a request through only for a signed-in viewer holding one of
