@@ -24,7 +24,9 @@ import (
 
 // withDefaultPolicy turns the second-factor policy back to its default
 // (admin and approver), which testConfig turns off for the other tests.
-func withDefaultPolicy(c *config.Config) { c.Auth.Require2FARoles = config.Default().Auth.Require2FARoles }
+func withDefaultPolicy(c *config.Config) {
+	c.Auth.Require2FARoles = config.Default().Auth.Require2FARoles
+}
 
 // wantMessage checks that a page shows a message, whatever HTML escaping
 // its apostrophes and quotes got.
@@ -259,7 +261,7 @@ func TestSecondFactorPolicyRefusesEveryRoute(t *testing.T) {
 	allowed := map[string]bool{"GET /account/2fa": true, "POST /account/2fa": true, "GET /account/2fa/qr.png": true, "POST /account/2fa/confirm": true,
 		"GET /signout": true, "POST /signout": true, "GET /static/{file}": true,
 		"GET /lang/{code}": true, // the language switcher: sets a cookie and goes back
-		"GET /metrics": true} // its bearer token is the scraper's, never a user's (TestMetricsToken)
+		"GET /metrics":     true} // its bearer token is the scraper's, never a user's (TestMetricsToken)
 	token := map[string]string{"Authorization": "Bearer " + secret, "Accept": "application/json"}
 	for _, pattern := range ts.app.routes {
 		if allowed[pattern] {
