@@ -180,7 +180,7 @@ func (h *Handlers) resetPassword(w http.ResponseWriter, r *http.Request) {
 		err = h.db.SetPassword(ctx, u.ID, hash)
 	}
 	if err == nil {
-		err = h.db.DeleteUserSessions(ctx, u.ID)
+		err = h.auth.EndAllSessions(ctx, httpx.ViewerFrom(ctx).User, u)
 	}
 	if err == nil {
 		err = h.db.SetSetting(ctx, auth.PasswordKey(u.ID), "1")

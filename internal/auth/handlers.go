@@ -188,7 +188,7 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, cerr := r.Cookie(CookieName(h.kit.SecureCookies)); err == nil && cerr == nil {
 		// Whoever else knew the old password is signed out everywhere.
-		err = h.svc.db.DeleteOtherSessions(ctx, v.User.ID, hashSecret(c.Value))
+		err = h.svc.EndOtherSessions(ctx, v.User, c.Value)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.kit.Fail(w, r, err)
