@@ -56,9 +56,20 @@ type browser struct {
 // they check pages, and the store tests cover PostgreSQL.
 func newBrowser(t *testing.T, opts ...browsertest.Option) *browser {
 	t.Helper()
+	return newBrowserWith(t, nil, opts...)
+}
+
+// newBrowserWith is newBrowser with a change to the server's configuration.
+func newBrowserWith(t *testing.T, mutate func(*config.Config), opts ...browsertest.Option) *browser {
+	t.Helper()
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	ts := newTestServer(t, db, clock, func(c *config.Config) { c.Demo = true })
+	ts := newTestServer(t, db, clock, func(c *config.Config) {
+		c.Demo = true
+		if mutate != nil {
+			mutate(c)
+		}
+	})
 	if err := ts.app.portal.signAll(context.Background(), ts.URL); err != nil { // as serve does
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ var publicRoutes = append([]string{
 	"GET /media/{file}",
 	"GET /static/{file}",
 	"GET /signin", "POST /signin",
+	"GET /signin/2fa", "POST /signin/2fa", // the second step: the pending sign-in's cookie is checked by the handler
 	"GET /signout", "POST /signout", // harmless without a session
 	"GET /healthz", "GET /readyz", // GET /metrics wants its bearer token (-metrics-token)
 	"GET /{lang}/rooms/{slug}", // conference join page: the signed token in ?t= is checked server-side

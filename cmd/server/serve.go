@@ -269,7 +269,18 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	}
 	assets.NotFound = http.HandlerFunc(kit.NotFound)
 	kit.StaffNav = staffNav()
-	svc, err := auth.NewService(auth.Params{DB: db, Log: log.With("component", "auth"), Now: o.now, Argon2: o.argon2, SessionTTL: cfg.Auth.SessionTTL})
+	box := o.box
+	if box == nil {
+		if box, err = secrets.NewBox(randomKey()); err != nil {
+			return nil, err
+		}
+	}
+	var secondFactorRoles []account.Role
+	for _, r := range cfg.Auth.SecondFactorRoles() {
+		secondFactorRoles = append(secondFactorRoles, account.Role(r)) // checked by config.Validate
+	}
+	svc, err := auth.NewService(auth.Params{DB: db, Log: log.With("component", "auth"), Now: o.now, Argon2: o.argon2, SessionTTL: cfg.Auth.SessionTTL,
+		Sealer: box, SecondFactorRoles: secondFactorRoles})
 	if err != nil {
 		return nil, err
 	}
@@ -286,12 +297,6 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	key := o.signingKey
 	if key == nil {
 		if key, err = signing.GenerateKey(); err != nil {
-			return nil, err
-		}
-	}
-	box := o.box
-	if box == nil {
-		if box, err = secrets.NewBox(randomKey()); err != nil {
 			return nil, err
 		}
 	}

@@ -54,6 +54,8 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("POST /admin/users/{id}", admin(http.HandlerFunc(h.updateUserForm)))
 	mux.Handle("POST /admin/users/{id}/password", admin(http.HandlerFunc(h.resetPassword)))
 	mux.Handle("POST /admin/users/{id}/signin-lock", admin(http.HandlerFunc(h.clearSignInLock)))
+	mux.Handle("POST /admin/users/{id}/2fa/reset", admin(http.HandlerFunc(h.resetSecondFactor)))
+	mux.Handle("POST /admin/users/{id}/sessions/end", admin(http.HandlerFunc(h.endUserSessions)))
 	mux.Handle("GET /admin/tokens", staff(http.HandlerFunc(h.tokensPage)))
 	mux.Handle("POST /admin/tokens", staff(http.HandlerFunc(h.createToken)))
 	mux.Handle("POST /admin/tokens/{id}/delete", staff(http.HandlerFunc(h.deleteToken)))

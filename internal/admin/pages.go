@@ -34,6 +34,14 @@ type UserPage struct {
 	Failures    int
 	WaitSeconds int
 	Unlocked    bool // the administrator just cleared the failures
+	// SecondFactor says whether the user has a second factor;
+	// SecondFactorReset, that the administrator just reset it.
+	SecondFactor      bool
+	SecondFactorReset bool
+	// Sessions counts the user's open sessions; SessionsEnded, that the
+	// administrator just ended them all.
+	Sessions      int
+	SessionsEnded bool
 }
 
 // TokensPage is the data of the API tokens template.
@@ -121,6 +129,16 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p.Failures, p.WaitSeconds = failures, int(math.Ceil(wait.Seconds()))
+	if p.SecondFactor, err = h.auth.HasSecondFactor(r.Context(), p.User.ID); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	sessions, err := h.auth.Sessions(r.Context(), p.User.ID, "")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	p.Sessions = len(sessions)
 	h.kit.Render(w, r, status, "user.html", httpx.Page{Title: h.t(r, "users_edit_title", map[string]any{"Name": p.User.DisplayName}), Data: p})
 }
 
@@ -162,7 +180,7 @@ func (h *Handlers) resetPassword(w http.ResponseWriter, r *http.Request) {
 		err = h.db.SetPassword(ctx, u.ID, hash)
 	}
 	if err == nil {
-		err = h.db.DeleteUserSessions(ctx, u.ID)
+		err = h.auth.EndAllSessions(ctx, httpx.ViewerFrom(ctx).User, u)
 	}
 	if err == nil {
 		err = h.db.SetSetting(ctx, auth.PasswordKey(u.ID), "1")
@@ -254,4 +272,32 @@ func (h *Handlers) deleteToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+}
+
+// resetSecondFactor removes the user's second factor and signs them out
+// everywhere; they enrol again at their next sign-in and are told why
+// (audited by auth).
+func (h *Handlers) resetSecondFactor(w http.ResponseWriter, r *http.Request) {
+	u, err := h.userFromPath(r)
+	if err == nil {
+		err = h.auth.ResetSecondFactor(r.Context(), httpx.ViewerFrom(r.Context()).User, u)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.renderUser(w, r, http.StatusOK, UserPage{User: u, SecondFactorReset: true})
+}
+
+// endUserSessions signs the user out everywhere (audited by auth).
+func (h *Handlers) endUserSessions(w http.ResponseWriter, r *http.Request) {
+	u, err := h.userFromPath(r)
+	if err == nil {
+		err = h.auth.EndAllSessions(r.Context(), httpx.ViewerFrom(r.Context()).User, u)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.renderUser(w, r, http.StatusOK, UserPage{User: u, SessionsEnded: true})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,6 +30,17 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("POST /signout", h.signOut)
 	mux.Handle("GET /account/password", RequireFunc(h.kit, h.passwordForm))
 	mux.Handle("POST /account/password", RequireFunc(h.kit, h.changePassword))
+	// The second step of a sign-in: the pending sign-in's cookie is
+	// checked by the handler, as the password is by POST /signin.
+	mux.HandleFunc("GET /signin/2fa", h.secondStepForm)
+	mux.HandleFunc("POST /signin/2fa", h.secondStep)
+	mux.Handle("GET /account/2fa", RequireFunc(h.kit, h.secondFactorPage))
+	mux.Handle("POST /account/2fa", RequireFunc(h.kit, h.startEnrolment))
+	mux.Handle("GET /account/2fa/qr.png", RequireFunc(h.kit, h.qrImage))
+	mux.Handle("POST /account/2fa/confirm", RequireFunc(h.kit, h.confirmEnrolment))
+	mux.Handle("GET /account/sessions", RequireFunc(h.kit, h.sessionsPage))
+	mux.Handle("POST /account/sessions/end", RequireFunc(h.kit, h.endSession))
+	mux.Handle("POST /account/sessions/end-others", RequireFunc(h.kit, h.endOtherSessions))
 }
 
 // SignInPage is the data of the sign-in template.
@@ -71,7 +83,7 @@ func (h *Handlers) signIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusBadRequest, page)
 		return
 	}
-	secret, u, err := h.svc.SignIn(r.Context(), username, password, h.kit.ClientIP(r), r.UserAgent())
+	res, err := h.svc.Begin(r.Context(), username, password, h.kit.ClientIP(r), r.UserAgent())
 	var te *ThrottledError
 	switch {
 	case errors.As(err, &te):
@@ -93,11 +105,13 @@ func (h *Handlers) signIn(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, h.svc.sessionCookie(h.kit, secret))
-	if _, err := h.svc.db.GetSetting(r.Context(), PasswordKey(u.ID)); err == nil {
-		next = "/account/password?next=" + next
+	if res.SecondStep {
+		http.SetCookie(w, h.pendingCookie(res.Secret, int(PendingTTL.Seconds())))
+		http.Redirect(w, r, "/signin/2fa?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.SetCookie(w, h.svc.sessionCookie(h.kit, res.Secret))
+	http.Redirect(w, r, h.afterSignIn(r, res.User.ID, next), http.StatusSeeOther)
 }
 
 // signOutForm asks to confirm: signing out changes state, so it is a POST,
@@ -109,7 +123,7 @@ func (h *Handlers) signOutForm(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(CookieName(h.kit.SecureCookies)); err == nil {
-		if err := h.svc.SignOut(r.Context(), c.Value); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := h.svc.SignOutAudited(r.Context(), c.Value); err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.kit.Fail(w, r, err)
 			return
 		}
@@ -174,7 +188,7 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, cerr := r.Cookie(CookieName(h.kit.SecureCookies)); err == nil && cerr == nil {
 		// Whoever else knew the old password is signed out everywhere.
-		err = h.svc.db.DeleteOtherSessions(ctx, v.User.ID, hashSecret(c.Value))
+		err = h.svc.EndOtherSessions(ctx, v.User, c.Value)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.kit.Fail(w, r, err)

@@ -47,7 +47,7 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 					return
 				}
 				v := &httpx.Viewer{User: u, Roles: t.EffectiveRoles(u), Token: true}
-				if s.refuseUntilPasswordChanged(w, r, kit, u.ID) {
+				if s.refuseUntilPasswordChanged(w, r, kit, u.ID) || s.refuseUntilEnrolled(w, r, kit, u) {
 					return
 				}
 				next.ServeHTTP(w, r.WithContext(httpx.WithViewer(ctx, v)))
@@ -57,7 +57,7 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 				u, err := s.Session(ctx, c.Value)
 				switch {
 				case err == nil:
-					if s.refuseUntilPasswordChanged(w, r, kit, u.ID) {
+					if s.refuseUntilPasswordChanged(w, r, kit, u.ID) || s.refuseUntilEnrolled(w, r, kit, u) {
 						return
 					}
 					v := &httpx.Viewer{User: u, Roles: u.Roles}
@@ -113,6 +113,49 @@ func passwordChangeAllowed(r *http.Request) bool {
 		return true
 	}
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/static/")
+}
+
+// refuseUntilEnrolled answers the request itself, and reports true, when
+// u holds a role that must sign in with a second factor, has none yet, and
+// the request is for anything but enrolling one or signing out: such a user
+// can do nothing else, through the pages or the API (tokens included),
+// until the second factor is set up. Browsers asking for a page are sent to
+// the enrolment page; everything else is refused with 403.
+func (s *Service) refuseUntilEnrolled(w http.ResponseWriter, r *http.Request, kit *httpx.Kit, u account.User) bool {
+	if !s.SecondFactorRequired(u) || enrolmentAllowed(r) {
+		return false
+	}
+	has, err := s.db.HasSecondFactor(r.Context(), u.ID)
+	if err != nil {
+		kit.Fail(w, r, err)
+		return true
+	}
+	if has {
+		return false
+	}
+	if !httpx.WantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		http.Redirect(w, r, "/account/2fa?next="+url.QueryEscape(httpx.SafeNext(r.URL.RequestURI())), http.StatusSeeOther)
+		return true
+	}
+	kit.Fail(w, r, ErrEnrolmentRequired)
+	return true
+}
+
+// ErrEnrolmentRequired refuses every request of a user who must first set
+// up a second factor.
+var ErrEnrolmentRequired = httpx.Errorf(http.StatusForbidden, "error_2fa_enrolment_required", nil)
+
+// enrolmentAllowed lists what a user who must enrol a second factor may
+// still request: the enrolment pages, signing out, the assets those pages
+// load, and the language switcher, so that the enrolment can be read in
+// another language.
+func enrolmentAllowed(r *http.Request) bool {
+	switch r.URL.Path {
+	case "/account/2fa", "/account/2fa/qr.png", "/account/2fa/confirm", "/signout":
+		return true
+	}
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/lang/"))
 }
 
 // Require lets a request through only for a signed-in viewer holding one of

@@ -86,6 +86,10 @@ type Service struct {
 	throttle   Throttle
 	sessionTTL time.Duration
 	dummyHash  string
+	sealer     Sealer
+	// secondFactorRoles are the roles whose holders must sign in with a
+	// second factor.
+	secondFactorRoles []account.Role
 	// hashing bounds concurrent argon2id runs: each takes 64 MiB, so a burst
 	// of sign-ins queues instead of exhausting memory.
 	hashing chan struct{}
@@ -99,6 +103,12 @@ type Params struct {
 	Argon2     Argon2Params
 	Throttle   Throttle
 	SessionTTL time.Duration
+	// Sealer encrypts TOTP secrets at rest (a *secrets.Box); without one,
+	// nobody can enrol a second factor.
+	Sealer Sealer
+	// SecondFactorRoles are the roles whose holders must sign in with a
+	// second factor, and are sent to enrol one until they have.
+	SecondFactorRoles []account.Role
 }
 
 // NewService returns a Service. Zero settings take their defaults.
@@ -132,15 +142,41 @@ func NewService(p Params) (*Service, error) {
 		return nil, err
 	}
 	return &Service{db: p.DB, log: p.Log, now: p.Now, argon: p.Argon2, throttle: p.Throttle, sessionTTL: p.SessionTTL, dummyHash: dummy,
-		hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), sealer: p.Sealer, secondFactorRoles: p.SecondFactorRoles}, nil
 }
 
 // HashPassword hashes with the service's parameters.
 func (s *Service) HashPassword(pw string) (string, error) { return HashPassword(pw, s.argon) }
 
 // SignIn checks a username and password and opens a session. It returns the
-// cookie secret; only its hash is stored.
+// cookie secret; only its hash is stored. A user with a second factor gets
+// no session from a password alone: SignIn refuses with
+// ErrSecondFactorRequired, and Begin is the way in for them.
 func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent string) (string, account.User, error) {
+	res, err := s.Begin(ctx, username, password, ip, userAgent)
+	if err != nil {
+		return "", account.User{}, err
+	}
+	if res.SecondStep {
+		return "", account.User{}, ErrSecondFactorRequired
+	}
+	return res.Secret, res.User, nil
+}
+
+// SignInResult is what a right password earns: a session, or, for a user
+// with a second factor, a pending sign-in that CompleteSignIn finishes.
+type SignInResult struct {
+	// Secret is the session's cookie secret, or the pending sign-in's
+	// when SecondStep is set. Only its hash is stored.
+	Secret     string
+	User       account.User
+	SecondStep bool
+}
+
+// Begin checks a username and password. A user without a second factor
+// gets a session; one with a second factor gets a pending sign-in, which
+// lasts PendingTTL and can do nothing but CompleteSignIn.
+func (s *Service) Begin(ctx context.Context, username, password, ip, userAgent string) (SignInResult, error) {
 	username = account.NormalizeUsername(username)
 	acctKey, ipKey := accountKey(username), "addr:"+ip
 	// Count the attempt first: twenty guesses sent at once are twenty
@@ -148,16 +184,16 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 	attempt := RandomSecret(16)
 	for _, k := range []string{acctKey, ipKey} {
 		if err := s.db.ReserveLoginAttempt(ctx, k, attempt); err != nil {
-			return "", account.User{}, err
+			return SignInResult{}, err
 		}
 	}
 	if err := s.checkThrottle(ctx, username, ip, acctKey, ipKey, attempt); err != nil {
 		// A refused attempt checked no password: it does not make the
 		// account wait longer. It does count against the address.
 		if derr := s.db.DropLoginAttempt(ctx, acctKey, attempt); derr != nil {
-			return "", account.User{}, derr
+			return SignInResult{}, derr
 		}
-		return "", account.User{}, err
+		return SignInResult{}, err
 	}
 	u, err := s.db.GetUserByUsername(ctx, username)
 	hash := s.dummyHash
@@ -168,10 +204,10 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 		// Spend the same time as for a real account, so timing does not
 		// reveal which usernames exist.
 	default:
-		return "", account.User{}, err
+		return SignInResult{}, err
 	}
 	if err := s.acquireHashing(ctx); err != nil {
-		return "", account.User{}, err
+		return SignInResult{}, err
 	}
 	ok, verr := VerifyPassword(password, hash)
 	<-s.hashing
@@ -181,29 +217,67 @@ func (s *Service) SignIn(ctx context.Context, username, password, ip, userAgent 
 	if err != nil || !ok {
 		// The reservations stay: they are the failures.
 		if err := s.auditSlowDown(ctx, username, ip, acctKey); err != nil {
-			return "", account.User{}, err
+			return SignInResult{}, err
 		}
-		return "", account.User{}, ErrBadCredentials
+		if err := s.audit(ctx, "signin.fail", map[string]any{"username": username, "address": ip, "reason": "password"}); err != nil {
+			return SignInResult{}, err
+		}
+		return SignInResult{}, ErrBadCredentials
 	}
 	if u.Disabled {
-		return "", account.User{}, ErrDisabled
+		return SignInResult{}, ErrDisabled
+	}
+	has, err := s.db.HasSecondFactor(ctx, u.ID)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	if has {
+		// A right password is no failure, but half a sign-in: the
+		// account's earlier failures stay until a code is right, so that
+		// whoever knows the password cannot wipe out the wrong codes they
+		// tried by typing it again.
+		if err := s.db.DropLoginAttempt(ctx, ipKey, attempt); err != nil {
+			return SignInResult{}, err
+		}
+		if err := s.db.DropLoginAttempt(ctx, acctKey, attempt); err != nil {
+			return SignInResult{}, err
+		}
+		secret := RandomSecret(32)
+		err := s.db.CreatePendingSignIn(ctx, store.PendingSignIn{IDHash: hashSecret(secret), UserID: u.ID,
+			ExpiresAt: s.now().Add(PendingTTL), UserAgent: truncate(userAgent, 200), IP: ip})
+		if err != nil {
+			return SignInResult{}, err
+		}
+		return SignInResult{Secret: secret, User: u, SecondStep: true}, nil
 	}
 	if err := s.db.ClearLoginFailures(ctx, acctKey); err != nil {
-		return "", account.User{}, err
+		return SignInResult{}, err
 	}
 	if err := s.db.DropLoginAttempt(ctx, ipKey, attempt); err != nil {
-		return "", account.User{}, err
+		return SignInResult{}, err
 	}
+	secret, err := s.openSession(ctx, u, ip, userAgent, "password")
+	if err != nil {
+		return SignInResult{}, err
+	}
+	return SignInResult{Secret: secret, User: u}, nil
+}
+
+// openSession creates a session for u and audits the sign-in.
+func (s *Service) openSession(ctx context.Context, u account.User, ip, userAgent, method string) (string, error) {
 	secret := RandomSecret(32)
 	now := s.now()
-	err = s.db.CreateSession(ctx, account.Session{
+	err := s.db.CreateSession(ctx, account.Session{
 		IDHash: hashSecret(secret), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(s.sessionTTL), UserAgent: truncate(userAgent, 200), IP: ip,
 	})
 	if err != nil {
-		return "", account.User{}, err
+		return "", err
 	}
-	return secret, u, nil
+	if err := s.auditAs(ctx, u, "signin.ok", map[string]any{"username": u.Username, "address": ip, "method": method}); err != nil {
+		return "", err
+	}
+	return secret, nil
 }
 
 func accountKey(username string) string { return "user:" + username }
@@ -381,6 +455,9 @@ func (s *Service) Cleanup(ctx context.Context, every time.Duration) {
 		}
 		if err := s.db.PruneLoginFailures(ctx, s.now().Add(-s.throttle.Window)); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "prune sign-in failures", "err", err)
+		}
+		if err := s.db.DeleteExpiredPendingSignIns(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "delete expired pending sign-ins", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -121,6 +121,21 @@ type Web struct {
 type Auth struct {
 	SessionTTL      time.Duration
 	InsecureCookies bool // drop the Secure flag; only for plain-HTTP development on a LAN
+	// Require2FARoles is the comma-separated list of roles whose holders
+	// must sign in with a second factor; empty requires it of nobody.
+	Require2FARoles string
+}
+
+// SecondFactorRoles returns the roles of Require2FARoles, trimmed, without
+// empty entries.
+func (a Auth) SecondFactorRoles() []string {
+	var out []string
+	for _, r := range strings.Split(a.Require2FARoles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Secrets says where the key that encrypts credentials at rest comes from
@@ -260,7 +275,7 @@ func Default() Config {
 		Storage: Storage{DataDir: "./data"},
 		Log:     Log{Format: "text", Level: "info"},
 		Web:     Web{DefaultLang: "vi", TimeZone: "Asia/Ho_Chi_Minh"},
-		Auth:    Auth{SessionTTL: 12 * time.Hour},
+		Auth:    Auth{SessionTTL: 12 * time.Hour, Require2FARoles: "admin,approver"},
 		Watch:   Watch{Interval: 2 * time.Minute},
 		Publish: Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
 		Audit:   Audit{CheckpointInterval: 5 * time.Minute},
@@ -302,6 +317,7 @@ func settings(c *Config) []Setting {
 		{"max-upload", "CHANCERY_MAX_UPLOAD", "largest body of a staff form that uploads images (multipart, under /press/ and /admin/), in bytes", (*int64Value)(&c.HTTP.MaxUploadBytes)},
 		{"trust-proxy", "CHANCERY_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a trusted proxy)", (*boolValue)(&c.HTTP.TrustProxy)},
 		{"session-ttl", "CHANCERY_SESSION_TTL", "how long a sign-in lasts without activity", (*durationValue)(&c.Auth.SessionTTL)},
+		{"require-2fa-roles", "CHANCERY_REQUIRE_2FA_ROLES", "comma-separated roles whose holders must sign in with a second factor (an authenticator app); empty requires it of nobody", (*stringValue)(&c.Auth.Require2FARoles)},
 		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
 		{"secret-key-file", "CHANCERY_SECRET_KEY_FILE", "file holding the base64 key; empty means secret.key in the data directory, generated (mode 0600) on first run of the embedded setup", (*stringValue)(&c.Secrets.KeyFile)},
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
@@ -464,6 +480,12 @@ func (w Web) Validate() error {
 func (a Auth) Validate() error {
 	if a.SessionTTL < time.Minute || a.SessionTTL > 30*24*time.Hour {
 		return fmt.Errorf("config: session-ttl must be between 1m and 720h, got %s", a.SessionTTL)
+	}
+	known := []string{"admin", "press_officer", "approver", "protocol_officer", "chair", "interpreter", "delegate"}
+	for _, r := range a.SecondFactorRoles() {
+		if !slices.Contains(known, r) {
+			return fmt.Errorf("config: require-2fa-roles: unknown role %q (known: %s)", r, strings.Join(known, ", "))
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,22 @@ func TestLoad(t *testing.T) {
 		{name: "upload limit below the body limit", args: []string{"-max-body", "2000000", "-max-upload", "1000000"}, wantErr: "max-upload"},
 		{name: "zero timeout", args: []string{"-write-timeout", "0s"}, wantErr: "write-timeout must be positive"},
 		{name: "ttl range", args: []string{"-session-ttl", "1s"}, wantErr: "session-ttl"},
+		{name: "second factor for admin and approver by default", check: func(t *testing.T, c Config) {
+			if got := c.Auth.SecondFactorRoles(); !slices.Equal(got, []string{"admin", "approver"}) {
+				t.Fatalf("default second-factor roles %v", got)
+			}
+		}},
+		{name: "second factor for more roles", args: []string{"-require-2fa-roles", " admin, approver ,press_officer,"}, check: func(t *testing.T, c Config) {
+			if got := c.Auth.SecondFactorRoles(); !slices.Equal(got, []string{"admin", "approver", "press_officer"}) {
+				t.Fatalf("second-factor roles %v", got)
+			}
+		}},
+		{name: "second factor for nobody", env: []string{"CHANCERY_REQUIRE_2FA_ROLES="}, check: func(t *testing.T, c Config) {
+			if got := c.Auth.SecondFactorRoles(); len(got) != 0 {
+				t.Fatalf("second-factor roles %v", got)
+			}
+		}},
+		{name: "second factor for an unknown role", args: []string{"-require-2fa-roles", "admin,root"}, wantErr: `require-2fa-roles: unknown role "root"`},
 		{name: "not postgres", args: []string{"-database-url", "mysql://root:secret@x/db"}, wantErr: "postgres://"},
 		{name: "audit defaults", check: func(t *testing.T, c Config) {
 			if c.Audit.CheckpointInterval != 5*time.Minute || c.Audit.CheckpointPath(c.Storage) != filepath.Join("data", "audit-checkpoints.log") || c.Audit.Syslog != "" {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -63,20 +65,27 @@ type LoginFailureStats struct {
 // LoginFailures returns the failures of key at or after since, leaving out
 // the reservation of the attempt token except (empty: none left out).
 func (db *DB) LoginFailures(ctx context.Context, key string, since time.Time, except string) (LoginFailureStats, error) {
-	var s LoginFailureStats
 	const where = ` FROM login_failures WHERE key = $1 AND at >= $2 AND (attempt IS NULL OR attempt <> $3)`
-	err := db.sql.QueryRowContext(ctx, `SELECT count(*)`+where, key, dbTime(since), except).Scan(&s.Count)
-	if err == nil && s.Count > 0 {
-		// Ordered reads of the column rather than min and max, whose
-		// results SQLite returns untyped.
-		err = db.sql.QueryRowContext(ctx, `SELECT at`+where+` ORDER BY at LIMIT 1`, key, dbTime(since), except).Scan(&s.First)
-		if err == nil {
-			err = db.sql.QueryRowContext(ctx, `SELECT at`+where+` ORDER BY at DESC LIMIT 1`, key, dbTime(since), except).Scan(&s.Latest)
+	for {
+		var s LoginFailureStats
+		err := db.sql.QueryRowContext(ctx, `SELECT count(*)`+where, key, dbTime(since), except).Scan(&s.Count)
+		if err == nil && s.Count > 0 {
+			// Ordered reads of the column rather than min and max, whose
+			// results SQLite returns untyped.
+			err = db.sql.QueryRowContext(ctx, `SELECT at`+where+` ORDER BY at LIMIT 1`, key, dbTime(since), except).Scan(&s.First)
+			if err == nil {
+				err = db.sql.QueryRowContext(ctx, `SELECT at`+where+` ORDER BY at DESC LIMIT 1`, key, dbTime(since), except).Scan(&s.Latest)
+			}
+			s.First, s.Latest = s.First.UTC(), s.Latest.UTC()
 		}
-		s.First, s.Latest = s.First.UTC(), s.Latest.UTC()
+		if errors.Is(err, sql.ErrNoRows) {
+			// Concurrent attempts withdrew every row counted between the
+			// reads: count again.
+			continue
+		}
+		if err != nil {
+			return s, wrap("count login failures", err)
+		}
+		return s, nil
 	}
-	if err != nil {
-		return s, wrap("count login failures", err)
-	}
-	return s, nil
 }
