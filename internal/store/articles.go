@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -268,7 +269,7 @@ func (db *DB) SaveTranslation(ctx context.Context, articleID int64, t ArticleTra
 		}
 		old, err := db.translation(ctx, tx, articleID, t.Lang)
 		exists := err == nil
-		if err != nil && classify(err) != ErrNotFound {
+		if err != nil && !errors.Is(classify(err), ErrNotFound) {
 			return err
 		}
 		now := db.nowUTC()
@@ -283,7 +284,7 @@ func (db *DB) SaveTranslation(ctx context.Context, articleID int64, t ArticleTra
 		t.SourceRev = t.Rev
 		if t.Lang != source {
 			err := tx.QueryRowContext(ctx, `SELECT rev FROM article_translations WHERE article_id = $1 AND lang = $2`, articleID, source).Scan(&t.SourceRev)
-			if err != nil && classify(err) != ErrNotFound {
+			if err != nil && !errors.Is(classify(err), ErrNotFound) {
 				return err
 			}
 		}
@@ -330,7 +331,7 @@ func (db *DB) PublishTranslation(ctx context.Context, articleID int64, lang, not
 		switch {
 		case err == nil && SameText(t, last):
 			v = last
-		case err == nil || classify(err) == ErrNotFound:
+		case err == nil || errors.Is(classify(err), ErrNotFound):
 			v = ArticleVersion{ArticleID: articleID, Lang: lang, Version: last.Version + 1, Title: t.Title,
 				Summary: t.Summary, Body: t.Body, Images: t.Images, PublishedAt: now}
 			if v.Version > 1 {
@@ -535,21 +536,13 @@ func (db *DB) Versions(ctx context.Context, articleID int64, lang string) ([]Art
 // ListArticles returns every article, drafts included, most recently
 // changed first, for the editors' overview.
 func (db *DB) ListArticles(ctx context.Context) ([]Article, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+articleColumns+` FROM articles a ORDER BY coalesce(a.updated_at, a.created_at) DESC, a.id DESC`)
-	if err != nil {
-		return nil, wrap("list articles", err)
-	}
 	var list []Article
-	for rows.Next() {
+	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		a, err := scanArticle(rows)
-		if err != nil {
-			rows.Close()
-			return nil, wrap("list articles", err)
-		}
 		list = append(list, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}, `SELECT `+articleColumns+` FROM articles a ORDER BY coalesce(a.updated_at, a.created_at) DESC, a.id DESC`)
+	if err != nil {
 		return nil, wrap("list articles", err)
 	}
 	for i := range list {

@@ -116,22 +116,16 @@ func (db *DB) PublishedRemoteIDs(ctx context.Context, channelID int64, ids []str
 			ph[i] = fmt.Sprintf("$%d", i+2)
 		}
 		ids = ids[n:]
-		rows, err := db.sql.QueryContext(ctx, `
-			SELECT pp.remote_id FROM pub_parts pp JOIN pub_publications p ON p.id = pp.publication_id
-			WHERE p.channel_id = $1 AND pp.remote_id IN (`+strings.Join(ph, ", ")+`)`, args...)
-		if err != nil {
-			return nil, wrap("published remote ids", err)
-		}
-		for rows.Next() {
+		err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 			var id string
 			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, wrap("published remote ids", err)
+				return err
 			}
 			out[id] = true
-		}
-		err = rows.Err()
-		rows.Close()
+			return nil
+		}, `
+			SELECT pp.remote_id FROM pub_parts pp JOIN pub_publications p ON p.id = pp.publication_id
+			WHERE p.channel_id = $1 AND pp.remote_id IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
 			return nil, wrap("published remote ids", err)
 		}

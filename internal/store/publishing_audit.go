@@ -208,21 +208,15 @@ func (db *DB) AuditHashes(ctx context.Context, seqs []int64) (map[int64]string, 
 		for i, s := range part {
 			args[i], marks[i] = s, "$"+strconv.Itoa(i+1)
 		}
-		rows, err := db.sql.QueryContext(ctx, `SELECT seq, hash FROM pub_audit WHERE seq IN (`+strings.Join(marks, ", ")+`)`, args...)
-		if err != nil {
-			return nil, 0, wrap("audit hashes", err)
-		}
-		for rows.Next() {
+		err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 			var s int64
 			var h string
 			if err := rows.Scan(&s, &h); err != nil {
-				rows.Close()
-				return nil, 0, wrap("audit hashes", err)
+				return err
 			}
 			out[s] = h
-		}
-		err = rows.Err()
-		rows.Close()
+			return nil
+		}, `SELECT seq, hash FROM pub_audit WHERE seq IN (`+strings.Join(marks, ", ")+`)`, args...)
 		if err != nil {
 			return nil, 0, wrap("audit hashes", err)
 		}

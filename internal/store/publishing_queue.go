@@ -330,23 +330,17 @@ func (db *DB) PostClaims(ctx context.Context, channel int64, ids []string) (map[
 			ph[i] = fmt.Sprintf("$%d", i+2)
 		}
 		ids = ids[n:]
-		rows, err := db.sql.QueryContext(ctx, `SELECT cl.remote_id, cl.publication_id FROM pub_post_claims cl
-			JOIN pub_channels c ON cl.network = c.network AND cl.scope = `+postScope+`
-			WHERE c.id = $1 AND cl.remote_id IN (`+strings.Join(ph, ", ")+`)`, args...)
-		if err != nil {
-			return nil, wrap("post claims", err)
-		}
-		for rows.Next() {
+		err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 			var id string
 			var pub int64
 			if err := rows.Scan(&id, &pub); err != nil {
-				rows.Close()
-				return nil, wrap("post claims", err)
+				return err
 			}
 			out[id] = pub
-		}
-		err = rows.Err()
-		rows.Close()
+			return nil
+		}, `SELECT cl.remote_id, cl.publication_id FROM pub_post_claims cl
+			JOIN pub_channels c ON cl.network = c.network AND cl.scope = `+postScope+`
+			WHERE c.id = $1 AND cl.remote_id IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
 			return nil, wrap("post claims", err)
 		}

@@ -132,53 +132,44 @@ func (db *DB) GetPubStatement(ctx context.Context, id int64) (PubStatement, erro
 }
 
 func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
-	rows, err := db.sql.QueryContext(ctx, `SELECT lang, title, body FROM pub_variants WHERE statement_id = $1`, st.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
+	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		var v PubVariant
 		if err := rows.Scan(&v.Lang, &v.Title, &v.Body); err != nil {
-			rows.Close()
 			return err
 		}
 		st.Variants = append(st.Variants, v)
-	}
-	rows.Close()
-	if rows, err = db.sql.QueryContext(ctx, `SELECT channel_id, lang, body FROM pub_overrides WHERE statement_id = $1 ORDER BY channel_id, lang`, st.ID); err != nil {
+		return nil
+	}, `SELECT lang, title, body FROM pub_variants WHERE statement_id = $1`, st.ID)
+	if err != nil {
 		return err
 	}
-	for rows.Next() {
+	err = eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		var o PubOverride
 		if err := rows.Scan(&o.ChannelID, &o.Lang, &o.Body); err != nil {
-			rows.Close()
 			return err
 		}
 		st.Overrides = append(st.Overrides, o)
-	}
-	rows.Close()
-	if rows, err = db.sql.QueryContext(ctx, `SELECT id, filename, content_type, data, alts FROM pub_media WHERE statement_id = $1 ORDER BY position`, st.ID); err != nil {
+		return nil
+	}, `SELECT channel_id, lang, body FROM pub_overrides WHERE statement_id = $1 ORDER BY channel_id, lang`, st.ID)
+	if err != nil {
 		return err
 	}
-	for rows.Next() {
+	err = eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		var m PubMedia
 		var alts string
 		if err := rows.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Data, &alts); err != nil {
-			rows.Close()
 			return err
 		}
 		if err := json.Unmarshal([]byte(alts), &m.Alts); err != nil {
-			rows.Close()
 			return fmt.Errorf("media %d alts: %w", m.ID, err)
 		}
 		st.Media = append(st.Media, m)
-	}
-	rows.Close()
-	if rows, err = db.sql.QueryContext(ctx, `SELECT channel_id, due_at FROM pub_publications WHERE statement_id = $1 ORDER BY channel_id`, st.ID); err != nil {
+		return nil
+	}, `SELECT id, filename, content_type, data, alts FROM pub_media WHERE statement_id = $1 ORDER BY position`, st.ID)
+	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		var id int64
 		var due sql.NullTime
 		if err := rows.Scan(&id, &due); err != nil {
@@ -191,9 +182,13 @@ func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
 			}
 			st.TargetDue[id] = d
 		}
+		return nil
+	}, `SELECT channel_id, due_at FROM pub_publications WHERE statement_id = $1 ORDER BY channel_id`, st.ID)
+	if err != nil {
+		return err
 	}
 	sortVariants(st.Variants)
-	return rows.Err()
+	return nil
 }
 
 // LangOrder is the display order of variants.
@@ -206,21 +201,13 @@ func sortVariants(vs []PubVariant) {
 // ListPubStatements returns statements, newest first, without their parts
 // except variants (for titles).
 func (db *DB) ListPubStatements(ctx context.Context, limit int) ([]PubStatement, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+statementCols+` FROM pub_statements ORDER BY id DESC LIMIT $1`, limit)
-	if err != nil {
-		return nil, wrap("list statements", err)
-	}
 	var out []PubStatement
-	for rows.Next() {
+	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		st, err := scanStatement(rows)
-		if err != nil {
-			rows.Close()
-			return nil, wrap("list statements", err)
-		}
 		out = append(out, st)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}, `SELECT `+statementCols+` FROM pub_statements ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
 		return nil, wrap("list statements", err)
 	}
 	for i := range out {

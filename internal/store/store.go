@@ -176,6 +176,24 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// eachRow runs query on q and calls fn for each row. It closes the rows
+// before it returns, so that the caller's next query may take the same
+// connection (SQLite has only one), and reports the first error of the
+// query, of fn or of the iteration.
+func eachRow(ctx context.Context, q querier, fn func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // nowUTC returns the injected clock's time as stored.
 func (db *DB) nowUTC() time.Time { return dbTime(db.now()) }
 
