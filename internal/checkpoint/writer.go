@@ -81,7 +81,9 @@ func NewWriter(p Params) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("checkpoint: close file: %w", err)
+	}
 	if w.last, err = lastSigned(p.File, p.Key); err != nil {
 		return nil, err
 	}
@@ -102,11 +104,11 @@ func openAppend(path string) (*os.File, error) {
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("checkpoint: open file: %w", err)
 	}
 	if fi.Mode().Perm()&0o022 != 0 {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("checkpoint: file %s may be written by others (mode %04o): chmod 600 it", path, fi.Mode().Perm())
 	}
 	return f, nil
@@ -231,11 +233,11 @@ func appendLine(path, line string) error {
 		return err
 	}
 	if _, err := f.WriteString(line + "\n"); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("checkpoint: write %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("checkpoint: sync %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {

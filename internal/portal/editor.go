@@ -318,9 +318,9 @@ func (h *Handlers) editSaveTranslation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := translationForm(r)
-	upload, uerr := h.uploadImage(r)
-	if uerr == nil && upload != nil {
-		in.Images = append(in.Images, *upload)
+	upload, uploaded, uerr := h.uploadImage(r)
+	if uerr == nil && uploaded {
+		in.Images = append(in.Images, upload)
 	}
 	note := r.PostFormValue("note")
 	publish := r.PostFormValue("action") == "publish"
@@ -427,36 +427,37 @@ func parseEditForm(r *http.Request) error {
 var uploadTypes = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
 
 // uploadImage stores the image of the form's file field, if one was sent,
-// and returns it with the alt text typed beside it.
-func (h *Handlers) uploadImage(r *http.Request) (*store.Image, error) {
+// and returns it with the alt text typed beside it; ok is false when the
+// form carries no image.
+func (h *Handlers) uploadImage(r *http.Request) (img store.Image, ok bool, err error) {
 	if r.MultipartForm == nil || len(r.MultipartForm.File["image_file"]) == 0 {
-		return nil, nil
+		return store.Image{}, false, nil
 	}
 	fh := r.MultipartForm.File["image_file"][0]
 	if fh.Size == 0 {
-		return nil, nil
+		return store.Image{}, false, nil
 	}
 	alt := strings.TrimSpace(r.PostFormValue("image_file_alt"))
 	if alt == "" {
-		return nil, invalid("image_file_alt", "portal_error_image_alt", nil)
+		return store.Image{}, false, invalid("image_file_alt", "portal_error_image_alt", nil)
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return nil, fmt.Errorf("portal: open upload: %w", err)
+		return store.Image{}, false, fmt.Errorf("portal: open upload: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
 	if err != nil {
-		return nil, fmt.Errorf("portal: read upload: %w", err)
+		return store.Image{}, false, fmt.Errorf("portal: read upload: %w", err)
 	}
 	ct := http.DetectContentType(data)
 	ext, ok := uploadTypes[ct]
 	if !ok || len(data) > maxUpload {
-		return nil, invalid("image_file", "portal_error_image_type", nil)
+		return store.Image{}, false, invalid("image_file", "portal_error_image_type", nil)
 	}
 	m, err := h.db.SaveMedia(r.Context(), ct, data)
 	if err != nil {
-		return nil, err
+		return store.Image{}, false, err
 	}
-	return &store.Image{Src: "/media/" + m.Hash + ext, Alt: alt}, nil
+	return store.Image{Src: "/media/" + m.Hash + ext, Alt: alt}, true, nil
 }

@@ -173,7 +173,8 @@ func (s *Service) process(ctx context.Context, pub store.PubPublication, b *batc
 		s.log.Error("scheduler: publication", "publication", pub.ID, "err", err)
 		// Release the lease so that it is tried again; the write-ahead
 		// attempt, if any, makes the next run settle it first.
-		r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "internal error: " + err.Error(),
+		// finish logs its own failure; the lease then expires instead.
+		_ = r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "internal error: " + err.Error(),
 			NextAttemptAt: s.now().Add(s.backoff(r.tries)), CountTry: true}, "publication.error", "")
 	}
 }

@@ -208,7 +208,7 @@ func createKeyFile(path string) ([]byte, error) {
 	}
 	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n")
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
+		_ = os.Remove(path)
 		return nil, fmt.Errorf("secrets: write key file: %w", err)
 	}
 	return k, nil

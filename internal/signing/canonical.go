@@ -282,7 +282,7 @@ func Parse(doc string) (Statement, error) {
 		body = append(body, l)
 	}
 	if err := sc.Err(); err != nil {
-		return Statement{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Statement{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	st.Title = strings.Join(title, "\n")
 	st.Body = strings.Join(body, "\n")

@@ -87,17 +87,18 @@ func LoadOrCreateKey(path string) (k *Key, created bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("signing: create key file: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	// After the rename the name is gone and Remove fails, as it should.
+	defer func() { _ = os.Remove(tmp.Name()) }()
 	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return nil, false, fmt.Errorf("signing: create key file: %w", err)
 	}
 	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return nil, false, fmt.Errorf("signing: write key file: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return nil, false, fmt.Errorf("signing: write key file: %w", err)
 	}
 	if err := tmp.Close(); err != nil {

@@ -36,7 +36,7 @@ func (g *Registry) Publish(ctx context.Context, st Statement) (Signed, error) {
 	}
 	u, err := url.Parse(st.URL)
 	if err != nil {
-		return Signed{}, fmt.Errorf("%w: url: %v", ErrInvalid, err)
+		return Signed{}, fmt.Errorf("%w: url: %w", ErrInvalid, err)
 	}
 	_, err = g.db.SaveSignedStatement(ctx, store.SignedStatement{
 		Path: path.Clean("/" + u.Path), URL: st.URL, Lang: st.Lang, Version: st.Version, IssuedAt: st.Issued,

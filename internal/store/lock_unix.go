@@ -21,7 +21,7 @@ func acquireLock(path string) (*fileLock, error) {
 		return nil, fmt.Errorf("store: open lock file: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+		_ = f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("store: %s is held by another Chancery process; SQLite serves one instance only, several instances need PostgreSQL (set CHANCERY_DATABASE_URL): %w", path, ErrLocked)
 		}

@@ -6,6 +6,7 @@
 package outboundtest
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"testing"
@@ -70,7 +71,11 @@ func New(t testing.TB, network, addr string) *Collector {
 // accepted: connections queue in order, so every earlier one is counted.
 func (c *Collector) Reached(t testing.TB) int {
 	t.Helper()
-	probe, err := net.Dial(c.ln.Addr().Network(), c.ln.Addr().String())
+	// Not t.Context(): Reached also runs in a cleanup, after that is done.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var d net.Dialer
+	probe, err := d.DialContext(ctx, c.ln.Addr().Network(), c.ln.Addr().String())
 	if err != nil {
 		t.Fatalf("outboundtest: probe the collector: %v", err)
 	}

@@ -144,9 +144,8 @@ func (c *Client) Publish(ctx context.Context, p social.Post) (social.Result, err
 		}
 		return r, nil
 	case status == http.StatusTooManyRequests:
-		e := c.fail(social.RateLimited, status, string(b)).(*social.Error)
-		e.Until = time.Now().Add(time.Second)
-		return social.Result{}, e
+		return social.Result{}, &social.Error{Network: c.Name, Class: social.RateLimited, Status: status, Reason: string(b),
+			Until: time.Now().Add(time.Second)}
 	case status >= 500:
 		return social.Result{}, c.fail(social.Transient, status, string(b))
 	case status == http.StatusUnauthorized:

@@ -98,6 +98,7 @@ type Options struct {
 type tlsDialer struct{ cfg *tls.Config }
 
 func (d tlsDialer) Dial(network, addr string) (net.Conn, error) {
+	//nolint:noctx // pion's proxy.Dialer has no context to pass; the Timeout bounds the dial.
 	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, network, addr, d.cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sfuclient: turn tls %s: %w", addr, err)
@@ -109,6 +110,7 @@ func (d tlsDialer) Dial(network, addr string) (net.Conn, error) {
 // token. It returns once the server answers: a welcome (admitted), a lobby
 // message (waiting: watch Events for the welcome), or an error.
 func Dial(ctx context.Context, url, token string, o Options) (*Client, sfu.ServerMessage, error) {
+	//nolint:bodyclose // gorilla/websocket: the handshake response's body need not be closed.
 	ws, _, err := websocket.DefaultDialer.DialContext(ctx, url, o.Header)
 	if err != nil {
 		return nil, sfu.ServerMessage{}, fmt.Errorf("sfuclient: dial: %w", err)

@@ -310,7 +310,9 @@ func (c *Client) post(ctx context.Context, s Secret, path string, form url.Value
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, vs := range form {
-		mw.WriteField(k, vs[0])
+		if err := mw.WriteField(k, vs[0]); err != nil {
+			return nil, c.fail(social.Rejected, 0, "", "the photo could not be encoded", err)
+		}
 	}
 	name := photo.Filename
 	if name == "" {

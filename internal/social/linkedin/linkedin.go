@@ -280,7 +280,8 @@ func (c *Client) uploadImage(ctx context.Context, s Secret, m social.Media) (str
 		var img struct {
 			Status string `json:"status"`
 		}
-		json.Unmarshal(resp.Body, &img)
+		// A body that does not parse leaves Status empty: still processing.
+		_ = json.Unmarshal(resp.Body, &img)
 		switch img.Status {
 		case "AVAILABLE":
 			return init.Value.Image, nil
@@ -504,7 +505,8 @@ func (c *Client) refresh(ctx context.Context, stale string) (Secret, error) {
 			Error                 string `json:"error"`
 			ErrorDescription      string `json:"error_description"`
 		}
-		json.Unmarshal(resp.Body, &tok)
+		// A body that does not parse leaves tok empty; the status decides.
+		_ = json.Unmarshal(resp.Body, &tok)
 		switch {
 		case resp.Status == http.StatusBadRequest || resp.Status == http.StatusUnauthorized:
 			return nil, c.fail(social.AuthExpired, resp.Status, tok.Error, "LinkedIn refused to renew the access token ("+tok.ErrorDescription+"); reconnect the page", nil)

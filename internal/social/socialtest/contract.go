@@ -52,7 +52,11 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 			t.Fatalf("published %+v, which the fake does not hold", r)
 		}
 		if h.Index != "" {
-			resp, err := http.Get(h.Index + "/")
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.Index+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +97,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 			t.Errorf("Count of %d ASCII letters = %d", lim.MaxLength+1, got)
 		}
 		_, err := h.Publisher.Publish(ctx, social.Post{Key: "contract-long", Text: text})
-		WantClass(t, err, social.Rejected)
+		_ = WantClass(t, err, social.Rejected)
 		if n := len(h.Recorder.Exchanges()); n != 0 {
 			t.Errorf("%d requests sent for a text the network would refuse", n)
 		}
@@ -106,14 +110,14 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 			Link: "https://mofa.gov.vn/en/briefings/11"}
 		h.DropNext()
 		_, err := h.Publisher.Publish(ctx, p)
-		WantClass(t, err, social.Unknown)
+		_ = WantClass(t, err, social.Unknown)
 		if n := h.Creates(); n != 1 {
 			t.Fatalf("the fake created %d posts, want 1", n)
 		}
 		rs, err := h.Publisher.Reconcile(ctx, p, time.Time{})
 		switch {
 		case h.CannotReconcile:
-			WantClass(t, err, social.Unknown)
+			_ = WantClass(t, err, social.Unknown)
 		case err != nil || len(rs) != 1 || !h.Exists(rs[0].ID):
 			t.Errorf("Reconcile = %+v, %v; want the dropped post alone", rs, err)
 		}

@@ -113,7 +113,9 @@ func appendBody(index int, m social.Media, chunk []byte) ([]byte, string, error)
 	if err != nil {
 		return nil, "", fmt.Errorf("x: %w", err)
 	}
-	w.Write(chunk)
+	if _, err := w.Write(chunk); err != nil {
+		return nil, "", fmt.Errorf("x: %w", err)
+	}
 	if err := mw.Close(); err != nil {
 		return nil, "", fmt.Errorf("x: %w", err)
 	}

@@ -34,10 +34,10 @@ func TruncateAudit(t testing.TB, db *store.DB, raw *sql.DB, keep int64) {
 	if keep < 1 || keep >= int64(len(entries)) {
 		t.Fatalf("storetest: truncate the audit log of %d entries to %d", len(entries), keep)
 	}
-	if _, err := raw.Exec(`DELETE FROM pub_audit WHERE seq > $1`, keep); err != nil {
+	if _, err := raw.ExecContext(t.Context(), `DELETE FROM pub_audit WHERE seq > $1`, keep); err != nil {
 		t.Fatalf("storetest: truncate audit: %v", err)
 	}
-	if _, err := raw.Exec(`UPDATE pub_audit_head SET seq = $1, hash = $2 WHERE id = 1`, keep, entries[keep-1].Hash); err != nil {
+	if _, err := raw.ExecContext(t.Context(), `UPDATE pub_audit_head SET seq = $1, hash = $2 WHERE id = 1`, keep, entries[keep-1].Hash); err != nil {
 		t.Fatalf("storetest: truncate audit: %v", err)
 	}
 }
@@ -58,12 +58,12 @@ func RewriteAudit(t testing.TB, db *store.DB, raw *sql.DB, seq int64, payload st
 			e.PrevHash = entries[i-1].Hash
 		}
 		e.Hash = store.HashAuditEntry(*e)
-		if _, err := raw.Exec(`UPDATE pub_audit SET payload = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, e.Payload, e.PrevHash, e.Hash, e.Seq); err != nil {
+		if _, err := raw.ExecContext(t.Context(), `UPDATE pub_audit SET payload = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, e.Payload, e.PrevHash, e.Hash, e.Seq); err != nil {
 			t.Fatalf("storetest: rewrite audit: %v", err)
 		}
 	}
 	last := entries[len(entries)-1]
-	if _, err := raw.Exec(`UPDATE pub_audit_head SET seq = $1, hash = $2 WHERE id = 1`, last.Seq, last.Hash); err != nil {
+	if _, err := raw.ExecContext(t.Context(), `UPDATE pub_audit_head SET seq = $1, hash = $2 WHERE id = 1`, last.Seq, last.Hash); err != nil {
 		t.Fatalf("storetest: rewrite audit: %v", err)
 	}
 }

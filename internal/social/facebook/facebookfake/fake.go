@@ -149,7 +149,7 @@ func (s *Server) Counts() (requests, creates int) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func graphErr(w http.ResponseWriter, status, code, sub int, typ, msg string, transient bool) {
@@ -305,7 +305,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, files map[strin
 		var m struct {
 			MediaFBID string `json:"media_fbid"`
 		}
-		json.Unmarshal([]byte(v), &m)
+		_ = json.Unmarshal([]byte(v), &m) // no media_fbid: refused below
 		ph, ok := s.photos[m.MediaFBID]
 		if !ok || ph.Published {
 			graphErr(w, 400, 100, 0, "OAuthException", "(#100) param attached_media["+strconv.Itoa(i)+"] must be an unpublished photo of the Page", false)

@@ -131,7 +131,7 @@ func (s *Server) Sends() (requests, posted int) {
 func reply(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func fail(w http.ResponseWriter, code int, desc string, params map[string]any) {
@@ -333,7 +333,7 @@ func (s *Server) send(w http.ResponseWriter, method string, p map[string]string,
 		var ref struct {
 			MessageID int64 `json:"message_id"`
 		}
-		json.Unmarshal([]byte(rp), &ref)
+		_ = json.Unmarshal([]byte(rp), &ref) // no message_id: refused below
 		if _, ok := s.msgs[ref.MessageID]; !ok {
 			fail(w, 400, "Bad Request: message to be replied not found", nil)
 			return

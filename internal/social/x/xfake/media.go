@@ -59,7 +59,7 @@ func (s *Server) mediaAppend(w http.ResponseWriter, r *http.Request, body []byte
 		invalidRequest(w, "The multipart body does not parse.")
 		return
 	}
-	defer form.RemoveAll()
+	defer func() { _ = form.RemoveAll() }()
 	idx, err := strconv.Atoi(first(form.Value["segment_index"]))
 	files := form.File["media"]
 	if err != nil || idx < 0 || idx > 999 || len(files) != 1 {
@@ -72,8 +72,12 @@ func (s *Server) mediaAppend(w http.ResponseWriter, r *http.Request, body []byte
 		return
 	}
 	var chunk bytes.Buffer
-	chunk.ReadFrom(f)
-	f.Close()
+	_, err = chunk.ReadFrom(f)
+	_ = f.Close()
+	if err != nil {
+		invalidRequest(w, "The media part does not read.")
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.media[r.PathValue("id")]
