@@ -63,7 +63,7 @@ func TestMain(m *testing.M) {
 	}
 	chancery.mu.Unlock()
 	if chancery.dir != "" {
-		os.RemoveAll(chancery.dir)
+		_ = os.RemoveAll(chancery.dir)
 	}
 	os.Exit(code)
 }

@@ -74,7 +74,7 @@ func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ..
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	app, err := build(context.Background(), cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, box: testBox})
 	if err != nil {
 		t.Fatalf("build: %v", err)

@@ -31,7 +31,7 @@ func newClearanceServer(t *testing.T, db *store.DB, clock *storetest.Clock, net 
 		}
 		return net, nil
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	a, err := build(context.Background(), testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res})
 	if err != nil {
 		t.Fatalf("build: %v", err)

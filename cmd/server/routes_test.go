@@ -73,7 +73,7 @@ func samplePath(pattern string) (method, path string) {
 func TestEveryRouteChecksTheSession(t *testing.T) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	a, err := build(context.Background(), testConfig(), db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
+	a, err := build(context.Background(), testConfig(), db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
 	if err != nil {
 		t.Fatal(err)
 	}

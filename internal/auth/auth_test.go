@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -58,7 +57,7 @@ func TestVerifyRejectsMalformedHashes(t *testing.T) {
 
 func TestTokens(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		svc, err := NewService(Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap})
+		svc, err := NewService(Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: cheap})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +104,7 @@ func TestTokens(t *testing.T) {
 
 func TestSignInDoesNotRevealAccounts(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		svc, _ := NewService(Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap})
+		svc, _ := NewService(Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: cheap})
 		hash, _ := HashPassword("right password!", cheap)
 		if _, err := db.CreateUser(t.Context(), account.User{Username: "real", DisplayName: "R", PasswordHash: hash, Roles: []account.Role{account.RoleChair}}); err != nil {
 			t.Fatal(err)
@@ -153,7 +152,7 @@ func BenchmarkHashPassword(b *testing.B) {
 func TestHashingIsBounded(t *testing.T) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	svc, err := NewService(Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap})
+	svc, err := NewService(Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: cheap})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base32"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -34,7 +33,7 @@ func newTwofa(t *testing.T, db *store.DB, clock *storetest.Clock) *twofa {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := NewService(Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap,
+	svc, err := NewService(Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: cheap,
 		Sealer: box, SecondFactorRoles: []account.Role{account.RoleAdmin, account.RoleApprover}})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -17,7 +16,7 @@ import (
 
 func throttleService(t *testing.T, db *store.DB, clock *storetest.Clock) *Service {
 	t.Helper()
-	svc, err := NewService(Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap})
+	svc, err := NewService(Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: cheap})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	kit, err := httpx.NewKit(httpx.KitParams{Log: log, Cat: cat, Assets: assets, DefaultLang: "vi"})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"io"
 	"log/slog"
 	"testing"
 
@@ -15,7 +14,7 @@ import (
 func TestLoad(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		cheap := auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
-		svc, err := auth.NewService(auth.Params{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Argon2: cheap})
+		svc, err := auth.NewService(auth.Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: cheap})
 		if err != nil {
 			t.Fatal(err)
 		}

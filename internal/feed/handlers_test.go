@@ -115,7 +115,7 @@ func newTestHandlers(t *testing.T, mutate ...func(*Params)) (*httptest.Server, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cat: cat, Assets: assets, DefaultLang: "vi"})
+	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func testKit(t *testing.T) *httpx.Kit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cat: cat, Assets: assets, DefaultLang: "vi"})
+	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestCachedPageKeepsItsNonce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cat: cat, Assets: assets, DefaultLang: "vi"})
+	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -30,7 +29,7 @@ func newHandlers(t *testing.T, db *store.DB, onChange func(context.Context, Chan
 	if err != nil {
 		t.Fatal(err)
 	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cat: cat, Assets: assets, DefaultLang: "vi"})
+	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
 	if err != nil {
 		t.Fatal(err)
 	}

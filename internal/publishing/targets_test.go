@@ -2,7 +2,6 @@ package publishing_test
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ import (
 // publisher, the one cmd/server wires.
 func (e *env) portalChannel(name string, langs ...string) publishing.Channel {
 	e.t.Helper()
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cat: e.catalog(), Assets: e.assets(), DefaultLang: "vi"})
+	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: e.catalog(), Assets: e.assets(), DefaultLang: "vi"})
 	if err != nil {
 		e.t.Fatal(err)
 	}

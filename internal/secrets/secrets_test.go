@@ -124,7 +124,9 @@ func TestKeyFile(t *testing.T) {
 	if err != nil || box.PrimaryKeyID() != KeyID(k) {
 		t.Fatalf("Open from the key file: %v", err)
 	}
-	os.Chmod(path, 0o644)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := LoadKeyFile(path, false); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("a world-readable key file: %v", err)
 	}

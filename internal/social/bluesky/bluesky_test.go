@@ -43,7 +43,9 @@ func newEnv(t *testing.T) *env {
 	e.secrets = []string{password}
 	e.creds.OnUpdate = func(saved []byte) {
 		var s bluesky.Secret
-		json.Unmarshal(saved, &s)
+		if err := json.Unmarshal(saved, &s); err != nil {
+			t.Errorf("saved credentials: %v", err)
+		}
 		e.mu.Lock()
 		e.secrets = append(e.secrets, s.AccessJwt, s.RefreshJwt)
 		e.mu.Unlock()
@@ -90,7 +92,9 @@ func TestPublishThreadImagesFacets(t *testing.T) {
 	cids := map[string]string{}
 	for _, r := range e.fake.Records() {
 		var v map[string]any
-		json.Unmarshal(r.Value, &v)
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatalf("record %s: %v", r.URI, err)
+		}
 		byURI[r.URI] = v
 		cids[r.URI] = r.CID
 	}
@@ -172,13 +176,18 @@ func TestRevokedRefreshFallsBackToAppPassword(t *testing.T) {
 	e.creds.Decode(t, &s)
 	// Spend the stored refresh token behind the client's back: the PDS
 	// revokes the family, and the client signs in again with the password.
-	e.creds.Update(t.Context(), func(cur []byte) ([]byte, error) {
+	err := e.creds.Update(t.Context(), func(cur []byte) ([]byte, error) {
 		var x bluesky.Secret
-		json.Unmarshal(cur, &x)
+		if err := json.Unmarshal(cur, &x); err != nil {
+			return nil, err
+		}
 		x.RefreshJwt = "refresh.unknown"
 		x.AccessJwt = "access.unknown-expired"
 		return json.Marshal(x)
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := e.c.WhoAmI(e.ctx)
 	if err != nil || a.ID != e.fake.DID || a.Handle != "@"+handle {
 		t.Fatalf("WhoAmI = %+v, %v", a, err)

@@ -77,7 +77,9 @@ func TestPublishTextLinkImages(t *testing.T) {
 	var media struct {
 		Media struct{ ID, AltText string }
 	}
-	json.Unmarshal(posts[1].Content, &media)
+	if err := json.Unmarshal(posts[1].Content, &media); err != nil {
+		t.Fatalf("single image %s: %v", posts[1].Content, err)
+	}
 	if im, ok := e.fake.Image(media.Media.ID); !ok || im.Size != 4 || media.Media.AltText != "The signing" || posts[1].URN != one.ID {
 		t.Errorf("single image %s (%+v)", posts[1].Content, im)
 	}
@@ -286,7 +288,9 @@ func TestTokenRefreshedOnceAndSavedBeforeUse(t *testing.T) {
 	var saved []string
 	creds.OnUpdate = func(b []byte) {
 		var s linkedin.Secret
-		json.Unmarshal(b, &s)
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Errorf("saved credentials: %v", err)
+		}
 		saved = append(saved, s.AccessToken)
 		if len(fake.Posts()) != 0 {
 			t.Error("a post was made before the renewed token was saved")

@@ -69,7 +69,9 @@ func TestRefreshWithStoredCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			var s x.Secret
-			json.Unmarshal(raw, &s)
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatal(err)
+			}
 			if s.RefreshToken == g.Refresh || s.RefreshToken == "" || s.AccessToken == g.Access {
 				t.Errorf("stored after refresh: %+v", s)
 			}

@@ -188,7 +188,7 @@ func TestPublishOAuth1(t *testing.T) {
 	if err := e.c.Delete(ctx, r.ID); err != nil {
 		t.Errorf("deleting a post already gone: %v", err)
 	}
-	wantClass(t, e.c.Delete(ctx, "../users/me"), social.Rejected)
+	_ = wantClass(t, e.c.Delete(ctx, "../users/me"), social.Rejected)
 }
 
 // TestOAuth1BadSignature: a token the fake does not know is refused, so
@@ -197,10 +197,12 @@ func TestOAuth1BadSignature(t *testing.T) {
 	e := oauth1Env(t)
 	bad := &memCreds{}
 	o := e.fake.Options()
-	x.Connect(context.Background(), bad, x.Secret{ConsumerKey: o.ConsumerKey, ConsumerSecret: "wrong-secret",
-		Token: "1460000000000000001-tok", TokenSecret: "token-secret"})
+	if err := x.Connect(context.Background(), bad, x.Secret{ConsumerKey: o.ConsumerKey, ConsumerSecret: "wrong-secret",
+		Token: "1460000000000000001-tok", TokenSecret: "token-secret"}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := e.client(t, bad, nil).Publish(context.Background(), social.Post{Text: "hello"})
-	wantClass(t, err, social.AuthExpired)
+	_ = wantClass(t, err, social.AuthExpired)
 	if len(e.fake.Posts()) != 0 {
 		t.Error("a badly signed post was created")
 	}
@@ -224,7 +226,7 @@ func TestThread(t *testing.T) {
 		t.Fatalf("thread as stored: %+v", posts)
 	}
 	_, err := e.c.Publish(ctx, social.Post{Text: "reply to nothing", ReplyTo: "123"})
-	wantClass(t, err, social.Rejected)
+	_ = wantClass(t, err, social.Rejected)
 }
 
 // TestErrorClasses covers every class of social-apis.md §1.5 through the
@@ -280,7 +282,7 @@ func TestRateLimitHeaders(t *testing.T) {
 	// The spent window refuses the next create without sending it.
 	n := e.fake.Requests("POST /2/tweets")
 	_, err = e.c.Publish(ctx, social.Post{Text: "third"})
-	wantClass(t, err, social.RateLimited)
+	_ = wantClass(t, err, social.RateLimited)
 	if e.fake.Requests("POST /2/tweets") != n {
 		t.Error("a create was sent although the window was spent")
 	}
@@ -296,7 +298,7 @@ func TestDuplicateAndTooLong(t *testing.T) {
 	if _, err := e.c.Publish(ctx, social.Post{Text: "Same words"}); err != nil {
 		t.Fatal(err)
 	}
-	wantClass(t, func() error { _, err := e.c.Publish(ctx, social.Post{Text: "Same words"}); return err }(), social.Duplicate)
+	_ = wantClass(t, func() error { _, err := e.c.Publish(ctx, social.Post{Text: "Same words"}); return err }(), social.Duplicate)
 	n := e.fake.Requests("POST /2/tweets")
 	_, err := e.c.Publish(ctx, social.Post{Text: strings.Repeat("ệ", 141)})
 	se := wantClass(t, err, social.Rejected)
@@ -319,7 +321,7 @@ func TestUnknownOutcome(t *testing.T) {
 			e.fake.Fail(fault)
 			post := social.Post{Key: "pub-9-0", Text: "Việt Nam & partners sign the accord: https://mofa.gov.vn/en/s/9"}
 			_, err := e.c.Publish(ctx, post)
-			wantClass(t, err, social.Unknown)
+			_ = wantClass(t, err, social.Unknown)
 			if n := e.fake.Requests("POST /2/tweets"); n != 1 {
 				t.Fatalf("%d creates sent, want 1", n)
 			}
@@ -421,7 +423,7 @@ func TestMediaWithAltText(t *testing.T) {
 		"long alt":        {{ContentType: "image/png", Data: []byte("x"), Alt: strings.Repeat("a", 1001)}},
 	} {
 		_, err := e.c.Publish(ctx, social.Post{Text: name, Media: media})
-		wantClass(t, err, social.Rejected)
+		_ = wantClass(t, err, social.Rejected)
 		// Clearance asks the same rule (social.Checker), which names the
 		// part refused.
 		var checker social.Checker = e.c
@@ -526,12 +528,14 @@ func TestRefreshTokenReuse(t *testing.T) {
 	// A stale copy of the old pair (a backup restored, a second store) tries again.
 	stale := &memCreds{}
 	o := e.fake.Options()
-	x.Connect(ctx, stale, x.Secret{ClientID: o.ClientID, ClientSecret: o.ClientSecret, AccessToken: g.Access, RefreshToken: g.Refresh, Expiry: g.Expiry})
+	if err := x.Connect(ctx, stale, x.Secret{ClientID: o.ClientID, ClientSecret: o.ClientSecret, AccessToken: g.Access, RefreshToken: g.Refresh, Expiry: g.Expiry}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := e.client(t, stale, nil).WhoAmI(ctx)
-	wantClass(t, err, social.AuthExpired)
+	_ = wantClass(t, err, social.AuthExpired)
 	// The whole family is dead, the good copy included.
 	_, err = e.c.WhoAmI(ctx)
-	wantClass(t, err, social.AuthExpired)
+	_ = wantClass(t, err, social.AuthExpired)
 }
 
 func TestTokenEndpointNeedsBasicAuth(t *testing.T) {
@@ -541,16 +545,21 @@ func TestTokenEndpointNeedsBasicAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	var body struct{ Error, ErrorDescription string }
-	json.NewDecoder(resp.Body).Decode(&body)
+	derr := json.NewDecoder(resp.Body).Decode(&body)
 	resp.Body.Close()
+	if derr != nil {
+		t.Fatal(derr)
+	}
 	if resp.StatusCode != 401 {
 		t.Errorf("status %d, want 401 without Basic auth", resp.StatusCode)
 	}
 	// Wrong client secret: the refresh fails as AuthExpired.
 	creds := &memCreds{}
-	x.Connect(context.Background(), creds, x.Secret{ClientID: "client-id", ClientSecret: "wrong", AccessToken: g.Access, RefreshToken: g.Refresh, Expiry: start})
+	if err := x.Connect(context.Background(), creds, x.Secret{ClientID: "client-id", ClientSecret: "wrong", AccessToken: g.Access, RefreshToken: g.Refresh, Expiry: start}); err != nil {
+		t.Fatal(err)
+	}
 	_, err = e.client(t, creds, nil).WhoAmI(context.Background())
-	wantClass(t, err, social.AuthExpired)
+	_ = wantClass(t, err, social.AuthExpired)
 }
 
 func TestMissingMediaScope(t *testing.T) {
@@ -684,7 +693,7 @@ func TestNew(t *testing.T) {
 		t.Errorf("defaults: %+v, %v", c.Limits(), err)
 	}
 	_, err = c.WhoAmI(context.Background())
-	wantClass(t, err, social.AuthExpired) // not connected
+	_ = wantClass(t, err, social.AuthExpired) // not connected
 }
 
 // TestRevokedAccessToken: X refuses an access token before its expiry; the
@@ -707,7 +716,7 @@ func TestRevokedAccessToken(t *testing.T) {
 	o := oauth1Env(t)
 	o.fake.Fail(xfake.Unauthorized)
 	_, err = o.c.Publish(context.Background(), social.Post{Text: "x"})
-	wantClass(t, err, social.AuthExpired)
+	_ = wantClass(t, err, social.AuthExpired)
 	if o.fake.Requests("POST /2/tweets") != 1 {
 		t.Error("an OAuth 1.0a 401 was retried")
 	}

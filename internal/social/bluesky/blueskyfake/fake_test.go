@@ -21,7 +21,9 @@ func call(t *testing.T, s *Server, bearer, nsid string, body any) (int, map[stri
 	}
 	defer resp.Body.Close()
 	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s: %v", nsid, err)
+	}
 	return resp.StatusCode, out
 }
 

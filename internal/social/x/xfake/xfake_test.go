@@ -33,7 +33,9 @@ func refresh(t *testing.T, s *Server, rt, secret string) (int, tokenAnswer) {
 	}
 	defer resp.Body.Close()
 	var a tokenAnswer
-	json.NewDecoder(resp.Body).Decode(&a)
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, a
 }
 
@@ -45,8 +47,11 @@ func get(t *testing.T, s *Server, path, bearer string) *http.Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return resp
 }
 
