@@ -9,7 +9,7 @@ SHELL := bash
 GO ?= go
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 30s
-STATICCHECK := bin/staticcheck
+GOLANGCI_LINT := bin/golangci-lint
 
 .PHONY: test deps lint run fuzz
 
@@ -23,7 +23,9 @@ deps:
 	@echo '==> deps'
 	@bash scripts/test-deps.sh
 
-## lint: gofmt, go vet and staticcheck; fails on the first problem.
+## lint: gofmt, go vet and golangci-lint (.golangci.yml: staticcheck, errcheck,
+## errorlint, nilnil, noctx, bodyclose, sqlclosecheck, sloglint, forbidigo and
+## the rest); fails on the first problem.
 lint:
 	@echo '==> gofmt -l .'
 	@files=$$(gofmt -l .); \
@@ -34,9 +36,9 @@ lint:
 	fi
 	@echo '==> go vet ./...'
 	@$(GO) vet ./...
-	@echo '==> staticcheck ./...'
-	@if [[ ! -x $(STATICCHECK) ]]; then echo '$(STATICCHECK) is missing; run make deps'; exit 1; fi
-	@$(STATICCHECK) ./...
+	@echo '==> golangci-lint run ./...'
+	@if [[ ! -x $(GOLANGCI_LINT) ]]; then echo '$(GOLANGCI_LINT) is missing; run make deps'; exit 1; fi
+	@$(GOLANGCI_LINT) run ./...
 
 ## run: start the server with demo data.
 run:

@@ -2,7 +2,8 @@
 # test-deps.sh installs what `make test` needs and is missing: Debian's
 # Chromium and Noto fonts for internal/browsertest, a C compiler for -race, a
 # PostgreSQL server on 127.0.0.1:5432 with trust auth and a database `test`,
-# axe-core from package-lock.json, and a pinned staticcheck in bin/.
+# axe-core from package-lock.json, and a pinned golangci-lint and staticcheck in
+# bin/.
 #
 # It is idempotent and quick when everything is present. It prints one line per
 # thing it does, and nothing else unless a step fails. It runs on Debian 12,
@@ -15,6 +16,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # (honnef.co/go/tools v0.8.2 requires go 1.26.0). Change it together with the
 # Go version in go.mod.
 STATICCHECK_VERSION=v0.8.2
+
+# GOLANGCI_LINT_VERSION is the golangci-lint that `make lint` runs with
+# .golangci.yml. v2.15.0 builds with Go 1.26 and carries staticcheck
+# v0.8.2, the STATICCHECK_VERSION above, so bin/staticcheck (kept for quick
+# runs on one package) and `make lint` agree. Change them together.
+GOLANGCI_LINT_VERSION=v2.15.0
 
 # The PostgreSQL server that the tests use. The overrides exist to try this
 # script against a scratch cluster; CI uses the defaults.
@@ -203,6 +210,15 @@ ensure_staticcheck() {
 	quiet env GOBIN="$PWD/bin" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
 }
 
+ensure_golangci_lint() {
+	local bin=bin/golangci-lint
+	if [[ -x $bin ]] && "$bin" version 2>/dev/null | grep -qF "version ${GOLANGCI_LINT_VERSION#v} "; then
+		return
+	fi
+	say "go install golangci-lint@$GOLANGCI_LINT_VERSION into bin/"
+	quiet env GOBIN="$PWD/bin" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
+}
+
 command -v go >/dev/null || die "go is not on PATH (expected /usr/local/go/bin)"
 
 # gcc and libc6-dev: `go test -race` needs cgo, which Go turns off when no C
@@ -211,6 +227,7 @@ ensure_packages chromium fonts-noto-core fonts-noto-cjk gcc libc6-dev
 ensure_postgres
 ensure_axe
 ensure_staticcheck
+ensure_golangci_lint
 
 # Portal feeds and signatures: xmllint validates Atom feeds and sitemaps
 # against their schemas (internal/feed); the openssl CLI checks that the
