@@ -539,8 +539,11 @@ func (db *DB) ListArticles(ctx context.Context) ([]Article, error) {
 	var list []Article
 	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		a, err := scanArticle(rows)
+		if err != nil {
+			return err
+		}
 		list = append(list, a)
-		return err
+		return nil
 	}, `SELECT `+articleColumns+` FROM articles a ORDER BY coalesce(a.updated_at, a.created_at) DESC, a.id DESC`)
 	if err != nil {
 		return nil, wrap("list articles", err)

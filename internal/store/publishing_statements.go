@@ -204,8 +204,11 @@ func (db *DB) ListPubStatements(ctx context.Context, limit int) ([]PubStatement,
 	var out []PubStatement
 	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		st, err := scanStatement(rows)
+		if err != nil {
+			return err
+		}
 		out = append(out, st)
-		return err
+		return nil
 	}, `SELECT `+statementCols+` FROM pub_statements ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, wrap("list statements", err)
