@@ -142,6 +142,7 @@ type Server struct {
 	mu            sync.Mutex
 	seq           int64
 	posts         []*Post
+	creates       int
 	media         map[string]*Media
 	faults        []Fault
 	failMedia     bool
@@ -346,7 +347,15 @@ func (s *Server) createLocked(text, replyTo string, media []string) *Post {
 	now := s.o.Now().UTC()
 	p := &Post{ID: s.nextIDLocked(), Text: text, ReplyTo: replyTo, MediaIDs: media, Created: now.Truncate(time.Second), shown: now.Add(s.o.TimelineLag)}
 	s.posts = append(s.posts, p)
+	s.creates++
 	return p
+}
+
+// Creates counts the posts created so far, deleted ones included.
+func (s *Server) Creates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.creates
 }
 
 // routes lists every endpoint.
