@@ -51,7 +51,9 @@ func newOAuthFlow(p social.OAuthParams) social.OAuthFlow {
 	return oauthFlow{a}
 }
 
-func (f oauthFlow) AuthCodeURL(state string) (string, string, error) { return f.a.AuthCodeURL(state), "", nil }
+func (f oauthFlow) AuthCodeURL(state string) (string, string, error) {
+	return f.a.AuthCodeURL(state), "", nil
+}
 
 func (f oauthFlow) Exchange(ctx context.Context, code, _, organization string) ([]byte, error) {
 	s, err := f.a.Exchange(ctx, code, organization)

@@ -31,6 +31,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 	"github.com/mofa-vn/chancery/internal/social/x/xtext"
 	"golang.org/x/text/unicode/norm"
 )
@@ -640,13 +641,8 @@ func (s *Server) createTweet(w http.ResponseWriter, r *http.Request, body []byte
 		panic(http.ErrAbortHandler) // drop the connection: no answer ever
 
 	case CommitThenDrop:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler)
+		fakekit.Drop(w)
+		return
 	}
 	s.mu.Lock()
 	text, _ := s.render(p)
@@ -852,5 +848,5 @@ func (s *Server) userTweets(w http.ResponseWriter, r *http.Request, _ []byte) {
 // index serves GET / without credentials: what the fake holds, as JSON, so
 // that a newcomer running the demo can see what was published.
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"network": "x", "user": s.o.Username, "posts": s.Posts()})
+	fakekit.Index(w, "x", map[string]any{"user": s.o.Username, "posts": s.Posts()})
 }
