@@ -43,8 +43,10 @@ type connectors struct {
 	// publicURL is the portal's public origin, known only once the server
 	// listens when it is not configured.
 	publicURL func() string
-	conn      config.Connect
-	now       func() time.Time
+	// apps are Chancery's OAuth apps by network: the configuration's, or
+	// in the demo the fakes' when none is configured.
+	apps map[social.Network]social.App
+	now  func() time.Time
 	// apiAllowed says where a channel's credentials and Chancery's app
 	// secrets may go (publishing.Service.APIAllowed); channels made before
 	// that rule may name another server.
@@ -130,7 +132,7 @@ func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (soc
 	if !ok || d.New == nil {
 		return nil, errNoConnector
 	}
-	return d.New(social.ClientParams{BaseURL: base, Credentials: creds, HTTP: c.client(), Now: c.now, MaxLength: ch.MaxLength, App: apps(c.conn)[n]})
+	return d.New(social.ClientParams{BaseURL: base, Credentials: creds, HTTP: c.client(), Now: c.now, MaxLength: ch.MaxLength, App: c.apps[n]})
 }
 
 // credentials returns the sealed credentials of a channel.

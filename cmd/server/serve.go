@@ -330,7 +330,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
 	a := &app{}
 	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
-	a.connectors = &connectors{db: db, box: box, portal: site, conn: cfg.Connect, now: o.now,
+	a.connectors = &connectors{db: db, box: box, portal: site, apps: apps(cfg.Connect), now: o.now,
 		publicURL: func() string { return *a.publicURL.Load() }}
 	// Loopback, private and special-purpose addresses are reached only
 	// at the servers the operator allows.
@@ -367,7 +367,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	// After the demo, which may set the OAuth apps of its fake networks.
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
 		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,
-		Networks: networks, Apps: apps(a.connectors.conn), HTTP: a.connectors.client(),
+		Networks: networks, Apps: a.connectors.apps, HTTP: a.connectors.client(),
 	}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
