@@ -11,7 +11,9 @@
 // 5849, and faults injected on demand, including a post created whose
 // answer never arrives.
 //
-// It must not import any Chancery package but internal/social/x/xtext.
+// It must not import cmd/ or internal/store: it stands in for X, and uses
+// only x/xtext, the social contract and the fakes' shared kit
+// (socialtest/fakekit), never the connector it fakes.
 package xfake
 
 import (
