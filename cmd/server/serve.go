@@ -35,9 +35,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/signing"
-	"github.com/mofa-vn/chancery/internal/social/linkedin"
 	"github.com/mofa-vn/chancery/internal/social/watch"
-	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -332,7 +330,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
 	a := &app{}
 	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
-	a.connectors = &connectors{db: db, box: box, portal: site, conn: cfg.Connect, now: o.now,
+	a.connectors = &connectors{db: db, box: box, portal: site, apps: apps(cfg.Connect), now: o.now,
 		publicURL: func() string { return *a.publicURL.Load() }}
 	// Loopback, private and special-purpose addresses are reached only
 	// at the servers the operator allows.
@@ -369,8 +367,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	// After the demo, which may set the OAuth apps of its fake networks.
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
 		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,
-		XApp:        x.OAuth2App{ClientID: a.connectors.conn.XClientID, ClientSecret: a.connectors.conn.XClientSecret, HTTP: a.connectors.client()},
-		LinkedInApp: linkedin.OAuthApp{ClientID: a.connectors.conn.LinkedInClientID, ClientSecret: a.connectors.conn.LinkedInClientSecret, HTTP: a.connectors.client()},
+		Networks: networks, Apps: a.connectors.apps, HTTP: a.connectors.client(),
 	}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
