@@ -35,10 +35,13 @@ func (h *Handlers) pendingCookie(secret string, maxAge int) *http.Cookie {
 type SecondStepPage struct {
 	Next  string
 	Error string
+	// Passkey offers the user's passkeys beside the code.
+	Passkey bool
 }
 
 func (h *Handlers) renderSecondStep(w http.ResponseWriter, r *http.Request, status int, p SecondStepPage) {
 	l := h.kit.Lang(r)
+	p.Passkey = h.pendingHasPasskey(r)
 	w.Header().Set("Cache-Control", "no-store")
 	h.kit.Render(w, r, status, "signin_2fa.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "twofa_step_title", nil), Data: p})
 }
@@ -59,6 +62,20 @@ func (h *Handlers) secondStepForm(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.renderSecondStep(w, r, http.StatusOK, SecondStepPage{Next: next})
 	}
+}
+
+// pendingHasPasskey reports whether the user of the pending sign-in in r
+// has a passkey to offer beside the code.
+func (h *Handlers) pendingHasPasskey(r *http.Request) bool {
+	if !h.svc.PasskeysOn() {
+		return false
+	}
+	u, err := h.svc.PendingUser(r.Context(), h.pendingSecret(r))
+	if err != nil {
+		return false
+	}
+	list, err := h.svc.Passkeys(r.Context(), u.ID)
+	return err == nil && len(list) > 0
 }
 
 func (h *Handlers) secondStep(w http.ResponseWriter, r *http.Request) {
@@ -138,25 +155,46 @@ func (h *Handlers) afterSignIn(r *http.Request, userID int64, next string) strin
 
 // SecondFactorPage is the data of the second-factor page.
 type SecondFactorPage struct {
-	Enrolled  bool
-	Required  bool // the viewer's roles require a second factor
-	Enrolment *Enrolment
-	CodesLeft int
+	Enrolled     bool // the viewer has a second factor, of any kind
+	TOTPEnrolled bool // the viewer's authenticator app is set up
+	Required     bool // the viewer's roles require a second factor
+	Enrolment    *Enrolment
+	CodesLeft    int
 	// RecoveryCodes are shown once, right after the confirmation.
 	RecoveryCodes []string
 	ResetBy       string // the administrator who reset the second factor, told once
 	Next          string
 	Error         string
+	// PasskeysOn is set when passkeys can be used (a public URL is known).
+	PasskeysOn     bool
+	Passkeys       []PasskeyRow
+	PasskeyAdded   bool
+	PasskeyRemoved bool
+}
+
+// PasskeyRow is a passkey with its times formatted for the page.
+type PasskeyRow struct {
+	ID       string // base64url, as the removal form sends it
+	Name     string
+	Created  string
+	LastUsed string // "" when never used
 }
 
 func (h *Handlers) renderSecondFactor(w http.ResponseWriter, r *http.Request, status int, p SecondFactorPage) {
 	ctx := r.Context()
 	v := httpx.ViewerFrom(ctx)
 	var err error
-	if p.Enrolled, err = h.svc.HasSecondFactor(ctx, v.User.ID); err == nil && p.Enrolled {
+	p.Enrolled, err = h.svc.HasSecondFactor(ctx, v.User.ID)
+	if err == nil {
+		p.TOTPEnrolled, err = h.svc.TOTPEnrolled(ctx, v.User.ID)
+	}
+	if err == nil && p.TOTPEnrolled {
 		p.CodesLeft, err = h.svc.RecoveryCodesLeft(ctx, v.User.ID)
 	}
-	if err == nil && !p.Enrolled && p.Enrolment == nil {
+	if err == nil {
+		err = h.passkeyRows(r, &p)
+	}
+	if err == nil && !p.TOTPEnrolled && p.Enrolment == nil {
 		if e, perr := h.svc.PendingEnrolment(ctx, v.User); perr == nil {
 			p.Enrolment = &e
 		} else if !errors.Is(perr, ErrNotEnrolling) {
