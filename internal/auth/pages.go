@@ -37,11 +37,14 @@ type SecondStepPage struct {
 	Error string
 	// Passkey offers the user's passkeys beside the code.
 	Passkey bool
+	// Code asks for a code: the user has an authenticator app (and so
+	// recovery codes). A user with passkeys alone is not asked.
+	Code bool
 }
 
 func (h *Handlers) renderSecondStep(w http.ResponseWriter, r *http.Request, status int, p SecondStepPage) {
 	l := h.kit.Lang(r)
-	p.Passkey = h.pendingHasPasskey(r)
+	p.Passkey, p.Code = h.pendingFactors(r)
 	w.Header().Set("Cache-Control", "no-store")
 	h.kit.Render(w, r, status, "signin_2fa.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "twofa_step_title", nil), Data: p})
 }
@@ -64,18 +67,21 @@ func (h *Handlers) secondStepForm(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pendingHasPasskey reports whether the user of the pending sign-in in r
-// has a passkey to offer beside the code.
-func (h *Handlers) pendingHasPasskey(r *http.Request) bool {
-	if !h.svc.PasskeysOn() {
-		return false
-	}
+// pendingFactors reports which second factors the second step offers to
+// the user of the pending sign-in in r: their passkeys (when passkeys are
+// on), and a code (when they have an app, or when nothing else is known,
+// so that the page never offers nothing).
+func (h *Handlers) pendingFactors(r *http.Request) (passkey, code bool) {
 	u, err := h.svc.PendingUser(r.Context(), h.pendingSecret(r))
 	if err != nil {
-		return false
+		return false, true
 	}
-	list, err := h.svc.Passkeys(r.Context(), u.ID)
-	return err == nil && len(list) > 0
+	if h.svc.PasskeysOn() {
+		list, err := h.svc.Passkeys(r.Context(), u.ID)
+		passkey = err == nil && len(list) > 0
+	}
+	totp, err := h.svc.TOTPEnrolled(r.Context(), u.ID)
+	return passkey, totp || err != nil || !passkey
 }
 
 func (h *Handlers) secondStep(w http.ResponseWriter, r *http.Request) {
