@@ -84,7 +84,9 @@ func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
 		Timeouts: webauthn.TimeoutsConfig{Login: timeout, Registration: timeout},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("auth: webauthn config for %q: %w", raw, err)
+		// An address (browsers take no IP as relying party ID) or a
+		// malformed URL: passkeys are off, not failing.
+		return nil, fmt.Errorf("%w: %q: %w", ErrPasskeysOff, raw, err)
 	}
 	return wa, nil
 }
