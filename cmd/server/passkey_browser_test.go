@@ -140,7 +140,7 @@ func TestBrowserPasskeys(t *testing.T) {
 			if got := b.location(t); !strings.HasPrefix(got, "/signin") {
 				t.Fatalf("a removed passkey opened a session: /admin shows %s", got)
 			}
-			if _, err := chromedp.Call(b.ctx, webauthn.ClearCredentials, webauthn.ClearCredentialsParams{AuthenticatorID: va.AuthenticatorID}); err != nil {
+			if _, err := chromedp.Call(b.ctx, webauthn.ClearCredentials, webauthn.ClearCredentialsParams(va)); err != nil {
 				t.Fatal(err)
 			}
 		})
