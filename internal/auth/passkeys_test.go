@@ -476,3 +476,54 @@ func TestPasskeysOffWithoutOrigin(t *testing.T) {
 		}
 	})
 }
+
+// TestPasskeyBurstIsThrottled sends a burst of answers from another origin
+// (a phishing page relaying the challenges) for one account: each is
+// refused and counted, the account soon has to wait (429 with Retry-After,
+// the wait in the user's language), and while it waits even the right
+// answer from the right origin is held off, so that the burst cannot be
+// mixed with a real sign-in to find out anything.
+func TestPasskeyBurstIsThrottled(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		s := newPasskeySite(t, db, clock)
+		ana := s.user("ana", account.RoleApprover)
+		c := s.browser()
+		s.signIn(c, ana)
+		key := newSoftKey(t, "localhost")
+		s.register(c, key, "Laptop")
+
+		throttled := false
+		for i := range DefaultThrottle.PerAccount + 2 {
+			var opts protocol.CredentialAssertion
+			h := s.begin(c, "/signin/passkey/begin", &opts)
+			b, _ := json.Marshal(ceremonyAnswer{Handle: h, Credential: key.get(opts, "https://chancery.example.net")})
+			status, body, res := s.do(s.browser(), "POST", "/signin/passkey/finish", "application/json", string(b))
+			switch status {
+			case http.StatusUnauthorized:
+				if throttled {
+					t.Fatalf("answer %d was checked after the account had to wait", i)
+				}
+			case http.StatusTooManyRequests:
+				throttled = true
+				if res.Header.Get("Retry-After") == "" || !strings.Contains(body, "Too many failed attempts") {
+					t.Fatalf("a throttled answer: %s, Retry-After %q", body, res.Header.Get("Retry-After"))
+				}
+			default:
+				t.Fatalf("answer %d from another origin: %d %s", i, status, body)
+			}
+		}
+		if !throttled {
+			t.Fatalf("%d refused answers and no wait", DefaultThrottle.PerAccount+2)
+		}
+		if status, body := s.passkeySignIn(s.browser(), key, s.origin); status != http.StatusTooManyRequests {
+			t.Fatalf("the right answer while the account waits: %d %s", status, body)
+		}
+		clock.Advance(DefaultThrottle.MaxDelay)
+		if status, body := s.passkeySignIn(s.browser(), key, s.origin); status != http.StatusOK {
+			t.Fatalf("the right answer after the wait: %d %s", status, body)
+		}
+		if n := s.failures("ana"); n != 0 {
+			t.Fatalf("a right answer left %d failures", n)
+		}
+	})
+}
