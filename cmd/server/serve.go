@@ -277,8 +277,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	for _, r := range cfg.Auth.SecondFactorRoles() {
 		secondFactorRoles = append(secondFactorRoles, account.Role(r)) // checked by config.Validate
 	}
+	a := &app{}
+	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
 	svc, err := auth.NewService(auth.Params{DB: db, Log: log.With("component", "auth"), Now: o.now, Argon2: o.argon2, SessionTTL: cfg.Auth.SessionTTL,
-		Sealer: box, SecondFactorRoles: secondFactorRoles})
+		Sealer: box, SecondFactorRoles: secondFactorRoles,
+		// Passkeys are bound to the origin browsers see: the WebAuthn
+		// relying party ID is its host.
+		PublicURL: func() string { return *a.publicURL.Load() }})
 	if err != nil {
 		return nil, err
 	}
@@ -328,8 +333,6 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	wiring.statements = statements
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
 	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
-	a := &app{}
-	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
 	a.connectors = &connectors{db: db, box: box, portal: site, apps: apps(cfg.Connect), now: o.now,
 		publicURL: func() string { return *a.publicURL.Load() }}
 	// Loopback, private and special-purpose addresses are reached only

@@ -93,6 +93,8 @@ type Service struct {
 	// hashing bounds concurrent argon2id runs: each takes 64 MiB, so a burst
 	// of sign-ins queues instead of exhausting memory.
 	hashing chan struct{}
+	// publicURL is the WebAuthn origin; nil turns passkeys off.
+	publicURL func() string
 }
 
 // Params are the dependencies and settings of a Service.
@@ -109,6 +111,12 @@ type Params struct {
 	// SecondFactorRoles are the roles whose holders must sign in with a
 	// second factor, and are sent to enrol one until they have.
 	SecondFactorRoles []account.Role
+	// PublicURL returns the origin browsers reach Chancery at (the
+	// -public-url, or the listen address): the WebAuthn origin, whose host
+	// is the relying party ID. It is asked at each ceremony, because the
+	// listen address is known only once the server listens. Without it,
+	// passkeys are off.
+	PublicURL func() string
 }
 
 // NewService returns a Service. Zero settings take their defaults.
@@ -142,7 +150,7 @@ func NewService(p Params) (*Service, error) {
 		return nil, err
 	}
 	return &Service{db: p.DB, log: p.Log, now: p.Now, argon: p.Argon2, throttle: p.Throttle, sessionTTL: p.SessionTTL, dummyHash: dummy,
-		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), sealer: p.Sealer, secondFactorRoles: p.SecondFactorRoles}, nil
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), sealer: p.Sealer, secondFactorRoles: p.SecondFactorRoles, publicURL: p.PublicURL}, nil
 }
 
 // HashPassword hashes with the service's parameters.
@@ -458,6 +466,9 @@ func (s *Service) Cleanup(ctx context.Context, every time.Duration) {
 		}
 		if err := s.db.DeleteExpiredPendingSignIns(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "delete expired pending sign-ins", "err", err)
+		}
+		if err := s.db.DeleteExpiredWebAuthnChallenges(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "delete expired webauthn challenges", "err", err)
 		}
 		select {
 		case <-ctx.Done():
