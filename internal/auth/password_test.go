@@ -11,7 +11,7 @@ import (
 // empty one or the one a real hash of the same parameters was made from.
 func TestUnusableHash(t *testing.T) {
 	p := Argon2Params{Memory: 64, Time: 1, Threads: 1}
-	real, err := HashPassword("correct horse", p)
+	genuine, err := HashPassword("correct horse", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,8 +24,8 @@ func TestUnusableHash(t *testing.T) {
 		t.Error("two unusable hashes are the same: their salt and key must be random")
 	}
 	prefix := func(h string) string { return h[:strings.LastIndexByte(h[:strings.LastIndexByte(h, '$')], '$')] }
-	if prefix(a) != prefix(real) {
-		t.Errorf("unusable hash %q has other parameters than a real one, %q", prefix(a), prefix(real))
+	if prefix(a) != prefix(genuine) {
+		t.Errorf("unusable hash %q has other parameters than a real one, %q", prefix(a), prefix(genuine))
 	}
 	gp, salt, key, err := parseHash(a)
 	if err != nil {
