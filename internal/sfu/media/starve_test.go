@@ -384,3 +384,54 @@ func TestStarvedForwarder(t *testing.T) {
 	}
 }
 
+// When the estimates of a room's subscribers fall together (a starved
+// server, a shared uplink) and each can carry all videos but one, each
+// pauses one, and keeps the same one from one allocation to the next; but
+// not all the same one: every publisher still reaches subscribers. (With
+// one order for everyone, one delegate's video reached nobody for a whole
+// run.)
+func TestCongestionPausesNotTheSameVideoForEveryone(t *testing.T) {
+	const subs = 30
+	ups := []*UpTrack{
+		liveTrack("cam-a", webrtc.RTPCodecTypeVideo, SourceCamera),
+		liveTrack("cam-b", webrtc.RTPCodecTypeVideo, SourceCamera),
+		liveTrack("cam-c", webrtc.RTPCodecTypeVideo, SourceCamera),
+	}
+	reached := map[string]int{}
+	for i := range subs {
+		s := NewSubscriber(SubscriberParams{Go: func(func()) {}, Reallocate: func() {}})
+		downs := map[string]*DownTrack{}
+		for _, u := range ups {
+			d := NewDownTrack(u)
+			d.SetView(640, 360)
+			downs[u.id] = d
+		}
+		// Room for two low layers (150 kbit/s each), not three.
+		s.allocateWith(t.Context(), downs, &fixedEstimate{target: 320_000})
+		first := map[string]int{}
+		paused := 0
+		for id, d := range downs {
+			first[id] = d.targetLayer()
+			if first[id] == layerPaused {
+				paused++
+			} else {
+				reached[id]++
+			}
+		}
+		if paused != 1 {
+			t.Fatalf("subscriber %d: layers %v, want one video paused", i, first)
+		}
+		s.allocateWith(t.Context(), downs, &fixedEstimate{target: 320_000})
+		for id, d := range downs {
+			if d.targetLayer() != first[id] {
+				t.Fatalf("subscriber %d: %s went from layer %d to %d with the same estimate", i, id, first[id], d.targetLayer())
+			}
+		}
+	}
+	for _, u := range ups {
+		if reached[u.id] == 0 {
+			t.Errorf("%s reached none of %d subscribers (%v)", u.id, subs, reached)
+		}
+	}
+	t.Logf("subscribers each video reached: %v", reached)
+}
