@@ -157,6 +157,13 @@ func (s *Service) HashPassword(pw string) (string, error) {
 	return HashPassword(pw, s.argon)
 }
 
+// verifyPassword is VerifyPassword, counted in argonRuns.
+func (s *Service) verifyPassword(pw, hash string) (bool, error) {
+	s.argonRuns.Add(1)
+	defer s.returnHashMemory()
+	return VerifyPassword(pw, hash)
+}
+
 // returnHashMemory ends an argon2id run counted in argonRuns. The last run
 // to end returns the heap's free memory to the system: each run allocates
 // Argon2Params.Memory (64 MiB) for a moment, which the Go runtime would
@@ -231,9 +238,7 @@ func (s *Service) Begin(ctx context.Context, username, password, ip, userAgent s
 	if err := s.acquireHashing(ctx); err != nil {
 		return SignInResult{}, err
 	}
-	s.argonRuns.Add(1)
-	ok, verr := VerifyPassword(password, hash)
-	s.returnHashMemory()
+	ok, verr := s.verifyPassword(password, hash)
 	<-s.hashing
 	if verr != nil {
 		s.log.WarnContext(ctx, "stored password hash is malformed", "user_id", u.ID)
