@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -38,5 +39,24 @@ func TestUnusableHash(t *testing.T) {
 		if ok, err := VerifyPassword(pw, a); ok || err != nil {
 			t.Errorf("VerifyPassword(%q, unusable) = %v, %v; want false, nil", pw, ok, err)
 		}
+	}
+}
+
+// TestHashingReturnsItsMemory checks that the 64 MiB an argon2id run works
+// in go back to the system when it ends: the Go runtime would keep them,
+// free, for minutes after every sign-in, several times a server's live heap.
+func TestHashingReturnsItsMemory(t *testing.T) {
+	svc, err := NewService(Params{Argon2: DefaultArgon2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.HashPassword("correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC() // whatever the run left is garbage now, collected
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	if kept := m.HeapIdle - m.HeapReleased; kept > 16<<20 {
+		t.Errorf("%.1f MiB of free heap kept from the system after a hash (argon2id works in %d MiB)", float64(kept)/(1<<20), DefaultArgon2.Memory>>10)
 	}
 }
