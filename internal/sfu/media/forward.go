@@ -632,11 +632,14 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		}
 		payload, rewritten = d.vp8.rewrite(payload, d.buf, switching)
 	}
-	if _, err := d.writer.WriteRTP(&h, payload); err != nil {
-		return false
-	}
+	// The number is taken whether or not the write succeeds: remembered
+	// first, the packet can be retransmitted when the subscriber asks for
+	// the hole a failed write leaves.
 	if d.sentLog != nil {
 		d.sentLog.record(&h, pkt.SequenceNumber, q, payload[:rewritten])
+	}
+	if _, err := d.writer.WriteRTP(&h, payload); err != nil {
+		return false
 	}
 	d.sent.Add(1)
 	return true

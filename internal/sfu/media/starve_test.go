@@ -2,11 +2,13 @@ package media
 
 import (
 	"encoding/binary"
+	"errors"
 	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -434,4 +436,43 @@ func TestCongestionPausesNotTheSameVideoForEveryone(t *testing.T) {
 		}
 	}
 	t.Logf("subscribers each video reached: %v", reached)
+}
+
+// failingWriter fails the writes while fail is set, as a subscriber's
+// connection may when it falls behind, and records the rest.
+type failingWriter struct {
+	recorder
+	fail bool
+}
+
+func (w *failingWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	if w.fail {
+		return 0, errWriteFailed
+	}
+	return w.recorder.WriteRTP(h, payload)
+}
+
+var errWriteFailed = errors.New("write failed")
+
+// A packet whose write failed left a hole in the subscriber's numbers; the
+// subscriber's NACK for it gets it, as any lost packet.
+func TestFailedWriteIsRetransmitted(t *testing.T) {
+	u, ds, _ := recordingSubscribers(t, 1)
+	d := ds[0]
+	w := &failingWriter{recorder: recorder{d: d}}
+	d.writer = w
+	s := &layerStream{layer: layerLow, perFrame: 1}
+	u.receive(layerLow, s.next(), 1200)
+	w.fail = true
+	u.receive(layerLow, s.next(), 1200)
+	w.fail = false
+	u.receive(layerLow, s.next(), 1200)
+	if len(w.got) != 2 || w.got[1].seq != w.got[0].seq+2 {
+		t.Fatalf("sent %+v, want two packets around a hole", w.got)
+	}
+	hole := w.got[0].seq + 1
+	d.retransmitOne(hole, int64(time.Hour))
+	if len(w.got) != 3 || w.got[2].seq != hole || w.got[2].in != 2 {
+		t.Fatalf("after a NACK for %d: sent %+v, want packet 2 as %d", hole, w.got, hole)
+	}
 }
