@@ -167,6 +167,22 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		ready(ln.Addr().String())
 	}
 
+	// A fresh install's administrator is created while the server already
+	// answers: hashing its password is most of a start's time. Until it
+	// exists, nobody can sign in, which is all anyone could do with it.
+	if err := bootstrapAdmin(ctx, db, app.auth, stdout); err != nil && ctx.Err() == nil {
+		_ = srv.Close()
+		<-errc
+		if debug != nil {
+			_ = debug.Close()
+		}
+		_ = app.sfu.Close()
+		stopBG()
+		wg.Wait()
+		stopCheckpoints()
+		return fmt.Errorf("first administrator: %w", err)
+	}
+
 	select {
 	case err := <-errc:
 		if debug != nil {
@@ -287,11 +303,14 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	if err := bootstrapAdmin(ctx, db, svc, stdout); err != nil {
-		return nil, err
-	}
 	var signIns []demo.SignIn
 	if cfg.Demo {
+		// The demo's accounts would make the install look set up: the
+		// administrator comes first. Otherwise serve creates it once it
+		// answers (its password's hash takes a good part of a second).
+		if err := bootstrapAdmin(ctx, db, svc, stdout); err != nil {
+			return nil, err
+		}
 		if signIns, err = demo.Load(ctx, db, svc); err != nil {
 			return nil, err
 		}

@@ -168,7 +168,7 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 	code := h.kit.Lang(r).Code
 	page := PasswordPage{Next: httpx.SafeNext(r.PostFormValue("next"))}
 	current, pw, again := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm")
-	ok, _ := VerifyPassword(current, v.User.PasswordHash)
+	ok, _ := h.svc.verifyPassword(current, v.User.PasswordHash)
 	switch {
 	case !ok:
 		page.Error = h.kit.Cat.T(code, "password_error_current", nil)
