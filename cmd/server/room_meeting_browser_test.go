@@ -146,6 +146,33 @@ func TestRoomMeetingApp(t *testing.T) {
 	b.waitFor(t, "the speaker view fits", fitsWindow)
 	b.screenshot(t, "meeting-ar-pinned-375.png", 375, 812)
 
+	// Connection quality per participant, from getStats: loss, round trip
+	// and the layer received, on the tile.
+	chair := eval[string](t, a, `window.chanceryRoom.state.self.id`)
+	b.waitFor(t, "the chair's connection quality is measured", `(() => { const q = window.chanceryRoom.quality()[`+jsString(chair)+`];
+		return q && q.level !== 'unknown' && typeof q.rtt === 'number' && q.height > 0 && typeof q.loss === 'number'; })()`)
+	if got := eval[string](t, b, `document.querySelector('#tiles .tile:not(.own) .quality').getAttribute('aria-label')`); !strings.Contains(got, msg("ar", "room_quality_rtt", "")) || !strings.Contains(got, "ms") {
+		t.Errorf("the quality indicator says %q", got)
+	}
+
+	// Noise suppression and echo cancellation as the browser offers them,
+	// switched off and on again from the settings panel.
+	b.do(t, "open the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
+	b.waitFor(t, "noise suppression on", `window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().noiseSuppression === true && window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().echoCancellation === true`)
+	check(b, "ar", "settings", 375, 812)
+	b.do(t, "turn noise suppression off", chromedp.Click(chromedp.CSS("#noise-suppression")))
+	b.waitFor(t, "noise suppression off", `window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().noiseSuppression === false`)
+	b.do(t, "close the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
+
+	// A network loss: while the client cannot reach the server, a banner
+	// says it is reconnecting; it goes when the room is back.
+	eval[bool](t, b, `(window.__signal = document.getElementById('room-app').dataset.signal, document.getElementById('room-app').dataset.signal = '/no-signal-here', window.chanceryRoom.state.ws.close(), true)`)
+	b.waitFor(t, "the reconnecting banner", `document.getElementById('reconnect-banner').checkVisibility() && document.getElementById('room-status').textContent === `+jsString(msg("ar", "room_reconnecting", "")))
+	b.waitFor(t, "the page still fits", fitsWindow)
+	b.screenshot(t, "meeting-ar-reconnecting-375.png", 375, 812)
+	eval[bool](t, b, `(document.getElementById('room-app').dataset.signal = window.__signal, true)`)
+	b.waitFor(t, "back in the room, banner gone", `document.getElementById('reconnect-banner').hidden && window.chanceryRoom.state.ws.readyState === 1 && window.chanceryRoom.state.sub !== null`)
+
 	// Leaving is read out to the others.
 	b.do(t, "leave", chromedp.Click(chromedp.CSS("#leave-button")))
 	a.waitFor(t, "the chair hears that Amira left", `document.getElementById('room-status').textContent === `+jsString(msg("en", "room_left_by", "Amira")))

@@ -200,11 +200,11 @@ function start() {
 
   // During the meeting, another camera or microphone replaces the track
   // being sent (replaceTrack): no renegotiation, the others see no gap.
-  async function switchDevice(kind) {
+  async function switchDevice(kind, force = false) {
     const sel = $(kind === 'video' ? 'room-camera-select' : 'room-mic-select');
     if (!st.local || !sel.value) return;
     const old = kind === 'video' ? st.local.getVideoTracks()[0] : st.local.getAudioTracks()[0];
-    if (old && old.getSettings().deviceId === sel.value) return;
+    if (!force && old && old.getSettings().deviceId === sel.value) return;
     const open = (id) => navigator.mediaDevices.getUserMedia(kind === 'video'
       ? { video: videoConstraints(id) }
       : { audio: audioConstraints(id) }).then((s) => s.getTracks()[0]);
@@ -233,12 +233,11 @@ function start() {
   }
   $('room-camera-select').addEventListener('change', () => switchDevice('video'));
   $('room-mic-select').addEventListener('change', () => switchDevice('audio'));
-  // Noise suppression and echo cancellation change on the running track.
+  // Noise suppression and echo cancellation: Chromium does not change
+  // them on a running track, so the microphone opens again with them and
+  // its new track replaces the one being sent.
   for (const id of ['noise-suppression', 'echo-cancellation']) {
-    $(id).addEventListener('change', () => {
-      const a = st.local?.getAudioTracks()[0];
-      if (a) a.applyConstraints(audioConstraints(a.getSettings().deviceId)).catch(() => alertMsg(t('room_error_media')));
-    });
+    $(id).addEventListener('change', () => { switchDevice('audio', true); });
   }
   navigator.mediaDevices?.addEventListener?.('devicechange', () => { listDevices(); });
 
@@ -340,7 +339,7 @@ function start() {
     if (!st.panelsInit && (st.panelsInit = true) && window.matchMedia('(min-width: 64rem)').matches) { openPanel('people', true); openPanel('chat', true); }
     applyChairMutes();
     const mod = st.self.permissions.moderate;
-    $('lock-toggle').hidden = !mod; $('waiting-section').hidden = !mod;
+    $('lock-toggle').hidden = !mod; $('waiting-section').hidden = !mod || !st.waiting.length;
     $('lock-toggle').setAttribute('aria-pressed', String(st.locked));
     $('chat-form').hidden = !st.self.permissions.chat;
     setupPeers();
@@ -853,6 +852,7 @@ function start() {
         button(t('room_deny'), p, () => send({ type: 'deny', participant: p.id })));
       return li;
     }));
+    $('waiting-section').hidden = !st.self?.permissions.moderate || !st.waiting.length;
     $('people-count').classList.toggle('unread', st.waiting.length > 0);
     // A moderator sees who waits even with the panel closed.
     if (st.waiting.length && st.self?.permissions.moderate && !$('room').hidden && $('people-panel').hidden) openPanel('people', true);
