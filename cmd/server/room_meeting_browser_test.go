@@ -57,6 +57,23 @@ func TestRoomMeetingApp(t *testing.T) {
 	open(a, "en", "chair-1", "Chair Anh", "VN Viet Nam", sfu.RoleChair, true)
 	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
 
+	// On the phone in Vietnamese and English: each state fits, passes axe
+	// and is captured.
+	for _, code := range []string{"vi", "en"} {
+		name := "Phone " + code
+		open(b, code, "ph-"+code, name, "FR France", sfu.RoleDelegate, false)
+		b.waitFor(t, code+": camera preview", `document.getElementById('preview').videoWidth > 0`)
+		check(b, code, "prejoin", 375, 812)
+		b.do(t, code+": join", chromedp.Click(chromedp.CSS("#join-button")))
+		b.waitFor(t, code+": the lobby", `!document.getElementById('lobby').hidden`)
+		check(b, code, "lobby", 375, 812)
+		a.do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: `+name+`"]`)))
+		b.waitFor(t, code+": every tile shows video", `!document.getElementById('room').hidden && (() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
+		check(b, code, "room", 375, 812)
+		b.do(t, code+": leave", chromedp.Click(chromedp.CSS("#leave-button")))
+		a.waitFor(t, "the chair sees "+name+" leave", `![...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+jsString(name)+`))`)
+	}
+
 	// Before joining, on the phone: preview, level meter, speaker test.
 	open(b, "ar", "eg-1", "Amira", "EG Egypt", sfu.RoleDelegate, false)
 	b.waitFor(t, "camera preview", `document.getElementById('preview').videoWidth > 0`)
