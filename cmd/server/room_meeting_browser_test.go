@@ -162,6 +162,19 @@ func TestRoomMeetingApp(t *testing.T) {
 	b.waitFor(t, "the chair's tile is main", `document.getElementById('tiles').dataset.layout === 'speaker' && document.querySelector('#tiles .tile.main:not(.own)') !== null`)
 	b.waitFor(t, "the speaker view fits", fitsWindow)
 	b.screenshot(t, "meeting-ar-pinned-375.png", 375, 812)
+	b.do(t, "full screen of the pinned tile", chromedp.Click(chromedp.CSS(`#tiles .tile.main button[aria-label=`+jsString(msg("ar", "room_fullscreen", ""))+`]`)))
+	b.waitFor(t, "the tile fills the screen", `document.fullscreenElement !== null && document.fullscreenElement.classList.contains('main')`)
+	b.do(t, "leave full screen", chromedp.Click(chromedp.CSS(`#tiles .tile.main button[aria-label=`+jsString(msg("ar", "room_fullscreen", ""))+`]`)))
+	b.waitFor(t, "out of full screen", `document.fullscreenElement === null`)
+	b.do(t, "unpin", chromedp.Click(chromedp.CSS(`#tiles .tile.main button.pin`)))
+	b.waitFor(t, "back to the grid", `document.getElementById('tiles').dataset.layout === 'grid'`)
+
+	// The chair's speaker view on the laptop.
+	a.do(t, "speaker view", chromedp.Click(chromedp.CSS("#layout-toggle")))
+	a.waitFor(t, "one main tile above a strip", `document.getElementById('tiles').dataset.layout === 'speaker' && document.querySelectorAll('#tiles .tile.main').length === 1 && document.querySelectorAll('#tiles .strip .tile').length === 1`)
+	a.waitFor(t, "the speaker view fits", fitsWindow)
+	a.screenshot(t, "meeting-en-speaker-1280.png", 1280, 800)
+	a.do(t, "grid view", chromedp.Click(chromedp.CSS("#layout-toggle")))
 
 	// Connection quality per participant, from getStats: loss, round trip
 	// and the layer received, on the tile.
