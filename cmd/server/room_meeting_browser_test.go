@@ -113,7 +113,10 @@ func TestRoomMeetingApp(t *testing.T) {
 	if got := pressed(b, "camera-toggle"); got != "false" || !eval[bool](t, b, `window.chanceryRoom.state.local.getVideoTracks().every(x => !x.enabled)`) {
 		t.Errorf("after V the camera control is aria-pressed=%s or the track still sends", got)
 	}
+	camAtChair := `[...window.chanceryRoom.state.tracks.values()].find(x => x.participant === ` + jsString(self) + ` && x.source === 'camera')`
+	a.waitFor(t, "the chair sees the camera off", camAtChair+`.muted && !document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video')`)
 	b.do(t, "press V again", chromedp.KeyEvent("v"))
+	a.waitFor(t, "the chair sees the camera again", `!`+camAtChair+`.muted && document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video') && document.querySelector('#tiles .tile:not(.own) video').videoWidth > 0`)
 	b.do(t, "press H", chromedp.KeyEvent("h"))
 	a.waitFor(t, "the chair hears of the hand", `document.getElementById('room-status').textContent === `+jsString(msg("en", "room_hand_raised_by", "Amira")))
 	a.waitFor(t, "the hand shows in the chair's list", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes('Amira') && li.querySelector('[aria-label="hand raised"]'))`)

@@ -353,7 +353,7 @@ function start() {
     st.sub = new RTCPeerConnection(cfg);
     st.pub.onicecandidate = (e) => e.candidate && send({ type: 'candidate', target: 'pub', candidate: e.candidate.toJSON() });
     st.sub.onicecandidate = (e) => e.candidate && send({ type: 'candidate', target: 'sub', candidate: e.candidate.toJSON() });
-    st.sub.ontrack = (e) => { st.media.set(e.track.id, e.track); render(); };
+    st.sub.ontrack = (e) => { st.media.set(e.track.id, e.track); mapMedia(st.sub.remoteDescription?.sdp); render(); };
     const restart = (pc, which) => () => {
       if (pc.iceConnectionState !== 'failed') return;
       if (which === 'pub') negotiate(true); else send({ type: 'restart' });
@@ -369,8 +369,23 @@ function start() {
     st.sub.oniceconnectionstatechange = watch(st.sub, 'sub');
   }
 
+  // mapMedia finds each announced track by the msid of the m-section it
+  // arrives on. A receiver keeps the id of the first track it carried, so
+  // when the server reuses an m-section for someone who joined later, the
+  // track's own id names the one who left.
+  function mapMedia(sdp) {
+    if (!st.sub || !sdp) return;
+    const byMid = new Map(st.sub.getTransceivers().filter((x) => x.mid !== null).map((x) => [x.mid, x.receiver.track]));
+    for (const sec of sdp.split(/\r?\nm=/).slice(1)) {
+      const mid = /\r?\na=mid:(\S+)/.exec(sec)?.[1], msid = /\r?\na=msid:\S+ (\S+)/.exec(sec)?.[1];
+      if (/\r?\na=(inactive|recvonly)/.test(sec) || !mid || !msid || !byMid.has(mid)) continue;
+      st.media.set(msid, byMid.get(mid));
+    }
+  }
+
   async function onOffer(m) {
     await st.sub.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+    mapMedia(m.sdp); render();
     for (const c of st.subQueue.splice(0)) await st.sub.addIceCandidate(c).catch(() => {});
     const ans = await st.sub.createAnswer();
     await st.sub.setLocalDescription(ans);
