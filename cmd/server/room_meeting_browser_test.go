@@ -107,6 +107,9 @@ func TestRoomMeetingApp(t *testing.T) {
 		t.Errorf("after M the microphone control is aria-pressed=%s", got)
 	}
 	a.waitFor(t, "the chair sees the microphone off", micAtChair+`.muted`)
+	if got, want := b.text(t, "#room-status"), msg("ar", "room_now_mic_off", ""); got != want {
+		t.Errorf("after M the live region says %q, want %q", got, want)
+	}
 	b.do(t, "press M again", chromedp.KeyEvent("m"))
 	a.waitFor(t, "the chair sees the microphone on", `!`+micAtChair+`.muted`)
 	b.do(t, "press V", chromedp.KeyEvent("v"))
@@ -143,6 +146,18 @@ func TestRoomMeetingApp(t *testing.T) {
 	b.do(t, "open the chat", chromedp.Click(chromedp.CSS("#chat-toggle")))
 	b.waitFor(t, "the count clears", `document.getElementById('chat-unread').hidden`)
 	b.do(t, "back to the stage", chromedp.Click(chromedp.CSS("#chat-toggle")))
+
+	// The control bar is a toolbar: in Arabic, the left arrow goes to the
+	// next control, the right arrow back, End to the last.
+	b.do(t, "arrow keys in the control bar", chromedp.Focus(chromedp.CSS("#mic-toggle")), chromedp.KeyEvent(kb.ArrowLeft))
+	if got := eval[string](t, b, `document.activeElement.id`); got != "camera-toggle" {
+		t.Errorf("left arrow from the microphone in Arabic focuses %q, want the camera", got)
+	}
+	b.do(t, "right arrow back", chromedp.KeyEvent(kb.ArrowRight))
+	b.do(t, "End", chromedp.KeyEvent(kb.End))
+	if got := eval[string](t, b, `document.activeElement.id`); got != "leave-button" {
+		t.Errorf("End in the control bar focuses %q, want Leave", got)
+	}
 
 	// The help dialog: ? opens it, Escape closes it, focus returns.
 	b.do(t, "focus the hand control", chromedp.Focus(chromedp.CSS("#hand-toggle")))

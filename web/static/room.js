@@ -482,6 +482,7 @@ function start() {
     }
     setSource(source, on);
     send({ type: 'mute_self', source, muted: !on });
+    status(t(`room_now_${mic ? 'mic' : 'cam'}_${on ? 'on' : 'off'}`));
     // The chair's notice has served its purpose once we speak again.
     if (on && !Object.keys(st.chairMuted).length) $('mute-notice').textContent = '';
   }
@@ -611,6 +612,20 @@ function start() {
     u.textContent = st.unread ? String(st.unread) : '';
     u.setAttribute('aria-label', t('room_unread', String(st.unread)));
   }
+
+  // The control bar is a toolbar: the arrow keys move between its
+  // buttons, in the reading direction.
+  document.querySelector('.controls').addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight' && e.key !== 'Home' && e.key !== 'End') return;
+    const btns = [...document.querySelectorAll('.controls .ctl')].filter((b) => b.checkVisibility());
+    const i = btns.indexOf(document.activeElement);
+    if (i < 0) return;
+    const rtl = document.documentElement.dir === 'rtl';
+    const step = (e.key === 'ArrowRight') !== rtl ? 1 : -1;
+    const next = e.key === 'Home' ? 0 : e.key === 'End' ? btns.length - 1 : (i + step + btns.length) % btns.length;
+    btns[next].focus();
+    e.preventDefault();
+  });
 
   // Keyboard shortcuts, as in other meeting apps: single keys, off while
   // typing and switchable off in the help dialog (WCAG 2.1.4).
