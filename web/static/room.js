@@ -293,7 +293,7 @@ function start() {
         render(); break;
       }
       case 'track': st.tracks.set(m.track.id, m.track); render(); break;
-      case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); render(); break;
+      case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); prevCounts.delete(m.track_id); render(); break;
       case 'speakers': st.speakers = m.speakers || []; highlight(); break;
       case 'chat': addChat(m.message, true); break;
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
