@@ -127,7 +127,7 @@ func seedStatements(t *testing.T, o store.Options, in publishing.ChannelInput, c
 	defer db.Close()
 	var pub social.Publisher
 	// The fake network listens on loopback: allowed, as -extra-api-urls does.
-	svc, err := publishing.New(publishing.Params{DB: db, Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
+	svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Settings: publishing.Settings{ExtraAPIs: []string{in.BaseURL}},
 		Resolve:  func(context.Context, publishing.Channel) (social.Publisher, error) { return pub, nil }})
 	if err != nil {

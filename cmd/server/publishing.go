@@ -18,12 +18,6 @@ import (
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/social"
-	"github.com/mofa-vn/chancery/internal/social/bluesky"
-	"github.com/mofa-vn/chancery/internal/social/facebook"
-	"github.com/mofa-vn/chancery/internal/social/linkedin"
-	"github.com/mofa-vn/chancery/internal/social/mastodon"
-	"github.com/mofa-vn/chancery/internal/social/telegram"
-	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -49,8 +43,10 @@ type connectors struct {
 	// publicURL is the portal's public origin, known only once the server
 	// listens when it is not configured.
 	publicURL func() string
-	conn      config.Connect
-	now       func() time.Time
+	// apps are Chancery's OAuth apps by network: the configuration's, or
+	// in the demo the fakes' when none is configured.
+	apps map[social.Network]social.App
+	now  func() time.Time
 	// apiAllowed says where a channel's credentials and Chancery's app
 	// secrets may go (publishing.Service.APIAllowed); channels made before
 	// that rule may name another server.
@@ -124,40 +120,19 @@ func (c *connectors) resolve(_ context.Context, ch publishing.Channel) (social.P
 	return pub, nil
 }
 
-// build makes the connector of ch over creds. An empty base URL means the
-// network's public API.
+// build makes the connector of ch over creds, from its network's
+// descriptor. An empty base URL means the network's public API.
 func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (social.Publisher, error) {
 	base := ch.BaseURL
 	n := social.Network(ch.Network)
 	if c.apiAllowed != nil && !c.apiAllowed(n, base) {
 		return nil, fmt.Errorf("%s channel %q names the server %s, which is not %s's own API nor one the configuration allows (-extra-api-urls): its credentials are not sent there", n, ch.Name, base, n)
 	}
-	hc := c.client()
-	switch n {
-	case social.X:
-		return x.New(x.Params{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength, HTTP: hc})
-	case social.Facebook:
-		return facebook.New(facebook.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now, HTTP: hc})
-	case social.Mastodon:
-		if base == "" {
-			return nil, errors.New("a Mastodon channel needs its instance's address (base URL)")
-		}
-		return mastodon.New(mastodon.Config{BaseURL: base, Credentials: creds, Now: c.now, MaxLength: ch.MaxLength, HTTP: hc})
-	case social.Bluesky:
-		return bluesky.New(bluesky.Config{BaseURL: orDefault(base, "https://bsky.social"), Credentials: creds, Now: c.now, HTTP: hc})
-	case social.Telegram:
-		return telegram.New(telegram.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now, HTTP: hc})
-	case social.LinkedIn:
-		cfg := linkedin.Config{BaseURL: orDefault(base, n.OfficialAPI()), Credentials: creds, Now: c.now, HTTP: hc,
-			ClientID: c.conn.LinkedInClientID, ClientSecret: c.conn.LinkedInClientSecret}
-		if base != "" {
-			// A LinkedIn-compatible server other than LinkedIn's (the demo's
-			// fake) issues its own tokens.
-			cfg.TokenURL = strings.TrimSuffix(base, "/") + "/oauth/v2/accessToken"
-		}
-		return linkedin.New(cfg)
+	d, ok := networks.Lookup(n)
+	if !ok || d.New == nil {
+		return nil, errNoConnector
 	}
-	return nil, errNoConnector
+	return d.New(social.ClientParams{BaseURL: base, Credentials: creds, HTTP: c.client(), Now: c.now, MaxLength: ch.MaxLength, App: c.apps[n]})
 }
 
 // credentials returns the sealed credentials of a channel.
@@ -183,7 +158,7 @@ func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishi
 			sensitive = append(sensitive, c)
 		}
 	}
-	return publishing.New(publishing.Params{DB: db, Resolve: res, Now: o.now, Instance: instance, Log: log.With("component", "publishing"), Checkpoint: o.checkpoint,
+	return publishing.New(publishing.Params{Networks: networks, DB: db, Resolve: res, Now: o.now, Instance: instance, Log: log.With("component", "publishing"), Checkpoint: o.checkpoint,
 		Settings: publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers), SensitiveCategories: sensitive,
 			ExtraAPIs: append(cfg.Publish.ExtraAPIList(), extraAPIs...)}})
 }

@@ -115,6 +115,7 @@ func TestRoomTwoBrowsers(t *testing.T) {
 	// During the meeting, B switches to its other camera and microphone
 	// with the keyboard: the new tracks replace the ones being sent, and A
 	// keeps decoding B's video and audio.
+	b.do(t, "open the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
 	pre := a.roomStats(t)
 	a.until(t, "A decodes B before the switch", func(s roomStats) bool { return s.FramesDecoded > pre.FramesDecoded+10 })
 	for _, dev := range []struct{ sel, kind, get string }{

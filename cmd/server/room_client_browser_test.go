@@ -79,6 +79,7 @@ func TestRoomClientStates(t *testing.T) {
 	}
 	check := func(code, what string) {
 		t.Helper()
+		b.waitFor(t, code+" "+what+": the page fits the window", fitsWindow)
 		browsertest.AssertNoSeriousViolations(t, b.ctx, "/"+code+"/rooms/ ("+what+")")
 		b.screenshot(t, "room-"+code+"-"+what+".png", 1280, 800)
 	}

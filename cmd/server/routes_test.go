@@ -32,6 +32,10 @@ var publicRoutes = append([]string{
 	"GET /static/{file}",
 	"GET /signin", "POST /signin",
 	"GET /signin/2fa", "POST /signin/2fa", // the second step: the pending sign-in's cookie is checked by the handler
+	// Passkeys: the answer to the challenge is the credential; the second
+	// step's routes check the pending sign-in's cookie.
+	"POST /signin/passkey/begin", "POST /signin/passkey/finish",
+	"POST /signin/2fa/passkey/begin", "POST /signin/2fa/passkey/finish",
 	"GET /signout", "POST /signout", // harmless without a session
 	"GET /healthz", "GET /readyz", // GET /metrics wants its bearer token (-metrics-token)
 	"GET /{lang}/rooms/{slug}", // conference join page: the signed token in ?t= is checked server-side

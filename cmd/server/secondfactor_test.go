@@ -259,6 +259,7 @@ func TestSecondFactorPolicyRefusesEveryRoute(t *testing.T) {
 		t.Fatalf("sign-in: %d to %q, want the enrolment page", r.StatusCode, r.Header.Get("Location"))
 	}
 	allowed := map[string]bool{"GET /account/2fa": true, "POST /account/2fa": true, "GET /account/2fa/qr.png": true, "POST /account/2fa/confirm": true,
+		"POST /account/2fa/passkeys/begin": true, "POST /account/2fa/passkeys/finish": true, "POST /account/2fa/passkeys/remove": true, // a passkey is a second factor too
 		"GET /signout": true, "POST /signout": true, "GET /static/{file}": true,
 		"GET /lang/{code}": true, // the language switcher: sets a cookie and goes back
 		"GET /metrics":     true} // its bearer token is the scraper's, never a user's (TestMetricsToken)

@@ -35,9 +35,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/signing"
-	"github.com/mofa-vn/chancery/internal/social/linkedin"
 	"github.com/mofa-vn/chancery/internal/social/watch"
-	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/locales"
 	"github.com/mofa-vn/chancery/web"
@@ -169,6 +167,22 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		ready(ln.Addr().String())
 	}
 
+	// A fresh install's administrator is created while the server already
+	// answers: hashing its password is most of a start's time. Until it
+	// exists, nobody can sign in, which is all anyone could do with it.
+	if err := bootstrapAdmin(ctx, db, app.auth, stdout); err != nil && ctx.Err() == nil {
+		_ = srv.Close()
+		<-errc
+		if debug != nil {
+			_ = debug.Close()
+		}
+		_ = app.sfu.Close()
+		stopBG()
+		wg.Wait()
+		stopCheckpoints()
+		return fmt.Errorf("first administrator: %w", err)
+	}
+
 	select {
 	case err := <-errc:
 		if debug != nil {
@@ -279,16 +293,24 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	for _, r := range cfg.Auth.SecondFactorRoles() {
 		secondFactorRoles = append(secondFactorRoles, account.Role(r)) // checked by config.Validate
 	}
+	a := &app{}
+	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
 	svc, err := auth.NewService(auth.Params{DB: db, Log: log.With("component", "auth"), Now: o.now, Argon2: o.argon2, SessionTTL: cfg.Auth.SessionTTL,
-		Sealer: box, SecondFactorRoles: secondFactorRoles})
+		Sealer: box, SecondFactorRoles: secondFactorRoles,
+		// Passkeys are bound to the origin browsers see: the WebAuthn
+		// relying party ID is its host.
+		PublicURL: func() string { return *a.publicURL.Load() }})
 	if err != nil {
-		return nil, err
-	}
-	if err := bootstrapAdmin(ctx, db, svc, stdout); err != nil {
 		return nil, err
 	}
 	var signIns []demo.SignIn
 	if cfg.Demo {
+		// The demo's accounts would make the install look set up: the
+		// administrator comes first. Otherwise serve creates it once it
+		// answers (its password's hash takes a good part of a second).
+		if err := bootstrapAdmin(ctx, db, svc, stdout); err != nil {
+			return nil, err
+		}
 		if signIns, err = demo.Load(ctx, db, svc); err != nil {
 			return nil, err
 		}
@@ -330,9 +352,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	wiring.statements = statements
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
 	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
-	a := &app{}
-	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
-	a.connectors = &connectors{db: db, box: box, portal: site, conn: cfg.Connect, now: o.now,
+	a.connectors = &connectors{db: db, box: box, portal: site, apps: apps(cfg.Connect), now: o.now,
 		publicURL: func() string { return *a.publicURL.Load() }}
 	// Loopback, private and special-purpose addresses are reached only
 	// at the servers the operator allows.
@@ -369,8 +389,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	// After the demo, which may set the OAuth apps of its fake networks.
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
 		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,
-		XApp:        x.OAuth2App{ClientID: a.connectors.conn.XClientID, ClientSecret: a.connectors.conn.XClientSecret, HTTP: a.connectors.client()},
-		LinkedInApp: linkedin.OAuthApp{ClientID: a.connectors.conn.LinkedInClientID, ClientSecret: a.connectors.conn.LinkedInClientSecret, HTTP: a.connectors.client()},
+		Networks: networks, Apps: a.connectors.apps, HTTP: a.connectors.client(),
 	}).Routes(mux)
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)

@@ -13,9 +13,9 @@ import (
 )
 
 // watchChannels lists the channels out-of-band detection reads: every
-// connected channel but the portal (Chancery's own) and Telegram (a bot
-// cannot read a channel's history), each with the Publisher the scheduler
-// uses.
+// connected channel whose network's descriptor says its timeline can be
+// read (not the portal, Chancery's own, nor Telegram, whose bots cannot
+// read a channel's history), each with the Publisher the scheduler uses.
 type watchChannels struct {
 	db      *store.DB
 	resolve publishing.Resolver
@@ -35,7 +35,7 @@ func (w watchChannels) Watched(ctx context.Context) ([]watch.Channel, error) {
 	for _, ch := range chs {
 		n := social.Network(ch.Network)
 		c := conns[ch.ID]
-		if n == social.Portal || n == social.Telegram || c.ConnectedAt.IsZero() {
+		if d, ok := networks.Lookup(n); !ok || !d.Watched || c.ConnectedAt.IsZero() {
 			continue
 		}
 		pub, err := w.resolve(ctx, ch)

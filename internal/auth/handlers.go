@@ -41,6 +41,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("GET /account/sessions", RequireFunc(h.kit, h.sessionsPage))
 	mux.Handle("POST /account/sessions/end", RequireFunc(h.kit, h.endSession))
 	mux.Handle("POST /account/sessions/end-others", RequireFunc(h.kit, h.endOtherSessions))
+	h.passkeyRoutes(mux)
 }
 
 // SignInPage is the data of the sign-in template.
@@ -48,6 +49,8 @@ type SignInPage struct {
 	Username string
 	Next     string
 	Error    string
+	// Passkey offers signing in with a passkey alone.
+	Passkey bool
 }
 
 // PasswordKey marks a user who must choose a new password at next sign-in
@@ -62,6 +65,7 @@ func (h *Handlers) signInForm(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) renderSignIn(w http.ResponseWriter, r *http.Request, status int, p SignInPage) {
 	l := h.kit.Lang(r)
+	p.Passkey = h.svc.PasskeysOn()
 	h.kit.Render(w, r, status, "signin.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "signin_title", nil), Data: p})
 }
 
@@ -164,7 +168,7 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 	code := h.kit.Lang(r).Code
 	page := PasswordPage{Next: httpx.SafeNext(r.PostFormValue("next"))}
 	current, pw, again := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("confirm")
-	ok, _ := VerifyPassword(current, v.User.PasswordHash)
+	ok, _ := h.svc.verifyPassword(current, v.User.PasswordHash)
 	switch {
 	case !ok:
 		page.Error = h.kit.Cat.T(code, "password_error_current", nil)

@@ -146,12 +146,13 @@ func (s *Service) refuseUntilEnrolled(w http.ResponseWriter, r *http.Request, ki
 var ErrEnrolmentRequired = httpx.Errorf(http.StatusForbidden, "error_2fa_enrolment_required", nil)
 
 // enrolmentAllowed lists what a user who must enrol a second factor may
-// still request: the enrolment pages, signing out, the assets those pages
+// still request: the enrolment pages (a TOTP or a passkey), signing out, the assets those pages
 // load, and the language switcher, so that the enrolment can be read in
 // another language.
 func enrolmentAllowed(r *http.Request) bool {
 	switch r.URL.Path {
-	case "/account/2fa", "/account/2fa/qr.png", "/account/2fa/confirm", "/signout":
+	case "/account/2fa", "/account/2fa/qr.png", "/account/2fa/confirm", "/signout",
+		"/account/2fa/passkeys/begin", "/account/2fa/passkeys/finish", "/account/2fa/passkeys/remove":
 		return true
 	}
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&

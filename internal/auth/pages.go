@@ -35,10 +35,16 @@ func (h *Handlers) pendingCookie(secret string, maxAge int) *http.Cookie {
 type SecondStepPage struct {
 	Next  string
 	Error string
+	// Passkey offers the user's passkeys beside the code.
+	Passkey bool
+	// Code asks for a code: the user has an authenticator app (and so
+	// recovery codes). A user with passkeys alone is not asked.
+	Code bool
 }
 
 func (h *Handlers) renderSecondStep(w http.ResponseWriter, r *http.Request, status int, p SecondStepPage) {
 	l := h.kit.Lang(r)
+	p.Passkey, p.Code = h.pendingFactors(r)
 	w.Header().Set("Cache-Control", "no-store")
 	h.kit.Render(w, r, status, "signin_2fa.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "twofa_step_title", nil), Data: p})
 }
@@ -59,6 +65,23 @@ func (h *Handlers) secondStepForm(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.renderSecondStep(w, r, http.StatusOK, SecondStepPage{Next: next})
 	}
+}
+
+// pendingFactors reports which second factors the second step offers to
+// the user of the pending sign-in in r: their passkeys (when passkeys are
+// on), and a code (when they have an app, or when nothing else is known,
+// so that the page never offers nothing).
+func (h *Handlers) pendingFactors(r *http.Request) (passkey, code bool) {
+	u, err := h.svc.PendingUser(r.Context(), h.pendingSecret(r))
+	if err != nil {
+		return false, true
+	}
+	if h.svc.PasskeysOn() {
+		list, err := h.svc.Passkeys(r.Context(), u.ID)
+		passkey = err == nil && len(list) > 0
+	}
+	totp, err := h.svc.TOTPEnrolled(r.Context(), u.ID)
+	return passkey, totp || err != nil || !passkey
 }
 
 func (h *Handlers) secondStep(w http.ResponseWriter, r *http.Request) {
@@ -138,25 +161,46 @@ func (h *Handlers) afterSignIn(r *http.Request, userID int64, next string) strin
 
 // SecondFactorPage is the data of the second-factor page.
 type SecondFactorPage struct {
-	Enrolled  bool
-	Required  bool // the viewer's roles require a second factor
-	Enrolment *Enrolment
-	CodesLeft int
+	Enrolled     bool // the viewer has a second factor, of any kind
+	TOTPEnrolled bool // the viewer's authenticator app is set up
+	Required     bool // the viewer's roles require a second factor
+	Enrolment    *Enrolment
+	CodesLeft    int
 	// RecoveryCodes are shown once, right after the confirmation.
 	RecoveryCodes []string
 	ResetBy       string // the administrator who reset the second factor, told once
 	Next          string
 	Error         string
+	// PasskeysOn is set when passkeys can be used (a public URL is known).
+	PasskeysOn     bool
+	Passkeys       []PasskeyRow
+	PasskeyAdded   bool
+	PasskeyRemoved bool
+}
+
+// PasskeyRow is a passkey with its times formatted for the page.
+type PasskeyRow struct {
+	ID       string // base64url, as the removal form sends it
+	Name     string
+	Created  string
+	LastUsed string // "" when never used
 }
 
 func (h *Handlers) renderSecondFactor(w http.ResponseWriter, r *http.Request, status int, p SecondFactorPage) {
 	ctx := r.Context()
 	v := httpx.ViewerFrom(ctx)
 	var err error
-	if p.Enrolled, err = h.svc.HasSecondFactor(ctx, v.User.ID); err == nil && p.Enrolled {
+	p.Enrolled, err = h.svc.HasSecondFactor(ctx, v.User.ID)
+	if err == nil {
+		p.TOTPEnrolled, err = h.svc.TOTPEnrolled(ctx, v.User.ID)
+	}
+	if err == nil && p.TOTPEnrolled {
 		p.CodesLeft, err = h.svc.RecoveryCodesLeft(ctx, v.User.ID)
 	}
-	if err == nil && !p.Enrolled && p.Enrolment == nil {
+	if err == nil {
+		err = h.passkeyRows(r, &p)
+	}
+	if err == nil && !p.TOTPEnrolled && p.Enrolment == nil {
 		if e, perr := h.svc.PendingEnrolment(ctx, v.User); perr == nil {
 			p.Enrolment = &e
 		} else if !errors.Is(perr, ErrNotEnrolling) {

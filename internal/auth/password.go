@@ -43,6 +43,21 @@ func HashPassword(pw string, p Argon2Params) (string, error) {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
+// unusableHash returns a PHC string with the parameters p, a random salt
+// and a random key: verifying any password against it costs exactly what
+// verifying against a real hash of those parameters costs, and never
+// succeeds (no password is known to give that key). It costs nothing to
+// make, so that a Service can equalise the time of sign-ins for unknown
+// users without hashing, and holding 64 MiB, when it starts.
+func unusableHash(p Argon2Params) (string, error) {
+	b := make([]byte, saltLen+keyLen)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: dummy hash: %w", err)
+	}
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(b[:saltLen]), b64.EncodeToString(b[saltLen:])), nil
+}
+
 // VerifyPassword reports whether pw matches the PHC hash, in constant time.
 func VerifyPassword(pw, hash string) (bool, error) {
 	p, salt, key, err := parseHash(hash)

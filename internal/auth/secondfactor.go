@@ -70,6 +70,15 @@ func (s *Service) HasSecondFactor(ctx context.Context, userID int64) (bool, erro
 	return s.db.HasSecondFactor(ctx, userID)
 }
 
+// TOTPEnrolled reports whether userID has a confirmed TOTP secret.
+func (s *Service) TOTPEnrolled(ctx context.Context, userID int64) (bool, error) {
+	t, err := s.db.GetTOTP(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && t.Confirmed(), err
+}
+
 // Enrolment is a TOTP secret being set up: what the page shows.
 type Enrolment struct {
 	Secret string // base32, for typing into an app

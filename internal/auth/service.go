@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
@@ -93,6 +95,11 @@ type Service struct {
 	// hashing bounds concurrent argon2id runs: each takes 64 MiB, so a burst
 	// of sign-ins queues instead of exhausting memory.
 	hashing chan struct{}
+	// publicURL is the WebAuthn origin; nil turns passkeys off.
+	publicURL func() string
+	// argonRuns counts the argon2id runs under way, so that the last one
+	// to end returns their work memory to the system (returnHashMemory).
+	argonRuns atomic.Int32
 }
 
 // Params are the dependencies and settings of a Service.
@@ -109,6 +116,12 @@ type Params struct {
 	// SecondFactorRoles are the roles whose holders must sign in with a
 	// second factor, and are sent to enrol one until they have.
 	SecondFactorRoles []account.Role
+	// PublicURL returns the origin browsers reach Chancery at (the
+	// -public-url, or the listen address): the WebAuthn origin, whose host
+	// is the relying party ID. It is asked at each ceremony, because the
+	// listen address is known only once the server listens. Without it,
+	// passkeys are off.
+	PublicURL func() string
 }
 
 // NewService returns a Service. Zero settings take their defaults.
@@ -137,16 +150,40 @@ func NewService(p Params) (*Service, error) {
 	if p.SessionTTL == 0 {
 		p.SessionTTL = 12 * time.Hour
 	}
-	dummy, err := HashPassword(GeneratePassword(), p.Argon2)
+	dummy, err := unusableHash(p.Argon2)
 	if err != nil {
 		return nil, err
 	}
 	return &Service{db: p.DB, log: p.Log, now: p.Now, argon: p.Argon2, throttle: p.Throttle, sessionTTL: p.SessionTTL, dummyHash: dummy,
-		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), sealer: p.Sealer, secondFactorRoles: p.SecondFactorRoles}, nil
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), sealer: p.Sealer, secondFactorRoles: p.SecondFactorRoles, publicURL: p.PublicURL}, nil
 }
 
 // HashPassword hashes with the service's parameters.
-func (s *Service) HashPassword(pw string) (string, error) { return HashPassword(pw, s.argon) }
+func (s *Service) HashPassword(pw string) (string, error) {
+	s.argonRuns.Add(1)
+	defer s.returnHashMemory()
+	return HashPassword(pw, s.argon)
+}
+
+// verifyPassword is VerifyPassword, counted in argonRuns.
+func (s *Service) verifyPassword(pw, hash string) (bool, error) {
+	s.argonRuns.Add(1)
+	defer s.returnHashMemory()
+	return VerifyPassword(pw, hash)
+}
+
+// returnHashMemory ends an argon2id run counted in argonRuns. The last run
+// to end returns the heap's free memory to the system: each run allocates
+// Argon2Params.Memory (64 MiB) for a moment, which the Go runtime would
+// otherwise keep resident for minutes, several times the server's live
+// heap, after every sign-in. The collection this forces costs a few
+// milliseconds beside the run's hundred or more; concurrent runs skip it,
+// so a burst of sign-ins reuses the memory and frees it once.
+func (s *Service) returnHashMemory() {
+	if s.argonRuns.Add(-1) == 0 {
+		debug.FreeOSMemory()
+	}
+}
 
 // SignIn checks a username and password and opens a session. It returns the
 // cookie secret; only its hash is stored. A user with a second factor gets
@@ -209,7 +246,7 @@ func (s *Service) Begin(ctx context.Context, username, password, ip, userAgent s
 	if err := s.acquireHashing(ctx); err != nil {
 		return SignInResult{}, err
 	}
-	ok, verr := VerifyPassword(password, hash)
+	ok, verr := s.verifyPassword(password, hash)
 	<-s.hashing
 	if verr != nil {
 		s.log.WarnContext(ctx, "stored password hash is malformed", "user_id", u.ID)
@@ -458,6 +495,9 @@ func (s *Service) Cleanup(ctx context.Context, every time.Duration) {
 		}
 		if err := s.db.DeleteExpiredPendingSignIns(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "delete expired pending sign-ins", "err", err)
+		}
+		if err := s.db.DeleteExpiredWebAuthnChallenges(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "delete expired webauthn challenges", "err", err)
 		}
 		select {
 		case <-ctx.Done():

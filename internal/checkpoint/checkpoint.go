@@ -14,7 +14,8 @@
 // The key is the ministry's statement-signing key (internal/signing), whose
 // checkpoint signatures are domain-separated from statement signatures.
 //
-// It must not import net/http or any package that handles requests.
+// It must not import the publishing scheduler or the portal: they write
+// the log it checks, and cmd/server wires the two together.
 package checkpoint
 
 import (

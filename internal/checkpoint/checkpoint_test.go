@@ -77,7 +77,7 @@ func newOffice(t *testing.T, backend string) *office {
 	}
 	o.net = pubtest.New(social.Mastodon, social.Limits{MaxLength: 500})
 	o.net.Now = o.clock.Now
-	o.svc, err = publishing.New(publishing.Params{DB: o.db, Now: o.clock.Now, Log: log, Instance: "web-1",
+	o.svc, err = publishing.New(publishing.Params{Networks: pubtest.Networks, DB: o.db, Now: o.clock.Now, Log: log, Instance: "web-1",
 		Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return o.net, nil },
 		// Synchronous here, so that each publication's checkpoint is
 		// on file when Dispatch returns; the server kicks Run instead.

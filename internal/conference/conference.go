@@ -161,6 +161,11 @@ var jsKeys = []string{
 	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
 	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
 	"room_muted_by_chair", "room_camera_off_by_chair", "room_unmute_allowed", "room_error_muted_by_chair", "room_muted_by", "room_allow_unmute",
+	"room_media_denied", "room_media_fix_chrome", "room_media_fix_edge", "room_media_fix_firefox", "room_media_fix_safari", "room_media_fix_other",
+	"room_media_none", "room_media_none_fix", "room_media_busy", "room_media_busy_fix", "room_media_join_anyway",
+	"room_speaker", "room_speaker_playing", "room_hand_raised_by", "room_left_by", "room_waiting_one", "room_unread", "room_chat_from",
+	"room_pin", "room_fullscreen", "room_pip", "room_now_mic_on", "room_now_mic_off", "room_now_cam_on", "room_now_cam_off",
+	"room_quality_good", "room_quality_fair", "room_quality_poor", "room_quality_unknown", "room_quality_loss", "room_quality_rtt", "room_quality_layer",
 }
 
 func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {

@@ -317,7 +317,7 @@ func settings(c *Config) []Setting {
 		{"max-upload", "CHANCERY_MAX_UPLOAD", "largest body of a staff form that uploads images (multipart, under /press/ and /admin/), in bytes", (*int64Value)(&c.HTTP.MaxUploadBytes)},
 		{"trust-proxy", "CHANCERY_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a trusted proxy)", (*boolValue)(&c.HTTP.TrustProxy)},
 		{"session-ttl", "CHANCERY_SESSION_TTL", "how long a sign-in lasts without activity", (*durationValue)(&c.Auth.SessionTTL)},
-		{"require-2fa-roles", "CHANCERY_REQUIRE_2FA_ROLES", "comma-separated roles whose holders must sign in with a second factor (an authenticator app); empty requires it of nobody", (*stringValue)(&c.Auth.Require2FARoles)},
+		{"require-2fa-roles", "CHANCERY_REQUIRE_2FA_ROLES", "comma-separated roles whose holders must sign in with a second factor (an authenticator app or a passkey); empty requires it of nobody", (*stringValue)(&c.Auth.Require2FARoles)},
 		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
 		{"secret-key-file", "CHANCERY_SECRET_KEY_FILE", "file holding the base64 key; empty means secret.key in the data directory, generated (mode 0600) on first run of the embedded setup", (*stringValue)(&c.Secrets.KeyFile)},
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},

@@ -52,7 +52,7 @@ func (h *Handlers) connectionJSON(r *http.Request, ch store.PubChannel) (Connect
 	if c.Problem != nil {
 		out.Problem = h.t(r, c.Problem.Key, c.Problem.Data)
 	}
-	for _, f := range formFields[social.Network(ch.Network)] {
+	for _, f := range h.formFields(social.Network(ch.Network)) {
 		out.Fields = append(out.Fields, FieldJSON{Name: f.Name, Secret: f.Secret, Optional: f.Optional})
 	}
 	return out, nil
@@ -90,7 +90,7 @@ func (h *Handlers) apiCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for name := range in {
-		if !takes(social.Network(ch.Network), name) {
+		if !h.takes(social.Network(ch.Network), name) {
 			h.p.Kit.Fail(w, r, &httpx.Error{Status: http.StatusBadRequest, Key: "error_json_invalid", Field: name})
 			return
 		}
@@ -108,8 +108,8 @@ func (h *Handlers) apiCredentials(w http.ResponseWriter, r *http.Request) {
 }
 
 // takes reports whether the network's form has a field of that name.
-func takes(n social.Network, name string) bool {
-	for _, f := range formFields[n] {
+func (h *Handlers) takes(n social.Network, name string) bool {
+	for _, f := range h.formFields(n) {
 		if f.Name == name {
 			return true
 		}

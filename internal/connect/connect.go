@@ -5,8 +5,9 @@
 // out-of-band post alerts (internal/social/watch) shown to press staff.
 //
 // Credentials pass through here on their way into social.Credentials and
-// are never rendered, returned or logged. The package knows the networks'
-// Secret shapes, but builds no connector itself: cmd/server injects Build.
+// are never rendered, returned or logged. What a network's form asks for,
+// how its secret is checked and its OAuth flow come from its descriptor
+// (social.Descriptor); cmd/server injects the list and Build.
 // It must not import cmd/ or the publishing scheduler.
 package connect
 
@@ -24,8 +25,6 @@ import (
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
-	"github.com/mofa-vn/chancery/internal/social/linkedin"
-	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -51,12 +50,16 @@ type Params struct {
 	Changed func(channelID int64)
 	// PublicURL is the origin OAuth redirects come back to.
 	PublicURL func() string
-	// XApp and LinkedInApp are Chancery's OAuth clients (ClientID empty
-	// when not configured). Their endpoints follow the channel's base URL
-	// when it is not the network's own.
-	XApp        x.OAuth2App
-	LinkedInApp linkedin.OAuthApp
-	Now         func() time.Time
+	// Networks are the networks channels may be connected to: their
+	// connect forms, secret checks and OAuth flows.
+	Networks social.Catalog
+	// Apps are Chancery's OAuth clients by network (absent, or ClientID
+	// empty, when not configured). Their endpoints follow the channel's
+	// base URL when it is not the network's own.
+	Apps map[social.Network]social.App
+	// HTTP is the outbound client OAuth token exchanges go through.
+	HTTP *http.Client
+	Now  func() time.Time
 	// APIAllowed says whether Chancery's app secrets may go to a
 	// channel's server (publishing.Service.APIAllowed); nil allows the
 	// networks' own APIs only.
@@ -74,7 +77,10 @@ func New(p Params) *Handlers {
 		p.Now = time.Now
 	}
 	if p.APIAllowed == nil {
-		p.APIAllowed = func(n social.Network, base string) bool { return base == "" || base == n.OfficialAPI() }
+		p.APIAllowed = func(n social.Network, base string) bool {
+			d, _ := p.Networks.Lookup(n)
+			return base == "" || (d.Official && base == d.API)
+		}
 	}
 	return &Handlers{p: p}
 }

@@ -9,74 +9,40 @@ import (
 	"strings"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
-	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/social"
-	"github.com/mofa-vn/chancery/internal/social/bluesky"
-	"github.com/mofa-vn/chancery/internal/social/facebook"
-	"github.com/mofa-vn/chancery/internal/social/linkedin"
-	"github.com/mofa-vn/chancery/internal/social/mastodon"
-	"github.com/mofa-vn/chancery/internal/social/telegram"
-	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
-// Field is one input of a network's connect form. Name is the member of
-// the network's Secret JSON it fills.
-type Field struct {
-	Name     string
-	Label    string // message key
-	Secret   bool   // a password input, never filled back
-	Optional bool
+// Field is one input of a network's connect form (its descriptor's
+// social.CredentialField). Name is the member of the network's secret JSON
+// it fills.
+type Field = social.CredentialField
+
+// formFields are the inputs of n's token or app-password form, none for a
+// network without credentials (the portal) or not listed.
+func (h *Handlers) formFields(n social.Network) []Field {
+	d, _ := h.p.Networks.Lookup(n)
+	return d.Fields
 }
 
-// formFields are the inputs of each network's token or app-password form.
-var formFields = map[social.Network][]Field{
-	social.X: {{Name: "consumer_key", Label: "channels_field_consumer_key", Secret: true}, {Name: "consumer_secret", Label: "channels_field_consumer_secret", Secret: true},
-		{Name: "token", Label: "channels_field_access_token", Secret: true}, {Name: "token_secret", Label: "channels_field_token_secret", Secret: true}},
-	social.Facebook: {{Name: "page_id", Label: "channels_field_page_id"}, {Name: "page_token", Label: "channels_field_page_token", Secret: true}},
-	social.Mastodon: {{Name: "access_token", Label: "channels_field_access_token", Secret: true}},
-	social.Bluesky:  {{Name: "identifier", Label: "channels_field_identifier"}, {Name: "app_password", Label: "channels_field_app_password", Secret: true}},
-	social.Telegram: {{Name: "bot_token", Label: "channels_field_bot_token", Secret: true}, {Name: "chat_id", Label: "channels_field_chat_id"}},
-	social.LinkedIn: {{Name: "access_token", Label: "channels_field_access_token", Secret: true}, {Name: "organization", Label: "channels_field_organization"}},
-}
-
-// mergesOnReconnect are the networks whose secret holds a refresh token a
-// reconnect must keep when the new grant carries none: the fresh secret is
-// merged into the stored one. Elsewhere the form replaces the secret whole,
-// so that a session of the previous account (Bluesky) is not kept.
-var mergesOnReconnect = map[social.Network]bool{social.X: true, social.LinkedIn: true}
-
-// validate checks a secret with its network's Secret.Validate, which
-// explains in a sentence what is wrong (a token pasted with spaces, or of
-// the wrong kind).
-func validate(n social.Network, b []byte) error {
-	var v interface{ Validate() error }
-	switch n {
-	case social.X:
-		v = &x.Secret{}
-	case social.Facebook:
-		v = &facebook.Secret{}
-	case social.Mastodon:
-		v = &mastodon.Secret{}
-	case social.Bluesky:
-		v = &bluesky.Secret{}
-	case social.Telegram:
-		v = &telegram.Secret{}
-	case social.LinkedIn:
-		v = &linkedin.Secret{}
-	default:
+// validate checks a secret with its network's descriptor, which explains
+// in a sentence what is wrong (a token pasted with spaces, or of the wrong
+// kind).
+func validate(c social.Catalog, n social.Network, b []byte) error {
+	d, ok := c.Lookup(n)
+	if !ok || d.Validate == nil {
 		return errors.New("this network takes no credentials")
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return errors.New("the credentials are not readable")
-	}
-	return v.Validate()
+	return d.Validate(b)
 }
 
 // next is the secret to verify: the form's, merged into the stored one
-// where a refresh token must survive.
+// where the network's descriptor says a refresh token must survive.
+// Elsewhere the form replaces the secret whole, so that a session of the
+// previous account (Bluesky) is not kept.
 func (h *Handlers) next(ctx context.Context, ch store.PubChannel, fresh []byte) ([]byte, error) {
-	if !mergesOnReconnect[social.Network(ch.Network)] {
+	d, _ := h.p.Networks.Lookup(social.Network(ch.Network))
+	if d.Merge == nil {
 		return fresh, nil
 	}
 	cur, err := h.p.Credentials(ch.ID).Load(ctx)
@@ -86,31 +52,7 @@ func (h *Handlers) next(ctx context.Context, ch store.PubChannel, fresh []byte) 
 	if err != nil {
 		return nil, err
 	}
-	if social.Network(ch.Network) == social.X {
-		return mergeX(cur, fresh)
-	}
-	return secrets.MergeJSON(cur, fresh)
-}
-
-// mergeX keeps the stored X secret's refresh token across an OAuth 2.0
-// reconnect, but nothing of another kind of grant: a fresh OAuth 2.0 grant
-// drops a stored OAuth 1.0a token (which would otherwise win), and the
-// reverse. The cached user ID is dropped, since the account may change.
-func mergeX(cur, fresh []byte) ([]byte, error) {
-	var c, f x.Secret
-	if err := json.Unmarshal(fresh, &f); err != nil {
-		return nil, errors.New("the credentials are not readable")
-	}
-	if json.Unmarshal(cur, &c) != nil {
-		c = x.Secret{}
-	}
-	c.UserID = ""
-	if f.OAuth1() {
-		c = x.Secret{}
-	} else {
-		c.ConsumerKey, c.ConsumerSecret, c.Token, c.TokenSecret = "", "", "", ""
-	}
-	return json.Marshal(x.MergeSecret(c, f))
+	return d.Merge(cur, fresh)
 }
 
 func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
@@ -123,7 +65,7 @@ func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fields := map[string]string{}
-	for _, f := range formFields[social.Network(ch.Network)] {
+	for _, f := range h.formFields(social.Network(ch.Network)) {
 		fields[f.Name] = r.PostFormValue(f.Name)
 	}
 	err = h.connect(r, ch, fields)
@@ -147,7 +89,7 @@ func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) connect(r *http.Request, ch store.PubChannel, in map[string]string) error {
 	n := social.Network(ch.Network)
 	fields := map[string]string{}
-	for _, f := range formFields[n] {
+	for _, f := range h.formFields(n) {
 		v := in[f.Name]
 		if !f.Secret {
 			v = strings.TrimSpace(v)
@@ -160,7 +102,7 @@ func (h *Handlers) connect(r *http.Request, ch store.PubChannel, in map[string]s
 	if err != nil {
 		return fmt.Errorf("connect: encode credentials: %w", err)
 	}
-	if err := validate(n, fresh); err != nil {
+	if err := validate(h.p.Networks, n, fresh); err != nil {
 		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_secret", Data: map[string]any{"Reason": err.Error()}}
 	}
 	secret, err := h.next(r.Context(), ch, fresh)

@@ -5,8 +5,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/bluesky"
+	"github.com/mofa-vn/chancery/internal/social/facebook"
+	"github.com/mofa-vn/chancery/internal/social/linkedin"
+	"github.com/mofa-vn/chancery/internal/social/mastodon"
+	"github.com/mofa-vn/chancery/internal/social/telegram"
+	"github.com/mofa-vn/chancery/internal/social/x"
 )
+
+// networks is the list cmd/server gives Params.Networks.
+var networks = social.Catalog{portal.Descriptor, x.Descriptor, facebook.Descriptor, mastodon.Descriptor,
+	bluesky.Descriptor, telegram.Descriptor, linkedin.Descriptor}
 
 // Each network's form produces a secret its connector reads, and a token
 // pasted with spaces or of the wrong kind is refused with a sentence.
@@ -31,7 +42,7 @@ func TestValidateFormSecrets(t *testing.T) {
 		{social.Portal, map[string]string{}, "no credentials"},
 	} {
 		b, _ := json.Marshal(tc.fields)
-		err := validate(tc.network, b)
+		err := validate(networks, tc.network, b)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s %v: refused: %v", tc.network, tc.fields, err)
@@ -40,30 +51,10 @@ func TestValidateFormSecrets(t *testing.T) {
 		}
 	}
 	// Every network but the portal has a form whose fields its Secret reads.
-	for _, n := range social.Networks {
-		if n != social.Portal && len(formFields[n]) == 0 {
+	h := New(Params{Networks: networks})
+	for _, n := range networks.Networks() {
+		if n != social.Portal && len(h.formFields(n)) == 0 {
 			t.Errorf("%s has no connect form", n)
 		}
-	}
-}
-
-// An X reconnect through OAuth 2.0 keeps the stored refresh token when the
-// grant has none, and drops an OAuth 1.0a token set and the cached user ID.
-func TestMergeX(t *testing.T) {
-	cur := `{"consumer_key":"ck","consumer_secret":"cs","token":"1-a","token_secret":"ts","client_id":"cid","access_token":"old","refresh_token":"keep-me","user_id":"42"}`
-	out, err := mergeX([]byte(cur), []byte(`{"client_id":"cid","access_token":"new"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s map[string]any
-	_ = json.Unmarshal(out, &s)
-	if s["refresh_token"] != "keep-me" || s["access_token"] != "new" || s["token"] != nil || s["user_id"] != nil {
-		t.Fatalf("merged %s", out)
-	}
-	out, _ = mergeX([]byte(cur), []byte(`{"consumer_key":"ck2","consumer_secret":"cs2","token":"2-b","token_secret":"ts2"}`))
-	s = nil
-	_ = json.Unmarshal(out, &s)
-	if s["refresh_token"] != nil || s["token"] != "2-b" {
-		t.Fatalf("an OAuth 1.0a reconnect kept the OAuth 2.0 grant: %s", out)
 	}
 }

@@ -14,8 +14,6 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/social"
-	"github.com/mofa-vn/chancery/internal/social/linkedin"
-	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -43,42 +41,38 @@ func stateKey(state string) string {
 	return "connect_oauth_" + hex.EncodeToString(sum[:16])
 }
 
-// oauthApp is the OAuth client for ch, nil when its network has no
+// oauthFlow is the OAuth flow of Chancery's app for ch, with whether the
+// officer must name an organisation first; nil when its network has no
 // redirect flow or Chancery's app is not configured. A channel whose base
 // URL is not the network's own (a test or demo server the configuration
 // allows) is sent to that server's consent page and token endpoint; one
 // the configuration does not allow gets no flow: the app's secret would go
 // there.
-func (h *Handlers) oauthApp(ch store.PubChannel) any {
-	redirect := strings.TrimSuffix(h.p.PublicURL(), "/") + callback
-	base := strings.TrimSuffix(ch.BaseURL, "/")
+func (h *Handlers) oauthFlow(ch store.PubChannel) *flow {
 	n := social.Network(ch.Network)
+	d, ok := h.p.Networks.Lookup(n)
+	if !ok || d.OAuth == nil {
+		return nil
+	}
+	base := strings.TrimSuffix(ch.BaseURL, "/")
 	if !h.p.APIAllowed(n, base) {
 		return nil
 	}
-	switch n {
-	case social.X:
-		if h.p.XApp.ClientID == "" {
-			return nil
-		}
-		a := h.p.XApp
-		a.RedirectURL, a.Now = redirect, h.p.Now
-		if base != "" && base != n.OfficialAPI() {
-			a.BaseURL, a.AuthURL = base, base+"/i/oauth2/authorize"
-		}
-		return a
-	case social.LinkedIn:
-		if h.p.LinkedInApp.ClientID == "" {
-			return nil
-		}
-		a := h.p.LinkedInApp
-		a.RedirectURL, a.Now = redirect, h.p.Now
-		if base != "" && base != n.OfficialAPI() {
-			a.AuthURL, a.TokenURL = base+"/oauth/v2/authorization", base+"/oauth/v2/accessToken"
-		}
-		return a
+	app := h.p.Apps[n]
+	if app.ClientID == "" {
+		return nil
 	}
-	return nil
+	p := social.OAuthParams{App: app, RedirectURL: strings.TrimSuffix(h.p.PublicURL(), "/") + callback, HTTP: h.p.HTTP, Now: h.p.Now}
+	if base != "" && base != d.API {
+		p.BaseURL = base
+	}
+	return &flow{OAuthFlow: d.OAuth.New(p), needsOrg: d.OAuth.NeedsOrganization}
+}
+
+// flow is a network's OAuth flow for one channel.
+type flow struct {
+	social.OAuthFlow
+	needsOrg bool
 }
 
 func (h *Handlers) startOAuth(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +84,7 @@ func (h *Handlers) startOAuth(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
-	app := h.oauthApp(ch)
+	app := h.oauthFlow(ch)
 	if app == nil {
 		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
 		return
@@ -99,21 +93,19 @@ func (h *Handlers) startOAuth(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	state := hex.EncodeToString(b)
 	st := oauthState{User: httpx.ViewerFrom(r.Context()).User.ID, Channel: ch.ID, Expires: h.p.Now().Add(stateTTL).UTC()}
-	var to string
-	switch a := app.(type) {
-	case x.OAuth2App:
-		if to, st.Verifier, err = a.AuthCodeURL(state); err != nil {
-			h.p.Kit.Fail(w, r, err)
-			return
-		}
-	case linkedin.OAuthApp:
+	if app.needsOrg {
 		st.Org = strings.TrimSpace(r.PostFormValue("organization"))
 		if st.Org == "" {
 			h.render(w, r, ch, http.StatusUnprocessableEntity, h.t(r, "channels_refused_organization", nil))
 			return
 		}
-		to = a.AuthCodeURL(state)
 	}
+	to, verifier, err := app.AuthCodeURL(state)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	st.Verifier = verifier
 	v, _ := json.Marshal(st)
 	if err := h.p.DB.SetSetting(r.Context(), stateKey(state), string(v)); err != nil {
 		h.p.Kit.Fail(w, r, err)
@@ -176,13 +168,10 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, ch, http.StatusUnprocessableEntity, h.t(r, "channels_refused_denied", nil))
 		return
 	}
-	var fresh any
-	switch a := h.oauthApp(ch).(type) {
-	case x.OAuth2App:
-		fresh, err = a.Exchange(ctx, q.Get("code"), st.Verifier)
-	case linkedin.OAuthApp:
-		fresh, err = a.Exchange(ctx, q.Get("code"), st.Org)
-	default:
+	var b []byte
+	if app := h.oauthFlow(ch); app != nil {
+		b, err = app.Exchange(ctx, q.Get("code"), st.Verifier, st.Org)
+	} else {
 		err = httpx.ErrNotFound
 	}
 	if err != nil {
@@ -193,7 +182,6 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, ch, http.StatusUnprocessableEntity, h.refusal(r, err))
 		return
 	}
-	b, _ := json.Marshal(fresh)
 	secret, err := h.next(ctx, ch, b)
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)

@@ -51,9 +51,9 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, ch store.PubChannel, status int, problem string) {
-	n := social.Network(ch.Network)
-	p := Page{Channel: ch, Fields: formFields[n], Error: problem, Notice: r.URL.Query().Get("connected") == "1",
-		OAuth: h.oauthApp(ch) != nil, NeedsOrg: n == social.LinkedIn}
+	d, _ := h.p.Networks.Lookup(social.Network(ch.Network))
+	p := Page{Channel: ch, Fields: d.Fields, Error: problem, Notice: r.URL.Query().Get("connected") == "1",
+		OAuth: h.oauthFlow(ch) != nil, NeedsOrg: d.OAuth != nil && d.OAuth.NeedsOrganization}
 	hl, err := h.health(r.Context(), r, ch)
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)

@@ -32,13 +32,23 @@ func (h *Handlers) Publisher(baseURL string) *Publisher {
 	return &Publisher{h: h, base: strings.TrimSuffix(baseURL, "/")}
 }
 
+// Descriptor is the portal as a place the scheduler publishes to. It has
+// no client of its own to build (cmd/server hands channels the handlers'
+// Publisher), no credentials and no connect form; a recall withdraws its
+// pages.
+var Descriptor = social.Descriptor{
+	Network: social.Portal,
+	Limits:  social.Limits{MaxMedia: maxImages, Idempotent: true},
+	Recall:  social.RecallAbility{EditInPlace: true, NoteKey: "press_recall_note_portal"},
+}
+
 // Network returns social.Portal.
 func (p *Publisher) Network() social.Network { return social.Portal }
 
 // Limits are the portal's: no length limit, no threads, and publishing the
 // same post again updates the same translation, so it is idempotent.
 func (p *Publisher) Limits() social.Limits {
-	return social.Limits{MaxMedia: maxImages, Idempotent: true}
+	return Descriptor.Limits
 }
 
 // Count returns the number of characters (code points) of text.

@@ -578,7 +578,10 @@ type ChannelRow struct {
 }
 
 func (h *Handlers) channels(w http.ResponseWriter, r *http.Request) {
-	p := ChannelsPage{Form: publishing.ChannelInput{Network: string(social.Networks[0]), TimeZone: "Asia/Ho_Chi_Minh"}}
+	p := ChannelsPage{Form: publishing.ChannelInput{TimeZone: "Asia/Ho_Chi_Minh"}}
+	if ns := h.svc.Networks(); len(ns) > 0 {
+		p.Form.Network = string(ns[0].Network)
+	}
 	if e := r.URL.Query().Get("error"); e != "" {
 		p.Error = h.t(r, safeErrKey(e), nil)
 	}
@@ -596,7 +599,7 @@ func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status
 		h.fail(w, r, err)
 		return
 	}
-	p.Networks, p.Langs = social.Networks, lang.All()
+	p.Networks, p.Langs = h.svc.Networks().Networks(), lang.All()
 	health := h.health.check(ctx, h.res, h.svc.Now(), chs)
 	for i, c := range chs {
 		row := ChannelRow{PubChannel: c, Healthy: health[i].ok, Account: health[i].account}

@@ -38,7 +38,7 @@ func BenchmarkDispatch10k(b *testing.B) {
 				// Warnings and errors (a lost lease, a failed write) go to
 				// stderr: they explain a long tail.
 				log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-				svc, err := publishing.New(publishing.Params{DB: db, Resolve: res, Log: log, Settings: publishing.Settings{Workers: 64}})
+				svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Resolve: res, Log: log, Settings: publishing.Settings{Workers: 64}})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -20,7 +21,7 @@ func TestCheckpointAfterEveryPublication(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
 		var calls atomic.Int32
-		svc, err := publishing.New(publishing.Params{DB: db, Now: clock.Now, Instance: "test", Log: testLog(t),
+		svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Now: clock.Now, Instance: "test", Log: testLog(t),
 			Checkpoint: func() { calls.Add(1) },
 			Resolve: func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
 				if n, ok := e.nets[ch.ID]; ok {

@@ -21,19 +21,11 @@ type RecallNote struct {
 	Key         string
 }
 
-// recallNotes are the networks' documented limits on deleting and editing.
-var recallNotes = map[social.Network]RecallNote{
-	social.X:        {EditInPlace: true, Key: "press_recall_note_x"},        // edit window; a delete removes the whole edit chain; 50 deletes / 15 min
-	social.Facebook: {EditInPlace: true, Key: "press_recall_note_facebook"}, // POST /{post-id} edits; DELETE at any time
-	social.Mastodon: {EditInPlace: true, Key: "press_recall_note_mastodon"}, // PUT /api/v1/statuses/:id; 30 deletes / 30 min
-	social.Bluesky:  {EditInPlace: false, Key: "press_recall_note_bluesky"}, // records are not edited: delete and post again
-	social.Telegram: {EditInPlace: true, Key: "press_recall_note_telegram"}, // deleteMessage only within 48 h
-	social.LinkedIn: {EditInPlace: true, Key: "press_recall_note_linkedin"}, // partial update of commentary; delete at any time
-	social.Portal:   {EditInPlace: true, Key: "press_recall_note_portal"},
+// NoteOf returns the recall note of a network, from its descriptor.
+func (s *Service) NoteOf(n string) RecallNote {
+	d, _ := s.networks.Lookup(social.Network(n))
+	return RecallNote{EditInPlace: d.Recall.EditInPlace, Key: d.Recall.NoteKey}
 }
-
-// NoteOf returns the recall note of a network.
-func NoteOf(n string) RecallNote { return recallNotes[social.Network(n)] }
 
 // Correct recalls a statement and starts its corrected version: a new
 // draft holding the same variants, channel versions, images and targets,

@@ -336,7 +336,7 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 		net.Latency = time.Millisecond
 		const n = 150
 		svc := func(name string) *publishing.Service {
-			svc, err := publishing.New(publishing.Params{DB: db, Instance: name, Settings: publishing.Settings{Workers: 8}, Log: testLog(t),
+			svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Instance: name, Settings: publishing.Settings{Workers: 8}, Log: testLog(t),
 				Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }})
 			if err != nil {
 				t.Fatal(err)

@@ -50,7 +50,7 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, set publishing.S
 // logs to the test.
 func (e *env) service(db *store.DB, set publishing.Settings, instance string) *publishing.Service {
 	e.t.Helper()
-	svc, err := publishing.New(publishing.Params{DB: db, Now: e.clock.Now, Settings: set, Instance: instance, Log: testLog(e.t),
+	svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Now: e.clock.Now, Settings: set, Instance: instance, Log: testLog(e.t),
 		Resolve: func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
 			if p, ok := e.others[ch.ID]; ok {
 				return p, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -39,7 +40,7 @@ func (s *syncBuffer) String() string {
 // refuses to build one.
 func TestNewRequiresALogger(t *testing.T) {
 	db := storetest.Open(t, store.BackendSQLite)
-	_, err := publishing.New(publishing.Params{DB: db})
+	_, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db})
 	if !errors.Is(err, publishing.ErrNoLogger) {
 		t.Fatalf("New without a logger: %v, want ErrNoLogger", err)
 	}
@@ -55,7 +56,7 @@ func TestSchedulerErrorsReachTheLogger(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out syncBuffer
-			svc, err := publishing.New(publishing.Params{DB: db, Log: slog.New(slog.NewTextHandler(&out, nil)),
+			svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Log: slog.New(slog.NewTextHandler(&out, nil)),
 				Settings: publishing.Settings{MaxIdle: 10 * time.Millisecond},
 				Resolve:  func(context.Context, publishing.Channel) (social.Publisher, error) { return nil, errors.New("unused") }})
 			if err != nil {

@@ -143,7 +143,7 @@ func (s *Service) RecallPlan(ctx context.Context, id int64) ([]RecallLimit, erro
 		if err != nil {
 			return nil, err
 		}
-		l := RecallLimit{PublicationID: p.ID, Channel: ch.Name, Network: ch.Network, RemoteURL: p.RemoteURL, Note: NoteOf(ch.Network)}
+		l := RecallLimit{PublicationID: p.ID, Channel: ch.Name, Network: ch.Network, RemoteURL: p.RemoteURL, Note: s.NoteOf(ch.Network)}
 		if pb, err := s.resolve(ctx, ch); err == nil {
 			l.Window = pb.Limits().DeleteWindow
 			l.Expired = l.Window > 0 && s.now().Sub(p.PublishedAt) > l.Window

@@ -102,6 +102,10 @@ type Params struct {
 	Settings Settings
 	// Instance names this process in leases and the audit log.
 	Instance string
+	// Networks are the places channels may publish to, each with what
+	// Chancery knows of it (cmd/server's list); a channel of a network not
+	// listed cannot be made.
+	Networks social.Catalog
 	// Checkpoint, when set, is called after each publication is
 	// published (by the scheduler or settled by a person), so that the
 	// audit log's head is signed outside the database at once
@@ -120,6 +124,7 @@ type Service struct {
 	log      *slog.Logger
 	set      Settings
 	instance string
+	networks social.Catalog
 
 	kick       chan struct{}
 	jit        func() float64 // jitter source in [0,1)
@@ -168,7 +173,7 @@ func New(p Params) (*Service, error) {
 	if p.Checkpoint == nil {
 		p.Checkpoint = func() {}
 	}
-	return &Service{db: p.DB, resolve: p.Resolve, now: p.Now, log: p.Log, set: s, instance: p.Instance,
+	return &Service{db: p.DB, resolve: p.Resolve, now: p.Now, log: p.Log, set: s, instance: p.Instance, networks: p.Networks,
 		kick: make(chan struct{}, 1), jit: randFloat, checkpoint: p.Checkpoint}, nil
 }
 
@@ -255,7 +260,8 @@ type ChannelInput struct {
 
 // CreateChannel validates and stores a channel.
 func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (Channel, error) {
-	if !slices.Contains(social.Networks, social.Network(in.Network)) {
+	d, ok := s.networks.Lookup(social.Network(in.Network))
+	if !ok {
 		return Channel{}, problem("network", "press_error_network", "Network", in.Network)
 	}
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
@@ -275,7 +281,7 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 	if in.MaxLength < 0 {
 		return Channel{}, problem("max_length", "press_error_max_length")
 	}
-	base, err := s.baseURL(social.Network(in.Network), in.BaseURL)
+	base, err := s.baseURL(d, in.BaseURL)
 	if err != nil {
 		return Channel{}, err
 	}
@@ -294,10 +300,10 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 // app secrets, go to that address, so a press officer must not choose it.
 // A Mastodon channel needs its instance; a Bluesky channel may name its
 // PDS. The portal has none.
-func (s *Service) baseURL(n social.Network, raw string) (string, error) {
+func (s *Service) baseURL(d social.Descriptor, raw string) (string, error) {
 	base := strings.TrimSuffix(strings.TrimSpace(raw), "/")
 	if base == "" {
-		if n == social.Mastodon {
+		if d.NeedsBaseURL {
 			return "", problem("base_url", "press_error_base_url")
 		}
 		return "", nil
@@ -307,7 +313,7 @@ func (s *Service) baseURL(n social.Network, raw string) (string, error) {
 		u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || len(base) > 200 {
 		return "", problem("base_url", "press_error_base_url")
 	}
-	if n == social.Portal || (n.OfficialAPI() != "" && !s.APIAllowed(n, base)) {
+	if d.Network == social.Portal || (d.Official && !s.APIAllowed(d.Network, base)) {
 		return "", problem("base_url", "press_error_base_url_official")
 	}
 	// An address inside the server's network is refused when connecting
@@ -323,9 +329,12 @@ func (s *Service) baseURL(n social.Network, raw string) (string, error) {
 // one official API, else the official one and the configured ExtraAPIs.
 func (s *Service) APIAllowed(n social.Network, base string) bool {
 	base = strings.TrimSuffix(base, "/")
-	official := n.OfficialAPI()
-	return official == "" || base == "" || base == official || slices.Contains(s.set.ExtraAPIs, base)
+	d, _ := s.networks.Lookup(n)
+	return !d.Official || base == "" || base == d.API || slices.Contains(s.set.ExtraAPIs, base)
 }
+
+// Networks returns the places channels may publish to, in display order.
+func (s *Service) Networks() social.Catalog { return s.networks }
 
 func storedTime(t time.Time) time.Time {
 	if t.IsZero() {

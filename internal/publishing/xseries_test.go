@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/social/x/xfake"
@@ -74,7 +75,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 	e := newEnv(t, db, clock, publishing.Settings{})
 	ch, _ := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
 	settings := publishing.Settings{Grace: time.Hour, Lease: 30 * time.Second}
-	svc, err := publishing.New(publishing.Params{DB: db, Now: clock.Now, Settings: settings, Instance: "live", Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
+	svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Now: clock.Now, Settings: settings, Instance: "live", Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return xc, nil }})
 	if err != nil {
 		t.Fatal(err)

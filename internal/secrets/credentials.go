@@ -3,7 +3,6 @@ package secrets
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -92,38 +91,8 @@ func Reconnect(ctx context.Context, c social.Credentials, fresh []byte) error {
 	return c.Update(ctx, func(cur []byte) ([]byte, error) { return MergeJSON(cur, fresh) })
 }
 
-// MergeJSON merges two JSON objects: every member of fresh replaces the
-// same member of current, except an empty one (null, "", 0, false, [] or {}),
-// which never wipes a value current holds. Members only current has are
-// kept. current may be nil.
-func MergeJSON(current, fresh []byte) ([]byte, error) {
-	var f map[string]json.RawMessage
-	if err := json.Unmarshal(fresh, &f); err != nil || f == nil {
-		return nil, errors.New("secrets: the new credentials are not a JSON object")
-	}
-	out := map[string]json.RawMessage{}
-	if len(current) > 0 {
-		if err := json.Unmarshal(current, &out); err != nil || out == nil {
-			// An unreadable old secret cannot be merged; the new one wins.
-			out = map[string]json.RawMessage{}
-		}
-	}
-	for k, v := range f {
-		if _, had := out[k]; had && isEmptyJSON(v) {
-			continue
-		}
-		out[k] = v
-	}
-	return json.Marshal(out)
-}
-
-func isEmptyJSON(v json.RawMessage) bool {
-	switch string(bytes.TrimSpace(v)) {
-	case "null", `""`, "0", "false", "[]", "{}", `"0001-01-01T00:00:00Z"`:
-		return true
-	}
-	return false
-}
+// MergeJSON merges two JSON objects as social.MergeJSON does.
+func MergeJSON(current, fresh []byte) ([]byte, error) { return social.MergeJSON(current, fresh) }
 
 func sealedKeyID(sealed []byte) string {
 	id, _ := SealedKeyID(sealed)

@@ -113,7 +113,12 @@ func TestChairMuteStandsUntilAllowed(t *testing.T) {
 	// The chair's mute follows her identity: the new track starts muted
 	// and her unmute is still refused.
 	pa.Stop()
-	alice2, wm, err := dial(t, e, e.token("alice", sfu.RoleDelegate))
+	// A reload rejoins with the session's rejoin token (another invitation
+	// for an identity in the room is refused: identity_in_use).
+	if alice.Welcome.Token == "" {
+		t.Fatal("the welcome carries no rejoin token")
+	}
+	alice2, wm, err := dial(t, e, alice.Welcome.Token)
 	if err != nil || wm.Type != sfu.TypeWelcome {
 		t.Fatalf("alice rejoins: %+v, %v", wm, err)
 	}

@@ -1,8 +1,10 @@
 // Package social is the publisher contract between Chancery's scheduler
 // (internal/publishing) and the places it publishes to: one package per
 // network under internal/social/ (x, facebook, mastodon, bluesky, telegram,
-// linkedin) and the public portal. The scheduler knows only this package;
-// cmd/server builds a Publisher per channel.
+// linkedin) and the public portal. Each exports a Descriptor saying what
+// the rest of Chancery needs to know of it (default address, credentials,
+// client, OAuth flow, limits, recalls); cmd/server keeps the one list of
+// them. The scheduler knows only this package.
 //
 // The contract follows ../shared/reference/social-apis.md §0: one thin
 // net/http client per network with an injectable base URL, every outcome
@@ -26,7 +28,9 @@ import (
 // database and appear in URLs.
 type Network string
 
-// The networks Chancery publishes to.
+// The networks Chancery publishes to. What Chancery knows of each is its
+// Descriptor, in the network's package; cmd/server lists them. A new
+// network may name its Network in its own package.
 const (
 	Portal   Network = "portal"
 	X        Network = "x"
@@ -36,22 +40,6 @@ const (
 	Telegram Network = "telegram"
 	LinkedIn Network = "linkedin"
 )
-
-// Networks lists every network in display order.
-var Networks = []Network{Portal, X, Facebook, Mastodon, Bluesky, Telegram, LinkedIn}
-
-// officialAPIs are the networks that have one API, at one address.
-var officialAPIs = map[Network]string{
-	X:        "https://api.x.com",
-	Facebook: "https://graph.facebook.com",
-	Telegram: "https://api.telegram.org",
-	LinkedIn: "https://api.linkedin.com",
-}
-
-// OfficialAPI is the network's one API base URL, or "" for the networks
-// whose accounts live on a server of their own (a Mastodon instance, a
-// Bluesky PDS) and for the portal.
-func (n Network) OfficialAPI() string { return officialAPIs[n] }
 
 // Media is one image (or video) attached to a post, with its alternative
 // text in the post's language.

@@ -37,11 +37,13 @@ func (db *DB) GetTOTP(ctx context.Context, userID int64) (TOTP, error) {
 	return t, nil
 }
 
-// HasSecondFactor reports whether userID has a confirmed second factor.
+// HasSecondFactor reports whether userID has a confirmed second factor: a
+// TOTP secret or a passkey.
 func (db *DB) HasSecondFactor(ctx context.Context, userID int64) (bool, error) {
 	var n int
 	err := db.sql.QueryRowContext(ctx,
-		`SELECT count(*) FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL`, userID).Scan(&n)
+		`SELECT (SELECT count(*) FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL)
+			+ (SELECT count(*) FROM webauthn_credentials WHERE user_id = $1)`, userID).Scan(&n)
 	if err != nil {
 		return false, wrap(fmt.Sprintf("has second factor of user %d", userID), err)
 	}
@@ -126,8 +128,8 @@ func (db *DB) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) 
 	return n, wrap(fmt.Sprintf("count recovery codes of user %d", userID), err)
 }
 
-// DeleteSecondFactor removes the TOTP secret and recovery codes of userID
-// and reports whether there was a secret.
+// DeleteSecondFactor removes the TOTP secret, recovery codes and passkeys
+// of userID and reports whether there was a secret or a passkey.
 func (db *DB) DeleteSecondFactor(ctx context.Context, userID int64) (bool, error) {
 	var had bool
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -136,7 +138,11 @@ func (db *DB) DeleteSecondFactor(ctx context.Context, userID int64) (bool, error
 			return err
 		}
 		n, _ := res.RowsAffected()
-		had = n > 0
+		if res, err = tx.ExecContext(ctx, `DELETE FROM webauthn_credentials WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		m, _ := res.RowsAffected()
+		had = n+m > 0
 		_, err = tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID)
 		return err
 	})

@@ -3,7 +3,10 @@
 // subscribe (the server offers), simulcast camera, screen share, chat, raise
 // hand, lobby, moderation (a chair's mute shows on the muted delegate's
 // control), reconnection after a network loss, and leaving, which releases
-// the camera and microphone at once.
+// the camera and microphone at once. The page is a meeting app: a dark
+// stage whose tiles resize to fit the window, a control bar, side panels
+// with unread counts, a pre-join card with a preview, a level meter and a
+// speaker test, connection quality from getStats, and keyboard shortcuts.
 const app = document.getElementById('room-app');
 if (app) start();
 
@@ -17,33 +20,93 @@ function start() {
     people: new Map(), tracks: new Map(), media: new Map(), waiting: [], speakers: [], locked: false,
     local: null, screen: null, screenTx: null, specs: [], mic: true, cam: true, hand: false, layout: 'grid',
     retry: 0, joinedOnce: false, iceServers: [], subQueue: [], pubQueue: [], answerWait: null, views: new Map(),
-    tokenExp: 0, retryTimer: null, chairMuted: {},
+    tokenExp: 0, retryTimer: null, chairMuted: {}, pinned: null, panels: new Set(), unread: 0, quality: new Map(),
+    wantMic: true, wantCam: true, shortcuts: true, sink: '', level: 0, mediaError: '',
   };
-  window.chanceryRoom = { state: st, stats };
+  window.chanceryRoom = { state: st, stats, quality: () => Object.fromEntries(st.quality) };
 
   const status = (text) => { $('room-status').textContent = text; };
   const alertMsg = (text) => { const a = $('room-alert'); a.textContent = text; a.hidden = !text; };
   const send = (m) => { if (st.ws && st.ws.readyState === 1) st.ws.send(JSON.stringify({ v: V, ...m })); };
+  const svg = (id, cls) => `<svg aria-hidden="true"${cls ? ` class="${cls}"` : ''}><use href="#${id}"/></svg>`;
 
   // --- devices and preview -------------------------------------------------
+  const supported = navigator.mediaDevices?.getSupportedConstraints?.() || {};
+  $('ns-field').hidden = !supported.noiseSuppression;
+  $('ec-field').hidden = !supported.echoCancellation;
+  // audioConstraints asks for the browser's noise suppression and echo
+  // cancellation where it offers them; the settings panel turns them off.
+  function audioConstraints(id) {
+    const c = id ? { deviceId: { exact: id } } : {};
+    if (supported.noiseSuppression) c.noiseSuppression = $('noise-suppression').checked;
+    if (supported.echoCancellation) c.echoCancellation = $('echo-cancellation').checked;
+    if (supported.autoGainControl) c.autoGainControl = true;
+    return c;
+  }
+  const videoConstraints = (id) => ({ ...(id ? { deviceId: { exact: id } } : {}), width: 1280, height: 720 });
+
+  // openDevices opens the chosen camera and microphone. When both cannot
+  // be had, it tries each alone, so that a person without a camera still
+  // speaks; when none can, it says why and how to fix it, and joining
+  // without devices stays possible.
   async function openDevices() {
     const cam = $('camera-select').value, mic = $('mic-select').value;
-    try {
-      if (st.local) st.local.getTracks().forEach((x) => x.stop());
-      const got = await navigator.mediaDevices.getUserMedia({
-        audio: mic ? { deviceId: { exact: mic } } : true,
-        video: cam ? { deviceId: { exact: cam }, width: 1280, height: 720 } : { width: 1280, height: 720 },
-      });
-      // Left while the browser was opening the devices: give them back.
-      if (st.left) { got.getTracks().forEach((x) => x.stop()); return; }
-      st.local = got;
-      $('preview').srcObject = st.local;
-      const devs = await navigator.mediaDevices.enumerateDevices();
-      fill($('camera-select'), devs.filter((d) => d.kind === 'videoinput'), st.local.getVideoTracks()[0], t('room_camera'));
-      fill($('mic-select'), devs.filter((d) => d.kind === 'audioinput'), st.local.getAudioTracks()[0], t('room_microphone'));
-    } catch (e) {
-      st.local = null;
-      alertMsg(t('room_error_media'));
+    if (st.local) st.local.getTracks().forEach((x) => x.stop());
+    st.local = null;
+    let got = null, err = null;
+    if (navigator.mediaDevices?.getUserMedia) {
+      for (const c of [{ audio: audioConstraints(mic), video: videoConstraints(cam) }, { audio: audioConstraints(mic) }, { video: videoConstraints(cam) }]) {
+        try { got = await navigator.mediaDevices.getUserMedia(c); break; } catch (e) { err = err || e; if (e.name === 'NotAllowedError') break; }
+      }
+    } else {
+      err = new DOMException('', 'SecurityError');
+    }
+    // Left while the browser was opening the devices: give them back.
+    if (st.left) { got?.getTracks().forEach((x) => x.stop()); return; }
+    mediaHelp(got && got.getAudioTracks().length && got.getVideoTracks().length ? null : err);
+    st.local = got;
+    if (got) {
+      got.getAudioTracks().forEach((x) => { x.enabled = st.wantMic; });
+      got.getVideoTracks().forEach((x) => { x.enabled = st.wantCam; });
+    }
+    $('preview').srcObject = got;
+    await listDevices();
+    meter(got?.getAudioTracks()[0]);
+    prejoinControls();
+  }
+
+  // mediaHelp says why the camera or microphone could not be opened, and
+  // how to fix it in this browser.
+  function mediaHelp(err) {
+    st.mediaError = err ? err.name : '';
+    if (!err) { $('media-help').hidden = true; return; }
+    const ua = navigator.userAgent;
+    const browser = /Firefox\//.test(ua) ? 'firefox' : /Edg\//.test(ua) ? 'edge' : /Chrome\//.test(ua) ? 'chrome' : /Safari\//.test(ua) ? 'safari' : 'other';
+    let title = 'room_error_media', fix = '';
+    if (err.name === 'NotAllowedError' || err.name === 'SecurityError') { title = 'room_media_denied'; fix = 'room_media_fix_' + browser; }
+    else if (err.name === 'NotFoundError' || err.name === 'OverconstrainedError') { title = 'room_media_none'; fix = 'room_media_none_fix'; }
+    else if (err.name === 'NotReadableError' || err.name === 'AbortError') { title = 'room_media_busy'; fix = 'room_media_busy_fix'; }
+    $('media-help-title').textContent = t(title);
+    $('media-help-fix').textContent = fix ? `${t(fix)} ${t('room_media_join_anyway')}` : t('room_media_join_anyway');
+    $('media-help').hidden = false;
+  }
+
+  async function listDevices() {
+    const devs = navigator.mediaDevices?.enumerateDevices ? await navigator.mediaDevices.enumerateDevices() : [];
+    const cams = devs.filter((d) => d.kind === 'videoinput' && d.deviceId), mics = devs.filter((d) => d.kind === 'audioinput' && d.deviceId);
+    const outs = devs.filter((d) => d.kind === 'audiooutput' && d.deviceId);
+    fill($('camera-select'), cams, st.local?.getVideoTracks()[0], t('room_camera'));
+    fill($('mic-select'), mics, st.local?.getAudioTracks()[0], t('room_microphone'));
+    fill($('room-camera-select'), cams, st.local?.getVideoTracks()[0], t('room_camera'));
+    fill($('room-mic-select'), mics, st.local?.getAudioTracks()[0], t('room_microphone'));
+    // Choosing the speaker needs setSinkId, which not every browser has.
+    const sinks = 'setSinkId' in HTMLMediaElement.prototype && outs.length > 0;
+    for (const id of ['speaker-select', 'room-speaker-field']) $(id).hidden = !sinks;
+    $('speaker-field').querySelector('label').hidden = !sinks;
+    if (sinks) {
+      for (const sel of [$('speaker-select'), $('room-speaker-select')]) {
+        sel.replaceChildren(...outs.map((d, i) => { const o = document.createElement('option'); o.value = d.deviceId; o.textContent = d.label || `${t('room_speaker')} ${i + 1}`; o.selected = d.deviceId === st.sink; return o; }));
+      }
     }
   }
   function fill(sel, devs, track, fallback) {
@@ -54,27 +117,97 @@ function start() {
       o.selected = d.deviceId === cur;
       return o;
     }));
+    sel.disabled = devs.length === 0;
   }
+
+  // The level meter reads the microphone through an AnalyserNode, so that
+  // a person sees before joining that they are heard.
+  let audioCtx = null, meterRun = 0;
+  function context() {
+    if (!audioCtx) audioCtx = new AudioContext();
+    if (audioCtx.state === 'suspended') audioCtx.resume().catch(() => {});
+    return audioCtx;
+  }
+  function meter(track) {
+    const run = ++meterRun;
+    $('mic-level').value = 0; st.level = 0;
+    if (!track || !window.AudioContext) return;
+    const ctx = context();
+    const src = ctx.createMediaStreamSource(new MediaStream([track]));
+    const an = ctx.createAnalyser(); an.fftSize = 1024;
+    src.connect(an);
+    const buf = new Float32Array(an.fftSize);
+    const tick = () => {
+      if (run !== meterRun || track.readyState === 'ended' || $('prejoin').hidden) { src.disconnect(); return; }
+      an.getFloatTimeDomainData(buf);
+      let sum = 0;
+      for (const x of buf) sum += x * x;
+      const rms = Math.sqrt(sum / buf.length);
+      st.level = track.enabled ? Math.min(1, rms * 4) : 0;
+      $('mic-level').value = st.level;
+      st.levelPeak = Math.max(st.levelPeak || 0, st.level);
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+  document.addEventListener('pointerdown', () => { if (audioCtx?.state === 'suspended') audioCtx.resume().catch(() => {}); });
+
+  // The speaker test plays two short tones made with Web Audio: no file.
+  $('speaker-test').addEventListener('click', async () => {
+    const ctx = context();
+    if (st.sink && ctx.setSinkId) await ctx.setSinkId(st.sink).catch(() => {});
+    const now = ctx.currentTime;
+    [523.25, 659.25, 783.99].forEach((f, i) => {
+      const o = ctx.createOscillator(), g = ctx.createGain();
+      o.frequency.value = f; o.type = 'sine';
+      g.gain.setValueAtTime(0, now + i * 0.22);
+      g.gain.linearRampToValueAtTime(0.25, now + i * 0.22 + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.001, now + i * 0.22 + 0.2);
+      o.connect(g).connect(ctx.destination);
+      o.start(now + i * 0.22); o.stop(now + i * 0.22 + 0.21);
+    });
+    st.speakerTested = (st.speakerTested || 0) + 1;
+    status(t('room_speaker_playing'));
+  });
+  for (const id of ['speaker-select', 'room-speaker-select']) {
+    $(id).addEventListener('change', () => {
+      st.sink = $(id).value;
+      for (const a of document.querySelectorAll('#tiles audio')) a.setSinkId?.(st.sink).catch(() => {});
+    });
+  }
+
+  // The round buttons on the preview turn the camera and microphone off
+  // before joining; the room starts with them as chosen.
+  function prejoinControls() {
+    const hasA = !!st.local?.getAudioTracks().length, hasV = !!st.local?.getVideoTracks().length;
+    for (const [id, want, has, on, off] of [['prejoin-mic', st.wantMic, hasA, 'i-mic', 'i-mic-off'], ['prejoin-cam', st.wantCam, hasV, 'i-cam', 'i-cam-off']]) {
+      const b = $(id);
+      b.setAttribute('aria-pressed', String(want && has));
+      b.disabled = !has;
+      b.querySelector('use').setAttribute('href', `#${want && has ? on : off}`);
+    }
+    $('preview-off').hidden = hasV && st.wantCam;
+  }
+  $('prejoin-mic').addEventListener('click', () => { st.wantMic = !st.wantMic; st.local?.getAudioTracks().forEach((x) => { x.enabled = st.wantMic; }); prejoinControls(); });
+  $('prejoin-cam').addEventListener('click', () => { st.wantCam = !st.wantCam; st.local?.getVideoTracks().forEach((x) => { x.enabled = st.wantCam; }); prejoinControls(); });
   $('camera-select').addEventListener('change', openDevices);
   $('mic-select').addEventListener('change', openDevices);
-  $('join-button').addEventListener('click', () => { $('join-button').disabled = true; connect(); });
+  $('join-button').addEventListener('click', () => {
+    $('join-button').disabled = true;
+    setSource('microphone', st.wantMic); setSource('camera', st.wantCam);
+    connect();
+  });
 
   // During the meeting, another camera or microphone replaces the track
   // being sent (replaceTrack): no renegotiation, the others see no gap.
-  async function fillRoomDevices() {
-    if (!st.local) return;
-    const devs = await navigator.mediaDevices.enumerateDevices();
-    fill($('room-camera-select'), devs.filter((d) => d.kind === 'videoinput'), st.local.getVideoTracks()[0], t('room_camera'));
-    fill($('room-mic-select'), devs.filter((d) => d.kind === 'audioinput'), st.local.getAudioTracks()[0], t('room_microphone'));
-  }
-  async function switchDevice(kind) {
+  async function switchDevice(kind, force = false) {
     const sel = $(kind === 'video' ? 'room-camera-select' : 'room-mic-select');
     if (!st.local || !sel.value) return;
     const old = kind === 'video' ? st.local.getVideoTracks()[0] : st.local.getAudioTracks()[0];
-    if (old && old.getSettings().deviceId === sel.value) return;
+    if (!force && old && old.getSettings().deviceId === sel.value) return;
     const open = (id) => navigator.mediaDevices.getUserMedia(kind === 'video'
-      ? { video: { deviceId: { exact: id }, width: 1280, height: 720 } }
-      : { audio: { deviceId: { exact: id } } }).then((s) => s.getTracks()[0]);
+      ? { video: videoConstraints(id) }
+      : { audio: audioConstraints(id) }).then((s) => s.getTracks()[0]);
     // Many cameras (and Chromium's fake ones) deliver no frames to a second
     // capture while the first runs: release the old device first.
     const prev = old?.getSettings().deviceId;
@@ -85,7 +218,7 @@ function start() {
     } catch {
       alertMsg(t('room_error_media'));
       try { fresh = prev ? await open(prev) : null; } catch { fresh = null; }
-      if (!fresh) { fillRoomDevices(); return; }
+      if (!fresh) { listDevices(); return; }
     }
     if (st.left || !st.local) { fresh.stop(); return; }
     fresh.enabled = kind === 'video' ? st.cam : st.mic;
@@ -93,14 +226,20 @@ function start() {
     if (tx && st.pub && st.pub.signalingState !== 'closed') await tx.sender.replaceTrack(fresh);
     if (old) st.local.removeTrack(old);
     st.local.addTrack(fresh);
-    fillRoomDevices();
+    listDevices();
     $('preview').srcObject = st.local;
     status(t('room_device_switched', sel.selectedOptions[0]?.textContent || fresh.label));
     render();
   }
   $('room-camera-select').addEventListener('change', () => switchDevice('video'));
   $('room-mic-select').addEventListener('change', () => switchDevice('audio'));
-  navigator.mediaDevices?.addEventListener?.('devicechange', () => { if (st.self) fillRoomDevices(); });
+  // Noise suppression and echo cancellation: Chromium does not change
+  // them on a running track, so the microphone opens again with them and
+  // its new track replaces the one being sent.
+  for (const id of ['noise-suppression', 'echo-cancellation']) {
+    $(id).addEventListener('change', () => { switchDevice('audio', true); });
+  }
+  navigator.mediaDevices?.addEventListener?.('devicechange', () => { listDevices(); });
 
   // --- signalling ----------------------------------------------------------
   function connect() {
@@ -114,6 +253,7 @@ function start() {
       teardown();
       if (st.left || st.fatal) return;
       status(t('room_reconnecting'));
+      $('reconnect-banner').hidden = false;
       const delay = Math.min(10000, 500 * 2 ** st.retry++);
       st.retryTimer = setTimeout(() => { st.retryTimer = null; if (!st.left && !st.fatal) connect(); }, delay);
     };
@@ -138,19 +278,31 @@ function start() {
         break;
       }
       case 'participant': {
-        const known = st.people.has(m.participant.id);
+        const known = st.people.has(m.participant.id), before = st.people.get(m.participant.id);
         st.people.set(m.participant.id, m.participant);
+        if (known && !before.hand && m.participant.hand) status(t('room_hand_raised_by', m.participant.name));
         if (m.participant.id === st.self?.id) { st.self = m.participant; applyChairMutes(); }
         if (!known) status(t('room_joined', m.participant.name));
         render(); break;
       }
-      case 'left': st.people.delete(m.id); render(); break;
+      case 'left': {
+        const p = st.people.get(m.id);
+        st.people.delete(m.id);
+        if (p) status(t('room_left_by', p.name));
+        if (st.pinned === `p-${m.id}`) st.pinned = null;
+        render(); break;
+      }
       case 'track': st.tracks.set(m.track.id, m.track); render(); break;
-      case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); render(); break;
+      case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); prevCounts.delete(m.track_id); render(); break;
       case 'speakers': st.speakers = m.speakers || []; highlight(); break;
-      case 'chat': addChat(m.message); break;
+      case 'chat': addChat(m.message, true); break;
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
-      case 'waiting': st.waiting = m.waiting || []; renderWaiting(); break;
+      case 'waiting': {
+        const had = new Set(st.waiting.map((p) => p.id));
+        st.waiting = m.waiting || [];
+        for (const p of st.waiting) if (!had.has(p.id) && st.self?.permissions.moderate) status(t('room_waiting_one', p.name));
+        renderWaiting(); break;
+      }
       case 'locked': st.locked = !!m.locked; $('lock-toggle').setAttribute('aria-pressed', String(st.locked)); status(st.locked ? t('room_locked_notice') : ''); break;
       case 'error': {
         if (m.code === 'muted_by_chair') {
@@ -179,13 +331,15 @@ function start() {
     st.tracks = new Map((m.tracks || []).map((x) => [x.id, x]));
     st.speakers = m.speakers || []; st.locked = !!m.locked;
     $('chat-log').replaceChildren();
-    (m.chat || []).forEach(addChat);
+    (m.chat || []).forEach((c) => addChat(c, false));
     if (st.joinedOnce) status(t('room_reconnected'));
     st.joinedOnce = true; st.retry = 0; alertMsg('');
+    $('reconnect-banner').hidden = true;
     show('room');
+    if (!st.panelsInit && (st.panelsInit = true) && window.matchMedia('(min-width: 64rem)').matches) { openPanel('people', true); openPanel('chat', true); }
     applyChairMutes();
     const mod = st.self.permissions.moderate;
-    $('lock-toggle').hidden = !mod; $('waiting-section').hidden = !mod;
+    $('lock-toggle').hidden = !mod; $('waiting-section').hidden = !mod || !st.waiting.length;
     $('lock-toggle').setAttribute('aria-pressed', String(st.locked));
     $('chat-form').hidden = !st.self.permissions.chat;
     setupPeers();
@@ -199,17 +353,39 @@ function start() {
     st.sub = new RTCPeerConnection(cfg);
     st.pub.onicecandidate = (e) => e.candidate && send({ type: 'candidate', target: 'pub', candidate: e.candidate.toJSON() });
     st.sub.onicecandidate = (e) => e.candidate && send({ type: 'candidate', target: 'sub', candidate: e.candidate.toJSON() });
-    st.sub.ontrack = (e) => { st.media.set(e.track.id, e.track); render(); };
+    st.sub.ontrack = (e) => { st.media.set(e.track.id, e.track); mapMedia(st.sub.remoteDescription?.sdp); render(); };
     const restart = (pc, which) => () => {
       if (pc.iceConnectionState !== 'failed') return;
       if (which === 'pub') negotiate(true); else send({ type: 'restart' });
     };
-    st.pub.oniceconnectionstatechange = restart(st.pub, 'pub');
-    st.sub.oniceconnectionstatechange = restart(st.sub, 'sub');
+    // The banner shows while either connection has lost the network, even
+    // before the signalling socket notices.
+    const watch = (pc, which) => () => {
+      restart(pc, which)();
+      const lost = [st.pub, st.sub].some((x) => x && ['disconnected', 'failed'].includes(x.iceConnectionState));
+      $('reconnect-banner').hidden = !lost && st.ws?.readyState === 1;
+    };
+    st.pub.oniceconnectionstatechange = watch(st.pub, 'pub');
+    st.sub.oniceconnectionstatechange = watch(st.sub, 'sub');
+  }
+
+  // mapMedia finds each announced track by the msid of the m-section it
+  // arrives on. A receiver keeps the id of the first track it carried, so
+  // when the server reuses an m-section for someone who joined later, the
+  // track's own id names the one who left.
+  function mapMedia(sdp) {
+    if (!st.sub || !sdp) return;
+    const byMid = new Map(st.sub.getTransceivers().filter((x) => x.mid !== null).map((x) => [x.mid, x.receiver.track]));
+    for (const sec of sdp.split(/\r?\nm=/).slice(1)) {
+      const mid = /\r?\na=mid:(\S+)/.exec(sec)?.[1], msid = /\r?\na=msid:\S+ (\S+)/.exec(sec)?.[1];
+      if (/\r?\na=(inactive|recvonly)/.test(sec) || !mid || !msid || !byMid.has(mid)) continue;
+      st.media.set(msid, byMid.get(mid));
+    }
   }
 
   async function onOffer(m) {
     await st.sub.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+    mapMedia(m.sdp); render();
     for (const c of st.subQueue.splice(0)) await st.sub.addIceCandidate(c).catch(() => {});
     const ans = await st.sub.createAnswer();
     await st.sub.setLocalDescription(ans);
@@ -253,10 +429,27 @@ function start() {
       st.specs.push({ id: v.id, source: 'camera' });
     }
     $('room-devices').hidden = !st.micTx && !st.camTx;
-    fillRoomDevices();
+    listDevices();
     if (st.specs.length) await negotiate();
     if (!st.mic) send({ type: 'mute_self', source: 'microphone', muted: true });
     if (!st.cam) send({ type: 'mute_self', source: 'camera', muted: true });
+  }
+
+  // release stops every local track (camera, microphone, screen) and
+  // detaches them from the page.
+  function release() {
+    for (const s of [st.local, st.screen]) s?.getTracks().forEach((x) => x.stop());
+    st.local = null; st.screen = null; st.micTx = null; st.camTx = null;
+    $('preview').srcObject = null;
+    $('screen-toggle').setAttribute('aria-pressed', 'false');
+    for (const v of document.querySelectorAll('#tiles video, #tiles audio')) v.srcObject = null;
+  }
+
+  function teardown() {
+    for (const pc of [st.pub, st.sub]) if (pc) pc.close();
+    st.pub = st.sub = null; st.media.clear(); st.subQueue = []; st.pubQueue = [];
+    if (st.screen) { st.screen.getTracks().forEach((x) => x.stop()); st.screen = null; $('screen-toggle').setAttribute('aria-pressed', 'false'); }
+    if (st.answerWait) { st.answerWait(); st.answerWait = null; }
   }
 
   // release stops every local track (camera, microphone, screen) and
@@ -289,6 +482,7 @@ function start() {
     }
     setSource(source, on);
     send({ type: 'mute_self', source, muted: !on });
+    status(t(`room_now_${mic ? 'mic' : 'cam'}_${on ? 'on' : 'off'}`));
     // The chair's notice has served its purpose once we speak again.
     if (on && !Object.keys(st.chairMuted).length) $('mute-notice').textContent = '';
   }
@@ -349,11 +543,12 @@ function start() {
     if (st.screenTx) { st.screenTx.stop(); st.screenTx = null; negotiate(); }
     $('screen-toggle').setAttribute('aria-pressed', 'false');
   }
-  $('hand-toggle').addEventListener('click', () => {
+  function toggleHand() {
     st.hand = !st.hand;
     $('hand-toggle').setAttribute('aria-pressed', String(st.hand));
     send({ type: 'hand', raised: st.hand });
-  });
+  }
+  $('hand-toggle').addEventListener('click', toggleHand);
   $('layout-toggle').addEventListener('click', () => {
     st.layout = st.layout === 'grid' ? 'speaker' : 'grid';
     $('layout-toggle').setAttribute('aria-pressed', String(st.layout === 'speaker'));
@@ -369,6 +564,8 @@ function start() {
     const ws = st.ws; st.ws = null; ws?.close();
     teardown(); release();
     st.self = null; st.people.clear(); st.tracks.clear(); st.waiting = []; st.speakers = []; st.chairMuted = {};
+    st.hand = false; $('hand-toggle').setAttribute('aria-pressed', 'false'); st.pinned = null; st.unread = 0; st.quality.clear();
+    $('reconnect-banner').hidden = true; if ($('help-dialog').open) $('help-dialog').close();
     render(); renderWaiting(); $('chat-log').replaceChildren(); $('mute-notice').textContent = ''; alertMsg('');
     show('left');
     $('left-heading').focus();
@@ -379,7 +576,7 @@ function start() {
     // The rejoin token lasts minutes; after a long pause the invitation
     // the page was opened with takes its place.
     if (st.tokenExp && st.tokenExp * 1000 <= Date.now()) st.token = app.dataset.token;
-    st.mic = true; st.cam = true;
+    st.mic = true; st.cam = true; st.wantMic = true; st.wantCam = true;
     setSource('microphone', true); setSource('camera', true);
     $('join-button').hidden = false; $('join-button').disabled = true;
     show('prejoin');
@@ -387,6 +584,71 @@ function start() {
     $('rejoin-button').disabled = false;
     connect();
   });
+  // Side panels open and close from the control bar; chat counts what
+  // arrives while it is closed.
+  function openPanel(name, on) {
+    const panel = $(`${name}-panel`), btn = $(`${name}-toggle`);
+    on = on ?? panel.hidden;
+    panel.hidden = !on;
+    btn.setAttribute('aria-pressed', String(on));
+    if (on) st.panels.add(name); else st.panels.delete(name);
+    // One panel at a time on a narrow window, where it covers the stage.
+    if (on && !window.matchMedia('(min-width: 48rem)').matches) for (const other of ['people', 'chat', 'settings']) if (other !== name) openPanel(other, false);
+    if (name === 'chat' && on) { st.unread = 0; unreadBadge(); }
+    layoutTiles();
+    return on;
+  }
+  for (const name of ['people', 'chat', 'settings']) {
+    $(`${name}-toggle`).addEventListener('click', () => {
+      if (openPanel(name) && name === 'chat') $('chat-input').focus();
+    });
+  }
+  for (const b of document.querySelectorAll('.panel-close')) {
+    b.addEventListener('click', () => { openPanel(b.dataset.panel, false); $(`${b.dataset.panel}-toggle`).focus(); });
+  }
+  function unreadBadge() {
+    const u = $('chat-unread');
+    u.hidden = !st.unread;
+    u.textContent = st.unread ? String(st.unread) : '';
+    u.setAttribute('aria-label', t('room_unread', String(st.unread)));
+  }
+
+  // The control bar is a toolbar: the arrow keys move between its
+  // buttons, in the reading direction.
+  document.querySelector('.controls').addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight' && e.key !== 'Home' && e.key !== 'End') return;
+    const btns = [...document.querySelectorAll('.controls .ctl')].filter((b) => b.checkVisibility());
+    const i = btns.indexOf(document.activeElement);
+    if (i < 0) return;
+    const rtl = document.documentElement.dir === 'rtl';
+    const step = (e.key === 'ArrowRight') !== rtl ? 1 : -1;
+    const next = e.key === 'Home' ? 0 : e.key === 'End' ? btns.length - 1 : (i + step + btns.length) % btns.length;
+    btns[next].focus();
+    e.preventDefault();
+  });
+
+  // Keyboard shortcuts, as in other meeting apps: single keys, off while
+  // typing and switchable off in the help dialog (WCAG 2.1.4).
+  const helpOpener = { el: null };
+  function openHelp() {
+    helpOpener.el = document.activeElement;
+    $('help-dialog').showModal();
+  }
+  $('help-button').addEventListener('click', openHelp);
+  $('help-dialog').addEventListener('close', () => { (helpOpener.el?.isConnected ? helpOpener.el : $('help-button')).focus(); });
+  $('shortcuts-on').addEventListener('change', () => { st.shortcuts = $('shortcuts-on').checked; });
+  document.addEventListener('keydown', (e) => {
+    if (!st.shortcuts || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || $('room').hidden || $('help-dialog').open) return;
+    const tg = e.target;
+    if (tg.closest?.('input, textarea, select, [contenteditable=""], [contenteditable="true"]')) return;
+    const k = e.key.toLowerCase();
+    const act = { m: () => toggleSource('microphone'), v: () => toggleSource('camera'), h: toggleHand, p: () => openPanel('people'),
+      c: () => { if (openPanel('chat')) $('chat-input').focus(); }, '?': openHelp }[k];
+    if (!act) return;
+    e.preventDefault();
+    act();
+  });
+
   $('chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = $('chat-input').value.trim();
@@ -399,11 +661,46 @@ function start() {
   // or left; none when called without any.
   function show(...which) {
     for (const id of ['prejoin', 'lobby', 'room', 'left']) $(id).hidden = !which.includes(id);
+    $('join-button').hidden = $('join-button').hidden || which.includes('lobby');
+    if (which.includes('room')) layoutTiles();
   }
 
   function label(p) {
     return p.delegation ? `${p.name} — ${p.delegation}` : p.name;
   }
+  // flag turns a delegation that starts with an ISO 3166 alpha-2 code ("VN",
+  // "FR · France") into the regional-indicator emoji of its flag: no image
+  // and no outside service.
+  function flag(delegation) {
+    const m = /^([A-Z]{2})(?=$|[\s·—,:-])/.exec(delegation || '');
+    return m ? String.fromCodePoint(...[...m[1]].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65)) : '';
+  }
+  // Without a colour emoji font (Windows, bare Linux), a flag emoji shows
+  // as two boxed letters or blanks: draw it once on a canvas and, when no
+  // colour comes out, show the ISO code as a small badge instead.
+  const emojiFlags = (() => {
+    try {
+      const c = document.createElement('canvas'); c.width = c.height = 16;
+      const g = c.getContext('2d', { willReadFrequently: true }); g.font = '14px sans-serif'; g.textBaseline = 'top';
+      g.fillText('\u{1F1FB}\u{1F1F3}', 0, 0);
+      const d = g.getImageData(0, 0, 16, 16).data;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] && (Math.abs(d[i] - d[i + 1]) > 30 || Math.abs(d[i + 1] - d[i + 2]) > 30)) return true;
+    } catch { /* no canvas: use the badge */ }
+    return false;
+  })();
+  // flagEl is the flag of a delegation for a tile or the list, hidden from
+  // screen readers, which read the delegation itself.
+  function flagEl(delegation) {
+    const f = flag(delegation);
+    if (!f) return null;
+    const s = el('span', emojiFlags ? 'flag' : 'flag code', emojiFlags ? f : delegation.slice(0, 2));
+    s.setAttribute('aria-hidden', 'true');
+    return s;
+  }
+  function initials(name) {
+    return (name || '?').trim().split(/\s+/).slice(0, 2).map((w) => [...w][0]).join('').toUpperCase();
+  }
+  const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
 
   const observer = new ResizeObserver((entries) => {
     for (const e of entries) {
@@ -413,57 +710,127 @@ function start() {
       if (id && st.views.get(id) !== key) { st.views.set(id, key); send({ type: 'view', track: id, width: w, height: h }); }
     }
   });
+  new ResizeObserver(() => layoutTiles()).observe($('stage'));
+
+  function tileButton(icon, text, fn) {
+    const b = el('button'); b.type = 'button'; b.title = text; b.setAttribute('aria-label', text);
+    b.innerHTML = svg(icon);
+    b.addEventListener('click', fn);
+    return b;
+  }
 
   function render() {
     const tiles = $('tiles');
-    tiles.dataset.layout = st.layout;
     const want = [];
     const everyone = [st.self, ...[...st.people.values()].filter((p) => p.id !== st.self?.id)].filter(Boolean);
     for (const p of everyone) {
       const own = p.id === st.self?.id;
       const cam = [...st.tracks.values()].find((x) => x.participant === p.id && x.source === 'camera');
       const mic = [...st.tracks.values()].find((x) => x.participant === p.id && x.source === 'microphone');
-      want.push({ key: `p-${p.id}`, p, own, video: own ? st.local?.getVideoTracks()[0] : cam && st.media.get(cam.id), track: cam?.id, audio: !own && mic && st.media.get(mic.id), mic });
+      const video = own ? (st.cam ? st.local?.getVideoTracks()[0] : null) : cam && !cam.muted && st.media.get(cam.id);
+      want.push({ key: `p-${p.id}`, p, own, video, track: cam?.id, audio: !own && mic && st.media.get(mic.id), micOff: own ? !st.mic : !mic || mic.muted });
       const scr = [...st.tracks.values()].find((x) => x.participant === p.id && x.source === 'screen');
       if (scr && !own) want.push({ key: `s-${scr.id}`, p, screen: true, video: st.media.get(scr.id), track: scr.id });
     }
+    if (st.pinned && !want.some((w) => w.key === st.pinned)) st.pinned = null;
+    const layout = st.pinned ? 'speaker' : st.layout;
+    const mainKey = layout !== 'speaker' ? null : st.pinned || want.find((w) => w.screen)?.key ||
+      (st.speakers[0] && `p-${st.speakers[0]}`) || want.find((w) => !w.own)?.key || want[0]?.key;
+    tiles.dataset.layout = layout;
     const keep = new Set(want.map((w) => w.key));
-    for (const el of [...tiles.children]) if (!keep.has(el.dataset.key)) { observer.unobserve(el.querySelector('video')); el.remove(); }
+    for (const t0 of [...tiles.querySelectorAll('.tile')]) if (!keep.has(t0.dataset.key)) { observer.unobserve(t0.querySelector('video')); t0.remove(); }
+    let strip = tiles.querySelector('.strip');
+    if (layout === 'speaker' && !strip) { strip = el('div', 'strip'); tiles.append(strip); }
     for (const w of want) {
-      let el = tiles.querySelector(`[data-key="${w.key}"]`);
-      if (!el) {
-        el = document.createElement('figure');
-        el.className = 'tile'; el.dataset.key = w.key; el.dataset.participant = w.p.id;
-        const v = document.createElement('video'); v.autoplay = true; v.playsInline = true; v.muted = true;
-        const a = document.createElement('audio'); a.autoplay = true;
-        const cap = document.createElement('figcaption');
-        el.append(v, a, cap);
-        tiles.append(el);
+      let tile = tiles.querySelector(`[data-key="${w.key}"]`);
+      if (!tile) {
+        tile = el('figure', 'tile'); tile.dataset.key = w.key; tile.dataset.participant = w.p.id;
+        const v = el('video'); v.autoplay = true; v.playsInline = true; v.muted = true;
+        const a = el('audio'); a.autoplay = true;
+        if (st.sink) a.setSinkId?.(st.sink).catch(() => {});
+        const avatar = el('div', 'avatar'); avatar.setAttribute('aria-hidden', 'true'); avatar.append(el('span', '', initials(w.p.name)));
+        const q = el('span', 'quality'); q.setAttribute('role', 'img'); q.append(el('i'), el('i'), el('i'));
+        const actions = el('div', 'tile-actions');
+        const pin = tileButton('i-pin', t('room_pin'), () => { st.pinned = st.pinned === w.key ? null : w.key; render(); });
+        pin.classList.add('pin');
+        actions.append(pin, tileButton('i-full', t('room_fullscreen'), () => {
+          if (document.fullscreenElement) document.exitFullscreen(); else tile.requestFullscreen?.().catch(() => {});
+        }));
+        if (document.pictureInPictureEnabled) {
+          actions.append(tileButton('i-pip', t('room_pip'), () => {
+            if (document.pictureInPictureElement === v) document.exitPictureInPicture(); else v.requestPictureInPicture().catch(() => {});
+          }));
+        }
+        tile.append(v, a, avatar, q, actions, el('figcaption'));
       }
-      const v = el.querySelector('video'), a = el.querySelector('audio');
-      el.querySelector('figcaption').textContent = w.screen ? t('room_screen_of', label(w.p)) : label(w.p) + (w.own ? ` ${t('room_you')}` : '') + badges(w.p, w.mic);
-      v.setAttribute('aria-label', el.querySelector('figcaption').textContent);
+      const parent = layout === 'speaker' && w.key !== mainKey ? strip : tiles;
+      if (tile.parentElement !== parent) parent.append(tile);
+      tile.classList.toggle('main', w.key === mainKey);
+      tile.classList.toggle('screen', !!w.screen);
+      tile.classList.toggle('own', !!w.own && !w.screen);
+      tile.classList.toggle('pinned', st.pinned === w.key);
+      tile.querySelector('.pin').setAttribute('aria-pressed', String(st.pinned === w.key));
+      const v = tile.querySelector('video'), a = tile.querySelector('audio');
+      caption(tile.querySelector('figcaption'), w);
+      v.setAttribute('aria-label', w.screen ? t('room_screen_of', label(w.p)) : label(w.p) + (w.own ? ` ${t('room_you')}` : ''));
       if (w.track) { v.dataset.track = w.track; observer.observe(v); }
-      setSrc(v, w.video); setSrc(a, w.audio);
-      el.classList.toggle('main', st.layout === 'speaker' && (w.screen || w.p.id === st.speakers[0]));
+      setSrc(v, w.video || null); setSrc(a, w.audio || null);
+      tile.classList.toggle('has-video', !!w.video);
     }
-    highlight(); renderPeople();
+    if (layout !== 'speaker' && strip) strip.remove();
+    else if (strip) tiles.append(strip);
+    $('layout-toggle').setAttribute('aria-pressed', String(layout === 'speaker'));
+    highlight(); renderPeople(); layoutTiles(); showQuality();
   }
-  function badges(p, mic) {
-    const b = [];
-    if (mic?.muted) b.push(t('room_mic_off'));
-    if (p.hand) b.push(t('room_hand_raised'));
-    return b.length ? ` · ${b.join(' · ')}` : '';
+  // caption writes a tile's name bar: flag, name, role, and whether the
+  // microphone is off or the hand raised, each also in words for screen
+  // readers.
+  function caption(cap, w) {
+    const parts = [];
+    const f = flagEl(w.p.delegation);
+    if (f) parts.push(f);
+    if (w.micOff && !w.screen) { const s = el('span', 'muted-icon'); s.innerHTML = svg('i-mic-off'); s.append(el('span', 'visually-hidden', t('room_mic_off'))); parts.push(s); }
+    if (w.p.hand && !w.screen) { const s = el('span', 'hand-icon', '✋'); s.setAttribute('role', 'img'); s.setAttribute('aria-label', t('room_hand_raised')); parts.push(s); }
+    const name = el('bdi', 'name', w.screen ? t('room_screen_of', label(w.p)) : label(w.p) + (w.own ? ` ${t('room_you')}` : ''));
+    parts.push(name);
+    if (!w.screen) parts.push(el('span', 'role', t('room_role_' + w.p.role)));
+    cap.replaceChildren(...parts);
   }
-  function setSrc(el, track) {
-    const cur = el.srcObject?.getTracks()[0];
-    if (cur === track) return;
-    el.srcObject = track ? new MediaStream([track]) : null;
+
+  // layoutTiles sizes the tiles to fill the stage without scrolling: in
+  // the grid, the column count that gives the largest 16:9 tiles; in the
+  // speaker view, one large tile above a strip.
+  function layoutTiles() {
+    const tiles = $('tiles');
+    const W = tiles.clientWidth, H = tiles.clientHeight, gap = 8;
+    if (!W || !H) return;
+    if (tiles.dataset.layout === 'speaker') {
+      const others = tiles.querySelectorAll('.strip .tile').length;
+      const stripH = others ? Math.min(120, H * 0.22) : 0;
+      const mainW = Math.min(W, ((H - stripH - (others ? gap : 0)) * 16) / 9);
+      tiles.style.setProperty('--main-w', `${Math.floor(mainW)}px`);
+      tiles.style.setProperty('--strip-w', `${Math.floor((stripH * 16) / 9)}px`);
+      return;
+    }
+    const n = Math.max(1, tiles.querySelectorAll('.tile').length);
+    let best = 0;
+    for (let cols = 1; cols <= n; cols++) {
+      const rows = Math.ceil(n / cols);
+      const w = Math.min((W - gap * (cols - 1)) / cols, (((H - gap * (rows - 1)) / rows) * 16) / 9);
+      if (w > best) best = w;
+    }
+    tiles.style.setProperty('--tile-w', `${Math.floor(best) - 1}px`);
+  }
+
+  function setSrc(media, track) {
+    const cur = media.srcObject?.getTracks()[0];
+    if ((cur || null) === track) return;
+    media.srcObject = track ? new MediaStream([track]) : null;
   }
   function highlight() {
-    for (const el of $('tiles').children) {
-      const on = st.speakers.includes(el.dataset.participant) && el.dataset.key.startsWith('p-');
-      el.classList.toggle('speaking', on);
+    for (const tile of $('tiles').querySelectorAll('.tile')) {
+      const on = st.speakers.includes(tile.dataset.participant) && tile.dataset.key.startsWith('p-');
+      tile.classList.toggle('speaking', on);
     }
     for (const li of $('people-list').children) {
       const s = li.querySelector('.speaking-flag');
@@ -473,18 +840,23 @@ function start() {
   function renderPeople() {
     const list = $('people-list');
     const mod = st.self?.permissions.moderate;
+    const mics = new Map([...st.tracks.values()].filter((x) => x.source === 'microphone').map((x) => [x.participant, x]));
     list.replaceChildren(...[...st.people.values()].map((p) => {
-      const li = document.createElement('li'); li.dataset.participant = p.id;
-      const name = document.createElement('span');
-      name.textContent = label(p) + ` (${t('room_role_' + p.role)})` + (p.id === st.self?.id ? ` ${t('room_you')}` : '') + (p.hand ? ` · ${t('room_hand_raised')}` : '');
-      const sp = document.createElement('span'); sp.className = 'speaking-flag'; sp.textContent = `· ${t('room_speaking')}`; sp.hidden = true;
-      li.append(name, sp);
+      const li = el('li'); li.dataset.participant = p.id;
+      const f = flagEl(p.delegation);
+      if (f) li.append(f);
+      const who = el('span', 'who');
+      who.append(el('bdi', 'person-name', p.name + (p.id === st.self?.id ? ` ${t('room_you')}` : '')));
+      who.append(el('small', '', [p.delegation, t('room_role_' + p.role)].filter(Boolean).join(' · ')));
+      li.append(who);
+      const state = el('span', 'state');
+      const own = p.id === st.self?.id;
+      if (own ? !st.mic : !mics.get(p.id) || !!mics.get(p.id).muted) { const s = el('span'); s.innerHTML = svg('i-mic-off'); s.append(el('span', 'visually-hidden', t('room_mic_off'))); state.append(s); }
+      if (p.hand) { const s = el('span', '', '✋'); s.setAttribute('role', 'img'); s.setAttribute('aria-label', t('room_hand_raised')); state.append(s); }
+      const sp = el('span', 'speaking-flag', t('room_speaking')); sp.hidden = true; state.append(sp);
+      li.append(state);
       const cm = (p.chair_muted || []).find((c) => c.source === 'microphone');
-      if (cm) {
-        const note = document.createElement('span'); note.className = 'chair-mute-flag';
-        note.textContent = `· ${t('room_muted_by', cm.by)}`;
-        li.append(note);
-      }
+      if (cm) li.append(el('span', 'chair-mute-flag', t('room_muted_by', cm.by)));
       if (mod && p.id !== st.self?.id) {
         if (cm) li.append(button(t('room_allow_unmute'), p, () => send({ type: 'allow_unmute', participant: p.id, source: 'microphone' })));
         else li.append(button(`${t('room_mute')}`, p, () => send({ type: 'mute', participant: p.id, source: 'microphone' })));
@@ -492,10 +864,11 @@ function start() {
       }
       return li;
     }));
+    $('people-count').textContent = st.people.size ? String(st.people.size) : '';
     highlight();
   }
   function button(text, p, fn) {
-    const b = document.createElement('button'); b.type = 'button'; b.textContent = text;
+    const b = el('button', '', text); b.type = 'button';
     b.setAttribute('aria-label', `${text}: ${p.name}`);
     b.addEventListener('click', fn);
     return b;
@@ -503,26 +876,35 @@ function start() {
   function renderWaiting() {
     const list = $('waiting-list');
     list.replaceChildren(...st.waiting.map((p) => {
-      const li = document.createElement('li');
-      const name = document.createElement('span'); name.textContent = label(p);
-      li.append(name,
+      const li = el('li');
+      li.append(el('bdi', 'who', label(p)),
         button(t('room_admit'), p, () => send({ type: 'admit', participant: p.id })),
         button(t('room_deny'), p, () => send({ type: 'deny', participant: p.id })));
       return li;
     }));
+    $('waiting-section').hidden = !st.self?.permissions.moderate || !st.waiting.length;
+    $('people-count').classList.toggle('unread', st.waiting.length > 0);
+    // A moderator sees who waits even with the panel closed.
+    if (st.waiting.length && st.self?.permissions.moderate && !$('room').hidden && $('people-panel').hidden) openPanel('people', true);
   }
-  function addChat(m) {
-    const li = document.createElement('li');
-    const who = document.createElement('strong'); who.textContent = label(m) + ': ';
-    const time = document.createElement('time');
+  // addChat appends a message; one that arrives while the chat is closed
+  // counts as unread and is read out.
+  function addChat(m, live) {
+    const li = el('li');
+    const who = el('strong', '', label(m) + ': ');
+    const time = el('time');
     const d = new Date(m.at); time.dateTime = d.toISOString();
     time.textContent = d.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' }) + ' ';
-    const text = document.createElement('bdi'); text.textContent = m.text;
-    li.append(time, who, text);
+    li.append(time, who, el('bdi', '', m.text));
     $('chat-log').append(li);
     $('chat-log').scrollTop = $('chat-log').scrollHeight;
+    if (live && $('chat-panel').hidden && m.participant !== st.self?.id && m.name !== st.self?.name) {
+      st.unread++; unreadBadge();
+      status(t('room_chat_from', m.name) + ' ' + m.text);
+    }
   }
 
+  // --- statistics ------------------------------------------------------------
   // stats sums the subscriber connection's inbound media, for monitoring
   // and tests: frames decoded, audio samples and packets received.
   async function stats() {
@@ -536,6 +918,66 @@ function start() {
     return out;
   }
 
+  // measure reads each participant's connection quality from getStats:
+  // packet loss since the last reading, the round-trip time of the
+  // connection, and the size of the simulcast layer received; for
+  // ourselves, what the server reports of what we send.
+  const prevCounts = new Map();
+  async function measure() {
+    if (!st.sub || !st.self) return;
+    const [sub, pub] = await Promise.all([st.sub.getStats(), st.pub ? st.pub.getStats() : null]);
+    let rtt = null;
+    sub.forEach((r) => { if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded' && r.currentRoundTripTime !== undefined) rtt = r.currentRoundTripTime; });
+    const byTrack = new Map();
+    sub.forEach((r) => { if (r.type === 'inbound-rtp' && r.trackIdentifier) byTrack.set(r.trackIdentifier, r); });
+    const q = new Map();
+    for (const x of st.tracks.values()) {
+      if (x.source === 'screen') continue;
+      const r = byTrack.get(x.id);
+      if (!r) continue;
+      const prev = prevCounts.get(x.id) || { lost: 0, recv: 0 };
+      const lost = Math.max(0, (r.packetsLost || 0) - prev.lost), recv = Math.max(0, (r.packetsReceived || 0) - prev.recv);
+      prevCounts.set(x.id, { lost: r.packetsLost || 0, recv: r.packetsReceived || 0 });
+      const e = q.get(x.participant) || { lost: 0, recv: 0, rtt };
+      e.lost += lost; e.recv += recv;
+      if (r.kind === 'video' && r.frameHeight) { e.width = r.frameWidth; e.height = r.frameHeight; }
+      q.set(x.participant, e);
+    }
+    if (pub) {
+      const e = { lost: 0, recv: 0, rtt: null };
+      pub.forEach((r) => {
+        if (r.type === 'remote-inbound-rtp') { e.loss = Math.max(e.loss || 0, r.fractionLost || 0); if (r.roundTripTime !== undefined) e.rtt = r.roundTripTime; }
+        if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded' && e.rtt === null && r.currentRoundTripTime !== undefined) e.rtt = r.currentRoundTripTime;
+        if (r.type === 'outbound-rtp' && r.kind === 'video' && r.frameHeight && (!e.height || r.frameHeight > e.height)) { e.width = r.frameWidth; e.height = r.frameHeight; }
+      });
+      q.set(st.self.id, e);
+    }
+    st.quality = new Map([...q].map(([id, e]) => {
+      const loss = e.loss ?? (e.recv + e.lost ? e.lost / (e.recv + e.lost) : 0);
+      const level = e.rtt === null && !e.recv && e.loss === undefined ? 'unknown'
+        : loss < 0.02 && (e.rtt ?? 0) < 0.3 ? 'good' : loss < 0.08 && (e.rtt ?? 0) < 0.6 ? 'fair' : 'poor';
+      return [id, { level, loss, rtt: e.rtt, width: e.width || 0, height: e.height || 0 }];
+    }));
+    showQuality();
+  }
+  function showQuality() {
+    for (const tile of $('tiles').querySelectorAll('.tile')) {
+      const q = st.quality.get(tile.dataset.participant) || { level: 'unknown' };
+      const ind = tile.querySelector('.quality');
+      ind.dataset.level = q.level;
+      const bits = [t('room_quality_' + q.level)];
+      if (q.loss !== undefined) bits.push(`${t('room_quality_loss')} ${(q.loss * 100).toFixed(1)} %`);
+      if (q.rtt !== null && q.rtt !== undefined) bits.push(`${t('room_quality_rtt')} ${Math.round(q.rtt * 1000)} ms`);
+      if (q.height) bits.push(`${t('room_quality_layer')} ${q.width}×${q.height}`);
+      const text = bits.join(' · ');
+      ind.title = text; ind.setAttribute('aria-label', text);
+    }
+  }
+  setInterval(() => { measure().catch(() => {}); }, 2000);
+  const clock = () => { $('room-clock').textContent = new Date().toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' }); };
+  clock(); setInterval(clock, 15000);
+
   window.addEventListener('online', () => { if (!st.ws || st.ws.readyState > 1) { st.retry = 0; } });
-  openDevices().then(() => { if (app.dataset.autojoin === '1') { $('join-button').disabled = true; connect(); } });
+  window.addEventListener('offline', () => { if (!$('room').hidden) $('reconnect-banner').hidden = false; });
+  openDevices().then(() => { if (app.dataset.autojoin === '1') { $('join-button').click(); } });
 }

@@ -1,8 +1,10 @@
 package media
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +24,9 @@ type Subscriber struct {
 	log        *slog.Logger
 	spawn      func(func())
 	reallocate func()
+	// order ranks this subscriber's videos where the policy leaves a tie
+	// (rankVideos).
+	order uint64
 }
 
 // SubscriberParams are what a Subscriber needs of its owner.
@@ -48,7 +53,8 @@ func NewSubscriber(p SubscriberParams) *Subscriber {
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Subscriber{est: bwe.New(bwe.Config{}), counters: p.Counters, log: p.Log, spawn: p.Go, reallocate: p.Reallocate}
+	return &Subscriber{est: bwe.New(bwe.Config{}), counters: p.Counters, log: p.Log, spawn: p.Go, reallocate: p.Reallocate,
+		order: rand.Uint64()}
 }
 
 // Interceptor is the factory to register first, closest to the network, on
@@ -138,8 +144,7 @@ func (s *Subscriber) allocateWith(ctx context.Context, downs map[string]*DownTra
 	if len(videos) == 0 {
 		return
 	}
-	// Map order is random; the allocation must not be.
-	slices.SortFunc(videos, func(a, b *DownTrack) int { return strings.Compare(a.up.id, b.up.id) })
+	s.rankVideos(videos)
 	want := make([]int, len(videos))
 	have := make([]int, len(videos))
 	for i, d := range videos {
@@ -184,6 +189,33 @@ func (s *Subscriber) allocateWith(ctx context.Context, downs map[string]*DownTra
 			s.spawn(func() { s.pad(ctx, est, videos) })
 		}
 	}
+}
+
+// rankVideos sorts videos in the order that breaks the policy's ties: of
+// two cameras at the same layer, the first steps down (and pauses) first
+// and comes back last. Map order is random, and a subscriber's allocation
+// must not flap between equals from one second to the next: the order is
+// the subscriber's own, fixed. It must differ between subscribers: with
+// one order for all (by track id, say), the estimates of a room's
+// subscribers falling together (a loaded server, a shared uplink) paused
+// the same publisher's video for every one of them, and kept it paused
+// while probes failed: one delegate unseen by the whole room, for the
+// whole run. Each subscriber now pauses its own choice.
+func (s *Subscriber) rankVideos(videos []*DownTrack) {
+	rank := func(d *DownTrack) uint64 {
+		// FNV-1a over the subscriber's order, then the track id.
+		h := uint64(14695981039346656037)
+		for i := range 8 {
+			h = (h ^ (s.order >> (8 * i) & 0xff)) * 1099511628211
+		}
+		for i := range len(d.up.id) {
+			h = (h ^ uint64(d.up.id[i])) * 1099511628211
+		}
+		return h
+	}
+	slices.SortFunc(videos, func(a, b *DownTrack) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a.up.id, b.up.id))
+	})
 }
 
 // fit steps want down until the videos cost no more than budget, a layer

@@ -69,6 +69,10 @@ type layer struct {
 	lastRx  atomic.Int64 // last packet received, Unix nanoseconds
 	// cache keeps the layer's recent packets for retransmissions (video).
 	cache packetCache
+	// newest is the sequence number of the newest packet received, once
+	// seen is set. Only the layer's read loop touches them.
+	newest uint16
+	seen   bool
 }
 
 // switchWindow is how far behind the newest packet forwarded a packet of
@@ -260,7 +264,21 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 	}
 	kf := false
 	if u.kind == webrtc.RTPCodecTypeVideo {
-		kf = isVP8Keyframe(pkt.Payload)
+		// A subscriber switches layers on a keyframe's first packet and
+		// numbers the packets after it from there. That packet must be the
+		// newest of its layer: one that comes late (retransmitted by the
+		// publisher after a loss, or reordered) would be followed by packets
+		// received before it, numbered as far after it, and the subscriber
+		// would see the sequence jump (and a keyframe it cannot decode, its
+		// other packets dropped while it waited). It waits for the next.
+		// Far older than the newest, it is no late packet but a numbering
+		// started anew (a publisher's new stream on the layer).
+		age := int16(pkt.SequenceNumber - lay.newest)
+		fresh := !lay.seen || age > 0 || age < -switchWindow
+		if fresh {
+			lay.newest, lay.seen = pkt.SequenceNumber, true
+		}
+		kf = fresh && isVP8Keyframe(pkt.Payload)
 		lay.cache.put(pkt.SequenceNumber, pkt.Payload)
 	}
 	if ds := u.downs.Load(); ds != nil {
@@ -344,6 +362,16 @@ func (u *UpTrack) bestLayer(q int) int {
 	return layerPaused
 }
 
+// padRuns is how many runs of padding a DownTrack remembers the offsets
+// of: one run goes between two frames at most, so late packets are
+// numbered right for half a second of 30 frames per second. Later ones are
+// not sent.
+const padRuns = 16
+
+// padRun is one run of probe padding: packets received at or before in
+// (and after the run before) are sent with the offset off.
+type padRun struct{ in, off uint16 }
+
 // DownTrack forwards one UpTrack to one subscriber. It implements
 // webrtc.TrackLocal, so that each subscriber gets its own SSRC, sequence
 // numbers and timestamps, continuous across simulcast layer switches and
@@ -372,6 +400,7 @@ type DownTrack struct {
 	seqOff    uint16
 	tsOff     uint32
 	startSeq  uint16 // older packets of the current layer are not sent: the first after the switch, then at most switchWindow behind
+	switches  int    // times the numbering started or moved to another layer, for tests
 	clockRate uint32
 	sent      atomic.Uint64
 	// vp8 rewrites picture IDs and TL0PICIDX into buf, for VP8 video.
@@ -382,12 +411,14 @@ type DownTrack struct {
 	// padding goes only between frames.
 	lastMarker bool
 	// lastIn is the sequence number, as received, of the newest packet
-	// forwarded. Padding takes outgoing sequence numbers: a packet received
-	// at or before padIn (a late, reordered one) keeps the offset it had
-	// before, padOff; later ones move along.
-	lastIn, padIn uint16
-	padOff        uint16
-	padded        bool
+	// forwarded. Padding takes outgoing sequence numbers, and later packets
+	// move along: pads remembers, oldest first, the offset each run of
+	// padding since the layer switch left to the packets received before
+	// it, so that a late one (reordered, or retransmitted by the publisher)
+	// takes the number kept for it, not one already sent.
+	lastIn uint16
+	pads   [padRuns]padRun
+	npads  int
 
 	// sentLog remembers how the last packets were sent, to retransmit
 	// them (video only); rtxSSRC and rtxPT are the RTX stream's, when
@@ -562,11 +593,17 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 			d.tsOff = pkt.Timestamp - (d.lastTS + step)
 		}
 		d.started = true
-		d.padded = false // another layer numbers its packets apart
+		d.switches++
+		d.npads = 0 // another layer numbers its packets apart
 	}
 	seqOff := d.seqOff
-	if d.padded && !switching && int16(pkt.SequenceNumber-d.padIn) <= 0 {
-		seqOff = d.padOff // sent before the padding: its number was kept for it
+	if !switching {
+		for _, r := range d.pads[:d.npads] {
+			if int16(pkt.SequenceNumber-r.in) <= 0 {
+				seqOff = r.off // received before that padding: its number was kept for it
+				break
+			}
+		}
 	}
 	h := pkt.Header
 	h.SSRC = d.ssrc
@@ -580,6 +617,11 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		d.lastAt = now
 		d.lastIn = pkt.SequenceNumber
 		d.lastMarker = h.Marker
+		// Runs older than any packet still sent need no offset: forget
+		// them before their numbers could compare as newer.
+		for d.npads > 0 && d.lastIn-d.pads[0].in > switchWindow {
+			d.dropPadRun()
+		}
 	}
 	payload, rewritten := pkt.Payload, 0
 	if d.vp8 != nil {
@@ -590,11 +632,14 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		}
 		payload, rewritten = d.vp8.rewrite(payload, d.buf, switching)
 	}
-	if _, err := d.writer.WriteRTP(&h, payload); err != nil {
-		return false
-	}
+	// The number is taken whether or not the write succeeds: remembered
+	// first, the packet can be retransmitted when the subscriber asks for
+	// the hole a failed write leaves.
 	if d.sentLog != nil {
 		d.sentLog.record(&h, pkt.SequenceNumber, q, payload[:rewritten])
+	}
+	if _, err := d.writer.WriteRTP(&h, payload); err != nil {
+		return false
 	}
 	d.sent.Add(1)
 	return true
@@ -647,10 +692,17 @@ func (d *DownTrack) writePadding(n int) bool {
 	if !d.bound || !d.started || (!d.lastMarker && d.current != layerPaused) {
 		return false
 	}
-	if !d.padded || d.padIn != d.lastIn {
+	if d.npads == 0 || d.pads[d.npads-1].in != d.lastIn {
 		// The first padding after a media packet: packets received up to
 		// that one keep the offset they had.
-		d.padIn, d.padOff, d.padded = d.lastIn, d.seqOff, true
+		if d.npads == len(d.pads) {
+			// Packets from before the oldest run would have no number
+			// kept: they are no longer sent.
+			d.startSeq = d.pads[0].in + 1
+			d.dropPadRun()
+		}
+		d.pads[d.npads] = padRun{in: d.lastIn, off: d.seqOff}
+		d.npads++
 	}
 	h := rtp.Header{Version: 2, Padding: true, PaddingSize: byte(min(max(n, 1), maxPadding)),
 		SSRC: d.ssrc, PayloadType: d.pt, SequenceNumber: d.lastSeq + 1, Timestamp: d.lastTS}
@@ -664,6 +716,12 @@ func (d *DownTrack) writePadding(n int) bool {
 	d.seqOff--
 	d.lastSeq = h.SequenceNumber
 	return true
+}
+
+// dropPadRun forgets the oldest run of padding.
+func (d *DownTrack) dropPadRun() {
+	copy(d.pads[:], d.pads[1:d.npads])
+	d.npads--
 }
 
 // RTCPLoop reads the subscriber's RTCP for this track (which also feeds the

@@ -67,7 +67,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("mastodon: no credentials")
 	}
 	if cfg.MaxLength == 0 {
-		cfg.MaxLength = 500
+		cfg.MaxLength = DefaultMaxLength
 	}
 	if cfg.MediaPoll == 0 {
 		cfg.MediaPoll = time.Second

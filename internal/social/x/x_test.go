@@ -17,6 +17,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/socialtest"
 	"github.com/mofa-vn/chancery/internal/social/x"
 	"github.com/mofa-vn/chancery/internal/social/x/xfake"
 )
@@ -760,5 +761,37 @@ func TestDeleteRateLimit(t *testing.T) {
 	rl, ok := e.c.RateLimits("DELETE /2/tweets")
 	if !ok || rl.Window.Limit != 50 || rl.Window.Remaining != 49 {
 		t.Errorf("delete window %+v: X allows 50 deletes per 15 minutes", rl.Window)
+	}
+}
+
+// X runs the contract every connector runs, over OAuth 1.0a and over
+// OAuth 2.0.
+func TestContract(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  func(t *testing.T) *env
+	}{{"oauth1", oauth1Env}, {"oauth2", func(t *testing.T) *env { e, _ := oauth2Env(t); return e }}} {
+		t.Run(tc.name, func(t *testing.T) {
+			socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
+				e := tc.env(t)
+				rec := &socialtest.Recorder{}
+				return &socialtest.Harness{Publisher: e.c, Recorder: rec, Index: e.fake.URL,
+					Secrets: func() []string {
+						s := e.creds.secret(t)
+						var out []string
+						for _, v := range []string{s.ConsumerSecret, s.Token, s.TokenSecret, s.AccessToken, s.RefreshToken, s.ClientSecret} {
+							if v != "" {
+								out = append(out, v)
+							}
+						}
+						return out
+					},
+					DropNext: func() { e.fake.Fail(xfake.CommitThenDrop) },
+					Creates:  e.fake.Creates,
+					Exists: func(id string) bool {
+						return slices.ContainsFunc(e.fake.Posts(), func(p xfake.Post) bool { return p.ID == id })
+					}}
+			})
+		})
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
@@ -63,12 +65,12 @@ type Server struct {
 
 	mu       sync.Mutex
 	password string
-	now      func() time.Time
+	clock    fakekit.Clock
 	access   map[string]bool // token → still valid (false: expired)
 	refresh  map[string]bool // token → unspent
 	blobs    map[string]int
 	records  map[string]*Record
-	fault    Fault
+	faults   fakekit.Faults[Fault]
 	creates  int
 	refreshN int
 	createsN int // createSession calls
@@ -76,7 +78,7 @@ type Server struct {
 
 // New starts a fake PDS for handle with the app password password.
 func New(handle, password string) *Server {
-	s := &Server{DID: "did:plc:" + hash(handle)[:24], Handle: handle, password: password, now: time.Now,
+	s := &Server{DID: "did:plc:" + hash(handle)[:24], Handle: handle, password: password,
 		access: map[string]bool{}, refresh: map[string]bool{}, blobs: map[string]int{}, records: map[string]*Record{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
@@ -97,18 +99,10 @@ func New(handle, password string) *Server {
 func (s *Server) Close() { s.srv.Close() }
 
 // SetNow sets the fake's clock.
-func (s *Server) SetNow(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetNow(now func() time.Time) { s.clock.Set(now) }
 
 // Fail makes the next createRecord answer with f.
-func (s *Server) Fail(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+func (s *Server) Fail(f Fault) { s.faults.Set(f) }
 
 // ExpireAccess makes every access token issued so far expired.
 func (s *Server) ExpireAccess() {
@@ -355,9 +349,8 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	fault := s.fault
-	s.fault = None
-	now := s.now()
+	fault := s.faults.Take()
+	now := s.clock.Now()
 	w.Header().Set("ratelimit-limit", "5000")
 	w.Header().Set("ratelimit-policy", "5000;w=3600")
 	w.Header().Set("ratelimit-reset", strconv.FormatInt(now.Add(time.Minute).Unix(), 10))
@@ -412,9 +405,7 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) {
 	s.creates++
 	switch fault {
 	case Drop:
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
-		}
+		fakekit.Drop(w)
 		return
 	case ServerError:
 		xerr(w, 500, "InternalServerError", "Internal Server Error")
@@ -458,7 +449,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	for _, r := range s.Records() {
 		posts = append(posts, post{r.URI, r.Text, r.CreatedAt})
 	}
-	writeJSON(w, 200, map[string]any{"network": "bluesky", "did": s.DID, "handle": s.Handle, "posts": posts})
+	fakekit.Index(w, "bluesky", map[string]any{"did": s.DID, "handle": s.Handle, "posts": posts})
 }
 
 func (s *Server) authorFeed(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 )
 
 // Version is the Graph API version the fake serves.
@@ -72,11 +74,11 @@ type Server struct {
 
 	mu       sync.Mutex
 	token    string
-	now      func() time.Time
+	clock    fakekit.Clock
 	next     int64
 	posts    []*Post
 	photos   map[string]*Photo
-	fault    Fault
+	faults   fakekit.Faults[Fault]
 	requests int
 	creates  int
 	appUsage int
@@ -86,7 +88,7 @@ type Server struct {
 
 // New starts a fake Graph API for PageID with the page token.
 func New(token string) *Server {
-	s := &Server{token: token, now: time.Now, next: 900000000000, photos: map[string]*Photo{}}
+	s := &Server{token: token, next: 900000000000, photos: map[string]*Photo{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -96,18 +98,10 @@ func New(token string) *Server {
 func (s *Server) Close() { s.srv.Close() }
 
 // SetNow sets the fake's clock.
-func (s *Server) SetNow(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetNow(now func() time.Time) { s.clock.Set(now) }
 
 // Fail makes the next publishing call answer with f.
-func (s *Server) Fail(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+func (s *Server) Fail(f Fault) { s.faults.Set(f) }
 
 // SetUsage sets the usage percentages the headers report, and how much
 // each call adds to both.
@@ -174,7 +168,7 @@ func (s *Server) usageHeaders(w http.ResponseWriter) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && r.URL.Path == "/" {
-		writeJSON(w, 200, map[string]any{"network": "facebook", "page": PageID, "posts": s.Posts()})
+		fakekit.Index(w, "facebook", map[string]any{"page": PageID, "posts": s.Posts()})
 		return
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
@@ -273,8 +267,7 @@ func (s *Server) id() string {
 }
 
 func (s *Server) publish(w http.ResponseWriter, r *http.Request, files map[string][]byte) {
-	fault := s.fault
-	s.fault = None
+	fault := s.faults.Take()
 	if s.fail(w, fault) {
 		return
 	}
@@ -329,7 +322,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, files map[strin
 }
 
 func (s *Server) add(msg, link string, photos []string) *Post {
-	p := &Post{ID: PageID + "_" + s.id(), Message: msg, Link: link, PhotoIDs: photos, CreatedAt: s.now()}
+	p := &Post{ID: PageID + "_" + s.id(), Message: msg, Link: link, PhotoIDs: photos, CreatedAt: s.clock.Now()}
 	s.posts = append(s.posts, p)
 	s.creates++
 	return p
@@ -337,9 +330,7 @@ func (s *Server) add(msg, link string, photos []string) *Post {
 
 func (s *Server) answer(w http.ResponseWriter, fault Fault, body any) {
 	if fault == Drop {
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
-		}
+		fakekit.Drop(w)
 		return
 	}
 	writeJSON(w, 200, body)

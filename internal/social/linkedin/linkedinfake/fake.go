@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 )
 
 // Fault is an answer the next POST /rest/posts gets instead of the normal
@@ -63,11 +65,11 @@ type Server struct {
 
 	mu     sync.Mutex
 	token  string
-	now    func() time.Time
+	clock  fakekit.Clock
 	next   int
 	posts  []*Post
 	images map[string]*Image
-	fault  Fault
+	faults fakekit.Faults[Fault]
 	// codes are the authorization codes issued and not yet redeemed, with
 	// their redirect URI.
 	codes map[string]string
@@ -80,7 +82,7 @@ type Server struct {
 
 // New starts a fake API accepting token for Organization.
 func New(token string) *Server {
-	s := &Server{token: token, now: time.Now, next: 7100000000000000000, images: map[string]*Image{}, codes: map[string]string{}}
+	s := &Server{token: token, next: 7100000000000000000, images: map[string]*Image{}, codes: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("POST /oauth/v2/accessToken", s.accessToken)
@@ -102,18 +104,10 @@ func New(token string) *Server {
 func (s *Server) Close() { s.srv.Close() }
 
 // SetNow sets the fake's clock.
-func (s *Server) SetNow(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetNow(now func() time.Time) { s.clock.Set(now) }
 
 // Fail makes the next post create answer with f.
-func (s *Server) Fail(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+func (s *Server) Fail(f Fault) { s.faults.Set(f) }
 
 // SetRefresh enables POST /oauth/v2/accessToken for the refresh token and
 // the app's client id and secret. Each refresh issues a new access token,
@@ -156,7 +150,7 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.refreshes++
-	s.token = "AQV-renewed-" + strconv.Itoa(s.refreshes) + "-" + strconv.FormatInt(s.now().UnixNano(), 36)
+	s.token = "AQV-renewed-" + strconv.Itoa(s.refreshes) + "-" + strconv.FormatInt(s.clock.Now().UnixNano(), 36)
 	writeJSON(w, 200, map[string]any{"access_token": s.token, "expires_in": 5184000,
 		"refresh_token": s.refresh, "refresh_token_expires_in": 31536000 - 86400*61})
 }
@@ -235,8 +229,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.posted++
-	fault := s.fault
-	s.fault = None
+	fault := s.faults.Take()
 	switch fault {
 	case RateLimited:
 		w.WriteHeader(429)
@@ -282,14 +275,12 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.next++
-	p := &Post{URN: "urn:li:share:" + strconv.Itoa(s.next), Commentary: in.Commentary, Content: in.Content, CreatedAt: s.now()}
+	p := &Post{URN: "urn:li:share:" + strconv.Itoa(s.next), Commentary: in.Commentary, Content: in.Content, CreatedAt: s.clock.Now()}
 	s.posts = append(s.posts, p)
 	s.creates++
 	switch fault {
 	case Drop:
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
-		}
+		fakekit.Drop(w)
 		return
 	case ServerError:
 		apiErr(w, 500, "INTERNAL_SERVER_ERROR", "Internal Server Error")
@@ -344,7 +335,7 @@ func (s *Server) checkContent(raw json.RawMessage) string {
 // index serves GET / without credentials: what the fake holds, as JSON, so
 // a newcomer running the demo can see what was published.
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, 200, map[string]any{"network": "linkedin", "organization": Organization, "posts": s.Posts()})
+	fakekit.Index(w, "linkedin", map[string]any{"organization": Organization, "posts": s.Posts()})
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
@@ -409,7 +400,7 @@ func (s *Server) initImage(w http.ResponseWriter, r *http.Request) {
 	s.next++
 	urn := "urn:li:image:D4E10AQ" + strconv.Itoa(s.next)
 	s.images[urn] = &Image{URN: urn}
-	writeJSON(w, 200, map[string]any{"value": map[string]any{"uploadUrlExpiresAt": s.now().Add(time.Hour).UnixMilli(),
+	writeJSON(w, 200, map[string]any{"value": map[string]any{"uploadUrlExpiresAt": s.clock.Now().Add(time.Hour).UnixMilli(),
 		"uploadUrl": s.URL + "/upload/" + url.PathEscape(urn), "image": urn}})
 }
 
@@ -494,9 +485,9 @@ func (s *Server) redeemLocked(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.refreshes++
-	s.token = "AQV-granted-" + strconv.Itoa(s.refreshes) + "-" + strconv.FormatInt(s.now().UnixNano(), 36)
+	s.token = "AQV-granted-" + strconv.Itoa(s.refreshes) + "-" + strconv.FormatInt(s.clock.Now().UnixNano(), 36)
 	if s.refresh == "" {
-		s.refresh = "AQX-refresh-" + strconv.FormatInt(s.now().UnixNano(), 36)
+		s.refresh = "AQX-refresh-" + strconv.FormatInt(s.clock.Now().UnixNano(), 36)
 	}
 	writeJSON(w, 200, map[string]any{"access_token": s.token, "expires_in": 5184000,
 		"refresh_token": s.refresh, "refresh_token_expires_in": 31536000})

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 )
 
 // Fault is an answer the next status create gets instead of the normal one.
@@ -64,12 +66,12 @@ type Server struct {
 
 	mu        sync.Mutex
 	token     string
-	now       func() time.Time
+	clock     fakekit.Clock
 	next      int
 	statuses  []*Status
 	media     map[string]*Media
 	keys      map[string]keyed
-	fault     Fault
+	faults    fakekit.Faults[Fault]
 	upFault   Fault
 	creates   int
 	posts     int
@@ -79,7 +81,7 @@ type Server struct {
 
 // New starts a fake instance accepting token.
 func New(token string) *Server {
-	s := &Server{token: token, now: time.Now, media: map[string]*Media{}, keys: map[string]keyed{}, next: 100}
+	s := &Server{token: token, media: map[string]*Media{}, keys: map[string]keyed{}, next: 100}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/statuses", s.createStatus)
 	mux.HandleFunc("DELETE /api/v1/statuses/{id}", s.deleteStatus)
@@ -100,18 +102,10 @@ func (s *Server) Close() { s.srv.Close() }
 
 // SetNow sets the fake's clock (idempotency keys expire after an hour,
 // rate limits reset a minute after now).
-func (s *Server) SetNow(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetNow(now func() time.Time) { s.clock.Set(now) }
 
 // Fail makes the next status create answer with f.
-func (s *Server) Fail(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+func (s *Server) Fail(f Fault) { s.faults.Set(f) }
 
 // FailUpload makes the next media upload answer with f (Drop or
 // Unavailable).
@@ -204,7 +198,7 @@ func (s *Server) id() string {
 func (s *Server) rateHeaders(w http.ResponseWriter, remaining int) {
 	w.Header().Set("X-RateLimit-Limit", "300")
 	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-	w.Header().Set("X-RateLimit-Reset", s.now().Add(time.Minute).UTC().Format("2006-01-02T15:04:05.000Z"))
+	w.Header().Set("X-RateLimit-Reset", s.clock.Now().Add(time.Minute).UTC().Format("2006-01-02T15:04:05.000Z"))
 }
 
 func (s *Server) statusJSON(st *Status) map[string]any {
@@ -234,9 +228,8 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.posts++
-	fault := s.fault
-	s.fault = None
-	now := s.now()
+	fault := s.faults.Take()
+	now := s.clock.Now()
 	s.rateHeaders(w, 299)
 	switch fault {
 	case RateLimited:
@@ -303,7 +296,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	body := s.statusJSON(st)
 	s.mu.Unlock()
 	if fault == Drop {
-		drop(w)
+		fakekit.Drop(w)
 		return
 	}
 	if fault == ServerError {
@@ -317,13 +310,6 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
-}
-
-// drop closes the connection without an answer.
-func drop(w http.ResponseWriter) {
-	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-		conn.Close()
-	}
 }
 
 func (s *Server) deleteStatus(w http.ResponseWriter, r *http.Request) {
@@ -361,7 +347,7 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
 	switch f := s.upFault; {
 	case f == Drop:
 		s.upFault = None
-		drop(w)
+		fakekit.Drop(w)
 		return
 	case f != None:
 		s.upFault = None
@@ -402,7 +388,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 // index serves GET / without credentials: what the fake holds, as JSON, so
 // a newcomer running the demo can see what was published.
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"network": "mastodon", "statuses": s.Statuses()})
+	fakekit.Index(w, "mastodon", map[string]any{"statuses": s.Statuses()})
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 	"unicode/utf16"
 )
 
@@ -66,11 +68,11 @@ type Server struct {
 	mu      sync.Mutex
 	token   string
 	admin   bool
-	now     func() time.Time
+	clock   fakekit.Clock
 	next    int64
 	msgs    map[int64]*Message
 	order   []int64
-	fault   Fault
+	faults  fakekit.Faults[Fault]
 	sends   int
 	created int
 	recent  []time.Time // send times within the last minute
@@ -78,7 +80,7 @@ type Server struct {
 
 // New starts a fake Bot API for the bot token.
 func New(token string) *Server {
-	s := &Server{token: token, admin: true, now: time.Now, next: 100, msgs: map[int64]*Message{}}
+	s := &Server{token: token, admin: true, next: 100, msgs: map[int64]*Message{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -88,18 +90,10 @@ func New(token string) *Server {
 func (s *Server) Close() { s.srv.Close() }
 
 // SetNow sets the fake's clock.
-func (s *Server) SetNow(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetNow(now func() time.Time) { s.clock.Set(now) }
 
 // Fail makes the next send answer with f.
-func (s *Server) Fail(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+func (s *Server) Fail(f Fault) { s.faults.Set(f) }
 
 // SetAdmin makes the bot an administrator that may post, or removes it.
 func (s *Server) SetAdmin(admin bool) {
@@ -273,15 +267,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // index serves GET / without credentials: what the fake holds, as JSON, so
 // a newcomer running the demo can see what was published.
 func (s *Server) index(w http.ResponseWriter) {
-	reply(w, http.StatusOK, map[string]any{"network": "telegram", "channel": "@" + ChannelUsername, "messages": s.Messages()})
+	fakekit.Index(w, "telegram", map[string]any{"channel": "@" + ChannelUsername, "messages": s.Messages()})
 }
 
 func (s *Server) send(w http.ResponseWriter, method string, p map[string]string, files map[string][]byte) {
 	s.mu.Lock()
 	s.sends++
-	fault := s.fault
-	s.fault = None
-	now := s.now()
+	fault := s.faults.Take()
+	now := s.clock.Now()
 	if !s.admin && fault == None {
 		fault = NotAdmin
 	}
@@ -419,9 +412,7 @@ func (s *Server) send(w http.ResponseWriter, method string, p map[string]string,
 	}
 	switch fault {
 	case Drop:
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
-		}
+		fakekit.Drop(w)
 		return
 	case ServerError:
 		fail(w, 500, "Internal Server Error", nil)
@@ -442,7 +433,7 @@ func (s *Server) deleteMessage(w http.ResponseWriter, p map[string]string) {
 	switch {
 	case !found:
 		fail(w, 400, "Bad Request: message to delete not found", nil)
-	case s.now().Sub(m.Date) >= 48*time.Hour:
+	case s.clock.Now().Sub(m.Date) >= 48*time.Hour:
 		fail(w, 400, "Bad Request: message can't be deleted for everyone", nil)
 	default:
 		delete(s.msgs, id)

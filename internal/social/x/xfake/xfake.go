@@ -11,7 +11,9 @@
 // 5849, and faults injected on demand, including a post created whose
 // answer never arrives.
 //
-// It must not import any Chancery package but internal/social/x/xtext.
+// It must not import cmd/ or internal/store: it stands in for X, and uses
+// only x/xtext, the social contract and the fakes' shared kit
+// (socialtest/fakekit), never the connector it fakes.
 package xfake
 
 import (
@@ -31,6 +33,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 	"github.com/mofa-vn/chancery/internal/social/x/xtext"
 	"golang.org/x/text/unicode/norm"
 )
@@ -142,6 +145,7 @@ type Server struct {
 	mu            sync.Mutex
 	seq           int64
 	posts         []*Post
+	creates       int
 	media         map[string]*Media
 	faults        []Fault
 	failMedia     bool
@@ -346,7 +350,15 @@ func (s *Server) createLocked(text, replyTo string, media []string) *Post {
 	now := s.o.Now().UTC()
 	p := &Post{ID: s.nextIDLocked(), Text: text, ReplyTo: replyTo, MediaIDs: media, Created: now.Truncate(time.Second), shown: now.Add(s.o.TimelineLag)}
 	s.posts = append(s.posts, p)
+	s.creates++
 	return p
+}
+
+// Creates counts the posts created so far, deleted ones included.
+func (s *Server) Creates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.creates
 }
 
 // routes lists every endpoint.
@@ -631,13 +643,8 @@ func (s *Server) createTweet(w http.ResponseWriter, r *http.Request, body []byte
 		panic(http.ErrAbortHandler) // drop the connection: no answer ever
 
 	case CommitThenDrop:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler)
+		fakekit.Drop(w)
+		return
 	}
 	s.mu.Lock()
 	text, _ := s.render(p)
@@ -843,5 +850,5 @@ func (s *Server) userTweets(w http.ResponseWriter, r *http.Request, _ []byte) {
 // index serves GET / without credentials: what the fake holds, as JSON, so
 // that a newcomer running the demo can see what was published.
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"network": "x", "user": s.o.Username, "posts": s.Posts()})
+	fakekit.Index(w, "x", map[string]any{"user": s.o.Username, "posts": s.Posts()})
 }
