@@ -172,7 +172,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	// exists, nobody can sign in, which is all anyone could do with it.
 	if err := bootstrapAdmin(ctx, db, app.auth, stdout); err != nil && ctx.Err() == nil {
 		_ = srv.Close()
-		<-errc
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serve", "err", err)
+		}
 		if debug != nil {
 			_ = debug.Close()
 		}

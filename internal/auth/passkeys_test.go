@@ -147,7 +147,7 @@ func newPasskeySite(t *testing.T, db *store.DB, clock *storetest.Clock) *passkey
 	if err != nil {
 		t.Fatal(err)
 	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Cat: cat, Assets: assets, DefaultLang: "vi"})
+	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
 	if err != nil {
 		t.Fatal(err)
 	}
