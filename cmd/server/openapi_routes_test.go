@@ -317,6 +317,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 
 		// Recall: asked by one person, approved by another.
 		officer.call("GET /api/v1/publishing/statements/{id}/recall", id(stA), nil, 200)
+		officer.call("GET /api/v1/publishing/statements/{id}/recall", id("999999"), nil, 404)
 		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": " "}, 422)
 		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": "A wrong date"}, 200)
 		officer.call("POST /api/v1/publishing/statements/{id}/recall", id(stA), map[string]any{"reason": "Again"}, 422)

@@ -130,6 +130,9 @@ type RecallLimit struct {
 // RecallPlan lists where a statement is published and each network's limit
 // on deletion.
 func (s *Service) RecallPlan(ctx context.Context, id int64) ([]RecallLimit, error) {
+	if _, err := s.db.GetPubStatement(ctx, id); err != nil {
+		return nil, err // a statement that does not exist has no plan: 404, not []
+	}
 	pubs, err := s.db.ListPublications(ctx, store.PubFilter{StatementID: id})
 	if err != nil {
 		return nil, err
