@@ -365,22 +365,12 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, pendingSecret, hand
 		if errors.As(err, &te) || !isPasskeyFailure(err) {
 			return "", account.User{}, err
 		}
-		n, ferr := s.db.FailPendingSignIn(ctx, idHash)
-		if ferr != nil && !errors.Is(ferr, store.ErrNotFound) {
+		if ferr := s.failPending(ctx, idHash); ferr != nil {
 			return "", account.User{}, ferr
-		}
-		if n >= maxCodeFailures {
-			if _, derr := s.db.DeletePendingSignIn(ctx, idHash); derr != nil {
-				return "", account.User{}, derr
-			}
 		}
 		return "", account.User{}, err
 	}
-	// Of two requests finishing one pending sign-in, one opens a session.
-	if ok, err := s.db.DeletePendingSignIn(ctx, p.IDHash); err != nil || !ok {
-		if err == nil {
-			err = ErrPendingExpired
-		}
+	if err := s.finishPending(ctx, p.IDHash); err != nil {
 		return "", account.User{}, err
 	}
 	secret, err := s.openSession(ctx, u, ip, userAgent, "passkey (second factor)")

@@ -250,22 +250,12 @@ func (s *Service) CompleteSignIn(ctx context.Context, pendingSecret, code, ip, u
 		if aerr := s.auditAs(ctx, u, "signin.fail", map[string]any{"username": u.Username, "address": ip, "reason": reason}); aerr != nil {
 			return "", account.User{}, aerr
 		}
-		n, ferr := s.db.FailPendingSignIn(ctx, idHash)
-		if ferr != nil && !errors.Is(ferr, store.ErrNotFound) {
+		if ferr := s.failPending(ctx, idHash); ferr != nil {
 			return "", account.User{}, ferr
-		}
-		if n >= maxCodeFailures {
-			if _, derr := s.db.DeletePendingSignIn(ctx, idHash); derr != nil {
-				return "", account.User{}, derr
-			}
 		}
 		return "", account.User{}, err
 	}
-	// Of two requests finishing one pending sign-in, one opens a session.
-	if ok, err := s.db.DeletePendingSignIn(ctx, p.IDHash); err != nil || !ok {
-		if err == nil {
-			err = ErrPendingExpired
-		}
+	if err := s.finishPending(ctx, p.IDHash); err != nil {
 		return "", account.User{}, err
 	}
 	if err := s.db.ClearLoginFailures(ctx, acctKey); err != nil {
@@ -366,6 +356,31 @@ func (s *Service) DismissResetNotice(ctx context.Context, userID int64) error {
 	err := s.db.DeleteSetting(ctx, NoticeKey(userID))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
+	}
+	return err
+}
+
+// failPending counts a wrong answer against a pending sign-in, and drops
+// it after maxCodeFailures.
+func (s *Service) failPending(ctx context.Context, idHash string) error {
+	n, err := s.db.FailPendingSignIn(ctx, idHash)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if n >= maxCodeFailures {
+		if _, err := s.db.DeletePendingSignIn(ctx, idHash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finishPending ends a pending sign-in that was answered: of two requests
+// finishing one, only one succeeds and opens a session.
+func (s *Service) finishPending(ctx context.Context, idHash string) error {
+	ok, err := s.db.DeletePendingSignIn(ctx, idHash)
+	if err == nil && !ok {
+		err = ErrPendingExpired
 	}
 	return err
 }
