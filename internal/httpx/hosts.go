@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // Hosts says which Host headers the server answers: its public origin, and,
@@ -34,12 +35,12 @@ type Hosts struct {
 
 // Allowed reports whether host (a Host header) names this server.
 func (hs Hosts) Allowed(host string) bool {
-	o, err := url.Parse(hs.Origin())
-	if err != nil || o.Host == "" {
+	want := parseOrigin(hs.Origin())
+	if want.host == "" {
 		return false
 	}
-	wantHost, wantPort := splitHost(o.Host, o.Scheme)
-	gotHost, gotPort := splitHost(host, o.Scheme)
+	wantHost, wantPort := want.host, want.port
+	gotHost, gotPort := splitHost(host, want.scheme)
 	if gotPort != wantPort || gotHost == "" {
 		return false
 	}
@@ -65,6 +66,25 @@ func (hs Hosts) Allowed(host string) bool {
 		}
 	}
 	return false
+}
+
+// origin is a public origin taken apart, kept while the origin stays the
+// same: Allowed runs on every request, page-cache hits included.
+type origin struct{ raw, scheme, host, port string }
+
+var lastOrigin atomic.Pointer[origin]
+
+func parseOrigin(raw string) origin {
+	if o := lastOrigin.Load(); o != nil && o.raw == raw {
+		return *o
+	}
+	o := origin{raw: raw}
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		o.scheme = u.Scheme
+		o.host, o.port = splitHost(u.Host, u.Scheme)
+	}
+	lastOrigin.Store(&o)
+	return o
 }
 
 // splitHost returns host without brackets and its port, the scheme's
