@@ -23,7 +23,7 @@ func TestBrowserConnectX(t *testing.T) {
 		pw[s.Username] = s.Password
 	}
 	var xID int64
-	chs, err := b.ts.db.ListPubChannels(t.Context())
+	chs, err := b.ts.db.ListChannels(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func TestConnectTokenForm(t *testing.T) {
 		wantContains(t, ts.get(officer, "/press/channels", map[string]string{"Accept-Language": "en"}), `name="base_url"`, "Server address")
 		wantStatus(t, ts.postForm(officer, "/press/channels", url.Values{"network": {"mastodon"}, "name": {"Mastodon MOFA"}, "base_url": {fake.URL},
 			"languages": {"en"}, "time_zone": {"UTC"}, "max_length": {"0"}}, nil), http.StatusSeeOther)
-		chs, err := db.ListPubChannels(t.Context())
+		chs, err := db.ListChannels(t.Context())
 		if err != nil || len(chs) != 1 || chs[0].BaseURL != fake.URL {
 			t.Fatalf("channels %+v, %v", chs, err)
 		}
@@ -255,7 +255,7 @@ func TestConnectXOAuth(t *testing.T) {
 		}
 		ts.app.connectors.forget(id)
 		wantStatus(t, ts.postForm(officer, fmt.Sprintf("/press/channels/%d/oauth", id), nil, nil), http.StatusNotFound)
-		legacy, err := db.GetPubChannel(t.Context(), id)
+		legacy, err := db.GetChannel(t.Context(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,21 +52,21 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 		stop()
 		return nil, nil, err
 	}
-	chs, err := db.ListPubChannels(ctx)
+	chs, err := db.ListChannels(ctx)
 	if err != nil {
 		stop()
 		return nil, nil, err
 	}
-	find := func(name string) (store.PubChannel, bool) {
-		i := slices.IndexFunc(chs, func(c store.PubChannel) bool { return c.Name == name })
+	find := func(name string) (store.Channel, bool) {
+		i := slices.IndexFunc(chs, func(c store.Channel) bool { return c.Name == name })
 		if i < 0 {
-			return store.PubChannel{}, false
+			return store.Channel{}, false
 		}
 		return chs[i], true
 	}
 	audit := store.AuditEntry{Actor: "demo", Action: "channel.create"}
 	if _, ok := find("Cổng thông tin (demo)"); !ok {
-		if _, err := db.CreatePubChannel(ctx, store.PubChannel{Network: string(social.Portal), Name: "Cổng thông tin (demo)",
+		if _, err := db.CreateChannel(ctx, store.Channel{Network: string(social.Portal), Name: "Cổng thông tin (demo)",
 			Languages: []string{"vi", "en", "fr", "es", "ru", "zh", "ar"}, TimeZone: "Asia/Ho_Chi_Minh"}, audit); err != nil {
 			stop()
 			return nil, nil, err
@@ -76,7 +76,7 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 	for _, n := range fakes {
 		ch, ok := find(n.Channel)
 		if !ok {
-			if ch, err = db.CreatePubChannel(ctx, store.PubChannel{Network: string(n.Network), Name: n.Channel, BaseURL: n.URL,
+			if ch, err = db.CreateChannel(ctx, store.Channel{Network: string(n.Network), Name: n.Channel, BaseURL: n.URL,
 				Languages: n.Langs, TimeZone: "Asia/Ho_Chi_Minh"}, audit); err != nil {
 				stop()
 				return nil, nil, err
@@ -97,7 +97,7 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 
 // connectDemo stores a demo channel's secret, verified by its fake as the
 // connect form does.
-func connectDemo(ctx context.Context, db *store.DB, conn *connectors, ch store.PubChannel, secret any) error {
+func connectDemo(ctx context.Context, db *store.DB, conn *connectors, ch store.Channel, secret any) error {
 	b, err := json.Marshal(secret)
 	if err != nil {
 		return err

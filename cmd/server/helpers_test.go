@@ -45,7 +45,7 @@ var testBox = func() *secrets.Box {
 // ephemeral ports, so that test servers can run side by side.
 func testConfig() config.Config {
 	cfg := config.Default()
-	cfg.RTC.UDPAddr, cfg.RTC.TCPAddr = ":0", ""
+	cfg.Conference.UDPAddr, cfg.Conference.TCPAddr = ":0", ""
 	cfg.Metrics.Token = testMetricsToken
 	// Staff in these tests sign in with a password alone; the
 	// second-factor policy, on by default, has its own tests

@@ -209,7 +209,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": 999999, "text": "x"}, 404)
 		// A channel made before the rule on API servers names one Chancery
 		// sends no credentials to: it has no connector.
-		stray, err := db.CreatePubChannel(ctx, store.PubChannel{Network: "x", Name: "X (old)", BaseURL: "https://api.example", Languages: []string{"en"}, TimeZone: "UTC"},
+		stray, err := db.CreateChannel(ctx, store.Channel{Network: "x", Name: "X (old)", BaseURL: "https://api.example", Languages: []string{"en"}, TimeZone: "UTC"},
 			store.AuditEntry{Actor: "test", Action: "channel.create"})
 		if err != nil {
 			t.Fatal(err)
@@ -301,7 +301,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		if err != nil || len(claimed) != 1 || fmt.Sprint(claimed[0].StatementID) != stC {
 			t.Fatalf("claimed %+v, %v", claimed, err)
 		}
-		if err := db.FinishPublication(ctx, claimed[0].ID, "test", store.PubOutcome{State: store.PubNeedsCheck, Reason: "the network did not answer"},
+		if err := db.FinishPublication(ctx, claimed[0].ID, "test", store.RunOutcome{State: store.StateNeedsCheck, Reason: "the network did not answer"},
 			store.AuditEntry{Actor: "scheduler", Action: "publish.unknown"}); err != nil {
 			t.Fatal(err)
 		}

@@ -73,7 +73,7 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 			wantStatus(t, r, http.StatusUnprocessableEntity)
 			wantContains(t, r, "Cette adresse se trouve dans le réseau interne de Chancery")
 		}
-		if chs, err := db.ListPubChannels(t.Context()); err != nil || len(chs) != 0 {
+		if chs, err := db.ListChannels(t.Context()); err != nil || len(chs) != 0 {
 			t.Fatalf("channels made: %+v, %v", chs, err)
 		}
 

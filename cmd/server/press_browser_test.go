@@ -48,7 +48,7 @@ func TestBrowserPressOffice(t *testing.T) {
 	if err := a.publishing.Submit(t.Context(), publishing.ActorOf(officer), st.ID); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = db.GetPubStatement(t.Context(), st.ID)
+	st, _ = db.GetStatement(t.Context(), st.ID)
 	if _, err := a.publishing.Approve(t.Context(), publishing.ActorOf(approver), st.ID, st.ContentHash); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestBrowserPressOffice(t *testing.T) {
 	}
 
 	// Keyboard: type a new time and press the Move button.
-	pub, err := db.ListPublications(t.Context(), store.PubFilter{StatementID: st.ID})
+	pub, err := db.ListPublications(t.Context(), store.QueueFilter{StatementID: st.ID})
 	if err != nil || len(pub) != 1 {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestBrowserPressOffice(t *testing.T) {
 	moved := due.Add(2 * time.Hour).UTC()
 	b.do(t, "type a new time", chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#m-%d", pub[0].ID)), moved.Format("2006-01-02T15:04")))
 	b.follow(t, "press Move", chromedp.Click(chromedp.CSS(fmt.Sprintf("#m-%d + button", pub[0].ID))))
-	if p, _ := db.GetPublication(t.Context(), pub[0].ID); !p.DueAt.Equal(moved) || p.State != store.PubSubmitted {
+	if p, _ := db.GetPublication(t.Context(), pub[0].ID); !p.DueAt.Equal(moved) || p.State != store.StateSubmitted {
 		t.Fatalf("after Move: due %v (%s), want %v, awaiting approval again", p.DueAt, p.State, moved)
 	}
 	// The approval covered the old time: the page says it must be approved again.

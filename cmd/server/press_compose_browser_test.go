@@ -89,7 +89,7 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 
 	b.do(t, "choose the X channel", chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", ch.ID))))
 	b.follow(t, "save again", chromedp.Click(chromedp.CSS(`#compose button[type="submit"]`)))
-	sts, err := db.ListPubStatements(t.Context(), 10)
+	sts, err := db.ListStatements(t.Context(), 10)
 	if err != nil || len(sts) != 1 {
 		t.Fatalf("statements %v %v", sts, err)
 	}
@@ -119,7 +119,7 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 	// Submitting now passes the checks: each language's image has its
 	// description, and the X version fits.
 	b.follow(t, "submit", chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action="/press/statements/%d/submit"] button`, st.ID))))
-	if got, _ := db.GetPubStatement(t.Context(), st.ID); got.State != store.PubSubmitted {
+	if got, _ := db.GetStatement(t.Context(), st.ID); got.State != store.StateSubmitted {
 		t.Fatalf("after submit: %s (%s)", got.State, b.text(t, "#compose-error"))
 	}
 }

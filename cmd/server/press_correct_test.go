@@ -37,7 +37,7 @@ func TestPressRecallAndCorrectForm(t *testing.T) {
 		err = a.publishing.Submit(t.Context(), publishing.ActorOf(officer), st.ID)
 	}
 	if err == nil {
-		st, _ = db.GetPubStatement(t.Context(), st.ID)
+		st, _ = db.GetStatement(t.Context(), st.ID)
 		_, err = a.publishing.Approve(t.Context(), publishing.ActorOf(approver), st.ID, st.ContentHash)
 	}
 	if err != nil {
@@ -55,7 +55,7 @@ func TestPressRecallAndCorrectForm(t *testing.T) {
 
 	res := ts.postForm(c, fmt.Sprintf("/press/statements/%d/recall", st.ID), url.Values{"reason": {"mauvaise date"}, "mode": {"correct"}}, fr)
 	wantStatus(t, res, http.StatusSeeOther)
-	sts, err := db.ListPubStatements(t.Context(), 10)
+	sts, err := db.ListStatements(t.Context(), 10)
 	if err != nil || len(sts) != 2 || sts[0].Corrects != st.ID {
 		t.Fatalf("statements after correct: %+v %v", sts, err)
 	}
@@ -64,7 +64,7 @@ func TestPressRecallAndCorrectForm(t *testing.T) {
 	}
 	res = ts.get(c, res.Header.Get("Location"), fr)
 	wantContains(t, res, "Correction de la déclaration", fmt.Sprintf(`href="/press/statements/%d"`, st.ID), "Le Viet Nam salue l’accord.")
-	if orig, _ := db.GetPubStatement(t.Context(), st.ID); orig.RecallState != "requested" || orig.RecallReason != "mauvaise date" {
+	if orig, _ := db.GetStatement(t.Context(), st.ID); orig.RecallState != "requested" || orig.RecallReason != "mauvaise date" {
 		t.Fatalf("original after correct: %+v", orig)
 	}
 }

@@ -160,7 +160,7 @@ func TestPressPages(t *testing.T) {
 		if !strings.Contains(r.Header.Get("Location"), "notice=done") {
 			t.Fatalf("channel form: %s", r.Header.Get("Location"))
 		}
-		chs, _ := db.ListPubChannels(t.Context())
+		chs, _ := db.ListChannels(t.Context())
 		due := clock.Now().Add(48 * time.Hour).In(time.UTC).Format("2006-01-02T15:04")
 		r = ts.postForm(officer, "/press/statements", map[string][]string{"body_vi": {"Tuyên bố"}, "body_en": {"Statement"}, "title_en": {"Title"},
 			"due_at": {due}, "targets": {fmt.Sprint(chs[0].ID)}}, nil)

@@ -166,7 +166,7 @@ func seedStatements(t *testing.T, o store.Options, in publishing.ChannelInput, c
 					err = svc.Submit(ctx, publishing.ActorOf(author), st.ID)
 				}
 				if err == nil {
-					st, err = db.GetPubStatement(ctx, st.ID)
+					st, err = db.GetStatement(ctx, st.ID)
 				}
 				if err == nil {
 					_, err = svc.Approve(ctx, publishing.ActorOf(approver), st.ID, st.ContentHash)
@@ -187,7 +187,7 @@ func seedStatements(t *testing.T, o store.Options, in publishing.ChannelInput, c
 		t.Fatal(err)
 	}
 	// Now that setup is done, bring them all due within spread.
-	pubs, err := db.ListPublications(ctx, store.PubFilter{Limit: n + 1})
+	pubs, err := db.ListPublications(ctx, store.QueueFilter{Limit: n + 1})
 	if err != nil || len(pubs) != n {
 		t.Fatalf("seeded %d publications (%v)", len(pubs), err)
 	}
@@ -233,7 +233,7 @@ func waitSettled(t *testing.T, addr, token string, n int, d time.Duration) {
 			err = json.NewDecoder(res.Body).Decode(&counts)
 			res.Body.Close()
 		}
-		if err == nil && counts[store.PubPublished]+counts[store.PubNeedsCheck] == n {
+		if err == nil && counts[store.StatePublished]+counts[store.StateNeedsCheck] == n {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -269,7 +269,7 @@ func checkExactlyOnce(t *testing.T, o store.Options, net *pubtest.Network, n int
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counts[store.PubPublished]+counts[store.PubNeedsCheck] != n {
+	if counts[store.StatePublished]+counts[store.StateNeedsCheck] != n {
 		t.Fatalf("states %v, want all %d published or needs-check", counts, n)
 	}
 	byKey := net.CountByKey()
@@ -278,13 +278,13 @@ func checkExactlyOnce(t *testing.T, o store.Options, net *pubtest.Network, n int
 			t.Errorf("%s posted %d times", k, c)
 		}
 	}
-	pubs, err := db.ListPublications(ctx, store.PubFilter{Limit: n + 1})
+	pubs, err := db.ListPublications(ctx, store.QueueFilter{Limit: n + 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	owners := map[string]int{}
 	for _, p := range pubs {
-		if p.State == store.PubPublished && byKey[publishing.PostKey(p.ID, "en", 0)] != 1 {
+		if p.State == store.StatePublished && byKey[publishing.PostKey(p.ID, "en", 0)] != 1 {
 			t.Errorf("publication %d is published but the network holds %d posts for it", p.ID, byKey[publishing.PostKey(p.ID, "en", 0)])
 		}
 		attempts, err := db.ListAttempts(ctx, p.ID)
@@ -425,19 +425,19 @@ func TestProcessPublishSeriesToLaggingX(t *testing.T) {
 	if len(posts) != n {
 		t.Errorf("X holds %d posts for %d statements", len(posts), n)
 	}
-	pubs, err := db.ListPublications(context.Background(), store.PubFilter{Limit: n + 1})
+	pubs, err := db.ListPublications(context.Background(), store.QueueFilter{Limit: n + 1})
 	if err != nil || len(pubs) != n {
 		t.Fatalf("%d publications, %v", len(pubs), err)
 	}
 	recorded := map[string]int64{}
 	for _, p := range pubs {
-		st, err := db.GetPubStatement(context.Background(), p.StatementID)
+		st, err := db.GetStatement(context.Background(), p.StatementID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		text := st.Variants[0].Body
 		switch {
-		case p.State != store.PubPublished:
+		case p.State != store.StatePublished:
 			t.Errorf("%q: %s (%s)", text, p.State, p.Reason)
 		case p.RemoteID != postOf[text]:
 			t.Errorf("%q recorded post %s; its post is %s", text, p.RemoteID, postOf[text])

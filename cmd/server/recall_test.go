@@ -253,7 +253,7 @@ func TestRecallRemovesPage(t *testing.T) {
 		r = ts.postForm(quinn, page+"/recall/approve", nil, vi)
 		wantStatus(t, r, http.StatusSeeOther)
 		wantContains(t, ts.get(quinn, r.Header.Get("Location"), vi), "cần người thứ hai", "Gỡ bỏ các trang")
-		if st, _ := db.GetPubStatement(t.Context(), f.id); st.RecallState != "requested" || st.RecallMode != store.RecallRemove {
+		if st, _ := db.GetStatement(t.Context(), f.id); st.RecallState != "requested" || st.RecallMode != store.RecallRemove {
 			t.Fatalf("after a self-approval: %q %q", st.RecallState, st.RecallMode)
 		}
 		wantContains(t, ts.get(anon, f.enPath, nil), f.body)

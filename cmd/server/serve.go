@@ -387,7 +387,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 	}
 	kit.Banners = banners(press.Banners(pub, cat), connect.Banners(db, cat))
 	press.New(db, pub, resolve, kit).Routes(mux)
-	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.RTC.TokenTTL, PublicURL: cfg.Web.PublicURL, Now: o.now}).Routes(mux)
+	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.Conference.TokenTTL, PublicURL: cfg.Web.PublicURL, Now: o.now}).Routes(mux)
 	// After the demo, which may set the OAuth apps of its fake networks.
 	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
 		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,

@@ -23,7 +23,7 @@ type watchChannels struct {
 }
 
 func (w watchChannels) Watched(ctx context.Context) ([]watch.Channel, error) {
-	chs, err := w.db.ListPubChannels(ctx)
+	chs, err := w.db.ListChannels(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func (o *office) publish(text string) checkpoint.Checkpoint {
 	if err := o.svc.Submit(ctx, o.author, st.ID); err != nil {
 		o.t.Fatal(err)
 	}
-	st, _ = o.db.GetPubStatement(ctx, st.ID)
+	st, _ = o.db.GetStatement(ctx, st.ID)
 	if _, err := o.svc.Approve(ctx, o.appr, st.ID, st.ContentHash); err != nil {
 		o.t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestCheckpointsUnderABurst(t *testing.T) {
 				if err := o.svc.Submit(ctx, o.author, st.ID); err != nil {
 					t.Fatal(err)
 				}
-				st, _ = o.db.GetPubStatement(ctx, st.ID)
+				st, _ = o.db.GetStatement(ctx, st.ID)
 				if _, err := o.svc.Approve(ctx, o.appr, st.ID, st.ContentHash); err != nil {
 					t.Fatal(err)
 				}

@@ -25,21 +25,21 @@ import (
 
 // Config is the whole configuration of a Chancery server.
 type Config struct {
-	HTTP      HTTP
-	Storage   Storage
-	Log       Log
-	Web       Web
-	Auth      Auth
-	Secrets   Secrets
-	Signing   Signing
-	Watch     Watch // out-of-band post detection
-	Connect   Connect
-	Publish   Publish
-	Audit     Audit // signed checkpoints of the publishing audit log
-	RTC       RTC
-	Demo      bool   // load the living demo at start
-	DebugAddr string // pprof and /metrics listener; empty means off
-	Metrics   Metrics
+	HTTP       HTTP
+	Storage    Storage
+	Log        Log
+	Web        Web
+	Auth       Auth
+	Secrets    Secrets
+	Signing    Signing
+	Watch      Watch // out-of-band post detection
+	Connect    Connect
+	Publish    Publish
+	Audit      Audit // signed checkpoints of the publishing audit log
+	Conference Conference
+	Demo       bool   // load the living demo at start
+	DebugAddr  string // pprof and /metrics listener; empty means off
+	Metrics    Metrics
 }
 
 // Metrics says who may read /metrics on the public listener.
@@ -243,9 +243,9 @@ func (a Audit) Validate() error {
 	return errors.Join(errs...)
 }
 
-// RTC configures the conference SFU: its media sockets, the embedded TURN
+// Conference configures the conference SFU: its media sockets, the embedded TURN
 // server and the join tokens.
-type RTC struct {
+type Conference struct {
 	UDPAddr    string        // the one UDP port for all media (UDP mux)
 	TCPAddr    string        // passive ICE-TCP; empty turns it off
 	PublicIPs  string        // comma-separated IPs announced instead of local ones (1:1 NAT)
@@ -272,14 +272,14 @@ func Default() Config {
 			MaxBodyBytes:      1 << 20,
 			MaxUploadBytes:    32 << 20,
 		},
-		Storage: Storage{DataDir: "./data"},
-		Log:     Log{Format: "text", Level: "info"},
-		Web:     Web{DefaultLang: "vi", TimeZone: "Asia/Ho_Chi_Minh"},
-		Auth:    Auth{SessionTTL: 12 * time.Hour, Require2FARoles: "admin,approver"},
-		Watch:   Watch{Interval: 2 * time.Minute},
-		Publish: Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
-		Audit:   Audit{CheckpointInterval: 5 * time.Minute},
-		RTC:     RTC{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, ChatLength: 100},
+		Storage:    Storage{DataDir: "./data"},
+		Log:        Log{Format: "text", Level: "info"},
+		Web:        Web{DefaultLang: "vi", TimeZone: "Asia/Ho_Chi_Minh"},
+		Auth:       Auth{SessionTTL: 12 * time.Hour, Require2FARoles: "admin,approver"},
+		Watch:      Watch{Interval: 2 * time.Minute},
+		Publish:    Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
+		Audit:      Audit{CheckpointInterval: 5 * time.Minute},
+		Conference: Conference{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, ChatLength: 100},
 	}
 }
 
@@ -321,17 +321,17 @@ func settings(c *Config) []Setting {
 		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
 		{"secret-key-file", "CHANCERY_SECRET_KEY_FILE", "file holding the base64 key; empty means secret.key in the data directory, generated (mode 0600) on first run of the embedded setup", (*stringValue)(&c.Secrets.KeyFile)},
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
-		{"rtc-udp", "CHANCERY_RTC_UDP", "UDP address all conference media shares (one port, UDP mux)", (*stringValue)(&c.RTC.UDPAddr)},
-		{"rtc-tcp", "CHANCERY_RTC_TCP", "TCP address for ICE over TCP; empty turns it off", (*stringValue)(&c.RTC.TCPAddr)},
-		{"rtc-public-ips", "CHANCERY_RTC_PUBLIC_IPS", "comma-separated public IPs to announce for media (server behind 1:1 NAT)", (*stringValue)(&c.RTC.PublicIPs)},
-		{"rtc-loopback", "CHANCERY_RTC_LOOPBACK", "announce loopback candidates (tests on one machine only)", (*boolValue)(&c.RTC.Loopback)},
-		{"turn-udp", "CHANCERY_TURN_UDP", "address of the embedded TURN server over UDP (e.g. :3478); empty turns it off", (*stringValue)(&c.RTC.TURNUDP)},
-		{"turn-tls", "CHANCERY_TURN_TLS", "address of the embedded TURN server over TLS (e.g. :5349), with tls-cert and tls-key", (*stringValue)(&c.RTC.TURNTLS)},
-		{"turn-host", "CHANCERY_TURN_HOST", "host name or IP browsers reach the TURN server at", (*stringValue)(&c.RTC.TURNHost)},
-		{"turn-relay-ip", "CHANCERY_TURN_RELAY_IP", "public IP the TURN server relays media from", (*stringValue)(&c.RTC.TURNRelay)},
-		{"room-token-key", "CHANCERY_ROOM_TOKEN_KEY", "hex key (at least 32 bytes) signing conference join tokens; empty: generated once and kept in the database", (*stringValue)(&c.RTC.TokenKey)},
-		{"room-token-ttl", "CHANCERY_ROOM_TOKEN_TTL", "how long a conference join token stays valid", (*durationValue)(&c.RTC.TokenTTL)},
-		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.RTC.ChatLength)},
+		{"rtc-udp", "CHANCERY_RTC_UDP", "UDP address all conference media shares (one port, UDP mux)", (*stringValue)(&c.Conference.UDPAddr)},
+		{"rtc-tcp", "CHANCERY_RTC_TCP", "TCP address for ICE over TCP; empty turns it off", (*stringValue)(&c.Conference.TCPAddr)},
+		{"rtc-public-ips", "CHANCERY_RTC_PUBLIC_IPS", "comma-separated public IPs to announce for media (server behind 1:1 NAT)", (*stringValue)(&c.Conference.PublicIPs)},
+		{"rtc-loopback", "CHANCERY_RTC_LOOPBACK", "announce loopback candidates (tests on one machine only)", (*boolValue)(&c.Conference.Loopback)},
+		{"turn-udp", "CHANCERY_TURN_UDP", "address of the embedded TURN server over UDP (e.g. :3478); empty turns it off", (*stringValue)(&c.Conference.TURNUDP)},
+		{"turn-tls", "CHANCERY_TURN_TLS", "address of the embedded TURN server over TLS (e.g. :5349), with tls-cert and tls-key", (*stringValue)(&c.Conference.TURNTLS)},
+		{"turn-host", "CHANCERY_TURN_HOST", "host name or IP browsers reach the TURN server at", (*stringValue)(&c.Conference.TURNHost)},
+		{"turn-relay-ip", "CHANCERY_TURN_RELAY_IP", "public IP the TURN server relays media from", (*stringValue)(&c.Conference.TURNRelay)},
+		{"room-token-key", "CHANCERY_ROOM_TOKEN_KEY", "hex key (at least 32 bytes) signing conference join tokens; empty: generated once and kept in the database", (*stringValue)(&c.Conference.TokenKey)},
+		{"room-token-ttl", "CHANCERY_ROOM_TOKEN_TTL", "how long a conference join token stays valid", (*durationValue)(&c.Conference.TokenTTL)},
+		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.Conference.ChatLength)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
 		{"x-client-id", "CHANCERY_X_CLIENT_ID", "OAuth 2.0 client ID of Chancery's X app, for the connect button", (*stringValue)(&c.Connect.XClientID)},
@@ -403,7 +403,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.Audit.Validate(), c.RTC.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.Audit.Validate(), c.Conference.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.
@@ -490,9 +490,9 @@ func (a Auth) Validate() error {
 	return nil
 }
 
-// Validate checks the RTC section; TURN over TLS needs the HTTP
+// Validate checks the Conference section; TURN over TLS needs the HTTP
 // certificate.
-func (r RTC) Validate(h HTTP) error {
+func (r Conference) Validate(h HTTP) error {
 	var errs []error
 	errs = append(errs, validateAddr("rtc-udp", r.UDPAddr, false), validateAddr("rtc-tcp", r.TCPAddr, true),
 		validateAddr("turn-udp", r.TURNUDP, true), validateAddr("turn-tls", r.TURNTLS, true))

@@ -46,7 +46,7 @@ func (h *Handlers) alerts(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
-	chs, err := h.p.DB.ListPubChannels(ctx)
+	chs, err := h.p.DB.ListChannels(ctx)
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)
 		return

@@ -40,7 +40,7 @@ type FieldJSON struct {
 	Optional bool   `json:"optional"`
 }
 
-func (h *Handlers) connectionJSON(r *http.Request, ch store.PubChannel) (ConnectionJSON, error) {
+func (h *Handlers) connectionJSON(r *http.Request, ch store.Channel) (ConnectionJSON, error) {
 	c, err := h.connection(r.Context(), ch)
 	if err != nil {
 		return ConnectionJSON{}, err

@@ -44,7 +44,7 @@ type Params struct {
 	Credentials func(channelID int64) social.Credentials
 	// Build makes the connector of ch over creds, without caching it: the
 	// connect flow verifies new credentials before it stores them.
-	Build func(ch store.PubChannel, creds social.Credentials) (social.Publisher, error)
+	Build func(ch store.Channel, creds social.Credentials) (social.Publisher, error)
 	// Changed tells the caller that a channel's credentials changed, so
 	// that cached connectors are dropped.
 	Changed func(channelID int64)
@@ -113,17 +113,17 @@ func pathID(r *http.Request) (int64, error) {
 
 // channel returns the channel of the path, refusing the portal, which has
 // no credentials.
-func (h *Handlers) channel(r *http.Request) (store.PubChannel, error) {
+func (h *Handlers) channel(r *http.Request) (store.Channel, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return store.PubChannel{}, err
+		return store.Channel{}, err
 	}
-	ch, err := h.p.DB.GetPubChannel(r.Context(), id)
+	ch, err := h.p.DB.GetChannel(r.Context(), id)
 	if err != nil {
-		return store.PubChannel{}, err
+		return store.Channel{}, err
 	}
 	if social.Network(ch.Network) == social.Portal {
-		return store.PubChannel{}, httpx.ErrNotFound
+		return store.Channel{}, httpx.ErrNotFound
 	}
 	return ch, nil
 }
@@ -154,7 +154,7 @@ type verified struct {
 
 // verify builds ch's connector over secret held in memory and asks the
 // network who it acts as. Nothing is stored.
-func (h *Handlers) verify(ctx context.Context, ch store.PubChannel, secret []byte) (verified, error) {
+func (h *Handlers) verify(ctx context.Context, ch store.Channel, secret []byte) (verified, error) {
 	mem := &memCreds{b: secret}
 	pub, err := h.p.Build(ch, mem)
 	if err != nil {
@@ -169,7 +169,7 @@ func (h *Handlers) verify(ctx context.Context, ch store.PubChannel, secret []byt
 
 // store saves verified credentials and records the account: a switch to
 // another account resets the channel's watch.
-func (h *Handlers) store(ctx context.Context, r *http.Request, ch store.PubChannel, v verified) error {
+func (h *Handlers) store(ctx context.Context, r *http.Request, ch store.Channel, v verified) error {
 	err := h.p.Credentials(ch.ID).Update(ctx, func([]byte) ([]byte, error) { return v.secret, nil })
 	if err != nil {
 		return fmt.Errorf("connect: store credentials of channel %d: %w", ch.ID, err)

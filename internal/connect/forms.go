@@ -40,7 +40,7 @@ func validate(c social.Catalog, n social.Network, b []byte) error {
 // where the network's descriptor says a refresh token must survive.
 // Elsewhere the form replaces the secret whole, so that a session of the
 // previous account (Bluesky) is not kept.
-func (h *Handlers) next(ctx context.Context, ch store.PubChannel, fresh []byte) ([]byte, error) {
+func (h *Handlers) next(ctx context.Context, ch store.Channel, fresh []byte) ([]byte, error) {
 	d, _ := h.p.Networks.Lookup(social.Network(ch.Network))
 	if d.Merge == nil {
 		return fresh, nil
@@ -86,7 +86,7 @@ func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
 // who they act as, and only then stores them sealed, with the audit entry.
 // Credentials that cannot work or that the network refuses are a 422
 // naming why; nothing is stored then.
-func (h *Handlers) connect(r *http.Request, ch store.PubChannel, in map[string]string) error {
+func (h *Handlers) connect(r *http.Request, ch store.Channel, in map[string]string) error {
 	n := social.Network(ch.Network)
 	fields := map[string]string{}
 	for _, f := range h.formFields(n) {

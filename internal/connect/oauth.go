@@ -48,7 +48,7 @@ func stateKey(state string) string {
 // allows) is sent to that server's consent page and token endpoint; one
 // the configuration does not allow gets no flow: the app's secret would go
 // there.
-func (h *Handlers) oauthFlow(ch store.PubChannel) *flow {
+func (h *Handlers) oauthFlow(ch store.Channel) *flow {
 	n := social.Network(ch.Network)
 	d, ok := h.p.Networks.Lookup(n)
 	if !ok || d.OAuth == nil {
@@ -123,7 +123,7 @@ func (h *Handlers) startOAuth(w http.ResponseWriter, r *http.Request) {
 
 // OAuthPage is the data of the page that sends the officer to the network.
 type OAuthPage struct {
-	Channel store.PubChannel
+	Channel store.Channel
 	URL     string
 }
 
@@ -159,7 +159,7 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, errBadState)
 		return
 	}
-	ch, err := h.p.DB.GetPubChannel(ctx, st.Channel)
+	ch, err := h.p.DB.GetChannel(ctx, st.Channel)
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)
 		return

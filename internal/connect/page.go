@@ -15,7 +15,7 @@ import (
 
 // Page is the data of a channel's connect and health page.
 type Page struct {
-	Channel  store.PubChannel
+	Channel  store.Channel
 	Fields   []Field
 	OAuth    bool // the network connects through an OAuth redirect
 	NeedsOrg bool // LinkedIn: the page to post as
@@ -50,7 +50,7 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, ch, http.StatusOK, "")
 }
 
-func (h *Handlers) render(w http.ResponseWriter, r *http.Request, ch store.PubChannel, status int, problem string) {
+func (h *Handlers) render(w http.ResponseWriter, r *http.Request, ch store.Channel, status int, problem string) {
 	d, _ := h.p.Networks.Lookup(social.Network(ch.Network))
 	p := Page{Channel: ch, Fields: d.Fields, Error: problem, Notice: r.URL.Query().Get("connected") == "1",
 		OAuth: h.oauthFlow(ch) != nil, NeedsOrg: d.OAuth != nil && d.OAuth.NeedsOrganization}
@@ -65,7 +65,7 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, ch store.PubCh
 
 // health is the channel's connection state as the page shows it, times in
 // the viewer's language and zone.
-func (h *Handlers) health(ctx context.Context, r *http.Request, ch store.PubChannel) (Health, error) {
+func (h *Handlers) health(ctx context.Context, r *http.Request, ch store.Channel) (Health, error) {
 	c, err := h.connection(ctx, ch)
 	if err != nil {
 		return Health{}, err
@@ -101,7 +101,7 @@ type conn struct {
 
 // connection gathers ch's connection state, asking the network who the
 // stored credentials act as.
-func (h *Handlers) connection(ctx context.Context, ch store.PubChannel) (conn, error) {
+func (h *Handlers) connection(ctx context.Context, ch store.Channel) (conn, error) {
 	var c conn
 	conns, err := h.p.DB.ChannelConnections(ctx)
 	if err != nil {

@@ -153,13 +153,13 @@ type Channel struct {
 	RateLimitedUntil time.Time `json:"rate_limited_until,omitzero"`
 }
 
-func channelJSON(c store.PubChannel) Channel {
+func channelJSON(c store.Channel) Channel {
 	return Channel{ID: c.ID, Network: c.Network, Name: c.Name, Account: c.Account, Languages: nonNil(c.Languages), TimeZone: c.TimeZone,
 		MaxLength: c.MaxLength, Paused: c.Paused(), PausedReason: c.PausedReason, RateLimitedUntil: c.RateLimitedUntil}
 }
 
 func (h *Handlers) apiChannels(w http.ResponseWriter, r *http.Request) {
-	chs, err := h.db.ListPubChannels(r.Context())
+	chs, err := h.db.ListChannels(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -239,7 +239,7 @@ func (h *Handlers) apiCount(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ch, err := h.db.GetPubChannel(r.Context(), in.ChannelID)
+	ch, err := h.db.GetChannel(r.Context(), in.ChannelID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -263,17 +263,17 @@ type Statement struct {
 	// State is derived from the publications once clearance is complete
 	// (published, partially-published, failed, needs-check, …); Clearance
 	// is where the statement stands in clearance.
-	State           string            `json:"state"`
-	Clearance       string            `json:"clearance"`
-	Progress        store.PubProgress `json:"progress"`
-	Category        string            `json:"category"`
-	Sensitive       bool              `json:"sensitive"`
-	DueAt           time.Time         `json:"due_at,omitzero"`
-	EmbargoUntil    time.Time         `json:"embargo_until,omitzero"`
-	ArticleURL      string            `json:"article_url"`
-	ContentHash     string            `json:"content_hash"`
-	ApprovalsNeeded int               `json:"approvals_needed"`
-	RecallState     string            `json:"recall_state,omitempty"`
+	State           string         `json:"state"`
+	Clearance       string         `json:"clearance"`
+	Progress        store.Progress `json:"progress"`
+	Category        string         `json:"category"`
+	Sensitive       bool           `json:"sensitive"`
+	DueAt           time.Time      `json:"due_at,omitzero"`
+	EmbargoUntil    time.Time      `json:"embargo_until,omitzero"`
+	ArticleURL      string         `json:"article_url"`
+	ContentHash     string         `json:"content_hash"`
+	ApprovalsNeeded int            `json:"approvals_needed"`
+	RecallState     string         `json:"recall_state,omitempty"`
 	// RecallPage is what a requested or approved recall makes of the
 	// portal pages: notice or remove.
 	RecallPage string `json:"recall_page,omitempty"`
@@ -296,7 +296,7 @@ type mediaJSON struct {
 	Alts        map[string]string `json:"alts"`
 }
 
-func statementJSON(st store.PubStatement, pr store.PubProgress) Statement {
+func statementJSON(st store.Statement, pr store.Progress) Statement {
 	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: statementState(st, pr), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
 		EmbargoUntil: st.EmbargoUntil, ArticleURL: st.ArticleURL, ContentHash: st.ContentHash, ApprovalsNeeded: st.ApprovalsNeeded,
 		RecallState: st.RecallState, Corrects: st.Corrects, Targets: nonNil(st.Targets), Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
@@ -337,7 +337,7 @@ type Publication struct {
 	DeletedAt   time.Time `json:"deleted_at,omitzero"`
 }
 
-func publicationJSON(p store.PubPublication) Publication {
+func publicationJSON(p store.Publication) Publication {
 	out := Publication{ID: p.ID, StatementID: p.StatementID, ChannelID: p.ChannelID, State: p.State, Held: p.Held, DueAt: p.DueAt,
 		NextAttemptAt: p.NextAttemptAt, Tries: p.Tries, Reason: p.Reason, RemoteURL: p.RemoteURL, PublishedAt: p.PublishedAt, DeletedAt: p.DeletedAt}
 	if !p.DeletedAt.IsZero() {
@@ -347,7 +347,7 @@ func publicationJSON(p store.PubPublication) Publication {
 }
 
 func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
-	sts, err := h.db.ListPubStatements(r.Context(), 200)
+	sts, err := h.db.ListStatements(r.Context(), 200)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -379,12 +379,12 @@ func (h *Handlers) apiStatement(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	st, err := h.db.GetPubStatement(r.Context(), id)
+	st, err := h.db.GetStatement(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	pubs, err := h.db.ListPublications(r.Context(), store.PubFilter{StatementID: id})
+	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{StatementID: id})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -423,7 +423,7 @@ func (h *Handlers) apiSaveStatement(w http.ResponseWriter, r *http.Request) {
 	if id == 0 {
 		status = http.StatusCreated
 	}
-	pubs, err := h.db.ListPublications(r.Context(), store.PubFilter{StatementID: st.ID})
+	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{StatementID: st.ID})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -570,7 +570,7 @@ func (h *Handlers) apiPublications(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	pubs, err := h.db.ListPublications(r.Context(), store.PubFilter{From: from, To: to})
+	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{From: from, To: to})
 	if err != nil {
 		h.fail(w, r, err)
 		return

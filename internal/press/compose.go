@@ -22,8 +22,8 @@ import (
 // language column holds the text, the channel versions of that text (a
 // shorter X post) and the description of every image in that language.
 type ComposePage struct {
-	Statement store.PubStatement
-	Progress  store.PubProgress
+	Statement store.Statement
+	Progress  store.Progress
 	State     string // derived from the publications once cleared
 	StateKey  string // message key of State
 	Variants  []VariantField
@@ -32,7 +32,7 @@ type ComposePage struct {
 	DueValue  string
 	EmbValue  string
 	Zone      string
-	Approvals []store.PubApproval
+	Approvals []store.Approval
 	Rows      []PubRow
 	Recall    []RecallRow
 	// RecallModeKey names what a requested recall makes of the portal
@@ -87,7 +87,7 @@ type MediaField struct {
 
 // ChannelField is one target checkbox.
 type ChannelField struct {
-	store.PubChannel
+	store.Channel
 	Checked bool
 }
 
@@ -108,12 +108,12 @@ func dataURL(ct, b64 string) template.URL {
 }
 
 func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
-	var st store.PubStatement
+	var st store.Statement
 	var media []MediaField
 	if r.PathValue("id") != "" {
 		id, err := pathID(r)
 		if err == nil {
-			st, err = h.db.GetPubStatement(r.Context(), id)
+			st, err = h.db.GetStatement(r.Context(), id)
 		}
 		if err != nil {
 			h.fail(w, r, err)
@@ -137,17 +137,17 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 
 // renderCompose shows the form for st, which is either as stored or as the
 // officer just typed it (after a refused save: status 422 and prob).
-func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status int, st store.PubStatement, media []MediaField,
+func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status int, st store.Statement, media []MediaField,
 	newAlts map[string]string, prob *publishing.Problem, notice string) {
 	ctx := r.Context()
 	p := ComposePage{Statement: st, Media: media, Editable: true, Notice: notice}
 	if st.ID != 0 {
 		var err error
-		if p.Approvals, err = h.db.ListPubApprovals(ctx, st.ID); err != nil {
+		if p.Approvals, err = h.db.ListApprovals(ctx, st.ID); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		authors, err := h.db.PubAuthors(ctx, st.ID)
+		authors, err := h.db.StatementAuthors(ctx, st.ID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -155,7 +155,7 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 		if v := httpx.ViewerFrom(ctx); v != nil {
 			p.Authored = slices.Contains(authors, v.User.ID)
 		}
-		pubs, err := h.db.ListPublications(ctx, store.PubFilter{StatementID: st.ID})
+		pubs, err := h.db.ListPublications(ctx, store.QueueFilter{StatementID: st.ID})
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -174,7 +174,7 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 			p.Recall = append(p.Recall, RecallRow{RecallLimit: l, Hours: int(l.Window / time.Hour)})
 		}
 		for _, pb := range pubs {
-			if pb.State == store.PubPublished || pb.State == store.PubPublishing || pb.State == store.PubNeedsCheck {
+			if pb.State == store.StatePublished || pb.State == store.StatePublishing || pb.State == store.StateNeedsCheck {
 				p.Editable = false
 			}
 		}
@@ -200,13 +200,13 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 	if !st.EmbargoUntil.IsZero() {
 		p.EmbValue = st.EmbargoUntil.In(loc).Format("2006-01-02T15:04")
 	}
-	chs, err := h.db.ListPubChannels(ctx)
+	chs, err := h.db.ListChannels(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	for _, c := range chs {
-		p.Channels = append(p.Channels, ChannelField{PubChannel: c, Checked: slices.Contains(st.Targets, c.ID)})
+		p.Channels = append(p.Channels, ChannelField{Channel: c, Checked: slices.Contains(st.Targets, c.ID)})
 	}
 	for _, l := range lang.All() {
 		f := VariantField{Lang: l}
@@ -255,7 +255,7 @@ func parseComposeForm(r *http.Request) error {
 
 // readCompose reads the whole form, even past a mistake, so that a refused
 // save shows everything again; the first mistake is returned with it.
-func (h *Handlers) readCompose(r *http.Request, old store.PubStatement) (composeForm, error) {
+func (h *Handlers) readCompose(r *http.Request, old store.Statement) (composeForm, error) {
 	var f composeForm
 	var first error
 	note := func(err error) {
@@ -321,7 +321,7 @@ func (h *Handlers) readCompose(r *http.Request, old store.PubStatement) (compose
 	for _, v := range r.PostForm["media_keep"] {
 		id, _ := strconv.ParseInt(v, 10, 64)
 		slot := fmt.Sprintf("m%d", id)
-		i := slices.IndexFunc(old.Media, func(m store.PubMedia) bool { return m.ID == id })
+		i := slices.IndexFunc(old.Media, func(m store.Attachment) bool { return m.ID == id })
 		if removed[slot] || i < 0 {
 			continue // removed, or not this statement's
 		}
@@ -381,16 +381,16 @@ func (h *Handlers) readCompose(r *http.Request, old store.PubStatement) (compose
 }
 
 // asStatement is the form as a statement, to show it again.
-func (f composeForm) asStatement(old store.PubStatement) store.PubStatement {
+func (f composeForm) asStatement(old store.Statement) store.Statement {
 	st := old
 	st.Category, st.Sensitive, st.ArticleURL = f.in.Category, f.in.Sensitive, f.in.ArticleURL
 	st.DueAt, st.EmbargoUntil = f.in.DueAt, f.in.EmbargoUntil
 	st.Variants, st.Overrides, st.Targets, st.Media = nil, nil, f.in.Targets, nil
 	for _, v := range f.in.Variants {
-		st.Variants = append(st.Variants, store.PubVariant{Lang: v.Lang, Title: v.Title, Body: v.Body})
+		st.Variants = append(st.Variants, store.Variant{Lang: v.Lang, Title: v.Title, Body: v.Body})
 	}
 	for _, o := range f.in.Overrides {
-		st.Overrides = append(st.Overrides, store.PubOverride{ChannelID: o.ChannelID, Lang: o.Lang, Body: o.Body})
+		st.Overrides = append(st.Overrides, store.Override{ChannelID: o.ChannelID, Lang: o.Lang, Body: o.Body})
 	}
 	return st
 }
@@ -400,11 +400,11 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var old store.PubStatement
+	var old store.Statement
 	if r.PathValue("id") != "" {
 		id, err := pathID(r)
 		if err == nil {
-			old, err = h.db.GetPubStatement(r.Context(), id)
+			old, err = h.db.GetStatement(r.Context(), id)
 		}
 		if err != nil {
 			h.fail(w, r, err)
@@ -413,7 +413,7 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := h.readCompose(r, old)
 	if err == nil {
-		var st store.PubStatement
+		var st store.Statement
 		if st, err = h.svc.SaveStatement(r.Context(), actor(r), old.ID, f.in); err == nil {
 			h.back(w, r, fmt.Sprintf("/press/statements/%d", st.ID), nil)
 			return
@@ -424,7 +424,7 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 
 // refuse shows the form again, as typed, with err in the officer's
 // language, or fails for an error that is not the officer's.
-func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, st store.PubStatement, media []MediaField, newAlts map[string]string, err error) {
+func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, st store.Statement, media []MediaField, newAlts map[string]string, err error) {
 	p, ok := errors.AsType[*publishing.Problem](err)
 	switch {
 	case ok:
@@ -444,7 +444,7 @@ func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.svc.Submit(r.Context(), actor(r), id); err != nil {
-		st, gerr := h.db.GetPubStatement(r.Context(), id)
+		st, gerr := h.db.GetStatement(r.Context(), id)
 		if gerr != nil {
 			h.fail(w, r, gerr)
 			return
@@ -464,16 +464,16 @@ func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
 // type: a stored content type is what an API client claimed.
 func (h *Handlers) media(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var st store.PubStatement
+	var st store.Statement
 	if err == nil {
-		st, err = h.db.GetPubStatement(r.Context(), id)
+		st, err = h.db.GetStatement(r.Context(), id)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	mid, _ := strconv.ParseInt(r.PathValue("media"), 10, 64)
-	i := slices.IndexFunc(st.Media, func(m store.PubMedia) bool { return m.ID == mid })
+	i := slices.IndexFunc(st.Media, func(m store.Attachment) bool { return m.ID == mid })
 	if i < 0 {
 		h.fail(w, r, httpx.ErrNotFound)
 		return

@@ -28,7 +28,7 @@ func FuzzComposeForm(f *testing.F) {
 		if err := parseComposeForm(r); err != nil {
 			return // a malformed body is refused with 400
 		}
-		old := store.PubStatement{ID: 5, Media: []store.PubMedia{{ID: 7, Filename: "p.png", ContentType: "image/png", Data: []byte(pngHeader)}}}
+		old := store.Statement{ID: 5, Media: []store.Attachment{{ID: 7, Filename: "p.png", ContentType: "image/png", Data: []byte(pngHeader)}}}
 		form, _ := (&Handlers{}).readCompose(r, old)
 		if len(form.media) != len(form.in.Media) {
 			t.Fatalf("%d images shown, %d saved", len(form.media), len(form.in.Media))

@@ -83,7 +83,7 @@ func (h *Handlers) when(r *http.Request, t time.Time, loc *time.Location) string
 
 // PubRow is one publication on the board or the calendar.
 type PubRow struct {
-	store.PubPublication
+	store.Publication
 	Title       string
 	Channel     string
 	Network     string
@@ -114,13 +114,13 @@ type rowStatement struct {
 // stateKey is the message key of a state or hold reason.
 func stateKey(prefix, s string) string { return prefix + strings.ReplaceAll(s, "-", "_") }
 
-func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow, error) {
+func (h *Handlers) rows(r *http.Request, pubs []store.Publication) ([]PubRow, error) {
 	ctx := r.Context()
-	chs, err := h.db.ListPubChannels(ctx)
+	chs, err := h.db.ListChannels(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byID := map[int64]store.PubChannel{}
+	byID := map[int64]store.Channel{}
 	for _, c := range chs {
 		byID[c.ID] = c
 	}
@@ -131,7 +131,7 @@ func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow,
 	for _, p := range pubs {
 		rs, ok := stmts[p.StatementID]
 		if !ok {
-			st, err := h.db.GetPubStatement(ctx, p.StatementID)
+			st, err := h.db.GetStatement(ctx, p.StatementID)
 			if err != nil {
 				return nil, err
 			}
@@ -151,10 +151,10 @@ func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow,
 		if err != nil {
 			chLoc = time.UTC
 		}
-		row := PubRow{PubPublication: p, Title: title, Channel: ch.Name, Network: ch.Network, Officer: h.when(r, p.DueAt, loc),
+		row := PubRow{Publication: p, Title: title, Channel: ch.Name, Network: ch.Network, Officer: h.when(r, p.DueAt, loc),
 			Local: h.when(r, p.DueAt, chLoc), CanDecide: p.Held != "",
-			CanSchedule: slices.Contains([]string{store.PubDraft, store.PubSubmitted, store.PubScheduled}, p.State),
-			StateKey:    stateKey("press_state_", p.State), NeedsCheck: p.State == store.PubNeedsCheck}
+			CanSchedule: slices.Contains([]string{store.StateDraft, store.StateSubmitted, store.StateScheduled}, p.State),
+			StateKey:    stateKey("press_state_", p.State), NeedsCheck: p.State == store.StateNeedsCheck}
 		if p.Held != "" {
 			row.HeldKey = stateKey("press_held_", p.Held)
 		}
@@ -163,7 +163,7 @@ func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow,
 		}
 		if rs.withdrawn != nil {
 			row.Withdrawn = rs.withdrawn
-			if !p.DeletedAt.IsZero() || p.State != store.PubPublished {
+			if !p.DeletedAt.IsZero() || p.State != store.StatePublished {
 				row.StateKey = stateKey("press_state_", stateWithdrawn)
 			}
 		}
@@ -177,7 +177,7 @@ func (h *Handlers) rows(r *http.Request, pubs []store.PubPublication) ([]PubRow,
 	return out, nil
 }
 
-func statementTitle(st store.PubStatement, code string) string {
+func statementTitle(st store.Statement, code string) string {
 	for _, v := range st.Variants {
 		if v.Lang == code && v.Title != "" {
 			return v.Title
@@ -215,7 +215,7 @@ type StateCount struct {
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	pubs, err := h.db.ListPublications(ctx, store.PubFilter{Limit: 500})
+	pubs, err := h.db.ListPublications(ctx, store.QueueFilter{Limit: 500})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -230,7 +230,7 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	for _, s := range []string{store.PubDraft, store.PubSubmitted, store.PubScheduled, store.PubPublishing, store.PubPublished, store.PubFailed, store.PubNeedsCheck} {
+	for _, s := range []string{store.StateDraft, store.StateSubmitted, store.StateScheduled, store.StatePublishing, store.StatePublished, store.StateFailed, store.StateNeedsCheck} {
 		p.Counts = append(p.Counts, StateCount{State: s, Key: stateKey("press_state_", s), Count: counts[s]})
 	}
 	b, err := h.svc.Banner(ctx)
@@ -384,14 +384,14 @@ func (h *Handlers) recallApproveForm(w http.ResponseWriter, r *http.Request) {
 // QueuePage is the approval queue.
 type QueuePage struct {
 	Items  []QueueItem
-	Recall []store.PubStatement
+	Recall []store.Statement
 	Notice string
 	Error  string
 }
 
 // QueueItem is one statement awaiting approval.
 type QueueItem struct {
-	store.PubStatement
+	store.Statement
 	Title    string
 	Due      string
 	Expired  bool // due before approval completed
@@ -403,7 +403,7 @@ type QueueItem struct {
 
 func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sts, err := h.db.ListPubStatements(ctx, 500)
+	sts, err := h.db.ListStatements(ctx, 500)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -414,20 +414,20 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 		if st.RecallState == "requested" {
 			p.Recall = append(p.Recall, st)
 		}
-		if st.State != store.PubSubmitted {
+		if st.State != store.StateSubmitted {
 			continue
 		}
-		aps, err := h.db.ListPubApprovals(ctx, st.ID)
+		aps, err := h.db.ListApprovals(ctx, st.ID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		authors, err := h.db.PubAuthors(ctx, st.ID)
+		authors, err := h.db.StatementAuthors(ctx, st.ID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		p.Items = append(p.Items, QueueItem{PubStatement: st, Title: statementTitle(st, h.kit.Lang(r).Code), Due: h.when(r, st.DueAt, zone(r)),
+		p.Items = append(p.Items, QueueItem{Statement: st, Title: statementTitle(st, h.kit.Lang(r).Code), Due: h.when(r, st.DueAt, zone(r)),
 			Expired: !st.DueAt.IsZero() && st.DueAt.Before(h.svc.Now()), Approved: len(aps), Mine: slices.Contains(authors, me)})
 	}
 	if e := r.URL.Query().Get("error"); e != "" {
@@ -480,7 +480,7 @@ func (h *Handlers) calendar(w http.ResponseWriter, r *http.Request) {
 		start = time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, loc)
 		end, prev, next = start.AddDate(0, 1, 0), start.AddDate(0, -1, 0), start.AddDate(0, 1, 0)
 	}
-	pubs, err := h.db.ListPublications(r.Context(), store.PubFilter{From: start, To: end, Limit: 2000})
+	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{From: start, To: end, Limit: 2000})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -570,7 +570,7 @@ func (p ChannelsPage) Picked(code string) bool { return slices.Contains(p.Form.L
 
 // ChannelRow is a channel and what the network says about its credentials.
 type ChannelRow struct {
-	store.PubChannel
+	store.Channel
 	Healthy bool
 	Account string
 	Limited string
@@ -594,7 +594,7 @@ func (h *Handlers) channels(w http.ResponseWriter, r *http.Request) {
 // renderChannels shows the channels page with p's form, notice and error.
 func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status int, p ChannelsPage) {
 	ctx := r.Context()
-	chs, err := h.db.ListPubChannels(ctx)
+	chs, err := h.db.ListChannels(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -602,7 +602,7 @@ func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status
 	p.Networks, p.Langs = h.svc.Networks().Networks(), lang.All()
 	health := h.health.check(ctx, h.res, h.svc.Now(), chs)
 	for i, c := range chs {
-		row := ChannelRow{PubChannel: c, Healthy: health[i].ok, Account: health[i].account}
+		row := ChannelRow{Channel: c, Healthy: health[i].ok, Account: health[i].account}
 		if c.RateLimitedUntil.After(h.svc.Now()) {
 			row.Limited = h.when(r, c.RateLimitedUntil, zone(r))
 		}

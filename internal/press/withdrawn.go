@@ -39,7 +39,7 @@ func recallModeKey(mode string) string {
 
 // statementState is the state a statement shows: withdrawn once its recall
 // was approved, else what clearance and its publications say.
-func statementState(st store.PubStatement, pr store.PubProgress) string {
+func statementState(st store.Statement, pr store.Progress) string {
 	if st.RecallState == "done" {
 		return stateWithdrawn
 	}
@@ -67,7 +67,7 @@ func (h *Handlers) userName(ctx context.Context, id int64) (string, error) {
 
 // withdrawal returns who withdrew st, when and why; st is withdrawn
 // (RecallState done).
-func (h *Handlers) withdrawal(r *http.Request, st store.PubStatement) (Withdrawal, error) {
+func (h *Handlers) withdrawal(r *http.Request, st store.Statement) (Withdrawal, error) {
 	ctx := r.Context()
 	w := Withdrawal{At: st.RecallDoneAt, When: h.when(r, st.RecallDoneAt, zone(r)), Reason: st.RecallReason, Mode: st.RecallMode}
 	var err error
@@ -95,7 +95,7 @@ type withdrawalJSON struct {
 
 // addWithdrawal adds who withdrew st, when and why, to its API form out
 // when st is withdrawn.
-func (h *Handlers) addWithdrawal(ctx context.Context, st store.PubStatement, out *Statement) error {
+func (h *Handlers) addWithdrawal(ctx context.Context, st store.Statement, out *Statement) error {
 	if st.RecallState != "done" {
 		return nil
 	}

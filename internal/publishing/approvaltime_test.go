@@ -32,11 +32,11 @@ func TestMovedEarlierWaitsForANewApproval(t *testing.T) {
 			if err != nil || !voided {
 				t.Fatalf("move: voided %v, %v", voided, err)
 			}
-			p := e.wantState(tc.st.ID, store.PubSubmitted)
+			p := e.wantState(tc.st.ID, store.StateSubmitted)
 			if !p.DueAt.Equal(earlier) {
 				t.Fatalf("due %v, want %v", p.DueAt, earlier)
 			}
-			if aps, _ := db.ListPubApprovals(e.ctx, tc.st.ID); len(aps) != 0 {
+			if aps, _ := db.ListApprovals(e.ctx, tc.st.ID); len(aps) != 0 {
 				t.Fatalf("approvals survived the move: %+v", aps)
 			}
 		}
@@ -44,7 +44,7 @@ func TestMovedEarlierWaitsForANewApproval(t *testing.T) {
 		_, err := e.svc.Approve(e.ctx, e.second, again.ID, again.ContentHash)
 		wantProblem(t, err, "press_error_stale_approval")
 		// The mover, though an approver, is an author of the new time.
-		cur, _ := db.GetPubStatement(e.ctx, again.ID)
+		cur, _ := db.GetStatement(e.ctx, again.ID)
 		if !cur.TargetDue[x.ID].Equal(earlier) || publishing.ContentHash(cur) != cur.ContentHash {
 			t.Fatalf("stored statement does not carry the moved time in its hash: %+v", cur.TargetDue)
 		}
@@ -62,11 +62,11 @@ func TestMovedEarlierWaitsForANewApproval(t *testing.T) {
 		}
 		clock.Set(earlier)
 		e.dispatch()
-		e.wantState(again.ID, store.PubPublished)
-		e.wantState(moved.ID, store.PubSubmitted)
+		e.wantState(again.ID, store.StatePublished)
+		e.wantState(moved.ID, store.StateSubmitted)
 		clock.Set(approved) // the old time means nothing now
 		e.dispatch()
-		e.wantState(moved.ID, store.PubSubmitted)
+		e.wantState(moved.ID, store.StateSubmitted)
 		if posts := xNet.Posts(); len(posts) != 1 {
 			t.Fatalf("%d posts, want only the re-approved one", len(posts))
 		}
@@ -89,7 +89,7 @@ func TestSchedulerHoldsATimeNobodyApproved(t *testing.T) {
 		}
 		clock.Set(at)
 		e.dispatch()
-		if p := e.wantState(st.ID, store.PubScheduled); p.Held != store.HeldApprovalExpired {
+		if p := e.wantState(st.ID, store.StateScheduled); p.Held != store.HeldApprovalExpired {
 			t.Fatalf("held %q, want approval-expired", p.Held)
 		}
 		// Releasing it now does not approve the time either.
@@ -121,7 +121,7 @@ func TestReleaseNowKeepsTheApproval(t *testing.T) {
 		}
 		clock.Set(approved.Add(20 * time.Minute)) // the server was down, X paused
 		e.dispatch()
-		if p := e.wantState(late.ID, store.PubScheduled); p.Held != store.HeldLate {
+		if p := e.wantState(late.ID, store.StateScheduled); p.Held != store.HeldLate {
 			t.Fatalf("held %q, want late", p.Held)
 		}
 		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
@@ -132,7 +132,7 @@ func TestReleaseNowKeepsTheApproval(t *testing.T) {
 		}
 		e.dispatch()
 		for _, st := range []int64{paused.ID, late.ID} {
-			p := e.wantState(st, store.PubPublished)
+			p := e.wantState(st, store.StatePublished)
 			if !p.DueAt.Equal(approved) {
 				t.Fatalf("due time changed to %v, want the approved %v", p.DueAt, approved)
 			}

@@ -54,18 +54,18 @@ func TestEditorCannotApproveWhatTheyChanged(t *testing.T) {
 		_, err := e.svc.Approve(e.ctx, boss, st.ID, rewritten.ContentHash)
 		wantProblem(t, err, "press_error_own_edit")
 		// Nor can the store be talked into it.
-		_, err = db.ApprovePubStatement(e.ctx, st.ID, boss.ID, rewritten.ContentHash, store.AuditEntry{ActorID: boss.ID, Actor: "boss", Action: "statement.approve"})
+		_, err = db.ApproveStatement(e.ctx, st.ID, boss.ID, rewritten.ContentHash, store.AuditEntry{ActorID: boss.ID, Actor: "boss", Action: "statement.approve"})
 		if !errors.Is(err, store.ErrOwnEdit) {
 			t.Fatalf("store approval by an editor: %v, want ErrOwnEdit", err)
 		}
 		// The author of the first version is still an author.
 		_, err = e.svc.Approve(e.ctx, e.author, st.ID, rewritten.ContentHash)
 		wantProblem(t, err, "press_error_self_approval")
-		e.wantState(st.ID, store.PubSubmitted)
-		if aps, _ := db.ListPubApprovals(e.ctx, st.ID); len(aps) != 0 {
+		e.wantState(st.ID, store.StateSubmitted)
+		if aps, _ := db.ListApprovals(e.ctx, st.ID); len(aps) != 0 {
 			t.Fatalf("approvals recorded: %+v", aps)
 		}
-		authors, err := db.PubAuthors(e.ctx, st.ID)
+		authors, err := db.StatementAuthors(e.ctx, st.ID)
 		if err != nil || len(authors) != 2 {
 			t.Fatalf("authors %v (%v), want the writer and the rewriter", authors, err)
 		}
@@ -83,7 +83,7 @@ func TestEditorCannotApproveWhatTheyChanged(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.dispatch()
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 		if posts := xNet.Posts(); len(posts) != 1 || posts[0].Text != "Boss's words (en)" {
 			t.Fatalf("X got %+v", posts)
 		}
@@ -95,7 +95,7 @@ func TestEditorCannotApproveWhatTheyChanged(t *testing.T) {
 		e.save(boss, st2.ID, publishing.StatementInput{DueAt: later, Variants: variants("Second, by the boss"), Targets: []int64{x.ID}})
 		e.submit(st2.ID)
 		e.approve(e.approver, st2.ID)
-		e.wantState(st2.ID, store.PubScheduled)
+		e.wantState(st2.ID, store.StateScheduled)
 		e.save(e.author, st2.ID, publishing.StatementInput{DueAt: later, Variants: variants("Second, corrected"), Targets: []int64{x.ID}})
 		e.submit(st2.ID)
 		if r := e.approve(boss, st2.ID); !r.Complete {
@@ -127,7 +127,7 @@ func TestSensitiveApproversDidNotEdit(t *testing.T) {
 		// The approver edits it, then hopes to be one of the two.
 		e.save(e.approver, st.ID, publishing.StatementInput{Category: "security", DueAt: due, Variants: variants("A, sharper"), Targets: []int64{ch.ID}})
 		e.submit(st.ID)
-		cur, _ := db.GetPubStatement(e.ctx, st.ID)
+		cur, _ := db.GetStatement(e.ctx, st.ID)
 		_, err := e.svc.Approve(e.ctx, e.approver, st.ID, cur.ContentHash)
 		wantProblem(t, err, "press_error_own_edit")
 		if r := e.approve(e.second, st.ID); r.Complete || r.Count != 1 {
@@ -138,7 +138,7 @@ func TestSensitiveApproversDidNotEdit(t *testing.T) {
 		wantProblem(t, err, "press_error_already_approved")
 		_, err = e.svc.Approve(e.ctx, e.approver, st.ID, cur.ContentHash)
 		wantProblem(t, err, "press_error_own_edit")
-		e.wantState(st.ID, store.PubSubmitted)
+		e.wantState(st.ID, store.StateSubmitted)
 		clock.Set(due)
 		if e.dispatch(); len(net.Posts()) != 0 {
 			t.Fatal("a sensitive statement went out with one approval")
@@ -151,7 +151,7 @@ func TestSensitiveApproversDidNotEdit(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.dispatch()
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 	})
 }
 
@@ -174,25 +174,25 @@ func TestEditAndApproveRace(t *testing.T) {
 			})
 			wg.Go(func() {
 				for range 3 {
-					cur, err := db.GetPubStatement(e.ctx, st.ID)
+					cur, err := db.GetStatement(e.ctx, st.ID)
 					if err == nil {
 						_, _ = e.svc.Approve(e.ctx, boss, st.ID, cur.ContentHash)
 					}
 				}
 			})
 			wg.Wait()
-			cur, err := db.GetPubStatement(e.ctx, st.ID)
+			cur, err := db.GetStatement(e.ctx, st.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if cur.Variants[0].Body == "Rewritten (vi)" {
-				aps, _ := db.ListPubApprovals(e.ctx, st.ID)
+				aps, _ := db.ListApprovals(e.ctx, st.ID)
 				for _, a := range aps {
 					if a.UserID == boss.ID && a.ContentHash == cur.ContentHash {
 						t.Fatalf("round %d: the boss approved their own rewrite", i)
 					}
 				}
-				if cur.State == store.PubScheduled {
+				if cur.State == store.StateScheduled {
 					t.Fatalf("round %d: the rewrite was cleared", i)
 				}
 			}

@@ -16,8 +16,8 @@ import (
 type batch struct {
 	db    *store.DB
 	mu    sync.Mutex
-	chans map[int64]*once[store.PubChannel]
-	sts   map[int64]*once[store.PubStatement]
+	chans map[int64]*once[store.Channel]
+	sts   map[int64]*once[store.Statement]
 }
 
 // once is one read shared by whoever needs it first and after.
@@ -28,7 +28,7 @@ type once[T any] struct {
 }
 
 func newBatch(db *store.DB) *batch {
-	return &batch{db: db, chans: map[int64]*once[store.PubChannel]{}, sts: map[int64]*once[store.PubStatement]{}}
+	return &batch{db: db, chans: map[int64]*once[store.Channel]{}, sts: map[int64]*once[store.Statement]{}}
 }
 
 func entry[T any](b *batch, m map[int64]*once[T], id int64) *once[T] {
@@ -44,13 +44,13 @@ func entry[T any](b *batch, m map[int64]*once[T], id int64) *once[T] {
 
 // load returns pub's channel and statement. Callers must not modify them:
 // other publications of the batch share them.
-func (b *batch) load(ctx context.Context, pub store.PubPublication) (store.PubChannel, store.PubStatement, error) {
+func (b *batch) load(ctx context.Context, pub store.Publication) (store.Channel, store.Statement, error) {
 	ch := entry(b, b.chans, pub.ChannelID)
-	ch.o.Do(func() { ch.v, ch.err = b.db.GetPubChannel(ctx, pub.ChannelID) })
+	ch.o.Do(func() { ch.v, ch.err = b.db.GetChannel(ctx, pub.ChannelID) })
 	if ch.err != nil {
-		return store.PubChannel{}, store.PubStatement{}, ch.err
+		return store.Channel{}, store.Statement{}, ch.err
 	}
 	st := entry(b, b.sts, pub.StatementID)
-	st.o.Do(func() { st.v, st.err = b.db.GetPubStatement(ctx, pub.StatementID) })
+	st.o.Do(func() { st.v, st.err = b.db.GetStatement(ctx, pub.StatementID) })
 	return ch.v, st.v, st.err
 }

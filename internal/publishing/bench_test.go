@@ -124,7 +124,7 @@ func seedBench(b *testing.B, ctx context.Context, db *store.DB, svc *publishing.
 	}
 	close(jobs)
 	wg.Wait()
-	pubs, err := db.ListPublications(ctx, store.PubFilter{Limit: n})
+	pubs, err := db.ListPublications(ctx, store.QueueFilter{Limit: n})
 	if err != nil || len(pubs) != n {
 		b.Fatalf("%d publications, %v", len(pubs), err)
 	}

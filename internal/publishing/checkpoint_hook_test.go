@@ -37,7 +37,7 @@ func TestCheckpointAfterEveryPublication(t *testing.T) {
 		st := e.scheduled(time.Minute, ch.ID)
 		clock.Advance(time.Minute)
 		e.dispatch()
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 		if n := calls.Load(); n != 1 {
 			t.Fatalf("%d checkpoints after one publication, want 1", n)
 		}
@@ -47,7 +47,7 @@ func TestCheckpointAfterEveryPublication(t *testing.T) {
 		st = e.scheduled(time.Minute, ch.ID)
 		clock.Advance(time.Minute)
 		e.settleAll(40, st.ID) // the network is read again before a person is asked
-		p := e.wantState(st.ID, store.PubNeedsCheck)
+		p := e.wantState(st.ID, store.StateNeedsCheck)
 		if n := calls.Load(); n != 1 {
 			t.Fatalf("%d checkpoints after a needs-check, want still 1", n)
 		}

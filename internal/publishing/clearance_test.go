@@ -24,7 +24,7 @@ func TestClearance(t *testing.T) {
 		_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st.ContentHash)
 		wantProblem(t, err, "press_error_not_submitted")
 		e.submit(st.ID)
-		got, _ := db.GetPubStatement(e.ctx, st.ID)
+		got, _ := db.GetStatement(e.ctx, st.ID)
 		// The hash of what was saved is the hash of what is stored.
 		if got.ContentHash != st.ContentHash || publishing.ContentHash(got) != st.ContentHash {
 			t.Fatalf("hash changed by storing: saved %s, stored %s", st.ContentHash, got.ContentHash)
@@ -35,14 +35,14 @@ func TestClearance(t *testing.T) {
 		// An approval of another version is refused.
 		_, err = e.svc.Approve(e.ctx, e.approver, st.ID, strings.Repeat("0", 64))
 		wantProblem(t, err, "press_error_stale_approval")
-		e.wantState(st.ID, store.PubSubmitted)
+		e.wantState(st.ID, store.StateSubmitted)
 
 		// Any edit voids the approval: approve, edit, and the
 		// statement is a draft again with no approval.
 		if r := e.approve(e.approver, st.ID); !r.Complete {
 			t.Fatal("one approval should clear a non-sensitive statement")
 		}
-		e.wantState(st.ID, store.PubScheduled)
+		e.wantState(st.ID, store.StateScheduled)
 		in := publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Hello, edited"), Targets: []int64{ch.ID}}
 		edited, err := e.svc.SaveStatement(e.ctx, e.author, st.ID, in)
 		if err != nil {
@@ -51,8 +51,8 @@ func TestClearance(t *testing.T) {
 		if edited.ContentHash == got.ContentHash {
 			t.Fatal("edit kept the content hash")
 		}
-		e.wantState(st.ID, store.PubDraft)
-		aps, _ := db.ListPubApprovals(e.ctx, st.ID)
+		e.wantState(st.ID, store.StateDraft)
+		aps, _ := db.ListApprovals(e.ctx, st.ID)
 		if len(aps) != 0 {
 			t.Fatalf("approvals survived an edit: %v", aps)
 		}
@@ -77,14 +77,14 @@ func TestSensitiveNeedsTwoApprovers(t *testing.T) {
 			if r := e.approve(e.approver, st.ID); r.Complete {
 				t.Fatal("one approval cleared a sensitive statement")
 			}
-			e.wantState(st.ID, store.PubSubmitted)
-			st2, _ := db.GetPubStatement(e.ctx, st.ID)
+			e.wantState(st.ID, store.StateSubmitted)
+			st2, _ := db.GetStatement(e.ctx, st.ID)
 			_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st2.ContentHash)
 			wantProblem(t, err, "press_error_already_approved")
 			if r := e.approve(e.second, st.ID); !r.Complete || r.Count != 2 {
 				t.Fatalf("second approval: %+v", r)
 			}
-			e.wantState(st.ID, store.PubScheduled)
+			e.wantState(st.ID, store.StateScheduled)
 		}
 	})
 }
@@ -117,7 +117,7 @@ func TestSubmitRefusesWhatWouldFailLater(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				st := e.draft(tc.in)
 				wantProblem(t, e.svc.Submit(e.ctx, e.author, st.ID), tc.key)
-				e.wantStateAny(st.ID, store.PubDraft)
+				e.wantStateAny(st.ID, store.StateDraft)
 			})
 		}
 		// Bad input to the model itself.
@@ -206,7 +206,7 @@ func TestApprovalExpired(t *testing.T) {
 		if r := e.approve(e.approver, st.ID); !r.Complete || r.Late != 1 {
 			t.Fatalf("approval after due: %+v", r)
 		}
-		p := e.wantState(st.ID, store.PubScheduled)
+		p := e.wantState(st.ID, store.StateScheduled)
 		if p.Held != store.HeldApprovalExpired {
 			t.Fatalf("held %q, want approval-expired", p.Held)
 		}
@@ -219,7 +219,7 @@ func TestApprovalExpired(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.dispatch()
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 		e.verifyAudit()
 	})
 }

@@ -40,7 +40,7 @@ func (s *Service) Correct(ctx context.Context, a Actor, id int64, reason string)
 // CorrectMode is Correct with the recall's choice for the recalled
 // statement's portal pages (see RequestRecallMode).
 func (s *Service) CorrectMode(ctx context.Context, a Actor, id int64, reason, mode string) (Statement, error) {
-	st, err := s.db.GetPubStatement(ctx, id)
+	st, err := s.db.GetStatement(ctx, id)
 	if err != nil {
 		return Statement{}, err
 	}

@@ -42,9 +42,9 @@ func TestCorrectionRecallsAndRepublishes(t *testing.T) {
 		}
 		_, err = e.svc.Correct(e.ctx, e.author, st.ID, "again")
 		wantProblem(t, err, "press_error_recall_requested")
-		orig, _ := db.GetPubStatement(e.ctx, st.ID)
-		got, _ := db.GetPubStatement(e.ctx, c.ID)
-		if orig.RecallState != "requested" || got.Corrects != st.ID || got.State != store.PubDraft ||
+		orig, _ := db.GetStatement(e.ctx, st.ID)
+		got, _ := db.GetStatement(e.ctx, c.ID)
+		if orig.RecallState != "requested" || got.Corrects != st.ID || got.State != store.StateDraft ||
 			!slices.Equal(got.Targets, []int64{x.ID, bs.ID}) || len(got.Variants) != len(orig.Variants) || got.Variants[1].Body != orig.Variants[1].Body {
 			t.Fatalf("original %+v\ncorrection %+v", orig, got)
 		}
@@ -55,7 +55,7 @@ func TestCorrectionRecallsAndRepublishes(t *testing.T) {
 		if _, err := e.svc.SaveStatement(e.ctx, e.author, c.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.GetPubStatement(e.ctx, c.ID); got.Corrects != st.ID {
+		if got, _ := db.GetStatement(e.ctx, c.ID); got.Corrects != st.ID {
 			t.Fatalf("an edit lost the link to the corrected statement: %d", got.Corrects)
 		}
 		if _, err := e.svc.ApproveRecall(e.ctx, e.approver, st.ID); err != nil {

@@ -30,11 +30,11 @@ func TestUnknownIsReconciledNotRetried(t *testing.T) {
 			calls      int // Publish calls for the key
 			posts      int
 		}{
-			{"committed then dropped, found by reconciliation", false, true, false, store.PubPublished, 1, 1},
-			{"not committed, absent, made again later", false, false, false, store.PubPublished, 2, 1},
-			{"network cannot tell", false, true, true, store.PubNeedsCheck, 1, 1},
-			{"idempotent replay returns the original", true, true, false, store.PubPublished, 2, 1},
-			{"idempotent replay creates it when the first never arrived", true, false, false, store.PubPublished, 2, 1},
+			{"committed then dropped, found by reconciliation", false, true, false, store.StatePublished, 1, 1},
+			{"not committed, absent, made again later", false, false, false, store.StatePublished, 2, 1},
+			{"network cannot tell", false, true, true, store.StateNeedsCheck, 1, 1},
+			{"idempotent replay returns the original", true, true, false, store.StatePublished, 2, 1},
+			{"idempotent replay creates it when the first never arrived", true, false, false, store.StatePublished, 2, 1},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				ch, net := e.channel("C "+tc.name, social.Mastodon, social.Limits{MaxLength: 500, Idempotent: tc.idempotent}, "en")
@@ -43,7 +43,7 @@ func TestUnknownIsReconciledNotRetried(t *testing.T) {
 				net.Script(fail(social.Unknown, tc.commit))
 				clock.Advance(time.Minute)
 				e.dispatch()
-				if p := e.pub(st.ID); p.State == store.PubScheduled {
+				if p := e.pub(st.ID); p.State == store.StateScheduled {
 					clock.Set(p.NextAttemptAt)
 					e.dispatch()
 				}
@@ -54,7 +54,7 @@ func TestUnknownIsReconciledNotRetried(t *testing.T) {
 				if got := net.CountByKey()[key(p.ID, "en", 0)]; got != tc.posts {
 					t.Fatalf("%d posts on the network, want %d", got, tc.posts)
 				}
-				if tc.state == store.PubNeedsCheck {
+				if tc.state == store.StateNeedsCheck {
 					clock.Advance(time.Hour)
 					e.dispatch()
 					if net.Calls(key(p.ID, "en", 0)) != 1 {
@@ -63,7 +63,7 @@ func TestUnknownIsReconciledNotRetried(t *testing.T) {
 					if err := e.svc.Settle(e.ctx, e.approver, p.ID, true, "https://t.me/mofa/1"); err != nil {
 						t.Fatal(err)
 					}
-					e.wantState(st.ID, store.PubPublished)
+					e.wantState(st.ID, store.StatePublished)
 				}
 			})
 		}
@@ -102,7 +102,7 @@ func TestCrashDuringCallIsSettled(t *testing.T) {
 				}
 				clock.Advance(31 * time.Second)
 				e.dispatch()
-				e.wantState(st.ID, store.PubPublished)
+				e.wantState(st.ID, store.StatePublished)
 				if got := net.CountByKey()[k]; got != 1 {
 					t.Fatalf("%d posts, want exactly 1", got)
 				}
@@ -150,7 +150,7 @@ func TestPauseIsCheckedBeforeEveryCall(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.dispatch()
-		p := e.wantState(st.ID, store.PubPublished)
+		p := e.wantState(st.ID, store.StatePublished)
 		posts := net.Posts()
 		if len(posts) != 2 || posts[1].ReplyTo != posts[0].ID || net.Calls(key(p.ID, "en", 0)) != 1 {
 			t.Fatalf("after resume: %+v", posts)
@@ -200,9 +200,9 @@ func TestChannelPauseAndResumeChoices(t *testing.T) {
 		if err := e.svc.Decide(e.ctx, e.author, pb.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		e.wantState(b.ID, store.PubSubmitted)
+		e.wantState(b.ID, store.StateSubmitted)
 		e.approve(e.approver, b.ID)
-		e.wantState(b.ID, store.PubScheduled)
+		e.wantState(b.ID, store.StateScheduled)
 		// Pause again and resume by rescheduling: the same.
 		if err := e.svc.Pause(e.ctx, e.author, x.ID, "again"); err != nil {
 			t.Fatal(err)
@@ -212,7 +212,7 @@ func TestChannelPauseAndResumeChoices(t *testing.T) {
 		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeReschedule, At: at}); err != nil {
 			t.Fatal(err)
 		}
-		if p := e.wantState(b.ID, store.PubSubmitted); !p.DueAt.Equal(at.Truncate(time.Microsecond)) || p.Held != "" {
+		if p := e.wantState(b.ID, store.StateSubmitted); !p.DueAt.Equal(at.Truncate(time.Microsecond)) || p.Held != "" {
 			t.Fatalf("rescheduled to %v (held %q), want %v", p.DueAt, p.Held, at)
 		}
 		clock.Set(at)
@@ -221,12 +221,12 @@ func TestChannelPauseAndResumeChoices(t *testing.T) {
 		}
 		// Approved now, after its time: a person releases it.
 		e.approve(e.approver, b.ID)
-		p := e.wantState(b.ID, store.PubScheduled)
+		p := e.wantState(b.ID, store.StateScheduled)
 		if err := e.svc.Decide(e.ctx, e.author, p.ID, store.ResumeNow, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		e.dispatch()
-		e.wantState(b.ID, store.PubPublished)
+		e.wantState(b.ID, store.StatePublished)
 		e.verifyAudit()
 	})
 }
@@ -274,7 +274,7 @@ func TestRecallNeedsSecondPerson(t *testing.T) {
 			t.Fatalf("after recall: X %v, Telegram %v", xNet.CountByKey(), tgNet.CountByKey())
 		}
 		// The record is kept.
-		got, _ := db.GetPubStatement(e.ctx, st.ID)
+		got, _ := db.GetStatement(e.ctx, st.ID)
 		if got.RecallState != "done" || len(e.pubs(st.ID)) != 2 {
 			t.Fatalf("record after recall: %+v", got)
 		}
@@ -353,7 +353,7 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 			if err := maker.Submit(ctx, e.author, st.ID); err != nil {
 				t.Fatal(err)
 			}
-			st, _ = db.GetPubStatement(ctx, st.ID)
+			st, _ = db.GetStatement(ctx, st.ID)
 			if _, err := maker.Approve(ctx, e.approver, st.ID, st.ContentHash); err != nil {
 				t.Fatal(err)
 			}
@@ -361,7 +361,7 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 		// All due together, shortly: moved and cleared again, as an
 		// approval covers the time.
 		due := time.Now().Add(time.Second)
-		pubs, err := db.ListPublications(ctx, store.PubFilter{})
+		pubs, err := db.ListPublications(ctx, store.QueueFilter{})
 		if err != nil || len(pubs) != n {
 			t.Fatalf("%d publications (%v)", len(pubs), err)
 		}
@@ -382,7 +382,7 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if counts[store.PubPublished] == n {
+			if counts[store.StatePublished] == n {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -418,7 +418,7 @@ func TestHangingCallIsCutAndReconciled(t *testing.T) {
 		net.Latency = 2 * time.Second // longer than the 200 ms call budget
 		clock.Advance(time.Minute)
 		e.dispatch()
-		p := e.wantState(st.ID, store.PubScheduled)
+		p := e.wantState(st.ID, store.StateScheduled)
 		if p.NextAttemptAt.IsZero() || len(net.Posts()) != 0 {
 			t.Fatalf("after a hang: %+v, %d posts", p, len(net.Posts()))
 		}
@@ -429,7 +429,7 @@ func TestHangingCallIsCutAndReconciled(t *testing.T) {
 		net.Latency = 0
 		clock.Set(p.NextAttemptAt)
 		e.dispatch()
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 		attempts, _ = db.ListAttempts(e.ctx, p.ID)
 		if len(attempts) != 2 || attempts[0].Outcome != store.AttemptFailed || !strings.Contains(attempts[0].Detail, "not found") || attempts[1].Outcome != store.AttemptOK {
 			t.Fatalf("attempts after the second call: %+v", attempts)

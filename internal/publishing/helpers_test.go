@@ -133,7 +133,7 @@ func (e *env) submit(id int64) {
 
 func (e *env) approve(a publishing.Actor, id int64) store.ApprovalResult {
 	e.t.Helper()
-	st, err := e.db.GetPubStatement(e.ctx, id)
+	st, err := e.db.GetStatement(e.ctx, id)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func (e *env) dispatch() int {
 
 func (e *env) pubs(st int64) []publishing.Publication {
 	e.t.Helper()
-	ps, err := e.db.ListPublications(e.ctx, store.PubFilter{StatementID: st})
+	ps, err := e.db.ListPublications(e.ctx, store.QueueFilter{StatementID: st})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -29,10 +29,10 @@ func PostKey(pub int64, lng string, seg int) string {
 // the channel's languages that the statement has, the text (the channel's
 // override when there is one) split into thread parts. The portal gets one
 // article per language.
-func buildParts(st store.PubStatement, ch store.PubChannel, p social.Publisher, pub int64) ([]part, error) {
+func buildParts(st store.Statement, ch store.Channel, p social.Publisher, pub int64) ([]part, error) {
 	var out []part
 	for _, lng := range ch.Languages {
-		var v *store.PubVariant
+		var v *store.Variant
 		for i := range st.Variants {
 			if st.Variants[i].Lang == lng {
 				v = &st.Variants[i]

@@ -104,7 +104,7 @@ func (s *Service) Banner(ctx context.Context) (PauseBanner, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return PauseBanner{}, err
 	}
-	chs, err := s.db.ListPubChannels(ctx)
+	chs, err := s.db.ListChannels(ctx)
 	if err != nil {
 		return PauseBanner{}, err
 	}
@@ -130,19 +130,19 @@ type RecallLimit struct {
 // RecallPlan lists where a statement is published and each network's limit
 // on deletion.
 func (s *Service) RecallPlan(ctx context.Context, id int64) ([]RecallLimit, error) {
-	if _, err := s.db.GetPubStatement(ctx, id); err != nil {
+	if _, err := s.db.GetStatement(ctx, id); err != nil {
 		return nil, err // a statement that does not exist has no plan: 404, not []
 	}
-	pubs, err := s.db.ListPublications(ctx, store.PubFilter{StatementID: id})
+	pubs, err := s.db.ListPublications(ctx, store.QueueFilter{StatementID: id})
 	if err != nil {
 		return nil, err
 	}
 	var out []RecallLimit
 	for _, p := range pubs {
-		if p.State != store.PubPublished || !p.DeletedAt.IsZero() {
+		if p.State != store.StatePublished || !p.DeletedAt.IsZero() {
 			continue
 		}
-		ch, err := s.db.GetPubChannel(ctx, p.ChannelID)
+		ch, err := s.db.GetChannel(ctx, p.ChannelID)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,7 @@ type RecallResult struct {
 // the record. From then on the statement is withdrawn, by the approver, at
 // the store's time.
 func (s *Service) ApproveRecall(ctx context.Context, a Actor, id int64) ([]RecallResult, error) {
-	st, err := s.db.GetPubStatement(ctx, id)
+	st, err := s.db.GetStatement(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +242,7 @@ func (s *Service) deletePublication(ctx context.Context, a Actor, pubID int64) e
 	if err != nil {
 		return err
 	}
-	ch, err := s.db.GetPubChannel(ctx, p.ChannelID)
+	ch, err := s.db.GetChannel(ctx, p.ChannelID)
 	if err != nil {
 		return err
 	}

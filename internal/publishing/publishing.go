@@ -30,9 +30,9 @@ import (
 
 // Channel, Statement and Publication are the store's types.
 type (
-	Channel     = store.PubChannel
-	Statement   = store.PubStatement
-	Publication = store.PubPublication
+	Channel     = store.Channel
+	Statement   = store.Statement
+	Publication = store.Publication
 )
 
 // Resolver returns the Publisher of a channel. cmd/server builds it from
@@ -214,8 +214,8 @@ func ContentHash(st Statement) string {
 		Sensitive bool
 		Due, Emb  string
 		Article   string
-		Variants  []store.PubVariant
-		Overrides []store.PubOverride
+		Variants  []store.Variant
+		Overrides []store.Override
 		Media     []media
 		Targets   []int64
 		// Times is omitted when no target was moved, so that the hash of
@@ -224,9 +224,9 @@ func ContentHash(st Statement) string {
 	}{Category: st.Category, Sensitive: st.Sensitive, Article: st.ArticleURL,
 		Due: st.DueAt.UTC().Format(time.RFC3339Nano), Emb: st.EmbargoUntil.UTC().Format(time.RFC3339Nano)}
 	c.Variants = slices.Clone(st.Variants)
-	slices.SortFunc(c.Variants, func(a, b store.PubVariant) int { return strings.Compare(a.Lang, b.Lang) })
+	slices.SortFunc(c.Variants, func(a, b store.Variant) int { return strings.Compare(a.Lang, b.Lang) })
 	c.Overrides = slices.Clone(st.Overrides)
-	slices.SortFunc(c.Overrides, func(a, b store.PubOverride) int {
+	slices.SortFunc(c.Overrides, func(a, b store.Override) int {
 		if a.ChannelID != b.ChannelID {
 			return int(a.ChannelID - b.ChannelID)
 		}
@@ -285,7 +285,7 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 	if err != nil {
 		return Channel{}, err
 	}
-	ch, err := s.db.CreatePubChannel(ctx, Channel{Network: in.Network, Name: strings.TrimSpace(in.Name), Account: in.Account,
+	ch, err := s.db.CreateChannel(ctx, Channel{Network: in.Network, Name: strings.TrimSpace(in.Name), Account: in.Account,
 		BaseURL: base, Languages: in.Languages, TimeZone: in.TimeZone, MaxLength: in.MaxLength}, a.entry("channel.create"))
 	if errors.Is(err, store.ErrConflict) {
 		return Channel{}, problem("name", "press_error_channel_taken", "Name", in.Name)
@@ -396,7 +396,7 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 	st := Statement{ID: id, AuthorID: a.ID, Corrects: in.Corrects, Category: strings.TrimSpace(in.Category), Sensitive: in.Sensitive,
 		DueAt: storedTime(in.DueAt), EmbargoUntil: storedTime(in.EmbargoUntil), ArticleURL: strings.TrimSpace(in.ArticleURL)}
 	if id != 0 {
-		old, err := s.db.GetPubStatement(ctx, id)
+		old, err := s.db.GetStatement(ctx, id)
 		if err != nil {
 			return Statement{}, err
 		}
@@ -420,7 +420,7 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 			return Statement{}, problem("variants", "press_error_duplicate_language", "Lang", v.Lang)
 		}
 		seen[v.Lang] = true
-		st.Variants = append(st.Variants, store.PubVariant{Lang: v.Lang, Title: strings.TrimSpace(v.Title), Body: strings.TrimSpace(v.Body)})
+		st.Variants = append(st.Variants, store.Variant{Lang: v.Lang, Title: strings.TrimSpace(v.Title), Body: strings.TrimSpace(v.Body)})
 	}
 	if len(st.Variants) == 0 {
 		return Statement{}, problem("variants", "press_error_no_variant")
@@ -430,7 +430,7 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 		if chans[t] {
 			continue
 		}
-		if _, err := s.db.GetPubChannel(ctx, t); err != nil {
+		if _, err := s.db.GetChannel(ctx, t); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return Statement{}, problem("targets", "press_error_unknown_channel", "ID", t)
 			}
@@ -446,20 +446,20 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 		if !chans[o.ChannelID] || !seen[o.Lang] {
 			return Statement{}, problem("overrides", "press_error_override_target")
 		}
-		st.Overrides = append(st.Overrides, store.PubOverride{ChannelID: o.ChannelID, Lang: o.Lang, Body: strings.TrimSpace(o.Body)})
+		st.Overrides = append(st.Overrides, store.Override{ChannelID: o.ChannelID, Lang: o.Lang, Body: strings.TrimSpace(o.Body)})
 	}
 	for _, m := range in.Media {
 		if len(m.Data) == 0 || !strings.HasPrefix(m.ContentType, "image/") {
 			return Statement{}, problem("media", "press_error_media")
 		}
-		st.Media = append(st.Media, store.PubMedia{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data, Alts: m.Alts})
+		st.Media = append(st.Media, store.Attachment{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data, Alts: m.Alts})
 	}
 	st.ApprovalsNeeded = 1
 	if st.Sensitive || slices.Contains(s.set.SensitiveCategories, st.Category) {
 		st.ApprovalsNeeded = s.set.SensitiveApprovals
 	}
 	st.ContentHash = ContentHash(st)
-	return s.db.SavePubStatement(ctx, st, a.entry("statement.save"))
+	return s.db.SaveStatement(ctx, st, a.entry("statement.save"))
 }
 
 // validText refuses text that no target takes and PostgreSQL cannot
@@ -495,17 +495,17 @@ func validText(in StatementInput) error {
 // Submit checks that the statement can go out as written and sends it for
 // approval. Everything that would fail at publish time is refused here.
 func (s *Service) Submit(ctx context.Context, a Actor, id int64) error {
-	st, err := s.db.GetPubStatement(ctx, id)
+	st, err := s.db.GetStatement(ctx, id)
 	if err != nil {
 		return err
 	}
-	if st.State != store.PubDraft {
+	if st.State != store.StateDraft {
 		return problem("", "press_error_not_draft")
 	}
 	if err := s.check(ctx, st); err != nil {
 		return err
 	}
-	return s.db.SubmitPubStatement(ctx, id, ContentHash(st), a.entry("statement.submit"))
+	return s.db.SubmitStatement(ctx, id, ContentHash(st), a.entry("statement.submit"))
 }
 
 func (s *Service) check(ctx context.Context, st Statement) error {
@@ -538,7 +538,7 @@ func (s *Service) checkTargets(ctx context.Context, st Statement) error {
 		return problem("targets", "press_error_no_target")
 	}
 	for _, id := range st.Targets {
-		ch, err := s.db.GetPubChannel(ctx, id)
+		ch, err := s.db.GetChannel(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -625,21 +625,21 @@ func refusalProblem(ch Channel, lng string, err error) *Problem {
 // is one of a statement a target would now refuse (its channel's state may
 // have changed since submission).
 func (s *Service) Approve(ctx context.Context, a Actor, id int64, hash string) (store.ApprovalResult, error) {
-	st, err := s.db.GetPubStatement(ctx, id)
+	st, err := s.db.GetStatement(ctx, id)
 	if err != nil {
 		return store.ApprovalResult{}, err
 	}
 	if st.AuthorID == a.ID {
 		return store.ApprovalResult{}, problem("", "press_error_self_approval")
 	}
-	authors, err := s.db.PubAuthors(ctx, id)
+	authors, err := s.db.StatementAuthors(ctx, id)
 	if err != nil {
 		return store.ApprovalResult{}, err
 	}
 	if slices.Contains(authors, a.ID) {
 		return store.ApprovalResult{}, problem("", "press_error_own_edit")
 	}
-	if st.State != store.PubSubmitted {
+	if st.State != store.StateSubmitted {
 		return store.ApprovalResult{}, problem("", "press_error_not_submitted")
 	}
 	if hash != st.ContentHash || ContentHash(st) != st.ContentHash {
@@ -648,7 +648,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id int64, hash string) (
 	if err := s.checkTargets(ctx, st); err != nil {
 		return store.ApprovalResult{}, err
 	}
-	r, err := s.db.ApprovePubStatement(ctx, id, a.ID, hash, a.entry("statement.approve"))
+	r, err := s.db.ApproveStatement(ctx, id, a.ID, hash, a.entry("statement.approve"))
 	if errors.Is(err, store.ErrOwnEdit) {
 		return store.ApprovalResult{}, problem("", "press_error_own_edit")
 	}
@@ -692,7 +692,7 @@ func (s *Service) move(ctx context.Context, a Actor, pub int64, at time.Time, ac
 	if err != nil {
 		return false, err
 	}
-	st, err := s.db.GetPubStatement(ctx, p.StatementID)
+	st, err := s.db.GetStatement(ctx, p.StatementID)
 	if err != nil {
 		return false, err
 	}

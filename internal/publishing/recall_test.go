@@ -31,7 +31,7 @@ func TestRecallRecordsChoiceAndApproval(t *testing.T) {
 		if err != nil || len(res) != 1 || !res[0].Deleted {
 			t.Fatalf("approve: %+v, %v", res, err)
 		}
-		got, err := db.GetPubStatement(e.ctx, st.ID)
+		got, err := db.GetStatement(e.ctx, st.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestRecallRecordsChoiceAndApproval(t *testing.T) {
 		if _, err := e.svc.CorrectMode(e.ctx, e.author, other.ID, "typo", ""); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.GetPubStatement(e.ctx, other.ID); got.RecallState != "requested" || got.RecallMode != store.RecallNotice {
+		if got, _ := db.GetStatement(e.ctx, other.ID); got.RecallState != "requested" || got.RecallMode != store.RecallNotice {
 			t.Fatalf("corrected statement: %q %q", got.RecallState, got.RecallMode)
 		}
 	})

@@ -23,7 +23,7 @@ func (e *env) settleAll(rounds int, sts ...int64) {
 		var next time.Time
 		for _, st := range sts {
 			for _, p := range e.pubs(st) {
-				if p.State == store.PubScheduled && !p.NextAttemptAt.IsZero() && (next.IsZero() || p.NextAttemptAt.Before(next)) {
+				if p.State == store.StateScheduled && !p.NextAttemptAt.IsZero() && (next.IsZero() || p.NextAttemptAt.Before(next)) {
 					next = p.NextAttemptAt
 				}
 			}
@@ -54,7 +54,7 @@ func TestReconcileWithTwoCandidatesNeedsCheck(t *testing.T) {
 		net.Script(step)
 		clock.Advance(time.Minute)
 		e.dispatch()
-		p := e.wantState(st.ID, store.PubNeedsCheck)
+		p := e.wantState(st.ID, store.StateNeedsCheck)
 		posts := net.Posts()
 		if len(posts) != 2 || p.RemoteID != "" || !strings.Contains(p.Reason, "2 x posts") ||
 			!strings.Contains(p.Reason, "/posts/"+posts[0].ID) || !strings.Contains(p.Reason, "/posts/"+posts[1].ID) {
@@ -71,7 +71,7 @@ func TestReconcileWithTwoCandidatesNeedsCheck(t *testing.T) {
 		if err := e.svc.Settle(e.ctx, e.approver, p.ID, true, "https://x.example/posts/"+posts[1].ID); err != nil {
 			t.Fatal(err)
 		}
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 		e.verifyAudit()
 	})
 }
@@ -92,7 +92,7 @@ func TestReconcileIgnoresPostsMadeBeforeTheAttempt(t *testing.T) {
 			net.Script(fail(social.Unknown, committed))
 			clock.Advance(time.Minute)
 			e.settleAll(5, st.ID)
-			p := e.wantState(st.ID, store.PubPublished)
+			p := e.wantState(st.ID, store.StatePublished)
 			posts := net.Posts()
 			if len(posts) != 2 || p.RemoteID == earlier.ID || p.RemoteID != posts[1].ID {
 				t.Fatalf("committed=%v: recorded %s; earlier post %s; posts %+v", committed, p.RemoteID, earlier.ID, posts)
@@ -137,14 +137,14 @@ func TestReconcileSkipsPostsOtherPublicationsRecord(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if err := db.ConfirmPart(ctx, pa.ID, "other", 30*time.Second, att, store.PubPart{Idx: 0, Key: key(pa.ID, "en", 0), RemoteID: aPost.ID, RemoteURL: aPost.URL},
+			if err := db.ConfirmPart(ctx, pa.ID, "other", 30*time.Second, att, store.PostPart{Idx: 0, Key: key(pa.ID, "en", 0), RemoteID: aPost.ID, RemoteURL: aPost.URL},
 				true, store.AuditEntry{Action: "publication.part+published", PublicationID: pa.ID}); err != nil {
 				t.Error(err)
 			}
 		}
 		net.Script(step)
 		e.settleAll(5, a.ID, b.ID)
-		pA, pB := e.wantState(a.ID, store.PubPublished), e.wantState(b.ID, store.PubPublished)
+		pA, pB := e.wantState(a.ID, store.StatePublished), e.wantState(b.ID, store.StatePublished)
 		posts := net.Posts()
 		if pA.RemoteID != aPost.ID || pB.RemoteID == aPost.ID || len(posts) != 2 || pB.RemoteID != posts[1].ID {
 			t.Fatalf("A recorded %s, B %s; A's post %s; posts %+v", pA.RemoteID, pB.RemoteID, aPost.ID, posts)
@@ -171,7 +171,7 @@ func TestDuplicateRefusalIsReconciled(t *testing.T) {
 		net.Script(fail(social.Unknown, true), fail(social.Duplicate, false))
 		clock.Advance(time.Minute)
 		e.settleAll(20, st.ID)
-		p := e.wantState(st.ID, store.PubPublished)
+		p := e.wantState(st.ID, store.StatePublished)
 		posts := net.Posts()
 		if len(posts) != 1 || p.RemoteID != posts[0].ID || net.Calls(key(p.ID, "en", 0)) != 2 {
 			t.Fatalf("recorded %s; posts %+v; %d calls", p.RemoteID, posts, net.Calls(key(p.ID, "en", 0)))
@@ -206,7 +206,7 @@ func TestDuplicateOfAnEarlierPostNeedsCheck(t *testing.T) {
 		net.Script(fail(social.Duplicate, false))
 		clock.Advance(time.Minute)
 		e.settleAll(40, st.ID)
-		p := e.wantState(st.ID, store.PubNeedsCheck)
+		p := e.wantState(st.ID, store.StateNeedsCheck)
 		if !strings.Contains(p.Reason, "duplicate") || p.RemoteID != "" || net.Calls(key(p.ID, "en", 0)) != 1 {
 			t.Fatalf("publication %+v, %d calls", p, net.Calls(key(p.ID, "en", 0)))
 		}
@@ -223,12 +223,12 @@ func TestAnswerWithAClaimedPostNeedsCheck(t *testing.T) {
 		a := e.scheduled(time.Minute, ch.ID)
 		clock.Advance(time.Minute)
 		e.dispatch()
-		pa := e.wantState(a.ID, store.PubPublished)
+		pa := e.wantState(a.ID, store.StatePublished)
 		b := e.scheduled(time.Minute, ch.ID)
 		net.Script(pubtest.Step{Answer: pa.RemoteID})
 		clock.Advance(time.Minute)
 		e.dispatch()
-		pb := e.wantState(b.ID, store.PubNeedsCheck)
+		pb := e.wantState(b.ID, store.StateNeedsCheck)
 		if pb.RemoteID != "" || !strings.Contains(pb.Reason, "another publication records already") || !strings.Contains(pb.Reason, pa.RemoteID) {
 			t.Fatalf("publication %+v", pb)
 		}

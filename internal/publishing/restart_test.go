@@ -66,7 +66,7 @@ func TestRestartTakesBackDeadLeasesOnSQLiteOnly(t *testing.T) {
 					if n := e.dispatch(); n != 0 {
 						t.Fatalf("took %d publications under a lease another instance may hold", n)
 					}
-					if p := e.wantState(held.StatementID, store.PubPublishing); p.LeaseOwner != "dead" {
+					if p := e.wantState(held.StatementID, store.StatePublishing); p.LeaseOwner != "dead" {
 						t.Fatalf("lease owner %q, want the first holder's", p.LeaseOwner)
 					}
 					clock.Advance(lease + time.Second)
@@ -76,9 +76,9 @@ func TestRestartTakesBackDeadLeasesOnSQLiteOnly(t *testing.T) {
 				} else {
 					runUntilSettled(t, e, held.StatementID)
 				}
-				want := store.PubPublished
+				want := store.StatePublished
 				if !reconcilable {
-					want = store.PubNeedsCheck
+					want = store.StateNeedsCheck
 				}
 				p := e.wantState(held.StatementID, want)
 				if reconcilable && p.RemoteID == "" {
@@ -118,11 +118,11 @@ func runUntilSettled(t *testing.T, e *env, st int64) {
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		ps, err := e.db.ListPublications(e.ctx, store.PubFilter{StatementID: st})
+		ps, err := e.db.ListPublications(e.ctx, store.QueueFilter{StatementID: st})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ps) == 1 && ps[0].State != store.PubPublishing {
+		if len(ps) == 1 && ps[0].State != store.StatePublishing {
 			return
 		}
 		if time.Now().After(deadline) {

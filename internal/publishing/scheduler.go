@@ -74,7 +74,7 @@ func (s *Service) Run(ctx context.Context) {
 		if _, err := s.db.GetOrgPause(ctx); err == nil {
 			// Paused everywhere: resuming wakes the scheduler.
 			wait = s.set.MaxIdle
-		} else if next, err := s.db.NextPubWake(ctx); err != nil {
+		} else if next, err := s.db.NextWake(ctx); err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("scheduler: next wake", "err", err)
 			}
@@ -111,7 +111,7 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (s *Service) claim(ctx context.Context, n int) ([]store.PubPublication, error) {
+func (s *Service) claim(ctx context.Context, n int) ([]store.Publication, error) {
 	if _, err := s.db.GetOrgPause(ctx); err == nil {
 		return nil, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -146,12 +146,12 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 // run is one instance's work on one claimed publication.
 type run struct {
 	s     *Service
-	pub   store.PubPublication
-	ch    store.PubChannel
-	st    store.PubStatement
+	pub   store.Publication
+	ch    store.Channel
+	st    store.Statement
 	p     social.Publisher
 	parts []part
-	done  []store.PubPart
+	done  []store.PostPart
 	tries int
 	batch *batch
 	// published is set once the publication is marked published: by the
@@ -159,7 +159,7 @@ type run struct {
 	published bool
 }
 
-func (s *Service) process(ctx context.Context, pub store.PubPublication, b *batch) {
+func (s *Service) process(ctx context.Context, pub store.Publication, b *batch) {
 	r := &run{s: s, pub: pub, tries: pub.Tries, batch: b}
 	err := r.do(ctx)
 	if r.published {
@@ -174,16 +174,16 @@ func (s *Service) process(ctx context.Context, pub store.PubPublication, b *batc
 		// Release the lease so that it is tried again; the write-ahead
 		// attempt, if any, makes the next run settle it first.
 		// finish logs its own failure; the lease then expires instead.
-		_ = r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "internal error: " + err.Error(),
+		_ = r.finish(ctx, store.RunOutcome{State: store.StateScheduled, Reason: "internal error: " + err.Error(),
 			NextAttemptAt: s.now().Add(s.backoff(r.tries)), CountTry: true}, "publication.error", "")
 	}
 }
 
-func (r *run) finish(ctx context.Context, o store.PubOutcome, action, response string) error {
+func (r *run) finish(ctx context.Context, o store.RunOutcome, action, response string) error {
 	e := store.AuditEntry{Actor: "scheduler:" + r.s.instance, Action: action, StatementID: r.pub.StatementID,
 		ContentHash: r.st.ContentHash, Payload: o.Reason, Response: response}
 	err := r.s.db.FinishPublication(ctx, r.pub.ID, r.s.instance, o, e)
-	if err == nil && o.State == store.PubPublished {
+	if err == nil && o.State == store.StatePublished {
 		r.published = true
 	}
 	if err != nil && !errors.Is(err, store.ErrLeaseLost) {
@@ -193,7 +193,7 @@ func (r *run) finish(ctx context.Context, o store.PubOutcome, action, response s
 }
 
 func (r *run) hold(ctx context.Context, held, reason string) error {
-	return r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Held: held, Reason: reason}, "publication.hold", "")
+	return r.finish(ctx, store.RunOutcome{State: store.StateScheduled, Held: held, Reason: reason}, "publication.hold", "")
 }
 
 func (s *Service) backoff(tries int) time.Duration {
@@ -219,7 +219,7 @@ func (r *run) do(ctx context.Context) error {
 	now := s.now()
 
 	if r.st.RecallState != "" && !started {
-		return r.finish(ctx, store.PubOutcome{State: store.PubFailed, Reason: "recalled before publication"}, "publication.cancel", "")
+		return r.finish(ctx, store.RunOutcome{State: store.StateFailed, Reason: "recalled before publication"}, "publication.cancel", "")
 	}
 	// Clearance is checked again at publish time: the approvals must cover
 	// exactly this content.
@@ -229,7 +229,7 @@ func (r *run) do(ctx context.Context) error {
 		return r.hold(ctx, store.HeldApprovalExpired, "approval incomplete or void at publish time")
 	}
 	if !r.st.EmbargoUntil.IsZero() && now.Before(r.st.EmbargoUntil) {
-		return r.finish(ctx, store.PubOutcome{State: store.PubScheduled, NextAttemptAt: r.st.EmbargoUntil, Reason: "under embargo"}, "publication.embargo", "")
+		return r.finish(ctx, store.RunOutcome{State: store.StateScheduled, NextAttemptAt: r.st.EmbargoUntil, Reason: "under embargo"}, "publication.embargo", "")
 	}
 	if !started {
 		ref := r.pub.DueAt
@@ -241,10 +241,10 @@ func (r *run) do(ctx context.Context) error {
 		}
 	}
 	if r.p, err = s.resolve(ctx, r.ch); err != nil {
-		return r.finish(ctx, store.PubOutcome{State: store.PubFailed, Reason: "channel credentials not usable: " + err.Error() + "; reconnect the channel"}, "publication.fail", "")
+		return r.finish(ctx, store.RunOutcome{State: store.StateFailed, Reason: "channel credentials not usable: " + err.Error() + "; reconnect the channel"}, "publication.fail", "")
 	}
 	if r.parts, err = buildParts(r.st, r.ch, r.p, r.pub.ID); err != nil {
-		return r.finish(ctx, store.PubOutcome{State: store.PubFailed, Reason: err.Error()}, "publication.fail", "")
+		return r.finish(ctx, store.RunOutcome{State: store.StateFailed, Reason: err.Error()}, "publication.fail", "")
 	}
 
 	if err == nil && pending.ID != 0 {
@@ -262,14 +262,14 @@ func (r *run) do(ctx context.Context) error {
 	if r.published {
 		return nil
 	}
-	return r.finish(ctx, store.PubOutcome{State: store.PubPublished}, "publication.published", "")
+	return r.finish(ctx, store.RunOutcome{State: store.StatePublished}, "publication.published", "")
 }
 
 func (r *run) cleared(ctx context.Context) (bool, error) {
-	if r.st.State != store.PubScheduled || ContentHash(r.st) != r.st.ContentHash {
+	if r.st.State != store.StateScheduled || ContentHash(r.st) != r.st.ContentHash {
 		return false, nil
 	}
-	aps, err := r.s.db.ListPubApprovals(ctx, r.st.ID)
+	aps, err := r.s.db.ListApprovals(ctx, r.st.ID)
 	if err != nil {
 		return false, err
 	}
@@ -348,9 +348,9 @@ func (r *run) gate(ctx context.Context) (stop bool, err error) {
 	}
 	switch {
 	case g.Paused:
-		return true, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "paused: " + g.Reason}, "publication.paused", "")
+		return true, r.finish(ctx, store.RunOutcome{State: store.StateScheduled, Reason: "paused: " + g.Reason}, "publication.paused", "")
 	case g.LimitedUntil.After(r.s.now()):
-		return true, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, NextAttemptAt: g.LimitedUntil,
+		return true, r.finish(ctx, store.RunOutcome{State: store.StateScheduled, NextAttemptAt: g.LimitedUntil,
 			Reason: "rate limited by the network until " + g.LimitedUntil.UTC().Format(time.RFC3339)}, "publication.rate-limited", "")
 	}
 	return false, nil
@@ -377,7 +377,7 @@ func (r *run) publishPart(ctx context.Context, idx int) (bool, error) {
 }
 
 func (r *run) confirm(ctx context.Context, idx int, attempt int64, post social.Post, res social.Result, action, response string) error {
-	pp := store.PubPart{Idx: idx, Key: post.Key, RemoteID: res.ID, RemoteURL: res.URL}
+	pp := store.PostPart{Idx: idx, Key: post.Key, RemoteID: res.ID, RemoteURL: res.URL}
 	final := idx == len(r.parts)-1
 	if final {
 		action += "+published"
@@ -399,7 +399,7 @@ func (r *run) outcome(ctx context.Context, idx int, attempt int64, post social.P
 		if errors.Is(err, store.ErrPostClaimed) {
 			// The network answers with a post another publication
 			// records: never record one post twice.
-			return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Attempt: attempt, AttemptResult: store.AttemptUnknown,
+			return false, r.finish(ctx, store.RunOutcome{State: store.StateNeedsCheck, Attempt: attempt, AttemptResult: store.AttemptUnknown,
 				Reason: fmt.Sprintf("the network answered part %d with post %s, which another publication records already (%v); check the account and settle by hand", idx+1, res.ID, err)},
 				"publication.needs-check", response)
 		}
@@ -415,15 +415,15 @@ func (r *run) outcome(ctx context.Context, idx int, attempt int64, post social.P
 		reason = se.Reason
 	}
 	fail := func(state, held, why string, next time.Time, count bool, result string) (bool, error) {
-		return false, r.finish(ctx, store.PubOutcome{State: state, Held: held, Reason: why, NextAttemptAt: next, CountTry: count,
+		return false, r.finish(ctx, store.RunOutcome{State: state, Held: held, Reason: why, NextAttemptAt: next, CountTry: count,
 			Attempt: attempt, AttemptResult: result}, "publication."+result, response)
 	}
 	switch social.ClassOf(perr) {
 	case social.Transient:
 		if r.tries+1 >= s.set.MaxTries {
-			return fail(store.PubFailed, "", fmt.Sprintf("gave up after %d temporary failures: %s", r.tries+1, reason), time.Time{}, true, store.AttemptFailed)
+			return fail(store.StateFailed, "", fmt.Sprintf("gave up after %d temporary failures: %s", r.tries+1, reason), time.Time{}, true, store.AttemptFailed)
 		}
-		return fail(store.PubScheduled, "", "temporary failure, will retry: "+reason, s.now().Add(s.backoff(r.tries)), true, store.AttemptFailed)
+		return fail(store.StateScheduled, "", "temporary failure, will retry: "+reason, s.now().Add(s.backoff(r.tries)), true, store.AttemptFailed)
 	case social.RateLimited:
 		until := se.Until
 		if until.IsZero() {
@@ -432,11 +432,11 @@ func (r *run) outcome(ctx context.Context, idx int, attempt int64, post social.P
 		if err := s.db.SetChannelRateLimit(ctx, r.ch.ID, until); err != nil {
 			return false, err
 		}
-		return fail(store.PubScheduled, "", "rate limited by the network until "+until.UTC().Format(time.RFC3339), until, false, store.AttemptFailed)
+		return fail(store.StateScheduled, "", "rate limited by the network until "+until.UTC().Format(time.RFC3339), until, false, store.AttemptFailed)
 	case social.AuthExpired:
-		return fail(store.PubFailed, "", "the channel's access was revoked or expired: reconnect the channel, then reschedule. "+reason, time.Time{}, false, store.AttemptFailed)
+		return fail(store.StateFailed, "", "the channel's access was revoked or expired: reconnect the channel, then reschedule. "+reason, time.Time{}, false, store.AttemptFailed)
 	case social.Rejected:
-		return fail(store.PubFailed, "", "the network refused the content: "+reason, time.Time{}, false, store.AttemptFailed)
+		return fail(store.StateFailed, "", "the network refused the content: "+reason, time.Time{}, false, store.AttemptFailed)
 	case social.Duplicate:
 		// The network holds such a post: perhaps the one an earlier
 		// attempt made, whose answer was lost. Never failed, never sent
@@ -446,7 +446,7 @@ func (r *run) outcome(ctx context.Context, idx int, attempt int64, post social.P
 		if err := s.db.AppendAudit(ctx, e); err != nil {
 			return false, err
 		}
-		return r.settle(ctx, store.PubAttempt{ID: attempt, Idx: idx, Key: post.Key, Outcome: store.AttemptDuplicate, StartedAt: r.s.now()})
+		return r.settle(ctx, store.Attempt{ID: attempt, Idx: idx, Key: post.Key, Outcome: store.AttemptDuplicate, StartedAt: r.s.now()})
 	}
 	// Unknown: the post may exist. Never publish again blindly.
 	return r.settleUnknown(ctx, idx, attempt, post, reason, response)
@@ -461,13 +461,13 @@ func (r *run) settleUnknown(ctx context.Context, idx int, attempt int64, post so
 		return false, err
 	}
 	before := len(r.done)
-	cont, err := r.settle(ctx, store.PubAttempt{ID: attempt, Idx: idx, Key: post.Key, Outcome: store.AttemptUnknown, StartedAt: r.s.now()})
+	cont, err := r.settle(ctx, store.Attempt{ID: attempt, Idx: idx, Key: post.Key, Outcome: store.AttemptUnknown, StartedAt: r.s.now()})
 	if err != nil || !cont || len(r.done) > before {
 		return cont, err
 	}
 	// Not created: try again later rather than at once, in case the
 	// network is still struggling.
-	return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "the call failed without creating the post, will retry: " + reason,
+	return false, r.finish(ctx, store.RunOutcome{State: store.StateScheduled, Reason: "the call failed without creating the post, will retry: " + reason,
 		NextAttemptAt: r.s.now().Add(r.s.backoff(r.tries)), CountTry: true}, "publication.retry", "")
 }
 
@@ -475,14 +475,14 @@ func (r *run) settleUnknown(ctx context.Context, idx int, attempt int64, post so
 // call), unknown, or refused as a duplicate. Idempotent networks replay
 // the call with the same key; others are asked which posts may be the
 // one (see reconcile). It reports whether the publication may go on.
-func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
+func (r *run) settle(ctx context.Context, at store.Attempt) (bool, error) {
 	s := r.s
 	if at.Idx < len(r.done) {
 		// The part was confirmed; only the attempt's bookkeeping is left.
 		return true, nil
 	}
 	if at.Idx != len(r.done) || at.Idx >= len(r.parts) {
-		return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Reason: fmt.Sprintf("attempt for part %d does not follow the confirmed parts", at.Idx),
+		return false, r.finish(ctx, store.RunOutcome{State: store.StateNeedsCheck, Reason: fmt.Sprintf("attempt for part %d does not follow the confirmed parts", at.Idx),
 			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", "")
 	}
 	post := r.post(at.Idx)
@@ -513,10 +513,10 @@ func (r *run) settle(ctx context.Context, at store.PubAttempt) (bool, error) {
 	cancel()
 	if perr != nil && social.ClassOf(perr) == social.Unknown {
 		if r.tries+1 >= s.set.MaxTries {
-			return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Reason: "outcome still unknown after replays: " + perr.Error(),
+			return false, r.finish(ctx, store.RunOutcome{State: store.StateNeedsCheck, Reason: "outcome still unknown after replays: " + perr.Error(),
 				Attempt: attempt, AttemptResult: store.AttemptUnknown, CountTry: true}, "publication.needs-check", rec.String())
 		}
-		return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, Reason: "outcome unknown, will replay with the same key: " + perr.Error(),
+		return false, r.finish(ctx, store.RunOutcome{State: store.StateScheduled, Reason: "outcome unknown, will replay with the same key: " + perr.Error(),
 			NextAttemptAt: s.now().Add(s.backoff(r.tries)), CountTry: true, Attempt: attempt, AttemptResult: store.AttemptUnknown}, "publication.unknown", rec.String())
 	}
 	cont, err := r.outcome(ctx, at.Idx, attempt, post, res, perr, rec.String())
@@ -533,7 +533,7 @@ const duplicatePatience = 5 * time.Minute
 
 // since returns when the first attempt to make part idx began: no post
 // made before it can be this part.
-func (r *run) since(ctx context.Context, at store.PubAttempt) (time.Time, error) {
+func (r *run) since(ctx context.Context, at store.Attempt) (time.Time, error) {
 	first := at.StartedAt
 	attempts, err := r.s.db.ListAttempts(ctx, r.pub.ID)
 	if err != nil {
@@ -553,7 +553,7 @@ func (r *run) since(ctx context.Context, at store.PubAttempt) (time.Time, error)
 // ReconcileLag has passed since the call could last have reached it:
 // before that the publication is looked at again later); several, or a
 // duplicate refusal with none, need a person.
-func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Post) (bool, error) {
+func (r *run) reconcile(ctx context.Context, at store.Attempt, post social.Post) (bool, error) {
 	s := r.s
 	since, err := r.since(ctx, at)
 	if err != nil {
@@ -564,7 +564,7 @@ func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Po
 	cands, err := r.p.Reconcile(cctx, post, since)
 	cancel()
 	if err != nil {
-		return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck,
+		return false, r.finish(ctx, store.RunOutcome{State: store.StateNeedsCheck,
 			Reason:  "the network cannot say whether the post was created; check the account and settle by hand: " + err.Error(),
 			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", rec.String())
 	}
@@ -586,7 +586,7 @@ func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Po
 		free = append(free, c)
 	}
 	needsCheck := func(reason string) (bool, error) {
-		return false, r.finish(ctx, store.PubOutcome{State: store.PubNeedsCheck, Reason: reason,
+		return false, r.finish(ctx, store.RunOutcome{State: store.StateNeedsCheck, Reason: reason,
 			Attempt: at.ID, AttemptResult: store.AttemptUnknown}, "publication.needs-check", rec.String())
 	}
 	switch {
@@ -627,7 +627,7 @@ func (r *run) reconcile(ctx context.Context, at store.PubAttempt, post social.Po
 		}
 	}
 	if now := s.now(); now.Before(deadline) {
-		return false, r.finish(ctx, store.PubOutcome{State: store.PubScheduled, NextAttemptAt: next, Attempt: at.ID, AttemptResult: result,
+		return false, r.finish(ctx, store.RunOutcome{State: store.StateScheduled, NextAttemptAt: next, Attempt: at.ID, AttemptResult: result,
 			CountTry: result == store.AttemptUnknown,
 			Reason:   fmt.Sprintf("%s does not show the post yet; looking again at %s before deciding whether it was made", net, next.UTC().Format(time.RFC3339))},
 			"publication.reconcile-wait", rec.String())

@@ -17,7 +17,7 @@ func TestPublishesAtDueTimeNotBefore(t *testing.T) {
 		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
 		portal, portalNet := e.channel("Portal", social.Portal, social.Limits{}, "vi", "en", "fr", "es", "ru", "zh", "ar")
 		st := e.scheduled(time.Hour, x.ID, portal.ID)
-		wake, err := db.NextPubWake(e.ctx)
+		wake, err := db.NextWake(e.ctx)
 		if err != nil || !wake.Equal(st.DueAt.Truncate(time.Microsecond)) {
 			t.Fatalf("next wake %v (%v), want the due time %v", wake, err, st.DueAt)
 		}
@@ -30,7 +30,7 @@ func TestPublishesAtDueTimeNotBefore(t *testing.T) {
 			t.Fatalf("dispatched %d, want 2", n)
 		}
 		for _, p := range e.pubs(st.ID) {
-			if p.State != store.PubPublished || p.RemoteURL == "" {
+			if p.State != store.StatePublished || p.RemoteURL == "" {
 				t.Fatalf("publication %+v not published with its URL", p)
 			}
 		}
@@ -41,7 +41,7 @@ func TestPublishesAtDueTimeNotBefore(t *testing.T) {
 			t.Fatalf("X got %+v", got)
 		}
 		// Nothing more to do.
-		if wake, _ := db.NextPubWake(e.ctx); !wake.IsZero() {
+		if wake, _ := db.NextWake(e.ctx); !wake.IsZero() {
 			t.Fatalf("next wake %v after everything went out", wake)
 		}
 		e.verifyAudit()
@@ -61,13 +61,13 @@ func TestOverrideAndThread(t *testing.T) {
 		xNet.Script(ok(), transient())
 		clock.Advance(time.Minute)
 		e.dispatch()
-		p := e.wantState(st.ID, store.PubScheduled)
+		p := e.wantState(st.ID, store.StateScheduled)
 		if p.NextAttemptAt.IsZero() || p.Tries != 1 {
 			t.Fatalf("after a transient failure: %+v", p)
 		}
 		clock.Set(p.NextAttemptAt)
 		e.dispatch()
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 		posts := xNet.Posts()
 		if len(posts) != 4 {
 			t.Fatalf("got %d posts, want 4: %+v", len(posts), posts)
@@ -93,9 +93,9 @@ func TestFailureClasses(t *testing.T) {
 			state  string
 			reason string
 		}{
-			{"auth", social.AuthExpired, store.PubFailed, "reconnect"},
-			{"rejected", social.Rejected, store.PubFailed, "refused the content"},
-			{"duplicate", social.Duplicate, store.PubNeedsCheck, "refused part 1 as a duplicate, but shows no post"},
+			{"auth", social.AuthExpired, store.StateFailed, "reconnect"},
+			{"rejected", social.Rejected, store.StateFailed, "refused the content"},
+			{"duplicate", social.Duplicate, store.StateNeedsCheck, "refused part 1 as a duplicate, but shows no post"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				ch, net := e.channel("C "+tc.name, social.X, social.Limits{MaxLength: 280}, "en")
@@ -106,7 +106,7 @@ func TestFailureClasses(t *testing.T) {
 				if tc.class == social.Duplicate {
 					// The network may not show the post yet: the
 					// scheduler reads again later, and sends nothing.
-					e.wantState(st.ID, store.PubScheduled)
+					e.wantState(st.ID, store.StateScheduled)
 					e.settleAll(40, st.ID)
 				}
 				p := e.wantState(st.ID, tc.state)
@@ -134,13 +134,13 @@ func TestTransientBackoffAndGiveUp(t *testing.T) {
 		for range 3 {
 			e.dispatch()
 			p := e.pub(st.ID)
-			if p.State == store.PubFailed {
+			if p.State == store.StateFailed {
 				break
 			}
 			waits = append(waits, p.NextAttemptAt.Sub(clock.Now()))
 			clock.Set(p.NextAttemptAt)
 		}
-		p := e.wantState(st.ID, store.PubFailed)
+		p := e.wantState(st.ID, store.StateFailed)
 		if !strings.Contains(p.Reason, "gave up after 3") {
 			t.Fatalf("reason %q", p.Reason)
 		}
@@ -164,11 +164,11 @@ func TestRateLimitFollowsNetwork(t *testing.T) {
 		if got := len(net.Posts()); got != 0 {
 			t.Fatalf("%d posts during the rate limit", got)
 		}
-		c, _ := db.GetPubChannel(e.ctx, ch.ID)
+		c, _ := db.GetChannel(e.ctx, ch.ID)
 		if !c.RateLimitedUntil.Equal(until.Truncate(time.Microsecond)) {
 			t.Fatalf("rate limit until %v, want %v", c.RateLimitedUntil, until)
 		}
-		if wake, err := db.NextPubWake(e.ctx); err != nil || !wake.Equal(c.RateLimitedUntil) {
+		if wake, err := db.NextWake(e.ctx); err != nil || !wake.Equal(c.RateLimitedUntil) {
 			t.Fatalf("next wake %v (%v), want the network's reset %v", wake, err, c.RateLimitedUntil)
 		}
 		clock.Set(until.Add(-time.Second))
@@ -178,8 +178,8 @@ func TestRateLimitFollowsNetwork(t *testing.T) {
 		}
 		clock.Set(until)
 		e.dispatch()
-		e.wantState(a.ID, store.PubPublished)
-		e.wantState(b.ID, store.PubPublished)
+		e.wantState(a.ID, store.StatePublished)
+		e.wantState(b.ID, store.StatePublished)
 	})
 }
 
@@ -192,8 +192,8 @@ func TestGraceAfterDowntime(t *testing.T) {
 		// The server was down: one is 6 minutes late, the other 4.
 		clock.Advance(7 * time.Minute)
 		e.dispatch()
-		e.wantState(soon.ID, store.PubPublished)
-		p := e.wantState(late.ID, store.PubScheduled)
+		e.wantState(soon.ID, store.StatePublished)
+		p := e.wantState(late.ID, store.StateScheduled)
 		if p.Held != store.HeldLate || len(net.Posts()) != 1 {
 			t.Fatalf("a publication beyond the grace: held %q, %d posts", p.Held, len(net.Posts()))
 		}
@@ -202,14 +202,14 @@ func TestGraceAfterDowntime(t *testing.T) {
 		if err := e.svc.Decide(e.ctx, e.approver, p.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		e.wantState(late.ID, store.PubSubmitted)
-		st, _ := db.GetPubStatement(e.ctx, late.ID)
+		e.wantState(late.ID, store.StateSubmitted)
+		st, _ := db.GetStatement(e.ctx, late.ID)
 		_, err := e.svc.Approve(e.ctx, e.approver, late.ID, st.ContentHash)
 		wantProblem(t, err, "press_error_own_edit")
 		e.approve(e.second, late.ID)
 		clock.Advance(time.Hour)
 		e.dispatch()
-		e.wantState(late.ID, store.PubPublished)
+		e.wantState(late.ID, store.StatePublished)
 		if len(net.Posts()) != 2 {
 			t.Fatalf("%d posts, want 2", len(net.Posts()))
 		}
@@ -235,6 +235,6 @@ func TestEmbargoHoldsEverything(t *testing.T) {
 		}
 		clock.Set(emb)
 		e.dispatch()
-		e.wantState(st.ID, store.PubPublished)
+		e.wantState(st.ID, store.StatePublished)
 	})
 }

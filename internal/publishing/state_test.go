@@ -19,9 +19,9 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 		a, _ := e.channel("A", social.Mastodon, lim, "en")
 		b, nb := e.channel("B", social.Mastodon, lim, "en")
 		c, _ := e.channel("C", social.Mastodon, lim, "en")
-		state := func(id int64) (string, store.PubProgress) {
+		state := func(id int64) (string, store.Progress) {
 			t.Helper()
-			st, err := db.GetPubStatement(e.ctx, id)
+			st, err := db.GetStatement(e.ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -34,7 +34,7 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 			}
 			return prs[id].State(st.State), prs[id]
 		}
-		want := func(id int64, wantState string, wantPr store.PubProgress) {
+		want := func(id int64, wantState string, wantPr store.Progress) {
 			t.Helper()
 			if s, pr := state(id); s != wantState || pr != wantPr {
 				t.Fatalf("statement %d: %s %+v, want %s %+v", id, s, pr, wantState, wantPr)
@@ -43,11 +43,11 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 
 		// Before clearance completes, the state is the clearance state.
 		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: variants("All three"), Targets: []int64{a.ID, b.ID, c.ID}})
-		want(st.ID, store.PubDraft, store.PubProgress{Total: 3})
+		want(st.ID, store.StateDraft, store.Progress{Total: 3})
 		e.submit(st.ID)
-		want(st.ID, store.PubSubmitted, store.PubProgress{Total: 3})
+		want(st.ID, store.StateSubmitted, store.Progress{Total: 3})
 		e.approve(e.approver, st.ID)
-		want(st.ID, store.PubScheduled, store.PubProgress{Total: 3})
+		want(st.ID, store.StateScheduled, store.Progress{Total: 3})
 
 		// C is paused: A and B go out, the statement is partially published.
 		if err := e.svc.Pause(e.ctx, e.author, c.ID, "checking the account"); err != nil {
@@ -57,19 +57,19 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 		if n := e.dispatch(); n != 2 {
 			t.Fatalf("dispatched %d, want 2", n)
 		}
-		want(st.ID, store.PubPartial, store.PubProgress{Total: 3, Published: 2})
+		want(st.ID, store.StatePartial, store.Progress{Total: 3, Published: 2})
 		if err := e.svc.Resume(e.ctx, e.author, c.ID, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
 			t.Fatal(err)
 		}
 		e.dispatch()
-		want(st.ID, store.PubPublished, store.PubProgress{Total: 3, Published: 3})
+		want(st.ID, store.StatePublished, store.Progress{Total: 3, Published: 3})
 
 		// One network refuses the content: failed, though A published.
 		nb.Script(fail(social.Rejected, false))
 		st2 := e.scheduled(time.Minute, a.ID, b.ID)
 		clock.Advance(time.Minute)
 		e.dispatch()
-		want(st2.ID, store.PubFailed, store.PubProgress{Total: 2, Published: 1, Failed: 1})
+		want(st2.ID, store.StateFailed, store.Progress{Total: 2, Published: 1, Failed: 1})
 
 		// A duplicate answer with no post to be found needs a person's
 		// check (once the network had time to show the post), which wins
@@ -78,16 +78,16 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 		st3 := e.scheduled(time.Minute, a.ID, b.ID)
 		clock.Advance(time.Minute)
 		e.settleAll(40, st3.ID)
-		want(st3.ID, store.PubNeedsCheck, store.PubProgress{Total: 2, Published: 1, NeedsCheck: 1})
+		want(st3.ID, store.StateNeedsCheck, store.Progress{Total: 2, Published: 1, NeedsCheck: 1})
 		// The person finds the post: published everywhere.
 		for _, p := range e.pubs(st3.ID) {
-			if p.State == store.PubNeedsCheck {
+			if p.State == store.StateNeedsCheck {
 				if err := e.svc.Settle(e.ctx, e.approver, p.ID, true, "https://mastodon.example/posts/1"); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		want(st3.ID, store.PubPublished, store.PubProgress{Total: 2, Published: 2})
+		want(st3.ID, store.StatePublished, store.Progress{Total: 2, Published: 2})
 		e.verifyAudit()
 	})
 }
@@ -95,19 +95,19 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 func TestProgressState(t *testing.T) {
 	for _, tc := range []struct {
 		clearance string
-		pr        store.PubProgress
+		pr        store.Progress
 		want      string
 	}{
-		{store.PubDraft, store.PubProgress{Total: 2}, store.PubDraft},
-		{store.PubSubmitted, store.PubProgress{Total: 2}, store.PubSubmitted},
-		{store.PubScheduled, store.PubProgress{}, store.PubScheduled},
-		{store.PubScheduled, store.PubProgress{Total: 2}, store.PubScheduled},
-		{store.PubScheduled, store.PubProgress{Total: 2, Publishing: 1}, store.PubPublishing},
-		{store.PubScheduled, store.PubProgress{Total: 2, Publishing: 1, Published: 1}, store.PubPublishing},
-		{store.PubScheduled, store.PubProgress{Total: 2, Published: 1}, store.PubPartial},
-		{store.PubScheduled, store.PubProgress{Total: 2, Published: 2}, store.PubPublished},
-		{store.PubScheduled, store.PubProgress{Total: 2, Published: 1, Failed: 1}, store.PubFailed},
-		{store.PubScheduled, store.PubProgress{Total: 3, Failed: 1, NeedsCheck: 1}, store.PubNeedsCheck},
+		{store.StateDraft, store.Progress{Total: 2}, store.StateDraft},
+		{store.StateSubmitted, store.Progress{Total: 2}, store.StateSubmitted},
+		{store.StateScheduled, store.Progress{}, store.StateScheduled},
+		{store.StateScheduled, store.Progress{Total: 2}, store.StateScheduled},
+		{store.StateScheduled, store.Progress{Total: 2, Publishing: 1}, store.StatePublishing},
+		{store.StateScheduled, store.Progress{Total: 2, Publishing: 1, Published: 1}, store.StatePublishing},
+		{store.StateScheduled, store.Progress{Total: 2, Published: 1}, store.StatePartial},
+		{store.StateScheduled, store.Progress{Total: 2, Published: 2}, store.StatePublished},
+		{store.StateScheduled, store.Progress{Total: 2, Published: 1, Failed: 1}, store.StateFailed},
+		{store.StateScheduled, store.Progress{Total: 3, Failed: 1, NeedsCheck: 1}, store.StateNeedsCheck},
 	} {
 		if got := tc.pr.State(tc.clearance); got != tc.want {
 			t.Errorf("%s %+v: %s, want %s", tc.clearance, tc.pr, got, tc.want)

@@ -92,7 +92,7 @@ func TestSubmitRefusesWhatATargetWouldRefuse(t *testing.T) {
 				}
 			}
 		}
-		e.wantStateAny(st.ID, store.PubDraft)
+		e.wantStateAny(st.ID, store.StateDraft)
 		clock.Set(due)
 		if n := e.dispatch(); n != 0 || len(xNet.Posts()) != 0 {
 			t.Fatal("something went out")
@@ -110,7 +110,7 @@ func TestSubmitRefusesWhatATargetWouldRefuse(t *testing.T) {
 		e.approve(e.approver, st.ID)
 		clock.Set(due)
 		e.dispatch()
-		e.wantStateAny(st.ID, store.PubPublished)
+		e.wantStateAny(st.ID, store.StatePublished)
 		if len(xNet.Posts()) != 1 {
 			t.Fatalf("X got %d posts", len(xNet.Posts()))
 		}
@@ -181,7 +181,7 @@ func TestApproveRefusesWhatATargetNowRefuses(t *testing.T) {
 		tgNet.AuthBroken = true
 		_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st.ContentHash)
 		wantProblem(t, err, "press_error_credentials")
-		e.wantStateAny(st.ID, store.PubSubmitted)
+		e.wantStateAny(st.ID, store.StateSubmitted)
 		tgNet.AuthBroken = false
 		if r := e.approve(e.approver, st.ID); !r.Complete {
 			t.Fatalf("approval once reconnected: %+v", r)

@@ -111,7 +111,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 	if err != nil || len(dead) != 1 {
 		t.Fatalf("claim: %+v, %v", dead, err)
 	}
-	deadSt, _ := db.GetPubStatement(ctx, dead[0].StatementID)
+	deadSt, _ := db.GetStatement(ctx, dead[0].StatementID)
 	deadKey := publishing.PostKey(dead[0].ID, "en", 0)
 	if _, err := db.BeginAttempt(ctx, dead[0].ID, "dead", settings.Lease, 0, deadKey, store.AuditEntry{Action: "publication.attempt"}); err != nil {
 		t.Fatal(err)
@@ -144,9 +144,9 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 			for _, p := range e.pubs(st) {
 				at := time.Time{}
 				switch p.State {
-				case store.PubScheduled:
+				case store.StateScheduled:
 					at = p.NextAttemptAt
-				case store.PubPublishing:
+				case store.StatePublishing:
 					at = p.LeaseUntil.Add(time.Millisecond)
 				}
 				if !at.IsZero() && (next.IsZero() || at.Before(next)) {
@@ -176,7 +176,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 	recorded := map[string]string{}
 	for text, st := range byText {
 		p := e.pub(st)
-		if p.State != store.PubPublished {
+		if p.State != store.StatePublished {
 			t.Errorf("%q: %s (%s)", text, p.State, p.Reason)
 			continue
 		}

@@ -149,7 +149,7 @@ func (db *DB) InFlightTexts(ctx context.Context, channelID int64) ([]string, err
 		SELECT v.body FROM pub_variants v WHERE v.statement_id IN (SELECT statement_id FROM flying)
 		UNION ALL
 		SELECT o.body FROM pub_overrides o WHERE o.channel_id = $1 AND o.statement_id IN (SELECT statement_id FROM flying)`,
-		channelID, PubNeedsCheck, PubPublished, PubFailed)
+		channelID, StateNeedsCheck, StatePublished, StateFailed)
 	if err != nil {
 		return nil, wrap("in-flight texts", err)
 	}

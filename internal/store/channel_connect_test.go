@@ -76,7 +76,7 @@ func TestMarkChannelConnected(t *testing.T) {
 		if c := conns[1]; c.AccountID != "acc-1" || !c.ConnectedAt.Equal(first.UTC().Truncate(time.Microsecond)) {
 			t.Fatalf("after reconnecting the same account: %+v, want connected at %v", c, first)
 		}
-		if ch, _ := db.GetPubChannel(ctx, 1); ch.Account != "@mofa_vn" {
+		if ch, _ := db.GetChannel(ctx, 1); ch.Account != "@mofa_vn" {
 			t.Errorf("account shown %q", ch.Account)
 		}
 		if sw, err := db.MarkChannelConnected(ctx, 1, "acc-2", "@intruder", a); err != nil || !sw {

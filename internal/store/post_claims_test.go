@@ -16,11 +16,11 @@ import (
 // claimed by "me" with an attempt written.
 type claimEnv struct {
 	db       *store.DB
-	pubs     map[string]store.PubPublication // by channel name
+	pubs     map[string]store.Publication // by channel name
 	attempts map[string]int64
 }
 
-func newClaimEnv(t *testing.T, db *store.DB, channels ...store.PubChannel) *claimEnv {
+func newClaimEnv(t *testing.T, db *store.DB, channels ...store.Channel) *claimEnv {
 	t.Helper()
 	ctx := t.Context()
 	u, err := db.CreateUser(ctx, account.User{Username: fmt.Sprint("author", time.Now().UnixNano()), Roles: []account.Role{account.RolePressOfficer}})
@@ -31,15 +31,15 @@ func newClaimEnv(t *testing.T, db *store.DB, channels ...store.PubChannel) *clai
 	var targets []int64
 	for _, c := range channels {
 		c.Languages, c.TimeZone = []string{"en"}, "UTC"
-		ch, err := db.CreatePubChannel(ctx, c, store.AuditEntry{Action: "channel.create"})
+		ch, err := db.CreateChannel(ctx, c, store.AuditEntry{Action: "channel.create"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		names[ch.ID] = c.Name
 		targets = append(targets, ch.ID)
 	}
-	st, err := db.SavePubStatement(ctx, store.PubStatement{AuthorID: u.ID, DueAt: time.Now().Add(-time.Minute), ApprovalsNeeded: 1,
-		Variants: []store.PubVariant{{Lang: "en", Body: "x"}}, Targets: targets}, store.AuditEntry{Action: "statement.save"})
+	st, err := db.SaveStatement(ctx, store.Statement{AuthorID: u.ID, DueAt: time.Now().Add(-time.Minute), ApprovalsNeeded: 1,
+		Variants: []store.Variant{{Lang: "en", Body: "x"}}, Targets: targets}, store.AuditEntry{Action: "statement.save"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func newClaimEnv(t *testing.T, db *store.DB, channels ...store.PubChannel) *clai
 	if err != nil || len(pubs) != len(targets) {
 		t.Fatalf("claimed %d, %v", len(pubs), err)
 	}
-	e := &claimEnv{db: db, pubs: map[string]store.PubPublication{}, attempts: map[string]int64{}}
+	e := &claimEnv{db: db, pubs: map[string]store.Publication{}, attempts: map[string]int64{}}
 	for _, p := range pubs {
 		name := names[p.ChannelID]
 		e.pubs[name] = p
@@ -63,7 +63,7 @@ func newClaimEnv(t *testing.T, db *store.DB, channels ...store.PubChannel) *clai
 
 func (e *claimEnv) confirm(t *testing.T, channel, remote string) error {
 	t.Helper()
-	return e.db.ConfirmPart(t.Context(), e.pubs[channel].ID, "me", time.Minute, e.attempts[channel], store.PubPart{Idx: 0, Key: "k", RemoteID: remote},
+	return e.db.ConfirmPart(t.Context(), e.pubs[channel].ID, "me", time.Minute, e.attempts[channel], store.PostPart{Idx: 0, Key: "k", RemoteID: remote},
 		true, store.AuditEntry{Action: "publication.part+published"})
 }
 
@@ -74,12 +74,12 @@ func TestPostIsRecordedOnce(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		e := newClaimEnv(t, db,
-			store.PubChannel{Network: "x", Name: "X en"}, store.PubChannel{Network: "x", Name: "X vi"},
-			store.PubChannel{Network: "mastodon", Name: "M1", BaseURL: "https://social.example"},
-			store.PubChannel{Network: "mastodon", Name: "M2", BaseURL: "https://Social.example/"},
-			store.PubChannel{Network: "mastodon", Name: "M3", BaseURL: "https://other.example"},
-			store.PubChannel{Network: "telegram", Name: "T1"}, store.PubChannel{Network: "telegram", Name: "T2"},
-			store.PubChannel{Network: "facebook", Name: "F1"})
+			store.Channel{Network: "x", Name: "X en"}, store.Channel{Network: "x", Name: "X vi"},
+			store.Channel{Network: "mastodon", Name: "M1", BaseURL: "https://social.example"},
+			store.Channel{Network: "mastodon", Name: "M2", BaseURL: "https://Social.example/"},
+			store.Channel{Network: "mastodon", Name: "M3", BaseURL: "https://other.example"},
+			store.Channel{Network: "telegram", Name: "T1"}, store.Channel{Network: "telegram", Name: "T2"},
+			store.Channel{Network: "facebook", Name: "F1"})
 		for _, tc := range []struct {
 			channel, remote string
 			claimed         bool
@@ -99,7 +99,7 @@ func TestPostIsRecordedOnce(t *testing.T) {
 			}
 			p, _ := db.GetPublication(ctx, e.pubs[tc.channel].ID)
 			parts, _ := db.ListParts(ctx, p.ID)
-			if tc.claimed && (p.State != store.PubPublishing || len(parts) != 0 || p.RemoteID != "") {
+			if tc.claimed && (p.State != store.StatePublishing || len(parts) != 0 || p.RemoteID != "") {
 				t.Fatalf("a refused claim wrote something: %+v, parts %+v", p, parts)
 			}
 		}
@@ -123,9 +123,9 @@ func TestPostIsRecordedOnce(t *testing.T) {
 // across it: exactly one records it.
 func TestConcurrentClaimsOfOnePost(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		var chans []store.PubChannel
+		var chans []store.Channel
 		for i := range 12 {
-			chans = append(chans, store.PubChannel{Network: "x", Name: fmt.Sprint("X", i)})
+			chans = append(chans, store.Channel{Network: "x", Name: fmt.Sprint("X", i)})
 		}
 		e := newClaimEnv(t, db, chans...)
 		errs := make([]error, len(chans))
@@ -158,8 +158,8 @@ func TestConcurrentClaimsOfOnePost(t *testing.T) {
 func TestMigrationSettlesPostsRecordedTwice(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		e := newClaimEnv(t, db, store.PubChannel{Network: "x", Name: "A"}, store.PubChannel{Network: "x", Name: "B"},
-			store.PubChannel{Network: "x", Name: "C"})
+		e := newClaimEnv(t, db, store.Channel{Network: "x", Name: "A"}, store.Channel{Network: "x", Name: "B"},
+			store.Channel{Network: "x", Name: "C"})
 		for _, c := range []string{"A", "C"} {
 			if err := e.confirm(t, c, "18600000000000000"+c); err != nil {
 				t.Fatal(err)
@@ -183,7 +183,7 @@ func TestMigrationSettlesPostsRecordedTwice(t *testing.T) {
 		if err := db.ExecForTest(ctx, sql); err != nil {
 			t.Fatal(err)
 		}
-		for name, want := range map[string]string{"A": store.PubPublished, "B": store.PubNeedsCheck, "C": store.PubPublished} {
+		for name, want := range map[string]string{"A": store.StatePublished, "B": store.StateNeedsCheck, "C": store.StatePublished} {
 			p, err := db.GetPublication(ctx, e.pubs[name].ID)
 			if err != nil || p.State != want {
 				t.Fatalf("%s after the migration: %+v, %v; want %s", name, p, err, want)

@@ -11,14 +11,14 @@ import (
 
 // Publication and statement states (issue 4, clearance).
 const (
-	PubDraft      = "draft"
-	PubSubmitted  = "submitted"
-	PubApproved   = "approved"
-	PubScheduled  = "scheduled"
-	PubPublishing = "publishing"
-	PubPublished  = "published"
-	PubFailed     = "failed"
-	PubNeedsCheck = "needs-check"
+	StateDraft      = "draft"
+	StateSubmitted  = "submitted"
+	StateApproved   = "approved"
+	StateScheduled  = "scheduled"
+	StatePublishing = "publishing"
+	StatePublished  = "published"
+	StateFailed     = "failed"
+	StateNeedsCheck = "needs-check"
 )
 
 // Reasons a scheduled publication is held for a person's decision.
@@ -28,8 +28,8 @@ const (
 	HeldPaused          = "paused"
 )
 
-// PubChannel is one account on one network, or the portal.
-type PubChannel struct {
+// Channel is one account on one network, or the portal.
+type Channel struct {
 	ID               int64
 	Network          string
 	Name             string
@@ -46,24 +46,24 @@ type PubChannel struct {
 }
 
 // Paused reports whether the channel is paused.
-func (c PubChannel) Paused() bool { return !c.PausedAt.IsZero() }
+func (c Channel) Paused() bool { return !c.PausedAt.IsZero() }
 
-// PubVariant is a statement in one language.
-type PubVariant struct {
+// Variant is a statement in one language.
+type Variant struct {
 	Lang  string
 	Title string
 	Body  string
 }
 
-// PubOverride replaces a variant's body on one channel (a shorter X text).
-type PubOverride struct {
+// Override replaces a variant's body on one channel (a shorter X text).
+type Override struct {
 	ChannelID int64
 	Lang      string
 	Body      string
 }
 
-// PubMedia is an image attached to a statement, with alt text per language.
-type PubMedia struct {
+// Attachment is an image attached to a statement, with alt text per language.
+type Attachment struct {
 	ID          int64
 	Filename    string
 	ContentType string
@@ -77,8 +77,8 @@ const (
 	RecallRemove = "remove" // remove the page: 410 Gone
 )
 
-// PubStatement is what press officers write, clear and publish.
-type PubStatement struct {
+// Statement is what press officers write, clear and publish.
+type Statement struct {
 	ID              int64
 	AuthorID        int64
 	Category        string
@@ -103,17 +103,17 @@ type PubStatement struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
-	Variants  []PubVariant
-	Overrides []PubOverride
-	Media     []PubMedia
+	Variants  []Variant
+	Overrides []Override
+	Media     []Attachment
 	Targets   []int64 // channel IDs
 	// TargetDue holds the due time of each target whose publication was
 	// moved away from DueAt (on the calendar): approvals cover it too.
 	TargetDue map[int64]time.Time
 }
 
-// PubPublication is one statement on one channel.
-type PubPublication struct {
+// Publication is one statement on one channel.
+type Publication struct {
 	ID            int64
 	StatementID   int64
 	ChannelID     int64
@@ -131,8 +131,8 @@ type PubPublication struct {
 	DeletedAt     time.Time
 }
 
-// PubPart is a confirmed part of a publication (one post of a thread).
-type PubPart struct {
+// PostPart is a confirmed part of a publication (one post of a thread).
+type PostPart struct {
 	Idx       int
 	Key       string
 	RemoteID  string
@@ -141,8 +141,8 @@ type PubPart struct {
 	DeletedAt time.Time
 }
 
-// PubAttempt is the write-ahead record of one irreversible call.
-type PubAttempt struct {
+// Attempt is the write-ahead record of one irreversible call.
+type Attempt struct {
 	ID            int64
 	PublicationID int64
 	Idx           int
@@ -176,8 +176,8 @@ type OrgPause struct {
 const channelCols = `id, network, name, account, base_url, languages, time_zone, max_length,
 	paused_reason, paused_at, paused_by, rate_limited_until, created_at`
 
-func scanChannel(s interface{ Scan(...any) error }) (PubChannel, error) {
-	var c PubChannel
+func scanChannel(s interface{ Scan(...any) error }) (Channel, error) {
+	var c Channel
 	var langs string
 	var pausedAt, rl sql.NullTime
 	var pausedBy sql.NullInt64
@@ -203,9 +203,9 @@ func nullID(id int64) any {
 	return id
 }
 
-// CreatePubChannel stores c and returns it with its ID. A taken name gives
+// CreateChannel stores c and returns it with its ID. A taken name gives
 // ErrConflict.
-func (db *DB) CreatePubChannel(ctx context.Context, c PubChannel, a AuditEntry) (PubChannel, error) {
+func (db *DB) CreateChannel(ctx context.Context, c Channel, a AuditEntry) (Channel, error) {
 	c.CreatedAt = db.nowUTC()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO pub_channels (network, name, account, base_url, languages, time_zone, max_length, created_at)
@@ -218,19 +218,19 @@ func (db *DB) CreatePubChannel(ctx context.Context, c PubChannel, a AuditEntry) 
 		return db.appendAudit(ctx, tx, a)
 	})
 	if err != nil {
-		return PubChannel{}, wrap("create channel", err)
+		return Channel{}, wrap("create channel", err)
 	}
 	return c, nil
 }
 
-// ListPubChannels returns every channel by name.
-func (db *DB) ListPubChannels(ctx context.Context) ([]PubChannel, error) {
+// ListChannels returns every channel by name.
+func (db *DB) ListChannels(ctx context.Context) ([]Channel, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+channelCols+` FROM pub_channels ORDER BY name`)
 	if err != nil {
 		return nil, wrap("list channels", err)
 	}
 	defer rows.Close()
-	var out []PubChannel
+	var out []Channel
 	for rows.Next() {
 		c, err := scanChannel(rows)
 		if err != nil {
@@ -241,11 +241,11 @@ func (db *DB) ListPubChannels(ctx context.Context) ([]PubChannel, error) {
 	return out, wrap("list channels", rows.Err())
 }
 
-// GetPubChannel returns one channel or ErrNotFound.
-func (db *DB) GetPubChannel(ctx context.Context, id int64) (PubChannel, error) {
+// GetChannel returns one channel or ErrNotFound.
+func (db *DB) GetChannel(ctx context.Context, id int64) (Channel, error) {
 	c, err := scanChannel(db.sql.QueryRowContext(ctx, `SELECT `+channelCols+` FROM pub_channels WHERE id = $1`, id))
 	if err != nil {
-		return PubChannel{}, wrap(fmt.Sprintf("get channel %d", id), err)
+		return Channel{}, wrap(fmt.Sprintf("get channel %d", id), err)
 	}
 	return c, nil
 }

@@ -41,10 +41,10 @@ func editedSinceCleared(ctx context.Context, q querier, id, user int64) (bool, e
 	return n > 0, err
 }
 
-// PubAuthors returns the authors of a statement's current content: its
+// StatementAuthors returns the authors of a statement's current content: its
 // creator and everyone who changed it since it was last cleared. None of
 // them may approve it.
-func (db *DB) PubAuthors(ctx context.Context, id int64) ([]int64, error) {
+func (db *DB) StatementAuthors(ctx context.Context, id int64) ([]int64, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT author_id FROM pub_statements WHERE id = $1
 		UNION SELECT user_id FROM pub_edits WHERE statement_id = $1 AND NOT cleared AND user_id IS NOT NULL`, id)
 	if err != nil {
@@ -104,13 +104,13 @@ func (db *DB) MovePublication(ctx context.Context, m Move, a AuditEntry) (voided
 		}
 		now := db.nowUTC()
 		newState := state
-		if state == PubSubmitted || state == PubScheduled {
-			newState = PubSubmitted
+		if state == StateSubmitted || state == StateScheduled {
+			newState = StateSubmitted
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pub_approvals WHERE statement_id = $1`, st).Scan(&n); err != nil {
 				return err
 			}
-			voided = n > 0 || state == PubScheduled
+			voided = n > 0 || state == StateScheduled
 			if _, err := tx.ExecContext(ctx, `DELETE FROM pub_approvals WHERE statement_id = $1`, st); err != nil {
 				return err
 			}

@@ -26,15 +26,15 @@ func TestGroupCommitOfAttemptsAndConfirmations(t *testing.T) {
 		const n = 40
 		var targets []int64
 		for i := range n {
-			ch, err := db.CreatePubChannel(ctx, store.PubChannel{Network: "mastodon", Name: fmt.Sprint("C", i), Languages: []string{"en"}, TimeZone: "UTC"},
+			ch, err := db.CreateChannel(ctx, store.Channel{Network: "mastodon", Name: fmt.Sprint("C", i), Languages: []string{"en"}, TimeZone: "UTC"},
 				store.AuditEntry{Action: "channel.create"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			targets = append(targets, ch.ID)
 		}
-		st, err := db.SavePubStatement(ctx, store.PubStatement{AuthorID: u.ID, DueAt: time.Now().Add(-time.Minute), ApprovalsNeeded: 1,
-			Variants: []store.PubVariant{{Lang: "en", Body: "x"}}, Targets: targets}, store.AuditEntry{Action: "statement.save"})
+		st, err := db.SaveStatement(ctx, store.Statement{AuthorID: u.ID, DueAt: time.Now().Add(-time.Minute), ApprovalsNeeded: 1,
+			Variants: []store.Variant{{Lang: "en", Body: "x"}}, Targets: targets}, store.AuditEntry{Action: "statement.save"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestGroupCommitOfAttemptsAndConfirmations(t *testing.T) {
 			wg.Go(func() {
 				ids[i], errs[i] = db.BeginAttempt(ctx, p.ID, "me", time.Minute, 0, fmt.Sprint("k", i), store.AuditEntry{Action: "publication.attempt"})
 				if errs[i] == nil {
-					errs[i] = db.ConfirmPart(ctx, p.ID, "me", time.Minute, ids[i], store.PubPart{Idx: 0, Key: fmt.Sprint("k", i), RemoteID: fmt.Sprint("r", i)},
+					errs[i] = db.ConfirmPart(ctx, p.ID, "me", time.Minute, ids[i], store.PostPart{Idx: 0, Key: fmt.Sprint("k", i), RemoteID: fmt.Sprint("r", i)},
 						true, store.AuditEntry{Action: "publication.part+published"})
 				}
 			})
@@ -79,7 +79,7 @@ func TestGroupCommitOfAttemptsAndConfirmations(t *testing.T) {
 			}
 			seen[ids[i]] = true
 			p, err := db.GetPublication(ctx, pubs[i].ID)
-			if err != nil || p.State != store.PubPublished || p.RemoteID != fmt.Sprint("r", i) {
+			if err != nil || p.State != store.StatePublished || p.RemoteID != fmt.Sprint("r", i) {
 				t.Fatalf("publication %d: %+v %v", i, p, err)
 			}
 		}

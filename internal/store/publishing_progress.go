@@ -6,15 +6,15 @@ import (
 	"strings"
 )
 
-// PubPartial is a statement's derived state while some of its
+// StatePartial is a statement's derived state while some of its
 // publications are out and the others are still to go.
-const PubPartial = "partially-published"
+const StatePartial = "partially-published"
 
-// PubProgress counts a statement's publications by state. A statement's
+// Progress counts a statement's publications by state. A statement's
 // stored state is its clearance (draft, submitted, scheduled); once
 // scheduled, what it is in is derived from its publications by State, so
 // that it can never disagree with them.
-type PubProgress struct {
+type Progress struct {
 	Total      int `json:"total"`
 	Published  int `json:"published"`
 	Publishing int `json:"publishing"`
@@ -23,24 +23,24 @@ type PubProgress struct {
 }
 
 // ProgressOf counts pubs, the publications of one statement.
-func ProgressOf(pubs []PubPublication) PubProgress {
-	var p PubProgress
+func ProgressOf(pubs []Publication) Progress {
+	var p Progress
 	for _, pb := range pubs {
 		p.add(pb.State, 1)
 	}
 	return p
 }
 
-func (p *PubProgress) add(state string, n int) {
+func (p *Progress) add(state string, n int) {
 	p.Total += n
 	switch state {
-	case PubPublished:
+	case StatePublished:
 		p.Published += n
-	case PubPublishing:
+	case StatePublishing:
 		p.Publishing += n
-	case PubFailed:
+	case StateFailed:
 		p.Failed += n
-	case PubNeedsCheck:
+	case StateNeedsCheck:
 		p.NeedsCheck += n
 	}
 }
@@ -50,31 +50,31 @@ func (p *PubProgress) add(state string, n int) {
 // publication needs a person's check, failed when any failed, published
 // when all are out, publishing while one is being sent, partially
 // published when some are out and the rest still wait, else scheduled.
-func (p PubProgress) State(clearance string) string {
-	if clearance != PubScheduled || p.Total == 0 {
+func (p Progress) State(clearance string) string {
+	if clearance != StateScheduled || p.Total == 0 {
 		return clearance
 	}
 	switch {
 	case p.NeedsCheck > 0:
-		return PubNeedsCheck
+		return StateNeedsCheck
 	case p.Failed > 0:
-		return PubFailed
+		return StateFailed
 	case p.Published == p.Total:
-		return PubPublished
+		return StatePublished
 	case p.Publishing > 0:
-		return PubPublishing
+		return StatePublishing
 	case p.Published > 0:
-		return PubPartial
+		return StatePartial
 	}
-	return PubScheduled
+	return StateScheduled
 }
 
 // Partial reports whether some but not all publications are out.
-func (p PubProgress) Partial() bool { return p.Published > 0 && p.Published < p.Total }
+func (p Progress) Partial() bool { return p.Published > 0 && p.Published < p.Total }
 
 // StatementProgress counts the publications of each statement in ids.
-func (db *DB) StatementProgress(ctx context.Context, ids []int64) (map[int64]PubProgress, error) {
-	out := make(map[int64]PubProgress, len(ids))
+func (db *DB) StatementProgress(ctx context.Context, ids []int64) (map[int64]Progress, error) {
+	out := make(map[int64]Progress, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}

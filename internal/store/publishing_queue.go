@@ -16,8 +16,8 @@ var ErrLeaseLost = errors.New("store: publication lease lost")
 const pubCols = `id, statement_id, channel_id, state, held, due_at, next_attempt_at, lease_owner, lease_until, tries,
 	reason, remote_id, remote_url, published_at, deleted_at`
 
-func scanPub(s interface{ Scan(...any) error }) (PubPublication, error) {
-	var p PubPublication
+func scanPub(s interface{ Scan(...any) error }) (Publication, error) {
+	var p Publication
 	var due, next, lease, pubAt, del sql.NullTime
 	err := s.Scan(&p.ID, &p.StatementID, &p.ChannelID, &p.State, &p.Held, &due, &next, &p.LeaseOwner, &lease, &p.Tries,
 		&p.Reason, &p.RemoteID, &p.RemoteURL, &pubAt, &del)
@@ -25,13 +25,13 @@ func scanPub(s interface{ Scan(...any) error }) (PubPublication, error) {
 	return p, err
 }
 
-func (db *DB) queryPubs(ctx context.Context, q querier, query string, args ...any) ([]PubPublication, error) {
+func (db *DB) queryPubs(ctx context.Context, q querier, query string, args ...any) ([]Publication, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []PubPublication
+	var out []Publication
 	for rows.Next() {
 		p, err := scanPub(rows)
 		if err != nil {
@@ -42,15 +42,15 @@ func (db *DB) queryPubs(ctx context.Context, q querier, query string, args ...an
 	return out, rows.Err()
 }
 
-// PubFilter narrows ListPublications.
-type PubFilter struct {
+// QueueFilter narrows ListPublications.
+type QueueFilter struct {
 	StatementID int64
 	From, To    time.Time // due between, when set
 	Limit       int
 }
 
 // ListPublications returns publications by due time.
-func (db *DB) ListPublications(ctx context.Context, f PubFilter) ([]PubPublication, error) {
+func (db *DB) ListPublications(ctx context.Context, f QueueFilter) ([]Publication, error) {
 	q, args := `SELECT `+pubCols+` FROM pub_publications WHERE 1 = 1`, []any{}
 	if f.StatementID != 0 {
 		args = append(args, f.StatementID)
@@ -74,10 +74,10 @@ func (db *DB) ListPublications(ctx context.Context, f PubFilter) ([]PubPublicati
 }
 
 // GetPublication returns one publication.
-func (db *DB) GetPublication(ctx context.Context, id int64) (PubPublication, error) {
+func (db *DB) GetPublication(ctx context.Context, id int64) (Publication, error) {
 	p, err := scanPub(db.sql.QueryRowContext(ctx, `SELECT `+pubCols+` FROM pub_publications WHERE id = $1`, id))
 	if err != nil {
-		return PubPublication{}, wrap(fmt.Sprintf("get publication %d", id), err)
+		return Publication{}, wrap(fmt.Sprintf("get publication %d", id), err)
 	}
 	return p, nil
 }
@@ -107,7 +107,7 @@ func (db *DB) CountPublicationsByState(ctx context.Context) (map[string]int, err
 // publishing. On PostgreSQL, FOR UPDATE SKIP LOCKED lets several instances
 // claim at once without ever sharing a row; SQLite serves one instance and
 // its immediate transactions serialise claims.
-func (db *DB) ClaimPublications(ctx context.Context, owner string, lease time.Duration, limit int) ([]PubPublication, error) {
+func (db *DB) ClaimPublications(ctx context.Context, owner string, lease time.Duration, limit int) ([]Publication, error) {
 	now := db.nowUTC()
 	lock := ""
 	if db.backend == BackendPostgres {
@@ -121,7 +121,7 @@ func (db *DB) ClaimPublications(ctx context.Context, owner string, lease time.Du
 			OR (p.state = 'publishing' AND p.lease_until < $3)
 			ORDER BY p.due_at, p.id LIMIT $4` + lock + `)
 		RETURNING ` + pubCols
-	var out []PubPublication
+	var out []Publication
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		out, err = db.queryPubs(ctx, tx, q, owner, now.Add(lease), now, limit)
@@ -179,10 +179,10 @@ func (db *DB) releaseDeadLeases(ctx context.Context) error {
 	return nil
 }
 
-// NextPubWake returns when the scheduler has something to do next: the
+// NextWake returns when the scheduler has something to do next: the
 // earliest due time or retry time of a scheduled publication, or lease
 // expiry of one being published. Zero means nothing is waiting.
-func (db *DB) NextPubWake(ctx context.Context) (time.Time, error) {
+func (db *DB) NextWake(ctx context.Context) (time.Time, error) {
 	// ORDER BY … LIMIT 1 rather than MIN: SQLite returns an aggregate of
 	// timestamps as text, losing the column's type.
 	now := db.nowUTC()
@@ -252,33 +252,33 @@ func (db *DB) BeginAttempt(ctx context.Context, pub int64, owner string, lease t
 // (pending: the process stopped during the call; unknown: the network did
 // not say; duplicate: the network says it holds such a post, not which),
 // or ErrNotFound.
-func (db *DB) PendingAttempt(ctx context.Context, pub int64) (PubAttempt, error) {
-	var at PubAttempt
+func (db *DB) PendingAttempt(ctx context.Context, pub int64) (Attempt, error) {
+	var at Attempt
 	var fin sql.NullTime
 	err := db.sql.QueryRowContext(ctx, `SELECT id, publication_id, idx, post_key, owner, outcome, detail, started_at, finished_at
 		FROM pub_attempts WHERE publication_id = $1 ORDER BY id DESC LIMIT 1`, pub).
 		Scan(&at.ID, &at.PublicationID, &at.Idx, &at.Key, &at.Owner, &at.Outcome, &at.Detail, &at.StartedAt, &fin)
 	if err != nil {
-		return PubAttempt{}, wrap("pending attempt", err)
+		return Attempt{}, wrap("pending attempt", err)
 	}
 	if at.Outcome != AttemptPending && at.Outcome != AttemptUnknown && at.Outcome != AttemptDuplicate {
-		return PubAttempt{}, wrap("pending attempt", ErrNotFound)
+		return Attempt{}, wrap("pending attempt", ErrNotFound)
 	}
 	at.FinishedAt, at.StartedAt = fromNull(fin), at.StartedAt.UTC()
 	return at, nil
 }
 
 // ListAttempts returns every attempt of pub.
-func (db *DB) ListAttempts(ctx context.Context, pub int64) ([]PubAttempt, error) {
+func (db *DB) ListAttempts(ctx context.Context, pub int64) ([]Attempt, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, publication_id, idx, post_key, owner, outcome, detail, started_at, finished_at
 		FROM pub_attempts WHERE publication_id = $1 ORDER BY id`, pub)
 	if err != nil {
 		return nil, wrap("list attempts", err)
 	}
 	defer rows.Close()
-	var out []PubAttempt
+	var out []Attempt
 	for rows.Next() {
-		var at PubAttempt
+		var at Attempt
 		var fin sql.NullTime
 		if err := rows.Scan(&at.ID, &at.PublicationID, &at.Idx, &at.Key, &at.Owner, &at.Outcome, &at.Detail, &at.StartedAt, &fin); err != nil {
 			return nil, wrap("list attempts", err)
@@ -356,7 +356,7 @@ func (db *DB) PostClaims(ctx context.Context, channel int64, ids []string) (map[
 //
 // With final, the same transaction marks the publication published and
 // releases its lease: one transaction fewer per publication.
-func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease time.Duration, attempt int64, part PubPart, final bool, a AuditEntry) error {
+func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease time.Duration, attempt int64, part PostPart, final bool, a AuditEntry) error {
 	return wrap("confirm part", db.grouped(ctx, func(ctx context.Context, tx *sql.Tx) (AuditEntry, error) {
 		if part.RemoteID != "" {
 			// Checked before any write, so that in a group commit this op
@@ -406,15 +406,15 @@ func (db *DB) ConfirmPart(ctx context.Context, pub int64, owner string, lease ti
 }
 
 // ListParts returns the confirmed parts of pub in order.
-func (db *DB) ListParts(ctx context.Context, pub int64) ([]PubPart, error) {
+func (db *DB) ListParts(ctx context.Context, pub int64) ([]PostPart, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT idx, post_key, remote_id, remote_url, created_at, deleted_at FROM pub_parts WHERE publication_id = $1 ORDER BY idx`, pub)
 	if err != nil {
 		return nil, wrap("list parts", err)
 	}
 	defer rows.Close()
-	var out []PubPart
+	var out []PostPart
 	for rows.Next() {
-		var p PubPart
+		var p PostPart
 		var del sql.NullTime
 		if err := rows.Scan(&p.Idx, &p.Key, &p.RemoteID, &p.RemoteURL, &p.CreatedAt, &del); err != nil {
 			return nil, wrap("list parts", err)
@@ -425,8 +425,8 @@ func (db *DB) ListParts(ctx context.Context, pub int64) ([]PubPart, error) {
 	return out, wrap("list parts", rows.Err())
 }
 
-// PubOutcome ends one run of the scheduler on a publication.
-type PubOutcome struct {
+// RunOutcome ends one run of the scheduler on a publication.
+type RunOutcome struct {
 	State         string    // scheduled (retry or released), published, failed, needs-check
 	Held          string    // with scheduled: why a person must decide
 	Reason        string    // for the officer
@@ -438,7 +438,7 @@ type PubOutcome struct {
 
 // FinishPublication releases pub's lease with outcome o. ErrLeaseLost
 // means another instance owns it now.
-func (db *DB) FinishPublication(ctx context.Context, pub int64, owner string, o PubOutcome, a AuditEntry) error {
+func (db *DB) FinishPublication(ctx context.Context, pub int64, owner string, o RunOutcome, a AuditEntry) error {
 	return wrap("finish publication", db.inTx(ctx, func(tx *sql.Tx) error {
 		now := db.nowUTC()
 		try := 0
@@ -473,9 +473,9 @@ func (db *DB) FinishPublication(ctx context.Context, pub int64, owner string, o 
 // looking at the network: published (with the post's address) or failed.
 func (db *DB) SettleNeedsCheck(ctx context.Context, pub int64, published bool, remoteURL string, a AuditEntry) error {
 	return wrap("settle", db.inTx(ctx, func(tx *sql.Tx) error {
-		state, at := PubFailed, any(nil)
+		state, at := StateFailed, any(nil)
 		if published {
-			state, at = PubPublished, db.nowUTC()
+			state, at = StatePublished, db.nowUTC()
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE pub_publications SET state = $2, remote_url = $3, reason = 'settled by a person',
 			published_at = $4 WHERE id = $1 AND state = 'needs-check'`, pub, state, remoteURL, at)

@@ -13,8 +13,8 @@ const statementCols = `id, author_id, category, sensitive, state, due_at, embarg
 	approvals_needed, recall_state, recall_by, recall_reason, created_at, updated_at, corrects,
 	recall_mode, recall_requested_at, recall_approved_by, recall_done_at`
 
-func scanStatement(s interface{ Scan(...any) error }) (PubStatement, error) {
-	var st PubStatement
+func scanStatement(s interface{ Scan(...any) error }) (Statement, error) {
+	var st Statement
 	var due, emb, recallAsked, recallDone sql.NullTime
 	var recallBy, corrects, recallApprover sql.NullInt64
 	err := s.Scan(&st.ID, &st.AuthorID, &st.Category, &st.Sensitive, &st.State, &due, &emb, &st.ArticleURL, &st.ContentHash,
@@ -26,15 +26,15 @@ func scanStatement(s interface{ Scan(...any) error }) (PubStatement, error) {
 	return st, err
 }
 
-// SavePubStatement creates st (ID 0) or replaces its content, variants,
+// SaveStatement creates st (ID 0) or replaces its content, variants,
 // overrides, media and targets. Saving returns the statement to draft and
 // voids every approval: an approval covers one version only. A save that
 // changes the content hash records its editor (the audit entry's actor) as
-// an author of the new version (PubAuthors). A statement
+// an author of the new version (StatementAuthors). A statement
 // with a publication already out cannot be edited (ErrConflict).
-func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntry) (PubStatement, error) {
+func (db *DB) SaveStatement(ctx context.Context, st Statement, a AuditEntry) (Statement, error) {
 	now := db.nowUTC()
-	st.UpdatedAt, st.State = now, PubDraft
+	st.UpdatedAt, st.State = now, StateDraft
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		oldHash := ""
 		if st.ID == 0 {
@@ -113,27 +113,27 @@ func (db *DB) SavePubStatement(ctx context.Context, st PubStatement, a AuditEntr
 		return db.appendAudit(ctx, tx, a)
 	})
 	if err != nil {
-		return PubStatement{}, wrap("save statement", err)
+		return Statement{}, wrap("save statement", err)
 	}
 	return st, nil
 }
 
-// GetPubStatement returns a statement with its variants, overrides, media
+// GetStatement returns a statement with its variants, overrides, media
 // and targets.
-func (db *DB) GetPubStatement(ctx context.Context, id int64) (PubStatement, error) {
+func (db *DB) GetStatement(ctx context.Context, id int64) (Statement, error) {
 	st, err := scanStatement(db.sql.QueryRowContext(ctx, `SELECT `+statementCols+` FROM pub_statements WHERE id = $1`, id))
 	if err != nil {
-		return PubStatement{}, wrap(fmt.Sprintf("get statement %d", id), err)
+		return Statement{}, wrap(fmt.Sprintf("get statement %d", id), err)
 	}
 	if err := db.loadStatementParts(ctx, &st); err != nil {
-		return PubStatement{}, wrap(fmt.Sprintf("get statement %d", id), err)
+		return Statement{}, wrap(fmt.Sprintf("get statement %d", id), err)
 	}
 	return st, nil
 }
 
-func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
+func (db *DB) loadStatementParts(ctx context.Context, st *Statement) error {
 	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
-		var v PubVariant
+		var v Variant
 		if err := rows.Scan(&v.Lang, &v.Title, &v.Body); err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
 		return err
 	}
 	err = eachRow(ctx, db.sql, func(rows *sql.Rows) error {
-		var o PubOverride
+		var o Override
 		if err := rows.Scan(&o.ChannelID, &o.Lang, &o.Body); err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
 		return err
 	}
 	err = eachRow(ctx, db.sql, func(rows *sql.Rows) error {
-		var m PubMedia
+		var m Attachment
 		var alts string
 		if err := rows.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Data, &alts); err != nil {
 			return err
@@ -194,14 +194,14 @@ func (db *DB) loadStatementParts(ctx context.Context, st *PubStatement) error {
 // LangOrder is the display order of variants.
 var LangOrder = []string{"vi", "en", "fr", "es", "ru", "zh", "ar"}
 
-func sortVariants(vs []PubVariant) {
-	slices.SortFunc(vs, func(a, b PubVariant) int { return slices.Index(LangOrder, a.Lang) - slices.Index(LangOrder, b.Lang) })
+func sortVariants(vs []Variant) {
+	slices.SortFunc(vs, func(a, b Variant) int { return slices.Index(LangOrder, a.Lang) - slices.Index(LangOrder, b.Lang) })
 }
 
-// ListPubStatements returns statements, newest first, without their parts
+// ListStatements returns statements, newest first, without their parts
 // except variants (for titles).
-func (db *DB) ListPubStatements(ctx context.Context, limit int) ([]PubStatement, error) {
-	var out []PubStatement
+func (db *DB) ListStatements(ctx context.Context, limit int) ([]Statement, error) {
+	var out []Statement
 	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
 		st, err := scanStatement(rows)
 		if err != nil {
@@ -221,9 +221,9 @@ func (db *DB) ListPubStatements(ctx context.Context, limit int) ([]PubStatement,
 	return out, nil
 }
 
-// SubmitPubStatement moves a draft to submitted and records the hash the
+// SubmitStatement moves a draft to submitted and records the hash the
 // approvers will clear.
-func (db *DB) SubmitPubStatement(ctx context.Context, id int64, hash string, a AuditEntry) error {
+func (db *DB) SubmitStatement(ctx context.Context, id int64, hash string, a AuditEntry) error {
 	return wrap("submit statement", db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE pub_statements SET state = 'submitted', content_hash = $2, updated_at = $3 WHERE id = $1 AND state = 'draft'`,
 			id, hash, db.nowUTC())
@@ -248,13 +248,13 @@ type ApprovalResult struct {
 	Late     int  // publications already due, held as "approval expired"
 }
 
-// ApprovePubStatement records user's approval of the version with hash.
+// ApproveStatement records user's approval of the version with hash.
 // When it completes clearance, the publications become scheduled; those
 // already due are held as approval-expired, and the editors of the version
 // stop being its authors. A hash that no longer matches the statement gives
 // ErrConflict: someone edited it meanwhile. ErrOwnEdit means user wrote the
 // statement or changed it since it was last cleared.
-func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash string, a AuditEntry) (ApprovalResult, error) {
+func (db *DB) ApproveStatement(ctx context.Context, id, user int64, hash string, a AuditEntry) (ApprovalResult, error) {
 	var r ApprovalResult
 	now := db.nowUTC()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -264,7 +264,7 @@ func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash stri
 		if err := tx.QueryRowContext(ctx, `SELECT content_hash, state, approvals_needed, author_id FROM pub_statements WHERE id = $1`+db.lockRow(), id).Scan(&cur, &state, &need, &author); err != nil {
 			return err
 		}
-		if state != PubSubmitted || cur != hash {
+		if state != StateSubmitted || cur != hash {
 			return fmt.Errorf("%w: statement %d changed or is not awaiting approval", ErrConflict, id)
 		}
 		// Checked in the transaction that approves, so that no edit can
@@ -320,23 +320,23 @@ func (db *DB) ApprovePubStatement(ctx context.Context, id, user int64, hash stri
 	return r, nil
 }
 
-// PubApproval is one person's approval of one version.
-type PubApproval struct {
+// Approval is one person's approval of one version.
+type Approval struct {
 	UserID      int64
 	ContentHash string
 	CreatedAt   time.Time
 }
 
-// ListPubApprovals returns the approvals of a statement.
-func (db *DB) ListPubApprovals(ctx context.Context, id int64) ([]PubApproval, error) {
+// ListApprovals returns the approvals of a statement.
+func (db *DB) ListApprovals(ctx context.Context, id int64) ([]Approval, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT user_id, content_hash, created_at FROM pub_approvals WHERE statement_id = $1 ORDER BY created_at`, id)
 	if err != nil {
 		return nil, wrap("list approvals", err)
 	}
 	defer rows.Close()
-	var out []PubApproval
+	var out []Approval
 	for rows.Next() {
-		var p PubApproval
+		var p Approval
 		if err := rows.Scan(&p.UserID, &p.ContentHash, &p.CreatedAt); err != nil {
 			return nil, wrap("list approvals", err)
 		}

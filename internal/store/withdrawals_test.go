@@ -114,12 +114,12 @@ func TestRecallRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := db.SavePubStatement(ctx, store.PubStatement{AuthorID: author.ID, ApprovalsNeeded: 1,
-			Variants: []store.PubVariant{{Lang: "en", Body: "text"}}}, store.AuditEntry{Actor: "author", Action: "save"})
+		st, err := db.SaveStatement(ctx, store.Statement{AuthorID: author.ID, ApprovalsNeeded: 1,
+			Variants: []store.Variant{{Lang: "en", Body: "text"}}}, store.AuditEntry{Actor: "author", Action: "save"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.GetPubStatement(ctx, st.ID); got.RecallMode != store.RecallNotice || !got.RecallRequestedAt.IsZero() {
+		if got, _ := db.GetStatement(ctx, st.ID); got.RecallMode != store.RecallNotice || !got.RecallRequestedAt.IsZero() {
 			t.Errorf("before any recall: mode %q, asked %v", got.RecallMode, got.RecallRequestedAt)
 		}
 		if err := db.RequestRecall(ctx, st.ID, author.ID, "why", "erase", store.AuditEntry{Actor: "author", Action: "recall"}); err == nil {
@@ -136,7 +136,7 @@ func TestRecallRecord(t *testing.T) {
 		if err := db.MarkRecallDone(ctx, st.ID, approver.ID, store.AuditEntry{Actor: "approver", Action: "recall.approve"}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("a second approval: %v, want ErrConflict", err)
 		}
-		got, err := db.GetPubStatement(ctx, st.ID)
+		got, err := db.GetStatement(ctx, st.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ func BringDue(ctx context.Context, db *store.DB, pub int64, at time.Time, editor
 	if err != nil {
 		return at, fmt.Errorf("pubtest: bring due: %w", err)
 	}
-	st, err := db.GetPubStatement(ctx, p.StatementID)
+	st, err := db.GetStatement(ctx, p.StatementID)
 	if err != nil {
 		return at, fmt.Errorf("pubtest: bring due: %w", err)
 	}
@@ -42,7 +42,7 @@ func BringDue(ctx context.Context, db *store.DB, pub int64, at time.Time, editor
 		store.AuditEntry{ActorID: editor, Actor: "test", Action: "publication.reschedule"}); err != nil {
 		return at, fmt.Errorf("pubtest: bring due: %w", err)
 	}
-	r, err := db.ApprovePubStatement(ctx, st.ID, approver, hash, store.AuditEntry{ActorID: approver, Actor: "test", Action: "statement.approve"})
+	r, err := db.ApproveStatement(ctx, st.ID, approver, hash, store.AuditEntry{ActorID: approver, Actor: "test", Action: "statement.approve"})
 	if err != nil {
 		return at, fmt.Errorf("pubtest: bring due: %w", err)
 	}

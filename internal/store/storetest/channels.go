@@ -14,7 +14,7 @@ import (
 func Channels(t testing.TB, db *store.DB, upTo int64) {
 	t.Helper()
 	for {
-		c, err := db.CreatePubChannel(t.Context(), store.PubChannel{Network: "mastodon", Name: fmt.Sprintf("channel-%d", nextChannel(t, db)),
+		c, err := db.CreateChannel(t.Context(), store.Channel{Network: "mastodon", Name: fmt.Sprintf("channel-%d", nextChannel(t, db)),
 			Languages: []string{"en"}, TimeZone: "UTC"}, store.AuditEntry{Actor: "storetest", Action: "channel.create"})
 		if err != nil {
 			t.Fatalf("storetest: create channel: %v", err)
@@ -27,7 +27,7 @@ func Channels(t testing.TB, db *store.DB, upTo int64) {
 
 func nextChannel(t testing.TB, db *store.DB) int {
 	t.Helper()
-	chs, err := db.ListPubChannels(t.Context())
+	chs, err := db.ListChannels(t.Context())
 	if err != nil {
 		t.Fatalf("storetest: list channels: %v", err)
 	}

@@ -17,7 +17,7 @@ import (
 
 // newSigner returns the join-token signer with the configured or stored key.
 func newSigner(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.Box, now func() time.Time) (*sfu.Signer, error) {
-	key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey, box)
+	key, err := conference.TokenKey(ctx, db, cfg.Conference.TokenKey, box)
 	if err != nil {
 		return nil, err
 	}
@@ -31,15 +31,15 @@ func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.B
 		return nil, err
 	}
 	var ips []string
-	for _, ip := range strings.Split(cfg.RTC.PublicIPs, ",") {
+	for _, ip := range strings.Split(cfg.Conference.PublicIPs, ",") {
 		if ip = strings.TrimSpace(ip); ip != "" {
 			ips = append(ips, ip)
 		}
 	}
 	turnSecret := ""
-	if cfg.RTC.TURNUDP != "" || cfg.RTC.TURNTLS != "" {
+	if cfg.Conference.TURNUDP != "" || cfg.Conference.TURNTLS != "" {
 		// TURN credentials derive from the token key: one secret to keep.
-		key, err := conference.TokenKey(ctx, db, cfg.RTC.TokenKey, box)
+		key, err := conference.TokenKey(ctx, db, cfg.Conference.TokenKey, box)
 		if err != nil {
 			return nil, err
 		}
@@ -47,12 +47,12 @@ func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.B
 	}
 	return sfu.New(sfu.Params{
 		Config: sfu.Config{
-			UDPAddr: cfg.RTC.UDPAddr, TCPAddr: cfg.RTC.TCPAddr, PublicIPs: ips, Loopback: cfg.RTC.Loopback,
-			TURN: sfu.TURNConfig{UDPAddr: cfg.RTC.TURNUDP, TLSAddr: cfg.RTC.TURNTLS, Host: cfg.RTC.TURNHost, RelayIP: cfg.RTC.TURNRelay,
+			UDPAddr: cfg.Conference.UDPAddr, TCPAddr: cfg.Conference.TCPAddr, PublicIPs: ips, Loopback: cfg.Conference.Loopback,
+			TURN: sfu.TURNConfig{UDPAddr: cfg.Conference.TURNUDP, TLSAddr: cfg.Conference.TURNTLS, Host: cfg.Conference.TURNHost, RelayIP: cfg.Conference.TURNRelay,
 				Realm: "chancery", CertFile: cfg.HTTP.TLSCert, KeyFile: cfg.HTTP.TLSKey, Secret: turnSecret},
 		},
 		Signer: signer, Store: conference.Store{DB: db}, Log: log.With("component", "sfu"), Now: now,
-		ChatHistory: int(cfg.RTC.ChatLength),
+		ChatHistory: int(cfg.Conference.ChatLength),
 	})
 }
 
