@@ -113,6 +113,13 @@ type ClientMessage struct {
 	Raised      bool                     `json:"raised,omitempty"`
 	Participant string                   `json:"participant,omitempty"`
 	Locked      bool                     `json:"locked,omitempty"`
+	// Floor control (floor.go).
+	Request    int64        `json:"request,omitempty"`
+	Kind       FloorKind    `json:"kind,omitempty"`
+	Position   int          `json:"position,omitempty"`
+	AgendaItem string       `json:"agenda_item,omitempty"`
+	Language   string       `json:"language,omitempty"`
+	Times      map[Role]int `json:"times,omitempty"`
 }
 
 // ProtocolError is a bad message from a client. Code is stable and the
@@ -225,6 +232,9 @@ func (m *ClientMessage) check() error {
 			return protoErr(CodeBadMessage, "%s needs a participant and a source", m.Type)
 		}
 	case TypeRestart, TypeHand, TypeLock, TypePing:
+	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
+		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
+		return m.checkFloor()
 	default:
 		return protoErr(CodeBadMessage, "unknown message type %q", m.Type)
 	}
@@ -294,6 +304,7 @@ type ServerMessage struct {
 	Code         string                   `json:"code,omitempty"`
 	Error        string                   `json:"message_text,omitempty"`
 	Reason       string                   `json:"reason,omitempty"`
+	Floor        *FloorInfo               `json:"floor,omitempty"` // floor_state
 }
 
 func errorMessage(err error) ServerMessage {

@@ -39,8 +39,10 @@ type Room struct {
 	chairMutes map[string]map[Source]string
 	locked     bool
 	speakers   []string
-	stop       chan struct{}
-	stopped    bool
+	// floor is the speakers' list and who may be heard (floor.go).
+	floor   floor
+	stop    chan struct{}
+	stopped bool
 }
 
 func newRoom(s *Server, slug string) *Room {
@@ -62,6 +64,7 @@ func (r *Room) run() {
 		case now := <-sp.C:
 			r.updateSpeakers()
 			r.refreshTokens()
+			r.floorTick()
 			n++
 			if n%int(revokeInterval/speakerInterval) == 0 {
 				r.sweepRevoked()
@@ -207,6 +210,8 @@ func (r *Room) admit(p *Participant) error {
 	if err := p.startMedia(); err != nil {
 		return err
 	}
+	// The floor's gates are set before the member can publish.
+	r.loadFloor(p.ctx)
 	ctx, cancel := r.s.storeContext(p.ctx)
 	chat, err := r.s.store.RecentChat(ctx, r.slug, r.s.history)
 	cancel()
@@ -257,6 +262,7 @@ func (r *Room) admit(p *Participant) error {
 	if p.perms.Moderate {
 		r.pushWaiting()
 	}
+	r.floorJoined(p)
 	return nil
 }
 
@@ -305,6 +311,7 @@ func (r *Room) leave(p *Participant) {
 func (r *Room) publish(u *upTrack) {
 	r.mu.Lock()
 	r.tracks[u.ID()] = u
+	u.SetGated(r.floorGateLocked(u))
 	ps := r.joinedLocked()
 	r.mu.Unlock()
 	info := trackInfo(u)

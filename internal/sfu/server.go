@@ -24,6 +24,8 @@ type Store interface {
 	Audit(ctx context.Context, e AuditEntry) error
 	// Revoked returns which of the join token IDs were revoked.
 	Revoked(ctx context.Context, ids []string) ([]string, error)
+	// FloorStore keeps the speakers' lists (floor.go).
+	FloorStore
 }
 
 // AuditEntry is one moderator action.

@@ -288,6 +288,10 @@ func (p *Participant) handle(m ClientMessage) error {
 		p.hand = m.Raised
 		r.mu.Unlock()
 		r.participantChanged(p)
+		r.floorHand(p, m.Raised)
+	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
+		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
+		p.handleFloor(m)
 	case TypeAdmit, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))

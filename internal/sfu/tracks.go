@@ -7,7 +7,7 @@ import (
 // trackInfo describes a published track to clients.
 func trackInfo(u *media.UpTrack) TrackInfo {
 	return TrackInfo{ID: u.ID(), Participant: u.Owner(), Kind: u.Kind().String(), Source: Source(u.Source()),
-		Language: u.Language(), Simulcast: u.Simulcast(), Muted: u.Muted() || u.SelfMuted()}
+		Language: u.Language(), Simulcast: u.Simulcast(), Muted: u.Muted() || u.SelfMuted() || u.Gated()}
 }
 
 // allocate chooses the simulcast layer of every video p receives, on p's

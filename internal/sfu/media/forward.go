@@ -104,6 +104,7 @@ type UpTrack struct {
 	layers    [3]layer
 	muted     atomic.Bool // the server stops forwarding while set
 	selfMuted atomic.Bool // the publisher said it muted (display only)
+	gated     atomic.Bool // a second stop, independent of muted (SetGated)
 	level     audioLevel
 	levelExt  uint8 // negotiated id of the audio level extension
 
@@ -169,6 +170,15 @@ func (u *UpTrack) Muted() bool { return u.muted.Load() }
 
 // SetMuted stops (true) or resumes forwarding the track.
 func (u *UpTrack) SetMuted(v bool) { u.muted.Store(v) }
+
+// Gated tells whether the track's gate is closed (SetGated).
+func (u *UpTrack) Gated() bool { return u.gated.Load() }
+
+// SetGated closes (true) or opens a gate that stops forwarding the track
+// independently of SetMuted: the track is forwarded only while neither
+// holds it, so that two owners of the decision (a mute, and a rule of
+// who may be heard now) never undo each other's stop.
+func (u *UpTrack) SetGated(v bool) { u.gated.Store(v) }
 
 // SelfMuted tells whether the publisher said it muted the track; it is
 // shown to others and changes nothing of the forwarding.
@@ -252,7 +262,7 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 	lay.bytes.Add(uint64(n))
 	lay.lastRx.Store(time.Now().UnixNano())
 
-	if u.muted.Load() {
+	if u.muted.Load() || u.gated.Load() {
 		return
 	}
 	if u.kind == webrtc.RTPCodecTypeAudio {
