@@ -119,7 +119,7 @@ func TestFloorGatesMicrophones(t *testing.T) {
 	clk.Add(time.Minute)
 	send(t, chair, sfu.ClientMessage{Type: sfu.TypeFloorPause, Request: req})
 	f = floorState(t, bob, "paused", func(f *sfu.FloorInfo) bool { return f.Current != nil && f.Current.State == sfu.FloorPaused })
-	if f.Current.RemainingMS != (sfu.DefaultSpeakingTime - time.Minute).Milliseconds() || f.Current.Deadline != 0 {
+	if f.Current.RemainingMS != (sfu.DefaultSpeakingTime-time.Minute).Milliseconds() || f.Current.Deadline != 0 {
 		t.Fatalf("paused turn = %+v", f.Current)
 	}
 	silentWhile(t, rc, aliceMic, chairMic, 50, "alice paused")
