@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,8 +185,8 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.p.Kit.Lang(r)
-	strs := make(map[string]string, len(jsKeys))
-	for _, k := range jsKeys {
+	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys))
+	for _, k := range slices.Concat(jsKeys, floorJSKeys) {
 		strs[k] = h.p.Kit.Cat.T(l.Code, k, map[string]any{"Name": "{name}"})
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token

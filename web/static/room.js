@@ -24,6 +24,8 @@ function start() {
     wantMic: true, wantCam: true, shortcuts: true, sink: '', level: 0, mediaError: '',
   };
   window.chanceryRoom = { state: st, stats, quality: () => Object.fromEntries(st.quality) };
+  // Hooks for floor.js (the speakers' list), which renders its own panel.
+  Object.assign(window.chanceryRoom, { send: (m) => send(m), toggleSource: (s) => toggleSource(s), openPanel: (n, on) => openPanel(n, on) });
 
   const status = (text) => { $('room-status').textContent = text; };
   const alertMsg = (text) => { const a = $('room-alert'); a.textContent = text; a.hidden = !text; };
@@ -295,6 +297,7 @@ function start() {
       case 'track': st.tracks.set(m.track.id, m.track); render(); break;
       case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); prevCounts.delete(m.track_id); render(); break;
       case 'speakers': st.speakers = m.speakers || []; highlight(); break;
+      case 'floor_state': app.dispatchEvent(new CustomEvent('floor-state', { detail: m.floor })); break;
       case 'chat': addChat(m.message, true); break;
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
       case 'waiting': {
@@ -312,7 +315,8 @@ function start() {
           break;
         }
         const key = { room_locked: 'room_error_locked', forbidden: 'room_error_forbidden', token_expired: 'room_error_expired', bad_token: 'room_error_invalid',
-          token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use' }[m.code] || 'room_error_generic';
+          token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use', floor_transition: 'room_floor_error_transition',
+          floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable' }[m.code] || 'room_error_generic';
         alertMsg(t(key));
         if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use'].includes(m.code)) { st.fatal = true; release(); }
         break;
@@ -593,12 +597,12 @@ function start() {
     btn.setAttribute('aria-pressed', String(on));
     if (on) st.panels.add(name); else st.panels.delete(name);
     // One panel at a time on a narrow window, where it covers the stage.
-    if (on && !window.matchMedia('(min-width: 48rem)').matches) for (const other of ['people', 'chat', 'settings']) if (other !== name) openPanel(other, false);
+    if (on && !window.matchMedia('(min-width: 48rem)').matches) for (const other of ['people', 'chat', 'settings', 'floor']) if (other !== name) openPanel(other, false);
     if (name === 'chat' && on) { st.unread = 0; unreadBadge(); }
     layoutTiles();
     return on;
   }
-  for (const name of ['people', 'chat', 'settings']) {
+  for (const name of ['people', 'chat', 'settings', 'floor']) {
     $(`${name}-toggle`).addEventListener('click', () => {
       if (openPanel(name) && name === 'chat') $('chat-input').focus();
     });
