@@ -32,7 +32,9 @@ function start() {
   const self = () => room()?.state.self;
   const isChair = () => !!self()?.permissions?.moderate;
   const canRequest = () => { const me = self(); return !!me && me.permissions?.microphone && me.role !== 'interpreter' && me.role !== 'observer'; };
-  const who = (q) => (q.delegation ? `${q.name} (${q.delegation})` : q.name);
+  // who names a speaker, isolated (FSI … PDI) so that a Latin name in an
+  // Arabic sentence, or the reverse, keeps its own direction.
+  const who = (q) => `\u2068${q.delegation ? `${q.name} (${q.delegation})` : q.name}\u2069`;
   const kindLabel = (k) => ({ point_of_order: t('room_floor_point_of_order'), reply: t('room_floor_reply') }[k] || '');
 
   function el(tag, cls, text) {

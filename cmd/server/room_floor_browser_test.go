@@ -1,0 +1,98 @@
+package main
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/sfu"
+)
+
+// TestRoomFloorInTheBrowser: a chair (English) and a delegate (Arabic) in
+// two Chromium instances with fake microphones. The delegate asks for the
+// floor from the speakers' list panel; the chair, who asked too, moves
+// their own request to the top with the keyboard and takes the floor:
+// the delegate's microphone then reaches the chair no more (the server
+// gates it) while their video still flows. The chair ends the turn and
+// gives the floor to the delegate, who is then heard; both see the same
+// countdown and the change is read out. Each screen passes axe-core and is
+// captured.
+func TestRoomFloorInTheBrowser(t *testing.T) {
+	a := newBrowser(t, mediaFlags...)
+	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	open := func(br *browser, code, identity, name string, role sfu.Role) {
+		t.Helper()
+		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "VN Viet Nam", Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
+		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	}
+	check := func(br *browser, code, what string) {
+		t.Helper()
+		br.waitFor(t, code+" "+what+": the page fits the window", fitsWindow)
+		browsertest.AssertNoSeriousViolations(t, br.ctx, "/"+code+"/rooms/ ("+what+")")
+		br.screenshot(t, "room-floor-"+code+"-"+what+".png", 1280, 800)
+	}
+	msg := func(code, key, name string) string {
+		return squash(a.cat.T(code, key, map[string]any{"Name": name}))
+	}
+
+	open(a, "en", "chair-1", "Chair Anh", sfu.RoleChair)
+	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
+	open(b, "ar", "vn-1", "Lan", sfu.RoleDelegate)
+	a.waitFor(t, "the chair sees Lan waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes('Lan'))`)
+	a.do(t, "admit Lan", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: Lan"]`)))
+	b.waitFor(t, "Lan in the room and publishing", `!document.getElementById('room').hidden && window.chanceryRoom.state.micTx !== null`)
+	first := a.until(t, "the chair hears Lan on the open floor", func(s roomStats) bool { return s.AudioPackets > 50 && s.FramesDecoded > 10 })
+	a.until(t, "and keeps hearing her", func(s roomStats) bool { return s.AudioPackets > first.AudioPackets+50 })
+
+	// Both open the speakers' list; Lan asks for the floor.
+	for _, br := range []*browser{a, b} {
+		br.do(t, "open the speakers' list", chromedp.Click(chromedp.CSS("#floor-toggle")))
+		br.waitFor(t, "the speakers' list is open", `!document.getElementById('floor-panel').hidden && document.getElementById('floor-agenda').textContent !== ''`)
+	}
+	b.do(t, "Lan requests the floor", chromedp.Click(chromedp.CSS("#floor-request")))
+	b.waitFor(t, "Lan is first on the list", `document.getElementById('floor-my-status').textContent === `+jsString(msg("ar", "room_floor_you_pending", "1")))
+	a.waitFor(t, "the chair sees Lan's request", `[...document.querySelectorAll('#floor-list li')].some(li => li.textContent.includes('Lan'))`)
+	check(b, "ar", "requested")
+
+	// The chair asks too, and moves their request up with the keyboard.
+	a.do(t, "the chair requests the floor", chromedp.Click(chromedp.CSS("#floor-request")))
+	a.waitFor(t, "two requests", `document.querySelectorAll('#floor-list li').length === 2`)
+	a.do(t, "move the chair's request up with the keyboard",
+		chromedp.Focus(chromedp.CSS(`#floor-list button[aria-label="Move up: Chair Anh"]`)), chromedp.KeyEvent(kb.Enter))
+	a.waitFor(t, "the chair's request is first", `document.querySelector('#floor-list li').textContent.includes('Chair Anh')`)
+	a.waitFor(t, "the focus stays on the moved request", `document.activeElement.closest('li')?.textContent.includes('Chair Anh')`)
+	check(a, "en", "list")
+
+	// The chair takes the floor: Lan's microphone is gated by the server.
+	a.do(t, "the chair takes the floor", chromedp.Click(chromedp.CSS(`#floor-list button[aria-label="Give the floor: Chair Anh"]`)))
+	b.waitFor(t, "Lan sees who has the floor", `!document.getElementById('floor-bar').hidden && document.getElementById('floor-bar-who').textContent.includes('Chair Anh')`)
+	time.Sleep(500 * time.Millisecond) // packets already on the way
+	gated := a.roomStats(t)
+	a.until(t, "Lan's video still arrives", func(s roomStats) bool { return s.VideoPackets > gated.VideoPackets+200 })
+	if after := a.roomStats(t); after.AudioPackets > gated.AudioPackets+3 {
+		t.Errorf("Lan's microphone reached the chair while the chair held the floor: %v → %v packets", gated.AudioPackets, after.AudioPackets)
+	}
+	check(b, "ar", "chair-speaks")
+
+	// The chair ends the turn and gives Lan the floor: she is heard, the
+	// countdown runs for both, and the change is read out.
+	a.do(t, "end the chair's turn", chromedp.Click(chromedp.CSS(`#floor-current button[aria-label="End the turn: Chair Anh"]`)))
+	a.waitFor(t, "no one holds the floor", `document.getElementById('floor-bar').hidden`)
+	a.do(t, "give Lan the floor", chromedp.Click(chromedp.CSS(`#floor-list button[aria-label="Give the floor: Lan"]`)))
+	a.waitFor(t, "the change is read out", `document.getElementById('room-status').textContent === `+jsString(msg("en", "room_floor_given", "Lan")))
+	b.waitFor(t, "Lan has the floor", `document.getElementById('floor-my-status').textContent === `+jsString(msg("ar", "room_floor_you_speaking", "")))
+	for _, br := range []*browser{a, b} {
+		br.waitFor(t, "the countdown runs", `/^[23]:[0-5][0-9]$/.test(document.getElementById('floor-timer').textContent)`)
+	}
+	heard := a.roomStats(t)
+	a.until(t, "the chair hears Lan", func(s roomStats) bool { return s.AudioPackets > heard.AudioPackets+50 && s.TotalSamplesReceived > heard.TotalSamplesReceived })
+	check(a, "en", "delegate-speaks")
+	check(b, "ar", "speaking")
+	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+		t.Errorf("Arabic room page dir = %q", dir)
+	}
+}
