@@ -89,7 +89,9 @@ func TestRoomFloorInTheBrowser(t *testing.T) {
 		br.waitFor(t, "the countdown runs", `/^[23]:[0-5][0-9]$/.test(document.getElementById('floor-timer').textContent)`)
 	}
 	heard := a.roomStats(t)
-	a.until(t, "the chair hears Lan", func(s roomStats) bool { return s.AudioPackets > heard.AudioPackets+50 && s.TotalSamplesReceived > heard.TotalSamplesReceived })
+	a.until(t, "the chair hears Lan", func(s roomStats) bool {
+		return s.AudioPackets > heard.AudioPackets+50 && s.TotalSamplesReceived > heard.TotalSamplesReceived
+	})
 	check(a, "en", "delegate-speaks")
 	check(b, "ar", "speaking")
 	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {

@@ -267,10 +267,6 @@ const (
 	TypeFloorState    = "floor_state"    // floor: server to client
 )
 
-// floorTypes are the client messages floor control handles.
-var floorTypes = []string{TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
-	TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage}
-
 // chairOnly are the floor actions only moderators may take.
 var chairOnly = map[string]bool{TypeFloorGrant: true, TypeFloorPause: true, TypeFloorResume: true, TypeFloorDeny: true,
 	TypeFloorReorder: true, TypeFloorAgenda: true}

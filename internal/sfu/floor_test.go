@@ -203,11 +203,11 @@ func TestFloorRefusals(t *testing.T) {
 		return pending(f) == "carol:point_of_order,alice:speech,bob:speech"
 	})
 	send(t, dave, sfu.ClientMessage{Type: sfu.TypeFloorRequest, Kind: sfu.KindPointOfOrder})
-	f := floorState(t, chair, "dave's point of order", func(f *sfu.FloorInfo) bool {
+	floorState(t, chair, "dave's point of order", func(f *sfu.FloorInfo) bool {
 		return pending(f) == "carol:point_of_order,dave:point_of_order,alice:speech,bob:speech"
 	})
 	send(t, dave, sfu.ClientMessage{Type: sfu.TypeFloorRequest, Kind: sfu.KindReply})
-	f = floorState(t, chair, "dave's right of reply", func(f *sfu.FloorInfo) bool { return len(f.Requests) == 5 })
+	f := floorState(t, chair, "dave's right of reply", func(f *sfu.FloorInfo) bool { return len(f.Requests) == 5 })
 	if got := pending(f); got != "carol:point_of_order,dave:point_of_order,alice:speech,bob:speech,dave:reply" {
 		t.Fatalf("list = %s", got)
 	}
