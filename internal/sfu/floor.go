@@ -415,9 +415,12 @@ func (r *Room) floorJoined(p *Participant) {
 		return
 	}
 	if q := f.cur; q != nil && q.State == FloorGranted && q.Identity == p.claims.Identity {
-		if err := r.floorStartLocked(context.WithoutCancel(p.ctx)); err != nil {
-			r.log.Error("start a turn", "err", err)
-		}
+		// The speaker given the floor in their absence is here: the turn
+		// starts, and everyone learns it.
+		r.floorStartLocked(context.WithoutCancel(p.ctx))
+		r.applyFloorLocked()
+		r.broadcastFloorLocked()
+		return
 	}
 	p.send(ServerMessage{Type: TypeFloorState, Floor: r.floorInfoLocked()})
 }
@@ -687,7 +690,9 @@ func (r *Room) floorRequestLocked(ctx context.Context, p *Participant, kind Floo
 		return r.storeErr("add a floor request", err)
 	}
 	pending := slices.Insert(slices.Clone(f.pending), at, &saved)
-	if at < len(f.pending) {
+	// The stored positions of the others may have gaps (requests granted
+	// or withdrawn): number the whole list again.
+	if len(pending) > 1 {
 		if err := r.s.store.SaveFloorOrder(sctx, r.slug, f.item, requestIDs(pending)); err != nil {
 			// The request is stored at its position; only the others'
 			// numbers are stale, and the next reorder renumbers them.
@@ -881,7 +886,7 @@ func (r *Room) floorStepLocked(ctx context.Context, p *Participant, q *FloorRequ
 	switch {
 	case ev == evGrant:
 		if r.present(q.Identity) != nil {
-			return r.floorStartLocked(ctx)
+			r.floorStartLocked(ctx)
 		}
 	case ev == evResume:
 		r.openMicrophone(q.Identity)
@@ -895,23 +900,26 @@ func (r *Room) floorStepLocked(ctx context.Context, p *Participant, q *FloorRequ
 	return nil
 }
 
-// floorStartLocked starts the granted turn: the speaker is there.
-func (r *Room) floorStartLocked(ctx context.Context) error {
+// floorStartLocked starts the granted turn: the speaker is there. When
+// the database does not take it, the turn stays granted (the floor held,
+// nobody but the moderators heard) and starts when the speaker next
+// joins, or the chair ends or refuses it.
+func (r *Room) floorStartLocked(ctx context.Context) {
 	f := &r.floor
 	q := f.cur
 	to, err := q.State.next(evStart)
 	if err != nil {
-		return err
+		return
 	}
 	nq := *q
-	nq.State, nq.StartedAt, nq.RunningSince = to, r.s.now().UTC(), r.s.now().UTC()
+	now := r.s.now().UTC()
+	nq.State, nq.StartedAt, nq.RunningSince = to, now, now
 	if err := r.saveRequest(ctx, &nq, q.State); err != nil {
-		return err
+		return // logged by saveRequest
 	}
 	*q = nq
 	r.floorAudit(ctx, nil, "floor_start", q, "")
 	r.openMicrophone(q.Identity)
-	return nil
 }
 
 // saveRequest writes q, which leaves state from.
@@ -928,7 +936,11 @@ func (r *Room) saveRequest(ctx context.Context, q *FloorRequest, from FloorState
 // server's clock. The room's loop calls it.
 func (r *Room) floorTick() {
 	f := &r.floor
-	f.mu.Lock()
+	// A floor action waiting on the database must not hold up the room's
+	// loop: the next tick looks again.
+	if !f.mu.TryLock() {
+		return
+	}
 	defer f.mu.Unlock()
 	q := f.cur
 	if !f.loaded || q == nil || q.State != FloorInProgress || r.s.now().Before(q.deadline().Add(FloorGrace)) {

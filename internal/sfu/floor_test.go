@@ -410,3 +410,29 @@ func TestFloorSurvivesRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestFloorGrantedInAbsence: the floor given to a delegate who has left is
+// held (granted: nobody but the chair is heard) and the turn starts, with
+// its whole time, when the delegate comes back.
+func TestFloorGrantedInAbsence(t *testing.T) {
+	e := newEnv(t)
+	chair := e.join("chair", sfu.RoleChair, nil)
+	e.officer = chair
+	alice := e.join("alice", sfu.RoleDelegate, nil)
+	send(t, alice, sfu.ClientMessage{Type: sfu.TypeFloorRequest})
+	f := floorState(t, chair, "alice's request", func(f *sfu.FloorInfo) bool { return requestOf(f, "alice") != 0 })
+	req := requestOf(f, "alice")
+	alice.Close()
+	nextEvent(t, chair, sfu.TypeLeft, func(m sfu.ServerMessage) bool { return m.ID == alice.Welcome.Self.ID })
+
+	send(t, chair, sfu.ClientMessage{Type: sfu.TypeFloorGrant, Request: req})
+	f = floorState(t, chair, "granted", func(f *sfu.FloorInfo) bool { return f.Current != nil })
+	if f.Current.State != sfu.FloorGranted || f.Current.Participant != "" || f.Current.RemainingMS != sfu.DefaultSpeakingTime.Milliseconds() || f.Current.Deadline != 0 {
+		t.Fatalf("granted in absence = %+v", f.Current)
+	}
+	back := e.join("alice", sfu.RoleDelegate, nil)
+	f = floorState(t, chair, "alice back", func(f *sfu.FloorInfo) bool { return f.Current != nil && f.Current.State == sfu.FloorInProgress })
+	if f.Current.ID != req || f.Current.Participant != back.Welcome.Self.ID || f.Current.Deadline == 0 {
+		t.Fatalf("started turn = %+v", f.Current)
+	}
+}
