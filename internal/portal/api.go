@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -85,7 +86,7 @@ func articleJSON(r *http.Request, a store.Article) ArticleJSON {
 func (h *Handlers) articleFromPath(r *http.Request) (store.Article, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return store.Article{}, httpx.ErrNotFound
+		return store.Article{}, fault.ErrNotFound
 	}
 	return h.db.GetArticle(r.Context(), id)
 }
@@ -94,7 +95,7 @@ func (h *Handlers) articleFromPath(r *http.Request) (store.Article, error) {
 func translationLang(r *http.Request) (string, error) {
 	l, ok := lang.Lookup(r.PathValue("tl"))
 	if !ok {
-		return "", httpx.ErrNotFound
+		return "", fault.ErrNotFound
 	}
 	return l.Code, nil
 }
@@ -218,7 +219,7 @@ func (h *Handlers) apiPublish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, ok := a.Translations[code]; !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	v, err := h.publish(withOrigin(r), a, code, in.Note)

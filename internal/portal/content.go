@@ -3,14 +3,13 @@ package portal
 import (
 	"context"
 	"errors"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/portal/markdown"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -56,8 +55,8 @@ type TranslationInput struct {
 	Images  []store.Image `json:"images"`
 }
 
-func invalid(field, key string, data map[string]any) *httpx.Error {
-	return &httpx.Error{Status: http.StatusBadRequest, Key: key, Field: field, Data: data}
+func invalid(field, key string, data map[string]any) *fault.Problem {
+	return &fault.Problem{Kind: fault.ErrInvalid, Key: key, Field: field, Data: data}
 }
 
 // applyArticle validates in and copies it onto a.
@@ -199,7 +198,7 @@ func (h *Handlers) createArticle(ctx context.Context, in ArticleInput) (store.Ar
 	}
 	created, err := h.db.CreateArticle(ctx, a)
 	if errors.Is(err, store.ErrConflict) {
-		return a, &httpx.Error{Status: http.StatusConflict, Key: "portal_error_slug_taken", Field: "slug", Err: err}
+		return a, &fault.Problem{Kind: fault.ErrConflict, Key: "portal_error_slug_taken", Field: "slug", Err: err}
 	}
 	return created, err
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -167,9 +168,9 @@ func (h *Handlers) articleForm(r *http.Request, creating bool) (ArticleInput, Ed
 // formError turns a user error into the form's message and field, and
 // reports false for anything else (which is then a failure page).
 func (h *Handlers) formError(r *http.Request, err error) (msg, field string, status int, ok bool) {
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status < 500 {
-		return h.ui(r, he.Key, he.Data), he.Field, he.Status, true
+	var he *fault.Problem
+	if errors.As(err, &he) && httpx.Status(he) < 500 {
+		return h.ui(r, he.Key, he.Data), he.Field, httpx.Status(he), true
 	}
 	return "", "", 0, false
 }
@@ -369,7 +370,7 @@ func (h *Handlers) editPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	t, ok := a.Translations[code]
 	if !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	l, _ := lang.Lookup(code)

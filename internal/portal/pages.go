@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/portal/markdown"
@@ -150,7 +151,7 @@ func (h *Handlers) card(code string, p store.Published) Card {
 func (h *Handlers) pathLang(w http.ResponseWriter, r *http.Request) (lang.Language, bool) {
 	l, ok := lang.Lookup(r.PathValue("lang"))
 	if !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 	}
 	return l, ok
 }
@@ -325,7 +326,7 @@ func (h *Handlers) countryList(w http.ResponseWriter, r *http.Request) {
 	}
 	reg, ok := parseRegion(r.PathValue("country"))
 	if !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	h.list(w, r, l, store.PublishedQuery{Country: reg.String()}, h.t(l.Code, "portal_country_title", map[string]any{"Name": regionName(l.Code, reg)}), "/countries/"+reg.String())
@@ -382,7 +383,7 @@ func (h *Handlers) article(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) version(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil || n < 1 {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	h.showArticle(w, r, n)
@@ -527,7 +528,7 @@ func (h *Handlers) missing(w http.ResponseWriter, r *http.Request, l lang.Langua
 		return
 	}
 	if len(langs) == 0 {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	var links []Link
@@ -584,7 +585,7 @@ func (h *Handlers) media(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	hash, _, _ := strings.Cut(name, ".")
 	if len(hash) != 64 {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	m, err := h.db.GetMedia(r.Context(), hash)

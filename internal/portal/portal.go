@@ -23,6 +23,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -164,7 +165,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 // than being redirected to a trailing-slash path that does not exist either.
 func (h *Handlers) langRoot(w http.ResponseWriter, r *http.Request) {
 	if _, ok := lang.Lookup(r.PathValue("lang")); !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	http.Redirect(w, r, "/"+r.PathValue("lang")+"/", http.StatusMovedPermanently)
@@ -176,7 +177,7 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
 	f, ok := h.pages[r.PathValue("page")]
 	h.mu.RUnlock()
 	if _, known := lang.Lookup(r.PathValue("lang")); !ok || !known {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	f(w, r)
@@ -187,7 +188,7 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) publish(ctx context.Context, a store.Article, lng, note string) (store.ArticleVersion, error) {
 	v, err := h.db.PublishTranslation(ctx, a.ID, lng, note)
 	if errors.Is(err, store.ErrWithdrawn) {
-		return v, &httpx.Error{Status: http.StatusConflict, Key: "portal_error_withdrawn", Err: err}
+		return v, &fault.Problem{Kind: fault.ErrConflict, Key: "portal_error_withdrawn", Err: err}
 	}
 	if err != nil {
 		return v, err

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -100,7 +100,7 @@ func (p *Publisher) Check(post social.Post) error {
 	if err == nil {
 		return nil
 	}
-	he, ok := errors.AsType[*httpx.Error](err)
+	he, ok := errors.AsType[*fault.Problem](err)
 	if !ok {
 		return &social.Refusal{Network: social.Portal, Field: social.FieldOther, Fault: social.Invalid, Reason: err.Error()}
 	}

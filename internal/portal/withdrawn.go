@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -41,7 +42,7 @@ func (h *Handlers) showWithdrawn(w http.ResponseWriter, r *http.Request, l lang.
 	}
 	date := h.date(l.Code, wd.WithdrawnAt)
 	if wd.Gone {
-		h.kit.Fail(w, r, httpx.Errorf(http.StatusGone, "portal_gone", map[string]any{"Date": date.Text}))
+		h.kit.Fail(w, r, &fault.Problem{Kind: fault.ErrGone, Key: "portal_gone", Data: map[string]any{"Date": date.Text}})
 		return true
 	}
 	h.kit.Render(w, r, http.StatusOK, "portal-withdrawn.html", httpx.Page{
