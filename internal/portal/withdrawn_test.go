@@ -95,7 +95,7 @@ func TestRecallWithdrawsPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = h.publish(ctx, a, "en", "")
+		_, err = h.content.Publish(ctx, a, "en", "")
 		var he *fault.Problem
 		if !errors.As(err, &he) || httpx.Status(he) != http.StatusConflict || !strings.Contains(h.t("fr", he.Key, nil), "ne peut plus être publiée") {
 			t.Errorf("an editor publishing a withdrawn translation: %v", err)
