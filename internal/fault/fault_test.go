@@ -23,7 +23,7 @@ func TestProblemIsOfItsKind(t *testing.T) {
 		{"conflict with a cause", &fault.Problem{Kind: fault.ErrConflict, Key: "users_error_taken", Err: cause}, fault.ErrConflict},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.p.Of() != tc.kind { //nolint:errorlint // kinds are values
+			if tc.p.Of() != tc.kind {
 				t.Errorf("Of() = %v, want %v", tc.p.Of(), tc.kind)
 			}
 			wrapped := fmt.Errorf("portal: save: %w", tc.p)
@@ -34,7 +34,7 @@ func TestProblemIsOfItsKind(t *testing.T) {
 				t.Errorf("As(%v, %v) = %v, %v", wrapped, tc.kind, p, ok)
 			}
 			for _, other := range []error{fault.ErrInvalid, fault.ErrRefused, fault.ErrNotFound, fault.ErrConflict} {
-				if other == tc.kind { //nolint:errorlint // kinds are values
+				if other == tc.kind {
 					continue
 				}
 				if errors.Is(tc.p, other) {
@@ -57,7 +57,7 @@ func TestProblemIsOfItsKind(t *testing.T) {
 
 func TestNewTakesDataInPairs(t *testing.T) {
 	p := fault.Refused("media", "press_error_target_media_too_large", "Channel", "Bluesky", "Max", 2_000_000, "dangling")
-	if p.Field != "media" || p.Key != "press_error_target_media_too_large" || p.Kind != fault.ErrRefused { //nolint:errorlint // kinds are values
+	if p.Field != "media" || p.Key != "press_error_target_media_too_large" || p.Kind != fault.ErrRefused {
 		t.Fatalf("problem %+v", p)
 	}
 	if len(p.Data) != 2 || p.Data["Channel"] != "Bluesky" || p.Data["Max"] != 2_000_000 {

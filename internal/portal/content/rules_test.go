@@ -15,14 +15,14 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 // wantInvalid checks that err is an ErrInvalid problem with the field and
-// key an editor is shown.
-func wantInvalid(t *testing.T, err error, field, key string) *fault.Problem {
+// key an editor is shown, and returns the problem's data.
+func wantInvalid(t *testing.T, err error, field, key string) map[string]any {
 	t.Helper()
 	p, ok := fault.As(err, fault.ErrInvalid)
 	if !ok || p.Field != field || p.Key != key {
 		t.Fatalf("got %v, want an invalid %s (%s)", err, key, field)
 	}
-	return p
+	return p.Data
 }
 
 func TestApplyArticle(t *testing.T) {
@@ -69,9 +69,9 @@ func TestApplyArticle(t *testing.T) {
 	t.Run("the twenty-first topic is named", func(t *testing.T) {
 		in := valid()
 		in.Topics = many
-		p := wantInvalid(t, content.ApplyArticle(&store.Article{}, in, true), "topics", "portal_error_topic")
-		if p.Data["Topic"] != many[content.MaxTags] {
-			t.Errorf("data %v, want the first topic over the limit", p.Data)
+		data := wantInvalid(t, content.ApplyArticle(&store.Article{}, in, true), "topics", "portal_error_topic")
+		if data["Topic"] != many[content.MaxTags] {
+			t.Errorf("data %v, want the first topic over the limit", data)
 		}
 	})
 	t.Run("accepted and cleaned", func(t *testing.T) {
@@ -124,9 +124,9 @@ func TestCheckTranslation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := content.CheckTranslation("en", tc.in)
-			p := wantInvalid(t, err, tc.field, tc.key)
-			if tc.max != 0 && p.Data["Max"] != tc.max {
-				t.Errorf("data %v, want Max %d", p.Data, tc.max)
+			data := wantInvalid(t, err, tc.field, tc.key)
+			if tc.max != 0 && data["Max"] != tc.max {
+				t.Errorf("data %v, want Max %d", data, tc.max)
 			}
 		})
 	}
@@ -154,9 +154,9 @@ func TestCheckNoteAndTopics(t *testing.T) {
 		t.Errorf("a valid topic: %v", err)
 	}
 	for _, slug := range []string{"", "East-Sea", "east sea", strings.Repeat("a", content.MaxTopic+1), "a/../b"} {
-		p := wantInvalid(t, content.CheckTopic(slug), "topic", "portal_error_topic")
-		if p.Data["Topic"] != slug {
-			t.Errorf("%q: data %v", slug, p.Data)
+		data := wantInvalid(t, content.CheckTopic(slug), "topic", "portal_error_topic")
+		if data["Topic"] != slug {
+			t.Errorf("%q: data %v", slug, data)
 		}
 	}
 	if err := content.CheckTopicNames(map[string]string{"vi": "Biển Đông", "en": "East Sea"}); err != nil {
