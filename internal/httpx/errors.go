@@ -11,6 +11,9 @@ import (
 
 // kinds is the one table that turns error kinds into HTTP statuses, with
 // the message a bare kind (one that is not a fault.Problem) is shown with.
+// Gone, refused and too-many failures always come as problems that name
+// their own message; the messages here are only what such a bare kind
+// would be shown with.
 var kinds = []struct {
 	kind   error
 	status int

@@ -2,7 +2,9 @@
 // languages, their clearance, the scheduler that publishes them exactly
 // once to each channel, the emergency pause, recall and the hash-chained
 // audit log. It reaches networks only through social.Publisher, which a
-// Resolver injected by cmd/server builds per channel.
+// Resolver injected by cmd/server builds per channel. A mistake in what a
+// person asked for is a fault.Problem of kind fault.ErrRefused, whose key
+// is a message of the press locale area.
 //
 // It must not import cmd/ or any connector package (internal/social/x, …).
 package publishing
