@@ -72,10 +72,10 @@ var _ social.Checker = (*Publisher)(nil)
 // Check refuses, before anything is stored, a post the portal would not
 // publish: a group that is not a valid slug, a language or kind the portal
 // does not have, an image type it does not show, and whatever the article
-// editor refuses in a translation (content.CheckTranslation: a missing or over-long
-// title, text that is not valid UTF-8, too many images, an image without
-// alt text). Publish applies it first, so that clearance (which calls it at
-// submission) and publication judge a post by one rule.
+// editor refuses in a translation (content.CheckTranslation: a missing or
+// over-long title, text that is not valid UTF-8, too many images, an image
+// without alt text). Publish applies it first, so that clearance (which
+// calls it at submission) and publication judge a post by one rule.
 func (p *Publisher) Check(post social.Post) error {
 	other := func(reason string) error {
 		return &social.Refusal{Network: social.Portal, Field: social.FieldOther, Fault: social.Unsupported, Reason: reason}
