@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -51,14 +50,7 @@ func newLoggedServer(t *testing.T, db *store.DB, clock *storetest.Clock, logs *s
 		m(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := build(context.Background(), cfg, db, log, logs, buildOptions{now: clock.Now, argon2: cheapArgon})
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	closeSFU(t, a)
-	ts := httptest.NewTLSServer(a.handler)
-	t.Cleanup(ts.Close)
-	a.setPublicURL(ts.URL)
+	a, ts := buildTLS(t, cfg, db, log, logs, buildOptions{now: clock.Now, argon2: cheapArgon}, nil)
 	return &testServer{Server: ts, db: db, clock: clock, t: t, app: a}
 }
 

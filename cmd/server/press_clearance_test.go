@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -32,14 +31,7 @@ func newClearanceServer(t *testing.T, db *store.DB, clock *storetest.Clock, net 
 		return net, nil
 	}
 	log := slog.New(slog.DiscardHandler)
-	a, err := build(context.Background(), testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res})
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	closeSFU(t, a)
-	ts := httptest.NewTLSServer(a.handler)
-	t.Cleanup(ts.Close)
-	a.setPublicURL(ts.URL)
+	a, ts := buildTLS(t, testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res}, nil)
 	return &testServer{Server: ts, db: db, clock: clock, t: t}, a
 }
 
