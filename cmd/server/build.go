@@ -13,6 +13,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/admin"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/demo"
 	"github.com/mofa-vn/chancery/internal/httpx"
@@ -42,10 +43,10 @@ type app struct {
 	// statements signs and records each statement version the portal
 	// publishes (Publish); the verify page reads them.
 	statements *signing.Registry
-	pages      *pagecache.Cache    // rendered public pages; Purge after every publish
-	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
-	connectors *connectors         // each channel's social.Publisher
-	watcher    *watch.Watcher      // out-of-band post detection; nil when off
+	pages      *pagecache.Cache       // rendered public pages; Purge after every publish
+	publishing *publishing.Service    // the press office: statements, scheduler, pause, recall, audit
+	connectors *publishing.Connectors // each channel's social.Publisher
+	watcher    *watch.Watcher         // out-of-band post detection; nil when off
 	// demoNets are the fake networks -demo runs; stopDemo stops them.
 	demoNets []demoNetwork
 	stopDemo func()
@@ -228,7 +229,7 @@ func (w *wiring) handler(svc *auth.Service, pages *pagecache.Cache) http.Handler
 			},
 		}),
 		pages.Middleware,
-		w.kit.SecurityHeaders(isConferencePath),
+		w.kit.SecurityHeaders(conference.UsesMedia),
 		w.kit.RefuseInvalidText,
 		httpx.LimitBodyFunc(bodyLimit(w.cfg.HTTP)),
 		w.kit.CrossOrigin(),

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -48,7 +49,7 @@ func startDemoFakes(apps map[social.Network]social.App) ([]fakekit.Demo, func())
 // channel, so that a newcomer can publish a statement and see it arrive.
 // conn must allow the fakes' loopback addresses, as -extra-api-urls
 // allows others.
-func connectDemoNetworks(ctx context.Context, db *store.DB, conn *connectors, fakes []fakekit.Demo) ([]demoNetwork, error) {
+func connectDemoNetworks(ctx context.Context, db *store.DB, conn *publishing.Connectors, fakes []fakekit.Demo) ([]demoNetwork, error) {
 	chs, err := db.ListChannels(ctx)
 	if err != nil {
 		return nil, err
@@ -89,17 +90,17 @@ func connectDemoNetworks(ctx context.Context, db *store.DB, conn *connectors, fa
 
 // connectDemo stores a demo channel's secret, verified by its fake as the
 // connect form does.
-func connectDemo(ctx context.Context, db *store.DB, conn *connectors, ch store.Channel, secret any) error {
+func connectDemo(ctx context.Context, db *store.DB, conn *publishing.Connectors, ch store.Channel, secret any) error {
 	b, err := json.Marshal(secret)
 	if err != nil {
 		return err
 	}
-	creds := conn.credentials(ch.ID)
+	creds := conn.Credentials(ch.ID)
 	if err := creds.Update(ctx, func([]byte) ([]byte, error) { return b, nil }); err != nil {
 		return err
 	}
-	conn.forget(ch.ID)
-	pub, err := conn.resolve(ctx, ch)
+	conn.Forget(ch.ID)
+	pub, err := conn.Resolve(ctx, ch)
 	if err != nil {
 		return err
 	}

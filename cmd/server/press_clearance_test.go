@@ -26,7 +26,7 @@ func newClearanceServer(t *testing.T, db *store.DB, clock *storetest.Clock, net 
 	var a *app
 	res := func(ctx context.Context, ch publishing.Channel) (social.Publisher, error) {
 		if social.Network(ch.Network) == social.Portal {
-			return a.connectors.resolve(ctx, ch)
+			return a.connectors.Resolve(ctx, ch)
 		}
 		return net, nil
 	}

@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/connect"
@@ -25,135 +20,24 @@ import (
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
-// errNoConnector is what channels answer until a connector for their
-// network is wired into publisherResolver.
-var errNoConnector = errors.New("no connector wired for this network")
-
 // testResolverHook is set only in binaries built with -tags chancerytest
 // (fakenet_chancerytest.go), for the crash and scale-out tests; it may
 // hand channels on to the real connectors.
-var testResolverHook func(*connectors) publishing.Resolver
-
-// connectors builds the social.Publisher of each channel: the one place
-// where the connectors (internal/social/…) and the portal publisher meet
-// the scheduler. Each network's client is built from the channel's base URL
-// and its encrypted credentials, and kept while the channel's settings do
-// not change, so that its per-account state (rate limits, the X user ID)
-// lasts between publications.
-type connectors struct {
-	p connectorParams
-	// http is the one client every connector, OAuth exchange and account
-	// check sends through (internal/outbound): it refuses loopback,
-	// private and special-purpose addresses but p.Allow.
-	http *http.Client
-
-	mu    sync.Mutex
-	cache map[int64]cachedPublisher
-}
-
-// connectorParams is what the connectors are built with.
-type connectorParams struct {
-	DB     *store.DB
-	Box    *secrets.Box
-	Portal *portal.Handlers
-	// Origin is the portal's public origin, the start of its links.
-	Origin string
-	// Apps are Chancery's OAuth apps by network: the configuration's, or
-	// in the demo the fakes' when none is configured.
-	Apps map[social.Network]social.App
-	Now  func() time.Time
-	// APIAllowed says where a channel's credentials and Chancery's app
-	// secrets may go (publishing.APIAllowlist); channels made before that
-	// rule may name another server.
-	APIAllowed func(social.Network, string) bool
-	// Allow are the servers (-extra-api-urls, the demo's fake networks)
-	// that the connectors may reach at their exact host and port even
-	// though their addresses are internal.
-	Allow []string
-}
-
-type cachedPublisher struct {
-	network, baseURL string
-	maxLength        int
-	pub              social.Publisher
-}
-
-// newConnectors returns the connectors, with their outbound client.
-func newConnectors(p connectorParams) (*connectors, error) {
-	if p.APIAllowed == nil {
-		return nil, errors.New("connectors: APIAllowed is required")
-	}
-	hc, err := outbound.New(outbound.Params{Allow: slices.Clone(p.Allow)})
-	if err != nil {
-		return nil, err
-	}
-	return &connectors{p: p, http: hc}, nil
-}
-
-// client is the outbound client.
-func (c *connectors) client() *http.Client { return c.http }
+var testResolverHook func(*publishing.Connectors) publishing.Resolver
 
 // publisherResolver returns the resolver the scheduler, the press pages and
 // the watcher share.
-func publisherResolver(c *connectors) publishing.Resolver {
+func publisherResolver(c *publishing.Connectors) publishing.Resolver {
 	if testResolverHook != nil {
 		return testResolverHook(c)
 	}
-	return c.resolve
-}
-
-func (c *connectors) resolve(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
-	if social.Network(ch.Network) == social.Portal {
-		return c.p.Portal.Publisher(c.p.Origin), nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p, ok := c.cache[ch.ID]; ok && p.network == ch.Network && p.baseURL == ch.BaseURL && p.maxLength == ch.MaxLength {
-		return p.pub, nil
-	}
-	pub, err := c.build(ch, c.credentials(ch.ID))
-	if err != nil {
-		return nil, fmt.Errorf("channel %q (%s): %w", ch.Name, ch.Network, err)
-	}
-	if c.cache == nil {
-		c.cache = map[int64]cachedPublisher{}
-	}
-	c.cache[ch.ID] = cachedPublisher{network: ch.Network, baseURL: ch.BaseURL, maxLength: ch.MaxLength, pub: pub}
-	return pub, nil
-}
-
-// build makes the connector of ch over creds, from its network's
-// descriptor. An empty base URL means the network's public API.
-func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (social.Publisher, error) {
-	base := ch.BaseURL
-	n := social.Network(ch.Network)
-	if !c.p.APIAllowed(n, base) {
-		return nil, fmt.Errorf("%s channel %q names the server %s, which is not %s's own API nor one the configuration allows (-extra-api-urls): its credentials are not sent there", n, ch.Name, base, n)
-	}
-	d, ok := networks.Lookup(n)
-	if !ok || d.New == nil {
-		return nil, errNoConnector
-	}
-	return d.New(social.ClientParams{BaseURL: base, Credentials: creds, HTTP: c.client(), Now: c.p.Now, MaxLength: ch.MaxLength, App: c.p.Apps[n]})
-}
-
-// credentials returns the sealed credentials of a channel.
-func (c *connectors) credentials(id int64) social.Credentials {
-	return secrets.NewCredentials(c.p.DB, c.p.Box, id)
-}
-
-// forget drops the cached connector of a channel, after its credentials or
-// settings changed.
-func (c *connectors) forget(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.cache, id)
+	return c.Resolve
 }
 
 // office is the press office as built.
 type office struct {
 	publishing *publishing.Service
-	connectors *connectors
+	connectors *publishing.Connectors
 	watcher    *watch.Watcher // nil when off
 	demoNets   []demoNetwork
 	stopDemo   func() // stops the demo's fake networks; nil without -demo
@@ -178,8 +62,13 @@ func (w *wiring) pressOffice(ctx context.Context, site *portal.Handlers) (office
 			extra = append(extra, f.URL)
 		}
 	}
-	conn, err := newConnectors(connectorParams{DB: w.db, Box: w.box, Portal: site, Origin: w.origin, Apps: apps, Now: w.o.now,
-		APIAllowed: publishing.APIAllowlist(networks, extra), Allow: extra})
+	hc, err := outbound.New(outbound.Params{Allow: extra})
+	if err != nil {
+		return off, err
+	}
+	conn, err := publishing.NewConnectors(publishing.ConnectorsParams{Networks: networks, Portal: site.Publisher(w.origin),
+		Credentials: func(id int64) social.Credentials { return secrets.NewCredentials(w.db, w.box, id) },
+		Apps:        apps, HTTP: hc, Now: w.o.now, APIAllowed: publishing.APIAllowlist(networks, extra)})
 	if err != nil {
 		return off, err
 	}
@@ -206,9 +95,9 @@ func (w *wiring) pressOffice(ctx context.Context, site *portal.Handlers) (office
 	w.kit.Banners = banners(press.Banners(pub, w.cat), connect.Banners(w.db, w.cat))
 	press.New(w.db, pub, resolve, w.kit).Routes(w.mux)
 	origin := w.origin
-	connect.New(connect.Params{DB: w.db, Kit: w.kit, Credentials: conn.credentials, Build: conn.build, Changed: conn.forget,
+	connect.New(connect.Params{DB: w.db, Kit: w.kit, Credentials: conn.Credentials, Build: conn.Build, Changed: conn.Forget,
 		PublicURL: func() string { return origin }, Now: w.o.now, APIAllowed: pub.APIAllowed,
-		Networks: networks, Apps: apps, HTTP: conn.client(),
+		Networks: networks, Apps: apps, HTTP: hc,
 	}).Routes(w.mux)
 	return off, nil
 }

@@ -282,13 +282,6 @@ func randomKey() []byte {
 	return k
 }
 
-// isConferencePath reports the pages that may use camera, microphone and
-// screen capture: the conference rooms.
-func isConferencePath(p string) bool {
-	_, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-	return strings.HasPrefix(rest, "rooms/")
-}
-
 // bootstrapAdmin creates the first administrator on a fresh install and
 // prints its one-time password; it must be changed at first sign-in.
 func bootstrapAdmin(ctx context.Context, db *store.DB, svc *auth.Service, stdout io.Writer) error {
