@@ -112,14 +112,14 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 		return nil, err
 	}
 	a.statements, a.pages = site.statements, site.pages
-	press, err := w.pressOffice(ctx, site.handlers)
+	off, err := w.pressOffice(ctx, site.handlers)
 	if err != nil {
-		if press.stopDemo != nil {
-			press.stopDemo()
+		if off.stopDemo != nil {
+			off.stopDemo()
 		}
 		return nil, err
 	}
-	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = press.publishing, press.connectors, press.watcher, press.demoNets, press.stopDemo
+	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
 	w.mux.Handle("GET /static/{file}", w.assets)
 	w.mux.HandleFunc("/", w.kit.NotFound)
 	a.handler, a.routes = w.handler(a.auth, site.pages), w.mux.Patterns()
