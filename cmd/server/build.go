@@ -140,13 +140,12 @@ func newWiring(cfg config.Config, origin string, db *store.DB, log *slog.Logger,
 	}
 	kit, err := httpx.NewKit(httpx.KitParams{
 		Log: log.With("component", "http"), Cat: cat, Assets: assets, DefaultLang: cfg.Web.DefaultLang,
-		SecureCookies: !cfg.Auth.InsecureCookies, TrustProxy: cfg.HTTP.TrustProxy,
+		SecureCookies: !cfg.Auth.InsecureCookies, TrustProxy: cfg.HTTP.TrustProxy, StaffNav: staffNav(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	assets.NotFound = http.HandlerFunc(kit.NotFound)
-	kit.StaffNav = staffNav()
 	box := o.box
 	if box == nil {
 		if box, err = secrets.NewBox(randomKey()); err != nil {

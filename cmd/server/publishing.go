@@ -92,6 +92,9 @@ func (w *wiring) pressOffice(ctx context.Context, site *portal.Handlers) (office
 			return off, err
 		}
 	}
+	// The kit is made before every area, which all render with it; the
+	// banners, the press office's state on every staff page, are the one
+	// thing it is given afterwards, before the server serves.
 	w.kit.Banners = banners(press.Banners(pub, w.cat), connect.Banners(w.db, w.cat))
 	press.New(w.db, pub, resolve, w.kit).Routes(w.mux)
 	origin := w.origin
