@@ -119,6 +119,14 @@ func New(p Params) *Handlers {
 // SignalPath is the WebSocket endpoint of the signalling protocol.
 const SignalPath = "/rooms/signal"
 
+// UsesMedia reports the pages that may use camera, microphone and screen
+// capture (httpx.Kit.SecurityHeaders): the rooms, /{lang}/rooms/{slug},
+// and the pages beside them under a first segment's rooms/.
+func UsesMedia(path string) bool {
+	_, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return strings.HasPrefix(rest, "rooms/")
+}
+
 // Routes lists every route of the conference area.
 func (h *Handlers) Routes(mux *httpx.Router) {
 	staff := auth.Require(h.p.Kit, Moderators...)

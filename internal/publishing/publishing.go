@@ -144,11 +144,7 @@ func New(p Params) (*Service, error) {
 	if s.MaxIdle == 0 {
 		s.MaxIdle = d.MaxIdle
 	}
-	extra := make([]string, len(s.ExtraAPIs))
-	for i, u := range s.ExtraAPIs {
-		extra[i] = strings.TrimSuffix(u, "/")
-	}
-	s.ExtraAPIs = extra
+	s.ExtraAPIs = trimSlashes(s.ExtraAPIs)
 	if p.Now == nil {
 		p.Now = time.Now
 	}
@@ -313,9 +309,31 @@ func (s *Service) baseURL(d social.Descriptor, raw string) (string, error) {
 // and its own app secrets, to base: any server for the networks without
 // one official API, else the official one and the configured ExtraAPIs.
 func (s *Service) APIAllowed(n social.Network, base string) bool {
+	return apiAllowed(s.networks, s.set.ExtraAPIs, n, base)
+}
+
+// APIAllowlist is the rule of Service.APIAllowed for the networks and
+// extra APIs a Service would be given (Params.Networks,
+// Settings.ExtraAPIs), for the parts built before it: the connectors the
+// Service's resolver hands channels to.
+func APIAllowlist(networks social.Catalog, extraAPIs []string) func(n social.Network, base string) bool {
+	extra := trimSlashes(extraAPIs)
+	return func(n social.Network, base string) bool { return apiAllowed(networks, extra, n, base) }
+}
+
+func apiAllowed(networks social.Catalog, extra []string, n social.Network, base string) bool {
 	base = strings.TrimSuffix(base, "/")
-	d, _ := s.networks.Lookup(n)
-	return !d.Official || base == "" || base == d.API || slices.Contains(s.set.ExtraAPIs, base)
+	d, _ := networks.Lookup(n)
+	return !d.Official || base == "" || base == d.API || slices.Contains(extra, base)
+}
+
+// trimSlashes is urls without a trailing slash.
+func trimSlashes(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = strings.TrimSuffix(u, "/")
+	}
+	return out
 }
 
 // Networks returns the places channels may publish to, in display order.
