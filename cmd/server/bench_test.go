@@ -22,7 +22,7 @@ func BenchmarkCachedArticle(b *testing.B) {
 	db := storetest.OpenWithClock(b, store.BackendSQLite, clock.Now)
 	cfg := testConfig()
 	cfg.Demo = true
-	a, err := build(context.Background(), cfg, db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
+	a, err := build(context.Background(), cfg, "http://"+displayAddr(cfg.HTTP.Addr), db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
 	if err != nil {
 		b.Fatal(err)
 	}

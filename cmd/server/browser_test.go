@@ -62,17 +62,21 @@ func newBrowser(t *testing.T, opts ...browsertest.Option) *browser {
 // newBrowserWith is newBrowser with a change to the server's configuration.
 func newBrowserWith(t *testing.T, mutate func(*config.Config), opts ...browsertest.Option) *browser {
 	t.Helper()
+	return newBrowserAt(t, nil, mutate, opts...)
+}
+
+// newBrowserAt is newBrowserWith whose server answers at origin applied to
+// its listener's (newTestServerAt).
+func newBrowserAt(t *testing.T, origin func(listener string) string, mutate func(*config.Config), opts ...browsertest.Option) *browser {
+	t.Helper()
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	ts := newTestServer(t, db, clock, func(c *config.Config) {
+	ts := newTestServerAt(t, db, clock, origin, func(c *config.Config) {
 		c.Demo = true
 		if mutate != nil {
 			mutate(c)
 		}
 	})
-	if err := ts.app.portal.signAll(context.Background(), ts.URL); err != nil { // as serve does
-		t.Fatal(err)
-	}
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -51,14 +50,7 @@ func newLoggedServer(t *testing.T, db *store.DB, clock *storetest.Clock, logs *s
 		m(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := build(context.Background(), cfg, db, log, logs, buildOptions{now: clock.Now, argon2: cheapArgon})
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	closeSFU(t, a)
-	ts := httptest.NewTLSServer(a.handler)
-	t.Cleanup(ts.Close)
-	a.setPublicURL(ts.URL)
+	a, ts := buildTLS(t, cfg, db, log, logs, buildOptions{now: clock.Now, argon2: cheapArgon}, nil)
 	return &testServer{Server: ts, db: db, clock: clock, t: t, app: a}
 }
 
@@ -219,7 +211,7 @@ func TestConnectXOAuth(t *testing.T) {
 		// The state is used once.
 		wantStatus(t, ts.get(officer, back.RequestURI(), nil), http.StatusBadRequest)
 
-		plain, err := ts.app.connectors.credentials(id).Load(t.Context())
+		plain, err := ts.app.connectors.Credentials(id).Load(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,13 +245,13 @@ func TestConnectXOAuth(t *testing.T) {
 		if err := db.SetChannelBaseURL(t.Context(), id, collector.URL); err != nil {
 			t.Fatal(err)
 		}
-		ts.app.connectors.forget(id)
+		ts.app.connectors.Forget(id)
 		wantStatus(t, ts.postForm(officer, fmt.Sprintf("/press/channels/%d/oauth", id), nil, nil), http.StatusNotFound)
 		legacy, err := db.GetChannel(t.Context(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ts.app.connectors.resolve(t.Context(), legacy); err == nil || !strings.Contains(err.Error(), "not x's own API") {
+		if _, err := ts.app.connectors.Resolve(t.Context(), legacy); err == nil || !strings.Contains(err.Error(), "not x's own API") {
 			t.Errorf("a connector for a channel at %s: %v", collector.URL, err)
 		}
 	})
@@ -296,7 +288,7 @@ func TestConnectLinkedInKeepsRefreshToken(t *testing.T) {
 		wantStatus(t, r, http.StatusSeeOther)
 		wantContains(t, ts.get(officer, r.Header.Get("Location"), map[string]string{"Accept-Language": "en"}), "confirmed by the network just now")
 		stored := func() map[string]any {
-			plain, err := ts.app.connectors.credentials(id).Load(t.Context())
+			plain, err := ts.app.connectors.Credentials(id).Load(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -20,42 +21,38 @@ type demoNetwork struct {
 	URL     string // GET / shows what the fake holds
 }
 
-// startDemoNetworks starts the fake of every network that has one, and
-// creates (or, on a later start, re-points) one channel per network
-// connected to its fake, plus the portal channel, so that a newcomer can
-// publish a statement and see it arrive. Unless real apps are configured,
-// the connect buttons use the fakes' OAuth clients, so that the redirect
-// flows can be tried in the demo too. The returned function stops the
-// fakes.
-func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]demoNetwork, func(), error) {
+// startDemoFakes starts the fake of every network that has one. Unless
+// real apps are configured, it puts the fakes' OAuth clients in apps, so
+// that the connect buttons' redirect flows can be tried in the demo too.
+// The returned function stops the fakes.
+func startDemoFakes(apps map[social.Network]social.App) ([]fakekit.Demo, func()) {
 	var fakes []fakekit.Demo
-	stop := func() {
-		for _, f := range fakes {
-			f.Close()
-		}
-	}
-	// The fakes listen on loopback, which the connectors reach only at
-	// addresses allowed as -extra-api-urls allows them.
-	var urls []string
 	for _, n := range networkList {
 		if n.demo == nil {
 			continue
 		}
-		f := n.demo(conn.apps[n.Network])
+		f := n.demo(apps[n.Network])
 		fakes = append(fakes, f)
-		urls = append(urls, f.URL)
 		if f.App.ClientID != "" {
-			conn.apps[n.Network] = f.App
+			apps[n.Network] = f.App
 		}
 	}
-	if err := conn.allowAPIs(urls...); err != nil {
-		stop()
-		return nil, nil, err
+	return fakes, func() {
+		for _, f := range fakes {
+			f.Close()
+		}
 	}
+}
+
+// connectDemoNetworks creates (or, on a later start, re-points) one
+// channel per fake network, connected to it through conn, plus the portal
+// channel, so that a newcomer can publish a statement and see it arrive.
+// conn must allow the fakes' loopback addresses, as -extra-api-urls
+// allows others.
+func connectDemoNetworks(ctx context.Context, db *store.DB, conn *publishing.Connectors, fakes []fakekit.Demo) ([]demoNetwork, error) {
 	chs, err := db.ListChannels(ctx)
 	if err != nil {
-		stop()
-		return nil, nil, err
+		return nil, err
 	}
 	find := func(name string) (store.Channel, bool) {
 		i := slices.IndexFunc(chs, func(c store.Channel) bool { return c.Name == name })
@@ -68,8 +65,7 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 	if _, ok := find("Cổng thông tin (demo)"); !ok {
 		if _, err := db.CreateChannel(ctx, store.Channel{Network: string(social.Portal), Name: "Cổng thông tin (demo)",
 			Languages: []string{"vi", "en", "fr", "es", "ru", "zh", "ar"}, TimeZone: "Asia/Ho_Chi_Minh"}, audit); err != nil {
-			stop()
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	var out []demoNetwork
@@ -78,36 +74,33 @@ func startDemoNetworks(ctx context.Context, db *store.DB, conn *connectors) ([]d
 		if !ok {
 			if ch, err = db.CreateChannel(ctx, store.Channel{Network: string(n.Network), Name: n.Channel, BaseURL: n.URL,
 				Languages: n.Langs, TimeZone: "Asia/Ho_Chi_Minh"}, audit); err != nil {
-				stop()
-				return nil, nil, err
+				return nil, err
 			}
 		} else if err := db.SetChannelBaseURL(ctx, ch.ID, n.URL); err != nil {
-			stop()
-			return nil, nil, err
+			return nil, err
 		}
 		ch.BaseURL = n.URL
 		if err := connectDemo(ctx, db, conn, ch, n.Secret); err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("demo: connect %s: %w", n.Channel, err)
+			return nil, fmt.Errorf("demo: connect %s: %w", n.Channel, err)
 		}
 		out = append(out, demoNetwork{Network: n.Network, Channel: n.Channel, URL: n.URL + "/"})
 	}
-	return out, stop, nil
+	return out, nil
 }
 
 // connectDemo stores a demo channel's secret, verified by its fake as the
 // connect form does.
-func connectDemo(ctx context.Context, db *store.DB, conn *connectors, ch store.Channel, secret any) error {
+func connectDemo(ctx context.Context, db *store.DB, conn *publishing.Connectors, ch store.Channel, secret any) error {
 	b, err := json.Marshal(secret)
 	if err != nil {
 		return err
 	}
-	creds := conn.credentials(ch.ID)
+	creds := conn.Credentials(ch.ID)
 	if err := creds.Update(ctx, func([]byte) ([]byte, error) { return b, nil }); err != nil {
 		return err
 	}
-	conn.forget(ch.ID)
-	pub, err := conn.resolve(ctx, ch)
+	conn.Forget(ch.ID)
+	pub, err := conn.Resolve(ctx, ch)
 	if err != nil {
 		return err
 	}

@@ -18,13 +18,13 @@ import (
 )
 
 func init() {
-	testResolverHook = func(c *connectors) publishing.Resolver {
+	testResolverHook = func(c *publishing.Connectors) publishing.Resolver {
 		// The server's one outbound client: the test allows the fake
 		// network's loopback address with -extra-api-urls.
-		hc := c.client()
+		hc := c.HTTP()
 		return func(ctx context.Context, ch publishing.Channel) (social.Publisher, error) {
 			if ch.Network != string(social.Mastodon) || ch.BaseURL == "" {
-				return c.resolve(ctx, ch)
+				return c.Resolve(ctx, ch)
 			}
 			return &pubtest.Client{BaseURL: ch.BaseURL, Name: social.Mastodon, Lim: social.Limits{MaxLength: 500, Idempotent: true}, HTTP: hc}, nil
 		}

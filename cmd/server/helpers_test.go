@@ -70,25 +70,47 @@ func closeSFU(tb testing.TB, a *app) {
 // should, so Secure cookies and HSTS behave as they do for real.
 func newTestServer(t *testing.T, db *store.DB, clock *storetest.Clock, mutate ...func(*config.Config)) *testServer {
 	t.Helper()
+	return newTestServerAt(t, db, clock, nil, mutate...)
+}
+
+// newTestServerAt is newTestServer whose origin, unless the configuration
+// sets a public URL, is origin applied to the listener's (nil: the
+// listener's own).
+func newTestServerAt(t *testing.T, db *store.DB, clock *storetest.Clock, origin func(listener string) string, mutate ...func(*config.Config)) *testServer {
+	t.Helper()
 	cfg := testConfig()
 	for _, m := range mutate {
 		m(&cfg)
 	}
 	log := slog.New(slog.DiscardHandler)
-	app, err := build(context.Background(), cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, box: testBox})
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	t.Cleanup(func() { _ = app.sfu.Close() })
-	if app.stopDemo != nil {
-		t.Cleanup(app.stopDemo)
-	}
-	ts := httptest.NewTLSServer(app.handler)
-	t.Cleanup(ts.Close)
-	if cfg.Web.PublicURL == "" {
-		app.setPublicURL(ts.URL)
-	}
+	app, ts := buildTLS(t, cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, box: testBox}, origin)
 	return &testServer{Server: ts, db: db, clock: clock, t: t, app: app}
+}
+
+// buildTLS does what serve does, over TLS: it listens, builds the app for
+// the listener's origin (or the configured public URL; origin, if set,
+// changes the listener's), and serves it. The app's media sockets and
+// demo networks stop with the test.
+func buildTLS(tb testing.TB, cfg config.Config, db *store.DB, log *slog.Logger, stdout io.Writer, o buildOptions, origin func(listener string) string) (*app, *httptest.Server) {
+	tb.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	u := "https://" + ts.Listener.Addr().String()
+	if origin != nil {
+		u = origin(u)
+	}
+	a, err := build(context.Background(), cfg, orDefault(cfg.Web.PublicURL, u), db, log, stdout, o)
+	if err != nil {
+		ts.Listener.Close()
+		tb.Fatalf("build: %v", err)
+	}
+	closeSFU(tb, a)
+	if a.stopDemo != nil {
+		tb.Cleanup(a.stopDemo)
+	}
+	ts.Config.Handler = a.handler
+	ts.StartTLS()
+	tb.Cleanup(ts.Close)
+	return a, ts
 }
 
 // client returns a browser-like client with its own cookie jar that does not

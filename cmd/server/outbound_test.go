@@ -146,7 +146,7 @@ func TestConnectedChannelMovedInsideIsRefusedEverywhere(t *testing.T) {
 		if err := db.SetChannelBaseURL(t.Context(), id, "http://localhost:"+col.Port); err != nil {
 			t.Fatal(err)
 		}
-		ts.app.connectors.forget(id)
+		ts.app.connectors.Forget(id)
 
 		page := ts.get(approver, fmt.Sprintf("/press/channels/%d/connect", id), map[string]string{"Accept-Language": "ru"})
 		wantStatus(t, page, http.StatusOK)

@@ -22,11 +22,11 @@ import (
 // AA rules and is saved as a screenshot.
 func TestBrowserPasskeys(t *testing.T) {
 	const width, height = 1280, 900
-	b := newBrowserWith(t, withDefaultPolicy, browsertest.WindowSize(width, height))
 	// Browsers take no IP address as a WebAuthn relying party: the
 	// browser visits the test server by the loopback name.
-	origin := strings.Replace(b.ts.URL, "127.0.0.1", "localhost", 1)
-	b.ts.app.setPublicURL(origin)
+	byName := func(u string) string { return strings.Replace(u, "127.0.0.1", "localhost", 1) }
+	b := newBrowserAt(t, byName, withDefaultPolicy, browsertest.WindowSize(width, height))
+	origin := byName(b.ts.URL)
 	const password = "correct horse battery staple"
 	open := func(t *testing.T, path string) {
 		t.Helper()

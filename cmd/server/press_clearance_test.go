@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -27,19 +26,12 @@ func newClearanceServer(t *testing.T, db *store.DB, clock *storetest.Clock, net 
 	var a *app
 	res := func(ctx context.Context, ch publishing.Channel) (social.Publisher, error) {
 		if social.Network(ch.Network) == social.Portal {
-			return a.connectors.resolve(ctx, ch)
+			return a.connectors.Resolve(ctx, ch)
 		}
 		return net, nil
 	}
 	log := slog.New(slog.DiscardHandler)
-	a, err := build(context.Background(), testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res})
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	closeSFU(t, a)
-	ts := httptest.NewTLSServer(a.handler)
-	t.Cleanup(ts.Close)
-	a.setPublicURL(ts.URL)
+	a, ts := buildTLS(t, testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res}, nil)
 	return &testServer{Server: ts, db: db, clock: clock, t: t}, a
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -26,14 +25,7 @@ func newPressServer(t *testing.T, db *store.DB, clock *storetest.Clock, net soci
 	t.Helper()
 	res := func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }
 	log := slog.New(slog.DiscardHandler)
-	a, err := build(context.Background(), testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res})
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	closeSFU(t, a)
-	ts := httptest.NewTLSServer(a.handler)
-	t.Cleanup(ts.Close)
-	a.setPublicURL(ts.URL)
+	a, ts := buildTLS(t, testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res}, nil)
 	return &testServer{Server: ts, db: db, clock: clock, t: t}, a
 }
 

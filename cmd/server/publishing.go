@@ -2,156 +2,113 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/connect"
 	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/socialtest/fakekit"
+	"github.com/mofa-vn/chancery/internal/social/watch"
 	"github.com/mofa-vn/chancery/internal/store"
 )
-
-// errNoConnector is what channels answer until a connector for their
-// network is wired into publisherResolver.
-var errNoConnector = errors.New("no connector wired for this network")
 
 // testResolverHook is set only in binaries built with -tags chancerytest
 // (fakenet_chancerytest.go), for the crash and scale-out tests; it may
 // hand channels on to the real connectors.
-var testResolverHook func(*connectors) publishing.Resolver
-
-// connectors builds the social.Publisher of each channel: the one place
-// where the connectors (internal/social/…) and the portal publisher meet
-// the scheduler. Each network's client is built from the channel's base URL
-// and its encrypted credentials, and kept while the channel's settings do
-// not change, so that its per-account state (rate limits, the X user ID)
-// lasts between publications.
-type connectors struct {
-	db     *store.DB
-	box    *secrets.Box
-	portal *portal.Handlers
-	// publicURL is the portal's public origin, known only once the server
-	// listens when it is not configured.
-	publicURL func() string
-	// apps are Chancery's OAuth apps by network: the configuration's, or
-	// in the demo the fakes' when none is configured.
-	apps map[social.Network]social.App
-	now  func() time.Time
-	// apiAllowed says where a channel's credentials and Chancery's app
-	// secrets may go (publishing.Service.APIAllowed); channels made before
-	// that rule may name another server.
-	apiAllowed func(social.Network, string) bool
-	// http is the one client every connector, OAuth exchange and account
-	// check sends through (internal/outbound): it refuses loopback,
-	// private and special-purpose addresses but those allowed, set with
-	// allowAPIs before the first connector is built.
-	http    *http.Client
-	allowed []string
-
-	mu    sync.Mutex
-	cache map[int64]cachedPublisher
-}
-
-type cachedPublisher struct {
-	network, baseURL string
-	maxLength        int
-	pub              social.Publisher
-}
-
-// allowAPIs adds servers (-extra-api-urls, the demo's fake networks) that
-// the connectors may reach at their exact host and port even though their
-// addresses are internal.
-func (c *connectors) allowAPIs(urls ...string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	hc, err := outbound.New(outbound.Params{Allow: append(slices.Clone(c.allowed), urls...)})
-	if err != nil {
-		return err
-	}
-	c.allowed, c.http, c.cache = append(c.allowed, urls...), hc, nil
-	return nil
-}
-
-// client is the outbound client; the shared one that allows no internal
-// address until allowAPIs is called.
-func (c *connectors) client() *http.Client {
-	if c.http == nil {
-		return outbound.Default()
-	}
-	return c.http
-}
+var testResolverHook func(*publishing.Connectors) publishing.Resolver
 
 // publisherResolver returns the resolver the scheduler, the press pages and
 // the watcher share.
-func publisherResolver(c *connectors) publishing.Resolver {
+func publisherResolver(c *publishing.Connectors) publishing.Resolver {
 	if testResolverHook != nil {
 		return testResolverHook(c)
 	}
-	return c.resolve
+	return c.Resolve
 }
 
-func (c *connectors) resolve(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
-	if social.Network(ch.Network) == social.Portal {
-		return c.portal.Publisher(c.publicURL()), nil
+// office is the press office as built.
+type office struct {
+	publishing *publishing.Service
+	connectors *publishing.Connectors
+	watcher    *watch.Watcher // nil when off
+	demoNets   []demoNetwork
+	stopDemo   func() // stops the demo's fake networks; nil without -demo
+}
+
+// pressOffice builds the press office: the connectors of every network,
+// the publishing service and its scheduler, the press pages and API, the
+// connect pages, their banners, and out-of-band detection. With -demo the
+// fake networks start first, as channels use their addresses and the
+// connect pages their OAuth apps. On error, the office's stopDemo (if
+// set) stops what was started.
+func (w *wiring) pressOffice(ctx context.Context, site *portal.Handlers) (office, error) {
+	var off office
+	apps := apps(w.cfg.Connect)
+	// Loopback, private and special-purpose addresses are reached only at
+	// the servers the operator allows, and the demo's fakes.
+	extra := w.cfg.Publish.ExtraAPIList()
+	var fakes []fakekit.Demo
+	if w.cfg.Demo {
+		fakes, off.stopDemo = startDemoFakes(apps)
+		for _, f := range fakes {
+			extra = append(extra, f.URL)
+		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p, ok := c.cache[ch.ID]; ok && p.network == ch.Network && p.baseURL == ch.BaseURL && p.maxLength == ch.MaxLength {
-		return p.pub, nil
-	}
-	pub, err := c.build(ch, secrets.NewCredentials(c.db, c.box, ch.ID))
+	hc, err := outbound.New(outbound.Params{Allow: extra})
 	if err != nil {
-		return nil, fmt.Errorf("channel %q (%s): %w", ch.Name, ch.Network, err)
+		return off, err
 	}
-	if c.cache == nil {
-		c.cache = map[int64]cachedPublisher{}
+	conn, err := publishing.NewConnectors(publishing.ConnectorsParams{Networks: networks, Portal: site.Publisher(w.origin),
+		Credentials: func(id int64) social.Credentials { return secrets.NewCredentials(w.db, w.box, id) },
+		Apps:        apps, HTTP: hc, Now: w.o.now, APIAllowed: publishing.APIAllowlist(networks, extra)})
+	if err != nil {
+		return off, err
 	}
-	c.cache[ch.ID] = cachedPublisher{network: ch.Network, baseURL: ch.BaseURL, maxLength: ch.MaxLength, pub: pub}
-	return pub, nil
-}
-
-// build makes the connector of ch over creds, from its network's
-// descriptor. An empty base URL means the network's public API.
-func (c *connectors) build(ch publishing.Channel, creds social.Credentials) (social.Publisher, error) {
-	base := ch.BaseURL
-	n := social.Network(ch.Network)
-	if c.apiAllowed != nil && !c.apiAllowed(n, base) {
-		return nil, fmt.Errorf("%s channel %q names the server %s, which is not %s's own API nor one the configuration allows (-extra-api-urls): its credentials are not sent there", n, ch.Name, base, n)
+	off.connectors = conn
+	resolve := w.o.resolve
+	if resolve == nil {
+		resolve = publisherResolver(conn)
 	}
-	d, ok := networks.Lookup(n)
-	if !ok || d.New == nil {
-		return nil, errNoConnector
+	if w.cfg.Demo {
+		if off.demoNets, err = connectDemoNetworks(ctx, w.db, conn, fakes); err != nil {
+			return off, err
+		}
 	}
-	return d.New(social.ClientParams{BaseURL: base, Credentials: creds, HTTP: c.client(), Now: c.now, MaxLength: ch.MaxLength, App: c.apps[n]})
-}
-
-// credentials returns the sealed credentials of a channel.
-func (c *connectors) credentials(id int64) social.Credentials {
-	return secrets.NewCredentials(c.db, c.box, id)
-}
-
-// forget drops the cached connector of a channel, after its credentials or
-// settings changed.
-func (c *connectors) forget(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.cache, id)
+	pub, err := newPublishing(w.cfg, w.db, w.o, resolve, w.log, instanceName(), extra)
+	if err != nil {
+		return off, err
+	}
+	off.publishing = pub
+	if w.cfg.Watch.Interval > 0 {
+		if off.watcher, err = newWatcher(w.cfg, w.db, resolve, w.log, w.o); err != nil {
+			return off, err
+		}
+	}
+	// The kit is made before every area, which all render with it; the
+	// banners, the press office's state on every staff page, are the one
+	// thing it is given afterwards, before the server serves.
+	w.kit.Banners = banners(press.Banners(pub, w.cat), connect.Banners(w.db, w.cat))
+	press.New(w.db, pub, resolve, w.kit).Routes(w.mux)
+	origin := w.origin
+	connect.New(connect.Params{DB: w.db, Kit: w.kit, Credentials: conn.Credentials, Build: conn.Build, Changed: conn.Forget,
+		PublicURL: func() string { return origin }, Now: w.o.now, APIAllowed: pub.APIAllowed,
+		Networks: networks, Apps: apps, HTTP: hc,
+	}).Routes(w.mux)
+	return off, nil
 }
 
 // newPublishing builds the publishing service from the configuration; the
-// scheduler logs to log. extraAPIs are servers that channels may use besides
-// those it names (the demo's fake networks).
-func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, log *slog.Logger, instance string, extraAPIs ...string) (*publishing.Service, error) {
+// scheduler logs to log. extraAPIs are the servers that channels may use
+// besides the networks' own: -extra-api-urls and the demo's fake networks.
+func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishing.Resolver, log *slog.Logger, instance string, extraAPIs []string) (*publishing.Service, error) {
 	var sensitive []string
 	for c := range strings.SplitSeq(cfg.Publish.Sensitive, ",") {
 		if c = strings.TrimSpace(c); c != "" {
@@ -160,7 +117,21 @@ func newPublishing(cfg config.Config, db *store.DB, o buildOptions, res publishi
 	}
 	return publishing.New(publishing.Params{Networks: networks, DB: db, Resolve: res, Now: o.now, Instance: instance, Log: log.With("component", "publishing"), Checkpoint: o.checkpoint,
 		Settings: publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers), SensitiveCategories: sensitive,
-			ExtraAPIs: append(cfg.Publish.ExtraAPIList(), extraAPIs...)}})
+			ExtraAPIs: extraAPIs}})
+}
+
+// newWatcher builds out-of-band detection (cfg.Watch.Interval > 0) over
+// the publishing store, reading each channel with the scheduler's
+// publisher.
+func newWatcher(cfg config.Config, db *store.DB, res publishing.Resolver, log *slog.Logger, o buildOptions) (*watch.Watcher, error) {
+	log = log.With("component", "watch")
+	w, err := watch.New(watch.Params{Store: db, Outbox: watch.StoreOutbox{DB: db},
+		Channels: watch.StoreChannels{DB: db, Networks: networks, Resolve: res, Log: log},
+		Log:      log, Interval: cfg.Watch.Interval, Now: o.now})
+	if err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	return w, nil
 }
 
 // instanceName names this process in leases and the audit log.

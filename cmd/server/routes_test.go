@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -77,14 +75,8 @@ func samplePath(pattern string) (method, path string) {
 func TestEveryRouteChecksTheSession(t *testing.T) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	a, err := build(context.Background(), testConfig(), db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeSFU(t, a)
-	ts := &testServer{Server: httptest.NewTLSServer(a.handler), db: db, clock: clock, t: t, app: a}
-	t.Cleanup(ts.Close)
-	a.setPublicURL(ts.URL)
+	a, srv := buildTLS(t, testConfig(), db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon}, nil)
+	ts := &testServer{Server: srv, db: db, clock: clock, t: t, app: a}
 	ts.addUser("delegate", "delegate password", account.RoleDelegate)
 	delegate := ts.signIn("delegate", "delegate password")
 

@@ -12,33 +12,17 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/admin"
 	"github.com/mofa-vn/chancery/internal/auth"
-	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
-	"github.com/mofa-vn/chancery/internal/connect"
 	"github.com/mofa-vn/chancery/internal/demo"
-	"github.com/mofa-vn/chancery/internal/feed"
 	"github.com/mofa-vn/chancery/internal/httpx"
-	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/ops"
-	"github.com/mofa-vn/chancery/internal/pagecache"
-	"github.com/mofa-vn/chancery/internal/portal"
-	"github.com/mofa-vn/chancery/internal/press"
-	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/secrets"
-	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/signing"
-	"github.com/mofa-vn/chancery/internal/social/watch"
 	"github.com/mofa-vn/chancery/internal/store"
-	"github.com/mofa-vn/chancery/locales"
-	"github.com/mofa-vn/chancery/web"
 )
 
 // serve runs the server until ctx ends. ready, if set, receives the address
@@ -70,28 +54,31 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		return err
 	}
 	defer checkpoints.Close()
-	app, err := build(ctx, cfg, db, log, stdout, buildOptions{signingKey: key, box: box, checkpoint: checkpoints.Kick})
+	// Listen before building, so that the public origin is known once,
+	// before anything uses it: the configured public URL, or else the
+	// address the server answers on (whose port ":0" only the listener
+	// knows).
+	ln, debugLn, err := listen(cfg)
 	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if cfg.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	listenURL := scheme + "://" + displayAddr(ln.Addr().String())
+	app, err := build(ctx, cfg, orDefault(cfg.Web.PublicURL, listenURL), db, log, stdout, buildOptions{signingKey: key, box: box, checkpoint: checkpoints.Kick})
+	if err != nil {
+		ln.Close()
+		if debugLn != nil {
+			debugLn.Close()
+		}
 		return err
 	}
 	if app.stopDemo != nil {
 		defer app.stopDemo()
 	}
 
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
-	}
-	// The debug listener opens here too, rather than in its goroutine, so
-	// that a taken address stops the start instead of leaving pprof off
-	// after one log line, and so that the log shows the real port of ":0".
-	var debugLn net.Listener
-	if cfg.DebugAddr != "" {
-		if debugLn, err = net.Listen("tcp", cfg.DebugAddr); err != nil {
-			ln.Close()
-			return fmt.Errorf("listen on debug address %s: %w", cfg.DebugAddr, err)
-		}
-	}
 	srv := &http.Server{
 		Handler:           app.handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -133,15 +120,6 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		log.Info("pprof listening", "addr", debugLn.Addr().String())
 	}
 
-	scheme := "http"
-	if cfg.HTTP.TLSCert != "" {
-		scheme = "https"
-	}
-	if cfg.Web.PublicURL == "" {
-		// Known before the first request: the server answers only its
-		// origin's host (httpx.Hosts).
-		app.setPublicURL(scheme + "://" + displayAddr(ln.Addr().String()))
-	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.HTTP.TLSCert != "" {
@@ -150,18 +128,11 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 			errc <- srv.Serve(httpx.CorkListener(ln))
 		}
 	}()
-	log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()))
+	log.Info("serving", "url", listenURL)
 	if cfg.Demo {
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
 		printDemoNetworks(stdout, app.demoNets)
-	}
-	if cfg.Web.PublicURL == "" {
-		// Statements published before signing was wired (the demo's) are
-		// signed with the address the server answers on.
-		if err := app.portal.signAll(ctx, scheme+"://"+displayAddr(ln.Addr().String())); err != nil {
-			log.Error("sign published statements", "err", err)
-		}
 	}
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -223,237 +194,21 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	return nil // db closes in the deferred call, after everything that uses it
 }
 
-type app struct {
-	handler http.Handler
-	metrics http.Handler // /metrics for the debug listener
-	routes  []string     // every registered pattern, for the route audit test
-	auth    *auth.Service
-	sfu     *sfu.Server
-	demo    []demo.SignIn // with -demo: the demo accounts and their fresh passwords
-	signing *signing.Key  // signs official statements when they are published
-	// statements signs and records each statement version the portal
-	// publishes (Publish); the verify page reads them.
-	statements *signing.Registry
-	pages      *pagecache.Cache    // rendered public pages; Purge after every publish
-	publishing *publishing.Service // the press office: statements, scheduler, pause, recall, audit
-	portal     *portalWiring       // signs statements and purges pages on publish
-	connectors *connectors         // each channel's social.Publisher
-	watcher    *watch.Watcher      // out-of-band post detection; nil when off
-	// demoNets are the fake networks -demo runs; stopDemo stops them.
-	demoNets  []demoNetwork
-	stopDemo  func()
-	publicURL atomic.Pointer[string]
-}
-
-// setPublicURL sets the origin the portal publisher's links start with,
-// when the configuration leaves it to the listen address.
-func (a *app) setPublicURL(u string) { a.publicURL.Store(&u) }
-
-// buildOptions are the dependencies tests replace: the clock and the
-// password-hashing cost.
-type buildOptions struct {
-	now    func() time.Time
-	argon2 auth.Argon2Params
-	// signingKey is the ministry's key; nil (tests) uses a fresh one.
-	signingKey *signing.Key
-	// resolve replaces the publisher resolver (tests: fake networks).
-	resolve publishing.Resolver
-	// box seals channel credentials and the join-token key; nil (tests)
-	// uses a fresh key.
-	box *secrets.Box
-	// checkpoint asks for a signed checkpoint of the audit log after each
-	// publication (checkpoint.Writer.Kick); nil (tests) asks nothing.
-	checkpoint func()
-}
-
-// build assembles every component and the handler chain.
-func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger, stdout io.Writer, o buildOptions) (*app, error) {
-	cat, err := lang.NewCatalog(locales.FS, cfg.Web.DefaultLang)
-	if err != nil {
-		return nil, err
+// listen opens the server's listener and, when configured, the debug
+// listener. The debug one opens here too, rather than in its goroutine,
+// so that a taken address stops the start instead of leaving pprof off
+// after one log line, and so that the log shows the real port of ":0".
+func listen(cfg config.Config) (ln, debugLn net.Listener, err error) {
+	if ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
-	assets, err := web.NewAssets("/static/")
-	if err != nil {
-		return nil, err
-	}
-	kit, err := httpx.NewKit(httpx.KitParams{
-		Log: log.With("component", "http"), Cat: cat, Assets: assets, DefaultLang: cfg.Web.DefaultLang,
-		SecureCookies: !cfg.Auth.InsecureCookies, TrustProxy: cfg.HTTP.TrustProxy,
-	})
-	if err != nil {
-		return nil, err
-	}
-	assets.NotFound = http.HandlerFunc(kit.NotFound)
-	kit.StaffNav = staffNav()
-	box := o.box
-	if box == nil {
-		if box, err = secrets.NewBox(randomKey()); err != nil {
-			return nil, err
+	if cfg.DebugAddr != "" {
+		if debugLn, err = net.Listen("tcp", cfg.DebugAddr); err != nil {
+			ln.Close()
+			return nil, nil, fmt.Errorf("listen on debug address %s: %w", cfg.DebugAddr, err)
 		}
 	}
-	var secondFactorRoles []account.Role
-	for _, r := range cfg.Auth.SecondFactorRoles() {
-		secondFactorRoles = append(secondFactorRoles, account.Role(r)) // checked by config.Validate
-	}
-	a := &app{}
-	a.setPublicURL(orDefault(cfg.Web.PublicURL, "http://"+displayAddr(cfg.HTTP.Addr)))
-	svc, err := auth.NewService(auth.Params{DB: db, Log: log.With("component", "auth"), Now: o.now, Argon2: o.argon2, SessionTTL: cfg.Auth.SessionTTL,
-		Sealer: box, SecondFactorRoles: secondFactorRoles,
-		// Passkeys are bound to the origin browsers see: the WebAuthn
-		// relying party ID is its host.
-		PublicURL: func() string { return *a.publicURL.Load() }})
-	if err != nil {
-		return nil, err
-	}
-	var signIns []demo.SignIn
-	if cfg.Demo {
-		// The demo's accounts would make the install look set up: the
-		// administrator comes first. Otherwise serve creates it once it
-		// answers (its password's hash takes a good part of a second).
-		if err := bootstrapAdmin(ctx, db, svc, stdout); err != nil {
-			return nil, err
-		}
-		if signIns, err = demo.Load(ctx, db, svc); err != nil {
-			return nil, err
-		}
-	}
-
-	key := o.signingKey
-	if key == nil {
-		if key, err = signing.GenerateKey(); err != nil {
-			return nil, err
-		}
-	}
-	rtc, err := newSFU(ctx, cfg, db, box, log, o.now)
-	if err != nil {
-		return nil, err
-	}
-
-	reg := prometheus.NewRegistry()
-	registerSFUMetrics(reg, rtc)
-	metrics := httpx.NewMetrics(reg)
-	mux := httpx.NewRouter()
-	opsHandlers := ops.New(db, reg)
-	opsHandlers.Routes(mux, cfg.Metrics.Token)
-	zone, err := time.LoadLocation(cfg.Web.TimeZone) // checked by config.Validate
-	if err != nil {
-		return nil, err
-	}
-	// Publishing signs statements and purges the page cache (portal.go).
-	wiring := &portalWiring{db: db, log: log.With("component", "portal"), publicURL: strings.TrimSuffix(cfg.Web.PublicURL, "/")}
-	site, err := portal.New(ctx, portal.Params{DB: db, Kit: kit, Log: log.With("component", "portal"), Location: zone,
-		OnChange: wiring.changed, VerifyLink: signing.VerifyLink})
-	if err != nil {
-		return nil, err
-	}
-	site.Routes(mux)
-	auth.NewHandlers(svc, kit).Routes(mux)
-	admin.New(db, svc, kit).Routes(mux)
-	// The public key, the verify page, feeds, sitemaps and robots.txt.
-	statements := signing.NewRegistry(db, key)
-	wiring.statements = statements
-	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
-	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
-	a.connectors = &connectors{db: db, box: box, portal: site, apps: apps(cfg.Connect), now: o.now,
-		publicURL: func() string { return *a.publicURL.Load() }}
-	// Loopback, private and special-purpose addresses are reached only
-	// at the servers the operator allows.
-	if err := a.connectors.allowAPIs(cfg.Publish.ExtraAPIList()...); err != nil {
-		return nil, err
-	}
-	resolve := o.resolve
-	if resolve == nil {
-		resolve = publisherResolver(a.connectors)
-	}
-	// The demo's fake networks run first: channels may use their addresses.
-	var demoAPIs []string
-	if cfg.Demo {
-		if a.demoNets, a.stopDemo, err = startDemoNetworks(ctx, db, a.connectors); err != nil {
-			return nil, err
-		}
-		for _, n := range a.demoNets {
-			demoAPIs = append(demoAPIs, n.URL)
-		}
-	}
-	pub, err := newPublishing(cfg, db, o, resolve, log, instanceName(), demoAPIs...)
-	if err != nil {
-		return nil, err
-	}
-	a.connectors.apiAllowed = pub.APIAllowed
-	if cfg.Watch.Interval > 0 {
-		if a.watcher, err = newWatcher(cfg, db, resolve, log, o); err != nil {
-			return nil, err
-		}
-	}
-	kit.Banners = banners(press.Banners(pub, cat), connect.Banners(db, cat))
-	press.New(db, pub, resolve, kit).Routes(mux)
-	conference.New(conference.Params{SFU: rtc, DB: db, Kit: kit, TTL: cfg.Conference.TokenTTL, PublicURL: cfg.Web.PublicURL, Now: o.now}).Routes(mux)
-	// After the demo, which may set the OAuth apps of its fake networks.
-	connect.New(connect.Params{DB: db, Kit: kit, Credentials: a.connectors.credentials, Build: a.connectors.build, Changed: a.connectors.forget,
-		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,
-		Networks: networks, Apps: a.connectors.apps, HTTP: a.connectors.client(),
-	}).Routes(mux)
-	mux.Handle("GET /static/{file}", assets)
-	mux.HandleFunc("/", kit.NotFound)
-
-	// The page cache answers anonymous requests for public pages (see
-	// isCachedPage); a request with a session cookie or a token goes
-	// around it.
-	pages := pagecache.New(pagecache.Params{
-		Generations: pagecache.NewGeneration(db, time.Second, o.now),
-		Cacheable:   isCachedPage, CSP: httpx.StaticCSP, Now: o.now, Log: log.With("component", "pagecache"),
-		Private: func(r *http.Request) bool {
-			if r.Header.Get("Authorization") != "" {
-				return true
-			}
-			_, err := r.Cookie(auth.CookieName(kit.SecureCookies))
-			return err == nil
-		},
-	})
-	for name, help := range map[string]string{
-		"hits": "Public pages answered from the page cache.", "misses": "Public pages rendered and stored in the page cache.",
-		"bypasses": "Requests that went around the page cache (signed in, not GET, not a cached page).",
-	} {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "chancery_pagecache_" + name + "_total", Help: help},
-			func() float64 { return float64(pages.Count(name)) }))
-	}
-
-	wiring.pages = pages
-	if wiring.publicURL != "" {
-		// Without a public URL, serve signs once it knows its address.
-		if err := wiring.signAll(ctx, ""); err != nil {
-			return nil, fmt.Errorf("sign published statements: %w", err)
-		}
-	}
-
-	// The page cache sits above the security headers, CSRF check and
-	// session lookup, so that a hit skips them: it stores the headers they
-	// set with the page (its CSP is the static one), and it goes around
-	// every request that carries a session cookie or a token.
-	h := httpx.Chain(httpx.RecordPattern(mux),
-		metrics.Middleware,
-		kit.Recover,
-		kit.RequireHost(httpx.Hosts{
-			Origin: func() string { return *a.publicURL.Load() },
-			Local:  cfg.Web.PublicURL == "", Addrs: interfaceAddrs(),
-			Exempt: func(r *http.Request) bool {
-				switch r.URL.Path {
-				case "/healthz", "/readyz", "/metrics":
-					return true // probes and scrapers address the server by IP
-				}
-				return false
-			},
-		}),
-		pages.Middleware,
-		kit.SecurityHeaders(isConferencePath),
-		kit.RefuseInvalidText,
-		httpx.LimitBodyFunc(bodyLimit(cfg.HTTP)),
-		kit.CrossOrigin(),
-		exceptMetrics(svc.Middleware(kit)),
-	)
-	a.handler, a.routes, a.auth, a.demo, a.signing, a.statements, a.pages, a.publishing = h, mux.Patterns(), svc, signIns, key, statements, pages, pub
-	a.sfu, a.portal, a.metrics = rtc, wiring, opsHandlers.Metrics()
-	return a, nil
+	return ln, debugLn, nil
 }
 
 // exceptMetrics runs mw for every request but GET /metrics, whose bearer
@@ -525,13 +280,6 @@ func randomKey() []byte {
 	k := make([]byte, secrets.KeySize)
 	_, _ = rand.Read(k) // crypto/rand.Read never fails
 	return k
-}
-
-// isConferencePath reports the pages that may use camera, microphone and
-// screen capture: the conference rooms.
-func isConferencePath(p string) bool {
-	_, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-	return strings.HasPrefix(rest, "rooms/")
 }
 
 // bootstrapAdmin creates the first administrator on a fresh install and

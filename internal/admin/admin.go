@@ -18,6 +18,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -82,8 +83,8 @@ type UserInput struct {
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 
-func invalid(field, key string, data map[string]any) *httpx.Error {
-	return &httpx.Error{Status: http.StatusBadRequest, Key: key, Field: field, Data: data}
+func invalid(field, key string, data map[string]any) *fault.Problem {
+	return &fault.Problem{Kind: fault.ErrInvalid, Key: key, Field: field, Data: data}
 }
 
 // apply validates in and copies it onto u. A user's own admin role cannot be
@@ -184,7 +185,7 @@ func (h *Handlers) createUser(ctx context.Context, in UserInput) (account.User, 
 	u, err = h.db.CreateUser(ctx, u)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return u, "", &httpx.Error{Status: http.StatusConflict, Key: "users_error_taken", Field: "username", Err: err}
+			return u, "", &fault.Problem{Kind: fault.ErrConflict, Key: "users_error_taken", Field: "username", Err: err}
 		}
 		return u, "", err
 	}
@@ -233,7 +234,7 @@ func (h *Handlers) userFromPath(r *http.Request) (account.User, error) {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, httpx.ErrNotFound
+		return 0, fault.ErrNotFound
 	}
 	return id, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 )
 
@@ -24,8 +25,8 @@ func FuzzApply(f *testing.F) {
 			}
 			return
 		}
-		he, ok := err.(*httpx.Error)
-		if !ok || he.Status != http.StatusBadRequest || he.Field == "" {
+		he, ok := err.(*fault.Problem)
+		if !ok || httpx.Status(he) != http.StatusBadRequest || he.Field == "" {
 			t.Fatalf("error %v is not a 400 naming a field", err)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 )
 
@@ -16,7 +17,7 @@ import (
 type UsersPage struct {
 	Users     []account.User
 	Roles     []account.Role
-	Error     *httpx.Error
+	Error     *fault.Problem
 	ErrorText string
 	Created   *account.User
 	Password  string // generated password, shown once
@@ -100,9 +101,9 @@ func (h *Handlers) createUserForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, pw, err := h.createUser(r.Context(), formInput(r, true))
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status < 500 {
-		h.renderUsers(w, r, he.Status, UsersPage{Error: he})
+	var he *fault.Problem
+	if errors.As(err, &he) && httpx.Status(he) < 500 {
+		h.renderUsers(w, r, httpx.Status(he), UsersPage{Error: he})
 		return
 	}
 	if err != nil {
@@ -153,9 +154,9 @@ func (h *Handlers) updateUserForm(w http.ResponseWriter, r *http.Request) {
 	}
 	viewer := httpx.ViewerFrom(r.Context()).User
 	u, err := h.updateUser(r.Context(), viewer, id, formInput(r, false))
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status < 500 && he.Status != http.StatusNotFound {
-		h.renderUser(w, r, he.Status, UserPage{User: u, ErrorText: h.t(r, he.Key, he.Data)})
+	var he *fault.Problem
+	if errors.As(err, &he) && httpx.Status(he) < 500 && httpx.Status(he) != http.StatusNotFound {
+		h.renderUser(w, r, httpx.Status(he), UserPage{User: u, ErrorText: h.t(r, he.Key, he.Data)})
 		return
 	}
 	if err != nil {
@@ -229,7 +230,7 @@ func (h *Handlers) createToken(w http.ResponseWriter, r *http.Request) {
 	v := httpx.ViewerFrom(r.Context())
 	if v.Token {
 		// A token may not mint tokens; only a person at a browser may.
-		h.kit.Fail(w, r, httpx.ErrForbidden)
+		h.kit.Fail(w, r, fault.ErrForbidden)
 		return
 	}
 	name := r.PostFormValue("name")

@@ -35,7 +35,7 @@ type graph struct {
 // under internal/ is a feature package (or part of one), so that a new
 // package is held to the rules unless it is added here.
 var infrastructure = []string{
-	"internal/account", "internal/auth", "internal/config", "internal/httpx", "internal/lang",
+	"internal/account", "internal/auth", "internal/config", "internal/fault", "internal/httpx", "internal/lang",
 	"internal/store", "internal/secrets", "internal/pagecache", "internal/ops",
 	"internal/browsertest", "internal/archtest",
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -33,7 +34,7 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 				scheme, secret, _ := strings.Cut(authz, " ")
 				if !strings.EqualFold(scheme, "Bearer") {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="chancery"`)
-					kit.Fail(w, r, httpx.ErrUnauthorized)
+					kit.Fail(w, r, fault.ErrUnauthorized)
 					return
 				}
 				t, u, err := s.Token(ctx, strings.TrimSpace(secret))
@@ -43,7 +44,7 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 						return
 					}
 					w.Header().Set("WWW-Authenticate", `Bearer realm="chancery", error="invalid_token"`)
-					kit.Fail(w, r, httpx.Errorf(http.StatusUnauthorized, "error_token_invalid", nil))
+					kit.Fail(w, r, &fault.Problem{Kind: fault.ErrUnauthorized, Key: "error_token_invalid"})
 					return
 				}
 				v := &httpx.Viewer{User: u, Roles: t.EffectiveRoles(u), Token: true}
@@ -102,7 +103,7 @@ func (s *Service) refuseUntilPasswordChanged(w http.ResponseWriter, r *http.Requ
 
 // ErrPasswordChangeRequired refuses every request of a user who must first
 // replace a one-time password.
-var ErrPasswordChangeRequired = httpx.Errorf(http.StatusForbidden, "error_password_change_required", nil)
+var ErrPasswordChangeRequired = &fault.Problem{Kind: fault.ErrForbidden, Key: "error_password_change_required"}
 
 // passwordChangeAllowed lists what a user who must change their password may
 // still request: the change itself, signing out, and the assets those pages
@@ -143,7 +144,7 @@ func (s *Service) refuseUntilEnrolled(w http.ResponseWriter, r *http.Request, ki
 
 // ErrEnrolmentRequired refuses every request of a user who must first set
 // up a second factor.
-var ErrEnrolmentRequired = httpx.Errorf(http.StatusForbidden, "error_2fa_enrolment_required", nil)
+var ErrEnrolmentRequired = &fault.Problem{Kind: fault.ErrForbidden, Key: "error_2fa_enrolment_required"}
 
 // enrolmentAllowed lists what a user who must enrol a second factor may
 // still request: the enrolment pages (a TOTP or a passkey), signing out, the assets those pages
@@ -172,11 +173,11 @@ func Require(kit *httpx.Kit, roles ...account.Role) func(http.Handler) http.Hand
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="chancery"`)
-				kit.Fail(w, r, httpx.ErrUnauthorized)
+				kit.Fail(w, r, fault.ErrUnauthorized)
 				return
 			}
 			if len(roles) > 0 && !v.Can(roles...) {
-				kit.Fail(w, r, httpx.ErrForbidden)
+				kit.Fail(w, r, fault.ErrForbidden)
 				return
 			}
 			next.ServeHTTP(w, r)

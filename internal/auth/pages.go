@@ -10,6 +10,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -362,7 +363,7 @@ func (h *Handlers) endSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		h.kit.Fail(w, r, httpx.Errorf(http.StatusNotFound, "sessions_error_gone", nil))
+		h.kit.Fail(w, r, &fault.Problem{Kind: fault.ErrNotFound, Key: "sessions_error_gone"})
 		return
 	}
 	if _, _, err := h.svc.db.GetSession(r.Context(), hashSecret(h.currentSecret(r))); errors.Is(err, store.ErrNotFound) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 )
@@ -56,20 +57,20 @@ type ceremonyDone struct {
 // passkeyMessages maps the errors of passkeys to their messages and
 // statuses.
 var passkeyMessages = []struct {
-	err    error
-	status int
-	key    string
+	err  error
+	kind error
+	key  string
 }{
-	{ErrPasskeysOff, http.StatusNotFound, "passkey_error_off"},
-	{ErrChallengeExpired, http.StatusBadRequest, "passkey_error_expired"},
-	{ErrPasskeyUnknown, http.StatusUnauthorized, "passkey_error_unknown"},
-	{ErrPasskeyCounter, http.StatusUnauthorized, "passkey_error_counter"},
-	{ErrPasskeyInvalid, http.StatusUnauthorized, "passkey_error_invalid"},
-	{ErrPasskeyExists, http.StatusConflict, "passkey_error_exists"},
-	{ErrPasskeyName, http.StatusBadRequest, "passkey_error_name"},
-	{ErrPasskeyNotFound, http.StatusNotFound, "passkey_error_not_found"},
-	{ErrPendingExpired, http.StatusUnauthorized, "twofa_error_expired"},
-	{ErrDisabled, http.StatusUnauthorized, "signin_error_credentials"},
+	{ErrPasskeysOff, fault.ErrNotFound, "passkey_error_off"},
+	{ErrChallengeExpired, fault.ErrInvalid, "passkey_error_expired"},
+	{ErrPasskeyUnknown, fault.ErrUnauthorized, "passkey_error_unknown"},
+	{ErrPasskeyCounter, fault.ErrUnauthorized, "passkey_error_counter"},
+	{ErrPasskeyInvalid, fault.ErrUnauthorized, "passkey_error_invalid"},
+	{ErrPasskeyExists, fault.ErrConflict, "passkey_error_exists"},
+	{ErrPasskeyName, fault.ErrInvalid, "passkey_error_name"},
+	{ErrPasskeyNotFound, fault.ErrNotFound, "passkey_error_not_found"},
+	{ErrPendingExpired, fault.ErrUnauthorized, "twofa_error_expired"},
+	{ErrDisabled, fault.ErrUnauthorized, "signin_error_credentials"},
 }
 
 // failCeremony answers a JSON ceremony request that went wrong, in the
@@ -80,14 +81,14 @@ func (h *Handlers) failCeremony(w http.ResponseWriter, r *http.Request, err erro
 		secs := int(math.Ceil(te.RetryAfter.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		if secs < 60 {
-			err = httpx.Errorf(http.StatusTooManyRequests, "signin_error_wait", map[string]any{"Seconds": secs})
+			err = &fault.Problem{Kind: fault.ErrTooMany, Key: "signin_error_wait", Data: map[string]any{"Seconds": secs}}
 		} else {
-			err = httpx.Errorf(http.StatusTooManyRequests, "signin_error_throttled", map[string]any{"Minutes": (secs + 59) / 60})
+			err = &fault.Problem{Kind: fault.ErrTooMany, Key: "signin_error_throttled", Data: map[string]any{"Minutes": (secs + 59) / 60}}
 		}
 	}
 	for _, m := range passkeyMessages {
 		if errors.Is(err, m.err) {
-			err = httpx.Errorf(m.status, m.key, nil)
+			err = &fault.Problem{Kind: m.kind, Key: m.key}
 			break
 		}
 	}
@@ -104,7 +105,7 @@ func (h *Handlers) readAnswer(w http.ResponseWriter, r *http.Request) (ceremonyA
 		err = json.Unmarshal(b, &a)
 	}
 	if err != nil || len(a.Credential) == 0 {
-		h.failCeremony(w, r, httpx.Errorf(http.StatusBadRequest, "passkey_error_invalid", nil))
+		h.failCeremony(w, r, &fault.Problem{Kind: fault.ErrInvalid, Key: "passkey_error_invalid"})
 		return a, false
 	}
 	return a, true

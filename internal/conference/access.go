@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -23,8 +24,8 @@ import (
 // moderator. Nobody may issue a role they could not revoke, nor revoke one
 // they could not issue.
 var (
-	errNotAssigned   = httpx.Errorf(http.StatusForbidden, "room_admin_not_assigned", nil)
-	errRoleForbidden = httpx.Errorf(http.StatusForbidden, "room_admin_role_forbidden", nil)
+	errNotAssigned   = &fault.Problem{Kind: fault.ErrForbidden, Key: "room_admin_not_assigned"}
+	errRoleForbidden = &fault.Problem{Kind: fault.ErrForbidden, Key: "room_admin_role_forbidden"}
 )
 
 // access is what a viewer may do in one room.
@@ -171,8 +172,8 @@ type Assignment struct {
 
 // errNoStaff is a username that names no user who may be assigned.
 var (
-	errNoUser    = httpx.Errorf(http.StatusNotFound, "room_admin_no_user", nil)
-	errStaffRole = httpx.Errorf(http.StatusBadRequest, "room_admin_staff_role", nil)
+	errNoUser    = &fault.Problem{Kind: fault.ErrNotFound, Key: "room_admin_no_user"}
+	errStaffRole = &fault.Problem{Kind: fault.ErrInvalid, Key: "room_admin_staff_role"}
 )
 
 // assign assigns the user named username to the room of the request; only

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -119,6 +120,14 @@ func New(p Params) *Handlers {
 // SignalPath is the WebSocket endpoint of the signalling protocol.
 const SignalPath = "/rooms/signal"
 
+// UsesMedia reports the pages that may use camera, microphone and screen
+// capture (httpx.Kit.SecurityHeaders): the rooms, /{lang}/rooms/{slug},
+// and the pages beside them under a first segment's rooms/.
+func UsesMedia(path string) bool {
+	_, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return strings.HasPrefix(rest, "rooms/")
+}
+
 // Routes lists every route of the conference area.
 func (h *Handlers) Routes(mux *httpx.Router) {
 	staff := auth.Require(h.p.Kit, Moderators...)
@@ -178,10 +187,10 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 	c, err := h.p.SFU.Signer().Verify(r.URL.Query().Get("t"))
 	switch {
 	case errors.Is(err, sfu.ErrTokenExpired):
-		h.p.Kit.Fail(w, r, httpx.Errorf(http.StatusForbidden, "room_error_expired", nil))
+		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrForbidden, Key: "room_error_expired"})
 		return
 	case err != nil || c.Room != room.Slug:
-		h.p.Kit.Fail(w, r, httpx.Errorf(http.StatusForbidden, "room_error_invalid", nil))
+		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrForbidden, Key: "room_error_invalid"})
 		return
 	}
 	l := h.p.Kit.Lang(r)
@@ -300,7 +309,7 @@ func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
 		Delegation: strings.TrimSpace(in.Delegation), Role: role, Permissions: sfu.DefaultPermissions(role)}
 	tok, err := h.p.SFU.Signer().Issue(c, h.p.TTL)
 	if err != nil {
-		return Issued{}, &httpx.Error{Status: http.StatusBadRequest, Key: "room_admin_invalid", Err: err}
+		return Issued{}, &fault.Problem{Kind: fault.ErrInvalid, Key: "room_admin_invalid", Err: err}
 	}
 	if c, err = h.p.SFU.Signer().Verify(tok); err != nil {
 		return Issued{}, fmt.Errorf("conference: verify the token just issued: %w", err)
@@ -334,8 +343,8 @@ func (h *Handlers) inviteForm(w http.ResponseWriter, r *http.Request) {
 	}
 	in := Invite{Identity: r.PostFormValue("identity"), Name: r.PostFormValue("name"), Delegation: r.PostFormValue("delegation"), Role: r.PostFormValue("role")}
 	out, err := h.issue(r, in)
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status == http.StatusBadRequest {
+	var he *fault.Problem
+	if errors.As(err, &he) && httpx.Status(he) == http.StatusBadRequest {
 		h.renderRooms(w, r, http.StatusUnprocessableEntity, RoomsPage{ErrorText: h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_invalid", nil), Form: r.PostForm})
 		return
 	}

@@ -91,3 +91,18 @@ func TestJoinURL(t *testing.T) {
 		t.Errorf("JoinURL = %q", got)
 	}
 }
+
+// TestUsesMedia: camera, microphone and screen capture are allowed on the
+// rooms' pages, in every language, and on no other page.
+func TestUsesMedia(t *testing.T) {
+	for _, p := range []string{"/en/rooms/plenary", "/ar/rooms/asean-digital-2026", "/vi/rooms/x/"} {
+		if !conference.UsesMedia(p) {
+			t.Errorf("%s may not use the camera", p)
+		}
+	}
+	for _, p := range []string{"/", "/en/", "/en/news/rooms", "/rooms/signal", "/rooms", "/en/rooms", "/en/roomsx/a", "/en/news/x/rooms/y"} {
+		if conference.UsesMedia(p) {
+			t.Errorf("%s may use the camera", p)
+		}
+	}
+}

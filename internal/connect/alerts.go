@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -74,11 +75,11 @@ func (h *Handlers) acknowledge(w http.ResponseWriter, r *http.Request) {
 	_, err = h.p.DB.AcknowledgeWatchAlert(r.Context(), id, httpx.ViewerFrom(r.Context()).User.ID, r.PostFormValue("verdict"), r.PostFormValue("note"))
 	switch {
 	case errors.Is(err, store.ErrBadVerdict):
-		h.p.Kit.Fail(w, r, &httpx.Error{Status: http.StatusBadRequest, Key: "channels_error_verdict", Field: "verdict", Err: err})
+		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrInvalid, Key: "channels_error_verdict", Field: "verdict", Err: err})
 	case errors.Is(err, store.ErrNotFound):
-		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+		h.p.Kit.Fail(w, r, fault.ErrNotFound)
 	case errors.Is(err, store.ErrConflict):
-		h.p.Kit.Fail(w, r, &httpx.Error{Status: http.StatusConflict, Key: "channels_error_acknowledged", Err: err})
+		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrConflict, Key: "channels_error_acknowledged", Err: err})
 	case err != nil:
 		h.p.Kit.Fail(w, r, err)
 	default:

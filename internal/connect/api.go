@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -91,7 +92,7 @@ func (h *Handlers) apiCredentials(w http.ResponseWriter, r *http.Request) {
 	}
 	for name := range in {
 		if !h.takes(social.Network(ch.Network), name) {
-			h.p.Kit.Fail(w, r, &httpx.Error{Status: http.StatusBadRequest, Key: "error_json_invalid", Field: name})
+			h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrInvalid, Key: "error_json_invalid", Field: name})
 			return
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/outbound"
@@ -106,7 +107,7 @@ func (h *Handlers) t(r *http.Request, key string, data map[string]any) string {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, httpx.ErrNotFound
+		return 0, fault.ErrNotFound
 	}
 	return id, nil
 }
@@ -123,7 +124,7 @@ func (h *Handlers) channel(r *http.Request) (store.Channel, error) {
 		return store.Channel{}, err
 	}
 	if social.Network(ch.Network) == social.Portal {
-		return store.Channel{}, httpx.ErrNotFound
+		return store.Channel{}, fault.ErrNotFound
 	}
 	return ch, nil
 }
@@ -202,22 +203,22 @@ func (h *Handlers) refusal(r *http.Request, err error) string {
 
 // refused is the user-facing error of a failed verification, for the pages
 // and the API alike (422).
-func refused(err error) *httpx.Error {
+func refused(err error) *fault.Problem {
 	// Checked first: the connector's reason is English, and says no more.
 	switch {
 	case errors.Is(err, outbound.ErrNotAllowed):
-		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_address", Err: err}
+		return &fault.Problem{Kind: fault.ErrRefused, Key: "channels_refused_address", Err: err}
 	case errors.Is(err, outbound.ErrRedirect):
-		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_redirect", Err: err}
+		return &fault.Problem{Kind: fault.ErrRefused, Key: "channels_refused_redirect", Err: err}
 	}
 	if e, ok := errors.AsType[*social.Error](err); ok {
 		reason := e.Reason
 		if reason == "" {
 			reason = e.Class.String()
 		}
-		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_network", Data: map[string]any{"Reason": reason}, Err: err}
+		return &fault.Problem{Kind: fault.ErrRefused, Key: "channels_refused_network", Data: map[string]any{"Reason": reason}, Err: err}
 	}
 	// Other errors may quote a request URL, which carries Telegram's bot
 	// token: they are not shown.
-	return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_unreachable", Err: err}
+	return &fault.Problem{Kind: fault.ErrRefused, Key: "channels_refused_unreachable", Err: err}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -69,8 +70,8 @@ func (h *Handlers) connectForm(w http.ResponseWriter, r *http.Request) {
 		fields[f.Name] = r.PostFormValue(f.Name)
 	}
 	err = h.connect(r, ch, fields)
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status == http.StatusUnprocessableEntity {
+	var he *fault.Problem
+	if errors.As(err, &he) && httpx.Status(he) == http.StatusUnprocessableEntity {
 		h.render(w, r, ch, http.StatusUnprocessableEntity, h.t(r, he.Key, he.Data))
 		return
 	}
@@ -103,7 +104,7 @@ func (h *Handlers) connect(r *http.Request, ch store.Channel, in map[string]stri
 		return fmt.Errorf("connect: encode credentials: %w", err)
 	}
 	if err := validate(h.p.Networks, n, fresh); err != nil {
-		return &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_secret", Data: map[string]any{"Reason": err.Error()}}
+		return &fault.Problem{Kind: fault.ErrRefused, Key: "channels_refused_secret", Data: map[string]any{"Reason": err.Error()}}
 	}
 	secret, err := h.next(r.Context(), ch, fresh)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -86,7 +87,7 @@ func (h *Handlers) startOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	app := h.oauthFlow(ch)
 	if app == nil {
-		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+		h.p.Kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	b := make([]byte, 32)
@@ -129,7 +130,7 @@ type OAuthPage struct {
 
 // errBadState answers a callback whose state does not match the flow this
 // browser and this user started.
-var errBadState = &httpx.Error{Status: http.StatusBadRequest, Key: "channels_error_state"}
+var errBadState = &fault.Problem{Kind: fault.ErrInvalid, Key: "channels_error_state"}
 
 func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -168,17 +169,13 @@ func (h *Handlers) callback(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, ch, http.StatusUnprocessableEntity, h.t(r, "channels_refused_denied", nil))
 		return
 	}
-	var b []byte
-	if app := h.oauthFlow(ch); app != nil {
-		b, err = app.Exchange(ctx, q.Get("code"), st.Verifier, st.Org)
-	} else {
-		err = httpx.ErrNotFound
+	app := h.oauthFlow(ch)
+	if app == nil {
+		h.p.Kit.Fail(w, r, fault.ErrNotFound)
+		return
 	}
+	b, err := app.Exchange(ctx, q.Get("code"), st.Verifier, st.Org)
 	if err != nil {
-		if errors.Is(err, httpx.ErrNotFound) {
-			h.p.Kit.Fail(w, r, err)
-			return
-		}
 		h.render(w, r, ch, http.StatusUnprocessableEntity, h.refusal(r, err))
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -86,7 +87,7 @@ func (h *Handlers) health(ctx context.Context, r *http.Request, ch store.Channel
 type conn struct {
 	HasCredentials   bool
 	Verified         bool
-	Problem          *httpx.Error // why the network did not confirm the account
+	Problem          *fault.Problem // why the network did not confirm the account
 	Account          string
 	AccountURL       string
 	Expires          time.Time
@@ -131,7 +132,7 @@ func (h *Handlers) connection(ctx context.Context, ch store.Channel) (conn, erro
 		if errors.Is(err, store.ErrNotFound) {
 			return c, nil
 		}
-		c.HasCredentials, c.Problem = true, &httpx.Error{Status: http.StatusUnprocessableEntity, Key: "channels_refused_unreadable", Err: err}
+		c.HasCredentials, c.Problem = true, &fault.Problem{Kind: fault.ErrRefused, Key: "channels_refused_unreadable", Err: err}
 		return c, nil
 	}
 	c.HasCredentials = true

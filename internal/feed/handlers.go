@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 )
@@ -24,7 +25,7 @@ type Source interface {
 	// (such as "fr"), newest first, with the feed's localised Title and
 	// Author, narrowed to one topic or country unless sel is the zero
 	// Selection. An unknown topic or country is an error wrapping
-	// store.ErrNotFound or httpx.ErrNotFound, answered with 404. The
+	// store.ErrNotFound or fault.ErrNotFound, answered with 404. The
 	// handlers fill ID, Lang, SelfURL, PageURL, Translations and Updated
 	// when they are left empty.
 	Feed(ctx context.Context, code string, sel Selection, limit int) (Feed, error)
@@ -129,7 +130,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 func (h *Handlers) selectedFeed(w http.ResponseWriter, r *http.Request, l lang.Language, kind string) {
 	slug := r.PathValue("slug")
 	if !validSlug(slug) {
-		h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+		h.p.Kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	h.feed(w, r, l, Selection{Kind: kind, Slug: slug})
@@ -224,7 +225,7 @@ func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request, l lang.Langua
 	if q := r.URL.Query(); q.Has("page") {
 		n, err := strconv.Atoi(q.Get("page"))
 		if err != nil || n < 2 || n > MaxSitemapURLs {
-			h.p.Kit.Fail(w, r, httpx.ErrNotFound)
+			h.p.Kit.Fail(w, r, fault.ErrNotFound)
 			return
 		}
 		page = n
@@ -233,7 +234,7 @@ func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request, l lang.Langua
 	origin := h.p.Origin(r)
 	urls, err := h.p.Source.Sitemap(WithOrigin(r.Context(), origin), l.Code, (page-1)*size, size)
 	if err == nil && page > 1 && len(urls) == 0 {
-		err = httpx.ErrNotFound
+		err = fault.ErrNotFound
 	}
 	if err != nil {
 		h.p.Kit.Fail(w, r, fmt.Errorf("feed: sitemap %s: %w", l.Code, err))

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mofa-vn/chancery/internal/fault"
 )
 
 // DecodeJSON reads one JSON object from the body into v, strictly: unknown
@@ -19,7 +21,7 @@ func DecodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return &Error{Status: http.StatusUnsupportedMediaType, Key: "error_json_content_type"}
+			return &fault.Problem{Kind: fault.ErrUnsupported, Key: "error_json_content_type"}
 		}
 	}
 	dec := json.NewDecoder(r.Body)
@@ -35,9 +37,9 @@ func DecodeJSON(r *http.Request, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return ErrTooLarge
+			return fault.ErrTooLarge
 		}
-		return &Error{Status: http.StatusBadRequest, Key: "error_json_trailing"}
+		return &fault.Problem{Kind: fault.ErrInvalid, Key: "error_json_trailing"}
 	}
 	return nil
 }
@@ -48,16 +50,16 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &mbe):
-		return ErrTooLarge
+		return fault.ErrTooLarge
 	case errors.Is(err, io.EOF):
-		return &Error{Status: http.StatusBadRequest, Key: "error_json_empty"}
+		return &fault.Problem{Kind: fault.ErrInvalid, Key: "error_json_empty"}
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
-		return &Error{Status: http.StatusBadRequest, Key: "error_json_syntax", Err: err}
+		return &fault.Problem{Kind: fault.ErrInvalid, Key: "error_json_syntax", Err: err}
 	case errors.As(err, &typ):
-		return &Error{Status: http.StatusBadRequest, Key: "error_json_type", Field: typ.Field, Data: map[string]any{"Field": typ.Field}, Err: err}
+		return &fault.Problem{Kind: fault.ErrInvalid, Key: "error_json_type", Field: typ.Field, Data: map[string]any{"Field": typ.Field}, Err: err}
 	default:
 		// Unknown fields and other decoder complaints.
-		return &Error{Status: http.StatusBadRequest, Key: "error_json_invalid", Err: err}
+		return &fault.Problem{Kind: fault.ErrInvalid, Key: "error_json_invalid", Err: err}
 	}
 }
 
@@ -86,16 +88,16 @@ func ParseMultipartForm(r *http.Request, maxMemory int64) error {
 func formError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return ErrTooLarge
+		return fault.ErrTooLarge
 	}
-	return &Error{Status: http.StatusBadRequest, Key: "error_form_invalid", Err: err}
+	return &fault.Problem{Kind: fault.ErrInvalid, Key: "error_form_invalid", Err: err}
 }
 
 // ErrInvalidText refuses a request whose path, query, form or JSON carries
 // a NUL character or bytes that are not UTF-8. Both would be stored
 // differently by the two backends (PostgreSQL refuses them with an error,
 // SQLite keeps them), and no person types them.
-var ErrInvalidText = &Error{Status: http.StatusBadRequest, Key: "error_text_invalid"}
+var ErrInvalidText = &fault.Problem{Kind: fault.ErrInvalid, Key: "error_text_invalid"}
 
 // ValidText reports whether s is text a person could have typed: UTF-8
 // without a NUL.

@@ -3,83 +3,88 @@ package httpx
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
-	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/fault"
 )
 
-// Error is an error a user can act on: an HTTP status and a message key in
-// the locales catalogue, with the data its template needs.
-type Error struct {
-	Status int
-	Key    string         // message ID, shown in the user's language
-	Data   map[string]any // template data of the message
-	Field  string         // form or JSON field at fault, if any
-	Err    error          // cause, for logs only
+// kinds is the one table that turns error kinds into HTTP statuses, with
+// the message a bare kind (one that is not a fault.Problem) is shown with.
+// Gone, refused and too-many failures always come as problems that name
+// their own message; the messages here are only what such a bare kind
+// would be shown with.
+var kinds = []struct {
+	kind   error
+	status int
+	key    string
+}{
+	{fault.ErrInvalid, http.StatusBadRequest, "error_form_invalid"},
+	{fault.ErrUnauthorized, http.StatusUnauthorized, "error_unauthorized"},
+	{fault.ErrForbidden, http.StatusForbidden, "error_forbidden"},
+	{fault.ErrNotFound, http.StatusNotFound, "error_not_found"},
+	{fault.ErrConflict, http.StatusConflict, "error_conflict"},
+	{fault.ErrGone, http.StatusGone, "error_not_found"},
+	{fault.ErrTooLarge, http.StatusRequestEntityTooLarge, "error_too_large"},
+	{fault.ErrUnsupported, http.StatusUnsupportedMediaType, "error_json_content_type"},
+	{fault.ErrMisdirected, http.StatusMisdirectedRequest, "error_misdirected"},
+	{fault.ErrRefused, http.StatusUnprocessableEntity, "error_form_invalid"},
+	{fault.ErrTooMany, http.StatusTooManyRequests, "error_internal"},
+	{fault.ErrInternal, http.StatusInternalServerError, "error_internal"},
 }
 
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("httpx: %d %s: %v", e.Status, e.Key, e.Err)
+// classify maps any error to the status and the problem it is answered
+// with: a fault.Problem as it is, a bare kind (fault.ErrNotFound, a
+// store error of that kind) with its message, a body over the limit as
+// fault.ErrTooLarge, anything else as an internal error.
+func classify(err error) (int, *fault.Problem) {
+	p, ok := errors.AsType[*fault.Problem](err)
+	if !ok {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			err = fault.ErrTooLarge
+		}
+		p = &fault.Problem{Kind: fault.ErrInternal, Err: err}
+		for _, k := range kinds {
+			if errors.Is(err, k.kind) {
+				p = &fault.Problem{Kind: k.kind, Err: err}
+				break
+			}
+		}
 	}
-	return fmt.Sprintf("httpx: %d %s", e.Status, e.Key)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// Errorf is a shorthand for a user-facing error.
-func Errorf(status int, key string, data map[string]any) *Error {
-	return &Error{Status: status, Key: key, Data: data}
-}
-
-// Common user-facing errors.
-var (
-	ErrUnauthorized = &Error{Status: http.StatusUnauthorized, Key: "error_unauthorized"}
-	ErrForbidden    = &Error{Status: http.StatusForbidden, Key: "error_forbidden"}
-	ErrNotFound     = &Error{Status: http.StatusNotFound, Key: "error_not_found"}
-	ErrConflict     = &Error{Status: http.StatusConflict, Key: "error_conflict"}
-	ErrTooLarge     = &Error{Status: http.StatusRequestEntityTooLarge, Key: "error_too_large"}
-	ErrInternal     = &Error{Status: http.StatusInternalServerError, Key: "error_internal"}
-)
-
-// classify maps any error to a user-facing one. This is the one table that
-// turns error kinds into HTTP statuses.
-func classify(err error) *Error {
-	var he *Error
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &he):
-		return he
-	case errors.As(err, &mbe):
-		return ErrTooLarge
-	case errors.Is(err, store.ErrNotFound):
-		return ErrNotFound
-	case errors.Is(err, store.ErrConflict):
-		return ErrConflict
-	default:
-		return &Error{Status: http.StatusInternalServerError, Key: ErrInternal.Key, Err: err}
+	for _, k := range kinds {
+		if p.Of() == k.kind { //nolint:errorlint // a kind is one of the values of the table
+			if p.Key == "" {
+				p = &fault.Problem{Kind: p.Kind, Key: k.key, Data: p.Data, Field: p.Field, Err: p.Err}
+			}
+			return k.status, p
+		}
 	}
+	return http.StatusInternalServerError, &fault.Problem{Kind: fault.ErrInternal, Key: "error_internal", Err: err}
+}
+
+// Status is the HTTP status err is answered with.
+func Status(err error) int {
+	s, _ := classify(err)
+	return s
 }
 
 // Fail answers the request with err, as JSON for API requests and as a page
 // otherwise, in the request's language. Only server errors are logged, here
 // and nowhere else.
 func (h *Kit) Fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := classify(err)
-	if e.Status >= 500 {
+	status, e := classify(err)
+	if status >= 500 {
 		h.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	l := h.Lang(r)
 	msg := h.Cat.T(l.Code, e.Key, e.Data)
 	if WantsJSON(r) {
-		h.JSON(w, e.Status, ErrorBody{Error: ErrorDetail{Code: strings.TrimPrefix(e.Key, "error_"), Message: msg, Field: e.Field}})
+		h.JSON(w, status, ErrorBody{Error: ErrorDetail{Code: strings.TrimPrefix(e.Key, "error_"), Message: msg, Field: e.Field}})
 		return
 	}
-	h.Render(w, r, e.Status, "error.html", Page{
-		Title: h.Cat.T(l.Code, "error_title", map[string]any{"Status": e.Status}),
-		Data:  ErrorPage{Status: e.Status, Message: msg, Languages: e.Status == http.StatusNotFound},
+	h.Render(w, r, status, "error.html", Page{
+		Title: h.Cat.T(l.Code, "error_title", map[string]any{"Status": status}),
+		Data:  ErrorPage{Status: status, Message: msg, Languages: status == http.StatusNotFound},
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/mofa-vn/chancery/internal/fault"
 )
 
 // Hosts says which Host headers the server answers: its public origin, and,
@@ -125,4 +127,4 @@ func (h *Kit) RequireHost(hs Hosts) func(http.Handler) http.Handler {
 
 // ErrMisdirected answers a request sent to a host this server does not
 // serve.
-var ErrMisdirected = &Error{Status: http.StatusMisdirectedRequest, Key: "error_misdirected"}
+var ErrMisdirected = &fault.Problem{Kind: fault.ErrMisdirected, Key: "error_misdirected"}

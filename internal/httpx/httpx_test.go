@@ -183,9 +183,9 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 			return
 		}
-		e := classify(err)
-		if e.Status < 400 || e.Status >= 500 {
-			t.Fatalf("body %q: status %d for %v", body, e.Status, err)
+		status := Status(err)
+		if status < 400 || status >= 500 {
+			t.Fatalf("body %q: status %d for %v", body, status, err)
 		}
 	})
 }

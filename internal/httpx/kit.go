@@ -37,6 +37,8 @@ type KitParams struct {
 	DefaultLang   string
 	SecureCookies bool
 	TrustProxy    bool
+	// StaffNav lists the staff areas every staff page links to (Kit.StaffNav).
+	StaffNav []NavLink
 }
 
 // NewKit parses and checks every template, so a broken template stops the
@@ -46,7 +48,8 @@ func NewKit(p KitParams) (*Kit, error) {
 	if !ok {
 		def, _ = lang.Lookup("vi")
 	}
-	k := &Kit{Log: p.Log, Cat: p.Cat, Assets: p.Assets, DefaultLang: def, SecureCookies: p.SecureCookies, TrustProxy: p.TrustProxy}
+	k := &Kit{Log: p.Log, Cat: p.Cat, Assets: p.Assets, DefaultLang: def, SecureCookies: p.SecureCookies, TrustProxy: p.TrustProxy,
+		StaffNav: p.StaffNav}
 	pages, err := parseTemplates(web.Templates())
 	if err != nil {
 		return nil, err

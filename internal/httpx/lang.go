@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/lang"
 )
 
@@ -50,7 +51,7 @@ func PathLang(p string) (lang.Language, bool) {
 func (h *Kit) ChooseLanguage(w http.ResponseWriter, r *http.Request) {
 	l, ok := lang.Lookup(r.PathValue("code"))
 	if !ok {
-		h.Fail(w, r, ErrNotFound)
+		h.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -107,5 +108,5 @@ func Origin(r *http.Request) string {
 // NotFound answers every unknown route with a localised 404 page that links
 // to the languages we serve.
 func (h *Kit) NotFound(w http.ResponseWriter, r *http.Request) {
-	h.Fail(w, r, ErrNotFound)
+	h.Fail(w, r, fault.ErrNotFound)
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+
+	"github.com/mofa-vn/chancery/internal/fault"
 )
 
 // Chain wraps h in middleware, the first being the outermost.
@@ -43,7 +45,7 @@ func (h *Kit) Recover(next http.Handler) http.Handler {
 			if rw.status != 0 {
 				return // headers are gone; nothing sensible to add
 			}
-			h.Fail(w, r, &Error{Status: http.StatusInternalServerError, Key: ErrInternal.Key})
+			h.Fail(w, r, &fault.Problem{Kind: fault.ErrInternal, Key: "error_internal"})
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -127,7 +129,7 @@ func LimitBodyFunc(limitOf func(*http.Request) int64) func(http.Handler) http.Ha
 func (h *Kit) CrossOrigin() func(http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.Fail(w, r, &Error{Status: http.StatusForbidden, Key: "error_cross_origin"})
+		h.Fail(w, r, &fault.Problem{Kind: fault.ErrForbidden, Key: "error_cross_origin"})
 	}))
 	return cop.Handler
 }

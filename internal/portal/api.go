@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -75,7 +77,7 @@ func articleJSON(r *http.Request, a store.Article) ArticleJSON {
 		tj := TranslationJSON{Title: t.Title, Summary: t.Summary, Body: t.Body, Images: nonNil(t.Images), Status: string(t.State()),
 			LiveVersion: t.LiveVersion, UpdatedAt: t.UpdatedAt}
 		if t.Status == store.StatusPublished {
-			tj.URL = httpx.Origin(r) + articleURL(code, a.Slug)
+			tj.URL = httpx.Origin(r) + content.ArticlePath(code, a.Slug)
 		}
 		j.Translations[code] = tj
 	}
@@ -85,7 +87,7 @@ func articleJSON(r *http.Request, a store.Article) ArticleJSON {
 func (h *Handlers) articleFromPath(r *http.Request) (store.Article, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return store.Article{}, httpx.ErrNotFound
+		return store.Article{}, fault.ErrNotFound
 	}
 	return h.db.GetArticle(r.Context(), id)
 }
@@ -94,7 +96,7 @@ func (h *Handlers) articleFromPath(r *http.Request) (store.Article, error) {
 func translationLang(r *http.Request) (string, error) {
 	l, ok := lang.Lookup(r.PathValue("tl"))
 	if !ok {
-		return "", httpx.ErrNotFound
+		return "", fault.ErrNotFound
 	}
 	return l.Code, nil
 }
@@ -126,12 +128,12 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) apiCreate(w http.ResponseWriter, r *http.Request) {
-	var in ArticleInput
+	var in content.ArticleInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	a, err := h.createArticle(r.Context(), in)
+	a, err := h.content.CreateArticle(r.Context(), in)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -155,12 +157,12 @@ func (h *Handlers) apiUpdate(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	var in ArticleInput
+	var in content.ArticleInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	if a, err = h.updateArticle(withOrigin(r), a, in); err != nil {
+	if a, err = h.content.UpdateArticle(content.WithOrigin(r.Context(), httpx.Origin(r)), a, in); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
@@ -177,15 +179,12 @@ func (h *Handlers) apiSaveTranslation(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	var in TranslationInput
+	var in content.TranslationInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	t, err := translation(code, in)
-	if err == nil {
-		_, err = h.db.SaveTranslation(r.Context(), a.ID, t)
-	}
+	_, err = h.content.SaveTranslation(r.Context(), a.ID, code, in)
 	if err == nil {
 		a, err = h.db.GetArticle(r.Context(), a.ID)
 	}
@@ -213,15 +212,15 @@ func (h *Handlers) apiPublish(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := validNote(in.Note); err != nil {
+	if err := content.CheckNote(in.Note); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
 	if _, ok := a.Translations[code]; !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
-	v, err := h.publish(withOrigin(r), a, code, in.Note)
+	v, err := h.content.Publish(content.WithOrigin(r.Context(), httpx.Origin(r)), a, code, in.Note)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -231,7 +230,7 @@ func (h *Handlers) apiPublish(w http.ResponseWriter, r *http.Request) {
 
 func versionJSON(r *http.Request, slug, code string, v store.ArticleVersion) VersionJSON {
 	return VersionJSON{Version: v.Version, Title: v.Title, Summary: v.Summary, Body: v.Body, Images: nonNil(v.Images), Note: v.Note,
-		PublishedAt: v.PublishedAt, URL: httpx.Origin(r) + articleURL(code, slug) + "/v/" + strconv.Itoa(v.Version)}
+		PublishedAt: v.PublishedAt, URL: httpx.Origin(r) + content.ArticlePath(code, slug) + "/v/" + strconv.Itoa(v.Version)}
 }
 
 func (h *Handlers) apiUnpublish(w http.ResponseWriter, r *http.Request) {
@@ -241,7 +240,7 @@ func (h *Handlers) apiUnpublish(w http.ResponseWriter, r *http.Request) {
 		code, err = translationLang(r)
 	}
 	if err == nil {
-		err = h.unpublish(withOrigin(r), a, code)
+		err = h.content.Unpublish(content.WithOrigin(r.Context(), httpx.Origin(r)), a, code)
 	}
 	if err == nil {
 		a, err = h.db.GetArticle(r.Context(), a.ID)
@@ -281,8 +280,8 @@ type TopicInput struct {
 
 func (h *Handlers) apiSaveTopic(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("topic")
-	if !slugRE.MatchString(slug) || len(slug) > 60 {
-		h.kit.Fail(w, r, invalid("topic", "portal_error_topic", map[string]any{"Topic": slug}))
+	if err := content.CheckTopic(slug); err != nil {
+		h.kit.Fail(w, r, err)
 		return
 	}
 	var in TopicInput
@@ -290,21 +289,10 @@ func (h *Handlers) apiSaveTopic(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	for code, name := range in.Names {
-		if _, ok := lang.Lookup(code); !ok {
-			h.kit.Fail(w, r, invalid("names", "portal_error_lang", nil))
-			return
-		}
-		if name == "" || len([]rune(name)) > 100 {
-			h.kit.Fail(w, r, invalid("names", "portal_error_required", nil))
-			return
-		}
-	}
-	if err := h.db.SaveTopic(r.Context(), store.Topic{Slug: slug, Names: in.Names}); err != nil {
+	if err := h.content.SaveTopic(content.WithOrigin(r.Context(), httpx.Origin(r)), slug, in.Names); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	h.changed(withOrigin(r), Change{Origin: httpx.Origin(r)}) // topic names show on every page
 	if in.Names == nil {
 		in.Names = map[string]string{} // the document promises an object
 	}

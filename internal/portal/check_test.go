@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -22,7 +23,7 @@ func TestCheckIsPublishsRule(t *testing.T) {
 			return social.Media{Filename: name, ContentType: ct, Data: []byte("\x89PNG fake"), Alt: alt}
 		}
 		ok := social.Post{Key: "k", Group: "statement-7", Lang: "en", Kind: "statement", Title: "Title", Text: "Body"}
-		many := make([]social.Media, maxImages+1)
+		many := make([]social.Media, content.MaxImages+1)
 		for i := range many {
 			many[i] = img("a.png", "image/png", "alt")
 		}
@@ -35,14 +36,14 @@ func TestCheckIsPublishsRule(t *testing.T) {
 			max   int
 		}{
 			{"no title", func(p *social.Post) { p.Title = "  " }, social.FieldTitle, social.Missing, "", 0},
-			{"long title", func(p *social.Post) { p.Title = strings.Repeat("t", maxTitle+1) }, social.FieldTitle, social.TooLong, "", maxTitle},
-			{"long body", func(p *social.Post) { p.Text = strings.Repeat("b", maxBody+1) }, social.FieldText, social.TooLong, "", maxBody},
+			{"long title", func(p *social.Post) { p.Title = strings.Repeat("t", content.MaxTitle+1) }, social.FieldTitle, social.TooLong, "", content.MaxTitle},
+			{"long body", func(p *social.Post) { p.Text = strings.Repeat("b", content.MaxBody+1) }, social.FieldText, social.TooLong, "", content.MaxBody},
 			{"NUL", func(p *social.Post) { p.Text = "a\x00b" }, social.FieldText, social.Invalid, "", 0},
 			{"svg", func(p *social.Post) { p.Media = []social.Media{img("a.svg", "image/svg+xml", "alt")} }, social.FieldMedia, social.Unsupported, "a.svg", 0},
-			{"too many", func(p *social.Post) { p.Media = many }, social.FieldMedia, social.TooMany, "", maxImages},
+			{"too many", func(p *social.Post) { p.Media = many }, social.FieldMedia, social.TooMany, "", content.MaxImages},
 			{"no alt", func(p *social.Post) {
 				p.Media = []social.Media{img("a.png", "image/png", "fine"), img("b.png", "image/png", " ")}
-			}, social.FieldAlt, social.Missing, "b.png", maxSummary},
+			}, social.FieldAlt, social.Missing, "b.png", content.MaxSummary},
 			{"bad group", func(p *social.Post) { p.Group = "Not A Slug" }, social.FieldOther, social.Unsupported, "", 0},
 			{"bad kind", func(p *social.Post) { p.Kind = "tweet" }, social.FieldOther, social.Unsupported, "", 0},
 		} {

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -120,10 +122,10 @@ func (h *Handlers) editList(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) renderArticleForm(w http.ResponseWriter, r *http.Request, status int, p EditArticlePage) {
 	p.Languages, p.Zone = lang.All(), h.loc.String()
 	p.Kinds, p.Units = nil, nil
-	for _, k := range Kinds {
+	for _, k := range content.Kinds {
 		p.Kinds = append(p.Kinds, Option{Value: k, Key: kindKey(k)})
 	}
-	for _, u := range Units {
+	for _, u := range content.Units {
 		p.Units = append(p.Units, Option{Value: u, Key: unitKey(u)})
 	}
 	title := h.ui(r, "portal_edit_article_title", map[string]any{"Slug": p.Slug})
@@ -139,13 +141,13 @@ func (h *Handlers) editNew(w http.ResponseWriter, r *http.Request) {
 
 // articleForm reads the metadata form; what was typed goes back into the
 // page if it is refused.
-func (h *Handlers) articleForm(r *http.Request, creating bool) (ArticleInput, EditArticlePage, error) {
+func (h *Handlers) articleForm(r *http.Request, creating bool) (content.ArticleInput, EditArticlePage, error) {
 	str := func(k string) *string { v := strings.TrimSpace(r.PostFormValue(k)); return &v }
 	featured := r.PostFormValue("featured") == "on"
 	split := func(s string) []string {
 		return append([]string{}, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })...)
 	}
-	in := ArticleInput{Kind: str("kind"), Unit: str("unit"), SourceLang: str("source_lang"), Featured: &featured,
+	in := content.ArticleInput{Kind: str("kind"), Unit: str("unit"), SourceLang: str("source_lang"), Featured: &featured,
 		Topics: split(r.PostFormValue("topics")), Countries: split(r.PostFormValue("countries"))}
 	if creating {
 		in.Slug = str("slug")
@@ -156,7 +158,7 @@ func (h *Handlers) articleForm(r *http.Request, creating bool) (ArticleInput, Ed
 	if p.IssuedAt != "" {
 		t, perr := time.ParseInLocation("2006-01-02T15:04", p.IssuedAt, h.loc)
 		if perr != nil {
-			err = invalid("issued_at", "portal_error_issued_at", nil)
+			err = fault.Invalid("issued_at", "portal_error_issued_at")
 		} else {
 			in.IssuedAt = &t
 		}
@@ -167,9 +169,9 @@ func (h *Handlers) articleForm(r *http.Request, creating bool) (ArticleInput, Ed
 // formError turns a user error into the form's message and field, and
 // reports false for anything else (which is then a failure page).
 func (h *Handlers) formError(r *http.Request, err error) (msg, field string, status int, ok bool) {
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status < 500 {
-		return h.ui(r, he.Key, he.Data), he.Field, he.Status, true
+	var he *fault.Problem
+	if errors.As(err, &he) && httpx.Status(he) < 500 {
+		return h.ui(r, he.Key, he.Data), he.Field, httpx.Status(he), true
 	}
 	return "", "", 0, false
 }
@@ -182,7 +184,7 @@ func (h *Handlers) editCreate(w http.ResponseWriter, r *http.Request) {
 	in, p, err := h.articleForm(r, true)
 	var a store.Article
 	if err == nil {
-		a, err = h.createArticle(r.Context(), in)
+		a, err = h.content.CreateArticle(r.Context(), in)
 	}
 	if msg, field, status, ok := h.formError(r, err); ok {
 		p.Error, p.Field = msg, field
@@ -227,7 +229,7 @@ func (h *Handlers) editUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	in, typed, err := h.articleForm(r, false)
 	if err == nil {
-		_, err = h.updateArticle(withOrigin(r), a, in)
+		_, err = h.content.UpdateArticle(content.WithOrigin(r.Context(), httpx.Origin(r)), a, in)
 	}
 	if msg, field, status, ok := h.formError(r, err); ok {
 		typed.ID, typed.Slug, typed.States = a.ID, a.Slug, h.states(a)
@@ -252,7 +254,7 @@ func (h *Handlers) translationPage(a store.Article, code string) EditTranslation
 	if t, ok := a.Translations[code]; ok {
 		p.Title, p.Summary, p.Body, p.Images, p.State = t.Title, t.Summary, t.Body, t.Images, string(t.State())
 		if t.Status == store.StatusPublished {
-			p.Live = articleURL(code, a.Slug)
+			p.Live = content.ArticlePath(code, a.Slug)
 		}
 	} else if p.Source != nil {
 		// A new translation starts with the source's images, to give them
@@ -289,8 +291,8 @@ func (h *Handlers) editTranslation(w http.ResponseWriter, r *http.Request) {
 
 // translationForm reads the translation form: the text, the images as
 // parallel lists of addresses and alt texts, and the correction note.
-func translationForm(r *http.Request) TranslationInput {
-	in := TranslationInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Body: r.PostFormValue("body")}
+func translationForm(r *http.Request) content.TranslationInput {
+	in := content.TranslationInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Body: r.PostFormValue("body")}
 	srcs, alts := r.PostForm["image_src"], r.PostForm["image_alt"]
 	for i, s := range srcs {
 		img := store.Image{Src: s}
@@ -324,18 +326,20 @@ func (h *Handlers) editSaveTranslation(w http.ResponseWriter, r *http.Request) {
 	}
 	note := r.PostFormValue("note")
 	publish := r.PostFormValue("action") == "publish"
-	t, err := translation(code, in)
+	// The text's mistakes come first, then the note's, but an upload's
+	// before both; nothing is saved while there is one.
+	_, err = content.CheckTranslation(code, in)
 	if err == nil {
-		err = validNote(note)
+		err = content.CheckNote(note)
 	}
 	if uerr != nil {
 		err = uerr
 	}
 	if err == nil {
-		_, err = h.db.SaveTranslation(r.Context(), a.ID, t)
+		_, err = h.content.SaveTranslation(r.Context(), a.ID, code, in)
 	}
 	if err == nil && publish {
-		_, err = h.publish(withOrigin(r), a, code, note)
+		_, err = h.content.Publish(content.WithOrigin(r.Context(), httpx.Origin(r)), a, code, note)
 	}
 	if msg, field, status, ok := h.formError(r, err); ok {
 		p := h.translationPage(a, code)
@@ -369,7 +373,7 @@ func (h *Handlers) editPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	t, ok := a.Translations[code]
 	if !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	l, _ := lang.Lookup(code)
@@ -405,7 +409,7 @@ func (h *Handlers) editUnpublish(w http.ResponseWriter, r *http.Request) {
 		code, err = translationLang(r)
 	}
 	if err == nil {
-		err = h.unpublish(withOrigin(r), a, code)
+		err = h.content.Unpublish(content.WithOrigin(r.Context(), httpx.Origin(r)), a, code)
 	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
@@ -423,9 +427,6 @@ func parseEditForm(r *http.Request) error {
 	return httpx.ParseMultipartForm(r, maxUpload)
 }
 
-// uploadTypes are the image formats browsers show, by sniffed type.
-var uploadTypes = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
-
 // uploadImage stores the image of the form's file field, if one was sent,
 // and returns it with the alt text typed beside it; ok is false when the
 // form carries no image.
@@ -439,7 +440,7 @@ func (h *Handlers) uploadImage(r *http.Request) (img store.Image, ok bool, err e
 	}
 	alt := strings.TrimSpace(r.PostFormValue("image_file_alt"))
 	if alt == "" {
-		return store.Image{}, false, invalid("image_file_alt", "portal_error_image_alt", nil)
+		return store.Image{}, false, fault.Invalid("image_file_alt", "portal_error_image_alt")
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -451,9 +452,9 @@ func (h *Handlers) uploadImage(r *http.Request) (img store.Image, ok bool, err e
 		return store.Image{}, false, fmt.Errorf("portal: read upload: %w", err)
 	}
 	ct := http.DetectContentType(data)
-	ext, ok := uploadTypes[ct]
+	ext, ok := content.ImageTypes[ct]
 	if !ok || len(data) > maxUpload {
-		return store.Image{}, false, invalid("image_file", "portal_error_image_type", nil)
+		return store.Image{}, false, fault.Invalid("image_file", "portal_error_image_type")
 	}
 	m, err := h.db.SaveMedia(r.Context(), ct, data)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/feed"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/portal/markdown"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -42,7 +43,7 @@ func (h *Handlers) Feed(ctx context.Context, code string, sel feed.Selection, li
 		}
 		f.Title = h.t(code, "portal_topic_title", map[string]any{"Name": name})
 	case feed.KindCountry:
-		reg, ok := parseRegion(strings.ToUpper(sel.Slug))
+		reg, ok := content.ParseRegion(strings.ToUpper(sel.Slug))
 		if !ok {
 			return feed.Feed{}, fmt.Errorf("portal: country %q: %w", sel.Slug, store.ErrNotFound)
 		}
@@ -68,7 +69,7 @@ func (h *Handlers) Feed(ctx context.Context, code string, sel feed.Selection, li
 		e := feed.Entry{
 			ID:    feed.TagURI(host, p.IssuedAt, "article/"+strconv.FormatInt(p.ArticleID, 10)+"/"+code),
 			Title: p.Title, Summary: p.Summary, ContentHTML: string(markdown.Render(p.Body)),
-			URL: origin + articleURL(code, p.Slug), Published: p.IssuedAt, Updated: later(p.IssuedAt, p.PublishedAt),
+			URL: origin + content.ArticlePath(code, p.Slug), Published: p.IssuedAt, Updated: later(p.IssuedAt, p.PublishedAt),
 		}
 		if p.Unit != "" {
 			e.Authors = []feed.Person{{Name: h.t(code, unitKey(p.Unit), nil)}}
@@ -141,11 +142,11 @@ func (h *Handlers) Sitemap(ctx context.Context, code string, offset, limit int) 
 		if err != nil {
 			return nil, fmt.Errorf("portal: sitemap: %w", err)
 		}
-		u := feed.URL{Loc: origin + articleURL(code, p.Slug), LastMod: later(p.IssuedAt, p.PublishedAt),
+		u := feed.URL{Loc: origin + content.ArticlePath(code, p.Slug), LastMod: later(p.IssuedAt, p.PublishedAt),
 			Alternates: []feed.Alternate{{Lang: "x-default", Href: origin + "/"}}}
 		for _, l := range lang.All() {
 			if slices.Contains(langs, l.Code) {
-				u.Alternates = append(u.Alternates, feed.Alternate{Lang: l.Tag.String(), Href: origin + articleURL(l.Code, p.Slug)})
+				u.Alternates = append(u.Alternates, feed.Alternate{Lang: l.Tag.String(), Href: origin + content.ArticlePath(l.Code, p.Slug)})
 			}
 		}
 		out = append(out, u)

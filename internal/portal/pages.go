@@ -15,8 +15,10 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/portal/markdown"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -136,21 +138,19 @@ func kindKey(kind string) string { return "article_kind_" + strings.ReplaceAll(k
 
 func unitKey(unit string) string { return "portal_unit_" + strings.ReplaceAll(unit, "-", "_") }
 
-func articleURL(code, slug string) string { return "/" + code + "/news/" + url.PathEscape(slug) }
-
 // ArticlePath is the public path of an article's page in a language, such
 // as /en/news/east-sea-statement.
-func ArticlePath(code, slug string) string { return articleURL(code, slug) }
+func ArticlePath(code, slug string) string { return content.ArticlePath(code, slug) }
 
 func (h *Handlers) card(code string, p store.Published) Card {
-	return Card{URL: articleURL(code, p.Slug), Title: p.Title, Summary: p.Summary, Kind: h.t(code, kindKey(p.Kind), nil), Date: h.date(code, p.IssuedAt)}
+	return Card{URL: content.ArticlePath(code, p.Slug), Title: p.Title, Summary: p.Summary, Kind: h.t(code, kindKey(p.Kind), nil), Date: h.date(code, p.IssuedAt)}
 }
 
 // pathLang returns the page language, or answers 404.
 func (h *Handlers) pathLang(w http.ResponseWriter, r *http.Request) (lang.Language, bool) {
 	l, ok := lang.Lookup(r.PathValue("lang"))
 	if !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 	}
 	return l, ok
 }
@@ -239,7 +239,7 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		for _, c := range countries {
-			if reg, ok := parseRegion(c); ok {
+			if reg, ok := content.ParseRegion(c); ok {
 				data.Countries = append(data.Countries, Link{URL: "/" + l.Code + "/countries/" + reg.String(), Label: regionName(l.Code, reg)})
 			}
 		}
@@ -270,18 +270,6 @@ func regionName(code string, region language.Region) string {
 		return n
 	}
 	return region.String()
-}
-
-// parseRegion accepts a country (JP) or a CLDR region group (035).
-func parseRegion(s string) (language.Region, bool) {
-	if s == "" || len(s) > 3 {
-		return language.Region{}, false
-	}
-	reg, err := language.ParseRegion(s)
-	if err != nil || (!reg.IsCountry() && !reg.IsGroup()) || reg.String() != strings.ToUpper(s) {
-		return language.Region{}, false
-	}
-	return reg, true
 }
 
 // topicNames returns every topic's name in a language. A topic not named
@@ -323,9 +311,9 @@ func (h *Handlers) countryList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reg, ok := parseRegion(r.PathValue("country"))
+	reg, ok := content.ParseRegion(r.PathValue("country"))
 	if !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	h.list(w, r, l, store.PublishedQuery{Country: reg.String()}, h.t(l.Code, "portal_country_title", map[string]any{"Name": regionName(l.Code, reg)}), "/countries/"+reg.String())
@@ -382,7 +370,7 @@ func (h *Handlers) article(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) version(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil || n < 1 {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	h.showArticle(w, r, n)
@@ -430,7 +418,7 @@ func (h *Handlers) showArticle(w http.ResponseWriter, r *http.Request, version i
 	alts := []httpx.Alternate{{Lang: "x-default", URL: httpx.Origin(r) + "/"}}
 	for _, code := range langs {
 		if o, ok := lang.Lookup(code); ok {
-			alts = append(alts, httpx.Alternate{Lang: o.Tag.String(), URL: httpx.Origin(r) + articleURL(code, slug)})
+			alts = append(alts, httpx.Alternate{Lang: o.Tag.String(), URL: httpx.Origin(r) + content.ArticlePath(code, slug)})
 		}
 	}
 	if !data.Current {
@@ -451,7 +439,7 @@ func (h *Handlers) articlePage(r *http.Request, l lang.Language, a store.Article
 	d := ArticlePage{
 		Kind: h.t(l.Code, kindKey(p.Kind), nil), Title: p.Title, Summary: p.Summary, Body: markdown.Render(p.Body),
 		Images: p.Images, Issued: h.date(l.Code, p.IssuedAt), Note: p.Note, Version: p.Version, Current: true,
-		URL: base + articleURL(l.Code, p.Slug), History: articleURL(l.Code, p.Slug) + "/history",
+		URL: base + content.ArticlePath(l.Code, p.Slug), History: content.ArticlePath(l.Code, p.Slug) + "/history",
 	}
 	if p.Unit != "" {
 		d.Unit = h.t(l.Code, unitKey(p.Unit), nil)
@@ -469,7 +457,7 @@ func (h *Handlers) articlePage(r *http.Request, l lang.Language, a store.Article
 		d.Topics = append(d.Topics, Link{URL: "/" + l.Code + "/topics/" + url.PathEscape(tp), Label: label})
 	}
 	for _, c := range a.Countries {
-		if reg, ok := parseRegion(c); ok {
+		if reg, ok := content.ParseRegion(c); ok {
 			d.Countries = append(d.Countries, Link{URL: "/" + l.Code + "/countries/" + reg.String(), Label: regionName(l.Code, reg)})
 		}
 	}
@@ -482,7 +470,7 @@ func (h *Handlers) articlePage(r *http.Request, l lang.Language, a store.Article
 		if !ok || code == l.Code {
 			continue
 		}
-		d.Languages = append(d.Languages, Link{URL: articleURL(code, p.Slug), Label: o.NativeName, Lang: o.Tag.String(), Dir: o.Dir})
+		d.Languages = append(d.Languages, Link{URL: content.ArticlePath(code, p.Slug), Label: o.NativeName, Lang: o.Tag.String(), Dir: o.Dir})
 		d.OG.Alternates = append(d.OG.Alternates, ogLocale(code))
 	}
 	var images []string
@@ -527,13 +515,13 @@ func (h *Handlers) missing(w http.ResponseWriter, r *http.Request, l lang.Langua
 		return
 	}
 	if len(langs) == 0 {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	var links []Link
 	for _, code := range langs {
 		if o, ok := lang.Lookup(code); ok {
-			links = append(links, Link{URL: articleURL(code, slug), Label: o.NativeName, Lang: o.Tag.String(), Dir: o.Dir})
+			links = append(links, Link{URL: content.ArticlePath(code, slug), Label: o.NativeName, Lang: o.Tag.String(), Dir: o.Dir})
 		}
 	}
 	h.kit.Render(w, r, http.StatusNotFound, "portal-missing.html", httpx.Page{
@@ -569,9 +557,9 @@ func (h *Handlers) history(w http.ResponseWriter, r *http.Request) {
 		if v.Version > p.Version {
 			continue // published later, then withdrawn in favour of an older text: not shown
 		}
-		u := articleURL(l.Code, slug) + "/v/" + strconv.Itoa(v.Version)
+		u := content.ArticlePath(l.Code, slug) + "/v/" + strconv.Itoa(v.Version)
 		if v.Version == p.Version {
-			u = articleURL(l.Code, slug)
+			u = content.ArticlePath(l.Code, slug)
 		}
 		data.Versions = append(data.Versions, HistoryItem{Number: v.Version, URL: u, Date: h.date(l.Code, v.PublishedAt), Note: v.Note, Title: v.Title})
 	}
@@ -584,7 +572,7 @@ func (h *Handlers) media(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	hash, _, _ := strings.Cut(name, ".")
 	if len(hash) != 64 {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	m, err := h.db.GetMedia(r.Context(), hash)

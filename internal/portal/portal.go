@@ -5,10 +5,12 @@
 // portal's social.Publisher, through which the publishing scheduler puts
 // statements on the portal.
 //
-// It reads and writes content through internal/store and renders through
-// internal/httpx; staff routes are guarded with auth.Require. It must not
-// import other feature packages (admin, the social connectors) but
-// internal/feed, which writes its feeds and sitemaps.
+// Its pages, its API and its publisher change content only through the
+// domain service of portal/content, which holds the content rules; it
+// reads through internal/store and renders through internal/httpx; staff
+// routes are guarded with auth.Require. It must not import other feature
+// packages (admin, the social connectors) but internal/feed, which writes
+// its feeds and sitemaps.
 package portal
 
 import (
@@ -23,8 +25,10 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -35,21 +39,9 @@ const DefaultTimeZone = "Asia/Ho_Chi_Minh"
 // Editors are the roles that may write, publish and unpublish articles.
 var Editors = []account.Role{account.RoleAdmin, account.RolePressOfficer}
 
-// Change tells subscribers (page cache, feeds, signatures) that a
-// translation went live, changed or went off the portal, or, with Lang "",
-// that the article's metadata (topics, countries, kind, issue time)
-// changed in every language, or, with Slug "" too, that something every
-// page may show changed (a topic's names).
-type Change struct {
-	Slug    string
-	Lang    string
-	Version int  // the live version; 0 when unpublished
-	Live    bool // false when unpublished
-	// Origin is the scheme and host of the request that made the change
-	// (https://mofa.gov.vn), or "" when it came from no request (the
-	// publishing scheduler).
-	Origin string
-}
+// Change is what subscribers hear of a change of content: see
+// content.Change.
+type Change = content.Change
 
 // Params are the dependencies of New.
 type Params struct {
@@ -68,12 +60,12 @@ type Params struct {
 
 // Handlers serve the portal's pages and API.
 type Handlers struct {
-	db       *store.DB
-	kit      *httpx.Kit
-	log      *slog.Logger
-	loc      *time.Location
-	onChange func(ctx context.Context, c Change)
-	verify   func(code, statementURL string) string
+	db      *store.DB
+	kit     *httpx.Kit
+	log     *slog.Logger
+	loc     *time.Location
+	content *content.Service
+	verify  func(code, statementURL string) string
 
 	mu    sync.RWMutex
 	pages map[string]http.HandlerFunc // /{lang}/{page}
@@ -97,7 +89,7 @@ func New(ctx context.Context, p Params) (*Handlers, error) {
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handlers{db: p.DB, kit: p.Kit, log: p.Log, loc: p.Location, onChange: p.OnChange, verify: p.VerifyLink}
+	h := &Handlers{db: p.DB, kit: p.Kit, log: p.Log, loc: p.Location, content: content.New(p.DB, p.OnChange), verify: p.VerifyLink}
 	h.pages = map[string]http.HandlerFunc{"search": h.search}
 	built, err := p.DB.GetSetting(ctx, searchIndexKey)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -128,14 +120,14 @@ func (h *Handlers) HandlePage(name string, f http.HandlerFunc) {
 func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("GET /{$}", h.kit.Root)
 	mux.HandleFunc("GET /lang/{code}", h.kit.ChooseLanguage)
-	mux.HandleFunc("GET /{lang}/{$}", h.home)
+	mux.HandleFunc(routeHome, h.home)
 	mux.HandleFunc("GET /{lang}", h.langRoot)
 	mux.HandleFunc("GET /{lang}/{page}", h.page)
-	mux.HandleFunc("GET /{lang}/news/{slug}", h.article)
-	mux.HandleFunc("GET /{lang}/news/{slug}/history", h.history)
-	mux.HandleFunc("GET /{lang}/news/{slug}/v/{version}", h.version)
-	mux.HandleFunc("GET /{lang}/topics/{topic}", h.topicList)
-	mux.HandleFunc("GET /{lang}/countries/{country}", h.countryList)
+	mux.HandleFunc(routeArticle, h.article)
+	mux.HandleFunc(routeHistory, h.history)
+	mux.HandleFunc(routeVersion, h.version)
+	mux.HandleFunc(routeTopic, h.topicList)
+	mux.HandleFunc(routeCountry, h.countryList)
 	mux.HandleFunc("GET /media/{file}", h.media)
 
 	editors := auth.Require(h.kit, Editors...)
@@ -164,7 +156,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 // than being redirected to a trailing-slash path that does not exist either.
 func (h *Handlers) langRoot(w http.ResponseWriter, r *http.Request) {
 	if _, ok := lang.Lookup(r.PathValue("lang")); !ok {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	http.Redirect(w, r, "/"+r.PathValue("lang")+"/", http.StatusMovedPermanently)
@@ -176,52 +168,8 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
 	f, ok := h.pages[r.PathValue("page")]
 	h.mu.RUnlock()
 	if _, known := lang.Lookup(r.PathValue("lang")); !ok || !known {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	f(w, r)
-}
-
-// publish makes a translation live and tells subscribers. A translation a
-// recall withdrew is refused with portal_error_withdrawn.
-func (h *Handlers) publish(ctx context.Context, a store.Article, lng, note string) (store.ArticleVersion, error) {
-	v, err := h.db.PublishTranslation(ctx, a.ID, lng, note)
-	if errors.Is(err, store.ErrWithdrawn) {
-		return v, &httpx.Error{Status: http.StatusConflict, Key: "portal_error_withdrawn", Err: err}
-	}
-	if err != nil {
-		return v, err
-	}
-	h.changed(ctx, Change{Slug: a.Slug, Lang: lng, Version: v.Version, Live: true, Origin: originFrom(ctx)})
-	return v, nil
-}
-
-func (h *Handlers) unpublish(ctx context.Context, a store.Article, lng string) error {
-	if err := h.db.UnpublishTranslation(ctx, a.ID, lng); err != nil {
-		return err
-	}
-	h.changed(ctx, Change{Slug: a.Slug, Lang: lng, Origin: originFrom(ctx)})
-	return nil
-}
-
-func (h *Handlers) changed(ctx context.Context, c Change) {
-	if h.onChange != nil {
-		h.onChange(ctx, c)
-	}
-}
-
-type originKey struct{}
-
-// withOrigin is the request's context carrying its origin, for Change.
-func withOrigin(r *http.Request) context.Context {
-	return contextWithOrigin(r.Context(), httpx.Origin(r))
-}
-
-func contextWithOrigin(ctx context.Context, origin string) context.Context {
-	return context.WithValue(ctx, originKey{}, origin)
-}
-
-func originFrom(ctx context.Context) string {
-	s, _ := ctx.Value(originKey{}).(string)
-	return s
 }

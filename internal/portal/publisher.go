@@ -9,8 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -38,7 +39,7 @@ func (h *Handlers) Publisher(baseURL string) *Publisher {
 // pages.
 var Descriptor = social.Descriptor{
 	Network: social.Portal,
-	Limits:  social.Limits{MaxMedia: maxImages, Idempotent: true},
+	Limits:  social.Limits{MaxMedia: content.MaxImages, Idempotent: true},
 	Recall:  social.RecallAbility{EditInPlace: true, NoteKey: "press_recall_note_portal"},
 }
 
@@ -63,7 +64,7 @@ func unknown(err error) error {
 }
 
 func (p *Publisher) result(slug, code string, at time.Time) social.Result {
-	return social.Result{ID: slug + "/" + code, URL: p.base + articleURL(code, slug), Created: at}
+	return social.Result{ID: slug + "/" + code, URL: p.base + content.ArticlePath(code, slug), Created: at}
 }
 
 var _ social.Checker = (*Publisher)(nil)
@@ -71,36 +72,36 @@ var _ social.Checker = (*Publisher)(nil)
 // Check refuses, before anything is stored, a post the portal would not
 // publish: a group that is not a valid slug, a language or kind the portal
 // does not have, an image type it does not show, and whatever the article
-// editor refuses in a translation (translation: a missing or over-long
-// title, text that is not valid UTF-8, too many images, an image without
-// alt text). Publish applies it first, so that clearance (which calls it at
-// submission) and publication judge a post by one rule.
+// editor refuses in a translation (content.CheckTranslation: a missing or
+// over-long title, text that is not valid UTF-8, too many images, an image
+// without alt text). Publish applies it first, so that clearance (which
+// calls it at submission) and publication judge a post by one rule.
 func (p *Publisher) Check(post social.Post) error {
 	other := func(reason string) error {
 		return &social.Refusal{Network: social.Portal, Field: social.FieldOther, Fault: social.Unsupported, Reason: reason}
 	}
-	if !slugRE.MatchString(post.Group) || len(post.Group) > 120 {
+	if !content.ValidSlug(post.Group) {
 		return other(fmt.Sprintf("The post's group %q is not a valid article slug (lower-case letters, digits and hyphens).", post.Group))
 	}
 	if _, ok := lang.Lookup(post.Lang); !ok {
 		return other(fmt.Sprintf("The portal does not publish in language %q.", post.Lang))
 	}
-	if post.Kind != "" && !slices.Contains(Kinds, post.Kind) {
+	if post.Kind != "" && !slices.Contains(content.Kinds, post.Kind) {
 		return other(fmt.Sprintf("The portal has no article kind %q.", post.Kind))
 	}
-	probe := TranslationInput{Title: post.Title, Summary: post.Summary, Body: post.Text}
+	probe := content.TranslationInput{Title: post.Title, Summary: post.Summary, Body: post.Text}
 	for _, m := range post.Media {
-		if _, ok := uploadTypes[m.ContentType]; !ok {
+		if _, ok := content.ImageTypes[m.ContentType]; !ok {
 			return &social.Refusal{Network: social.Portal, Field: social.FieldMedia, Fault: social.Unsupported, File: m.Filename,
 				Reason: fmt.Sprintf("The portal shows PNG, JPEG, GIF and WebP images only, not %q.", m.ContentType)}
 		}
 		probe.Images = append(probe.Images, store.Image{Src: "/media/check.png", Alt: m.Alt})
 	}
-	_, err := translation(post.Lang, probe)
+	_, err := content.CheckTranslation(post.Lang, probe)
 	if err == nil {
 		return nil
 	}
-	he, ok := errors.AsType[*httpx.Error](err)
+	he, ok := errors.AsType[*fault.Problem](err)
 	if !ok {
 		return &social.Refusal{Network: social.Portal, Field: social.FieldOther, Fault: social.Invalid, Reason: err.Error()}
 	}
@@ -118,10 +119,10 @@ func (p *Publisher) Check(post social.Post) error {
 		r.Field, r.Fault = social.FieldMedia, social.TooMany
 	case "portal_error_image_alt":
 		// Which image: the first that the same rule refuses alone.
-		r.Field, r.Fault, r.Max = social.FieldAlt, social.Missing, maxSummary
+		r.Field, r.Fault, r.Max = social.FieldAlt, social.Missing, content.MaxSummary
 		for _, m := range post.Media {
-			one := TranslationInput{Title: "t", Images: []store.Image{{Src: "/media/check.png", Alt: m.Alt}}}
-			if _, err := translation(post.Lang, one); err != nil {
+			one := content.TranslationInput{Title: "t", Images: []store.Image{{Src: "/media/check.png", Alt: m.Alt}}}
+			if _, err := content.CheckTranslation(post.Lang, one); err != nil {
 				r.File = m.Filename
 				if strings.TrimSpace(m.Alt) != "" {
 					r.Fault = social.TooLong
@@ -154,38 +155,26 @@ func (p *Publisher) Publish(ctx context.Context, post social.Post) (social.Resul
 	if kind == "" {
 		kind = "statement"
 	}
-	in := TranslationInput{Title: post.Title, Summary: post.Summary, Body: post.Text}
+	in := content.TranslationInput{Title: post.Title, Summary: post.Summary, Body: post.Text}
 	for _, m := range post.Media {
 		saved, err := p.h.db.SaveMedia(ctx, m.ContentType, m.Data)
 		if err != nil {
 			return social.Result{}, unknown(err)
 		}
-		in.Images = append(in.Images, store.Image{Src: "/media/" + saved.Hash + uploadTypes[m.ContentType], Alt: m.Alt})
+		in.Images = append(in.Images, store.Image{Src: "/media/" + saved.Hash + content.ImageTypes[m.ContentType], Alt: m.Alt})
 	}
-	t, err := translation(post.Lang, in)
-	if err != nil {
+	if _, err := content.CheckTranslation(post.Lang, in); err != nil {
 		return social.Result{}, &social.Error{Network: social.Portal, Class: social.Rejected, Reason: err.Error(), Err: err}
 	}
-	a, err := p.h.db.GetArticleBySlug(ctx, post.Group)
-	if errors.Is(err, store.ErrNotFound) {
-		a, err = p.h.db.CreateArticle(ctx, store.Article{Slug: post.Group, Kind: kind, SourceLang: post.Lang, PublishedAt: post.Published})
-		if errors.Is(err, store.ErrConflict) { // created meanwhile by another part
-			a, err = p.h.db.GetArticleBySlug(ctx, post.Group)
-		}
-	}
+	ctx = content.WithOrigin(ctx, p.base)
+	a, err := p.h.content.Article(ctx, post.Group, kind, post.Lang, post.Published)
 	if err != nil {
 		return social.Result{}, unknown(err)
 	}
-	if a.PublishedAt.IsZero() && !post.Published.IsZero() {
-		a.PublishedAt = post.Published
-		if a, err = p.h.db.UpdateArticle(ctx, a); err != nil {
-			return social.Result{}, unknown(err)
-		}
-	}
-	if _, err := p.h.db.SaveTranslation(ctx, a.ID, t); err != nil {
+	if _, err := p.h.content.SaveTranslation(ctx, a.ID, post.Lang, in); err != nil {
 		return social.Result{}, unknown(err)
 	}
-	v, err := p.h.publish(contextWithOrigin(ctx, p.base), a, post.Lang, "")
+	v, err := p.h.content.Publish(ctx, a, post.Lang, "")
 	if errors.Is(err, store.ErrWithdrawn) {
 		return social.Result{}, rejected("A recall withdrew this statement from the portal; publish its correction as a new statement.")
 	}
@@ -213,12 +202,12 @@ func (p *Publisher) Delete(ctx context.Context, id string) error {
 		return unknown(err)
 	}
 	if rc, ok := social.RecallFrom(ctx); ok {
-		if err := p.h.withdraw(contextWithOrigin(ctx, p.base), a, code, rc.Remove); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := p.h.content.Withdraw(content.WithOrigin(ctx, p.base), a, code, rc.Remove); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return unknown(err)
 		}
 		return nil
 	}
-	if err := p.h.unpublish(contextWithOrigin(ctx, p.base), a, code); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := p.h.content.Unpublish(content.WithOrigin(ctx, p.base), a, code); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return unknown(err)
 	}
 	return nil

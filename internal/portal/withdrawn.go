@@ -1,12 +1,13 @@
 package portal
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/portal/content"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -16,22 +17,11 @@ type WithdrawnPage struct {
 	Withdrawn Date
 }
 
-// withdraw takes a translation off the portal for good, as an approved
-// recall asks: its page keeps a withdrawal notice, or answers 410 Gone
-// when gone is set, and subscribers (signatures, page cache) are told.
-func (h *Handlers) withdraw(ctx context.Context, a store.Article, lng string, gone bool) error {
-	if _, err := h.db.WithdrawTranslation(ctx, a.ID, lng, articleURL(lng, a.Slug), gone); err != nil {
-		return err
-	}
-	h.changed(ctx, Change{Slug: a.Slug, Lang: lng, Origin: originFrom(ctx)})
-	return nil
-}
-
 // showWithdrawn answers a request for the page of a withdrawn translation,
 // its history or one of its versions: the withdrawal notice, or 410 Gone.
 // It reports false when the translation was not withdrawn.
 func (h *Handlers) showWithdrawn(w http.ResponseWriter, r *http.Request, l lang.Language, slug string) bool {
-	wd, err := h.db.GetWithdrawal(r.Context(), articleURL(l.Code, slug))
+	wd, err := h.db.GetWithdrawal(r.Context(), content.ArticlePath(l.Code, slug))
 	if errors.Is(err, store.ErrNotFound) {
 		return false
 	}
@@ -41,7 +31,7 @@ func (h *Handlers) showWithdrawn(w http.ResponseWriter, r *http.Request, l lang.
 	}
 	date := h.date(l.Code, wd.WithdrawnAt)
 	if wd.Gone {
-		h.kit.Fail(w, r, httpx.Errorf(http.StatusGone, "portal_gone", map[string]any{"Date": date.Text}))
+		h.kit.Fail(w, r, &fault.Problem{Kind: fault.ErrGone, Key: "portal_gone", Data: map[string]any{"Date": date.Text}})
 		return true
 	}
 	h.kit.Render(w, r, http.StatusOK, "portal-withdrawn.html", httpx.Page{

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -94,9 +95,9 @@ func TestRecallWithdrawsPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = h.publish(ctx, a, "en", "")
-		var he *httpx.Error
-		if !errors.As(err, &he) || he.Status != http.StatusConflict || !strings.Contains(h.t("fr", he.Key, nil), "ne peut plus être publiée") {
+		_, err = h.content.Publish(ctx, a, "en", "")
+		var he *fault.Problem
+		if !errors.As(err, &he) || httpx.Status(he) != http.StatusConflict || !strings.Contains(h.t("fr", he.Key, nil), "ne peut plus être publiée") {
 			t.Errorf("an editor publishing a withdrawn translation: %v", err)
 		}
 		if code, _ := get("/en/news/statement-1"); code != http.StatusOK {

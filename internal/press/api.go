@@ -9,13 +9,13 @@ package press
 
 import (
 	_ "embed"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -109,15 +109,6 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	h.pageRoutes(mux, read, write, clear)
 }
 
-// fail turns the domain's problems into localized 4xx answers.
-func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var p *publishing.Problem
-	if errors.As(err, &p) {
-		err = &httpx.Error{Status: http.StatusUnprocessableEntity, Key: p.Key, Data: p.Data, Field: p.Field, Err: err}
-	}
-	h.kit.Fail(w, r, err)
-}
-
 // nonNil makes a nil slice an empty one, so that the API sends [] where
 // its document promises an array, never null.
 func nonNil[T any](s []T) []T {
@@ -134,7 +125,7 @@ func actor(r *http.Request) publishing.Actor {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, httpx.ErrNotFound
+		return 0, fault.ErrNotFound
 	}
 	return id, nil
 }
@@ -161,7 +152,7 @@ func channelJSON(c store.Channel) Channel {
 func (h *Handlers) apiChannels(w http.ResponseWriter, r *http.Request) {
 	chs, err := h.db.ListChannels(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	out := make([]Channel, 0, len(chs))
@@ -174,12 +165,12 @@ func (h *Handlers) apiChannels(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) apiCreateChannel(w http.ResponseWriter, r *http.Request) {
 	var in publishing.ChannelInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	c, err := h.svc.CreateChannel(r.Context(), actor(r), in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.kit.JSON(w, http.StatusCreated, channelJSON(c))
@@ -220,7 +211,7 @@ func (h *Handlers) apiResumeChannel(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) done(w http.ResponseWriter, r *http.Request, err error) {
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.kit.JSON(w, http.StatusOK, map[string]bool{"ok": true})
@@ -236,17 +227,17 @@ type countInput struct {
 func (h *Handlers) apiCount(w http.ResponseWriter, r *http.Request) {
 	var in countInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	ch, err := h.db.GetChannel(r.Context(), in.ChannelID)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	p, err := h.res(r.Context(), ch)
 	if err != nil {
-		h.fail(w, r, &publishing.Problem{Key: "press_error_credentials", Data: map[string]any{"Channel": ch.Name}})
+		h.kit.Fail(w, r, fault.Refused("", "press_error_credentials", "Channel", ch.Name))
 		return
 	}
 	max := p.Limits().MaxLength
@@ -349,7 +340,7 @@ func publicationJSON(p store.Publication) Publication {
 func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
 	sts, err := h.db.ListStatements(r.Context(), 200)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	ids := make([]int64, 0, len(sts))
@@ -358,14 +349,14 @@ func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
 	}
 	prs, err := h.db.StatementProgress(r.Context(), ids)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	out := make([]Statement, 0, len(sts))
 	for _, st := range sts {
 		j := statementJSON(st, prs[st.ID])
 		if err := h.addWithdrawal(r.Context(), st, &j); err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		out = append(out, j)
@@ -376,22 +367,22 @@ func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) apiStatement(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	st, err := h.db.GetStatement(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{StatementID: id})
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	out := statementJSON(st, store.ProgressOf(pubs))
 	if err := h.addWithdrawal(r.Context(), st, &out); err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	for _, p := range pubs {
@@ -405,18 +396,18 @@ func (h *Handlers) apiSaveStatement(w http.ResponseWriter, r *http.Request) {
 	if r.PathValue("id") != "" {
 		var err error
 		if id, err = pathID(r); err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 	}
 	var in publishing.StatementInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	st, err := h.svc.SaveStatement(r.Context(), actor(r), id, in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	status := http.StatusOK
@@ -425,7 +416,7 @@ func (h *Handlers) apiSaveStatement(w http.ResponseWriter, r *http.Request) {
 	}
 	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{StatementID: st.ID})
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.kit.JSON(w, status, statementJSON(st, store.ProgressOf(pubs)))
@@ -450,12 +441,12 @@ func (h *Handlers) apiApprove(w http.ResponseWriter, r *http.Request) {
 		err = httpx.DecodeJSON(r, &in)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	res, err := h.svc.Approve(r.Context(), actor(r), id, in.Hash)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.kit.JSON(w, http.StatusOK, map[string]any{"approvals": res.Count, "complete": res.Complete, "approval_expired": res.Late})
@@ -481,12 +472,12 @@ func recallOut(l publishing.RecallLimit) recallJSON {
 func (h *Handlers) apiRecallPlan(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	plan, err := h.svc.RecallPlan(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	out := []recallJSON{}
@@ -516,7 +507,7 @@ func (h *Handlers) apiRequestRecall(w http.ResponseWriter, r *http.Request) {
 	if err == nil && in.Correct {
 		c, err := h.svc.CorrectMode(r.Context(), actor(r), id, in.Reason, in.PortalPage)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		h.kit.JSON(w, http.StatusOK, map[string]any{"ok": true, "correction_id": c.ID})
@@ -531,12 +522,12 @@ func (h *Handlers) apiRequestRecall(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) apiApproveRecall(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	res, err := h.svc.ApproveRecall(r.Context(), actor(r), id)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	out := []recallJSON{}
@@ -555,7 +546,7 @@ func parseTimeParam(r *http.Request, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, &httpx.Error{Status: http.StatusBadRequest, Key: "press_error_time", Field: name}
+		return time.Time{}, &fault.Problem{Kind: fault.ErrInvalid, Key: "press_error_time", Field: name}
 	}
 	return t, nil
 }
@@ -567,12 +558,12 @@ func (h *Handlers) apiPublications(w http.ResponseWriter, r *http.Request) {
 		to, err = parseTimeParam(r, "to")
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{From: from, To: to})
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	out := make([]Publication, 0, len(pubs))
@@ -597,7 +588,7 @@ func (h *Handlers) apiReschedule(w http.ResponseWriter, r *http.Request) {
 		voided, err = h.svc.Reschedule(r.Context(), actor(r), id, in.DueAt)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	// approval_void: the move voided the statement's approval, which
@@ -637,12 +628,12 @@ func (h *Handlers) apiSettle(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) apiPauseState(w http.ResponseWriter, r *http.Request) {
 	b, err := h.svc.Banner(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	overdue, err := h.db.OverduePublications(r.Context(), 0)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.kit.JSON(w, http.StatusOK, map[string]any{"paused": b.Org, "reason": b.Reason, "paused_channels": nonNil(b.Channels), "overdue": len(overdue)})
@@ -670,7 +661,7 @@ func (h *Handlers) apiResume(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) apiStatus(w http.ResponseWriter, r *http.Request) {
 	counts, err := h.db.CountPublicationsByState(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.kit.JSON(w, http.StatusOK, counts)
@@ -694,14 +685,14 @@ func (h *Handlers) apiAudit(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("statement"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			h.fail(w, r, &httpx.Error{Status: http.StatusBadRequest, Key: "press_error_id", Field: "statement"})
+			h.kit.Fail(w, r, &fault.Problem{Kind: fault.ErrInvalid, Key: "press_error_id", Field: "statement"})
 			return
 		}
 		f.StatementID = id
 	}
 	es, err := h.db.ListAudit(r.Context(), f)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	out := make([]auditJSON, 0, len(es))

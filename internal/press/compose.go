@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/publishing"
@@ -116,7 +117,7 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 			st, err = h.db.GetStatement(r.Context(), id)
 		}
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		for _, m := range st.Media {
@@ -128,9 +129,9 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("notice") != "" {
 		notice = h.t(r, "press_notice_done", nil)
 	}
-	var prob *publishing.Problem
+	var prob *fault.Problem
 	if e := r.URL.Query().Get("error"); e != "" {
-		prob = &publishing.Problem{Key: safeErrKey(e)}
+		prob = fault.Refused("", safeErrKey(e))
 	}
 	h.renderCompose(w, r, http.StatusOK, st, media, nil, prob, notice)
 }
@@ -138,18 +139,18 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 // renderCompose shows the form for st, which is either as stored or as the
 // officer just typed it (after a refused save: status 422 and prob).
 func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status int, st store.Statement, media []MediaField,
-	newAlts map[string]string, prob *publishing.Problem, notice string) {
+	newAlts map[string]string, prob *fault.Problem, notice string) {
 	ctx := r.Context()
 	p := ComposePage{Statement: st, Media: media, Editable: true, Notice: notice}
 	if st.ID != 0 {
 		var err error
 		if p.Approvals, err = h.db.ListApprovals(ctx, st.ID); err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		authors, err := h.db.StatementAuthors(ctx, st.ID)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		if v := httpx.ViewerFrom(ctx); v != nil {
@@ -157,17 +158,17 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 		}
 		pubs, err := h.db.ListPublications(ctx, store.QueueFilter{StatementID: st.ID})
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		if p.Rows, err = h.rows(r, pubs); err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		p.Progress = store.ProgressOf(pubs)
 		plan, err := h.svc.RecallPlan(ctx, st.ID)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		for _, l := range plan {
@@ -187,7 +188,7 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 	if st.RecallState == "done" {
 		wd, err := h.withdrawal(r, st)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		p.Withdrawn = &wd
@@ -202,7 +203,7 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 	}
 	chs, err := h.db.ListChannels(ctx)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	for _, c := range chs {
@@ -278,7 +279,7 @@ func (h *Handlers) readCompose(r *http.Request, old store.Statement) (composeFor
 	for _, v := range r.PostForm["targets"] {
 		cid, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			note(&publishing.Problem{Key: "press_error_unknown_channel", Field: "targets", Data: map[string]any{"ID": v}})
+			note(fault.Refused("targets", "press_error_unknown_channel", "ID", v))
 			continue
 		}
 		in.Targets = append(in.Targets, cid)
@@ -294,7 +295,7 @@ func (h *Handlers) readCompose(r *http.Request, old store.Statement) (composeFor
 		chStr, lng, ok := strings.Cut(strings.TrimPrefix(k, "override_"), "_")
 		cid, err := strconv.ParseInt(chStr, 10, 64)
 		if !ok || err != nil {
-			note(&publishing.Problem{Key: "press_error_override_target", Field: "overrides"})
+			note(fault.Refused("overrides", "press_error_override_target"))
 			continue
 		}
 		if body := r.PostFormValue(k); strings.TrimSpace(body) != "" {
@@ -335,7 +336,7 @@ func (h *Handlers) readCompose(r *http.Request, old store.Statement) (composeFor
 	pending := func(name string, data []byte, a map[string]string) {
 		ct := http.DetectContentType(data)
 		if len(data) == 0 || len(data) > maxUpload || !slices.Contains(uploadTypes, ct) {
-			note(&publishing.Problem{Key: "press_error_media", Field: "media"})
+			note(fault.Refused("media", "press_error_media"))
 			return
 		}
 		b64 := base64.StdEncoding.EncodeToString(data)
@@ -353,7 +354,7 @@ func (h *Handlers) readCompose(r *http.Request, old store.Statement) (composeFor
 		}
 		data, err := base64.StdEncoding.DecodeString(d)
 		if err != nil {
-			note(&publishing.Problem{Key: "press_error_media", Field: "media"})
+			note(fault.Refused("media", "press_error_media"))
 			continue
 		}
 		pending(names[i], data, alts(slot))
@@ -397,7 +398,7 @@ func (f composeForm) asStatement(old store.Statement) store.Statement {
 
 func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 	if err := parseComposeForm(r); err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	var old store.Statement
@@ -407,7 +408,7 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 			old, err = h.db.GetStatement(r.Context(), id)
 		}
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 	}
@@ -425,13 +426,13 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 // refuse shows the form again, as typed, with err in the officer's
 // language, or fails for an error that is not the officer's.
 func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, st store.Statement, media []MediaField, newAlts map[string]string, err error) {
-	p, ok := errors.AsType[*publishing.Problem](err)
+	p, ok := fault.As(err, fault.ErrRefused)
 	switch {
 	case ok:
 	case errors.Is(err, store.ErrConflict):
-		p = &publishing.Problem{Key: "press_error_generic"}
+		p = fault.Refused("", "press_error_generic")
 	default:
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.renderCompose(w, r, http.StatusUnprocessableEntity, st, media, newAlts, p, "")
@@ -440,13 +441,13 @@ func (h *Handlers) refuse(w http.ResponseWriter, r *http.Request, st store.State
 func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	if err := h.svc.Submit(r.Context(), actor(r), id); err != nil {
 		st, gerr := h.db.GetStatement(r.Context(), id)
 		if gerr != nil {
-			h.fail(w, r, gerr)
+			h.kit.Fail(w, r, gerr)
 			return
 		}
 		var media []MediaField
@@ -469,13 +470,13 @@ func (h *Handlers) media(w http.ResponseWriter, r *http.Request) {
 		st, err = h.db.GetStatement(r.Context(), id)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	mid, _ := strconv.ParseInt(r.PathValue("media"), 10, 64)
 	i := slices.IndexFunc(st.Media, func(m store.Attachment) bool { return m.ID == mid })
 	if i < 0 {
-		h.fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	data := st.Media[i].Data

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/publishing"
@@ -217,17 +218,17 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	pubs, err := h.db.ListPublications(ctx, store.QueueFilter{Limit: 500})
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	var p BoardPage
 	if p.Rows, err = h.rows(r, pubs); err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	counts, err := h.db.CountPublicationsByState(ctx)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	for _, s := range []string{store.StateDraft, store.StateSubmitted, store.StateScheduled, store.StatePublishing, store.StatePublished, store.StateFailed, store.StateNeedsCheck} {
@@ -235,14 +236,14 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := h.svc.Banner(ctx)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	p.Paused = b.Org
 	if p.Paused {
 		od, err := h.db.OverduePublications(ctx, 0)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		p.Overdue = len(od)
@@ -274,16 +275,16 @@ func safeErrKey(s string) string {
 // back redirects after a form: to the referring press page, with a notice
 // or the problem's message key.
 func (h *Handlers) back(w http.ResponseWriter, r *http.Request, to string, err error) {
-	var p *publishing.Problem
+	p, refused := fault.As(err, fault.ErrRefused)
 	switch {
 	case err == nil:
 		to += sep(to) + "notice=done"
-	case errors.As(err, &p):
+	case refused:
 		to += sep(to) + "error=" + url.QueryEscape(p.Key)
 	case errors.Is(err, store.ErrConflict):
 		to += sep(to) + "error=press_error_generic"
 	default:
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
@@ -317,7 +318,7 @@ func (h *Handlers) settleForm(w http.ResponseWriter, r *http.Request) {
 		err = httpx.ParseForm(r)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	err = h.svc.Settle(r.Context(), actor(r), id, r.PostFormValue("outcome") == "published", strings.TrimSpace(r.PostFormValue("url")))
@@ -332,7 +333,7 @@ func parseLocal(r *http.Request, name string) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation("2006-01-02T15:04", v, zone(r))
 	if err != nil {
-		return time.Time{}, &publishing.Problem{Key: "press_error_time", Field: name}
+		return time.Time{}, fault.Refused(name, "press_error_time")
 	}
 	return t, nil
 }
@@ -343,7 +344,7 @@ func (h *Handlers) approveForm(w http.ResponseWriter, r *http.Request) {
 		err = httpx.ParseForm(r)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	_, err = h.svc.Approve(r.Context(), actor(r), id, r.PostFormValue("hash"))
@@ -356,7 +357,7 @@ func (h *Handlers) recallForm(w http.ResponseWriter, r *http.Request) {
 		err = httpx.ParseForm(r)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	if r.PostFormValue("mode") == "correct" {
@@ -374,7 +375,7 @@ func (h *Handlers) recallForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) recallApproveForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	_, err = h.svc.ApproveRecall(r.Context(), actor(r), id)
@@ -405,7 +406,7 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sts, err := h.db.ListStatements(ctx, 500)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	me := httpx.ViewerFrom(ctx).User.ID
@@ -419,12 +420,12 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 		}
 		aps, err := h.db.ListApprovals(ctx, st.ID)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		authors, err := h.db.StatementAuthors(ctx, st.ID)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		p.Items = append(p.Items, QueueItem{Statement: st, Title: statementTitle(st, h.kit.Lang(r).Code), Due: h.when(r, st.DueAt, zone(r)),
@@ -466,7 +467,7 @@ func (h *Handlers) calendar(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("start"); v != "" {
 		t, err := time.ParseInLocation("2006-01-02", v, loc)
 		if err != nil {
-			h.fail(w, r, &httpx.Error{Status: http.StatusBadRequest, Key: "press_error_time", Field: "start"})
+			h.kit.Fail(w, r, &fault.Problem{Kind: fault.ErrInvalid, Key: "press_error_time", Field: "start"})
 			return
 		}
 		start = t
@@ -482,12 +483,12 @@ func (h *Handlers) calendar(w http.ResponseWriter, r *http.Request) {
 	}
 	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{From: start, To: end, Limit: 2000})
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	rows, err := h.rows(r, pubs)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	p := CalendarPage{View: view, Zone: loc.String(), Prev: prev.Format("2006-01-02"), Next: next.Format("2006-01-02")}
@@ -516,7 +517,7 @@ func (h *Handlers) rescheduleForm(w http.ResponseWriter, r *http.Request) {
 		err = httpx.ParseForm(r)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	at, err := parseLocal(r, "due_at")
@@ -539,7 +540,7 @@ func (h *Handlers) decideForm(w http.ResponseWriter, r *http.Request) {
 		err = httpx.ParseForm(r)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	at, err := parseLocal(r, "at")
@@ -596,7 +597,7 @@ func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status
 	ctx := r.Context()
 	chs, err := h.db.ListChannels(ctx)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	p.Networks, p.Langs = h.svc.Networks().Networks(), lang.All()
@@ -609,7 +610,7 @@ func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status
 		if c.Paused() {
 			od, err := h.db.OverduePublications(ctx, c.ID)
 			if err != nil {
-				h.fail(w, r, err)
+				h.kit.Fail(w, r, err)
 				return
 			}
 			row.Overdue = len(od)
@@ -618,14 +619,14 @@ func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status
 	}
 	b, err := h.svc.Banner(ctx)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	p.Paused, p.Reason = b.Org, b.Reason
 	if p.Paused {
 		od, err := h.db.OverduePublications(ctx, 0)
 		if err != nil {
-			h.fail(w, r, err)
+			h.kit.Fail(w, r, err)
 			return
 		}
 		p.Overdue = len(od)
@@ -637,7 +638,7 @@ func (h *Handlers) renderChannels(w http.ResponseWriter, r *http.Request, status
 // the reason, when it is refused.
 func (h *Handlers) createChannelForm(w http.ResponseWriter, r *http.Request) {
 	if err := httpx.ParseForm(r); err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	max, _ := strconv.Atoi(r.PostFormValue("max_length"))
@@ -645,8 +646,7 @@ func (h *Handlers) createChannelForm(w http.ResponseWriter, r *http.Request) {
 		Account: r.PostFormValue("account"), BaseURL: r.PostFormValue("base_url"), Languages: r.PostForm["languages"],
 		TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")), MaxLength: max}
 	_, err := h.svc.CreateChannel(r.Context(), actor(r), in)
-	var p *publishing.Problem
-	if errors.As(err, &p) {
+	if p, ok := fault.As(err, fault.ErrRefused); ok {
 		h.renderChannels(w, r, http.StatusUnprocessableEntity, ChannelsPage{Form: in, Error: h.t(r, safeErrKey(p.Key), p.Data), ErrorField: p.Field})
 		return
 	}
@@ -669,7 +669,7 @@ func channelForm(r *http.Request) (int64, error) {
 func (h *Handlers) pauseForm(w http.ResponseWriter, r *http.Request) {
 	id, err := channelForm(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	h.back(w, r, returnTo(r, "/press/channels"), h.svc.Pause(r.Context(), actor(r), id, r.PostFormValue("reason")))
@@ -678,7 +678,7 @@ func (h *Handlers) pauseForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) resumeForm(w http.ResponseWriter, r *http.Request) {
 	id, err := channelForm(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.kit.Fail(w, r, err)
 		return
 	}
 	at, err := parseLocal(r, "at")

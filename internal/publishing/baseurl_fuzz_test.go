@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/social"
@@ -49,7 +50,7 @@ func FuzzChannelBaseURL(f *testing.F) {
 		}
 		base, err := s.baseURL(d, raw)
 		if err != nil {
-			if _, ok := err.(*Problem); !ok {
+			if _, ok := err.(*fault.Problem); !ok {
 				t.Fatalf("baseURL(%s, %q): %v is not a Problem", n, raw, err)
 			}
 			return

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -45,7 +46,7 @@ func (s *Service) CorrectMode(ctx context.Context, a Actor, id int64, reason, mo
 		return Statement{}, err
 	}
 	if st.RecallState != "" {
-		return Statement{}, problem("", "press_error_recall_requested")
+		return Statement{}, fault.Refused("", "press_error_recall_requested")
 	}
 	if err := s.RequestRecallMode(ctx, a, id, reason, mode); err != nil {
 		return Statement{}, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
@@ -182,7 +183,7 @@ func (e *env) wantState(st int64, state string) publishing.Publication {
 
 func wantProblem(t *testing.T, err error, key string) {
 	t.Helper()
-	var p *publishing.Problem
+	var p *fault.Problem
 	if !errors.As(err, &p) || p.Key != key {
 		t.Fatalf("got %v, want problem %s", err, key)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -58,7 +59,7 @@ func buildParts(st store.Statement, ch store.Channel, p social.Publisher, pub in
 		}
 		segs := SplitThread(body)
 		if len(segs) > 1 && !p.Limits().Threads {
-			return nil, problem("variants", "press_error_no_threads", "Channel", ch.Name)
+			return nil, fault.Refused("variants", "press_error_no_threads", "Channel", ch.Name)
 		}
 		first := len(out)
 		for i, seg := range segs {
@@ -72,7 +73,7 @@ func buildParts(st store.Statement, ch store.Channel, p social.Publisher, pub in
 		}
 	}
 	if len(out) == 0 {
-		return nil, problem("targets", "press_error_no_language_for_channel", "Channel", ch.Name)
+		return nil, fault.Refused("targets", "press_error_no_language_for_channel", "Channel", ch.Name)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -17,7 +18,7 @@ import (
 func (s *Service) Pause(ctx context.Context, a Actor, channel int64, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 500 {
-		return problem("reason", "press_error_reason")
+		return fault.Refused("reason", "press_error_reason")
 	}
 	e := a.entry("pause")
 	e.Payload = fmt.Sprintf("channel=%d reason=%s", channel, reason)
@@ -28,7 +29,7 @@ func (s *Service) Pause(ctx context.Context, a Actor, channel int64, reason stri
 		err = s.db.PauseChannel(ctx, channel, reason, a.ID, e)
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return problem("", "press_error_already_paused")
+		return fault.Refused("", "press_error_already_paused")
 	}
 	return err
 }
@@ -47,10 +48,10 @@ func (s *Service) Resume(ctx context.Context, a Actor, channel int64, choice sto
 	case store.ResumeNow, store.ResumeHold:
 	case store.ResumeReschedule:
 		if !choice.At.After(s.now()) {
-			return problem("at", "press_error_due_past")
+			return fault.Refused("at", "press_error_due_past")
 		}
 	default:
-		return problem("action", "press_error_action")
+		return fault.Refused("action", "press_error_action")
 	}
 	e := a.entry("resume")
 	e.Payload = fmt.Sprintf("channel=%d action=%s at=%s", channel, choice.Action, choice.At.UTC().Format(time.RFC3339))
@@ -70,7 +71,7 @@ func (s *Service) Resume(ctx context.Context, a Actor, channel int64, choice sto
 		err = s.db.ResumeChannel(ctx, channel, apply, e)
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return problem("", "press_error_not_paused")
+		return fault.Refused("", "press_error_not_paused")
 	}
 	if err != nil {
 		return err
@@ -170,13 +171,13 @@ func (s *Service) RequestRecall(ctx context.Context, a Actor, id int64, reason s
 func (s *Service) RequestRecallMode(ctx context.Context, a Actor, id int64, reason, mode string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 500 {
-		return problem("reason", "press_error_reason")
+		return fault.Refused("reason", "press_error_reason")
 	}
 	if mode == "" {
 		mode = store.RecallNotice
 	}
 	if mode != store.RecallNotice && mode != store.RecallRemove {
-		return problem("page", "press_error_recall_page")
+		return fault.Refused("page", "press_error_recall_page")
 	}
 	e := a.entry("recall.request")
 	e.Payload = reason
@@ -185,7 +186,7 @@ func (s *Service) RequestRecallMode(ctx context.Context, a Actor, id int64, reas
 	}
 	err := s.db.RequestRecall(ctx, id, a.ID, reason, mode, e)
 	if errors.Is(err, store.ErrConflict) {
-		return problem("", "press_error_recall_requested")
+		return fault.Refused("", "press_error_recall_requested")
 	}
 	return err
 }
@@ -207,10 +208,10 @@ func (s *Service) ApproveRecall(ctx context.Context, a Actor, id int64) ([]Recal
 		return nil, err
 	}
 	if st.RecallState != "requested" {
-		return nil, problem("", "press_error_no_recall")
+		return nil, fault.Refused("", "press_error_no_recall")
 	}
 	if st.RecallBy == a.ID {
-		return nil, problem("", "press_error_self_approval")
+		return nil, fault.Refused("", "press_error_self_approval")
 	}
 	plan, err := s.RecallPlan(ctx, id)
 	if err != nil {

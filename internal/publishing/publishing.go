@@ -2,7 +2,9 @@
 // languages, their clearance, the scheduler that publishes them exactly
 // once to each channel, the emergency pause, recall and the hash-chained
 // audit log. It reaches networks only through social.Publisher, which a
-// Resolver injected by cmd/server builds per channel.
+// Resolver injected by cmd/server builds per channel. A mistake in what a
+// person asked for is a fault.Problem of kind fault.ErrRefused, whose key
+// is a message of the press locale area.
 //
 // It must not import cmd/ or any connector package (internal/social/x, …).
 package publishing
@@ -22,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/outbound"
 	"github.com/mofa-vn/chancery/internal/social"
@@ -38,24 +41,6 @@ type (
 // Resolver returns the Publisher of a channel. cmd/server builds it from
 // the connectors and the channel's credentials.
 type Resolver func(ctx context.Context, ch Channel) (social.Publisher, error)
-
-// Problem is a mistake in what a person asked for, shown in their language:
-// Key is a message of the press locale area and Data its template data.
-type Problem struct {
-	Key   string
-	Data  map[string]any
-	Field string
-}
-
-func (p *Problem) Error() string { return fmt.Sprintf("publishing: %s %v", p.Key, p.Data) }
-
-func problem(field, key string, kv ...any) *Problem {
-	p := &Problem{Key: key, Field: field, Data: map[string]any{}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		p.Data[fmt.Sprint(kv[i])] = kv[i+1]
-	}
-	return p
-}
 
 // Settings are the scheduler's and clearance's tunables.
 type Settings struct {
@@ -159,11 +144,7 @@ func New(p Params) (*Service, error) {
 	if s.MaxIdle == 0 {
 		s.MaxIdle = d.MaxIdle
 	}
-	extra := make([]string, len(s.ExtraAPIs))
-	for i, u := range s.ExtraAPIs {
-		extra[i] = strings.TrimSuffix(u, "/")
-	}
-	s.ExtraAPIs = extra
+	s.ExtraAPIs = trimSlashes(s.ExtraAPIs)
 	if p.Now == nil {
 		p.Now = time.Now
 	}
@@ -262,24 +243,24 @@ type ChannelInput struct {
 func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (Channel, error) {
 	d, ok := s.networks.Lookup(social.Network(in.Network))
 	if !ok {
-		return Channel{}, problem("network", "press_error_network", "Network", in.Network)
+		return Channel{}, fault.Refused("network", "press_error_network", "Network", in.Network)
 	}
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
-		return Channel{}, problem("name", "press_error_channel_name")
+		return Channel{}, fault.Refused("name", "press_error_channel_name")
 	}
 	if _, err := loadZone(in.TimeZone); err != nil {
-		return Channel{}, problem("time_zone", "press_error_time_zone", "Zone", in.TimeZone)
+		return Channel{}, fault.Refused("time_zone", "press_error_time_zone", "Zone", in.TimeZone)
 	}
 	if len(in.Languages) == 0 {
-		return Channel{}, problem("languages", "press_error_languages")
+		return Channel{}, fault.Refused("languages", "press_error_languages")
 	}
 	for _, l := range in.Languages {
 		if _, ok := lang.Lookup(l); !ok {
-			return Channel{}, problem("languages", "press_error_language", "Lang", l)
+			return Channel{}, fault.Refused("languages", "press_error_language", "Lang", l)
 		}
 	}
 	if in.MaxLength < 0 {
-		return Channel{}, problem("max_length", "press_error_max_length")
+		return Channel{}, fault.Refused("max_length", "press_error_max_length")
 	}
 	base, err := s.baseURL(d, in.BaseURL)
 	if err != nil {
@@ -288,7 +269,7 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 	ch, err := s.db.CreateChannel(ctx, Channel{Network: in.Network, Name: strings.TrimSpace(in.Name), Account: in.Account,
 		BaseURL: base, Languages: in.Languages, TimeZone: in.TimeZone, MaxLength: in.MaxLength}, a.entry("channel.create"))
 	if errors.Is(err, store.ErrConflict) {
-		return Channel{}, problem("name", "press_error_channel_taken", "Name", in.Name)
+		return Channel{}, fault.Refused("name", "press_error_channel_taken", "Name", in.Name)
 	}
 	return ch, err
 }
@@ -304,22 +285,22 @@ func (s *Service) baseURL(d social.Descriptor, raw string) (string, error) {
 	base := strings.TrimSuffix(strings.TrimSpace(raw), "/")
 	if base == "" {
 		if d.NeedsBaseURL {
-			return "", problem("base_url", "press_error_base_url")
+			return "", fault.Refused("base_url", "press_error_base_url")
 		}
 		return "", nil
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
 		u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || len(base) > 200 {
-		return "", problem("base_url", "press_error_base_url")
+		return "", fault.Refused("base_url", "press_error_base_url")
 	}
 	if d.Network == social.Portal || (d.Official && !s.APIAllowed(d.Network, base)) {
-		return "", problem("base_url", "press_error_base_url_official")
+		return "", fault.Refused("base_url", "press_error_base_url_official")
 	}
 	// An address inside the server's network is refused when connecting
 	// (internal/outbound); an IP typed as one is refused here already.
 	if outbound.CheckBase(base, s.set.ExtraAPIs) != nil {
-		return "", problem("base_url", "press_error_base_url_internal")
+		return "", fault.Refused("base_url", "press_error_base_url_internal")
 	}
 	return base, nil
 }
@@ -328,9 +309,31 @@ func (s *Service) baseURL(d social.Descriptor, raw string) (string, error) {
 // and its own app secrets, to base: any server for the networks without
 // one official API, else the official one and the configured ExtraAPIs.
 func (s *Service) APIAllowed(n social.Network, base string) bool {
+	return apiAllowed(s.networks, s.set.ExtraAPIs, n, base)
+}
+
+// APIAllowlist is the rule of Service.APIAllowed for the networks and
+// extra APIs a Service would be given (Params.Networks,
+// Settings.ExtraAPIs), for the parts built before it: the connectors the
+// Service's resolver hands channels to.
+func APIAllowlist(networks social.Catalog, extraAPIs []string) func(n social.Network, base string) bool {
+	extra := trimSlashes(extraAPIs)
+	return func(n social.Network, base string) bool { return apiAllowed(networks, extra, n, base) }
+}
+
+func apiAllowed(networks social.Catalog, extra []string, n social.Network, base string) bool {
 	base = strings.TrimSuffix(base, "/")
-	d, _ := s.networks.Lookup(n)
-	return !d.Official || base == "" || base == d.API || slices.Contains(s.set.ExtraAPIs, base)
+	d, _ := networks.Lookup(n)
+	return !d.Official || base == "" || base == d.API || slices.Contains(extra, base)
+}
+
+// trimSlashes is urls without a trailing slash.
+func trimSlashes(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = strings.TrimSuffix(u, "/")
+	}
+	return out
 }
 
 // Networks returns the places channels may publish to, in display order.
@@ -402,7 +405,7 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 		}
 		st.AuthorID, st.Corrects = old.AuthorID, old.Corrects
 		if old.RecallState != "" {
-			return Statement{}, problem("", "press_error_recalled")
+			return Statement{}, fault.Refused("", "press_error_recalled")
 		}
 	}
 	if err := validText(in); err != nil {
@@ -411,19 +414,19 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 	seen := map[string]bool{}
 	for _, v := range in.Variants {
 		if _, ok := lang.Lookup(v.Lang); !ok {
-			return Statement{}, problem("variants", "press_error_language", "Lang", v.Lang)
+			return Statement{}, fault.Refused("variants", "press_error_language", "Lang", v.Lang)
 		}
 		if strings.TrimSpace(v.Body) == "" {
 			continue // an empty column of the compose form
 		}
 		if seen[v.Lang] {
-			return Statement{}, problem("variants", "press_error_duplicate_language", "Lang", v.Lang)
+			return Statement{}, fault.Refused("variants", "press_error_duplicate_language", "Lang", v.Lang)
 		}
 		seen[v.Lang] = true
 		st.Variants = append(st.Variants, store.Variant{Lang: v.Lang, Title: strings.TrimSpace(v.Title), Body: strings.TrimSpace(v.Body)})
 	}
 	if len(st.Variants) == 0 {
-		return Statement{}, problem("variants", "press_error_no_variant")
+		return Statement{}, fault.Refused("variants", "press_error_no_variant")
 	}
 	chans := map[int64]bool{}
 	for _, t := range in.Targets {
@@ -432,7 +435,7 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 		}
 		if _, err := s.db.GetChannel(ctx, t); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return Statement{}, problem("targets", "press_error_unknown_channel", "ID", t)
+				return Statement{}, fault.Refused("targets", "press_error_unknown_channel", "ID", t)
 			}
 			return Statement{}, err
 		}
@@ -444,13 +447,13 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 			continue
 		}
 		if !chans[o.ChannelID] || !seen[o.Lang] {
-			return Statement{}, problem("overrides", "press_error_override_target")
+			return Statement{}, fault.Refused("overrides", "press_error_override_target")
 		}
 		st.Overrides = append(st.Overrides, store.Override{ChannelID: o.ChannelID, Lang: o.Lang, Body: strings.TrimSpace(o.Body)})
 	}
 	for _, m := range in.Media {
 		if len(m.Data) == 0 || !strings.HasPrefix(m.ContentType, "image/") {
-			return Statement{}, problem("media", "press_error_media")
+			return Statement{}, fault.Refused("media", "press_error_media")
 		}
 		st.Media = append(st.Media, store.Attachment{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data, Alts: m.Alts})
 	}
@@ -467,25 +470,25 @@ func (s *Service) SaveStatement(ctx context.Context, a Actor, id int64, in State
 func validText(in StatementInput) error {
 	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
 	if bad(in.Category) || bad(in.ArticleURL) {
-		return problem("category", "press_error_text", "Lang", "")
+		return fault.Refused("category", "press_error_text", "Lang", "")
 	}
 	for _, v := range in.Variants {
 		if bad(v.Title) || bad(v.Body) {
-			return problem("variants", "press_error_text", "Lang", v.Lang)
+			return fault.Refused("variants", "press_error_text", "Lang", v.Lang)
 		}
 	}
 	for _, o := range in.Overrides {
 		if bad(o.Body) {
-			return problem("overrides", "press_error_text", "Lang", o.Lang)
+			return fault.Refused("overrides", "press_error_text", "Lang", o.Lang)
 		}
 	}
 	for _, m := range in.Media {
 		if bad(m.Filename) || bad(m.ContentType) {
-			return problem("media", "press_error_text", "Lang", "")
+			return fault.Refused("media", "press_error_text", "Lang", "")
 		}
 		for l, alt := range m.Alts {
 			if bad(l) || bad(alt) {
-				return problem("media", "press_error_text", "Lang", l)
+				return fault.Refused("media", "press_error_text", "Lang", l)
 			}
 		}
 	}
@@ -500,7 +503,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, id int64) error {
 		return err
 	}
 	if st.State != store.StateDraft {
-		return problem("", "press_error_not_draft")
+		return fault.Refused("", "press_error_not_draft")
 	}
 	if err := s.check(ctx, st); err != nil {
 		return err
@@ -511,17 +514,17 @@ func (s *Service) Submit(ctx context.Context, a Actor, id int64) error {
 func (s *Service) check(ctx context.Context, st Statement) error {
 	now := s.now()
 	if st.DueAt.IsZero() || !st.DueAt.After(now) {
-		return problem("due_at", "press_error_due_past")
+		return fault.Refused("due_at", "press_error_due_past")
 	}
 	if !st.EmbargoUntil.IsZero() && st.DueAt.Before(st.EmbargoUntil) {
-		return problem("due_at", "press_error_due_before_embargo")
+		return fault.Refused("due_at", "press_error_due_before_embargo")
 	}
 	for _, at := range st.TargetDue { // targets moved on the calendar
 		if !at.After(now) {
-			return problem("due_at", "press_error_due_past")
+			return fault.Refused("due_at", "press_error_due_past")
 		}
 		if !st.EmbargoUntil.IsZero() && at.Before(st.EmbargoUntil) {
-			return problem("due_at", "press_error_due_before_embargo")
+			return fault.Refused("due_at", "press_error_due_before_embargo")
 		}
 	}
 	return s.checkTargets(ctx, st)
@@ -535,7 +538,7 @@ func (s *Service) check(ctx context.Context, st Statement) error {
 // others and not there.
 func (s *Service) checkTargets(ctx context.Context, st Statement) error {
 	if len(st.Targets) == 0 {
-		return problem("targets", "press_error_no_target")
+		return fault.Refused("targets", "press_error_no_target")
 	}
 	for _, id := range st.Targets {
 		ch, err := s.db.GetChannel(ctx, id)
@@ -543,14 +546,14 @@ func (s *Service) checkTargets(ctx context.Context, st Statement) error {
 			return err
 		}
 		if _, err := loadZone(ch.TimeZone); err != nil {
-			return problem("targets", "press_error_time_zone", "Zone", ch.TimeZone)
+			return fault.Refused("targets", "press_error_time_zone", "Zone", ch.TimeZone)
 		}
 		p, err := s.resolve(ctx, ch)
 		if err != nil {
-			return problem("targets", "press_error_credentials", "Channel", ch.Name)
+			return fault.Refused("targets", "press_error_credentials", "Channel", ch.Name)
 		}
 		if _, err := p.WhoAmI(ctx); err != nil {
-			return problem("targets", "press_error_credentials", "Channel", ch.Name)
+			return fault.Refused("targets", "press_error_credentials", "Channel", ch.Name)
 		}
 		parts, err := buildParts(st, ch, p, 0)
 		if err != nil {
@@ -563,14 +566,14 @@ func (s *Service) checkTargets(ctx context.Context, st Statement) error {
 		}
 		for _, pt := range parts {
 			if n := p.Count(pt.post.Text); max > 0 && n > max {
-				return problem("variants", "press_error_too_long", "Channel", ch.Name, "Lang", pt.post.Lang, "Count", n, "Max", max)
+				return fault.Refused("variants", "press_error_too_long", "Channel", ch.Name, "Lang", pt.post.Lang, "Count", n, "Max", max)
 			}
 			if lim.MaxMedia > 0 && len(pt.post.Media) > lim.MaxMedia {
-				return problem("media", "press_error_too_many_media", "Channel", ch.Name, "Max", lim.MaxMedia)
+				return fault.Refused("media", "press_error_too_many_media", "Channel", ch.Name, "Max", lim.MaxMedia)
 			}
 			for _, m := range pt.post.Media {
 				if strings.TrimSpace(m.Alt) == "" {
-					return problem("media", "press_error_alt_missing", "File", m.Filename, "Lang", pt.post.Lang)
+					return fault.Refused("media", "press_error_alt_missing", "File", m.Filename, "Lang", pt.post.Lang)
 				}
 			}
 			if c, ok := p.(social.Checker); ok {
@@ -585,35 +588,35 @@ func (s *Service) checkTargets(ctx context.Context, st Statement) error {
 
 // refusalProblem turns a publisher's refusal into a problem naming the
 // channel and the part of the statement refused, in the officer's language.
-func refusalProblem(ch Channel, lng string, err error) *Problem {
+func refusalProblem(ch Channel, lng string, err error) *fault.Problem {
 	r, ok := errors.AsType[*social.Refusal](err)
 	if !ok {
-		return problem("variants", "press_error_target_refused", "Channel", ch.Name, "Lang", lng, "Reason", err.Error())
+		return fault.Refused("variants", "press_error_target_refused", "Channel", ch.Name, "Lang", lng, "Reason", err.Error())
 	}
 	kv := []any{"Channel", ch.Name, "Lang", lng, "Max", r.Max, "File", r.File, "Size", fmt.Sprintf("%g MB", float64(r.Max)/1e6)}
 	switch {
 	case r.Field == social.FieldTitle && r.Fault == social.Missing:
-		return problem("variants", "press_error_target_title_missing", kv...)
+		return fault.Refused("variants", "press_error_target_title_missing", kv...)
 	case r.Field == social.FieldTitle && r.Fault == social.TooLong:
-		return problem("variants", "press_error_target_title_too_long", kv...)
+		return fault.Refused("variants", "press_error_target_title_too_long", kv...)
 	case r.Field == social.FieldText && r.Fault == social.TooLong:
-		return problem("variants", "press_error_target_text_too_long", kv...)
+		return fault.Refused("variants", "press_error_target_text_too_long", kv...)
 	case r.Field == social.FieldText && r.Fault == social.TooLarge:
-		return problem("variants", "press_error_target_text_too_large", kv...)
+		return fault.Refused("variants", "press_error_target_text_too_large", kv...)
 	case r.Field == social.FieldMedia && r.Fault == social.TooLarge:
-		return problem("media", "press_error_target_media_too_large", kv...)
+		return fault.Refused("media", "press_error_target_media_too_large", kv...)
 	case r.Fault == social.Invalid && (r.Field == social.FieldTitle || r.Field == social.FieldText):
-		return problem("variants", "press_error_target_invalid_text", kv...)
+		return fault.Refused("variants", "press_error_target_invalid_text", kv...)
 	case r.Field == social.FieldMedia && r.Fault == social.TooMany:
-		return problem("media", "press_error_too_many_media", kv...)
+		return fault.Refused("media", "press_error_too_many_media", kv...)
 	case r.Field == social.FieldMedia && r.Fault == social.Unsupported:
-		return problem("media", "press_error_target_media_type", kv...)
+		return fault.Refused("media", "press_error_target_media_type", kv...)
 	case r.Field == social.FieldAlt && r.Fault == social.Missing:
-		return problem("media", "press_error_alt_missing", kv...)
+		return fault.Refused("media", "press_error_alt_missing", kv...)
 	case r.Field == social.FieldAlt:
-		return problem("media", "press_error_target_alt_too_long", kv...)
+		return fault.Refused("media", "press_error_target_alt_too_long", kv...)
 	}
-	return problem("variants", "press_error_target_refused", append(kv, "Reason", r.Reason)...)
+	return fault.Refused("variants", "press_error_target_refused", append(kv, "Reason", r.Reason)...)
 }
 
 // Approve records a's approval of the version with hash. Its authors
@@ -630,30 +633,30 @@ func (s *Service) Approve(ctx context.Context, a Actor, id int64, hash string) (
 		return store.ApprovalResult{}, err
 	}
 	if st.AuthorID == a.ID {
-		return store.ApprovalResult{}, problem("", "press_error_self_approval")
+		return store.ApprovalResult{}, fault.Refused("", "press_error_self_approval")
 	}
 	authors, err := s.db.StatementAuthors(ctx, id)
 	if err != nil {
 		return store.ApprovalResult{}, err
 	}
 	if slices.Contains(authors, a.ID) {
-		return store.ApprovalResult{}, problem("", "press_error_own_edit")
+		return store.ApprovalResult{}, fault.Refused("", "press_error_own_edit")
 	}
 	if st.State != store.StateSubmitted {
-		return store.ApprovalResult{}, problem("", "press_error_not_submitted")
+		return store.ApprovalResult{}, fault.Refused("", "press_error_not_submitted")
 	}
 	if hash != st.ContentHash || ContentHash(st) != st.ContentHash {
-		return store.ApprovalResult{}, problem("hash", "press_error_stale_approval")
+		return store.ApprovalResult{}, fault.Refused("hash", "press_error_stale_approval")
 	}
 	if err := s.checkTargets(ctx, st); err != nil {
 		return store.ApprovalResult{}, err
 	}
 	r, err := s.db.ApproveStatement(ctx, id, a.ID, hash, a.entry("statement.approve"))
 	if errors.Is(err, store.ErrOwnEdit) {
-		return store.ApprovalResult{}, problem("", "press_error_own_edit")
+		return store.ApprovalResult{}, fault.Refused("", "press_error_own_edit")
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return store.ApprovalResult{}, problem("", "press_error_already_approved")
+		return store.ApprovalResult{}, fault.Refused("", "press_error_already_approved")
 	}
 	if err == nil && r.Complete {
 		s.changed(ctx)
@@ -680,7 +683,7 @@ func (s *Service) changed(ctx context.Context) {
 // clearance was voided.
 func (s *Service) Reschedule(ctx context.Context, a Actor, pub int64, at time.Time) (voided bool, err error) {
 	if at.IsZero() || !at.After(s.now()) {
-		return false, problem("due_at", "press_error_due_past")
+		return false, fault.Refused("due_at", "press_error_due_past")
 	}
 	return s.move(ctx, a, pub, at, "publication.reschedule")
 }
@@ -697,10 +700,10 @@ func (s *Service) move(ctx context.Context, a Actor, pub int64, at time.Time, ac
 		return false, err
 	}
 	if st.RecallState != "" {
-		return false, problem("", "press_error_recalled")
+		return false, fault.Refused("", "press_error_recalled")
 	}
 	if !st.EmbargoUntil.IsZero() && at.Before(st.EmbargoUntil) {
-		return false, problem("due_at", "press_error_due_before_embargo")
+		return false, fault.Refused("due_at", "press_error_due_before_embargo")
 	}
 	old := st.ContentHash
 	moved := st
@@ -714,7 +717,7 @@ func (s *Service) move(ctx context.Context, a Actor, pub int64, at time.Time, ac
 	voided, err := s.db.MovePublication(ctx, store.Move{Publication: pub, At: at, OldHash: old, NewHash: ContentHash(moved), Editor: a.ID}, e)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return false, problem("", "press_error_cannot_move")
+			return false, fault.Refused("", "press_error_cannot_move")
 		}
 		return false, err
 	}
@@ -740,24 +743,24 @@ func (s *Service) Decide(ctx context.Context, a Actor, pub int64, action string,
 		err = s.db.DecideHeld(ctx, pub, false, e)
 	case store.ResumeReschedule:
 		if !at.After(s.now()) {
-			return problem("due_at", "press_error_due_past")
+			return fault.Refused("due_at", "press_error_due_past")
 		}
 		p, gerr := s.db.GetPublication(ctx, pub)
 		if gerr != nil {
 			return gerr
 		}
 		if p.Held == "" {
-			return problem("", "press_error_not_held")
+			return fault.Refused("", "press_error_not_held")
 		}
 		_, err = s.move(ctx, a, pub, at, "publication.decide-reschedule")
 		return err
 	case "cancel":
 		err = s.db.DecideHeld(ctx, pub, true, e)
 	default:
-		return problem("action", "press_error_action")
+		return fault.Refused("action", "press_error_action")
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return problem("", "press_error_not_held")
+		return fault.Refused("", "press_error_not_held")
 	}
 	if err == nil {
 		s.changed(ctx)
@@ -771,7 +774,7 @@ func (s *Service) Settle(ctx context.Context, a Actor, pub int64, published bool
 	e.Payload = fmt.Sprintf("published=%t url=%s", published, url)
 	err := s.db.SettleNeedsCheck(ctx, pub, published, url, e)
 	if errors.Is(err, store.ErrConflict) {
-		return problem("", "press_error_not_needs_check")
+		return fault.Refused("", "press_error_not_needs_check")
 	}
 	if err == nil && published {
 		s.checkpoint()

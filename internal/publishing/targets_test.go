@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
@@ -75,7 +76,7 @@ func TestSubmitRefusesWhatATargetWouldRefuse(t *testing.T) {
 		st := e.draft(publishing.StatementInput{DueAt: due, Variants: untitled, Targets: []int64{x.ID, site.ID}})
 		err := e.svc.Submit(e.ctx, e.author, st.ID)
 		wantProblem(t, err, "press_error_target_title_missing")
-		var p *publishing.Problem
+		var p *fault.Problem
 		errors.As(err, &p)
 		if p.Data["Channel"] != "Ministry portal" || p.Data["Lang"] != "en" || p.Field != "variants" {
 			t.Fatalf("problem %+v does not name the portal channel and the language", p)
@@ -153,7 +154,7 @@ func TestTargetRefusalsNameTheField(t *testing.T) {
 					return
 				}
 				wantProblem(t, err, tc.key)
-				var p *publishing.Problem
+				var p *fault.Problem
 				errors.As(err, &p)
 				if p.Data["Channel"] != "Portal" {
 					t.Fatalf("problem %+v does not name the channel", p)
@@ -219,7 +220,7 @@ func TestSubmitAsksTheBlueskyConnector(t *testing.T) {
 		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Summit"), Media: big, Targets: []int64{x.ID, bs.ID}})
 		err = e.svc.Submit(e.ctx, e.author, st.ID)
 		wantProblem(t, err, "press_error_target_media_too_large")
-		var p *publishing.Problem
+		var p *fault.Problem
 		errors.As(err, &p)
 		if msg := e.catalog().T("en", p.Key, p.Data); msg != "The image summit.png is too large for Bluesky MOFA: at most 2 MB." {
 			t.Fatalf("message %q", msg)

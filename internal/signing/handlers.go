@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 )
@@ -285,7 +286,7 @@ func (h *Handlers) download(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	digest, ext, _ := strings.Cut(file, ".")
 	if !isDigest(digest) || (ext != "txt" && ext != "sig") {
-		h.kit.Fail(w, r, httpx.ErrNotFound)
+		h.kit.Fail(w, r, fault.ErrNotFound)
 		return
 	}
 	found, err := h.st.SignedByDigest(r.Context(), digest)
@@ -303,7 +304,7 @@ func (h *Handlers) download(w http.ResponseWriter, r *http.Request) {
 			// signature; the verify page still says that a copy is
 			// authentic, and withdrawn.
 			l := h.kit.Lang(r)
-			h.kit.Fail(w, r, httpx.Errorf(http.StatusGone, "verify_withdrawn_download", map[string]any{"Date": withdrawnText(l.Code, s.Withdrawn)}))
+			h.kit.Fail(w, r, &fault.Problem{Kind: fault.ErrGone, Key: "verify_withdrawn_download", Data: map[string]any{"Date": withdrawnText(l.Code, s.Withdrawn)}})
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
@@ -318,7 +319,7 @@ func (h *Handlers) download(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	h.kit.Fail(w, r, httpx.ErrNotFound)
+	h.kit.Fail(w, r, fault.ErrNotFound)
 }
 
 // withdrawnText is the time of a withdrawal in the language code, in UTC

@@ -5,7 +5,7 @@
 //
 // It returns the domain types of internal/account and its own content types,
 // and reports missing rows and unique violations as ErrNotFound and
-// ErrConflict. It must not import net/http or any package that handles
+// ErrConflict, the kinds of internal/fault. It must not import net/http or any package that handles
 // requests, session cookies, passwords or permissions: deciding who may do
 // what belongs to the callers.
 package store
@@ -23,16 +23,19 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/mofa-vn/chancery/internal/fault"
 )
 
 // Errors reported by the store. Match them with errors.Is.
 var (
 	// ErrNotFound means the row does not exist, or exists but must be treated
-	// as absent (an expired session, a disabled user's token).
-	ErrNotFound = errors.New("store: not found")
+	// as absent (an expired session, a disabled user's token). It is
+	// fault.ErrNotFound, the kind every package shares.
+	ErrNotFound = fault.ErrNotFound
 	// ErrConflict means a unique value (a username, a slug, a token hash) is
-	// already taken.
-	ErrConflict = errors.New("store: conflict")
+	// already taken. It is fault.ErrConflict.
+	ErrConflict = fault.ErrConflict
 	// ErrWithdrawn means a recall withdrew the portal translation: it is
 	// never published again. It is also an ErrConflict.
 	ErrWithdrawn = fmt.Errorf("%w: withdrawn by a recall", ErrConflict)

@@ -1,4 +1,4 @@
-package portal
+package content
 
 import (
 	"strings"
@@ -15,10 +15,10 @@ func FuzzInput(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		if reg, ok := parseRegion(a); ok && (reg.String() != strings.ToUpper(a) || len(a) > 3) {
-			t.Fatalf("parseRegion(%q) = %v", a, reg)
+		if reg, ok := ParseRegion(a); ok && (reg.String() != strings.ToUpper(a) || len(a) > 3) {
+			t.Fatalf("ParseRegion(%q) = %v", a, reg)
 		}
-		tr, err := translation("vi", TranslationInput{Title: a, Body: b, Images: []store.Image{{Src: a, Alt: b}}})
+		tr, err := CheckTranslation("vi", TranslationInput{Title: a, Body: b, Images: []store.Image{{Src: a, Alt: b}}})
 		if err != nil {
 			return
 		}
@@ -31,7 +31,7 @@ func FuzzInput(f *testing.F) {
 			}
 		}
 		var art store.Article
-		if applyArticle(&art, ArticleInput{Slug: &a, Kind: &b, SourceLang: &b, Topics: []string{a}, Countries: []string{b}}, true) == nil {
+		if ApplyArticle(&art, ArticleInput{Slug: &a, Kind: &b, SourceLang: &b, Topics: []string{a}, Countries: []string{b}}, true) == nil {
 			if !slugRE.MatchString(art.Slug) {
 				t.Fatalf("accepted slug %q", art.Slug)
 			}
