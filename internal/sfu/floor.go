@@ -116,6 +116,11 @@ const (
 	maxPending = 500
 	// floorRecent is how many closed requests floor_state carries.
 	floorRecent = 10
+	// floorBurst floor actions (hands included) per floorWindow are
+	// allowed to a participant who does not moderate: each one is a write
+	// and a message to everyone.
+	floorBurst  = 10
+	floorWindow = 10 * time.Second
 )
 
 // FloorRequest is one request for the floor, and the turn it became once
@@ -196,6 +201,9 @@ type floor struct {
 	pending []*FloorRequest // in order
 	cur     *FloorRequest   // the turn holding the floor, if any
 	recent  []FloorRequest  // the last closed, oldest first
+	// hits are the recent floor actions of each identity that does not
+	// moderate, for the rate limit.
+	hits map[string][]time.Time
 
 	// Guarded by room.mu: what the media gate reads.
 	held bool   // a turn holds the floor
@@ -623,6 +631,9 @@ func (r *Room) floorAction(ctx context.Context, p *Participant, m ClientMessage)
 	f := &r.floor
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !r.floorAllowedLocked(p) {
+		return protoErr(CodeRateLimit, "too many requests for the floor; wait a moment")
+	}
 	if err := r.ensureLoadedLocked(ctx); err != nil {
 		r.log.Error("load the speakers' list", "err", err)
 		return protoErr(CodeUnavailable, "the speakers' list cannot be read now; try again")
@@ -644,6 +655,33 @@ func (r *Room) floorAction(ctx context.Context, p *Participant, m ClientMessage)
 	r.applyFloorLocked()
 	r.broadcastFloorLocked()
 	return nil
+}
+
+// floorAllowedLocked counts an action of p against the rate limit and
+// reports whether it may run. Moderators are not limited. f.mu must be
+// held.
+func (r *Room) floorAllowedLocked(p *Participant) bool {
+	if p.permissions().Moderate {
+		return true
+	}
+	f := &r.floor
+	if f.hits == nil {
+		f.hits = map[string][]time.Time{}
+	}
+	now := r.s.now()
+	id := p.claims.Identity
+	keep := f.hits[id][:0]
+	for _, at := range f.hits[id] {
+		if now.Sub(at) < floorWindow {
+			keep = append(keep, at)
+		}
+	}
+	if len(keep) >= floorBurst {
+		f.hits[id] = keep
+		return false
+	}
+	f.hits[id] = append(keep, now)
+	return true
 }
 
 // storeErr turns a failed write into the client's refusal.
@@ -968,6 +1006,9 @@ func (r *Room) floorHand(p *Participant, raised bool) {
 	ctx := context.WithoutCancel(p.ctx)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !r.floorAllowedLocked(p) {
+		return
+	}
 	if err := r.ensureLoadedLocked(ctx); err != nil {
 		r.log.Error("load the speakers' list", "err", err)
 		return

@@ -436,3 +436,29 @@ func TestFloorGrantedInAbsence(t *testing.T) {
 		t.Fatalf("started turn = %+v", f.Current)
 	}
 }
+
+// TestFloorRateLimited: a delegate who floods floor messages is refused
+// past the limit (to them alone) until the window passes on the server's
+// clock; the chair is not limited.
+func TestFloorRateLimited(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	e := newEnvParams(t, sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Now: clk.Now})
+	chair := e.join("chair", sfu.RoleChair, nil)
+	e.officer = chair
+	alice := e.join("alice", sfu.RoleDelegate, nil)
+	send(t, alice, sfu.ClientMessage{Type: sfu.TypeFloorRequest})
+	floorState(t, alice, "alice's request", func(f *sfu.FloorInfo) bool { return requestOf(f, "alice") != 0 })
+	for range 9 {
+		send(t, alice, sfu.ClientMessage{Type: sfu.TypeFloorRequest})
+		floorError(t, alice, sfu.CodeFloorDuplicate)
+	}
+	send(t, alice, sfu.ClientMessage{Type: sfu.TypeFloorRequest, Kind: sfu.KindReply})
+	floorError(t, alice, sfu.CodeRateLimit)
+	for range 12 {
+		send(t, chair, sfu.ClientMessage{Type: sfu.TypeFloorReorder, Request: 99999})
+		floorError(t, chair, sfu.CodeNotFound)
+	}
+	clk.Add(11 * time.Second)
+	send(t, alice, sfu.ClientMessage{Type: sfu.TypeFloorRequest, Kind: sfu.KindReply})
+	floorState(t, chair, "alice's reply", func(f *sfu.FloorInfo) bool { return len(f.Requests) == 2 })
+}
