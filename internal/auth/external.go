@@ -150,3 +150,9 @@ func (h *Handlers) Throttled(w http.ResponseWriter, r *http.Request, te *Throttl
 	}
 	return h.kit.Cat.T(code, "signin_error_throttled", map[string]any{"Minutes": (secs + 59) / 60})
 }
+
+// SignInError shows the sign-in page with msg, for a sign-in refused
+// elsewhere (single sign-on).
+func (h *Handlers) SignInError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	h.renderSignIn(w, r, status, SignInPage{Next: "/", Error: msg})
+}
