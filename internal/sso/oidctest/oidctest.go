@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -253,4 +254,17 @@ func (s *tamperStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.U
 		info.AppendClaims("groups", g)
 	}
 	return nil
+}
+
+// Resolve makes an address the provider redirected to absolute.
+func (p *Provider) Resolve(ref string) string {
+	base, err := url.Parse(p.URL + "/")
+	if err != nil {
+		return ref
+	}
+	u, err := base.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return u.String()
 }
