@@ -198,7 +198,21 @@ func (h *Handlers) start(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, h.cookie(browser, int(FlowTTL.Seconds())))
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, h.oauth(p).AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)), http.StatusSeeOther)
+	// A page that moves on by itself, with a link, rather than a
+	// redirect: the pages' CSP lets forms submit only to this server
+	// (form-action 'self'), which covers the redirects that follow a
+	// submission.
+	h.p.Kit.Render(w, r, http.StatusOK, "sso_continue.html", httpx.Page{
+		Title: h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "sso_continue", map[string]any{"Provider": h.p.Name}),
+		Data:  ContinuePage{Provider: h.p.Name, URL: h.oauth(p).AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce))},
+	})
+}
+
+// ContinuePage is the data of the page that sends the browser to the
+// identity provider.
+type ContinuePage struct {
+	Provider string
+	URL      string
 }
 
 // refuse shows the sign-in page with the message of key.
