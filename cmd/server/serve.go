@@ -301,7 +301,8 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		Sealer: box, SecondFactorRoles: secondFactorRoles,
 		// Passkeys are bound to the origin browsers see: the WebAuthn
 		// relying party ID is its host.
-		PublicURL: func() string { return *a.publicURL.Load() }})
+		PublicURL:         func() string { return *a.publicURL.Load() },
+		LocalPasswordsOff: cfg.OIDC.DisableLocalPasswords})
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +348,11 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		return nil, err
 	}
 	site.Routes(mux)
-	auth.NewHandlers(svc, kit).Routes(mux)
+	signInPages := auth.NewHandlers(svc, kit)
+	if err := routeSSO(mux, cfg.OIDC, db, svc, signInPages, kit, log, func() string { return *a.publicURL.Load() }); err != nil {
+		return nil, err
+	}
+	signInPages.Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
 	// The public key, the verify page, feeds, sitemaps and robots.txt.
 	statements := signing.NewRegistry(db, key)

@@ -34,6 +34,20 @@ type Provider struct {
 
 	st  *tamperStorage
 	srv *httptest.Server
+
+	clients                clientMap
+	clientID, clientSecret string
+}
+
+type clientMap = map[string]*storage.Client
+
+// SetRedirectURI replaces the one address the client may be sent back to,
+// for a test whose server starts after the provider. Call it before any
+// sign-in.
+func (p *Provider) SetRedirectURI(uri string) {
+	p.st.mu.Lock()
+	defer p.st.mu.Unlock()
+	p.clients[p.clientID] = storage.WebClient(p.clientID, p.clientSecret, uri)
 }
 
 // Start runs a provider with one web client (clientID, clientSecret)
@@ -44,7 +58,7 @@ func Start(t testing.TB, clientID, clientSecret, redirectURI string) *Provider {
 	clients := map[string]*storage.Client{clientID: storage.WebClient(clientID, clientSecret, redirectURI)}
 	st := &tamperStorage{Storage: storage.NewStorageWithClients(users, clients), users: users,
 		groups: map[string][]string{}, amr: map[string][]string{}}
-	p := &Provider{st: st}
+	p := &Provider{st: st, clients: clients, clientID: clientID, clientSecret: clientSecret}
 	srv := httptest.NewUnstartedServer(nil)
 	p.URL = "http://" + srv.Listener.Addr().String()
 	issuer := func(bool) (op.IssuerFromRequest, error) {
