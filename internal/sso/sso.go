@@ -7,7 +7,7 @@
 // audit log and the second step are internal/auth's.
 //
 // It must not import feature packages (portal, admin, press, publishing,
-// sfu, social, connect, …) nor internal/outbound: the provider is the
+// sfu, social, connect, …) or internal/outbound: the provider is the
 // operator's choice, not a user's.
 package sso
 
