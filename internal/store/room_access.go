@@ -75,29 +75,26 @@ func (db *DB) ListRoomStaff(ctx context.Context, roomID int64) ([]RoomStaff, err
 	return out, wrap("list room staff", rows.Err())
 }
 
-// ListRoomsOfStaff returns the rooms the user is assigned to, in the order
-// they were created, each with whether the user moderates it.
+// ListRoomsOfStaff returns the rooms the user is assigned to, archived ones
+// included, in the order they were created, each with whether the user
+// moderates it.
 func (db *DB) ListRoomsOfStaff(ctx context.Context, userID int64) ([]Room, map[int64]bool, error) {
-	rows, err := db.sql.QueryContext(ctx,
-		`SELECT r.id, r.slug, r.title, r.created_at, s.moderator
-		 FROM rooms r JOIN room_staff s ON s.room_id = r.id WHERE s.user_id = $1 ORDER BY r.id`, userID)
+	var rooms []Room
+	mod := map[int64]bool{}
+	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
+		var m bool
+		r, err := scanRoom(rows, &m)
+		rooms = append(rooms, r)
+		mod[r.ID] = m
+		return err
+	}, `SELECT `+roomColumns+`, s.moderator FROM rooms r JOIN room_staff s ON s.room_id = r.id WHERE s.user_id = $1 ORDER BY r.id`, userID)
+	if err == nil {
+		err = db.withTitles(ctx, rooms)
+	}
 	if err != nil {
 		return nil, nil, wrap("list rooms of staff", err)
 	}
-	defer rows.Close()
-	var rooms []Room
-	mod := map[int64]bool{}
-	for rows.Next() {
-		var r Room
-		var m bool
-		if err := rows.Scan(&r.ID, &r.Slug, &r.Title, &r.CreatedAt, &m); err != nil {
-			return nil, nil, wrap("list rooms of staff", err)
-		}
-		r.CreatedAt = r.CreatedAt.UTC()
-		rooms = append(rooms, r)
-		mod[r.ID] = m
-	}
-	return rooms, mod, wrap("list rooms of staff", rows.Err())
+	return rooms, mod, nil
 }
 
 // RoomToken is a join token issued for a room; ID is the token's "jti".
