@@ -109,3 +109,41 @@ func TestRoomTitlesScheduleArchive(t *testing.T) {
 		wantErr(t, "archive of an unknown room", db.SetRoomArchived(ctx, 999999, true), store.ErrNotFound)
 	})
 }
+
+// Invitations issued for a list are recorded all at once or not at all, with
+// the start of their window.
+func TestCreateRoomTokensAllOrNothing(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := t.Context()
+		r, err := db.CreateRoom(ctx, store.Room{Slug: "plenary", Title: "Plenary"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := clock.Now()
+		tok := func(id string) store.RoomToken {
+			return store.RoomToken{ID: id, RoomID: r.ID, Identity: "id-" + id, Name: "N " + id, Role: "delegate", IssuedAt: now,
+				NotBefore: now.Add(24 * time.Hour), ExpiresAt: now.Add(48 * time.Hour)}
+		}
+		if err := db.CreateRoomTokens(ctx, []store.RoomToken{tok("a"), tok("b")}); err != nil {
+			t.Fatal(err)
+		}
+		// The second "a" is taken: "c" before it is not kept either.
+		wantErr(t, "a list with a taken ID", db.CreateRoomTokens(ctx, []store.RoomToken{tok("c"), tok("a")}), store.ErrConflict)
+		ts, err := db.ListRoomTokens(ctx, r.ID)
+		if err != nil || len(ts) != 2 {
+			t.Fatalf("tokens = %+v, %v", ts, err)
+		}
+		for _, x := range ts {
+			if !x.NotBefore.Equal(stored(now.Add(24*time.Hour))) || x.ID == "c" {
+				t.Errorf("token %+v", x)
+			}
+		}
+		// A token of the command line has no window start.
+		if err := db.CreateRoomToken(ctx, store.RoomToken{ID: "cli", RoomID: r.ID, Identity: "x", Name: "X", Role: "observer", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if x, err := db.GetRoomToken(ctx, r.ID, "cli"); err != nil || !x.NotBefore.IsZero() {
+			t.Errorf("cli token = %+v, %v", x, err)
+		}
+	})
+}

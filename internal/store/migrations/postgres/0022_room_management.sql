@@ -13,3 +13,7 @@ CREATE TABLE room_titles (
     title   text NOT NULL CHECK (title <> ''),
     PRIMARY KEY (room_id, lang)
 );
+
+-- An invitation may open the room only from a later time (its token's
+-- "nbf"); NULL: from its issue.
+ALTER TABLE room_tokens ADD COLUMN not_before timestamptz;
