@@ -5,8 +5,10 @@
 
 const every = 5000;
 
-async function refresh() {
-  const res = await fetch(location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+// The page is read at its own address: after a form, the browser's
+// address is the form's action.
+async function refresh(src) {
+  const res = await fetch(src, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
   if (!res.ok) return;
   const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
   for (const sel of ['#members tbody', '#present-count']) {
@@ -17,6 +19,7 @@ async function refresh() {
   }
 }
 
-if (document.getElementById('members')) {
-  setInterval(() => { if (!document.hidden) refresh().catch(() => {}); }, every);
+const members = document.getElementById('members');
+if (members) {
+  setInterval(() => { if (!document.hidden) refresh(members.dataset.src).catch(() => {}); }, every);
 }
