@@ -131,6 +131,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 
 		// Conference join tokens and room staff.
 		roomToken := apiRoomAccess(t, ts, func(u, p string) apiClient { return as(ts.signIn(u, p)) }, admin, room)
+		apiRoomManagement(t, ts, admin, room)
 
 		// Channels, and their connection as the connect page makes it.
 		pause := apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
