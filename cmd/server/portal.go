@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mofa-vn/chancery/internal/events"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/portal"
@@ -123,6 +124,9 @@ func (pw *portalWiring) signAll(ctx context.Context, origin string) error {
 // cannot fill it and push the real pages out. Search is not cached: nearly
 // every query is new, and each would take room from the pages read most.
 func isCachedPage(r *http.Request) bool {
+	if events.IsCachedPage(r) {
+		return true
+	}
 	if q := r.URL.RawQuery; q != "" {
 		n, ok := strings.CutPrefix(q, "page=")
 		if v, err := strconv.Atoi(n); !ok || err != nil || v < 2 || strconv.Itoa(v) != n {

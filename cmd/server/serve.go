@@ -347,13 +347,14 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		return nil, err
 	}
 	site.Routes(mux)
+	withEvents := eventsRoutes(mux, db, kit, site, a, wiring, o.now)
 	auth.NewHandlers(svc, kit).Routes(mux)
 	admin.New(db, svc, kit).Routes(mux)
 	// The public key, the verify page, feeds, sitemaps and robots.txt.
 	statements := signing.NewRegistry(db, key)
 	wiring.statements = statements
 	signing.NewHandlers(signing.Params{Kit: kit, Public: key.Public(), Statements: statements}).Routes(mux)
-	feed.NewHandlers(feed.Params{Kit: kit, Source: site, Disallow: feed.DefaultDisallow}).Routes(mux)
+	feed.NewHandlers(feed.Params{Kit: kit, Source: withEvents, Disallow: feed.DefaultDisallow}).Routes(mux)
 	a.connectors = &connectors{db: db, box: box, portal: site, apps: apps(cfg.Connect), now: o.now,
 		publicURL: func() string { return *a.publicURL.Load() }}
 	// Loopback, private and special-purpose addresses are reached only
