@@ -114,7 +114,7 @@ func Changelog(prev, next []store.EventSession) []store.TimetableChange {
 		}
 		if !maps.Equal(o.Titles, s.Titles) {
 			r := c
-			r.Kind = ChangeRenamed
+			r.Kind, r.NewStart, r.NewEnd = ChangeRenamed, s.StartsAt, s.EndsAt
 			out = append(out, r)
 		}
 	}

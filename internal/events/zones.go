@@ -93,7 +93,7 @@ func SuggestZone(name string) string {
 			best, bestD = z, d
 		}
 	}
-	if bestD > max(2, len([]rune(city))/3) {
+	if bestD > max(1, len([]rune(city))/4) {
 		return ""
 	}
 	return best
