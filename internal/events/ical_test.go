@@ -65,7 +65,9 @@ func TestICSFormat(t *testing.T) {
 	}
 	// One person's calendar: only the sessions asked for.
 	one := string(ICS(e, ss, []int64{42}, ICSOptions{Lang: "en", Origin: "https://mofa.gov.vn", Stamp: stamp,
-		Join: func(s store.EventSession) string { return "https://mofa.gov.vn/en/rooms/x?t=" + strconv.FormatInt(s.ID, 10) }}))
+		Join: func(s store.EventSession) string {
+			return "https://mofa.gov.vn/en/rooms/x?t=" + strconv.FormatInt(s.ID, 10)
+		}}))
 	if strings.Contains(one, "session-41") || !strings.Contains(one, "session-42") || !strings.Contains(one, "URL:https://mofa.gov.vn/en/rooms/x?t=42") {
 		t.Errorf("calendar of session 42 only:\n%s", one)
 	}

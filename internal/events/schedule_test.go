@@ -117,7 +117,7 @@ func TestChangelog(t *testing.T) {
 	b2 := b
 	b2.Titles = map[string]string{"en": "Renamed"} // renamed
 	c2 := c
-	c2.Status = store.SessionCancelled // cancelled
+	c2.Status = store.SessionCancelled                                    // cancelled
 	e := session(5, "2026-05-04T08:00:00Z", "2026-05-04T09:00:00Z", 1, 0) // added; d removed
 	got := Changelog(prev, []store.EventSession{e, b2, c2, a2})
 	var kinds []string
