@@ -2,6 +2,7 @@ package events
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -102,7 +103,7 @@ func itoa(ids []int64) string {
 		if i > 0 {
 			s += ","
 		}
-		s += time.Duration(id).String()[:len(time.Duration(id).String())-2]
+		s += strconv.FormatInt(id, 10)
 	}
 	return s
 }
