@@ -120,6 +120,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 		return nil, err
 	}
 	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
+	w.events(site.handlers, site.pages, off.publishing)
 	w.mux.Handle("GET /static/{file}", w.assets)
 	w.mux.HandleFunc("/", w.kit.NotFound)
 	a.handler, a.routes = w.handler(a.auth, site.pages), w.mux.Patterns()

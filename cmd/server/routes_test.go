@@ -26,6 +26,7 @@ var publicRoutes = append([]string{
 	"GET /{lang}/{page}", // /{lang}/search and pages plugged in with HandlePage
 	"GET /{lang}/news/{slug}", "GET /{lang}/news/{slug}/history", "GET /{lang}/news/{slug}/v/{version}",
 	"GET /{lang}/topics/{topic}", "GET /{lang}/countries/{country}",
+	"GET /{lang}/events/{file}", // public event pages, their .ics and the events feed (internal/events)
 	"GET /media/{file}",
 	"GET /static/{file}",
 	"GET /signin", "POST /signin",
