@@ -194,9 +194,7 @@ func (h *Handlers) assign(r *http.Request, username string, moderator bool) (Sta
 	}
 	// Only those who reach the invitation pages can use an assignment;
 	// administrators need none.
-	if !slices.ContainsFunc(u.Roles, func(r account.Role) bool {
-		return r == account.RoleProtocolOfficer || r == account.RoleChair
-	}) {
+	if !assignable(u) {
 		return StaffInfo{}, errStaffRole
 	}
 	if err := h.p.DB.AssignRoomStaff(ctx, room.ID, u.ID, moderator); err != nil {
@@ -208,6 +206,15 @@ func (h *Handlers) assign(r *http.Request, username string, moderator bool) (Sta
 	}
 	h.audit(ctx, httpx.ViewerFrom(ctx), room, "assign", "staff:"+u.Username, detail)
 	return StaffInfo{Username: u.Username, Name: u.DisplayName, Moderator: moderator}, nil
+}
+
+// assignable reports whether u may be assigned to rooms: only those who
+// reach the invitation pages can use an assignment; administrators need
+// none.
+func assignable(u account.User) bool {
+	return slices.ContainsFunc(u.Roles, func(r account.Role) bool {
+		return r == account.RoleProtocolOfficer || r == account.RoleChair
+	})
 }
 
 // unassign removes the assignment of the user named username.

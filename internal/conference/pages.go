@@ -201,7 +201,10 @@ type ManagePage struct {
 	Roles                   []sfu.Role // the roles the viewer may invite
 	Tokens                  []TokenRow
 	Staff                   []StaffInfo
-	Members                 []MemberRow
+	// Assignable are the protocol officers and chairs who may be
+	// assigned, offered by the assignment form.
+	Assignable []StaffInfo
+	Members    []MemberRow
 	// Issued are the invitations just issued, with their links.
 	Issued    []IssuedRow
 	Notice    string
@@ -266,6 +269,16 @@ func (h *Handlers) renderManage(w http.ResponseWriter, r *http.Request, status i
 		}
 		for _, s := range staff {
 			p.Staff = append(p.Staff, StaffInfo{Username: s.Username, Name: s.DisplayName, Moderator: s.Moderator})
+		}
+		users, err := h.p.DB.ListUsers(ctx)
+		if err != nil {
+			h.p.Kit.Fail(w, r, err)
+			return
+		}
+		for _, u := range users {
+			if !u.Disabled && assignable(u) {
+				p.Assignable = append(p.Assignable, StaffInfo{Username: u.Username, Name: u.DisplayName})
+			}
 		}
 	}
 	for _, m := range h.p.SFU.Members(room.Slug) {
