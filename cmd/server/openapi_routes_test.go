@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 
 		// Conference join tokens and room staff.
 		roomToken := apiRoomAccess(t, ts, func(u, p string) apiClient { return as(ts.signIn(u, p)) }, admin, room)
+		// Delegations and accreditation (an event is, for now, a room).
+		delegationID, registrationID := apiDelegations(t, ts, admin, room.ID)
 
 		// Channels, and their connection as the connect page makes it.
 		pause := apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
@@ -371,6 +374,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			switch {
 			case strings.HasPrefix(path, "/api/v1/rooms/"):
 				v["id"] = roomToken
+			case strings.HasPrefix(path, "/api/v1/events/"):
+				v["id"], v["did"], v["rid"], v["action"] = strconv.FormatInt(room.ID, 10), delegationID, registrationID, "withdraw"
 			case strings.HasPrefix(path, "/api/v1/publishing/channels/"), strings.HasPrefix(path, "/api/v1/channels/"):
 				v["id"] = ch
 			case strings.HasPrefix(path, "/api/v1/publishing/statements/"):
@@ -417,7 +422,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 				admin.call(key, vals, `{"reason":"`+strings.Repeat("a", int(testConfig().HTTP.MaxBodyBytes))+`"}`, 413)
 			}
 			if apiPathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
-				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room", "username": "nobody"}
+				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room", "username": "nobody", "did": "0", "rid": "0", "action": "accredit"}
 				body := any(nil)
 				if op.request != nil {
 					body = "{}"

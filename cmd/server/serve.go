@@ -24,9 +24,11 @@ import (
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/connect"
 	"github.com/mofa-vn/chancery/internal/demo"
+	"github.com/mofa-vn/chancery/internal/events/delegations"
 	"github.com/mofa-vn/chancery/internal/feed"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/mail"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/portal"
@@ -118,6 +120,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	stopCheckpoints := func() { stopCP(); <-cpDone }
 	if app.watcher != nil {
 		wg.Go(func() { _ = app.watcher.Run(bg) })
+	}
+	if app.mailRelay != nil {
+		wg.Go(func() { app.mailRelay.Run(bg) })
 	}
 
 	var debug *http.Server
@@ -239,6 +244,10 @@ type app struct {
 	portal     *portalWiring       // signs statements and purges pages on publish
 	connectors *connectors         // each channel's social.Publisher
 	watcher    *watch.Watcher      // out-of-band post detection; nil when off
+	// delegations is the accreditation of events' delegations (delegations.go);
+	// mailRelay sends its outbox, nil without -smtp-url.
+	delegations *delegations.Service
+	mailRelay   *mail.Relay
 	// demoNets are the fake networks -demo runs; stopDemo stops them.
 	demoNets  []demoNetwork
 	stopDemo  func()
@@ -393,6 +402,9 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logge
 		PublicURL: func() string { return *a.publicURL.Load() }, Now: o.now, APIAllowed: pub.APIAllowed,
 		Networks: networks, Apps: a.connectors.apps, HTTP: a.connectors.client(),
 	}).Routes(mux)
+	if err := wireDelegations(ctx, a, cfg, db, kit, mux, log, o.now); err != nil {
+		return nil, err
+	}
 	mux.Handle("GET /static/{file}", assets)
 	mux.HandleFunc("/", kit.NotFound)
 
@@ -602,6 +614,9 @@ func interfaceAddrs() []net.IP {
 // before reading a byte) get MaxUploadBytes, everything else MaxBodyBytes.
 func bodyLimit(h config.HTTP) func(*http.Request) int64 {
 	return func(r *http.Request) int64 {
+		if r.Method == http.MethodPost && delegations.UploadPath(r.URL.Path) {
+			return delegations.FormLimit // the registration form's files; its link is checked before the body is read
+		}
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") &&
 			(strings.HasPrefix(r.URL.Path, "/press/") || strings.HasPrefix(r.URL.Path, "/admin/")) {
 			return h.MaxUploadBytes
