@@ -104,16 +104,10 @@ func hashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// validCountry reports whether code is an ISO 3166-1 alpha-2 code of a
-// country (CLDR's region data, embedded in golang.org/x/text): "VN" and
-// "FR" are, "EU" (a grouping), "ZZ" (unknown) and "XK" are not.
-func validCountry(code string) bool {
-	if len(code) != 2 || strings.ToUpper(code) != code {
-		return false
-	}
-	r, err := language.ParseRegion(code)
-	return err == nil && r.IsCountry() && r.String() == code && !r.IsPrivateUse()
-}
+// validCountry reports whether code is an ISO 3166-1 alpha-2 code
+// assigned to a country (the list in countries.go): "VN" and "FR" are,
+// "EU" (a grouping), "UK" (reserved), "XK" and "vn" are not.
+func validCountry(code string) bool { return countries[code] }
 
 // CountryName returns the name of the country in the language code, from
 // CLDR ("Đức" for DE in Vietnamese).
