@@ -5,7 +5,8 @@
 // decision is saved even when the mail server is down and its mail goes
 // out once it answers. mail/mailtest is a loopback SMTP server for tests.
 //
-// It must not import any Chancery package but internal/store.
+// It must not import the HTTP areas, internal/httpx or cmd/: it knows
+// nothing of requests, only of messages and the outbox (internal/store).
 package mail
 
 import (

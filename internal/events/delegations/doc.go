@@ -15,6 +15,7 @@
 // It serves /admin/events/{id}/delegations, the registration form and the
 // focal point's page at /{lang}/accreditation/…, and
 // /api/v1/events/{id}/delegations…. The caller tells it about events
-// (EventInfo): internal/events imports this package for the order of
-// precedence. It must not import internal/events or cmd/.
+// (EventInfo), because internal/events, the events module, imports this
+// package for the order of precedence and not the reverse. It must not
+// import cmd/ or the portal.
 package delegations
