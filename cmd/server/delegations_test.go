@@ -25,15 +25,14 @@ import (
 // accreditationFixture is an event (a room) with two delegations and the
 // links of each, made through the staff pages.
 type accreditationFixture struct {
-	ts            *testServer
-	officer       *http.Client
-	event         int64
-	vn, fr        store.Delegation
-	vnReg, frReg  string // registration link paths
-	vnFocal       string // focal-point link paths
-	frFocal       string
-	mailServer    *mailtest.Server
-	mailRecipient string
+	ts           *testServer
+	officer      *http.Client
+	event        int64
+	vn, fr       store.Delegation
+	vnReg, frReg string // registration link paths
+	vnFocal      string // focal-point link paths
+	frFocal      string
+	mailServer   *mailtest.Server
 }
 
 // newAccreditation builds the fixture; quota is France's delegate quota.

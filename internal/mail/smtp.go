@@ -119,7 +119,7 @@ func (s *Sender) Send(ctx context.Context, to string, msg []byte) error {
 		conn.Close()
 		return fmt.Errorf("mail: greeting of %s: %w", s.Redacted(), err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // after Quit, closing again only reports the closed connection
 	if err := s.deliver(c, tlsConf, to, msg); err != nil {
 		return fmt.Errorf("mail: send to %s through %s: %w", to, s.Redacted(), err)
 	}
