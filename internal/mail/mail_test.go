@@ -235,3 +235,49 @@ func mustBase64(t *testing.T, b []byte) string {
 	}
 	return string(out)
 }
+
+// TestEnqueueWithAttachment: a session invitation with its .ics goes
+// through the outbox and the relay to the server, attachment intact.
+func TestEnqueueWithAttachment(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		srv := mailtest.New(t)
+		sender, err := mail.ParseURL(srv.URL("", "", "chancery@mofa.gov.vn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ics := []byte("BEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\nEND:VCALENDAR\r\n")
+		if err := mail.Enqueue(ctx, db, sender.From, clock.Now(), mail.Message{To: "bad address", Subject: "x", Text: "x"}); err == nil {
+			t.Fatal("a bad recipient was queued")
+		}
+		err = mail.Enqueue(ctx, db, sender.From, clock.Now(), mail.Message{To: "Claire Dubois <claire@example.org>", Subject: "Invitation : séance plénière",
+			Text: "Votre invitation.", Attachments: []mail.Attachment{{Name: "plenary.ics", ContentType: "text/calendar; method=PUBLISH", Data: ics}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := mail.NewRelay(db, sender, slog.New(slog.DiscardHandler), clock.Now).Flush(ctx); n != 1 {
+			t.Fatalf("sent %d", n)
+		}
+		got := srv.Wait(t, 1, 5*time.Second)[0]
+		m, err := got.Parse()
+		if err != nil || got.To[0] != "claire@example.org" {
+			t.Fatalf("%v %v", got.To, err)
+		}
+		if s := decodeSubject(t, m.Header.Get("Subject")); s != "Invitation : séance plénière" {
+			t.Fatalf("subject %q", s)
+		}
+		_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+		mr := multipart.NewReader(m.Body, params["boundary"])
+		if _, err := mr.NextPart(); err != nil {
+			t.Fatal(err)
+		}
+		att, err := mr.NextPart()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ab, _ := io.ReadAll(att)
+		if mustBase64(t, ab) != string(ics) || att.FileName() != "plenary.ics" {
+			t.Fatalf("attachment %q = %q", att.FileName(), ab)
+		}
+	})
+}

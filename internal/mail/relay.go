@@ -116,3 +116,27 @@ func (r *Relay) Flush(ctx context.Context) int {
 	}
 	return sent
 }
+
+// Outbox is where messages wait for the relay (*store.DB).
+type Outbox interface {
+	EnqueueMail(ctx context.Context, mails ...store.OutboxMail) error
+}
+
+// Enqueue writes the messages, from the address from and dated at, to the
+// outbox; the relay sends them (Kick it to send at once). A message that
+// cannot be written (a bad address) is refused before any is queued.
+func Enqueue(ctx context.Context, o Outbox, from string, at time.Time, msgs ...Message) error {
+	mails := make([]store.OutboxMail, 0, len(msgs))
+	for _, m := range msgs {
+		to, err := m.Recipient()
+		if err != nil {
+			return err
+		}
+		data, err := m.Bytes(from, at)
+		if err != nil {
+			return err
+		}
+		mails = append(mails, store.OutboxMail{Recipient: to, Message: data})
+	}
+	return o.EnqueueMail(ctx, mails...)
+}
