@@ -16,8 +16,10 @@ import (
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/demo"
+	"github.com/mofa-vn/chancery/internal/events/delegations"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/mail"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/publishing"
@@ -47,6 +49,11 @@ type app struct {
 	publishing *publishing.Service    // the press office: statements, scheduler, pause, recall, audit
 	connectors *publishing.Connectors // each channel's social.Publisher
 	watcher    *watch.Watcher         // out-of-band post detection; nil when off
+	// delegations is the accreditation of events' delegations
+	// (delegations.go); mailRelay sends the mail outbox, nil without
+	// -smtp-url.
+	delegations *delegations.Service
+	mailRelay   *mail.Relay
 	// demoNets are the fake networks -demo runs; stopDemo stops them.
 	demoNets []demoNetwork
 	stopDemo func()
@@ -121,6 +128,10 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 	}
 	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
 	w.events(site.handlers, site.pages, off.publishing)
+	if a.delegations, a.mailRelay, err = w.delegationsArea(ctx); err != nil {
+		off.stopDemo()
+		return nil, err
+	}
 	w.mux.Handle("GET /static/{file}", w.assets)
 	w.mux.HandleFunc("/", w.kit.NotFound)
 	a.handler, a.routes = w.handler(a.auth, site.pages), w.mux.Patterns()

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,12 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		roomToken := apiRoomAccess(t, ts, func(u, p string) apiClient { return as(ts.signIn(u, p)) }, admin, room)
 		apiRoomManagement(t, ts, admin, room)
 		eventVals := apiEvents(t, ts, admin, func(u, p string) apiClient { return as(ts.signIn(u, p)) })
+		// Delegations and accreditation of an event.
+		eventID, err := strconv.ParseInt(eventVals["id"], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		delegationID, registrationID := apiDelegations(t, ts, admin, eventID)
 
 		// Channels, and their connection as the connect page makes it.
 		pause := apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
@@ -380,7 +387,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			case strings.HasPrefix(path, "/api/v1/publishing/publications/"):
 				v["id"] = pubA
 			case strings.HasPrefix(path, "/api/v1/events/"):
-				v["id"], v["sid"] = eventVals["id"], eventVals["sid"]
+				v["id"], v["sid"], v["did"], v["rid"], v["action"] = eventVals["id"], eventVals["sid"], delegationID, registrationID, "withdraw"
 			case strings.HasPrefix(path, "/api/v1/articles/"):
 				v["id"] = art
 			case strings.HasPrefix(path, "/api/v1/users/"):
@@ -421,7 +428,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 				admin.call(key, vals, `{"reason":"`+strings.Repeat("a", int(testConfig().HTTP.MaxBodyBytes))+`"}`, 413)
 			}
 			if apiPathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
-				missing := map[string]string{"id": "0", "sid": "0", "tl": "en", "slug": "no-such-room", "username": "nobody"}
+				missing := map[string]string{"id": "0", "sid": "0", "tl": "en", "slug": "no-such-room", "username": "nobody", "did": "0", "rid": "0", "action": "accredit"}
 				body := any(nil)
 				if op.request != nil {
 					body = "{}"

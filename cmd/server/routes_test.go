@@ -42,6 +42,12 @@ var publicRoutes = append([]string{
 	"GET /healthz", "GET /readyz", // GET /metrics wants its bearer token (-metrics-token)
 	"GET /{lang}/rooms/{slug}", // conference join page: the signed token in ?t= is checked server-side
 	"GET /rooms/signal",        // conference signalling: the first message must carry a valid token
+	// Accreditation (internal/events/delegations): reached with a
+	// delegation's private registration or focal-point link, whose token
+	// is checked server-side before anything else.
+	"GET /{lang}/accreditation/{token}", "POST /{lang}/accreditation/{token}",
+	"GET /{lang}/accreditation/focal/{token}", "POST /{lang}/accreditation/focal/{token}/registrations/{rid}/{action}",
+	"GET /{lang}/accreditation/focal/{token}/registrations/{rid}/credentials",
 	// The ministry's public signing key (internal/signing).
 	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
 	// Feeds and sitemaps (internal/feed).

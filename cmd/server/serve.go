@@ -18,6 +18,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/demo"
+	"github.com/mofa-vn/chancery/internal/events/delegations"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/secrets"
@@ -105,6 +106,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	stopCheckpoints := func() { stopCP(); <-cpDone }
 	if app.watcher != nil {
 		wg.Go(func() { _ = app.watcher.Run(bg) })
+	}
+	if app.mailRelay != nil {
+		wg.Go(func() { app.mailRelay.Run(bg) })
 	}
 
 	var debug *http.Server
@@ -350,6 +354,9 @@ func interfaceAddrs() []net.IP {
 // before reading a byte) get MaxUploadBytes, everything else MaxBodyBytes.
 func bodyLimit(h config.HTTP) func(*http.Request) int64 {
 	return func(r *http.Request) int64 {
+		if r.Method == http.MethodPost && delegations.UploadPath(r.URL.Path) {
+			return delegations.FormLimit // the registration form's files; its link is checked before the body is read
+		}
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") &&
 			(strings.HasPrefix(r.URL.Path, "/press/") || strings.HasPrefix(r.URL.Path, "/admin/")) {
 			return h.MaxUploadBytes

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -38,10 +39,59 @@ type Config struct {
 	Publish    Publish
 	Audit      Audit // signed checkpoints of the publishing audit log
 	Conference Conference
+	Mail       Mail
 	Demo       bool   // load the living demo at start
 	DebugAddr  string // pprof and /metrics listener; empty means off
 	Metrics    Metrics
 }
+
+// Mail is the SMTP server e-mail goes through.
+type Mail struct {
+	// SMTPURL is smtp://user:pass@host:port?from=address (STARTTLS when
+	// offered) or smtps://… (implicit TLS); empty sends no e-mail.
+	SMTPURL string
+}
+
+// Validate checks the SMTP URL's form; the mail package reads it.
+func (m Mail) Validate() error {
+	if m.SMTPURL == "" {
+		return nil
+	}
+	u, err := url.Parse(m.SMTPURL)
+	if err != nil {
+		return errors.New("config: smtp-url is not a URL (smtp://user:pass@host:port?from=address)")
+	}
+	if u.Scheme != "smtp" && u.Scheme != "smtps" {
+		return fmt.Errorf("config: smtp-url must start with smtp:// or smtps://, got %q", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return errors.New("config: smtp-url names no host")
+	}
+	if _, err := mail.ParseAddress(u.Query().Get("from")); err != nil {
+		return errors.New("config: smtp-url needs ?from= with the sender's address (smtp://host:587?from=chancery@example.org)")
+	}
+	return nil
+}
+
+// String hides the SMTP password, so that printing or logging a Config
+// never shows it.
+func (m Mail) String() string {
+	u, err := url.Parse(m.SMTPURL)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "{SMTPURL:[redacted]}"
+		}
+		return "{SMTPURL:" + m.SMTPURL + "}"
+	}
+	u.User = url.User(u.User.Username())
+	return "{SMTPURL:" + u.String() + " (password redacted)}"
+}
+
+// GoString hides the password from %#v as well.
+func (m Mail) GoString() string { return "config.Mail" + m.String() }
+
+// LogValue hides the password from slog.
+func (m Mail) LogValue() slog.Value { return slog.StringValue(m.String()) }
 
 // Metrics says who may read /metrics on the public listener.
 type Metrics struct {
@@ -344,6 +394,7 @@ func settings(c *Config) []Setting {
 		{"room-token-key", "CHANCERY_ROOM_TOKEN_KEY", "hex key (at least 32 bytes) signing conference join tokens; empty: generated once and kept in the database", (*stringValue)(&c.Conference.TokenKey)},
 		{"room-token-ttl", "CHANCERY_ROOM_TOKEN_TTL", "how long a conference join token stays valid", (*durationValue)(&c.Conference.TokenTTL)},
 		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.Conference.ChatLength)},
+		{"smtp-url", "CHANCERY_SMTP_URL", "SMTP server for e-mail: smtp://user:pass@host:587?from=address (STARTTLS when offered) or smtps://… (implicit TLS); empty sends no e-mail (prefer the environment variable)", (*stringValue)(&c.Mail.SMTPURL)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
 		{"x-client-id", "CHANCERY_X_CLIENT_ID", "OAuth 2.0 client ID of Chancery's X app, for the connect button", (*stringValue)(&c.Connect.XClientID)},
@@ -415,7 +466,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.OIDC.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.Audit.Validate(), c.Conference.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.OIDC.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.Audit.Validate(), c.Conference.Validate(c.HTTP), c.Metrics.Validate(), c.Mail.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/events/delegations"
+	"github.com/mofa-vn/chancery/internal/mail"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// demoEventSlug is the demo's conference, whose delegations -demo loads
+// (internal/demo makes it).
+const demoEventSlug = "asean-digital-diplomacy-forum-2026"
+
+// storedEvents finds an event for the delegations area: its slug, its
+// titles and the languages of the meeting, from internal/events' tables.
+func storedEvents(db *store.DB) delegations.Events {
+	return func(ctx context.Context, id int64) (delegations.EventInfo, error) {
+		e, err := db.GetEvent(ctx, id)
+		if err != nil {
+			return delegations.EventInfo{}, err
+		}
+		title := map[string]string{}
+		for code, t := range e.Translations {
+			if t.Title != "" {
+				title[code] = t.Title
+			}
+		}
+		return delegations.EventInfo{ID: e.ID, Slug: e.Slug, Title: title, Languages: e.Languages}, nil
+	}
+}
+
+// delegationsArea serves the delegations of events and, with -smtp-url,
+// returns the relay that sends their mail; with -demo it gives the demo's
+// conference its delegations.
+func (w *wiring) delegationsArea(ctx context.Context) (*delegations.Service, *mail.Relay, error) {
+	now := w.o.now
+	if now == nil {
+		now = time.Now
+	}
+	origin := w.origin
+	svc := &delegations.Service{DB: w.db, Cat: w.kit.Cat, Events: storedEvents(w.db), Log: w.log.With("component", "delegations"), Now: now,
+		PublicURL: func() string { return origin }}
+	var relay *mail.Relay
+	if w.cfg.Mail.SMTPURL != "" {
+		sender, err := mail.ParseURL(w.cfg.Mail.SMTPURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		relay = mail.NewRelay(w.db, sender, w.log.With("component", "mail"), now)
+		svc.MailFrom, svc.MailQueued = sender.From, relay.Kick
+	}
+	delegations.NewHandlers(svc, w.kit).Routes(w.mux)
+	if w.cfg.Demo {
+		e, err := w.db.GetEventBySlug(ctx, demoEventSlug)
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo delegations: %w", err)
+		}
+		if err := svc.LoadDemo(ctx, e.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	return svc, relay, nil
+}
