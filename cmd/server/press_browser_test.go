@@ -31,6 +31,7 @@ func TestBrowserPressOffice(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &browser{ctx: browsertest.New(t, trustTestCertificate(ts)), ts: ts, cat: cat}
+	acceptDialogs(t, b) // leaving a composed form asks first
 	officer := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	approver := ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 	ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officer), publishing.ChannelInput{Network: "x", Name: "X MOFA",
@@ -59,7 +60,7 @@ func TestBrowserPressOffice(t *testing.T) {
 	b.do(t, "choose the X channel and type", chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", ch.ID))),
 		chromedp.SendKeys(chromedp.CSS("#body_en"), "Hello"))
 	b.waitFor(t, "the live X count", `document.querySelector("#count_en")?.innerText.includes("X MOFA: 5 / 280")`)
-	b.waitFor(t, "the preview", `document.querySelector("#body_en").closest(".variant").querySelector(".preview").innerText === "Hello"`)
+	b.waitFor(t, "the X post in the preview", `document.querySelector('.variant[data-lang="en"] .preview .post-x .post-text')?.innerText === "Hello"`)
 
 	for _, code := range []string{"en", "ar"} {
 		for _, path := range []string{"/press", "/press/compose", "/press/queue", "/press/calendar", "/press/calendar?view=month", "/press/channels", fmt.Sprintf("/press/statements/%d", st.ID)} {

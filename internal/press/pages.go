@@ -40,6 +40,8 @@ func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Ha
 	mux.Handle("POST /press/channels/{id}/resume", read(http.HandlerFunc(h.resumeForm)))
 	mux.Handle("POST /press/pause", read(http.HandlerFunc(h.pauseForm)))
 	mux.Handle("POST /press/resume", read(http.HandlerFunc(h.resumeForm)))
+	h.composerRoutes(mux, write)
+	h.boardRoutes(mux, read, write, clear)
 }
 
 // Banners returns the pause notices for the layout, in language code.

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+	"github.com/mofa-vn/chancery/locales"
+)
+
+// dialogs accepts every dialog the page opens (the warning before leaving
+// unsaved changes among them) and remembers their kinds.
+type dialogs struct {
+	mu    sync.Mutex
+	kinds []string
+}
+
+func acceptDialogs(t *testing.T, b *browser) *dialogs {
+	t.Helper()
+	d := &dialogs{}
+	err := chromedp.Listen(b.ctx, func(ev any) {
+		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			d.mu.Lock()
+			d.kinds = append(d.kinds, string(e.Type))
+			d.mu.Unlock()
+			go func() { _, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}) }()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (d *dialogs) seen(kind string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, k := range d.kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// pressUIFixture is a press office with an X channel (English and
+// Vietnamese) and a Facebook channel (Vietnamese), both served by one fake
+// network with X's limit, and an officer and an approver.
+type pressUIFixture struct {
+	ts               *testServer
+	a                *app
+	db               *store.DB
+	clock            *storetest.Clock
+	cat              *lang.Catalog
+	officer, approve account.User
+	x, fb            publishing.Channel
+}
+
+func newPressUI(t *testing.T) *pressUIFixture {
+	t.Helper()
+	clock := storetest.NewClock(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)) // Monday 08:00 in Ha Noi
+	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
+	net := pubtest.New(social.X, social.Limits{MaxLength: 280, Threads: true})
+	ts, a := newPressServer(t, db, clock, net)
+	cat, err := lang.NewCatalog(locales.FS, "vi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &pressUIFixture{ts: ts, a: a, db: db, clock: clock, cat: cat}
+	f.officer = ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
+	f.approve = ts.addUser("arthur", "approver-password-1", account.RoleApprover)
+	f.x, err = a.publishing.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "x", Name: "MOFA Viet Nam",
+		Account: "MOFA_VN", Languages: []string{"en", "vi"}, TimeZone: "Asia/Ho_Chi_Minh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.fb, err = a.publishing.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "facebook", Name: "Bộ Ngoại giao",
+		Account: "mofavn", Languages: []string{"vi"}, TimeZone: "Asia/Ho_Chi_Minh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// A press officer composes in Vietnamese and English: tabs by keyboard, the
+// Vietnamese source beside the English translation, a preview per network
+// cut as the publisher cuts it (a thread of two X posts, the Facebook post
+// with its link card), a limit that turns red naming the network and the
+// language, the draft saving on its own with the time, and a warning
+// before leaving unsaved changes.
+func TestBrowserPressComposerPreviews(t *testing.T) {
+	f := newPressUI(t)
+	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
+	dl := acceptDialogs(t, b)
+	b.open(t, "/signin")
+	b.signIn(t, "olivia", "officer-password-1")
+	b.open(t, "/lang/vi?next=/press/compose")
+	b.do(t, "choose both channels, give the portal article, write in Vietnamese",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", f.x.ID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", f.fb.ID))),
+		chromedp.SendKeys(chromedp.CSS("#article_url"), "https://mofa.gov.vn/vi/news/asean-2026"),
+		chromedp.Click(chromedp.CSS("#tab-vi")),
+		chromedp.SendKeys(chromedp.CSS("#title_vi"), "Tuyên bố về ASEAN"),
+		chromedp.SendKeys(chromedp.CSS("#body_vi"), "Việt Nam hoan nghênh Hội nghị ASEAN.\n---\nChi tiết sẽ được công bố sau."))
+	b.waitFor(t, "a thread of two X posts in Vietnamese", `(() => {
+		const ps = document.querySelectorAll('#panel-vi .preview .post-x');
+		return ps.length === 2 && ps[0].querySelector('.post-text').innerText === "Việt Nam hoan nghênh Hội nghị ASEAN."
+			&& ps[1].querySelector('.post-text').innerText === "Chi tiết sẽ được công bố sau." && ps[1].querySelector('.post-part') !== null; })()`)
+	b.waitFor(t, "the Facebook post whole, with the account's name and its link card", `(() => {
+		const p = document.querySelector('#panel-vi .preview .post-facebook');
+		return p && p.querySelector('.post-name').innerText === "Bộ Ngoại giao" && p.querySelector('.avatar').innerText === "BN"
+			&& p.querySelector('.link-host')?.innerText === "mofa.gov.vn"; })()`)
+	// Arrow keys move between the tabs: Vietnamese is the first, English
+	// the next.
+	b.do(t, "move to the English tab with the keyboard", chromedp.Focus(chromedp.CSS("#tab-vi")), chromedp.KeyEvent(kb.ArrowRight))
+	b.waitFor(t, "the English tab open", `document.activeElement.id === "tab-en" && !document.querySelector('#panel-en').hidden && document.querySelector('#panel-vi').hidden`)
+	b.waitFor(t, "the Vietnamese source beside the English text", `document.querySelector('#panel-en .source-body').innerText.startsWith("Việt Nam hoan nghênh") && document.querySelector('#panel-en .source-box').lang === "vi"`)
+	long := strings.Repeat("Viet Nam welcomes the ASEAN summit. ", 9)
+	n := len(strings.TrimSpace(long))
+	b.do(t, "write an English text too long for X", chromedp.SendKeys(chromedp.CSS("#body_en"), long))
+	want := f.cat.T("vi", "press_preview_over", map[string]any{"Network": "X", "Channel": "MOFA Viet Nam", "Lang": "English", "Count": n, "Max": 280})
+	b.waitFor(t, "the limit in red, naming the network and the language", fmt.Sprintf(`(() => {
+		const p = document.querySelector('#panel-en .preview .post-x.over');
+		return p && p.querySelector('.post-limit')?.innerText === %s && getComputedStyle(p.querySelector('.post-count')).color === "rgb(155, 28, 28)"
+			&& document.querySelector('#tab-en').classList.contains('over'); })()`, jsString(want)))
+	if got := eval[string](t, b, `document.querySelector('#count_en').innerText`); !strings.Contains(got, fmt.Sprintf("MOFA Viet Nam: ⚠ %d / 280", n)) {
+		t.Errorf("English count line %q", got)
+	}
+	// Leaving the field saves the draft on its own; the status says when,
+	// in the officer's zone (UTC here: 01:00).
+	b.do(t, "leave the field", chromedp.Focus(chromedp.CSS("#category")))
+	wantSaved := f.cat.T("vi", "press_autosave_saved", map[string]any{"Time": "01:00"})
+	b.waitFor(t, "the autosave status", fmt.Sprintf(`document.querySelector('#autosave-status').innerText === %s`, jsString(wantSaved)))
+	b.waitFor(t, "the address of the saved draft", `/^\/press\/statements\/\d+$/.test(location.pathname)`)
+	sts, err := f.db.ListStatements(t.Context(), 10)
+	if err != nil || len(sts) != 1 {
+		t.Fatalf("statements after autosave: %v %v", sts, err)
+	}
+	st := sts[0]
+	if st.State != store.StateDraft || len(st.Variants) != 2 || st.ArticleURL != "https://mofa.gov.vn/vi/news/asean-2026" || len(st.Targets) != 2 {
+		t.Fatalf("autosaved statement %+v", st)
+	}
+	b.do(t, "back to the top", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, document.querySelector('.variants-set').offsetTop - 10)`))
+	b.screenshot(t, "press-composer-vi.png", 1280, 800)
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi composer with previews")
+
+	// A change not yet saved: leaving warns.
+	b.do(t, "change the English text", chromedp.SendKeys(chromedp.CSS("#body_en"), "!"))
+	if !eval[bool](t, b, `(() => { const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented; })()`) {
+		t.Fatal("leaving with unsaved changes does not warn")
+	}
+	b.open(t, fmt.Sprintf("/lang/en?next=/press/statements/%d", st.ID))
+	if !dl.seen("beforeunload") {
+		t.Error("no warning before leaving unsaved changes")
+	}
+	for _, code := range []string{"en", "ar"} {
+		b.open(t, fmt.Sprintf("/lang/%s?next=/press/statements/%d", code, st.ID))
+		b.waitFor(t, code+" previews", `document.querySelectorAll('.preview .post-x').length >= 3`)
+		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" composer with previews")
+		b.do(t, "scroll to the languages", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.querySelector('.variants-set').offsetTop - 10)`))
+		b.screenshot(t, "press-composer-"+code+".png", 1280, 800)
+	}
+	b.do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
+	b.open(t, fmt.Sprintf("/lang/vi?next=/press/statements/%d", st.ID))
+	b.waitFor(t, "vi previews on a phone", `document.querySelectorAll('.preview .post-x').length >= 2`)
+	if w := eval[float64](t, b, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("the composer is %v px wide on a 375 px phone", w)
+	}
+	b.screenshot(t, "press-composer-vi-375.png", 375, 812)
+}
