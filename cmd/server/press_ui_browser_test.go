@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -181,4 +182,144 @@ func TestBrowserPressComposerPreviews(t *testing.T) {
 		t.Errorf("the composer is %v px wide on a 375 px phone", w)
 	}
 	b.screenshot(t, "press-composer-vi-375.png", 375, 812)
+}
+
+// cleared makes a statement in English and Vietnamese for the channels,
+// due at due, and has it approved.
+func (f *pressUIFixture) cleared(t *testing.T, title string, due time.Time, channels ...int64) store.Statement {
+	t.Helper()
+	st, err := f.a.publishing.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{DueAt: due,
+		Variants: []publishing.VariantInput{{Lang: "en", Title: title, Body: title + "."}, {Lang: "vi", Title: title, Body: title + " (vi)."}}, Targets: channels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.a.publishing.Submit(t.Context(), publishing.ActorOf(f.officer), st.ID); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = f.db.GetStatement(t.Context(), st.ID)
+	if _, err := f.a.publishing.Approve(t.Context(), publishing.ActorOf(f.approve), st.ID, st.ContentHash); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = f.db.GetStatement(t.Context(), st.ID)
+	return st
+}
+
+// An officer in Ha Noi moves a cleared publication on the week grid with
+// the keyboard alone: arrows carry the chip a day on and an hour later,
+// Escape puts a move back, Enter confirms; the server moves it and, as the
+// approval covered the time, sends the statement back for approval, and
+// the page says so. The grid filters by channel; week and month pass axe in
+// Vietnamese, English and Arabic.
+func TestBrowserPressCalendarKeyboard(t *testing.T) {
+	f := newPressUI(t)
+	if _, err := f.db.UpdateUser(t.Context(), withZone(t, f.db, "olivia", "Asia/Ho_Chi_Minh")); err != nil {
+		t.Fatal(err)
+	}
+	hanoi, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 12, 8, 9, 30, 0, 0, hanoi) // Tuesday
+	st := f.cleared(t, "Statement on the Mekong", due, f.x.ID)
+	other := f.cleared(t, "Lời chia buồn", due.Add(26*time.Hour), f.fb.ID)
+	pubs, err := f.db.ListPublications(t.Context(), store.QueueFilter{StatementID: st.ID})
+	if err != nil || len(pubs) != 1 {
+		t.Fatal(pubs, err)
+	}
+	pub := pubs[0]
+	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
+	b.open(t, "/signin")
+	b.signIn(t, "olivia", "officer-password-1")
+	b.open(t, "/lang/en?next=/press/calendar")
+	chip := fmt.Sprintf(`.chip[data-pub="%d"]`, pub.ID)
+	b.waitFor(t, "the chip on Tuesday at 09:00", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-08"][data-hour="9"] %s') !== null`, chip))
+	if got := b.text(t, ".cal-zone"); !strings.Contains(got, "Asia/Ho_Chi_Minh") || strings.Count(eval[string](t, b, `document.querySelector('main').innerText`), "Asia/Ho_Chi_Minh") != 1 {
+		t.Errorf("the zone should be named once: %q", got)
+	}
+	b.screenshot(t, "press-calendar-week-en.png", 1280, 800)
+
+	// Escape puts a move back.
+	b.do(t, "start a move and cancel it", chromedp.Focus(chromedp.CSS(chip)), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.Escape))
+	b.waitFor(t, "the chip back on Tuesday", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-08"][data-hour="9"] %s') !== null`, chip))
+
+	b.do(t, "move a day on and an hour later", chromedp.Focus(chromedp.CSS(chip)), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowDown))
+	b.waitFor(t, "the chip on Wednesday at 10:00, said aloud", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-09"][data-hour="10"] %s') === document.activeElement
+		&& document.querySelector('#drag-status').innerText.includes("2026-12-09 10:30")`, chip))
+	b.follow(t, "confirm with Enter", chromedp.KeyEvent(kb.Enter))
+	got, err := f.db.GetPublication(t.Context(), pub.ID)
+	if want := time.Date(2026, 12, 9, 10, 30, 0, 0, hanoi); err != nil || !got.DueAt.Equal(want) || got.State != store.StateSubmitted {
+		t.Fatalf("after the keyboard move: due %v state %s (%v), want %v and awaiting approval again", got.DueAt, got.State, err, want)
+	}
+	wantNotice := f.cat.T("en", "press_notice_reapproval_to", map[string]any{"Title": "Statement on the Mekong", "Channel": "MOFA Viet Nam",
+		"When": lang.FormatDateTime("en", got.DueAt, hanoi, lang.Full)})
+	if n := b.text(t, ".notice"); n != squash(wantNotice) {
+		t.Fatalf("notice %q, want %q", n, wantNotice)
+	}
+	b.waitFor(t, "the chip in its new place, awaiting approval", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-09"][data-hour="10"] %s.state-submitted') !== null`, chip))
+	if st2, _ := f.db.GetStatement(t.Context(), st.ID); st2.State != store.StateSubmitted {
+		t.Fatalf("statement after the move: %s", st2.State)
+	}
+
+	// The filter by channel leaves the other channel's chip out.
+	b.open(t, fmt.Sprintf("/press/calendar?channel=%d", f.fb.ID))
+	if n := eval[float64](t, b, `document.querySelectorAll('.chip').length`); n != 1 || !strings.Contains(b.text(t, ".chip"), "Lời chia buồn") {
+		t.Fatalf("filtered by the Facebook channel: %v chips", n)
+	}
+	if other.ID == 0 {
+		t.Fatal("no second statement")
+	}
+	for _, code := range []string{"vi", "en", "ar"} {
+		for _, view := range []string{"week", "month"} {
+			b.open(t, fmt.Sprintf("/lang/%s?next=%s", code, url.QueryEscape("/press/calendar?view="+view)))
+			browsertest.AssertNoSeriousViolations(t, b.ctx, code+" calendar "+view)
+			if code != "en" || view != "week" {
+				b.screenshot(t, fmt.Sprintf("press-calendar-%s-%s.png", view, code), 1280, 800)
+			}
+		}
+	}
+	b.do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
+	b.open(t, "/lang/vi?next=/press/calendar")
+	if w := eval[float64](t, b, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("the calendar page is %v px wide on a 375 px phone", w)
+	}
+	b.screenshot(t, "press-calendar-week-vi-375.png", 375, 812)
+}
+
+// The emergency pause from the status board: a quiet link opens a page
+// that names what the pause will hold; confirming pauses everything and
+// the board says so. The page passes axe in three languages.
+func TestBrowserPressPauseConfirmation(t *testing.T) {
+	f := newPressUI(t)
+	f.cleared(t, "Statement on the Mekong", f.clock.Now().Add(3*time.Hour), f.x.ID, f.fb.ID)
+	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
+	b.open(t, "/signin")
+	b.signIn(t, "olivia", "officer-password-1")
+	for _, code := range []string{"vi", "ar"} {
+		b.open(t, "/lang/"+code+"?next=/press/pause")
+		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" pause confirmation")
+		b.screenshot(t, "press-pause-"+code+".png", 1280, 800)
+	}
+	b.open(t, "/lang/en?next=/press")
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "en status board")
+	b.screenshot(t, "press-board-en.png", 1280, 800)
+	b.follow(t, "open the emergency pause", chromedp.Click(chromedp.CSS("#pause-open")))
+	if got, want := b.text(t, ".confirm-lede"), squash(f.cat.T("en", "press_pause_confirm_holds", map[string]any{"Count": 2})); got != want {
+		t.Fatalf("the confirmation says %q, want %q", got, want)
+	}
+	if n := eval[float64](t, b, `document.querySelectorAll('.held-list li').length`); n != 2 {
+		t.Fatalf("%v publications listed, want both", n)
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "en pause confirmation")
+	b.screenshot(t, "press-pause-en.png", 1280, 800)
+	if bn, _ := f.a.publishing.Banner(t.Context()); bn.Org {
+		t.Fatal("paused before confirming")
+	}
+	b.do(t, "give the reason", chromedp.SendKeys(chromedp.CSS("#pause-reason"), "Account hijack suspected"))
+	b.follow(t, "confirm", chromedp.Click(chromedp.CSS("#pause-confirm")))
+	if got, want := b.text(t, ".notice"), squash(f.cat.T("en", "press_notice_paused_all", nil)); got != want {
+		t.Fatalf("after the pause: %q, want %q", got, want)
+	}
+	if bn, err := f.a.publishing.Banner(t.Context()); err != nil || !bn.Org || bn.Reason != "Account hijack suspected" {
+		t.Fatalf("banner %+v %v", bn, err)
+	}
 }

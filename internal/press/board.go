@@ -3,8 +3,10 @@ package press
 import (
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -75,4 +77,76 @@ func (h *Handlers) pauseConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.kit.Render(w, r, http.StatusOK, "press_pause.html", httpx.Page{Title: h.t(r, "press_pause_confirm_title", nil), Data: p})
+}
+
+// flash is the confirmation shown after a form, said from what the store
+// holds now: the address names only what happened and to what, so a
+// crafted link can at most repeat a true fact, never put words on the page.
+// An unknown notice, or one whose subject is gone, says "Done."
+func (h *Handlers) flash(r *http.Request, notice string) string {
+	ctx := r.Context()
+	q := r.URL.Query()
+	id := func(name string) int64 {
+		n, _ := strconv.ParseInt(q.Get(name), 10, 64)
+		return n
+	}
+	loc := zone(r)
+	code := h.kit.Lang(r).Code
+	switch notice {
+	case "moved", "reapproval":
+		p, err := h.db.GetPublication(ctx, id("pub"))
+		if err != nil {
+			break
+		}
+		rows, err := h.rows(r, []store.Publication{p})
+		if err != nil || len(rows) != 1 {
+			break
+		}
+		return h.t(r, "press_notice_"+notice+"_to", map[string]any{"Title": rows[0].Title, "Channel": rows[0].Channel,
+			"When": lang.FormatDateTime(code, p.DueAt, loc, lang.Full)})
+	case "approved":
+		st, err := h.db.GetStatement(ctx, id("statement"))
+		if err != nil {
+			break
+		}
+		title := statementTitle(st, code)
+		if st.State != store.StateScheduled {
+			aps, err := h.db.ListApprovals(ctx, st.ID)
+			if err != nil || len(aps) == 0 {
+				break
+			}
+			return h.t(r, "press_notice_approved_more", map[string]any{"Title": title, "Have": len(aps), "Need": st.ApprovalsNeeded})
+		}
+		pubs, err := h.db.ListPublications(ctx, store.QueueFilter{StatementID: st.ID})
+		if err != nil || len(pubs) == 0 {
+			break
+		}
+		first := pubs[0].DueAt
+		for _, p := range pubs {
+			if p.DueAt.Before(first) {
+				first = p.DueAt
+			}
+		}
+		return h.t(r, "press_notice_approved_scheduled", map[string]any{"Title": title, "Count": len(pubs),
+			"When": lang.FormatDateTime(code, first, loc, lang.Full), "Zone": loc.String()})
+	case "paused":
+		b, err := h.svc.Banner(ctx)
+		if err != nil {
+			break
+		}
+		if ch := id("channel"); ch != 0 {
+			c, err := h.db.GetChannel(ctx, ch)
+			if err != nil || !c.Paused() {
+				break
+			}
+			return h.t(r, "press_notice_paused_channel", map[string]any{"Channel": c.Name})
+		}
+		if b.Org {
+			return h.t(r, "press_notice_paused_all", nil)
+		}
+	}
+	if !slices.Contains([]string{"done", "reapproval", "moved", "approved", "paused"}, notice) {
+		notice = "done"
+	}
+	return h.t(r, "press_notice_"+notice, nil)
 }

@@ -125,8 +125,8 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var notice string
-	if r.URL.Query().Get("notice") != "" {
-		notice = h.t(r, "press_notice_done", nil)
+	if n := r.URL.Query().Get("notice"); n != "" {
+		notice = h.flash(r, n)
 	}
 	var prob *publishing.Problem
 	if e := r.URL.Query().Get("error"); e != "" {
