@@ -38,7 +38,9 @@ func acceptDialogs(t *testing.T, b *browser) *dialogs {
 			d.mu.Lock()
 			d.kinds = append(d.kinds, string(e.Type))
 			d.mu.Unlock()
-			go func() { _, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}) }()
+			go func() {
+				_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			}()
 		}
 	})
 	if err != nil {
