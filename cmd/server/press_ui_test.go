@@ -292,3 +292,53 @@ func TestPressPauseConfirmation(t *testing.T) {
 		wantContains(t, ts.get(officer, "/press/pause", en), "This pause is already on.")
 	})
 }
+
+// The status board puts what needs a person first: a failed publication
+// with the network's reason and what settles it, and the counts per state.
+func TestPressBoardSaysWhyAndWhatSettlesIt(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		net := pubtest.New(social.X, social.Limits{MaxLength: 280})
+		net.Now = clock.Now
+		ts, a := newPressServer(t, db, clock, net)
+		officerUser := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
+		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
+		officer := ts.signIn("olivia", "officer-password-1")
+		ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "x", Name: "X MOFA",
+			Languages: []string{"en"}, TimeZone: "UTC"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := a.publishing.SaveStatement(t.Context(), publishing.ActorOf(officerUser), 0, publishing.StatementInput{DueAt: clock.Now().Add(time.Hour),
+			Variants: []publishing.VariantInput{{Lang: "en", Title: "On the floods", Body: "Condolences."}}, Targets: []int64{ch.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.publishing.Submit(t.Context(), publishing.ActorOf(officerUser), st.ID); err != nil {
+			t.Fatal(err)
+		}
+		en := map[string]string{"Accept-Language": "en"}
+		board := ts.get(officer, "/press", en)
+		wantContains(t, board, "Waiting for an approver: it goes out only once approved.")
+		if strings.Contains(board.Body, `class="attention"`) {
+			t.Fatal("a publication awaiting approval is not a person's problem yet")
+		}
+		st, _ = db.GetStatement(t.Context(), st.ID)
+		// The approval's confirmation says what will happen, and when.
+		r := ts.postForm(ts.signIn("arthur", "approver-password-1"), fmt.Sprintf("/press/statements/%d/approve", st.ID),
+			url.Values{"hash": {st.ContentHash}, "return": {"/press/queue"}}, en)
+		wantStatus(t, r, http.StatusSeeOther)
+		queue := ts.get(ts.signIn("arthur", "approver-password-1"), r.Header.Get("Location"), en)
+		wantContains(t, queue, "Statement “On the floods” approved; it will publish to 1 channels from")
+		net.Script(pubtest.Step{Fail: true, Class: social.AuthExpired, Reason: "the token was revoked"})
+		clock.Advance(time.Hour)
+		if _, err := a.publishing.Dispatch(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		board = ts.get(officer, "/press", en)
+		wantContains(t, board, `class="attention"`, "Needs a person (1)", "On the floods", "the token was revoked",
+			"It was not published. Fix the cause above", `href="/press/channels"`)
+		// A forged notice repeats no words from the address.
+		forged := ts.get(officer, "/press?notice=approved&statement=999999&title=Hacked", en)
+		wantContains(t, forged, `<div class="notice" role="status">Approved.</div>`)
+	})
+}

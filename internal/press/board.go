@@ -150,3 +150,27 @@ func (h *Handlers) flash(r *http.Request, notice string) string {
 	}
 	return h.t(r, "press_notice_"+notice, nil)
 }
+
+// adviceKey is the message key saying what settles a publication's state,
+// "" when nothing is asked of anyone.
+func adviceKey(p store.Publication) string {
+	switch {
+	case !p.DeletedAt.IsZero():
+		return ""
+	case p.Held == store.HeldPaused:
+		return "press_advice_held_paused"
+	case p.Held == store.HeldApprovalExpired:
+		return "press_advice_held_approval_expired"
+	case p.Held != "":
+		return "press_advice_held_late"
+	case p.State == store.StateNeedsCheck:
+		return "press_advice_needs_check"
+	case p.State == store.StateFailed:
+		return "press_advice_failed"
+	case p.State == store.StateSubmitted:
+		return "press_advice_submitted"
+	case p.State == store.StateDraft:
+		return "press_advice_draft"
+	}
+	return ""
+}

@@ -99,6 +99,9 @@ type PubRow struct {
 	NeedsCheck  bool
 	StateKey    string // message key of State
 	HeldKey     string // message key of Held, if held
+	// AdviceKey names what settles the row's state (a hold, a failure, a
+	// check, an approval), "" when nothing is asked of anyone.
+	AdviceKey string
 	// PostURL is the post's address while it exists: never a deleted
 	// post's.
 	PostURL string
@@ -160,11 +163,12 @@ func (h *Handlers) rows(r *http.Request, pubs []store.Publication) ([]PubRow, er
 		if p.Held != "" {
 			row.HeldKey = stateKey("press_held_", p.Held)
 		}
+		row.AdviceKey = adviceKey(p)
 		if p.DeletedAt.IsZero() {
 			row.PostURL = p.RemoteURL
 		}
 		if rs.withdrawn != nil {
-			row.Withdrawn = rs.withdrawn
+			row.Withdrawn, row.AdviceKey = rs.withdrawn, ""
 			if !p.DeletedAt.IsZero() || p.State != store.StatePublished {
 				row.StateKey = stateKey("press_state_", stateWithdrawn)
 			}
@@ -201,7 +205,10 @@ func statementTitle(st store.Statement, code string) string {
 
 // BoardPage is the status board.
 type BoardPage struct {
-	Rows    []PubRow
+	Rows []PubRow
+	// Attention are the rows a person must settle: held, failed or
+	// needing a check.
+	Attention []PubRow
 	Counts  []StateCount
 	Paused  bool
 	Overdue int
@@ -226,6 +233,11 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	if p.Rows, err = h.rows(r, pubs); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	for _, row := range p.Rows {
+		if row.Withdrawn == nil && (row.Held != "" || row.NeedsCheck || row.State == store.StateFailed) {
+			p.Attention = append(p.Attention, row)
+		}
 	}
 	counts, err := h.db.CountPublicationsByState(ctx)
 	if err != nil {
