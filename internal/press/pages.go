@@ -209,11 +209,11 @@ type BoardPage struct {
 	// Attention are the rows a person must settle: held, failed or
 	// needing a check.
 	Attention []PubRow
-	Counts  []StateCount
-	Paused  bool
-	Overdue int
-	Notice  string
-	Error   string
+	Counts    []StateCount
+	Paused    bool
+	Overdue   int
+	Notice    string
+	Error     string
 }
 
 // StateCount is how many publications are in one state.
