@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -61,8 +65,9 @@ func (d *dialogs) seen(kind string) bool {
 }
 
 // pressUIFixture is a press office with an X channel (English and
-// Vietnamese) and a Facebook channel (Vietnamese), both served by one fake
-// network with X's limit, and an officer and an approver.
+// Vietnamese: 280 characters, threads, no link cards) and a Facebook
+// channel (Vietnamese: link cards, no threads), each served by a fake
+// network with those limits, and an officer and an approver.
 type pressUIFixture struct {
 	ts               *testServer
 	a                *app
@@ -77,8 +82,23 @@ func newPressUI(t *testing.T) *pressUIFixture {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)) // Monday 08:00 in Ha Noi
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	net := pubtest.New(social.X, social.Limits{MaxLength: 280, Threads: true})
-	ts, a := newPressServer(t, db, clock, net)
+	xNet := pubtest.New(social.X, social.Limits{MaxLength: 280, Threads: true})
+	fbNet := pubtest.New(social.Facebook, social.Limits{MaxLength: 63206, LinkCard: true})
+	res := func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
+		if ch.Network == "facebook" {
+			return fbNet, nil
+		}
+		return xNet, nil
+	}
+	a, err := build(context.Background(), testConfig(), db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res})
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	closeSFU(t, a)
+	hs := httptest.NewTLSServer(a.handler)
+	t.Cleanup(hs.Close)
+	a.setPublicURL(hs.URL)
+	ts := &testServer{Server: hs, db: db, clock: clock, t: t}
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)
@@ -119,10 +139,19 @@ func TestBrowserPressComposerPreviews(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#tab-vi")),
 		chromedp.SendKeys(chromedp.CSS("#title_vi"), "Tuyên bố về ASEAN"),
 		chromedp.SendKeys(chromedp.CSS("#body_vi"), "Việt Nam hoan nghênh Hội nghị ASEAN.\n---\nChi tiết sẽ được công bố sau."))
+	// X takes threads and shows no link card: the article's address ends
+	// the first post.
 	b.waitFor(t, "a thread of two X posts in Vietnamese", `(() => {
 		const ps = document.querySelectorAll('#panel-vi .preview .post-x');
-		return ps.length === 2 && ps[0].querySelector('.post-text').innerText === "Việt Nam hoan nghênh Hội nghị ASEAN."
-			&& ps[1].querySelector('.post-text').innerText === "Chi tiết sẽ được công bố sau." && ps[1].querySelector('.post-part') !== null; })()`)
+		return ps.length === 2 && ps[0].querySelector('.post-text').innerText === "Việt Nam hoan nghênh Hội nghị ASEAN.\n\nhttps://mofa.gov.vn/vi/news/asean-2026"
+			&& ps[1].querySelector('.post-text').innerText === "Chi tiết sẽ được công bố sau." && ps[1].querySelector('.post-part') !== null
+			&& ps[0].querySelector('.link-card') === null; })()`)
+	// Facebook takes no threads: the preview says so, naming the channel,
+	// until the officer gives Facebook a text of its own.
+	b.waitFor(t, "Facebook refusing the thread", fmt.Sprintf(`document.querySelector('#panel-vi .preview .post-thread[data-channel="%d"] .post-problem')?.innerText === %s`,
+		f.fb.ID, jsString(f.cat.T("vi", "press_error_no_threads", map[string]any{"Channel": "Bộ Ngoại giao"}))))
+	b.do(t, "write the Facebook version", chromedp.Evaluate[chromedp.Void](`document.querySelector('#panel-vi .overrides').open = true`),
+		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#override_%d_vi", f.fb.ID)), "Việt Nam hoan nghênh Hội nghị ASEAN. Chi tiết sẽ được công bố sau."))
 	b.waitFor(t, "the Facebook post whole, with the account's name and its link card", `(() => {
 		const p = document.querySelector('#panel-vi .preview .post-facebook');
 		return p && p.querySelector('.post-name').innerText === "Bộ Ngoại giao" && p.querySelector('.avatar').innerText === "BN"
@@ -133,7 +162,7 @@ func TestBrowserPressComposerPreviews(t *testing.T) {
 	b.waitFor(t, "the English tab open", `document.activeElement.id === "tab-en" && !document.querySelector('#panel-en').hidden && document.querySelector('#panel-vi').hidden`)
 	b.waitFor(t, "the Vietnamese source beside the English text", `document.querySelector('#panel-en .source-body').innerText.startsWith("Việt Nam hoan nghênh") && document.querySelector('#panel-en .source-box').lang === "vi"`)
 	long := strings.Repeat("Viet Nam welcomes the ASEAN summit. ", 9)
-	n := len(strings.TrimSpace(long))
+	n := len(strings.TrimSpace(long)) + len("\n\nhttps://mofa.gov.vn/vi/news/asean-2026") // the article's address ends the post
 	b.do(t, "write an English text too long for X", chromedp.SendKeys(chromedp.CSS("#body_en"), long))
 	want := f.cat.T("vi", "press_preview_over", map[string]any{"Network": "X", "Channel": "MOFA Viet Nam", "Lang": "English", "Count": n, "Max": 280})
 	b.waitFor(t, "the limit in red, naming the network and the language", fmt.Sprintf(`(() => {

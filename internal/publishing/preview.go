@@ -33,8 +33,9 @@ type PreviewPart struct {
 	Text  string
 	Count int
 	Over  bool // Count is past Max
-	// Link is the portal article's address the post carries beside its
-	// text (a link card where the network shows one).
+	// Link is the portal article's address where the network shows it as
+	// a card beside the text; elsewhere it is at the end of the first
+	// part's Text.
 	Link string
 	// Media is how many images go with this part (the first of a thread);
 	// AltMissing is the first of them without a description in Lang.
@@ -109,7 +110,10 @@ func (s *Service) Preview(ctx context.Context, st Statement) ([]ChannelPreview, 
 			pp := PreviewPart{Lang: pt.post.Lang, Index: index[pt.post.Lang], Text: pt.post.Text, Link: pt.post.Link, Media: len(pt.post.Media)}
 			index[pt.post.Lang]++
 			if p.Network() == social.Portal {
-				pp.Title, pp.Link = pt.post.Title, ""
+				pp.Title = pt.post.Title
+			}
+			if !lim.LinkCard {
+				pp.Link = "" // in the text, or the portal's own page
 			}
 			pp.Count = p.Count(pt.post.Text)
 			pp.Over = cp.Max > 0 && pp.Count > cp.Max
