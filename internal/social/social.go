@@ -122,7 +122,7 @@ type Limits struct {
 	// as a card (Facebook, LinkedIn); elsewhere publishing puts the link
 	// in the text.
 	LinkCard bool
-	Threads   bool // the network can chain parts as replies
+	Threads  bool // the network can chain parts as replies
 	// DeleteWindow is how long after posting the network still allows a
 	// delete (Telegram: 48 hours), 0 when there is no such limit.
 	DeleteWindow time.Duration
