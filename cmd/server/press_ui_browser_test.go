@@ -76,6 +76,7 @@ type pressUIFixture struct {
 	cat              *lang.Catalog
 	officer, approve account.User
 	x, fb            publishing.Channel
+	xNet             *pubtest.Network
 }
 
 func newPressUI(t *testing.T) *pressUIFixture {
@@ -103,7 +104,7 @@ func newPressUI(t *testing.T) *pressUIFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &pressUIFixture{ts: ts, a: a, db: db, clock: clock, cat: cat}
+	f := &pressUIFixture{ts: ts, a: a, db: db, clock: clock, cat: cat, xNet: xNet}
 	f.officer = ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	f.approve = ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 	f.x, err = a.publishing.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "x", Name: "MOFA Viet Nam",
@@ -321,6 +322,14 @@ func TestBrowserPressCalendarKeyboard(t *testing.T) {
 // the board says so. The page passes axe in three languages.
 func TestBrowserPressPauseConfirmation(t *testing.T) {
 	f := newPressUI(t)
+	// One publication failed: the board puts it first, with the reason.
+	f.cleared(t, "Statement on the floods", f.clock.Now().Add(time.Hour), f.x.ID)
+	f.xNet.Now = f.clock.Now
+	f.xNet.Script(pubtest.Step{Fail: true, Class: social.AuthExpired, Reason: "the access token was revoked"})
+	f.clock.Advance(time.Hour)
+	if _, err := f.a.publishing.Dispatch(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	f.cleared(t, "Statement on the Mekong", f.clock.Now().Add(3*time.Hour), f.x.ID, f.fb.ID)
 	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
 	b.open(t, "/signin")
@@ -329,6 +338,10 @@ func TestBrowserPressPauseConfirmation(t *testing.T) {
 		b.open(t, "/lang/"+code+"?next=/press/pause")
 		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" pause confirmation")
 		b.screenshot(t, "press-pause-"+code+".png", 1280, 800)
+		b.open(t, "/lang/"+code+"?next=/press")
+		b.waitFor(t, code+" board with the failure first", `document.querySelector('.attention .attention-why')?.innerText.includes("the access token was revoked")`)
+		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" status board")
+		b.screenshot(t, "press-board-"+code+".png", 1280, 800)
 	}
 	b.open(t, "/lang/en?next=/press")
 	browsertest.AssertNoSeriousViolations(t, b.ctx, "en status board")

@@ -20,16 +20,17 @@ func (h *Handlers) boardRoutes(mux *httpx.Router, read, _, _ func(http.Handler) 
 type PauseConfirmPage struct {
 	// Channel is the channel to pause; nil pauses all publishing.
 	Channel *store.Channel
-	// Rows are the publications the pause would hold: cleared or awaiting
-	// clearance, not yet out.
+	// Rows are the publications the pause would hold (heldStates).
 	Rows    []PubRow
 	Total   int
 	Already bool // the pause is on already
 	Action  string
 }
 
-// heldStates are the publications a pause stops from going out.
-var heldStates = []string{store.StateScheduled, store.StateSubmitted, store.StateFailed}
+// heldStates are the publications a pause stops from going out: cleared,
+// or awaiting clearance. A failed one goes nowhere until a person moves
+// it, and one being published is past stopping.
+var heldStates = []string{store.StateScheduled, store.StateSubmitted}
 
 // pauseConfirm shows what a pause would hold before it is set: the whole
 // organisation's, or one channel's (GET /press/channels/{id}/pause).
