@@ -311,15 +311,21 @@ func TestPressBoardSaysWhyAndWhatSettlesIt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := a.publishing.SaveStatement(t.Context(), publishing.ActorOf(officerUser), 0, publishing.StatementInput{DueAt: clock.Now().Add(time.Hour),
-			Variants: []publishing.VariantInput{{Lang: "en", Title: "On the floods", Body: "Condolences."}}, Targets: []int64{ch.ID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.publishing.Submit(t.Context(), publishing.ActorOf(officerUser), st.ID); err != nil {
-			t.Fatal(err)
-		}
+		// Saving and submitting with the buttons: each confirmation says
+		// what happened to which statement.
 		en := map[string]string{"Accept-Language": "en"}
+		r := ts.postForm(officer, "/press/statements", url.Values{"title_en": {"On the floods"}, "body_en": {"Condolences."},
+			"due_at": {clock.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04")}, "targets": {fmt.Sprint(ch.ID)}}, en)
+		wantStatus(t, r, http.StatusSeeOther)
+		wantContains(t, ts.get(officer, r.Header.Get("Location"), en), "Draft “On the floods” saved. Submit it for approval when it is ready.")
+		sts, err := db.ListStatements(t.Context(), 1)
+		if err != nil || len(sts) != 1 {
+			t.Fatal(sts, err)
+		}
+		st := sts[0]
+		r = ts.postForm(officer, fmt.Sprintf("/press/statements/%d/submit", st.ID), nil, en)
+		wantStatus(t, r, http.StatusSeeOther)
+		wantContains(t, ts.get(officer, r.Header.Get("Location"), en), "Statement “On the floods” sent for approval: 1 approval(s) needed before it is scheduled on 1 channel(s).")
 		board := ts.get(officer, "/press", en)
 		wantContains(t, board, "Waiting for an approver: it goes out only once approved.")
 		if strings.Contains(board.Body, `class="attention"`) {
@@ -327,7 +333,7 @@ func TestPressBoardSaysWhyAndWhatSettlesIt(t *testing.T) {
 		}
 		st, _ = db.GetStatement(t.Context(), st.ID)
 		// The approval's confirmation says what will happen, and when.
-		r := ts.postForm(ts.signIn("arthur", "approver-password-1"), fmt.Sprintf("/press/statements/%d/approve", st.ID),
+		r = ts.postForm(ts.signIn("arthur", "approver-password-1"), fmt.Sprintf("/press/statements/%d/approve", st.ID),
 			url.Values{"hash": {st.ContentHash}, "return": {"/press/queue"}}, en)
 		wantStatus(t, r, http.StatusSeeOther)
 		queue := ts.get(ts.signIn("arthur", "approver-password-1"), r.Header.Get("Location"), en)

@@ -105,6 +105,18 @@ func (h *Handlers) flash(r *http.Request, notice string) string {
 		}
 		return h.t(r, "press_notice_"+notice+"_to", map[string]any{"Title": rows[0].Title, "Channel": rows[0].Channel,
 			"When": lang.FormatDateTime(code, p.DueAt, loc, lang.Full)})
+	case "saved", "submitted":
+		st, err := h.db.GetStatement(ctx, id("statement"))
+		if err != nil {
+			break
+		}
+		title := statementTitle(st, code)
+		if notice == "saved" && st.State == store.StateDraft {
+			return h.t(r, "press_notice_saved_draft", map[string]any{"Title": title})
+		}
+		if notice == "submitted" && st.State == store.StateSubmitted {
+			return h.t(r, "press_notice_submitted_for", map[string]any{"Title": title, "Need": st.ApprovalsNeeded, "Count": len(st.Targets)})
+		}
 	case "approved":
 		st, err := h.db.GetStatement(ctx, id("statement"))
 		if err != nil {
@@ -146,7 +158,7 @@ func (h *Handlers) flash(r *http.Request, notice string) string {
 			return h.t(r, "press_notice_paused_all", nil)
 		}
 	}
-	if !slices.Contains([]string{"done", "reapproval", "moved", "approved", "paused"}, notice) {
+	if !slices.Contains([]string{"done", "reapproval", "moved", "approved", "paused", "saved", "submitted"}, notice) {
 		notice = "done"
 	}
 	return h.t(r, "press_notice_"+notice, nil)

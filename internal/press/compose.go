@@ -415,7 +415,7 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var st store.Statement
 		if st, err = h.svc.SaveStatement(r.Context(), actor(r), old.ID, f.in); err == nil {
-			h.back(w, r, fmt.Sprintf("/press/statements/%d", st.ID), nil)
+			http.Redirect(w, r, fmt.Sprintf("/press/statements/%d?notice=saved&statement=%d", st.ID, st.ID), http.StatusSeeOther)
 			return
 		}
 	}
@@ -457,7 +457,7 @@ func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, st, media, nil, err)
 		return
 	}
-	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), nil)
+	http.Redirect(w, r, fmt.Sprintf("/press/statements/%d?notice=submitted&statement=%d", id, id), http.StatusSeeOther)
 }
 
 // media serves a statement's image to the press office, with its sniffed
