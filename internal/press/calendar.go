@@ -72,6 +72,9 @@ type CalendarChip struct {
 	Label     string // the chip said whole, for screen readers
 	StateName string
 	HeldName  string // why it is held, if it is
+	// WithdrawnText says when, by whom and why the statement was
+	// withdrawn; "" while it is not.
+	WithdrawnText string
 }
 
 func (h *Handlers) calendarRoutes(mux *httpx.Router, read func(http.Handler) http.Handler) {
@@ -207,6 +210,9 @@ func (h *Handlers) calendarGrid(w http.ResponseWriter, r *http.Request) {
 		c.State = state
 		if row.HeldKey != "" {
 			c.HeldName = h.t(r, row.HeldKey, nil)
+		}
+		if wd := row.Withdrawn; wd != nil {
+			c.WithdrawnText = h.t(r, "press_withdrawn", map[string]any{"When": wd.When, "Approver": wd.ApprovedBy, "Requester": wd.RequestedBy, "Reason": wd.Reason})
 		}
 		c.Label = h.t(r, "press_cal_chip", map[string]any{"Title": row.Title, "Channel": row.Channel, "When": lang.FormatDateTime(code, t, loc, lang.Full),
 			"State": c.StateName})
