@@ -243,8 +243,17 @@ function composer(form) {
   let saving = false;
   let submitting = false;
   let saveTimer;
+  let lastSave = 0;
   const autosave = async () => {
     if (!draft || !dirty || saving) return;
+    // Every save is a version in the audit log: at most one per 10 s.
+    const wait = lastSave + 10000 - Date.now();
+    if (wait > 0) {
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(autosave, wait);
+      return;
+    }
+    lastSave = Date.now();
     if (form.querySelector('input[name="pending_data"]') || file?.files.length) return; // images take the button
     saving = true;
     dirty = false;
