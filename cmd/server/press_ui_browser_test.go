@@ -179,12 +179,20 @@ func TestBrowserPressComposerPreviews(t *testing.T) {
 	wantSaved := f.cat.T("vi", "press_autosave_saved", map[string]any{"Time": "01:00"})
 	b.waitFor(t, "the autosave status", fmt.Sprintf(`document.querySelector('#autosave-status').innerText === %s`, jsString(wantSaved)))
 	b.waitFor(t, "the address of the saved draft", `/^\/press\/statements\/\d+$/.test(location.pathname)`)
-	sts, err := f.db.ListStatements(t.Context(), 10)
-	if err != nil || len(sts) != 1 {
-		t.Fatalf("statements after autosave: %v %v", sts, err)
+	// An earlier autosave may have caught the form half typed: wait for
+	// the one after the last change (at most one every 10 s).
+	var st store.Statement
+	for deadline := time.Now().Add(browsertest.ActionTimeout); ; time.Sleep(100 * time.Millisecond) {
+		sts, err := f.db.ListStatements(t.Context(), 10)
+		if err != nil || len(sts) != 1 {
+			t.Fatalf("statements after autosave: %v %v", sts, err)
+		}
+		st = sts[0]
+		if len(st.Variants) == 2 && len(st.Overrides) == 1 || time.Now().After(deadline) {
+			break
+		}
 	}
-	st := sts[0]
-	if st.State != store.StateDraft || len(st.Variants) != 2 || st.ArticleURL != "https://mofa.gov.vn/vi/news/asean-2026" || len(st.Targets) != 2 {
+	if st.State != store.StateDraft || len(st.Variants) != 2 || len(st.Overrides) != 1 || st.ArticleURL != "https://mofa.gov.vn/vi/news/asean-2026" || len(st.Targets) != 2 {
 		t.Fatalf("autosaved statement %+v", st)
 	}
 	b.do(t, "back to the top", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, document.querySelector('.variants-set').offsetTop - 10)`))
