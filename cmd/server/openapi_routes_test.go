@@ -225,6 +225,9 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		}
 		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": stray.ID, "text": "x"}, 422)
 		officer.call("POST /api/v1/publishing/count", none, map[string]any{"channel_id": apiInt(t, unconnected), "text": "x"}, 200)
+		officer.call("POST /api/v1/publishing/preview", none, map[string]any{"targets": []int64{apiInt(t, ch)},
+			"variants": []map[string]string{{"lang": "en", "title": "", "body": "Viet Nam welcomes the summit.\n---\nMore soon."}}}, 200)
+		officer.call("POST /api/v1/publishing/preview", none, map[string]any{"targets": []int64{999999}}, 422)
 		if c := apiObject(t, officer.call("GET /api/v1/channels/{id}/connection", id(fmt.Sprint(stray.ID)), nil, 200)); c["verified"] != false {
 			t.Fatalf("a channel without a connector: %v", c)
 		}

@@ -31,6 +31,7 @@ func TestBrowserPressOffice(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &browser{ctx: browsertest.New(t, trustTestCertificate(ts)), ts: ts, cat: cat}
+	acceptDialogs(t, b) // leaving a composed form asks first
 	officer := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	approver := ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 	ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officer), publishing.ChannelInput{Network: "x", Name: "X MOFA",
@@ -59,7 +60,7 @@ func TestBrowserPressOffice(t *testing.T) {
 	b.do(t, "choose the X channel and type", chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", ch.ID))),
 		chromedp.SendKeys(chromedp.CSS("#body_en"), "Hello"))
 	b.waitFor(t, "the live X count", `document.querySelector("#count_en")?.innerText.includes("X MOFA: 5 / 280")`)
-	b.waitFor(t, "the preview", `document.querySelector("#body_en").closest(".variant").querySelector(".preview").innerText === "Hello"`)
+	b.waitFor(t, "the X post in the preview", `document.querySelector('.variant[data-lang="en"] .preview .post-x .post-text')?.innerText === "Hello"`)
 
 	for _, code := range []string{"en", "ar"} {
 		for _, path := range []string{"/press", "/press/compose", "/press/queue", "/press/calendar", "/press/calendar?view=month", "/press/channels", fmt.Sprintf("/press/statements/%d", st.ID)} {
@@ -82,21 +83,26 @@ func TestBrowserPressOffice(t *testing.T) {
 		t.Fatalf("after Move: due %v (%s), want %v, awaiting approval again", p.DueAt, p.State, moved)
 	}
 	// The approval covered the old time: the page says it must be approved again.
-	b.waitFor(t, "the re-approval notice", fmt.Sprintf(`document.querySelector('[role="status"]')?.innerText === %q`,
-		cat.T("en", "press_notice_reapproval", nil)))
+	b.waitFor(t, "the re-approval notice", fmt.Sprintf(`document.querySelector('.notice[role="status"]')?.innerText === %q`,
+		cat.T("en", "press_notice_reapproval_to", map[string]any{"Title": "Scheduled one", "Channel": "X MOFA",
+			"When": lang.FormatDateTime("en", moved, time.UTC, lang.Full)})))
 
-	// Drag: the publication to the next day keeps its time of day.
+	// Drag: the publication to the next day (or the one before, from a
+	// Sunday) keeps its time of day.
 	b.open(t, "/lang/en?next="+fmt.Sprintf("/press/calendar?start=%s", start))
 	next := moved.AddDate(0, 0, 1)
+	if moved.Weekday() == time.Sunday { // the week shown ends on Sunday
+		next = moved.AddDate(0, 0, -1)
+	}
 	b.follow(t, "drag to the next day", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
 		const item = document.querySelector('[data-pub="%d"]');
-		const day = document.querySelector('[data-date="%s"]');
+		const day = document.querySelector('td[data-date="%s"][data-hour="%d"]');
 		const dt = new DataTransfer();
 		item.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
 		day.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
 		day.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
-	})()`, pub[0].ID, next.Format("2006-01-02"))))
-	b.waitFor(t, "the page after the drop", `location.search.includes("notice=done")`)
+	})()`, pub[0].ID, next.Format("2006-01-02"), next.Hour())))
+	b.waitFor(t, "the page after the drop", `location.search.includes("notice=moved")`)
 	if p, _ := db.GetPublication(t.Context(), pub[0].ID); !p.DueAt.Equal(next) {
 		t.Fatalf("after drag: due %v, want %v", p.DueAt, next)
 	}

@@ -137,10 +137,11 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		r = ts.postForm(officer, fmt.Sprintf("/press/publications/%v/reschedule", pub3["id"]), map[string][]string{
 			"due_at": {due.Add(time.Hour).Format("2006-01-02T15:04")}, "return": {"/press/calendar?view=week"}}, nil)
 		wantStatus(t, r, http.StatusSeeOther)
-		if loc := r.Header.Get("Location"); loc != "/press/calendar?view=week&notice=reapproval" {
-			t.Fatalf("after the Move form: %s", loc)
+		loc := r.Header.Get("Location")
+		if want := fmt.Sprintf("/press/calendar?view=week&notice=reapproval&pub=%v", pub3["id"]); loc != want {
+			t.Fatalf("after the Move form: %s, want %s", loc, want)
 		}
-		cal := ts.get(officer, "/press/calendar?view=week&notice=reapproval", map[string]string{"Accept-Language": "vi"})
-		wantContains(t, cal, "Đã dời lịch. Phê duyệt bao gồm cả thời gian nên tuyên bố đang chờ phê duyệt lại.")
+		cal := ts.get(officer, loc, map[string]string{"Accept-Language": "vi"})
+		wantContains(t, cal, "Đã chuyển “Visit” trên", "Phê duyệt bao gồm cả thời gian, nên tuyên bố phải chờ duyệt lại.")
 	})
 }

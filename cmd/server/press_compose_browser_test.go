@@ -36,6 +36,7 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &browser{ctx: browsertest.New(t, trustTestCertificate(ts)), ts: ts, cat: cat}
+	acceptDialogs(t, b) // leaving a composed form asks first
 	officer := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officer), publishing.ChannelInput{Network: "x", Name: "X MOFA",
 		Languages: []string{"en", "ar"}, TimeZone: "Asia/Ho_Chi_Minh"})
@@ -51,22 +52,21 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 	b.open(t, "/signin")
 	b.signIn(t, "olivia", "officer-password-1")
 	b.open(t, "/lang/ar?next=/press/compose")
+	// The interface is in Arabic: the Arabic tab is open; the English one
+	// is a click away.
 	b.do(t, "type both languages, add an image described in both, and a shorter X text",
 		chromedp.SetValue(chromedp.CSS("#due_at"), clock.Now().UTC().Add(24*time.Hour).Format("2006-01-02T15:04")),
-		chromedp.SendKeys(chromedp.CSS("#body_en"), "Viet Nam welcomes the agreement signed today in Geneva by both parties."),
-		chromedp.SendKeys(chromedp.CSS("#body_ar"), "ترحب فيت نام بالاتفاق"),
 		chromedp.SetUploadFiles(chromedp.CSS("#media_file"), []string{file}),
+		chromedp.Click(chromedp.CSS("#tab-en")),
+		chromedp.SendKeys(chromedp.CSS("#body_en"), "Viet Nam welcomes the agreement signed today in Geneva by both parties."),
 		chromedp.SendKeys(chromedp.CSS("#alt_new_en"), "The two ministers shake hands"),
-		chromedp.SendKeys(chromedp.CSS("#alt_new_ar"), "الوزيران يتصافحان"),
 		chromedp.Click(chromedp.CSS(`.variant[data-lang="en"] .overrides summary`)),
-		chromedp.SendKeys(chromedp.CSS(override), "Viet Nam welcomes the Geneva agreement."))
-	b.waitFor(t, "the English preview with the image and its English description",
-		`document.querySelector('.variant[data-lang="en"] .preview img[data-slot="new"]')?.alt === "The two ministers shake hands"`)
-	b.waitFor(t, "the Arabic preview with the Arabic description",
-		`document.querySelector('.variant[data-lang="ar"] .preview img[data-slot="new"]')?.alt === "الوزيران يتصافحان"`)
-	b.waitFor(t, "the X version in the English preview",
-		`document.querySelector('.variant[data-lang="en"] .preview .preview-override')?.innerText.includes("Viet Nam welcomes the Geneva agreement.")`)
-	b.waitFor(t, "the X version's own live count", fmt.Sprintf(`document.querySelector("#count_o_%d_en")?.innerText.includes("X MOFA: 39 / 280")`, ch.ID))
+		chromedp.SendKeys(chromedp.CSS(override), "Viet Nam welcomes the Geneva agreement."),
+		chromedp.Click(chromedp.CSS("#tab-ar")),
+		chromedp.SendKeys(chromedp.CSS("#body_ar"), "ترحب فيت نام بالاتفاق"),
+		chromedp.SendKeys(chromedp.CSS("#alt_new_ar"), "الوزيران يتصافحان"))
+	b.waitFor(t, "the English source beside the Arabic text",
+		`document.querySelector('#panel-ar .source-body')?.innerText === "Viet Nam welcomes the agreement signed today in Geneva by both parties."`)
 
 	// The X channel is not chosen: the save is refused, in Arabic, and the
 	// form comes back as typed, the image included.
@@ -83,11 +83,16 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 	if got := b.text(t, `[data-media="p0"] bdi`); got != "handshake.png" {
 		t.Fatalf("the image was lost: %q", got)
 	}
-	b.waitFor(t, "the carried image in the Arabic preview",
-		`document.querySelector('.variant[data-lang="ar"] .preview img[data-slot="p0"]')?.alt === "الوزيران يتصافحان"`)
 	browsertest.AssertNoSeriousViolations(t, b.ctx, "ar refused compose form")
 
 	b.do(t, "choose the X channel", chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", ch.ID))))
+	b.waitFor(t, "the English preview with the image and its English description",
+		`document.querySelector('.variant[data-lang="en"] .preview .post-x img[data-slot="p0"]')?.alt === "The two ministers shake hands"`)
+	b.waitFor(t, "the Arabic preview with the Arabic description",
+		`document.querySelector('.variant[data-lang="ar"] .preview .post-x img[data-slot="p0"]')?.alt === "الوزيران يتصافحان"`)
+	b.waitFor(t, "the X version in the English preview",
+		`document.querySelector('.variant[data-lang="en"] .preview .post-x .post-text')?.innerText === "Viet Nam welcomes the Geneva agreement."`)
+	b.waitFor(t, "the X version's own live count", fmt.Sprintf(`document.querySelector("#count_o_%d_en")?.innerText.includes("X MOFA: 39 / 280")`, ch.ID))
 	b.follow(t, "save again", chromedp.Click(chromedp.CSS(`#compose button[type="submit"]`)))
 	sts, err := db.ListStatements(t.Context(), 10)
 	if err != nil || len(sts) != 1 {

@@ -126,8 +126,8 @@ func (h *Handlers) compose(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var notice string
-	if r.URL.Query().Get("notice") != "" {
-		notice = h.t(r, "press_notice_done", nil)
+	if n := r.URL.Query().Get("notice"); n != "" {
+		notice = h.flash(r, n)
 	}
 	var prob *fault.Problem
 	if e := r.URL.Query().Get("error"); e != "" {
@@ -416,7 +416,7 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var st store.Statement
 		if st, err = h.svc.SaveStatement(r.Context(), actor(r), old.ID, f.in); err == nil {
-			h.back(w, r, fmt.Sprintf("/press/statements/%d", st.ID), nil)
+			http.Redirect(w, r, fmt.Sprintf("/press/statements/%d?notice=saved&statement=%d", st.ID, st.ID), http.StatusSeeOther)
 			return
 		}
 	}
@@ -458,7 +458,7 @@ func (h *Handlers) submitForm(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, st, media, nil, err)
 		return
 	}
-	h.back(w, r, fmt.Sprintf("/press/statements/%d", id), nil)
+	http.Redirect(w, r, fmt.Sprintf("/press/statements/%d?notice=submitted&statement=%d", id, id), http.StatusSeeOther)
 }
 
 // media serves a statement's image to the press office, with its sniffed

@@ -31,7 +31,6 @@ func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Ha
 	mux.Handle("POST /press/statements/{id}/recall", read(http.HandlerFunc(h.recallForm)))
 	mux.Handle("POST /press/statements/{id}/recall/approve", clear(http.HandlerFunc(h.recallApproveForm)))
 	mux.Handle("GET /press/queue", read(http.HandlerFunc(h.queue)))
-	mux.Handle("GET /press/calendar", read(http.HandlerFunc(h.calendar)))
 	mux.Handle("POST /press/publications/{id}/reschedule", write(http.HandlerFunc(h.rescheduleForm)))
 	mux.Handle("POST /press/publications/{id}/decide", read(http.HandlerFunc(h.decideForm)))
 	mux.Handle("POST /press/publications/{id}/settle", read(http.HandlerFunc(h.settleForm)))
@@ -41,6 +40,9 @@ func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Ha
 	mux.Handle("POST /press/channels/{id}/resume", read(http.HandlerFunc(h.resumeForm)))
 	mux.Handle("POST /press/pause", read(http.HandlerFunc(h.pauseForm)))
 	mux.Handle("POST /press/resume", read(http.HandlerFunc(h.resumeForm)))
+	h.composerRoutes(mux, write)
+	h.calendarRoutes(mux, read)
+	h.boardRoutes(mux, read, write, clear)
 }
 
 // Banners returns the pause notices for the layout, in language code.
@@ -98,6 +100,9 @@ type PubRow struct {
 	NeedsCheck  bool
 	StateKey    string // message key of State
 	HeldKey     string // message key of Held, if held
+	// AdviceKey names what settles the row's state (a hold, a failure, a
+	// check, an approval), "" when nothing is asked of anyone.
+	AdviceKey string
 	// PostURL is the post's address while it exists: never a deleted
 	// post's.
 	PostURL string
@@ -159,11 +164,12 @@ func (h *Handlers) rows(r *http.Request, pubs []store.Publication) ([]PubRow, er
 		if p.Held != "" {
 			row.HeldKey = stateKey("press_held_", p.Held)
 		}
+		row.AdviceKey = adviceKey(p)
 		if p.DeletedAt.IsZero() {
 			row.PostURL = p.RemoteURL
 		}
 		if rs.withdrawn != nil {
-			row.Withdrawn = rs.withdrawn
+			row.Withdrawn, row.AdviceKey = rs.withdrawn, ""
 			if !p.DeletedAt.IsZero() || p.State != store.StatePublished {
 				row.StateKey = stateKey("press_state_", stateWithdrawn)
 			}
@@ -200,12 +206,15 @@ func statementTitle(st store.Statement, code string) string {
 
 // BoardPage is the status board.
 type BoardPage struct {
-	Rows    []PubRow
-	Counts  []StateCount
-	Paused  bool
-	Overdue int
-	Notice  string
-	Error   string
+	Rows []PubRow
+	// Attention are the rows a person must settle: held, failed or
+	// needing a check.
+	Attention []PubRow
+	Counts    []StateCount
+	Paused    bool
+	Overdue   int
+	Notice    string
+	Error     string
 }
 
 // StateCount is how many publications are in one state.
@@ -225,6 +234,11 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	if p.Rows, err = h.rows(r, pubs); err != nil {
 		h.kit.Fail(w, r, err)
 		return
+	}
+	for _, row := range p.Rows {
+		if row.Withdrawn == nil && (row.Held != "" || row.NeedsCheck || row.State == store.StateFailed) {
+			p.Attention = append(p.Attention, row)
+		}
 	}
 	counts, err := h.db.CountPublicationsByState(ctx)
 	if err != nil {
@@ -250,7 +264,7 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Notice, p.Error = r.URL.Query().Get("notice"), r.URL.Query().Get("error")
 	if p.Notice != "" {
-		p.Notice = h.t(r, "press_notice_"+safeKey(p.Notice), nil)
+		p.Notice = h.flash(r, p.Notice)
 	}
 	if p.Error != "" {
 		p.Error = h.t(r, safeErrKey(p.Error), nil)
@@ -348,6 +362,11 @@ func (h *Handlers) approveForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err = h.svc.Approve(r.Context(), actor(r), id, r.PostFormValue("hash"))
+	if err == nil {
+		to := returnTo(r, "/press/queue")
+		http.Redirect(w, r, fmt.Sprintf("%s%snotice=approved&statement=%d", to, sep(to), id), http.StatusSeeOther)
+		return
+	}
 	h.back(w, r, returnTo(r, "/press/queue"), err)
 }
 
@@ -434,81 +453,10 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 	if e := r.URL.Query().Get("error"); e != "" {
 		p.Error = h.t(r, safeErrKey(e), nil)
 	}
-	if r.URL.Query().Get("notice") != "" {
-		p.Notice = h.t(r, "press_notice_done", nil)
+	if n := r.URL.Query().Get("notice"); n != "" {
+		p.Notice = h.flash(r, n)
 	}
 	h.kit.Render(w, r, http.StatusOK, "press_queue.html", httpx.Page{Title: h.t(r, "press_queue_title", nil), Data: p})
-}
-
-// CalendarPage is the week or month calendar.
-type CalendarPage struct {
-	View       string // week or month
-	Days       []CalendarDay
-	Prev, Next string
-	Zone       string
-	Notice     string
-	Error      string
-}
-
-// CalendarDay is one cell.
-type CalendarDay struct {
-	Date  string // yyyy-mm-dd
-	Label string
-	Rows  []PubRow
-}
-
-func (h *Handlers) calendar(w http.ResponseWriter, r *http.Request) {
-	loc := zone(r)
-	view := r.URL.Query().Get("view")
-	if view != "month" {
-		view = "week"
-	}
-	start := h.svc.Now().In(loc)
-	if v := r.URL.Query().Get("start"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, loc)
-		if err != nil {
-			h.kit.Fail(w, r, &fault.Problem{Kind: fault.ErrInvalid, Key: "press_error_time", Field: "start"})
-			return
-		}
-		start = t
-	}
-	start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
-	var end, prev, next time.Time
-	if view == "week" {
-		start = start.AddDate(0, 0, -((int(start.Weekday()) + 6) % 7)) // Monday
-		end, prev, next = start.AddDate(0, 0, 7), start.AddDate(0, 0, -7), start.AddDate(0, 0, 7)
-	} else {
-		start = time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, loc)
-		end, prev, next = start.AddDate(0, 1, 0), start.AddDate(0, -1, 0), start.AddDate(0, 1, 0)
-	}
-	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{From: start, To: end, Limit: 2000})
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	rows, err := h.rows(r, pubs)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	p := CalendarPage{View: view, Zone: loc.String(), Prev: prev.Format("2006-01-02"), Next: next.Format("2006-01-02")}
-	code := h.kit.Lang(r).Code
-	for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
-		day := CalendarDay{Date: d.Format("2006-01-02"), Label: lang.FormatDate(code, d, loc, lang.Full)}
-		for _, row := range rows {
-			if row.Day == day.Date {
-				day.Rows = append(day.Rows, row)
-			}
-		}
-		p.Days = append(p.Days, day)
-	}
-	if e := r.URL.Query().Get("error"); e != "" {
-		p.Error = h.t(r, safeErrKey(e), nil)
-	}
-	if n := r.URL.Query().Get("notice"); n != "" {
-		p.Notice = h.t(r, "press_notice_"+safeKey(n), nil)
-	}
-	h.kit.Render(w, r, http.StatusOK, "press_calendar.html", httpx.Page{Title: h.t(r, "press_calendar_title", nil), Data: p})
 }
 
 func (h *Handlers) rescheduleForm(w http.ResponseWriter, r *http.Request) {
@@ -525,10 +473,15 @@ func (h *Handlers) rescheduleForm(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		voided, err = h.svc.Reschedule(r.Context(), actor(r), id, at)
 	}
-	if err == nil && voided {
-		// The move voided the approval: say so rather than "done".
+	if err == nil {
+		// Say what happened: moved, and whether the move voided the
+		// approval.
+		notice := "moved"
+		if voided {
+			notice = "reapproval"
+		}
 		to := returnTo(r, "/press/calendar")
-		http.Redirect(w, r, to+sep(to)+"notice=reapproval", http.StatusSeeOther)
+		http.Redirect(w, r, fmt.Sprintf("%s%snotice=%s&pub=%d", to, sep(to), notice, id), http.StatusSeeOther)
 		return
 	}
 	h.back(w, r, returnTo(r, "/press/calendar"), err)
@@ -586,8 +539,8 @@ func (h *Handlers) channels(w http.ResponseWriter, r *http.Request) {
 	if e := r.URL.Query().Get("error"); e != "" {
 		p.Error = h.t(r, safeErrKey(e), nil)
 	}
-	if r.URL.Query().Get("notice") != "" {
-		p.Notice = h.t(r, "press_notice_done", nil)
+	if n := r.URL.Query().Get("notice"); n != "" {
+		p.Notice = h.flash(r, n)
 	}
 	h.renderChannels(w, r, http.StatusOK, p)
 }
@@ -672,7 +625,12 @@ func (h *Handlers) pauseForm(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	h.back(w, r, returnTo(r, "/press/channels"), h.svc.Pause(r.Context(), actor(r), id, r.PostFormValue("reason")))
+	if err := h.svc.Pause(r.Context(), actor(r), id, r.PostFormValue("reason")); err != nil {
+		h.back(w, r, returnTo(r, "/press/channels"), err)
+		return
+	}
+	to := returnTo(r, "/press/channels")
+	http.Redirect(w, r, fmt.Sprintf("%s%snotice=paused&channel=%d", to, sep(to), id), http.StatusSeeOther)
 }
 
 func (h *Handlers) resumeForm(w http.ResponseWriter, r *http.Request) {

@@ -61,6 +61,12 @@ func buildParts(st store.Statement, ch store.Channel, p social.Publisher, pub in
 		if len(segs) > 1 && !p.Limits().Threads {
 			return nil, fault.Refused("variants", "press_error_no_threads", "Channel", ch.Name)
 		}
+		// The portal article goes with the post: as a card where the
+		// network shows one, otherwise at the end of the first part,
+		// unless the officer wrote it in already.
+		if st.ArticleURL != "" && !p.Limits().LinkCard && !strings.Contains(body, st.ArticleURL) {
+			segs[0] += "\n\n" + st.ArticleURL
+		}
 		first := len(out)
 		for i, seg := range segs {
 			pt := part{replyTo: -1, post: social.Post{Key: PostKey(pub, lng, i), Lang: lng, Text: seg, Link: st.ArticleURL}}

@@ -118,7 +118,11 @@ type Account struct {
 type Limits struct {
 	MaxLength int // in the network's own unit (see Count), 0 if none
 	MaxMedia  int
-	Threads   bool // the network can chain parts as replies
+	// LinkCard is true where the network shows Post.Link beside the text
+	// as a card (Facebook, LinkedIn); elsewhere publishing puts the link
+	// in the text.
+	LinkCard bool
+	Threads  bool // the network can chain parts as replies
 	// DeleteWindow is how long after posting the network still allows a
 	// delete (Telegram: 48 hours), 0 when there is no such limit.
 	DeleteWindow time.Duration

@@ -19,7 +19,7 @@ var Descriptor = social.Descriptor{
 	New: func(p social.ClientParams) (social.Publisher, error) {
 		return New(Config{BaseURL: social.BaseOr(p.BaseURL, DefaultBaseURL), Credentials: p.Credentials, Now: p.Now, HTTP: p.HTTP})
 	},
-	Limits:  social.Limits{MaxLength: 63206, MaxMedia: MaxPhotos, ReconcileLag: ReconcileLag},
+	Limits:  social.Limits{MaxLength: 63206, MaxMedia: MaxPhotos, LinkCard: true, ReconcileLag: ReconcileLag},
 	Recall:  social.RecallAbility{EditInPlace: true, NoteKey: "press_recall_note_facebook"}, // POST /{post-id} edits; DELETE at any time
 	Watched: true,
 }

@@ -87,7 +87,7 @@ func (c *Client) Network() social.Network { return social.Facebook }
 // Limits returns a 63,206-character message and 10 photos; a Page has no
 // threads.
 func (c *Client) Limits() social.Limits {
-	return social.Limits{MaxLength: 63206, MaxMedia: MaxPhotos, ReconcileLag: ReconcileLag}
+	return social.Limits{MaxLength: 63206, MaxMedia: MaxPhotos, LinkCard: true, ReconcileLag: ReconcileLag}
 }
 
 // ReconcileLag is how long a new post may take to show in the Page's

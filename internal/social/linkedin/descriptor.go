@@ -35,7 +35,7 @@ var Descriptor = social.Descriptor{
 		return New(cfg)
 	},
 	OAuth:   &social.OAuth{NeedsOrganization: true, New: newOAuthFlow},
-	Limits:  social.Limits{MaxLength: MaxCommentary, MaxMedia: 20, ReconcileLag: ReconcileLag},
+	Limits:  social.Limits{MaxLength: MaxCommentary, MaxMedia: 20, LinkCard: true, ReconcileLag: ReconcileLag},
 	Recall:  social.RecallAbility{EditInPlace: true, NoteKey: "press_recall_note_linkedin"}, // partial update of commentary; delete at any time
 	Watched: true,
 }

@@ -106,7 +106,7 @@ func (c *Client) Network() social.Network { return social.LinkedIn }
 
 // Limits returns 3000 characters and 20 images; LinkedIn has no threads.
 func (c *Client) Limits() social.Limits {
-	return social.Limits{MaxLength: MaxCommentary, MaxMedia: 20, ReconcileLag: ReconcileLag}
+	return social.Limits{MaxLength: MaxCommentary, MaxMedia: 20, LinkCard: true, ReconcileLag: ReconcileLag}
 }
 
 // ReconcileLag is how long a new post may take to show in the
