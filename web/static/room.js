@@ -316,7 +316,8 @@ function start() {
         }
         const key = { room_locked: 'room_error_locked', forbidden: 'room_error_forbidden', token_expired: 'room_error_expired', bad_token: 'room_error_invalid',
           token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use', floor_transition: 'room_floor_error_transition',
-          floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable' }[m.code] || 'room_error_generic';
+          floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable',
+          rate_limited: 'room_floor_error_rate' }[m.code] || 'room_error_generic';
         alertMsg(t(key));
         if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use'].includes(m.code)) { st.fatal = true; release(); }
         break;
