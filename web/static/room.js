@@ -283,7 +283,11 @@ function start() {
         const known = st.people.has(m.participant.id), before = st.people.get(m.participant.id);
         st.people.set(m.participant.id, m.participant);
         if (known && !before.hand && m.participant.hand) status(t('room_hand_raised_by', m.participant.name));
-        if (m.participant.id === st.self?.id) { st.self = m.participant; applyChairMutes(); }
+        if (m.participant.id === st.self?.id) {
+          st.self = m.participant; applyChairMutes();
+          // The server lowers the hand of whoever it gives the floor.
+          st.hand = !!m.participant.hand; $('hand-toggle').setAttribute('aria-pressed', String(st.hand));
+        }
         if (!known) status(t('room_joined', m.participant.name));
         render(); break;
       }
