@@ -233,3 +233,7 @@ ensure_golangci_lint
 # against their schemas (internal/feed); the openssl CLI checks that the
 # README's recipe verifies a statement signature (internal/signing).
 ensure_packages libxml2-utils openssl
+
+# Events: Debian's python3-icalendar is the independent iCalendar parser the
+# .ics tests run (internal/events), with /usr/bin/python3.
+ensure_packages python3-icalendar

@@ -120,6 +120,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 		return nil, err
 	}
 	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
+	w.events(site.handlers, site.pages, off.publishing)
 	w.mux.Handle("GET /static/{file}", w.assets)
 	w.mux.HandleFunc("/", w.kit.NotFound)
 	a.handler, a.routes = w.handler(a.auth, site.pages), w.mux.Patterns()
@@ -174,7 +175,8 @@ func (w *wiring) accounts(ctx context.Context, stdout io.Writer) (*auth.Service,
 		Sealer: w.box, SecondFactorRoles: secondFactorRoles,
 		// Passkeys are bound to the origin browsers see: the WebAuthn
 		// relying party ID is its host.
-		PublicURL: func() string { return origin }})
+		PublicURL:         func() string { return origin },
+		LocalPasswordsOff: w.cfg.OIDC.DisableLocalPasswords})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -190,7 +192,11 @@ func (w *wiring) accounts(ctx context.Context, stdout io.Writer) (*auth.Service,
 			return nil, nil, err
 		}
 	}
-	auth.NewHandlers(svc, w.kit).Routes(w.mux)
+	signInPages := auth.NewHandlers(svc, w.kit)
+	if err := routeSSO(w.mux, w.cfg.OIDC, w.db, svc, signInPages, w.kit, w.log, func() string { return origin }); err != nil {
+		return nil, nil, err
+	}
+	signInPages.Routes(w.mux)
 	admin.New(w.db, svc, w.kit).Routes(w.mux)
 	return svc, signIns, nil
 }

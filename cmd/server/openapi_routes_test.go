@@ -131,6 +131,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 
 		// Conference join tokens and room staff.
 		roomToken := apiRoomAccess(t, ts, func(u, p string) apiClient { return as(ts.signIn(u, p)) }, admin, room)
+		apiRoomManagement(t, ts, admin, room)
+		eventVals := apiEvents(t, ts, admin, func(u, p string) apiClient { return as(ts.signIn(u, p)) })
 
 		// Channels, and their connection as the connect page makes it.
 		pause := apiObject(t, officer.call("GET /api/v1/publishing/pause", none, nil, 200))
@@ -377,6 +379,8 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 				v["id"] = stA
 			case strings.HasPrefix(path, "/api/v1/publishing/publications/"):
 				v["id"] = pubA
+			case strings.HasPrefix(path, "/api/v1/events/"):
+				v["id"], v["sid"] = eventVals["id"], eventVals["sid"]
 			case strings.HasPrefix(path, "/api/v1/articles/"):
 				v["id"] = art
 			case strings.HasPrefix(path, "/api/v1/users/"):
@@ -417,7 +421,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 				admin.call(key, vals, `{"reason":"`+strings.Repeat("a", int(testConfig().HTTP.MaxBodyBytes))+`"}`, 413)
 			}
 			if apiPathParam.MatchString(path) && !strings.Contains(path, "{topic}") {
-				missing := map[string]string{"id": "0", "tl": "en", "slug": "no-such-room", "username": "nobody"}
+				missing := map[string]string{"id": "0", "sid": "0", "tl": "en", "slug": "no-such-room", "username": "nobody"}
 				body := any(nil)
 				if op.request != nil {
 					body = "{}"

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mofa-vn/chancery/internal/auth"
-	"github.com/mofa-vn/chancery/internal/feed"
+	"github.com/mofa-vn/chancery/internal/events"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/portal"
@@ -68,9 +68,9 @@ func (w *wiring) portalSite(ctx context.Context) (site, error) {
 		return site{}, err
 	}
 	h.Routes(w.mux)
-	// The public key, the verify page, feeds, sitemaps and robots.txt.
+	// The public key and the verify page; the feeds, sitemaps and
+	// robots.txt come with the events (wiring.events), whose pages they list.
 	signing.NewHandlers(signing.Params{Kit: w.kit, Public: w.key.Public(), Statements: statements}).Routes(w.mux)
-	feed.NewHandlers(feed.Params{Kit: w.kit, Source: h, Disallow: feed.DefaultDisallow}).Routes(w.mux)
 	// What was published before signing was wired, or while it failed:
 	// the demo's statements, for example.
 	if err := signer.SignAll(ctx, w.origin); err != nil {
@@ -86,7 +86,7 @@ func (w *wiring) pageCache() *pagecache.Cache {
 	secure := w.kit.SecureCookies
 	pages := pagecache.New(pagecache.Params{
 		Generations: pagecache.NewGeneration(w.db, time.Second, w.o.now),
-		Cacheable:   portal.Cacheable, CSP: httpx.StaticCSP, Now: w.o.now, Log: w.log.With("component", "pagecache"),
+		Cacheable:   func(r *http.Request) bool { return portal.Cacheable(r) || events.IsCachedPage(r) }, CSP: httpx.StaticCSP, Now: w.o.now, Log: w.log.With("component", "pagecache"),
 		Private: func(r *http.Request) bool {
 			if r.Header.Get("Authorization") != "" {
 				return true

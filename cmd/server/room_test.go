@@ -157,10 +157,17 @@ func TestStaffIssueRoomInvitations(t *testing.T) {
 		// invited, through the page and the API.
 		r = ts.get(staff, "/admin/rooms", nil)
 		wantStatus(t, r, 200)
-		wantContains(t, r, "ASEAN Digital Ministers 2026", `name="identity"`)
-		if strings.Contains(r.Body, "Bilateral consultations") || strings.Contains(r.Body, `value="chair"`) {
-			t.Error("the page offers a room or a role the officer may not invite to")
+		wantContains(t, r, "ASEAN Digital Ministers 2026", `href="/admin/rooms/`+testRoom+`"`)
+		if strings.Contains(r.Body, "Bilateral consultations") {
+			t.Error("the list shows a room the officer is not assigned to")
 		}
+		r = ts.get(staff, "/admin/rooms/"+testRoom, nil)
+		wantStatus(t, r, 200)
+		wantContains(t, r, "ASEAN Digital Ministers 2026", `name="identity"`)
+		if strings.Contains(r.Body, `value="chair"`) || strings.Contains(r.Body, `action="/admin/rooms/`+testRoom+`/archive"`) {
+			t.Error("the page offers a role the officer may not invite, or archiving")
+		}
+		wantStatus(t, ts.get(staff, "/admin/rooms/bilateral", nil), 403)
 		r = ts.postForm(staff, "/admin/rooms/"+testRoom+"/invite", url.Values{"identity": {"th-2"}, "name": {"Somchai"}, "delegation": {"Thailand"}, "role": {"delegate"}}, nil)
 		wantStatus(t, r, 200)
 		i := strings.Index(r.Body, "/rooms/"+testRoom+"?t=")
@@ -212,7 +219,9 @@ func TestStaffIssueRoomInvitations(t *testing.T) {
 		var chair conference.Issued
 		_ = json.Unmarshal([]byte(r.Body), &chair)
 		r = ts.get(admin, "/admin/rooms", nil)
-		wantContains(t, r, "ASEAN Digital Ministers 2026", "Bilateral consultations", "PROTOCOL", chair.ID)
+		wantContains(t, r, "ASEAN Digital Ministers 2026", "Bilateral consultations")
+		wantContains(t, ts.get(admin, "/admin/rooms/"+testRoom, nil), "PROTOCOL")
+		wantContains(t, ts.get(admin, "/admin/rooms/bilateral", nil), chair.ID)
 
 		// As the room's moderator, the officer invites a chair.
 		r = ts.send(admin, "PUT", "/api/v1/rooms/"+testRoom+"/staff/protocol", "application/json", `{"moderator":true}`, nil)
@@ -233,7 +242,7 @@ func TestStaffIssueRoomInvitations(t *testing.T) {
 		r = ts.send(staff, "DELETE", "/api/v1/rooms/"+testRoom+"/tokens/"+chair.ID, "", "", nil)
 		wantStatus(t, r, 404) // not a token of this room
 		// Through the page: the delegate's invitation, found on the page.
-		r = ts.get(staff, "/admin/rooms", nil)
+		r = ts.get(staff, "/admin/rooms/"+testRoom, nil)
 		m := regexp.MustCompile(`(?s)<bdi>Somchai</bdi>.*?action="/admin/rooms/` + testRoom + `/tokens/([^/"]+)/revoke"`).FindStringSubmatch(r.Body)
 		if m == nil {
 			t.Fatalf("no revoke button for Somchai: %s", excerpt(r.Body))

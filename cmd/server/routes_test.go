@@ -26,6 +26,7 @@ var publicRoutes = append([]string{
 	"GET /{lang}/{page}", // /{lang}/search and pages plugged in with HandlePage
 	"GET /{lang}/news/{slug}", "GET /{lang}/news/{slug}/history", "GET /{lang}/news/{slug}/v/{version}",
 	"GET /{lang}/topics/{topic}", "GET /{lang}/countries/{country}",
+	"GET /{lang}/events/{file}", // public event pages, their .ics and the events feed (internal/events)
 	"GET /media/{file}",
 	"GET /static/{file}",
 	"GET /signin", "POST /signin",
@@ -34,6 +35,9 @@ var publicRoutes = append([]string{
 	// step's routes check the pending sign-in's cookie.
 	"POST /signin/passkey/begin", "POST /signin/passkey/finish",
 	"POST /signin/2fa/passkey/begin", "POST /signin/2fa/passkey/finish",
+	// Single sign-on (internal/sso): the callback checks the state
+	// against the pre-session cookie of the browser that started it.
+	"POST /signin/sso", "GET /signin/sso/callback",
 	"GET /signout", "POST /signout", // harmless without a session
 	"GET /healthz", "GET /readyz", // GET /metrics wants its bearer token (-metrics-token)
 	"GET /{lang}/rooms/{slug}", // conference join page: the signed token in ?t= is checked server-side
@@ -75,7 +79,11 @@ func samplePath(pattern string) (method, path string) {
 func TestEveryRouteChecksTheSession(t *testing.T) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	a, srv := buildTLS(t, testConfig(), db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon}, nil)
+	cfg := testConfig()
+	// Single sign-on on, so that its routes are walked too (the provider
+	// is asked for nothing before a sign-in starts).
+	cfg.OIDC.Issuer, cfg.OIDC.ClientID, cfg.OIDC.ClientSecret = "https://idp.invalid", "chancery", "secret"
+	a, srv := buildTLS(t, cfg, db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon}, nil)
 	ts := &testServer{Server: srv, db: db, clock: clock, t: t, app: a}
 	ts.addUser("delegate", "delegate password", account.RoleDelegate)
 	delegate := ts.signIn("delegate", "delegate password")

@@ -4,6 +4,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/admin"
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/events"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/press"
@@ -19,6 +20,7 @@ func staffNav() []httpx.NavLink {
 		{Path: "/press/queue", Key: "press_queue_title", Roles: press.Readers},
 		{Path: "/admin/rooms", Key: "room_admin_title", Roles: conference.Moderators},
 		{Path: "/admin/articles", Key: "portal_edit_title", Roles: portal.Editors},
+		{Path: "/admin/events", Key: "events_admin_title", Roles: events.Organisers},
 		{Path: "/admin/users", Key: "users_title", Roles: []account.Role{account.RoleAdmin}},
 		{Path: "/admin/tokens", Key: "tokens_title", Roles: admin.Staff},
 	}

@@ -65,7 +65,7 @@ func TestStaffNavigation(t *testing.T) {
 			{"admin", []account.Role{account.RoleAdmin}, areas, []string{"/press/calendar", "/press/channels", "/press/compose"}},
 			{"press", []account.Role{account.RolePressOfficer}, []string{"/admin", "/press", "/press/queue", "/admin/articles", "/admin/tokens"}, []string{"/press/compose", "/press/alerts"}},
 			{"approver", []account.Role{account.RoleApprover}, []string{"/admin", "/press", "/press/queue", "/admin/tokens"}, []string{"/press/calendar"}},
-			{"protocol", []account.Role{account.RoleProtocolOfficer}, []string{"/admin", "/admin/rooms", "/admin/tokens"}, nil},
+			{"protocol", []account.Role{account.RoleProtocolOfficer}, []string{"/admin", "/admin/rooms", "/admin/events", "/admin/tokens"}, []string{"/admin/events/new"}},
 			{"chair", []account.Role{account.RoleChair}, []string{"/admin", "/admin/rooms", "/admin/tokens"}, nil},
 			{"interpreter", []account.Role{account.RoleInterpreter}, []string{"/admin", "/admin/tokens"}, nil},
 			// Two roles on one person: the areas of both.

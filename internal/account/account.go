@@ -111,6 +111,10 @@ type Session struct {
 	ExpiresAt  time.Time
 	UserAgent  string
 	IP         string
+	// IdPSecondFactor records that the identity provider of a single
+	// sign-on checked a second factor (its amr or acr said so), so that
+	// Chancery does not ask for its own.
+	IdPSecondFactor bool
 }
 
 // APIToken grants access to the JSON API. Only a hash of the secret is

@@ -17,6 +17,9 @@ import (
 type Handlers struct {
 	svc *Service
 	kit *httpx.Kit
+	// SSOName, when set, offers single sign-on on the sign-in page under
+	// that provider's name (internal/sso serves the flow).
+	SSOName string
 }
 
 // NewHandlers returns the sign-in pages of svc.
@@ -51,6 +54,9 @@ type SignInPage struct {
 	Error    string
 	// Passkey offers signing in with a passkey alone.
 	Passkey bool
+	// SSOName names the identity provider of the single sign-on button;
+	// empty hides it.
+	SSOName string
 }
 
 // PasswordKey marks a user who must choose a new password at next sign-in
@@ -66,6 +72,7 @@ func (h *Handlers) signInForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) renderSignIn(w http.ResponseWriter, r *http.Request, status int, p SignInPage) {
 	l := h.kit.Lang(r)
 	p.Passkey = h.svc.PasskeysOn()
+	p.SSOName = h.SSOName
 	h.kit.Render(w, r, status, "signin.html", httpx.Page{Title: h.kit.Cat.T(l.Code, "signin_title", nil), Data: p})
 }
 
@@ -99,6 +106,10 @@ func (h *Handlers) signIn(w http.ResponseWriter, r *http.Request) {
 			page.Error = h.kit.Cat.T(code, "signin_error_throttled", map[string]any{"Minutes": (secs + 59) / 60})
 		}
 		h.renderSignIn(w, r, http.StatusTooManyRequests, page)
+		return
+	case errors.Is(err, ErrLocalPasswordOff):
+		page.Error = h.kit.Cat.T(code, "sso_error_password_off", nil)
+		h.renderSignIn(w, r, http.StatusForbidden, page)
 		return
 	case errors.Is(err, ErrBadCredentials), errors.Is(err, ErrDisabled):
 		// One message for both, so the page does not reveal which accounts exist.

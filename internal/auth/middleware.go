@@ -55,10 +55,12 @@ func (s *Service) Middleware(kit *httpx.Kit) func(http.Handler) http.Handler {
 				return
 			}
 			if c, err := r.Cookie(cookie); err == nil && c.Value != "" {
-				u, err := s.Session(ctx, c.Value)
+				sess, u, err := s.session(ctx, c.Value)
 				switch {
 				case err == nil:
-					if s.refuseUntilPasswordChanged(w, r, kit, u.ID) || s.refuseUntilEnrolled(w, r, kit, u) {
+					// A session whose second factor the identity provider
+					// checked is not sent to enrol Chancery's own.
+					if s.refuseUntilPasswordChanged(w, r, kit, u.ID) || (!sess.IdPSecondFactor && s.refuseUntilEnrolled(w, r, kit, u)) {
 						return
 					}
 					v := &httpx.Viewer{User: u, Roles: u.Roles}

@@ -97,6 +97,9 @@ type Service struct {
 	hashing chan struct{}
 	// publicURL is the WebAuthn origin; nil turns passkeys off.
 	publicURL func() string
+	// localPasswordsOff refuses passwords to accounts that sign in
+	// through an identity provider.
+	localPasswordsOff bool
 	// argonRuns counts the argon2id runs under way, so that the last one
 	// to end returns their work memory to the system (returnHashMemory).
 	argonRuns atomic.Int32
@@ -122,6 +125,11 @@ type Params struct {
 	// listen address is known only once the server listens. Without it,
 	// passkeys are off.
 	PublicURL func() string
+	// LocalPasswordsOff refuses the password sign-in of every account
+	// linked to an identity provider (single sign-on, internal/sso), even
+	// when an administrator gave it a password: such accounts sign in
+	// only through their provider.
+	LocalPasswordsOff bool
 }
 
 // NewService returns a Service. Zero settings take their defaults.
@@ -155,7 +163,8 @@ func NewService(p Params) (*Service, error) {
 		return nil, err
 	}
 	return &Service{db: p.DB, log: p.Log, now: p.Now, argon: p.Argon2, throttle: p.Throttle, sessionTTL: p.SessionTTL, dummyHash: dummy,
-		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), sealer: p.Sealer, secondFactorRoles: p.SecondFactorRoles, publicURL: p.PublicURL}, nil
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), sealer: p.Sealer, secondFactorRoles: p.SecondFactorRoles, publicURL: p.PublicURL,
+		localPasswordsOff: p.LocalPasswordsOff}, nil
 }
 
 // HashPassword hashes with the service's parameters.
@@ -208,6 +217,9 @@ type SignInResult struct {
 	Secret     string
 	User       account.User
 	SecondStep bool
+	// IdPSecondFactor is set on a session whose second factor the
+	// identity provider of a single sign-on checked.
+	IdPSecondFactor bool
 }
 
 // Begin checks a username and password. A user without a second factor
@@ -263,6 +275,20 @@ func (s *Service) Begin(ctx context.Context, username, password, ip, userAgent s
 	}
 	if u.Disabled {
 		return SignInResult{}, ErrDisabled
+	}
+	if s.localPasswordsOff {
+		sso, err := s.db.HasIdentity(ctx, u.ID)
+		if err != nil {
+			return SignInResult{}, err
+		}
+		if sso {
+			// The attempt stays counted: whoever has this password
+			// should not have it.
+			if err := s.audit(ctx, "signin.fail", map[string]any{"username": username, "address": ip, "reason": "local password off for single sign-on"}); err != nil {
+				return SignInResult{}, err
+			}
+			return SignInResult{}, ErrLocalPasswordOff
+		}
 	}
 	has, err := s.db.HasSecondFactor(ctx, u.ID)
 	if err != nil {
@@ -406,18 +432,24 @@ func (s *Service) acquireHashing(ctx context.Context) error {
 // Session returns the user of a session secret and extends the session while
 // it is used.
 func (s *Service) Session(ctx context.Context, secret string) (account.User, error) {
+	_, u, err := s.session(ctx, secret)
+	return u, err
+}
+
+// session is Session, with the session itself.
+func (s *Service) session(ctx context.Context, secret string) (account.Session, account.User, error) {
 	h := hashSecret(secret)
 	sess, u, err := s.db.GetSession(ctx, h)
 	if err != nil {
-		return account.User{}, err
+		return account.Session{}, account.User{}, err
 	}
 	now := s.now()
 	if now.Sub(sess.LastSeenAt) > time.Minute {
 		if err := s.db.TouchSession(ctx, h, now, now.Add(s.sessionTTL)); err != nil {
-			return account.User{}, err
+			return account.Session{}, account.User{}, err
 		}
 	}
-	return u, nil
+	return sess, u, nil
 }
 
 // SignOut ends a session.
@@ -498,6 +530,9 @@ func (s *Service) Cleanup(ctx context.Context, every time.Duration) {
 		}
 		if err := s.db.DeleteExpiredWebAuthnChallenges(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "delete expired webauthn challenges", "err", err)
+		}
+		if err := s.db.DeleteExpiredOIDCSignIns(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "delete expired oidc sign-ins", "err", err)
 		}
 		select {
 		case <-ctx.Done():

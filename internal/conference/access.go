@@ -97,6 +97,7 @@ type TokenInfo struct {
 	Name      string     `json:"name"`
 	Role      string     `json:"role"`
 	IssuedAt  time.Time  `json:"issued_at"`
+	NotBefore *time.Time `json:"not_before,omitempty"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// Revocable says whether the viewer may revoke it.
@@ -104,7 +105,7 @@ type TokenInfo struct {
 }
 
 func tokenInfo(t store.RoomToken, a access) TokenInfo {
-	ti := TokenInfo{ID: t.ID, Identity: t.Identity, Name: t.Name, Role: t.Role, IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
+	ti := TokenInfo{ID: t.ID, Identity: t.Identity, Name: t.Name, Role: t.Role, IssuedAt: t.IssuedAt, NotBefore: optTime(t.NotBefore), ExpiresAt: t.ExpiresAt,
 		Revocable: !t.Revoked() && a.may(sfu.Role(t.Role))}
 	if t.Revoked() {
 		at := t.RevokedAt

@@ -17,6 +17,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -137,13 +138,27 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("GET "+SignalPath, h.p.SFU)
 
 	// Staff: each handler checks the viewer's access to the room itself
-	// (see access.go); assigning staff is for administrators only.
+	// (see access.go); creating, renaming, scheduling and archiving rooms
+	// and assigning their staff is for administrators only.
 	admin := auth.Require(h.p.Kit, account.RoleAdmin)
 	mux.Handle("GET /admin/rooms", staff(http.HandlerFunc(h.roomsPage)))
+	mux.Handle("GET /admin/rooms/new", admin(http.HandlerFunc(h.newRoomPage)))
+	mux.Handle("POST /admin/rooms", admin(http.HandlerFunc(h.createForm)))
+	mux.Handle("GET /admin/rooms/{slug}", staff(http.HandlerFunc(h.roomManagePage)))
+	mux.Handle("POST /admin/rooms/{slug}", admin(http.HandlerFunc(h.updateForm)))
+	mux.Handle("POST /admin/rooms/{slug}/archive", admin(http.HandlerFunc(h.archiveForm)))
+	mux.Handle("POST /admin/rooms/{slug}/unarchive", admin(http.HandlerFunc(h.archiveForm)))
 	mux.Handle("POST /admin/rooms/{slug}/invite", staff(http.HandlerFunc(h.inviteForm)))
+	mux.Handle("POST /admin/rooms/{slug}/invite-list", staff(http.HandlerFunc(h.inviteListForm)))
 	mux.Handle("POST /admin/rooms/{slug}/tokens/{id}/revoke", staff(http.HandlerFunc(h.revokeForm)))
 	mux.Handle("POST /admin/rooms/{slug}/staff", admin(http.HandlerFunc(h.assignForm)))
 	mux.Handle("POST /admin/rooms/{slug}/staff/{username}/remove", admin(http.HandlerFunc(h.unassignForm)))
+	mux.Handle("GET /api/v1/rooms", staff(http.HandlerFunc(h.apiListRooms)))
+	mux.Handle("POST /api/v1/rooms", admin(http.HandlerFunc(h.apiCreateRoom)))
+	mux.Handle("GET /api/v1/rooms/{slug}", staff(http.HandlerFunc(h.apiGetRoom)))
+	mux.Handle("PATCH /api/v1/rooms/{slug}", admin(http.HandlerFunc(h.apiPatchRoom)))
+	mux.Handle("GET /api/v1/rooms/{slug}/participants", staff(http.HandlerFunc(h.apiParticipants)))
+	mux.Handle("POST /api/v1/rooms/{slug}/invitations", staff(http.HandlerFunc(h.apiInviteList)))
 	mux.Handle("GET /api/v1/rooms/{slug}/tokens", staff(http.HandlerFunc(h.apiListTokens)))
 	mux.Handle("POST /api/v1/rooms/{slug}/tokens", staff(http.HandlerFunc(h.apiIssue)))
 	mux.Handle("DELETE /api/v1/rooms/{slug}/tokens/{id}", staff(http.HandlerFunc(h.apiRevoke)))
@@ -167,7 +182,7 @@ var jsKeys = []string{
 	"room_you", "room_mic_off", "room_hand_raised", "room_speaking", "room_screen_of", "room_joined",
 	"room_reconnecting", "room_reconnected", "room_left", "room_bye_removed", "room_bye_denied", "room_bye_replaced", "room_bye_revoked",
 	"room_error_locked", "room_error_forbidden", "room_error_generic", "room_error_media", "room_device_switched", "room_error_expired", "room_error_invalid",
-	"room_error_revoked", "room_error_identity_in_use",
+	"room_error_revoked", "room_error_identity_in_use", "room_error_archived", "room_error_not_yet_valid", "room_bye_archived",
 	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
 	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
 	"room_muted_by_chair", "room_camera_off_by_chair", "room_unmute_allowed", "room_error_muted_by_chair", "room_muted_by", "room_allow_unmute",
@@ -184,16 +199,29 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
+	l := h.p.Kit.Lang(r)
 	c, err := h.p.SFU.Signer().Verify(r.URL.Query().Get("t"))
 	switch {
 	case errors.Is(err, sfu.ErrTokenExpired):
 		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrForbidden, Key: "room_error_expired"})
 		return
+	case errors.Is(err, sfu.ErrTokenNotYetValid):
+		// Say from when, if the token is genuine and for this room.
+		if c, err := h.p.SFU.Signer().Inspect(r.URL.Query().Get("t")); err == nil && c.Room == room.Slug {
+			at := lang.FormatDateTime(l.Code, time.Unix(c.NotBefore, 0), zone(r), lang.Medium) + " (" + zone(r).String() + ")"
+			h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrForbidden, Key: "room_error_not_yet", Data: map[string]any{"Time": at}})
+			return
+		}
+		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrForbidden, Key: "room_error_invalid"})
+		return
 	case err != nil || c.Room != room.Slug:
 		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrForbidden, Key: "room_error_invalid"})
 		return
+	case room.Archived():
+		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrGone, Key: "room_error_archived"})
+		return
 	}
-	l := h.p.Kit.Lang(r)
+	room.Title = room.TitleIn(l.Code)
 	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys))
 	for _, k := range slices.Concat(jsKeys, floorJSKeys) {
 		strs[k] = h.p.Kit.Cat.T(l.Code, k, map[string]any{"Name": "{name}"})
@@ -205,77 +233,6 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-// RoomsPage is the data of the staff invitation page.
-type RoomsPage struct {
-	Rooms []RoomView
-	// Admin is set for administrators, who manage every room and assign
-	// the staff of each.
-	Admin     bool
-	Link      string
-	LinkName  string
-	Expires   string
-	Notice    string
-	ErrorText string
-	Form      url.Values
-}
-
-// RoomView is one room the viewer manages.
-type RoomView struct {
-	Room   store.Room
-	Roles  []sfu.Role // the roles the viewer may invite
-	Tokens []TokenInfo
-	Staff  []StaffInfo // for administrators
-}
-
-func (h *Handlers) roomsPage(w http.ResponseWriter, r *http.Request) {
-	h.renderRooms(w, r, http.StatusOK, RoomsPage{})
-}
-
-// renderRooms shows the rooms the viewer manages: every room to
-// administrators, the assigned ones to other staff.
-func (h *Handlers) renderRooms(w http.ResponseWriter, r *http.Request, status int, p RoomsPage) {
-	ctx := r.Context()
-	v := httpx.ViewerFrom(ctx)
-	var rooms []store.Room
-	mod := map[int64]bool{}
-	var err error
-	p.Admin = isAdmin(v)
-	if p.Admin {
-		rooms, err = h.p.DB.ListRooms(ctx)
-	} else {
-		rooms, mod, err = h.p.DB.ListRoomsOfStaff(ctx, v.User.ID)
-	}
-	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	for _, room := range rooms {
-		a := access{manage: true, moderate: p.Admin || mod[room.ID]}
-		rv := RoomView{Room: room, Roles: a.roles()}
-		ts, err := h.p.DB.ListRoomTokens(ctx, room.ID)
-		if err != nil {
-			h.p.Kit.Fail(w, r, err)
-			return
-		}
-		for _, t := range ts {
-			rv.Tokens = append(rv.Tokens, tokenInfo(t, a))
-		}
-		if p.Admin {
-			staff, err := h.p.DB.ListRoomStaff(ctx, room.ID)
-			if err != nil {
-				h.p.Kit.Fail(w, r, err)
-				return
-			}
-			for _, s := range staff {
-				rv.Staff = append(rv.Staff, StaffInfo{Username: s.Username, Name: s.DisplayName, Moderator: s.Moderator})
-			}
-		}
-		p.Rooms = append(p.Rooms, rv)
-	}
-	title := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_title", nil)
-	h.p.Kit.Render(w, r, status, "rooms.html", httpx.Page{Title: title, Data: p})
-}
-
 // Invite is a request to issue a join token.
 type Invite struct {
 	Identity   string `json:"identity"`
@@ -283,20 +240,27 @@ type Invite struct {
 	Delegation string `json:"delegation"`
 	Role       string `json:"role"`
 	Lang       string `json:"lang"`
+	// NotBefore and ExpiresAt are the invitation's window: by default
+	// from now until the room closes, else for the configured lifetime.
+	NotBefore *time.Time `json:"not_before"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 // Issued is an issued join token; ID is what revokes it.
 type Issued struct {
-	ID        string    `json:"id"`
-	Token     string    `json:"token"`
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ID        string     `json:"id"`
+	Token     string     `json:"token"`
+	URL       string     `json:"url"`
+	NotBefore *time.Time `json:"not_before,omitempty"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	Identity  string     `json:"identity"`
+	Name      string     `json:"name"`
+	Role      string     `json:"role"`
 }
 
 // issue signs an invitation to the room of the request, if the viewer may
 // invite its role there, and records it so that it can be revoked.
 func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
-	ctx := r.Context()
 	room, a, err := h.managedRoom(r)
 	if err != nil {
 		return Issued{}, err
@@ -305,35 +269,23 @@ func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
 	if role.Valid() && !a.may(role) {
 		return Issued{}, errRoleForbidden
 	}
-	c := sfu.Claims{ID: sfu.NewTokenID(), Room: room.Slug, Identity: strings.TrimSpace(in.Identity), Name: strings.TrimSpace(in.Name),
-		Delegation: strings.TrimSpace(in.Delegation), Role: role, Permissions: sfu.DefaultPermissions(role)}
-	tok, err := h.p.SFU.Signer().Issue(c, h.p.TTL)
+	if room.Archived() {
+		return Issued{}, errArchived
+	}
+	wnd, err := h.invitationWindow(room, in.NotBefore, in.ExpiresAt)
 	if err != nil {
-		return Issued{}, &fault.Problem{Kind: fault.ErrInvalid, Key: "room_admin_invalid", Err: err}
-	}
-	if c, err = h.p.SFU.Signer().Verify(tok); err != nil {
-		return Issued{}, fmt.Errorf("conference: verify the token just issued: %w", err)
-	}
-	if _, err := h.p.DB.PurgeRoomTokens(ctx); err != nil {
-		h.p.Kit.Log.Warn("conference: purge expired tokens", "err", err)
-	}
-	v := httpx.ViewerFrom(ctx)
-	// A token that is not recorded could not be revoked: it is not handed
-	// out unless the record is written.
-	if err := h.p.DB.CreateRoomToken(ctx, store.RoomToken{ID: c.ID, RoomID: room.ID, Identity: c.Identity, Name: c.Name,
-		Role: string(c.Role), IssuedBy: v.User.ID, IssuedAt: time.Unix(c.IssuedAt, 0), ExpiresAt: time.Unix(c.ExpiresAt, 0)}); err != nil {
 		return Issued{}, err
 	}
-	h.audit(ctx, v, room, "invite", c.Identity, string(c.Role)+" "+c.ID)
 	code := in.Lang
 	if code == "" {
 		code = h.p.Kit.Lang(r).Code
 	}
-	base := h.p.PublicURL
-	if base == "" {
-		base = httpx.Origin(r)
+	out, err := h.issueAll(r, room, []Invitee{{Identity: strings.TrimSpace(in.Identity), Name: strings.TrimSpace(in.Name),
+		Delegation: strings.TrimSpace(in.Delegation), Role: in.Role}}, wnd, code)
+	if err != nil {
+		return Issued{}, err
 	}
-	return Issued{ID: c.ID, Token: tok, URL: JoinURL(base, code, room.Slug, tok), ExpiresAt: time.Unix(c.ExpiresAt, 0).UTC()}, nil
+	return out[0], nil
 }
 
 func (h *Handlers) inviteForm(w http.ResponseWriter, r *http.Request) {
@@ -341,18 +293,41 @@ func (h *Handlers) inviteForm(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
-	in := Invite{Identity: r.PostFormValue("identity"), Name: r.PostFormValue("name"), Delegation: r.PostFormValue("delegation"), Role: r.PostFormValue("role")}
-	out, err := h.issue(r, in)
-	var he *fault.Problem
-	if errors.As(err, &he) && httpx.Status(he) == http.StatusBadRequest {
-		h.renderRooms(w, r, http.StatusUnprocessableEntity, RoomsPage{ErrorText: h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_invalid", nil), Form: r.PostForm})
+	from, until, err := formWindow(r)
+	if err != nil {
+		h.formFailed(w, r, err)
 		return
 	}
+	in := Invite{Identity: r.PostFormValue("identity"), Name: r.PostFormValue("name"), Delegation: r.PostFormValue("delegation"),
+		Role: r.PostFormValue("role"), NotBefore: from, ExpiresAt: until}
+	out, err := h.issue(r, in)
 	if err != nil {
+		h.formFailed(w, r, err)
+		return
+	}
+	h.renderManage(w, r, http.StatusOK, ManagePage{Issued: h.issuedRows(r, []Issued{out})})
+}
+
+func (h *Handlers) inviteListForm(w http.ResponseWriter, r *http.Request) {
+	if err := httpx.ParseForm(r); err != nil {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
-	h.renderRooms(w, r, http.StatusOK, RoomsPage{Link: out.URL, LinkName: in.Name, Expires: out.ExpiresAt.Format("2006-01-02 15:04")})
+	from, until, err := formWindow(r)
+	if err != nil {
+		h.formFailed(w, r, err)
+		return
+	}
+	list, err := parseList(r.PostFormValue("list"))
+	if err == nil {
+		var out []Issued
+		out, err = h.inviteList(r, list, r.PostFormValue("role"), from, until, "", "list")
+		if err == nil {
+			h.renderManage(w, r, http.StatusOK, ManagePage{Issued: h.issuedRows(r, out)})
+			return
+		}
+	}
+	h.formFailed(w, r, err)
 }
 
 func (h *Handlers) apiIssue(w http.ResponseWriter, r *http.Request) {
@@ -376,7 +351,7 @@ func (h *Handlers) revokeForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	notice := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_revoked", map[string]any{"Name": out.Name})
-	h.renderRooms(w, r, http.StatusOK, RoomsPage{Notice: notice})
+	h.renderManage(w, r, http.StatusOK, ManagePage{Notice: notice})
 }
 
 func (h *Handlers) assignForm(w http.ResponseWriter, r *http.Request) {
@@ -390,7 +365,7 @@ func (h *Handlers) assignForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	notice := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_assigned", map[string]any{"Name": out.Name})
-	h.renderRooms(w, r, http.StatusOK, RoomsPage{Notice: notice})
+	h.renderManage(w, r, http.StatusOK, ManagePage{Notice: notice})
 }
 
 func (h *Handlers) unassignForm(w http.ResponseWriter, r *http.Request) {
@@ -400,5 +375,5 @@ func (h *Handlers) unassignForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	notice := h.p.Kit.Cat.T(h.p.Kit.Lang(r).Code, "room_admin_unassigned", map[string]any{"Name": out.Name})
-	h.renderRooms(w, r, http.StatusOK, RoomsPage{Notice: notice})
+	h.renderManage(w, r, http.StatusOK, ManagePage{Notice: notice})
 }

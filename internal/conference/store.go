@@ -2,6 +2,7 @@ package conference
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -46,4 +47,17 @@ func (s Store) Audit(ctx context.Context, e sfu.AuditEntry) error {
 // Revoked implements sfu.Store.
 func (s Store) Revoked(ctx context.Context, ids []string) ([]string, error) {
 	return s.DB.RevokedRoomTokens(ctx, ids)
+}
+
+var _ sfu.RoomGate = Store{}
+
+// RoomArchived implements sfu.RoomGate. A room the database does not know
+// (the SFU's own tests, or a token made for a room created later) is not
+// archived.
+func (s Store) RoomArchived(ctx context.Context, slug string) (bool, error) {
+	a, err := s.DB.RoomArchived(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return a, err
 }

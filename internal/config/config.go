@@ -30,6 +30,7 @@ type Config struct {
 	Log        Log
 	Web        Web
 	Auth       Auth
+	OIDC       OIDC // single sign-on
 	Secrets    Secrets
 	Signing    Signing
 	Watch      Watch // out-of-band post detection
@@ -276,6 +277,7 @@ func Default() Config {
 		Log:        Log{Format: "text", Level: "info"},
 		Web:        Web{DefaultLang: "vi", TimeZone: "Asia/Ho_Chi_Minh"},
 		Auth:       Auth{SessionTTL: 12 * time.Hour, Require2FARoles: "admin,approver"},
+		OIDC:       OIDC{RolesClaim: "groups", TrustedAMR: "mfa,otp,hwk"},
 		Watch:      Watch{Interval: 2 * time.Minute},
 		Publish:    Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
 		Audit:      Audit{CheckpointInterval: 5 * time.Minute},
@@ -318,6 +320,16 @@ func settings(c *Config) []Setting {
 		{"trust-proxy", "CHANCERY_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a trusted proxy)", (*boolValue)(&c.HTTP.TrustProxy)},
 		{"session-ttl", "CHANCERY_SESSION_TTL", "how long a sign-in lasts without activity", (*durationValue)(&c.Auth.SessionTTL)},
 		{"require-2fa-roles", "CHANCERY_REQUIRE_2FA_ROLES", "comma-separated roles whose holders must sign in with a second factor (an authenticator app or a passkey); empty requires it of nobody", (*stringValue)(&c.Auth.Require2FARoles)},
+		{"oidc-issuer", "CHANCERY_OIDC_ISSUER", "issuer URL of the OpenID Connect provider for staff single sign-on (https://login.example.gov/realms/mofa); empty turns single sign-on off", (*stringValue)(&c.OIDC.Issuer)},
+		{"oidc-client-id", "CHANCERY_OIDC_CLIENT_ID", "client ID of Chancery at the OpenID Connect provider", (*stringValue)(&c.OIDC.ClientID)},
+		{"oidc-client-secret", "CHANCERY_OIDC_CLIENT_SECRET", "client secret of Chancery at the OpenID Connect provider (prefer the environment variable or -oidc-client-secret-file)", (*stringValue)(&c.OIDC.ClientSecret)},
+		{"oidc-client-secret-file", "CHANCERY_OIDC_CLIENT_SECRET_FILE", "file whose first line is the OpenID Connect client secret", (*stringValue)(&c.OIDC.ClientSecretFile)},
+		{"oidc-name", "CHANCERY_OIDC_NAME", "name of the identity provider on the sign-in button; empty uses the issuer's host", (*stringValue)(&c.OIDC.Name)},
+		{"oidc-roles-claim", "CHANCERY_OIDC_ROLES_CLAIM", "ID token claim that lists the user's groups", (*stringValue)(&c.OIDC.RolesClaim)},
+		{"oidc-role-map", "CHANCERY_OIDC_ROLE_MAP", "comma-separated group=role pairs giving Chancery roles to the provider's groups (mfa-press=press_officer,mfa-clear=approver); each sign-in replaces the account's roles with these", (*stringValue)(&c.OIDC.RoleMap)},
+		{"oidc-trusted-amr", "CHANCERY_OIDC_TRUSTED_AMR", "comma-separated amr values of the ID token that show the provider checked a second factor, which Chancery then does not ask again", (*stringValue)(&c.OIDC.TrustedAMR)},
+		{"oidc-trusted-acr", "CHANCERY_OIDC_TRUSTED_ACR", "comma-separated acr values that show the same", (*stringValue)(&c.OIDC.TrustedACR)},
+		{"oidc-disable-local-passwords", "CHANCERY_OIDC_DISABLE_LOCAL_PASSWORDS", "refuse the password sign-in of accounts that sign in through the provider", (*boolValue)(&c.OIDC.DisableLocalPasswords)},
 		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
 		{"secret-key-file", "CHANCERY_SECRET_KEY_FILE", "file holding the base64 key; empty means secret.key in the data directory, generated (mode 0600) on first run of the embedded setup", (*stringValue)(&c.Secrets.KeyFile)},
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
@@ -403,7 +415,7 @@ func Load(args []string, environ []string, usage io.Writer) (Config, error) {
 
 // Validate checks every section and reports all problems at once.
 func (c Config) Validate() error {
-	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.Audit.Validate(), c.Conference.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
+	return errors.Join(c.HTTP.Validate(), c.Storage.Validate(), c.Log.Validate(), c.Web.Validate(), c.Auth.Validate(), c.OIDC.Validate(), c.Secrets.Validate(c.Storage), c.Watch.Validate(), c.Connect.Validate(), c.Publish.Validate(), c.Audit.Validate(), c.Conference.Validate(c.HTTP), c.Metrics.Validate(), validateAddr("debug-addr", c.DebugAddr, true))
 }
 
 // Validate checks the HTTP section.

@@ -1,5 +1,6 @@
 // Package demo loads the living demo: one user per role, articles in all
-// seven languages and a conference room, so a newcomer sees Chancery working
+// seven languages, a conference room and a multilingual conference with
+// two sessions, so a newcomer sees Chancery working
 // at once.
 //
 // It writes through internal/store and hashes passwords with internal/auth.
@@ -66,7 +67,10 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 	}
 
 	if _, err := db.GetSetting(ctx, "demo_loaded"); err == nil {
-		// Loaded before room assignments existed, perhaps.
+		// Loaded before room assignments or events existed, perhaps.
+		if err := loadEvent(ctx, db, svc.Now()); err != nil {
+			return nil, err
+		}
 		return out, assignDemoRoom(ctx, db)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -90,6 +94,9 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 		return nil, fmt.Errorf("demo: room: %w", err)
 	}
 	if err := assignDemoRoom(ctx, db); err != nil {
+		return nil, err
+	}
+	if err := loadEvent(ctx, db, now); err != nil {
 		return nil, err
 	}
 	if err := db.SetSetting(ctx, "demo_loaded", now.Format(time.RFC3339)); err != nil {

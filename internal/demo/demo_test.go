@@ -57,9 +57,19 @@ func TestLoad(t *testing.T) {
 		if p, err := db.GetPublished(ctx, correction.slug, correction.lang, 0); err != nil || p.Version != 2 || p.Note != correction.note {
 			t.Errorf("demo correction: %+v, %v", p, err)
 		}
+		// The demo room, and one room per session of the demo event.
 		rooms, err := db.ListRooms(ctx)
-		if err != nil || len(rooms) != 1 {
+		if err != nil || len(rooms) != 1+len(demoSessions) || rooms[0].Slug != demoRoom {
 			t.Fatalf("rooms %v %v", rooms, err)
+		}
+		ev, err := db.GetEventBySlug(ctx, demoEvent)
+		if err != nil || len(ev.Translations) != len(lang.All()) || !ev.Public {
+			t.Fatalf("demo event %+v, %v", ev, err)
+		}
+		rels, err := db.ListReleases(ctx, ev.ID)
+		if err != nil || len(rels) != 1 || len(rels[0].Sessions) != 2 || rels[0].Sessions[0].RoomSlug == "" ||
+			rels[0].Sessions[0].Titles["ar"] == "" || !rels[0].Sessions[0].StartsAt.After(clock.Now()) {
+			t.Fatalf("demo timetable %+v, %v", rels, err)
 		}
 		// The demo protocol officer moderates the demo room, and only it.
 		officer, _ := db.GetUserByUsername(ctx, "demo-protocol")
@@ -78,6 +88,9 @@ func TestLoad(t *testing.T) {
 		}
 		if n, _ := db.CountArticles(ctx); n != len(articles) {
 			t.Fatalf("%d articles after a second load", n)
+		}
+		if es, _ := db.ListEvents(ctx); len(es) != 1 {
+			t.Fatalf("%d events after a second load", len(es))
 		}
 		if s, err := db.GetRoomStaff(ctx, rooms[0].ID, officer.ID); err != nil || !s.Moderator {
 			t.Errorf("demo-protocol not assigned again: %+v, %v", s, err)

@@ -27,6 +27,7 @@ type Participant struct {
 	joined    bool
 	hand      bool
 	refreshAt time.Time // when the rejoin token is refreshed
+	entered   time.Time // when the session opened (Members)
 
 	out       chan ServerMessage
 	ctx       context.Context
@@ -66,7 +67,7 @@ type Participant struct {
 func newParticipant(r *Room, c Claims) *Participant {
 	ctx, cancel := context.WithCancel(context.Background())
 	id := r.s.newID("p")
-	return &Participant{id: id, room: r, claims: c, perms: c.Permissions, log: r.log.With("participant", id),
+	return &Participant{id: id, room: r, claims: c, perms: c.Permissions, entered: r.s.now().UTC(), log: r.log.With("participant", id),
 		out: make(chan ServerMessage, 256), ctx: ctx, cancel: cancel, ops: make(chan func(), 256), opsDone: make(chan struct{}),
 		downs: map[string]*downTrack{}, specs: map[string]TrackSpec{}, uplink: map[string]*upTrack{}, layers: map[string]int{}}
 }

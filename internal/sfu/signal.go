@@ -67,6 +67,9 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 	case errors.Is(err, ErrTokenExpired):
 		fail(protoErr(CodeExpired, "the invitation has expired"))
 		return
+	case errors.Is(err, ErrTokenNotYetValid):
+		fail(protoErr(CodeNotYetValid, "the invitation is not valid yet"))
+		return
 	case err != nil:
 		fail(protoErr(CodeBadToken, "the invitation is not valid"))
 		return
@@ -80,6 +83,15 @@ func (s *Server) serveConn(conn *websocket.Conn) {
 		return
 	case len(revoked) > 0:
 		fail(protoErr(CodeRevoked, "the invitation was revoked"))
+		return
+	}
+	switch archived, err := s.archived(context.Background(), claims.Room); {
+	case err != nil:
+		s.log.Error("check whether the room is archived", "err", err)
+		fail(protoErr("unavailable", "the room cannot be checked now; try again"))
+		return
+	case archived:
+		fail(protoErr(CodeArchived, "the room is archived"))
 		return
 	}
 	r := s.room(claims.Room)

@@ -21,6 +21,8 @@ var (
 	ErrTokenForged = errors.New("sfu: join token signature does not match")
 	// ErrTokenExpired is a token past its expiry time.
 	ErrTokenExpired = errors.New("sfu: join token expired")
+	// ErrTokenNotYetValid is a token used before its "nbf" time.
+	ErrTokenNotYetValid = errors.New("sfu: join token not valid yet")
 )
 
 // Role is what a participant is in the room. It decides the default
@@ -103,7 +105,10 @@ type Claims struct {
 	Role        Role        `json:"role"`
 	Permissions Permissions `json:"perm"`
 	IssuedAt    int64       `json:"iat"`
-	ExpiresAt   int64       `json:"exp"`
+	// NotBefore is when the token starts to open the room (JWT's "nbf",
+	// Unix seconds); 0: at once.
+	NotBefore int64 `json:"nbf,omitempty"`
+	ExpiresAt int64 `json:"exp"`
 }
 
 // Validate checks the claims a signer is asked to sign.
@@ -129,6 +134,9 @@ func (c Claims) Validate() error {
 	}
 	if c.ExpiresAt <= c.IssuedAt {
 		errs = append(errs, errors.New("sfu: token must expire after it is issued"))
+	}
+	if c.NotBefore < 0 || (c.NotBefore != 0 && c.ExpiresAt <= c.NotBefore) {
+		errs = append(errs, errors.New("sfu: token must expire after it becomes valid"))
 	}
 	return errors.Join(errs...)
 }
@@ -177,12 +185,23 @@ func NewTokenID() string {
 // Issue signs claims for ttl from now. IssuedAt and ExpiresAt are set
 // here, and the ID when it is empty.
 func (s *Signer) Issue(c Claims, ttl time.Duration) (string, error) {
+	return s.IssueWindow(c, time.Time{}, s.now().Add(ttl))
+}
+
+// IssueWindow signs claims valid from notBefore (zero or past: at once)
+// until expires. IssuedAt, NotBefore and ExpiresAt are set here, and the ID
+// when it is empty.
+func (s *Signer) IssueWindow(c Claims, notBefore, expires time.Time) (string, error) {
 	now := s.now()
 	if c.ID == "" {
 		c.ID = NewTokenID()
 	}
 	c.IssuedAt = now.Unix()
-	c.ExpiresAt = now.Add(ttl).Unix()
+	c.NotBefore = 0
+	if notBefore.After(now) {
+		c.NotBefore = notBefore.Unix()
+	}
+	c.ExpiresAt = expires.Unix()
 	if err := c.Validate(); err != nil {
 		return "", err
 	}
@@ -203,8 +222,27 @@ func (s *Signer) mac(payload string) []byte {
 // maxTokenLen bounds the token accepted, well above any real one.
 const maxTokenLen = 4096
 
-// Verify checks the signature and expiry of token and returns its claims.
+// Verify checks the signature and validity window of token and returns
+// its claims.
 func (s *Signer) Verify(token string) (Claims, error) {
+	c, err := s.Inspect(token)
+	if err != nil {
+		return Claims{}, err
+	}
+	now := s.now().Unix()
+	if now >= c.ExpiresAt {
+		return Claims{}, ErrTokenExpired
+	}
+	if now < c.NotBefore {
+		return Claims{}, ErrTokenNotYetValid
+	}
+	return c, nil
+}
+
+// Inspect checks the signature and the claims of token, but not its
+// validity window, and returns its claims: what staff read of a token they
+// just issued to start later.
+func (s *Signer) Inspect(token string) (Claims, error) {
 	if len(token) > maxTokenLen {
 		return Claims{}, ErrTokenMalformed
 	}
@@ -229,9 +267,6 @@ func (s *Signer) Verify(token string) (Claims, error) {
 	}
 	if err := c.Validate(); err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
-	}
-	if s.now().Unix() >= c.ExpiresAt {
-		return Claims{}, ErrTokenExpired
 	}
 	return c, nil
 }

@@ -75,29 +75,26 @@ func (db *DB) ListRoomStaff(ctx context.Context, roomID int64) ([]RoomStaff, err
 	return out, wrap("list room staff", rows.Err())
 }
 
-// ListRoomsOfStaff returns the rooms the user is assigned to, in the order
-// they were created, each with whether the user moderates it.
+// ListRoomsOfStaff returns the rooms the user is assigned to, archived ones
+// included, in the order they were created, each with whether the user
+// moderates it.
 func (db *DB) ListRoomsOfStaff(ctx context.Context, userID int64) ([]Room, map[int64]bool, error) {
-	rows, err := db.sql.QueryContext(ctx,
-		`SELECT r.id, r.slug, r.title, r.created_at, s.moderator
-		 FROM rooms r JOIN room_staff s ON s.room_id = r.id WHERE s.user_id = $1 ORDER BY r.id`, userID)
+	var rooms []Room
+	mod := map[int64]bool{}
+	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
+		var m bool
+		r, err := scanRoom(rows, &m)
+		rooms = append(rooms, r)
+		mod[r.ID] = m
+		return err
+	}, `SELECT `+roomColumns+`, s.moderator FROM rooms r JOIN room_staff s ON s.room_id = r.id WHERE s.user_id = $1 ORDER BY r.id`, userID)
+	if err == nil {
+		err = db.withTitles(ctx, rooms)
+	}
 	if err != nil {
 		return nil, nil, wrap("list rooms of staff", err)
 	}
-	defer rows.Close()
-	var rooms []Room
-	mod := map[int64]bool{}
-	for rows.Next() {
-		var r Room
-		var m bool
-		if err := rows.Scan(&r.ID, &r.Slug, &r.Title, &r.CreatedAt, &m); err != nil {
-			return nil, nil, wrap("list rooms of staff", err)
-		}
-		r.CreatedAt = r.CreatedAt.UTC()
-		rooms = append(rooms, r)
-		mod[r.ID] = m
-	}
-	return rooms, mod, wrap("list rooms of staff", rows.Err())
+	return rooms, mod, nil
 }
 
 // RoomToken is a join token issued for a room; ID is the token's "jti".
@@ -109,6 +106,7 @@ type RoomToken struct {
 	Role      string
 	IssuedBy  int64 // 0: the command line
 	IssuedAt  time.Time
+	NotBefore time.Time // zero: valid from its issue
 	ExpiresAt time.Time
 	RevokedAt time.Time // zero: not revoked
 	RevokedBy int64
@@ -124,11 +122,27 @@ const RevokedKeep = 24 * time.Hour
 
 // CreateRoomToken records an issued token. A taken ID gives ErrConflict.
 func (db *DB) CreateRoomToken(ctx context.Context, t RoomToken) error {
-	_, err := db.sql.ExecContext(ctx,
-		`INSERT INTO room_tokens (id, room_id, identity, name, role, issued_by, issued_at, expires_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		t.ID, t.RoomID, t.Identity, t.Name, t.Role, nullID(t.IssuedBy), dbTime(t.IssuedAt), dbTime(t.ExpiresAt))
-	return wrap(fmt.Sprintf("create room token %q", t.ID), err)
+	return wrap(fmt.Sprintf("create room token %q", t.ID), insertRoomToken(ctx, db.sql, t))
+}
+
+// CreateRoomTokens records issued tokens all at once, or none of them.
+func (db *DB) CreateRoomTokens(ctx context.Context, ts []RoomToken) error {
+	return wrap(fmt.Sprintf("create %d room tokens", len(ts)), db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range ts {
+			if err := insertRoomToken(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+func insertRoomToken(ctx context.Context, q querier, t RoomToken) error {
+	_, err := q.ExecContext(ctx,
+		`INSERT INTO room_tokens (id, room_id, identity, name, role, issued_by, issued_at, not_before, expires_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.ID, t.RoomID, t.Identity, t.Name, t.Role, nullID(t.IssuedBy), dbTime(t.IssuedAt), nullTime(t.NotBefore), dbTime(t.ExpiresAt))
+	return err
 }
 
 // GetRoomToken returns the token of the room with the given ID, or
@@ -160,7 +174,7 @@ func (db *DB) ListRoomTokens(ctx context.Context, roomID int64) ([]RoomToken, er
 	return ts, wrap("list room tokens", err)
 }
 
-const roomTokenSelect = `SELECT id, room_id, identity, name, role, issued_by, issued_at, expires_at, revoked_at, revoked_by FROM room_tokens`
+const roomTokenSelect = `SELECT id, room_id, identity, name, role, issued_by, issued_at, not_before, expires_at, revoked_at, revoked_by FROM room_tokens`
 
 func scanRoomTokens(rows *sql.Rows) ([]RoomToken, error) {
 	defer rows.Close()
@@ -168,10 +182,11 @@ func scanRoomTokens(rows *sql.Rows) ([]RoomToken, error) {
 	for rows.Next() {
 		var t RoomToken
 		var by, rby sql.NullInt64
-		var rat sql.NullTime
-		if err := rows.Scan(&t.ID, &t.RoomID, &t.Identity, &t.Name, &t.Role, &by, &t.IssuedAt, &t.ExpiresAt, &rat, &rby); err != nil {
+		var rat, nbf sql.NullTime
+		if err := rows.Scan(&t.ID, &t.RoomID, &t.Identity, &t.Name, &t.Role, &by, &t.IssuedAt, &nbf, &t.ExpiresAt, &rat, &rby); err != nil {
 			return nil, err
 		}
+		t.NotBefore = fromNull(nbf)
 		t.IssuedBy, t.RevokedBy = by.Int64, rby.Int64
 		t.IssuedAt, t.ExpiresAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC()
 		if rat.Valid {

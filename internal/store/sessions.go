@@ -22,10 +22,10 @@ func (db *DB) CreateSession(ctx context.Context, s account.Session) error {
 		s.LastSeenAt = s.CreatedAt
 	}
 	_, err := db.sql.ExecContext(ctx, `
-		INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip, idp_second_factor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		s.IDHash, s.UserID, dbTime(s.CreatedAt), dbTime(s.LastSeenAt), dbTime(s.ExpiresAt),
-		s.UserAgent, s.IP)
+		s.UserAgent, s.IP, s.IdPSecondFactor)
 	return wrap(fmt.Sprintf("create session for user %d", s.UserID), err)
 }
 
@@ -37,11 +37,11 @@ func (db *DB) GetSession(ctx context.Context, idHash string) (account.Session, a
 	var u account.User
 	err := scanUser(db.sql.QueryRowContext(ctx, `
 		SELECT `+userColumns+`,
-			s.id_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip
+			s.id_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip, s.idp_second_factor
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = $1 AND s.expires_at > $2 AND NOT u.disabled`,
 		idHash, db.nowUTC()), &u,
-		&s.IDHash, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.UserAgent, &s.IP)
+		&s.IDHash, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.UserAgent, &s.IP, &s.IdPSecondFactor)
 	if err == nil {
 		u.Roles, err = userRoles(ctx, db.sql, u.ID)
 	}

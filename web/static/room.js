@@ -319,15 +319,17 @@ function start() {
           break;
         }
         const key = { room_locked: 'room_error_locked', forbidden: 'room_error_forbidden', token_expired: 'room_error_expired', bad_token: 'room_error_invalid',
-          token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use', floor_transition: 'room_floor_error_transition',
+          token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use', room_archived: 'room_error_archived',
+          token_not_yet_valid: 'room_error_not_yet_valid', floor_transition: 'room_floor_error_transition',
           floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable',
           rate_limited: 'room_floor_error_rate' }[m.code] || 'room_error_generic';
         alertMsg(t(key));
-        if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use'].includes(m.code)) { st.fatal = true; release(); }
+        if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use', 'room_archived', 'token_not_yet_valid'].includes(m.code)) { st.fatal = true; release(); }
         break;
       }
       case 'bye': {
-        const key = { removed: 'room_bye_removed', denied: 'room_bye_denied', replaced: 'room_bye_replaced', revoked: 'room_bye_revoked' }[m.reason];
+        const key = { removed: 'room_bye_removed', denied: 'room_bye_denied', replaced: 'room_bye_replaced', revoked: 'room_bye_revoked',
+          archived: 'room_bye_archived' }[m.reason];
         if (key) { st.fatal = true; release(); alertMsg(t(key)); show(null); }
         break;
       }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/sso/oidctest"
+)
+
+// TestBrowserSSO signs in through a real OpenID Provider in Chromium, with
+// the keyboard only, in English and in Arabic: the sign-in page offers the
+// provider, its page leads on to the provider and back with a session, and
+// a refused answer is announced on the sign-in page. Each screen is
+// checked with axe-core and saved as a screenshot.
+func TestBrowserSSO(t *testing.T) {
+	const width, height = 1280, 900
+	idp := oidctest.Start(t, "chancery", "browser-secret", "https://placeholder.invalid/")
+	b := newBrowserWith(t, func(c *config.Config) {
+		c.OIDC = config.OIDC{Issuer: idp.URL, ClientID: "chancery", ClientSecret: "browser-secret", Name: "MOFA ID",
+			RolesClaim: "groups", RoleMap: "mfa-press=press_officer", TrustedAMR: "mfa"}
+	}, browsertest.WindowSize(width, height))
+	idp.SetRedirectURI(b.ts.URL + "/signin/sso/callback")
+
+	for i, code := range []string{"en", "ar"} {
+		l := mustLang(t, code)
+		user := "sso-" + code
+		idp.AddUser(user, "idp-password", "mfa-press")
+		t.Run(code, func(t *testing.T) {
+			b.chooseLanguage(t, l, "/signin?next=/press")
+			button := `main form[action="/signin/sso"] button`
+			if got, want := b.text(t, button), squash(b.cat.T(code, "sso_signin", map[string]any{"Provider": "MOFA ID"})); got != want {
+				t.Errorf("button %q, want %q", got, want)
+			}
+			browsertest.AssertNoSeriousViolations(t, b.ctx, "/signin with single sign-on in "+code)
+			b.screenshot(t, "sso-signin-"+code+".png", width, height)
+
+			b.do(t, "focus the single sign-on button", chromedp.Focus(chromedp.CSS(button)))
+			b.follow(t, "press the single sign-on button", chromedp.SendKeys(chromedp.CSS(button), kb.Enter))
+			// The page that goes on to the provider leaves at once (its
+			// refresh has no delay); the browser is now at the provider.
+			browsertest.WaitVisible(b.ctx, t, `input[name="username"]`)
+			b.do(t, "type at the provider",
+				chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), user),
+				chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "idp-password"))
+			b.follow(t, "sign in at the provider", chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), kb.Enter))
+			if got := b.location(t); got != "/press" {
+				t.Fatalf("after the provider: %s: %s", got, b.text(t, "main"))
+			}
+			if c, ok := b.cookie(t, "__Host-chancery_session"); !ok || !c.Secure || !c.HTTPOnly {
+				t.Fatalf("session cookie %+v", c)
+			}
+			b.open(t, "/signout")
+			b.follow(t, "sign out", chromedp.SendKeys(chromedp.CSS(`main form[action="/signout"] button`), kb.Enter))
+
+			// An answer that comes back without its pre-session: refused,
+			// said on the sign-in page.
+			b.open(t, "/signin/sso/callback?code=forged&state=forged"+strings.Repeat("x", i))
+			if got, want := b.text(t, `[role="alert"]`), squash(b.cat.T(code, "sso_error_no_session", map[string]any{"Provider": "MOFA ID"})); got != want {
+				t.Errorf("refusal %q, want %q", got, want)
+			}
+			browsertest.AssertNoSeriousViolations(t, b.ctx, "a refused answer in "+code)
+			b.screenshot(t, "sso-refused-"+code+".png", width, height)
+		})
+	}
+}
