@@ -529,10 +529,11 @@ func (r *Room) openMicrophone(identity string) {
 	}
 }
 
-// closeMicrophone stops the speaker's microphone at the end of a turn.
+// closeMicrophone stops the speaker's microphone at the end of a turn;
+// a moderator's stays open, as moderators are always heard.
 func (r *Room) closeMicrophone(identity string) {
 	p := r.present(identity)
-	if p == nil {
+	if p == nil || p.permissions().Moderate {
 		return
 	}
 	for _, u := range p.micTracks() {

@@ -97,14 +97,15 @@ function start() {
 
   // followMicrophone turns our own microphone on when we are given the
   // floor (we asked for it) and off when our turn is over, when the server
-  // has closed it anyway.
+  // has closed it anyway (a moderator's stays open: moderators are always
+  // heard).
   let speaking = false;
   function followMicrophone(f) {
     const st = room()?.state, me = self();
     if (!st || !me) return;
     const mine = f.current && f.current.identity === me.identity && f.current.state === 'in_progress';
     if (mine && !speaking && !st.mic) room().toggleSource('microphone');
-    if (!mine && speaking && st.mic) room().toggleSource('microphone');
+    if (!mine && speaking && st.mic && !me.permissions?.moderate) room().toggleSource('microphone');
     speaking = !!mine;
   }
 

@@ -283,7 +283,11 @@ function start() {
         const known = st.people.has(m.participant.id), before = st.people.get(m.participant.id);
         st.people.set(m.participant.id, m.participant);
         if (known && !before.hand && m.participant.hand) status(t('room_hand_raised_by', m.participant.name));
-        if (m.participant.id === st.self?.id) { st.self = m.participant; applyChairMutes(); }
+        if (m.participant.id === st.self?.id) {
+          st.self = m.participant; applyChairMutes();
+          // The server lowers the hand of whoever it gives the floor.
+          st.hand = !!m.participant.hand; $('hand-toggle').setAttribute('aria-pressed', String(st.hand));
+        }
         if (!known) status(t('room_joined', m.participant.name));
         render(); break;
       }
@@ -317,7 +321,8 @@ function start() {
         const key = { room_locked: 'room_error_locked', forbidden: 'room_error_forbidden', token_expired: 'room_error_expired', bad_token: 'room_error_invalid',
           token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use', room_archived: 'room_error_archived',
           token_not_yet_valid: 'room_error_not_yet_valid', floor_transition: 'room_floor_error_transition',
-          floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable' }[m.code] || 'room_error_generic';
+          floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable',
+          rate_limited: 'room_floor_error_rate' }[m.code] || 'room_error_generic';
         alertMsg(t(key));
         if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use', 'room_archived', 'token_not_yet_valid'].includes(m.code)) { st.fatal = true; release(); }
         break;
