@@ -401,7 +401,7 @@ func createEvent(t *testing.T, db *store.DB, slug, title string) store.Event {
 		StartLocal: "2026-12-20T16:00", EndLocal: "2026-12-21T00:00", Format: "virtual", Public: true, Languages: []string{"vi", "en"}, SourceLang: "en",
 		Translations: map[string]store.EventTranslation{
 			"en": {Title: title, Status: store.StatusPublished},
-			"vi": {Title: title + " (vi)", Status: store.StatusPublished},
+			"vi": {Title: title, Status: store.StatusPublished},
 		}})
 	if err != nil {
 		t.Fatal(err)
