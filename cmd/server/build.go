@@ -128,7 +128,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 	}
 	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
 	w.events(site.handlers, site.pages, off.publishing)
-	if a.delegations, a.mailRelay, err = w.delegationsArea(ctx); err != nil {
+	if a.delegations, a.mailRelay, err = w.delegationsArea(ctx, a.sfu); err != nil {
 		off.stopDemo()
 		return nil, err
 	}
