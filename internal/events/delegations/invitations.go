@@ -208,6 +208,11 @@ func (s *Service) Invite(ctx context.Context, r store.Registration) error {
 		"Category": s.Cat.T(code, "delegations_category_"+r.Category, nil)}
 	var b strings.Builder
 	b.WriteString(s.Cat.T(code, "delegations_mail_accredited_text", data))
+	m := mail.Message{To: r.Email, Subject: s.Cat.T(code, "delegations_mail_accredited_subject", data)}
+	if len(sessions) == 0 { // no session with a room yet: the accreditation alone
+		m.Text = b.String() + "\n\n-- \n" + s.Cat.T(code, "delegations_mail_footer", data) + "\n"
+		return s.enqueue(ctx, r, m)
+	}
 	b.WriteString("\n\n")
 	b.WriteString(s.Cat.T(code, "delegations_mail_invitation_sessions", data))
 	b.WriteString("\n")
@@ -228,8 +233,13 @@ func (s *Service) Invite(ctx context.Context, r store.Registration) error {
 	b.WriteString("\n" + s.Cat.T(code, "delegations_mail_invitation_calendar", data) + "\n")
 	b.WriteString(strings.TrimRight(s.PublicURL(), "/") + "/" + code + "/accreditation/calendar/" + s.CalendarToken(r.ID) + ".ics\n")
 	b.WriteString("\n-- \n" + s.Cat.T(code, "delegations_mail_footer", data) + "\n")
-	m := mail.Message{To: r.Email, Subject: s.Cat.T(code, "delegations_mail_accredited_subject", data), Text: b.String(),
-		Attachments: []mail.Attachment{{Name: ev.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics}}}
+	m.Text = b.String()
+	m.Attachments = []mail.Attachment{{Name: ev.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics}}
+	return s.enqueue(ctx, r, m)
+}
+
+// enqueue writes m to the outbox and wakes the relay.
+func (s *Service) enqueue(ctx context.Context, r store.Registration, m mail.Message) error {
 	msg, err := m.Bytes(s.MailFrom, s.Now())
 	if err != nil {
 		return err
