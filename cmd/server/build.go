@@ -97,6 +97,10 @@ type wiring struct {
 	key    *signing.Key
 	mux    *httpx.Router
 	reg    *prometheus.Registry
+
+	// delegations is set once the delegations area is wired; events,
+	// wired before it, tell it about changed sessions.
+	delegations *delegations.Service
 }
 
 // build assembles every component and the handler chain, for a server

@@ -60,6 +60,7 @@ func (w *wiring) delegationsArea(ctx context.Context, rooms *sfu.Server) (*deleg
 		ICS: func(e store.Event, sessions []store.EventSession, only []int64, code, origin string, stamp time.Time, join func(store.EventSession) string) []byte {
 			return events.ICS(e, sessions, only, events.ICSOptions{Lang: code, Origin: origin, Stamp: stamp, Join: join})
 		}}
+	w.delegations = svc
 	var relay *mail.Relay
 	if w.cfg.Mail.SMTPURL != "" {
 		sender, err := mail.ParseURL(w.cfg.Mail.SMTPURL)

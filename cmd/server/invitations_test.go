@@ -308,6 +308,44 @@ func TestAccreditationInvitation(t *testing.T) {
 			t.Fatalf("re-sending issued new tokens: %d", len(toks))
 		}
 
+		// The working group moves an hour later, then is cancelled: each
+		// time Claire gets the calendar with its SEQUENCE raised, her old
+		// link of it is revoked and a new one matches the new time.
+		working := sessions[1]
+		oldWorking := joinLinkRE.FindAllString(claireInv.Text, -1)[1]
+		oldClaims, _ := ts.app.sfu.Signer().Inspect(tokenOf(t, oldWorking))
+		hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+		moved := working.StartsAt.Add(time.Hour)
+		patch := fmt.Sprintf(`{"start": %q, "end": %q}`, moved.In(hcm).Format("2006-01-02T15:04"), moved.Add(time.Hour).In(hcm).Format("2006-01-02T15:04"))
+		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", patch, nil), http.StatusOK)
+		ts.app.mailRelay.Flush(ctx)
+		msgs = srv.Wait(t, 8, 5*time.Second)
+		upd := readInvitation(t, msgs[7])
+		if upd.To != "claire@example.org" || !strings.HasPrefix(upd.Subject, "Changement de programme") {
+			t.Fatalf("update mail: %s %q", upd.To, upd.Subject)
+		}
+		evs = icsEvents(t, upd.ICS)
+		if len(evs) != 2 || evs[1]["sequence"].(float64) != 1 || evs[0]["sequence"].(float64) != 0 || !strings.HasPrefix(evs[1]["start"].(string), moved.UTC().Format("2006-01-02T15:04")) {
+			t.Fatalf("updated calendar: %+v", evs)
+		}
+		newClaims, err := ts.app.sfu.Signer().Inspect(tokenOf(t, evs[1]["url"].(string)))
+		if err != nil || newClaims.ID == oldClaims.ID || newClaims.NotBefore != moved.Add(-15*time.Minute).Unix() || newClaims.ExpiresAt != moved.Add(time.Hour).Unix() {
+			t.Fatalf("new link of the moved session: %+v %v", newClaims, err)
+		}
+		if tok, err := db.GetRoomToken(ctx, working.RoomID, oldClaims.ID); err != nil || !tok.Revoked() {
+			t.Fatalf("the old link of the moved session: %+v %v", tok, err)
+		}
+		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", `{"status": "cancelled"}`, nil), http.StatusOK)
+		ts.app.mailRelay.Flush(ctx)
+		msgs = srv.Wait(t, 9, 5*time.Second)
+		evs = icsEvents(t, readInvitation(t, msgs[8]).ICS)
+		if len(evs) != 2 || evs[1]["status"] != "CANCELLED" || evs[1]["sequence"].(float64) != 2 || strings.Contains(evs[1]["url"].(string), "?t=") {
+			t.Fatalf("cancelled calendar: %+v", evs)
+		}
+		if tok, err := db.GetRoomToken(ctx, working.RoomID, newClaims.ID); err != nil || !tok.Revoked() {
+			t.Fatalf("the link of the cancelled session: %+v %v", tok, err)
+		}
+
 		// After the session: expired.
 		clock.Advance(2 * time.Hour)
 		r = ts.get(ts.client(), pathQuery(t, claireLinks[0]), nil)

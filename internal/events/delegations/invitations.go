@@ -109,7 +109,7 @@ func (s *Service) personalTokens(ctx context.Context, r store.Registration, d st
 			return nil, err
 		}
 		for _, t := range toks {
-			if t.Identity == identity && !t.Revoked() && t.ExpiresAt.Equal(ss.EndsAt.Truncate(time.Second)) {
+			if t.Identity == identity && !t.Revoked() && t.ExpiresAt.Unix() == ss.EndsAt.Unix() && t.NotBefore.Unix() == ss.StartsAt.Add(-JoinLead).Unix() {
 				out[ss.ID] = t
 			}
 		}
@@ -187,6 +187,12 @@ func (s *Service) calendarOf(ctx context.Context, r store.Registration, d store.
 // Invite issues the accredited registration's join tokens and queues its
 // invitation e-mail (when e-mail is on).
 func (s *Service) Invite(ctx context.Context, r store.Registration) error {
+	return s.invite(ctx, r, "accredited")
+}
+
+// invite issues the missing tokens and queues the mail of the kind:
+// "accredited" (the invitation) or "update" (a session changed).
+func (s *Service) invite(ctx context.Context, r store.Registration, kind string) error {
 	if s.Invites == nil || r.State != store.RegAccredited {
 		return nil
 	}
@@ -208,7 +214,11 @@ func (s *Service) Invite(ctx context.Context, r store.Registration) error {
 		"Category": s.Cat.T(code, "delegations_category_"+r.Category, nil)}
 	var b strings.Builder
 	b.WriteString(s.Cat.T(code, "delegations_mail_accredited_text", data))
-	m := mail.Message{To: r.Email, Subject: s.Cat.T(code, "delegations_mail_accredited_subject", data)}
+	if kind == "update" {
+		b.Reset()
+		b.WriteString(s.Cat.T(code, "delegations_mail_update_text", data))
+	}
+	m := mail.Message{To: r.Email, Subject: s.Cat.T(code, "delegations_mail_"+kind+"_subject", data)}
 	if len(sessions) == 0 { // no session with a room yet: the accreditation alone
 		m.Text = b.String() + "\n\n-- \n" + s.Cat.T(code, "delegations_mail_footer", data) + "\n"
 		return s.enqueue(ctx, r, m)
@@ -300,6 +310,63 @@ func (s *Service) RevokeInvitations(ctx context.Context, r store.Registration, b
 					return err
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// SessionChanged follows a session added, moved or cancelled: each
+// accredited person of the event loses their tokens of its room that no
+// longer match a session's window, gets the new ones and, with e-mail on,
+// the updated calendar (its SEQUENCE raised).
+func (s *Service) SessionChanged(ctx context.Context, eventID, sessionID int64) {
+	if err := s.sessionChanged(ctx, eventID, sessionID); err != nil {
+		s.Log.ErrorContext(ctx, "delegations: session update", "event", eventID, "session", sessionID, "err", err)
+	}
+}
+
+func (s *Service) sessionChanged(ctx context.Context, eventID, sessionID int64) error {
+	if s.Invites == nil {
+		return nil
+	}
+	changed, err := s.DB.GetEventSession(ctx, eventID, sessionID)
+	if err != nil || changed.RoomID == 0 {
+		return err
+	}
+	sessions, err := s.DB.ListEventSessions(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	// The windows the room's tokens may still have.
+	type window struct{ from, until int64 }
+	live := map[window]bool{}
+	for _, ss := range sessions {
+		if ss.RoomID == changed.RoomID && ss.Status != store.SessionCancelled {
+			live[window{ss.StartsAt.Add(-JoinLead).Unix(), ss.EndsAt.Unix()}] = true
+		}
+	}
+	toks, err := s.DB.ListRoomTokens(ctx, changed.RoomID)
+	if err != nil {
+		return err
+	}
+	regs, err := s.DB.ListRegistrations(ctx, store.RegistrationFilter{EventID: eventID})
+	if err != nil {
+		return err
+	}
+	for _, r := range regs {
+		if r.State != store.RegAccredited {
+			continue
+		}
+		identity := identityOf(r.ID)
+		for _, t := range toks {
+			if t.Identity == identity && !t.Revoked() && !live[window{t.NotBefore.Unix(), t.ExpiresAt.Unix()}] {
+				if err := s.DB.RevokeRoomToken(ctx, changed.RoomID, t.ID, 0); err != nil {
+					return err
+				}
+			}
+		}
+		if err := s.invite(ctx, r, "update"); err != nil {
+			return err
 		}
 	}
 	return nil
