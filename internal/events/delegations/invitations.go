@@ -75,15 +75,24 @@ func (s *Service) calendarMAC(id string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
 }
 
-// registrationOfCalendar returns the accredited registration of a calendar
-// token; anything else is errCalendar.
-func (s *Service) registrationOfCalendar(ctx context.Context, token string) (store.Registration, error) {
+// calendarID returns the registration ID of a genuine calendar token.
+func (s *Service) calendarID(token string) (int64, bool) {
 	if s.Invites == nil || len(token) > 80 {
-		return store.Registration{}, errCalendar
+		return 0, false
 	}
 	id, mac, ok := strings.Cut(token, "-")
 	n, err := strconv.ParseInt(id, 10, 64)
 	if !ok || err != nil || n <= 0 || strconv.FormatInt(n, 10) != id || !hmac.Equal([]byte(mac), []byte(s.calendarMAC(id))) {
+		return 0, false
+	}
+	return n, true
+}
+
+// registrationOfCalendar returns the accredited registration of a calendar
+// token; anything else is errCalendar.
+func (s *Service) registrationOfCalendar(ctx context.Context, token string) (store.Registration, error) {
+	n, ok := s.calendarID(token)
+	if !ok {
 		return store.Registration{}, errCalendar
 	}
 	r, err := s.DB.GetRegistration(ctx, n)
