@@ -97,6 +97,10 @@ type wiring struct {
 	key    *signing.Key
 	mux    *httpx.Router
 	reg    *prometheus.Registry
+
+	// delegations is set once the delegations area is wired; events,
+	// wired before it, tell it about changed sessions.
+	delegations *delegations.Service
 }
 
 // build assembles every component and the handler chain, for a server
@@ -128,7 +132,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 	}
 	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
 	w.events(site.handlers, site.pages, off.publishing)
-	if a.delegations, a.mailRelay, err = w.delegationsArea(ctx); err != nil {
+	if a.delegations, a.mailRelay, err = w.delegationsArea(ctx, a.sfu); err != nil {
 		off.stopDemo()
 		return nil, err
 	}

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/events"
 	"github.com/mofa-vn/chancery/internal/events/delegations"
 	"github.com/mofa-vn/chancery/internal/mail"
+	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -35,7 +40,7 @@ func storedEvents(db *store.DB) delegations.Events {
 // delegationsArea serves the delegations of events and, with -smtp-url,
 // returns the relay that sends their mail; with -demo it gives the demo's
 // conference its delegations.
-func (w *wiring) delegationsArea(ctx context.Context) (*delegations.Service, *mail.Relay, error) {
+func (w *wiring) delegationsArea(ctx context.Context, rooms *sfu.Server) (*delegations.Service, *mail.Relay, error) {
 	now := w.o.now
 	if now == nil {
 		now = time.Now
@@ -43,6 +48,19 @@ func (w *wiring) delegationsArea(ctx context.Context) (*delegations.Service, *ma
 	origin := w.origin
 	svc := &delegations.Service{DB: w.db, Cat: w.kit.Cat, Events: storedEvents(w.db), Log: w.log.With("component", "delegations"), Now: now,
 		PublicURL: func() string { return origin }}
+	// Accredited people's join links: signed by the conference's signer;
+	// their private calendars keyed by a key derived from its token key.
+	key, err := conference.TokenKey(ctx, w.db, w.cfg.Conference.TokenKey, w.box)
+	if err != nil {
+		return nil, nil, err
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("chancery accreditation calendars"))
+	svc.Invites = &delegations.Invites{Signer: rooms.Signer(), CalendarKey: mac.Sum(nil),
+		ICS: func(e store.Event, sessions []store.EventSession, only []int64, code, origin string, stamp time.Time, join func(store.EventSession) string) []byte {
+			return events.ICS(e, sessions, only, events.ICSOptions{Lang: code, Origin: origin, Stamp: stamp, Join: join})
+		}}
+	w.delegations = svc
 	var relay *mail.Relay
 	if w.cfg.Mail.SMTPURL != "" {
 		sender, err := mail.ParseURL(w.cfg.Mail.SMTPURL)

@@ -37,6 +37,12 @@ func (w *wiring) events(site *portal.Handlers, pages *pagecache.Cache, press *pu
 			return fmt.Sprintf("/press/statements/%d", st.ID), nil
 		},
 		PublicURL: func() string { return w.origin },
+		// Accredited people get their updated invitations (delegations).
+		SessionChanged: func(ctx context.Context, eventID, sessionID int64) {
+			if w.delegations != nil {
+				w.delegations.SessionChanged(ctx, eventID, sessionID)
+			}
+		},
 	})
 	ev.Routes(w.mux, site)
 	// The public key, the verify page, feeds, sitemaps and robots.txt.

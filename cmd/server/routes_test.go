@@ -48,6 +48,10 @@ var publicRoutes = append([]string{
 	"GET /{lang}/accreditation/{token}", "POST /{lang}/accreditation/{token}",
 	"GET /{lang}/accreditation/focal/{token}", "POST /{lang}/accreditation/focal/{token}/registrations/{rid}/{action}",
 	"GET /{lang}/accreditation/focal/{token}/registrations/{rid}/credentials",
+	// An accredited person's private calendar: its token is a MAC of the
+	// registration's ID, checked server-side, and the person must still be
+	// accredited.
+	"GET /{lang}/accreditation/calendar/{file}",
 	// The ministry's public signing key (internal/signing).
 	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
 	// Feeds and sitemaps (internal/feed).

@@ -221,6 +221,14 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, &fault.Problem{Kind: fault.ErrGone, Key: "room_error_archived"})
 		return
 	}
+	// A revoked token opens no page either (the signalling refuses it too).
+	if revoked, err := h.p.DB.RevokedRoomTokens(r.Context(), []string{c.ID}); err != nil || len(revoked) > 0 {
+		if err == nil {
+			err = &fault.Problem{Kind: fault.ErrForbidden, Key: "room_error_revoked"}
+		}
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
 	room.Title = room.TitleIn(l.Code)
 	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys))
 	for _, k := range slices.Concat(jsKeys, floorJSKeys) {

@@ -44,6 +44,10 @@ type Params struct {
 	// PublicURL, if set, returns the public origin; the request's by
 	// default.
 	PublicURL func() string
+	// SessionChanged, if set, runs after a session was added or changed
+	// in a way a calendar shows (its SEQUENCE raised): cmd/server sends
+	// the accredited people their updated invitations.
+	SessionChanged func(ctx context.Context, eventID, sessionID int64)
 }
 
 // Handlers serve the events' pages and API.
@@ -55,6 +59,7 @@ type Handlers struct {
 	onChange  func(ctx context.Context)
 	announce  func(ctx context.Context, u account.User, texts []Announcement) (string, error)
 	publicURL func() string
+	onSession func(ctx context.Context, eventID, sessionID int64)
 }
 
 // New returns the events handlers.
@@ -65,7 +70,8 @@ func New(p Params) *Handlers {
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handlers{db: p.DB, kit: p.Kit, log: p.Log, now: p.Now, onChange: p.OnChange, announce: p.Announce, publicURL: p.PublicURL}
+	return &Handlers{db: p.DB, kit: p.Kit, log: p.Log, now: p.Now, onChange: p.OnChange, announce: p.Announce, publicURL: p.PublicURL,
+		onSession: p.SessionChanged}
 }
 
 // PageHost is where two-segment public pages such as /{lang}/events are

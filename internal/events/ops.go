@@ -337,11 +337,15 @@ func (h *Handlers) createSession(ctx context.Context, e store.Event, in SessionI
 	if errors.Is(err, store.ErrNotFound) && s.RoomID != 0 {
 		return store.EventSession{}, invalid("room_slug", "events_error_room", nil)
 	}
+	if err == nil && h.onSession != nil {
+		h.onSession(ctx, e.ID, s.ID)
+	}
 	return s, err
 }
 
 func (h *Handlers) updateSession(ctx context.Context, e store.Event, id int64, in SessionInput) (store.EventSession, error) {
-	if _, err := h.db.GetEventSession(ctx, e.ID, id); err != nil {
+	before, err := h.db.GetEventSession(ctx, e.ID, id)
+	if err != nil {
 		return store.EventSession{}, err
 	}
 	s, err := h.checkSession(ctx, e, in)
@@ -352,6 +356,9 @@ func (h *Handlers) updateSession(ctx context.Context, e store.Event, id int64, i
 	s, err = h.db.UpdateEventSession(ctx, s)
 	if errors.Is(err, store.ErrNotFound) && in.Room != "" {
 		return store.EventSession{}, invalid("room_slug", "events_error_room", nil)
+	}
+	if err == nil && s.Sequence != before.Sequence && h.onSession != nil {
+		h.onSession(ctx, e.ID, s.ID)
 	}
 	return s, err
 }

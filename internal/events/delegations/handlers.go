@@ -55,6 +55,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("GET /{lang}/accreditation/{token}", h.registerPage)
 	mux.HandleFunc("POST /{lang}/accreditation/{token}", h.registerSubmit)
 	mux.HandleFunc("GET /{lang}/accreditation/focal/{token}", h.focalPage)
+	mux.HandleFunc("GET /{lang}/accreditation/calendar/{file}", h.calendar)
 	mux.HandleFunc("POST /{lang}/accreditation/focal/{token}/registrations/{rid}/{action}", h.focalDecide)
 	mux.HandleFunc("GET /{lang}/accreditation/focal/{token}/registrations/{rid}/credentials", h.focalCredentials)
 
@@ -68,6 +69,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("GET /admin/events/{id}/registrations/{rid}/photo", staff(http.HandlerFunc(h.adminFile("photo"))))
 	mux.Handle("POST /admin/events/{id}/precedence", staff(http.HandlerFunc(h.adminPrecedence)))
 	mux.Handle("POST /admin/events/{id}/precedence/draw", staff(http.HandlerFunc(h.adminDraw)))
+	mux.Handle("POST /admin/events/{id}/invitations", staff(http.HandlerFunc(h.adminInviteAll)))
 
 	mux.Handle("GET /api/v1/events/{id}/delegations", staff(http.HandlerFunc(h.apiList)))
 	mux.Handle("POST /api/v1/events/{id}/delegations", staff(http.HandlerFunc(h.apiCreate)))

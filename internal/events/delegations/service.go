@@ -32,6 +32,9 @@ type Service struct {
 	MailQueued func()
 	// PublicURL returns the base of the links in e-mail.
 	PublicURL func() string
+	// Invites, if set, gives accredited people their join links and
+	// invitations (invitations.go).
+	Invites *Invites
 }
 
 // MailOn reports whether decisions send e-mail.
@@ -180,7 +183,8 @@ func (s *Service) decide(ctx context.Context, id, delegationID, eventID int64, d
 	r, err := s.DB.DecideRegistration(ctx, store.Decision{RegistrationID: id, DelegationID: delegationID, From: d.from, To: d.to, Reason: actor.Reason},
 		actor.audit(d.action, map[string]any{"to": d.to}),
 		func(r store.Registration) []store.OutboxMail {
-			if d.mail != "" {
+			// With invitations, the accreditation's mail is the invitation.
+			if d.mail != "" && (d.mail != "accredited" || s.Invites == nil) {
 				mails = s.mailTo(ctx, r, del, ev, d.mail)
 			}
 			return mails
@@ -192,6 +196,7 @@ func (s *Service) decide(ctx context.Context, id, delegationID, eventID int64, d
 		return store.Registration{}, err
 	}
 	s.queued(mails)
+	s.afterDecision(ctx, cur.State, r, actor)
 	return r, nil
 }
 
@@ -212,6 +217,9 @@ func (s *Service) Change(ctx context.Context, eventID, id, delegationID int64, i
 	}
 	r, err := s.DB.ChangeRegistration(ctx, store.RegistrationChange{ID: id, DelegationID: delegationID, Name: in.Name, Title: in.Title,
 		Category: in.Category, Email: in.Email, Lang: in.Lang}, actor.audit("delegation.change", nil))
+	if err == nil {
+		s.afterDecision(ctx, cur.State, r, actor)
+	}
 	switch {
 	case errors.Is(err, store.ErrWrongState):
 		return store.Registration{}, errState
