@@ -230,8 +230,13 @@ func (s *Server) session(c net.Conn) {
 		case "QUIT":
 			reply("221 bye")
 			return
+		case "VRFY":
+			// RFC 5321 §3.5.3: a server need not verify; 252 says it
+			// will take the message anyway.
+			reply("252 cannot verify, will accept the message")
 		default:
-			reply("502 not implemented")
+			// RFC 5321 §4.2.4: a command the server does not know.
+			reply("500 5.5.2 command unrecognized")
 		}
 	}
 }
