@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -227,4 +228,22 @@ func excerpt(body string) string {
 		body = body[:1500]
 	}
 	return body
+}
+
+// api sends body as JSON, asking for French, and checks the status; it
+// returns the answer's object, if it is one.
+func (ts *testServer) api(c *http.Client, method, path string, body any, want int) map[string]any {
+	ts.t.Helper()
+	b, _ := json.Marshal(body)
+	r := ts.send(c, method, path, "application/json", string(b), map[string]string{"Accept-Language": "fr"})
+	if r.StatusCode != want {
+		ts.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.StatusCode, want, excerpt(r.Body))
+	}
+	var out map[string]any
+	if strings.HasPrefix(strings.TrimSpace(r.Body), "{") {
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+			ts.t.Fatal(err)
+		}
+	}
+	return out
 }

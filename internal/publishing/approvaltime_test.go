@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -17,60 +18,60 @@ import (
 func TestMovedEarlierWaitsForANewApproval(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
 		boss := e.admin("boss")
-		moved := e.scheduled(time.Hour, x.ID)
-		again := e.scheduled(time.Hour, x.ID)
-		approved := e.pub(moved.ID).DueAt
+		moved := e.Scheduled(time.Hour, x.ID)
+		again := e.Scheduled(time.Hour, x.ID)
+		approved := e.Pub(moved.ID).DueAt
 		earlier := approved.Add(-16 * time.Minute)
 
 		for _, tc := range []struct {
 			st publishing.Statement
 			by publishing.Actor
-		}{{moved, e.author}, {again, boss}} {
-			voided, err := e.svc.Reschedule(e.ctx, tc.by, e.pub(tc.st.ID).ID, earlier)
+		}{{moved, e.Author}, {again, boss}} {
+			voided, err := e.Svc.Reschedule(e.Ctx, tc.by, e.Pub(tc.st.ID).ID, earlier)
 			if err != nil || !voided {
 				t.Fatalf("move: voided %v, %v", voided, err)
 			}
-			p := e.wantState(tc.st.ID, store.StateSubmitted)
+			p := e.WantState(tc.st.ID, store.StateSubmitted)
 			if !p.DueAt.Equal(earlier) {
 				t.Fatalf("due %v, want %v", p.DueAt, earlier)
 			}
-			if aps, _ := db.ListApprovals(e.ctx, tc.st.ID); len(aps) != 0 {
+			if aps, _ := db.ListApprovals(e.Ctx, tc.st.ID); len(aps) != 0 {
 				t.Fatalf("approvals survived the move: %+v", aps)
 			}
 		}
 		// The hash covers the new time: an approval of the old one is stale.
-		_, err := e.svc.Approve(e.ctx, e.second, again.ID, again.ContentHash)
+		_, err := e.Svc.Approve(e.Ctx, e.Second, again.ID, again.ContentHash)
 		wantProblem(t, err, "press_error_stale_approval")
 		// The mover, though an approver, is an author of the new time.
-		cur, _ := db.GetStatement(e.ctx, again.ID)
+		cur, _ := db.GetStatement(e.Ctx, again.ID)
 		if !cur.TargetDue[x.ID].Equal(earlier) || publishing.ContentHash(cur) != cur.ContentHash {
 			t.Fatalf("stored statement does not carry the moved time in its hash: %+v", cur.TargetDue)
 		}
-		_, err = e.svc.Approve(e.ctx, boss, again.ID, cur.ContentHash)
+		_, err = e.Svc.Approve(e.Ctx, boss, again.ID, cur.ContentHash)
 		wantProblem(t, err, "press_error_own_edit")
 		// One of them is cleared again before its new time.
 		clock.Set(earlier.Add(-time.Minute))
-		if r := e.approve(e.second, again.ID); !r.Complete {
+		if r := e.Approve(e.Second, again.ID); !r.Complete {
 			t.Fatalf("re-approval: %+v", r)
 		}
 
 		clock.Set(earlier.Add(-time.Second))
-		if n := e.dispatch(); n != 0 {
+		if n := e.Dispatch(); n != 0 {
 			t.Fatalf("%d went out before the new time", n)
 		}
 		clock.Set(earlier)
-		e.dispatch()
-		e.wantState(again.ID, store.StatePublished)
-		e.wantState(moved.ID, store.StateSubmitted)
+		e.Dispatch()
+		e.WantState(again.ID, store.StatePublished)
+		e.WantState(moved.ID, store.StateSubmitted)
 		clock.Set(approved) // the old time means nothing now
-		e.dispatch()
-		e.wantState(moved.ID, store.StateSubmitted)
+		e.Dispatch()
+		e.WantState(moved.ID, store.StateSubmitted)
 		if posts := xNet.Posts(); len(posts) != 1 {
 			t.Fatalf("%d posts, want only the re-approved one", len(posts))
 		}
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }
 
@@ -80,24 +81,24 @@ func TestMovedEarlierWaitsForANewApproval(t *testing.T) {
 func TestSchedulerHoldsATimeNobodyApproved(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		st := e.scheduled(time.Hour, x.ID)
-		p := e.pub(st.ID)
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.Scheduled(time.Hour, x.ID)
+		p := e.Pub(st.ID)
 		at := clock.Now().Add(10 * time.Minute)
-		if err := db.ReschedulePublication(e.ctx, p.ID, at, store.AuditEntry{Actor: "bypass", Action: "publication.reschedule"}); err != nil {
+		if err := db.ReschedulePublication(e.Ctx, p.ID, at, store.AuditEntry{Actor: "bypass", Action: "publication.reschedule"}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Set(at)
-		e.dispatch()
-		if p := e.wantState(st.ID, store.StateScheduled); p.Held != store.HeldApprovalExpired {
+		e.Dispatch()
+		if p := e.WantState(st.ID, store.StateScheduled); p.Held != store.HeldApprovalExpired {
 			t.Fatalf("held %q, want approval-expired", p.Held)
 		}
 		// Releasing it now does not approve the time either.
-		if err := e.svc.Decide(e.ctx, e.author, p.ID, store.ResumeNow, time.Time{}); err != nil {
+		if err := e.Svc.Decide(e.Ctx, e.Author, p.ID, store.ResumeNow, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Hour)
-		e.dispatch()
+		e.Dispatch()
 		if len(xNet.Posts()) != 0 {
 			t.Fatal("a time nobody approved went out")
 		}
@@ -111,28 +112,28 @@ func TestSchedulerHoldsATimeNobodyApproved(t *testing.T) {
 func TestReleaseNowKeepsTheApproval(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{Grace: 5 * time.Minute})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		fb, fbNet := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
-		paused := e.scheduled(time.Hour, x.ID)
-		late := e.scheduled(time.Hour, fb.ID)
-		approved := e.pub(paused.ID).DueAt
-		if err := e.svc.Pause(e.ctx, e.author, x.ID, "checking the account"); err != nil {
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		fb, fbNet := e.Channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+		paused := e.Scheduled(time.Hour, x.ID)
+		late := e.Scheduled(time.Hour, fb.ID)
+		approved := e.Pub(paused.ID).DueAt
+		if err := e.Svc.Pause(e.Ctx, e.Author, x.ID, "checking the account"); err != nil {
 			t.Fatal(err)
 		}
 		clock.Set(approved.Add(20 * time.Minute)) // the server was down, X paused
-		e.dispatch()
-		if p := e.wantState(late.ID, store.StateScheduled); p.Held != store.HeldLate {
+		e.Dispatch()
+		if p := e.WantState(late.ID, store.StateScheduled); p.Held != store.HeldLate {
 			t.Fatalf("held %q, want late", p.Held)
 		}
-		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
+		if err := e.Svc.Resume(e.Ctx, e.Author, x.ID, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.Decide(e.ctx, e.author, e.pub(late.ID).ID, store.ResumeNow, time.Time{}); err != nil {
+		if err := e.Svc.Decide(e.Ctx, e.Author, e.Pub(late.ID).ID, store.ResumeNow, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		e.dispatch()
+		e.Dispatch()
 		for _, st := range []int64{paused.ID, late.ID} {
-			p := e.wantState(st, store.StatePublished)
+			p := e.WantState(st, store.StatePublished)
 			if !p.DueAt.Equal(approved) {
 				t.Fatalf("due time changed to %v, want the approved %v", p.DueAt, approved)
 			}
@@ -148,33 +149,33 @@ func TestReleaseNowKeepsTheApproval(t *testing.T) {
 func TestTargetsAtTheirOwnTimes(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		fb, fbNet := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		fb, fbNet := e.Channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
 		due := clock.Now().Add(time.Hour)
-		st := e.draft(publishing.StatementInput{DueAt: due, Variants: variants("Two times"), Targets: []int64{x.ID, fb.ID}})
+		st := e.Draft(publishing.StatementInput{DueAt: due, Variants: pubtest.Variants("Two times"), Targets: []int64{x.ID, fb.ID}})
 		var fbPub publishing.Publication
-		for _, p := range e.pubs(st.ID) {
+		for _, p := range e.Pubs(st.ID) {
 			if p.ChannelID == fb.ID {
 				fbPub = p
 			}
 		}
-		if voided, err := e.svc.Reschedule(e.ctx, e.author, fbPub.ID, due.Add(30*time.Minute)); err != nil || voided {
+		if voided, err := e.Svc.Reschedule(e.Ctx, e.Author, fbPub.ID, due.Add(30*time.Minute)); err != nil || voided {
 			t.Fatalf("moving a draft's target: voided %v, %v", voided, err)
 		}
 		// Moving it into the past is refused.
-		_, err := e.svc.Reschedule(e.ctx, e.author, fbPub.ID, clock.Now().Add(-time.Minute))
+		_, err := e.Svc.Reschedule(e.Ctx, e.Author, fbPub.ID, clock.Now().Add(-time.Minute))
 		wantProblem(t, err, "press_error_due_past")
-		e.submit(st.ID)
-		if r := e.approve(e.approver, st.ID); !r.Complete {
+		e.Submit(st.ID)
+		if r := e.Approve(e.Approver, st.ID); !r.Complete {
 			t.Fatalf("approval: %+v", r)
 		}
 		clock.Set(due)
-		e.dispatch()
+		e.Dispatch()
 		if len(xNet.Posts()) != 1 || len(fbNet.Posts()) != 0 {
 			t.Fatalf("at the statement's time: X %d, Facebook %d", len(xNet.Posts()), len(fbNet.Posts()))
 		}
 		clock.Set(due.Add(30 * time.Minute))
-		e.dispatch()
+		e.Dispatch()
 		if len(fbNet.Posts()) != 1 {
 			t.Fatal("Facebook did not publish at its own time")
 		}

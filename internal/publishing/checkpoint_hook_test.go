@@ -21,10 +21,10 @@ func TestCheckpointAfterEveryPublication(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
 		var calls atomic.Int32
-		svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Now: clock.Now, Instance: "test", Log: testLog(t),
+		svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Now: clock.Now, Instance: "test", Log: pubtest.Log(t),
 			Checkpoint: func() { calls.Add(1) },
 			Resolve: func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
-				if n, ok := e.nets[ch.ID]; ok {
+				if n, ok := e.Nets[ch.ID]; ok {
 					return n, nil
 				}
 				return nil, errors.New("no credentials")
@@ -32,26 +32,26 @@ func TestCheckpointAfterEveryPublication(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.svc = svc
-		ch, net := e.channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
-		st := e.scheduled(time.Minute, ch.ID)
+		e.Svc = svc
+		ch, net := e.Channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
+		st := e.Scheduled(time.Minute, ch.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
-		e.wantState(st.ID, store.StatePublished)
+		e.Dispatch()
+		e.WantState(st.ID, store.StatePublished)
 		if n := calls.Load(); n != 1 {
 			t.Fatalf("%d checkpoints after one publication, want 1", n)
 		}
 		// A duplicate leaves the publication for a person: no checkpoint
 		// until they settle it as published.
 		net.Script(fail(social.Duplicate, false))
-		st = e.scheduled(time.Minute, ch.ID)
+		st = e.Scheduled(time.Minute, ch.ID)
 		clock.Advance(time.Minute)
 		e.settleAll(40, st.ID) // the network is read again before a person is asked
-		p := e.wantState(st.ID, store.StateNeedsCheck)
+		p := e.WantState(st.ID, store.StateNeedsCheck)
 		if n := calls.Load(); n != 1 {
 			t.Fatalf("%d checkpoints after a needs-check, want still 1", n)
 		}
-		if err := svc.Settle(e.ctx, e.approver, p.ID, true, "https://mastodon.example/@mofa/1"); err != nil {
+		if err := svc.Settle(e.Ctx, e.Approver, p.ID, true, "https://mastodon.example/@mofa/1"); err != nil {
 			t.Fatal(err)
 		}
 		if n := calls.Load(); n != 2 {

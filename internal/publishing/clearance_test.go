@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -15,76 +16,76 @@ import (
 func TestClearance(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		ch, _ := e.channel("X ministry", social.X, social.Limits{MaxLength: 280}, "en", "vi")
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Hello"), Targets: []int64{ch.ID}})
+		ch, _ := e.Channel("X ministry", social.X, social.Limits{MaxLength: 280}, "en", "vi")
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: pubtest.Variants("Hello"), Targets: []int64{ch.ID}})
 		if st.ApprovalsNeeded != 1 {
 			t.Fatalf("approvals needed %d, want 1", st.ApprovalsNeeded)
 		}
 		// Not submitted: nobody may approve.
-		_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st.ContentHash)
+		_, err := e.Svc.Approve(e.Ctx, e.Approver, st.ID, st.ContentHash)
 		wantProblem(t, err, "press_error_not_submitted")
-		e.submit(st.ID)
-		got, _ := db.GetStatement(e.ctx, st.ID)
+		e.Submit(st.ID)
+		got, _ := db.GetStatement(e.Ctx, st.ID)
 		// The hash of what was saved is the hash of what is stored.
 		if got.ContentHash != st.ContentHash || publishing.ContentHash(got) != st.ContentHash {
 			t.Fatalf("hash changed by storing: saved %s, stored %s", st.ContentHash, got.ContentHash)
 		}
 		// No self-approval.
-		_, err = e.svc.Approve(e.ctx, e.author, st.ID, got.ContentHash)
+		_, err = e.Svc.Approve(e.Ctx, e.Author, st.ID, got.ContentHash)
 		wantProblem(t, err, "press_error_self_approval")
 		// An approval of another version is refused.
-		_, err = e.svc.Approve(e.ctx, e.approver, st.ID, strings.Repeat("0", 64))
+		_, err = e.Svc.Approve(e.Ctx, e.Approver, st.ID, strings.Repeat("0", 64))
 		wantProblem(t, err, "press_error_stale_approval")
-		e.wantState(st.ID, store.StateSubmitted)
+		e.WantState(st.ID, store.StateSubmitted)
 
 		// Any edit voids the approval: approve, edit, and the
 		// statement is a draft again with no approval.
-		if r := e.approve(e.approver, st.ID); !r.Complete {
+		if r := e.Approve(e.Approver, st.ID); !r.Complete {
 			t.Fatal("one approval should clear a non-sensitive statement")
 		}
-		e.wantState(st.ID, store.StateScheduled)
-		in := publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Hello, edited"), Targets: []int64{ch.ID}}
-		edited, err := e.svc.SaveStatement(e.ctx, e.author, st.ID, in)
+		e.WantState(st.ID, store.StateScheduled)
+		in := publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: pubtest.Variants("Hello, edited"), Targets: []int64{ch.ID}}
+		edited, err := e.Svc.SaveStatement(e.Ctx, e.Author, st.ID, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if edited.ContentHash == got.ContentHash {
 			t.Fatal("edit kept the content hash")
 		}
-		e.wantState(st.ID, store.StateDraft)
-		aps, _ := db.ListApprovals(e.ctx, st.ID)
+		e.WantState(st.ID, store.StateDraft)
+		aps, _ := db.ListApprovals(e.Ctx, st.ID)
 		if len(aps) != 0 {
 			t.Fatalf("approvals survived an edit: %v", aps)
 		}
 		clock.Advance(2 * time.Hour)
-		if n := e.dispatch(); n != 0 {
+		if n := e.Dispatch(); n != 0 {
 			t.Fatalf("an unapproved statement went out (%d)", n)
 		}
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }
 
 func TestSensitiveNeedsTwoApprovers(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		ch, _ := e.channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
+		ch, _ := e.Channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
 		for _, in := range []publishing.StatementInput{
-			{Sensitive: true, DueAt: clock.Now().Add(time.Hour), Variants: variants("A"), Targets: []int64{ch.ID}},
-			{Category: "security", DueAt: clock.Now().Add(time.Hour), Variants: variants("B"), Targets: []int64{ch.ID}},
+			{Sensitive: true, DueAt: clock.Now().Add(time.Hour), Variants: pubtest.Variants("A"), Targets: []int64{ch.ID}},
+			{Category: "security", DueAt: clock.Now().Add(time.Hour), Variants: pubtest.Variants("B"), Targets: []int64{ch.ID}},
 		} {
-			st := e.draft(in)
-			e.submit(st.ID)
-			if r := e.approve(e.approver, st.ID); r.Complete {
+			st := e.Draft(in)
+			e.Submit(st.ID)
+			if r := e.Approve(e.Approver, st.ID); r.Complete {
 				t.Fatal("one approval cleared a sensitive statement")
 			}
-			e.wantState(st.ID, store.StateSubmitted)
-			st2, _ := db.GetStatement(e.ctx, st.ID)
-			_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st2.ContentHash)
+			e.WantState(st.ID, store.StateSubmitted)
+			st2, _ := db.GetStatement(e.Ctx, st.ID)
+			_, err := e.Svc.Approve(e.Ctx, e.Approver, st.ID, st2.ContentHash)
 			wantProblem(t, err, "press_error_already_approved")
-			if r := e.approve(e.second, st.ID); !r.Complete || r.Count != 2 {
+			if r := e.Approve(e.Second, st.ID); !r.Complete || r.Count != 2 {
 				t.Fatalf("second approval: %+v", r)
 			}
-			e.wantState(st.ID, store.StateScheduled)
+			e.WantState(st.ID, store.StateScheduled)
 		}
 	})
 }
@@ -92,8 +93,8 @@ func TestSensitiveNeedsTwoApprovers(t *testing.T) {
 func TestSubmitRefusesWhatWouldFailLater(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, _ := e.channel("X", social.X, social.Limits{MaxLength: 20}, "en")
-		tg, tgNet := e.channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096}, "en")
+		x, _ := e.Channel("X", social.X, social.Limits{MaxLength: 20}, "en")
+		tg, tgNet := e.Channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096}, "en")
 		tgNet.AuthBroken = true
 		png := []publishing.MediaInput{{Filename: "a.png", ContentType: "image/png", Data: []byte{1}, Alts: map[string]string{"vi": "ảnh"}}}
 		long := []publishing.VariantInput{{Lang: "en", Body: strings.Repeat("a", 21)}}
@@ -115,19 +116,19 @@ func TestSubmitRefusesWhatWouldFailLater(t *testing.T) {
 			{"thread without threads", publishing.StatementInput{DueAt: future, Variants: thread, Targets: []int64{x.ID}}, "press_error_no_threads"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				st := e.draft(tc.in)
-				wantProblem(t, e.svc.Submit(e.ctx, e.author, st.ID), tc.key)
+				st := e.Draft(tc.in)
+				wantProblem(t, e.Svc.Submit(e.Ctx, e.Author, st.ID), tc.key)
 				e.wantStateAny(st.ID, store.StateDraft)
 			})
 		}
 		// Bad input to the model itself.
-		_, err := e.svc.SaveStatement(e.ctx, e.author, 0, publishing.StatementInput{Variants: []publishing.VariantInput{{Lang: "xx", Body: "a"}}})
+		_, err := e.Svc.SaveStatement(e.Ctx, e.Author, 0, publishing.StatementInput{Variants: []publishing.VariantInput{{Lang: "xx", Body: "a"}}})
 		wantProblem(t, err, "press_error_language")
-		_, err = e.svc.SaveStatement(e.ctx, e.author, 0, publishing.StatementInput{})
+		_, err = e.Svc.SaveStatement(e.Ctx, e.Author, 0, publishing.StatementInput{})
 		wantProblem(t, err, "press_error_no_variant")
-		_, err = e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "x", Name: "Bad zone", Languages: []string{"en"}, TimeZone: "Mars/Olympus"})
+		_, err = e.Svc.CreateChannel(e.Ctx, e.Author, publishing.ChannelInput{Network: "x", Name: "Bad zone", Languages: []string{"en"}, TimeZone: "Mars/Olympus"})
 		wantProblem(t, err, "press_error_time_zone")
-		_, err = e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "myspace", Name: "Old", Languages: []string{"en"}, TimeZone: "UTC"})
+		_, err = e.Svc.CreateChannel(e.Ctx, e.Author, publishing.ChannelInput{Network: "myspace", Name: "Old", Languages: []string{"en"}, TimeZone: "UTC"})
 		wantProblem(t, err, "press_error_network")
 	})
 }
@@ -159,7 +160,7 @@ func TestChannelServerAddress(t *testing.T) {
 			{"bluesky", "https://pds.mofa.example", "", "https://pds.mofa.example"}, // its own PDS
 			{"bluesky", "", "", ""},
 		} {
-			ch, err := e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: tc.network, Name: fmt.Sprintf("Channel %d", i),
+			ch, err := e.Svc.CreateChannel(e.Ctx, e.Author, publishing.ChannelInput{Network: tc.network, Name: fmt.Sprintf("Channel %d", i),
 				BaseURL: tc.base, Languages: []string{"en"}, TimeZone: "UTC"})
 			if tc.want != "" {
 				wantProblem(t, err, tc.want)
@@ -177,7 +178,7 @@ func TestChannelServerAddress(t *testing.T) {
 			{social.X, "", true}, {social.X, "https://api.x.com", true}, {social.X, "http://127.0.0.1:9000/", true},
 			{social.LinkedIn, "https://collector.example", false}, {social.Mastodon, "https://any.example", true},
 		} {
-			if got := e.svc.APIAllowed(tc.network, tc.base); got != tc.want {
+			if got := e.Svc.APIAllowed(tc.network, tc.base); got != tc.want {
 				t.Errorf("APIAllowed(%s, %q) = %v", tc.network, tc.base, got)
 			}
 		}
@@ -185,10 +186,10 @@ func TestChannelServerAddress(t *testing.T) {
 }
 
 func (e *env) wantStateAny(st int64, state string) {
-	e.t.Helper()
-	for _, p := range e.pubs(st) {
+	e.T.Helper()
+	for _, p := range e.Pubs(st) {
 		if p.State != state {
-			e.t.Fatalf("publication %d: %q, want %q", p.ID, p.State, state)
+			e.T.Fatalf("publication %d: %q, want %q", p.ID, p.State, state)
 		}
 	}
 }
@@ -196,30 +197,30 @@ func (e *env) wantStateAny(st int64, state string) {
 func TestApprovalExpired(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: variants("Late"), Targets: []int64{ch.ID}})
-		e.submit(st.ID)
+		ch, net := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: pubtest.Variants("Late"), Targets: []int64{ch.ID}})
+		e.Submit(st.ID)
 		clock.Advance(2 * time.Minute)
-		if n := e.dispatch(); n != 0 {
+		if n := e.Dispatch(); n != 0 {
 			t.Fatal("an unapproved publication was claimed")
 		}
-		if r := e.approve(e.approver, st.ID); !r.Complete || r.Late != 1 {
+		if r := e.Approve(e.Approver, st.ID); !r.Complete || r.Late != 1 {
 			t.Fatalf("approval after due: %+v", r)
 		}
-		p := e.wantState(st.ID, store.StateScheduled)
+		p := e.WantState(st.ID, store.StateScheduled)
 		if p.Held != store.HeldApprovalExpired {
 			t.Fatalf("held %q, want approval-expired", p.Held)
 		}
-		e.dispatch()
+		e.Dispatch()
 		if len(net.Posts()) != 0 {
 			t.Fatal("an approval-expired publication went out")
 		}
 		// A person decides: publish now.
-		if err := e.svc.Decide(e.ctx, e.second, p.ID, store.ResumeNow, time.Time{}); err != nil {
+		if err := e.Svc.Decide(e.Ctx, e.Second, p.ID, store.ResumeNow, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		e.dispatch()
-		e.wantState(st.ID, store.StatePublished)
-		e.verifyAudit()
+		e.Dispatch()
+		e.WantState(st.ID, store.StatePublished)
+		e.VerifyAudit()
 	})
 }

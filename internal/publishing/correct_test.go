@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -19,13 +20,13 @@ import (
 func TestCorrectionRecallsAndRepublishes(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		bs, bsNet := e.channel("Bluesky", social.Bluesky, social.Limits{MaxLength: 300, Idempotent: true}, "en")
-		st := e.scheduled(time.Minute, x.ID, bs.ID)
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		bs, bsNet := e.Channel("Bluesky", social.Bluesky, social.Limits{MaxLength: 300, Idempotent: true}, "en")
+		st := e.Scheduled(time.Minute, x.ID, bs.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.Dispatch()
 
-		plan, err := e.svc.RecallPlan(e.ctx, st.ID)
+		plan, err := e.Svc.RecallPlan(e.Ctx, st.ID)
 		if err != nil || len(plan) != 2 {
 			t.Fatalf("plan %+v %v", plan, err)
 		}
@@ -36,14 +37,14 @@ func TestCorrectionRecallsAndRepublishes(t *testing.T) {
 			}
 		}
 
-		c, err := e.svc.Correct(e.ctx, e.author, st.ID, "wrong date in the first sentence")
+		c, err := e.Svc.Correct(e.Ctx, e.Author, st.ID, "wrong date in the first sentence")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.Correct(e.ctx, e.author, st.ID, "again")
+		_, err = e.Svc.Correct(e.Ctx, e.Author, st.ID, "again")
 		wantProblem(t, err, "press_error_recall_requested")
-		orig, _ := db.GetStatement(e.ctx, st.ID)
-		got, _ := db.GetStatement(e.ctx, c.ID)
+		orig, _ := db.GetStatement(e.Ctx, st.ID)
+		got, _ := db.GetStatement(e.Ctx, c.ID)
 		if orig.RecallState != "requested" || got.Corrects != st.ID || got.State != store.StateDraft ||
 			!slices.Equal(got.Targets, []int64{x.ID, bs.ID}) || len(got.Variants) != len(orig.Variants) || got.Variants[1].Body != orig.Variants[1].Body {
 			t.Fatalf("original %+v\ncorrection %+v", orig, got)
@@ -51,23 +52,23 @@ func TestCorrectionRecallsAndRepublishes(t *testing.T) {
 
 		// The officer fixes the text; the second person approves the recall
 		// and the correction.
-		in := publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Targets: got.Targets, Variants: variants("Corrected")}
-		if _, err := e.svc.SaveStatement(e.ctx, e.author, c.ID, in); err != nil {
+		in := publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Targets: got.Targets, Variants: pubtest.Variants("Corrected")}
+		if _, err := e.Svc.SaveStatement(e.Ctx, e.Author, c.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.GetStatement(e.ctx, c.ID); got.Corrects != st.ID {
+		if got, _ := db.GetStatement(e.Ctx, c.ID); got.Corrects != st.ID {
 			t.Fatalf("an edit lost the link to the corrected statement: %d", got.Corrects)
 		}
-		if _, err := e.svc.ApproveRecall(e.ctx, e.approver, st.ID); err != nil {
+		if _, err := e.Svc.ApproveRecall(e.Ctx, e.Approver, st.ID); err != nil {
 			t.Fatal(err)
 		}
 		if len(xNet.CountByKey()) != 0 || len(bsNet.CountByKey()) != 0 {
 			t.Fatalf("the original is still out: X %v, Bluesky %v", xNet.CountByKey(), bsNet.CountByKey())
 		}
-		e.submit(c.ID)
-		e.approve(e.approver, c.ID)
+		e.Submit(c.ID)
+		e.Approve(e.Approver, c.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.Dispatch()
 		for _, n := range []interface{ CountByKey() map[string]int }{xNet, bsNet} {
 			if len(n.CountByKey()) != 1 {
 				t.Fatalf("correction not out exactly once: %v", n.CountByKey())
@@ -78,6 +79,6 @@ func TestCorrectionRecallsAndRepublishes(t *testing.T) {
 				t.Fatalf("X shows %q", p.Text)
 			}
 		}
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }

@@ -37,17 +37,17 @@ func TestUnknownIsReconciledNotRetried(t *testing.T) {
 			{"idempotent replay creates it when the first never arrived", true, false, false, store.StatePublished, 2, 1},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ch, net := e.channel("C "+tc.name, social.Mastodon, social.Limits{MaxLength: 500, Idempotent: tc.idempotent}, "en")
+				ch, net := e.Channel("C "+tc.name, social.Mastodon, social.Limits{MaxLength: 500, Idempotent: tc.idempotent}, "en")
 				net.ReconcileUnknown = tc.cannotTell
-				st := e.scheduled(time.Minute, ch.ID)
+				st := e.Scheduled(time.Minute, ch.ID)
 				net.Script(fail(social.Unknown, tc.commit))
 				clock.Advance(time.Minute)
-				e.dispatch()
-				if p := e.pub(st.ID); p.State == store.StateScheduled {
+				e.Dispatch()
+				if p := e.Pub(st.ID); p.State == store.StateScheduled {
 					clock.Set(p.NextAttemptAt)
-					e.dispatch()
+					e.Dispatch()
 				}
-				p := e.wantState(st.ID, tc.state)
+				p := e.WantState(st.ID, tc.state)
 				if got := net.Calls(key(p.ID, "en", 0)); got != tc.calls {
 					t.Fatalf("Publish called %d times, want %d", got, tc.calls)
 				}
@@ -56,18 +56,18 @@ func TestUnknownIsReconciledNotRetried(t *testing.T) {
 				}
 				if tc.state == store.StateNeedsCheck {
 					clock.Advance(time.Hour)
-					e.dispatch()
+					e.Dispatch()
 					if net.Calls(key(p.ID, "en", 0)) != 1 {
 						t.Fatal("a needs-check publication was retried")
 					}
-					if err := e.svc.Settle(e.ctx, e.approver, p.ID, true, "https://t.me/mofa/1"); err != nil {
+					if err := e.Svc.Settle(e.Ctx, e.Approver, p.ID, true, "https://t.me/mofa/1"); err != nil {
 						t.Fatal(err)
 					}
-					e.wantState(st.ID, store.StatePublished)
+					e.WantState(st.ID, store.StatePublished)
 				}
 			})
 		}
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }
 
@@ -78,36 +78,36 @@ func TestCrashDuringCallIsSettled(t *testing.T) {
 		e := newEnv(t, db, clock, publishing.Settings{Lease: 30 * time.Second})
 		for _, committed := range []bool{true, false} {
 			t.Run(fmt.Sprint("committed=", committed), func(t *testing.T) {
-				ch, net := e.channel(fmt.Sprint("C", committed), social.Facebook, social.Limits{MaxLength: 5000}, "en")
-				st := e.scheduled(time.Minute, ch.ID)
+				ch, net := e.Channel(fmt.Sprint("C", committed), social.Facebook, social.Limits{MaxLength: 5000}, "en")
+				st := e.Scheduled(time.Minute, ch.ID)
 				clock.Advance(time.Minute)
 				// "Crash": another instance claims, writes its attempt,
 				// maybe reaches the network, and dies.
-				pubs, err := db.ClaimPublications(e.ctx, "dead", 30*time.Second, 10)
+				pubs, err := db.ClaimPublications(e.Ctx, "dead", 30*time.Second, 10)
 				if err != nil || len(pubs) != 1 {
 					t.Fatalf("claim: %v %v", pubs, err)
 				}
 				k := key(pubs[0].ID, "en", 0)
-				if _, err := db.BeginAttempt(e.ctx, pubs[0].ID, "dead", 30*time.Second, 0, k, store.AuditEntry{Action: "publication.attempt"}); err != nil {
+				if _, err := db.BeginAttempt(e.Ctx, pubs[0].ID, "dead", 30*time.Second, 0, k, store.AuditEntry{Action: "publication.attempt"}); err != nil {
 					t.Fatal(err)
 				}
 				if committed {
-					if _, err := net.Publish(e.ctx, social.Post{Key: k, Lang: "en", Text: "Statement (en)"}); err != nil {
+					if _, err := net.Publish(e.Ctx, social.Post{Key: k, Lang: "en", Text: "Statement (en)"}); err != nil {
 						t.Fatal(err)
 					}
 				}
 				// While the lease holds, nobody touches it.
-				if n := e.dispatch(); n != 0 {
+				if n := e.Dispatch(); n != 0 {
 					t.Fatalf("claimed a publication under a live lease (%d)", n)
 				}
 				clock.Advance(31 * time.Second)
-				e.dispatch()
-				e.wantState(st.ID, store.StatePublished)
+				e.Dispatch()
+				e.WantState(st.ID, store.StatePublished)
 				if got := net.CountByKey()[k]; got != 1 {
 					t.Fatalf("%d posts, want exactly 1", got)
 				}
 				// The dead instance wakes up: its writes are fenced off.
-				_, err = db.BeginAttempt(e.ctx, pubs[0].ID, "dead", 30*time.Second, 0, k, store.AuditEntry{Action: "publication.attempt"})
+				_, err = db.BeginAttempt(e.Ctx, pubs[0].ID, "dead", 30*time.Second, 0, k, store.AuditEntry{Action: "publication.attempt"})
 				if err == nil || !strings.Contains(err.Error(), "lease lost") {
 					t.Fatalf("a stale owner wrote an attempt: %v", err)
 				}
@@ -119,132 +119,132 @@ func TestCrashDuringCallIsSettled(t *testing.T) {
 func TestPauseIsCheckedBeforeEveryCall(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en")
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: []publishing.VariantInput{{Lang: "en", Body: "one\n---\ntwo"}}, Targets: []int64{ch.ID}})
-		e.submit(st.ID)
-		e.approve(e.approver, st.ID)
+		ch, net := e.Channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en")
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: []publishing.VariantInput{{Lang: "en", Body: "one\n---\ntwo"}}, Targets: []int64{ch.ID}})
+		e.Submit(st.ID)
+		e.Approve(e.Approver, st.ID)
 		// The pause lands between the claim and the second call.
 		net.Script(pubtest.Step{Hook: func() {
-			if err := e.svc.Pause(context.Background(), e.approver, 0, "statement under review"); err != nil {
+			if err := e.Svc.Pause(context.Background(), e.Approver, 0, "statement under review"); err != nil {
 				t.Error(err)
 			}
 		}})
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.Dispatch()
 		if got := len(net.Posts()); got != 1 {
 			t.Fatalf("%d posts, want the pause to stop the thread after 1", got)
 		}
-		b, err := e.svc.Banner(e.ctx)
+		b, err := e.Svc.Banner(e.Ctx)
 		if err != nil || !b.Org || b.Reason != "statement under review" {
 			t.Fatalf("banner %+v %v", b, err)
 		}
 		clock.Advance(time.Hour)
-		if n := e.dispatch(); n != 0 {
+		if n := e.Dispatch(); n != 0 {
 			t.Fatal("claimed during an org-wide pause")
 		}
-		overdue, _ := db.OverduePublications(e.ctx, 0)
+		overdue, _ := db.OverduePublications(e.Ctx, 0)
 		if len(overdue) != 1 {
 			t.Fatalf("overdue during pause: %v", overdue)
 		}
-		if err := e.svc.Resume(e.ctx, e.approver, 0, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
+		if err := e.Svc.Resume(e.Ctx, e.Approver, 0, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
 			t.Fatal(err)
 		}
-		e.dispatch()
-		p := e.wantState(st.ID, store.StatePublished)
+		e.Dispatch()
+		p := e.WantState(st.ID, store.StatePublished)
 		posts := net.Posts()
 		if len(posts) != 2 || posts[1].ReplyTo != posts[0].ID || net.Calls(key(p.ID, "en", 0)) != 1 {
 			t.Fatalf("after resume: %+v", posts)
 		}
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }
 
 func TestChannelPauseAndResumeChoices(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		fb, fbNet := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
-		if err := e.svc.Pause(e.ctx, e.author, x.ID, ""); err == nil {
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		fb, fbNet := e.Channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+		if err := e.Svc.Pause(e.Ctx, e.Author, x.ID, ""); err == nil {
 			t.Fatal("a pause without a reason was accepted")
 		}
-		if err := e.svc.Pause(e.ctx, e.author, x.ID, "account compromised?"); err != nil {
+		if err := e.Svc.Pause(e.Ctx, e.Author, x.ID, "account compromised?"); err != nil {
 			t.Fatal(err)
 		}
-		a := e.scheduled(time.Minute, x.ID, fb.ID)
-		b := e.scheduled(2*time.Minute, x.ID)
-		c := e.scheduled(3*time.Minute, x.ID)
+		a := e.Scheduled(time.Minute, x.ID, fb.ID)
+		b := e.Scheduled(2*time.Minute, x.ID)
+		c := e.Scheduled(3*time.Minute, x.ID)
 		clock.Advance(5 * time.Minute)
-		e.dispatch()
+		e.Dispatch()
 		if len(xNet.Posts()) != 0 || len(fbNet.Posts()) != 1 {
 			t.Fatalf("X paused: %d X posts, %d Facebook posts", len(xNet.Posts()), len(fbNet.Posts()))
 		}
 		// Resume asks what to do: here, hold them all for a person.
-		err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: "later"})
+		err := e.Svc.Resume(e.Ctx, e.Author, x.ID, store.ResumeChoice{Action: "later"})
 		wantProblem(t, err, "press_error_action")
-		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeHold}); err != nil {
+		if err := e.Svc.Resume(e.Ctx, e.Author, x.ID, store.ResumeChoice{Action: store.ResumeHold}); err != nil {
 			t.Fatal(err)
 		}
-		e.dispatch()
+		e.Dispatch()
 		if len(xNet.Posts()) != 0 {
 			t.Fatal("held publications went out")
 		}
 		for _, st := range []int64{b.ID, c.ID} {
-			if p := e.pub(st); p.Held != store.HeldPaused {
+			if p := e.Pub(st); p.Held != store.HeldPaused {
 				t.Fatalf("publication of %d held %q", st, p.Held)
 			}
 		}
 		// A new time chosen by a person needs a new approval, as an
 		// approval covers the time: b awaits approval again.
 		_ = a
-		pb := e.pub(b.ID)
-		if err := e.svc.Decide(e.ctx, e.author, pb.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
+		pb := e.Pub(b.ID)
+		if err := e.Svc.Decide(e.Ctx, e.Author, pb.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		e.wantState(b.ID, store.StateSubmitted)
-		e.approve(e.approver, b.ID)
-		e.wantState(b.ID, store.StateScheduled)
+		e.WantState(b.ID, store.StateSubmitted)
+		e.Approve(e.Approver, b.ID)
+		e.WantState(b.ID, store.StateScheduled)
 		// Pause again and resume by rescheduling: the same.
-		if err := e.svc.Pause(e.ctx, e.author, x.ID, "again"); err != nil {
+		if err := e.Svc.Pause(e.Ctx, e.Author, x.ID, "again"); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(2 * time.Hour)
 		at := clock.Now().Add(10 * time.Minute)
-		if err := e.svc.Resume(e.ctx, e.author, x.ID, store.ResumeChoice{Action: store.ResumeReschedule, At: at}); err != nil {
+		if err := e.Svc.Resume(e.Ctx, e.Author, x.ID, store.ResumeChoice{Action: store.ResumeReschedule, At: at}); err != nil {
 			t.Fatal(err)
 		}
-		if p := e.wantState(b.ID, store.StateSubmitted); !p.DueAt.Equal(at.Truncate(time.Microsecond)) || p.Held != "" {
+		if p := e.WantState(b.ID, store.StateSubmitted); !p.DueAt.Equal(at.Truncate(time.Microsecond)) || p.Held != "" {
 			t.Fatalf("rescheduled to %v (held %q), want %v", p.DueAt, p.Held, at)
 		}
 		clock.Set(at)
-		if e.dispatch(); len(xNet.Posts()) != 0 {
+		if e.Dispatch(); len(xNet.Posts()) != 0 {
 			t.Fatal("a publication moved after a pause went out without a new approval")
 		}
 		// Approved now, after its time: a person releases it.
-		e.approve(e.approver, b.ID)
-		p := e.wantState(b.ID, store.StateScheduled)
-		if err := e.svc.Decide(e.ctx, e.author, p.ID, store.ResumeNow, time.Time{}); err != nil {
+		e.Approve(e.Approver, b.ID)
+		p := e.WantState(b.ID, store.StateScheduled)
+		if err := e.Svc.Decide(e.Ctx, e.Author, p.ID, store.ResumeNow, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		e.dispatch()
-		e.wantState(b.ID, store.StatePublished)
-		e.verifyAudit()
+		e.Dispatch()
+		e.WantState(b.ID, store.StatePublished)
+		e.VerifyAudit()
 	})
 }
 
 func TestRecallNeedsSecondPerson(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en")
-		tg, tgNet := e.channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096, DeleteWindow: 48 * time.Hour}, "en")
-		st := e.scheduled(time.Minute, x.ID, tg.ID)
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en")
+		tg, tgNet := e.Channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096, DeleteWindow: 48 * time.Hour}, "en")
+		st := e.Scheduled(time.Minute, x.ID, tg.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
-		if err := e.svc.RequestRecall(e.ctx, e.author, st.ID, "wrong figure in paragraph 2"); err != nil {
+		e.Dispatch()
+		if err := e.Svc.RequestRecall(e.Ctx, e.Author, st.ID, "wrong figure in paragraph 2"); err != nil {
 			t.Fatal(err)
 		}
-		_, err := e.svc.ApproveRecall(e.ctx, e.author, st.ID)
+		_, err := e.Svc.ApproveRecall(e.Ctx, e.Author, st.ID)
 		wantProblem(t, err, "press_error_self_approval")
-		plan, err := e.svc.RecallPlan(e.ctx, st.ID)
+		plan, err := e.Svc.RecallPlan(e.Ctx, st.ID)
 		if err != nil || len(plan) != 2 {
 			t.Fatalf("plan %+v %v", plan, err)
 		}
@@ -254,7 +254,7 @@ func TestRecallNeedsSecondPerson(t *testing.T) {
 			}
 		}
 		clock.Advance(49 * time.Hour)
-		res, err := e.svc.ApproveRecall(e.ctx, e.approver, st.ID)
+		res, err := e.Svc.ApproveRecall(e.Ctx, e.Approver, st.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,11 +274,11 @@ func TestRecallNeedsSecondPerson(t *testing.T) {
 			t.Fatalf("after recall: X %v, Telegram %v", xNet.CountByKey(), tgNet.CountByKey())
 		}
 		// The record is kept.
-		got, _ := db.GetStatement(e.ctx, st.ID)
-		if got.RecallState != "done" || len(e.pubs(st.ID)) != 2 {
+		got, _ := db.GetStatement(e.Ctx, st.ID)
+		if got.RecallState != "done" || len(e.Pubs(st.ID)) != 2 {
 			t.Fatalf("record after recall: %+v", got)
 		}
-		entries, _ := db.ListAudit(e.ctx, store.AuditFilter{StatementID: st.ID})
+		entries, _ := db.ListAudit(e.Ctx, store.AuditFilter{StatementID: st.ID})
 		var deletes int
 		for _, en := range entries {
 			if strings.HasPrefix(en.Action, "recall.delete") {
@@ -288,7 +288,7 @@ func TestRecallNeedsSecondPerson(t *testing.T) {
 		if deletes != 2 {
 			t.Fatalf("%d recall.delete entries, want 2", deletes)
 		}
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }
 
@@ -296,12 +296,12 @@ func TestRecallNeedsSecondPerson(t *testing.T) {
 func TestAuditKeepsPayloadAndResponse(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		ch, _ := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		st := e.scheduled(time.Minute, ch.ID)
+		ch, _ := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.Scheduled(time.Minute, ch.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
-		p := e.pub(st.ID)
-		entries, err := db.ListAudit(e.ctx, store.AuditFilter{PublicationID: p.ID})
+		e.Dispatch()
+		p := e.Pub(st.ID)
+		entries, err := db.ListAudit(e.Ctx, store.AuditFilter{PublicationID: p.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,12 +331,12 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		e := newEnv(t, db, storetest.NewClock(time.Now()), publishing.Settings{})
-		ch, net := e.channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
+		ch, net := e.Channel("Mastodon", social.Mastodon, social.Limits{MaxLength: 500}, "en")
 		net.Now = time.Now
 		net.Latency = time.Millisecond
 		const n = 150
 		svc := func(name string) *publishing.Service {
-			svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Instance: name, Settings: publishing.Settings{Workers: 8}, Log: testLog(t),
+			svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Instance: name, Settings: publishing.Settings{Workers: 8}, Log: pubtest.Log(t),
 				Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }})
 			if err != nil {
 				t.Fatal(err)
@@ -345,16 +345,16 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 		}
 		maker := svc("maker")
 		for i := range n {
-			st, err := maker.SaveStatement(ctx, e.author, 0, publishing.StatementInput{DueAt: time.Now().Add(time.Hour),
+			st, err := maker.SaveStatement(ctx, e.Author, 0, publishing.StatementInput{DueAt: time.Now().Add(time.Hour),
 				Variants: []publishing.VariantInput{{Lang: "en", Body: fmt.Sprint("Statement ", i)}}, Targets: []int64{ch.ID}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := maker.Submit(ctx, e.author, st.ID); err != nil {
+			if err := maker.Submit(ctx, e.Author, st.ID); err != nil {
 				t.Fatal(err)
 			}
 			st, _ = db.GetStatement(ctx, st.ID)
-			if _, err := maker.Approve(ctx, e.approver, st.ID, st.ContentHash); err != nil {
+			if _, err := maker.Approve(ctx, e.Approver, st.ID, st.ContentHash); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -366,7 +366,7 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 			t.Fatalf("%d publications (%v)", len(pubs), err)
 		}
 		for _, p := range pubs {
-			if _, err := pubtest.BringDue(ctx, db, p.ID, due, e.author.ID, e.approver.ID); err != nil {
+			if _, err := pubtest.BringDue(ctx, db, p.ID, due, e.Author.ID, e.Approver.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -413,24 +413,24 @@ func TestSeveralInstancesPublishEachOnce(t *testing.T) {
 func TestHangingCallIsCutAndReconciled(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{Lease: 400 * time.Millisecond})
-		ch, net := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
-		st := e.scheduled(time.Minute, ch.ID)
+		ch, net := e.Channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+		st := e.Scheduled(time.Minute, ch.ID)
 		net.Latency = 2 * time.Second // longer than the 200 ms call budget
 		clock.Advance(time.Minute)
-		e.dispatch()
-		p := e.wantState(st.ID, store.StateScheduled)
+		e.Dispatch()
+		p := e.WantState(st.ID, store.StateScheduled)
 		if p.NextAttemptAt.IsZero() || len(net.Posts()) != 0 {
 			t.Fatalf("after a hang: %+v, %d posts", p, len(net.Posts()))
 		}
-		attempts, _ := db.ListAttempts(e.ctx, p.ID)
+		attempts, _ := db.ListAttempts(e.Ctx, p.ID)
 		if len(attempts) != 1 || attempts[0].Outcome != store.AttemptUnknown || !strings.Contains(attempts[0].Detail, "does not show the post yet") {
 			t.Fatalf("attempts after a hang: %+v", attempts)
 		}
 		net.Latency = 0
 		clock.Set(p.NextAttemptAt)
-		e.dispatch()
-		e.wantState(st.ID, store.StatePublished)
-		attempts, _ = db.ListAttempts(e.ctx, p.ID)
+		e.Dispatch()
+		e.WantState(st.ID, store.StatePublished)
+		attempts, _ = db.ListAttempts(e.Ctx, p.ID)
 		if len(attempts) != 2 || attempts[0].Outcome != store.AttemptFailed || !strings.Contains(attempts[0].Detail, "not found") || attempts[1].Outcome != store.AttemptOK {
 			t.Fatalf("attempts after the second call: %+v", attempts)
 		}

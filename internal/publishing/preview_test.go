@@ -31,12 +31,12 @@ func FuzzPreview(f *testing.F) {
 		}
 		db := storetest.Open(t, store.BackendSQLite)
 		e := newEnv(t, db, storetest.NewClock(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)), publishing.Settings{})
-		x, _ := e.channel("X", social.X, social.Limits{MaxLength: 60, Threads: true}, "en", "fr")
-		fb, _ := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 60, LinkCard: true}, "en")
+		x, _ := e.Channel("X", social.X, social.Limits{MaxLength: 60, Threads: true}, "en", "fr")
+		fb, _ := e.Channel("Facebook", social.Facebook, social.Limits{MaxLength: 60, LinkCard: true}, "en")
 		in := publishing.StatementInput{ArticleURL: link, Targets: []int64{x.ID, fb.ID, x.ID},
 			Variants:  []publishing.VariantInput{{Lang: "en", Body: body}, {Lang: "fr", Body: body + " (fr)"}},
 			Overrides: []publishing.OverrideInput{{ChannelID: x.ID, Lang: "fr", Body: override}}}
-		prev, err := e.svc.Preview(t.Context(), publishing.PreviewInput(in))
+		prev, err := e.Svc.Preview(t.Context(), publishing.PreviewInput(in))
 		if err != nil {
 			t.Fatalf("preview: %v", err)
 		}

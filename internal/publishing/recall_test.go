@@ -16,41 +16,41 @@ import (
 func TestRecallRecordsChoiceAndApproval(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, _ := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		st := e.scheduled(time.Minute, x.ID)
+		x, _ := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.Scheduled(time.Minute, x.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.Dispatch()
 
-		wantProblem(t, e.svc.RequestRecallMode(e.ctx, e.author, st.ID, "wrong date", "erase"), "press_error_recall_page")
-		wantProblem(t, e.svc.RequestRecallMode(e.ctx, e.author, st.ID, "  ", store.RecallRemove), "press_error_reason")
-		if err := e.svc.RequestRecallMode(e.ctx, e.author, st.ID, "wrong date", store.RecallRemove); err != nil {
+		wantProblem(t, e.Svc.RequestRecallMode(e.Ctx, e.Author, st.ID, "wrong date", "erase"), "press_error_recall_page")
+		wantProblem(t, e.Svc.RequestRecallMode(e.Ctx, e.Author, st.ID, "  ", store.RecallRemove), "press_error_reason")
+		if err := e.Svc.RequestRecallMode(e.Ctx, e.Author, st.ID, "wrong date", store.RecallRemove); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Minute)
-		res, err := e.svc.ApproveRecall(e.ctx, e.approver, st.ID)
+		res, err := e.Svc.ApproveRecall(e.Ctx, e.Approver, st.ID)
 		if err != nil || len(res) != 1 || !res[0].Deleted {
 			t.Fatalf("approve: %+v, %v", res, err)
 		}
-		got, err := db.GetStatement(e.ctx, st.ID)
+		got, err := db.GetStatement(e.Ctx, st.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.RecallState != "done" || got.RecallMode != store.RecallRemove || got.RecallApprovedBy != e.approver.ID ||
+		if got.RecallState != "done" || got.RecallMode != store.RecallRemove || got.RecallApprovedBy != e.Approver.ID ||
 			!got.RecallDoneAt.Equal(clock.Now().Truncate(time.Microsecond)) {
 			t.Fatalf("recall record: %q %q by %d at %v", got.RecallState, got.RecallMode, got.RecallApprovedBy, got.RecallDoneAt)
 		}
 		// A second approval finds nothing to approve.
-		_, err = e.svc.ApproveRecall(e.ctx, e.second, st.ID)
+		_, err = e.Svc.ApproveRecall(e.Ctx, e.Second, st.ID)
 		wantProblem(t, err, "press_error_no_recall")
 
 		// Recall-and-correct keeps the choice too; "" is the default notice.
-		other := e.scheduled(time.Minute, x.ID)
+		other := e.Scheduled(time.Minute, x.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
-		if _, err := e.svc.CorrectMode(e.ctx, e.author, other.ID, "typo", ""); err != nil {
+		e.Dispatch()
+		if _, err := e.Svc.CorrectMode(e.Ctx, e.Author, other.ID, "typo", ""); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.GetStatement(e.ctx, other.ID); got.RecallState != "requested" || got.RecallMode != store.RecallNotice {
+		if got, _ := db.GetStatement(e.Ctx, other.ID); got.RecallState != "requested" || got.RecallMode != store.RecallNotice {
 			t.Fatalf("corrected statement: %q %q", got.RecallState, got.RecallMode)
 		}
 	})

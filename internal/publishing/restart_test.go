@@ -19,17 +19,17 @@ import (
 // answer. It returns the post's key and the publication.
 func crashHolding(t *testing.T, e *env, net *pubtest.Network, ch publishing.Channel, lease time.Duration) (string, publishing.Publication) {
 	t.Helper()
-	st := e.scheduled(time.Minute, ch.ID)
-	e.clock.Advance(time.Minute)
-	pubs, err := e.db.ClaimPublications(e.ctx, "dead", lease, 10)
+	st := e.Scheduled(time.Minute, ch.ID)
+	e.Clock.Advance(time.Minute)
+	pubs, err := e.DB.ClaimPublications(e.Ctx, "dead", lease, 10)
 	if err != nil || len(pubs) != 1 || pubs[0].StatementID != st.ID {
 		t.Fatalf("claim: %v %v", pubs, err)
 	}
 	k := key(pubs[0].ID, "en", 0)
-	if _, err := e.db.BeginAttempt(e.ctx, pubs[0].ID, "dead", lease, 0, k, store.AuditEntry{Action: "publication.attempt"}); err != nil {
+	if _, err := e.DB.BeginAttempt(e.Ctx, pubs[0].ID, "dead", lease, 0, k, store.AuditEntry{Action: "publication.attempt"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := net.Publish(e.ctx, social.Post{Key: k, Lang: "en", Text: "Statement (en)"}); err != nil {
+	if _, err := net.Publish(e.Ctx, social.Post{Key: k, Lang: "en", Text: "Statement (en)"}); err != nil {
 		t.Fatal(err)
 	}
 	return k, pubs[0]
@@ -55,22 +55,22 @@ func TestRestartTakesBackDeadLeasesOnSQLiteOnly(t *testing.T) {
 				e := newEnv(t, db, clock, publishing.Settings{Lease: lease})
 				// Facebook cannot replay a call with the same key: the only
 				// safe way on is to ask it.
-				ch, net := e.channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
+				ch, net := e.Channel("Facebook", social.Facebook, social.Limits{MaxLength: 5000}, "en")
 				net.ReconcileUnknown = !reconcilable
 				k, held := crashHolding(t, e, net, ch, lease)
 				db.Close() // the process dies; its lock goes with it
 
-				e.db = storetest.OpenOptions(t, o) // the next start, same clock
-				e.svc = e.service(e.db, publishing.Settings{Lease: lease, Grace: 10 * time.Minute}, "restarted")
+				e.DB = storetest.OpenOptions(t, o) // the next start, same clock
+				e.Svc = e.Service(e.DB, publishing.Settings{Lease: lease, Grace: 10 * time.Minute}, "restarted")
 				if backend == store.BackendPostgres {
-					if n := e.dispatch(); n != 0 {
+					if n := e.Dispatch(); n != 0 {
 						t.Fatalf("took %d publications under a lease another instance may hold", n)
 					}
-					if p := e.wantState(held.StatementID, store.StatePublishing); p.LeaseOwner != "dead" {
+					if p := e.WantState(held.StatementID, store.StatePublishing); p.LeaseOwner != "dead" {
 						t.Fatalf("lease owner %q, want the first holder's", p.LeaseOwner)
 					}
 					clock.Advance(lease + time.Second)
-					if n := e.dispatch(); n != 1 {
+					if n := e.Dispatch(); n != 1 {
 						t.Fatalf("dispatched %d after the lease ended, want 1", n)
 					}
 				} else {
@@ -80,7 +80,7 @@ func TestRestartTakesBackDeadLeasesOnSQLiteOnly(t *testing.T) {
 				if !reconcilable {
 					want = store.StateNeedsCheck
 				}
-				p := e.wantState(held.StatementID, want)
+				p := e.WantState(held.StatementID, want)
 				if reconcilable && p.RemoteID == "" {
 					t.Fatalf("published without the post found by reconciliation: %+v", p)
 				}
@@ -88,7 +88,7 @@ func TestRestartTakesBackDeadLeasesOnSQLiteOnly(t *testing.T) {
 				if calls, posts := net.Calls(k), net.CountByKey()[k]; calls != 1 || posts != 1 {
 					t.Fatalf("%d calls and %d posts with key %s, want exactly 1 of each", calls, posts, k)
 				}
-				entries, err := e.db.ListAudit(e.ctx, store.AuditFilter{PublicationID: held.ID})
+				entries, err := e.DB.ListAudit(e.Ctx, store.AuditFilter{PublicationID: held.ID})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -99,7 +99,7 @@ func TestRestartTakesBackDeadLeasesOnSQLiteOnly(t *testing.T) {
 				if released != (backend == store.BackendSQLite) {
 					t.Fatalf("lease-released in the audit log: %t on %s", released, backend)
 				}
-				e.verifyAudit()
+				e.VerifyAudit()
 			})
 		}
 	}
@@ -109,16 +109,16 @@ func TestRestartTakesBackDeadLeasesOnSQLiteOnly(t *testing.T) {
 // clock standing still, until the publication of st has left publishing.
 func runUntilSettled(t *testing.T, e *env, st int64) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(e.ctx)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.svc.Run(ctx)
+		e.Svc.Run(ctx)
 	}()
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		ps, err := e.db.ListPublications(e.ctx, store.QueueFilter{StatementID: st})
+		ps, err := e.DB.ListPublications(e.Ctx, store.QueueFilter{StatementID: st})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -14,22 +15,22 @@ import (
 func TestPublishesAtDueTimeNotBefore(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		portal, portalNet := e.channel("Portal", social.Portal, social.Limits{}, "vi", "en", "fr", "es", "ru", "zh", "ar")
-		st := e.scheduled(time.Hour, x.ID, portal.ID)
-		wake, err := db.NextWake(e.ctx)
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		portal, portalNet := e.Channel("Portal", social.Portal, social.Limits{}, "vi", "en", "fr", "es", "ru", "zh", "ar")
+		st := e.Scheduled(time.Hour, x.ID, portal.ID)
+		wake, err := db.NextWake(e.Ctx)
 		if err != nil || !wake.Equal(st.DueAt.Truncate(time.Microsecond)) {
 			t.Fatalf("next wake %v (%v), want the due time %v", wake, err, st.DueAt)
 		}
 		clock.Advance(time.Hour - time.Second)
-		if n := e.dispatch(); n != 0 || len(xNet.Posts()) != 0 {
+		if n := e.Dispatch(); n != 0 || len(xNet.Posts()) != 0 {
 			t.Fatalf("published %d before the due time", n)
 		}
 		clock.Advance(time.Second)
-		if n := e.dispatch(); n != 2 {
+		if n := e.Dispatch(); n != 2 {
 			t.Fatalf("dispatched %d, want 2", n)
 		}
-		for _, p := range e.pubs(st.ID) {
+		for _, p := range e.Pubs(st.ID) {
 			if p.State != store.StatePublished || p.RemoteURL == "" {
 				t.Fatalf("publication %+v not published with its URL", p)
 			}
@@ -41,33 +42,33 @@ func TestPublishesAtDueTimeNotBefore(t *testing.T) {
 			t.Fatalf("X got %+v", got)
 		}
 		// Nothing more to do.
-		if wake, _ := db.NextWake(e.ctx); !wake.IsZero() {
+		if wake, _ := db.NextWake(e.Ctx); !wake.IsZero() {
 			t.Fatalf("next wake %v after everything went out", wake)
 		}
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }
 
 func TestOverrideAndThread(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en", "vi")
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: variants("Long"), Targets: []int64{x.ID},
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280, Threads: true}, "en", "vi")
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: pubtest.Variants("Long"), Targets: []int64{x.ID},
 			Overrides: []publishing.OverrideInput{{ChannelID: x.ID, Lang: "en", Body: "one\n---\ntwo\n---\nthree"}}})
-		e.submit(st.ID)
-		e.approve(e.approver, st.ID)
+		e.Submit(st.ID)
+		e.Approve(e.Approver, st.ID)
 		// The second part fails for a moment: the thread resumes from the
 		// last confirmed part, without posting the first again.
 		xNet.Script(ok(), transient())
 		clock.Advance(time.Minute)
-		e.dispatch()
-		p := e.wantState(st.ID, store.StateScheduled)
+		e.Dispatch()
+		p := e.WantState(st.ID, store.StateScheduled)
 		if p.NextAttemptAt.IsZero() || p.Tries != 1 {
 			t.Fatalf("after a transient failure: %+v", p)
 		}
 		clock.Set(p.NextAttemptAt)
-		e.dispatch()
-		e.wantState(st.ID, store.StatePublished)
+		e.Dispatch()
+		e.WantState(st.ID, store.StatePublished)
 		posts := xNet.Posts()
 		if len(posts) != 4 {
 			t.Fatalf("got %d posts, want 4: %+v", len(posts), posts)
@@ -98,23 +99,23 @@ func TestFailureClasses(t *testing.T) {
 			{"duplicate", social.Duplicate, store.StateNeedsCheck, "refused part 1 as a duplicate, but shows no post"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ch, net := e.channel("C "+tc.name, social.X, social.Limits{MaxLength: 280}, "en")
-				st := e.scheduled(time.Minute, ch.ID)
+				ch, net := e.Channel("C "+tc.name, social.X, social.Limits{MaxLength: 280}, "en")
+				st := e.Scheduled(time.Minute, ch.ID)
 				net.Script(fail(tc.class, false))
 				clock.Advance(time.Minute)
-				e.dispatch()
+				e.Dispatch()
 				if tc.class == social.Duplicate {
 					// The network may not show the post yet: the
 					// scheduler reads again later, and sends nothing.
-					e.wantState(st.ID, store.StateScheduled)
+					e.WantState(st.ID, store.StateScheduled)
 					e.settleAll(40, st.ID)
 				}
-				p := e.wantState(st.ID, tc.state)
+				p := e.WantState(st.ID, tc.state)
 				if !strings.Contains(p.Reason, tc.reason) {
 					t.Fatalf("reason %q, want it to mention %q", p.Reason, tc.reason)
 				}
 				clock.Advance(time.Hour)
-				e.dispatch()
+				e.Dispatch()
 				if len(net.Posts()) != 0 || net.Calls(key(p.ID, "en", 0)) != 1 {
 					t.Fatal("a permanent failure was retried")
 				}
@@ -126,21 +127,21 @@ func TestFailureClasses(t *testing.T) {
 func TestTransientBackoffAndGiveUp(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{MaxTries: 3, BaseBackoff: time.Second})
-		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		st := e.scheduled(time.Minute, ch.ID)
+		ch, net := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		st := e.Scheduled(time.Minute, ch.ID)
 		net.Script(transient(), transient(), transient())
 		clock.Advance(time.Minute)
 		var waits []time.Duration
 		for range 3 {
-			e.dispatch()
-			p := e.pub(st.ID)
+			e.Dispatch()
+			p := e.Pub(st.ID)
 			if p.State == store.StateFailed {
 				break
 			}
 			waits = append(waits, p.NextAttemptAt.Sub(clock.Now()))
 			clock.Set(p.NextAttemptAt)
 		}
-		p := e.wantState(st.ID, store.StateFailed)
+		p := e.WantState(st.ID, store.StateFailed)
 		if !strings.Contains(p.Reason, "gave up after 3") {
 			t.Fatalf("reason %q", p.Reason)
 		}
@@ -153,63 +154,63 @@ func TestTransientBackoffAndGiveUp(t *testing.T) {
 func TestRateLimitFollowsNetwork(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		a := e.scheduled(time.Minute, ch.ID)
-		b := e.scheduled(time.Minute+time.Second, ch.ID)
+		ch, net := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		a := e.Scheduled(time.Minute, ch.ID)
+		b := e.Scheduled(time.Minute+time.Second, ch.ID)
 		until := clock.Now().Add(16 * time.Minute)
 		net.Script(rateLimited(until))
 		clock.Advance(2 * time.Minute)
-		e.dispatch()
+		e.Dispatch()
 		// The channel is limited: neither goes out before until.
 		if got := len(net.Posts()); got != 0 {
 			t.Fatalf("%d posts during the rate limit", got)
 		}
-		c, _ := db.GetChannel(e.ctx, ch.ID)
+		c, _ := db.GetChannel(e.Ctx, ch.ID)
 		if !c.RateLimitedUntil.Equal(until.Truncate(time.Microsecond)) {
 			t.Fatalf("rate limit until %v, want %v", c.RateLimitedUntil, until)
 		}
-		if wake, err := db.NextWake(e.ctx); err != nil || !wake.Equal(c.RateLimitedUntil) {
+		if wake, err := db.NextWake(e.Ctx); err != nil || !wake.Equal(c.RateLimitedUntil) {
 			t.Fatalf("next wake %v (%v), want the network's reset %v", wake, err, c.RateLimitedUntil)
 		}
 		clock.Set(until.Add(-time.Second))
-		e.dispatch()
+		e.Dispatch()
 		if len(net.Posts()) != 0 {
 			t.Fatal("published before the network's reset time")
 		}
 		clock.Set(until)
-		e.dispatch()
-		e.wantState(a.ID, store.StatePublished)
-		e.wantState(b.ID, store.StatePublished)
+		e.Dispatch()
+		e.WantState(a.ID, store.StatePublished)
+		e.WantState(b.ID, store.StatePublished)
 	})
 }
 
 func TestGraceAfterDowntime(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{Grace: 5 * time.Minute})
-		ch, net := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		late := e.scheduled(time.Minute, ch.ID)
-		soon := e.scheduled(3*time.Minute, ch.ID)
+		ch, net := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		late := e.Scheduled(time.Minute, ch.ID)
+		soon := e.Scheduled(3*time.Minute, ch.ID)
 		// The server was down: one is 6 minutes late, the other 4.
 		clock.Advance(7 * time.Minute)
-		e.dispatch()
-		e.wantState(soon.ID, store.StatePublished)
-		p := e.wantState(late.ID, store.StateScheduled)
+		e.Dispatch()
+		e.WantState(soon.ID, store.StatePublished)
+		p := e.WantState(late.ID, store.StateScheduled)
 		if p.Held != store.HeldLate || len(net.Posts()) != 1 {
 			t.Fatalf("a publication beyond the grace: held %q, %d posts", p.Held, len(net.Posts()))
 		}
 		// A person picks a new time: that is a move, which needs a new
 		// approval, and not from the person who moved it.
-		if err := e.svc.Decide(e.ctx, e.approver, p.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
+		if err := e.Svc.Decide(e.Ctx, e.Approver, p.ID, store.ResumeReschedule, clock.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		e.wantState(late.ID, store.StateSubmitted)
-		st, _ := db.GetStatement(e.ctx, late.ID)
-		_, err := e.svc.Approve(e.ctx, e.approver, late.ID, st.ContentHash)
+		e.WantState(late.ID, store.StateSubmitted)
+		st, _ := db.GetStatement(e.Ctx, late.ID)
+		_, err := e.Svc.Approve(e.Ctx, e.Approver, late.ID, st.ContentHash)
 		wantProblem(t, err, "press_error_own_edit")
-		e.approve(e.second, late.ID)
+		e.Approve(e.Second, late.ID)
 		clock.Advance(time.Hour)
-		e.dispatch()
-		e.wantState(late.ID, store.StatePublished)
+		e.Dispatch()
+		e.WantState(late.ID, store.StatePublished)
 		if len(net.Posts()) != 2 {
 			t.Fatalf("%d posts, want 2", len(net.Posts()))
 		}
@@ -219,22 +220,22 @@ func TestGraceAfterDowntime(t *testing.T) {
 func TestEmbargoHoldsEverything(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		portal, net := e.channel("Portal", social.Portal, social.Limits{}, "en")
+		portal, net := e.Channel("Portal", social.Portal, social.Limits{}, "en")
 		emb := clock.Now().Add(2 * time.Hour)
-		st := e.draft(publishing.StatementInput{DueAt: emb, EmbargoUntil: emb, Variants: variants("E"), Targets: []int64{portal.ID}})
-		e.submit(st.ID)
-		e.approve(e.approver, st.ID)
-		p := e.pub(st.ID)
+		st := e.Draft(publishing.StatementInput{DueAt: emb, EmbargoUntil: emb, Variants: pubtest.Variants("E"), Targets: []int64{portal.ID}})
+		e.Submit(st.ID)
+		e.Approve(e.Approver, st.ID)
+		p := e.Pub(st.ID)
 		// Moving it before the embargo is refused.
-		_, err := e.svc.Reschedule(e.ctx, e.author, p.ID, clock.Now().Add(time.Hour))
+		_, err := e.Svc.Reschedule(e.Ctx, e.Author, p.ID, clock.Now().Add(time.Hour))
 		wantProblem(t, err, "press_error_due_before_embargo")
 		clock.Set(emb.Add(-time.Millisecond))
-		e.dispatch()
+		e.Dispatch()
 		if len(net.Posts()) != 0 {
 			t.Fatal("visible before the embargo")
 		}
 		clock.Set(emb)
-		e.dispatch()
-		e.wantState(st.ID, store.StatePublished)
+		e.Dispatch()
+		e.WantState(st.ID, store.StatePublished)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -16,20 +17,20 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
 		lim := social.Limits{MaxLength: 500}
-		a, _ := e.channel("A", social.Mastodon, lim, "en")
-		b, nb := e.channel("B", social.Mastodon, lim, "en")
-		c, _ := e.channel("C", social.Mastodon, lim, "en")
+		a, _ := e.Channel("A", social.Mastodon, lim, "en")
+		b, nb := e.Channel("B", social.Mastodon, lim, "en")
+		c, _ := e.Channel("C", social.Mastodon, lim, "en")
 		state := func(id int64) (string, store.Progress) {
 			t.Helper()
-			st, err := db.GetStatement(e.ctx, id)
+			st, err := db.GetStatement(e.Ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			prs, err := db.StatementProgress(e.ctx, []int64{id})
+			prs, err := db.StatementProgress(e.Ctx, []int64{id})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := store.ProgressOf(e.pubs(id)); got != prs[id] {
+			if got := store.ProgressOf(e.Pubs(id)); got != prs[id] {
 				t.Fatalf("progress counted two ways: %+v and %+v", got, prs[id])
 			}
 			return prs[id].State(st.State), prs[id]
@@ -42,53 +43,53 @@ func TestStatementStateFollowsItsPublications(t *testing.T) {
 		}
 
 		// Before clearance completes, the state is the clearance state.
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: variants("All three"), Targets: []int64{a.ID, b.ID, c.ID}})
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: pubtest.Variants("All three"), Targets: []int64{a.ID, b.ID, c.ID}})
 		want(st.ID, store.StateDraft, store.Progress{Total: 3})
-		e.submit(st.ID)
+		e.Submit(st.ID)
 		want(st.ID, store.StateSubmitted, store.Progress{Total: 3})
-		e.approve(e.approver, st.ID)
+		e.Approve(e.Approver, st.ID)
 		want(st.ID, store.StateScheduled, store.Progress{Total: 3})
 
 		// C is paused: A and B go out, the statement is partially published.
-		if err := e.svc.Pause(e.ctx, e.author, c.ID, "checking the account"); err != nil {
+		if err := e.Svc.Pause(e.Ctx, e.Author, c.ID, "checking the account"); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Minute)
-		if n := e.dispatch(); n != 2 {
+		if n := e.Dispatch(); n != 2 {
 			t.Fatalf("dispatched %d, want 2", n)
 		}
 		want(st.ID, store.StatePartial, store.Progress{Total: 3, Published: 2})
-		if err := e.svc.Resume(e.ctx, e.author, c.ID, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
+		if err := e.Svc.Resume(e.Ctx, e.Author, c.ID, store.ResumeChoice{Action: store.ResumeNow}); err != nil {
 			t.Fatal(err)
 		}
-		e.dispatch()
+		e.Dispatch()
 		want(st.ID, store.StatePublished, store.Progress{Total: 3, Published: 3})
 
 		// One network refuses the content: failed, though A published.
 		nb.Script(fail(social.Rejected, false))
-		st2 := e.scheduled(time.Minute, a.ID, b.ID)
+		st2 := e.Scheduled(time.Minute, a.ID, b.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.Dispatch()
 		want(st2.ID, store.StateFailed, store.Progress{Total: 2, Published: 1, Failed: 1})
 
 		// A duplicate answer with no post to be found needs a person's
 		// check (once the network had time to show the post), which wins
 		// over the rest.
 		nb.Script(fail(social.Duplicate, false))
-		st3 := e.scheduled(time.Minute, a.ID, b.ID)
+		st3 := e.Scheduled(time.Minute, a.ID, b.ID)
 		clock.Advance(time.Minute)
 		e.settleAll(40, st3.ID)
 		want(st3.ID, store.StateNeedsCheck, store.Progress{Total: 2, Published: 1, NeedsCheck: 1})
 		// The person finds the post: published everywhere.
-		for _, p := range e.pubs(st3.ID) {
+		for _, p := range e.Pubs(st3.ID) {
 			if p.State == store.StateNeedsCheck {
-				if err := e.svc.Settle(e.ctx, e.approver, p.ID, true, "https://mastodon.example/posts/1"); err != nil {
+				if err := e.Svc.Settle(e.Ctx, e.Approver, p.ID, true, "https://mastodon.example/posts/1"); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		want(st3.ID, store.StatePublished, store.Progress{Total: 2, Published: 2})
-		e.verifyAudit()
+		e.VerifyAudit()
 	})
 }
 

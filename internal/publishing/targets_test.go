@@ -2,65 +2,43 @@ package publishing_test
 
 import (
 	"errors"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/fault"
-	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/portal"
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/social/bluesky"
 	"github.com/mofa-vn/chancery/internal/social/bluesky/blueskyfake"
 	"github.com/mofa-vn/chancery/internal/social/socialtest"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
-	"github.com/mofa-vn/chancery/locales"
-	"github.com/mofa-vn/chancery/web"
 )
 
 // portalChannel creates a portal channel served by the real portal
 // publisher, the one cmd/server wires.
 func (e *env) portalChannel(name string, langs ...string) publishing.Channel {
-	e.t.Helper()
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: e.catalog(), Assets: e.assets(), DefaultLang: "vi"})
+	e.T.Helper()
+	h, err := portal.New(e.Ctx, portal.Params{DB: e.DB, Kit: httpxtest.Kit(e.T)})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	h, err := portal.New(e.ctx, portal.Params{DB: e.db, Kit: kit})
+	ch, err := e.Svc.CreateChannel(e.Ctx, e.Author, publishing.ChannelInput{Network: string(social.Portal), Name: name, Languages: langs, TimeZone: "Asia/Ho_Chi_Minh"})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	ch, err := e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: string(social.Portal), Name: name, Languages: langs, TimeZone: "Asia/Ho_Chi_Minh"})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.others[ch.ID] = h.Publisher("https://mofa.example")
+	e.Others[ch.ID] = h.Publisher("https://mofa.example")
 	return ch
 }
 
-func (e *env) catalog() *lang.Catalog {
-	e.t.Helper()
-	cat, err := lang.NewCatalog(locales.FS, "vi")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return cat
-}
-
-func (e *env) assets() *web.Assets {
-	e.t.Helper()
-	a, err := web.NewAssets("/static/")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return a
-}
+func (e *env) catalog() *lang.Catalog { return httpxtest.Kit(e.T).Cat }
 
 // A statement passes clearance only if every target will take it. Without
 // a title, the portal would refuse it after X had published it: the
@@ -69,12 +47,12 @@ func (e *env) assets() *web.Assets {
 func TestSubmitRefusesWhatATargetWouldRefuse(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X ministry", social.X, social.Limits{MaxLength: 280}, "en")
+		x, xNet := e.Channel("X ministry", social.X, social.Limits{MaxLength: 280}, "en")
 		site := e.portalChannel("Ministry portal", "en", "vi")
 		due := clock.Now().Add(time.Hour)
 		untitled := []publishing.VariantInput{{Lang: "en", Body: "The ministry welcomes the agreement."}}
-		st := e.draft(publishing.StatementInput{DueAt: due, Variants: untitled, Targets: []int64{x.ID, site.ID}})
-		err := e.svc.Submit(e.ctx, e.author, st.ID)
+		st := e.Draft(publishing.StatementInput{DueAt: due, Variants: untitled, Targets: []int64{x.ID, site.ID}})
+		err := e.Svc.Submit(e.Ctx, e.Author, st.ID)
 		wantProblem(t, err, "press_error_target_title_missing")
 		var p *fault.Problem
 		errors.As(err, &p)
@@ -95,10 +73,10 @@ func TestSubmitRefusesWhatATargetWouldRefuse(t *testing.T) {
 		}
 		e.wantStateAny(st.ID, store.StateDraft)
 		clock.Set(due)
-		if n := e.dispatch(); n != 0 || len(xNet.Posts()) != 0 {
+		if n := e.Dispatch(); n != 0 || len(xNet.Posts()) != 0 {
 			t.Fatal("something went out")
 		}
-		if _, err := db.GetArticleBySlug(e.ctx, "statement-"+strconv.FormatInt(st.ID, 10)); !errors.Is(err, store.ErrNotFound) {
+		if _, err := db.GetArticleBySlug(e.Ctx, "statement-"+strconv.FormatInt(st.ID, 10)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the portal holds an article: %v", err)
 		}
 
@@ -106,16 +84,16 @@ func TestSubmitRefusesWhatATargetWouldRefuse(t *testing.T) {
 		// out on both.
 		due = clock.Now().Add(time.Hour)
 		titled := []publishing.VariantInput{{Lang: "en", Title: "Agreement", Body: "The ministry welcomes the agreement."}}
-		e.save(e.author, st.ID, publishing.StatementInput{DueAt: due, Variants: titled, Targets: []int64{x.ID, site.ID}})
-		e.submit(st.ID)
-		e.approve(e.approver, st.ID)
+		e.save(e.Author, st.ID, publishing.StatementInput{DueAt: due, Variants: titled, Targets: []int64{x.ID, site.ID}})
+		e.Submit(st.ID)
+		e.Approve(e.Approver, st.ID)
 		clock.Set(due)
-		e.dispatch()
+		e.Dispatch()
 		e.wantStateAny(st.ID, store.StatePublished)
 		if len(xNet.Posts()) != 1 {
 			t.Fatalf("X got %d posts", len(xNet.Posts()))
 		}
-		a, err := db.GetArticleBySlug(e.ctx, "statement-"+strconv.FormatInt(st.ID, 10))
+		a, err := db.GetArticleBySlug(e.Ctx, "statement-"+strconv.FormatInt(st.ID, 10))
 		if err != nil || a.Slug == "" {
 			t.Fatalf("portal article: %+v, %v", a, err)
 		}
@@ -145,8 +123,8 @@ func TestTargetRefusalsNameTheField(t *testing.T) {
 			{"fine", publishing.VariantInput{Lang: "en", Title: "T", Body: "b"}, png("The flag"), ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				st := e.draft(publishing.StatementInput{DueAt: due, Variants: []publishing.VariantInput{tc.v}, Media: tc.m, Targets: []int64{site.ID}})
-				err := e.svc.Submit(e.ctx, e.author, st.ID)
+				st := e.Draft(publishing.StatementInput{DueAt: due, Variants: []publishing.VariantInput{tc.v}, Media: tc.m, Targets: []int64{site.ID}})
+				err := e.Svc.Submit(e.Ctx, e.Author, st.ID)
 				if tc.key == "" {
 					if err != nil {
 						t.Fatal(err)
@@ -164,7 +142,7 @@ func TestTargetRefusalsNameTheField(t *testing.T) {
 		// Text no target takes is refused when saved, on both backends
 		// (PostgreSQL cannot store a NUL).
 		for _, v := range []publishing.VariantInput{{Lang: "en", Title: "T", Body: "a\x00b"}, {Lang: "en", Title: "\xff", Body: "b"}} {
-			_, err := e.svc.SaveStatement(e.ctx, e.author, 0, publishing.StatementInput{DueAt: due, Variants: []publishing.VariantInput{v}, Targets: []int64{site.ID}})
+			_, err := e.Svc.SaveStatement(e.Ctx, e.Author, 0, publishing.StatementInput{DueAt: due, Variants: []publishing.VariantInput{v}, Targets: []int64{site.ID}})
 			wantProblem(t, err, "press_error_text")
 		}
 	})
@@ -175,20 +153,20 @@ func TestTargetRefusalsNameTheField(t *testing.T) {
 func TestApproveRefusesWhatATargetNowRefuses(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		tg, tgNet := e.channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096}, "en")
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Both"), Targets: []int64{x.ID, tg.ID}})
-		e.submit(st.ID)
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		tg, tgNet := e.Channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096}, "en")
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: pubtest.Variants("Both"), Targets: []int64{x.ID, tg.ID}})
+		e.Submit(st.ID)
 		tgNet.AuthBroken = true
-		_, err := e.svc.Approve(e.ctx, e.approver, st.ID, st.ContentHash)
+		_, err := e.Svc.Approve(e.Ctx, e.Approver, st.ID, st.ContentHash)
 		wantProblem(t, err, "press_error_credentials")
 		e.wantStateAny(st.ID, store.StateSubmitted)
 		tgNet.AuthBroken = false
-		if r := e.approve(e.approver, st.ID); !r.Complete {
+		if r := e.Approve(e.Approver, st.ID); !r.Complete {
 			t.Fatalf("approval once reconnected: %+v", r)
 		}
 		clock.Advance(time.Hour)
-		e.dispatch()
+		e.Dispatch()
 		if len(xNet.Posts()) != 1 || len(tgNet.Posts()) != 1 {
 			t.Fatalf("posts: X %d, Telegram %d", len(xNet.Posts()), len(tgNet.Posts()))
 		}
@@ -204,8 +182,8 @@ func TestSubmitAsksTheBlueskyConnector(t *testing.T) {
 		t.Cleanup(fake.Close)
 		// The fake PDS listens on loopback: allowed, as -extra-api-urls does.
 		e := newEnv(t, db, clock, publishing.Settings{ExtraAPIs: []string{fake.URL}})
-		x, xNet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
-		bs, err := e.svc.CreateChannel(e.ctx, e.author, publishing.ChannelInput{Network: "bluesky", Name: "Bluesky MOFA", BaseURL: fake.URL,
+		x, xNet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+		bs, err := e.Svc.CreateChannel(e.Ctx, e.Author, publishing.ChannelInput{Network: "bluesky", Name: "Bluesky MOFA", BaseURL: fake.URL,
 			Languages: []string{"en"}, TimeZone: "UTC"})
 		if err != nil {
 			t.Fatal(err)
@@ -215,10 +193,10 @@ func TestSubmitAsksTheBlueskyConnector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.others[bs.ID] = c
+		e.Others[bs.ID] = c
 		big := []publishing.MediaInput{{Filename: "summit.png", ContentType: "image/png", Data: make([]byte, bluesky.MaxImageSize+1), Alts: map[string]string{"en": "The summit"}}}
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: variants("Summit"), Media: big, Targets: []int64{x.ID, bs.ID}})
-		err = e.svc.Submit(e.ctx, e.author, st.ID)
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Hour), Variants: pubtest.Variants("Summit"), Media: big, Targets: []int64{x.ID, bs.ID}})
+		err = e.Svc.Submit(e.Ctx, e.Author, st.ID)
 		wantProblem(t, err, "press_error_target_media_too_large")
 		var p *fault.Problem
 		errors.As(err, &p)
@@ -226,7 +204,7 @@ func TestSubmitAsksTheBlueskyConnector(t *testing.T) {
 			t.Fatalf("message %q", msg)
 		}
 		clock.Advance(2 * time.Hour)
-		e.dispatch()
+		e.Dispatch()
 		if len(xNet.Posts()) != 0 || len(fake.Records()) != 0 {
 			t.Fatal("something went out")
 		}

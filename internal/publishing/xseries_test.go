@@ -73,7 +73,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 		t.Fatal(err)
 	}
 	e := newEnv(t, db, clock, publishing.Settings{})
-	ch, _ := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en")
+	ch, _ := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en")
 	settings := publishing.Settings{Grace: time.Hour, Lease: 30 * time.Second}
 	svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Now: clock.Now, Settings: settings, Instance: "live", Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Resolve: func(context.Context, publishing.Channel) (social.Publisher, error) { return xc, nil }})
@@ -97,10 +97,10 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 	texts = append(texts, "Remarks at the regular press briefing: http://mofa.gov.vn/en/briefings/1")
 	byText := map[string]int64{}
 	for _, text := range texts {
-		st := e.draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: []publishing.VariantInput{{Lang: "en", Body: text}},
+		st := e.Draft(publishing.StatementInput{DueAt: clock.Now().Add(time.Minute), Variants: []publishing.VariantInput{{Lang: "en", Body: text}},
 			Targets: []int64{ch.ID}})
-		e.submit(st.ID)
-		e.approve(e.approver, st.ID)
+		e.Submit(st.ID)
+		e.Approve(e.Approver, st.ID)
 		byText[text] = st.ID
 	}
 	clock.Advance(time.Minute)
@@ -141,7 +141,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 		}
 		var next time.Time
 		for _, st := range sts {
-			for _, p := range e.pubs(st) {
+			for _, p := range e.Pubs(st) {
 				at := time.Time{}
 				switch p.State {
 				case store.StateScheduled:
@@ -175,7 +175,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 	}
 	recorded := map[string]string{}
 	for text, st := range byText {
-		p := e.pub(st)
+		p := e.Pub(st)
 		if p.State != store.StatePublished {
 			t.Errorf("%q: %s (%s)", text, p.State, p.Reason)
 			continue
@@ -205,7 +205,7 @@ func testSeriesOnLaggingX(t *testing.T, db *store.DB, clock *storetest.Clock, la
 		t.Errorf("a timeline slower than the connector says never led to a duplicate refusal: %v", counts)
 	}
 	t.Logf("%d creates; audit %v", fake.Requests("POST /2/tweets"), counts)
-	e.verifyAudit()
+	e.VerifyAudit()
 }
 
 func textOf(posts []xfake.Post, id string) string {

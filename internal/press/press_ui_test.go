@@ -1,4 +1,4 @@
-package main
+package press_test
 
 import (
 	"encoding/json"
@@ -27,14 +27,14 @@ func TestPressPreviewIsWhatIsPublished(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		net := pubtest.New(social.Mastodon, social.Limits{MaxLength: 100, Threads: true, Idempotent: true})
 		net.Now = clock.Now
-		ts, a := newPressServer(t, db, clock, net)
+		ts := newPressServer(t, db, clock, net)
 		officerUser := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		approverUser := ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
 		officer := ts.signIn("olivia", "officer-password-1")
 		approver := ts.signIn("arthur", "approver-password-1")
 		delegate := ts.signIn("dana", "delegate-password-1")
-		ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "mastodon", Name: "Mastodon MOFA",
+		ch, err := ts.pub.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "mastodon", Name: "Mastodon MOFA",
 			BaseURL: "https://mastodon.example", Account: "mofa", Languages: []string{"en", "fr"}, TimeZone: "Europe/Paris"})
 		if err != nil {
 			t.Fatal(err)
@@ -67,19 +67,19 @@ func TestPressPreviewIsWhatIsPublished(t *testing.T) {
 			shown = append(shown, fmt.Sprintf("%s/%v: %s", p["lang"], p["index"], p["text"]))
 		}
 
-		st, err := a.publishing.SaveStatement(t.Context(), publishing.ActorOf(officerUser), 0, in)
+		st, err := ts.pub.SaveStatement(t.Context(), publishing.ActorOf(officerUser), 0, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.publishing.Submit(t.Context(), publishing.ActorOf(officerUser), st.ID); err != nil {
+		if err := ts.pub.Submit(t.Context(), publishing.ActorOf(officerUser), st.ID); err != nil {
 			t.Fatal(err)
 		}
 		st, _ = db.GetStatement(t.Context(), st.ID)
-		if _, err := a.publishing.Approve(t.Context(), publishing.ActorOf(approverUser), st.ID, st.ContentHash); err != nil {
+		if _, err := ts.pub.Approve(t.Context(), publishing.ActorOf(approverUser), st.ID, st.ContentHash); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Hour)
-		if _, err := a.publishing.Dispatch(t.Context()); err != nil {
+		if _, err := ts.pub.Dispatch(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var sent []string
@@ -134,7 +134,7 @@ func TestPressAutosave(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		clock.Set(time.Date(2026, 12, 7, 2, 30, 0, 0, time.UTC))
 		net := pubtest.New(social.X, social.Limits{MaxLength: 280})
-		ts, a := newPressServer(t, db, clock, net)
+		ts := newPressServer(t, db, clock, net)
 		officerUser := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		approverUser := ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
@@ -144,7 +144,7 @@ func TestPressAutosave(t *testing.T) {
 		officer := ts.signIn("olivia", "officer-password-1")
 		approver := ts.signIn("arthur", "approver-password-1")
 		delegate := ts.signIn("dana", "delegate-password-1")
-		ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "x", Name: "X MOFA",
+		ch, err := ts.pub.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "x", Name: "X MOFA",
 			Languages: []string{"en"}, TimeZone: "Asia/Ho_Chi_Minh"})
 		if err != nil {
 			t.Fatal(err)
@@ -207,15 +207,15 @@ func TestPressAutosave(t *testing.T) {
 		// Submitted and approved: autosave refuses, the approval stands.
 		clock.Set(time.Date(2026, 12, 7, 2, 30, 0, 0, time.UTC))
 		due := clock.Now().Add(2 * time.Hour)
-		if _, err := a.publishing.SaveStatement(t.Context(), publishing.ActorOf(officerUser), out.ID, publishing.StatementInput{DueAt: due,
+		if _, err := ts.pub.SaveStatement(t.Context(), publishing.ActorOf(officerUser), out.ID, publishing.StatementInput{DueAt: due,
 			Variants: []publishing.VariantInput{{Lang: "en", Body: "Second words"}}, Targets: []int64{ch.ID}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.publishing.Submit(t.Context(), publishing.ActorOf(officerUser), out.ID); err != nil {
+		if err := ts.pub.Submit(t.Context(), publishing.ActorOf(officerUser), out.ID); err != nil {
 			t.Fatal(err)
 		}
 		st, _ = db.GetStatement(t.Context(), out.ID)
-		if _, err := a.publishing.Approve(t.Context(), publishing.ActorOf(approverUser), st.ID, st.ContentHash); err != nil {
+		if _, err := ts.pub.Approve(t.Context(), publishing.ActorOf(approverUser), st.ID, st.ContentHash); err != nil {
 			t.Fatal(err)
 		}
 		r = ts.postForm(officer, out.URL+"/autosave", form, hdr)
@@ -245,14 +245,14 @@ func withZone(t *testing.T, db *store.DB, username, zone string) account.User {
 func TestPressPauseConfirmation(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		net := pubtest.New(social.X, social.Limits{MaxLength: 280})
-		ts, a := newPressServer(t, db, clock, net)
+		ts := newPressServer(t, db, clock, net)
 		officerUser := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
 		officer := ts.signIn("olivia", "officer-password-1")
 		delegate := ts.signIn("dana", "delegate-password-1")
 		var chans []publishing.Channel
 		for _, name := range []string{"X MOFA", "X Embassy"} {
-			ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "x", Name: name,
+			ch, err := ts.pub.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "x", Name: name,
 				Languages: []string{"en"}, TimeZone: "UTC"})
 			if err != nil {
 				t.Fatal(err)
@@ -260,12 +260,12 @@ func TestPressPauseConfirmation(t *testing.T) {
 			chans = append(chans, ch)
 		}
 		for i, title := range []string{"Statement on the summit", "Statement on the floods"} {
-			st, err := a.publishing.SaveStatement(t.Context(), publishing.ActorOf(officerUser), 0, publishing.StatementInput{DueAt: clock.Now().Add(time.Duration(i+1) * time.Hour),
+			st, err := ts.pub.SaveStatement(t.Context(), publishing.ActorOf(officerUser), 0, publishing.StatementInput{DueAt: clock.Now().Add(time.Duration(i+1) * time.Hour),
 				Variants: []publishing.VariantInput{{Lang: "en", Title: title, Body: title + "."}}, Targets: []int64{chans[i].ID}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := a.publishing.Submit(t.Context(), publishing.ActorOf(officerUser), st.ID); err != nil {
+			if err := ts.pub.Submit(t.Context(), publishing.ActorOf(officerUser), st.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -302,11 +302,11 @@ func TestPressBoardSaysWhyAndWhatSettlesIt(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		net := pubtest.New(social.X, social.Limits{MaxLength: 280})
 		net.Now = clock.Now
-		ts, a := newPressServer(t, db, clock, net)
+		ts := newPressServer(t, db, clock, net)
 		officerUser := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		officer := ts.signIn("olivia", "officer-password-1")
-		ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "x", Name: "X MOFA",
+		ch, err := ts.pub.CreateChannel(t.Context(), publishing.ActorOf(officerUser), publishing.ChannelInput{Network: "x", Name: "X MOFA",
 			Languages: []string{"en"}, TimeZone: "UTC"})
 		if err != nil {
 			t.Fatal(err)
@@ -340,7 +340,7 @@ func TestPressBoardSaysWhyAndWhatSettlesIt(t *testing.T) {
 		wantContains(t, queue, "Statement “On the floods” approved; it will publish to 1 channels from")
 		net.Script(pubtest.Step{Fail: true, Class: social.AuthExpired, Reason: "the token was revoked"})
 		clock.Advance(time.Hour)
-		if _, err := a.publishing.Dispatch(t.Context()); err != nil {
+		if _, err := ts.pub.Dispatch(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		board = ts.get(officer, "/press", en)

@@ -1,4 +1,4 @@
-package main
+package press_test
 
 import (
 	"fmt"
@@ -30,15 +30,15 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 	clock := storetest.NewClock(time.Now())
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
 	net := pubtest.New(social.X, social.Limits{MaxLength: 280})
-	ts, a := newPressServer(t, db, clock, net)
+	ts := newPressServer(t, db, clock, net)
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{ctx: browsertest.New(t, trustTestCertificate(ts)), ts: ts, cat: cat}
-	acceptDialogs(t, b) // leaving a composed form asks first
+	b := newBrowser(t, ts)
+	b.AcceptDialogs(t) // leaving a composed form asks first
 	officer := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-	ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officer), publishing.ChannelInput{Network: "x", Name: "X MOFA",
+	ch, err := ts.pub.CreateChannel(t.Context(), publishing.ActorOf(officer), publishing.ChannelInput{Network: "x", Name: "X MOFA",
 		Languages: []string{"en", "ar"}, TimeZone: "Asia/Ho_Chi_Minh"})
 	if err != nil {
 		t.Fatal(err)
@@ -49,12 +49,12 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 	}
 	override := fmt.Sprintf("#override_%d_en", ch.ID)
 
-	b.open(t, "/signin")
-	b.signIn(t, "olivia", "officer-password-1")
-	b.open(t, "/lang/ar?next=/press/compose")
+	b.Open(t, "/signin")
+	b.SignIn(t, "olivia", "officer-password-1")
+	b.Open(t, "/lang/ar?next=/press/compose")
 	// The interface is in Arabic: the Arabic tab is open; the English one
 	// is a click away.
-	b.do(t, "type both languages, add an image described in both, and a shorter X text",
+	b.Do(t, "type both languages, add an image described in both, and a shorter X text",
 		chromedp.SetValue(chromedp.CSS("#due_at"), clock.Now().UTC().Add(24*time.Hour).Format("2006-01-02T15:04")),
 		chromedp.SetUploadFiles(chromedp.CSS("#media_file"), []string{file}),
 		chromedp.Click(chromedp.CSS("#tab-en")),
@@ -65,35 +65,35 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#tab-ar")),
 		chromedp.SendKeys(chromedp.CSS("#body_ar"), "ترحب فيت نام بالاتفاق"),
 		chromedp.SendKeys(chromedp.CSS("#alt_new_ar"), "الوزيران يتصافحان"))
-	b.waitFor(t, "the English source beside the Arabic text",
+	b.WaitFor(t, "the English source beside the Arabic text",
 		`document.querySelector('#panel-ar .source-body')?.innerText === "Viet Nam welcomes the agreement signed today in Geneva by both parties."`)
 
 	// The X channel is not chosen: the save is refused, in Arabic, and the
 	// form comes back as typed, the image included.
-	b.follow(t, "save", chromedp.Click(chromedp.CSS(`#compose button[type="submit"]`)))
-	if got, want := b.text(t, "#compose-error"), squash(cat.T("ar", "press_error_override_target", nil)); got != want {
+	b.Follow(t, "save", chromedp.Click(chromedp.CSS(`#compose button[type="submit"]`)))
+	if got, want := b.Text(t, "#compose-error"), browsertest.Squash(cat.T("ar", "press_error_override_target", nil)); got != want {
 		t.Fatalf("refusal: %q, want %q", got, want)
 	}
 	for sel, want := range map[string]string{"#body_ar": "ترحب فيت نام بالاتفاق", override: "Viet Nam welcomes the Geneva agreement.",
 		"#alt_p0_en": "The two ministers shake hands", "#alt_p0_ar": "الوزيران يتصافحان"} {
-		if got := eval[string](t, b, `document.querySelector(`+jsString(sel)+`)?.value ?? ""`); got != want {
+		if got := browsertest.Eval[string](t, b.Tab, `document.querySelector(`+browsertest.JSString(sel)+`)?.value ?? ""`); got != want {
 			t.Errorf("after the refusal %s holds %q, want %q", sel, got, want)
 		}
 	}
-	if got := b.text(t, `[data-media="p0"] bdi`); got != "handshake.png" {
+	if got := b.Text(t, `[data-media="p0"] bdi`); got != "handshake.png" {
 		t.Fatalf("the image was lost: %q", got)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "ar refused compose form")
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "ar refused compose form")
 
-	b.do(t, "choose the X channel", chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", ch.ID))))
-	b.waitFor(t, "the English preview with the image and its English description",
+	b.Do(t, "choose the X channel", chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", ch.ID))))
+	b.WaitFor(t, "the English preview with the image and its English description",
 		`document.querySelector('.variant[data-lang="en"] .preview .post-x img[data-slot="p0"]')?.alt === "The two ministers shake hands"`)
-	b.waitFor(t, "the Arabic preview with the Arabic description",
+	b.WaitFor(t, "the Arabic preview with the Arabic description",
 		`document.querySelector('.variant[data-lang="ar"] .preview .post-x img[data-slot="p0"]')?.alt === "الوزيران يتصافحان"`)
-	b.waitFor(t, "the X version in the English preview",
+	b.WaitFor(t, "the X version in the English preview",
 		`document.querySelector('.variant[data-lang="en"] .preview .post-x .post-text')?.innerText === "Viet Nam welcomes the Geneva agreement."`)
-	b.waitFor(t, "the X version's own live count", fmt.Sprintf(`document.querySelector("#count_o_%d_en")?.innerText.includes("X MOFA: 39 / 280")`, ch.ID))
-	b.follow(t, "save again", chromedp.Click(chromedp.CSS(`#compose button[type="submit"]`)))
+	b.WaitFor(t, "the X version's own live count", fmt.Sprintf(`document.querySelector("#count_o_%d_en")?.innerText.includes("X MOFA: 39 / 280")`, ch.ID))
+	b.Follow(t, "save again", chromedp.Click(chromedp.CSS(`#compose button[type="submit"]`)))
 	sts, err := db.ListStatements(t.Context(), 10)
 	if err != nil || len(sts) != 1 {
 		t.Fatalf("statements %v %v", sts, err)
@@ -115,16 +115,16 @@ func TestBrowserPressComposeMediaAndOverride(t *testing.T) {
 	// The stored statement's page previews the stored image, and passes
 	// axe in English and Arabic.
 	for _, code := range []string{"en", "ar"} {
-		b.open(t, "/lang/"+code+fmt.Sprintf("?next=/press/statements/%d", st.ID))
-		b.waitFor(t, code+" preview of the stored image", fmt.Sprintf(
+		b.Open(t, "/lang/"+code+fmt.Sprintf("?next=/press/statements/%d", st.ID))
+		b.WaitFor(t, code+" preview of the stored image", fmt.Sprintf(
 			`(() => { const i = document.querySelector('.variant[data-lang="ar"] .preview img[data-slot="m%d"]'); return i && i.alt === "الوزيران يتصافحان" && i.complete && i.naturalWidth === 16; })()`,
 			st.Media[0].ID))
-		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" statement with image and X version")
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" statement with image and X version")
 	}
 	// Submitting now passes the checks: each language's image has its
 	// description, and the X version fits.
-	b.follow(t, "submit", chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action="/press/statements/%d/submit"] button`, st.ID))))
+	b.Follow(t, "submit", chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action="/press/statements/%d/submit"] button`, st.ID))))
 	if got, _ := db.GetStatement(t.Context(), st.ID); got.State != store.StateSubmitted {
-		t.Fatalf("after submit: %s (%s)", got.State, b.text(t, "#compose-error"))
+		t.Fatalf("after submit: %s (%s)", got.State, b.Text(t, "#compose-error"))
 	}
 }

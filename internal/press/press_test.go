@@ -1,49 +1,18 @@
-package main
+package press_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
-
-// newPressServer is newTestServer with fake networks behind the publisher
-// resolver: every channel publishes to net.
-func newPressServer(t *testing.T, db *store.DB, clock *storetest.Clock, net social.Publisher) (*testServer, *app) {
-	t.Helper()
-	res := func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }
-	log := slog.New(slog.DiscardHandler)
-	a, ts := buildTLS(t, testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res}, nil)
-	return &testServer{Server: ts, db: db, clock: clock, t: t}, a
-}
-
-func (ts *testServer) api(c *http.Client, method, path string, body any, want int) map[string]any {
-	ts.t.Helper()
-	b, _ := json.Marshal(body)
-	r := ts.send(c, method, path, "application/json", string(b), map[string]string{"Accept-Language": "fr"})
-	if r.StatusCode != want {
-		ts.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.StatusCode, want, excerpt(r.Body))
-	}
-	var out map[string]any
-	if strings.HasPrefix(strings.TrimSpace(r.Body), "{") {
-		if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
-			ts.t.Fatal(err)
-		}
-	}
-	return out
-}
 
 // A press officer composes through the API, is refused bad input in their
 // language, an approver clears, the scheduler publishes, and the status
@@ -52,7 +21,7 @@ func TestPressAPIEndToEnd(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		net := pubtest.New(social.Mastodon, social.Limits{MaxLength: 500, Idempotent: true})
 		net.Now = clock.Now
-		ts, a := newPressServer(t, db, clock, net)
+		ts := newPressServer(t, db, clock, net)
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
@@ -85,7 +54,7 @@ func TestPressAPIEndToEnd(t *testing.T) {
 			t.Fatalf("approval: %v", res)
 		}
 		clock.Advance(time.Hour)
-		if n, err := a.publishing.Dispatch(t.Context()); err != nil || n != 1 {
+		if n, err := ts.pub.Dispatch(t.Context()); err != nil || n != 1 {
 			t.Fatalf("dispatch: %d %v", n, err)
 		}
 		got = ts.api(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", id), nil, http.StatusOK)
@@ -129,7 +98,7 @@ func TestPressAPIEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		secret, _, err := a.auth.CreateToken(t.Context(), u, "newsroom script", []account.Role{account.RolePressOfficer}, time.Time{})
+		secret, _, err := ts.auth.CreateToken(t.Context(), u, "newsroom script", []account.Role{account.RolePressOfficer}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +113,7 @@ func TestPressAPIEndToEnd(t *testing.T) {
 func TestPressPages(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		net := pubtest.New(social.X, social.Limits{MaxLength: 280})
-		ts, _ := newPressServer(t, db, clock, net)
+		ts := newPressServer(t, db, clock, net)
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		officer := ts.signIn("olivia", "officer-password-1")
 		r := ts.postForm(officer, "/press/channels", map[string][]string{"network": {"x"}, "name": {"X MOFA"}, "time_zone": {"Asia/Ho_Chi_Minh"}, "languages": {"vi", "en"}}, nil)

@@ -1,4 +1,4 @@
-package main
+package press_test
 
 import (
 	"fmt"
@@ -23,28 +23,28 @@ func TestPressRecallAndCorrectForm(t *testing.T) {
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
 	net := pubtest.New(social.Telegram, social.Limits{MaxLength: 4096, DeleteWindow: 48 * time.Hour})
 	net.Now = clock.Now
-	ts, a := newPressServer(t, db, clock, net)
+	ts := newPressServer(t, db, clock, net)
 	officer := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	approver := ts.addUser("arthur", "approver-password-1", account.RoleApprover)
-	ch, err := a.publishing.CreateChannel(t.Context(), publishing.ActorOf(officer), publishing.ChannelInput{Network: "telegram", Name: "Telegram MOFA",
+	ch, err := ts.pub.CreateChannel(t.Context(), publishing.ActorOf(officer), publishing.ChannelInput{Network: "telegram", Name: "Telegram MOFA",
 		Languages: []string{"fr"}, TimeZone: "Europe/Paris"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := a.publishing.SaveStatement(t.Context(), publishing.ActorOf(officer), 0, publishing.StatementInput{DueAt: clock.Now().Add(time.Minute),
+	st, err := ts.pub.SaveStatement(t.Context(), publishing.ActorOf(officer), 0, publishing.StatementInput{DueAt: clock.Now().Add(time.Minute),
 		Variants: []publishing.VariantInput{{Lang: "fr", Body: "Le Viet Nam salue l’accord."}}, Targets: []int64{ch.ID}})
 	if err == nil {
-		err = a.publishing.Submit(t.Context(), publishing.ActorOf(officer), st.ID)
+		err = ts.pub.Submit(t.Context(), publishing.ActorOf(officer), st.ID)
 	}
 	if err == nil {
 		st, _ = db.GetStatement(t.Context(), st.ID)
-		_, err = a.publishing.Approve(t.Context(), publishing.ActorOf(approver), st.ID, st.ContentHash)
+		_, err = ts.pub.Approve(t.Context(), publishing.ActorOf(approver), st.ID, st.ContentHash)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Minute)
-	if n, err := a.publishing.Dispatch(t.Context()); n != 1 || err != nil {
+	if n, err := ts.pub.Dispatch(t.Context()); n != 1 || err != nil {
 		t.Fatalf("dispatch %d %v", n, err)
 	}
 	c := ts.signIn("olivia", "officer-password-1")

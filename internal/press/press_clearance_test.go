@@ -1,39 +1,18 @@
-package main
+package press_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
-
-// newClearanceServer is newPressServer whose portal channels are served by
-// the real portal publisher, as in production, and every other channel by
-// net.
-func newClearanceServer(t *testing.T, db *store.DB, clock *storetest.Clock, net social.Publisher) (*testServer, *app) {
-	t.Helper()
-	var a *app
-	res := func(ctx context.Context, ch publishing.Channel) (social.Publisher, error) {
-		if social.Network(ch.Network) == social.Portal {
-			return a.connectors.Resolve(ctx, ch)
-		}
-		return net, nil
-	}
-	log := slog.New(slog.DiscardHandler)
-	a, ts := buildTLS(t, testConfig(), db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res}, nil)
-	return &testServer{Server: ts, db: db, clock: clock, t: t}, a
-}
 
 // Issue 12 through the API, as the press office uses it: an administrator
 // (who holds every role) cannot clear a colleague's statement they
@@ -44,7 +23,7 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		net := pubtest.New(social.Mastodon, social.Limits{MaxLength: 500, Idempotent: true})
 		net.Now = clock.Now
-		ts, a := newClearanceServer(t, db, clock, net)
+		ts := newClearanceServer(t, db, clock, net)
 		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		ts.addUser("boss", "admin-password-12", account.RoleAdmin, account.RolePressOfficer, account.RoleApprover)
@@ -101,7 +80,7 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 			t.Fatalf("after the move the statement is %v", got["clearance"])
 		}
 		clock.Set(earlier)
-		if n, err := a.publishing.Dispatch(t.Context()); err != nil || n != 0 || len(net.Posts()) != 0 {
+		if n, err := ts.pub.Dispatch(t.Context()); err != nil || n != 0 || len(net.Posts()) != 0 {
 			t.Fatalf("dispatched %d (%v), %d posts: a moved publication went out unapproved", n, err, len(net.Posts()))
 		}
 
@@ -120,7 +99,7 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		wantStatus(t, page, http.StatusUnprocessableEntity)
 		wantContains(t, page, "Cổng thông tin needs a title: fill in the Title field of the en version.")
 		clock.Set(due)
-		if _, err := a.publishing.Dispatch(t.Context()); err != nil || len(net.Posts()) != 0 {
+		if _, err := ts.pub.Dispatch(t.Context()); err != nil || len(net.Posts()) != 0 {
 			t.Fatalf("%d posts (%v): something went out", len(net.Posts()), err)
 		}
 		if got := ts.api(officer, "GET", path2, nil, http.StatusOK); got["clearance"] != "draft" {

@@ -1,17 +1,13 @@
-package main
+package press_test
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -26,50 +22,12 @@ import (
 	"github.com/mofa-vn/chancery/locales"
 )
 
-// dialogs accepts every dialog the page opens (the warning before leaving
-// unsaved changes among them) and remembers their kinds.
-type dialogs struct {
-	mu    sync.Mutex
-	kinds []string
-}
-
-func acceptDialogs(t *testing.T, b *browser) *dialogs {
-	t.Helper()
-	d := &dialogs{}
-	err := chromedp.Listen(b.ctx, func(ev any) {
-		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
-			d.mu.Lock()
-			d.kinds = append(d.kinds, string(e.Type))
-			d.mu.Unlock()
-			go func() {
-				_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-			}()
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func (d *dialogs) seen(kind string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, k := range d.kinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
-}
-
 // pressUIFixture is a press office with an X channel (English and
 // Vietnamese: 280 characters, threads, no link cards) and a Facebook
 // channel (Vietnamese: link cards, no threads), each served by a fake
 // network with those limits, and an officer and an approver.
 type pressUIFixture struct {
-	ts               *testServer
-	a                *app
+	ts               *site
 	db               *store.DB
 	clock            *storetest.Clock
 	cat              *lang.Catalog
@@ -90,21 +48,20 @@ func newPressUI(t *testing.T) *pressUIFixture {
 		}
 		return xNet, nil
 	}
-	a, hs := buildTLS(t, testConfig(), db, slog.New(slog.DiscardHandler), io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, resolve: res}, nil)
-	ts := &testServer{Server: hs, db: db, clock: clock, t: t}
+	ts := newSite(t, db, clock, res)
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &pressUIFixture{ts: ts, a: a, db: db, clock: clock, cat: cat, xNet: xNet}
+	f := &pressUIFixture{ts: ts, db: db, clock: clock, cat: cat, xNet: xNet}
 	f.officer = ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	f.approve = ts.addUser("arthur", "approver-password-1", account.RoleApprover)
-	f.x, err = a.publishing.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "x", Name: "MOFA Viet Nam",
+	f.x, err = ts.pub.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "x", Name: "MOFA Viet Nam",
 		Account: "MOFA_VN", Languages: []string{"en", "vi"}, TimeZone: "Asia/Ho_Chi_Minh"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.fb, err = a.publishing.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "facebook", Name: "Bộ Ngoại giao",
+	f.fb, err = ts.pub.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "facebook", Name: "Bộ Ngoại giao",
 		Account: "mofavn", Languages: []string{"vi"}, TimeZone: "Asia/Ho_Chi_Minh"})
 	if err != nil {
 		t.Fatal(err)
@@ -120,12 +77,12 @@ func newPressUI(t *testing.T) *pressUIFixture {
 // before leaving unsaved changes.
 func TestBrowserPressComposerPreviews(t *testing.T) {
 	f := newPressUI(t)
-	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
-	dl := acceptDialogs(t, b)
-	b.open(t, "/signin")
-	b.signIn(t, "olivia", "officer-password-1")
-	b.open(t, "/lang/vi?next=/press/compose")
-	b.do(t, "choose both channels, give the portal article, write in Vietnamese",
+	b := newBrowser(t, f.ts)
+	dl := b.AcceptDialogs(t)
+	b.Open(t, "/signin")
+	b.SignIn(t, "olivia", "officer-password-1")
+	b.Open(t, "/lang/vi?next=/press/compose")
+	b.Do(t, "choose both channels, give the portal article, write in Vietnamese",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", f.x.ID))),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#t-%d", f.fb.ID))),
 		chromedp.SendKeys(chromedp.CSS("#article_url"), "https://mofa.gov.vn/vi/news/asean-2026"),
@@ -134,43 +91,43 @@ func TestBrowserPressComposerPreviews(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#body_vi"), "Việt Nam hoan nghênh Hội nghị ASEAN.\n---\nChi tiết sẽ được công bố sau."))
 	// X takes threads and shows no link card: the article's address ends
 	// the first post.
-	b.waitFor(t, "a thread of two X posts in Vietnamese", `(() => {
+	b.WaitFor(t, "a thread of two X posts in Vietnamese", `(() => {
 		const ps = document.querySelectorAll('#panel-vi .preview .post-x');
 		return ps.length === 2 && ps[0].querySelector('.post-text').innerText === "Việt Nam hoan nghênh Hội nghị ASEAN.\n\nhttps://mofa.gov.vn/vi/news/asean-2026"
 			&& ps[1].querySelector('.post-text').innerText === "Chi tiết sẽ được công bố sau." && ps[1].querySelector('.post-part') !== null
 			&& ps[0].querySelector('.link-card') === null; })()`)
 	// Facebook takes no threads: the preview says so, naming the channel,
 	// until the officer gives Facebook a text of its own.
-	b.waitFor(t, "Facebook refusing the thread", fmt.Sprintf(`document.querySelector('#panel-vi .preview .post-thread[data-channel="%d"] .post-problem')?.innerText === %s`,
-		f.fb.ID, jsString(f.cat.T("vi", "press_error_no_threads", map[string]any{"Channel": "Bộ Ngoại giao"}))))
-	b.do(t, "write the Facebook version", chromedp.Evaluate[chromedp.Void](`document.querySelector('#panel-vi .overrides').open = true`),
+	b.WaitFor(t, "Facebook refusing the thread", fmt.Sprintf(`document.querySelector('#panel-vi .preview .post-thread[data-channel="%d"] .post-problem')?.innerText === %s`,
+		f.fb.ID, browsertest.JSString(f.cat.T("vi", "press_error_no_threads", map[string]any{"Channel": "Bộ Ngoại giao"}))))
+	b.Do(t, "write the Facebook version", chromedp.Evaluate[chromedp.Void](`document.querySelector('#panel-vi .overrides').open = true`),
 		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#override_%d_vi", f.fb.ID)), "Việt Nam hoan nghênh Hội nghị ASEAN. Chi tiết sẽ được công bố sau."))
-	b.waitFor(t, "the Facebook post whole, with the account's name and its link card", `(() => {
+	b.WaitFor(t, "the Facebook post whole, with the account's name and its link card", `(() => {
 		const p = document.querySelector('#panel-vi .preview .post-facebook');
 		return p && p.querySelector('.post-name').innerText === "Bộ Ngoại giao" && p.querySelector('.avatar').innerText === "BN"
 			&& p.querySelector('.link-host')?.innerText === "mofa.gov.vn"; })()`)
 	// Arrow keys move between the tabs: Vietnamese is the first, English
 	// the next.
-	b.do(t, "move to the English tab with the keyboard", chromedp.Focus(chromedp.CSS("#tab-vi")), chromedp.KeyEvent(kb.ArrowRight))
-	b.waitFor(t, "the English tab open", `document.activeElement.id === "tab-en" && !document.querySelector('#panel-en').hidden && document.querySelector('#panel-vi').hidden`)
-	b.waitFor(t, "the Vietnamese source beside the English text", `document.querySelector('#panel-en .source-body').innerText.startsWith("Việt Nam hoan nghênh") && document.querySelector('#panel-en .source-box').lang === "vi"`)
+	b.Do(t, "move to the English tab with the keyboard", chromedp.Focus(chromedp.CSS("#tab-vi")), chromedp.KeyEvent(kb.ArrowRight))
+	b.WaitFor(t, "the English tab open", `document.activeElement.id === "tab-en" && !document.querySelector('#panel-en').hidden && document.querySelector('#panel-vi').hidden`)
+	b.WaitFor(t, "the Vietnamese source beside the English text", `document.querySelector('#panel-en .source-body').innerText.startsWith("Việt Nam hoan nghênh") && document.querySelector('#panel-en .source-box').lang === "vi"`)
 	long := strings.Repeat("Viet Nam welcomes the ASEAN summit. ", 9)
 	n := len(strings.TrimSpace(long)) + len("\n\nhttps://mofa.gov.vn/vi/news/asean-2026") // the article's address ends the post
-	b.do(t, "write an English text too long for X", chromedp.SendKeys(chromedp.CSS("#body_en"), long))
+	b.Do(t, "write an English text too long for X", chromedp.SendKeys(chromedp.CSS("#body_en"), long))
 	want := f.cat.T("vi", "press_preview_over", map[string]any{"Network": "X", "Channel": "MOFA Viet Nam", "Lang": "English", "Count": n, "Max": 280})
-	b.waitFor(t, "the limit in red, naming the network and the language", fmt.Sprintf(`(() => {
+	b.WaitFor(t, "the limit in red, naming the network and the language", fmt.Sprintf(`(() => {
 		const p = document.querySelector('#panel-en .preview .post-x.over');
 		return p && p.querySelector('.post-limit')?.innerText === %s && getComputedStyle(p.querySelector('.post-count')).color === "rgb(155, 28, 28)"
-			&& document.querySelector('#tab-en').classList.contains('over'); })()`, jsString(want)))
-	if got := eval[string](t, b, `document.querySelector('#count_en').innerText`); !strings.Contains(got, fmt.Sprintf("MOFA Viet Nam: ⚠ %d / 280", n)) {
+			&& document.querySelector('#tab-en').classList.contains('over'); })()`, browsertest.JSString(want)))
+	if got := browsertest.Eval[string](t, b.Tab, `document.querySelector('#count_en').innerText`); !strings.Contains(got, fmt.Sprintf("MOFA Viet Nam: ⚠ %d / 280", n)) {
 		t.Errorf("English count line %q", got)
 	}
 	// Leaving the field saves the draft on its own; the status says when,
 	// in the officer's zone (UTC here: 01:00).
-	b.do(t, "leave the field", chromedp.Focus(chromedp.CSS("#category")))
+	b.Do(t, "leave the field", chromedp.Focus(chromedp.CSS("#category")))
 	wantSaved := f.cat.T("vi", "press_autosave_saved", map[string]any{"Time": "01:00"})
-	b.waitFor(t, "the autosave status", fmt.Sprintf(`document.querySelector('#autosave-status').innerText === %s`, jsString(wantSaved)))
-	b.waitFor(t, "the address of the saved draft", `/^\/press\/statements\/\d+$/.test(location.pathname)`)
+	b.WaitFor(t, "the autosave status", fmt.Sprintf(`document.querySelector('#autosave-status').innerText === %s`, browsertest.JSString(wantSaved)))
+	b.WaitFor(t, "the address of the saved draft", `/^\/press\/statements\/\d+$/.test(location.pathname)`)
 	// An earlier autosave may have caught the form half typed: wait for
 	// the one after the last change (at most one every 10 s).
 	var st store.Statement
@@ -187,49 +144,49 @@ func TestBrowserPressComposerPreviews(t *testing.T) {
 	if st.State != store.StateDraft || len(st.Variants) != 2 || len(st.Overrides) != 1 || st.ArticleURL != "https://mofa.gov.vn/vi/news/asean-2026" || len(st.Targets) != 2 {
 		t.Fatalf("autosaved statement %+v", st)
 	}
-	b.do(t, "back to the top", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, document.querySelector('.variants-set').offsetTop - 10)`))
-	b.screenshot(t, "press-composer-vi.png", 1280, 800)
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi composer with previews")
+	b.Do(t, "back to the top", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, document.querySelector('.variants-set').offsetTop - 10)`))
+	b.Screenshot(t, "press-composer-vi.png", 1280, 800)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "vi composer with previews")
 
 	// A change not yet saved: leaving warns.
-	b.do(t, "change the English text", chromedp.SendKeys(chromedp.CSS("#body_en"), "!"))
-	if !eval[bool](t, b, `(() => { const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented; })()`) {
+	b.Do(t, "change the English text", chromedp.SendKeys(chromedp.CSS("#body_en"), "!"))
+	if !browsertest.Eval[bool](t, b.Tab, `(() => { const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented; })()`) {
 		t.Fatal("leaving with unsaved changes does not warn")
 	}
-	b.open(t, fmt.Sprintf("/lang/en?next=/press/statements/%d", st.ID))
-	if !dl.seen("beforeunload") {
+	b.Open(t, fmt.Sprintf("/lang/en?next=/press/statements/%d", st.ID))
+	if !dl.Seen("beforeunload") {
 		t.Error("no warning before leaving unsaved changes")
 	}
 	for _, code := range []string{"en", "ar"} {
-		b.open(t, fmt.Sprintf("/lang/%s?next=/press/statements/%d", code, st.ID))
-		b.waitFor(t, code+" previews", `document.querySelectorAll('.preview .post-x').length >= 3`)
-		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" composer with previews")
-		b.do(t, "scroll to the languages", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.querySelector('.variants-set').offsetTop - 10)`))
-		b.screenshot(t, "press-composer-"+code+".png", 1280, 800)
+		b.Open(t, fmt.Sprintf("/lang/%s?next=/press/statements/%d", code, st.ID))
+		b.WaitFor(t, code+" previews", `document.querySelectorAll('.preview .post-x').length >= 3`)
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" composer with previews")
+		b.Do(t, "scroll to the languages", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.querySelector('.variants-set').offsetTop - 10)`))
+		b.Screenshot(t, "press-composer-"+code+".png", 1280, 800)
 	}
-	b.do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
-	b.open(t, fmt.Sprintf("/lang/vi?next=/press/statements/%d", st.ID))
-	b.waitFor(t, "vi previews on a phone", `document.querySelectorAll('.preview .post-x').length >= 2`)
-	if w := eval[float64](t, b, `document.documentElement.scrollWidth`); w > 375 {
+	b.Do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
+	b.Open(t, fmt.Sprintf("/lang/vi?next=/press/statements/%d", st.ID))
+	b.WaitFor(t, "vi previews on a phone", `document.querySelectorAll('.preview .post-x').length >= 2`)
+	if w := browsertest.Eval[float64](t, b.Tab, `document.documentElement.scrollWidth`); w > 375 {
 		t.Errorf("the composer is %v px wide on a 375 px phone", w)
 	}
-	b.screenshot(t, "press-composer-vi-375.png", 375, 812)
+	b.Screenshot(t, "press-composer-vi-375.png", 375, 812)
 }
 
 // cleared makes a statement in English and Vietnamese for the channels,
 // due at due, and has it approved.
 func (f *pressUIFixture) cleared(t *testing.T, title string, due time.Time, channels ...int64) store.Statement {
 	t.Helper()
-	st, err := f.a.publishing.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{DueAt: due,
+	st, err := f.ts.pub.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{DueAt: due,
 		Variants: []publishing.VariantInput{{Lang: "en", Title: title, Body: title + "."}, {Lang: "vi", Title: title, Body: title + " (vi)."}}, Targets: channels})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.a.publishing.Submit(t.Context(), publishing.ActorOf(f.officer), st.ID); err != nil {
+	if err := f.ts.pub.Submit(t.Context(), publishing.ActorOf(f.officer), st.ID); err != nil {
 		t.Fatal(err)
 	}
 	st, _ = f.db.GetStatement(t.Context(), st.ID)
-	if _, err := f.a.publishing.Approve(t.Context(), publishing.ActorOf(f.approve), st.ID, st.ContentHash); err != nil {
+	if _, err := f.ts.pub.Approve(t.Context(), publishing.ActorOf(f.approve), st.ID, st.ContentHash); err != nil {
 		t.Fatal(err)
 	}
 	st, _ = f.db.GetStatement(t.Context(), st.ID)
@@ -259,42 +216,42 @@ func TestBrowserPressCalendarKeyboard(t *testing.T) {
 		t.Fatal(pubs, err)
 	}
 	pub := pubs[0]
-	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
-	b.open(t, "/signin")
-	b.signIn(t, "olivia", "officer-password-1")
-	b.open(t, "/lang/en?next=/press/calendar")
+	b := newBrowser(t, f.ts)
+	b.Open(t, "/signin")
+	b.SignIn(t, "olivia", "officer-password-1")
+	b.Open(t, "/lang/en?next=/press/calendar")
 	chip := fmt.Sprintf(`.chip[data-pub="%d"]`, pub.ID)
-	b.waitFor(t, "the chip on Tuesday at 09:00", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-08"][data-hour="9"] %s') !== null`, chip))
-	if got := b.text(t, ".cal-zone"); !strings.Contains(got, "Asia/Ho_Chi_Minh") || strings.Count(eval[string](t, b, `document.querySelector('main').innerText`), "Asia/Ho_Chi_Minh") != 1 {
+	b.WaitFor(t, "the chip on Tuesday at 09:00", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-08"][data-hour="9"] %s') !== null`, chip))
+	if got := b.Text(t, ".cal-zone"); !strings.Contains(got, "Asia/Ho_Chi_Minh") || strings.Count(browsertest.Eval[string](t, b.Tab, `document.querySelector('main').innerText`), "Asia/Ho_Chi_Minh") != 1 {
 		t.Errorf("the zone should be named once: %q", got)
 	}
-	b.screenshot(t, "press-calendar-week-en.png", 1280, 800)
+	b.Screenshot(t, "press-calendar-week-en.png", 1280, 800)
 
 	// Escape puts a move back.
-	b.do(t, "start a move and cancel it", chromedp.Focus(chromedp.CSS(chip)), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.Escape))
-	b.waitFor(t, "the chip back on Tuesday", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-08"][data-hour="9"] %s') !== null`, chip))
+	b.Do(t, "start a move and cancel it", chromedp.Focus(chromedp.CSS(chip)), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.Escape))
+	b.WaitFor(t, "the chip back on Tuesday", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-08"][data-hour="9"] %s') !== null`, chip))
 
-	b.do(t, "move a day on and an hour later", chromedp.Focus(chromedp.CSS(chip)), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowDown))
-	b.waitFor(t, "the chip on Wednesday at 10:00, said aloud", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-09"][data-hour="10"] %s') === document.activeElement
+	b.Do(t, "move a day on and an hour later", chromedp.Focus(chromedp.CSS(chip)), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowDown))
+	b.WaitFor(t, "the chip on Wednesday at 10:00, said aloud", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-09"][data-hour="10"] %s') === document.activeElement
 		&& document.querySelector('#drag-status').innerText.includes("2026-12-09 10:30")`, chip))
-	b.follow(t, "confirm with Enter", chromedp.KeyEvent(kb.Enter))
+	b.Follow(t, "confirm with Enter", chromedp.KeyEvent(kb.Enter))
 	got, err := f.db.GetPublication(t.Context(), pub.ID)
 	if want := time.Date(2026, 12, 9, 10, 30, 0, 0, hanoi); err != nil || !got.DueAt.Equal(want) || got.State != store.StateSubmitted {
 		t.Fatalf("after the keyboard move: due %v state %s (%v), want %v and awaiting approval again", got.DueAt, got.State, err, want)
 	}
 	wantNotice := f.cat.T("en", "press_notice_reapproval_to", map[string]any{"Title": "Statement on the Mekong", "Channel": "MOFA Viet Nam",
 		"When": lang.FormatDateTime("en", got.DueAt, hanoi, lang.Full)})
-	if n := b.text(t, ".notice"); n != squash(wantNotice) {
+	if n := b.Text(t, ".notice"); n != browsertest.Squash(wantNotice) {
 		t.Fatalf("notice %q, want %q", n, wantNotice)
 	}
-	b.waitFor(t, "the chip in its new place, awaiting approval", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-09"][data-hour="10"] %s.state-submitted') !== null`, chip))
+	b.WaitFor(t, "the chip in its new place, awaiting approval", fmt.Sprintf(`document.querySelector('td[data-date="2026-12-09"][data-hour="10"] %s.state-submitted') !== null`, chip))
 	if st2, _ := f.db.GetStatement(t.Context(), st.ID); st2.State != store.StateSubmitted {
 		t.Fatalf("statement after the move: %s", st2.State)
 	}
 
 	// The filter by channel leaves the other channel's chip out.
-	b.open(t, fmt.Sprintf("/press/calendar?channel=%d", f.fb.ID))
-	if n := eval[float64](t, b, `document.querySelectorAll('.chip').length`); n != 1 || !strings.Contains(b.text(t, ".chip"), "Lời chia buồn") {
+	b.Open(t, fmt.Sprintf("/press/calendar?channel=%d", f.fb.ID))
+	if n := browsertest.Eval[float64](t, b.Tab, `document.querySelectorAll('.chip').length`); n != 1 || !strings.Contains(b.Text(t, ".chip"), "Lời chia buồn") {
 		t.Fatalf("filtered by the Facebook channel: %v chips", n)
 	}
 	if other.ID == 0 {
@@ -302,19 +259,19 @@ func TestBrowserPressCalendarKeyboard(t *testing.T) {
 	}
 	for _, code := range []string{"vi", "en", "ar"} {
 		for _, view := range []string{"week", "month"} {
-			b.open(t, fmt.Sprintf("/lang/%s?next=%s", code, url.QueryEscape("/press/calendar?view="+view)))
-			browsertest.AssertNoSeriousViolations(t, b.ctx, code+" calendar "+view)
+			b.Open(t, fmt.Sprintf("/lang/%s?next=%s", code, url.QueryEscape("/press/calendar?view="+view)))
+			browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" calendar "+view)
 			if code != "en" || view != "week" {
-				b.screenshot(t, fmt.Sprintf("press-calendar-%s-%s.png", view, code), 1280, 800)
+				b.Screenshot(t, fmt.Sprintf("press-calendar-%s-%s.png", view, code), 1280, 800)
 			}
 		}
 	}
-	b.do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
-	b.open(t, "/lang/vi?next=/press/calendar")
-	if w := eval[float64](t, b, `document.documentElement.scrollWidth`); w > 375 {
+	b.Do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
+	b.Open(t, "/lang/vi?next=/press/calendar")
+	if w := browsertest.Eval[float64](t, b.Tab, `document.documentElement.scrollWidth`); w > 375 {
 		t.Errorf("the calendar page is %v px wide on a 375 px phone", w)
 	}
-	b.screenshot(t, "press-calendar-week-vi-375.png", 375, 812)
+	b.Screenshot(t, "press-calendar-week-vi-375.png", 375, 812)
 }
 
 // The emergency pause from the status board: a quiet link opens a page
@@ -327,43 +284,43 @@ func TestBrowserPressPauseConfirmation(t *testing.T) {
 	f.xNet.Now = f.clock.Now
 	f.xNet.Script(pubtest.Step{Fail: true, Class: social.AuthExpired, Reason: "the access token was revoked"})
 	f.clock.Advance(time.Hour)
-	if _, err := f.a.publishing.Dispatch(t.Context()); err != nil {
+	if _, err := f.ts.pub.Dispatch(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	f.cleared(t, "Statement on the Mekong", f.clock.Now().Add(3*time.Hour), f.x.ID, f.fb.ID)
-	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
-	b.open(t, "/signin")
-	b.signIn(t, "olivia", "officer-password-1")
+	b := newBrowser(t, f.ts)
+	b.Open(t, "/signin")
+	b.SignIn(t, "olivia", "officer-password-1")
 	for _, code := range []string{"vi", "ar"} {
-		b.open(t, "/lang/"+code+"?next=/press/pause")
-		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" pause confirmation")
-		b.screenshot(t, "press-pause-"+code+".png", 1280, 800)
-		b.open(t, "/lang/"+code+"?next=/press")
-		b.waitFor(t, code+" board with the failure first", `document.querySelector('.attention .attention-why')?.innerText.includes("the access token was revoked")`)
-		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" status board")
-		b.screenshot(t, "press-board-"+code+".png", 1280, 800)
+		b.Open(t, "/lang/"+code+"?next=/press/pause")
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" pause confirmation")
+		b.Screenshot(t, "press-pause-"+code+".png", 1280, 800)
+		b.Open(t, "/lang/"+code+"?next=/press")
+		b.WaitFor(t, code+" board with the failure first", `document.querySelector('.attention .attention-why')?.innerText.includes("the access token was revoked")`)
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" status board")
+		b.Screenshot(t, "press-board-"+code+".png", 1280, 800)
 	}
-	b.open(t, "/lang/en?next=/press")
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "en status board")
-	b.screenshot(t, "press-board-en.png", 1280, 800)
-	b.follow(t, "open the emergency pause", chromedp.Click(chromedp.CSS("#pause-open")))
-	if got, want := b.text(t, ".confirm-lede"), squash(f.cat.T("en", "press_pause_confirm_holds", map[string]any{"Count": 2})); got != want {
+	b.Open(t, "/lang/en?next=/press")
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "en status board")
+	b.Screenshot(t, "press-board-en.png", 1280, 800)
+	b.Follow(t, "open the emergency pause", chromedp.Click(chromedp.CSS("#pause-open")))
+	if got, want := b.Text(t, ".confirm-lede"), browsertest.Squash(f.cat.T("en", "press_pause_confirm_holds", map[string]any{"Count": 2})); got != want {
 		t.Fatalf("the confirmation says %q, want %q", got, want)
 	}
-	if n := eval[float64](t, b, `document.querySelectorAll('.held-list li').length`); n != 2 {
+	if n := browsertest.Eval[float64](t, b.Tab, `document.querySelectorAll('.held-list li').length`); n != 2 {
 		t.Fatalf("%v publications listed, want both", n)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "en pause confirmation")
-	b.screenshot(t, "press-pause-en.png", 1280, 800)
-	if bn, _ := f.a.publishing.Banner(t.Context()); bn.Org {
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "en pause confirmation")
+	b.Screenshot(t, "press-pause-en.png", 1280, 800)
+	if bn, _ := f.ts.pub.Banner(t.Context()); bn.Org {
 		t.Fatal("paused before confirming")
 	}
-	b.do(t, "give the reason", chromedp.SendKeys(chromedp.CSS("#pause-reason"), "Account hijack suspected"))
-	b.follow(t, "confirm", chromedp.Click(chromedp.CSS("#pause-confirm")))
-	if got, want := b.text(t, ".notice"), squash(f.cat.T("en", "press_notice_paused_all", nil)); got != want {
+	b.Do(t, "give the reason", chromedp.SendKeys(chromedp.CSS("#pause-reason"), "Account hijack suspected"))
+	b.Follow(t, "confirm", chromedp.Click(chromedp.CSS("#pause-confirm")))
+	if got, want := b.Text(t, ".notice"), browsertest.Squash(f.cat.T("en", "press_notice_paused_all", nil)); got != want {
 		t.Fatalf("after the pause: %q, want %q", got, want)
 	}
-	if bn, err := f.a.publishing.Banner(t.Context()); err != nil || !bn.Org || bn.Reason != "Account hijack suspected" {
+	if bn, err := f.ts.pub.Banner(t.Context()); err != nil || !bn.Org || bn.Reason != "Account hijack suspected" {
 		t.Fatalf("banner %+v %v", bn, err)
 	}
 }
