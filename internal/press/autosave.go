@@ -6,15 +6,8 @@ import (
 	"net/http"
 
 	"github.com/mofa-vn/chancery/internal/fault"
-	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/store"
 )
-
-// composerRoutes are the compose form's background calls.
-func (h *Handlers) composerRoutes(mux *httpx.Router, write func(http.Handler) http.Handler) {
-	mux.Handle("POST /press/statements/autosave", write(http.HandlerFunc(h.autosave)))
-	mux.Handle("POST /press/statements/{id}/autosave", write(http.HandlerFunc(h.autosave)))
-}
 
 // AutosaveJSON is the answer to an autosave: the statement's ID and
 // address (a first save creates it) and the line the form shows.

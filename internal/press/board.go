@@ -1,84 +1,17 @@
 package press
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
 )
-
-// boardRoutes are the status board's confirmation pages.
-func (h *Handlers) boardRoutes(mux *httpx.Router, read, _, _ func(http.Handler) http.Handler) {
-	mux.Handle("GET /press/pause", read(http.HandlerFunc(h.pauseConfirm)))
-	mux.Handle("GET /press/channels/{id}/pause", read(http.HandlerFunc(h.pauseConfirm)))
-}
-
-// PauseConfirmPage asks before an emergency pause, naming what it holds.
-type PauseConfirmPage struct {
-	// Channel is the channel to pause; nil pauses all publishing.
-	Channel *store.Channel
-	// Rows are the publications the pause would hold (heldStates).
-	Rows    []PubRow
-	Total   int
-	Already bool // the pause is on already
-	Action  string
-}
-
-// heldStates are the publications a pause stops from going out: cleared,
-// or awaiting clearance. A failed one goes nowhere until a person moves
-// it, and one being published is past stopping.
-var heldStates = []string{store.StateScheduled, store.StateSubmitted}
-
-// pauseConfirm shows what a pause would hold before it is set: the whole
-// organisation's, or one channel's (GET /press/channels/{id}/pause).
-func (h *Handlers) pauseConfirm(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p := PauseConfirmPage{Action: "/press/pause"}
-	var chID int64
-	if r.PathValue("id") != "" {
-		id, err := pathID(r)
-		var ch store.Channel
-		if err == nil {
-			ch, err = h.db.GetChannel(ctx, id)
-		}
-		if err != nil {
-			h.kit.Fail(w, r, err)
-			return
-		}
-		p.Channel, chID, p.Action = &ch, ch.ID, "/press/channels/"+r.PathValue("id")+"/pause"
-		p.Already = ch.Paused()
-	} else {
-		b, err := h.svc.Banner(ctx)
-		if err != nil {
-			h.kit.Fail(w, r, err)
-			return
-		}
-		p.Already = b.Org
-	}
-	pubs, err := h.db.ListPublications(ctx, store.QueueFilter{From: h.svc.Now(), Limit: 2000})
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	var held []store.Publication
-	for _, pb := range pubs {
-		if (chID == 0 || pb.ChannelID == chID) && pb.DeletedAt.IsZero() && slices.Contains(heldStates, pb.State) {
-			held = append(held, pb)
-		}
-	}
-	p.Total = len(held)
-	if len(held) > 50 {
-		held = held[:50]
-	}
-	if p.Rows, err = h.rows(r, held); err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	h.kit.Render(w, r, http.StatusOK, "press_pause.html", httpx.Page{Title: h.t(r, "press_pause_confirm_title", nil), Data: p})
-}
 
 // flash is the confirmation shown after a form, said from what the store
 // holds now: the address names only what happened and to what, so a
@@ -186,4 +119,309 @@ func adviceKey(p store.Publication) string {
 		return "press_advice_draft"
 	}
 	return ""
+}
+
+// PubRow is one publication on the board or the calendar.
+type PubRow struct {
+	store.Publication
+	Title       string
+	Channel     string
+	Network     string
+	Officer     string // due time in the officer's zone
+	Local       string // due time in the channel's zone
+	InputValue  string // due time for a datetime-local input in the officer's zone
+	ISO         string
+	Day         string // yyyy-mm-dd in the officer's zone
+	CanDecide   bool
+	CanSchedule bool
+	NeedsCheck  bool
+	StateKey    string // message key of State
+	HeldKey     string // message key of Held, if held
+	// AdviceKey names what settles the row's state (a hold, a failure, a
+	// check, an approval), "" when nothing is asked of anyone.
+	AdviceKey string
+	// PostURL is the post's address while it exists: never a deleted
+	// post's.
+	PostURL string
+	// Withdrawn says when, by whom and why the statement was withdrawn;
+	// nil while it is not.
+	Withdrawn *Withdrawal
+}
+
+// rowStatement is what the rows of one statement share.
+type rowStatement struct {
+	title     string
+	withdrawn *Withdrawal
+}
+
+// stateKey is the message key of a state or hold reason.
+func stateKey(prefix, s string) string { return prefix + strings.ReplaceAll(s, "-", "_") }
+
+func (h *Handlers) rows(r *http.Request, pubs []store.Publication) ([]PubRow, error) {
+	ctx := r.Context()
+	chs, err := h.db.ListChannels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]store.Channel{}
+	for _, c := range chs {
+		byID[c.ID] = c
+	}
+	stmts := map[int64]rowStatement{}
+	loc := zone(r)
+	code := h.kit.Lang(r).Code
+	var out []PubRow
+	for _, p := range pubs {
+		rs, ok := stmts[p.StatementID]
+		if !ok {
+			st, err := h.db.GetStatement(ctx, p.StatementID)
+			if err != nil {
+				return nil, err
+			}
+			rs.title = statementTitle(st, code)
+			if st.RecallState == "done" {
+				wd, err := h.withdrawal(r, st)
+				if err != nil {
+					return nil, err
+				}
+				rs.withdrawn = &wd
+			}
+			stmts[p.StatementID] = rs
+		}
+		title := rs.title
+		ch := byID[p.ChannelID]
+		chLoc, err := time.LoadLocation(ch.TimeZone)
+		if err != nil {
+			chLoc = time.UTC
+		}
+		row := PubRow{Publication: p, Title: title, Channel: ch.Name, Network: ch.Network, Officer: h.when(r, p.DueAt, loc),
+			Local: h.when(r, p.DueAt, chLoc), CanDecide: p.Held != "",
+			CanSchedule: slices.Contains([]string{store.StateDraft, store.StateSubmitted, store.StateScheduled}, p.State),
+			StateKey:    stateKey("press_state_", p.State), NeedsCheck: p.State == store.StateNeedsCheck}
+		if p.Held != "" {
+			row.HeldKey = stateKey("press_held_", p.Held)
+		}
+		row.AdviceKey = adviceKey(p)
+		if p.DeletedAt.IsZero() {
+			row.PostURL = p.RemoteURL
+		}
+		if rs.withdrawn != nil {
+			row.Withdrawn, row.AdviceKey = rs.withdrawn, ""
+			if !p.DeletedAt.IsZero() || p.State != store.StatePublished {
+				row.StateKey = stateKey("press_state_", stateWithdrawn)
+			}
+		}
+		if !p.DueAt.IsZero() {
+			row.InputValue = p.DueAt.In(loc).Format("2006-01-02T15:04")
+			row.ISO = p.DueAt.UTC().Format(time.RFC3339)
+			row.Day = p.DueAt.In(loc).Format("2006-01-02")
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func statementTitle(st store.Statement, code string) string {
+	for _, v := range st.Variants {
+		if v.Lang == code && v.Title != "" {
+			return v.Title
+		}
+	}
+	if len(st.Variants) == 0 {
+		return fmt.Sprintf("#%d", st.ID)
+	}
+	v := st.Variants[0]
+	if v.Title != "" {
+		return v.Title
+	}
+	b := []rune(v.Body)
+	if len(b) > 60 {
+		b = append(b[:60], '…')
+	}
+	return string(b)
+}
+
+// BoardPage is the status board.
+type BoardPage struct {
+	Rows []PubRow
+	// Attention are the rows a person must settle: held, failed or
+	// needing a check.
+	Attention []PubRow
+	Counts    []StateCount
+	Paused    bool
+	Overdue   int
+	Notice    string
+	Error     string
+}
+
+// StateCount is how many publications are in one state.
+type StateCount struct {
+	State, Key string
+	Count      int
+}
+
+func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	pubs, err := h.db.ListPublications(ctx, store.QueueFilter{Limit: 500})
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	var p BoardPage
+	if p.Rows, err = h.rows(r, pubs); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	for _, row := range p.Rows {
+		if row.Withdrawn == nil && (row.Held != "" || row.NeedsCheck || row.State == store.StateFailed) {
+			p.Attention = append(p.Attention, row)
+		}
+	}
+	counts, err := h.db.CountPublicationsByState(ctx)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	for _, s := range []string{store.StateDraft, store.StateSubmitted, store.StateScheduled, store.StatePublishing, store.StatePublished, store.StateFailed, store.StateNeedsCheck} {
+		p.Counts = append(p.Counts, StateCount{State: s, Key: stateKey("press_state_", s), Count: counts[s]})
+	}
+	b, err := h.svc.Banner(ctx)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	p.Paused = b.Org
+	if p.Paused {
+		od, err := h.db.OverduePublications(ctx, 0)
+		if err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		p.Overdue = len(od)
+	}
+	p.Notice, p.Error = r.URL.Query().Get("notice"), r.URL.Query().Get("error")
+	if p.Notice != "" {
+		p.Notice = h.flash(r, p.Notice)
+	}
+	if p.Error != "" {
+		p.Error = h.t(r, safeErrKey(p.Error), nil)
+	}
+	h.kit.Render(w, r, http.StatusOK, "press_board.html", httpx.Page{Title: h.t(r, "press_board_title", nil), Data: p})
+}
+
+// Publication is a publication as the API shows it.
+type Publication struct {
+	ID            int64     `json:"id"`
+	StatementID   int64     `json:"statement_id"`
+	ChannelID     int64     `json:"channel_id"`
+	State         string    `json:"state"`
+	Held          string    `json:"held,omitempty"`
+	DueAt         time.Time `json:"due_at,omitzero"`
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	Tries         int       `json:"tries"`
+	Reason        string    `json:"reason,omitempty"`
+	// RemoteURL is the post's address while it exists: a deleted post
+	// (DeletedAt) has none.
+	RemoteURL   string    `json:"remote_url,omitempty"`
+	PublishedAt time.Time `json:"published_at,omitzero"`
+	DeletedAt   time.Time `json:"deleted_at,omitzero"`
+}
+
+func publicationJSON(p store.Publication) Publication {
+	out := Publication{ID: p.ID, StatementID: p.StatementID, ChannelID: p.ChannelID, State: p.State, Held: p.Held, DueAt: p.DueAt,
+		NextAttemptAt: p.NextAttemptAt, Tries: p.Tries, Reason: p.Reason, RemoteURL: p.RemoteURL, PublishedAt: p.PublishedAt, DeletedAt: p.DeletedAt}
+	if !p.DeletedAt.IsZero() {
+		out.RemoteURL = "" // no link to a deleted post
+	}
+	return out
+}
+
+func (h *Handlers) apiPublications(w http.ResponseWriter, r *http.Request) {
+	from, err := parseTimeParam(r, "from")
+	var to time.Time
+	if err == nil {
+		to, err = parseTimeParam(r, "to")
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{From: from, To: to})
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	out := make([]Publication, 0, len(pubs))
+	for _, p := range pubs {
+		out = append(out, publicationJSON(p))
+	}
+	h.kit.JSON(w, http.StatusOK, out)
+}
+
+func (h *Handlers) decideForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	at, err := parseLocal(r, "at")
+	if err == nil {
+		err = h.svc.Decide(r.Context(), actor(r), id, r.PostFormValue("action"), at)
+	}
+	h.back(w, r, returnTo(r, "/press"), err)
+}
+
+func (h *Handlers) apiDecide(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var in resumeInput
+	if err == nil {
+		err = httpx.DecodeJSON(r, &in)
+	}
+	if err == nil {
+		err = h.svc.Decide(r.Context(), actor(r), id, in.Action, in.At)
+	}
+	h.done(w, r, err)
+}
+
+type settleInput struct {
+	Published bool   `json:"published"`
+	URL       string `json:"url"`
+}
+
+func (h *Handlers) settleForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	err = h.svc.Settle(r.Context(), actor(r), id, r.PostFormValue("outcome") == "published", strings.TrimSpace(r.PostFormValue("url")))
+	h.back(w, r, returnTo(r, "/press"), err)
+}
+
+func (h *Handlers) apiSettle(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var in settleInput
+	if err == nil {
+		err = httpx.DecodeJSON(r, &in)
+	}
+	if err == nil {
+		err = h.svc.Settle(r.Context(), actor(r), id, in.Published, in.URL)
+	}
+	h.done(w, r, err)
+}
+
+// apiStatus counts publications by state, for the board and monitoring.
+func (h *Handlers) apiStatus(w http.ResponseWriter, r *http.Request) {
+	counts, err := h.db.CountPublicationsByState(r.Context())
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.kit.JSON(w, http.StatusOK, counts)
 }

@@ -78,10 +78,6 @@ type CalendarChip struct {
 	WithdrawnText string
 }
 
-func (h *Handlers) calendarRoutes(mux *httpx.Router, read func(http.Handler) http.Handler) {
-	mux.Handle("GET /press/calendar", read(http.HandlerFunc(h.calendarGrid)))
-}
-
 func (h *Handlers) calendarGrid(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	loc := zone(r)
@@ -282,4 +278,55 @@ func (h *Handlers) calendarGrid(w http.ResponseWriter, r *http.Request) {
 func calendarStates() []string {
 	return []string{store.StateDraft, store.StateSubmitted, store.StateScheduled, store.StatePublishing, store.StatePublished,
 		store.StateFailed, store.StateNeedsCheck, stateWithdrawn}
+}
+
+type rescheduleInput struct {
+	DueAt time.Time `json:"due_at"`
+}
+
+func (h *Handlers) rescheduleForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = httpx.ParseForm(r)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	at, err := parseLocal(r, "due_at")
+	var voided bool
+	if err == nil {
+		voided, err = h.svc.Reschedule(r.Context(), actor(r), id, at)
+	}
+	if err == nil {
+		// Say what happened: moved, and whether the move voided the
+		// approval.
+		notice := "moved"
+		if voided {
+			notice = "reapproval"
+		}
+		to := returnTo(r, "/press/calendar")
+		http.Redirect(w, r, fmt.Sprintf("%s%snotice=%s&pub=%d", to, sep(to), notice, id), http.StatusSeeOther)
+		return
+	}
+	h.back(w, r, returnTo(r, "/press/calendar"), err)
+}
+
+func (h *Handlers) apiReschedule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var in rescheduleInput
+	if err == nil {
+		err = httpx.DecodeJSON(r, &in)
+	}
+	var voided bool
+	if err == nil {
+		voided, err = h.svc.Reschedule(r.Context(), actor(r), id, in.DueAt)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	// approval_void: the move voided the statement's approval, which
+	// covers the time; it awaits approval again.
+	h.kit.JSON(w, http.StatusOK, map[string]bool{"ok": true, "approval_void": voided})
 }

@@ -489,3 +489,189 @@ func (h *Handlers) media(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-cache")
 	_, _ = w.Write(data)
 }
+
+type countInput struct {
+	ChannelID int64  `json:"channel_id"`
+	Text      string `json:"text"`
+}
+
+// apiCount counts text as the channel's network does (X's weighted count
+// comes from the X connector's Count).
+func (h *Handlers) apiCount(w http.ResponseWriter, r *http.Request) {
+	var in countInput
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	ch, err := h.db.GetChannel(r.Context(), in.ChannelID)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	p, err := h.res(r.Context(), ch)
+	if err != nil {
+		h.kit.Fail(w, r, fault.Refused("", "press_error_credentials", "Channel", ch.Name))
+		return
+	}
+	max := p.Limits().MaxLength
+	if ch.MaxLength > 0 && (max == 0 || ch.MaxLength < max) {
+		max = ch.MaxLength
+	}
+	h.kit.JSON(w, http.StatusOK, map[string]int{"count": p.Count(in.Text), "max": max})
+}
+
+// Statement is a statement as the API shows it.
+type Statement struct {
+	ID       int64 `json:"id"`
+	AuthorID int64 `json:"author_id"`
+	// State is derived from the publications once clearance is complete
+	// (published, partially-published, failed, needs-check, …); Clearance
+	// is where the statement stands in clearance.
+	State           string         `json:"state"`
+	Clearance       string         `json:"clearance"`
+	Progress        store.Progress `json:"progress"`
+	Category        string         `json:"category"`
+	Sensitive       bool           `json:"sensitive"`
+	DueAt           time.Time      `json:"due_at,omitzero"`
+	EmbargoUntil    time.Time      `json:"embargo_until,omitzero"`
+	ArticleURL      string         `json:"article_url"`
+	ContentHash     string         `json:"content_hash"`
+	ApprovalsNeeded int            `json:"approvals_needed"`
+	RecallState     string         `json:"recall_state,omitempty"`
+	// RecallPage is what a requested or approved recall makes of the
+	// portal pages: notice or remove.
+	RecallPage string `json:"recall_page,omitempty"`
+	// Withdrawal says when, by whom and why the statement was withdrawn
+	// (State withdrawn).
+	Withdrawal   *withdrawalJSON            `json:"withdrawal,omitempty"`
+	Corrects     int64                      `json:"corrects,omitempty"`
+	Variants     []publishing.VariantInput  `json:"variants"`
+	Overrides    []publishing.OverrideInput `json:"overrides"`
+	Media        []mediaJSON                `json:"media"`
+	Targets      []int64                    `json:"targets"`
+	Publications []Publication              `json:"publications,omitempty"`
+}
+
+type mediaJSON struct {
+	ID          int64             `json:"id"`
+	Filename    string            `json:"filename"`
+	ContentType string            `json:"content_type"`
+	Size        int               `json:"size"`
+	Alts        map[string]string `json:"alts"`
+}
+
+func statementJSON(st store.Statement, pr store.Progress) Statement {
+	out := Statement{ID: st.ID, AuthorID: st.AuthorID, State: statementState(st, pr), Clearance: st.State, Progress: pr, Category: st.Category, Sensitive: st.Sensitive, DueAt: st.DueAt,
+		EmbargoUntil: st.EmbargoUntil, ArticleURL: st.ArticleURL, ContentHash: st.ContentHash, ApprovalsNeeded: st.ApprovalsNeeded,
+		RecallState: st.RecallState, Corrects: st.Corrects, Targets: nonNil(st.Targets), Variants: []publishing.VariantInput{}, Overrides: []publishing.OverrideInput{}, Media: []mediaJSON{}}
+	if st.RecallState != "" {
+		out.RecallPage = st.RecallMode
+	}
+	for _, v := range st.Variants {
+		out.Variants = append(out.Variants, publishing.VariantInput{Lang: v.Lang, Title: v.Title, Body: v.Body})
+	}
+	for _, o := range st.Overrides {
+		out.Overrides = append(out.Overrides, publishing.OverrideInput{ChannelID: o.ChannelID, Lang: o.Lang, Body: o.Body})
+	}
+	for _, m := range st.Media {
+		alts := m.Alts
+		if alts == nil {
+			alts = map[string]string{}
+		}
+		out.Media = append(out.Media, mediaJSON{m.ID, m.Filename, m.ContentType, len(m.Data), alts})
+	}
+	return out
+}
+
+func (h *Handlers) apiStatements(w http.ResponseWriter, r *http.Request) {
+	sts, err := h.db.ListStatements(r.Context(), 200)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	ids := make([]int64, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.ID)
+	}
+	prs, err := h.db.StatementProgress(r.Context(), ids)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	out := make([]Statement, 0, len(sts))
+	for _, st := range sts {
+		j := statementJSON(st, prs[st.ID])
+		if err := h.addWithdrawal(r.Context(), st, &j); err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		out = append(out, j)
+	}
+	h.kit.JSON(w, http.StatusOK, out)
+}
+
+func (h *Handlers) apiStatement(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	st, err := h.db.GetStatement(r.Context(), id)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{StatementID: id})
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	out := statementJSON(st, store.ProgressOf(pubs))
+	if err := h.addWithdrawal(r.Context(), st, &out); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	for _, p := range pubs {
+		out.Publications = append(out.Publications, publicationJSON(p))
+	}
+	h.kit.JSON(w, http.StatusOK, out)
+}
+
+func (h *Handlers) apiSaveStatement(w http.ResponseWriter, r *http.Request) {
+	var id int64
+	if r.PathValue("id") != "" {
+		var err error
+		if id, err = pathID(r); err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+	}
+	var in publishing.StatementInput
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	st, err := h.svc.SaveStatement(r.Context(), actor(r), id, in)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if id == 0 {
+		status = http.StatusCreated
+	}
+	pubs, err := h.db.ListPublications(r.Context(), store.QueueFilter{StatementID: st.ID})
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.kit.JSON(w, status, statementJSON(st, store.ProgressOf(pubs)))
+}
+
+func (h *Handlers) apiSubmit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = h.svc.Submit(r.Context(), actor(r), id)
+	}
+	h.done(w, r, err)
+}

@@ -172,8 +172,6 @@ func wantContains(t *testing.T, r httpxtest.Response, subs ...string) {
 	httpxtest.WantContains(t, r, subs...)
 }
 
-func excerpt(body string) string { return httpxtest.Excerpt(body) }
-
 // browser is one headless Chromium tab on the site (browsertest.Tab).
 type browser struct {
 	*browsertest.Tab
