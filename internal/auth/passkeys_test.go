@@ -138,7 +138,6 @@ func newPasskeySite(t *testing.T, db *store.DB, clock *storetest.Clock) *passkey
 	t.Helper()
 	f := newTwofa(t, db, clock)
 	s := &passkeySite{twofa: f}
-	f.svc.publicURL = func() string { return s.origin }
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)
@@ -158,6 +157,7 @@ func newPasskeySite(t *testing.T, db *store.DB, clock *storetest.Clock) *passkey
 	// Browsers take no IP address for a relying party: the test's
 	// origin names the loopback host.
 	s.origin = strings.Replace(s.ts.URL, "127.0.0.1", "localhost", 1)
+	f.svc.publicURL = s.origin
 	return s
 }
 
