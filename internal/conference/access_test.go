@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,13 +13,11 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/httpx"
-	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
-	"github.com/mofa-vn/chancery/locales"
-	"github.com/mofa-vn/chancery/web"
 )
 
 // fixture serves the conference handlers and a real SFU. Who is signed in
@@ -37,19 +34,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	cat, err := lang.NewCatalog(locales.FS, "vi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := web.NewAssets("/static/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	kit, err := httpx.NewKit(httpx.KitParams{Log: log, Cat: cat, Assets: assets, DefaultLang: "vi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kit := httpxtest.Kit(t)
+	log := kit.Log
 	signer, err := sfu.NewSigner([]byte(strings.Repeat("k", 32)), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -13,10 +12,9 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
-	"github.com/mofa-vn/chancery/locales"
-	"github.com/mofa-vn/chancery/web"
 )
 
 // fakeSource is an in-memory portal: a few published articles, each
@@ -107,18 +105,7 @@ func contains(ss []string, s string) bool {
 
 func newTestHandlers(t *testing.T, mutate ...func(*Params)) (*httptest.Server, *fakeSource) {
 	t.Helper()
-	cat, err := lang.NewCatalog(locales.FS, "vi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := web.NewAssets("/static/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kit := httpxtest.Kit(t)
 	src := &fakeSource{articles: []fakeArticle{
 		{slug: "bien-dong", topic: "bien-dong", langs: []string{"vi", "en", "zh", "ar"}, update: t0},
 		{slug: "visa", topic: "kinh-tế", country: "fr", langs: []string{"vi", "fr"}, update: t0.Add(-time.Hour)},
@@ -130,7 +117,7 @@ func newTestHandlers(t *testing.T, mutate ...func(*Params)) (*httptest.Server, *
 	}
 	NewHandlers(p).Routes(mux)
 	// The same neighbours as in cmd/server, so a route conflict shows here.
-	mux.Handle("GET /static/{file}", assets.Handler(nil))
+	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
 	mux.HandleFunc("GET /{lang}/{$}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", kit.NotFound)
 	ts := httptest.NewServer(mux)

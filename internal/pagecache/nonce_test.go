@@ -2,7 +2,6 @@ package pagecache
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -10,36 +9,17 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
-	"github.com/mofa-vn/chancery/internal/lang"
-	"github.com/mofa-vn/chancery/locales"
-	"github.com/mofa-vn/chancery/web"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 )
 
 var nonceRE = regexp.MustCompile(`nonce-([A-Za-z0-9_-]+)'`)
-
-func testKit(t *testing.T) *httpx.Kit {
-	t.Helper()
-	cat, err := lang.NewCatalog(locales.FS, "vi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := web.NewAssets("/static/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kit
-}
 
 // TestStaticCSP puts the cache above the real security headers, as the
 // server does: the miss is rendered without a nonce, and the miss and the
 // hits all carry the static policy; a page outside the cache keeps a fresh
 // nonce.
 func TestStaticCSP(t *testing.T) {
-	kit := testKit(t)
+	kit := httpxtest.Kit(t)
 	c := New(Params{Generations: NewGeneration(&memSettings{}, time.Second, nil), CSP: httpx.StaticCSP,
 		Cacheable: func(r *http.Request) bool { return r.URL.Path != "/signin" }})
 	h := httpx.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,18 +44,7 @@ func TestStaticCSP(t *testing.T) {
 // headers: every response's CSP names the nonce its body's script carries,
 // on the miss and on hits, so the page's script runs.
 func TestCachedPageKeepsItsNonce(t *testing.T) {
-	cat, err := lang.NewCatalog(locales.FS, "vi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := web.NewAssets("/static/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kit := httpxtest.Kit(t)
 	c := New(Params{Generations: NewGeneration(&memSettings{}, time.Second, nil)})
 	h := httpx.Chain(c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -5,34 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/mofa-vn/chancery/internal/httpx"
-	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
-	"github.com/mofa-vn/chancery/locales"
-	"github.com/mofa-vn/chancery/web"
 )
 
 func newHandlers(t *testing.T, db *store.DB, onChange func(context.Context, Change)) *Handlers {
 	t.Helper()
-	cat, err := lang.NewCatalog(locales.FS, "vi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := web.NewAssets("/static/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kit := httpxtest.Kit(t)
 	h, err := New(t.Context(), Params{DB: db, Kit: kit, OnChange: onChange})
 	if err != nil {
 		t.Fatal(err)

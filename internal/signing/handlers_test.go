@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,9 +18,9 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/locales"
-	"github.com/mofa-vn/chancery/web"
 )
 
 // fakeStatements is an in-memory portal: what it signed, indexed the way
@@ -99,18 +98,7 @@ type fixture struct {
 // once) and in Chinese. Statement URLs carry the test server's host.
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	cat, err := lang.NewCatalog(locales.FS, "vi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := web.NewAssets("/static/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kit, err := httpx.NewKit(httpx.KitParams{Log: slog.New(slog.DiscardHandler), Cat: cat, Assets: assets, DefaultLang: "vi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kit := httpxtest.Kit(t)
 	k, err := GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +107,7 @@ func newFixture(t testing.TB) *fixture {
 	mux := httpx.NewRouter()
 	NewHandlers(Params{Kit: kit, Public: k.Public(), Statements: f.st}).Routes(mux)
 	// The same neighbours as in cmd/server, so a route conflict shows here.
-	mux.Handle("GET /static/{file}", assets.Handler(nil))
+	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
 	mux.HandleFunc("GET /{lang}/{$}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", kit.NotFound)
 	f.ts = httptest.NewServer(httpx.Chain(mux, kit.Recover, kit.SecurityHeaders(nil), kit.CrossOrigin()))
