@@ -124,4 +124,3 @@ func TestSecondFactorPolicyRefusesEveryRoute(t *testing.T) {
 	r = ts.get(d, "/api/v1/me", map[string]string{"Accept": "application/json"})
 	wantStatus(t, r, http.StatusOK)
 }
-

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"image/png"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/admin"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/auth/authtest"
 	"github.com/mofa-vn/chancery/internal/auth/totp"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
@@ -25,22 +25,15 @@ import (
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
-// cheapArgon keeps the tests fast; production parameters are tested in
-// auth_test.go.
-var cheapArgon = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
-
 // site serves the sign-in and account pages, the user administration and
 // a staff page that stands for the press office's (GET /press, for its
-// readers), over TLS with Secure cookies, behind production's edge and the
-// session middleware, with the default second-factor policy
-// (administrators and approvers).
+// readers), with the default second-factor policy (administrators and
+// approvers).
 type site struct {
-	*httpxtest.Server
+	*authtest.Site
 	t     *testing.T
-	db    *store.DB
 	clock *storetest.Clock
 	kit   *httpx.Kit
-	svc   *auth.Service
 }
 
 func newSite(t *testing.T, db *store.DB, clock *storetest.Clock) *site {
@@ -50,43 +43,15 @@ func newSite(t *testing.T, db *store.DB, clock *storetest.Clock) *site {
 		t.Fatal(err)
 	}
 	kit := httpxtest.Kit(t, func(p *httpx.KitParams) { p.SecureCookies = true })
-	svc, err := auth.NewService(auth.Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: cheapArgon, Sealer: box,
-		SecondFactorRoles: []account.Role{account.RoleAdmin, account.RoleApprover}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httpxtest.Serve(t, kit, func(mux *httpx.Router) {
-		auth.NewHandlers(svc, kit).Routes(mux)
+	s := authtest.Serve(t, db, clock.Now, kit, func(mux *httpx.Router, svc *auth.Service) {
 		admin.New(db, svc, kit).Routes(mux)
 		mux.Handle("GET /press", auth.Require(kit, account.PressReaders...)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte("the press office"))
 		})))
-	}, httpxtest.Options{TLS: true, Middleware: []func(http.Handler) http.Handler{svc.Middleware(kit)}})
-	return &site{Server: srv, t: t, db: db, clock: clock, kit: kit, svc: svc}
-}
-
-func (ts *site) addUser(username, password string, roles ...account.Role) account.User {
-	ts.t.Helper()
-	hash, err := auth.HashPassword(password, cheapArgon)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	u, err := ts.db.CreateUser(context.Background(), account.User{Username: username, DisplayName: strings.ToUpper(username), PasswordHash: hash, Roles: roles})
-	if err != nil {
-		ts.t.Fatalf("add user: %v", err)
-	}
-	return u
-}
-
-// signIn signs in through the form and returns the signed-in client.
-func (ts *site) signIn(username, password string) *http.Client {
-	ts.t.Helper()
-	c := ts.Browser()
-	res := ts.PostForm(c, "/signin", url.Values{"username": {username}, "password": {password}}, nil)
-	if res.StatusCode != http.StatusSeeOther {
-		ts.t.Fatalf("sign in as %s: status %d", username, res.StatusCode)
-	}
-	return c
+	}, authtest.Options{Auth: func(p *auth.Params) {
+		p.Sealer, p.SecondFactorRoles = box, []account.Role{account.RoleAdmin, account.RoleApprover}
+	}})
+	return &site{Site: s, t: t, clock: clock, kit: kit}
 }
 
 // wantMessage checks that a page shows a message, whatever HTML escaping
@@ -179,8 +144,8 @@ func TestSecondFactorSignIn(t *testing.T) {
 		ts := newSite(t, db, clock)
 		cat := ts.kit.Cat
 		fr := map[string]string{"Accept-Language": "fr"}
-		ts.addUser("ana", "ana's passphrase", account.RoleApprover)
-		ts.addUser("bob", "bob's passphrase", account.RoleAdmin)
+		ts.AddUser("ana", "ana's passphrase", account.RoleApprover)
+		ts.AddUser("bob", "bob's passphrase", account.RoleAdmin)
 
 		// First sign-in: straight to the enrolment, nothing else opens.
 		first := ts.Browser()
@@ -309,10 +274,10 @@ func TestAdminResetsSecondFactor(t *testing.T) {
 		ts := newSite(t, db, clock)
 		cat := ts.kit.Cat
 		fr := map[string]string{"Accept-Language": "fr"}
-		ts.addUser("root", "root's passphrase", account.RoleAdmin)
-		ana := ts.addUser("ana", "ana's passphrase", account.RoleApprover)
-		rootSecret, _ := ts.enrolThroughPages(ts.signIn("root", "root's passphrase"))
-		anaSecret, _ := ts.enrolThroughPages(ts.signIn("ana", "ana's passphrase"))
+		ts.AddUser("root", "root's passphrase", account.RoleAdmin)
+		ana := ts.AddUser("ana", "ana's passphrase", account.RoleApprover)
+		rootSecret, _ := ts.enrolThroughPages(ts.SignIn("root", "root's passphrase"))
+		anaSecret, _ := ts.enrolThroughPages(ts.SignIn("ana", "ana's passphrase"))
 		root := ts.signIn2FA("root", "root's passphrase", rootSecret)
 		anaClient := ts.signIn2FA("ana", "ana's passphrase", anaSecret)
 
