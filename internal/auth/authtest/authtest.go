@@ -3,9 +3,9 @@
 // production's edge (httpxtest), so that a test signs in through the form
 // as a person does, and the area's role checks run on a real session.
 //
-// It is used only from _test files. Production packages must not import
-// it, and it must not import feature packages other than auth (portal,
-// press, conference, events, …), so that each of them can use it.
+// Only tests import it. It must not import feature packages but
+// internal/auth: each area (portal, conference, events, …) tests its pages
+// with it.
 package authtest
 
 import (

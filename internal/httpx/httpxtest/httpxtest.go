@@ -7,8 +7,8 @@
 // whole answer; reading API errors; and signed-in viewers for areas
 // tested without the sign-in pages.
 //
-// It is used only from _test files. Production packages must not import
-// it, and it must not import feature packages (auth, portal, press, …), so
+// Only tests and the test kits of other packages (auth/authtest) import
+// it. It must not import feature packages (auth, portal, press, …), so
 // that each of them can test its handlers with it.
 package httpxtest
 
