@@ -34,9 +34,6 @@ func Templates() fs.FS {
 
 // Assets maps static file names to content-hashed URLs and serves them.
 type Assets struct {
-	// NotFound answers names that are not assets; http.NotFound by default.
-	NotFound http.Handler
-
 	prefix string
 	byName map[string]string // "app.css" → "/static/app.3f2a1b9c0d.css"
 	byHash map[string]asset  // "app.3f2a1b9c0d.css" → content
@@ -87,9 +84,23 @@ func (a *Assets) URL(name string) (string, error) {
 	return u, nil
 }
 
-// ServeHTTP serves a hashed asset with a year-long immutable cache. Unhashed
+// Handler serves a hashed asset with a year-long immutable cache. Unhashed
 // names are served too (for ES module imports) but must be revalidated.
+// notFound answers names that are not assets (nil: http.NotFound): the
+// server's localised 404 page, whose kit renders with these assets.
+func (a *Assets) Handler(notFound http.Handler) http.Handler {
+	if notFound == nil {
+		notFound = http.NotFoundHandler()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, notFound) })
+}
+
+// ServeHTTP is Handler(nil): unknown names get http.NotFound.
 func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.serve(w, r, http.NotFoundHandler())
+}
+
+func (a *Assets) serve(w http.ResponseWriter, r *http.Request, notFound http.Handler) {
 	name := strings.TrimPrefix(r.URL.Path, a.prefix)
 	ct := mime.TypeByExtension(path.Ext(name))
 	if ct == "" {
@@ -107,9 +118,5 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, a.fsys, name)
 		return
 	}
-	if a.NotFound != nil {
-		a.NotFound.ServeHTTP(w, r)
-		return
-	}
-	http.NotFound(w, r)
+	notFound.ServeHTTP(w, r)
 }

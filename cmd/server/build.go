@@ -15,6 +15,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/connect"
 	"github.com/mofa-vn/chancery/internal/demo"
 	"github.com/mofa-vn/chancery/internal/events/delegations"
 	"github.com/mofa-vn/chancery/internal/httpx"
@@ -22,6 +23,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/mail"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/pagecache"
+	"github.com/mofa-vn/chancery/internal/press"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -136,7 +138,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 		off.stopDemo()
 		return nil, err
 	}
-	w.mux.Handle("GET /static/{file}", w.assets)
+	w.mux.Handle("GET /static/{file}", w.assets.Handler(http.HandlerFunc(w.kit.NotFound)))
 	w.mux.HandleFunc("/", w.kit.NotFound)
 	a.handler, a.routes = w.handler(a.auth, site.pages), w.mux.Patterns()
 	return a, nil
@@ -157,11 +159,13 @@ func newWiring(cfg config.Config, origin string, db *store.DB, log *slog.Logger,
 	kit, err := httpx.NewKit(httpx.KitParams{
 		Log: log.With("component", "http"), Cat: cat, Assets: assets, DefaultLang: cfg.Web.DefaultLang,
 		SecureCookies: !cfg.Auth.InsecureCookies, TrustProxy: cfg.HTTP.TrustProxy, StaffNav: staffNav(),
+		// The press office's state on every staff page: its pauses and
+		// the open watch alerts.
+		Banners: []func(context.Context, string) []string{press.Banners(db, cat), connect.Banners(db, cat)},
 	})
 	if err != nil {
 		return nil, err
 	}
-	assets.NotFound = http.HandlerFunc(kit.NotFound)
 	box := o.box
 	if box == nil {
 		if box, err = secrets.NewBox(randomKey()); err != nil {
@@ -185,12 +189,11 @@ func (w *wiring) accounts(ctx context.Context, stdout io.Writer) (*auth.Service,
 	for _, r := range w.cfg.Auth.SecondFactorRoles() {
 		secondFactorRoles = append(secondFactorRoles, account.Role(r)) // checked by config.Validate
 	}
-	origin := w.origin
 	svc, err := auth.NewService(auth.Params{DB: w.db, Log: w.log.With("component", "auth"), Now: w.o.now, Argon2: w.o.argon2, SessionTTL: w.cfg.Auth.SessionTTL,
 		Sealer: w.box, SecondFactorRoles: secondFactorRoles,
 		// Passkeys are bound to the origin browsers see: the WebAuthn
 		// relying party ID is its host.
-		PublicURL:         func() string { return origin },
+		PublicURL:         w.origin,
 		LocalPasswordsOff: w.cfg.OIDC.DisableLocalPasswords})
 	if err != nil {
 		return nil, nil, err
@@ -208,7 +211,7 @@ func (w *wiring) accounts(ctx context.Context, stdout io.Writer) (*auth.Service,
 		}
 	}
 	signInPages := auth.NewHandlers(svc, w.kit)
-	if err := routeSSO(w.mux, w.cfg.OIDC, w.db, svc, signInPages, w.kit, w.log, func() string { return origin }); err != nil {
+	if err := routeSSO(w.mux, w.cfg.OIDC, w.db, svc, signInPages, w.kit, w.log, w.origin); err != nil {
 		return nil, nil, err
 	}
 	signInPages.Routes(w.mux)
@@ -233,12 +236,11 @@ func (w *wiring) operations(rooms *sfu.Server) http.Handler {
 // that carries a session cookie or a token.
 func (w *wiring) handler(svc *auth.Service, pages *pagecache.Cache) http.Handler {
 	metrics := httpx.NewMetrics(w.reg)
-	origin := w.origin
 	return httpx.Chain(httpx.RecordPattern(w.mux),
 		metrics.Middleware,
 		w.kit.Recover,
 		w.kit.RequireHost(httpx.Hosts{
-			Origin: func() string { return origin },
+			Origin: w.origin,
 			Local:  w.cfg.Web.PublicURL == "", Addrs: interfaceAddrs(),
 			Exempt: func(r *http.Request) bool {
 				switch r.URL.Path {

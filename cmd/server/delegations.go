@@ -45,9 +45,8 @@ func (w *wiring) delegationsArea(ctx context.Context, rooms *sfu.Server) (*deleg
 	if now == nil {
 		now = time.Now
 	}
-	origin := w.origin
 	svc := &delegations.Service{DB: w.db, Cat: w.kit.Cat, Events: storedEvents(w.db), Log: w.log.With("component", "delegations"), Now: now,
-		PublicURL: func() string { return origin }}
+		PublicURL: w.origin}
 	// Accredited people's join links: signed by the conference's signer;
 	// their private calendars keyed by a key derived from its token key.
 	key, err := conference.TokenKey(ctx, w.db, w.cfg.Conference.TokenKey, w.box)

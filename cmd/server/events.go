@@ -36,7 +36,7 @@ func (w *wiring) events(site *portal.Handlers, pages *pagecache.Cache, press *pu
 			}
 			return fmt.Sprintf("/press/statements/%d", st.ID), nil
 		},
-		PublicURL: func() string { return w.origin },
+		PublicURL: w.origin,
 		// Accredited people get their updated invitations (delegations).
 		SessionChanged: func(ctx context.Context, eventID, sessionID int64) {
 			if w.delegations != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -266,40 +265,5 @@ func TestAnnounceEvent(t *testing.T) {
 		ts.send(admin, "PATCH", "/api/v1/events/"+id, "application/json", `{"public": false}`, nil)
 		wantStatus(t, ts.postForm(admin, "/admin/events/"+id+"/announce", nil, nil), http.StatusConflict)
 		wantStatus(t, ts.get(ts.client(), "/en/events/geneva-dialogue", nil), 404)
-	})
-}
-
-// TestEventStaffPages goes through the staff pages as a protocol officer:
-// the form refuses a zone that does not exist with a suggestion, creates
-// the event, edits a translation, adds a session and releases.
-func TestEventStaffPages(t *testing.T) {
-	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		ts := newTestServer(t, db, clock)
-		ts.addUser("paul", "protocol-password-1", account.RoleProtocolOfficer)
-		c := ts.signIn("paul", "protocol-password-1")
-		en := map[string]string{"Accept-Language": "en"}
-		wantStatus(t, ts.get(c, "/admin/events", en), 200)
-		wantContains(t, ts.get(c, "/admin/events/new", en), `name="zone"`, `name="title_ar"`)
-		form := url.Values{"slug": {"mekong-forum"}, "zone": {"Europe/Geneva"}, "start": {"2026-04-01T09:00"}, "end": {"2026-04-01T17:00"},
-			"format": {"virtual"}, "public": {"on"}, "source_lang": {"vi"}, "title_vi": {"Diễn đàn Mê Kông"}, "title_en": {"Mekong Forum"}}
-		r := ts.postForm(c, "/admin/events", form, en)
-		wantStatus(t, r, http.StatusUnprocessableEntity)
-		wantContains(t, r, "Did you mean Europe/Zurich?", `aria-invalid="true"`, "Diễn đàn Mê Kông")
-		form.Set("zone", "Asia/Ho_Chi_Minh")
-		r = ts.postForm(c, "/admin/events", form, en)
-		wantStatus(t, r, http.StatusSeeOther)
-		loc := strings.TrimSuffix(r.Header.Get("Location"), "?saved=created")
-		wantStatus(t, ts.postForm(c, loc+"/translations/fr", url.Values{"title": {"Forum du Mékong"}, "publish": {"on"}}, en), http.StatusSeeOther)
-		wantStatus(t, ts.postForm(c, loc+"/translations/fr", url.Values{"title": {""}}, en), http.StatusUnprocessableEntity)
-		wantStatus(t, ts.postForm(c, loc+"/sessions", url.Values{"kind": {"plenary"}, "title_vi": {"Khai mạc"}, "start": {"2026-04-01T09:00"},
-			"end": {"2026-04-01T08:00"}}, en), http.StatusUnprocessableEntity)
-		r = ts.postForm(c, loc+"/sessions", url.Values{"kind": {"plenary"}, "title_vi": {"Khai mạc"}, "title_en": {"Opening"}, "start": {"2026-04-01T09:00"},
-			"end": {"2026-04-01T10:00"}, "agenda_en": {"Welcome\nAdoption of the agenda"}, "agenda_vi": {"Chào mừng\nThông qua chương trình"}}, en)
-		wantStatus(t, r, http.StatusSeeOther)
-		wantContains(t, ts.get(c, r.Header.Get("Location"), en), "Adoption of the agenda", "Thông qua chương trình")
-		wantStatus(t, ts.postForm(c, loc+"/release", nil, en), http.StatusSeeOther)
-		page := ts.get(c, loc, en)
-		wantContains(t, page, "mekong-forum", "The public sees version 1.", "Opening")
-		wantContains(t, ts.get(ts.client(), "/fr/events/mekong-forum", nil), "Forum du Mékong", "Chào mừng")
 	})
 }

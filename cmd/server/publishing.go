@@ -92,14 +92,9 @@ func (w *wiring) pressOffice(ctx context.Context, site *portal.Handlers) (office
 			return off, err
 		}
 	}
-	// The kit is made before every area, which all render with it; the
-	// banners, the press office's state on every staff page, are the one
-	// thing it is given afterwards, before the server serves.
-	w.kit.Banners = banners(press.Banners(pub, w.cat), connect.Banners(w.db, w.cat))
 	press.New(w.db, pub, resolve, w.kit).Routes(w.mux)
-	origin := w.origin
 	connect.New(connect.Params{DB: w.db, Kit: w.kit, Credentials: conn.Credentials, Build: conn.Build, Changed: conn.Forget,
-		PublicURL: func() string { return origin }, Now: w.o.now, APIAllowed: pub.APIAllowed,
+		PublicURL: w.origin, Now: w.o.now, APIAllowed: pub.APIAllowed,
 		Networks: networks, Apps: apps, HTTP: hc,
 	}).Routes(w.mux)
 	return off, nil

@@ -253,17 +253,6 @@ func loadSigningKey(cfg config.Config, log *slog.Logger) (*signing.Key, error) {
 	return key, nil
 }
 
-// banners joins the notices of several areas for httpx.Kit.Banners.
-func banners(fs ...func(ctx context.Context, code string) []string) func(ctx context.Context, code string) []string {
-	return func(ctx context.Context, code string) []string {
-		var out []string
-		for _, f := range fs {
-			out = append(out, f(ctx, code)...)
-		}
-		return out
-	}
-}
-
 // openSecrets opens the key that seals channel credentials. The embedded
 // setup makes one on first start in its data directory. With PostgreSQL the
 // key must be configured: every instance must open what the others sealed.

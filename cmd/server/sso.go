@@ -14,7 +14,7 @@ import (
 // routeSSO serves single sign-on when -oidc-issuer is set, and offers it
 // on the sign-in page of pages.
 func routeSSO(mux *httpx.Router, cfg config.OIDC, db *store.DB, svc *auth.Service, pages *auth.Handlers, kit *httpx.Kit,
-	log *slog.Logger, publicURL func() string) error {
+	log *slog.Logger, publicURL string) error {
 	if !cfg.On() {
 		return nil
 	}

@@ -68,10 +68,7 @@ func userHandle(id int64) []byte { return []byte("chancery-user:" + strconv.Form
 
 // relyingParty is the WebAuthn configuration for the current public URL.
 func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
-	if s.publicURL == nil {
-		return nil, ErrPasskeysOff
-	}
-	raw := s.publicURL()
+	raw := s.publicURL
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || u.Hostname() == "" {
 		return nil, ErrPasskeysOff

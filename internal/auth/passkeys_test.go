@@ -135,7 +135,6 @@ func newPasskeySite(t *testing.T, db *store.DB, clock *storetest.Clock) *passkey
 	t.Helper()
 	f := newTwofa(t, db, clock)
 	s := &passkeySite{twofa: f}
-	f.svc.publicURL = func() string { return s.origin }
 	kit := httpxtest.Kit(t)
 	mux := httpx.NewRouter()
 	NewHandlers(f.svc, kit).Routes(mux)
@@ -144,6 +143,7 @@ func newPasskeySite(t *testing.T, db *store.DB, clock *storetest.Clock) *passkey
 	// Browsers take no IP address for a relying party: the test's
 	// origin names the loopback host.
 	s.origin = strings.Replace(s.ts.URL, "127.0.0.1", "localhost", 1)
+	f.svc.publicURL = s.origin
 	return s
 }
 

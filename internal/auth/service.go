@@ -95,8 +95,8 @@ type Service struct {
 	// hashing bounds concurrent argon2id runs: each takes 64 MiB, so a burst
 	// of sign-ins queues instead of exhausting memory.
 	hashing chan struct{}
-	// publicURL is the WebAuthn origin; nil turns passkeys off.
-	publicURL func() string
+	// publicURL is the WebAuthn origin; "" turns passkeys off.
+	publicURL string
 	// localPasswordsOff refuses passwords to accounts that sign in
 	// through an identity provider.
 	localPasswordsOff bool
@@ -119,12 +119,11 @@ type Params struct {
 	// SecondFactorRoles are the roles whose holders must sign in with a
 	// second factor, and are sent to enrol one until they have.
 	SecondFactorRoles []account.Role
-	// PublicURL returns the origin browsers reach Chancery at (the
-	// -public-url, or the listen address): the WebAuthn origin, whose host
-	// is the relying party ID. It is asked at each ceremony, because the
-	// listen address is known only once the server listens. Without it,
-	// passkeys are off.
-	PublicURL func() string
+	// PublicURL is the origin browsers reach Chancery at (the
+	// -public-url, or the listen address, which the server knows before
+	// it builds): the WebAuthn origin, whose host is the relying party
+	// ID. Without it, passkeys are off.
+	PublicURL string
 	// LocalPasswordsOff refuses the password sign-in of every account
 	// linked to an identity provider (single sign-on, internal/sso), even
 	// when an administrator gave it a password: such accounts sign in

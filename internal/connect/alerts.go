@@ -26,7 +26,7 @@ type AlertRow struct {
 }
 
 // Banners returns the notice press staff see on every page while alerts
-// are open, for httpx.Kit.Banners.
+// are open, for httpx.KitParams.Banners.
 func Banners(db *store.DB, cat *lang.Catalog) func(ctx context.Context, code string) []string {
 	return func(ctx context.Context, code string) []string {
 		if !httpx.ViewerFrom(ctx).Can(Readers...) {

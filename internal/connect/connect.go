@@ -50,7 +50,7 @@ type Params struct {
 	// that cached connectors are dropped.
 	Changed func(channelID int64)
 	// PublicURL is the origin OAuth redirects come back to.
-	PublicURL func() string
+	PublicURL string
 	// Networks are the networks channels may be connected to: their
 	// connect forms, secret checks and OAuth flows.
 	Networks social.Catalog

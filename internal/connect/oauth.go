@@ -63,7 +63,7 @@ func (h *Handlers) oauthFlow(ch store.Channel) *flow {
 	if app.ClientID == "" {
 		return nil
 	}
-	p := social.OAuthParams{App: app, RedirectURL: strings.TrimSuffix(h.p.PublicURL(), "/") + callback, HTTP: h.p.HTTP, Now: h.p.Now}
+	p := social.OAuthParams{App: app, RedirectURL: strings.TrimSuffix(h.p.PublicURL, "/") + callback, HTTP: h.p.HTTP, Now: h.p.Now}
 	if base != "" && base != d.API {
 		p.BaseURL = base
 	}

@@ -41,9 +41,8 @@ type Params struct {
 	// Announce, if set, saves a statement draft in the press office by
 	// the user with the texts given and returns the address of its page.
 	Announce func(ctx context.Context, u account.User, texts []Announcement) (string, error)
-	// PublicURL, if set, returns the public origin; the request's by
-	// default.
-	PublicURL func() string
+	// PublicURL, if set, is the public origin; the request's by default.
+	PublicURL string
 	// SessionChanged, if set, runs after a session was added or changed
 	// in a way a calendar shows (its SEQUENCE raised): cmd/server sends
 	// the accredited people their updated invitations.
@@ -58,7 +57,7 @@ type Handlers struct {
 	now       func() time.Time
 	onChange  func(ctx context.Context)
 	announce  func(ctx context.Context, u account.User, texts []Announcement) (string, error)
-	publicURL func() string
+	publicURL string
 	onSession func(ctx context.Context, eventID, sessionID int64)
 }
 
@@ -119,10 +118,8 @@ func (h *Handlers) changed(ctx context.Context) {
 
 // origin is the public origin: the configured one, else the request's.
 func (h *Handlers) origin(r *http.Request) string {
-	if h.publicURL != nil {
-		if u := h.publicURL(); u != "" {
-			return u
-		}
+	if h.publicURL != "" {
+		return h.publicURL
 	}
 	return httpx.Origin(r)
 }

@@ -117,7 +117,7 @@ func newTestHandlers(t *testing.T, mutate ...func(*Params)) (*httptest.Server, *
 	}
 	NewHandlers(p).Routes(mux)
 	// The same neighbours as in cmd/server, so a route conflict shows here.
-	mux.Handle("GET /static/{file}", kit.Assets)
+	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
 	mux.HandleFunc("GET /{lang}/{$}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", kit.NotFound)
 	ts := httptest.NewServer(mux)

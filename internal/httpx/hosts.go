@@ -21,9 +21,9 @@ import (
 // choosing. Every other Host gets a redirect to the public origin (GET,
 // HEAD) or 421 Misdirected Request.
 type Hosts struct {
-	// Origin returns the public origin (https://mofa.gov.vn), read on every
-	// request: without -public-url it is known only once the listener is.
-	Origin func() string
+	// Origin is the public origin (https://mofa.gov.vn): the -public-url,
+	// or the listen address, which the server knows before it builds.
+	Origin string
 	// Local, when true, also admits the loopback names and this machine's
 	// interface addresses at the origin's port: the origin is then the
 	// listen address, which people reach under several names.
@@ -37,7 +37,7 @@ type Hosts struct {
 
 // Allowed reports whether host (a Host header) names this server.
 func (hs Hosts) Allowed(host string) bool {
-	want := parseOrigin(hs.Origin())
+	want := parseOrigin(hs.Origin)
 	if want.host == "" {
 		return false
 	}
@@ -117,7 +117,7 @@ func (h *Kit) RequireHost(hs Hosts) func(http.Handler) http.Handler {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				// The path is kept, never the Host: the redirect goes to
 				// the configured origin only.
-				http.Redirect(w, r, strings.TrimSuffix(hs.Origin(), "/")+SafeNext(r.URL.RequestURI()), http.StatusPermanentRedirect)
+				http.Redirect(w, r, strings.TrimSuffix(hs.Origin, "/")+SafeNext(r.URL.RequestURI()), http.StatusPermanentRedirect)
 				return
 			}
 			h.Fail(w, r, ErrMisdirected)

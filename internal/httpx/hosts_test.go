@@ -6,8 +6,8 @@ import (
 )
 
 func TestHostsAllowed(t *testing.T) {
-	public := Hosts{Origin: func() string { return "https://mofa.gov.vn" }}
-	local := Hosts{Origin: func() string { return "http://localhost:8080" }, Local: true, Addrs: []net.IP{net.ParseIP("192.0.2.10"), net.ParseIP("2001:db8::1")}}
+	public := Hosts{Origin: "https://mofa.gov.vn"}
+	local := Hosts{Origin: "http://localhost:8080", Local: true, Addrs: []net.IP{net.ParseIP("192.0.2.10"), net.ParseIP("2001:db8::1")}}
 	for _, tc := range []struct {
 		hs   Hosts
 		host string
@@ -36,7 +36,7 @@ func TestHostsAllowed(t *testing.T) {
 		{local, "2130706433:8080", false},
 	} {
 		if got := tc.hs.Allowed(tc.host); got != tc.want {
-			t.Errorf("origin %s, Host %q: allowed %v, want %v", tc.hs.Origin(), tc.host, got, tc.want)
+			t.Errorf("origin %s, Host %q: allowed %v, want %v", tc.hs.Origin, tc.host, got, tc.want)
 		}
 	}
 }

@@ -19,14 +19,12 @@ type Kit struct {
 	SecureCookies bool
 	// TrustProxy takes client addresses from X-Forwarded-For.
 	TrustProxy bool
-	// Banners, if set, returns notices every signed-in page shows at the
-	// top (the publishing pause), already in the language code given.
-	Banners func(ctx context.Context, code string) []string
 	// StaffNav lists the staff areas every staff page links to; each
 	// viewer sees those their roles open (View.StaffNav).
 	StaffNav []NavLink
 
-	pages map[string]*pageTemplate
+	banners []func(ctx context.Context, code string) []string
+	pages   map[string]*pageTemplate
 }
 
 // KitParams are the dependencies of NewKit.
@@ -39,6 +37,10 @@ type KitParams struct {
 	TrustProxy    bool
 	// StaffNav lists the staff areas every staff page links to (Kit.StaffNav).
 	StaffNav []NavLink
+	// Banners each return notices every signed-in page shows at the top
+	// (the publishing pause, open watch alerts), already in the language
+	// code given; the page shows them in this order.
+	Banners []func(ctx context.Context, code string) []string
 }
 
 // NewKit parses and checks every template, so a broken template stops the
@@ -49,7 +51,7 @@ func NewKit(p KitParams) (*Kit, error) {
 		def, _ = lang.Lookup("vi")
 	}
 	k := &Kit{Log: p.Log, Cat: p.Cat, Assets: p.Assets, DefaultLang: def, SecureCookies: p.SecureCookies, TrustProxy: p.TrustProxy,
-		StaffNav: p.StaffNav}
+		StaffNav: p.StaffNav, banners: p.Banners}
 	pages, err := parseTemplates(web.Templates())
 	if err != nil {
 		return nil, err

@@ -143,8 +143,10 @@ func (h *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	l := h.Lang(r)
 	v := &View{Page: p, Lang: l, Nonce: Nonce(r.Context()), Viewer: ViewerFrom(r.Context()), Path: r.URL.Path, Status: status, kit: h}
-	if v.Viewer != nil && h.Banners != nil {
-		v.banners = h.Banners(r.Context(), l.Code)
+	if v.Viewer != nil {
+		for _, f := range h.banners {
+			v.banners = append(v.banners, f(r.Context(), l.Code)...)
+		}
 	}
 	v.Languages = h.switcher(r, l)
 	var buf bytes.Buffer

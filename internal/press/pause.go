@@ -14,9 +14,9 @@ import (
 )
 
 // Banners returns the pause notices for the layout, in language code.
-func Banners(svc *publishing.Service, cat *lang.Catalog) func(ctx context.Context, code string) []string {
+func Banners(db *store.DB, cat *lang.Catalog) func(ctx context.Context, code string) []string {
 	return func(ctx context.Context, code string) []string {
-		b, err := svc.Banner(ctx)
+		b, err := publishing.Pauses(ctx, db)
 		if err != nil || !b.Active() {
 			return nil
 		}

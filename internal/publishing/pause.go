@@ -96,16 +96,21 @@ type PauseBanner struct {
 func (b PauseBanner) Active() bool { return b.Org || len(b.Channels) > 0 }
 
 // Banner returns the current pauses.
-func (s *Service) Banner(ctx context.Context) (PauseBanner, error) {
+func (s *Service) Banner(ctx context.Context) (PauseBanner, error) { return Pauses(ctx, s.db) }
+
+// Pauses returns the current pauses in db: what Service.Banner returns,
+// for the page banners, which the HTTP kit is built with before the
+// service exists.
+func Pauses(ctx context.Context, db *store.DB) (PauseBanner, error) {
 	var b PauseBanner
-	p, err := s.db.GetOrgPause(ctx)
+	p, err := db.GetOrgPause(ctx)
 	switch {
 	case err == nil:
 		b.Org, b.Reason = true, p.Reason
 	case !errors.Is(err, store.ErrNotFound):
 		return PauseBanner{}, err
 	}
-	chs, err := s.db.ListChannels(ctx)
+	chs, err := db.ListChannels(ctx)
 	if err != nil {
 		return PauseBanner{}, err
 	}

@@ -107,7 +107,7 @@ func newFixture(t testing.TB) *fixture {
 	mux := httpx.NewRouter()
 	NewHandlers(Params{Kit: kit, Public: k.Public(), Statements: f.st}).Routes(mux)
 	// The same neighbours as in cmd/server, so a route conflict shows here.
-	mux.Handle("GET /static/{file}", kit.Assets)
+	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
 	mux.HandleFunc("GET /{lang}/{$}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", kit.NotFound)
 	f.ts = httptest.NewServer(httpx.Chain(mux, kit.Recover, kit.SecurityHeaders(nil), kit.CrossOrigin()))

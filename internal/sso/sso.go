@@ -67,7 +67,7 @@ type Params struct {
 	Now func() time.Time
 	// PublicURL is the origin browsers reach Chancery at; the callback
 	// is under it.
-	PublicURL func() string
+	PublicURL string
 	// HTTPClient reaches the provider. The provider is configured by the
 	// operator, not chosen by a user, so this is a plain client with a
 	// timeout rather than internal/outbound's guarded one (which would
@@ -163,7 +163,7 @@ func (h *Handlers) discover(ctx context.Context) (*oidc.Provider, error) {
 func (h *Handlers) oauth(p *oidc.Provider) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID: h.p.ClientID, ClientSecret: h.p.ClientSecret, Endpoint: p.Endpoint(),
-		RedirectURL: strings.TrimSuffix(h.p.PublicURL(), "/") + "/signin/sso/callback",
+		RedirectURL: strings.TrimSuffix(h.p.PublicURL, "/") + "/signin/sso/callback",
 		Scopes:      []string{oidc.ScopeOpenID, "profile", "email"},
 	}
 }

@@ -84,7 +84,7 @@ func newSite(t *testing.T, db *store.DB, o options) *site {
 		TrustedAMR: []string{"mfa", "otp", "hwk"},
 		DB:         db, Auth: s.svc, Pages: pages, Kit: kit, Log: slog.New(slog.DiscardHandler),
 		Now:       func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) },
-		PublicURL: func() string { return s.public },
+		PublicURL: s.public,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -213,10 +213,8 @@ func (h *Handlers) adminLink(w http.ResponseWriter, r *http.Request) {
 
 // base is the public origin links are made with.
 func (h *Handlers) base(r *http.Request) string {
-	if h.s.PublicURL != nil {
-		if u := h.s.PublicURL(); u != "" {
-			return u
-		}
+	if h.s.PublicURL != "" {
+		return h.s.PublicURL
 	}
 	return httpx.Origin(r)
 }

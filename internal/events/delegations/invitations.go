@@ -148,7 +148,7 @@ func (s *Service) joinLink(t store.RoomToken, slug, delegation, code string) (st
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimRight(s.PublicURL(), "/") + "/" + code + "/rooms/" + slug + "?t=" + url.QueryEscape(tok), nil
+	return strings.TrimRight(s.PublicURL, "/") + "/" + code + "/rooms/" + slug + "?t=" + url.QueryEscape(tok), nil
 }
 
 func truncate(s string, n int) string {
@@ -189,7 +189,7 @@ func (s *Service) calendarOf(ctx context.Context, r store.Registration, d store.
 			}
 		}
 	}
-	ics := s.Invites.ICS(e, sessions, only, r.Lang, strings.TrimRight(s.PublicURL(), "/"), s.Now(), func(ss store.EventSession) string { return links[ss.ID] })
+	ics := s.Invites.ICS(e, sessions, only, r.Lang, strings.TrimRight(s.PublicURL, "/"), s.Now(), func(ss store.EventSession) string { return links[ss.ID] })
 	return ics, listed, links, nil
 }
 
@@ -250,7 +250,7 @@ func (s *Service) invite(ctx context.Context, r store.Registration, kind string)
 		}
 	}
 	b.WriteString("\n" + s.Cat.T(code, "delegations_mail_invitation_calendar", data) + "\n")
-	b.WriteString(strings.TrimRight(s.PublicURL(), "/") + "/" + code + "/accreditation/calendar/" + s.CalendarToken(r.ID) + ".ics\n")
+	b.WriteString(strings.TrimRight(s.PublicURL, "/") + "/" + code + "/accreditation/calendar/" + s.CalendarToken(r.ID) + ".ics\n")
 	b.WriteString("\n-- \n" + s.Cat.T(code, "delegations_mail_footer", data) + "\n")
 	m.Text = b.String()
 	m.Attachments = []mail.Attachment{{Name: ev.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics}}

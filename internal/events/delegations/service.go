@@ -30,8 +30,8 @@ type Service struct {
 	// MailQueued is called after a transaction wrote mail to the outbox
 	// (the relay's Kick), if set.
 	MailQueued func()
-	// PublicURL returns the base of the links in e-mail.
-	PublicURL func() string
+	// PublicURL is the base of the links in e-mail.
+	PublicURL string
 	// Invites, if set, gives accredited people their join links and
 	// invitations (invitations.go).
 	Invites *Invites

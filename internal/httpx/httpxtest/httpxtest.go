@@ -7,8 +7,8 @@
 // whole answer; reading API errors; and signed-in viewers for areas
 // tested without the sign-in pages.
 //
-// It is used only from _test files. Production packages must not import
-// it, and it must not import feature packages (auth, portal, press, …), so
+// Only tests and the test kits of other packages (auth/authtest) import
+// it. It must not import feature packages (auth, portal, press, …), so
 // that each of them can test its handlers with it.
 package httpxtest
 
@@ -53,7 +53,6 @@ func Kit(tb testing.TB, mutate ...func(*httpx.KitParams)) *httpx.Kit {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	assets.NotFound = http.HandlerFunc(k.NotFound)
 	return k
 }
 
@@ -90,7 +89,7 @@ func Serve(tb testing.TB, k *httpx.Kit, routes func(*httpx.Router), o Options) *
 	tb.Helper()
 	mux := httpx.NewRouter()
 	routes(mux)
-	mux.Handle("GET /static/{file}", k.Assets)
+	mux.Handle("GET /static/{file}", k.Assets.Handler(http.HandlerFunc(k.NotFound)))
 	mux.HandleFunc("/", k.NotFound)
 	return ServeHandler(tb, Edge(k, mux, o.Middleware...), o.TLS)
 }
