@@ -83,14 +83,16 @@ func newSite(t *testing.T, db *store.DB, clock *storetest.Clock, resolve publish
 	env := pubtest.Open(t, db, clock, publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers),
 		SensitiveCategories: sensitive})
 	env.Fallback = resolve
-	kit := httpxtest.Kit(t, func(p *httpx.KitParams) { p.SecureCookies = true })
+	kit := httpxtest.Kit(t, func(p *httpx.KitParams) {
+		p.SecureCookies = true
+		p.Banners = []func(context.Context, string) []string{press.Banners(db, p.Cat)}
+	})
 	box, err := secrets.NewBox(bytes.Repeat([]byte{0x5e}, secrets.KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &site{t: t, db: db, clock: clock, env: env, pub: env.Svc, kit: kit}
-	s.auth, err = auth.NewService(auth.Params{DB: db, Log: kit.Log, Now: clock.Now, Argon2: cheapArgon, SessionTTL: cfg.Auth.SessionTTL, Sealer: box,
-		PublicURL: func() string { return s.URL }})
+	s.auth, err = auth.NewService(auth.Params{DB: db, Log: kit.Log, Now: clock.Now, Argon2: cheapArgon, SessionTTL: cfg.Auth.SessionTTL, Sealer: box})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +103,6 @@ func newSite(t *testing.T, db *store.DB, clock *storetest.Clock, resolve publish
 	if s.portal, err = portal.New(t.Context(), portal.Params{DB: db, Kit: kit, Location: zone}); err != nil {
 		t.Fatal(err)
 	}
-	kit.Banners = press.Banners(env.Svc, kit.Cat)
 	s.Server = httpxtest.Serve(t, kit, func(mux *httpx.Router) {
 		auth.NewHandlers(s.auth, kit).Routes(mux)
 		s.portal.Routes(mux)
