@@ -114,6 +114,7 @@ type Service struct {
 	kick       chan struct{}
 	jit        func() float64 // jitter source in [0,1)
 	checkpoint func()         // after a publication is published; never nil
+	review     reviewHooks    // after changes are requested (review.go)
 }
 
 // New returns the service. It fails with ErrNoLogger without a logger.
