@@ -43,6 +43,7 @@ func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Ha
 	h.composerRoutes(mux, write)
 	h.calendarRoutes(mux, read)
 	h.boardRoutes(mux, read, write, clear)
+	h.reviewRoutes(mux, read, clear)
 }
 
 // Banners returns the pause notices for the layout, in language code.
@@ -213,8 +214,10 @@ type BoardPage struct {
 	Counts    []StateCount
 	Paused    bool
 	Overdue   int
-	Notice    string
-	Error     string
+	// Changes are the statements returned to their authors (review.go).
+	Changes []ChangeRequest
+	Notice  string
+	Error   string
 }
 
 // StateCount is how many publications are in one state.
@@ -262,6 +265,10 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Overdue = len(od)
 	}
+	if p.Changes, err = h.changeRequests(r); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
 	p.Notice, p.Error = r.URL.Query().Get("notice"), r.URL.Query().Get("error")
 	if p.Notice != "" {
 		p.Notice = h.flash(r, p.Notice)
@@ -280,7 +287,7 @@ func safeKey(s string) string {
 }
 
 func safeErrKey(s string) string {
-	if !strings.HasPrefix(s, "press_error_") || safeKey(s) != s {
+	if !(strings.HasPrefix(s, "press_error_") || strings.HasPrefix(s, "review_error_")) || safeKey(s) != s {
 		return "press_error_generic"
 	}
 	return s
@@ -361,7 +368,8 @@ func (h *Handlers) approveForm(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	_, err = h.svc.Approve(r.Context(), actor(r), id, r.PostFormValue("hash"))
+	// Only a version its approver opened (the review page) can be approved.
+	_, err = h.svc.ApproveReviewed(r.Context(), actor(r), id, r.PostFormValue("hash"), "")
 	if err == nil {
 		to := returnTo(r, "/press/queue")
 		http.Redirect(w, r, fmt.Sprintf("%s%snotice=approved&statement=%d", to, sep(to), id), http.StatusSeeOther)

@@ -82,6 +82,7 @@ type ReviewPost struct {
 	Network string // the network's own name
 	Handle  string
 	Initial string
+	N       int // the part's place in its thread, from 1
 	Total   int
 	Limit   string // the limit passed, in the viewer's language
 	Problem string // why the channel would refuse the statement
@@ -227,7 +228,7 @@ func (h *Handlers) reviewPosts(r *http.Request, st store.Statement, cp publishin
 	}
 	for _, pt := range parts {
 		rp := base
-		rp.PreviewPart, rp.Total = pt, len(parts)
+		rp.PreviewPart, rp.N, rp.Total = pt, pt.Index+1, len(parts)
 		if pt.Over {
 			rp.Limit = h.t(r, "press_preview_over", map[string]any{"Network": rp.Network, "Channel": cp.Channel.Name,
 				"Lang": langName(code), "Count": pt.Count, "Max": cp.Max})
@@ -468,4 +469,29 @@ func (h *Handlers) publishNowForm(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err = h.svc.PublishNow(r.Context(), actor(r), id)
 	h.reviewBack(w, r, id, "now", err)
+}
+
+// ChangeRequest is a statement an approver returned to its authors, with
+// the request, as the status board lists them.
+type ChangeRequest struct {
+	CommentRow
+	Title string
+}
+
+// changeRequests are the statements awaiting their authors' changes.
+func (h *Handlers) changeRequests(r *http.Request) ([]ChangeRequest, error) {
+	cs, err := h.db.OpenChangeRequests(r.Context(), 50)
+	if err != nil {
+		return nil, err
+	}
+	var out []ChangeRequest
+	for _, c := range cs {
+		st, err := h.db.GetStatement(r.Context(), c.StatementID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ChangeRequest{CommentRow: CommentRow{Comment: c, When: h.when(r, c.CreatedAt, zone(r)), KindKey: "review_kind_changes"},
+			Title: statementTitle(st, h.kit.Lang(r).Code)})
+	}
+	return out, nil
 }
