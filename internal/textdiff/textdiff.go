@@ -57,7 +57,46 @@ func Words(a, b string) []Chunk {
 	for _, t := range ta[len(ta)-suf:] {
 		out.add(Equal, t)
 	}
+	return cleanup(out.list)
+}
+
+// cleanup makes a change read as a whole: the spaces kept between two
+// changed words join the change (so that "Đại sứ" replaced by "Đặc phái
+// viên" reads as one removal and one addition, not as three pieces around
+// matching spaces), and each run of changes becomes one removal followed
+// by one addition.
+func cleanup(cs []Chunk) []Chunk {
+	var out chunks
+	var del, ins string
+	flush := func() {
+		out.add(Delete, del)
+		out.add(Insert, ins)
+		del, ins = "", ""
+	}
+	for i, c := range cs {
+		switch {
+		case c.Op == Delete:
+			del += c.Text
+		case c.Op == Insert:
+			ins += c.Text
+		case i > 0 && i < len(cs)-1 && isSpace(c.Text) && cs[i+1].Op != Equal:
+			del, ins = del+c.Text, ins+c.Text
+		default:
+			flush()
+			out.add(Equal, c.Text)
+		}
+	}
+	flush()
 	return out.list
+}
+
+func isSpace(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Changed reports whether the chunks hold any change.

@@ -41,6 +41,8 @@ func TestWords(t *testing.T) {
 		{"a changed tone mark changes the whole word", "ma", "mà", []Chunk{{Delete, "ma"}, {Insert, "mà"}}},
 		{"arabic", "وزارة الخارجية", "وزارة الخارجية الفيتنامية", []Chunk{{Equal, "وزارة الخارجية"}, {Insert, " الفيتنامية"}}},
 		{"chinese character by character", "外交部声明", "外交部新闻", []Chunk{{Equal, "外交部"}, {Delete, "声明"}, {Insert, "新闻"}}},
+		{"a phrase replaced reads as one change", "gặp Đại sứ Nhật Bản.", "gặp Đặc phái viên Nhật Bản hôm nay.",
+			[]Chunk{{Equal, "gặp "}, {Delete, "Đại sứ "}, {Insert, "Đặc phái viên "}, {Equal, "Nhật Bản"}, {Insert, " hôm nay"}, {Equal, "."}}},
 		{"moved words", "a b c", "c a b", []Chunk{{Insert, "c "}, {Equal, "a b"}, {Delete, " c"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
