@@ -185,7 +185,8 @@ type AuditLine struct {
 // auditExport writes the filtered log as JSON Lines, oldest first, with
 // each entry's hashes. Entries are exported as stored, so that the chain
 // can be checked; a viewer who may not read raw bodies gets them removed
-// and the lines marked redacted.
+// and the lines marked redacted, and so does anyone for a body holding
+// what looks like a credential.
 func (h *Handlers) auditExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	raw := httpx.ViewerFrom(ctx).Can(AuditRawReaders...)
@@ -218,7 +219,11 @@ func (h *Handlers) auditExport(w http.ResponseWriter, r *http.Request) {
 		l := AuditLine{Seq: e.Seq, At: e.At, ActorID: e.ActorID, Actor: e.Actor, Action: e.Action, StatementID: e.StatementID,
 			PublicationID: e.PublicationID, ContentHash: e.ContentHash, PrevHash: e.PrevHash, Hash: e.Hash}
 		if raw {
-			l.Payload, l.Response = e.Payload, e.Response
+			// As stored, so that the hash can be recomputed, unless a
+			// credential slipped past the connector's redaction: then it
+			// is removed here too, and the line says so.
+			l.Payload, l.Response = scrubSecrets(e.Payload), scrubSecrets(e.Response)
+			l.Redacted = l.Payload != e.Payload || l.Response != e.Response
 		} else if e.Payload != "" || e.Response != "" {
 			l.Redacted = true
 		}
