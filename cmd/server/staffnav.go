@@ -18,6 +18,7 @@ func staffNav() []httpx.NavLink {
 		{Path: "/admin", Key: "admin_heading", Roles: admin.Staff},
 		{Path: "/press", Key: "nav_press_office", Roles: press.Readers},
 		{Path: "/press/queue", Key: "press_queue_title", Roles: press.Readers},
+		{Path: "/press/audit", Key: "review_audit_title", Roles: press.Readers},
 		{Path: "/admin/rooms", Key: "room_admin_title", Roles: conference.Moderators},
 		{Path: "/admin/articles", Key: "portal_edit_title", Roles: portal.Editors},
 		{Path: "/admin/events", Key: "events_admin_title", Roles: events.Organisers},

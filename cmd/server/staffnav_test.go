@@ -63,13 +63,13 @@ func TestStaffNavigation(t *testing.T) {
 			more  []string // other staff pages that open, which must show the navigation too
 		}{
 			{"admin", []account.Role{account.RoleAdmin}, areas, []string{"/press/calendar", "/press/channels", "/press/compose"}},
-			{"press", []account.Role{account.RolePressOfficer}, []string{"/admin", "/press", "/press/queue", "/admin/articles", "/admin/tokens"}, []string{"/press/compose", "/press/alerts"}},
-			{"approver", []account.Role{account.RoleApprover}, []string{"/admin", "/press", "/press/queue", "/admin/tokens"}, []string{"/press/calendar"}},
+			{"press", []account.Role{account.RolePressOfficer}, []string{"/admin", "/press", "/press/queue", "/press/audit", "/admin/articles", "/admin/tokens"}, []string{"/press/compose", "/press/alerts"}},
+			{"approver", []account.Role{account.RoleApprover}, []string{"/admin", "/press", "/press/queue", "/press/audit", "/admin/tokens"}, []string{"/press/calendar"}},
 			{"protocol", []account.Role{account.RoleProtocolOfficer}, []string{"/admin", "/admin/rooms", "/admin/events", "/admin/tokens"}, []string{"/admin/events/new"}},
 			{"chair", []account.Role{account.RoleChair}, []string{"/admin", "/admin/rooms", "/admin/tokens"}, nil},
 			{"interpreter", []account.Role{account.RoleInterpreter}, []string{"/admin", "/admin/tokens"}, nil},
 			// Two roles on one person: the areas of both.
-			{"two", []account.Role{account.RoleApprover, account.RoleChair}, []string{"/admin", "/press", "/press/queue", "/admin/rooms", "/admin/tokens"}, nil},
+			{"two", []account.Role{account.RoleApprover, account.RoleChair}, []string{"/admin", "/press", "/press/queue", "/press/audit", "/admin/rooms", "/admin/tokens"}, nil},
 			{"delegate", []account.Role{account.RoleDelegate}, nil, nil},
 		}
 		for _, p := range people {
@@ -162,7 +162,7 @@ func TestStaffNavigationInTheBrowser(t *testing.T) {
 	for _, code := range []string{"vi", "en", "ar"} {
 		b.chooseLanguage(t, mustLang(t, code), "/admin")
 		got := eval[string](t, b, `[...document.querySelectorAll('nav.staff-nav a')].map(a => a.getAttribute('href')).join(' ')`)
-		if want := "/admin /press /press/queue /admin/rooms /admin/tokens"; got != want {
+		if want := "/admin /press /press/queue /press/audit /admin/rooms /admin/tokens"; got != want {
 			t.Errorf("%s: the staff navigation links %q, want %q", code, got, want)
 		}
 		browsertest.AssertNoSeriousViolations(t, b.ctx, "/admin in "+code+" (staff navigation)")

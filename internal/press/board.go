@@ -250,8 +250,10 @@ type BoardPage struct {
 	Counts    []StateCount
 	Paused    bool
 	Overdue   int
-	Notice    string
-	Error     string
+	// Changes are the statements returned to their authors (review.go).
+	Changes []ChangeRequest
+	Notice  string
+	Error   string
 }
 
 // StateCount is how many publications are in one state.
@@ -298,6 +300,10 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Overdue = len(od)
+	}
+	if p.Changes, err = h.changeRequests(r); err != nil {
+		h.kit.Fail(w, r, err)
+		return
 	}
 	p.Notice, p.Error = r.URL.Query().Get("notice"), r.URL.Query().Get("error")
 	if p.Notice != "" {

@@ -76,7 +76,8 @@ func (h *Handlers) approveForm(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	_, err = h.svc.Approve(r.Context(), actor(r), id, r.PostFormValue("hash"))
+	// Only a version its approver opened (the review page) can be approved.
+	_, err = h.svc.ApproveReviewed(r.Context(), actor(r), id, r.PostFormValue("hash"), "")
 	if err == nil {
 		to := returnTo(r, "/press/queue")
 		http.Redirect(w, r, fmt.Sprintf("%s%snotice=approved&statement=%d", to, sep(to), id), http.StatusSeeOther)

@@ -44,6 +44,8 @@ type ComposePage struct {
 	// Authored: the viewer wrote this version or changed it since it was
 	// last cleared, so is not offered the approve button.
 	Authored bool
+	// Comments are the statement's review thread (review.go).
+	Comments []CommentRow
 	Notice   string
 	Error    string
 	// ErrorField names the part of the form the error is about.
@@ -166,6 +168,10 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 			return
 		}
 		p.Progress = store.ProgressOf(pubs)
+		if p.Comments, err = h.commentRows(r, st.ID); err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
 		plan, err := h.svc.RecallPlan(ctx, st.ID)
 		if err != nil {
 			h.kit.Fail(w, r, err)

@@ -103,7 +103,7 @@ func safeKey(s string) string {
 }
 
 func safeErrKey(s string) string {
-	if !strings.HasPrefix(s, "press_error_") || safeKey(s) != s {
+	if !(strings.HasPrefix(s, "press_error_") || strings.HasPrefix(s, "review_error_")) || safeKey(s) != s {
 		return "press_error_generic"
 	}
 	return s

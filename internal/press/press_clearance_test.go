@@ -61,7 +61,8 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		if page := ts.get(boss, fmt.Sprintf("/press/statements/%v", st["id"]), nil); strings.Contains(page.Body, approveForm) {
 			t.Fatal("the statement page offers the rewriter the approve button")
 		}
-		wantContains(t, ts.get(approver, fmt.Sprintf("/press/statements/%v", st["id"]), nil), approveForm)
+		// The approver is offered the review page, where approving is.
+		wantContains(t, ts.get(approver, fmt.Sprintf("/press/statements/%v", st["id"]), nil), fmt.Sprintf(`href="/press/statements/%v/review" id="review-link"`, st["id"]))
 		res := ts.api(approver, "POST", path+"/approve", map[string]any{"hash": hash}, http.StatusOK)
 		if res["complete"] != true {
 			t.Fatalf("approval by another approver: %v", res)

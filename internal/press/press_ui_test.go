@@ -332,7 +332,9 @@ func TestPressBoardSaysWhyAndWhatSettlesIt(t *testing.T) {
 			t.Fatal("a publication awaiting approval is not a person's problem yet")
 		}
 		st, _ = db.GetStatement(t.Context(), st.ID)
-		// The approval's confirmation says what will happen, and when.
+		// The approval's confirmation says what will happen, and when. An
+		// approval needs its approver to have opened the review first.
+		wantStatus(t, ts.get(ts.signIn("arthur", "approver-password-1"), fmt.Sprintf("/press/statements/%d/review", st.ID), en), http.StatusOK)
 		r = ts.postForm(ts.signIn("arthur", "approver-password-1"), fmt.Sprintf("/press/statements/%d/approve", st.ID),
 			url.Values{"hash": {st.ContentHash}, "return": {"/press/queue"}}, en)
 		wantStatus(t, r, http.StatusSeeOther)

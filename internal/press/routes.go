@@ -92,7 +92,19 @@ var routes = []route{
 	{"POST /api/v1/publishing/channels/{id}/pause", read, (*Handlers).apiPauseChannel},
 	{"POST /api/v1/publishing/channels/{id}/resume", read, (*Handlers).apiResumeChannel},
 
-	// The audit log, and the API's own description.
+	// Review: what an approver approves, with its diff, the comment thread
+	// and publish now. Approving needs the review page: its form carries
+	// the version the approver opened, and the server checks they opened it.
+	{"GET /press/statements/{id}/review", read, (*Handlers).review},
+	{"POST /press/statements/{id}/review/approve", clear, (*Handlers).reviewApprove},
+	{"POST /press/statements/{id}/review/changes", clear, (*Handlers).reviewChanges},
+	{"POST /press/statements/{id}/comments", read, (*Handlers).reviewComment},
+	{"GET /press/statements/{id}/publish-now", clear, (*Handlers).publishNowConfirm},
+	{"POST /press/statements/{id}/publish-now", clear, (*Handlers).publishNowForm},
+
+	// The audit log, its view and export, and the API's own description.
+	{"GET /press/audit", read, (*Handlers).audit},
+	{"GET /press/audit/export", read, (*Handlers).auditExport},
 	{"GET /api/v1/publishing/audit", read, (*Handlers).apiAudit},
 	{"GET /api/v1/openapi.json", signedIn, (*Handlers).openAPI},
 }

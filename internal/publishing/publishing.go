@@ -4,7 +4,7 @@
 // audit log. It reaches networks only through social.Publisher, which a
 // Resolver injected by cmd/server builds per channel. A mistake in what a
 // person asked for is a fault.Problem of kind fault.ErrRefused, whose key
-// is a message of the press locale area.
+// is a message of the press locale area (of the review area for review.go).
 //
 // It must not import cmd/ or any connector package (internal/social/x, …).
 package publishing
@@ -114,6 +114,7 @@ type Service struct {
 	kick       chan struct{}
 	jit        func() float64 // jitter source in [0,1)
 	checkpoint func()         // after a publication is published; never nil
+	review     reviewHooks    // after changes are requested (review.go)
 }
 
 // New returns the service. It fails with ErrNoLogger without a logger.

@@ -115,7 +115,7 @@ func (db *DB) ClaimPublications(ctx context.Context, owner string, lease time.Du
 	}
 	q := `UPDATE pub_publications SET state = 'publishing', lease_owner = $1, lease_until = $2
 		WHERE id IN (SELECT p.id FROM pub_publications p JOIN pub_channels c ON c.id = p.channel_id
-			WHERE (p.state = 'scheduled' AND p.held = '' AND p.due_at <= $3
+			WHERE (p.state = 'scheduled' AND p.held = '' AND (p.due_at <= $3 OR p.publish_now_at <= $3)
 				AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= $3)
 				AND c.paused_at IS NULL AND (c.rate_limited_until IS NULL OR c.rate_limited_until <= $3))
 			OR (p.state = 'publishing' AND p.lease_until < $3)
@@ -209,7 +209,19 @@ func (db *DB) NextWake(ctx context.Context) (time.Time, error) {
 	if n := fromNull(next); n.After(t) {
 		t = n
 	}
-	for _, u := range []time.Time{fromNull(limited), fromNull(lease)} {
+	// A publication brought forward ("publish now") is due at that time.
+	var now0, now1 sql.NullTime
+	err = db.sql.QueryRowContext(ctx, `SELECT p.publish_now_at, p.next_attempt_at FROM pub_publications p JOIN pub_channels c ON c.id = p.channel_id
+		WHERE p.state = 'scheduled' AND p.held = '' AND p.publish_now_at IS NOT NULL AND c.paused_at IS NULL
+		ORDER BY p.publish_now_at LIMIT 1`).Scan(&now0, &now1)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, wrap("next wake", err)
+	}
+	early := fromNull(now0)
+	if n := fromNull(now1); n.After(early) {
+		early = n
+	}
+	for _, u := range []time.Time{early, fromNull(limited), fromNull(lease)} {
 		if !u.IsZero() && (t.IsZero() || u.Before(t)) {
 			t = u
 		}
