@@ -57,13 +57,13 @@ const ActionChangesRequested = "statement.changes-requested"
 
 // kindOf maps audit actions to kinds; other actions notify nobody.
 var kindOf = map[string]string{
-	"statement.submit":          KindAwaitingApproval,
-	ActionChangesRequested:      KindChangesRequested,
-	"publication.published":     KindPublished,
-	"publication.fail":          KindFailed,
-	"publication.needs-check":   KindNeedsCheck,
-	"pause":                     KindPaused,
-	"recall.request":            KindRecallRequested,
+	"statement.submit":        KindAwaitingApproval,
+	ActionChangesRequested:    KindChangesRequested,
+	"publication.published":   KindPublished,
+	"publication.fail":        KindFailed,
+	"publication.needs-check": KindNeedsCheck,
+	"pause":                   KindPaused,
+	"recall.request":          KindRecallRequested,
 }
 
 // Store is what notify needs of the database (*store.DB).
