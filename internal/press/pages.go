@@ -24,6 +24,7 @@ func (h *Handlers) pageRoutes(mux *httpx.Router, read, write, clear func(http.Ha
 	mux.Handle("GET /press/compose", write(http.HandlerFunc(h.compose)))
 	mux.Handle("GET /press/statements/{id}", read(http.HandlerFunc(h.compose)))
 	mux.Handle("GET /press/statements/{id}/media/{media}", read(http.HandlerFunc(h.media)))
+	h.mediaRoutes(mux, read)
 	mux.Handle("POST /press/statements", write(http.HandlerFunc(h.saveForm)))
 	mux.Handle("POST /press/statements/{id}", write(http.HandlerFunc(h.saveForm)))
 	mux.Handle("POST /press/statements/{id}/submit", write(http.HandlerFunc(h.submitForm)))
