@@ -32,6 +32,12 @@ type Harness struct {
 	// CannotReconcile is set for networks where Reconcile must answer
 	// Unknown (Telegram); CannotListRecent where Recent is impossible.
 	CannotReconcile, CannotListRecent bool
+	// SetCounts makes the fake count likes, reposts and replies on post
+	// id; LimitNextRead makes its next read of engagement answer with its
+	// rate-limit refusal. Both are nil where the network offers the
+	// account no counts (Telegram), whose Publisher is then no Engager.
+	SetCounts     func(id string, likes, reposts, replies int)
+	LimitNextRead func()
 }
 
 // RunContract checks what every connector must do against its fake:
@@ -133,6 +139,37 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		if n := h.Creates(); n != 1 {
 			t.Errorf("after Reconcile the fake created %d posts, want 1", n)
 		}
+		h.Recorder.AssertNoSecrets(t, h.Secrets()...)
+	})
+	t.Run("engagement", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := h.Recorder.Context(t.Context())
+		e, ok := h.Publisher.(social.Engager)
+		if ok != (h.SetCounts != nil) {
+			t.Fatalf("the publisher is an Engager: %v; the fake counts: %v", ok, h.SetCounts != nil)
+		}
+		if !ok {
+			return
+		}
+		r, err := h.Publisher.Publish(ctx, social.Post{Key: "contract-engage", Lang: "en", Text: "Engage " + time.Now().Format(time.RFC3339Nano)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.SetCounts(r.ID, 12, 5, 3)
+		c, err := e.Engagement(ctx, r.ID)
+		if err != nil || c.Likes != 12 || c.Reposts != 5 || c.Replies != 3 {
+			t.Errorf("Engagement = %+v, %v; want 12 likes, 5 reposts, 3 replies", c, err)
+		}
+		h.LimitNextRead()
+		_, err = e.Engagement(ctx, r.ID)
+		if se := WantClass(t, err, social.RateLimited); se != nil && se.Until.IsZero() {
+			t.Error("a rate-limited read says not when to come back")
+		}
+		if err := h.Publisher.Delete(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.Engagement(ctx, r.ID)
+		_ = WantClass(t, err, social.Rejected)
 		h.Recorder.AssertNoSecrets(t, h.Secrets()...)
 	})
 	t.Run("who am I", func(t *testing.T) {
