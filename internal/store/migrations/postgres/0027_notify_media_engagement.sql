@@ -57,17 +57,23 @@ CREATE TABLE media_library (
     created_at   timestamptz NOT NULL
 );
 
--- pub_engagement: the network's own counts of a published publication,
--- when they were read and when to read them next (sooner for new posts).
+-- pub_engagement: the network's own counts of each language's post of a
+-- published publication (its first part), when they were read and when to
+-- read them next: often while the post is new, rarely as it ages, never
+-- once it is old or gone. A count of -1 is one the network does not offer.
 CREATE TABLE pub_engagement (
-    publication_id bigint PRIMARY KEY REFERENCES pub_publications (id) ON DELETE CASCADE,
-    likes          integer NOT NULL DEFAULT 0,
-    reposts        integer NOT NULL DEFAULT 0,
-    replies        integer NOT NULL DEFAULT 0,
+    publication_id bigint NOT NULL REFERENCES pub_publications (id) ON DELETE CASCADE,
+    lang           text NOT NULL,
+    remote_id      text NOT NULL,
+    likes          integer NOT NULL DEFAULT -1,
+    reposts        integer NOT NULL DEFAULT -1,
+    replies        integer NOT NULL DEFAULT -1,
+    quotes         integer NOT NULL DEFAULT -1,
     views          integer NOT NULL DEFAULT -1,
     fetched_at     timestamptz,
-    next_at        timestamptz NOT NULL,
+    next_at        timestamptz,
     failures       integer NOT NULL DEFAULT 0,
-    last_error     text NOT NULL DEFAULT ''
+    last_error     text NOT NULL DEFAULT '',
+    PRIMARY KEY (publication_id, lang)
 );
 CREATE INDEX pub_engagement_due ON pub_engagement (next_at);

@@ -57,17 +57,23 @@ CREATE TABLE media_library (
     created_at   TIMESTAMP NOT NULL
 );
 
--- pub_engagement: the network's own counts of a published publication,
--- when they were read and when to read them next (sooner for new posts).
+-- pub_engagement: the network's own counts of each language's post of a
+-- published publication (its first part), when they were read and when to
+-- read them next: often while the post is new, rarely as it ages, never
+-- once it is old or gone. A count of -1 is one the network does not offer.
 CREATE TABLE pub_engagement (
-    publication_id INTEGER PRIMARY KEY REFERENCES pub_publications (id) ON DELETE CASCADE,
-    likes          INTEGER NOT NULL DEFAULT 0,
-    reposts        INTEGER NOT NULL DEFAULT 0,
-    replies        INTEGER NOT NULL DEFAULT 0,
+    publication_id INTEGER NOT NULL REFERENCES pub_publications (id) ON DELETE CASCADE,
+    lang           TEXT NOT NULL,
+    remote_id      TEXT NOT NULL,
+    likes          INTEGER NOT NULL DEFAULT -1,
+    reposts        INTEGER NOT NULL DEFAULT -1,
+    replies        INTEGER NOT NULL DEFAULT -1,
+    quotes         INTEGER NOT NULL DEFAULT -1,
     views          INTEGER NOT NULL DEFAULT -1,
     fetched_at     TIMESTAMP,
-    next_at        TIMESTAMP NOT NULL,
+    next_at        TIMESTAMP,
     failures       INTEGER NOT NULL DEFAULT 0,
-    last_error     TEXT NOT NULL DEFAULT ''
+    last_error     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (publication_id, lang)
 );
 CREATE INDEX pub_engagement_due ON pub_engagement (next_at);
