@@ -53,7 +53,7 @@ func TestBrowserMediaLibraryPicker(t *testing.T) {
 		// axe judges target sizes where the page is scrolled: at the library,
 		// the sticky save bar covers the channel boxes below it (a trait
 		// of the composer, not the library), so it looks from the top.
-		b.do(t, "back to the top", chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
+		_ = eval[bool](t, b, `(window.scrollTo(0, 0), true)`)
 		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" composer with the media library")
 		b.do(t, "the library in view", chromedp.ScrollIntoView(chromedp.CSS("#media-library")))
 		b.screenshot(t, "media-library-"+code+".png", 1280, 800)

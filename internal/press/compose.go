@@ -31,12 +31,15 @@ type ComposePage struct {
 	Channels  []ChannelField
 	Media     []MediaField
 	Library   []LibraryItem // the media library's images to pick (media.go)
-	DueValue  string
-	EmbValue  string
-	Zone      string
-	Approvals []store.Approval
-	Rows      []PubRow
-	Recall    []RecallRow
+	// Engagement is the networks' counts of the statement's posts, per
+	// language (engagement.go).
+	Engagement []EngagementLang
+	DueValue   string
+	EmbValue   string
+	Zone       string
+	Approvals  []store.Approval
+	Rows       []PubRow
+	Recall     []RecallRow
 	// RecallModeKey names what a requested recall makes of the portal
 	// pages; Withdrawn is set once the recall was approved.
 	RecallModeKey string
@@ -169,6 +172,10 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 			return
 		}
 		if p.Rows, err = h.rows(r, pubs); err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		if p.Engagement, err = h.engagement(r, st.ID); err != nil {
 			h.kit.Fail(w, r, err)
 			return
 		}

@@ -131,10 +131,17 @@ type mediaSite struct {
 	t   *testing.T
 	db  *store.DB
 	srv *httptest.Server
-	ch  publishing.Channel
+	svc *publishing.Service
+	net *pubtest.Network
 }
 
 func newMediaSite(t *testing.T, db *store.DB) *mediaSite {
+	return newSite(t, db, nil, nil)
+}
+
+// newSite is newMediaSite with a clock and, when wrap is set, the
+// publisher the network is wrapped in.
+func newSite(t *testing.T, db *store.DB, now func() time.Time, wrap func(social.Publisher) social.Publisher) *mediaSite {
 	t.Helper()
 	cat, err := lang.NewCatalog(locales.FS, "en")
 	if err != nil {
@@ -150,14 +157,18 @@ func newMediaSite(t *testing.T, db *store.DB) *mediaSite {
 		t.Fatal(err)
 	}
 	net := pubtest.New(social.Mastodon, social.Limits{MaxLength: 500})
-	res := func(context.Context, publishing.Channel) (social.Publisher, error) { return net, nil }
-	svc, err := publishing.New(publishing.Params{DB: db, Resolve: res, Log: log, Networks: pubtest.Networks})
+	var pub social.Publisher = net
+	if wrap != nil {
+		pub = wrap(net)
+	}
+	res := func(context.Context, publishing.Channel) (social.Publisher, error) { return pub, nil }
+	svc, err := publishing.New(publishing.Params{DB: db, Resolve: res, Log: log, Networks: pubtest.Networks, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := httpx.NewRouter()
 	New(db, svc, res, kit).Routes(mux)
-	s := &mediaSite{t: t, db: db}
+	s := &mediaSite{t: t, db: db, svc: svc, net: net}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, err := strconv.ParseInt(r.Header.Get("X-Test-User"), 10, 64); err == nil {
 			u, err := db.GetUser(r.Context(), id)
