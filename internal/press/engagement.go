@@ -31,13 +31,17 @@ type EngagementRow struct {
 type Count struct {
 	N       int
 	Offered bool
+	Text    string // N as the viewer's language writes numbers
 }
 
-func count(n int) Count { return Count{N: n, Offered: n != social.NotOffered} }
+func count(code string, n int) Count {
+	return Count{N: n, Offered: n != social.NotOffered, Text: lang.FormatNumber(code, n)}
+}
 
-func (c *Count) add(o Count) {
+func (c *Count) add(code string, o Count) {
 	if o.Offered {
 		c.N, c.Offered = c.N+o.N, true
+		c.Text = lang.FormatNumber(code, c.N)
 	}
 }
 
@@ -68,17 +72,18 @@ func (h *Handlers) engagement(r *http.Request, statement int64) ([]EngagementLan
 			i = len(out) - 1
 			at[e.Lang] = i
 		}
-		row := EngagementRow{Channel: nm[0], Network: nm[1], Likes: count(e.Likes), Reposts: count(e.Reposts), Replies: count(e.Replies), Views: count(e.Views)}
+		row := EngagementRow{Channel: nm[0], Network: nm[1], Likes: count(code, e.Likes), Reposts: count(code, e.Reposts),
+			Replies: count(code, e.Replies), Views: count(code, e.Views)}
 		if !e.FetchedAt.IsZero() {
 			row.Read, row.ISO = lang.FormatDateTime(code, e.FetchedAt, time.UTC, lang.Medium), e.FetchedAt.Format(time.RFC3339)
 		} else if e.LastError != "" {
 			row.Note = e.LastError
 		}
 		t := &out[i].Total
-		t.Likes.add(row.Likes)
-		t.Reposts.add(row.Reposts)
-		t.Replies.add(row.Replies)
-		t.Views.add(row.Views)
+		t.Likes.add(code, row.Likes)
+		t.Reposts.add(code, row.Reposts)
+		t.Replies.add(code, row.Replies)
+		t.Views.add(code, row.Views)
 		out[i].Rows = append(out[i].Rows, row)
 	}
 	return out, nil

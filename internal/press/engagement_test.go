@@ -65,7 +65,7 @@ func TestStatementPageShowsEngagement(t *testing.T) {
 			if table == "" {
 				t.Fatalf("no %s engagement table on the statement page", code)
 			}
-			for _, want := range []string{"Mastodon MOFA", "<td>1234</td>", "<td>56</td>", "<td>7</td>", "not given by the network"} {
+			for _, want := range []string{"Mastodon MOFA", "<td>1,234</td>", "<td>56</td>", "<td>7</td>", "not given by the network"} {
 				if !strings.Contains(table, want) {
 					t.Errorf("%s table lacks %q:\n%s", code, want, table)
 				}
