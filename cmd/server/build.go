@@ -21,6 +21,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/mail"
+	"github.com/mofa-vn/chancery/internal/notify"
 	"github.com/mofa-vn/chancery/internal/ops"
 	"github.com/mofa-vn/chancery/internal/pagecache"
 	"github.com/mofa-vn/chancery/internal/press"
@@ -56,6 +57,7 @@ type app struct {
 	// -smtp-url.
 	delegations *delegations.Service
 	mailRelay   *mail.Relay
+	notify      *notify.Service // the press office's notifications (notify.go)
 	// demoNets are the fake networks -demo runs; stopDemo stops them.
 	demoNets []demoNetwork
 	stopDemo func()
@@ -138,6 +140,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 		off.stopDemo()
 		return nil, err
 	}
+	a.notify = w.notifications(a.mailRelay)
 	w.mux.Handle("GET /static/{file}", w.assets.Handler(http.HandlerFunc(w.kit.NotFound)))
 	w.mux.HandleFunc("/", w.kit.NotFound)
 	a.handler, a.routes = w.handler(a.auth, site.pages), w.mux.Patterns()

@@ -110,6 +110,8 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if app.mailRelay != nil {
 		wg.Go(func() { app.mailRelay.Run(bg) })
 	}
+	wg.Go(func() { app.notify.Run(bg) })
+	wg.Go(func() { app.publishing.RunEngagement(bg) })
 
 	var debug *http.Server
 	if debugLn != nil {

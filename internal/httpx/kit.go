@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/web"
 )
@@ -22,6 +23,9 @@ type Kit struct {
 	// StaffNav lists the staff areas every staff page links to; each
 	// viewer sees those their roles open (View.StaffNav).
 	StaffNav []NavLink
+	// Unread, if set, counts the viewer's unread notifications for the
+	// badge every signed-in page shows (ok false: the viewer gets none).
+	Unread func(ctx context.Context, u account.User) (n int, ok bool)
 
 	banners []func(ctx context.Context, code string) []string
 	pages   map[string]*pageTemplate

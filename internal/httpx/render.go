@@ -40,6 +40,7 @@ type View struct {
 	Status    int
 	kit       *Kit
 	banners   []string
+	notices   *Notices
 }
 
 // LangLink is one entry of the language switcher.
@@ -148,6 +149,7 @@ func (h *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name st
 			v.banners = append(v.banners, f(r.Context(), l.Code)...)
 		}
 	}
+	v.notices = h.unread(r, v.Viewer)
 	v.Languages = h.switcher(r, l)
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout", v); err != nil {

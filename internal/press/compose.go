@@ -30,12 +30,16 @@ type ComposePage struct {
 	Variants  []VariantField
 	Channels  []ChannelField
 	Media     []MediaField
-	DueValue  string
-	EmbValue  string
-	Zone      string
-	Approvals []store.Approval
-	Rows      []PubRow
-	Recall    []RecallRow
+	Library   []LibraryItem // the media library's images to pick (media.go)
+	// Engagement is the networks' counts of the statement's posts, per
+	// language (engagement.go).
+	Engagement []EngagementLang
+	DueValue   string
+	EmbValue   string
+	Zone       string
+	Approvals  []store.Approval
+	Rows       []PubRow
+	Recall     []RecallRow
 	// RecallModeKey names what a requested recall makes of the portal
 	// pages; Withdrawn is set once the recall was approved.
 	RecallModeKey string
@@ -85,6 +89,7 @@ type MediaField struct {
 	ContentType string
 	URL         template.URL
 	Data        string
+	Library     int64 // picked from the media library, not saved yet (media.go)
 	Alts        map[string]string
 }
 
@@ -144,6 +149,11 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 	newAlts map[string]string, prob *fault.Problem, notice string) {
 	ctx := r.Context()
 	p := ComposePage{Statement: st, Media: media, Editable: true, Notice: notice}
+	var err error
+	if p.Library, err = h.library(ctx, h.kit.Lang(r).Code, st); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
 	if st.ID != 0 {
 		var err error
 		if p.Approvals, err = h.db.ListApprovals(ctx, st.ID); err != nil {
@@ -164,6 +174,10 @@ func (h *Handlers) renderCompose(w http.ResponseWriter, r *http.Request, status 
 			return
 		}
 		if p.Rows, err = h.rows(r, pubs); err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		if p.Engagement, err = h.engagement(r, st.ID); err != nil {
 			h.kit.Fail(w, r, err)
 			return
 		}
@@ -337,14 +351,18 @@ func (h *Handlers) readCompose(r *http.Request, old store.Statement) (composeFor
 		add(publishing.MediaInput{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data, Alts: a},
 			MediaField{Slot: slot, ID: id, Filename: m.Filename, ContentType: m.ContentType, URL: mediaURL(old.ID, id), Alts: a})
 	}
+	if err := h.picks(r.Context(), r.PostForm["media_library"], alts, add); err != nil {
+		note(err)
+	}
 	names, datas := r.PostForm["pending_name"], r.PostForm["pending_data"]
 	npending := 0
 	pending := func(name string, data []byte, a map[string]string) {
-		ct := http.DetectContentType(data)
-		if len(data) == 0 || len(data) > maxUpload || !slices.Contains(uploadTypes, ct) {
-			note(fault.Refused("media", "press_error_media"))
+		info, err := CheckImage(data)
+		if err != nil {
+			note(err)
 			return
 		}
+		ct := info.ContentType
 		b64 := base64.StdEncoding.EncodeToString(data)
 		slot := fmt.Sprintf("p%d", npending)
 		npending++
@@ -422,6 +440,9 @@ func (h *Handlers) saveForm(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var st store.Statement
 		if st, err = h.svc.SaveStatement(r.Context(), actor(r), old.ID, f.in); err == nil {
+			if err := h.remember(r.Context(), actor(r).ID, st); err != nil {
+				h.kit.Log.ErrorContext(r.Context(), "press: media library", "err", err)
+			}
 			http.Redirect(w, r, fmt.Sprintf("/press/statements/%d?notice=saved&statement=%d", st.ID, st.ID), http.StatusSeeOther)
 			return
 		}

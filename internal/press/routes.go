@@ -51,6 +51,7 @@ var routes = []route{
 	{"GET /press/compose", write, (*Handlers).compose},
 	{"GET /press/statements/{id}", read, (*Handlers).compose},
 	{"GET /press/statements/{id}/media/{media}", read, (*Handlers).media},
+	{"GET /press/media/{id}", read, (*Handlers).libraryImage},
 	{"POST /press/statements", write, (*Handlers).saveForm},
 	{"POST /press/statements/{id}", write, (*Handlers).saveForm},
 	{"POST /press/statements/autosave", write, (*Handlers).autosave},

@@ -389,9 +389,11 @@ func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
 		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL,
-			Secrets:  func() []string { e.mu.Lock(); defer e.mu.Unlock(); return slices.Clone(e.secrets) },
-			DropNext: func() { e.fake.Fail(blueskyfake.Drop) },
-			Creates:  func() int { c, _, _ := e.fake.Counts(); return c },
+			SetCounts:     func(id string, l, r, c int) { e.fake.SetCounts(id, l, r, c) },
+			LimitNextRead: e.fake.LimitNextRead,
+			Secrets:       func() []string { e.mu.Lock(); defer e.mu.Unlock(); return slices.Clone(e.secrets) },
+			DropNext:      func() { e.fake.Fail(blueskyfake.Drop) },
+			Creates:       func() int { c, _, _ := e.fake.Counts(); return c },
 			Exists: func(id string) bool {
 				return slices.ContainsFunc(e.fake.Records(), func(r blueskyfake.Record) bool { return r.URI == id })
 			}}

@@ -249,9 +249,11 @@ func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
 		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL,
-			Secrets:  func() []string { return []string{token, "EAAGpagetoken%2Bsecret%2F123"} },
-			DropNext: func() { e.fake.Fail(facebookfake.Drop) },
-			Creates:  func() int { _, c := e.fake.Counts(); return c },
+			SetCounts:     func(id string, l, r, c int) { e.fake.SetCounts(id, l, r, c) },
+			LimitNextRead: e.fake.LimitNextRead,
+			Secrets:       func() []string { return []string{token, "EAAGpagetoken%2Bsecret%2F123"} },
+			DropNext:      func() { e.fake.Fail(facebookfake.Drop) },
+			Creates:       func() int { _, c := e.fake.Counts(); return c },
 			Exists: func(id string) bool {
 				return slices.ContainsFunc(e.fake.Posts(), func(p facebookfake.Post) bool { return p.ID == id })
 			}}

@@ -243,8 +243,10 @@ func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
 		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{token} },
-			DropNext: func() { e.fake.Fail(linkedinfake.Drop) },
-			Creates:  func() int { _, c := e.fake.Creates(); return c },
+			SetCounts:     func(id string, l, r, c int) { e.fake.SetCounts(id, l, r, c) },
+			LimitNextRead: e.fake.LimitNextRead,
+			DropNext:      func() { e.fake.Fail(linkedinfake.Drop) },
+			Creates:       func() int { _, c := e.fake.Creates(); return c },
 			Exists: func(id string) bool {
 				return slices.ContainsFunc(e.fake.Posts(), func(p linkedinfake.Post) bool { return p.URN == id })
 			}}

@@ -245,8 +245,10 @@ func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
 		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{token} },
-			DropNext: func() { e.fake.Fail(mastodonfake.Drop) },
-			Creates:  func() int { _, c := e.fake.Posts(); return c },
+			DropNext:      func() { e.fake.Fail(mastodonfake.Drop) },
+			SetCounts:     func(id string, l, r, c int) { e.fake.SetCounts(id, l, r, c) },
+			LimitNextRead: e.fake.LimitNextRead,
+			Creates:       func() int { _, c := e.fake.Posts(); return c },
 			Exists: func(id string) bool {
 				return slices.ContainsFunc(e.fake.Statuses(), func(s mastodonfake.Status) bool { return s.ID == id })
 			}}

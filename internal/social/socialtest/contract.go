@@ -32,6 +32,15 @@ type Harness struct {
 	// CannotReconcile is set for networks where Reconcile must answer
 	// Unknown (Telegram); CannotListRecent where Recent is impossible.
 	CannotReconcile, CannotListRecent bool
+	// SetCounts makes the fake count likes, reposts and replies on post
+	// id; LimitNextRead makes its next read of engagement answer with its
+	// rate-limit refusal. Both are nil where the network offers the
+	// account no counts (Telegram), whose Publisher is then no Engager.
+	SetCounts     func(id string, likes, reposts, replies int)
+	LimitNextRead func()
+	// NoEngagement says why the network offers the account no counts;
+	// every other connector must be an Engager.
+	NoEngagement string
 }
 
 // RunContract checks what every connector must do against its fake:
@@ -132,6 +141,39 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		}
 		if n := h.Creates(); n != 1 {
 			t.Errorf("after Reconcile the fake created %d posts, want 1", n)
+		}
+		h.Recorder.AssertNoSecrets(t, h.Secrets()...)
+	})
+	t.Run("engagement", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := h.Recorder.Context(t.Context())
+		e, ok := h.Publisher.(social.Engager)
+		if ok != (h.SetCounts != nil) || ok == (h.NoEngagement != "") {
+			t.Fatalf("the publisher is an Engager: %v; the fake counts: %v; no engagement because %q", ok, h.SetCounts != nil, h.NoEngagement)
+		}
+		if !ok {
+			return
+		}
+		r, err := h.Publisher.Publish(ctx, social.Post{Key: "contract-engage", Lang: "en", Text: "Engage " + time.Now().Format(time.RFC3339Nano)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.SetCounts(r.ID, 12, 5, 3)
+		c, err := e.Engagement(ctx, r.ID)
+		// Likes every network counts; the others where it offers them.
+		either := func(got, want int) bool { return got == want || got == social.NotOffered }
+		if err != nil || c.Likes != 12 || !either(c.Reposts, 5) || !either(c.Replies, 3) {
+			t.Errorf("Engagement = %+v, %v; want 12 likes, 5 reposts, 3 replies (or NotOffered)", c, err)
+		}
+		if err := h.Publisher.Delete(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.Engagement(ctx, r.ID)
+		_ = WantClass(t, err, social.Rejected)
+		h.LimitNextRead()
+		_, err = e.Engagement(ctx, r.ID)
+		if se := WantClass(t, err, social.RateLimited); se != nil && se.Until.IsZero() {
+			t.Error("a rate-limited read says not when to come back")
 		}
 		h.Recorder.AssertNoSecrets(t, h.Secrets()...)
 	})

@@ -248,8 +248,9 @@ func TestContract(t *testing.T) {
 	socialtest.RunContract(t, func(t *testing.T) *socialtest.Harness {
 		e := newEnv(t)
 		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{botToken} },
-			DropNext: func() { e.fake.Fail(telegramfake.Drop) },
-			Creates:  func() int { _, c := e.fake.Sends(); return c },
+			NoEngagement: "the Bot API gives a bot no views or reactions of a channel's posts",
+			DropNext:     func() { e.fake.Fail(telegramfake.Drop) },
+			Creates:      func() int { _, c := e.fake.Sends(); return c },
 			Exists: func(id string) bool {
 				return slices.ContainsFunc(e.fake.Messages(), func(m telegramfake.Message) bool { return strconv.FormatInt(m.ID, 10) == id })
 			},

@@ -786,8 +786,10 @@ func TestContract(t *testing.T) {
 						}
 						return out
 					},
-					DropNext: func() { e.fake.Fail(xfake.CommitThenDrop) },
-					Creates:  e.fake.Creates,
+					DropNext:      func() { e.fake.Fail(xfake.CommitThenDrop) },
+					SetCounts:     func(id string, l, r, c int) { e.fake.SetCounts(id, l, r, c) },
+					LimitNextRead: e.fake.LimitNextRead,
+					Creates:       e.fake.Creates,
 					Exists: func(id string) bool {
 						return slices.ContainsFunc(e.fake.Posts(), func(p xfake.Post) bool { return p.ID == id })
 					}}

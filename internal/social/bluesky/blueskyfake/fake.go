@@ -53,6 +53,9 @@ type Record struct {
 	CreatedAt time.Time
 	// Access is the access token the create was made with.
 	Access string
+	// Likes, Reposts and Replies are what app.bsky.feed.getPosts counts
+	// (SetCounts).
+	Likes, Reposts, Replies int
 }
 
 // Server is the fake PDS.
@@ -63,17 +66,18 @@ type Server struct {
 	DID, Handle string
 	srv         *httptest.Server
 
-	mu       sync.Mutex
-	password string
-	clock    fakekit.Clock
-	access   map[string]bool // token → still valid (false: expired)
-	refresh  map[string]bool // token → unspent
-	blobs    map[string]int
-	records  map[string]*Record
-	faults   fakekit.Faults[Fault]
-	creates  int
-	refreshN int
-	createsN int // createSession calls
+	mu        sync.Mutex
+	password  string
+	clock     fakekit.Clock
+	access    map[string]bool // token → still valid (false: expired)
+	refresh   map[string]bool // token → unspent
+	blobs     map[string]int
+	records   map[string]*Record
+	faults    fakekit.Faults[Fault]
+	creates   int
+	refreshN  int
+	createsN  int  // createSession calls
+	readLimit bool // the next getPosts gets 429 (LimitNextRead)
 }
 
 // New starts a fake PDS for handle with the app password password.
@@ -90,6 +94,7 @@ func New(handle, password string) *Server {
 	mux.HandleFunc("GET /xrpc/com.atproto.repo.getRecord", s.getRecord)
 	mux.HandleFunc("POST /xrpc/com.atproto.repo.deleteRecord", s.authed(s.deleteRecord))
 	mux.HandleFunc("GET /xrpc/app.bsky.feed.getAuthorFeed", s.authed(s.authorFeed))
+	mux.HandleFunc("GET /xrpc/app.bsky.feed.getPosts", s.authed(s.getPosts))
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	return s
@@ -473,4 +478,56 @@ func (s *Server) authorFeed(w http.ResponseWriter, r *http.Request) {
 			"author": map[string]string{"did": s.DID, "handle": s.Handle}}})
 	}
 	writeJSON(w, 200, map[string]any{"feed": feed})
+}
+
+// SetCounts sets the likes, reposts and replies of the post uri.
+func (s *Server) SetCounts(uri string, likes, reposts, replies int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rec := range s.records {
+		if rec.URI == uri {
+			rec.Likes, rec.Reposts, rec.Replies = likes, reposts, replies
+			return true
+		}
+	}
+	return false
+}
+
+// LimitNextRead makes the next getPosts answer 429 with ratelimit-*
+// headers, its reset a minute after the fake's now.
+func (s *Server) LimitNextRead() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLimit = true
+}
+
+// getPosts answers app.bsky.feed.getPosts: the posts of uris it holds,
+// with their counts; unknown ones are left out, as the AppView does.
+func (s *Server) getPosts(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.readLimit {
+		s.readLimit = false
+		w.Header().Set("ratelimit-limit", "3000")
+		w.Header().Set("ratelimit-remaining", "0")
+		w.Header().Set("ratelimit-reset", strconv.FormatInt(s.clock.Now().Add(time.Minute).Unix(), 10))
+		xerr(w, 429, "RateLimitExceeded", "Rate Limit Exceeded")
+		return
+	}
+	uris := r.URL.Query()["uris"]
+	if len(uris) == 0 || len(uris) > 25 {
+		xerr(w, 400, "InvalidRequest", "uris must hold 1 to 25 AT URIs")
+		return
+	}
+	posts := []map[string]any{}
+	for _, u := range uris {
+		for _, rec := range s.records {
+			if rec.URI == u {
+				posts = append(posts, map[string]any{"uri": rec.URI, "cid": rec.CID, "record": rec.Value,
+					"author":    map[string]string{"did": s.DID, "handle": s.Handle},
+					"likeCount": rec.Likes, "repostCount": rec.Reposts, "replyCount": rec.Replies, "quoteCount": 0})
+			}
+		}
+	}
+	writeJSON(w, 200, map[string]any{"posts": posts})
 }

@@ -55,6 +55,9 @@ type Post struct {
 	Link      string
 	PhotoIDs  []string
 	CreatedAt time.Time
+	// Reactions, Shares and Comments are the counts a GET of the post
+	// answers (SetCounts).
+	Reactions, Shares, Comments int
 }
 
 // Photo is an uploaded photo.
@@ -84,6 +87,7 @@ type Server struct {
 	appUsage int
 	bucUsage int
 	step     int
+	limitGet bool // the next GET is throttled (LimitNextRead)
 }
 
 // New starts a fake Graph API for PageID with the page token.
@@ -198,6 +202,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests++
 	s.appUsage += s.step
 	s.bucUsage += s.step
+	if s.limitGet && r.Method == http.MethodGet {
+		// The Page's usage reaches 100 for this call, then falls back.
+		s.limitGet = false
+		was := s.bucUsage
+		s.bucUsage = 100
+		defer func() { s.bucUsage = was }()
+	}
 	s.usageHeaders(w)
 	if r.FormValue("access_token") != s.token {
 		graphErr(w, 400, 190, 0, "OAuthException", "Invalid OAuth access token - Cannot parse access token", false)
@@ -224,6 +235,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"link": "https://www.facebook.com/BoNgoaiGiaoVN"})
 	case r.Method == "GET" && len(path) == 2 && path[0] == PageID && path[1] == "published_posts":
 		s.list(w, r)
+	case r.Method == "GET" && len(path) == 1 && s.getPost(w, r, path[0]):
 	default:
 		graphErr(w, 400, 100, 33, "GraphMethodException", "Unsupported request - method type or object does not exist", false)
 	}
@@ -376,4 +388,51 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		data = append(data, item)
 	}
 	writeJSON(w, 200, map[string]any{"data": data})
+}
+
+// SetCounts sets the reactions, shares and comments of post id.
+func (s *Server) SetCounts(id string, reactions, shares, comments int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.posts {
+		if p.ID == id {
+			p.Reactions, p.Shares, p.Comments = reactions, shares, comments
+			return true
+		}
+	}
+	return false
+}
+
+// LimitNextRead makes the Page's usage reach 100 for the next GET, which
+// gets error #32 with estimated_time_to_regain_access in its
+// X-Business-Use-Case-Usage header.
+func (s *Server) LimitNextRead() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limitGet = true
+}
+
+// getPost answers GET /{post-id} with the summaries asked for in fields;
+// it reports false for an object it does not hold (the caller answers
+// Graph's #100/33).
+func (s *Server) getPost(w http.ResponseWriter, r *http.Request, id string) bool {
+	for _, p := range s.posts {
+		if p.ID != id {
+			continue
+		}
+		fields := r.FormValue("fields")
+		out := map[string]any{"id": p.ID}
+		if strings.Contains(fields, "reactions.summary(total_count)") {
+			out["reactions"] = map[string]any{"data": []any{}, "summary": map[string]any{"total_count": p.Reactions, "viewer_reaction": "NONE"}}
+		}
+		if strings.Contains(fields, "comments.summary(total_count)") {
+			out["comments"] = map[string]any{"data": []any{}, "summary": map[string]any{"order": "ranked", "total_count": p.Comments, "can_comment": true}}
+		}
+		if strings.Contains(fields, "shares") && p.Shares > 0 {
+			out["shares"] = map[string]int{"count": p.Shares}
+		}
+		writeJSON(w, 200, out)
+		return true
+	}
+	return false
 }

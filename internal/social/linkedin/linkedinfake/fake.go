@@ -48,6 +48,8 @@ type Post struct {
 	Commentary string
 	Content    json.RawMessage
 	CreatedAt  time.Time
+	// Likes and Comments are its social actions (SetCounts).
+	Likes, Comments int
 }
 
 // Image is an uploaded image.
@@ -78,6 +80,7 @@ type Server struct {
 	refreshes                       int
 	creates                         int
 	posted                          int
+	limitRead                       bool // the next social-actions read gets 429 (LimitNextRead)
 }
 
 // New starts a fake API accepting token for Organization.
@@ -90,6 +93,7 @@ func New(token string) *Server {
 	mux.HandleFunc("POST /rest/posts", s.create)
 	mux.HandleFunc("GET /rest/posts", s.list)
 	mux.HandleFunc("DELETE /rest/posts/{urn}", s.delete)
+	mux.HandleFunc("GET /rest/socialActions/{urn}", s.socialActions)
 	mux.HandleFunc("POST /rest/images", s.initImage)
 	mux.HandleFunc("GET /rest/images/{urn}", s.getImage)
 	mux.HandleFunc("PUT /upload/{urn}", s.putImage)
@@ -491,4 +495,46 @@ func (s *Server) redeemLocked(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, 200, map[string]any{"access_token": s.token, "expires_in": 5184000,
 		"refresh_token": s.refresh, "refresh_token_expires_in": 31536000})
+}
+
+// SetCounts sets the likes and comments of the post urn (LinkedIn's social
+// actions count no reposts).
+func (s *Server) SetCounts(urn string, likes, _, comments int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.posts {
+		if p.URN == urn {
+			p.Likes, p.Comments = likes, comments
+			return true
+		}
+	}
+	return false
+}
+
+// LimitNextRead makes the next social-actions read answer 429, without
+// a header, as LinkedIn does.
+func (s *Server) LimitNextRead() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limitRead = true
+}
+
+func (s *Server) socialActions(w http.ResponseWriter, r *http.Request) {
+	urn := r.PathValue("urn")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.limitRead {
+		s.limitRead = false
+		apiErr(w, 429, "TOO_MANY_REQUESTS", "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
+		return
+	}
+	for _, p := range s.posts {
+		if p.URN == urn {
+			writeJSON(w, 200, map[string]any{"target": p.URN,
+				"likesSummary":    map[string]any{"totalLikes": p.Likes, "aggregatedTotalLikes": p.Likes, "likedByCurrentUser": false},
+				"commentsSummary": map[string]any{"totalFirstLevelComments": p.Comments, "aggregatedTotalComments": p.Comments}})
+			return
+		}
+	}
+	apiErr(w, 404, "NOT_FOUND", "Not Found")
 }

@@ -43,6 +43,9 @@ type Status struct {
 	MediaIDs  []string
 	Key       string
 	CreatedAt time.Time
+	// Favourites, Reblogs and Replies are the counts GET
+	// /api/v1/statuses/:id answers (SetCounts).
+	Favourites, Reblogs, Replies int
 }
 
 // Media is an uploaded attachment.
@@ -77,6 +80,7 @@ type Server struct {
 	posts     int
 	polls     int
 	mediaWait int
+	readLimit bool // the next GET of a status gets 429 (LimitNextRead)
 }
 
 // New starts a fake instance accepting token.
@@ -85,6 +89,7 @@ func New(token string) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/statuses", s.createStatus)
 	mux.HandleFunc("DELETE /api/v1/statuses/{id}", s.deleteStatus)
+	mux.HandleFunc("GET /api/v1/statuses/{id}", s.getStatus)
 	mux.HandleFunc("POST /api/v2/media", s.uploadMedia)
 	mux.HandleFunc("GET /api/v1/media/{id}", s.getMedia)
 	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", s.verify)
@@ -210,7 +215,8 @@ func (s *Server) statusJSON(st *Status) map[string]any {
 		"id": st.ID, "uri": s.URL + "/users/ministry/statuses/" + st.ID, "url": s.URL + "/@ministry/" + st.ID,
 		"created_at": st.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), "language": st.Language,
 		"in_reply_to_id": nullable(st.InReplyTo), "media_attachments": media,
-		"content": "<p>" + strings.ReplaceAll(html.EscapeString(st.Text), "\n", "<br />") + "</p>",
+		"content":          "<p>" + strings.ReplaceAll(html.EscapeString(st.Text), "\n", "<br />") + "</p>",
+		"favourites_count": st.Favourites, "reblogs_count": st.Reblogs, "replies_count": st.Replies,
 	}
 }
 
@@ -407,4 +413,46 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.statusJSON(s.statuses[i]))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// SetCounts sets the favourites, boosts and replies of status id.
+func (s *Server) SetCounts(id string, favourites, reblogs, replies int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.statuses {
+		if st.ID == id {
+			st.Favourites, st.Reblogs, st.Replies = favourites, reblogs, replies
+			return true
+		}
+	}
+	return false
+}
+
+// LimitNextRead makes the next GET of a status answer 429 with an
+// ISO 8601 X-RateLimit-Reset a minute after the fake's now, as the
+// instance does when the account's 300 requests per 5 minutes are spent.
+func (s *Server) LimitNextRead() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLimit = true
+}
+
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.readLimit {
+		s.readLimit = false
+		w.Header().Set("X-RateLimit-Limit", "300")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", s.clock.Now().Add(time.Minute).UTC().Format("2006-01-02T15:04:05.000Z"))
+		writeErr(w, http.StatusTooManyRequests, "Too many requests")
+		return
+	}
+	for _, st := range s.statuses {
+		if st.ID == r.PathValue("id") {
+			writeJSON(w, http.StatusOK, s.statusJSON(st))
+			return
+		}
+	}
+	writeErr(w, http.StatusNotFound, "Record not found")
 }

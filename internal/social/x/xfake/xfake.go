@@ -105,6 +105,8 @@ type Post struct {
 	ReplyTo  string
 	MediaIDs []string
 	Created  time.Time
+	// Likes, Retweets and Replies are its public_metrics (SetCounts).
+	Likes, Retweets, Replies int
 
 	shown time.Time // when the timeline starts to show it
 }
@@ -382,6 +384,7 @@ func (s *Server) routes() http.Handler {
 	}
 	handle("POST /2/tweets", true, s.createTweet)
 	handle("DELETE /2/tweets/{id}", true, s.deleteTweet)
+	handle("GET /2/tweets/{id}", true, s.getTweet)
 	handle("GET /2/users/me", true, s.usersMe)
 	handle("GET /2/users/{id}/tweets", true, s.userTweets)
 	handle("POST /2/media/upload/initialize", true, s.mediaInit)
@@ -851,4 +854,55 @@ func (s *Server) userTweets(w http.ResponseWriter, r *http.Request, _ []byte) {
 // that a newcomer running the demo can see what was published.
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	fakekit.Index(w, "x", map[string]any{"user": s.o.Username, "posts": s.Posts()})
+}
+
+// SetCounts sets the likes, retweets and replies of post id.
+func (s *Server) SetCounts(id string, likes, retweets, replies int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.posts {
+		if p.ID == id {
+			p.Likes, p.Retweets, p.Replies = likes, retweets, replies
+			return true
+		}
+	}
+	return false
+}
+
+// LimitNextRead spends the 15-minute window of GET /2/tweets/:id, so that
+// the next read gets X's 429 with its x-rate-limit-* headers.
+func (s *Server) LimitNextRead() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	win := s.windows["GET /2/tweets/{id}"]
+	if win == nil {
+		win = &window{start: s.o.Now()}
+		s.windows["GET /2/tweets/{id}"] = win
+	}
+	win.count = s.o.WindowLimit
+}
+
+// getTweet answers GET /2/tweets/:id with public_metrics when asked; a
+// post it does not hold is 200 with X's resource-not-found error.
+func (s *Server) getTweet(w http.ResponseWriter, r *http.Request, _ []byte) {
+	if !s.rateLimit(w, "GET /2/tweets/{id}", false) {
+		return
+	}
+	id := r.PathValue("id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.posts {
+		if p.ID == id {
+			data := map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}
+			if strings.Contains(r.URL.Query().Get("tweet.fields"), "public_metrics") {
+				data["public_metrics"] = map[string]int{"retweet_count": p.Retweets, "reply_count": p.Replies, "like_count": p.Likes,
+					"quote_count": 0, "bookmark_count": 0, "impression_count": 10 * (p.Likes + p.Retweets + p.Replies)}
+			}
+			writeJSON(w, 200, map[string]any{"data": data})
+			return
+		}
+	}
+	writeJSON(w, 200, map[string]any{"errors": []map[string]any{{"value": id, "detail": "Could not find tweet with id: [" + id + "].",
+		"title": "Not Found Error", "resource_type": "tweet", "parameter": "id", "resource_id": id,
+		"type": "https://api.twitter.com/2/problems/resource-not-found"}}})
 }
