@@ -230,9 +230,9 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	room.Title = room.TitleIn(l.Code)
-	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys))
-	for _, k := range slices.Concat(jsKeys, floorJSKeys) {
-		strs[k] = h.p.Kit.Cat.T(l.Code, k, map[string]any{"Name": "{name}"})
+	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys)+len(procJSKeys))
+	for _, k := range slices.Concat(jsKeys, floorJSKeys, procJSKeys) {
+		strs[k] = h.p.Kit.Cat.T(l.Code, k, procPlaceholders)
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token
 	h.p.Kit.Render(w, r, http.StatusOK, "room.html", httpx.Page{Title: room.Title, Data: RoomPage{

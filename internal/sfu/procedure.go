@@ -137,7 +137,7 @@ const (
 	TypeVoteCast       = "vote_cast"          // vote, choice, receipt (a secret ballot's change)
 	TypeVoteClose      = "vote_close"         // vote (moderator)
 	TypeProcState      = "procedure_state"    // procedure: server to client
-	TypeVoteReceipt    = "vote_receipt"       // vote, receipt: to the secret ballot's voter alone
+	TypeVoteReceipt    = "vote_receipt"       // vote, receipt (secret ballots): to the voter alone, once the ballot counts
 )
 
 var procChairOnly = map[string]bool{TypeRollCallOpen: true, TypeRollCallClose: true, TypeProcSettings: true, TypeVoteOpen: true, TypeVoteClose: true}
@@ -497,6 +497,9 @@ func (r *Room) voteCastLocked(ctx context.Context, p *Participant, m ClientMessa
 			return r.storeErr("cast a ballot", err)
 		}
 		pr.voted[v.Delegation] = true
+		// The voter alone learns that the ballot counts (a named ballot
+		// needs no receipt).
+		p.send(ServerMessage{Type: TypeVoteReceipt, VoteID: vote.ID})
 		return nil
 	}
 	version := 1

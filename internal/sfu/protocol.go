@@ -259,6 +259,7 @@ type ParticipantInfo struct {
 	Identity    string      `json:"identity"`
 	Name        string      `json:"name"`
 	Delegation  string      `json:"delegation,omitempty"`
+	Head        bool        `json:"head,omitempty"` // the head of the delegation
 	Role        Role        `json:"role"`
 	Permissions Permissions `json:"permissions"`
 	Hand        bool        `json:"hand,omitempty"`
