@@ -136,6 +136,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	// the page and again on the WebSocket's join message.
 	mux.HandleFunc("GET /{lang}/rooms/{slug}", h.roomPage)
 	mux.Handle("GET "+SignalPath, h.p.SFU)
+	h.procRoutes(mux)
 
 	// Staff: each handler checks the viewer's access to the room itself
 	// (see access.go); creating, renaming, scheduling and archiving rooms
