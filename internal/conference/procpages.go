@@ -3,6 +3,7 @@ package conference
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -137,8 +138,16 @@ func (h *Handlers) observeJSON(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
+	liveJSON(w, o)
+}
+
+// liveJSON writes v as JSON the page cache must not keep (Kit.JSON's
+// no-store does not keep it out).
+func liveJSON(w http.ResponseWriter, v any) {
 	live(w)
-	h.p.Kit.JSON(w, http.StatusOK, o)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // SheetPage is a vote's result sheet.
@@ -233,8 +242,7 @@ func (h *Handlers) sheetJSON(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
-	live(w)
-	h.p.Kit.JSON(w, http.StatusOK, struct {
+	liveJSON(w, struct {
 		Room  string       `json:"room"`
 		Title string       `json:"title"`
 		Text  string       `json:"text"`
