@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -80,4 +81,33 @@ func TestRoomVoteInTheBrowser(t *testing.T) {
 	b.waitFor(t, "Lan sees the result", `document.querySelector('#proc-results li.adopted') !== null`)
 	check(a, "en", "result")
 	check(b, "ar", "result")
+
+	// The chair makes the procedure public: observers see the result
+	// without signing in, and the result sheet prints in Arabic.
+	a.do(t, "the chair makes the procedure public", chromedp.Click(chromedp.CSS("#proc-public")),
+		chromedp.Click(chromedp.CSS(`#proc-settings-form button[type="submit"]`)))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		pr, err := a.ts.db.ProcedureRoom(t.Context(), testRoom)
+		if err == nil && pr.Public {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the procedure is not public: %+v %v", pr, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the database, not timing an assertion
+	}
+	vs, err := a.ts.db.RoomVotes(t.Context(), testRoom, 1)
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("votes %+v: %v", vs, err)
+	}
+	obs := &browser{ctx: browsertest.New(t, trustTestCertificate(a.ts)), ts: a.ts, cat: a.cat}
+	obs.open(t, "/en/rooms/"+testRoom+"/observe")
+	obs.waitFor(t, "the observers see the result", `document.querySelector('#obs-results .proc-outcome')?.textContent === `+jsString(result))
+	browsertest.AssertNoSeriousViolations(t, obs.ctx, "/en/rooms/observe")
+	obs.screenshot(t, "procedure-observe-en.png", 1280, 800)
+	obs.open(t, "/ar/rooms/"+testRoom+"/votes/"+strconv.FormatInt(vs[0].ID, 10))
+	obs.waitFor(t, "the Arabic sheet", `document.documentElement.dir === 'rtl' && document.querySelector('.sheet-counts') !== null`)
+	browsertest.AssertNoSeriousViolations(t, obs.ctx, "/ar/rooms/votes")
+	obs.screenshot(t, "procedure-sheet-ar.png", 1280, 800)
 }

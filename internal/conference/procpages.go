@@ -310,5 +310,3 @@ func (h *Handlers) procRoutes(mux *httpx.Router) {
 	mux.HandleFunc("GET /{lang}/rooms/{slug}/votes/{id}/sheet.csv", h.sheetCSV)
 	mux.HandleFunc("GET /{lang}/rooms/{slug}/votes/{id}/sheet.json", h.sheetJSON)
 }
-
-
