@@ -94,6 +94,9 @@ type wiring struct {
 	kit    *httpx.Kit
 	assets *web.Assets
 	box    *secrets.Box
+	// press is the press office, set once it is built: the rooms' "send
+	// to the press office" reaches it through this field.
+	press *publishing.Service
 	key    *signing.Key
 	mux    *httpx.Router
 	reg    *prometheus.Registry
@@ -132,6 +135,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 	}
 	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
 	w.events(site.handlers, site.pages, off.publishing)
+	w.press = off.publishing
 	if a.delegations, a.mailRelay, err = w.delegationsArea(ctx, a.sfu); err != nil {
 		off.stopDemo()
 		return nil, err

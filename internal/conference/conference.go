@@ -102,6 +102,14 @@ type Params struct {
 	// PublicURL is the base of join links; empty uses the request's origin.
 	PublicURL string
 	Now       func() time.Time
+	// Announce saves a statement draft in the press office from texts in
+	// each language and returns its address (nil: no press office).
+	Announce func(ctx context.Context, u account.User, texts []Announcement) (string, error)
+}
+
+// Announcement is a statement draft's text in one language.
+type Announcement struct {
+	Lang, Title, Body string
 }
 
 // Handlers serve the conference pages, the signalling endpoint and the

@@ -9,8 +9,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/procedure"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -163,6 +166,8 @@ type SheetPage struct {
 	Base     string
 	Outcome  string
 	RuleName string
+	// CanPress shows "Send to the press office" to a press writer.
+	CanPress bool
 }
 
 // SheetBallot is a delegation's ballot on a named vote's sheet.
@@ -223,7 +228,48 @@ func (h *Handlers) sheet(r *http.Request) (SheetPage, error) {
 	if v.Secret {
 		p.Voters = v.Voters
 	}
+	if vw := httpx.ViewerFrom(r.Context()); vw != nil && h.p.Announce != nil {
+		p.CanPress = vw.User.HasRole(account.PressWriters...)
+	}
 	return p, nil
+}
+
+// sheetPress opens a statement draft in the press office with the result
+// in each language; it then goes through clearance like any other.
+func (h *Handlers) sheetPress(w http.ResponseWriter, r *http.Request) {
+	if h.p.Announce == nil {
+		h.p.Kit.Fail(w, r, fault.ErrNotFound)
+		return
+	}
+	_, v, err := h.sheetVote(r)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	room, err := h.p.DB.GetRoomBySlug(r.Context(), v.RoomSlug)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	vi := sfu.NewVoteInfo(VoteFromStore(v))
+	var texts []Announcement
+	for _, l := range lang.All() {
+		T := func(k string) string { return h.p.Kit.Cat.T(l.Code, k, nil) }
+		body := h.resultLine(l.Code, vi)
+		if len(v.Ballots) > 0 {
+			body += "\n\n" + T("procedure_named_ballots") + ":"
+			for _, b := range v.Ballots {
+				body += "\n- " + b.Delegation + ": " + T("procedure_choice_"+b.Choice)
+			}
+		}
+		texts = append(texts, Announcement{Lang: l.Code, Title: room.TitleIn(l.Code) + " — " + T("procedure_sheet_title") + ": " + v.Motion, Body: body})
+	}
+	to, err := h.p.Announce(r.Context(), httpx.ViewerFrom(r.Context()).User, texts)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 func (h *Handlers) sheetPage(w http.ResponseWriter, r *http.Request) {
@@ -309,4 +355,5 @@ func (h *Handlers) procRoutes(mux *httpx.Router) {
 	mux.HandleFunc("GET /{lang}/rooms/{slug}/votes/{id}", h.sheetPage)
 	mux.HandleFunc("GET /{lang}/rooms/{slug}/votes/{id}/sheet.csv", h.sheetCSV)
 	mux.HandleFunc("GET /{lang}/rooms/{slug}/votes/{id}/sheet.json", h.sheetJSON)
+	mux.Handle("POST /{lang}/rooms/{slug}/votes/{id}/press", auth.Require(h.p.Kit, account.PressWriters...)(http.HandlerFunc(h.sheetPress)))
 }

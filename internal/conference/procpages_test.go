@@ -139,6 +139,32 @@ func TestObserveAndResultSheets(t *testing.T) {
 			if !strings.Contains(page, "Delegations that voted") || !strings.Contains(page, "Japan") {
 				t.Errorf("secret sheet page = %s", page)
 			}
+			// "Send to the press office": press writers only; the draft
+			// has the result in each language.
+			f.user("press", account.RolePressOfficer)
+			if _, body := f.get("press", sheet(named.ID)); !strings.Contains(body, "Send to the press office") {
+				t.Error("the press officer's sheet has no press button")
+			}
+			if _, body := f.get("boss", sheet(named.ID)); strings.Contains(body, "Send to the press office") == false {
+				t.Error("the admin (a press writer) has no press button")
+			}
+			if code, _ := f.form("other", sheet(named.ID)+"/press", nil); code != http.StatusForbidden || len(f.announced) != 0 {
+				t.Fatalf("a chair sent a result to the press office: %d, %d drafts", code, len(f.announced))
+			}
+			f.form("press", sheet(named.ID)+"/press", nil)
+			if len(f.announced) != 1 || len(f.announced[0]) != 7 {
+				t.Fatalf("drafts = %+v", f.announced)
+			}
+			for _, a := range f.announced[0] {
+				if a.Lang == "vi" && (!strings.Contains(a.Title, "Kết quả biểu quyết: =Adopt the report") || !strings.Contains(a.Body, "Viet Nam: Không tán thành")) {
+					t.Errorf("Vietnamese draft = %+v", a)
+				}
+			}
+			f.form("press", sheet(open.ID)+"/press", nil)
+			if len(f.announced) != 1 {
+				t.Error("an open vote was sent to the press office")
+			}
+
 			// Hostile ids: not a number, unknown, still open, another room's.
 			other, err := db.CreateRoom(ctx, store.Room{Slug: "other", Title: "Other"})
 			if err != nil {
