@@ -9,9 +9,9 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/publishing"
-	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
