@@ -94,12 +94,13 @@ type wiring struct {
 	kit    *httpx.Kit
 	assets *web.Assets
 	box    *secrets.Box
+	key    *signing.Key
+	mux    *httpx.Router
+	reg    *prometheus.Registry
+
 	// press is the press office, set once it is built: the rooms' "send
 	// to the press office" reaches it through this field.
 	press *publishing.Service
-	key   *signing.Key
-	mux   *httpx.Router
-	reg   *prometheus.Registry
 
 	// delegations is set once the delegations area is wired; events,
 	// wired before it, tell it about changed sessions.
