@@ -393,47 +393,19 @@ func checkNoLink(t *testing.T, db *sql.DB, backend string, names []string, when 
 	if backend == "postgres" {
 		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
 	}
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
+	for _, row := range rowsOf(t, db, q)[1:] {
+		tables = append(tables, row[0])
 	}
-	rows.Close()
 	if !slices.Contains(tables, "vote_voters") {
 		t.Fatalf("%s: no vote_voters in %v", when, tables)
 	}
 	for _, tb := range tables {
-		rows, err := db.QueryContext(ctx, `SELECT * FROM `+tb)
-		if err != nil {
-			t.Fatal(err)
+		rows := rowsOf(t, db, `SELECT * FROM `+tb)
+		if tb == "vote_voters" && strings.Join(rows[0], ",") != "vote_id,delegation,version" {
+			t.Errorf("vote_voters has columns %v", rows[0])
 		}
-		cols, _ := rows.Columns()
-		if tb == "vote_voters" && strings.Join(cols, ",") != "vote_id,delegation,version" {
-			t.Errorf("vote_voters has columns %v", cols)
-		}
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			var text []string
-			for _, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				text = append(text, fmt.Sprint(v))
-			}
+		for _, text := range rows[1:] {
 			// A result's counts are keyed by choice ("yes":2): they
 			// name no delegation's choice.
 			row := countKey.ReplaceAllString(strings.Join(text, " | "), "")
@@ -443,12 +415,48 @@ func checkNoLink(t *testing.T, db *sql.DB, backend string, names []string, when 
 				}
 			}
 		}
-		rows.Close()
 	}
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vote_ballots`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("%s: %d ballot rows (%v) for a secret vote", when, n, err)
 	}
+}
+
+// rowsOf runs query and returns its column names, then every row as text.
+func rowsOf(t *testing.T, db *sql.DB, query string) [][]string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := [][]string{cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		text := make([]string, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			text[i] = fmt.Sprint(v)
+		}
+		out = append(out, text)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestFiftyDelegationsVoteAtOnce (both backends): fifty delegations, each
