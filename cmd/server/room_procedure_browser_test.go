@@ -47,6 +47,14 @@ func TestRoomVoteInTheBrowser(t *testing.T) {
 		br.waitFor(t, "the votes panel is open", `!document.getElementById('procedure-panel').hidden && document.getElementById('proc-quorum').textContent !== ''`)
 	}
 
+	// The chair sets a quorum of one delegation, not public yet (the demo
+	// room's is two, public).
+	a.do(t, "the chair sets the quorum", chromedp.SetValue(chromedp.CSS("#proc-quorum-kind"), "fixed"),
+		chromedp.SetValue(chromedp.CSS("#proc-quorum-n"), "1"),
+		chromedp.Click(chromedp.CSS("#proc-public")), // checked: the demo room is public
+		chromedp.Click(chromedp.CSS(`#proc-settings-form button[type="submit"]`)))
+	b.waitFor(t, "Lan sees the new quorum", `document.getElementById('proc-quorum').textContent.includes('1')`)
+
 	// The roll call.
 	a.do(t, "the chair opens a roll call", chromedp.Click(chromedp.CSS("#proc-roll-open")))
 	b.waitFor(t, "Lan may answer", `!document.getElementById('proc-answer').hidden`)
