@@ -83,7 +83,7 @@ func TestRoomVoteInTheBrowser(t *testing.T) {
 
 	// The chair closes the vote: the result for both, read out.
 	a.do(t, "the chair closes the vote", chromedp.Click(chromedp.CSS(`#proc-vote-current button.secondary`)))
-	result := msg("en", "procedure_result_adopted", map[string]any{"Motion": "Adopt the agenda", "Yes": 1, "No": 0, "Abstain": 0})
+	result := msg("en", "procedure_result_adopted", map[string]any{"Motion": "\u2068Adopt the agenda\u2069", "Yes": 1, "No": 0, "Abstain": 0})
 	a.waitFor(t, "the chair sees the result", `document.querySelector('#proc-results .proc-outcome')?.textContent === `+jsString(result))
 	a.waitFor(t, "the result is read out", `document.getElementById('room-status').textContent === `+jsString(result))
 	b.waitFor(t, "Lan sees the result", `document.querySelector('#proc-results li.adopted') !== null`)

@@ -108,7 +108,7 @@ func (h *Handlers) observe(r *http.Request) (Observe, error) {
 // resultLine is a result as a sentence in the language code.
 func (h *Handlers) resultLine(code string, v sfu.VoteInfo) string {
 	if v.Rule == procedure.Consensus {
-		return h.p.Kit.Cat.T(code, "procedure_result_consensus", map[string]any{"Motion": v.Motion})
+		return h.p.Kit.Cat.T(code, "procedure_result_consensus", map[string]any{"Motion": isolate(v.Motion)})
 	}
 	key := "procedure_result_rejected"
 	if v.Outcome == procedure.Adopted {
@@ -118,8 +118,12 @@ func (h *Handlers) resultLine(code string, v sfu.VoteInfo) string {
 	if v.Counts != nil {
 		c = *v.Counts
 	}
-	return h.p.Kit.Cat.T(code, key, map[string]any{"Motion": v.Motion, "Yes": c.Yes, "No": c.No, "Abstain": c.Abstain})
+	return h.p.Kit.Cat.T(code, key, map[string]any{"Motion": isolate(v.Motion), "Yes": c.Yes, "No": c.No, "Abstain": c.Abstain})
 }
+
+// isolate keeps a motion's direction its own inside a sentence of another
+// script (FSI … PDI), as a Latin motion in an Arabic result.
+func isolate(s string) string { return "\u2068" + s + "\u2069" }
 
 // live marks a response the page cache must not keep: it changes with
 // every action in the room.

@@ -76,7 +76,7 @@ function start() {
     const q = quorumText(b.quorum);
     if (a && lastQuorum !== null && q !== lastQuorum) announce(q);
     lastQuorum = q;
-    if (b.vote && (!a?.vote || a.vote.id !== b.vote.id)) announce(t('procedure_vote_opened', { motion: b.vote.motion }));
+    if (b.vote && (!a?.vote || a.vote.id !== b.vote.id)) announce(t('procedure_vote_opened', { motion: bdi(b.vote.motion) }));
     const r = b.results?.[0];
     if (a && r && r.id !== lastResult) announce(resultText(r));
     if (r) lastResult = r.id;
@@ -84,10 +84,10 @@ function start() {
   }
 
   function resultText(r) {
-    if (r.rule === 'consensus') return t('procedure_result_consensus', { motion: r.motion });
+    if (r.rule === 'consensus') return t('procedure_result_consensus', { motion: bdi(r.motion) });
     const c = r.counts || { yes: 0, no: 0, abstain: 0 };
     return t(r.outcome === 'adopted' ? 'procedure_result_adopted' : 'procedure_result_rejected',
-      { motion: r.motion, yes: String(c.yes), no: String(c.no), abstain: String(c.abstain) });
+      { motion: bdi(r.motion), yes: String(c.yes), no: String(c.no), abstain: String(c.abstain) });
   }
 
   function render() {
