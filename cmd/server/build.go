@@ -102,6 +102,10 @@ type wiring struct {
 	mux    *httpx.Router
 	reg    *prometheus.Registry
 
+	// press is the press office, set once it is built: the rooms' "send
+	// to the press office" reaches it through this field.
+	press *publishing.Service
+
 	// delegations is set once the delegations area is wired; events,
 	// wired before it, tell it about changed sessions.
 	delegations *delegations.Service
@@ -136,6 +140,7 @@ func build(ctx context.Context, cfg config.Config, origin string, db *store.DB, 
 	}
 	a.publishing, a.connectors, a.watcher, a.demoNets, a.stopDemo = off.publishing, off.connectors, off.watcher, off.demoNets, off.stopDemo
 	w.events(site.handlers, site.pages, off.publishing)
+	w.press = off.publishing
 	if a.delegations, a.mailRelay, err = w.delegationsArea(ctx, a.sfu); err != nil {
 		off.stopDemo()
 		return nil, err

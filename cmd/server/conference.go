@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/fault"
+	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -20,7 +24,23 @@ func (w *wiring) conferenceRooms(ctx context.Context) (*sfu.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	conference.New(conference.Params{SFU: rooms, DB: w.db, Kit: w.kit, TTL: w.cfg.Conference.TokenTTL, PublicURL: w.cfg.Web.PublicURL, Now: w.o.now}).Routes(w.mux)
+	conference.New(conference.Params{SFU: rooms, DB: w.db, Kit: w.kit, TTL: w.cfg.Conference.TokenTTL, PublicURL: w.cfg.Web.PublicURL, Now: w.o.now,
+		// A vote's result becomes a statement draft, cleared as any other.
+		Announce: func(ctx context.Context, u account.User, texts []conference.Announcement) (string, error) {
+			if w.press == nil {
+				return "", fault.ErrNotFound
+			}
+			in := publishing.StatementInput{Category: "events"}
+			for _, t := range texts {
+				in.Variants = append(in.Variants, publishing.VariantInput{Lang: t.Lang, Title: t.Title, Body: t.Body})
+			}
+			st, err := w.press.SaveStatement(ctx, publishing.ActorOf(u), 0, in)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("/press/statements/%d", st.ID), nil
+		},
+	}).Routes(w.mux)
 	return rooms, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,8 @@ type fixture struct {
 	ts    *httptest.Server
 	users map[string]*httpx.Viewer
 	room  store.Room
+	// announced are the statement drafts "send to the press office" made.
+	announced [][]conference.Announcement
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
@@ -49,7 +52,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	mux := httpx.NewRouter()
-	conference.New(conference.Params{SFU: srv, DB: db, Kit: kit, TTL: time.Hour}).Routes(mux)
+	conference.New(conference.Params{SFU: srv, DB: db, Kit: kit, TTL: time.Hour,
+		Announce: func(_ context.Context, _ account.User, texts []conference.Announcement) (string, error) {
+			f.announced = append(f.announced, texts)
+			return "/press/statements/" + strconv.Itoa(len(f.announced)), nil
+		}}).Routes(mux)
 	viewer := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if v := f.users[r.Header.Get("X-Test-User")]; v != nil {

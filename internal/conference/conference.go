@@ -102,6 +102,14 @@ type Params struct {
 	// PublicURL is the base of join links; empty uses the request's origin.
 	PublicURL string
 	Now       func() time.Time
+	// Announce saves a statement draft in the press office from texts in
+	// each language and returns its address (nil: no press office).
+	Announce func(ctx context.Context, u account.User, texts []Announcement) (string, error)
+}
+
+// Announcement is a statement draft's text in one language.
+type Announcement struct {
+	Lang, Title, Body string
 }
 
 // Handlers serve the conference pages, the signalling endpoint and the
@@ -136,6 +144,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	// the page and again on the WebSocket's join message.
 	mux.HandleFunc("GET /{lang}/rooms/{slug}", h.roomPage)
 	mux.Handle("GET "+SignalPath, h.p.SFU)
+	h.procRoutes(mux)
 
 	// Staff: each handler checks the viewer's access to the room itself
 	// (see access.go); creating, renaming, scheduling and archiving rooms
@@ -230,9 +239,9 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	room.Title = room.TitleIn(l.Code)
-	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys))
-	for _, k := range slices.Concat(jsKeys, floorJSKeys) {
-		strs[k] = h.p.Kit.Cat.T(l.Code, k, map[string]any{"Name": "{name}"})
+	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys)+len(procJSKeys))
+	for _, k := range slices.Concat(jsKeys, floorJSKeys, procJSKeys) {
+		strs[k] = h.p.Kit.Cat.T(l.Code, k, procPlaceholders)
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token
 	h.p.Kit.Render(w, r, http.StatusOK, "room.html", httpx.Page{Title: room.Title, Data: RoomPage{

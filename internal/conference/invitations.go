@@ -158,6 +158,11 @@ func newIdentity() string {
 	return "guest-" + string(b)
 }
 
+// RoleHead, in an invitation list, is a head of delegation: a delegate
+// whose token says so (sfu.Claims.Head), who answers the roll call and
+// votes for the delegation, or designates who does.
+const RoleHead = "head"
+
 // checkInvitees cleans the list and checks every entry before anything is
 // issued: a bad entry refuses the whole list, naming its line.
 func checkInvitees(list []Invitee, defRole string, a access, field string) ([]Invitee, error) {
@@ -182,6 +187,13 @@ func checkInvitees(list []Invitee, defRole string, a access, field string) ([]In
 			return nil, lineError(fault.ErrInvalid, "room_invite_line_invalid", n, field)
 		}
 		role := sfu.Role(in.Role)
+		if in.Role == RoleHead {
+			// A head of delegation is a delegate who votes for it.
+			if in.Delegation == "" {
+				return nil, lineError(fault.ErrInvalid, "room_invite_line_invalid", n, field)
+			}
+			role = sfu.RoleDelegate
+		}
 		if !role.Valid() {
 			return nil, lineError(fault.ErrInvalid, "room_invite_line_role", n, field)
 		}
@@ -210,9 +222,12 @@ func (h *Handlers) issueAll(r *http.Request, room store.Room, list []Invitee, w 
 	tokens := make([]string, len(list))
 	records := make([]store.RoomToken, len(list))
 	for i, in := range list {
-		role := sfu.Role(in.Role)
+		role, head := sfu.Role(in.Role), in.Role == RoleHead
+		if head {
+			role = sfu.RoleDelegate
+		}
 		c := sfu.Claims{ID: sfu.NewTokenID(), Room: room.Slug, Identity: in.Identity, Name: in.Name, Delegation: in.Delegation,
-			Role: role, Permissions: sfu.DefaultPermissions(role)}
+			Head: head, Role: role, Permissions: sfu.DefaultPermissions(role)}
 		tok, err := signer.IssueWindow(c, w.from, w.until)
 		if err != nil {
 			return nil, &fault.Problem{Kind: fault.ErrInvalid, Key: "room_admin_invalid", Err: err}

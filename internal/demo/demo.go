@@ -1,6 +1,7 @@
 // Package demo loads the living demo: one user per role, articles in all
-// seven languages, a conference room and a multilingual conference with
-// two sessions, so a newcomer sees Chancery working
+// seven languages, a conference room (its roll call and votes public, a
+// quorum of two) and a multilingual conference with two sessions, so a
+// newcomer sees Chancery working
 // at once.
 //
 // It writes through internal/store and hashes passwords with internal/auth.
@@ -92,6 +93,12 @@ func Load(ctx context.Context, db *store.DB, svc *auth.Service) ([]SignIn, error
 	}
 	if _, err := db.CreateRoom(ctx, store.Room{Slug: demoRoom, Title: "ASEAN Digital Diplomacy Forum"}); err != nil && !errors.Is(err, store.ErrConflict) {
 		return nil, fmt.Errorf("demo: room: %w", err)
+	}
+	// The demo meeting's procedure is public (its observers' view), with a
+	// quorum of two delegations, so that a chair and two heads of
+	// delegation invited from the room's page can call the roll and vote.
+	if err := db.SetProcedureRoom(ctx, store.ProcedureRoom{RoomSlug: demoRoom, QuorumKind: "fixed", QuorumN: 2, Public: true}); err != nil {
+		return nil, fmt.Errorf("demo: procedure: %w", err)
 	}
 	if err := assignDemoRoom(ctx, db); err != nil {
 		return nil, err

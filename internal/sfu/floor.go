@@ -422,6 +422,12 @@ func (r *Room) floorJoined(p *Participant) {
 	if !f.loaded {
 		return
 	}
+	if open, _ := r.voteOpenLocked(context.WithoutCancel(p.ctx)); open {
+		// Nobody speaks while a vote is open: the turn starts when the
+		// chair resumes the floor after it.
+		p.send(ServerMessage{Type: TypeFloorState, Floor: r.floorInfoLocked()})
+		return
+	}
 	if q := f.cur; q != nil && q.State == FloorGranted && q.Identity == p.claims.Identity {
 		// The speaker given the floor in their absence is here: the turn
 		// starts, and everyone learns it.
@@ -638,6 +644,14 @@ func (r *Room) floorAction(ctx context.Context, p *Participant, m ClientMessage)
 	if err := r.ensureLoadedLocked(ctx); err != nil {
 		r.log.Error("load the speakers' list", "err", err)
 		return protoErr(CodeUnavailable, "the speakers' list cannot be read now; try again")
+	}
+	if m.Type == TypeFloorRequest || m.Type == TypeFloorGrant || m.Type == TypeFloorResume {
+		if open, err := r.voteOpenLocked(ctx); err != nil || open {
+			if err == nil {
+				err = errVoteOpen
+			}
+			return err
+		}
 	}
 	var err error
 	switch m.Type {
@@ -1016,6 +1030,9 @@ func (r *Room) floorHand(p *Participant, raised bool) {
 	}
 	var err error
 	if raised {
+		if open, _ := r.voteOpenLocked(ctx); open {
+			return
+		}
 		err = r.floorRequestLocked(ctx, p, KindSpeech, "")
 	} else {
 		i := slices.IndexFunc(f.pending, func(q *FloorRequest) bool { return q.Identity == p.claims.Identity && q.Kind == KindSpeech })

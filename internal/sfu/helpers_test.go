@@ -60,7 +60,10 @@ func newEnvParams(t *testing.T, p sfu.Params) *env {
 	if p.Store == nil {
 		p.Store = conference.Store{DB: db}
 	}
-	p.Signer, p.Log = signer, log
+	p.Signer = signer
+	if p.Log == nil {
+		p.Log = log
+	}
 	srv, err := sfu.New(p)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/procedure"
 )
 
 // ProtocolVersion is the version of the signalling protocol. Every message
@@ -120,6 +122,14 @@ type ClientMessage struct {
 	AgendaItem string       `json:"agenda_item,omitempty"`
 	Language   string       `json:"language,omitempty"`
 	Times      map[Role]int `json:"times,omitempty"`
+	// Roll call and votes (procedure.go).
+	Motion   string             `json:"motion,omitempty"`
+	Secret   bool               `json:"secret,omitempty"`
+	Rule     procedure.Rule     `json:"rule,omitempty"`
+	Vote     int64              `json:"vote,omitempty"`
+	Choice   procedure.Choice   `json:"choice,omitempty"`
+	Receipt  string             `json:"receipt,omitempty"`
+	Settings *ProcedureSettings `json:"settings,omitempty"`
 }
 
 // ProtocolError is a bad message from a client. Code is stable and the
@@ -235,6 +245,8 @@ func (m *ClientMessage) check() error {
 	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
 		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
 		return m.checkFloor()
+	case TypeRollCallOpen, TypeRollCallClose, TypeRollCallAnswer, TypeDesignate, TypeProcSettings, TypeVoteOpen, TypeVoteCast, TypeVoteClose:
+		return m.checkProcedure()
 	default:
 		return protoErr(CodeBadMessage, "unknown message type %q", m.Type)
 	}
@@ -247,6 +259,7 @@ type ParticipantInfo struct {
 	Identity    string      `json:"identity"`
 	Name        string      `json:"name"`
 	Delegation  string      `json:"delegation,omitempty"`
+	Head        bool        `json:"head,omitempty"` // the head of the delegation
 	Role        Role        `json:"role"`
 	Permissions Permissions `json:"permissions"`
 	Hand        bool        `json:"hand,omitempty"`
@@ -304,7 +317,10 @@ type ServerMessage struct {
 	Code         string                   `json:"code,omitempty"`
 	Error        string                   `json:"message_text,omitempty"`
 	Reason       string                   `json:"reason,omitempty"`
-	Floor        *FloorInfo               `json:"floor,omitempty"` // floor_state
+	Floor        *FloorInfo               `json:"floor,omitempty"`     // floor_state
+	Procedure    *ProcedureInfo           `json:"procedure,omitempty"` // procedure_state
+	VoteID       int64                    `json:"vote,omitempty"`      // vote_receipt
+	Receipt      string                   `json:"receipt,omitempty"`   // vote_receipt: never logged, never stored
 }
 
 func errorMessage(err error) ServerMessage {

@@ -40,7 +40,10 @@ type Room struct {
 	locked     bool
 	speakers   []string
 	// floor is the speakers' list and who may be heard (floor.go).
-	floor   floor
+	floor floor
+	// proc is the roll call, quorum and votes (procedure.go), guarded by
+	// floor.mu.
+	proc    proc
 	stop    chan struct{}
 	stopped bool
 }
@@ -263,6 +266,7 @@ func (r *Room) admit(p *Participant) error {
 		r.pushWaiting()
 	}
 	r.floorJoined(p)
+	r.procJoined(p)
 	return nil
 }
 

@@ -26,6 +26,8 @@ type Store interface {
 	Revoked(ctx context.Context, ids []string) ([]string, error)
 	// FloorStore keeps the speakers' lists (floor.go).
 	FloorStore
+	// ProcedureStore keeps roll calls and votes (procedure.go).
+	ProcedureStore
 }
 
 // AuditEntry is one moderator action.

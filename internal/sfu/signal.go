@@ -304,6 +304,8 @@ func (p *Participant) handle(m ClientMessage) error {
 	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
 		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
 		p.handleFloor(m)
+	case TypeRollCallOpen, TypeRollCallClose, TypeRollCallAnswer, TypeDesignate, TypeProcSettings, TypeVoteOpen, TypeVoteCast, TypeVoteClose:
+		p.handleProcedure(m)
 	case TypeAdmit, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))

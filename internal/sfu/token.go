@@ -97,11 +97,14 @@ type Claims struct {
 	// it expires. The rejoin tokens the server hands a session carry the
 	// ID of the token that opened it: revoking that token revokes them
 	// too, and a session may replace its own stale predecessor.
-	ID          string      `json:"jti"`
-	Room        string      `json:"room"`
-	Identity    string      `json:"sub"`
-	Name        string      `json:"name"`
-	Delegation  string      `json:"del,omitempty"`
+	ID         string `json:"jti"`
+	Room       string `json:"room"`
+	Identity   string `json:"sub"`
+	Name       string `json:"name"`
+	Delegation string `json:"del,omitempty"`
+	// Head marks the head of a delegation: the member who answers the
+	// roll call and votes for it, or designates who does.
+	Head        bool        `json:"head,omitempty"`
 	Role        Role        `json:"role"`
 	Permissions Permissions `json:"perm"`
 	IssuedAt    int64       `json:"iat"`

@@ -3,8 +3,8 @@
 // and hands this module every floor_state as a "floor-state" event on the
 // room element; it sends through window.chanceryRoom.send. Delegates ask
 // for the floor (or make a point of order, or ask for a right of reply)
-// and see where they are; the chair reorders with move up and move down
-// buttons, grants, pauses, resumes, ends and refuses; everyone sees who has
+// and see where they are; the chair reorders by drag and drop or with the
+// move up and move down buttons (keyboard), grants, pauses, resumes, ends and refuses; everyone sees who has
 // the floor and the same countdown, computed from the server's deadline
 // and clock. Changes are read out through the room's live region.
 const app = document.getElementById('room-app');
@@ -147,6 +147,10 @@ function start() {
       if (kindLabel(r.kind)) w.append(' ', el('span', 'floor-kind', kindLabel(r.kind)));
       li.append(w);
       if (chair) {
+        // Drag and drop reorders too; the move buttons stay for the
+        // keyboard and screen readers.
+        li.draggable = true;
+        li.classList.add('draggable');
         const acts = el('span', 'floor-actions');
         const up = button(t('room_floor_move_up'), `${t('room_floor_move_up')}: ${r.name}`, () => move(r.id, i - 1, 'up'));
         const down = button(t('room_floor_move_down'), `${t('room_floor_move_down')}: ${r.name}`, () => move(r.id, i + 1, 'down'));
@@ -207,6 +211,38 @@ function start() {
     refocus = null;
     (b && !b.disabled ? b : li.querySelector('button:not([disabled])'))?.focus();
   }).observe($('floor-list'), { childList: true });
+
+  // Dragging a request onto another puts it at that one's place.
+  let dragged = 0;
+  const list = $('floor-list');
+  list.addEventListener('dragstart', (e) => {
+    const li = e.target.closest?.('li[data-request]');
+    if (!li || !isChair()) return;
+    dragged = Number(li.dataset.request);
+    e.dataTransfer.effectAllowed = 'move';
+    e.dataTransfer.setData('text/plain', li.dataset.request);
+    li.classList.add('dragging');
+  });
+  list.addEventListener('dragend', () => { dragged = 0; for (const li of list.querySelectorAll('.dragging, .drop-target')) li.classList.remove('dragging', 'drop-target'); });
+  list.addEventListener('dragover', (e) => {
+    const li = e.target.closest?.('li[data-request]');
+    if (!dragged || !li) return;
+    e.preventDefault();
+    for (const x of list.querySelectorAll('.drop-target')) if (x !== li) x.classList.remove('drop-target');
+    li.classList.add('drop-target');
+  });
+  list.addEventListener('drop', (e) => {
+    const li = e.target.closest?.('li[data-request]');
+    if (!dragged || !li) return;
+    e.preventDefault();
+    const to = [...list.querySelectorAll('li[data-request]')].indexOf(li);
+    const r = floor?.requests.find((q) => q.id === dragged);
+    if (r && to >= 0 && Number(li.dataset.request) !== dragged) {
+      send({ type: 'floor_reorder', request: dragged, position: to });
+      announce(t('room_floor_moved', r.name).replace('{position}', String(to + 1)));
+    }
+    dragged = 0;
+  });
 
   const request = (kind) => {
     const language = $('floor-language').value;

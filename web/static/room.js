@@ -302,6 +302,8 @@ function start() {
       case 'untrack': st.tracks.delete(m.track_id); st.media.delete(m.track_id); prevCounts.delete(m.track_id); render(); break;
       case 'speakers': st.speakers = m.speakers || []; highlight(); break;
       case 'floor_state': app.dispatchEvent(new CustomEvent('floor-state', { detail: m.floor })); break;
+      case 'procedure_state': app.dispatchEvent(new CustomEvent('procedure-state', { detail: m.procedure })); break;
+      case 'vote_receipt': app.dispatchEvent(new CustomEvent('vote-receipt', { detail: { vote: m.vote, receipt: m.receipt } })); break;
       case 'chat': addChat(m.message, true); break;
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
       case 'waiting': {
@@ -322,7 +324,9 @@ function start() {
           token_revoked: 'room_error_revoked', identity_in_use: 'room_error_identity_in_use', room_archived: 'room_error_archived',
           token_not_yet_valid: 'room_error_not_yet_valid', floor_transition: 'room_floor_error_transition',
           floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable',
-          rate_limited: 'room_floor_error_rate' }[m.code] || 'room_error_generic';
+          rate_limited: 'room_floor_error_rate', vote_open: 'procedure_error_vote_open', vote_closed: 'procedure_error_vote_closed',
+          not_entitled: 'procedure_error_not_entitled', not_present: 'procedure_error_not_present', no_quorum: 'procedure_error_no_quorum',
+          roll_call_closed: 'procedure_error_roll_closed', already_answered: 'procedure_error_answered', receipt_unknown: 'procedure_error_receipt' }[m.code] || 'room_error_generic';
         alertMsg(t(key));
         if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use', 'room_archived', 'token_not_yet_valid'].includes(m.code)) { st.fatal = true; release(); }
         break;
@@ -604,12 +608,12 @@ function start() {
     btn.setAttribute('aria-pressed', String(on));
     if (on) st.panels.add(name); else st.panels.delete(name);
     // One panel at a time on a narrow window, where it covers the stage.
-    if (on && !window.matchMedia('(min-width: 48rem)').matches) for (const other of ['people', 'chat', 'settings', 'floor']) if (other !== name) openPanel(other, false);
+    if (on && !window.matchMedia('(min-width: 48rem)').matches) for (const other of ['people', 'chat', 'settings', 'floor', 'procedure']) if (other !== name) openPanel(other, false);
     if (name === 'chat' && on) { st.unread = 0; unreadBadge(); }
     layoutTiles();
     return on;
   }
-  for (const name of ['people', 'chat', 'settings', 'floor']) {
+  for (const name of ['people', 'chat', 'settings', 'floor', 'procedure']) {
     $(`${name}-toggle`).addEventListener('click', () => {
       if (openPanel(name) && name === 'chat') $('chat-input').focus();
     });

@@ -140,10 +140,12 @@ func (s *Service) personalTokens(ctx context.Context, r store.Registration, d st
 
 // joinLink signs the recorded token t (its ID, so revoking the record
 // revokes the link) for the room, in language code.
-func (s *Service) joinLink(t store.RoomToken, slug, delegation, code string) (string, error) {
+// A head of delegation's token says so: the head answers the roll call and
+// votes for the delegation, or designates who does.
+func (s *Service) joinLink(t store.RoomToken, slug, delegation, code string, head bool) (string, error) {
 	role := sfu.Role(t.Role)
 	c := sfu.Claims{ID: t.ID, Room: slug, Identity: t.Identity, Name: t.Name, Delegation: truncate(delegation, 100), Role: role,
-		Permissions: sfu.DefaultPermissions(role)}
+		Head: head && role == sfu.RoleDelegate, Permissions: sfu.DefaultPermissions(role)}
 	tok, err := s.Invites.Signer.IssueWindow(c, t.NotBefore, t.ExpiresAt)
 	if err != nil {
 		return "", err
@@ -184,7 +186,7 @@ func (s *Service) calendarOf(ctx context.Context, r store.Registration, d store.
 		only = append(only, ss.ID)
 		listed = append(listed, ss)
 		if t, ok := toks[ss.ID]; ok {
-			if links[ss.ID], err = s.joinLink(t, ss.RoomSlug, NameIn(d, r.Lang), r.Lang); err != nil {
+			if links[ss.ID], err = s.joinLink(t, ss.RoomSlug, NameIn(d, r.Lang), r.Lang, r.Category == "head"); err != nil {
 				return nil, nil, nil, err
 			}
 		}
