@@ -304,7 +304,7 @@ func (p *Participant) handle(m ClientMessage) error {
 	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
 		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
 		p.handleFloor(m)
-	case TypeAdmit, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
+	case TypeAdmit, TypeAdmitDelegation, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))
 			return nil
@@ -327,6 +327,10 @@ func (p *Participant) moderate(m ClientMessage) {
 			action = "lock"
 		}
 		r.audit(ctx, p, action, nil, "")
+		return
+	}
+	if m.Type == TypeAdmitDelegation {
+		r.admitDelegation(ctx, p, m.Delegation)
 		return
 	}
 	t := r.byID(m.Participant)
