@@ -71,8 +71,8 @@ func (l ReceptionList) rankOf(identity string) int {
 }
 
 // reception asks the store, when it is a Reception, for the room's list;
-// ok is false without one (or when the store fails: the lobby still works,
-// without the list).
+// ok is false without one, when the list is empty, or when the store
+// fails (the lobby still works, without the list).
 func (r *Room) reception(ctx context.Context) (ReceptionList, bool) {
 	rs, ok := r.s.store.(Reception)
 	if !ok {
@@ -87,7 +87,7 @@ func (r *Room) reception(ctx context.Context) (ReceptionList, bool) {
 		}
 		return ReceptionList{}, false
 	}
-	return l, true
+	return l, len(l.Delegations) > 0 || len(l.Expected) > 0
 }
 
 // rememberRanksLocked keeps the precedence rank of each invited identity,
