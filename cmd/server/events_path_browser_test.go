@@ -99,6 +99,22 @@ func TestBrowserEventWholePath(t *testing.T) {
 	if hung.ID == 0 || hung.State != store.RegPending {
 		t.Fatalf("registered: %+v", hung)
 	}
+	// The confirmation's private link opens his own page, where he
+	// corrects his title (still pending: nothing to approve again yet).
+	b.follow(t, "open his own page", chromedp.Click(chromedp.CSS(`a[href*="/accreditation/mine/"]`)))
+	browsertest.WaitVisible(b.ctx, t, "#title")
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi self-edit page")
+	b.do(t, "correct the title", chromedp.SetValue(chromedp.CSS("#title"), ""), chromedp.SendKeys(chromedp.CSS("#title"), "Tham tán công sứ"))
+	b.follow(t, "save the correction", chromedp.Click(chromedp.CSS(`form[method="post"] button[type="submit"]`)))
+	b.waitFor(t, "the saved notice", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
+	b.screenshot(t, "path-1b-self-edit-vi.png", width, height)
+	if got, _ := ts.db.GetRegistration(ctx, hung.ID); got.Title != "Tham tán công sứ" || got.State != store.RegPending {
+		t.Fatalf("after the correction: %+v", got)
+	}
+	b.open(t, "/ar/accreditation/mine/"+ts.app.delegations.EditToken(hung.ID))
+	browsertest.WaitVisible(b.ctx, t, "#title")
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "ar self-edit page")
+	b.screenshot(t, "path-1c-self-edit-ar.png", width, height)
 
 	// 2. The focal point approves; 3. the secretariat accredits.
 	b.open(t, focal)
@@ -149,7 +165,7 @@ func TestBrowserEventWholePath(t *testing.T) {
 	// 5. Twenty minutes before the plenary the link does not open yet.
 	ts.clock.Advance(plenary.StartsAt.Sub(ts.clock.Now()) - 20*time.Minute)
 	b.open(t, join)
-	b.waitFor(t, "not valid yet", `document.body.innerText.length > 0 && !document.getElementById('lobby')`)
+	b.waitFor(t, "not valid yet", `document.body.innerText.includes("Lời mời này chỉ mở phòng từ") && !document.getElementById('lobby')`)
 	b.screenshot(t, "path-4-too-early-vi.png", width, height)
 
 	// 6. Ten minutes before, the lobby; the officer's reception admits Viet Nam.
@@ -193,7 +209,7 @@ func TestBrowserEventWholePath(t *testing.T) {
 	// The reception in Arabic (right to left) for the same officer.
 	a.open(t, "/ar/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(host)+"&autojoin=1")
 	a.waitFor(t, "the officer back in the room", `!document.getElementById('room').hidden && document.querySelector('#reception-list li') !== null`)
-	a.do(t, "open the participants", chromedp.Click(chromedp.CSS("#people-toggle")))
+	a.do(t, "open the participants", chromedp.Evaluate(`document.getElementById('people-panel').hidden && document.getElementById('people-toggle').click()`, nil))
 	a.waitFor(t, "the reception shown", `document.getElementById('reception-list').innerText.includes("Phạm Văn Hùng")`)
 	browsertest.AssertNoSeriousViolations(t, a.ctx, "ar reception")
 	a.screenshot(t, "path-9-reception-ar.png", width, height)

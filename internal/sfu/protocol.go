@@ -53,9 +53,6 @@ const (
 	TypeHand      = "hand"      // raised
 	TypeAdmit     = "admit"     // participant (moderator)
 	TypeDeny      = "deny"      // participant (moderator)
-	// TypeAdmitDelegation admits every waiting member of a delegation
-	// (moderator; rooms with a Reception).
-	TypeAdmitDelegation = "admit_delegation" // delegation
 	TypeMute      = "mute"      // participant, source (moderator)
 	TypeRemove    = "remove"    // participant (moderator)
 	TypeLock      = "lock"      // locked (moderator)

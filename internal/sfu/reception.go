@@ -5,8 +5,14 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
+
+// TypeAdmitDelegation admits every waiting member of a delegation
+// (moderator; rooms with a Reception): its Delegation is a
+// ReceptionDelegation's Key.
+const TypeAdmitDelegation = "admit_delegation"
 
 // Reception is what a Store implements when a room's meeting knows who is
 // invited and in which order delegations take precedence (an event's
@@ -73,11 +79,22 @@ func (l ReceptionList) rankOf(identity string) int {
 // reception asks the store, when it is a Reception, for the room's list;
 // ok is false without one, when the list is empty, or when the store
 // fails (the lobby still works, without the list).
+//
+// A list read less than receptionTTL ago is reused: a crowd arriving at
+// the start of a session asks once, not once per person. The TTL runs on
+// the monotonic clock, not the injected one, as it only bounds load.
 func (r *Room) reception(ctx context.Context) (ReceptionList, bool) {
 	rs, ok := r.s.store.(Reception)
 	if !ok {
 		return ReceptionList{}, false
 	}
+	r.mu.Lock()
+	if !r.receptionAt.IsZero() && time.Since(r.receptionAt) < receptionTTL {
+		l := r.receptionList
+		r.mu.Unlock()
+		return l, len(l.Delegations) > 0 || len(l.Expected) > 0
+	}
+	r.mu.Unlock()
 	sctx, cancel := r.s.storeContext(ctx)
 	defer cancel()
 	l, err := rs.Reception(sctx, r.slug)
@@ -87,8 +104,14 @@ func (r *Room) reception(ctx context.Context) (ReceptionList, bool) {
 		}
 		return ReceptionList{}, false
 	}
+	r.mu.Lock()
+	r.receptionList, r.receptionAt = l, time.Now()
+	r.mu.Unlock()
 	return l, len(l.Delegations) > 0 || len(l.Expected) > 0
 }
+
+// receptionTTL is how long a room reuses its reception list.
+const receptionTTL = 3 * time.Second
 
 // rememberRanksLocked keeps the precedence rank of each invited identity,
 // which the participants' information carries. r.mu must be held.

@@ -37,15 +37,19 @@ type Room struct {
 	// chairMutes are the moderators' standing mutes, by identity and
 	// source, with the moderator's name (chairmute.go).
 	chairMutes map[string]map[Source]string
-	// ranks are the precedence ranks of invited identities, from the
-	// store's Reception (reception.go).
-	ranks  map[string]int
-	locked bool
+	locked     bool
 	speakers   []string
 	// floor is the speakers' list and who may be heard (floor.go).
 	floor   floor
 	stop    chan struct{}
 	stopped bool
+
+	// ranks are the precedence ranks of invited identities, and
+	// receptionList the store's last reception list, read at receptionAt
+	// (reception.go).
+	ranks         map[string]int
+	receptionList ReceptionList
+	receptionAt   time.Time
 }
 
 func newRoom(s *Server, slug string) *Room {
