@@ -209,7 +209,7 @@ func TestBrowserEventWholePath(t *testing.T) {
 	// The reception in Arabic (right to left) for the same officer.
 	a.open(t, "/ar/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(host)+"&autojoin=1")
 	a.waitFor(t, "the officer back in the room", `!document.getElementById('room').hidden && document.querySelector('#reception-list li') !== null`)
-	a.do(t, "open the participants", chromedp.Evaluate(`document.getElementById('people-panel').hidden && document.getElementById('people-toggle').click()`, nil))
+	a.waitFor(t, "open the participants", `(document.getElementById('people-panel').hidden && document.getElementById('people-toggle').click(), true)`)
 	a.waitFor(t, "the reception shown", `document.getElementById('reception-list').innerText.includes("Phạm Văn Hùng")`)
 	browsertest.AssertNoSeriousViolations(t, a.ctx, "ar reception")
 	a.screenshot(t, "path-9-reception-ar.png", width, height)
