@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -127,4 +128,24 @@ func TestReceptionAdmitsByDelegation(t *testing.T) {
 	if f.Requests[2].Identity != "claire" {
 		t.Fatalf("speakers' list = %+v", f.Requests)
 	}
+}
+
+// FuzzDecodeAdmitDelegation: an accepted admit_delegation always names a
+// delegation key of 1 to 64 bytes of valid UTF-8.
+func FuzzDecodeAdmitDelegation(f *testing.F) {
+	for _, s := range []string{`{"v":1,"type":"admit_delegation","delegation":"d12"}`, `{"v":1,"type":"admit_delegation"}`,
+		`{"v":1,"type":"admit_delegation","delegation":""}`, `{"v":1,"type":"admit_delegation","delegation":"\xff"}`,
+		`{"v":1,"type":"admit_delegation","delegation":"` + strings.Repeat("d", 65) + `"}`,
+		`{"v":1,"type":"admit_delegation","delegation":"d1","participant":"x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := sfu.DecodeClientMessage(b)
+		if err != nil || m.Type != sfu.TypeAdmitDelegation {
+			return
+		}
+		if m.Delegation == "" || len(m.Delegation) > 64 || !utf8.ValidString(m.Delegation) {
+			t.Fatalf("accepted %q", m.Delegation)
+		}
+	})
 }
