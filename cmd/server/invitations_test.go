@@ -208,6 +208,9 @@ func TestAccreditationInvitation(t *testing.T) {
 		ts.app.mailRelay.Flush(ctx)
 		msgs := srv.Wait(t, 6, 5*time.Second) // received, approved, invitation, each
 		inv := readInvitation(t, mailTo(t, msgs, "lan@example.org"))
+		if !strings.Contains(inv.Text, "/vi/accreditation/mine/"+ts.app.delegations.EditToken(lan.ID)) {
+			t.Fatalf("no self-edit link in the invitation:\n%s", inv.Text)
+		}
 		if !strings.HasPrefix(inv.Subject, "Đã được công nhận") || !strings.Contains(inv.Text, "Kính gửi Nguyễn Thị Lan") || !strings.Contains(inv.Text, "Plenary (vi)") {
 			t.Fatalf("invitation: %q\n%s", inv.Subject, inv.Text)
 		}

@@ -252,6 +252,8 @@ func (s *Service) invite(ctx context.Context, r store.Registration, kind string)
 	}
 	b.WriteString("\n" + s.Cat.T(code, "delegations_mail_invitation_calendar", data) + "\n")
 	b.WriteString(strings.TrimRight(s.PublicURL(), "/") + "/" + code + "/accreditation/calendar/" + s.CalendarToken(r.ID) + ".ics\n")
+	b.WriteString("\n" + s.Cat.T(code, "delegations_register_edit_link", data) + "\n")
+	b.WriteString(strings.TrimRight(s.PublicURL(), "/") + "/" + code + "/accreditation/mine/" + s.EditToken(r.ID) + "\n")
 	b.WriteString("\n-- \n" + s.Cat.T(code, "delegations_mail_footer", data) + "\n")
 	m.Text = b.String()
 	m.Attachments = []mail.Attachment{{Name: ev.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics}}
