@@ -20,7 +20,15 @@ import (
 // conferenceRooms builds the conference: the SFU, whose media sockets it
 // opens, and the rooms' pages, API and signalling.
 func (w *wiring) conferenceRooms(ctx context.Context) (*sfu.Server, error) {
-	rooms, err := newSFU(ctx, w.cfg, w.db, w.box, w.log, w.o.now)
+	// The reception of an event's session lists its accredited people and
+	// delegations (wired after the rooms).
+	reception := func(ctx context.Context, slug string) (sfu.ReceptionList, error) {
+		if w.delegations == nil {
+			return sfu.ReceptionList{}, nil
+		}
+		return w.delegations.Reception(ctx, slug)
+	}
+	rooms, err := newSFU(ctx, w.cfg, w.db, w.box, w.log, w.o.now, reception)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +62,8 @@ func newSigner(ctx context.Context, cfg config.Config, db *store.DB, box *secret
 }
 
 // newSFU opens the media sockets of the conference SFU.
-func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.Box, log *slog.Logger, now func() time.Time) (*sfu.Server, error) {
+func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.Box, log *slog.Logger, now func() time.Time,
+	reception func(context.Context, string) (sfu.ReceptionList, error)) (*sfu.Server, error) {
 	signer, err := newSigner(ctx, cfg, db, box, now)
 	if err != nil {
 		return nil, err
@@ -80,7 +89,7 @@ func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.B
 			TURN: sfu.TURNConfig{UDPAddr: cfg.Conference.TURNUDP, TLSAddr: cfg.Conference.TURNTLS, Host: cfg.Conference.TURNHost, RelayIP: cfg.Conference.TURNRelay,
 				Realm: "chancery", CertFile: cfg.HTTP.TLSCert, KeyFile: cfg.HTTP.TLSKey, Secret: turnSecret},
 		},
-		Signer: signer, Store: conference.Store{DB: db}, Log: log.With("component", "sfu"), Now: now,
+		Signer: signer, Store: conference.Store{DB: db, ReceptionOf: reception}, Log: log.With("component", "sfu"), Now: now,
 		ChatHistory: int(cfg.Conference.ChatLength),
 	})
 }

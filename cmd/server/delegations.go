@@ -20,20 +20,28 @@ import (
 const demoEventSlug = "asean-digital-diplomacy-forum-2026"
 
 // storedEvents finds an event for the delegations area: its slug, its
-// titles and the languages of the meeting, from internal/events' tables.
+// published titles (its drafts only while none is published), its source
+// language and the languages of the meeting, from internal/events' tables.
 func storedEvents(db *store.DB) delegations.Events {
 	return func(ctx context.Context, id int64) (delegations.EventInfo, error) {
 		e, err := db.GetEvent(ctx, id)
 		if err != nil {
 			return delegations.EventInfo{}, err
 		}
-		title := map[string]string{}
+		title, drafts := map[string]string{}, map[string]string{}
 		for code, t := range e.Translations {
-			if t.Title != "" {
+			switch {
+			case t.Title == "":
+			case t.Status == store.StatusPublished:
 				title[code] = t.Title
+			default:
+				drafts[code] = t.Title
 			}
 		}
-		return delegations.EventInfo{ID: e.ID, Slug: e.Slug, Title: title, Languages: e.Languages}, nil
+		if len(title) == 0 {
+			title = drafts
+		}
+		return delegations.EventInfo{ID: e.ID, Slug: e.Slug, Title: title, Languages: e.Languages, Source: e.SourceLang}, nil
 	}
 }
 

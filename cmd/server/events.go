@@ -38,9 +38,9 @@ func (w *wiring) events(site *portal.Handlers, pages *pagecache.Cache, press *pu
 		},
 		PublicURL: w.origin,
 		// Accredited people get their updated invitations (delegations).
-		SessionChanged: func(ctx context.Context, eventID, sessionID int64) {
+		SessionChanged: func(ctx context.Context, eventID int64, sessionIDs ...int64) {
 			if w.delegations != nil {
-				w.delegations.SessionChanged(ctx, eventID, sessionID)
+				w.delegations.SessionChanged(ctx, eventID, sessionIDs...)
 			}
 		},
 	})

@@ -208,6 +208,9 @@ func TestAccreditationInvitation(t *testing.T) {
 		ts.app.mailRelay.Flush(ctx)
 		msgs := srv.Wait(t, 6, 5*time.Second) // received, approved, invitation, each
 		inv := readInvitation(t, mailTo(t, msgs, "lan@example.org"))
+		if !strings.Contains(inv.Text, "/vi/accreditation/mine/"+ts.app.delegations.EditToken(lan.ID)) {
+			t.Fatalf("no self-edit link in the invitation:\n%s", inv.Text)
+		}
 		if !strings.HasPrefix(inv.Subject, "Đã được công nhận") || !strings.Contains(inv.Text, "Kính gửi Nguyễn Thị Lan") || !strings.Contains(inv.Text, "Plenary (vi)") {
 			t.Fatalf("invitation: %q\n%s", inv.Subject, inv.Text)
 		}
@@ -335,11 +338,38 @@ func TestAccreditationInvitation(t *testing.T) {
 		if tok, err := db.GetRoomToken(ctx, working.RoomID, oldClaims.ID); err != nil || !tok.Revoked() {
 			t.Fatalf("the old link of the moved session: %+v %v", tok, err)
 		}
-		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", `{"status": "cancelled"}`, nil), http.StatusOK)
+		// The venue moves to Tokyo: the sessions keep their wall times,
+		// so they move two hours earlier in UTC; Claire gets one calendar
+		// with both sequences raised, and a link of the new time.
+		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d", f.event), "application/json", `{"zone": "Asia/Tokyo"}`, nil), http.StatusOK)
 		ts.app.mailRelay.Flush(ctx)
 		msgs = srv.Wait(t, 9, 5*time.Second)
-		evs = icsEvents(t, readInvitation(t, msgs[8]).ICS)
-		if len(evs) != 2 || evs[1]["status"] != "CANCELLED" || evs[1]["sequence"].(float64) != 2 || strings.Contains(evs[1]["url"].(string), "?t=") {
+		zoned := readInvitation(t, msgs[8])
+		if zoned.To != "claire@example.org" || !strings.HasPrefix(zoned.Subject, "Changement de programme") {
+			t.Fatalf("zone change mail: %s %q", zoned.To, zoned.Subject)
+		}
+		evs = icsEvents(t, zoned.ICS)
+		tokyoStart := moved.Add(-2 * time.Hour)
+		if len(evs) != 2 || evs[0]["sequence"].(float64) != 1 || evs[1]["sequence"].(float64) != 2 || !strings.HasPrefix(evs[1]["start"].(string), tokyoStart.UTC().Format("2006-01-02T15:04")) {
+			t.Fatalf("calendar after the zone change: %+v", evs)
+		}
+		zonedClaims, err := ts.app.sfu.Signer().Inspect(tokenOf(t, evs[1]["url"].(string)))
+		if err != nil || zonedClaims.ID == newClaims.ID || zonedClaims.NotBefore != tokyoStart.Add(-15*time.Minute).Unix() {
+			t.Fatalf("link after the zone change: %+v %v", zonedClaims, err)
+		}
+		if tok, err := db.GetRoomToken(ctx, working.RoomID, newClaims.ID); err != nil || !tok.Revoked() {
+			t.Fatalf("the link of the old zone: %+v %v", tok, err)
+		}
+		newClaims = zonedClaims
+
+		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", `{"status": "cancelled"}`, nil), http.StatusOK)
+		ts.app.mailRelay.Flush(ctx)
+		msgs = srv.Wait(t, 10, 5*time.Second)
+		if len(msgs) != 10 {
+			t.Fatalf("%d mails: one calendar per change and person", len(msgs))
+		}
+		evs = icsEvents(t, readInvitation(t, msgs[9]).ICS)
+		if len(evs) != 2 || evs[1]["status"] != "CANCELLED" || evs[1]["sequence"].(float64) != 3 || strings.Contains(evs[1]["url"].(string), "?t=") {
 			t.Fatalf("cancelled calendar: %+v", evs)
 		}
 		if tok, err := db.GetRoomToken(ctx, working.RoomID, newClaims.ID); err != nil || !tok.Revoked() {

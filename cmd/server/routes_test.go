@@ -52,6 +52,9 @@ var publicRoutes = append([]string{
 	// registration's ID, checked server-side, and the person must still be
 	// accredited.
 	"GET /{lang}/accreditation/calendar/{file}",
+	// A registrant's own page to correct their registration: its token is
+	// a MAC of the registration's ID for that purpose, checked server-side.
+	"GET /{lang}/accreditation/mine/{token}", "POST /{lang}/accreditation/mine/{token}",
 	// The ministry's public signing key (internal/signing).
 	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
 	// Feeds and sitemaps (internal/feed).

@@ -192,7 +192,7 @@ var jsKeys = []string{
 	"room_reconnecting", "room_reconnected", "room_left", "room_bye_removed", "room_bye_denied", "room_bye_replaced", "room_bye_revoked",
 	"room_error_locked", "room_error_forbidden", "room_error_generic", "room_error_media", "room_device_switched", "room_error_expired", "room_error_invalid",
 	"room_error_revoked", "room_error_identity_in_use", "room_error_archived", "room_error_not_yet_valid", "room_bye_archived",
-	"room_admit", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
+	"room_admit", "room_admit_delegation", "room_expected_absent", "room_expected_waiting", "room_expected_admitted", "room_deny", "room_mute", "room_remove", "room_locked_notice", "room_camera", "room_microphone",
 	"room_role_chair", "room_role_protocol", "room_role_delegate", "room_role_interpreter", "room_role_observer",
 	"room_muted_by_chair", "room_camera_off_by_chair", "room_unmute_allowed", "room_error_muted_by_chair", "room_muted_by", "room_allow_unmute",
 	"room_media_denied", "room_media_fix_chrome", "room_media_fix_edge", "room_media_fix_firefox", "room_media_fix_safari", "room_media_fix_other",

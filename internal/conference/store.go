@@ -10,7 +10,24 @@ import (
 )
 
 // Store adapts the database to sfu.Store.
-type Store struct{ DB *store.DB }
+type Store struct {
+	DB *store.DB
+	// ReceptionOf, if set, lists who is expected in a room and the order of
+	// precedence of its meeting (sfu.Reception); cmd/server gives it the
+	// events' delegations.
+	ReceptionOf func(ctx context.Context, slug string) (sfu.ReceptionList, error)
+}
+
+var _ sfu.Reception = Store{}
+
+// Reception implements sfu.Reception: without ReceptionOf, every room has
+// an empty list and a plain lobby.
+func (s Store) Reception(ctx context.Context, slug string) (sfu.ReceptionList, error) {
+	if s.ReceptionOf == nil {
+		return sfu.ReceptionList{}, nil
+	}
+	return s.ReceptionOf(ctx, slug)
+}
 
 var _ sfu.Store = Store{}
 

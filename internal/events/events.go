@@ -43,10 +43,11 @@ type Params struct {
 	Announce func(ctx context.Context, u account.User, texts []Announcement) (string, error)
 	// PublicURL, if set, is the public origin; the request's by default.
 	PublicURL string
-	// SessionChanged, if set, runs after a session was added or changed
-	// in a way a calendar shows (its SEQUENCE raised): cmd/server sends
-	// the accredited people their updated invitations.
-	SessionChanged func(ctx context.Context, eventID, sessionID int64)
+	// SessionChanged, if set, runs after sessions were added or changed
+	// in a way a calendar shows (their SEQUENCE raised), once for a change
+	// that moves several (a new venue zone): cmd/server sends the
+	// accredited people their updated invitations.
+	SessionChanged func(ctx context.Context, eventID int64, sessionIDs ...int64)
 }
 
 // Handlers serve the events' pages and API.
@@ -58,7 +59,7 @@ type Handlers struct {
 	onChange  func(ctx context.Context)
 	announce  func(ctx context.Context, u account.User, texts []Announcement) (string, error)
 	publicURL string
-	onSession func(ctx context.Context, eventID, sessionID int64)
+	onSession func(ctx context.Context, eventID int64, sessionIDs ...int64)
 }
 
 // New returns the events handlers.

@@ -232,6 +232,13 @@ func (h *Handlers) updateEvent(ctx context.Context, old store.Event, in EventInp
 		return store.Event{}, err
 	}
 	h.changed(ctx)
+	if len(moved) > 0 && h.onSession != nil {
+		ids := make([]int64, len(moved))
+		for i, s := range moved {
+			ids[i] = s.ID
+		}
+		h.onSession(ctx, e.ID, ids...)
+	}
 	return e, nil
 }
 

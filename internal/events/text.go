@@ -26,13 +26,25 @@ func Pick(m map[string]string, code, source string) (string, string) {
 	return "", code
 }
 
-// titlesOf returns an event's titles per language, published or not.
+// titlesOf returns an event's published titles per language; only when
+// none is published, its drafts (a staff preview, a calendar of an event
+// not announced yet), so that a reader never sees a draft next to a
+// published text.
 func titlesOf(e store.Event) map[string]string {
-	m := map[string]string{}
+	published, all := map[string]string{}, map[string]string{}
 	for code, t := range e.Translations {
-		m[code] = t.Title
+		if t.Title == "" {
+			continue
+		}
+		all[code] = t.Title
+		if t.Status == store.StatusPublished {
+			published[code] = t.Title
+		}
 	}
-	return m
+	if len(published) > 0 {
+		return published
+	}
+	return all
 }
 
 // EventPath is the public path of an event's page in a language, such as

@@ -727,6 +727,9 @@ func (r *Room) floorRequestLocked(ctx context.Context, p *Participant, kind Floo
 		return protoErr(CodeRateLimit, "the speakers' list is full")
 	}
 	at := len(f.pending)
+	if kind == KindSpeech {
+		at = r.speechAt(f.pending, p.claims.Identity)
+	}
 	if kind == KindPointOfOrder {
 		at = 0
 		for at < len(f.pending) && f.pending[at].Kind == KindPointOfOrder {

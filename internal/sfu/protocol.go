@@ -115,6 +115,7 @@ type ClientMessage struct {
 	Raised      bool                     `json:"raised,omitempty"`
 	Participant string                   `json:"participant,omitempty"`
 	Locked      bool                     `json:"locked,omitempty"`
+	Delegation  string                   `json:"delegation,omitempty"` // admit_delegation: a ReceptionDelegation's Key
 	// Floor control (floor.go).
 	Request    int64        `json:"request,omitempty"`
 	Kind       FloorKind    `json:"kind,omitempty"`
@@ -233,6 +234,10 @@ func (m *ClientMessage) check() error {
 		if !utf8.ValidString(m.Text) || utf8.RuneCountInString(m.Text) > MaxChatRunes || len(bytes.TrimSpace([]byte(m.Text))) == 0 {
 			return protoErr(CodeBadMessage, "chat text must be 1 to %d characters", MaxChatRunes)
 		}
+	case TypeAdmitDelegation:
+		if !checkDelegationKey(m.Delegation) {
+			return protoErr(CodeBadMessage, "admit_delegation needs a delegation")
+		}
 	case TypeAdmit, TypeDeny, TypeRemove:
 		if m.Participant == "" {
 			return protoErr(CodeBadMessage, "%s needs a participant", m.Type)
@@ -263,6 +268,10 @@ type ParticipantInfo struct {
 	Role        Role        `json:"role"`
 	Permissions Permissions `json:"permissions"`
 	Hand        bool        `json:"hand,omitempty"`
+	// Rank is the place of the participant's delegation in the meeting's
+	// order of precedence (1 first); 0 without one. Clients order the
+	// participants and tiles by it.
+	Rank int `json:"rank,omitempty"`
 	// ChairMuted lists the sources a moderator muted and has not allowed
 	// the participant to unmute yet.
 	ChairMuted []ChairMute `json:"chair_muted,omitempty"`
@@ -309,6 +318,7 @@ type ServerMessage struct {
 	Chat         []ChatMessage            `json:"chat,omitempty"`
 	Message      *ChatMessage             `json:"message,omitempty"`
 	Waiting      []ParticipantInfo        `json:"waiting,omitempty"`
+	Reception    *ReceptionList           `json:"reception,omitempty"` // waiting: who is expected (rooms with a Reception)
 	Locked       *bool                    `json:"locked,omitempty"`
 	ICEServers   []webrtc.ICEServer       `json:"ice_servers,omitempty"`
 	Room         string                   `json:"room,omitempty"`

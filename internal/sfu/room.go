@@ -46,6 +46,13 @@ type Room struct {
 	proc    proc
 	stop    chan struct{}
 	stopped bool
+
+	// ranks are the precedence ranks of invited identities, and
+	// receptionList the store's last reception list, read at receptionAt
+	// (reception.go).
+	ranks         map[string]int
+	receptionList ReceptionList
+	receptionAt   time.Time
 }
 
 func newRoom(s *Server, slug string) *Room {
@@ -168,7 +175,11 @@ func (r *Room) byID(id string) *Participant {
 // and permissions. A stale session drops within the ping timeout, or staff
 // revoke its token.
 func (r *Room) enter(p *Participant) error {
+	l, hasList := r.reception(p.ctx)
 	r.mu.Lock()
+	if hasList {
+		r.rememberRanksLocked(l)
+	}
 	if r.stopped {
 		r.mu.Unlock()
 		return protoErr(CodeNotFound, "the room is closed")
@@ -365,20 +376,33 @@ func (r *Room) participantChanged(p *Participant) {
 	r.broadcast(ServerMessage{Type: TypeParticipant, Participant: &info})
 }
 
-// pushWaiting tells moderators who waits in the lobby.
+// pushWaiting tells moderators who waits in the lobby, in order of
+// precedence, and, in a room with a Reception, who is expected.
 func (r *Room) pushWaiting() {
 	r.mu.Lock()
+	anyMod := len(r.moderatorsLocked()) > 0
+	r.mu.Unlock()
+	if !anyMod {
+		return
+	}
+	l, hasList := r.reception(context.Background())
+	r.mu.Lock()
+	var list *ReceptionList
+	if hasList {
+		r.rememberRanksLocked(l)
+		list = r.receptionStateLocked(l)
+	}
 	waiting := []ParticipantInfo{}
 	for _, p := range r.members {
 		if !p.joined {
 			waiting = append(waiting, p.infoLocked())
 		}
 	}
-	slices.SortFunc(waiting, func(a, b ParticipantInfo) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(waiting, byPrecedence)
 	mods := r.moderatorsLocked()
 	r.mu.Unlock()
 	for _, m := range mods {
-		m.send(ServerMessage{Type: TypeWaiting, Waiting: waiting})
+		m.send(ServerMessage{Type: TypeWaiting, Waiting: waiting, Reception: list})
 	}
 }
 

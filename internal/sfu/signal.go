@@ -306,7 +306,7 @@ func (p *Participant) handle(m ClientMessage) error {
 		p.handleFloor(m)
 	case TypeRollCallOpen, TypeRollCallClose, TypeRollCallAnswer, TypeDesignate, TypeProcSettings, TypeVoteOpen, TypeVoteCast, TypeVoteClose:
 		p.handleProcedure(m)
-	case TypeAdmit, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
+	case TypeAdmit, TypeAdmitDelegation, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))
 			return nil
@@ -329,6 +329,10 @@ func (p *Participant) moderate(m ClientMessage) {
 			action = "lock"
 		}
 		r.audit(ctx, p, action, nil, "")
+		return
+	}
+	if m.Type == TypeAdmitDelegation {
+		r.admitDelegation(ctx, p, m.Delegation)
 		return
 	}
 	t := r.byID(m.Participant)

@@ -308,7 +308,7 @@ function start() {
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
       case 'waiting': {
         const had = new Set(st.waiting.map((p) => p.id));
-        st.waiting = m.waiting || [];
+        st.waiting = m.waiting || []; st.reception = m.reception || null;
         for (const p of st.waiting) if (!had.has(p.id) && st.self?.permissions.moderate) status(t('room_waiting_one', p.name));
         renderWaiting(); break;
       }
@@ -578,7 +578,7 @@ function start() {
     if (st.retryTimer) { clearTimeout(st.retryTimer); st.retryTimer = null; }
     const ws = st.ws; st.ws = null; ws?.close();
     teardown(); release();
-    st.self = null; st.people.clear(); st.tracks.clear(); st.waiting = []; st.speakers = []; st.chairMuted = {};
+    st.self = null; st.people.clear(); st.tracks.clear(); st.waiting = []; st.reception = null; st.speakers = []; st.chairMuted = {};
     st.hand = false; $('hand-toggle').setAttribute('aria-pressed', 'false'); st.pinned = null; st.unread = 0; st.quality.clear();
     $('reconnect-banner').hidden = true; if ($('help-dialog').open) $('help-dialog').close();
     render(); renderWaiting(); $('chat-log').replaceChildren(); $('mute-notice').textContent = ''; alertMsg('');
@@ -737,7 +737,7 @@ function start() {
   function render() {
     const tiles = $('tiles');
     const want = [];
-    const everyone = [st.self, ...[...st.people.values()].filter((p) => p.id !== st.self?.id)].filter(Boolean);
+    const everyone = [st.self, ...[...st.people.values()].filter((p) => p.id !== st.self?.id).sort(byPrecedence)].filter(Boolean);
     for (const p of everyone) {
       const own = p.id === st.self?.id;
       const cam = [...st.tracks.values()].find((x) => x.participant === p.id && x.source === 'camera');
@@ -778,6 +778,7 @@ function start() {
         }
         tile.append(v, a, avatar, q, actions, el('figcaption'));
       }
+      tile.style.order = String(want.indexOf(w)); // precedence, without moving a playing video
       const parent = layout === 'speaker' && w.key !== mainKey ? strip : tiles;
       if (tile.parentElement !== parent) parent.append(tile);
       tile.classList.toggle('main', w.key === mainKey);
@@ -856,7 +857,7 @@ function start() {
     const list = $('people-list');
     const mod = st.self?.permissions.moderate;
     const mics = new Map([...st.tracks.values()].filter((x) => x.source === 'microphone').map((x) => [x.participant, x]));
-    list.replaceChildren(...[...st.people.values()].map((p) => {
+    list.replaceChildren(...[...st.people.values()].sort(byPrecedence).map((p) => {
       const li = el('li'); li.dataset.participant = p.id;
       const f = flagEl(p.delegation);
       if (f) li.append(f);
@@ -888,7 +889,39 @@ function start() {
     b.addEventListener('click', fn);
     return b;
   }
+  // byPrecedence orders participants by their delegation's place in the
+  // meeting's order of precedence (rank; none last), then by name.
+  function byPrecedence(a, b) {
+    return ((a.rank || 1e9) - (b.rank || 1e9)) || a.name.localeCompare(b.name, document.documentElement.lang);
+  }
+  // renderReception shows moderators, per delegation in order of
+  // precedence, who is expected and where they are, and admits a
+  // delegation's waiting members at once.
+  function renderReception() {
+    const r = st.self?.permissions.moderate ? st.reception : null;
+    $('reception-section').hidden = !r?.expected?.length;
+    const items = [];
+    for (const d of r?.delegations || []) {
+      const people = r.expected.filter((x) => x.delegation === d.key);
+      if (!people.length) continue;
+      const li = el('li'); li.dataset.delegation = d.key;
+      const head = el('div', 'delegation-head');
+      head.append(el('bdi', 'delegation-name', d.name));
+      if (people.some((x) => x.state === 'waiting')) {
+        head.append(button(t('room_admit_delegation'), d, () => send({ type: 'admit_delegation', delegation: d.key })));
+      }
+      const ul = el('ul', 'people');
+      for (const x of people) {
+        const p = el('li'); p.dataset.state = x.state;
+        p.append(el('bdi', 'who', x.name), el('span', 'expected-state', t('room_expected_' + x.state)));
+        ul.append(p);
+      }
+      li.append(head, ul); items.push(li);
+    }
+    $('reception-list').replaceChildren(...items);
+  }
   function renderWaiting() {
+    renderReception();
     const list = $('waiting-list');
     list.replaceChildren(...st.waiting.map((p) => {
       const li = el('li');

@@ -12,8 +12,12 @@
 // delegation drawn by lot, by the date heads of mission presented their
 // credentials, or manual.
 //
-// It serves /admin/events/{id}/delegations, the registration form and the
-// focal point's page at /{lang}/accreditation/…, and
+// A registrant corrects their own registration through a private link
+// (selfedit.go); the rooms of an event's sessions ask it who is expected
+// and in which order delegations take precedence (reception.go).
+//
+// It serves /admin/events/{id}/delegations, the registration form, the
+// registrant's and the focal point's pages at /{lang}/accreditation/…, and
 // /api/v1/events/{id}/delegations…. The caller tells it about events
 // (EventInfo), because internal/events, the events module, imports this
 // package for the order of precedence and not the reverse. It must not

@@ -27,14 +27,19 @@ import (
 type EventInfo struct {
 	ID        int64
 	Slug      string
-	Title     map[string]string // by language code
+	Title     map[string]string // by language code: the published titles
 	Languages []string          // the languages of the meeting
+	Source    string            // the language the texts are written in first
 }
 
-// TitleIn returns the event's title in the language code, else in the
-// first of its languages that has one, else its slug.
+// TitleIn returns the event's title in the language code, else in its
+// source language, else in the first of its languages that has one, else
+// its slug.
 func (e EventInfo) TitleIn(code string) string {
 	if t := e.Title[code]; t != "" {
+		return t
+	}
+	if t := e.Title[e.Source]; t != "" {
 		return t
 	}
 	for _, l := range e.Languages {

@@ -56,6 +56,8 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.HandleFunc("POST /{lang}/accreditation/{token}", h.registerSubmit)
 	mux.HandleFunc("GET /{lang}/accreditation/focal/{token}", h.focalPage)
 	mux.HandleFunc("GET /{lang}/accreditation/calendar/{file}", h.calendar)
+	mux.HandleFunc("GET /{lang}/accreditation/mine/{token}", h.minePage)
+	mux.HandleFunc("POST /{lang}/accreditation/mine/{token}", h.mineSubmit)
 	mux.HandleFunc("POST /{lang}/accreditation/focal/{token}/registrations/{rid}/{action}", h.focalDecide)
 	mux.HandleFunc("GET /{lang}/accreditation/focal/{token}/registrations/{rid}/credentials", h.focalCredentials)
 

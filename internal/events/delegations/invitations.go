@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -253,6 +254,8 @@ func (s *Service) invite(ctx context.Context, r store.Registration, kind string)
 	}
 	b.WriteString("\n" + s.Cat.T(code, "delegations_mail_invitation_calendar", data) + "\n")
 	b.WriteString(strings.TrimRight(s.PublicURL, "/") + "/" + code + "/accreditation/calendar/" + s.CalendarToken(r.ID) + ".ics\n")
+	b.WriteString("\n" + s.Cat.T(code, "delegations_register_edit_link", data) + "\n")
+	b.WriteString(strings.TrimRight(s.PublicURL, "/") + "/" + code + "/accreditation/mine/" + s.EditToken(r.ID) + "\n")
 	b.WriteString("\n-- \n" + s.Cat.T(code, "delegations_mail_footer", data) + "\n")
 	m.Text = b.String()
 	m.Attachments = []mail.Attachment{{Name: ev.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics}}
@@ -326,39 +329,52 @@ func (s *Service) RevokeInvitations(ctx context.Context, r store.Registration, b
 	return nil
 }
 
-// SessionChanged follows a session added, moved or cancelled: each
-// accredited person of the event loses their tokens of its room that no
-// longer match a session's window, gets the new ones and, with e-mail on,
-// the updated calendar (its SEQUENCE raised).
-func (s *Service) SessionChanged(ctx context.Context, eventID, sessionID int64) {
-	if err := s.sessionChanged(ctx, eventID, sessionID); err != nil {
-		s.Log.ErrorContext(ctx, "delegations: session update", "event", eventID, "session", sessionID, "err", err)
+// SessionChanged follows sessions added, moved or cancelled (several at
+// once when the venue's zone changes): each accredited person of the
+// event loses their tokens of the sessions' rooms that no longer match a
+// session's window, gets the new ones and, with e-mail on, one updated
+// calendar (its SEQUENCE raised) in their language.
+func (s *Service) SessionChanged(ctx context.Context, eventID int64, sessionIDs ...int64) {
+	if err := s.sessionChanged(ctx, eventID, sessionIDs); err != nil {
+		s.Log.ErrorContext(ctx, "delegations: session update", "event", eventID, "sessions", sessionIDs, "err", err)
 	}
 }
 
-func (s *Service) sessionChanged(ctx context.Context, eventID, sessionID int64) error {
-	if s.Invites == nil {
+func (s *Service) sessionChanged(ctx context.Context, eventID int64, sessionIDs []int64) error {
+	if s.Invites == nil || len(sessionIDs) == 0 {
 		return nil
-	}
-	changed, err := s.DB.GetEventSession(ctx, eventID, sessionID)
-	if err != nil || changed.RoomID == 0 {
-		return err
 	}
 	sessions, err := s.DB.ListEventSessions(ctx, eventID)
 	if err != nil {
 		return err
 	}
-	// The windows the room's tokens may still have.
-	type window struct{ from, until int64 }
-	live := map[window]bool{}
+	changedRooms := map[int64]bool{}
 	for _, ss := range sessions {
-		if ss.RoomID == changed.RoomID && ss.Status != store.SessionCancelled {
-			live[window{ss.StartsAt.Add(-JoinLead).Unix(), ss.EndsAt.Unix()}] = true
+		if slices.Contains(sessionIDs, ss.ID) && ss.RoomID != 0 {
+			changedRooms[ss.RoomID] = true
 		}
 	}
-	toks, err := s.DB.ListRoomTokens(ctx, changed.RoomID)
-	if err != nil {
-		return err
+	if len(changedRooms) == 0 {
+		return nil
+	}
+	// The windows each room's tokens may still have.
+	type window struct {
+		room        int64
+		from, until int64
+	}
+	live := map[window]bool{}
+	for _, ss := range sessions {
+		if changedRooms[ss.RoomID] && ss.Status != store.SessionCancelled {
+			live[window{ss.RoomID, ss.StartsAt.Add(-JoinLead).Unix(), ss.EndsAt.Unix()}] = true
+		}
+	}
+	var toks []store.RoomToken
+	for room := range changedRooms {
+		ts, err := s.DB.ListRoomTokens(ctx, room)
+		if err != nil {
+			return err
+		}
+		toks = append(toks, ts...)
 	}
 	regs, err := s.DB.ListRegistrations(ctx, store.RegistrationFilter{EventID: eventID})
 	if err != nil {
@@ -370,8 +386,8 @@ func (s *Service) sessionChanged(ctx context.Context, eventID, sessionID int64) 
 		}
 		identity := identityOf(r.ID)
 		for _, t := range toks {
-			if t.Identity == identity && !t.Revoked() && !live[window{t.NotBefore.Unix(), t.ExpiresAt.Unix()}] {
-				if err := s.DB.RevokeRoomToken(ctx, changed.RoomID, t.ID, 0); err != nil {
+			if t.Identity == identity && !t.Revoked() && !live[window{t.RoomID, t.NotBefore.Unix(), t.ExpiresAt.Unix()}] {
+				if err := s.DB.RevokeRoomToken(ctx, t.RoomID, t.ID, 0); err != nil {
 					return err
 				}
 			}

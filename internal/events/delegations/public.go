@@ -21,6 +21,9 @@ type RegisterPage struct {
 	Done       *store.Registration
 	MaxPDF     string
 	MaxPhoto   string
+	// EditLink is the registrant's private link to correct the
+	// registration, shown once it is received.
+	EditLink string
 }
 
 // noReferrer keeps the link's token out of other sites' logs.
@@ -72,7 +75,11 @@ func (h *Handlers) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	h.renderRegister(w, r, http.StatusCreated, d, RegisterPage{Done: &reg})
+	p := RegisterPage{Done: &reg}
+	if tok := h.s.EditToken(reg.ID); tok != "" {
+		p.EditLink = "/" + h.kit.Lang(r).Code + "/accreditation/mine/" + tok
+	}
+	h.renderRegister(w, r, http.StatusCreated, d, p)
 }
 
 // FocalPage is the data of the focal point's page.
