@@ -187,7 +187,10 @@ func (s *Service) calendarOf(ctx context.Context, r store.Registration, d store.
 		only = append(only, ss.ID)
 		listed = append(listed, ss)
 		if t, ok := toks[ss.ID]; ok {
-			if links[ss.ID], err = s.joinLink(t, ss.RoomSlug, NameIn(d, r.Lang), r.Lang, r.Category == "head"); err != nil {
+			// The delegation's name in the event's source language, the
+			// same for every member whatever language they registered in:
+			// the room counts roll calls and votes by delegation.
+			if links[ss.ID], err = s.joinLink(t, ss.RoomSlug, NameIn(d, e.SourceLang), r.Lang, r.Category == "head"); err != nil {
 				return nil, nil, nil, err
 			}
 		}
