@@ -87,6 +87,8 @@ type Server struct {
 	// counters are the media plane's, shared by every track and
 	// subscriber connection.
 	counters media.Counters
+	// bc are the WHEP viewers and WHIP publishers (broadcast.go).
+	bc broadcasts
 }
 
 // New opens the media sockets and returns a ready server.
@@ -198,6 +200,7 @@ func (s *Server) Close() error {
 		rooms = append(rooms, r)
 	}
 	s.mu.Unlock()
+	s.bc.closeAll()
 	for _, r := range rooms {
 		r.closeAll("shutdown")
 	}
