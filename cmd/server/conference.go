@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/broadcast"
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/secrets"
@@ -21,6 +22,8 @@ func (w *wiring) conferenceRooms(ctx context.Context) (*sfu.Server, error) {
 		return nil, err
 	}
 	conference.New(conference.Params{SFU: rooms, DB: w.db, Kit: w.kit, TTL: w.cfg.Conference.TokenTTL, PublicURL: w.cfg.Web.PublicURL, Now: w.o.now}).Routes(w.mux)
+	// Public broadcasting of the rooms: WHEP, WHIP, the live pages.
+	broadcast.New(broadcast.Params{SFU: rooms, DB: w.db, Kit: w.kit, Now: w.o.now}).Routes(w.mux)
 	return rooms, nil
 }
 

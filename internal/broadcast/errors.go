@@ -44,6 +44,14 @@ func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if he.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(he.retryAfter))
 	}
+	switch he.key {
+	case "broadcast_error_not_live":
+		w.Header().Set("Broadcast-State", string(StateUpcoming))
+	case "broadcast_error_full":
+		w.Header().Set("Broadcast-State", "full")
+	case "broadcast_error_ended":
+		w.Header().Set("Broadcast-State", string(StateEnded))
+	}
 	if he.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="chancery-whip"`)
 	}

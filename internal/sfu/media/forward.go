@@ -770,4 +770,4 @@ func (d *DownTrack) HandleRTCP(pkts []rtcp.Packet) {
 			d.up.requestKeyframe(q)
 		}
 	}
-	}
+}
