@@ -182,6 +182,8 @@ type peer struct {
 	video, audio atomic.Uint64
 	mu           sync.Mutex
 	videoCodec   string
+	tag          byte // last byte of the last video packet (viewTagged)
+	gap          int  // largest sequence step seen (viewTagged)
 	stop         chan struct{}
 	wg           sync.WaitGroup
 }
@@ -366,4 +368,92 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// publishTagged publishes VP8 frames whose last byte is tag, so that a
+// viewer can tell whose video it receives.
+func (f *fixture) publishTagged(room, token string, tag byte) (*peer, *http.Response, string) {
+	f.t.Helper()
+	pc := newPC(f.t, webrtc.MimeTypeVP8)
+	vt, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "studio")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := pc.AddTransceiverFromTrack(vt, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		f.t.Fatal(err)
+	}
+	p, res, body := f.post(pc, "/whip/"+room, "Authorization", "Bearer "+token)
+	if p == nil {
+		return nil, res, body
+	}
+	p.wg.Go(func() {
+		tick := time.NewTicker(33 * time.Millisecond)
+		defer tick.Stop()
+		payload := []byte{0x10, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, tag}
+		var seq uint16 = uint16(tag) << 8 // publishers number apart, as real ones do
+		var ts uint32
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-tick.C:
+				seq++
+				ts += 3000
+				_ = vt.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: seq, Timestamp: ts}, Payload: payload})
+			}
+		}
+	})
+	f.t.Cleanup(p.halt)
+	return p, res, body
+}
+
+// viewTagged is view that records the last byte of each video packet and
+// the largest step between consecutive sequence numbers.
+func (f *fixture) viewTagged(path string) (*peer, *http.Response, string) {
+	f.t.Helper()
+	pc := newPC(f.t, webrtc.MimeTypeVP8)
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		f.t.Fatal(err)
+	}
+	p := &peer{t: f.t}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		var last uint16
+		first := true
+		for {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			if len(pkt.Payload) > 0 {
+				p.tag = pkt.Payload[len(pkt.Payload)-1]
+			}
+			if !first {
+				if gap := int(pkt.SequenceNumber - last); gap > p.gap && gap < 1<<15 {
+					p.gap = gap
+				}
+			}
+			first, last = false, pkt.SequenceNumber
+			p.mu.Unlock()
+			p.video.Add(1)
+		}
+	})
+	got, res, body := f.post(pc, path)
+	if got == nil {
+		return nil, res, body
+	}
+	p.pc, p.location, p.etag = got.pc, got.location, got.etag
+	return p, res, body
+}
+
+func (p *peer) lastTag() byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tag
+}
+
+func (p *peer) maxGap() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gap
 }

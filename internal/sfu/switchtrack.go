@@ -46,8 +46,10 @@ func (t *switchTrack) Kind() webrtc.RTPCodecType { return t.kind }
 func (t *switchTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.ctx, t.bound = ctx, true
+	t.ctx, t.bound = negotiated{ctx, t.sender}, true
 	if t.down != nil {
+		// pion holds the sender while it binds: the context as it is, not
+		// negotiated, which would ask the sender again.
 		if c, err := t.down.Bind(ctx); err == nil {
 			return c, nil
 		}
@@ -133,4 +135,24 @@ func (t *switchTrack) rtcpLoop() {
 			d.HandleRTCP(pkts)
 		}
 	}
+}
+
+// negotiated is the context pion binds the sender's track with, listing
+// every codec the viewer negotiated on the transceiver rather than the one
+// pion chose at first: the published track forwarded may change codec
+// (an H.264 studio feed after a VP8 camera).
+type negotiated struct {
+	webrtc.TrackLocalContext
+	sender *webrtc.RTPSender
+}
+
+// CodecParameters implements webrtc.TrackLocalContext.
+func (n negotiated) CodecParameters() []webrtc.RTPCodecParameters {
+	if n.sender == nil {
+		return n.TrackLocalContext.CodecParameters()
+	}
+	if cs := n.sender.GetParameters().Codecs; len(cs) > 0 {
+		return cs
+	}
+	return n.TrackLocalContext.CodecParameters()
 }
