@@ -30,6 +30,7 @@ async function stop() {
     pc.close();
     pc = null;
   }
+  video.srcObject = null;
   if (old) {
     try { await fetch(old, { method: 'DELETE' }); } catch { /* the server ends it anyway */ }
   }
@@ -63,10 +64,13 @@ async function start() {
   pc = conn;
   conn.addTransceiver('video', { direction: 'recvonly' });
   conn.addTransceiver('audio', { direction: 'recvonly' });
+  // The stream goes to the video only once it has a track: a media
+  // element given an empty stream waits for it and holds the page's load
+  // event.
   const stream = new MediaStream();
-  video.srcObject = stream;
   conn.ontrack = (ev) => {
     stream.addTrack(ev.track);
+    if (video.srcObject !== stream) video.srcObject = stream;
     video.play().catch(() => { sound.hidden = false; });
   };
   conn.onconnectionstatechange = () => {
@@ -124,4 +128,23 @@ window.addEventListener('pagehide', () => {
   if (resource) fetch(resource, { method: 'DELETE', keepalive: true }).catch(() => {});
 });
 
-if (root.dataset.state !== 'ended') start();
+// Start once the page has loaded, so that the player's requests and its
+// connection never hold the load event.
+if (root.dataset.state !== 'ended') {
+  if (document.readyState === 'complete') start();
+  else window.addEventListener('load', () => { start(); }, { once: true });
+}
+
+// stats reports what the player decoded, for tests and the curious.
+window.chanceryLive = {
+  async stats() {
+    const out = { framesDecoded: 0, totalSamplesReceived: 0, videoPackets: 0, audioPackets: 0, videoWidth: video.videoWidth, state: root.dataset.state };
+    if (!pc) return out;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') { out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0; }
+      if (s.kind === 'audio') { out.totalSamplesReceived += s.totalSamplesReceived || 0; out.audioPackets += s.packetsReceived || 0; }
+    });
+    return out;
+  },
+};
