@@ -14,7 +14,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
-func decode(t *testing.T, s string, v any) {
+func decode(t testing.TB, s string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(s), v); err != nil {
 		t.Fatalf("decode %q: %v", s, err)

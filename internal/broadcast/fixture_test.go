@@ -30,7 +30,7 @@ import (
 // same middleware as the server, with a public event whose session has a
 // room.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	srv   *sfu.Server
 	h     *broadcast.Handlers
@@ -41,7 +41,7 @@ type fixture struct {
 	now   atomic.Pointer[time.Time]
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
@@ -160,7 +160,7 @@ func (f *fixture) issue(user, room string, programme bool) broadcast.IssuedToken
 	return out
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -174,7 +174,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // peer is a WHIP publisher or a WHEP viewer made with pion, as an encoder
 // or a player would be.
 type peer struct {
-	t        *testing.T
+	t        testing.TB
 	pc       *webrtc.PeerConnection
 	location string
 	etag     string
@@ -190,7 +190,7 @@ type peer struct {
 
 // newPC returns a PeerConnection that negotiates the video codecs given
 // (all of pion's defaults when none) and Opus.
-func newPC(t *testing.T, videoCodecs ...string) *webrtc.PeerConnection {
+func newPC(t testing.TB, videoCodecs ...string) *webrtc.PeerConnection {
 	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if len(videoCodecs) == 0 {
@@ -224,7 +224,7 @@ func newPC(t *testing.T, videoCodecs ...string) *webrtc.PeerConnection {
 
 // offer makes pc's offer with every candidate gathered (non-trickle, as
 // OBS does).
-func offer(t *testing.T, pc *webrtc.PeerConnection) string {
+func offer(t testing.TB, pc *webrtc.PeerConnection) string {
 	t.Helper()
 	o, err := pc.CreateOffer(nil)
 	if err != nil {
@@ -364,7 +364,7 @@ func (f *fixture) view(path string, videoCodecs ...string) (*peer, *http.Respons
 	return p, res, body
 }
 
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	t.Cleanup(cancel)
 	return ctx
