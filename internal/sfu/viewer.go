@@ -47,6 +47,9 @@ type Viewer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	wg     sync.WaitGroup
+	// realloc asks the run loop to allocate again (after a probe), so that
+	// allocations never run at once.
+	realloc chan struct{}
 }
 
 // View answers a viewer's offer for a room that is live. The viewer ends
@@ -58,8 +61,13 @@ func (s *Server) View(ctx context.Context, p ViewParams) (*Viewer, string, error
 	id := s.newID("v")
 	vctx, cancel := context.WithCancel(context.Background())
 	v := &Viewer{s: s, id: id, room: p.Room, lang: p.Lang, log: s.log.With("room", p.Room, "viewer", id),
-		ctx: vctx, cancel: cancel, done: make(chan struct{})}
-	v.sub = media.NewSubscriber(media.SubscriberParams{Counters: &s.counters, Log: v.log, Go: v.wg.Go})
+		ctx: vctx, cancel: cancel, done: make(chan struct{}), realloc: make(chan struct{}, 1)}
+	v.sub = media.NewSubscriber(media.SubscriberParams{Counters: &s.counters, Log: v.log, Go: v.wg.Go, Reallocate: func() {
+		select {
+		case v.realloc <- struct{}{}:
+		default:
+		}
+	}})
 	pc, err := s.t.newPeerConnectionWith(s.ICEServers(), v.sub.Interceptor(), true)
 	if err != nil {
 		cancel()
@@ -144,15 +152,23 @@ func (v *Viewer) run() {
 			v.video.set(nil)
 			v.audio.set(nil)
 			return
+		case <-v.realloc:
+			v.allocate()
 		case <-tick.C:
 			v.choose()
 			n++
 			if n%int(allocateInterval/chooseInterval) == 0 {
-				if d := v.video.current(); d != nil {
-					v.sub.Allocate(v.ctx, map[string]*media.DownTrack{d.ID(): d})
-				}
+				v.allocate()
 			}
 		}
+	}
+}
+
+// allocate fits the video's simulcast layer to the viewer's bandwidth
+// estimate.
+func (v *Viewer) allocate() {
+	if d := v.video.current(); d != nil {
+		v.sub.Allocate(v.ctx, map[string]*media.DownTrack{d.ID(): d})
 	}
 }
 
