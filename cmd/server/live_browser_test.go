@@ -115,7 +115,9 @@ func TestLivePageBrowser(t *testing.T) {
 	// the floor keeps playing after the switch.
 	b.do(t, "choose French", chromedp.SetValue(chromedp.CSS("#live-lang"), "fr"), chromedp.Evaluate[chromedp.Void](
 		`document.getElementById('live-lang').dispatchEvent(new Event('change'))`))
-	b.untilLive(t, "the French channel plays", func(st liveStats) bool { return st.State == "live" && st.FramesDecoded > 10 && st.TotalSamplesReceived > 0 })
+	b.untilLive(t, "the French channel plays", func(st liveStats) bool {
+		return st.State == "live" && st.FramesDecoded > 10 && st.TotalSamplesReceived > 0
+	})
 
 	b.open(t, "/ar/events/"+e.Slug+"/live")
 	b.untilLive(t, "the Arabic page plays", func(st liveStats) bool { return st.VideoWidth > 0 && st.FramesDecoded > 5 })

@@ -1,7 +1,6 @@
 package broadcast_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -362,12 +361,6 @@ func (f *fixture) view(path string, videoCodecs ...string) (*peer, *http.Respons
 	}
 	p.pc, p.location, p.etag = got.pc, got.location, got.etag
 	return p, res, body
-}
-
-func ctxTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // publishTagged publishes VP8 frames whose last byte is tag, so that a

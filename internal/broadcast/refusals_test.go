@@ -178,4 +178,3 @@ func attr(sdp, key string) string {
 }
 
 func ufragOf(sdp string) string { return attr(sdp, "ice-ufrag") }
-func pwdOf(sdp string) string   { return attr(sdp, "ice-pwd") }
