@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/broadcast"
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/fault"
@@ -49,6 +50,8 @@ func (w *wiring) conferenceRooms(ctx context.Context) (*sfu.Server, error) {
 			return fmt.Sprintf("/press/statements/%d", st.ID), nil
 		},
 	}).Routes(w.mux)
+	// Public broadcasting of the rooms: WHEP, WHIP, the live pages.
+	broadcast.New(broadcast.Params{SFU: rooms, DB: w.db, Kit: w.kit, Now: w.o.now}).Routes(w.mux)
 	return rooms, nil
 }
 

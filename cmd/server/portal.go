@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/broadcast"
 	"github.com/mofa-vn/chancery/internal/events"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/pagecache"
@@ -86,7 +87,9 @@ func (w *wiring) pageCache() *pagecache.Cache {
 	secure := w.kit.SecureCookies
 	pages := pagecache.New(pagecache.Params{
 		Generations: pagecache.NewGeneration(w.db, time.Second, w.o.now),
-		Cacheable:   func(r *http.Request) bool { return portal.Cacheable(r) || events.IsCachedPage(r) }, CSP: httpx.StaticCSP, Now: w.o.now, Log: w.log.With("component", "pagecache"),
+		Cacheable: func(r *http.Request) bool {
+			return portal.Cacheable(r) || events.IsCachedPage(r) || broadcast.IsCachedPage(r)
+		}, CSP: httpx.StaticCSP, Now: w.o.now, Log: w.log.With("component", "pagecache"),
 		Private: func(r *http.Request) bool {
 			if r.Header.Get("Authorization") != "" {
 				return true

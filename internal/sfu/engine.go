@@ -185,6 +185,12 @@ const audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 // media.Subscriber's interceptor: it numbers every packet sent and reads
 // the subscriber's transport-wide feedback for the bandwidth estimator.
 func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, bwe interceptor.Factory) (*webrtc.PeerConnection, error) {
+	return t.newPeerConnectionWith(iceServers, bwe, false)
+}
+
+// newPeerConnectionWith is newPeerConnection; withH264 also offers and
+// accepts H.264 (broadcast.go: WHIP encoders and WHEP viewers).
+func (t *transport) newPeerConnectionWith(iceServers []webrtc.ICEServer, bwe interceptor.Factory, withH264 bool) (*webrtc.PeerConnection, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: opusFmtp},
@@ -203,6 +209,11 @@ func (t *transport) newPeerConnection(iceServers []webrtc.ICEServer, bwe interce
 		PayloadType:        ptVP8RTX,
 	}, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, fmt.Errorf("sfu: register rtx: %w", err)
+	}
+	if withH264 {
+		if err := registerH264(m); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: audioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("sfu: register audio level: %w", err)

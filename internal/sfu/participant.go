@@ -56,6 +56,11 @@ type Participant struct {
 	subCandidates []webrtc.ICECandidateInit
 	pubCandidates []webrtc.ICECandidateInit
 
+	// kindSources, set for a WHIP publisher before its connection exists,
+	// give each kind of track the source it publishes as, since encoders
+	// announce no track specs (ingest.go).
+	kindSources map[webrtc.RTPCodecType]Source
+
 	pubMu  sync.Mutex
 	specs  map[string]TrackSpec
 	uplink map[string]*upTrack // by the publisher's track id
@@ -137,7 +142,7 @@ func (p *Participant) startMedia() error {
 		return nil
 	}
 	ice := p.room.s.t.iceServers(time.Hour)
-	pub, err := p.room.s.t.newPeerConnection(ice, nil)
+	pub, err := p.room.s.t.newPeerConnectionWith(ice, nil, p.kindSources != nil)
 	if err != nil {
 		return err
 	}
@@ -235,6 +240,9 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	p.pubMu.Lock()
 	spec, ok := p.specs[remote.ID()]
 	p.pubMu.Unlock()
+	if src := p.kindSources[remote.Kind()]; !ok && src != "" {
+		spec, ok = TrackSpec{ID: remote.ID(), Source: src}, true
+	}
 	kind, _ := spec.Source.kind()
 	if !ok || kind != remote.Kind() || !p.permissions().CanPublish(spec.Source) {
 		p.send(errorMessage(protoErr(CodeForbidden, "you may not publish this track")))
@@ -412,6 +420,9 @@ func (p *Participant) subscribe(u *upTrack) {
 	}
 	if _, ok := p.downs[u.ID()]; ok {
 		return
+	}
+	if !roomCodec(u) {
+		return // an H.264 studio feed reaches broadcast viewers only (broadcast.go)
 	}
 	d := media.NewDownTrack(u)
 	sender, err := p.sub.AddTrack(d)

@@ -89,6 +89,8 @@ type Server struct {
 	// counters are the media plane's, shared by every track and
 	// subscriber connection.
 	counters media.Counters
+	// bc are the WHEP viewers and WHIP publishers (broadcast.go).
+	bc broadcasts
 }
 
 // New opens the media sockets and returns a ready server.
@@ -200,6 +202,7 @@ func (s *Server) Close() error {
 		rooms = append(rooms, r)
 	}
 	s.mu.Unlock()
+	s.bc.closeAll()
 	for _, r := range rooms {
 		r.closeAll("shutdown")
 	}

@@ -288,7 +288,7 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 		if fresh {
 			lay.newest, lay.seen = pkt.SequenceNumber, true
 		}
-		kf = fresh && isVP8Keyframe(pkt.Payload)
+		kf = fresh && isKeyframe(u.codec.MimeType, pkt.Payload)
 		lay.cache.put(pkt.SequenceNumber, pkt.Payload)
 	}
 	if ds := u.downs.Load(); ds != nil {
@@ -413,6 +413,9 @@ type DownTrack struct {
 	switches  int    // times the numbering started or moved to another layer, for tests
 	clockRate uint32
 	sent      atomic.Uint64
+	// rebase makes the next packet sent continue the numbering of the
+	// DownTrack this one took over from (Continue).
+	rebase bool
 	// vp8 rewrites picture IDs and TL0PICIDX into buf, for VP8 video.
 	vp8 *vp8Munger
 	buf []byte
@@ -587,9 +590,10 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 			// it, every packet would compare as older.
 			d.startSeq = pkt.SequenceNumber - switchWindow
 		}
-	} else if !d.started {
+	} else if !d.started || d.rebase {
 		switching = true
 	}
+	d.rebase = false
 	now := time.Now()
 	if switching {
 		if d.started {
@@ -744,19 +748,26 @@ func (d *DownTrack) RTCPLoop() {
 		if err != nil {
 			return
 		}
-		for _, p := range pkts {
-			switch p := p.(type) {
-			case *rtcp.TransportLayerNack:
-				if d.sentLog != nil {
-					d.retransmit(p)
-				}
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				q := d.currentLayer()
-				if q == layerPaused {
-					q = d.targetLayer()
-				}
-				d.up.requestKeyframe(q)
+		d.HandleRTCP(pkts)
+	}
+}
+
+// HandleRTCP answers the subscriber's NACKs and relays its keyframe
+// requests, for a caller that reads the sender's RTCP itself (a sender
+// whose track changes publisher, as a broadcast viewer's does).
+func (d *DownTrack) HandleRTCP(pkts []rtcp.Packet) {
+	for _, p := range pkts {
+		switch p := p.(type) {
+		case *rtcp.TransportLayerNack:
+			if d.sentLog != nil {
+				d.retransmit(p)
 			}
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			q := d.currentLayer()
+			if q == layerPaused {
+				q = d.targetLayer()
+			}
+			d.up.requestKeyframe(q)
 		}
 	}
 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// liveStats is what the live page's chanceryLive.stats() reports.
+type liveStats struct {
+	FramesDecoded        float64 `json:"framesDecoded"`
+	TotalSamplesReceived float64 `json:"totalSamplesReceived"`
+	VideoPackets         float64 `json:"videoPackets"`
+	AudioPackets         float64 `json:"audioPackets"`
+	VideoWidth           float64 `json:"videoWidth"`
+	State                string  `json:"state"`
+}
+
+func (b *browser) liveStats(t *testing.T) liveStats {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.chanceryLive.stats().then(JSON.stringify)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("live stats: %v", err)
+	}
+	var st liveStats
+	if err := json.Unmarshal([]byte(s), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (b *browser) untilLive(t *testing.T, what string, ok func(liveStats) bool) liveStats {
+	t.Helper()
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		st := b.liveStats(t)
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: stats %+v", what, st)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// TestLivePageBrowser: a chair in a public session's room publishes a
+// camera and a microphone from Chromium; a member of the public opens the
+// event's live page in another Chromium, which plays it through WHEP: the
+// video has a size and its frames and the sound's samples keep advancing.
+// The page passes axe in English and Arabic (RTL), and a session not live
+// yet says so.
+func TestLivePageBrowser(t *testing.T) {
+	a := newBrowser(t, mediaFlags...)
+	db := a.ts.db
+	ctx := t.Context()
+	now := a.ts.clock.Now().UTC()
+	e, err := db.CreateEvent(ctx, store.Event{Slug: "open-briefing", Zone: "Asia/Ho_Chi_Minh", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(24 * time.Hour),
+		StartLocal: "2026-03-01T15:30", EndLocal: "2026-03-02T16:30", Format: "virtual", Public: true, Languages: []string{"vi", "en", "fr"}, SourceLang: "en",
+		Translations: map[string]store.EventTranslation{
+			"en": {Title: "Open briefing on the East Sea", Status: store.StatusPublished},
+			"ar": {Title: "إحاطة مفتوحة", Status: store.StatusPublished},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.CreateEventSession(ctx, e.Slug, "Briefing room", store.EventSession{EventID: e.ID, Kind: store.SessionPlenary,
+		Titles: map[string]string{"en": "Briefing"}, StartsAt: now.Add(-time.Hour), EndsAt: now.Add(3 * time.Hour), StartLocal: "2026-03-01T15:30", EndLocal: "2026-03-01T19:30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := roomToken(t, db, a.ts.clock.Now, sfu.Claims{Room: s.RoomSlug, Identity: "chair-1", Name: "Chair Anh", Role: sfu.RoleChair,
+		Permissions: sfu.DefaultPermissions(sfu.RoleChair)}, time.Hour)
+	a.open(t, "/en/rooms/"+s.RoomSlug+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden`)
+
+	b := &browser{ctx: browsertest.New(t, trustTestCertificate(a.ts), browsertest.WindowSize(1280, 800),
+		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required")), ts: a.ts, cat: a.cat}
+	// The demo conference is a week ahead: its page says it is not live
+	// yet.
+	b.open(t, "/en/events/asean-digital-diplomacy-forum-2026/live")
+	b.untilLive(t, "the upcoming state", func(st liveStats) bool { return st.State == "upcoming" })
+	if got := eval[string](t, b, `document.getElementById('live-status').textContent`); !strings.Contains(got, "Not live yet") {
+		t.Errorf("upcoming status %q", got)
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "/en/events/{slug}/live (upcoming)")
+	b.screenshot(t, "live-upcoming.png", 1280, 800)
+
+	b.open(t, "/en/events/"+e.Slug+"/live")
+	first := b.untilLive(t, "the live page decodes video and audio", func(st liveStats) bool {
+		return st.VideoWidth > 0 && st.FramesDecoded > 10 && st.TotalSamplesReceived > 0 && st.State == "live"
+	})
+	b.untilLive(t, "the live page keeps decoding", func(st liveStats) bool {
+		return st.FramesDecoded > first.FramesDecoded+10 && st.TotalSamplesReceived > first.TotalSamplesReceived &&
+			st.VideoPackets > first.VideoPackets && st.AudioPackets > first.AudioPackets
+	})
+	if got := eval[string](t, b, `document.getElementById('live-status').textContent`); got != "Live" {
+		t.Errorf("status %q, want Live", got)
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "/en/events/{slug}/live (playing)")
+	b.screenshot(t, "live-en.png", 1280, 800)
+
+	// Another language channel: the French channel does not exist yet, so
+	// the floor keeps playing after the switch.
+	b.do(t, "choose French", chromedp.SetValue(chromedp.CSS("#live-lang"), "fr"), chromedp.Evaluate[chromedp.Void](
+		`document.getElementById('live-lang').dispatchEvent(new Event('change'))`))
+	b.untilLive(t, "the French channel plays", func(st liveStats) bool {
+		return st.State == "live" && st.FramesDecoded > 10 && st.TotalSamplesReceived > 0
+	})
+
+	b.open(t, "/ar/events/"+e.Slug+"/live")
+	b.untilLive(t, "the Arabic page plays", func(st liveStats) bool { return st.VideoWidth > 0 && st.FramesDecoded > 5 })
+	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+		t.Errorf("Arabic live page dir = %q", dir)
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "/ar/events/{slug}/live")
+	b.screenshot(t, "live-ar.png", 1280, 800)
+
+}

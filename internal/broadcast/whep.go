@@ -1,0 +1,85 @@
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+
+	"github.com/mofa-vn/chancery/internal/sfu"
+)
+
+// whepPost opens a WHEP viewer of a public, live room: 201 with the SDP
+// answer; 403 for a closed room, 410 for an ended broadcast, 503 with
+// Retry-After for one not live yet.
+func (h *Handlers) whepPost(w http.ResponseWriter, r *http.Request) {
+	cors(w)
+	if mediaType(r) != typeSDP {
+		h.fail(w, r, statusErr(http.StatusUnsupportedMediaType, "broadcast_error_sdp_type"))
+		return
+	}
+	offer, err := readBody(r, maxSDP)
+	if err != nil {
+		h.fail(w, r, bodyErr(err))
+		return
+	}
+	if err := checkOffer(offer); err != nil {
+		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp"))
+		return
+	}
+	code := r.URL.Query().Get("lang")
+	if code != "" {
+		if !langTag.MatchString(code) {
+			h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_lang"))
+			return
+		}
+	}
+	room, err := h.p.DB.GetRoomBySlug(r.Context(), r.PathValue("room"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	b, err := h.broadcastOf(r.Context(), room)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	switch {
+	case !b.Public:
+		h.fail(w, r, statusErr(http.StatusForbidden, "broadcast_error_closed"))
+		return
+	case b.State == StateEnded:
+		h.fail(w, r, statusErr(http.StatusGone, "broadcast_error_ended"))
+		return
+	case b.State != StateLive:
+		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_not_live", retryAfter: int(retryAfter.Seconds())})
+		return
+	}
+	if h.p.SFU.Viewers() >= h.p.MaxViewers {
+		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_full", retryAfter: 30})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), answerTimeout)
+	defer cancel()
+	v, answer, err := h.p.SFU.View(ctx, sfu.ViewParams{Room: room.Slug, Offer: offer, Lang: code})
+	switch {
+	case errors.Is(err, sfu.ErrNotLive):
+		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_not_live", retryAfter: int(retryAfter.Seconds())})
+		return
+	case errors.Is(err, sfu.ErrBadOffer):
+		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp"))
+		return
+	case errors.Is(err, sfu.ErrClosed):
+		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_full", retryAfter: 30})
+		return
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	}
+	h.created(w, h.add("whep", room.Slug, 0, v), answer)
+}
+
+// langTag is a language a channel may carry: a BCP 47 primary tag with
+// optional subtags (interpreters may work into languages the portal does
+// not have).
+var langTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$`)

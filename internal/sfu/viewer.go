@@ -1,0 +1,278 @@
+package sfu
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu/media"
+)
+
+// chooseInterval is how often a viewer looks again at who speaks.
+const chooseInterval = 250 * time.Millisecond
+
+// ViewParams describe one WHEP viewer to View.
+type ViewParams struct {
+	// Room is the room's slug.
+	Room string
+	// Offer is the viewer's SDP offer.
+	Offer string
+	// Lang is the language the viewer wants to hear; "" or a language
+	// without a channel in the room is the floor. Interpretation tracks
+	// (Source interpretation, with their Language) are the language
+	// channels: when the interpretation area publishes them, a viewer
+	// asking for their language hears them with no change here.
+	Lang string
+}
+
+// Viewer is one receive-only broadcast session (WHEP): it receives one
+// video, the active speaker's camera or the room's programme feed, and
+// one audio, its language's channel or the floor, each switched on one
+// sender as speakers change, without renegotiation.
+type Viewer struct {
+	s      *Server
+	id     string
+	room   string
+	lang   string
+	log    *slog.Logger
+	pc     *webrtc.PeerConnection
+	sub    *media.Subscriber
+	video  *switchTrack
+	audio  *switchTrack
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	wg     sync.WaitGroup
+	// realloc asks the run loop to allocate again (after a probe), so that
+	// allocations never run at once.
+	realloc chan struct{}
+}
+
+// View answers a viewer's offer for a room that is live. The viewer ends
+// with Close, when its connection fails, or when the server closes.
+func (s *Server) View(ctx context.Context, p ViewParams) (*Viewer, string, error) {
+	if !s.Live(p.Room) {
+		return nil, "", ErrNotLive
+	}
+	id := s.newID("v")
+	vctx, cancel := context.WithCancel(context.Background())
+	v := &Viewer{s: s, id: id, room: p.Room, lang: p.Lang, log: s.log.With("room", p.Room, "viewer", id),
+		ctx: vctx, cancel: cancel, done: make(chan struct{}), realloc: make(chan struct{}, 1)}
+	v.sub = media.NewSubscriber(media.SubscriberParams{Counters: &s.counters, Log: v.log, Go: v.wg.Go, Reallocate: func() {
+		select {
+		case v.realloc <- struct{}{}:
+		default:
+		}
+	}})
+	pc, err := s.t.newPeerConnectionWith(s.ICEServers(), v.sub.Interceptor(), true)
+	if err != nil {
+		cancel()
+		return nil, "", err
+	}
+	v.pc = pc
+	v.video = &switchTrack{kind: webrtc.RTPCodecTypeVideo, id: "video", stream: "broadcast"}
+	v.audio = &switchTrack{kind: webrtc.RTPCodecTypeAudio, id: "audio", stream: "broadcast"}
+	for _, t := range []*switchTrack{v.audio, v.video} {
+		tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			_ = pc.Close()
+			cancel()
+			return nil, "", fmt.Errorf("sfu: viewer track: %w", err)
+		}
+		t.sender = tr.Sender()
+	}
+	ans, err := answer(ctx, pc, p.Offer)
+	if err != nil {
+		_ = pc.Close()
+		cancel()
+		return nil, "", err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		_ = pc.Close()
+		cancel()
+		return nil, "", ErrClosed
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.bc.add(v, nil)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+			v.log.Debug("viewer connection ended", "state", st.String())
+			v.cancel()
+		}
+	})
+	for _, t := range []*switchTrack{v.audio, v.video} {
+		v.wg.Go(func() { t.rtcpLoop() })
+	}
+	go v.run()
+	return v, ans, nil
+}
+
+// ID names the viewer.
+func (v *Viewer) ID() string { return v.id }
+
+// Done is closed once the viewer has ended.
+func (v *Viewer) Done() <-chan struct{} { return v.done }
+
+// Close ends the viewer and waits until it has.
+func (v *Viewer) Close() {
+	v.cancel()
+	<-v.done
+}
+
+// AddCandidate implements Session.
+func (v *Viewer) AddCandidate(c webrtc.ICECandidateInit) error { return addCandidate(v.pc, c) }
+
+// Restart implements Session.
+func (v *Viewer) Restart(ctx context.Context, ufrag, pwd string) (string, error) {
+	return restartICE(ctx, v.pc, ufrag, pwd)
+}
+
+var _ Session = (*Viewer)(nil)
+
+func (v *Viewer) run() {
+	defer v.s.wg.Done()
+	defer close(v.done)
+	defer v.s.bc.remove(v, nil)
+	tick := time.NewTicker(chooseInterval)
+	defer tick.Stop()
+	n := 0
+	v.choose()
+	for {
+		select {
+		case <-v.ctx.Done():
+			_ = v.pc.Close()
+			v.wg.Wait()
+			v.video.set(nil)
+			v.audio.set(nil)
+			return
+		case <-v.realloc:
+			v.allocate()
+		case <-tick.C:
+			v.choose()
+			n++
+			if n%int(allocateInterval/chooseInterval) == 0 {
+				v.allocate()
+			}
+		}
+	}
+}
+
+// allocate fits the video's simulcast layer to the viewer's bandwidth
+// estimate.
+func (v *Viewer) allocate() {
+	if d := v.video.current(); d != nil {
+		v.sub.Allocate(v.ctx, map[string]*media.DownTrack{d.ID(): d})
+	}
+}
+
+// choose switches the viewer's tracks to what it should receive now.
+func (v *Viewer) choose() {
+	v.s.mu.Lock()
+	r := v.s.rooms[v.room]
+	v.s.mu.Unlock()
+	if r == nil {
+		v.video.set(nil)
+		v.audio.set(nil)
+		return
+	}
+	prog := v.s.bc.programmeOf(v.room)
+	r.mu.Lock()
+	video := pickVideo(r.tracks, r.speakers, prog, v.video.up())
+	audio := pickAudio(r.tracks, r.speakers, prog, v.lang, v.audio.up())
+	r.mu.Unlock()
+	v.video.set(video)
+	v.audio.set(audio)
+}
+
+func playing(u *upTrack) bool { return !u.Muted() && !u.Gated() && !u.SelfMuted() }
+
+// pickVideo is the programme feed's video, else the camera of the loudest
+// speaker who has one, else the current video while it plays, else a
+// shared screen, else any camera.
+func pickVideo(tracks map[string]*upTrack, speakers []string, prog string, cur *upTrack) *upTrack {
+	find := func(owner string, src media.Source) *upTrack {
+		var best *upTrack
+		for _, u := range tracks {
+			if u.Kind() == webrtc.RTPCodecTypeVideo && (owner == "" || u.Owner() == owner) && (src == "" || u.Source() == src) && playing(u) {
+				if best == nil || compareIDs(u.ID(), best.ID()) < 0 {
+					best = u
+				}
+			}
+		}
+		return best
+	}
+	if prog != "" {
+		if u := find(prog, ""); u != nil {
+			return u
+		}
+	}
+	for _, sp := range speakers {
+		if u := find(sp, media.SourceCamera); u != nil {
+			return u
+		}
+	}
+	if cur != nil && tracks[cur.ID()] == cur && playing(cur) {
+		return cur
+	}
+	if u := find("", media.SourceScreen); u != nil {
+		return u
+	}
+	return find("", "")
+}
+
+// pickAudio is the language channel the viewer asked for, else the
+// programme feed's sound, else the floor: the current microphone while its
+// speaker is still among the active ones (so that cross-talk does not
+// flip the sound back and forth), else the loudest speaker's, else any
+// microphone heard.
+func pickAudio(tracks map[string]*upTrack, speakers []string, prog, lang string, cur *upTrack) *upTrack {
+	find := func(match func(u *upTrack) bool) *upTrack {
+		var best *upTrack
+		for _, u := range tracks {
+			if u.Kind() == webrtc.RTPCodecTypeAudio && playing(u) && match(u) {
+				if best == nil || compareIDs(u.ID(), best.ID()) < 0 {
+					best = u
+				}
+			}
+		}
+		return best
+	}
+	if lang != "" {
+		if u := find(func(u *upTrack) bool { return u.Source() == media.SourceInterpretation && u.Language() == lang }); u != nil {
+			return u
+		}
+	}
+	if prog != "" {
+		if u := find(func(u *upTrack) bool { return u.Owner() == prog }); u != nil {
+			return u
+		}
+	}
+	mic := func(owner string) func(u *upTrack) bool {
+		return func(u *upTrack) bool {
+			return u.Source() == media.SourceMicrophone && (owner == "" || u.Owner() == owner)
+		}
+	}
+	if cur != nil && tracks[cur.ID()] == cur && playing(cur) && cur.Source() == media.SourceMicrophone {
+		for _, sp := range speakers {
+			if sp == cur.Owner() {
+				return cur
+			}
+		}
+	}
+	for _, sp := range speakers {
+		if u := find(mic(sp)); u != nil {
+			return u
+		}
+	}
+	if cur != nil && tracks[cur.ID()] == cur && playing(cur) && cur.Source() == media.SourceMicrophone {
+		return cur
+	}
+	return find(mic(""))
+}
