@@ -47,7 +47,7 @@ func (i *interpreter) send() {
 // clock is a settable clock.
 type clock struct{ t time.Time }
 
-func (c *clock) now() time.Time            { return c.t }
+func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 // A listener of a channel receives exactly the live interpreter's packets,
