@@ -303,6 +303,10 @@ func (p *Participant) handleOffer(m ClientMessage) error {
 			p.pubMu.Unlock()
 			return protoErr(CodeForbidden, "you may not publish %s", t.Source)
 		}
+		if err := p.checkInterpTrack(t); err != nil {
+			p.pubMu.Unlock()
+			return err
+		}
 		p.specs[t.ID] = t
 	}
 	p.pubMu.Unlock()

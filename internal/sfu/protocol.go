@@ -120,6 +120,9 @@ type ClientMessage struct {
 	AgendaItem string       `json:"agenda_item,omitempty"`
 	Language   string       `json:"language,omitempty"`
 	Times      map[Role]int `json:"times,omitempty"`
+	// Interpretation (interp.go).
+	On    bool `json:"on,omitempty"`
+	Level int  `json:"level,omitempty"`
 }
 
 // ProtocolError is a bad message from a client. Code is stable and the
@@ -235,6 +238,9 @@ func (m *ClientMessage) check() error {
 	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
 		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
 		return m.checkFloor()
+	case TypeInterpListen, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
+		TypeInterpTakeover, TypeInterpCough, TypeInterpChat, TypeInterpSlow, TypeInterpFloor, TypeInterpDucking:
+		return m.checkInterp()
 	default:
 		return protoErr(CodeBadMessage, "unknown message type %q", m.Type)
 	}
@@ -304,7 +310,9 @@ type ServerMessage struct {
 	Code         string                   `json:"code,omitempty"`
 	Error        string                   `json:"message_text,omitempty"`
 	Reason       string                   `json:"reason,omitempty"`
-	Floor        *FloorInfo               `json:"floor,omitempty"` // floor_state
+	Floor        *FloorInfo               `json:"floor,omitempty"`  // floor_state
+	Interp       *InterpInfo              `json:"interp,omitempty"` // interp_state
+	Booth        string                   `json:"booth,omitempty"`  // interp_chat, interp_slow: the sender's booth
 }
 
 func errorMessage(err error) ServerMessage {

@@ -40,7 +40,9 @@ type Room struct {
 	locked     bool
 	speakers   []string
 	// floor is the speakers' list and who may be heard (floor.go).
-	floor   floor
+	floor floor
+	// in is the simultaneous interpretation: booths and channels (interp.go).
+	in      interp
 	stop    chan struct{}
 	stopped bool
 }
@@ -238,7 +240,9 @@ func (r *Room) admit(p *Participant) error {
 	ups := make([]*upTrack, 0, len(r.tracks))
 	for _, u := range r.tracks {
 		tracks = append(tracks, trackInfo(u))
-		ups = append(ups, u)
+		if r.wantsLocked(p, u) {
+			ups = append(ups, u)
+		}
 	}
 	locked := r.locked
 	speakers := r.speakers
@@ -255,14 +259,13 @@ func (r *Room) admit(p *Participant) error {
 		}
 	}
 	for _, u := range ups {
-		if u.Owner() != p.id {
-			p.enqueue(func() { p.subscribe(u) })
-		}
+		p.enqueue(func() { p.subscribe(u) })
 	}
 	if p.perms.Moderate {
 		r.pushWaiting()
 	}
 	r.floorJoined(p)
+	r.interpJoined(p)
 	return nil
 }
 
@@ -302,6 +305,7 @@ func (r *Room) leave(p *Participant) {
 	} else {
 		r.pushWaiting()
 	}
+	r.interpLeft(p, empty)
 	if empty {
 		r.s.dropRoom(r)
 	}
@@ -313,14 +317,19 @@ func (r *Room) publish(u *upTrack) {
 	r.tracks[u.ID()] = u
 	u.SetGated(r.floorGateLocked(u))
 	ps := r.joinedLocked()
+	wants := make([]bool, len(ps))
+	for i, p := range ps {
+		wants[i] = r.wantsLocked(p, u)
+	}
 	r.mu.Unlock()
 	info := trackInfo(u)
-	for _, p := range ps {
+	for i, p := range ps {
 		p.send(ServerMessage{Type: TypeTrack, Track: &info})
-		if p.id != u.Owner() {
+		if wants[i] {
 			p.enqueue(func() { p.subscribe(u) })
 		}
 	}
+	r.interpChanged() // a live interpreter's or the floor speaker's track feeds a channel
 }
 
 // unpublish withdraws u.
@@ -337,6 +346,7 @@ func (r *Room) unpublish(u *upTrack) {
 		p.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 		p.enqueue(func() { p.unsubscribe(u) })
 	}
+	r.interpChanged()
 }
 
 // trackChanged tells everyone about u's new state (muted, for example).

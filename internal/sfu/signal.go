@@ -259,7 +259,7 @@ func (p *Participant) handle(m ClientMessage) error {
 		select {
 		case err := <-errc:
 			var pe *ProtocolError
-			if errors.As(err, &pe) && pe.Code == CodeForbidden {
+			if errors.As(err, &pe) && (pe.Code == CodeForbidden || pe.Code == CodeInterpBooth) {
 				p.send(errorMessage(err)) // refused, but the session goes on
 				return nil
 			}
@@ -304,6 +304,9 @@ func (p *Participant) handle(m ClientMessage) error {
 	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
 		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
 		p.handleFloor(m)
+	case TypeInterpListen, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
+		TypeInterpTakeover, TypeInterpCough, TypeInterpChat, TypeInterpSlow, TypeInterpFloor, TypeInterpDucking:
+		p.handleInterp(m)
 	case TypeAdmit, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))

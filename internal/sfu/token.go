@@ -97,12 +97,15 @@ type Claims struct {
 	// it expires. The rejoin tokens the server hands a session carry the
 	// ID of the token that opened it: revoking that token revokes them
 	// too, and a session may replace its own stale predecessor.
-	ID          string      `json:"jti"`
-	Room        string      `json:"room"`
-	Identity    string      `json:"sub"`
-	Name        string      `json:"name"`
-	Delegation  string      `json:"del,omitempty"`
-	Role        Role        `json:"role"`
+	ID         string `json:"jti"`
+	Room       string `json:"room"`
+	Identity   string `json:"sub"`
+	Name       string `json:"name"`
+	Delegation string `json:"del,omitempty"`
+	Role       Role   `json:"role"`
+	// Booth is the language booth an interpreter works in (interp.go);
+	// only interpreters have one.
+	Booth       string      `json:"booth,omitempty"`
 	Permissions Permissions `json:"perm"`
 	IssuedAt    int64       `json:"iat"`
 	// NotBefore is when the token starts to open the room (JWT's "nbf",
@@ -131,6 +134,9 @@ func (c Claims) Validate() error {
 	}
 	if !c.Role.Valid() {
 		errs = append(errs, fmt.Errorf("sfu: unknown role %q", c.Role))
+	}
+	if c.Booth != "" && (c.Role != RoleInterpreter || !validLanguage(c.Booth)) {
+		errs = append(errs, fmt.Errorf("sfu: booth %q: only an interpreter has a booth, named by a language tag", c.Booth))
 	}
 	if c.ExpiresAt <= c.IssuedAt {
 		errs = append(errs, errors.New("sfu: token must expire after it is issued"))
