@@ -79,6 +79,8 @@ type Invitee struct {
 	Name       string `json:"name"`
 	Delegation string `json:"delegation"`
 	Role       string `json:"role"`
+	// Booth is an interpreter's language booth (fr, es, …).
+	Booth string `json:"booth,omitempty"`
 }
 
 // Invitations is a request to invite a list of people at once.
@@ -212,7 +214,7 @@ func (h *Handlers) issueAll(r *http.Request, room store.Room, list []Invitee, w 
 	for i, in := range list {
 		role := sfu.Role(in.Role)
 		c := sfu.Claims{ID: sfu.NewTokenID(), Room: room.Slug, Identity: in.Identity, Name: in.Name, Delegation: in.Delegation,
-			Role: role, Permissions: sfu.DefaultPermissions(role)}
+			Role: role, Booth: strings.TrimSpace(in.Booth), Permissions: sfu.DefaultPermissions(role)}
 		tok, err := signer.IssueWindow(c, w.from, w.until)
 		if err != nil {
 			return nil, &fault.Problem{Kind: fault.ErrInvalid, Key: "room_admin_invalid", Err: err}

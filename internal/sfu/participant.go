@@ -75,7 +75,7 @@ func newParticipant(r *Room, c Claims) *Participant {
 // infoLocked describes p; room.mu must be held.
 func (p *Participant) infoLocked() ParticipantInfo {
 	return ParticipantInfo{ID: p.id, Identity: p.claims.Identity, Name: p.claims.Name, Delegation: p.claims.Delegation,
-		Role: p.claims.Role, Permissions: p.perms, Hand: p.hand, ChairMuted: p.room.chairMutesLocked(p.claims.Identity)}
+		Role: p.claims.Role, Booth: boothOf(p), Permissions: p.perms, Hand: p.hand, ChairMuted: p.room.chairMutesLocked(p.claims.Identity)}
 }
 
 func (p *Participant) permissions() Permissions {

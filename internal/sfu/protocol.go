@@ -254,6 +254,7 @@ type ParticipantInfo struct {
 	Name        string      `json:"name"`
 	Delegation  string      `json:"delegation,omitempty"`
 	Role        Role        `json:"role"`
+	Booth       string      `json:"booth,omitempty"` // an interpreter's booth
 	Permissions Permissions `json:"permissions"`
 	Hand        bool        `json:"hand,omitempty"`
 	// ChairMuted lists the sources a moderator muted and has not allowed
