@@ -30,6 +30,7 @@ function start() {
   // Channel and partner audio play in elements of their own.
   const channelAudio = document.createElement('audio');
   const partnerAudio = document.createElement('audio');
+  channelAudio.id = 'interp-channel'; partnerAudio.id = 'interp-partner';
   for (const a of [channelAudio, partnerAudio]) { a.autoplay = true; a.hidden = true; app.append(a); }
   const play = (el, track) => {
     const cur = el.srcObject?.getTracks()[0] || null;
