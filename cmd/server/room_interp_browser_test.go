@@ -57,6 +57,11 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 		return squash(a.cat.T(code, key, map[string]any{"Name": name}))
 	}
 	stats := func(br *browser) chanStats { return eval[chanStats](t, br, channelStats) }
+	// press clicks a control of the interpretation panel as the page's
+	// own handler receives it, wherever the panel scrolled it.
+	press := func(id string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`document.getElementById('` + id + `').scrollIntoView({block: 'center'}); document.getElementById('` + id + `').click()`)
+	}
 
 	open(a, "en", "chair-1", "Chair Anh", sfu.RoleChair, "")
 	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
@@ -69,19 +74,19 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	for _, br := range []*browser{b, c} {
 		br.waitFor(t, "the interpreter publishes into the booth", `window.chanceryRoom.state.specs.some(s => s.source === 'interpretation' && s.language === 'fr')`)
 		br.waitFor(t, "the console's toggle appears", `!document.getElementById('interp-toggle').hidden`)
-		br.do(t, "open the console", chromedp.Click(chromedp.CSS("#interp-toggle")))
+		br.do(t, "open the console", press("interp-toggle"))
 		br.waitFor(t, "the console shows", `!document.getElementById('interp-console').hidden && document.getElementById('interp-listener').hidden`)
 	}
 
 	// The chair listens to French.
 	a.waitFor(t, "the chair's toggle appears", `!document.getElementById('interp-toggle').hidden`)
-	a.do(t, "open the interpretation panel", chromedp.Click(chromedp.CSS("#interp-toggle")))
+	a.do(t, "open the interpretation panel", press("interp-toggle"))
 	a.do(t, "choose French", chromedp.SetValue(chromedp.CSS("#interp-language"), "fr"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('interp-language').dispatchEvent(new Event('change'))`))
 	b.waitFor(t, "nobody live yet", `document.getElementById('interp-state').textContent === `+jsString(msg("fr", "interp_state_off", "")))
 
 	// Amélie goes live: the chair receives the channel, the floor ducked.
-	b.do(t, "Amélie goes live", chromedp.Click(chromedp.CSS("#interp-live")))
+	b.do(t, "Amélie goes live", press("interp-live"))
 	b.waitFor(t, "Amélie is live", `document.getElementById('interp-state').textContent === `+jsString(msg("fr", "interp_state_live", "")))
 	c.waitFor(t, "Karim is on standby", `document.getElementById('interp-state').textContent === `+jsString(msg("ar", "interp_state_standby", "Amélie")))
 	var first chanStats
@@ -104,12 +109,12 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	check(c, "ar", "standby")
 
 	// Handover: offer, accept with the keyboard, switch.
-	b.do(t, "offer the handover", chromedp.Click(chromedp.CSS("#interp-offer")))
+	b.do(t, "offer the handover", press("interp-offer"))
 	c.waitFor(t, "Karim sees the offer", `!document.getElementById('interp-accept').hidden`)
 	c.do(t, "accept with the keyboard", chromedp.Focus(chromedp.CSS("#interp-accept")), chromedp.KeyEvent("\r"))
 	b.waitFor(t, "Amélie may switch", `!document.getElementById('interp-switch').hidden`)
 	sdp := eval[string](t, a, `window.chanceryRoom.state.sub.remoteDescription.sdp`)
-	b.do(t, "switch now", chromedp.Click(chromedp.CSS("#interp-switch")))
+	b.do(t, "switch now", press("interp-switch"))
 	c.waitFor(t, "Karim is live", `document.getElementById('interp-state').textContent === `+jsString(msg("ar", "interp_state_live", "")))
 	b.waitFor(t, "Amélie is on standby", `document.getElementById('interp-state').textContent === `+jsString(msg("fr", "interp_state_standby", "Karim")))
 	deadline = time.Now().Add(30 * time.Second)

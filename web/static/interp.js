@@ -26,6 +26,9 @@ function start() {
   const langName = (code) => (code ? names?.of(code) || code : t('interp_original'));
   const say = (text) => { $('interp-live-region').textContent = text; };
   let state = null, level = null, muteOriginal = false, coughing = false;
+  // want is the listener's (or interpreter's) own choice, asked for again
+  // once after a reconnect, which starts a new session with none.
+  let want = null, asked = false;
 
   // Channel and partner audio play in elements of their own.
   const channelAudio = document.createElement('audio');
@@ -51,7 +54,15 @@ function start() {
 
   app.addEventListener('interp', (e) => {
     const m = e.detail;
-    if (m.type === 'interp_state') { state = m.interp; render(); return; }
+    if (m.type === 'interp_state') {
+      state = m.interp;
+      const have = state.booth ? state.hear || '' : state.listen || '';
+      if (want !== null && want !== have && !asked && (want === '' || state.booths.some((b) => b.language === want))) {
+        asked = true;
+        send({ type: state.booth ? 'interp_hear' : 'interp_listen', language: want });
+      }
+      render(); return;
+    }
     if (m.type === 'interp_chat') { addChat(m.message); return; }
     if (m.type === 'interp_slow') say(t('interp_slow_from', `${m.message.name} (${langName(m.booth)})`));
     if (m.type === 'interp_slow' && room()?.state?.self?.permissions.moderate) {
@@ -156,12 +167,13 @@ function start() {
   // --- controls --------------------------------------------------------------
   $('interp-toggle').addEventListener('click', () => room()?.openPanel('interp'));
   $('interp-language').addEventListener('change', (e) => {
+    want = e.target.value; asked = false;
     send({ type: 'interp_listen', language: e.target.value });
     say(t('interp_now_listening', langName(e.target.value)));
   });
   $('interp-floor-level').addEventListener('input', (e) => { level = Number(e.target.value); $('interp-floor-level-out').textContent = `${level} %`; attach(); });
   $('interp-mute-original').addEventListener('change', (e) => { muteOriginal = e.target.checked; attach(); });
-  $('interp-source').addEventListener('change', (e) => send({ type: 'interp_hear', language: e.target.value }));
+  $('interp-source').addEventListener('change', (e) => { want = e.target.value; asked = false; send({ type: 'interp_hear', language: e.target.value }); });
   $('interp-live').addEventListener('click', () => send({ type: 'interp_live', on: booth()?.live !== me() }));
   $('interp-offer').addEventListener('click', () => send({ type: 'interp_offer', on: !booth()?.offer }));
   $('interp-accept').addEventListener('click', () => send({ type: 'interp_accept' }));
