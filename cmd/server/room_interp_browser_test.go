@@ -12,13 +12,14 @@ import (
 )
 
 // channelStats reads, from the page's subscribing connection, what arrived
-// on the French channel's track: its SSRC and packets.
+// on the French channel's track (found as room.js maps received media, by
+// the msid of its m-section): its SSRC and packets.
 const channelStats = `(async () => {
-  const pc = window.chanceryRoom.state.sub;
-  if (!pc) return {ssrc: 0, packets: 0};
+  const pc = window.chanceryRoom.state.sub, track = window.chanceryRoom.state.media.get('interp-fr');
+  if (!pc || !track) return {ssrc: 0, packets: 0};
   const r = await pc.getStats();
   let out = {ssrc: 0, packets: 0};
-  r.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.trackIdentifier === 'interp-fr') out = {ssrc: s.ssrc, packets: s.packetsReceived}; });
+  r.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.trackIdentifier === track.id) out = {ssrc: s.ssrc, packets: s.packetsReceived}; });
   return out;
 })()`
 
