@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"net/url"
 	"testing"
 	"time"
@@ -20,6 +22,13 @@ const channelStats = `(async () => {
   const r = await pc.getStats();
   let out = {ssrc: 0, packets: 0};
   r.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.trackIdentifier === track.id) out = {ssrc: s.ssrc, packets: s.packetsReceived}; });
+  return out;
+})()`
+
+// diag describes a page's tracks and receivers when a test fails.
+const diag = `(async () => {
+  const st = window.chanceryRoom.state, out = {tracks: [...st.tracks.values()], media: [...st.media].map(([k, v]) => [k, v.id]), self: st.self, specs: st.specs, stats: []};
+  for (const pc of [st.sub, st.pub]) { if (!pc) continue; (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp') out.stats.push({type: s.type, kind: s.kind, track: s.trackIdentifier, mid: s.mid, ssrc: s.ssrc, p: s.packetsReceived ?? s.packetsSent}); }); }
   return out;
 })()`
 
@@ -57,7 +66,23 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	msg := func(code, key, name string) string {
 		return squash(a.cat.T(code, key, map[string]any{"Name": name}))
 	}
-	stats := func(br *browser) chanStats { return eval[chanStats](t, br, channelStats) }
+	awaited := func(br *browser, expr string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(br.ctx, browsertest.ActionTimeout)
+		defer cancel()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr+`.then(JSON.stringify)`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("evaluate: %v", err)
+		}
+		return s
+	}
+	stats := func(br *browser) chanStats {
+		var cs chanStats
+		if err := json.Unmarshal([]byte(awaited(br, channelStats)), &cs); err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
 	// press clicks a control of the interpretation panel as the page's
 	// own handler receives it, wherever the panel scrolled it.
 	press := func(id string) chromedp.Action[chromedp.Void] {
@@ -95,7 +120,7 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for first = stats(a); first.Packets < 50; first = stats(a) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the chair receives %d packets of the French channel", first.Packets)
+			t.Fatalf("the chair receives %d packets of the French channel; chair %s; Amélie %s", first.Packets, awaited(a, diag), awaited(b, diag))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
