@@ -137,7 +137,7 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	// Handover: offer, accept with the keyboard, switch.
 	b.do(t, "offer the handover", press("interp-offer"))
 	c.waitFor(t, "Karim sees the offer", `!document.getElementById('interp-accept').hidden`)
-	c.do(t, "accept with the keyboard", chromedp.Focus(chromedp.CSS("#interp-accept")), chromedp.KeyEvent("\r"))
+	c.do(t, "accept with the keyboard", chromedp.Evaluate[chromedp.Void](`document.getElementById('interp-accept').scrollIntoView({block: 'center'}); document.getElementById('interp-accept').focus()`), chromedp.KeyEvent("\r"))
 	b.waitFor(t, "Amélie may switch", `!document.getElementById('interp-switch').hidden`)
 	sdp := eval[string](t, a, `window.chanceryRoom.state.sub.remoteDescription.sdp`)
 	b.do(t, "switch now", press("interp-switch"))

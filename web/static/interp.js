@@ -165,7 +165,6 @@ function start() {
   }
 
   // --- controls --------------------------------------------------------------
-  $('interp-toggle').addEventListener('click', () => room()?.openPanel('interp'));
   $('interp-language').addEventListener('change', (e) => {
     want = e.target.value; asked = false;
     send({ type: 'interp_listen', language: e.target.value });
