@@ -89,7 +89,20 @@ func TestTokenCommandPrintsAJoinURL(t *testing.T) {
 		t.Errorf("the token ID is not printed: %q", errOut.String())
 	}
 	db.Close()
+	// An interpreter's token names their booth.
+	out.Reset()
+	if err := dispatch(ctx, []string{"token", "-room", testRoom, "-identity", "int-1", "-name", "Amélie", "-role", "interpreter", "-booth", "fr", "-data", data}, nil, nil, &out, &errOut); err != nil {
+		t.Fatalf("token -booth: %v; %s", err, errOut.String())
+	}
+	if u, err = url.Parse(strings.TrimSpace(out.String())); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.Verify(u.Query().Get("t")); err != nil || c.Booth != "fr" || c.Role != sfu.RoleInterpreter {
+		t.Fatalf("interpreter claims = %+v, %v", c, err)
+	}
 	for _, bad := range [][]string{
+		{"token", "-room", testRoom, "-identity", "x", "-name", "X", "-role", "delegate", "-booth", "fr", "-data", data},
+		{"token", "-room", testRoom, "-identity", "x", "-name", "X", "-role", "interpreter", "-booth", "f r", "-data", data},
 		{"token", "-room", testRoom, "-identity", "x", "-name", "X", "-role", "king", "-data", data},
 		{"token", "-room", "nowhere", "-identity", "x", "-name", "X", "-data", data},
 		{"token", "-room", testRoom, "-name", "X", "-data", data},

@@ -139,6 +139,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		// Printed only now, so that the URLs carry the real port of ":0".
 		printDemo(stdout, scheme, ln.Addr().String(), app.demo)
 		printDemoNetworks(stdout, app.demoNets)
+		if err := printDemoBooths(ctx, stdout, db, app.sfu.Signer(), scheme+"://"+displayAddr(ln.Addr().String())); err != nil {
+			log.Warn("demo booths", "err", err)
+		}
 	}
 	if ready != nil {
 		ready(ln.Addr().String())

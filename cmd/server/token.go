@@ -32,6 +32,7 @@ func tokenCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	name := fs.String("name", "", "display name")
 	delegation := fs.String("delegation", "", "delegation shown on the participant's tile")
 	role := fs.String("role", string(sfu.RoleDelegate), "role: "+roleNames())
+	booth := fs.String("booth", "", "interpreters: the language booth they work in (fr, es, …)")
 	langCode := fs.String("lang", orDefault(env["CHANCERY_DEFAULT_LANG"], "vi"), "language of the join page")
 	ttl := fs.Duration("ttl", 2*time.Hour, "how long the token stays valid")
 	base := fs.String("base-url", orDefault(env["CHANCERY_PUBLIC_URL"], "http://localhost:8080"), "base URL of the server (env CHANCERY_PUBLIC_URL)")
@@ -48,8 +49,8 @@ func tokenCommand(ctx context.Context, args, environ []string, stdout, stderr io
 		return usageError{errors.New("-ttl must be between 1m and 168h")}
 	}
 	r := sfu.Role(*role)
-	c := sfu.Claims{ID: sfu.NewTokenID(), Room: *room, Identity: *identity, Name: *name, Delegation: *delegation, Role: r, Permissions: sfu.DefaultPermissions(r)}
-	if err := (sfu.Claims{ID: c.ID, Room: c.Room, Identity: c.Identity, Name: c.Name, Delegation: c.Delegation, Role: r, ExpiresAt: 1}).Validate(); err != nil {
+	c := sfu.Claims{ID: sfu.NewTokenID(), Room: *room, Identity: *identity, Name: *name, Delegation: *delegation, Role: r, Booth: *booth, Permissions: sfu.DefaultPermissions(r)}
+	if err := (sfu.Claims{ID: c.ID, Room: c.Room, Identity: c.Identity, Name: c.Name, Delegation: c.Delegation, Role: r, Booth: c.Booth, ExpiresAt: 1}).Validate(); err != nil {
 		return usageError{fmt.Errorf("usage: chancery token -room ROOM -identity ID -name NAME -role ROLE: %w", err)}
 	}
 	db, err := store.Open(ctx, store.Options{DatabaseURL: *dbURL, DataDir: *data})

@@ -239,8 +239,8 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	room.Title = room.TitleIn(l.Code)
-	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys)+len(procJSKeys))
-	for _, k := range slices.Concat(jsKeys, floorJSKeys, procJSKeys) {
+	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys)+len(procJSKeys)+len(interpJSKeys))
+	for _, k := range slices.Concat(jsKeys, floorJSKeys, procJSKeys, interpJSKeys) {
 		strs[k] = h.p.Kit.Cat.T(l.Code, k, procPlaceholders)
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token
@@ -256,7 +256,9 @@ type Invite struct {
 	Name       string `json:"name"`
 	Delegation string `json:"delegation"`
 	Role       string `json:"role"`
-	Lang       string `json:"lang"`
+	// Booth is an interpreter's language booth (fr, es, …).
+	Booth string `json:"booth"`
+	Lang  string `json:"lang"`
 	// NotBefore and ExpiresAt are the invitation's window: by default
 	// from now until the room closes, else for the configured lifetime.
 	NotBefore *time.Time `json:"not_before"`
@@ -298,7 +300,7 @@ func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
 		code = h.p.Kit.Lang(r).Code
 	}
 	out, err := h.issueAll(r, room, []Invitee{{Identity: strings.TrimSpace(in.Identity), Name: strings.TrimSpace(in.Name),
-		Delegation: strings.TrimSpace(in.Delegation), Role: in.Role}}, wnd, code)
+		Delegation: strings.TrimSpace(in.Delegation), Role: in.Role, Booth: in.Booth}}, wnd, code)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -316,7 +318,7 @@ func (h *Handlers) inviteForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := Invite{Identity: r.PostFormValue("identity"), Name: r.PostFormValue("name"), Delegation: r.PostFormValue("delegation"),
-		Role: r.PostFormValue("role"), NotBefore: from, ExpiresAt: until}
+		Role: r.PostFormValue("role"), Booth: r.PostFormValue("booth"), NotBefore: from, ExpiresAt: until}
 	out, err := h.issue(r, in)
 	if err != nil {
 		h.formFailed(w, r, err)

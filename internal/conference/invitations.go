@@ -79,6 +79,8 @@ type Invitee struct {
 	Name       string `json:"name"`
 	Delegation string `json:"delegation"`
 	Role       string `json:"role"`
+	// Booth is an interpreter's language booth (fr, es, …).
+	Booth string `json:"booth,omitempty"`
 }
 
 // Invitations is a request to invite a list of people at once.
@@ -227,7 +229,7 @@ func (h *Handlers) issueAll(r *http.Request, room store.Room, list []Invitee, w 
 			role = sfu.RoleDelegate
 		}
 		c := sfu.Claims{ID: sfu.NewTokenID(), Room: room.Slug, Identity: in.Identity, Name: in.Name, Delegation: in.Delegation,
-			Head: head, Role: role, Permissions: sfu.DefaultPermissions(role)}
+			Head: head, Role: role, Booth: strings.TrimSpace(in.Booth), Permissions: sfu.DefaultPermissions(role)}
 		tok, err := signer.IssueWindow(c, w.from, w.until)
 		if err != nil {
 			return nil, &fault.Problem{Kind: fault.ErrInvalid, Key: "room_admin_invalid", Err: err}

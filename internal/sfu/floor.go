@@ -208,6 +208,7 @@ type floor struct {
 	// Guarded by room.mu: what the media gate reads.
 	held bool   // a turn holds the floor
 	open string // the identity heard while it does ("": only moderators)
+	lang string // the language the turn holding the floor speaks (interp.go)
 }
 
 // FloorRequestInfo describes a request to clients. Times are Unix
@@ -471,15 +472,15 @@ func (r *Room) floorGateLocked(u *upTrack) bool {
 // f.mu must be held.
 func (r *Room) applyFloorLocked() {
 	f := &r.floor
-	held, open := false, ""
+	held, open, lang := false, "", ""
 	if q := f.cur; q != nil {
 		held = true
 		if q.State == FloorInProgress {
-			open = q.Identity
+			open, lang = q.Identity, q.Language
 		}
 	}
 	r.mu.Lock()
-	f.held, f.open = held, open
+	f.held, f.open, f.lang = held, open, lang
 	var changed []*upTrack
 	for _, u := range r.tracks {
 		if g := r.floorGateLocked(u); g != u.Gated() {
@@ -491,6 +492,7 @@ func (r *Room) applyFloorLocked() {
 	for _, u := range changed {
 		r.trackChanged(u)
 	}
+	r.interpChanged() // passthrough follows the floor's language
 }
 
 // openMicrophone gives the floor's speaker their microphone: a chair's

@@ -80,7 +80,7 @@ func newParticipant(r *Room, c Claims) *Participant {
 // infoLocked describes p; room.mu must be held.
 func (p *Participant) infoLocked() ParticipantInfo {
 	return ParticipantInfo{ID: p.id, Identity: p.claims.Identity, Name: p.claims.Name, Delegation: p.claims.Delegation,
-		Head: p.claims.Head, Role: p.claims.Role, Permissions: p.perms, Hand: p.hand, Rank: p.room.ranks[p.claims.Identity], ChairMuted: p.room.chairMutesLocked(p.claims.Identity)}
+		Head: p.claims.Head, Role: p.claims.Role, Booth: boothOf(p), Permissions: p.perms, Hand: p.hand, Rank: p.room.ranks[p.claims.Identity], ChairMuted: p.room.chairMutesLocked(p.claims.Identity)}
 }
 
 func (p *Participant) permissions() Permissions {
@@ -310,6 +310,10 @@ func (p *Participant) handleOffer(m ClientMessage) error {
 		if !perms.CanPublish(t.Source) {
 			p.pubMu.Unlock()
 			return protoErr(CodeForbidden, "you may not publish %s", t.Source)
+		}
+		if err := p.checkInterpTrack(t); err != nil {
+			p.pubMu.Unlock()
+			return err
 		}
 		p.specs[t.ID] = t
 	}

@@ -131,6 +131,9 @@ type ClientMessage struct {
 	Choice   procedure.Choice   `json:"choice,omitempty"`
 	Receipt  string             `json:"receipt,omitempty"`
 	Settings *ProcedureSettings `json:"settings,omitempty"`
+	// Interpretation (interp.go).
+	On    bool `json:"on,omitempty"`
+	Level int  `json:"level,omitempty"`
 }
 
 // ProtocolError is a bad message from a client. Code is stable and the
@@ -252,6 +255,9 @@ func (m *ClientMessage) check() error {
 		return m.checkFloor()
 	case TypeRollCallOpen, TypeRollCallClose, TypeRollCallAnswer, TypeDesignate, TypeProcSettings, TypeVoteOpen, TypeVoteCast, TypeVoteClose:
 		return m.checkProcedure()
+	case TypeInterpListen, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
+		TypeInterpTakeover, TypeInterpCough, TypeInterpChat, TypeInterpSlow, TypeInterpFloor, TypeInterpDucking:
+		return m.checkInterp()
 	default:
 		return protoErr(CodeBadMessage, "unknown message type %q", m.Type)
 	}
@@ -266,6 +272,7 @@ type ParticipantInfo struct {
 	Delegation  string      `json:"delegation,omitempty"`
 	Head        bool        `json:"head,omitempty"` // the head of the delegation
 	Role        Role        `json:"role"`
+	Booth       string      `json:"booth,omitempty"` // an interpreter's booth
 	Permissions Permissions `json:"permissions"`
 	Hand        bool        `json:"hand,omitempty"`
 	// Rank is the place of the participant's delegation in the meeting's
@@ -331,6 +338,8 @@ type ServerMessage struct {
 	Procedure    *ProcedureInfo           `json:"procedure,omitempty"` // procedure_state
 	VoteID       int64                    `json:"vote,omitempty"`      // vote_receipt
 	Receipt      string                   `json:"receipt,omitempty"`   // vote_receipt: never logged, never stored
+	Interp       *InterpInfo              `json:"interp,omitempty"`    // interp_state
+	Booth        string                   `json:"booth,omitempty"`     // interp_chat, interp_slow: the sender's booth
 }
 
 func errorMessage(err error) ServerMessage {

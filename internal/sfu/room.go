@@ -43,7 +43,9 @@ type Room struct {
 	floor floor
 	// proc is the roll call, quorum and votes (procedure.go), guarded by
 	// floor.mu.
-	proc    proc
+	proc proc
+	// in is the simultaneous interpretation: booths and channels (interp.go).
+	in      interp
 	stop    chan struct{}
 	stopped bool
 
@@ -252,7 +254,9 @@ func (r *Room) admit(p *Participant) error {
 	ups := make([]*upTrack, 0, len(r.tracks))
 	for _, u := range r.tracks {
 		tracks = append(tracks, trackInfo(u))
-		ups = append(ups, u)
+		if r.wantsLocked(p, u) {
+			ups = append(ups, u)
+		}
 	}
 	locked := r.locked
 	speakers := r.speakers
@@ -269,15 +273,14 @@ func (r *Room) admit(p *Participant) error {
 		}
 	}
 	for _, u := range ups {
-		if u.Owner() != p.id {
-			p.enqueue(func() { p.subscribe(u) })
-		}
+		p.enqueue(func() { p.subscribe(u) })
 	}
 	if p.perms.Moderate {
 		r.pushWaiting()
 	}
 	r.floorJoined(p)
 	r.procJoined(p)
+	r.interpJoined(p)
 	return nil
 }
 
@@ -317,6 +320,7 @@ func (r *Room) leave(p *Participant) {
 	} else {
 		r.pushWaiting()
 	}
+	r.interpLeft(p, empty)
 	if empty {
 		r.s.dropRoom(r)
 	}
@@ -328,14 +332,19 @@ func (r *Room) publish(u *upTrack) {
 	r.tracks[u.ID()] = u
 	u.SetGated(r.floorGateLocked(u))
 	ps := r.joinedLocked()
+	wants := make([]bool, len(ps))
+	for i, p := range ps {
+		wants[i] = r.wantsLocked(p, u)
+	}
 	r.mu.Unlock()
 	info := trackInfo(u)
-	for _, p := range ps {
+	for i, p := range ps {
 		p.send(ServerMessage{Type: TypeTrack, Track: &info})
-		if p.id != u.Owner() {
+		if wants[i] {
 			p.enqueue(func() { p.subscribe(u) })
 		}
 	}
+	r.interpChanged() // a live interpreter's or the floor speaker's track feeds a channel
 }
 
 // unpublish withdraws u.
@@ -352,6 +361,7 @@ func (r *Room) unpublish(u *upTrack) {
 		p.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 		p.enqueue(func() { p.unsubscribe(u) })
 	}
+	r.interpChanged()
 }
 
 // trackChanged tells everyone about u's new state (muted, for example).

@@ -259,7 +259,7 @@ func (p *Participant) handle(m ClientMessage) error {
 		select {
 		case err := <-errc:
 			var pe *ProtocolError
-			if errors.As(err, &pe) && pe.Code == CodeForbidden {
+			if errors.As(err, &pe) && (pe.Code == CodeForbidden || pe.Code == CodeInterpBooth) {
 				p.send(errorMessage(err)) // refused, but the session goes on
 				return nil
 			}
@@ -306,6 +306,9 @@ func (p *Participant) handle(m ClientMessage) error {
 		p.handleFloor(m)
 	case TypeRollCallOpen, TypeRollCallClose, TypeRollCallAnswer, TypeDesignate, TypeProcSettings, TypeVoteOpen, TypeVoteCast, TypeVoteClose:
 		p.handleProcedure(m)
+	case TypeInterpListen, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
+		TypeInterpTakeover, TypeInterpCough, TypeInterpChat, TypeInterpSlow, TypeInterpFloor, TypeInterpDucking:
+		p.handleInterp(m)
 	case TypeAdmit, TypeAdmitDelegation, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))

@@ -104,8 +104,11 @@ type Claims struct {
 	Delegation string `json:"del,omitempty"`
 	// Head marks the head of a delegation: the member who answers the
 	// roll call and votes for it, or designates who does.
-	Head        bool        `json:"head,omitempty"`
-	Role        Role        `json:"role"`
+	Head bool `json:"head,omitempty"`
+	Role Role `json:"role"`
+	// Booth is the language booth an interpreter works in (interp.go);
+	// only interpreters have one.
+	Booth       string      `json:"booth,omitempty"`
 	Permissions Permissions `json:"perm"`
 	IssuedAt    int64       `json:"iat"`
 	// NotBefore is when the token starts to open the room (JWT's "nbf",
@@ -134,6 +137,9 @@ func (c Claims) Validate() error {
 	}
 	if !c.Role.Valid() {
 		errs = append(errs, fmt.Errorf("sfu: unknown role %q", c.Role))
+	}
+	if c.Booth != "" && (c.Role != RoleInterpreter || !validLanguage(c.Booth)) {
+		errs = append(errs, fmt.Errorf("sfu: booth %q: only an interpreter has a booth, named by a language tag", c.Booth))
 	}
 	if c.ExpiresAt <= c.IssuedAt {
 		errs = append(errs, errors.New("sfu: token must expire after it is issued"))

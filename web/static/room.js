@@ -304,6 +304,7 @@ function start() {
       case 'floor_state': app.dispatchEvent(new CustomEvent('floor-state', { detail: m.floor })); break;
       case 'procedure_state': app.dispatchEvent(new CustomEvent('procedure-state', { detail: m.procedure })); break;
       case 'vote_receipt': app.dispatchEvent(new CustomEvent('vote-receipt', { detail: { vote: m.vote, receipt: m.receipt } })); break;
+      case 'interp_state': case 'interp_chat': case 'interp_slow': app.dispatchEvent(new CustomEvent('interp', { detail: m })); break; // interp.js
       case 'chat': addChat(m.message, true); break;
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
       case 'waiting': {
@@ -326,7 +327,7 @@ function start() {
           floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable',
           rate_limited: 'room_floor_error_rate', vote_open: 'procedure_error_vote_open', vote_closed: 'procedure_error_vote_closed',
           not_entitled: 'procedure_error_not_entitled', not_present: 'procedure_error_not_present', no_quorum: 'procedure_error_no_quorum',
-          roll_call_closed: 'procedure_error_roll_closed', already_answered: 'procedure_error_answered', receipt_unknown: 'procedure_error_receipt' }[m.code] || 'room_error_generic';
+          roll_call_closed: 'procedure_error_roll_closed', already_answered: 'procedure_error_answered', receipt_unknown: 'procedure_error_receipt' }[m.code] || (m.code?.startsWith('interp_') ? `interp_error_${m.code.slice(7)}` : 'room_error_generic');
         alertMsg(t(key));
         if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use', 'room_archived', 'token_not_yet_valid'].includes(m.code)) { st.fatal = true; release(); }
         break;
@@ -429,7 +430,8 @@ function start() {
     if (a && p.microphone) {
       a.enabled = st.mic;
       st.micTx = st.pub.addTransceiver(a, { direction: 'sendonly' });
-      st.specs.push({ id: a.id, source: 'microphone' });
+      // An interpreter's microphone speaks into the booth's channel.
+      st.specs.push(st.self.booth ? { id: a.id, source: 'interpretation', language: st.self.booth } : { id: a.id, source: 'microphone' });
     }
     if (v && p.camera) {
       v.enabled = st.cam;
@@ -608,12 +610,12 @@ function start() {
     btn.setAttribute('aria-pressed', String(on));
     if (on) st.panels.add(name); else st.panels.delete(name);
     // One panel at a time on a narrow window, where it covers the stage.
-    if (on && !window.matchMedia('(min-width: 48rem)').matches) for (const other of ['people', 'chat', 'settings', 'floor', 'procedure']) if (other !== name) openPanel(other, false);
+    if (on && !window.matchMedia('(min-width: 48rem)').matches) for (const other of ['people', 'chat', 'settings', 'floor', 'procedure', 'interp']) if (other !== name) openPanel(other, false);
     if (name === 'chat' && on) { st.unread = 0; unreadBadge(); }
     layoutTiles();
     return on;
   }
-  for (const name of ['people', 'chat', 'settings', 'floor', 'procedure']) {
+  for (const name of ['people', 'chat', 'settings', 'floor', 'procedure', 'interp']) {
     $(`${name}-toggle`).addEventListener('click', () => {
       if (openPanel(name) && name === 'chat') $('chat-input').focus();
     });
@@ -791,12 +793,14 @@ function start() {
       v.setAttribute('aria-label', w.screen ? t('room_screen_of', label(w.p)) : label(w.p) + (w.own ? ` ${t('room_you')}` : ''));
       if (w.track) { v.dataset.track = w.track; observer.observe(v); }
       setSrc(v, w.video || null); setSrc(a, w.audio || null);
+      a.volume = window.chanceryRoom.floorGain ?? 1; // interp.js ducks the floor under a language channel
       tile.classList.toggle('has-video', !!w.video);
     }
     if (layout !== 'speaker' && strip) strip.remove();
     else if (strip) tiles.append(strip);
     $('layout-toggle').setAttribute('aria-pressed', String(layout === 'speaker'));
     highlight(); renderPeople(); layoutTiles(); showQuality();
+    app.dispatchEvent(new Event('room-render')); // interp.js attaches the channel's media
   }
   // caption writes a tile's name bar: flag, name, role, and whether the
   // microphone is off or the hand raised, each also in words for screen

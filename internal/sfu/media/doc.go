@@ -17,6 +17,11 @@
 //     retransmission budget (draft-holmer-rmcat-transport-wide-cc-extensions-01);
 //   - allocate.go: a Subscriber fits each video's layer to the estimate
 //     and probes with padding before it steps up;
+//   - channel.go: a Channel is one interpretation language channel, an
+//     audio track whose source the room switches (live interpreter, floor
+//     passthrough) while listeners keep one track: it renumbers its
+//     sources into one continuous stream, mutes on a cough, and feeds
+//     PacketSinks (recording, broadcast);
 //   - speaker.go: active speakers from the RFC 6464 audio level;
 //   - opus.go: Opus DTX and in-band FEC asked of publishers (RFC 7587);
 //   - bwe: the subscriber connection's bandwidth estimator.

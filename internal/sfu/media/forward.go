@@ -110,6 +110,9 @@ type UpTrack struct {
 
 	mu    sync.Mutex
 	downs atomic.Pointer[[]*DownTrack]
+	// taps are the language channels this track is the source of
+	// (channel.go): they get each packet forwarded.
+	taps atomic.Pointer[[]*Channel]
 	// sendRTCP writes RTCP to the publisher's connection.
 	sendRTCP func([]rtcp.Packet) error
 	// counters count packets written to subscribers, for metrics.
@@ -218,6 +221,33 @@ func (u *UpTrack) addDown(d *DownTrack) {
 	u.downs.Store(&ds)
 }
 
+func (u *UpTrack) addTap(c *Channel) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var cs []*Channel
+	if old := u.taps.Load(); old != nil {
+		cs = append(cs, *old...)
+	}
+	cs = append(cs, c)
+	u.taps.Store(&cs)
+}
+
+func (u *UpTrack) removeTap(c *Channel) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	old := u.taps.Load()
+	if old == nil {
+		return
+	}
+	cs := make([]*Channel, 0, len(*old))
+	for _, x := range *old {
+		if x != c {
+			cs = append(cs, x)
+		}
+	}
+	u.taps.Store(&cs)
+}
+
 func (u *UpTrack) removeDown(d *DownTrack) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -269,6 +299,11 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 		if id := u.levelExt; id != 0 {
 			if ext := pkt.GetExtension(id); len(ext) > 0 {
 				u.level.observe(ext[0] & 0x7f)
+			}
+		}
+		if cs := u.taps.Load(); cs != nil {
+			for _, c := range *cs {
+				c.feed(u, pkt, n)
 			}
 		}
 	}

@@ -32,6 +32,13 @@ type Synthetic struct {
 	AudioLevel uint8
 	// Source of the video track (camera unless set).
 	Source sfu.Source
+	// AudioSource and AudioLanguage describe the audio track (a
+	// microphone in English unless set); AudioTag, when set, is the first
+	// byte of every audio payload, so that a receiver tells publishers
+	// apart in what it receives.
+	AudioSource   sfu.Source
+	AudioLanguage string
+	AudioTag      byte
 }
 
 // DefaultSynthetic is the load tool's media: 150/500/1500 kbps simulcast at
@@ -121,7 +128,14 @@ func (c *Client) PublishSynthetic(ctx context.Context, s Synthetic) (*Publisher,
 		if asender, err = c.Pub.AddTrack(t); err != nil {
 			return nil, fmt.Errorf("sfuclient: add audio: %w", err)
 		}
-		specs = append(specs, sfu.TrackSpec{ID: id, Source: sfu.SourceMicrophone, Language: "en"})
+		src, lang := s.AudioSource, s.AudioLanguage
+		if src == "" {
+			src = sfu.SourceMicrophone
+		}
+		if lang == "" {
+			lang = "en"
+		}
+		specs = append(specs, sfu.TrackSpec{ID: id, Source: src, Language: lang})
 	}
 	if err := c.Negotiate(ctx, specs, false); err != nil {
 		return nil, err
@@ -162,7 +176,7 @@ func (c *Client) PublishSynthetic(ctx context.Context, s Synthetic) (*Publisher,
 	}
 	if asender != nil {
 		go p.readRTCP(func() ([]rtcp.Packet, error) { pk, _, err := asender.ReadRTCP(); return pk, err }, -1)
-		p.wg.Go(func() { p.sendAudio(p.Audio, asender) })
+		p.wg.Go(func() { p.sendAudio(p.Audio, asender, s.AudioTag) })
 	}
 	return p, nil
 }
@@ -269,7 +283,7 @@ func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps
 	}
 }
 
-func (p *Publisher) sendAudio(t *webrtc.TrackLocalStaticRTP, s *webrtc.RTPSender) {
+func (p *Publisher) sendAudio(t *webrtc.TrackLocalStaticRTP, s *webrtc.RTPSender, tag byte) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var seq uint16
@@ -281,6 +295,7 @@ func (p *Publisher) sendAudio(t *webrtc.TrackLocalStaticRTP, s *webrtc.RTPSender
 		}
 	}
 	payload := make([]byte, 80)
+	payload[0] = tag
 	for {
 		select {
 		case <-p.stop:
