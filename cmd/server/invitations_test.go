@@ -224,7 +224,7 @@ func TestAccreditationInvitation(t *testing.T) {
 		}
 		// The token says who she is, for the room.
 		c, err := ts.app.sfu.Signer().Inspect(tokenOf(t, links[0]))
-		if err != nil || c.Identity != fmt.Sprintf("reg-%d", lan.ID) || c.Name != "Nguyễn Thị Lan" || c.Role != sfu.RoleDelegate || c.Delegation != "Việt Nam" ||
+		if err != nil || c.Identity != fmt.Sprintf("reg-%d", lan.ID) || c.Name != "Nguyễn Thị Lan" || c.Role != sfu.RoleDelegate || c.Delegation != "Vietnam" ||
 			c.NotBefore != plenary.StartsAt.Add(-15*time.Minute).Unix() || c.ExpiresAt != plenary.EndsAt.Unix() {
 			t.Fatalf("claims %+v, %v", c, err)
 		}
@@ -386,3 +386,41 @@ func TestAccreditationInvitation(t *testing.T) {
 
 // base64Reader decodes a base64 part (its line breaks are skipped).
 func base64Reader(r io.Reader) io.Reader { return base64.NewDecoder(base64.StdEncoding, r) }
+
+// TestOneDelegationOneNameInTheRoom: two members of one delegation who
+// registered in different languages carry the same delegation in their
+// join tokens (its name in the event's source language), since the room
+// counts roll calls and votes by delegation; before, each carried the name
+// in their own language and one delegation counted as two.
+func TestOneDelegationOneNameInTheRoom(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := newAccreditation(t, db, clock, 3, true)
+		ts, srv := f.ts, f.mailServer
+		ctx := context.Background()
+		start := clock.Now().Add(2 * time.Hour).Truncate(time.Minute)
+		if _, err := db.CreateEventSession(ctx, "asean-digital-2026", "Plenary", store.EventSession{EventID: f.event, Kind: store.SessionPlenary,
+			Titles: map[string]string{"en": "Plenary", "vi": "Phiên toàn thể"}, StartsAt: start, EndsAt: start.Add(time.Hour),
+			StartLocal: start.Format("2006-01-02T15:04"), EndLocal: start.Add(time.Hour).Format("2006-01-02T15:04")}); err != nil {
+			t.Fatal(err)
+		}
+		f.accredit(t, db, f.vnReg, f.vnFocal, "Nguyễn Thị Lan", "head", "lan@example.org", "vi")
+		f.accredit(t, db, f.vnReg, f.vnFocal, "Trần Văn Minh", "delegate", "minh@example.org", "en")
+		ts.app.mailRelay.Flush(ctx)
+		msgs := srv.Wait(t, 6, 5*time.Second) // received, approved, invitation, each
+		var dels []string
+		for _, to := range []string{"lan@example.org", "minh@example.org"} {
+			links := joinLinkRE.FindAllString(readInvitation(t, mailTo(t, msgs, to)).Text, -1)
+			if len(links) != 1 {
+				t.Fatalf("%s's join links: %q", to, links)
+			}
+			c, err := ts.app.sfu.Signer().Inspect(tokenOf(t, links[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dels = append(dels, c.Delegation)
+		}
+		if dels[0] == "" || dels[0] != dels[1] {
+			t.Fatalf("one delegation, two names in the room: %q", dels)
+		}
+	})
+}
