@@ -452,7 +452,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 func TestPasskeysOffWithoutOrigin(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		s := newPasskeySite(t, db, clock)
-		s.origin = ""
+		s.origin, s.svc.publicURL = "", "" // the service takes the origin as a value
 		status, body, _ := s.do(s.browser(), "POST", "/signin/passkey/begin", "application/json", "")
 		if status != http.StatusNotFound || !strings.Contains(body, "not available") {
 			t.Fatalf("passkeys without a public URL: %d %s", status, body)
