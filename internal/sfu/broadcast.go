@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -189,8 +190,10 @@ func restartICE(ctx context.Context, pc *webrtc.PeerConnection, ufrag, pwd strin
 	if rd == nil {
 		return "", ErrBadOffer
 	}
-	sd, err := rd.Unmarshal()
-	if err != nil {
+	// A copy of our own: rd.Unmarshal returns the description pion keeps
+	// parsed and reads on its own goroutines, which must not change.
+	sd := &sdp.SessionDescription{}
+	if err := sd.UnmarshalString(rd.SDP); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadOffer, err)
 	}
 	for _, m := range sd.MediaDescriptions {
