@@ -53,13 +53,13 @@ func (c *counting) total() int {
 func TestEngagementIsReadPolitely(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock, publishing.Settings{})
-		xch, xnet := e.channel("X", social.X, social.Limits{MaxLength: 280}, "en", "vi")
-		tg, _ := e.channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096}, "vi")
+		xch, xnet := e.Channel("X", social.X, social.Limits{MaxLength: 280}, "en", "vi")
+		tg, _ := e.Channel("Telegram", social.Telegram, social.Limits{MaxLength: 4096}, "vi")
 		x := &counting{Publisher: xnet, counts: map[string]social.Counts{}, calls: map[string]int{}}
-		e.others[xch.ID] = x
-		st := e.scheduled(time.Minute, xch.ID, tg.ID)
+		e.Others[xch.ID] = x
+		st := e.Scheduled(time.Minute, xch.ID, tg.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.Dispatch()
 		posts := xnet.Posts()
 		if len(posts) != 2 {
 			t.Fatalf("X posts: %d", len(posts))
@@ -73,7 +73,7 @@ func TestEngagementIsReadPolitely(t *testing.T) {
 
 		fetch := func() int {
 			t.Helper()
-			n, err := e.svc.FetchEngagement(e.ctx)
+			n, err := e.Svc.FetchEngagement(e.Ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestEngagementIsReadPolitely(t *testing.T) {
 		if n := fetch(); n != 2 {
 			t.Fatalf("first round read %d posts, want the 2 X posts", n)
 		}
-		got, err := db.StatementEngagement(e.ctx, st.ID)
+		got, err := db.StatementEngagement(e.Ctx, st.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestEngagementIsReadPolitely(t *testing.T) {
 		clock.Advance(10 * time.Minute)
 		x.errs = []error{&social.Error{Network: social.X, Class: social.Transient}}
 		fetch()
-		rows, _ := db.StatementEngagement(e.ctx, st.ID)
+		rows, _ := db.StatementEngagement(e.Ctx, st.ID)
 		for _, r := range rows {
 			if r.Failures == 1 && r.NextAt.Sub(clock.Now()).Round(time.Second) != 5*time.Minute {
 				t.Errorf("after a failure next read at %v, want in 5 minutes", r.NextAt.Sub(clock.Now()))
@@ -141,7 +141,7 @@ func TestEngagementIsReadPolitely(t *testing.T) {
 		// Older posts are read rarely; past a month never.
 		clock.Advance(3 * 24 * time.Hour)
 		fetch()
-		rows, _ = db.StatementEngagement(e.ctx, st.ID)
+		rows, _ = db.StatementEngagement(e.Ctx, st.ID)
 		for _, r := range rows {
 			if r.ChannelID == xch.ID && r.NextAt.Sub(clock.Now()).Round(time.Second) != 6*time.Hour {
 				t.Errorf("a three-day-old post is next read in %v, want 6h", r.NextAt.Sub(clock.Now()))
@@ -154,7 +154,7 @@ func TestEngagementIsReadPolitely(t *testing.T) {
 		if fetch(); x.total() != calls {
 			t.Error("a month-old post is still read")
 		}
-		rows, _ = db.StatementEngagement(e.ctx, st.ID)
+		rows, _ = db.StatementEngagement(e.Ctx, st.ID)
 		for _, r := range rows {
 			if !r.NextAt.IsZero() {
 				t.Errorf("a month-old post is due again at %v", r.NextAt)
@@ -162,9 +162,9 @@ func TestEngagementIsReadPolitely(t *testing.T) {
 		}
 
 		// A post gone is read no more.
-		st2 := e.scheduled(time.Minute, xch.ID)
+		st2 := e.Scheduled(time.Minute, xch.ID)
 		clock.Advance(time.Minute)
-		e.dispatch()
+		e.Dispatch()
 		x.errs = []error{&social.Error{Network: social.X, Class: social.Rejected, Reason: "gone"},
 			&social.Error{Network: social.X, Class: social.Rejected, Reason: "gone"}}
 		fetch()
@@ -174,7 +174,7 @@ func TestEngagementIsReadPolitely(t *testing.T) {
 		if x.total() != calls {
 			t.Error("a post the network says is gone is read again")
 		}
-		rows, _ = db.StatementEngagement(e.ctx, st2.ID)
+		rows, _ = db.StatementEngagement(e.Ctx, st2.ID)
 		if len(rows) != 2 || rows[0].LastError == "" {
 			t.Errorf("the gone posts: %+v", rows)
 		}
