@@ -82,6 +82,7 @@ func composeAndApprove(t *testing.T, ts *testServer, officer, approver *http.Cli
 	id := int64(st["id"].(float64))
 	ts.api(officer, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/submit", id), nil, http.StatusOK)
 	got := ts.api(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", id), nil, http.StatusOK)
+	ts.api(approver, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d/review", id), nil, http.StatusOK) // opened before approving
 	ts.api(approver, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/approve", id), map[string]string{"hash": got["content_hash"].(string)}, http.StatusOK)
 	return id
 }

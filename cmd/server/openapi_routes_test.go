@@ -244,7 +244,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			t.Helper()
 			sid := apiID(t, officer.call("POST /api/v1/publishing/statements", none, body, 201))
 			officer.call("POST /api/v1/publishing/statements/{id}/submit", id(sid), nil, 200)
-			hash := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(sid), nil, 200))["content_hash"]
+			hash := apiObject(t, approver.call("GET /api/v1/publishing/statements/{id}/review", id(sid), nil, 200))["content_hash"]
 			if res := apiObject(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(sid), map[string]any{"hash": hash}, 200)); res["complete"] != true {
 				t.Fatalf("approval: %v", res)
 			}
@@ -262,6 +262,15 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		apiWantError(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": "stale"}, 422),
 			"press_error_stale_approval", "hash")
 		hash := apiObject(t, officer.call("GET /api/v1/publishing/statements/{id}", id(stA), nil, 200))["content_hash"]
+		// Approval needs the version opened first.
+		apiWantError(t, approver.call("POST /api/v1/publishing/statements/{id}/approve", id(stA), map[string]any{"hash": hash}, 422),
+			"review_error_not_opened", "hash")
+		approver.call("POST /api/v1/publishing/statements/{id}/changes", id(stA), map[string]any{"hash": hash, "comment": ""}, 422)
+		approver.call("GET /api/v1/publishing/statements/{id}/review", id(stA), nil, 200)
+		officer.call("POST /api/v1/publishing/statements/{id}/comments", id(stA), map[string]any{"comment": " "}, 422)
+		officer.call("POST /api/v1/publishing/statements/{id}/comments", id(stA), map[string]any{"comment": "Ready when you are."}, 201)
+		officer.call("GET /api/v1/publishing/statements/{id}/comments", id(stA), nil, 200)
+		approver.call("POST /api/v1/publishing/statements/{id}/publish-now", id(stA), nil, 422) // not cleared
 		// Approval checks the targets again: a token revoked on the
 		// network since submission refuses it, naming the targets.
 		fake.SetToken("mastodon-rotated-token")
@@ -276,6 +285,14 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		apiWantError(t, officer.call("POST /api/v1/publishing/statements/{id}/submit", id(untitled), nil, 422), "press_error_target_title_missing", "variants")
 		stB := cleared(statement("Late", t0.Add(time.Hour)))
 		stD := cleared(statement("Far", t0.Add(10*time.Hour)))
+		// Changes asked on a version opened, and publish now of a cleared
+		// statement, on statements of their own.
+		stE := apiID(t, officer.call("POST /api/v1/publishing/statements", none, statement("Changes", t0.Add(20*time.Hour)), 201))
+		officer.call("POST /api/v1/publishing/statements/{id}/submit", id(stE), nil, 200)
+		hashE := apiObject(t, approver.call("GET /api/v1/publishing/statements/{id}/review", id(stE), nil, 200))["content_hash"]
+		approver.call("POST /api/v1/publishing/statements/{id}/changes", id(stE), map[string]any{"hash": hashE, "comment": "Name the summit."}, 200)
+		stF := cleared(statement("Now", t0.Add(20*time.Hour)))
+		approver.call("POST /api/v1/publishing/statements/{id}/publish-now", id(stF), nil, 200)
 
 		// A is due within the grace and goes out; B is an hour late and
 		// waits for a person.

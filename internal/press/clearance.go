@@ -85,25 +85,3 @@ func (h *Handlers) approveForm(w http.ResponseWriter, r *http.Request) {
 	}
 	h.back(w, r, returnTo(r, "/press/queue"), err)
 }
-
-type approveInput struct {
-	Hash string `json:"hash"`
-}
-
-func (h *Handlers) apiApprove(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var in approveInput
-	if err == nil {
-		err = httpx.DecodeJSON(r, &in)
-	}
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	res, err := h.svc.Approve(r.Context(), actor(r), id, in.Hash)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	h.kit.JSON(w, http.StatusOK, map[string]any{"approvals": res.Count, "complete": res.Complete, "approval_expired": res.Late})
-}

@@ -48,6 +48,7 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		ts.api(boss, "PUT", path, statement("Summit", "Viet Nam regrets the summit.", ch["id"]), http.StatusOK)
 		ts.api(boss, "POST", path+"/submit", nil, http.StatusOK)
 		hash := ts.api(boss, "GET", path, nil, http.StatusOK)["content_hash"]
+		ts.api(boss, "GET", path+"/review", nil, http.StatusOK) // opened: still an author
 		r := ts.send(boss, "POST", path+"/approve", "application/json", fmt.Sprintf(`{"hash":%q}`, hash), map[string]string{"Accept-Language": "fr"})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantContains(t, r, "un autre approbateur doit l’approuver")
@@ -63,6 +64,7 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		}
 		// The approver is offered the review page, where approving is.
 		wantContains(t, ts.get(approver, fmt.Sprintf("/press/statements/%v", st["id"]), nil), fmt.Sprintf(`href="/press/statements/%v/review" id="review-link"`, st["id"]))
+		ts.api(approver, "GET", path+"/review", nil, http.StatusOK)
 		res := ts.api(approver, "POST", path+"/approve", map[string]any{"hash": hash}, http.StatusOK)
 		if res["complete"] != true {
 			t.Fatalf("approval by another approver: %v", res)
@@ -112,7 +114,7 @@ func TestPressClearanceThroughTheAPI(t *testing.T) {
 		st3 := ts.api(officer, "POST", "/api/v1/publishing/statements", statement("Visit", "The minister visits.", ch["id"]), http.StatusCreated)
 		path3 := fmt.Sprintf("/api/v1/publishing/statements/%v", st3["id"])
 		ts.api(officer, "POST", path3+"/submit", nil, http.StatusOK)
-		ts.api(approver, "POST", path3+"/approve", map[string]any{"hash": ts.api(officer, "GET", path3, nil, http.StatusOK)["content_hash"]}, http.StatusOK)
+		ts.api(approver, "POST", path3+"/approve", map[string]any{"hash": ts.api(approver, "GET", path3+"/review", nil, http.StatusOK)["content_hash"]}, http.StatusOK)
 		pub3 := ts.api(officer, "GET", path3, nil, http.StatusOK)["publications"].([]any)[0].(map[string]any)
 		r = ts.postForm(officer, fmt.Sprintf("/press/publications/%v/reschedule", pub3["id"]), map[string][]string{
 			"due_at": {due.Add(time.Hour).Format("2006-01-02T15:04")}, "return": {"/press/calendar?view=week"}}, nil)

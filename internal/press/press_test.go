@@ -49,6 +49,8 @@ func TestPressAPIEndToEnd(t *testing.T) {
 		hash := got["content_hash"].(string)
 		// The officer cannot approve (no role), the approver can.
 		ts.api(officer, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/approve", id), map[string]string{"hash": hash}, http.StatusForbidden)
+		// Approving needs the review opened first, as on the pages.
+		ts.api(approver, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d/review", id), nil, http.StatusOK)
 		res := ts.api(approver, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/approve", id), map[string]string{"hash": hash}, http.StatusOK)
 		if res["complete"] != true {
 			t.Fatalf("approval: %v", res)

@@ -123,27 +123,12 @@ func (h *Handlers) review(w http.ResponseWriter, r *http.Request) {
 	if st.RecallState == "done" {
 		p.StateKey = stateKey("press_state_", stateWithdrawn)
 	}
-	aps, err := h.db.ListApprovals(ctx, st.ID)
+	d, err := h.decision(r, st)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	for _, a := range aps {
-		if a.ContentHash == st.ContentHash {
-			p.Approvals++
-		}
-	}
-	authors, err := h.db.StatementAuthors(ctx, st.ID)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	v := httpx.ViewerFrom(ctx)
-	p.Authored = st.AuthorID == me.ID || slices.Contains(authors, me.ID)
-	clearer := v.Can(Clearers...)
-	p.CanDecide = clearer && !p.Authored && st.State == store.StateSubmitted && st.RecallState == "" &&
-		!slices.ContainsFunc(aps, func(a store.Approval) bool { return a.UserID == me.ID && a.ContentHash == st.ContentHash })
-	p.CanPublishNow = clearer && st.State == store.StateScheduled && st.RecallState == ""
+	p.Approvals, p.Authored, p.CanDecide, p.CanPublishNow = d.approvals, d.authored, d.canDecide, d.canPublishNow
 	last, err := h.svc.LastApproved(ctx, st.ID)
 	switch {
 	case err == nil:
@@ -164,6 +149,39 @@ func (h *Handlers) review(w http.ResponseWriter, r *http.Request) {
 	h.kit.Render(w, r, http.StatusOK, "press_review.html", httpx.Page{Title: h.t(r, "review_title", map[string]any{"Title": p.Title}), Data: p})
 }
 
+// reviewDecision is what the viewer may do with a statement's current
+// version, as the review page and its API say.
+type reviewDecision struct {
+	approvals                int // of the current version
+	authored                 bool
+	canDecide, canPublishNow bool
+}
+
+func (h *Handlers) decision(r *http.Request, st store.Statement) (reviewDecision, error) {
+	ctx := r.Context()
+	me := actor(r)
+	var d reviewDecision
+	aps, err := h.db.ListApprovals(ctx, st.ID)
+	if err != nil {
+		return d, err
+	}
+	for _, a := range aps {
+		if a.ContentHash == st.ContentHash {
+			d.approvals++
+		}
+	}
+	authors, err := h.db.StatementAuthors(ctx, st.ID)
+	if err != nil {
+		return d, err
+	}
+	d.authored = st.AuthorID == me.ID || slices.Contains(authors, me.ID)
+	clearer := httpx.ViewerFrom(ctx).Can(Clearers...)
+	d.canDecide = clearer && !d.authored && st.State == store.StateSubmitted && st.RecallState == "" &&
+		!slices.ContainsFunc(aps, func(a store.Approval) bool { return a.UserID == me.ID && a.ContentHash == st.ContentHash })
+	d.canPublishNow = clearer && st.State == store.StateScheduled && st.RecallState == ""
+	return d, nil
+}
+
 // reviewLangs puts each language's text beside the last approved one and
 // the posts each target would make of it.
 func (h *Handlers) reviewLangs(r *http.Request, st store.Statement, last *publishing.LastApproval) ([]ReviewLang, error) {
@@ -171,6 +189,18 @@ func (h *Handlers) reviewLangs(r *http.Request, st store.Statement, last *publis
 	if err != nil {
 		return nil, err
 	}
+	out := reviewTexts(st, last)
+	for i := range out {
+		for _, cp := range prev {
+			out[i].Posts = append(out[i].Posts, h.reviewPosts(r, st, cp, out[i].Lang.Code)...)
+		}
+	}
+	return out, nil
+}
+
+// reviewTexts puts each language's text beside the last approved one, in
+// the order of lang.All.
+func reviewTexts(st store.Statement, last *publishing.LastApproval) []ReviewLang {
 	old := map[string]store.Variant{}
 	if last != nil && last.Kept {
 		for _, v := range last.Version.Variants {
@@ -193,12 +223,9 @@ func (h *Handlers) reviewLangs(r *http.Request, st store.Statement, last *publis
 			rl.Changed = o.Title != rl.Title || o.Body != rl.Body
 			rl.New, rl.Gone = !had, i < 0
 		}
-		for _, cp := range prev {
-			rl.Posts = append(rl.Posts, h.reviewPosts(r, st, cp, l.Code)...)
-		}
 		out = append(out, rl)
 	}
-	return out, nil
+	return out
 }
 
 // reviewPosts are the posts one channel would make in one language, or

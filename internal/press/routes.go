@@ -94,14 +94,20 @@ var routes = []route{
 	{"POST /api/v1/publishing/channels/{id}/resume", read, (*Handlers).apiResumeChannel},
 
 	// Review: what an approver approves, with its diff, the comment thread
-	// and publish now. Approving needs the review page: its form carries
-	// the version the approver opened, and the server checks they opened it.
+	// and publish now. Approving needs the review, page or API: the version
+	// approved must be the one the approver opened, and the server checks
+	// they opened it (the API's approve, under Clearance, too).
 	{"GET /press/statements/{id}/review", read, (*Handlers).review},
 	{"POST /press/statements/{id}/review/approve", clear, (*Handlers).reviewApprove},
 	{"POST /press/statements/{id}/review/changes", clear, (*Handlers).reviewChanges},
 	{"POST /press/statements/{id}/comments", read, (*Handlers).reviewComment},
 	{"GET /press/statements/{id}/publish-now", clear, (*Handlers).publishNowConfirm},
 	{"POST /press/statements/{id}/publish-now", clear, (*Handlers).publishNowForm},
+	{"GET /api/v1/publishing/statements/{id}/review", read, (*Handlers).apiReview},
+	{"POST /api/v1/publishing/statements/{id}/changes", clear, (*Handlers).apiRequestChanges},
+	{"GET /api/v1/publishing/statements/{id}/comments", read, (*Handlers).apiComments},
+	{"POST /api/v1/publishing/statements/{id}/comments", read, (*Handlers).apiAddComment},
+	{"POST /api/v1/publishing/statements/{id}/publish-now", clear, (*Handlers).apiPublishNow},
 
 	// The audit log, its view and export, and the API's own description.
 	{"GET /press/audit", read, (*Handlers).audit},

@@ -97,11 +97,19 @@ func (s *Service) LastApproved(ctx context.Context, id int64) (LastApproval, err
 // ApproveReviewed approves the version with hash, as Approve does, only if
 // a opened that version's review first: an approval must come from a
 // person who saw the content, not from a button on a list. A non-empty
-// note is added to the thread.
+// note is added to the thread. A hash other than the current version's is
+// stale whether or not a opened it.
 func (s *Service) ApproveReviewed(ctx context.Context, a Actor, id int64, hash, note string) (store.ApprovalResult, error) {
 	note, err := commentText(note, false)
 	if err != nil {
 		return store.ApprovalResult{}, err
+	}
+	st, err := s.db.GetStatement(ctx, id)
+	if err != nil {
+		return store.ApprovalResult{}, err
+	}
+	if hash != st.ContentHash {
+		return store.ApprovalResult{}, fault.Refused("hash", "press_error_stale_approval")
 	}
 	ok, err := s.db.Reviewed(ctx, id, a.ID, hash)
 	if err != nil {

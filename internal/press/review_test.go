@@ -1,4 +1,4 @@
-package main
+package press_test
 
 import (
 	"bufio"
@@ -28,7 +28,7 @@ func TestReviewRefusals(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		net := pubtest.New(social.X, social.Limits{MaxLength: 280})
 		net.Now = clock.Now
-		ts, a := newPressServer(t, db, clock, net)
+		ts := newPressServer(t, db, clock, net)
 		olivia := ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
 		ts.addUser("bea", "both-roles-pass-1", account.RolePressOfficer, account.RoleApprover)
@@ -37,7 +37,7 @@ func TestReviewRefusals(t *testing.T) {
 		both := ts.signIn("bea", "both-roles-pass-1")
 		en := map[string]string{"Accept-Language": "en"}
 		ctx := t.Context()
-		ch, err := a.publishing.CreateChannel(ctx, publishing.ActorOf(olivia), publishing.ChannelInput{Network: "x", Name: "X MOFA",
+		ch, err := ts.pub.CreateChannel(ctx, publishing.ActorOf(olivia), publishing.ChannelInput{Network: "x", Name: "X MOFA",
 			Account: "MOFA_VN", Languages: []string{"en"}, TimeZone: "Asia/Ho_Chi_Minh"})
 		if err != nil {
 			t.Fatal(err)
@@ -46,12 +46,12 @@ func TestReviewRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := a.publishing.SaveStatement(ctx, publishing.ActorOf(bea), 0, publishing.StatementInput{DueAt: clock.Now().Add(5 * time.Hour),
+		st, err := ts.pub.SaveStatement(ctx, publishing.ActorOf(bea), 0, publishing.StatementInput{DueAt: clock.Now().Add(5 * time.Hour),
 			Variants: []publishing.VariantInput{{Lang: "en", Title: "Floods", Body: "Condolences to the people of the region."}}, Targets: []int64{ch.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.publishing.Submit(ctx, publishing.ActorOf(bea), st.ID); err != nil {
+		if err := ts.pub.Submit(ctx, publishing.ActorOf(bea), st.ID); err != nil {
 			t.Fatal(err)
 		}
 		st, _ = db.GetStatement(ctx, st.ID)
@@ -122,7 +122,7 @@ func TestReviewRefusals(t *testing.T) {
 
 		// Published, with a secret the connector failed to redact.
 		wantStatus(t, ts.postForm(approver, fmt.Sprintf("/press/statements/%d/publish-now", st.ID), nil, en), http.StatusSeeOther)
-		if _, err := a.publishing.Dispatch(ctx); err != nil {
+		if _, err := ts.pub.Dispatch(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if len(net.Posts()) != 1 {
