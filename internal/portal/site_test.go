@@ -252,7 +252,6 @@ func TestPortalAPI(t *testing.T) {
 	httpxtest.WantStatus(t, send("PUT", "/api/v1/topics/trade", `{"names":{"de":"Handel"}}`), 400)
 }
 
-
 func TestPortalPagination(t *testing.T) {
 	ts := newPortalServer(t, store.BackendSQLite)
 	ctx := t.Context()
