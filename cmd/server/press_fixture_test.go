@@ -52,17 +52,6 @@ func acceptDialogs(t *testing.T, b *browser) *dialogs {
 	return d
 }
 
-func (d *dialogs) seen(kind string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, k := range d.kinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
-}
-
 // pressUIFixture is a press office with an X channel (English and
 // Vietnamese: 280 characters, threads, no link cards) and a Facebook
 // channel (Vietnamese: link cards, no threads), each served by a fake
