@@ -189,7 +189,10 @@ func restartICE(ctx context.Context, pc *webrtc.PeerConnection, ufrag, pwd strin
 	if rd == nil {
 		return "", ErrBadOffer
 	}
-	sd, err := rd.Unmarshal()
+	// Parse a copy: Unmarshal caches the parsed form in the description,
+	// which pion reads concurrently on its own goroutines.
+	cp := webrtc.SessionDescription{Type: rd.Type, SDP: rd.SDP}
+	sd, err := cp.Unmarshal()
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadOffer, err)
 	}
