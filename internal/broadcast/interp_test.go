@@ -183,8 +183,9 @@ func speakTagged(t testing.TB, c *sfuclient.Client, source sfu.Source, lang stri
 // live interpreter's packets (never the standby partner's, never the
 // floor's), on the one audio track it was given at first, with one SSRC
 // and sequence numbers continuing across the switch to the channel and
-// across the booth's handover. A viewer asking for a language without a
-// booth, or for none, hears the floor throughout.
+// across the booth's handover; and when the floor speaks French, the floor
+// again on that track. A viewer asking for a language without a booth, or
+// for none, hears the floor throughout.
 func TestWHEPHearsTheInterpretationChannel(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -253,6 +254,34 @@ func TestWHEPHearsTheInterpretationChannel(t *testing.T) {
 		fr.mu.Unlock()
 		if tracks != 1 {
 			t.Errorf("the French viewer was given %d audio tracks, want 1", tracks)
+		}
+
+		// The floor speaks French: the booth is idle and the French viewer
+		// hears the floor again, on the same track, bert no more.
+		must(t, chair.Send(sfu.ClientMessage{Type: sfu.TypeInterpFloor, Language: "fr"}))
+		event(t, chair, sfu.TypeInterpState, func(m sfu.ServerMessage) bool { return booth(m, "fr").Passthrough })
+		base := len(fr.got())
+		waitFor(t, 15*time.Second, "the French viewer to hear the floor in passthrough", func() bool {
+			n := 0
+			for _, p := range fr.got()[base:] {
+				if p.tag == 'F' {
+					n++
+				}
+			}
+			return n > 30
+		})
+		pkts = fr.got()
+		last := len(pkts) - 1
+		for pkts[last].tag == 'F' && last > base {
+			last--
+		}
+		for i, p := range pkts[last+1:] {
+			if p.tag != 'F' || p.ssrc != pkts[0].ssrc {
+				t.Fatalf("packet %d in passthrough is %c's on SSRC %d", last+1+i, p.tag, p.ssrc)
+			}
+		}
+		if a, b := pkts[last], pkts[last+1]; b.seq != a.seq+1 {
+			t.Errorf("into passthrough: seq %d→%d", a.seq, b.seq)
 		}
 
 		// Without a booth for the language, or without a language: the
