@@ -87,15 +87,35 @@ func TestLivePageBrowser(t *testing.T) {
 
 	b := &browser{ctx: browsertest.New(t, trustTestCertificate(a.ts), browsertest.WindowSize(1280, 800),
 		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required")), ts: a.ts, cat: a.cat}
-	// The demo conference is a week ahead: its page says it is not live
-	// yet.
-	b.open(t, "/en/events/asean-digital-diplomacy-forum-2026/live")
+	// A public event a week ahead nobody publishes in (the demo
+	// conference's is live with its test signal): its page says it is not
+	// live yet.
+	later, err := db.CreateEvent(ctx, store.Event{Slug: "later-briefing", Zone: "Asia/Ho_Chi_Minh", StartsAt: now.Add(7 * 24 * time.Hour), EndsAt: now.Add(8 * 24 * time.Hour),
+		StartLocal: "2026-03-08T15:30", EndLocal: "2026-03-09T15:30", Format: "virtual", Public: true, Languages: []string{"en"}, SourceLang: "en",
+		Translations: map[string]store.EventTranslation{"en": {Title: "Briefing next week", Status: store.StatusPublished}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateEventSession(ctx, later.Slug, "Next week's room", store.EventSession{EventID: later.ID, Kind: store.SessionPlenary,
+		Titles: map[string]string{"en": "Briefing"}, StartsAt: now.Add(7 * 24 * time.Hour), EndsAt: now.Add(7*24*time.Hour + 2*time.Hour),
+		StartLocal: "2026-03-08T15:30", EndLocal: "2026-03-08T17:30"}); err != nil {
+		t.Fatal(err)
+	}
+	b.open(t, "/en/events/"+later.Slug+"/live")
 	b.untilLive(t, "the upcoming state", func(st liveStats) bool { return st.State == "upcoming" })
 	if got := eval[string](t, b, `document.getElementById('live-status').textContent`); !strings.Contains(got, "Not live yet") {
 		t.Errorf("upcoming status %q", got)
 	}
 	browsertest.AssertNoSeriousViolations(t, b.ctx, "/en/events/{slug}/live (upcoming)")
 	b.screenshot(t, "live-upcoming.png", 1280, 800)
+
+	// The demo conference's first session is live with its test signal:
+	// a newcomer's page plays it (packets flow; the frames carry no
+	// picture).
+	b.open(t, "/en/events/asean-digital-diplomacy-forum-2026/live")
+	b.untilLive(t, "the demo's test signal", func(st liveStats) bool {
+		return st.State == "live" && st.VideoPackets > 10 && st.AudioPackets > 10
+	})
 
 	b.open(t, "/en/events/"+e.Slug+"/live")
 	first := b.untilLive(t, "the live page decodes video and audio", func(st liveStats) bool {

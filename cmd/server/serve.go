@@ -142,6 +142,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		if err := printDemoBooths(ctx, stdout, db, app.sfu.Signer(), scheme+"://"+displayAddr(ln.Addr().String())); err != nil {
 			log.Warn("demo booths", "err", err)
 		}
+		fmt.Fprintf(stdout, "Public live session (test signal): %s://%s/en/events/%s/live\n\n", scheme, displayAddr(ln.Addr().String()), demoEventSlug)
 	}
 	if ready != nil {
 		ready(ln.Addr().String())

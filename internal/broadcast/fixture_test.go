@@ -32,6 +32,7 @@ type fixture struct {
 	t     testing.TB
 	db    *store.DB
 	srv   *sfu.Server
+	sign  *sfu.Signer
 	h     *broadcast.Handlers
 	ts    *httptest.Server
 	users map[string]*httpx.Viewer
@@ -63,7 +64,7 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, srv: srv, users: map[string]*httpx.Viewer{}}
+	f := &fixture{t: t, db: db, srv: srv, sign: signer, users: map[string]*httpx.Viewer{}}
 	start := time.Now().UTC().Truncate(time.Second)
 	f.now.Store(&start)
 	f.h = broadcast.New(broadcast.Params{SFU: srv, DB: db, Kit: kit, Now: func() time.Time { return *f.now.Load() }})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,11 +22,10 @@ type ViewParams struct {
 	Room string
 	// Offer is the viewer's SDP offer.
 	Offer string
-	// Lang is the language the viewer wants to hear; "" or a language
-	// without a channel in the room is the floor. Interpretation tracks
-	// (Source interpretation, with their Language) are the language
-	// channels: when the interpretation area publishes them, a viewer
-	// asking for their language hears them with no change here.
+	// Lang is the language the viewer wants to hear: the room's language
+	// channel for it (the booth's live interpreter, or the floor in
+	// passthrough) while the channel has a source; "", a language without
+	// a booth in the room, or a booth with nobody live is the floor.
 	Lang string
 }
 
@@ -185,7 +185,10 @@ func (v *Viewer) choose() {
 	prog := v.s.bc.programmeOf(v.room)
 	r.mu.Lock()
 	video := pickVideo(r.tracks, r.speakers, prog, v.video.up())
-	audio := pickAudio(r.tracks, r.speakers, prog, v.lang, v.audio.up())
+	audio := r.channelLocked(v.lang)
+	if audio == nil {
+		audio = pickAudio(r.tracks, r.speakers, prog, v.audio.up())
+	}
 	r.mu.Unlock()
 	v.video.set(video)
 	v.audio.set(audio)
@@ -227,12 +230,27 @@ func pickVideo(tracks map[string]*upTrack, speakers []string, prog string, cur *
 	return find("", "")
 }
 
-// pickAudio is the language channel the viewer asked for, else the
-// programme feed's sound, else the floor: the current microphone while its
+// channelLocked is the outgoing track of the room's language channel for
+// lang while the channel has a source (its live interpreter, or the floor
+// in passthrough), else nil. The track stays the same whoever the source
+// is, so a viewer on it keeps one stream across handovers and coughs; an
+// interpreter's own track never reaches a viewer. r.mu must be held.
+func (r *Room) channelLocked(lang string) *upTrack {
+	if lang == "" {
+		return nil
+	}
+	b := r.in.booths[strings.ToLower(lang)]
+	if b == nil || b.ch.Source() == nil {
+		return nil
+	}
+	return b.ch.Track()
+}
+
+// pickAudio is the programme feed's sound, else the floor: the current microphone while its
 // speaker is still among the active ones (so that cross-talk does not
 // flip the sound back and forth), else the loudest speaker's, else any
 // microphone heard.
-func pickAudio(tracks map[string]*upTrack, speakers []string, prog, lang string, cur *upTrack) *upTrack {
+func pickAudio(tracks map[string]*upTrack, speakers []string, prog string, cur *upTrack) *upTrack {
 	find := func(match func(u *upTrack) bool) *upTrack {
 		var best *upTrack
 		for _, u := range tracks {
@@ -243,11 +261,6 @@ func pickAudio(tracks map[string]*upTrack, speakers []string, prog, lang string,
 			}
 		}
 		return best
-	}
-	if lang != "" {
-		if u := find(func(u *upTrack) bool { return u.Source() == media.SourceInterpretation && u.Language() == lang }); u != nil {
-			return u
-		}
 	}
 	if prog != "" {
 		if u := find(func(u *upTrack) bool { return u.Owner() == prog }); u != nil {
