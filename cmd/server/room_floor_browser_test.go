@@ -67,6 +67,26 @@ func TestRoomFloorInTheBrowser(t *testing.T) {
 	a.waitFor(t, "the focus stays on the moved request", `document.activeElement.closest('li')?.textContent.includes('Chair Anh')`)
 	check(a, "en", "list")
 
+	// And by drag and drop: the events a browser fires when the chair drags
+	// Lan's request onto the first place, then their own back onto it.
+	drag := func(who string) string {
+		return `(() => {
+			const items = [...document.querySelectorAll('#floor-list li[data-request]')];
+			const src = items.find((li) => li.textContent.includes(` + jsString(who) + `)), dst = items[0];
+			const dt = new DataTransfer();
+			src.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: dt }));
+			dst.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt }));
+			dst.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
+			src.dispatchEvent(new DragEvent('dragend', { bubbles: true, dataTransfer: dt }));
+			return true;
+		})()`
+	}
+	_ = eval[bool](t, a, drag("Lan"))
+	a.waitFor(t, "Lan's request is first after the drop", `document.querySelector('#floor-list li').textContent.includes('Lan')`)
+	b.waitFor(t, "Lan sees she is first", `document.getElementById('floor-my-status').textContent === `+jsString(msg("ar", "room_floor_you_pending", "1")))
+	_ = eval[bool](t, a, drag("Chair Anh"))
+	a.waitFor(t, "the chair's request is first again", `document.querySelector('#floor-list li').textContent.includes('Chair Anh')`)
+
 	// The chair takes the floor: Lan's microphone is gated by the server.
 	a.do(t, "the chair takes the floor", chromedp.Click(chromedp.CSS(`#floor-list button[aria-label="Give the floor: Chair Anh"]`)))
 	b.waitFor(t, "Lan sees who has the floor", `!document.getElementById('floor-bar').hidden && document.getElementById('floor-bar-who').textContent.includes('Chair Anh')`)
