@@ -103,6 +103,7 @@ func (r *Room) updateSpeakers() {
 	ps := r.joinedLocked()
 	r.mu.Unlock()
 	if changed {
+		r.recordSpeakers(sp)
 		for _, p := range ps {
 			p.send(ServerMessage{Type: TypeSpeakers, Speakers: orEmpty(sp)})
 		}
@@ -290,6 +291,7 @@ func (r *Room) leave(p *Participant) {
 	}
 	r.mu.Unlock()
 	for _, u := range gone {
+		r.unrecordTrack(u)
 		for _, o := range others {
 			o.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 			o.enqueue(func() { o.unsubscribe(u) })
@@ -314,6 +316,7 @@ func (r *Room) publish(u *upTrack) {
 	u.SetGated(r.floorGateLocked(u))
 	ps := r.joinedLocked()
 	r.mu.Unlock()
+	r.recordTrack(u)
 	info := trackInfo(u)
 	for _, p := range ps {
 		p.send(ServerMessage{Type: TypeTrack, Track: &info})
@@ -333,6 +336,7 @@ func (r *Room) unpublish(u *upTrack) {
 	delete(r.tracks, u.ID())
 	ps := r.joinedLocked()
 	r.mu.Unlock()
+	r.unrecordTrack(u)
 	for _, p := range ps {
 		p.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 		p.enqueue(func() { p.unsubscribe(u) })

@@ -81,8 +81,12 @@ type Server struct {
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
-	wg     sync.WaitGroup // connections and rooms
-	ids    atomic.Uint64
+	// recordings are the rooms being recorded, by slug (recording.go);
+	// recMu orders attaching and detaching their sinks.
+	recordings map[string]*recording
+	recMu      sync.Mutex
+	wg         sync.WaitGroup // connections and rooms
+	ids        atomic.Uint64
 
 	// counters are the media plane's, shared by every track and
 	// subscriber connection.
