@@ -157,6 +157,7 @@ func (r *Recorder) offset() int64 { return r.o.Now().Sub(r.start).Milliseconds()
 func (r *Recorder) Manifest() Manifest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.countLocked()
 	b, _ := json.Marshal(r.m)
 	var m Manifest
 	_ = json.Unmarshal(b, &m)
@@ -311,17 +312,22 @@ func (r *Recorder) saveOrLogLocked() {
 // saveLocked replaces the manifest atomically: a reader (or a crash) sees
 // the old one or the new one, never half of one.
 func (r *Recorder) saveLocked() error {
+	r.countLocked()
+	b, err := json.MarshalIndent(r.m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteAtomic(filepath.Join(r.o.Dir, ManifestName), b)
+}
+
+// countLocked brings the packet counts of the open tracks up to date.
+func (r *Recorder) countLocked() {
 	for i := range r.m.Tracks {
 		e := &r.m.Tracks[i]
 		if w := r.tracks[e.ID]; w != nil && e.EndMS == nil {
 			e.Packets, e.Dropped = w.packets.Load(), w.dropped.Load()
 		}
 	}
-	b, err := json.MarshalIndent(r.m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return WriteAtomic(filepath.Join(r.o.Dir, ManifestName), b)
 }
 
 // WriteAtomic replaces the file at path with b: it writes a temporary file
