@@ -214,7 +214,7 @@ func (r *Recorder) AddTrack(t sfu.RecordedTrack) media.TrackSink {
 		}
 		w.w, err = oggwriter.NewWith(f, rate, ch)
 	case "ivf":
-		w.w, err = ivfwriter.NewWith(f, ivfwriter.WithCodec(webrtcVP8))
+		w.w, err = ivfwriter.NewWith(newIVFCounter(f), ivfwriter.WithCodec(webrtcVP8))
 	case "h264":
 		w.w = h264writer.NewWith(f)
 	}
