@@ -17,12 +17,14 @@ import (
 	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
+	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 type env struct {
+	db     *store.DB
 	srv    *sfu.Server
 	url    string
 	signer *sfu.Signer
@@ -45,7 +47,7 @@ func newEnv(t *testing.T) *env {
 		_ = srv.Close()
 		hs.Close()
 	})
-	return &env{srv: srv, url: "ws" + strings.TrimPrefix(hs.URL, "http"), signer: signer}
+	return &env{db: db, srv: srv, url: "ws" + strings.TrimPrefix(hs.URL, "http"), signer: signer}
 }
 
 func (e *env) join(t *testing.T, identity string, role sfu.Role) *sfuclient.Client {
@@ -163,7 +165,7 @@ func TestRecordsOpusAndVP8FromRealPublishers(t *testing.T) {
 		return a != nil && v != nil && a.Packets >= 150 && v.Packets >= 150
 	})
 	pub.Stop()
-	if got := e.srv.StopRecording("plenary"); got != rec {
+	if got := e.srv.StopRecording("plenary", ""); got != rec {
 		t.Fatalf("StopRecording returned %v", got)
 	}
 	if err := rec.Close(""); err != nil {

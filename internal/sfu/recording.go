@@ -1,6 +1,8 @@
 package sfu
 
 import (
+	"context"
+
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/sfu/media"
 )
@@ -61,12 +63,14 @@ func (s *Server) StartRecording(slug string, rec Recorder) error {
 			r.recordTrack(u)
 		}
 	}
+	s.announceRecording(slug, true, "")
 	return nil
 }
 
 // StopRecording detaches the room's recorder from every track and returns
-// it (nil if the room was not recorded). The caller closes its files.
-func (s *Server) StopRecording(slug string) Recorder {
+// it (nil if the room was not recorded), and tells the room why it stopped
+// (reason: "" when asked, "low_disk"). The caller closes the files.
+func (s *Server) StopRecording(slug, reason string) Recorder {
 	s.mu.Lock()
 	rg := s.recordings[slug]
 	delete(s.recordings, slug)
@@ -80,6 +84,7 @@ func (s *Server) StopRecording(slug string) Recorder {
 		delete(rg.removes, id)
 	}
 	s.recMu.Unlock()
+	s.announceRecording(slug, false, reason)
 	return rg.rec
 }
 
@@ -139,5 +144,60 @@ func (r *Room) unrecordTrack(u *upTrack) {
 func (r *Room) recordSpeakers(ids []string) {
 	if rg := r.s.recordingOf(r.slug); rg != nil {
 		rg.rec.Speakers(ids)
+	}
+}
+
+// RecordControl starts and stops the recording of a room (package
+// recording's Manager): moderators reach it from the room, staff from the
+// admin pages. actor is the identity of whoever asked.
+type RecordControl interface {
+	StartRecording(ctx context.Context, room, actor string) error
+	StopRecording(ctx context.Context, room, actor string) error
+}
+
+// SetRecordControl lets the room's moderators start and stop recording
+// through c (nil: they cannot).
+func (s *Server) SetRecordControl(c RecordControl) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recordControl = c
+}
+
+// record runs a moderator's start or stop of the room's recording.
+func (p *Participant) record(on bool) {
+	r := p.room
+	r.s.mu.Lock()
+	c := r.s.recordControl
+	r.s.mu.Unlock()
+	if c == nil {
+		p.send(errorMessage(protoErr(CodeForbidden, "recording is not available on this server")))
+		return
+	}
+	ctx := context.WithoutCancel(p.ctx)
+	var err error
+	if on {
+		err = c.StartRecording(ctx, r.slug, p.claims.Identity)
+	} else {
+		err = c.StopRecording(ctx, r.slug, p.claims.Identity)
+	}
+	if err != nil {
+		p.send(errorMessage(protoErr(CodeBadMessage, "recording: %v", err)))
+		return
+	}
+	action := "recording_stop"
+	if on {
+		action = "recording_start"
+	}
+	r.audit(ctx, p, action, nil, "")
+}
+
+// announceRecording tells everyone in the room slug that its recording
+// started or stopped, and why when the server stopped it ("low_disk").
+func (s *Server) announceRecording(slug string, on bool, reason string) {
+	s.mu.Lock()
+	r := s.rooms[slug]
+	s.mu.Unlock()
+	if r != nil {
+		r.broadcast(ServerMessage{Type: TypeRecording, Recording: &on, Reason: reason})
 	}
 }

@@ -85,8 +85,10 @@ type Server struct {
 	// recMu orders attaching and detaching their sinks.
 	recordings map[string]*recording
 	recMu      sync.Mutex
-	wg         sync.WaitGroup // connections and rooms
-	ids        atomic.Uint64
+	// recordControl starts and stops recordings for moderators.
+	recordControl RecordControl
+	wg            sync.WaitGroup // connections and rooms
+	ids           atomic.Uint64
 
 	// counters are the media plane's, shared by every track and
 	// subscriber connection.

@@ -304,6 +304,12 @@ func (p *Participant) handle(m ClientMessage) error {
 	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
 		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
 		p.handleFloor(m)
+	case TypeRecord:
+		if !perms.Moderate {
+			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))
+			return nil
+		}
+		p.record(m.Recording)
 	case TypeAdmit, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))
