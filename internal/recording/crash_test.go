@@ -56,7 +56,7 @@ func TestCrashHelperProcess(t *testing.T) {
 	}
 	waitPackets(t, rec, "ta", crashAudio)
 	waitPackets(t, rec, "tv", crashVideo)
-	os.Stdout.WriteString("written\n")
+	_, _ = os.Stdout.WriteString("written\n")
 	select {} // until killed
 }
 

@@ -12,5 +12,6 @@
 // Disk space is checked as packets arrive; below the configured minimum the
 // recorder stops writing and calls its OnLow hook once.
 //
-// The package must not import the store or the HTTP areas.
+// The package must not import the store, internal/conference or cmd/:
+// those use it.
 package recording
