@@ -55,6 +55,11 @@ func TestModeratorStartsAndStopsRecordingFromTheRoom(t *testing.T) {
 	if m.Active("plenary") == nil {
 		t.Fatal("not recording after the chair's start")
 	}
+	// Whoever joins now is told at once that the room is recorded.
+	late := e.join(t, "late", sfu.RoleChair)
+	if late.Welcome.Recording == nil || !*late.Welcome.Recording {
+		t.Error("the welcome of a joiner does not say the room is recorded")
+	}
 	// A second start is refused, and changes nothing.
 	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeRecord, Recording: true}); err != nil {
 		t.Fatal(err)

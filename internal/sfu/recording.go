@@ -40,16 +40,18 @@ type recording struct {
 // published in it and its active speakers. A room already recorded is
 // refused with fault.ErrConflict.
 func (s *Server) StartRecording(slug string, rec Recorder) error {
-	s.mu.Lock()
+	s.recsMu.Lock()
 	if s.recordings == nil {
 		s.recordings = map[string]*recording{}
 	}
 	if s.recordings[slug] != nil {
-		s.mu.Unlock()
+		s.recsMu.Unlock()
 		return fault.New(fault.ErrConflict, "recording_error_already", "room", slug)
 	}
 	rg := &recording{rec: rec, removes: map[string]func(){}}
 	s.recordings[slug] = rg
+	s.recsMu.Unlock()
+	s.mu.Lock()
 	r := s.rooms[slug]
 	s.mu.Unlock()
 	if r != nil {
@@ -71,10 +73,10 @@ func (s *Server) StartRecording(slug string, rec Recorder) error {
 // it (nil if the room was not recorded), and tells the room why it stopped
 // (reason: "" when asked, "low_disk"). The caller closes the files.
 func (s *Server) StopRecording(slug, reason string) Recorder {
-	s.mu.Lock()
+	s.recsMu.Lock()
 	rg := s.recordings[slug]
 	delete(s.recordings, slug)
-	s.mu.Unlock()
+	s.recsMu.Unlock()
 	if rg == nil {
 		return nil
 	}
@@ -90,14 +92,14 @@ func (s *Server) StopRecording(slug, reason string) Recorder {
 
 // Recording tells whether the room slug is being recorded.
 func (s *Server) Recording(slug string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.recsMu.Lock()
+	defer s.recsMu.Unlock()
 	return s.recordings[slug] != nil
 }
 
 func (s *Server) recordingOf(slug string) *recording {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.recsMu.Lock()
+	defer s.recsMu.Unlock()
 	return s.recordings[slug]
 }
 
@@ -170,7 +172,7 @@ func (p *Participant) record(on bool) {
 	c := r.s.recordControl
 	r.s.mu.Unlock()
 	if c == nil {
-		p.send(errorMessage(protoErr(CodeForbidden, "recording is not available on this server")))
+		p.send(errorMessage(protoErr(CodeUnavailable, "recording is not available on this server")))
 		return
 	}
 	ctx := context.WithoutCancel(p.ctx)
@@ -200,4 +202,14 @@ func (s *Server) announceRecording(slug string, on bool, reason string) {
 	if r != nil {
 		r.broadcast(ServerMessage{Type: TypeRecording, Recording: &on, Reason: reason})
 	}
+}
+
+// recordingFlag is the welcome's recording field: set only while the room
+// is recorded, so that a joiner knows at once.
+func (s *Server) recordingFlag(slug string) *bool {
+	if !s.Recording(slug) {
+		return nil
+	}
+	on := true
+	return &on
 }

@@ -247,7 +247,7 @@ func (r *Room) admit(p *Participant) error {
 	// now on is announced by publish, which takes the lock, so its event
 	// always follows the welcome that did not list it. (send only queues.)
 	p.send(ServerMessage{Type: TypeWelcome, Room: r.slug, Self: &self, Participants: parts, Tracks: tracks, Chat: chat,
-		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: ice, Token: token, ExpiresAt: exp})
+		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: ice, Token: token, ExpiresAt: exp, Recording: r.s.recordingFlag(r.slug)})
 	r.mu.Unlock()
 
 	for _, o := range others {

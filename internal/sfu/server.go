@@ -81,8 +81,10 @@ type Server struct {
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
-	// recordings are the rooms being recorded, by slug (recording.go);
-	// recMu orders attaching and detaching their sinks.
+	// recordings are the rooms being recorded, by slug (recording.go),
+	// under recsMu, which is taken last; recMu orders attaching and
+	// detaching their sinks.
+	recsMu     sync.Mutex
 	recordings map[string]*recording
 	recMu      sync.Mutex
 	// recordControl starts and stops recordings for moderators.
