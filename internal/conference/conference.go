@@ -19,6 +19,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/secrets"
+	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -102,6 +103,8 @@ type Params struct {
 	// PublicURL is the base of join links; empty uses the request's origin.
 	PublicURL string
 	Now       func() time.Time
+	// Recordings records rooms (nil: no recording pages).
+	Recordings *recording.Manager
 }
 
 // Handlers serve the conference pages, the signalling endpoint and the
@@ -153,6 +156,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("POST /admin/rooms/{slug}/tokens/{id}/revoke", staff(http.HandlerFunc(h.revokeForm)))
 	mux.Handle("POST /admin/rooms/{slug}/staff", admin(http.HandlerFunc(h.assignForm)))
 	mux.Handle("POST /admin/rooms/{slug}/staff/{username}/remove", admin(http.HandlerFunc(h.unassignForm)))
+	h.recordingRoutes(mux, staff)
 	mux.Handle("GET /api/v1/rooms", staff(http.HandlerFunc(h.apiListRooms)))
 	mux.Handle("POST /api/v1/rooms", admin(http.HandlerFunc(h.apiCreateRoom)))
 	mux.Handle("GET /api/v1/rooms/{slug}", staff(http.HandlerFunc(h.apiGetRoom)))

@@ -220,3 +220,14 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
+
+// Free returns the bytes free where recordings are written.
+func (m *Manager) Free() (uint64, error) {
+	if err := os.MkdirAll(m.Root, 0o750); err != nil {
+		return 0, err
+	}
+	if m.FreeSpace != nil {
+		return m.FreeSpace(m.Root)
+	}
+	return FreeSpace(m.Root)
+}
