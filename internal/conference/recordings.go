@@ -38,13 +38,13 @@ func (h *Handlers) recordingRoom(r *http.Request) (store.Room, error) {
 
 // RecordingsPage is the data of recordings.html.
 type RecordingsPage struct {
-	Room      store.Room
-	Title     string
-	Active    bool
-	Notice    string
-	ErrorText string
+	Room       store.Room
+	Title      string
+	Active     bool
+	Notice     string
+	ErrorText  string
 	Used, Free string // the room's recordings' size, and the free space where they are written
-	List      []RecordingRow
+	List       []RecordingRow
 }
 
 // RecordingRow is one recording, as listed.
@@ -146,7 +146,6 @@ func (h *Handlers) recordingFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", disp+`; filename="`+room.Slug+"-"+r.PathValue("id")+"-"+r.PathValue("file")+`"`)
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
-
 
 // size writes n bytes in MiB (or GiB), with a dot: the same in every
 // language the pages speak, beside its unit.
