@@ -15,6 +15,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -33,6 +34,8 @@ type fixture struct {
 	ts    *httptest.Server
 	users map[string]*httpx.Viewer
 	room  store.Room
+	// recs records the fixture's rooms (recordings_test.go).
+	recs *recording.Manager
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
@@ -63,7 +66,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	mux := httpx.NewRouter()
-	conference.New(conference.Params{SFU: srv, DB: db, Kit: kit, TTL: time.Hour}).Routes(mux)
+	f.recs = &recording.Manager{Root: t.TempDir(), Rooms: srv, FreeSpace: func(string) (uint64, error) { return 5 << 30, nil }}
+	conference.New(conference.Params{SFU: srv, DB: db, Kit: kit, TTL: time.Hour, Recordings: f.recs}).Routes(mux)
 	viewer := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if v := f.users[r.Header.Get("X-Test-User")]; v != nil {
