@@ -148,10 +148,11 @@ func (h *Handlers) recordingFile(w http.ResponseWriter, r *http.Request) {
 }
 
 // size writes n bytes in MiB (or GiB), with a dot: the same in every
-// language the pages speak, beside its unit.
+// language the pages speak, beside its unit, isolated left to right
+// (U+2066…U+2069) so that Arabic keeps the number before the unit.
 func size(n uint64) string {
 	if n >= 10<<30 {
-		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
+		return "\u2066" + strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB\u2069"
 	}
-	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	return "\u2066" + strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB\u2069"
 }
