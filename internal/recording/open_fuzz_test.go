@@ -58,5 +58,5 @@ func FuzzOpen(f *testing.F) {
 
 type fakeRooms struct{}
 
-func (fakeRooms) StartRecording(string, sfu.Recorder) error  { return nil }
+func (fakeRooms) StartRecording(string, sfu.Recorder) error { return nil }
 func (fakeRooms) StopRecording(string, string) sfu.Recorder { return nil }
