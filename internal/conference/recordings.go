@@ -22,6 +22,56 @@ func (h *Handlers) recordingRoutes(mux *httpx.Router, staff func(http.Handler) h
 	mux.Handle("POST /admin/rooms/{slug}/recordings/start", staff(http.HandlerFunc(h.recordingForm)))
 	mux.Handle("POST /admin/rooms/{slug}/recordings/stop", staff(http.HandlerFunc(h.recordingForm)))
 	mux.Handle("GET /admin/rooms/{slug}/recordings/{id}/{file}", staff(http.HandlerFunc(h.recordingFile)))
+	mux.Handle("GET /api/v1/rooms/{slug}/recordings", staff(http.HandlerFunc(h.apiRecordings)))
+	mux.Handle("POST /api/v1/rooms/{slug}/recording", staff(http.HandlerFunc(h.apiRecording)))
+	mux.Handle("DELETE /api/v1/rooms/{slug}/recording", staff(http.HandlerFunc(h.apiRecording)))
+}
+
+// RecordingsInfo is a room's recordings, as the API lists them.
+type RecordingsInfo struct {
+	Recording  bool                `json:"recording"`
+	UsedBytes  int64               `json:"used_bytes"`
+	FreeBytes  uint64              `json:"free_bytes"`
+	Recordings []recording.Summary `json:"recordings"`
+}
+
+func (h *Handlers) apiRecordings(w http.ResponseWriter, r *http.Request) {
+	room, err := h.recordingRoom(r)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	list, used, err := h.p.Recordings.List(room.Slug)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	free, _ := h.p.Recordings.Free()
+	h.p.Kit.JSON(w, http.StatusOK, RecordingsInfo{Recording: h.p.Recordings.Active(room.Slug) != nil, UsedBytes: used, FreeBytes: free, Recordings: list})
+}
+
+// apiRecording starts (POST) or stops (DELETE) the room's recording.
+func (h *Handlers) apiRecording(w http.ResponseWriter, r *http.Request) {
+	room, err := h.recordingRoom(r)
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	v := httpx.ViewerFrom(r.Context())
+	actor := "staff:" + v.User.Username
+	action := "recording_stop"
+	if r.Method == http.MethodPost {
+		action = "recording_start"
+		err = h.p.Recordings.StartRecording(r.Context(), room.Slug, actor)
+	} else {
+		err = h.p.Recordings.StopRecording(r.Context(), room.Slug, actor)
+	}
+	if err != nil {
+		h.p.Kit.Fail(w, r, err)
+		return
+	}
+	h.audit(r.Context(), v, room, action, "", "")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // recordingRoom returns the room of the request if the viewer moderates it.
