@@ -237,3 +237,7 @@ ensure_packages libxml2-utils openssl
 # Events: Debian's python3-icalendar is the independent iCalendar parser the
 # .ics tests run (internal/events), with /usr/bin/python3.
 ensure_packages python3-icalendar
+
+# Recordings: Debian's ffprobe and ffmpeg are the independent decoder that
+# checks the Ogg and IVF files a recorded room leaves (internal/recording).
+ensure_packages ffmpeg

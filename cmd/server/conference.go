@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -33,7 +35,15 @@ func (w *wiring) conferenceRooms(ctx context.Context) (*sfu.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	dir := w.cfg.Conference.RecordingDir
+	if dir == "" {
+		dir = filepath.Join(w.cfg.Storage.DataDir, "recordings")
+	}
+	recs := &recording.Manager{Root: dir, Rooms: rooms, MinFree: uint64(w.cfg.Conference.RecordingMinFreeMB) << 20, //nolint:gosec // validated ≥ 1
+		Now: w.o.now, Log: w.log.With("component", "recording")}
+	rooms.SetRecordControl(recs)
 	conference.New(conference.Params{SFU: rooms, DB: w.db, Kit: w.kit, TTL: w.cfg.Conference.TokenTTL, PublicURL: w.cfg.Web.PublicURL, Now: w.o.now,
+		Recordings: recs,
 		// A vote's result becomes a statement draft, cleared as any other.
 		Announce: func(ctx context.Context, u account.User, texts []conference.Announcement) (string, error) {
 			if w.press == nil {

@@ -93,6 +93,9 @@ func newTestServerAt(t *testing.T, db *store.DB, clock *storetest.Clock, origin 
 // changes the listener's), and serves it. The app's media sockets and
 // demo networks stop with the test.
 func buildTLS(tb testing.TB, cfg config.Config, db *store.DB, log *slog.Logger, stdout io.Writer, o buildOptions, origin func(listener string) string) (*app, *httptest.Server) {
+	if cfg.Conference.RecordingDir == "" {
+		cfg.Conference.RecordingDir = tb.TempDir() // not the default under ./data
+	}
 	tb.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	u := "https://" + ts.Listener.Addr().String()

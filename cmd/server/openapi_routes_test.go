@@ -134,6 +134,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		roomToken := apiRoomAccess(t, ts, func(u, p string) apiClient { return as(ts.signIn(u, p)) }, admin, room)
 		apiBroadcast(t, admin, room)
 		apiRoomManagement(t, ts, admin, room)
+		apiRoomRecordings(t, admin, room)
 		eventVals := apiEvents(t, ts, admin, func(u, p string) apiClient { return as(ts.signIn(u, p)) })
 		// Delegations and accreditation of an event.
 		eventID, err := strconv.ParseInt(eventVals["id"], 10, 64)

@@ -15,6 +15,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
+	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -33,6 +34,8 @@ type fixture struct {
 	room  store.Room
 	// announced are the statement drafts "send to the press office" made.
 	announced [][]conference.Announcement
+	// recs records the fixture's rooms (recordings_test.go).
+	recs *recording.Manager
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
@@ -52,7 +55,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	mux := httpx.NewRouter()
-	conference.New(conference.Params{SFU: srv, DB: db, Kit: kit, TTL: time.Hour,
+	f.recs = &recording.Manager{Root: t.TempDir(), Rooms: srv, FreeSpace: func(string) (uint64, error) { return 5 << 30, nil }}
+	conference.New(conference.Params{SFU: srv, DB: db, Kit: kit, TTL: time.Hour, Recordings: f.recs,
 		Announce: func(_ context.Context, _ account.User, texts []conference.Announcement) (string, error) {
 			f.announced = append(f.announced, texts)
 			return "/press/statements/" + strconv.Itoa(len(f.announced)), nil

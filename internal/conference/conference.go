@@ -18,6 +18,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -105,6 +106,8 @@ type Params struct {
 	// Announce saves a statement draft in the press office from texts in
 	// each language and returns its address (nil: no press office).
 	Announce func(ctx context.Context, u account.User, texts []Announcement) (string, error)
+	// Recordings records rooms (nil: no recording pages).
+	Recordings *recording.Manager
 }
 
 // Announcement is a statement draft's text in one language.
@@ -162,6 +165,7 @@ func (h *Handlers) Routes(mux *httpx.Router) {
 	mux.Handle("POST /admin/rooms/{slug}/tokens/{id}/revoke", staff(http.HandlerFunc(h.revokeForm)))
 	mux.Handle("POST /admin/rooms/{slug}/staff", admin(http.HandlerFunc(h.assignForm)))
 	mux.Handle("POST /admin/rooms/{slug}/staff/{username}/remove", admin(http.HandlerFunc(h.unassignForm)))
+	h.recordingRoutes(mux, staff)
 	mux.Handle("GET /api/v1/rooms", staff(http.HandlerFunc(h.apiListRooms)))
 	mux.Handle("POST /api/v1/rooms", admin(http.HandlerFunc(h.apiCreateRoom)))
 	mux.Handle("GET /api/v1/rooms/{slug}", staff(http.HandlerFunc(h.apiGetRoom)))

@@ -187,9 +187,11 @@ func (h *Handlers) createForm(w http.ResponseWriter, r *http.Request) {
 
 // ManagePage is the data of one room's page.
 type ManagePage struct {
-	Room  store.Room
-	Title string // in the page's language
-	State store.RoomState
+	// Recordings links the room's recordings (its moderating staff).
+	Recordings bool
+	Room       store.Room
+	Title      string // in the page's language
+	State      store.RoomState
 	// Opens and Closes are the schedule for people; OpensInput and
 	// ClosesInput for the form.
 	Opens, Closes           string
@@ -253,6 +255,7 @@ func (h *Handlers) renderManage(w http.ResponseWriter, r *http.Request, status i
 		p.Titles = titleFields(formTitles(r)) // an update refused: as sent
 	}
 	p.Roles = a.roles()
+	p.Recordings = a.moderate && h.p.Recordings != nil
 	ts, err := h.p.DB.ListRoomTokens(ctx, room.ID)
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)

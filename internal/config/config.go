@@ -308,6 +308,11 @@ type Conference struct {
 	TokenKey   string        // hex HMAC key for join tokens; empty: generated and kept in the database
 	TokenTTL   time.Duration // lifetime of join tokens staff issue
 	ChatLength int64         // chat messages a late joiner receives
+	// RecordingDir holds the rooms' recordings (empty: recordings under
+	// the data directory); RecordingMinFreeMB is the free space (MiB)
+	// below which a recording stops.
+	RecordingDir       string
+	RecordingMinFreeMB int64
 }
 
 // Default returns the configuration used when nothing is set.
@@ -331,7 +336,7 @@ func Default() Config {
 		Watch:      Watch{Interval: 2 * time.Minute},
 		Publish:    Publish{Grace: 15 * time.Minute, Lease: 30 * time.Second, Workers: 16, Sensitive: "security,consular-crisis"},
 		Audit:      Audit{CheckpointInterval: 5 * time.Minute},
-		Conference: Conference{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, ChatLength: 100},
+		Conference: Conference{UDPAddr: ":7882", TCPAddr: ":7881", TokenTTL: 2 * time.Hour, ChatLength: 100, RecordingMinFreeMB: 1024},
 	}
 }
 
@@ -394,6 +399,8 @@ func settings(c *Config) []Setting {
 		{"room-token-key", "CHANCERY_ROOM_TOKEN_KEY", "hex key (at least 32 bytes) signing conference join tokens; empty: generated once and kept in the database", (*stringValue)(&c.Conference.TokenKey)},
 		{"room-token-ttl", "CHANCERY_ROOM_TOKEN_TTL", "how long a conference join token stays valid", (*durationValue)(&c.Conference.TokenTTL)},
 		{"room-chat-history", "CHANCERY_ROOM_CHAT_HISTORY", "chat messages a late joiner receives", (*int64Value)(&c.Conference.ChatLength)},
+		{"recording-dir", "CHANCERY_RECORDING_DIR", "directory of the rooms' recordings; empty: recordings/ in the data directory", (*stringValue)(&c.Conference.RecordingDir)},
+		{"recording-min-free-mb", "CHANCERY_RECORDING_MIN_FREE_MB", "free disk space (MiB) below which a room's recording stops and the chair is warned", (*int64Value)(&c.Conference.RecordingMinFreeMB)},
 		{"smtp-url", "CHANCERY_SMTP_URL", "SMTP server for e-mail: smtp://user:pass@host:587?from=address (STARTTLS when offered) or smtps://… (implicit TLS); empty sends no e-mail (prefer the environment variable)", (*stringValue)(&c.Mail.SMTPURL)},
 		{"insecure-cookies", "CHANCERY_INSECURE_COOKIES", "send cookies without Secure (plain-HTTP development only)", (*boolValue)(&c.Auth.InsecureCookies)},
 		{"signing-key", "CHANCERY_SIGNING_KEY", "Ed25519 private key (PKCS#8 PEM, mode 0600) that signs official statements; empty uses <data>/signing-key.pem, generated on first start", (*stringValue)(&c.Signing.KeyFile)},
@@ -579,6 +586,9 @@ func (r Conference) Validate(h HTTP) error {
 	}
 	if r.TokenTTL < time.Minute || r.TokenTTL > 7*24*time.Hour {
 		errs = append(errs, fmt.Errorf("config: room-token-ttl must be between 1m and 168h, got %s", r.TokenTTL))
+	}
+	if r.RecordingMinFreeMB < 1 {
+		errs = append(errs, fmt.Errorf("config: recording-min-free-mb must be at least 1, got %d", r.RecordingMinFreeMB))
 	}
 	if r.ChatLength < 0 || r.ChatLength > 10000 {
 		errs = append(errs, fmt.Errorf("config: room-chat-history must be between 0 and 10000, got %d", r.ChatLength))

@@ -58,6 +58,7 @@ const (
 	TypeMute      = "mute"      // participant, source (moderator)
 	TypeRemove    = "remove"    // participant (moderator)
 	TypeLock      = "lock"      // locked (moderator)
+	TypeRecord    = "record"    // recording: start or stop recording the room (moderator)
 	// TypeAllowUnmute lifts a moderator's mute of participant's source, so
 	// that the participant may unmute again (moderator).
 	TypeAllowUnmute = "allow_unmute"
@@ -76,6 +77,7 @@ const (
 	TypeSpeakers    = "speakers"    // the active speakers, loudest first
 	TypeWaiting     = "waiting"     // moderators: who waits in the lobby
 	TypeLocked      = "locked"      // the room was locked or unlocked
+	TypeRecording   = "recording"   // recording, reason: the room's recording started or stopped
 	TypeToken       = "token"       // token, expires_at: a fresh rejoin token before the last one expires
 	TypeError       = "error"       // code, message
 	TypeBye         = "bye"         // reason: the server closes the connection
@@ -116,6 +118,7 @@ type ClientMessage struct {
 	Participant string                   `json:"participant,omitempty"`
 	Locked      bool                     `json:"locked,omitempty"`
 	Delegation  string                   `json:"delegation,omitempty"` // admit_delegation: a ReceptionDelegation's Key
+	Recording   bool                     `json:"recording,omitempty"`
 	// Floor control (floor.go).
 	Request    int64        `json:"request,omitempty"`
 	Kind       FloorKind    `json:"kind,omitempty"`
@@ -249,7 +252,7 @@ func (m *ClientMessage) check() error {
 		if _, ok := m.Source.kind(); !ok || m.Participant == "" {
 			return protoErr(CodeBadMessage, "%s needs a participant and a source", m.Type)
 		}
-	case TypeRestart, TypeHand, TypeLock, TypePing:
+	case TypeRestart, TypeHand, TypeLock, TypePing, TypeRecord:
 	case TypeFloorRequest, TypeFloorCancel, TypeFloorGrant, TypeFloorPause, TypeFloorResume, TypeFloorEnd,
 		TypeFloorDeny, TypeFloorReorder, TypeFloorAgenda, TypeFloorLanguage:
 		return m.checkFloor()
@@ -327,6 +330,7 @@ type ServerMessage struct {
 	Waiting      []ParticipantInfo        `json:"waiting,omitempty"`
 	Reception    *ReceptionList           `json:"reception,omitempty"` // waiting: who is expected (rooms with a Reception)
 	Locked       *bool                    `json:"locked,omitempty"`
+	Recording    *bool                    `json:"recording,omitempty"` // recording: whether the room is recorded
 	ICEServers   []webrtc.ICEServer       `json:"ice_servers,omitempty"`
 	Room         string                   `json:"room,omitempty"`
 	Token        string                   `json:"token,omitempty"`      // welcome, token: a fresh token to rejoin with after a network loss

@@ -115,6 +115,7 @@ func (r *Room) updateSpeakers() {
 	ps := r.joinedLocked()
 	r.mu.Unlock()
 	if changed {
+		r.recordSpeakers(sp)
 		for _, p := range ps {
 			p.send(ServerMessage{Type: TypeSpeakers, Speakers: orEmpty(sp)})
 		}
@@ -264,7 +265,7 @@ func (r *Room) admit(p *Participant) error {
 	// now on is announced by publish, which takes the lock, so its event
 	// always follows the welcome that did not list it. (send only queues.)
 	p.send(ServerMessage{Type: TypeWelcome, Room: r.slug, Self: &self, Participants: parts, Tracks: tracks, Chat: chat,
-		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: ice, Token: token, ExpiresAt: exp})
+		Locked: &locked, Speakers: orEmpty(speakers), ICEServers: ice, Token: token, ExpiresAt: exp, Recording: r.s.recordingFlag(r.slug)})
 	r.mu.Unlock()
 
 	for _, o := range others {
@@ -308,6 +309,7 @@ func (r *Room) leave(p *Participant) {
 	}
 	r.mu.Unlock()
 	for _, u := range gone {
+		r.unrecordTrack(u)
 		for _, o := range others {
 			o.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 			o.enqueue(func() { o.unsubscribe(u) })
@@ -337,6 +339,7 @@ func (r *Room) publish(u *upTrack) {
 		wants[i] = r.wantsLocked(p, u)
 	}
 	r.mu.Unlock()
+	r.recordTrack(u)
 	info := trackInfo(u)
 	for i, p := range ps {
 		p.send(ServerMessage{Type: TypeTrack, Track: &info})
@@ -357,6 +360,7 @@ func (r *Room) unpublish(u *upTrack) {
 	delete(r.tracks, u.ID())
 	ps := r.joinedLocked()
 	r.mu.Unlock()
+	r.unrecordTrack(u)
 	for _, p := range ps {
 		p.send(ServerMessage{Type: TypeUntrack, TrackID: u.ID()})
 		p.enqueue(func() { p.unsubscribe(u) })

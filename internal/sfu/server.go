@@ -83,8 +83,16 @@ type Server struct {
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
-	wg     sync.WaitGroup // connections and rooms
-	ids    atomic.Uint64
+	// recordings are the rooms being recorded, by slug (recording.go),
+	// under recsMu, which is taken last; recMu orders attaching and
+	// detaching their sinks.
+	recsMu     sync.Mutex
+	recordings map[string]*recording
+	recMu      sync.Mutex
+	// recordControl starts and stops recordings for moderators.
+	recordControl RecordControl
+	wg            sync.WaitGroup // connections and rooms
+	ids           atomic.Uint64
 
 	// counters are the media plane's, shared by every track and
 	// subscriber connection.

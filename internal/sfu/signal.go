@@ -309,6 +309,12 @@ func (p *Participant) handle(m ClientMessage) error {
 	case TypeInterpListen, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
 		TypeInterpTakeover, TypeInterpCough, TypeInterpChat, TypeInterpSlow, TypeInterpFloor, TypeInterpDucking:
 		p.handleInterp(m)
+	case TypeRecord:
+		if !perms.Moderate {
+			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))
+			return nil
+		}
+		p.record(m.Recording)
 	case TypeAdmit, TypeAdmitDelegation, TypeDeny, TypeMute, TypeAllowUnmute, TypeRemove, TypeLock:
 		if !perms.Moderate {
 			p.send(errorMessage(protoErr(CodeForbidden, "only moderators may do this")))

@@ -107,6 +107,8 @@ type UpTrack struct {
 	gated     atomic.Bool // a second stop, independent of muted (SetGated)
 	level     audioLevel
 	levelExt  uint8 // negotiated id of the audio level extension
+	// sinks get each forwarded packet (sink.go): a recorder.
+	sinks atomic.Pointer[[]TrackSink]
 
 	mu    sync.Mutex
 	downs atomic.Pointer[[]*DownTrack]
@@ -295,6 +297,7 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 	if u.muted.Load() || u.gated.Load() {
 		return
 	}
+	u.sink(q, pkt)
 	if u.kind == webrtc.RTPCodecTypeAudio {
 		if id := u.levelExt; id != 0 {
 			if ext := pkt.GetExtension(id); len(ext) > 0 {

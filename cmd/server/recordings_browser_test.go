@@ -1,0 +1,58 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/store"
+)
+
+// TestBrowserRecordingsPage is an administrator in Chromium opening a
+// room's recordings from its page, starting and stopping a recording, and
+// finding it listed with the disk use; the page passes axe-core in English
+// and Arabic (right to left) and on a phone, and screenshots are saved.
+func TestBrowserRecordingsPage(t *testing.T) {
+	const password = "correct horse battery staple"
+	dir := t.TempDir()
+	b := newBrowserWith(t, func(c *config.Config) { c.Conference.RecordingDir = dir }, browsertest.WindowSize(1280, 900))
+	b.ts.addUser("chief", password, account.RoleAdmin)
+	if _, err := b.ts.db.CreateRoom(t.Context(), store.Room{Slug: "plenary", Title: "Plenary"}); err != nil {
+		t.Fatal(err)
+	}
+	b.chooseLanguage(t, mustLang(t, "en"), "/signin?next=/admin/rooms/plenary")
+	b.signIn(t, "chief", password)
+	b.follow(t, "open the recordings", chromedp.Click(chromedp.CSS(`#recordings-link`)))
+	if got := b.location(t); got != "/admin/rooms/plenary/recordings" {
+		t.Fatalf("the link leads to %s", got)
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page, none yet")
+	b.follow(t, "start recording", chromedp.Click(chromedp.CSS(`form[action$="/recordings/start"] button`)))
+	if s := b.text(t, "#recording-state"); s != "● Recording" {
+		t.Fatalf("state after start: %q", s)
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page, recording")
+	b.screenshot(t, "recordings-en-recording-1280.png", 1280, 900)
+	b.follow(t, "stop recording", chromedp.Click(chromedp.CSS(`form[action$="/recordings/stop"] button`)))
+	if n := eval[int](t, b, `document.querySelectorAll('article').length`); n != 1 {
+		t.Fatalf("%d recordings listed, want 1", n)
+	}
+	if d := b.text(t, "#disk"); d == "" {
+		t.Error("no disk use shown")
+	}
+	b.chooseLanguage(t, mustLang(t, "ar"), "/admin/rooms/plenary/recordings")
+	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+		t.Errorf("Arabic page dir = %q", dir)
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page in ar")
+	b.screenshot(t, "recordings-ar-1280.png", 1280, 900)
+	b.do(t, "phone size", chromedp.EmulateViewport(375, 740))
+	if !eval[bool](t, b, noSideScroll) {
+		t.Errorf("the phone page scrolls sideways: %s", eval[string](t, b, tooWide))
+	}
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page in ar on a phone")
+	b.screenshot(t, "recordings-ar-375.png", 375, 740)
+}
