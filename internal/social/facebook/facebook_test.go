@@ -251,6 +251,7 @@ func TestContract(t *testing.T) {
 		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL,
 			SetCounts:     func(id string, l, r, c int) { e.fake.SetCounts(id, l, r, c) },
 			LimitNextRead: e.fake.LimitNextRead,
+			SetViews:      func(id string, n int) { e.fake.SetViews(id, n, n/3) },
 			Secrets:       func() []string { return []string{token, "EAAGpagetoken%2Bsecret%2F123"} },
 			DropNext:      func() { e.fake.Fail(facebookfake.Drop) },
 			Creates:       func() int { _, c := e.fake.Counts(); return c },
@@ -275,4 +276,73 @@ func TestSecretValidate(t *testing.T) {
 			t.Errorf("Validate(%q, %q) = %v", tt.page, tt.tok, err)
 		}
 	}
+}
+
+func TestEngagementViewsFromPostInsights(t *testing.T) {
+	e := newEnv(t)
+	r, err := e.c.Publish(e.ctx, social.Post{Key: "v", Text: "Views"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.SetCounts(r.ID, 7, 2, 1)
+	e.fake.SetViews(r.ID, 1500, 900)
+	c, err := e.c.Engagement(e.ctx, r.ID)
+	if err != nil || c != (social.Counts{Likes: 7, Reposts: 2, Replies: 1, Quotes: social.NotOffered, Views: 1500}) {
+		t.Fatalf("Engagement = %+v, %v", c, err)
+	}
+	// The Page cannot have views: the other counts still come, views are
+	// not offered rather than zero.
+	for _, tt := range []struct {
+		name string
+		i    facebookfake.Insights
+	}{{"no read_insights", facebookfake.NoReadInsights}, {"under 100 likes", facebookfake.InsightsSmallPage},
+		{"metric retired", facebookfake.MetricRetired}} {
+		e.fake.SetInsights(tt.i)
+		if c, err := e.c.Engagement(e.ctx, r.ID); err != nil || c.Likes != 7 || c.Views != social.NotOffered {
+			t.Errorf("%s: Engagement = %+v, %v; want 7 likes and views not offered", tt.name, c, err)
+		}
+	}
+	e.fake.SetInsights(facebookfake.InsightsOK)
+	// Throttled between the two reads: the whole read waits, nothing
+	// half-read is reported.
+	e.fake.SetUsage(0, 95, 0) // the post GET answers at 95%; the client stops before insights
+	_, err = e.c.Engagement(e.ctx, r.ID)
+	if se := socialtest.WantClass(t, err, social.RateLimited); se != nil && se.Until.IsZero() {
+		t.Error("no time to come back")
+	}
+	e.rec.AssertNoSecrets(t, token, "EAAGpagetoken%2Bsecret%2F123")
+}
+
+func TestParseInsights(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		n    int
+		ok   bool
+	}{
+		{`{"data":[{"name":"post_impressions","period":"lifetime","values":[{"value":42}],"id":"1_2/insights/post_impressions/lifetime"},` +
+			`{"name":"post_impressions_unique","period":"lifetime","values":[{"value":30}]}]}`, 42, true},
+		{`{"data":[{"name":"post_impressions_unique","period":"lifetime","values":[{"value":30}]}]}`, 30, true},
+		{`{"data":[]}`, social.NotOffered, true},
+		{`{"data":[{"name":"post_impressions","period":"day","values":[{"value":3}]}]}`, social.NotOffered, true},
+		{`{"data":[{"name":"post_impressions","period":"lifetime","values":[{"value":-1}]}]}`, 0, false},
+		{`{"data":[{"name":"post_impressions","period":"lifetime","values":[{"value":"many"}]}]}`, 0, false},
+		{`{"error":{"code":10}}`, 0, false},
+		{`<html>`, 0, false},
+	} {
+		if n, ok := facebook.ParseInsights([]byte(tt.body)); n != tt.n || ok != tt.ok {
+			t.Errorf("ParseInsights(%s) = %d, %v; want %d, %v", tt.body, n, ok, tt.n, tt.ok)
+		}
+	}
+}
+
+func FuzzParseInsights(f *testing.F) {
+	f.Add([]byte(`{"data":[{"name":"post_impressions","period":"lifetime","values":[{"value":42}]}]}`))
+	f.Add([]byte(`{"data":[]}`))
+	f.Add([]byte(`{"data":null}`))
+	f.Add([]byte(`<html>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, ok := facebook.ParseInsights(b); ok && n < 0 && n != social.NotOffered {
+			t.Errorf("ParseInsights(%q) = %d: a negative count", b, n)
+		}
+	})
 }

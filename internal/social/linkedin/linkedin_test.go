@@ -245,6 +245,7 @@ func TestContract(t *testing.T) {
 		return &socialtest.Harness{Publisher: e.c, Recorder: e.rec, Index: e.fake.URL, Secrets: func() []string { return []string{token} },
 			SetCounts:     func(id string, l, r, c int) { e.fake.SetCounts(id, l, r, c) },
 			LimitNextRead: e.fake.LimitNextRead,
+			SetViews:      func(id string, n int) { e.fake.SetViews(id, n, n/2) },
 			DropNext:      func() { e.fake.Fail(linkedinfake.Drop) },
 			Creates:       func() int { _, c := e.fake.Creates(); return c },
 			Exists: func(id string) bool {
@@ -334,4 +335,76 @@ func TestTokenRefreshedOnceAndSavedBeforeUse(t *testing.T) {
 	if s.RefreshToken != refresh {
 		t.Error("a failed refresh wiped the refresh token")
 	}
+}
+
+func TestEngagementShareStatistics(t *testing.T) {
+	e := newEnv(t)
+	r, err := e.c.Publish(e.ctx, social.Post{Key: "s", Text: "Statistics"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.SetCounts(r.ID, 9, 4, 2)
+	e.fake.SetViews(r.ID, 2500, 1800)
+	c, err := e.c.Engagement(e.ctx, r.ID)
+	if err != nil || c != (social.Counts{Likes: 9, Reposts: 4, Replies: 2, Quotes: social.NotOffered, Views: 2500}) {
+		t.Fatalf("Engagement = %+v, %v", c, err)
+	}
+	// A token without rw_organization_admin: likes and comments still
+	// come, reposts and views are not offered rather than zero.
+	e.fake.DenyStatistics(true)
+	if c, err := e.c.Engagement(e.ctx, r.ID); err != nil || c.Likes != 9 || c.Replies != 2 || c.Reposts != social.NotOffered || c.Views != social.NotOffered {
+		t.Errorf("without the statistics permission: Engagement = %+v, %v", c, err)
+	}
+	e.fake.DenyStatistics(false)
+	// Throttled on the statistics: the whole read waits until midnight UTC.
+	e.fake.LimitNextStatistics()
+	_, err = e.c.Engagement(e.ctx, r.ID)
+	if se := socialtest.WantClass(t, err, social.RateLimited); se != nil && !se.Until.Equal(time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("until %v, want midnight UTC", se.Until)
+	}
+	// LinkedIn keeps twelve months of statistics: an older post has none.
+	// (The fake's clock alone moves: the token would expire on ours.)
+	later := e.clock.Now().AddDate(1, 0, 1)
+	e.fake.SetNow(func() time.Time { return later })
+	if c, err := e.c.Engagement(e.ctx, r.ID); err != nil || c.Likes != 9 || c.Reposts != social.NotOffered || c.Views != social.NotOffered {
+		t.Errorf("a post older than a year: Engagement = %+v, %v", c, err)
+	}
+	e.rec.AssertNoSecrets(t, token)
+}
+
+func TestParseShareStatistics(t *testing.T) {
+	const urn = "urn:li:share:7015970832908775123"
+	for _, tt := range []struct {
+		body string
+		want linkedin.ShareStatistics
+		ok   bool
+	}{
+		{`{"paging":{},"elements":[{"share":"` + urn + `","organizationalEntity":"urn:li:organization:1",` +
+			`"totalShareStatistics":{"uniqueImpressionsCount":30,"shareCount":3,"engagement":0.1,"clickCount":1,"likeCount":5,"impressionCount":42,"commentCount":2}}]}`,
+			linkedin.ShareStatistics{Shares: 3, Impressions: 42}, true},
+		{`{"elements":[{"ugcPost":"` + urn + `","totalShareStatistics":{"shareCount":0,"impressionCount":7}}]}`, linkedin.ShareStatistics{Impressions: 7}, true},
+		{`{"elements":[]}`, linkedin.ShareStatistics{Shares: social.NotOffered, Impressions: social.NotOffered}, true},
+		{`{"elements":[{"share":"urn:li:share:1","totalShareStatistics":{"shareCount":1,"impressionCount":1}}]}`,
+			linkedin.ShareStatistics{Shares: social.NotOffered, Impressions: social.NotOffered}, true},
+		{`{"elements":[{"share":"` + urn + `","totalShareStatistics":{"shareCount":-1,"impressionCount":1}}]}`, linkedin.ShareStatistics{}, false},
+		{`{"elements":[{"share":"` + urn + `","totalShareStatistics":{"impressionCount":1}}]}`, linkedin.ShareStatistics{}, false},
+		{`{"elements":[{"share":"` + urn + `"}]}`, linkedin.ShareStatistics{}, false},
+		{`{"status":403}`, linkedin.ShareStatistics{}, false},
+		{`<html>`, linkedin.ShareStatistics{}, false},
+	} {
+		if got, ok := linkedin.ParseShareStatistics([]byte(tt.body), urn); got != tt.want || ok != tt.ok {
+			t.Errorf("ParseShareStatistics(%s) = %+v, %v; want %+v, %v", tt.body, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzParseShareStatistics(f *testing.F) {
+	f.Add([]byte(`{"elements":[{"share":"urn:li:share:1","totalShareStatistics":{"shareCount":3,"impressionCount":42}}]}`), "urn:li:share:1")
+	f.Add([]byte(`{"elements":[]}`), "urn:li:share:1")
+	f.Add([]byte(`{"elements":null}`), "")
+	f.Fuzz(func(t *testing.T, b []byte, urn string) {
+		if st, ok := linkedin.ParseShareStatistics(b, urn); ok && (st.Shares < social.NotOffered || st.Impressions < social.NotOffered) {
+			t.Errorf("ParseShareStatistics(%q) = %+v: a negative count", b, st)
+		}
+	})
 }

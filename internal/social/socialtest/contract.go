@@ -38,6 +38,10 @@ type Harness struct {
 	// account no counts (Telegram), whose Publisher is then no Engager.
 	SetCounts     func(id string, likes, reposts, replies int)
 	LimitNextRead func()
+	// SetViews, where the fake serves views apart from the other counts
+	// (Facebook's post insights), makes it count views on post id; the
+	// engagement must then report exactly them.
+	SetViews func(id string, views int)
 	// NoEngagement says why the network offers the account no counts;
 	// every other connector must be an Engager.
 	NoEngagement string
@@ -164,6 +168,12 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		either := func(got, want int) bool { return got == want || got == social.NotOffered }
 		if err != nil || c.Likes != 12 || !either(c.Reposts, 5) || !either(c.Replies, 3) {
 			t.Errorf("Engagement = %+v, %v; want 12 likes, 5 reposts, 3 replies (or NotOffered)", c, err)
+		}
+		if h.SetViews != nil {
+			h.SetViews(r.ID, 4321)
+			if c, err := e.Engagement(ctx, r.ID); err != nil || c.Views != 4321 {
+				t.Errorf("Engagement = %+v, %v; want 4321 views", c, err)
+			}
 		}
 		if err := h.Publisher.Delete(ctx, r.ID); err != nil {
 			t.Fatal(err)

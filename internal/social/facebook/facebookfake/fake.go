@@ -58,6 +58,9 @@ type Post struct {
 	// Reactions, Shares and Comments are the counts a GET of the post
 	// answers (SetCounts).
 	Reactions, Shares, Comments int
+	// Impressions and Reach are the post insights' lifetime
+	// post_impressions and post_impressions_unique (SetViews).
+	Impressions, Reach int
 }
 
 // Photo is an uploaded photo.
@@ -88,6 +91,8 @@ type Server struct {
 	bucUsage int
 	step     int
 	limitGet bool // the next GET is throttled (LimitNextRead)
+	// insights is what the Page's token gets from post insights.
+	insights Insights
 }
 
 // New starts a fake Graph API for PageID with the page token.
@@ -236,6 +241,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == "GET" && len(path) == 2 && path[0] == PageID && path[1] == "published_posts":
 		s.list(w, r)
 	case r.Method == "GET" && len(path) == 1 && s.getPost(w, r, path[0]):
+	case r.Method == "GET" && len(path) == 2 && path[1] == "insights" && s.getInsights(w, r, path[0]):
 	default:
 		graphErr(w, 400, 100, 33, "GraphMethodException", "Unsupported request - method type or object does not exist", false)
 	}
@@ -399,6 +405,82 @@ func (s *Server) SetCounts(id string, reactions, shares, comments int) bool {
 			p.Reactions, p.Shares, p.Comments = reactions, shares, comments
 			return true
 		}
+	}
+	return false
+}
+
+// Insights is what a post insights read gets.
+type Insights int
+
+// The answers of post insights.
+const (
+	InsightsOK        Insights = iota // the metrics asked for
+	NoReadInsights                    // #10: the token lacks read_insights
+	InsightsSmallPage                 // empty data: the Page has under 100 likes
+	MetricRetired                     // #100: the metric is no longer valid
+)
+
+// SetInsights sets what post insights reads get.
+func (s *Server) SetInsights(i Insights) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.insights = i
+}
+
+// SetViews sets the lifetime impressions and unique impressions (reach)
+// of post id.
+func (s *Server) SetViews(id string, impressions, reach int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.posts {
+		if p.ID == id {
+			p.Impressions, p.Reach = impressions, reach
+			return true
+		}
+	}
+	return false
+}
+
+// getInsights answers GET /{post-id}/insights?metric=… like Graph: one
+// entry per metric known, in the order asked, each with its lifetime value;
+// an unknown metric is #100; false for a post it does not hold.
+func (s *Server) getInsights(w http.ResponseWriter, r *http.Request, id string) bool {
+	for _, p := range s.posts {
+		if p.ID != id {
+			continue
+		}
+		switch s.insights {
+		case NoReadInsights:
+			graphErr(w, 403, 10, 0, "OAuthException", "(#10) Application does not have permission for this action", false)
+			return true
+		case MetricRetired:
+			graphErr(w, 400, 100, 0, "OAuthException", "(#100) The value must be a valid insights metric", false)
+			return true
+		case InsightsSmallPage:
+			writeJSON(w, 200, map[string]any{"data": []any{}})
+			return true
+		}
+		if period := r.FormValue("period"); period != "" && period != "lifetime" {
+			graphErr(w, 400, 100, 0, "OAuthException", "(#100) Invalid period for post metrics: "+period, false)
+			return true
+		}
+		data := []map[string]any{}
+		for _, m := range strings.Split(r.FormValue("metric"), ",") {
+			var v int
+			switch m {
+			case "post_impressions":
+				v = p.Impressions
+			case "post_impressions_unique":
+				v = p.Reach
+			default:
+				graphErr(w, 400, 100, 0, "OAuthException", "(#100) The value must be a valid insights metric", false)
+				return true
+			}
+			data = append(data, map[string]any{"name": m, "period": "lifetime", "values": []map[string]int{{"value": v}},
+				"id": p.ID + "/insights/" + m + "/lifetime"})
+		}
+		writeJSON(w, 200, map[string]any{"data": data, "paging": map[string]string{}})
+		return true
 	}
 	return false
 }

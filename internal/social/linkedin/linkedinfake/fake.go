@@ -48,8 +48,11 @@ type Post struct {
 	Commentary string
 	Content    json.RawMessage
 	CreatedAt  time.Time
-	// Likes and Comments are its social actions (SetCounts).
-	Likes, Comments int
+	// Likes and Comments are its social actions (SetCounts); Reposts
+	// (SetCounts), Impressions and Unique (SetViews) are in its share
+	// statistics.
+	Likes, Comments, Reposts int
+	Impressions, Unique      int
 }
 
 // Image is an uploaded image.
@@ -81,6 +84,8 @@ type Server struct {
 	creates                         int
 	posted                          int
 	limitRead                       bool // the next social-actions read gets 429 (LimitNextRead)
+	denyStats                       bool // share statistics answer 403 (DenyStatistics)
+	limitStats                      bool // the next share statistics read gets 429 (LimitNextStatistics)
 }
 
 // New starts a fake API accepting token for Organization.
@@ -94,6 +99,7 @@ func New(token string) *Server {
 	mux.HandleFunc("GET /rest/posts", s.list)
 	mux.HandleFunc("DELETE /rest/posts/{urn}", s.delete)
 	mux.HandleFunc("GET /rest/socialActions/{urn}", s.socialActions)
+	mux.HandleFunc("GET /rest/organizationalEntityShareStatistics", s.shareStatistics)
 	mux.HandleFunc("POST /rest/images", s.initImage)
 	mux.HandleFunc("GET /rest/images/{urn}", s.getImage)
 	mux.HandleFunc("PUT /upload/{urn}", s.putImage)
@@ -497,18 +503,109 @@ func (s *Server) redeemLocked(w http.ResponseWriter, r *http.Request) {
 		"refresh_token": s.refresh, "refresh_token_expires_in": 31536000})
 }
 
-// SetCounts sets the likes and comments of the post urn (LinkedIn's social
-// actions count no reposts).
-func (s *Server) SetCounts(urn string, likes, _, comments int) bool {
+// SetCounts sets the likes, reposts and comments of the post urn.
+func (s *Server) SetCounts(urn string, likes, reposts, comments int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.posts {
 		if p.URN == urn {
-			p.Likes, p.Comments = likes, comments
+			p.Likes, p.Reposts, p.Comments = likes, reposts, comments
 			return true
 		}
 	}
 	return false
+}
+
+// SetViews sets the impressions and unique impressions of the post urn.
+func (s *Server) SetViews(urn string, impressions, unique int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.posts {
+		if p.URN == urn {
+			p.Impressions, p.Unique = impressions, unique
+			return true
+		}
+	}
+	return false
+}
+
+// DenyStatistics makes share statistics answer 403, as LinkedIn does to a
+// token without rw_organization_admin or a member who is not the page's
+// ADMINISTRATOR.
+func (s *Server) DenyStatistics(deny bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denyStats = deny
+}
+
+// LimitNextStatistics makes the next share statistics read answer 429.
+func (s *Server) LimitNextStatistics() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limitStats = true
+}
+
+// shareStatistics answers the lifetime statistics finder for the
+// organisation's posts listed in shares=List(…) or ugcPosts=List(…):
+// one element per post of the organisation created in the last twelve
+// months; other organisations' are refused with 403, as LinkedIn does.
+func (s *Server) shareStatistics(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.limitStats {
+		s.limitStats = false
+		apiErr(w, 429, "TOO_MANY_REQUESTS", "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
+		return
+	}
+	if s.denyStats {
+		apiErr(w, 403, "ACCESS_DENIED", "Not enough permissions to access: organizationalEntityShareStatistics.GET.20250401")
+		return
+	}
+	if q.Get("q") != "organizationalEntity" || q.Get("organizationalEntity") == "" {
+		apiErr(w, 400, "ILLEGAL_ARGUMENT", "Invalid finder or missing organizationalEntity")
+		return
+	}
+	if q.Get("organizationalEntity") != Organization {
+		apiErr(w, 403, "ACCESS_DENIED", "Not enough permissions to access organizationalEntity")
+		return
+	}
+	if q.Has("timeIntervals") {
+		apiErr(w, 400, "ILLEGAL_ARGUMENT", "the fake serves lifetime statistics only")
+		return
+	}
+	elements := []map[string]any{}
+	for _, param := range []string{"shares", "ugcPosts"} {
+		v := q.Get(param)
+		if v == "" {
+			continue
+		}
+		inner, ok := strings.CutPrefix(v, "List(")
+		if !ok || !strings.HasSuffix(inner, ")") {
+			apiErr(w, 400, "ILLEGAL_ARGUMENT", "Malformed parameter "+param)
+			return
+		}
+		for _, urn := range strings.Split(strings.TrimSuffix(inner, ")"), ",") {
+			for _, p := range s.posts {
+				if p.URN != urn || p.CreatedAt.Before(s.clock.Now().AddDate(-1, 0, 0)) {
+					continue
+				}
+				key := "share"
+				if param == "ugcPosts" {
+					key = "ugcPost"
+				}
+				engagement := 0.0
+				if p.Impressions > 0 {
+					engagement = float64(p.Likes+p.Comments+p.Reposts) / float64(p.Impressions)
+				}
+				elements = append(elements, map[string]any{key: p.URN, "organizationalEntity": Organization,
+					"totalShareStatistics": map[string]any{"shareCount": p.Reposts, "impressionCount": p.Impressions,
+						"uniqueImpressionsCount": p.Unique, "likeCount": p.Likes, "commentCount": p.Comments,
+						"clickCount": 0, "engagement": engagement}})
+			}
+		}
+	}
+	writeJSON(w, 200, map[string]any{"paging": map[string]any{"count": 10, "start": 0, "links": []any{}}, "elements": elements})
 }
 
 // LimitNextRead makes the next social-actions read answer 429, without
