@@ -55,6 +55,19 @@ var publicRoutes = append([]string{
 	// A registrant's own page to correct their registration: its token is
 	// a MAC of the registration's ID for that purpose, checked server-side.
 	"GET /{lang}/accreditation/mine/{token}", "POST /{lang}/accreditation/mine/{token}",
+	// The public observers' view of a public room's speakers' list and vote
+	// results, and the result sheets (internal/conference): served only for
+	// public rooms (404 otherwise), checked server-side.
+	"GET /{lang}/rooms/{slug}/observe", "GET /{lang}/rooms/{slug}/observe.json", "GET /{lang}/rooms/{slug}/votes/{id}",
+	"GET /{lang}/rooms/{slug}/votes/{id}/sheet.csv", "GET /{lang}/rooms/{slug}/votes/{id}/sheet.json",
+	// Public broadcast (internal/broadcast): WHEP viewing of public
+	// sessions needs no sign-in (a closed one answers 403); WHIP ingest
+	// authenticates with its bearer token, not a session; a session's
+	// resource URL carries a 128-bit random ID, the capability RFC 9725
+	// relies on for PATCH and DELETE; the live pages are public portal pages.
+	"OPTIONS /whep/{room}", "POST /whep/{room}", "OPTIONS /whep/{room}/{id}", "PATCH /whep/{room}/{id}", "DELETE /whep/{room}/{id}",
+	"OPTIONS /whip/{room}", "POST /whip/{room}", "OPTIONS /whip/{room}/{id}", "PATCH /whip/{room}/{id}", "DELETE /whip/{room}/{id}",
+	"GET /{lang}/events/{slug}/live", "GET /{lang}/rooms/{slug}/live",
 	// The ministry's public signing key (internal/signing).
 	"GET /.well-known/chancery-signing-key", "GET /.well-known/chancery-signing-key.json",
 	// Feeds and sitemaps (internal/feed).
