@@ -3,6 +3,7 @@ package sfu_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 // the join, and opens the room once that time comes; the rejoin token the
 // session gets has no such bound.
 func TestTokenNotBefore(t *testing.T) {
+	var mu sync.Mutex // the server's goroutines read the clock the test moves
 	now := time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	e := newEnvParams(t, sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Now: clock})
 	c := sfu.Claims{Room: "plenary", Identity: "vn-1", Name: "Lan", Role: sfu.RoleChair, Permissions: sfu.DefaultPermissions(sfu.RoleChair)}
 	tok, err := e.signer.IssueWindow(c, now.Add(time.Hour), now.Add(2*time.Hour))
@@ -41,7 +43,9 @@ func TestTokenNotBefore(t *testing.T) {
 		t.Errorf("past start: %+v, %v", pc, err)
 	}
 
+	mu.Lock()
 	now = now.Add(time.Hour)
+	mu.Unlock()
 	got, err := e.signer.Verify(tok)
 	if err != nil || got.NotBefore != now.Unix() {
 		t.Fatalf("verify at nbf: %+v, %v", got, err)
@@ -51,7 +55,9 @@ func TestTokenNotBefore(t *testing.T) {
 	if err != nil || rc.NotBefore != 0 {
 		t.Errorf("rejoin token: %+v, %v", rc, err)
 	}
+	mu.Lock()
 	now = now.Add(time.Hour)
+	mu.Unlock()
 	if _, err := e.signer.Verify(tok); !errors.Is(err, sfu.ErrTokenExpired) {
 		t.Errorf("verify at exp: %v", err)
 	}
