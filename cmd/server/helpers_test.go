@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mofa-vn/chancery/internal/account"
@@ -249,4 +251,52 @@ func (ts *testServer) api(c *http.Client, method, path string, body any, want in
 		}
 	}
 	return out
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newLoggedServer is newTestServer with the log kept, at debug level, so
+// that tests can search it for secrets.
+func newLoggedServer(t *testing.T, db *store.DB, clock *storetest.Clock, logs *syncBuffer, mutate ...func(*config.Config)) *testServer {
+	t.Helper()
+	cfg := testConfig()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, ts := buildTLS(t, cfg, db, log, logs, buildOptions{now: clock.Now, argon2: cheapArgon}, nil)
+	return &testServer{Server: ts, db: db, clock: clock, t: t, app: a}
+}
+
+// bodies collects every response a test saw, to search for secrets.
+type bodies struct{ all []string }
+
+func (b *bodies) add(r response) response {
+	b.all = append(b.all, r.Body, fmt.Sprint(r.Header))
+	return r
+}
+
+func wantNoSecret(t *testing.T, where string, text string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			t.Errorf("%s shows the secret %q", where, s)
+		}
+	}
 }

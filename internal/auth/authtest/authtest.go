@@ -37,6 +37,10 @@ type Options struct {
 	// and microphone (conference.UsesMedia), as production's security
 	// headers do.
 	UsesMedia func(path string) bool
+	// Origin, if set, is told the server's origin before routes are
+	// registered (the server listens first, as cmd/server does), for
+	// areas that need it (OAuth redirects, links in mail).
+	Origin func(origin string)
 }
 
 // Site is an area served with real sign-in.
@@ -64,13 +68,18 @@ func Serve(tb testing.TB, db *store.DB, now func() time.Time, kit *httpx.Kit, ro
 	if err != nil {
 		tb.Fatal(err)
 	}
+	srv := httpxtest.Listen(tb)
+	if o.Origin != nil {
+		o.Origin(srv.Origin(true))
+	}
 	mux := httpx.NewRouter()
 	auth.NewHandlers(svc, kit).Routes(mux)
 	routes(mux, svc)
 	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
 	mux.HandleFunc("/", kit.NotFound)
 	h := httpx.Chain(mux, kit.Recover, kit.SecurityHeaders(o.UsesMedia), kit.RefuseInvalidText, kit.CrossOrigin(), svc.Middleware(kit))
-	return &Site{Server: httpxtest.ServeHandler(tb, h, true), tb: tb, DB: db, Kit: kit, Auth: svc}
+	srv.Start(h, true)
+	return &Site{Server: srv, tb: tb, DB: db, Kit: kit, Auth: svc}
 }
 
 // AddUser adds an account with password and roles.

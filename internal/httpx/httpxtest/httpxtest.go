@@ -98,14 +98,38 @@ func Serve(tb testing.TB, k *httpx.Kit, routes func(*httpx.Router), o Options) *
 // the test.
 func ServeHandler(tb testing.TB, h http.Handler, tls bool) *Server {
 	tb.Helper()
-	ts := httptest.NewUnstartedServer(h)
-	if tls {
-		ts.StartTLS()
-	} else {
-		ts.Start()
-	}
+	s := Listen(tb)
+	s.Start(h, tls)
+	return s
+}
+
+// Listen makes a server that listens but does not serve yet, so that
+// what is built to serve it can be told its origin (Origin), as
+// cmd/server listens before it builds; Start serves. It stops with the
+// test.
+func Listen(tb testing.TB) *Server {
+	ts := httptest.NewUnstartedServer(nil)
 	tb.Cleanup(ts.Close)
 	return &Server{Server: ts, tb: tb}
+}
+
+// Origin is the address the server answers at once started, over TLS if
+// tls is set.
+func (s *Server) Origin(tls bool) string {
+	if tls {
+		return "https://" + s.Listener.Addr().String()
+	}
+	return "http://" + s.Listener.Addr().String()
+}
+
+// Start serves h on a server from Listen, over TLS if tls is set.
+func (s *Server) Start(h http.Handler, tls bool) {
+	s.Config.Handler = h
+	if tls {
+		s.StartTLS()
+	} else {
+		s.Server.Start()
+	}
 }
 
 // Browser returns a browser-like client with its own cookie jar that does

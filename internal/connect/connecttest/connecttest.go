@@ -1,0 +1,164 @@
+// Package connecttest serves the press office as a press officer connects
+// its channels, for tests: the press pages and API, the connect pages and
+// out-of-band alerts (internal/connect), the public portal, real sign-in
+// (authtest), the real connectors of every network (pubtest.Networks)
+// over the outbound client, credentials sealed at rest, the publishing
+// service, and the out-of-band watcher, wired as cmd/server wires them.
+// What the server logs, at debug level, is kept for tests that search it
+// for secrets.
+//
+// Only tests import it. It must not import cmd/.
+package connecttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/auth/authtest"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/connect"
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
+	"github.com/mofa-vn/chancery/internal/outbound"
+	"github.com/mofa-vn/chancery/internal/portal"
+	"github.com/mofa-vn/chancery/internal/press"
+	"github.com/mofa-vn/chancery/internal/publishing"
+	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
+	"github.com/mofa-vn/chancery/internal/secrets"
+	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/watch"
+	"github.com/mofa-vn/chancery/internal/store"
+	"github.com/mofa-vn/chancery/internal/store/storetest"
+)
+
+// Options are the choices of New.
+type Options struct {
+	// Extra are the API base URLs channels may use besides the networks'
+	// own (-extra-api-urls): the tests' fake networks.
+	Extra []string
+	// Apps are Chancery's OAuth apps by network (-x-client-id, …).
+	Apps map[social.Network]social.App
+}
+
+// Office is the press office served with real sign-in.
+type Office struct {
+	*authtest.Site
+	Clock      *storetest.Clock
+	Publishing *publishing.Service
+	Connectors *publishing.Connectors
+	Watcher    *watch.Watcher
+	// Logs is everything the office logged.
+	Logs *SyncBuffer
+	tb   testing.TB
+}
+
+// Box is the credentials key of the office, so that tests can open what
+// it sealed.
+var Box = func() *secrets.Box {
+	b, err := secrets.NewBox(bytes.Repeat([]byte{0x5e}, secrets.KeySize))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+// New serves the press office over db on the clock, with the default
+// configuration's publishing and watch settings. It stops with the test.
+func New(t testing.TB, db *store.DB, clock *storetest.Clock, o Options) *Office {
+	t.Helper()
+	cfg := config.Default()
+	logs := &SyncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	kit := httpxtest.Kit(t, func(p *httpx.KitParams) {
+		p.SecureCookies = true
+		p.Log = log.With("component", "http")
+		p.Banners = []func(context.Context, string) []string{press.Banners(db, p.Cat), connect.Banners(db, p.Cat)}
+	})
+	zone, err := time.LoadLocation(cfg.Web.TimeZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := portal.New(t.Context(), portal.Params{DB: db, Kit: kit, Location: zone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := outbound.New(outbound.Params{Allow: o.Extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sensitive []string
+	for c := range strings.SplitSeq(cfg.Publish.Sensitive, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			sensitive = append(sensitive, c)
+		}
+	}
+	off := &Office{Clock: clock, Logs: logs, tb: t}
+	var origin string // the server's: it listens before the office is built
+	off.Site = authtest.Serve(t, db, clock.Now, kit, func(mux *httpx.Router, _ *auth.Service) {
+		conn, err := publishing.NewConnectors(publishing.ConnectorsParams{Networks: pubtest.Networks,
+			Portal:      site.Publisher(origin),
+			Credentials: func(id int64) social.Credentials { return secrets.NewCredentials(db, Box, id) },
+			Apps:        o.Apps, HTTP: hc, Now: clock.Now, APIAllowed: publishing.APIAllowlist(pubtest.Networks, o.Extra)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		off.Connectors = conn
+		pub, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Resolve: conn.Resolve, Now: clock.Now, Instance: "test",
+			Log: log.With("component", "publishing"),
+			Settings: publishing.Settings{Grace: cfg.Publish.Grace, Lease: cfg.Publish.Lease, Workers: int(cfg.Publish.Workers),
+				SensitiveCategories: sensitive, ExtraAPIs: o.Extra}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		off.Publishing = pub
+		wlog := log.With("component", "watch")
+		off.Watcher, err = watch.New(watch.Params{Store: db, Outbox: watch.StoreOutbox{DB: db},
+			Channels: watch.StoreChannels{DB: db, Networks: pubtest.Networks, Resolve: conn.Resolve, Log: wlog},
+			Log:      wlog, Interval: cfg.Watch.Interval, Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		site.Routes(mux)
+		press.New(db, pub, conn.Resolve, kit).Routes(mux)
+		connect.New(connect.Params{DB: db, Kit: kit, Credentials: conn.Credentials, Build: conn.Build, Changed: conn.Forget,
+			PublicURL: origin, Now: clock.Now, APIAllowed: pub.APIAllowed, Networks: pubtest.Networks, Apps: o.Apps, HTTP: hc,
+		}).Routes(mux)
+	}, authtest.Options{Auth: func(p *auth.Params) { p.Log = log.With("component", "auth") }, Origin: func(o string) { origin = o }})
+	return off
+}
+
+// SyncBuffer is a log sink safe for the server's goroutines.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// API sends body as JSON, asking for French, and checks the status; it
+// returns the answer's object, if it is one.
+func (o *Office) API(c *http.Client, method, path string, body any, want int) map[string]any {
+	o.tb.Helper()
+	if body == nil {
+		body = json.RawMessage("null")
+	}
+	return o.JSON(c, method, path, body, map[string]string{"Accept-Language": "fr"}, want)
+}
