@@ -63,3 +63,17 @@ func TestOneOriginFromTheListener(t *testing.T) {
 		})
 	}
 }
+
+// TestWatcherWiring: the default configuration watches the channels for
+// out-of-band posts (internal/social/watch tests what the watcher does);
+// -watch-interval 0 turns it off.
+func TestWatcherWiring(t *testing.T) {
+	clock := storetest.NewClock(storetest.Start)
+	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
+	if ts := newTestServer(t, db, clock); ts.app.watcher == nil {
+		t.Error("no watcher with the default configuration")
+	}
+	if ts := newTestServer(t, db, clock, func(c *config.Config) { c.Watch.Interval = 0 }); ts.app.watcher != nil {
+		t.Error("a watcher with -watch-interval 0")
+	}
+}

@@ -14,8 +14,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +56,9 @@ type Office struct {
 	Clock      *storetest.Clock
 	Publishing *publishing.Service
 	Connectors *publishing.Connectors
-	Watcher    *watch.Watcher
+	// Watcher is out-of-band detection, nil if the default configuration
+	// turned it off.
+	Watcher *watch.Watcher
 	// Logs is everything the office logged.
 	Logs *SyncBuffer
 	tb   testing.TB
@@ -119,12 +123,14 @@ func New(t testing.TB, db *store.DB, clock *storetest.Clock, o Options) *Office 
 			t.Fatal(err)
 		}
 		off.Publishing = pub
-		wlog := log.With("component", "watch")
-		off.Watcher, err = watch.New(watch.Params{Store: db, Outbox: watch.StoreOutbox{DB: db},
-			Channels: watch.StoreChannels{DB: db, Networks: pubtest.Networks, Resolve: conn.Resolve, Log: wlog},
-			Log:      wlog, Interval: cfg.Watch.Interval, Now: clock.Now})
-		if err != nil {
-			t.Fatal(err)
+		if cfg.Watch.Interval > 0 { // as cmd/server decides
+			wlog := log.With("component", "watch")
+			off.Watcher, err = watch.New(watch.Params{Store: db, Outbox: watch.StoreOutbox{DB: db},
+				Channels: watch.StoreChannels{DB: db, Networks: pubtest.Networks, Resolve: conn.Resolve, Log: wlog},
+				Log:      wlog, Interval: cfg.Watch.Interval, Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		site.Routes(mux)
 		press.New(db, pub, conn.Resolve, kit).Routes(mux)
@@ -161,4 +167,30 @@ func (o *Office) API(c *http.Client, method, path string, body any, want int) ma
 		body = json.RawMessage("null")
 	}
 	return o.JSON(c, method, path, body, map[string]string{"Accept-Language": "fr"}, want)
+}
+
+// Connect connects channel id through its connect form, as a press
+// officer does.
+func (o *Office) Connect(c *http.Client, id int64, secret map[string]string) {
+	o.tb.Helper()
+	form := url.Values{}
+	for k, v := range secret {
+		form.Set(k, v)
+	}
+	httpxtest.WantStatus(o.tb, o.PostForm(c, fmt.Sprintf("/press/channels/%d/connect", id), form, nil), http.StatusSeeOther)
+}
+
+// ComposeAndApprove writes a statement due at due for targets through the
+// API as officer, submits it, and approves it as approver after opening
+// its review; it returns the statement's ID.
+func (o *Office) ComposeAndApprove(officer, approver *http.Client, due time.Time, targets []int64, variants []map[string]string) int64 {
+	o.tb.Helper()
+	st := o.API(officer, "POST", "/api/v1/publishing/statements", map[string]any{"due_at": due.UTC().Format(time.RFC3339),
+		"targets": targets, "variants": variants}, http.StatusCreated)
+	id := int64(st["id"].(float64))
+	o.API(officer, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/submit", id), nil, http.StatusOK)
+	got := o.API(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", id), nil, http.StatusOK)
+	o.API(approver, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d/review", id), nil, http.StatusOK) // opened before approving
+	o.API(approver, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/approve", id), map[string]string{"hash": got["content_hash"].(string)}, http.StatusOK)
+	return id
 }

@@ -1,4 +1,4 @@
-package main
+package watch_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/connect/connecttest"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/social/bluesky/blueskyfake"
 	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -29,27 +31,27 @@ func TestOutOfBandPostAlertsPressStaff(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
-		ts := newTestServer(t, db, clock, allowAPIs(fake.URL))
-		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
-		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
-		officer := ts.signIn("olivia", "officer-password-1")
-		approver := ts.signIn("arthur", "approver-password-1")
-		delegate := ts.signIn("dana", "delegate-password-1")
+		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{fake.URL}})
+		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
+		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
+		ts.AddUser("dana", "delegate-password-1", account.RoleDelegate)
+		officer := ts.SignIn("olivia", "officer-password-1")
+		approver := ts.SignIn("arthur", "approver-password-1")
+		delegate := ts.SignIn("dana", "delegate-password-1")
 		en := map[string]string{"Accept-Language": "en"}
 
-		ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
+		ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
 			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
 		id := int64(ch["id"].(float64))
-		connectChannel(t, ts, officer, id, map[string]string{"access_token": token})
-		if ts.app.watcher == nil {
+		ts.Connect(officer, id, map[string]string{"access_token": token})
+		if ts.Watcher == nil {
 			t.Fatal("no watcher with the default configuration")
 		}
 		clock.Advance(time.Minute)
-		composeAndApprove(t, ts, officer, approver, clock.Now().Add(time.Hour), []int64{id},
+		ts.ComposeAndApprove(officer, approver, clock.Now().Add(time.Hour), []int64{id},
 			[]map[string]string{{"lang": "en", "title": "Statement", "body": "Viet Nam welcomes the agreement on fisheries."}})
 		clock.Advance(time.Hour)
-		if n, err := ts.app.publishing.Dispatch(t.Context()); err != nil || n != 1 {
+		if n, err := ts.Publishing.Dispatch(t.Context()); err != nil || n != 1 {
 			t.Fatalf("dispatch: %d, %v", n, err)
 		}
 		// The intruder posts with the account's token, outside Chancery.
@@ -64,18 +66,18 @@ func TestOutOfBandPostAlertsPressStaff(t *testing.T) {
 		res.Body.Close()
 		clock.Advance(time.Minute)
 
-		rep, err := ts.app.watcher.Check(t.Context())
+		rep, err := ts.Watcher.Check(t.Context())
 		if err != nil || rep.Checked != 1 || rep.Alerts != 1 {
 			t.Fatalf("watch round: %+v, %v", rep, err)
 		}
-		board := ts.get(officer, "/press", en)
-		wantContains(t, board, "Posts that Chancery did not make were found on the ministry’s accounts (1 open)")
-		if strings.Contains(ts.get(delegate, "/en/", en).Body, "Chancery did not make") {
+		board := ts.Get(officer, "/press", en)
+		httpxtest.WantContains(t, board, "Posts that Chancery did not make were found on the ministry’s accounts (1 open)")
+		if strings.Contains(ts.Get(delegate, "/en/", en).Body, "Chancery did not make") {
 			t.Error("a delegate sees the press office's alert banner")
 		}
-		list := ts.get(approver, "/press/alerts", en)
-		wantStatus(t, list, http.StatusOK)
-		wantContains(t, list, "Free crypto for all followers!", "Mastodon MOFA")
+		list := ts.Get(approver, "/press/alerts", en)
+		httpxtest.WantStatus(t, list, http.StatusOK)
+		httpxtest.WantContains(t, list, "Free crypto for all followers!", "Mastodon MOFA")
 		if strings.Contains(list.Body, "welcomes the agreement") {
 			t.Error("Chancery's own statement is listed as an out-of-band post")
 		}
@@ -84,29 +86,29 @@ func TestOutOfBandPostAlertsPressStaff(t *testing.T) {
 			t.Fatalf("alerts %v, %v", alerts, err)
 		}
 		ack := fmt.Sprintf("/press/alerts/%d/ack", alerts[0].ID)
-		wantStatus(t, ts.postForm(approver, ack, url.Values{"verdict": {"hijack"}}, nil), http.StatusForbidden)
-		r := ts.postForm(officer, ack, url.Values{"verdict": {"maybe"}}, map[string]string{"Accept-Language": "fr"})
-		wantStatus(t, r, http.StatusBadRequest)
-		wantContains(t, r, "Indiquez si la publication venait du ministère")
-		wantStatus(t, ts.postForm(officer, "/press/alerts/999999/ack", url.Values{"verdict": {"hijack"}}, nil), http.StatusNotFound)
-		wantStatus(t, ts.postForm(officer, ack, url.Values{"verdict": {"hijack"}, "note": {"Password changed, incident reported"}}, nil), http.StatusSeeOther)
-		wantStatus(t, ts.postForm(officer, ack, url.Values{"verdict": {"ours"}}, nil), http.StatusConflict)
-		if strings.Contains(ts.get(officer, "/press", en).Body, "Chancery did not make") {
+		httpxtest.WantStatus(t, ts.PostForm(approver, ack, url.Values{"verdict": {"hijack"}}, nil), http.StatusForbidden)
+		r := ts.PostForm(officer, ack, url.Values{"verdict": {"maybe"}}, map[string]string{"Accept-Language": "fr"})
+		httpxtest.WantStatus(t, r, http.StatusBadRequest)
+		httpxtest.WantContains(t, r, "Indiquez si la publication venait du ministère")
+		httpxtest.WantStatus(t, ts.PostForm(officer, "/press/alerts/999999/ack", url.Values{"verdict": {"hijack"}}, nil), http.StatusNotFound)
+		httpxtest.WantStatus(t, ts.PostForm(officer, ack, url.Values{"verdict": {"hijack"}, "note": {"Password changed, incident reported"}}, nil), http.StatusSeeOther)
+		httpxtest.WantStatus(t, ts.PostForm(officer, ack, url.Values{"verdict": {"ours"}}, nil), http.StatusConflict)
+		if strings.Contains(ts.Get(officer, "/press", en).Body, "Chancery did not make") {
 			t.Error("the banner stays after the alert was acknowledged")
 		}
-		wantContains(t, ts.get(officer, "/press/alerts", en), "No open alerts.")
+		httpxtest.WantContains(t, ts.Get(officer, "/press/alerts", en), "No open alerts.")
 
 		// Health: the last publication, the watch, and a rate limit.
 		page := fmt.Sprintf("/press/channels/%d/connect", id)
-		h := ts.get(approver, page, en)
-		wantContains(t, h, "Watching; the last read succeeded", "No limit in force")
+		h := ts.Get(approver, page, en)
+		httpxtest.WantContains(t, h, "Watching; the last read succeeded", "No limit in force")
 		if strings.Contains(h.Body, `<dd>Not yet</dd>`) {
-			t.Errorf("health shows no last publication: %s", excerpt(h.Body))
+			t.Errorf("health shows no last publication: %s", httpxtest.Excerpt(h.Body))
 		}
 		if err := db.SetChannelRateLimit(t.Context(), id, clock.Now().Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		wantContains(t, ts.get(approver, page, en), "Rate-limited until")
+		httpxtest.WantContains(t, ts.Get(approver, page, en), "Rate-limited until")
 	})
 }
 
@@ -121,14 +123,14 @@ func TestReconnectOtherAccountForgetsWatch(t *testing.T) {
 		t.Cleanup(b.Close)
 		a.SetNow(clock.Now)
 		b.SetNow(clock.Now)
-		ts := newTestServer(t, db, clock, allowAPIs(a.URL, b.URL))
-		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-		officer := ts.signIn("olivia", "officer-password-1")
-		ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "bluesky", "name": "Bluesky MOFA",
+		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{a.URL, b.URL}})
+		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
+		officer := ts.SignIn("olivia", "officer-password-1")
+		ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "bluesky", "name": "Bluesky MOFA",
 			"base_url": a.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
 		id := int64(ch["id"].(float64))
-		connectChannel(t, ts, officer, id, map[string]string{"identifier": "mofa-vn.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"})
-		if rep, err := ts.app.watcher.Check(t.Context()); err != nil || rep.Checked != 1 {
+		ts.Connect(officer, id, map[string]string{"identifier": "mofa-vn.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"})
+		if rep, err := ts.Watcher.Check(t.Context()); err != nil || rep.Checked != 1 {
 			t.Fatalf("watch: %+v, %v", rep, err)
 		}
 		watched := func() bool {
@@ -136,18 +138,18 @@ func TestReconnectOtherAccountForgetsWatch(t *testing.T) {
 			return err == nil
 		}
 		clock.Advance(time.Hour)
-		connectChannel(t, ts, officer, id, map[string]string{"identifier": "mofa-vn.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"})
+		ts.Connect(officer, id, map[string]string{"identifier": "mofa-vn.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"})
 		if !watched() {
 			t.Fatal("reconnecting the same account forgot the watch")
 		}
 		if err := db.SetChannelBaseURL(t.Context(), id, b.URL); err != nil {
 			t.Fatal(err)
 		}
-		connectChannel(t, ts, officer, id, map[string]string{"identifier": "mofa-new.bsky.social", "app_password": "qrst-uvwx-yz12-3456"})
+		ts.Connect(officer, id, map[string]string{"identifier": "mofa-new.bsky.social", "app_password": "qrst-uvwx-yz12-3456"})
 		if watched() {
 			t.Fatal("the watch of the previous account survived a switch to another account")
 		}
-		wantContains(t, ts.get(officer, fmt.Sprintf("/press/channels/%d/connect", id), map[string]string{"Accept-Language": "en"}), "mofa-new.bsky.social")
+		httpxtest.WantContains(t, ts.Get(officer, fmt.Sprintf("/press/channels/%d/connect", id), map[string]string{"Accept-Language": "en"}), "mofa-new.bsky.social")
 	})
 }
 
@@ -174,21 +176,21 @@ func TestPostInFlightIsNotAnIntruder(t *testing.T) {
 		}
 		front := httptest.NewServer(proxy)
 		t.Cleanup(front.Close)
-		ts := newTestServer(t, db, clock, allowAPIs(front.URL))
-		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
-		officer := ts.signIn("olivia", "officer-password-1")
-		approver := ts.signIn("arthur", "approver-password-1")
-		ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
+		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{front.URL}})
+		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
+		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
+		officer := ts.SignIn("olivia", "officer-password-1")
+		approver := ts.SignIn("arthur", "approver-password-1")
+		ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
 			"base_url": front.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
 		id := int64(ch["id"].(float64))
-		connectChannel(t, ts, officer, id, map[string]string{"access_token": token})
+		ts.Connect(officer, id, map[string]string{"access_token": token})
 		clock.Advance(time.Minute)
-		composeAndApprove(t, ts, officer, approver, clock.Now().Add(time.Hour), []int64{id},
+		ts.ComposeAndApprove(officer, approver, clock.Now().Add(time.Hour), []int64{id},
 			[]map[string]string{{"lang": "en", "title": "Statement", "body": "Viet Nam and Laos sign a border agreement."}})
 		clock.Advance(time.Hour)
 		done := make(chan error, 1)
-		go func() { _, err := ts.app.publishing.Dispatch(context.WithoutCancel(t.Context())); done <- err }()
+		go func() { _, err := ts.Publishing.Dispatch(context.WithoutCancel(t.Context())); done <- err }()
 		deadline := time.Now().Add(10 * time.Second)
 		for len(fake.Statuses()) == 0 {
 			if time.Now().After(deadline) {
@@ -197,7 +199,7 @@ func TestPostInFlightIsNotAnIntruder(t *testing.T) {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		rep, err := ts.app.watcher.Check(t.Context())
+		rep, err := ts.Watcher.Check(t.Context())
 		close(release)
 		if err != nil || rep.Alerts != 0 || rep.Deferred != 1 {
 			t.Fatalf("watch round while in flight: %+v, %v", rep, err)
@@ -206,7 +208,7 @@ func TestPostInFlightIsNotAnIntruder(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock.Advance(10 * time.Minute)
-		rep, err = ts.app.watcher.Check(t.Context())
+		rep, err = ts.Watcher.Check(t.Context())
 		if err != nil || rep.Alerts != 0 || rep.Deferred != 0 {
 			t.Fatalf("watch round after the answer: %+v, %v", rep, err)
 		}
