@@ -19,32 +19,6 @@ import (
 // (internal/demo makes it).
 const demoEventSlug = "asean-digital-diplomacy-forum-2026"
 
-// storedEvents finds an event for the delegations area: its slug, its
-// published titles (its drafts only while none is published), its source
-// language and the languages of the meeting, from internal/events' tables.
-func storedEvents(db *store.DB) delegations.Events {
-	return func(ctx context.Context, id int64) (delegations.EventInfo, error) {
-		e, err := db.GetEvent(ctx, id)
-		if err != nil {
-			return delegations.EventInfo{}, err
-		}
-		title, drafts := map[string]string{}, map[string]string{}
-		for code, t := range e.Translations {
-			switch {
-			case t.Title == "":
-			case t.Status == store.StatusPublished:
-				title[code] = t.Title
-			default:
-				drafts[code] = t.Title
-			}
-		}
-		if len(title) == 0 {
-			title = drafts
-		}
-		return delegations.EventInfo{ID: e.ID, Slug: e.Slug, Title: title, Languages: e.Languages, Source: e.SourceLang}, nil
-	}
-}
-
 // delegationsArea serves the delegations of events and, with -smtp-url,
 // returns the relay that sends their mail; with -demo it gives the demo's
 // conference its delegations.
@@ -53,7 +27,7 @@ func (w *wiring) delegationsArea(ctx context.Context, rooms *sfu.Server) (*deleg
 	if now == nil {
 		now = time.Now
 	}
-	svc := &delegations.Service{DB: w.db, Cat: w.kit.Cat, Events: storedEvents(w.db), Log: w.log.With("component", "delegations"), Now: now,
+	svc := &delegations.Service{DB: w.db, Cat: w.kit.Cat, Events: delegations.StoredEvents(w.db), Log: w.log.With("component", "delegations"), Now: now,
 		PublicURL: w.origin}
 	// Accredited people's join links: signed by the conference's signer;
 	// their private calendars keyed by a key derived from its token key.

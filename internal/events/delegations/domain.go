@@ -59,6 +59,32 @@ func (e EventInfo) TitleIn(code string) string {
 // store.ErrNotFound.
 type Events func(ctx context.Context, id int64) (EventInfo, error)
 
+// StoredEvents finds events in internal/events' tables: an event's slug,
+// its published titles (its drafts only while none is published), its
+// source language and the languages of the meeting.
+func StoredEvents(db *store.DB) Events {
+	return func(ctx context.Context, id int64) (EventInfo, error) {
+		e, err := db.GetEvent(ctx, id)
+		if err != nil {
+			return EventInfo{}, err
+		}
+		title, drafts := map[string]string{}, map[string]string{}
+		for code, t := range e.Translations {
+			switch {
+			case t.Title == "":
+			case t.Status == store.StatusPublished:
+				title[code] = t.Title
+			default:
+				drafts[code] = t.Title
+			}
+		}
+		if len(title) == 0 {
+			title = drafts
+		}
+		return EventInfo{ID: e.ID, Slug: e.Slug, Title: title, Languages: e.Languages, Source: e.SourceLang}, nil
+	}
+}
+
 // Categories are the registration categories, in the order forms list them.
 var Categories = []string{"head", "delegate", "adviser", "observer", "interpreter", "press"}
 
