@@ -1,76 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/mofa-vn/chancery/internal/events/delegations"
 )
-
-// registrationForm is a registration as the form sends it.
-type registrationForm struct {
-	Name, Title, Category, Email, Lang string
-	PDF, Photo                         []byte
-	PDFName                            string
-}
-
-// multipartBody encodes f as multipart/form-data.
-func (f registrationForm) multipartBody(t *testing.T) (contentType, body string) {
-	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	for k, v := range map[string]string{"name": f.Name, "title": f.Title, "category": f.Category, "email": f.Email, "lang": f.Lang} {
-		if err := w.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	name := f.PDFName
-	if name == "" {
-		name = "note-verbale.pdf"
-	}
-	for _, file := range []struct {
-		field, name string
-		data        []byte
-	}{{"credentials", name, f.PDF}, {"photo", "photo.png", f.Photo}} {
-		fw, err := w.CreateFormFile(file.field, file.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = fw.Write(file.data)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return w.FormDataContentType(), b.String()
-}
-
-// goodForm is a registration that passes every check.
-func goodForm(name, category string) registrationForm {
-	return registrationForm{Name: name, Title: "Conseiller", Category: category, Email: "person@example.org", Lang: "fr",
-		PDF: delegations.DemoPDF("Note verbale"), Photo: delegations.DemoPhoto()}
-}
-
-// linkPath is the path of a link's absolute URL.
-func linkPath(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil || u.Path == "" {
-		t.Fatalf("link %q: %v", link, err)
-	}
-	return u.Path
-}
-
-// register sends the form to the registration link's path.
-func (ts *testServer) register(path string, f registrationForm) response {
-	ts.t.Helper()
-	ct, body := f.multipartBody(ts.t)
-	return ts.send(ts.client(), http.MethodPost, path, ct, body, nil)
-}
 
 // apiDelegations does through the API what protocol officers do on
 // /admin/events/{id}/delegations, with registrations sent through the

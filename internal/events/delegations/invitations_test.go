@@ -1,149 +1,31 @@
-package main
+package delegations_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/events/delegations/delegationstest"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/mail/mailtest"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
-// invitation is a received invitation: its subject, text and .ics.
-type invitation struct {
-	To, Subject, Text string
-	ICS               []byte
-}
-
-// readInvitation parses a multipart invitation.
-func readInvitation(t *testing.T, m mailtest.Received) invitation {
-	t.Helper()
-	msg, err := m.Parse()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d mime.WordDecoder
-	inv := invitation{To: m.To[0]}
-	if inv.Subject, err = d.DecodeHeader(msg.Header.Get("Subject")); err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || !strings.HasPrefix(mt, "multipart/") {
-		t.Fatalf("invitation is %q (%v), want multipart", mt, err)
-	}
-	walkParts(t, multipart.NewReader(msg.Body, params["boundary"]), &inv)
-	return inv
-}
-
-func walkParts(t *testing.T, mr *multipart.Reader, inv *invitation) {
-	t.Helper()
-	for {
-		p, err := mr.NextRawPart()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		mt, params, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		var body io.Reader = p
-		switch strings.ToLower(p.Header.Get("Content-Transfer-Encoding")) {
-		case "quoted-printable":
-			body = quotedprintable.NewReader(p)
-		case "base64":
-			body = base64Reader(p)
-		}
-		switch {
-		case strings.HasPrefix(mt, "multipart/"):
-			walkParts(t, multipart.NewReader(p, params["boundary"]), inv)
-		case mt == "text/plain" && inv.Text == "":
-			b, _ := io.ReadAll(body)
-			inv.Text = string(b)
-		case mt == "text/calendar":
-			b, _ := io.ReadAll(body)
-			inv.ICS = b
-		}
-	}
-}
-
-// icsEvents parses a calendar with python3-icalendar and returns its
-// events' UID, URL, DESCRIPTION, SEQUENCE and STATUS.
-func icsEvents(t *testing.T, ics []byte) []map[string]any {
-	t.Helper()
-	py := "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		if py, err = exec.LookPath("python3"); err != nil {
-			t.Fatal("python3 not found: run scripts/test-deps.sh (python3-icalendar)")
-		}
-	}
-	cmd := exec.Command(py, "-c", `
-import sys, json, icalendar
-cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
-print(json.dumps([{"uid": str(e.get("UID")), "url": str(e.get("URL")), "description": str(e.get("DESCRIPTION", "")),
-  "sequence": int(e.get("SEQUENCE")), "status": str(e.get("STATUS")), "start": e.decoded("DTSTART").isoformat()} for e in cal.walk("VEVENT")]))
-`)
-	cmd.Stdin = bytes.NewReader(ics)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python3-icalendar: %v: %s\n%s", err, stderr.String(), ics)
-	}
-	var evs []map[string]any
-	if err := json.Unmarshal(out, &evs); err != nil {
-		t.Fatal(err)
-	}
-	return evs
-}
-
-var joinLinkRE = regexp.MustCompile(`https://[^\s]+/rooms/[a-z0-9-]+\?t=[^\s]+`)
-var calendarRE = regexp.MustCompile(`https://[^\s]+/accreditation/calendar/[^\s]+\.ics`)
-
-// pathQuery is a link's path and query, for the test server.
-func pathQuery(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatalf("link %q: %v", link, err)
-	}
-	return u.RequestURI()
-}
-
-// tokenOf returns the join token of a join link.
-func tokenOf(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Query().Get("t")
-}
-
 // accredit registers a person through the delegation's link, has the
 // focal point approve and the secretariat accredit them, and returns the
 // registration.
 func (f *accreditationFixture) accredit(t *testing.T, db *store.DB, regLink, focal, name, category, email, code string) store.Registration {
 	t.Helper()
-	form := goodForm(name, category)
+	form := delegationstest.GoodForm(name, category)
 	form.Email, form.Lang = email, code
-	wantStatus(t, f.ts.register(regLink, form), http.StatusCreated)
+	httpxtest.WantStatus(t, f.ts.register(regLink, form), http.StatusCreated)
 	var reg store.Registration
 	for _, r := range registrationsOf(t, db, f.event) {
 		if r.Email == email {
@@ -151,8 +33,8 @@ func (f *accreditationFixture) accredit(t *testing.T, db *store.DB, regLink, foc
 		}
 	}
 	id := fmt.Sprint(reg.ID)
-	wantStatus(t, f.ts.postForm(f.ts.client(), focal+"/registrations/"+id+"/approve", url.Values{}, nil), http.StatusOK)
-	wantStatus(t, f.ts.postForm(f.officer, fmt.Sprintf("/admin/events/%d/registrations/%s/accredit", f.event, id), url.Values{}, nil), http.StatusOK)
+	httpxtest.WantStatus(t, f.ts.PostForm(f.ts.Browser(), focal+"/registrations/"+id+"/approve", url.Values{}, nil), http.StatusOK)
+	httpxtest.WantStatus(t, f.ts.PostForm(f.officer, fmt.Sprintf("/admin/events/%d/registrations/%s/accredit", f.event, id), url.Values{}, nil), http.StatusOK)
 	got, err := db.GetRegistration(context.Background(), reg.ID)
 	if err != nil || got.State != store.RegAccredited {
 		t.Fatalf("accredit %s: %+v %v", name, got, err)
@@ -199,31 +81,31 @@ func TestAccreditationInvitation(t *testing.T) {
 		plenary := sessions[0]
 
 		// The event's staff page links its delegations.
-		r := ts.get(f.officer, fmt.Sprintf("/admin/events/%d", f.event), map[string]string{"Accept-Language": "en"})
-		wantStatus(t, r, http.StatusOK)
-		wantContains(t, r, fmt.Sprintf(`href="/admin/events/%d/delegations"`, f.event), "Delegations and accreditation")
+		r := ts.Get(f.officer, fmt.Sprintf("/admin/events/%d", f.event), map[string]string{"Accept-Language": "en"})
+		httpxtest.WantStatus(t, r, http.StatusOK)
+		httpxtest.WantContains(t, r, fmt.Sprintf(`href="/admin/events/%d/delegations"`, f.event), "Delegations and accreditation")
 
 		lan := f.accredit(t, db, f.vnReg, f.vnFocal, "Nguyễn Thị Lan", "head", "lan@example.org", "vi")
 		claire := f.accredit(t, db, f.frReg, f.frFocal, "Claire Dubois", "press", "claire@example.org", "fr")
-		ts.app.mailRelay.Flush(ctx)
+		ts.relay.Flush(ctx)
 		msgs := srv.Wait(t, 6, 5*time.Second) // received, approved, invitation, each
-		inv := readInvitation(t, mailTo(t, msgs, "lan@example.org"))
-		if !strings.Contains(inv.Text, "/vi/accreditation/mine/"+ts.app.delegations.EditToken(lan.ID)) {
+		inv := delegationstest.ReadInvitation(t, mailTo(t, msgs, "lan@example.org"))
+		if !strings.Contains(inv.Text, "/vi/accreditation/mine/"+ts.svc.EditToken(lan.ID)) {
 			t.Fatalf("no self-edit link in the invitation:\n%s", inv.Text)
 		}
 		if !strings.HasPrefix(inv.Subject, "Đã được công nhận") || !strings.Contains(inv.Text, "Kính gửi Nguyễn Thị Lan") || !strings.Contains(inv.Text, "Plenary (vi)") {
 			t.Fatalf("invitation: %q\n%s", inv.Subject, inv.Text)
 		}
-		links := joinLinkRE.FindAllString(inv.Text, -1)
+		links := delegationstest.JoinLinkRE.FindAllString(inv.Text, -1)
 		if len(links) != 2 || !strings.Contains(links[0], "/vi/rooms/"+plenary.RoomSlug+"?t=") {
 			t.Fatalf("join links in the invitation: %q\n%s", links, inv.Text)
 		}
-		evs := icsEvents(t, inv.ICS)
+		evs := delegationstest.ICSEvents(t, inv.ICS)
 		if len(evs) != 2 || evs[0]["url"] != links[0] || !strings.Contains(evs[0]["description"].(string), links[0]) || evs[0]["status"] != "CONFIRMED" {
 			t.Fatalf("the .ics does not carry the join links: %+v\n%s", evs, inv.ICS)
 		}
 		// The token says who she is, for the room.
-		c, err := ts.app.sfu.Signer().Inspect(tokenOf(t, links[0]))
+		c, err := ts.signer.Inspect(delegationstest.TokenOf(t, links[0]))
 		if err != nil || c.Identity != fmt.Sprintf("reg-%d", lan.ID) || c.Name != "Nguyễn Thị Lan" || c.Role != sfu.RoleDelegate || c.Delegation != "Vietnam" ||
 			c.NotBefore != plenary.StartsAt.Add(-15*time.Minute).Unix() || c.ExpiresAt != plenary.EndsAt.Unix() {
 			t.Fatalf("claims %+v, %v", c, err)
@@ -232,30 +114,30 @@ func TestAccreditationInvitation(t *testing.T) {
 		if err != nil || len(toks) != 2 {
 			t.Fatalf("recorded tokens of the plenary: %+v %v", toks, err)
 		}
-		claireInv := readInvitation(t, mailTo(t, msgs, "claire@example.org"))
-		claireLinks := joinLinkRE.FindAllString(claireInv.Text, -1)
+		claireInv := delegationstest.ReadInvitation(t, mailTo(t, msgs, "claire@example.org"))
+		claireLinks := delegationstest.JoinLinkRE.FindAllString(claireInv.Text, -1)
 		if len(claireLinks) != 2 || !strings.Contains(claireLinks[0], "/fr/rooms/") {
 			t.Fatalf("Claire's links: %q", claireLinks)
 		}
-		if c, err := ts.app.sfu.Signer().Inspect(tokenOf(t, claireLinks[0])); err != nil || c.Role != sfu.RoleObserver || c.Delegation != "France" {
+		if c, err := ts.signer.Inspect(delegationstest.TokenOf(t, claireLinks[0])); err != nil || c.Role != sfu.RoleObserver || c.Delegation != "France" {
 			t.Fatalf("the press is not an observer: %+v %v", c, err)
 		}
 
 		// The private calendar: hers works; forged or another's token finds nothing.
-		cal := calendarRE.FindString(inv.Text)
+		cal := delegationstest.CalendarRE.FindString(inv.Text)
 		if cal == "" {
 			t.Fatalf("no calendar URL in %s", inv.Text)
 		}
-		r = ts.get(ts.client(), pathQuery(t, cal), nil)
-		wantStatus(t, r, http.StatusOK)
+		r = ts.Get(ts.Browser(), delegationstest.PathQuery(t, cal), nil)
+		httpxtest.WantStatus(t, r, http.StatusOK)
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/calendar") {
 			t.Fatalf("calendar type %q", r.Header.Get("Content-Type"))
 		}
-		if evs := icsEvents(t, []byte(r.Body)); len(evs) != 2 || !strings.Contains(evs[0]["url"].(string), "/vi/rooms/"+plenary.RoomSlug+"?t=") {
+		if evs := delegationstest.ICSEvents(t, []byte(r.Body)); len(evs) != 2 || !strings.Contains(evs[0]["url"].(string), "/vi/rooms/"+plenary.RoomSlug+"?t=") {
 			t.Fatalf("calendar: %+v", evs)
 		}
-		calPath := pathQuery(t, cal)
-		claireCal := pathQuery(t, calendarRE.FindString(claireInv.Text))
+		calPath := delegationstest.PathQuery(t, cal)
+		claireCal := delegationstest.PathQuery(t, delegationstest.CalendarRE.FindString(claireInv.Text))
 		mac := calPath[strings.LastIndex(calPath, "-")+1:]
 		swapped := strings.Replace(claireCal, fmt.Sprintf("/%d-", claire.ID), fmt.Sprintf("/%d-", lan.ID), 1)
 		for _, path := range []string{
@@ -266,43 +148,43 @@ func TestAccreditationInvitation(t *testing.T) {
 			"/vi/accreditation/calendar/1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics",
 			"/vi/accreditation/calendar/" + strings.Repeat("9", 200) + ".ics",
 		} {
-			wantStatus(t, ts.get(ts.client(), path, nil), http.StatusNotFound)
+			httpxtest.WantStatus(t, ts.Get(ts.Browser(), path, nil), http.StatusNotFound)
 		}
 
 		// Before the window: not yet. Inside it: the room page. After: expired.
-		join := pathQuery(t, links[0])
-		r = ts.get(ts.client(), join, nil)
-		wantStatus(t, r, http.StatusForbidden)
-		wantContains(t, r, "chỉ mở phòng từ")
+		join := delegationstest.PathQuery(t, links[0])
+		r = ts.Get(ts.Browser(), join, nil)
+		httpxtest.WantStatus(t, r, http.StatusForbidden)
+		httpxtest.WantContains(t, r, "chỉ mở phòng từ")
 		clock.Advance(plenary.StartsAt.Sub(clock.Now()) - 10*time.Minute)
-		r = ts.get(ts.client(), join, nil)
-		wantStatus(t, r, http.StatusOK)
-		wantContains(t, r, "Nguyễn Thị Lan")
-		wantStatus(t, ts.get(ts.client(), pathQuery(t, claireLinks[0]), nil), http.StatusOK)
+		r = ts.Get(ts.Browser(), join, nil)
+		httpxtest.WantStatus(t, r, http.StatusOK)
+		httpxtest.WantContains(t, r, "Nguyễn Thị Lan")
+		httpxtest.WantStatus(t, ts.Get(ts.Browser(), delegationstest.PathQuery(t, claireLinks[0]), nil), http.StatusOK)
 		// A link of the plenary does not open the working group's room.
 		wrong := strings.Replace(join, "/rooms/"+plenary.RoomSlug+"?", "/rooms/"+sessions[1].RoomSlug+"?", 1)
-		wantStatus(t, ts.get(ts.client(), wrong, nil), http.StatusForbidden)
+		httpxtest.WantStatus(t, ts.Get(ts.Browser(), wrong, nil), http.StatusForbidden)
 
 		// Withdrawn: her links are revoked and her calendar is gone.
-		f.officer = ts.signIn("paul", "protocol-password-1")
-		wantStatus(t, ts.postForm(f.officer, fmt.Sprintf("/admin/events/%d/registrations/%d/withdraw", f.event, lan.ID), url.Values{}, nil), http.StatusOK)
-		r = ts.get(ts.client(), join, nil)
-		wantStatus(t, r, http.StatusForbidden)
-		wantContains(t, r, "đã bị thu hồi")
-		wantStatus(t, ts.get(ts.client(), calPath, nil), http.StatusNotFound)
-		wantStatus(t, ts.get(ts.client(), pathQuery(t, claireLinks[0]), nil), http.StatusOK)
+		f.officer = ts.SignIn("paul", "protocol-password-1")
+		httpxtest.WantStatus(t, ts.PostForm(f.officer, fmt.Sprintf("/admin/events/%d/registrations/%d/withdraw", f.event, lan.ID), url.Values{}, nil), http.StatusOK)
+		r = ts.Get(ts.Browser(), join, nil)
+		httpxtest.WantStatus(t, r, http.StatusForbidden)
+		httpxtest.WantContains(t, r, "đã bị thu hồi")
+		httpxtest.WantStatus(t, ts.Get(ts.Browser(), calPath, nil), http.StatusNotFound)
+		httpxtest.WantStatus(t, ts.Get(ts.Browser(), delegationstest.PathQuery(t, claireLinks[0]), nil), http.StatusOK)
 
 		// Staff send the links again to everyone accredited: Claire only. A
 		// delegate account may not.
-		ts.addUser("dana", "delegate-password-1", account.RoleDelegate)
-		delegate := ts.signIn("dana", "delegate-password-1")
-		wantStatus(t, ts.postForm(delegate, fmt.Sprintf("/admin/events/%d/invitations", f.event), url.Values{}, nil), http.StatusForbidden)
-		r = ts.postForm(f.officer, fmt.Sprintf("/admin/events/%d/invitations", f.event), url.Values{}, map[string]string{"Accept-Language": "en"})
-		wantStatus(t, r, http.StatusOK)
-		wantContains(t, r, "Join links sent to 1 accredited people")
-		ts.app.mailRelay.Flush(ctx)
+		ts.AddUser("dana", "delegate-password-1", account.RoleDelegate)
+		delegate := ts.SignIn("dana", "delegate-password-1")
+		httpxtest.WantStatus(t, ts.PostForm(delegate, fmt.Sprintf("/admin/events/%d/invitations", f.event), url.Values{}, nil), http.StatusForbidden)
+		r = ts.PostForm(f.officer, fmt.Sprintf("/admin/events/%d/invitations", f.event), url.Values{}, map[string]string{"Accept-Language": "en"})
+		httpxtest.WantStatus(t, r, http.StatusOK)
+		httpxtest.WantContains(t, r, "Join links sent to 1 accredited people")
+		ts.relay.Flush(ctx)
 		msgs = srv.Wait(t, 7, 5*time.Second)
-		again := readInvitation(t, msgs[6])
+		again := delegationstest.ReadInvitation(t, msgs[6])
 		if again.To != "claire@example.org" {
 			t.Fatalf("re-sent to %s", again.To)
 		}
@@ -315,23 +197,23 @@ func TestAccreditationInvitation(t *testing.T) {
 		// time Claire gets the calendar with its SEQUENCE raised, her old
 		// link of it is revoked and a new one matches the new time.
 		working := sessions[1]
-		oldWorking := joinLinkRE.FindAllString(claireInv.Text, -1)[1]
-		oldClaims, _ := ts.app.sfu.Signer().Inspect(tokenOf(t, oldWorking))
+		oldWorking := delegationstest.JoinLinkRE.FindAllString(claireInv.Text, -1)[1]
+		oldClaims, _ := ts.signer.Inspect(delegationstest.TokenOf(t, oldWorking))
 		hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 		moved := working.StartsAt.Add(time.Hour)
 		patch := fmt.Sprintf(`{"start": %q, "end": %q}`, moved.In(hcm).Format("2006-01-02T15:04"), moved.Add(time.Hour).In(hcm).Format("2006-01-02T15:04"))
-		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", patch, nil), http.StatusOK)
-		ts.app.mailRelay.Flush(ctx)
+		httpxtest.WantStatus(t, ts.Send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", patch, nil), http.StatusOK)
+		ts.relay.Flush(ctx)
 		msgs = srv.Wait(t, 8, 5*time.Second)
-		upd := readInvitation(t, msgs[7])
+		upd := delegationstest.ReadInvitation(t, msgs[7])
 		if upd.To != "claire@example.org" || !strings.HasPrefix(upd.Subject, "Changement de programme") {
 			t.Fatalf("update mail: %s %q", upd.To, upd.Subject)
 		}
-		evs = icsEvents(t, upd.ICS)
+		evs = delegationstest.ICSEvents(t, upd.ICS)
 		if len(evs) != 2 || evs[1]["sequence"].(float64) != 1 || evs[0]["sequence"].(float64) != 0 || !strings.HasPrefix(evs[1]["start"].(string), moved.UTC().Format("2006-01-02T15:04")) {
 			t.Fatalf("updated calendar: %+v", evs)
 		}
-		newClaims, err := ts.app.sfu.Signer().Inspect(tokenOf(t, evs[1]["url"].(string)))
+		newClaims, err := ts.signer.Inspect(delegationstest.TokenOf(t, evs[1]["url"].(string)))
 		if err != nil || newClaims.ID == oldClaims.ID || newClaims.NotBefore != moved.Add(-15*time.Minute).Unix() || newClaims.ExpiresAt != moved.Add(time.Hour).Unix() {
 			t.Fatalf("new link of the moved session: %+v %v", newClaims, err)
 		}
@@ -341,19 +223,19 @@ func TestAccreditationInvitation(t *testing.T) {
 		// The venue moves to Tokyo: the sessions keep their wall times,
 		// so they move two hours earlier in UTC; Claire gets one calendar
 		// with both sequences raised, and a link of the new time.
-		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d", f.event), "application/json", `{"zone": "Asia/Tokyo"}`, nil), http.StatusOK)
-		ts.app.mailRelay.Flush(ctx)
+		httpxtest.WantStatus(t, ts.Send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d", f.event), "application/json", `{"zone": "Asia/Tokyo"}`, nil), http.StatusOK)
+		ts.relay.Flush(ctx)
 		msgs = srv.Wait(t, 9, 5*time.Second)
-		zoned := readInvitation(t, msgs[8])
+		zoned := delegationstest.ReadInvitation(t, msgs[8])
 		if zoned.To != "claire@example.org" || !strings.HasPrefix(zoned.Subject, "Changement de programme") {
 			t.Fatalf("zone change mail: %s %q", zoned.To, zoned.Subject)
 		}
-		evs = icsEvents(t, zoned.ICS)
+		evs = delegationstest.ICSEvents(t, zoned.ICS)
 		tokyoStart := moved.Add(-2 * time.Hour)
 		if len(evs) != 2 || evs[0]["sequence"].(float64) != 1 || evs[1]["sequence"].(float64) != 2 || !strings.HasPrefix(evs[1]["start"].(string), tokyoStart.UTC().Format("2006-01-02T15:04")) {
 			t.Fatalf("calendar after the zone change: %+v", evs)
 		}
-		zonedClaims, err := ts.app.sfu.Signer().Inspect(tokenOf(t, evs[1]["url"].(string)))
+		zonedClaims, err := ts.signer.Inspect(delegationstest.TokenOf(t, evs[1]["url"].(string)))
 		if err != nil || zonedClaims.ID == newClaims.ID || zonedClaims.NotBefore != tokyoStart.Add(-15*time.Minute).Unix() {
 			t.Fatalf("link after the zone change: %+v %v", zonedClaims, err)
 		}
@@ -362,13 +244,13 @@ func TestAccreditationInvitation(t *testing.T) {
 		}
 		newClaims = zonedClaims
 
-		wantStatus(t, ts.send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", `{"status": "cancelled"}`, nil), http.StatusOK)
-		ts.app.mailRelay.Flush(ctx)
+		httpxtest.WantStatus(t, ts.Send(f.officer, http.MethodPatch, fmt.Sprintf("/api/v1/events/%d/sessions/%d", f.event, working.ID), "application/json", `{"status": "cancelled"}`, nil), http.StatusOK)
+		ts.relay.Flush(ctx)
 		msgs = srv.Wait(t, 10, 5*time.Second)
 		if len(msgs) != 10 {
 			t.Fatalf("%d mails: one calendar per change and person", len(msgs))
 		}
-		evs = icsEvents(t, readInvitation(t, msgs[9]).ICS)
+		evs = delegationstest.ICSEvents(t, delegationstest.ReadInvitation(t, msgs[9]).ICS)
 		if len(evs) != 2 || evs[1]["status"] != "CANCELLED" || evs[1]["sequence"].(float64) != 3 || strings.Contains(evs[1]["url"].(string), "?t=") {
 			t.Fatalf("cancelled calendar: %+v", evs)
 		}
@@ -378,14 +260,11 @@ func TestAccreditationInvitation(t *testing.T) {
 
 		// After the session: expired.
 		clock.Advance(2 * time.Hour)
-		r = ts.get(ts.client(), pathQuery(t, claireLinks[0]), nil)
-		wantStatus(t, r, http.StatusForbidden)
-		wantContains(t, r, "expir")
+		r = ts.Get(ts.Browser(), delegationstest.PathQuery(t, claireLinks[0]), nil)
+		httpxtest.WantStatus(t, r, http.StatusForbidden)
+		httpxtest.WantContains(t, r, "expir")
 	})
 }
-
-// base64Reader decodes a base64 part (its line breaks are skipped).
-func base64Reader(r io.Reader) io.Reader { return base64.NewDecoder(base64.StdEncoding, r) }
 
 // TestOneDelegationOneNameInTheRoom: two members of one delegation who
 // registered in different languages carry the same delegation in their
@@ -405,15 +284,15 @@ func TestOneDelegationOneNameInTheRoom(t *testing.T) {
 		}
 		f.accredit(t, db, f.vnReg, f.vnFocal, "Nguyễn Thị Lan", "head", "lan@example.org", "vi")
 		f.accredit(t, db, f.vnReg, f.vnFocal, "Trần Văn Minh", "delegate", "minh@example.org", "en")
-		ts.app.mailRelay.Flush(ctx)
+		ts.relay.Flush(ctx)
 		msgs := srv.Wait(t, 6, 5*time.Second) // received, approved, invitation, each
 		var dels []string
 		for _, to := range []string{"lan@example.org", "minh@example.org"} {
-			links := joinLinkRE.FindAllString(readInvitation(t, mailTo(t, msgs, to)).Text, -1)
+			links := delegationstest.JoinLinkRE.FindAllString(delegationstest.ReadInvitation(t, mailTo(t, msgs, to)).Text, -1)
 			if len(links) != 1 {
 				t.Fatalf("%s's join links: %q", to, links)
 			}
-			c, err := ts.app.sfu.Signer().Inspect(tokenOf(t, links[0]))
+			c, err := ts.signer.Inspect(delegationstest.TokenOf(t, links[0]))
 			if err != nil {
 				t.Fatal(err)
 			}
