@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -121,13 +121,10 @@ func buildTLS(tb testing.TB, cfg config.Config, db *store.DB, log *slog.Logger, 
 
 // client returns a browser-like client with its own cookie jar that does not
 // follow redirects, so tests can see them.
-func (ts *testServer) client() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	c := *ts.Server.Client() // a copy: the server hands out one shared client
-	c.Jar = jar
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &c
-}
+func (ts *testServer) client() *http.Client { return ts.kit().Browser() }
+
+// kit is the shared HTTP test kit's view of the server.
+func (ts *testServer) kit() *httpxtest.Server { return httpxtest.Wrap(ts.t, ts.Server) }
 
 func (ts *testServer) addUser(username, password string, roles ...account.Role) account.User {
 	ts.t.Helper()
@@ -153,87 +150,40 @@ func (ts *testServer) signIn(username, password string) *http.Client {
 	return c
 }
 
-type response struct {
-	StatusCode int
-	Header     http.Header
-	Body       string
-}
+type response = httpxtest.Response
 
 func (ts *testServer) do(c *http.Client, req *http.Request) response {
 	ts.t.Helper()
-	res, err := c.Do(req)
-	if err != nil {
-		ts.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	return response{StatusCode: res.StatusCode, Header: res.Header, Body: string(b)}
+	return ts.kit().Do(c, req)
 }
 
 func (ts *testServer) get(c *http.Client, path string, hdr map[string]string) response {
 	ts.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	return ts.do(c, req)
+	return ts.kit().Get(c, path, hdr)
 }
 
 func (ts *testServer) postForm(c *http.Client, path string, form url.Values, hdr map[string]string) response {
 	ts.t.Helper()
-	return ts.send(c, http.MethodPost, path, "application/x-www-form-urlencoded", form.Encode(), hdr)
+	return ts.kit().PostForm(c, path, form, hdr)
 }
 
 func (ts *testServer) send(c *http.Client, method, path, contentType, body string, hdr map[string]string) response {
 	ts.t.Helper()
-	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	return ts.do(c, req)
+	return ts.kit().Send(c, method, path, contentType, body, hdr)
 }
 
 func wantStatus(t *testing.T, r response, want int) {
 	t.Helper()
-	if r.StatusCode != want {
-		t.Fatalf("status %d, want %d; body: %s", r.StatusCode, want, excerpt(r.Body))
-	}
+	httpxtest.WantStatus(t, r, want)
 }
 
 func wantContains(t *testing.T, r response, subs ...string) {
 	t.Helper()
-	for _, s := range subs {
-		if !strings.Contains(r.Body, s) {
-			t.Fatalf("body lacks %q; body: %.1500s", s, r.Body)
-		}
-	}
+	httpxtest.WantContains(t, r, subs...)
 }
 
 // excerpt keeps the part of a page that explains a failure: its main content.
-func excerpt(body string) string {
-	if i := strings.Index(body, `<main`); i >= 0 {
-		body = body[i:]
-		if j := strings.Index(body, "</main>"); j >= 0 {
-			body = body[:j]
-		}
-	}
-	if len(body) > 1500 {
-		body = body[:1500]
-	}
-	return body
-}
+func excerpt(body string) string { return httpxtest.Excerpt(body) }
 
 // api sends body as JSON, asking for French, and checks the status; it
 // returns the answer's object, if it is one.

@@ -113,6 +113,10 @@ func Listen(tb testing.TB) *Server {
 	return &Server{Server: ts, tb: tb}
 }
 
+// Wrap gives a server started elsewhere (cmd/server's tests of the whole
+// handler) the request helpers of this kit; it does not stop it.
+func Wrap(tb testing.TB, ts *httptest.Server) *Server { return &Server{Server: ts, tb: tb} }
+
 // Origin is the address the server answers at once started, over TLS if
 // tls is set.
 func (s *Server) Origin(tls bool) string {
