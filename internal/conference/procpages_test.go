@@ -10,6 +10,8 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/procedure"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -57,19 +59,24 @@ func TestObserveAndResultSheets(t *testing.T) {
 				}
 				return "rejected"
 			}
-			if _, err := db.CloseVote(ctx, named.ID, at, "chair", decide); err != nil {
+			if _, err := db.CloseVote(ctx, named.ID, at, "chair", nil, decide); err != nil {
 				t.Fatal(err)
 			}
 			secret, err := db.OpenVote(ctx, store.Vote{RoomSlug: "plenary", Motion: "Elect the rapporteur", Secret: true, Rule: "simple", Key: []byte("k"), OpenedAt: at})
 			if err != nil {
 				t.Fatal(err)
 			}
+			box, err := secrets.NewBox([]byte("0123456789abcdef0123456789abcdef"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			room := conference.Store{DB: db, Box: box}
 			for _, d := range []string{"France", "Japan"} {
-				if err := db.CastSecret(ctx, secret.ID, d, "no"); err != nil {
+				if err := room.CastSecret(ctx, secret.ID, d, procedure.No); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := db.CloseVote(ctx, secret.ID, at, "chair", decide); err != nil {
+			if _, err := room.CloseVote(ctx, secret.ID, at, "chair"); err != nil {
 				t.Fatal(err)
 			}
 			open, err := db.OpenVote(ctx, store.Vote{RoomSlug: "plenary", Motion: "Close the debate", Rule: "simple", Key: []byte("k"), OpenedAt: at})

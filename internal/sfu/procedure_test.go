@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/procedure"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
@@ -57,7 +56,7 @@ func procEnv(t *testing.T, backend string) (e *env, logs *syncBuffer, raw *sql.D
 	o := storetest.Options(t, backend)
 	db := storetest.OpenOptions(t, o)
 	logs = &syncBuffer{}
-	params = sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Store: conference.Store{DB: db},
+	params = sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Store: procStore(t, db),
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	e = newEnvParams(t, params)
 	e.db = db
