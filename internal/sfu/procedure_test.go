@@ -228,9 +228,20 @@ func TestRollCallQuorumAndNamedVote(t *testing.T) {
 				t.Fatal(err)
 			}
 			var results []string
+			byChair := map[string]bool{}
 			for _, a := range as {
 				if a.Action == "procedure.vote_result" {
 					results = append(results, a.Payload)
+				}
+				if a.Actor == "room:chair" {
+					byChair[a.Action] = true
+				}
+			}
+			// Every chair action is in the chain too.
+			for _, action := range []string{"room.procedure_settings", "room.roll_call_open", "room.roll_call_close", "room.floor_grant",
+				"room.vote_open", "room.vote_close", "room.vote_consensus"} {
+				if !byChair[action] {
+					t.Errorf("no %s in the audit log (%v)", action, byChair)
 				}
 			}
 			if len(results) != 2 || !strings.Contains(results[1], `"yes":2`) || !strings.Contains(results[1], `"France":"yes"`) ||
