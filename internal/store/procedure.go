@@ -532,3 +532,19 @@ func (db *DB) RoomVotes(ctx context.Context, room string, limit int) ([]Vote, er
 	}
 	return out, nil
 }
+
+// RoomEventZone returns the time zone of the event whose sessions meet in
+// the room, when exactly one zone is concerned; "" when none or several.
+func (db *DB) RoomEventZone(ctx context.Context, room string) (string, error) {
+	var zones []string
+	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
+		var z string
+		err := rows.Scan(&z)
+		zones = append(zones, z)
+		return err
+	}, `SELECT DISTINCT e.zone FROM events e JOIN event_sessions s ON s.event_id = e.id JOIN rooms rm ON rm.id = s.room_id WHERE rm.slug = $1`, room)
+	if err != nil || len(zones) != 1 {
+		return "", wrap(fmt.Sprintf("time zone of room %q", room), err)
+	}
+	return zones[0], nil
+}
