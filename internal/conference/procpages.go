@@ -160,20 +160,20 @@ func liveJSON(w http.ResponseWriter, v any) {
 
 // SheetPage is a vote's result sheet.
 type SheetPage struct {
-	Room     store.Room
-	Title    string
-	Vote     sfu.VoteInfo
-	Line     string
+	Room  store.Room
+	Title string
+	Vote  sfu.VoteInfo
+	Line  string
 	// Opened and Closed are the vote's times in words, in the event's
 	// time zone (when one event meets in the room) or else in UTC, the
 	// zone named; OpenedISO and ClosedISO the same instants for machines.
 	Opened, OpenedISO string
 	Closed, ClosedISO string
-	Ballots  []SheetBallot
-	Voters   []string
-	Base     string
-	Outcome  string
-	RuleName string
+	Ballots           []SheetBallot
+	Voters            []string
+	Base              string
+	Outcome           string
+	RuleName          string
 	// CanPress shows "Send to the press office" to a press writer.
 	CanPress bool
 }
