@@ -163,6 +163,15 @@ func TestRollCallQuorumAndNamedVote(t *testing.T) {
 			}
 			send(t, jp, sfu.ClientMessage{Type: sfu.TypeFloorRequest})
 			floorError(t, jp, sfu.CodeVoteOpen)
+			// A delegate forges the chair's close, of the vote and of the
+			// roll call: refused to it alone, the vote stays open.
+			send(t, fr, sfu.ClientMessage{Type: sfu.TypeVoteClose, Vote: vote})
+			floorError(t, fr, sfu.CodeForbidden)
+			send(t, fr, sfu.ClientMessage{Type: sfu.TypeRollCallClose})
+			floorError(t, fr, sfu.CodeForbidden)
+			if v, err := e.db.GetVote(t.Context(), vote); err != nil || v.State != "open" {
+				t.Fatalf("after a forged close: %+v, %v", v, err)
+			}
 			send(t, chair, sfu.ClientMessage{Type: sfu.TypeFloorResume, Request: f.Current.ID})
 			floorError(t, chair, sfu.CodeVoteOpen)
 			send(t, chair, sfu.ClientMessage{Type: sfu.TypeRollCallOpen})
