@@ -108,7 +108,7 @@ func newSFU(ctx context.Context, cfg config.Config, db *store.DB, box *secrets.B
 			TURN: sfu.TURNConfig{UDPAddr: cfg.Conference.TURNUDP, TLSAddr: cfg.Conference.TURNTLS, Host: cfg.Conference.TURNHost, RelayIP: cfg.Conference.TURNRelay,
 				Realm: "chancery", CertFile: cfg.HTTP.TLSCert, KeyFile: cfg.HTTP.TLSKey, Secret: turnSecret},
 		},
-		Signer: signer, Store: conference.Store{DB: db, ReceptionOf: reception}, Log: log.With("component", "sfu"), Now: now,
+		Signer: signer, Store: conference.Store{DB: db, ReceptionOf: reception, Box: box}, Log: log.With("component", "sfu"), Now: now,
 		ChatHistory: int(cfg.Conference.ChatLength),
 	})
 }

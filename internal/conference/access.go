@@ -56,6 +56,19 @@ func (a access) roles() []sfu.Role {
 	return out
 }
 
+// inviteRoles are the roles the invitation forms offer: a's, with the
+// head of delegation (RoleHead) after the delegate.
+func inviteRoles(a access) []sfu.Role {
+	var out []sfu.Role
+	for _, r := range a.roles() {
+		out = append(out, r)
+		if r == sfu.RoleDelegate {
+			out = append(out, RoleHead)
+		}
+	}
+	return out
+}
+
 func isAdmin(v *httpx.Viewer) bool { return v.Can(account.RoleAdmin) }
 
 // accessTo returns what the viewer may do in room.

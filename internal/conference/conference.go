@@ -289,6 +289,13 @@ func (h *Handlers) issue(r *http.Request, in Invite) (Issued, error) {
 		return Issued{}, err
 	}
 	role := sfu.Role(in.Role)
+	if in.Role == RoleHead {
+		// A head of delegation is a delegate who acts for a delegation.
+		if strings.TrimSpace(in.Delegation) == "" {
+			return Issued{}, &fault.Problem{Kind: fault.ErrInvalid, Key: "room_invite_head_delegation", Field: "delegation"}
+		}
+		role = sfu.RoleDelegate
+	}
 	if role.Valid() && !a.may(role) {
 		return Issued{}, errRoleForbidden
 	}

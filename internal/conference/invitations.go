@@ -192,7 +192,7 @@ func checkInvitees(list []Invitee, defRole string, a access, field string) ([]In
 		if in.Role == RoleHead {
 			// A head of delegation is a delegate who votes for it.
 			if in.Delegation == "" {
-				return nil, lineError(fault.ErrInvalid, "room_invite_line_invalid", n, field)
+				return nil, lineError(fault.ErrInvalid, "room_invite_line_head", n, field)
 			}
 			role = sfu.RoleDelegate
 		}
@@ -261,6 +261,9 @@ func (h *Handlers) issueAll(r *http.Request, room store.Room, list []Invitee, w 
 		h.audit(ctx, v, room, "invite", t.Identity, t.Role+" "+t.ID)
 		out[i] = Issued{ID: t.ID, Token: tokens[i], URL: JoinURL(base, code, room.Slug, tokens[i]), ExpiresAt: t.ExpiresAt.UTC(),
 			NotBefore: optTime(t.NotBefore), Identity: t.Identity, Name: t.Name, Role: t.Role}
+		if list[i].Role == RoleHead {
+			out[i].Role = RoleHead
+		}
 	}
 	return out, nil
 }

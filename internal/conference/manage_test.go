@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -387,6 +388,70 @@ func TestSingleInvitationWindow(t *testing.T) {
 		}
 		if n := len(f.tokens()); n != 1 {
 			t.Errorf("%d invitations, want 1", n)
+		}
+	})
+}
+
+// TestInviteHeadOfDelegation (both backends): the invitation forms offer
+// the head of delegation; a head is a delegate whose token says so, and
+// needs a delegation, on the form, in a list and through the API; a
+// refusal issues nothing and is said in the user's language.
+func TestInviteHeadOfDelegation(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.user("admin", account.RoleAdmin)
+		st, page := f.get("admin", "/admin/rooms/plenary")
+		if st != http.StatusOK || strings.Count(page, `<option value="head">Head of delegation</option>`) != 2 ||
+			!strings.Contains(page, `<option value="delegate" selected>Delegate</option><option value="head">Head of delegation</option>`) {
+			t.Fatalf("management page: %d, head options %d", st, strings.Count(page, `value="head"`))
+		}
+
+		// Without a delegation: refused, nothing issued.
+		st, page = f.form("admin", "/admin/rooms/plenary/invite", url.Values{"identity": {"vn-head"}, "name": {"Lan"}, "role": {"head"}, "delegation": {"  "}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "A head of delegation acts for a delegation") {
+			t.Fatalf("head without a delegation: %d", st)
+		}
+		st, page = f.form("admin", "/admin/rooms/plenary/invite-list", url.Values{"list": {"fr-head,Claire,head,France\njp-head,Aiko,head"}, "role": {"delegate"}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Line 2: a head of delegation needs a delegation") {
+			t.Fatalf("list with a head without a delegation: %d", st)
+		}
+		var e apiError
+		f.api("admin", "POST", "/api/v1/rooms/plenary/tokens", `{"identity":"vn-head","name":"Lan","role":"head"}`, http.StatusBadRequest, &e)
+		if e.Error.Field != "delegation" {
+			t.Errorf("API refusal = %+v", e)
+		}
+		if n := len(f.tokens()); n != 0 {
+			t.Fatalf("%d invitations issued by refusals", n)
+		}
+
+		// With one: the token is a delegate's, marked head.
+		st, page = f.form("admin", "/admin/rooms/plenary/invite", url.Values{"identity": {"vn-head"}, "name": {"Lan"}, "role": {"head"}, "delegation": {"Việt Nam"}})
+		if st != http.StatusOK || !strings.Contains(page, "<td>Head of delegation</td>") {
+			t.Fatalf("head invited: %d", st)
+		}
+		st, page = f.form("admin", "/admin/rooms/plenary/invite-list", url.Values{"list": {"fr-head,Claire,head,France\nfr-2,Paul,delegate,France"}, "role": {"delegate"}})
+		if st != http.StatusOK {
+			t.Fatalf("list with a head: %d", st)
+		}
+		heads := map[string]bool{}
+		for _, tok := range f.tokens() {
+			if tok.Role != "delegate" {
+				t.Errorf("%s recorded as %q", tok.Identity, tok.Role)
+			}
+		}
+		for _, m := range regexp.MustCompile(`\?t=([A-Za-z0-9._~%-]+)`).FindAllStringSubmatch(page, -1) {
+			tok, _ := url.QueryUnescape(m[1])
+			c, err := f.srv.Signer().Inspect(tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			heads[c.Identity] = c.Head
+			if c.Role != sfu.RoleDelegate || c.Delegation != "France" {
+				t.Errorf("claims %+v", c)
+			}
+		}
+		if !heads["fr-head"] || heads["fr-2"] || len(heads) != 2 {
+			t.Errorf("heads = %v", heads)
 		}
 	})
 }

@@ -254,7 +254,7 @@ func (h *Handlers) renderManage(w http.ResponseWriter, r *http.Request, status i
 	if p.Form.Has("title") {
 		p.Titles = titleFields(formTitles(r)) // an update refused: as sent
 	}
-	p.Roles = a.roles()
+	p.Roles = inviteRoles(a)
 	p.Recordings = a.moderate && h.p.Recordings != nil
 	ts, err := h.p.DB.ListRoomTokens(ctx, room.ID)
 	if err != nil {

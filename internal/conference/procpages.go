@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -159,17 +160,20 @@ func liveJSON(w http.ResponseWriter, v any) {
 
 // SheetPage is a vote's result sheet.
 type SheetPage struct {
-	Room     store.Room
-	Title    string
-	Vote     sfu.VoteInfo
-	Line     string
-	Opened   string
-	Closed   string
-	Ballots  []SheetBallot
-	Voters   []string
-	Base     string
-	Outcome  string
-	RuleName string
+	Room  store.Room
+	Title string
+	Vote  sfu.VoteInfo
+	Line  string
+	// Opened and Closed are the vote's times in words, in the event's
+	// time zone (when one event meets in the room) or else in UTC, the
+	// zone named; OpenedISO and ClosedISO the same instants for machines.
+	Opened, OpenedISO string
+	Closed, ClosedISO string
+	Ballots           []SheetBallot
+	Voters            []string
+	Base              string
+	Outcome           string
+	RuleName          string
 	// CanPress shows "Send to the press office" to a press writer.
 	CanPress bool
 }
@@ -214,6 +218,43 @@ func (h *Handlers) sheetVote(r *http.Request) (store.Room, store.Vote, error) {
 	return room, v, nil
 }
 
+// sheetZone is the zone a result sheet's times are given in: the zone of
+// the event that meets in the room, when exactly one does, else UTC.
+func (h *Handlers) sheetZone(r *http.Request, room store.Room) (*time.Location, error) {
+	name, err := h.p.DB.RoomEventZone(r.Context(), room.Slug)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC, nil //nolint:nilerr // a zone this server does not know: the sheet says UTC
+	}
+	return loc, nil
+}
+
+// sheetTime writes t in language code, in loc, with the zone named: "UTC",
+// or the zone's IANA name and its offset from UTC at that moment.
+func (h *Handlers) sheetTime(code string, t time.Time, loc *time.Location) string {
+	zone := "UTC"
+	if loc != time.UTC {
+		_, off := t.In(loc).Zone()
+		zone = loc.String() + ", UTC" + offset(off)
+	}
+	return h.p.Kit.Cat.T(code, "procedure_sheet_time", map[string]any{"Time": lang.FormatDateTime(code, t, loc, lang.Long), "Zone": zone})
+}
+
+// offset writes a UTC offset in seconds as +07:00.
+func offset(sec int) string {
+	sign := "+"
+	if sec < 0 {
+		sign, sec = "−", -sec
+	}
+	return fmt.Sprintf("%s%02d:%02d", sign, sec/3600, sec%3600/60)
+}
+
 func (h *Handlers) sheet(r *http.Request) (SheetPage, error) {
 	room, v, err := h.sheetVote(r)
 	if err != nil {
@@ -222,10 +263,15 @@ func (h *Handlers) sheet(r *http.Request) (SheetPage, error) {
 	l := h.p.Kit.Lang(r)
 	vi := sfu.NewVoteInfo(VoteFromStore(v))
 	p := SheetPage{Room: room, Title: room.TitleIn(l.Code), Vote: vi, Line: h.resultLine(l.Code, vi),
-		Opened: v.OpenedAt.UTC().Format(time.RFC3339), Closed: v.ClosedAt.UTC().Format(time.RFC3339),
+		OpenedISO: v.OpenedAt.UTC().Format(time.RFC3339), ClosedISO: v.ClosedAt.UTC().Format(time.RFC3339),
 		Base:     "/" + l.Code + "/rooms/" + room.Slug + "/votes/" + strconv.FormatInt(v.ID, 10),
 		Outcome:  h.p.Kit.Cat.T(l.Code, "procedure_outcome_"+v.Outcome, nil),
 		RuleName: h.p.Kit.Cat.T(l.Code, "procedure_rule_"+v.Rule, nil)}
+	loc, err := h.sheetZone(r, room)
+	if err != nil {
+		return SheetPage{}, err
+	}
+	p.Opened, p.Closed = h.sheetTime(l.Code, v.OpenedAt, loc), h.sheetTime(l.Code, v.ClosedAt, loc)
 	for _, b := range v.Ballots {
 		p.Ballots = append(p.Ballots, SheetBallot{Delegation: b.Delegation, Choice: h.p.Kit.Cat.T(l.Code, "procedure_choice_"+b.Choice, nil)})
 	}

@@ -2,6 +2,8 @@ package conference_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/procedure"
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -57,19 +61,24 @@ func TestObserveAndResultSheets(t *testing.T) {
 				}
 				return "rejected"
 			}
-			if _, err := db.CloseVote(ctx, named.ID, at, "chair", decide); err != nil {
+			if _, err := db.CloseVote(ctx, named.ID, at, "chair", nil, decide); err != nil {
 				t.Fatal(err)
 			}
 			secret, err := db.OpenVote(ctx, store.Vote{RoomSlug: "plenary", Motion: "Elect the rapporteur", Secret: true, Rule: "simple", Key: []byte("k"), OpenedAt: at})
 			if err != nil {
 				t.Fatal(err)
 			}
+			box, err := secrets.NewBox([]byte("0123456789abcdef0123456789abcdef"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			room := conference.Store{DB: db, Box: box}
 			for _, d := range []string{"France", "Japan"} {
-				if err := db.CastSecret(ctx, secret.ID, d, "no"); err != nil {
+				if err := room.CastSecret(ctx, secret.ID, d, procedure.No); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := db.CloseVote(ctx, secret.ID, at, "chair", decide); err != nil {
+			if _, err := room.CloseVote(ctx, secret.ID, at, "chair"); err != nil {
 				t.Fatal(err)
 			}
 			open, err := db.OpenVote(ctx, store.Vote{RoomSlug: "plenary", Motion: "Close the debate", Rule: "simple", Key: []byte("k"), OpenedAt: at})
@@ -185,3 +194,86 @@ func TestObserveAndResultSheets(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestResultSheetTimes (both backends): a result sheet gives its times
+// in words in each of the seven languages with the zone named: UTC for a
+// room no event meets in, else the event's zone and its offset, as a
+// page and in the CSV; the page's <time> elements keep the instant.
+func TestResultSheetTimes(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			f := newFixture(t, storetest.Open(t, backend))
+			ctx := t.Context()
+			db := f.db
+			opened := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			start := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
+			ev, err := db.CreateEvent(ctx, store.Event{Slug: "hanoi-forum", Zone: "Asia/Ho_Chi_Minh", StartsAt: start, EndsAt: start.Add(8 * time.Hour),
+				StartLocal: "2026-12-07T09:00", EndLocal: "2026-12-07T17:00", Format: "hybrid", Languages: []string{"en"}, SourceLang: "en",
+				Translations: map[string]store.EventTranslation{"en": {Title: "Hanoi Forum", Status: store.StatusPublished}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := db.CreateEventSession(ctx, ev.Slug, "Plenary of the forum", store.EventSession{EventID: ev.ID, Kind: "plenary",
+				Titles: map[string]string{"en": "Plenary"}, StartsAt: start, EndsAt: start.Add(8 * time.Hour), StartLocal: "2026-12-07T09:00", EndLocal: "2026-12-07T17:00"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			forum := fmt.Sprintf("hanoi-forum-%d", s.ID)
+			closed := func(room string) int64 {
+				v, err := db.OpenVote(ctx, store.Vote{RoomSlug: room, Motion: "Adopt the report", Rule: "simple", Key: []byte("k"), OpenedBy: "chair", OpenedAt: opened})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.CloseVote(ctx, v.ID, opened.Add(5*time.Minute+30*time.Second), "chair", nil, func(string, int, int, int) string { return "rejected" }); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.SetProcedureRoom(ctx, store.ProcedureRoom{RoomSlug: room, QuorumKind: "majority", Public: true}); err != nil {
+					t.Fatal(err)
+				}
+				return v.ID
+			}
+			inUTC, inEvent := closed("plenary"), closed(forum)
+
+			// As CLDR writes a date and time in each language, then the zone.
+			want := map[string][2]string{
+				"en": {"December 7, 2026 at 9:00\u202fam (UTC)", "December 7, 2026 at 4:05\u202fpm (Asia/Ho_Chi_Minh, UTC+07:00)"},
+				"vi": {"09:00 7 tháng 12, 2026 (UTC)", "16:05 7 tháng 12, 2026 (Asia/Ho_Chi_Minh, UTC+07:00)"},
+				"fr": {"09:00 (UTC)", "16:05 (Asia/Ho_Chi_Minh, UTC+07:00)"},
+				"es": {"9:00 (UTC)", "16:05 (Asia/Ho_Chi_Minh, UTC+07:00)"},
+				"ru": {"09:00 (UTC)", "16:05 (Asia/Ho_Chi_Minh, UTC+07:00)"},
+				"zh": {"09:00（UTC）", "16:05（Asia/Ho_Chi_Minh, UTC+07:00）"},
+				"ar": {"(UTC)", "(Asia/Ho_Chi_Minh, UTC+07:00)"},
+			}
+			for code, w := range want {
+				for i, id := range []int64{inUTC, inEvent} {
+					room := []string{"plenary", forum}[i]
+					p := "/" + code + "/rooms/" + room + "/votes/" + itoa(id)
+					st, page := f.get("", p)
+					page = html.UnescapeString(page)
+					if st != http.StatusOK || !strings.Contains(page, w[i]) || !strings.Contains(page, `datetime="2026-12-07T09:00:00Z"`) ||
+						!strings.Contains(page, `datetime="2026-12-07T09:05:30Z"`) {
+						t.Errorf("%s: %d, want %q in %s", p, st, w[i], sheetFacts(page))
+					}
+					if _, csv := f.get("", p+"/sheet.csv"); !strings.Contains(csv, w[i]) {
+						t.Errorf("%s CSV: want %q in %q", p, w[i], csv)
+					}
+				}
+			}
+			// The day is the zone's: 7 December in both, in words.
+			if _, page := f.get("", "/fr/rooms/plenary/votes/"+itoa(inUTC)); !strings.Contains(html.UnescapeString(page), "7 décembre 2026") {
+				t.Errorf("French date: %s", sheetFacts(page))
+			}
+		})
+	}
+}
+
+// sheetFacts is the part of a sheet page that holds its times.
+func sheetFacts(page string) string {
+	if i := strings.Index(page, `<dl class="sheet-facts">`); i >= 0 {
+		page = page[i:]
+		if j := strings.Index(page, "</dl>"); j >= 0 {
+			return page[:j]
+		}
+	}
+	return page
+}

@@ -3,7 +3,11 @@ package conference
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/mofa-vn/chancery/internal/fault"
 
 	"github.com/mofa-vn/chancery/internal/procedure"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -108,8 +112,12 @@ func VoteFromStore(v store.Vote) sfu.Vote {
 	return out
 }
 
-// OpenVote implements sfu.ProcedureStore.
+// OpenVote implements sfu.ProcedureStore. A secret vote is refused
+// without the server's secret key, before any ballot could be lost.
 func (s Store) OpenVote(ctx context.Context, room string, v sfu.Vote) (sfu.Vote, error) {
+	if v.Secret && s.Box == nil {
+		return sfu.Vote{}, errNoBox
+	}
 	sv, err := s.DB.OpenVote(ctx, store.Vote{RoomSlug: room, AgendaItem: v.AgendaItem, Motion: v.Motion, Secret: v.Secret, Rule: string(v.Rule),
 		Key: v.Key, Present: v.Present, Required: v.Required, OpenedBy: v.OpenedBy, OpenedAt: v.OpenedAt})
 	if err != nil {
@@ -123,9 +131,57 @@ func (s Store) CastNamed(ctx context.Context, vote int64, v sfu.Voter, c procedu
 	return s.DB.CastNamed(ctx, vote, store.Ballot{Delegation: v.Delegation, Identity: v.Identity, Name: v.Name, Choice: string(c), CastAt: at})
 }
 
+// errNoBox refuses a secret vote on a store without the server's secret
+// key, which seals its running tally.
+var errNoBox = fmt.Errorf("%w: secret ballots need the server's secret key", fault.ErrRefused)
+
+// tallyName binds a vote's sealed tally to the vote: a tally copied onto
+// another vote does not open.
+func tallyName(vote int64) string { return "procedure vote tally " + strconv.FormatInt(vote, 10) }
+
+// unsealTally opens a vote's sealed tally (nil: no ballot yet).
+func (s Store) unsealTally(vote int64, sealed []byte) (procedure.Counts, error) {
+	if s.Box == nil {
+		return procedure.Counts{}, errNoBox
+	}
+	if sealed == nil {
+		return procedure.Counts{}, nil
+	}
+	b, err := s.Box.OpenNamed(tallyName(vote), sealed)
+	if err != nil {
+		return procedure.Counts{}, err
+	}
+	return procedure.DecodeTally(b)
+}
+
+// reseal counts one ballot into a vote's sealed tally: from is the
+// ballot's previous choice ("" for a first ballot), to its choice. The
+// tally is sealed afresh with a new nonce whatever moved, so that the
+// bytes change at every ballot and tell nothing of it.
+func (s Store) reseal(vote int64, from, to procedure.Choice) store.Reseal {
+	return func(sealed []byte) ([]byte, error) {
+		c, err := s.unsealTally(vote, sealed)
+		if err != nil {
+			return nil, err
+		}
+		if from != "" {
+			c.Add(from, -1)
+		}
+		c.Add(to, 1)
+		b, err := procedure.EncodeTally(c)
+		if err != nil {
+			return nil, err
+		}
+		return s.Box.SealNamed(tallyName(vote), b)
+	}
+}
+
 // CastSecret implements sfu.ProcedureStore.
 func (s Store) CastSecret(ctx context.Context, vote int64, delegation string, c procedure.Choice) error {
-	return s.DB.CastSecret(ctx, vote, delegation, string(c))
+	if s.Box == nil {
+		return errNoBox
+	}
+	return s.DB.CastSecret(ctx, vote, delegation, s.reseal(vote, "", c))
 }
 
 // SecretVersion implements sfu.ProcedureStore.
@@ -135,12 +191,19 @@ func (s Store) SecretVersion(ctx context.Context, vote int64, delegation string)
 
 // ChangeSecret implements sfu.ProcedureStore.
 func (s Store) ChangeSecret(ctx context.Context, vote int64, delegation string, version int, old, c procedure.Choice) error {
-	return s.DB.ChangeSecret(ctx, vote, delegation, version, string(old), string(c))
+	if s.Box == nil {
+		return errNoBox
+	}
+	return s.DB.ChangeSecret(ctx, vote, delegation, version, s.reseal(vote, old, c))
 }
 
 // CloseVote implements sfu.ProcedureStore.
 func (s Store) CloseVote(ctx context.Context, vote int64, at time.Time, actor string) (sfu.Vote, error) {
-	v, err := s.DB.CloseVote(ctx, vote, at, actor, func(rl string, yes, no, abstain int) string {
+	unseal := func(sealed []byte) (int, int, int, error) {
+		c, err := s.unsealTally(vote, sealed)
+		return c.Yes, c.No, c.Abstain, err
+	}
+	v, err := s.DB.CloseVote(ctx, vote, at, actor, unseal, func(rl string, yes, no, abstain int) string {
 		return string(procedure.Decide(procedure.Rule(rl), procedure.Counts{Yes: yes, No: no, Abstain: abstain}))
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 )
@@ -16,6 +17,10 @@ type Store struct {
 	// precedence of its meeting (sfu.Reception); cmd/server gives it the
 	// events' delegations.
 	ReceptionOf func(ctx context.Context, slug string) (sfu.ReceptionList, error)
+	// Box seals the running tally of a secret vote with the server's
+	// secret key (internal/procedure); without it secret votes are
+	// refused.
+	Box *secrets.Box
 }
 
 var _ sfu.Reception = Store{}

@@ -4,6 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"math"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -73,6 +76,46 @@ func (c *Counts) Add(choice Choice, n int) {
 
 // Cast is the number of ballots.
 func (c Counts) Cast() int { return c.Yes + c.No + c.Abstain }
+
+// TallySize is the length of an encoded tally: three counts of four bytes,
+// whatever their values, so that a sealed tally's length tells nothing.
+const TallySize = 12
+
+// ErrTally is a tally that does not decode.
+var ErrTally = errors.New("procedure: a tally is 12 bytes of three counts")
+
+// EncodeTally writes the running counts of a secret vote, to be sealed.
+// Counts out of range (negative, or beyond 2³¹) are an error.
+func EncodeTally(c Counts) ([]byte, error) {
+	b := make([]byte, 0, TallySize)
+	for _, n := range []int{c.Yes, c.No, c.Abstain} {
+		if n < 0 || n > math.MaxInt32 {
+			return nil, ErrTally
+		}
+		b = binary.BigEndian.AppendUint32(b, uint32(n))
+	}
+	return b, nil
+}
+
+// DecodeTally reads what EncodeTally wrote; no bytes at all are the
+// tally of a vote no one has voted in yet.
+func DecodeTally(b []byte) (Counts, error) {
+	if len(b) == 0 {
+		return Counts{}, nil
+	}
+	if len(b) != TallySize {
+		return Counts{}, ErrTally
+	}
+	var n [3]int
+	for i := range n {
+		v := binary.BigEndian.Uint32(b[4*i:])
+		if v > math.MaxInt32 {
+			return Counts{}, ErrTally
+		}
+		n[i] = int(v)
+	}
+	return Counts{Yes: n[0], No: n[1], Abstain: n[2]}, nil
+}
 
 // Decide applies rule to the counts. Consensus is adopted: it is recorded
 // only when there is one. A tie under the simple majority is rejected, as

@@ -1,6 +1,9 @@
 package procedure
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestDecide(t *testing.T) {
 	for _, tc := range []struct {
@@ -71,4 +74,46 @@ func TestValidMotion(t *testing.T) {
 			t.Errorf("ValidMotion(%q) != %v", s, want)
 		}
 	}
+}
+
+// TestTally: a tally is always TallySize bytes, decodes to what was
+// encoded, and hostile bytes are refused, never a panic.
+func TestTally(t *testing.T) {
+	for _, c := range []Counts{{}, {Yes: 1}, {No: 1}, {Abstain: 1}, {Yes: 999, No: 0, Abstain: 1000}, {Yes: math.MaxInt32}} {
+		b, err := EncodeTally(c)
+		if err != nil || len(b) != TallySize {
+			t.Fatalf("EncodeTally(%+v) = %x, %v", c, b, err)
+		}
+		if got, err := DecodeTally(b); err != nil || got != c {
+			t.Fatalf("DecodeTally(EncodeTally(%+v)) = %+v, %v", c, got, err)
+		}
+	}
+	if got, err := DecodeTally(nil); err != nil || got != (Counts{}) {
+		t.Fatalf("empty tally = %+v, %v", got, err)
+	}
+	for _, c := range []Counts{{Yes: -1}, {Abstain: math.MaxInt32 + 1}} {
+		if _, err := EncodeTally(c); err == nil {
+			t.Errorf("encoded %+v", c)
+		}
+	}
+	for _, b := range [][]byte{{1}, make([]byte, 13), {0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}} {
+		if _, err := DecodeTally(b); err == nil {
+			t.Errorf("decoded %x", b)
+		}
+	}
+}
+
+func FuzzDecodeTally(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(make([]byte, TallySize))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := DecodeTally(b)
+		if err != nil {
+			return
+		}
+		again, err := EncodeTally(c)
+		if err != nil || (len(b) > 0 && string(again) != string(b)) {
+			t.Fatalf("%x decoded to %+v, encodes to %x (%v)", b, c, again, err)
+		}
+	})
 }

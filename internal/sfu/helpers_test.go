@@ -14,7 +14,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -58,7 +57,7 @@ func newEnvParams(t *testing.T, p sfu.Params) *env {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: testLogLevel()}))
 	}
 	if p.Store == nil {
-		p.Store = conference.Store{DB: db}
+		p.Store = procStore(t, db)
 	}
 	p.Signer = signer
 	if p.Log == nil {

@@ -22,8 +22,9 @@ import (
 // internal/procedure's; the state is written through to the
 // ProcedureStore before it changes in memory. A secret ballot's choice is
 // never kept in memory past the call, never logged and never audited: the
-// store keeps who voted apart from the counts, and the voter's client the
-// receipt that lets it change its ballot (see internal/procedure).
+// store keeps who voted apart from the counts, which stay sealed until the
+// close, and the voter's client the receipt that lets it change its
+// ballot (see internal/procedure).
 
 // ProcedureSettings are a room's quorum rule and whether its speakers'
 // list and results are shown to the public.
@@ -88,12 +89,13 @@ type ProcedureStore interface {
 	Votes(ctx context.Context, room string, limit int) ([]Vote, error)
 	OpenVote(ctx context.Context, room string, v Vote) (Vote, error)
 	CastNamed(ctx context.Context, vote int64, v Voter, c procedure.Choice, at time.Time) error
-	// CastSecret adds a first secret ballot: the voter, and one count.
+	// CastSecret adds a first secret ballot: the voter, and one count in
+	// the sealed tally.
 	CastSecret(ctx context.Context, vote int64, delegation string, c procedure.Choice) error
 	// SecretVersion is the version of a delegation's secret ballot.
 	SecretVersion(ctx context.Context, vote int64, delegation string) (int, error)
-	// ChangeSecret moves one count from old to c if the ballot is still at
-	// version.
+	// ChangeSecret moves one count from old to c in the sealed tally if
+	// the ballot is still at version.
 	ChangeSecret(ctx context.Context, vote int64, delegation string, version int, old, c procedure.Choice) error
 	// CloseVote closes the vote, decides it and records the result in the
 	// hash-chained audit log.

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/procedure"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
@@ -57,7 +56,7 @@ func procEnv(t *testing.T, backend string) (e *env, logs *syncBuffer, raw *sql.D
 	o := storetest.Options(t, backend)
 	db := storetest.OpenOptions(t, o)
 	logs = &syncBuffer{}
-	params = sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Store: conference.Store{DB: db},
+	params = sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Store: procStore(t, db),
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	e = newEnvParams(t, params)
 	e.db = db
@@ -164,6 +163,15 @@ func TestRollCallQuorumAndNamedVote(t *testing.T) {
 			}
 			send(t, jp, sfu.ClientMessage{Type: sfu.TypeFloorRequest})
 			floorError(t, jp, sfu.CodeVoteOpen)
+			// A delegate forges the chair's close, of the vote and of the
+			// roll call: refused to it alone, the vote stays open.
+			send(t, fr, sfu.ClientMessage{Type: sfu.TypeVoteClose, Vote: vote})
+			floorError(t, fr, sfu.CodeForbidden)
+			send(t, fr, sfu.ClientMessage{Type: sfu.TypeRollCallClose})
+			floorError(t, fr, sfu.CodeForbidden)
+			if v, err := e.db.GetVote(t.Context(), vote); err != nil || v.State != "open" {
+				t.Fatalf("after a forged close: %+v, %v", v, err)
+			}
 			send(t, chair, sfu.ClientMessage{Type: sfu.TypeFloorResume, Request: f.Current.ID})
 			floorError(t, chair, sfu.CodeVoteOpen)
 			send(t, chair, sfu.ClientMessage{Type: sfu.TypeRollCallOpen})
@@ -229,9 +237,20 @@ func TestRollCallQuorumAndNamedVote(t *testing.T) {
 				t.Fatal(err)
 			}
 			var results []string
+			byChair := map[string]bool{}
 			for _, a := range as {
 				if a.Action == "procedure.vote_result" {
 					results = append(results, a.Payload)
+				}
+				if a.Actor == "room:chair" {
+					byChair[a.Action] = true
+				}
+			}
+			// Every chair action is in the chain too.
+			for _, action := range []string{"room.procedure_settings", "room.roll_call_open", "room.roll_call_close", "room.floor_grant",
+				"room.vote_open", "room.vote_close", "room.vote_consensus"} {
+				if !byChair[action] {
+					t.Errorf("no %s in the audit log (%v)", action, byChair)
 				}
 			}
 			if len(results) != 2 || !strings.Contains(results[1], `"yes":2`) || !strings.Contains(results[1], `"France":"yes"`) ||

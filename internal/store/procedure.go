@@ -14,7 +14,8 @@ import (
 // Conference procedure: roll calls, the quorum rule, the members heads of
 // delegation designate to vote, and votes. The room (internal/sfu) owns
 // the rules; the store keeps what it decided. Secret votes keep no ballot
-// row: see internal/procedure for the design, and CastSecret.
+// row and no plaintext count until the close: see internal/procedure for
+// the design, and CastSecret.
 
 // ProcedureRoom is a room's quorum rule and whether its procedure is
 // public.
@@ -187,8 +188,8 @@ type Vote struct {
 	// Key keys the receipts of a secret vote's ballots.
 	Key               []byte
 	Present, Required int
-	// The counts: running for a secret vote, written at close for a
-	// named one.
+	// The counts, written at close (a secret vote's running counts are
+	// sealed in its tally until then).
 	Yes, No, Abstain int
 	Outcome          string
 	OpenedBy         string
@@ -273,26 +274,50 @@ func (db *DB) CastNamed(ctx context.Context, vote int64, b Ballot) error {
 	}))
 }
 
-// countColumn is the counts column of a choice.
-func countColumn(choice string) (string, error) {
-	switch choice {
-	case "yes", "no", "abstain":
-		return "count_" + choice, nil
+// Reseal turns the sealed tally of an open secret vote into the next one:
+// it opens sealed (nil before the first ballot), counts the ballot and
+// seals the result afresh. The store calls it inside the ballot's
+// transaction, with the vote's row locked, and never sees the counts.
+type Reseal func(sealed []byte) ([]byte, error)
+
+// lockSecretVote checks inside tx that the vote is open and secret, and
+// returns its sealed tally, the vote's row locked (PostgreSQL; SQLite's
+// immediate transactions already serialise writers).
+func (db *DB) lockSecretVote(ctx context.Context, tx *sql.Tx, vote int64) ([]byte, error) {
+	if err := voteOpen(ctx, tx, vote, true); err != nil {
+		return nil, err
 	}
-	return "", fmt.Errorf("%w: unknown choice", fault.ErrInvalid)
+	lock := ""
+	if db.backend == BackendPostgres {
+		lock = " FOR UPDATE"
+	}
+	var tally []byte
+	err := tx.QueryRowContext(ctx, `SELECT tally FROM votes WHERE id = $1`+lock, vote).Scan(&tally)
+	return tally, err
 }
 
-// CastSecret records a delegation's first ballot in an open secret vote:
-// the delegation joins the voters and one count grows, in one
-// transaction, and nothing else is written. ErrConflict if the
-// delegation has voted.
-func (db *DB) CastSecret(ctx context.Context, vote int64, delegation, choice string) error {
-	col, err := countColumn(choice)
+// writeTally stores the next sealed tally: every ballot writes one, a
+// first ballot or a change, to the same choice or another.
+func writeTally(ctx context.Context, tx *sql.Tx, vote int64, sealed []byte, reseal Reseal) error {
+	next, err := reseal(sealed)
 	if err != nil {
 		return err
 	}
+	if len(next) == 0 {
+		return fmt.Errorf("%w: an empty sealed tally", fault.ErrInvalid)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE votes SET tally = $1 WHERE id = $2`, next, vote)
+	return err
+}
+
+// CastSecret records a delegation's first ballot in an open secret vote:
+// the delegation joins the voters and reseal rewrites the sealed tally, in
+// one transaction, and nothing else is written. ErrConflict if the
+// delegation has voted or the vote is closed; nothing is written then.
+func (db *DB) CastSecret(ctx context.Context, vote int64, delegation string, reseal Reseal) error {
 	return wrap(fmt.Sprintf("cast a secret ballot in vote %d", vote), db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := voteOpen(ctx, tx, vote, true); err != nil {
+		sealed, err := db.lockSecretVote(ctx, tx, vote)
+		if err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO vote_voters (vote_id, delegation, version) VALUES ($1, $2, 1)
@@ -303,8 +328,7 @@ func (db *DB) CastSecret(ctx context.Context, vote int64, delegation, choice str
 		if mustAffect(res) != nil {
 			return fmt.Errorf("%w: the delegation has voted", ErrConflict)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE votes SET `+col+` = `+col+` + 1 WHERE id = $1`, vote)
-		return err
+		return writeTally(ctx, tx, vote, sealed, reseal)
 	}))
 }
 
@@ -316,21 +340,15 @@ func (db *DB) SecretVersion(ctx context.Context, vote int64, delegation string) 
 	return n, wrap(fmt.Sprintf("ballot of vote %d", vote), err)
 }
 
-// ChangeSecret moves a delegation's secret ballot from one choice to
-// another: one count from old to new, and the ballot's version from
-// version to version+1, in one transaction. ErrConflict if the ballot is
-// no longer at version (an old receipt) or the vote is closed.
-func (db *DB) ChangeSecret(ctx context.Context, vote int64, delegation string, version int, old, new string) error {
-	from, err := countColumn(old)
-	if err != nil {
-		return err
-	}
-	to, err := countColumn(new)
-	if err != nil {
-		return err
-	}
+// ChangeSecret changes a delegation's secret ballot: the ballot's version
+// goes from version to version+1 and reseal rewrites the sealed tally
+// (moving one count, or none when the choice is the same: the writes are
+// the same), in one transaction. ErrConflict if the ballot is no longer
+// at version (an old receipt) or the vote is closed.
+func (db *DB) ChangeSecret(ctx context.Context, vote int64, delegation string, version int, reseal Reseal) error {
 	return wrap(fmt.Sprintf("change a secret ballot in vote %d", vote), db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := voteOpen(ctx, tx, vote, true); err != nil {
+		sealed, err := db.lockSecretVote(ctx, tx, vote)
+		if err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE vote_voters SET version = version + 1 WHERE vote_id = $1 AND delegation = $2 AND version = $3`,
@@ -341,11 +359,7 @@ func (db *DB) ChangeSecret(ctx context.Context, vote int64, delegation string, v
 		if mustAffect(res) != nil {
 			return fmt.Errorf("%w: the receipt is not the ballot's last", ErrConflict)
 		}
-		if from == to {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE votes SET `+from+` = `+from+` - 1, `+to+` = `+to+` + 1 WHERE id = $1`, vote)
-		return err
+		return writeTally(ctx, tx, vote, sealed, reseal)
 	}))
 }
 
@@ -369,11 +383,16 @@ type VoteResult struct {
 	Voters  []string          `json:"voters,omitempty"`
 }
 
+// Unseal opens the sealed tally of a secret vote at its close (nil: no
+// ballot was cast).
+type Unseal func(sealed []byte) (yes, no, abstain int, err error)
+
 // CloseVote closes an open vote: a named vote's counts are taken from its
-// ballots, decide turns the counts into the outcome, and the result goes
-// into the hash-chained audit log in the same transaction. ErrConflict if
-// the vote is closed.
-func (db *DB) CloseVote(ctx context.Context, id int64, at time.Time, actor string, decide func(rule string, yes, no, abstain int) string) (Vote, error) {
+// ballots, a secret vote's from its sealed tally, which unseal opens (and
+// which is then cleared: the counts are public), decide turns the counts
+// into the outcome, and the result goes into the hash-chained audit log,
+// all in the same transaction. ErrConflict if the vote is closed.
+func (db *DB) CloseVote(ctx context.Context, id int64, at time.Time, actor string, unseal Unseal, decide func(rule string, yes, no, abstain int) string) (Vote, error) {
 	op := fmt.Sprintf("close vote %d", id)
 	var v Vote
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -387,7 +406,20 @@ func (db *DB) CloseVote(ctx context.Context, id int64, at time.Time, actor strin
 		if err := voteDetail(ctx, tx, &v); err != nil {
 			return err
 		}
-		if !v.Secret {
+		if v.Secret {
+			sealed, err := db.lockSecretVote(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			yes, no, abstain, err := unseal(sealed)
+			if err != nil {
+				return err
+			}
+			// The count columns of an open secret vote stay at zero,
+			// except for a vote opened before the tally was sealed
+			// (migration 0030), which counted in them.
+			v.Yes, v.No, v.Abstain = v.Yes+yes, v.No+no, v.Abstain+abstain
+		} else {
 			v.Yes, v.No, v.Abstain = 0, 0, 0
 			for _, b := range v.Ballots {
 				switch b.Choice {
@@ -401,8 +433,8 @@ func (db *DB) CloseVote(ctx context.Context, id int64, at time.Time, actor strin
 			}
 		}
 		v.State, v.Outcome, v.ClosedAt = "closed", decide(v.Rule, v.Yes, v.No, v.Abstain), dbTime(at)
-		if _, err := tx.ExecContext(ctx, `UPDATE votes SET state = 'closed', count_yes = $1, count_no = $2, count_abstain = $3, outcome = $4, closed_at = $5
-			WHERE id = $6`, v.Yes, v.No, v.Abstain, v.Outcome, v.ClosedAt, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE votes SET state = 'closed', count_yes = $1, count_no = $2, count_abstain = $3, outcome = $4, closed_at = $5,
+			tally = NULL WHERE id = $6`, v.Yes, v.No, v.Abstain, v.Outcome, v.ClosedAt, id); err != nil {
 			return err
 		}
 		return db.appendAudit(ctx, tx, voteAudit(v, actor))
@@ -499,4 +531,20 @@ func (db *DB) RoomVotes(ctx context.Context, room string, limit int) ([]Vote, er
 		}
 	}
 	return out, nil
+}
+
+// RoomEventZone returns the time zone of the event whose sessions meet in
+// the room, when exactly one zone is concerned; "" when none or several.
+func (db *DB) RoomEventZone(ctx context.Context, room string) (string, error) {
+	var zones []string
+	err := eachRow(ctx, db.sql, func(rows *sql.Rows) error {
+		var z string
+		err := rows.Scan(&z)
+		zones = append(zones, z)
+		return err
+	}, `SELECT DISTINCT e.zone FROM events e JOIN event_sessions s ON s.event_id = e.id JOIN rooms rm ON rm.id = s.room_id WHERE rm.slug = $1`, room)
+	if err != nil || len(zones) != 1 {
+		return "", wrap(fmt.Sprintf("time zone of room %q", room), err)
+	}
+	return zones[0], nil
 }

@@ -45,8 +45,14 @@ func auditHash(e AuditEntry) string {
 // row serialises appends across instances (PostgreSQL); SQLite's immediate
 // transactions already do.
 func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	_, err := db.appendAuditSeq(ctx, tx, e)
+	return err
+}
+
+// appendAuditSeq is appendAudit, and returns the entry's number.
+func (db *DB) appendAuditSeq(ctx context.Context, tx *sql.Tx, e AuditEntry) (int64, error) {
 	if e.Action == "" {
-		return fmt.Errorf("audit entry without action")
+		return 0, fmt.Errorf("audit entry without action")
 	}
 	lock := ""
 	if db.backend == BackendPostgres {
@@ -55,7 +61,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	var seq int64
 	var prev string
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM pub_audit_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+		return 0, fmt.Errorf("audit head: %w", err)
 	}
 	e.Seq, e.PrevHash, e.At = seq+1, prev, db.nowUTC()
 	e.Hash = auditHash(e)
@@ -63,12 +69,12 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 		payload, response, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		e.Seq, e.At, nullID(e.ActorID), e.Actor, e.Action, nullID(e.StatementID), nullID(e.PublicationID), e.ContentHash,
 		e.Payload, e.Response, e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("audit append: %w", err)
+		return 0, fmt.Errorf("audit append: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE pub_audit_head SET seq = $1, hash = $2 WHERE id = 1`, e.Seq, e.Hash); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+		return 0, fmt.Errorf("audit head: %w", err)
 	}
-	return nil
+	return e.Seq, nil
 }
 
 // AppendAudit records an action that changes nothing else in the store.
@@ -129,7 +135,9 @@ func (b *AuditBreak) Error() string {
 // hold, and an *AuditBreak for the first broken link: an entry whose hash
 // does not match its content, a gap in the numbering (a deleted entry), a
 // link to the wrong predecessor, or a head that does not match the last
-// entry (a deleted tail).
+// entry (a deleted tail). Then it checks the rooms' audit (room_audit)
+// against the entries that chain it: a row modified, deleted or added
+// behind the log's back is a break too (verifyRoomAudit).
 func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+auditCols+` FROM pub_audit ORDER BY seq`)
 	if err != nil {
@@ -138,10 +146,14 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	defer rows.Close()
 	var n int64
 	prev := ""
+	rooms := map[int64]string{} // the room audit's entries: seq → payload
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
 			return n, wrap("verify audit", err)
+		}
+		if strings.HasPrefix(e.Action, roomAuditPrefix) {
+			rooms[e.Seq] = e.Payload
 		}
 		switch {
 		case e.Seq != n+1:
@@ -164,7 +176,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	if headSeq != n || headHash != prev {
 		return n, &AuditBreak{Seq: n + 1, Reason: fmt.Sprintf("the log ends at entry %d but %d were written (entries deleted at the end)", n, headSeq)}
 	}
-	return n, nil
+	return n, db.verifyRoomAudit(ctx, rooms)
 }
 
 // HashAuditEntry returns the hash that chains e to its predecessor
