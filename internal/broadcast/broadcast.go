@@ -244,7 +244,7 @@ func cors(w http.ResponseWriter) {
 	hd.Set("Access-Control-Allow-Origin", "*")
 	hd.Set("Access-Control-Allow-Methods", "OPTIONS, POST, PATCH, DELETE")
 	hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
-	hd.Set("Access-Control-Expose-Headers", "Location, ETag, Link, Accept-Patch, Accept-Post, Retry-After, Broadcast-State")
+	hd.Set("Access-Control-Expose-Headers", "Location, ETag, Link, Accept-Patch, Accept-Post, Retry-After, Broadcast-State, Interpretation-Ducking")
 }
 
 // options answers a preflight or a capability query: what POST and PATCH

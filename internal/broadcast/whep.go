@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strconv"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
 )
@@ -75,6 +76,10 @@ func (h *Handlers) whepPost(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		h.fail(w, r, err)
 		return
+	}
+	if v.Floor() {
+		// The player mixes the floor (second audio) in at the room's level.
+		w.Header().Set("Interpretation-Ducking", strconv.Itoa(v.Ducking()))
 	}
 	h.created(w, h.add("whep", room.Slug, 0, v), answer)
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/mofa-vn/chancery/internal/sfu/media"
 )
 
@@ -25,10 +27,18 @@ import (
 // language and relay cycles are refused. Booth partners receive each
 // other's interpretation tracks directly, so the standby hears the live
 // partner; nobody else receives an interpreter's own track.
+//
+// A sign-language booth (IsSignLanguage) has a video channel: its source
+// is the live sign interpreter's camera, which only booth partners
+// receive directly; everyone else who chose the sign channel
+// (interp_sign) receives the channel's one video track, which stays the
+// same across handovers. Floor passthrough carries the floor speaker's
+// camera when the floor signs in the booth's language.
 
 // Interpretation message types, client to server.
 const (
 	TypeInterpListen   = "interp_listen"   // language: the channel one listens to ("" the floor only)
+	TypeInterpSign     = "interp_sign"     // language: the sign-language channel one watches ("" none)
 	TypeInterpHear     = "interp_hear"     // language: an interpreter's source, "" the floor or a booth to relay
 	TypeInterpLive     = "interp_live"     // on: an interpreter takes (or gives up) the booth's live microphone
 	TypeInterpOffer    = "interp_offer"    // on: the live interpreter offers (or withdraws) the handover
@@ -66,7 +76,33 @@ const (
 	CodeInterpNoHandover = "interp_no_handover"
 	// CodeInterpNoPartner is an offer in a booth with nobody to take it.
 	CodeInterpNoPartner = "interp_no_partner"
+	// CodeInterpSign is a sign-language channel chosen to listen to or
+	// relay, or a spoken one chosen to watch.
+	CodeInterpSign = "interp_sign"
 )
+
+// signLanguages are ISO 639-3 codes of sign languages a booth may be
+// named by, besides "sgn" and "sgn-…" (BCP 47's sign-language prefix):
+// International Sign and the national sign languages of the countries of
+// Chancery's seven interface languages and of its usual partners.
+var signLanguages = map[string]bool{
+	"ils": true,                           // International Sign
+	"hab": true, "hos": true, "haf": true, // Ha Noi, Ho Chi Minh City, Hai Phong sign languages
+	"ase": true, "bfi": true, "asf": true, "nzs": true, "isg": true, // American, British, Australian, New Zealand, Irish
+	"fsl": true, "sfb": true, "ssr": true, // French, French Belgian, Swiss French
+	"ssp": true, "mfs": true, "aed": true, // Spanish, Mexican, Argentine
+	"rsl": true, "ukl": true, // Russian, Ukrainian
+	"csl": true, "tss": true, "jsl": true, "kvk": true, // Chinese, Taiwan, Japanese, Korean
+	"sdl": true, "esl": true, "jos": true, "lbs": true, // Saudi Arabian, Egyptian, Jordanian, Libyan
+	"gsg": true, "ise": true, "dse": true, "swl": true, "pso": true, "tsm": true, // German, Italian, Dutch, Swedish, Polish, Turkish
+}
+
+// IsSignLanguage reports whether lang (a booth's language) is a sign
+// language: its booth interprets on camera into a video channel.
+func IsSignLanguage(lang string) bool {
+	lang = strings.ToLower(lang)
+	return lang == "sgn" || strings.HasPrefix(lang, "sgn-") || signLanguages[lang]
+}
 
 // DefaultDucking is the floor's level under an interpretation channel, in
 // percent, until the chair sets another: 10 to 20 % is where interpreters
@@ -88,6 +124,8 @@ type InterpInfo struct {
 	Booth  string `json:"booth,omitempty"`
 	Hear   string `json:"hear,omitempty"`
 	Listen string `json:"listen,omitempty"`
+	// Sign is the sign-language channel the recipient watches ("" none).
+	Sign string `json:"sign,omitempty"`
 }
 
 // BoothInfo describes one booth and its channel.
@@ -112,6 +150,8 @@ type BoothInfo struct {
 	Passthrough bool `json:"passthrough,omitempty"`
 	// Relay lists the booths this booth's interpreters relay.
 	Relay []string `json:"relay,omitempty"`
+	// Sign marks a sign-language booth: its channel is a video track.
+	Sign bool `json:"sign,omitempty"`
 }
 
 // booth is one target language's interpreters and channel. Guarded by
@@ -134,9 +174,11 @@ type interp struct {
 	floorLang string // the chair's setting
 	ducking   int
 	// hear is each interpreter's relay booth ("" or absent: the floor);
-	// listen each other member's channel.
+	// listen each other member's channel; sign the sign-language channel
+	// each member watches.
 	hear   map[string]string
 	listen map[string]string
+	sign   map[string]string
 	// chatTimes rate-limit booth chat and slow-down requests.
 	chatTimes map[string][]time.Time
 }
@@ -144,7 +186,7 @@ type interp struct {
 func (r *Room) interpLocked() *interp {
 	if r.in.booths == nil {
 		r.in = interp{booths: map[string]*booth{}, ducking: DefaultDucking, hear: map[string]string{},
-			listen: map[string]string{}, chatTimes: map[string][]time.Time{}}
+			listen: map[string]string{}, sign: map[string]string{}, chatTimes: map[string][]time.Time{}}
 	}
 	return &r.in
 }
@@ -166,7 +208,7 @@ func (r *Room) interpJoined(p *Participant) {
 		b := in.booths[lang]
 		if b == nil {
 			b = &booth{lang: lang, ch: media.NewChannel(media.ChannelParams{ID: "interp-" + lang, Owner: "booth-" + lang,
-				Language: lang, Counters: &r.s.counters})}
+				Language: lang, Video: IsSignLanguage(lang), Counters: &r.s.counters})}
 			in.booths[lang] = b
 		}
 		b.order = append(b.order, p.id)
@@ -181,6 +223,7 @@ func (r *Room) interpLeft(p *Participant, empty bool) {
 	in := r.interpLocked()
 	delete(in.hear, p.id)
 	delete(in.listen, p.id)
+	delete(in.sign, p.id)
 	if b := in.booths[boothOf(p)]; b != nil {
 		b.order = slices.DeleteFunc(b.order, func(id string) bool { return id == p.id })
 	}
@@ -209,14 +252,14 @@ func (r *Room) memberByIdentityLocked(identity string) *Participant {
 	return nil
 }
 
-// trackOfLocked is the published track of source of the member p. r.mu
-// must be held.
-func (r *Room) trackOfLocked(p *Participant, source media.Source) *upTrack {
+// trackOfLocked is the published track of source of the member p, of
+// video kind if video. r.mu must be held.
+func (r *Room) trackOfLocked(p *Participant, source media.Source, video bool) *upTrack {
 	if p == nil {
 		return nil
 	}
 	for _, u := range r.tracks {
-		if u.Owner() == p.id && u.Source() == source {
+		if u.Owner() == p.id && u.Source() == source && (u.Kind() == webrtc.RTPCodecTypeVideo) == video {
 			return u
 		}
 	}
@@ -231,12 +274,17 @@ func (r *Room) routeLocked() {
 	for _, b := range in.booths {
 		b.pass = lang != "" && strings.EqualFold(lang, b.lang)
 		var src *upTrack
-		if b.pass {
-			if r.floor.held {
-				src = r.trackOfLocked(r.memberByIdentityLocked(r.floor.open), media.SourceMicrophone)
-			}
-		} else {
-			src = r.trackOfLocked(r.memberByIdentityLocked(b.live), media.SourceInterpretation)
+		video := b.ch.Video()
+		switch {
+		case b.pass && !r.floor.held:
+		case b.pass && video:
+			src = r.trackOfLocked(r.memberByIdentityLocked(r.floor.open), media.SourceCamera, true)
+		case b.pass:
+			src = r.trackOfLocked(r.memberByIdentityLocked(r.floor.open), media.SourceMicrophone, false)
+		case video:
+			src = r.trackOfLocked(r.memberByIdentityLocked(b.live), media.SourceCamera, true)
+		default:
+			src = r.trackOfLocked(r.memberByIdentityLocked(b.live), media.SourceInterpretation, false)
 		}
 		b.ch.SetSource(src)
 		b.ch.SetCough(b.cough && !b.pass)
@@ -275,7 +323,8 @@ func (r *Room) interpChanged() {
 func (r *Room) interpInfoLocked(p *Participant) *InterpInfo {
 	in := r.interpLocked()
 	info := &InterpInfo{FloorLanguage: r.floorLanguageLocked(), FloorSetting: in.floorLang, Ducking: in.ducking,
-		Booths: make([]BoothInfo, 0, len(in.booths)), Booth: boothOf(p), Hear: in.hear[p.id], Listen: in.listen[p.id]}
+		Booths: make([]BoothInfo, 0, len(in.booths)), Booth: boothOf(p), Hear: in.hear[p.id], Listen: in.listen[p.id],
+		Sign: in.sign[p.id]}
 	relays := map[string][]string{}
 	for id, lang := range in.hear {
 		if m := r.members[id]; m != nil && lang != "" && !slices.Contains(relays[boothOf(m)], lang) {
@@ -284,7 +333,8 @@ func (r *Room) interpInfoLocked(p *Participant) *InterpInfo {
 	}
 	for _, b := range in.booths {
 		bi := BoothInfo{Language: b.lang, TrackID: b.ch.Track().ID(), StreamID: b.ch.Track().Owner(),
-			Interpreters: append([]string{}, b.order...), Accepted: b.accepted, Cough: b.cough, Passthrough: b.pass}
+			Interpreters: append([]string{}, b.order...), Accepted: b.accepted, Cough: b.cough, Passthrough: b.pass,
+			Sign: b.ch.Video()}
 		if m := r.memberByIdentityLocked(b.live); m != nil {
 			bi.Live = m.id
 		}
@@ -301,10 +351,17 @@ func (r *Room) interpInfoLocked(p *Participant) *InterpInfo {
 
 // wantsLocked reports whether p receives u when it is published: every
 // track but interpreters' own, which only their booth partners receive
-// (the listeners hear them through the channel). r.mu must be held.
+// (the listeners hear them through the channel), and sign interpreters'
+// cameras, which viewers see through the sign channel. r.mu must be held.
 func (r *Room) wantsLocked(p *Participant, u *upTrack) bool {
 	if p.id == u.Owner() {
 		return false
+	}
+	if u.Source() == media.SourceCamera {
+		if o := r.members[u.Owner()]; o != nil && IsSignLanguage(boothOf(o)) {
+			return boothOf(p) == boothOf(o)
+		}
+		return true
 	}
 	if u.Source() != media.SourceInterpretation {
 		return true
@@ -331,7 +388,7 @@ func (p *Participant) checkInterpTrack(t TrackSpec) error {
 // checkInterp checks an interpretation message's fields.
 func (m *ClientMessage) checkInterp() error {
 	switch m.Type {
-	case TypeInterpListen, TypeInterpHear, TypeInterpFloor:
+	case TypeInterpListen, TypeInterpHear, TypeInterpFloor, TypeInterpSign:
 		if m.Language != "" && !validLanguage(m.Language) {
 			return protoErr(CodeBadMessage, "bad language %q", m.Language)
 		}
@@ -361,6 +418,8 @@ func (p *Participant) interpAction(m ClientMessage) error {
 	switch m.Type {
 	case TypeInterpListen:
 		return p.listen(m.Language)
+	case TypeInterpSign:
+		return p.watchSign(m.Language)
 	case TypeInterpHear:
 		return p.hear(m.Language)
 	case TypeInterpFloor, TypeInterpDucking:
@@ -496,6 +555,10 @@ func (p *Participant) listen(lang string) error {
 		r.mu.Unlock()
 		return protoErr(CodeInterpBooth, "interpreters choose what they hear as their source")
 	}
+	if b := in.booths[lang]; b != nil && b.ch.Video() {
+		r.mu.Unlock()
+		return protoErr(CodeInterpSign, "%s is a sign language: watch its channel instead", lang)
+	}
 	old, nu, err := r.chooseLocked(p, in.listen, lang)
 	r.mu.Unlock()
 	if err != nil {
@@ -520,11 +583,41 @@ func (p *Participant) hear(lang string) error {
 	}
 	r.mu.Lock()
 	in := r.interpLocked()
+	if b := in.booths[lang]; b != nil && b.ch.Video() {
+		r.mu.Unlock()
+		return protoErr(CodeInterpSign, "%s is a sign language: it cannot be relayed", lang)
+	}
 	if lang != "" && in.booths[lang] != nil && r.relayReachesLocked(lang, own) {
 		r.mu.Unlock()
 		return protoErr(CodeInterpCycle, "the %s booth relays yours: relaying it would make a cycle", lang)
 	}
 	old, nu, err := r.chooseLocked(p, in.hear, lang)
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	p.switchChannel(old, nu)
+	r.interpChanged()
+	return nil
+}
+
+// watchSign makes p watch the sign-language channel of lang ("" none),
+// besides what it listens to. The sign interpreters see each other
+// directly.
+func (p *Participant) watchSign(lang string) error {
+	r := p.room
+	lang = strings.ToLower(lang)
+	r.mu.Lock()
+	in := r.interpLocked()
+	if IsSignLanguage(boothOf(p)) {
+		r.mu.Unlock()
+		return protoErr(CodeInterpBooth, "sign interpreters see their partner directly")
+	}
+	if b := in.booths[lang]; b != nil && !b.ch.Video() {
+		r.mu.Unlock()
+		return protoErr(CodeInterpSign, "%s is a spoken language: listen to its channel instead", lang)
+	}
+	old, nu, err := r.chooseLocked(p, in.sign, lang)
 	r.mu.Unlock()
 	if err != nil {
 		return err

@@ -72,6 +72,10 @@ type Participant struct {
 func newParticipant(r *Room, c Claims) *Participant {
 	ctx, cancel := context.WithCancel(context.Background())
 	id := r.s.newID("p")
+	if c.Role == RoleInterpreter && IsSignLanguage(c.Booth) {
+		// A sign interpreter's camera is their interpretation (interp.go).
+		c.Permissions.PublishCamera = true
+	}
 	return &Participant{id: id, room: r, claims: c, perms: c.Permissions, entered: r.s.now().UTC(), log: r.log.With("participant", id),
 		out: make(chan ServerMessage, 256), ctx: ctx, cancel: cancel, ops: make(chan func(), 256), opsDone: make(chan struct{}),
 		downs: map[string]*downTrack{}, specs: map[string]TrackSpec{}, uplink: map[string]*upTrack{}, layers: map[string]int{}}

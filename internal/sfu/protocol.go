@@ -258,7 +258,7 @@ func (m *ClientMessage) check() error {
 		return m.checkFloor()
 	case TypeRollCallOpen, TypeRollCallClose, TypeRollCallAnswer, TypeDesignate, TypeProcSettings, TypeVoteOpen, TypeVoteCast, TypeVoteClose:
 		return m.checkProcedure()
-	case TypeInterpListen, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
+	case TypeInterpListen, TypeInterpSign, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
 		TypeInterpTakeover, TypeInterpCough, TypeInterpChat, TypeInterpSlow, TypeInterpFloor, TypeInterpDucking:
 		return m.checkInterp()
 	default:

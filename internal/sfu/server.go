@@ -195,6 +195,9 @@ func (s *Server) Stats() Stats {
 		for _, u := range r.tracks {
 			st.Subscriptions += u.Subscribers()
 		}
+		for _, b := range r.in.booths {
+			st.Subscriptions += b.ch.Track().Subscribers() // listeners of the language channels
+		}
 		r.mu.Unlock()
 	}
 	return st

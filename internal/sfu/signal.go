@@ -306,7 +306,7 @@ func (p *Participant) handle(m ClientMessage) error {
 		p.handleFloor(m)
 	case TypeRollCallOpen, TypeRollCallClose, TypeRollCallAnswer, TypeDesignate, TypeProcSettings, TypeVoteOpen, TypeVoteCast, TypeVoteClose:
 		p.handleProcedure(m)
-	case TypeInterpListen, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
+	case TypeInterpListen, TypeInterpSign, TypeInterpHear, TypeInterpLive, TypeInterpOffer, TypeInterpAccept, TypeInterpSwitch,
 		TypeInterpTakeover, TypeInterpCough, TypeInterpChat, TypeInterpSlow, TypeInterpFloor, TypeInterpDucking:
 		p.handleInterp(m)
 	case TypeRecord:

@@ -26,6 +26,12 @@ type ViewParams struct {
 	// channel for it (the booth's live interpreter, or the floor in
 	// passthrough) while the channel has a source; "", a language without
 	// a booth in the room, or a booth with nobody live is the floor.
+	//
+	// An offer with two audio m-sections (and Lang set) receives the
+	// channel on the first and the floor on the second while the channel
+	// carries an interpreter, so that the player mixes the floor in at the
+	// room's ducking level (Viewer.Ducking), as the room client does; a
+	// plain WHEP player, offering one audio, gets the channel alone.
 	Lang string
 }
 
@@ -34,15 +40,18 @@ type ViewParams struct {
 // one audio, its language's channel or the floor, each switched on one
 // sender as speakers change, without renegotiation.
 type Viewer struct {
-	s      *Server
-	id     string
-	room   string
-	lang   string
-	log    *slog.Logger
-	pc     *webrtc.PeerConnection
-	sub    *media.Subscriber
-	video  *switchTrack
-	audio  *switchTrack
+	s     *Server
+	id    string
+	room  string
+	lang  string
+	log   *slog.Logger
+	pc    *webrtc.PeerConnection
+	sub   *media.Subscriber
+	video *switchTrack
+	audio *switchTrack
+	// floor is the second audio, the floor under the channel (nil: the
+	// viewer offered one audio).
+	floor  *switchTrack
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -76,7 +85,12 @@ func (s *Server) View(ctx context.Context, p ViewParams) (*Viewer, string, error
 	v.pc = pc
 	v.video = &switchTrack{kind: webrtc.RTPCodecTypeVideo, id: "video", stream: "broadcast"}
 	v.audio = &switchTrack{kind: webrtc.RTPCodecTypeAudio, id: "audio", stream: "broadcast"}
-	for _, t := range []*switchTrack{v.audio, v.video} {
+	tracks := []*switchTrack{v.audio, v.video}
+	if p.Lang != "" && audioSections(p.Offer) >= 2 {
+		v.floor = &switchTrack{kind: webrtc.RTPCodecTypeAudio, id: "floor", stream: "broadcast"}
+		tracks = []*switchTrack{v.audio, v.floor, v.video} // pion gives the offer's audio sections these in order
+	}
+	for _, t := range tracks {
 		tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
 			_ = pc.Close()
@@ -107,7 +121,7 @@ func (s *Server) View(ctx context.Context, p ViewParams) (*Viewer, string, error
 			v.cancel()
 		}
 	})
-	for _, t := range []*switchTrack{v.audio, v.video} {
+	for _, t := range tracks {
 		v.wg.Go(func() { t.rtcpLoop() })
 	}
 	go v.run()
@@ -151,6 +165,9 @@ func (v *Viewer) run() {
 			v.wg.Wait()
 			v.video.set(nil)
 			v.audio.set(nil)
+			if v.floor != nil {
+				v.floor.set(nil)
+			}
 			return
 		case <-v.realloc:
 			v.allocate()
@@ -180,18 +197,58 @@ func (v *Viewer) choose() {
 	if r == nil {
 		v.video.set(nil)
 		v.audio.set(nil)
+		if v.floor != nil {
+			v.floor.set(nil)
+		}
 		return
 	}
 	prog := v.s.bc.programmeOf(v.room)
 	r.mu.Lock()
 	video := pickVideo(r.tracks, r.speakers, prog, v.video.up())
 	audio := r.channelLocked(v.lang)
+	var floor *upTrack
 	if audio == nil {
 		audio = pickAudio(r.tracks, r.speakers, prog, v.audio.up())
+	} else if v.floor != nil && !r.in.booths[strings.ToLower(v.lang)].pass {
+		// Under an interpreter the floor goes on the second audio; in
+		// passthrough the channel is the floor, at full level.
+		floor = pickAudio(r.tracks, r.speakers, prog, v.floor.up())
 	}
 	r.mu.Unlock()
 	v.video.set(video)
 	v.audio.set(audio)
+	if v.floor != nil {
+		v.floor.set(floor)
+	}
+}
+
+// Ducking is the level, in percent, at which the room plays the floor
+// under an interpretation channel (the chair's setting, else
+// DefaultDucking).
+func (v *Viewer) Ducking() int {
+	v.s.mu.Lock()
+	r := v.s.rooms[v.room]
+	v.s.mu.Unlock()
+	if r == nil {
+		return DefaultDucking
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.interpLocked().ducking
+}
+
+// Floor tells whether the viewer receives the floor on a second audio.
+func (v *Viewer) Floor() bool { return v.floor != nil }
+
+// audioSections counts the audio m-sections of an SDP offer.
+func audioSections(sdp string) int {
+	n := 0
+	for line := range strings.Lines(sdp) {
+		if strings.HasPrefix(line, "m=audio ") {
+			n++
+		}
+	}
+	return n
 }
 
 func playing(u *upTrack) bool { return !u.Muted() && !u.Gated() && !u.SelfMuted() }

@@ -12,6 +12,12 @@
 // over, cough (held with the pointer, Space/Enter on the button, or K),
 // the partner's audio level, booth chat, and "slow down" to the chair.
 // Moderators set the floor's language and the ducking level.
+//
+// A sign-language booth's channel is a video: a viewer chooses it apart
+// from the language they listen to (interp_sign), and it shows beside the
+// speaker at a readable size, never as a thumbnail. Interpreters' tiles
+// say which language they interpret into and whether they are live
+// (room.js asks tileNote), as they publish no microphone.
 const app = document.getElementById('room-app');
 if (app) start();
 
@@ -23,18 +29,33 @@ function start() {
   const send = (m) => room()?.send(m);
   const lang = app.dataset.lang || document.documentElement.lang;
   const names = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames([lang], { type: 'language' }) : null;
-  const langName = (code) => (code ? names?.of(code) || code : t('interp_original'));
+  // A language the browser has no name for (most sign languages: "ase",
+  // "hab") shows as its code in capitals.
+  const langName = (code) => {
+    if (!code) return t('interp_original');
+    let n = null;
+    try { n = names?.of(code); } catch { /* not a valid tag */ }
+    return n && n.toLowerCase() !== code.toLowerCase() ? n : code.toUpperCase();
+  };
   const say = (text) => { $('interp-live-region').textContent = text; };
   let state = null, level = null, muteOriginal = false, coughing = false;
   // want is the listener's (or interpreter's) own choice, asked for again
   // once after a reconnect, which starts a new session with none.
-  let want = null, asked = false;
+  let want = null, asked = false, wantSign = null, askedSign = false;
 
   // Channel and partner audio play in elements of their own.
   const channelAudio = document.createElement('audio');
   const partnerAudio = document.createElement('audio');
   channelAudio.id = 'interp-channel'; partnerAudio.id = 'interp-partner';
   for (const a of [channelAudio, partnerAudio]) { a.autoplay = true; a.hidden = true; app.append(a); }
+  // The sign-language view goes beside the tiles, in the stage.
+  const signView = document.createElement('figure');
+  signView.className = 'sign-view'; signView.id = 'interp-sign-view'; signView.hidden = true;
+  const signVideo = document.createElement('video');
+  signVideo.autoplay = true; signVideo.playsInline = true; signVideo.muted = true;
+  const signCaption = document.createElement('figcaption');
+  signView.append(signVideo, signCaption);
+  document.getElementById('stage')?.append(signView);
   const play = (el, track) => {
     const cur = el.srcObject?.getTracks()[0] || null;
     if (cur === (track || null)) return;
@@ -61,7 +82,13 @@ function start() {
         asked = true;
         send({ type: state.booth ? 'interp_hear' : 'interp_listen', language: want });
       }
-      render(); return;
+      if (wantSign !== null && wantSign !== (state.sign || '') && !askedSign && (wantSign === '' || state.booths.some((b) => b.language === wantSign))) {
+        askedSign = true;
+        send({ type: 'interp_sign', language: wantSign });
+      }
+      render();
+      if (room()) { room().tileNote = tileNote; room().render?.(); } // room.js redraws the interpreters' tile captions
+      return;
     }
     if (m.type === 'interp_chat') { addChat(m.message); return; }
     if (m.type === 'interp_slow') say(t('interp_slow_from', `${m.message.name} (${langName(m.booth)})`));
@@ -83,9 +110,13 @@ function start() {
     $('interp-console').hidden = !state.booth;
     $('interp-chair').hidden = !self()?.permissions.moderate;
 
+    const spoken = state.booths.filter((b) => !b.sign), signed = state.booths.filter((b) => b.sign);
     const sel = $('interp-language');
-    sel.replaceChildren(option('', t('interp_original')), ...state.booths.map((b) => option(b.language, langName(b.language), b.language)));
+    sel.replaceChildren(option('', t('interp_original')), ...spoken.map((b) => option(b.language, langName(b.language), b.language)));
     sel.value = state.listen || '';
+    $('interp-sign-field').hidden = signed.length === 0 || (!!state.booth && signed.some((b) => b.language === state.booth));
+    $('interp-sign').replaceChildren(option('', t('interp_sign_none')), ...signed.map((b) => option(b.language, langName(b.language), b.language)));
+    $('interp-sign').value = state.sign || '';
     $('interp-floor-level').value = String(level);
     $('interp-floor-level-out').textContent = `${level} %`;
     $('interp-mute-original').checked = muteOriginal;
@@ -95,7 +126,7 @@ function start() {
     if (mine) {
       $('interp-console-heading').textContent = t('interp_booth', langName(mine.language));
       const src = $('interp-source');
-      src.replaceChildren(option('', t('interp_floor')), ...state.booths.filter((b) => b.language !== mine.language)
+      src.replaceChildren(option('', t('interp_floor')), ...spoken.filter((b) => b.language !== mine.language)
         .map((b) => option(b.language, t('interp_relay', langName(b.language)), b.language)));
       src.value = state.hear || '';
       const live = mine.live === me(), partnerLive = !!mine.live && !live;
@@ -152,6 +183,24 @@ function start() {
     }
     play(partnerAudio, partner);
     partnerAudio.volume = Number($('interp-partner-level').value) / 100;
+    // The sign channel, while it has a live interpreter (or the floor).
+    const sg = state.booths.find((b) => b.sign && b.language === state.sign);
+    const video = sg && (sg.live || sg.passthrough) ? r.state.media.get(sg.track_id) : null;
+    play(signVideo, video || null);
+    if (sg) {
+      signCaption.textContent = t('interp_sign_view', langName(sg.language));
+      signVideo.setAttribute('aria-label', signCaption.textContent);
+    }
+    if (signView.hidden !== !video) { signView.hidden = !video; }
+  }
+
+  // tileNote is what room.js writes on an interpreter's tile: the booth's
+  // language and whether they are live.
+  function tileNote(p) {
+    const b = state?.booths.find((x) => x.language === p.booth);
+    if (!b) return null;
+    const live = b.live === p.id && !b.passthrough;
+    return { text: t(live ? 'interp_tile_live' : 'interp_tile_standby', langName(b.language)), live };
   }
 
   function addChat(m) {
@@ -169,6 +218,10 @@ function start() {
     want = e.target.value; asked = false;
     send({ type: 'interp_listen', language: e.target.value });
     say(t('interp_now_listening', langName(e.target.value)));
+  });
+  $('interp-sign').addEventListener('change', (e) => {
+    wantSign = e.target.value; askedSign = false;
+    send({ type: 'interp_sign', language: e.target.value });
   });
   $('interp-floor-level').addEventListener('input', (e) => { level = Number(e.target.value); $('interp-floor-level-out').textContent = `${level} %`; attach(); });
   $('interp-mute-original').addEventListener('change', (e) => { muteOriginal = e.target.checked; attach(); });

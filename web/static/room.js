@@ -25,7 +25,7 @@ function start() {
   };
   window.chanceryRoom = { state: st, stats, quality: () => Object.fromEntries(st.quality) };
   // Hooks for floor.js (the speakers' list), which renders its own panel.
-  Object.assign(window.chanceryRoom, { send: (m) => send(m), toggleSource: (s) => toggleSource(s), openPanel: (n, on) => openPanel(n, on) });
+  Object.assign(window.chanceryRoom, { send: (m) => send(m), toggleSource: (s) => toggleSource(s), openPanel: (n, on) => openPanel(n, on), render: () => render() });
 
   const status = (text) => { $('room-status').textContent = text; };
   const alertMsg = (text) => { const a = $('room-alert'); a.textContent = text; a.hidden = !text; };
@@ -727,7 +727,8 @@ function start() {
       if (id && st.views.get(id) !== key) { st.views.set(id, key); send({ type: 'view', track: id, width: w, height: h }); }
     }
   });
-  new ResizeObserver(() => layoutTiles()).observe($('stage'));
+  const stageObserver = new ResizeObserver(() => layoutTiles());
+  stageObserver.observe($('stage')); stageObserver.observe($('tiles')); // the tiles narrow beside interp.js's sign-language view
 
   function tileButton(icon, text, fn) {
     const b = el('button'); b.type = 'button'; b.title = text; b.setAttribute('aria-label', text);
@@ -809,7 +810,11 @@ function start() {
     const parts = [];
     const f = flagEl(w.p.delegation);
     if (f) parts.push(f);
-    if (w.micOff && !w.screen) { const s = el('span', 'muted-icon'); s.innerHTML = svg('i-mic-off'); s.append(el('span', 'visually-hidden', t('room_mic_off'))); parts.push(s); }
+    // An interpreter speaks into a booth, not a microphone: interp.js says
+    // into which language and whether live.
+    const note = w.p.booth && !w.screen ? window.chanceryRoom.tileNote?.(w.p) : null;
+    if (note) parts.push(el('span', note.live ? 'interp-badge live' : 'interp-badge', note.text));
+    else if (w.micOff && !w.screen) { const s = el('span', 'muted-icon'); s.innerHTML = svg('i-mic-off'); s.append(el('span', 'visually-hidden', t('room_mic_off'))); parts.push(s); }
     if (w.p.hand && !w.screen) { const s = el('span', 'hand-icon', '✋'); s.setAttribute('role', 'img'); s.setAttribute('aria-label', t('room_hand_raised')); parts.push(s); }
     const name = el('bdi', 'name', w.screen ? t('room_screen_of', label(w.p)) : label(w.p) + (w.own ? ` ${t('room_you')}` : ''));
     parts.push(name);
@@ -871,7 +876,9 @@ function start() {
       li.append(who);
       const state = el('span', 'state');
       const own = p.id === st.self?.id;
-      if (own ? !st.mic : !mics.get(p.id) || !!mics.get(p.id).muted) { const s = el('span'); s.innerHTML = svg('i-mic-off'); s.append(el('span', 'visually-hidden', t('room_mic_off'))); state.append(s); }
+      const note = p.booth ? window.chanceryRoom.tileNote?.(p) : null; // an interpreter: into which language, live or not
+      if (note) who.append(el('span', note.live ? 'interp-badge live' : 'interp-badge', note.text));
+      else if (own ? !st.mic : !mics.get(p.id) || !!mics.get(p.id).muted) { const s = el('span'); s.innerHTML = svg('i-mic-off'); s.append(el('span', 'visually-hidden', t('room_mic_off'))); state.append(s); }
       if (p.hand) { const s = el('span', '', '✋'); s.setAttribute('role', 'img'); s.setAttribute('aria-label', t('room_hand_raised')); state.append(s); }
       const sp = el('span', 'speaking-flag', t('room_speaking')); sp.hidden = true; state.append(sp);
       li.append(state);

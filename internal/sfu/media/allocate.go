@@ -37,10 +37,12 @@ type SubscriberParams struct {
 	// Log receives each allocation at debug level (nil: discarded).
 	Log *slog.Logger
 	// Go runs f on a goroutine the owner waits for before it drops the
-	// connection: probe padding runs there. Required.
+	// connection: probe padding runs there (nil: a goroutine of its own,
+	// which ends with the context Allocate was given).
 	Go func(f func())
 	// Reallocate asks the owner to call Allocate again, where it serialises
-	// its allocations, once a probe's result is due. Required.
+	// its allocations, once a probe's result is due (nil: the owner's next
+	// periodic Allocate looks at the result).
 	Reallocate func()
 }
 
@@ -52,6 +54,12 @@ func NewSubscriber(p SubscriberParams) *Subscriber {
 	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
+	}
+	if p.Go == nil {
+		p.Go = func(f func()) { go f() }
+	}
+	if p.Reallocate == nil {
+		p.Reallocate = func() {}
 	}
 	return &Subscriber{est: bwe.New(bwe.Config{}), counters: p.Counters, log: p.Log, spawn: p.Go, reallocate: p.Reallocate,
 		order: rand.Uint64()}

@@ -304,11 +304,6 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 				u.level.observe(ext[0] & 0x7f)
 			}
 		}
-		if cs := u.taps.Load(); cs != nil {
-			for _, c := range *cs {
-				c.feed(u, pkt, n)
-			}
-		}
 	}
 	kf := false
 	if u.kind == webrtc.RTPCodecTypeVideo {
@@ -328,6 +323,11 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 		}
 		kf = fresh && isKeyframe(u.codec.MimeType, pkt.Payload)
 		lay.cache.put(pkt.SequenceNumber, pkt.Payload)
+	}
+	if cs := u.taps.Load(); cs != nil {
+		for _, c := range *cs {
+			c.feed(u, q, pkt, n, kf)
+		}
 	}
 	if ds := u.downs.Load(); ds != nil {
 		sent := uint64(0)

@@ -39,6 +39,8 @@ type Synthetic struct {
 	AudioSource   sfu.Source
 	AudioLanguage string
 	AudioTag      byte
+	// VideoTag, when set, is the last byte of every video payload.
+	VideoTag byte
 }
 
 // DefaultSynthetic is the load tool's media: 150/500/1500 kbps simulcast at
@@ -171,7 +173,7 @@ func (c *Client) PublishSynthetic(ctx context.Context, s Synthetic) (*Publisher,
 			if !s.Simulcast {
 				rate = s.Bitrates[2]
 			}
-			p.wg.Go(func() { p.sendVideo(t, i, rate, s.FPS, s.GOP, tags) })
+			p.wg.Go(func() { p.sendVideo(t, i, rate, s.FPS, s.GOP, tags, s.VideoTag) })
 		}
 	}
 	if asender != nil {
@@ -218,7 +220,7 @@ func (g tagger) tag(h *rtp.Header, rid string) {
 	}
 }
 
-func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps int, gop time.Duration, tags tagger) {
+func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps int, gop time.Duration, tags tagger, tag byte) {
 	if fps <= 0 {
 		fps = 30
 	}
@@ -265,6 +267,9 @@ func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps
 				}
 				if !first {
 					buf[vp8Desc] = 0xff
+				}
+				if tag != 0 && n > 1 {
+					buf[vp8Desc+n-1] = tag
 				}
 				first = false
 				seq++

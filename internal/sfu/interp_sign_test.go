@@ -1,0 +1,197 @@
+package sfu_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
+)
+
+// videoPkt is one received video packet: its tag (the payload's last
+// byte), SSRC, sequence number, and whether it starts a keyframe.
+type videoPkt struct {
+	tag  byte
+	ssrc webrtc.SSRC
+	seq  uint16
+	key  bool
+}
+
+// videoReceiver keeps every video packet received per track id.
+type videoReceiver struct {
+	mu   sync.Mutex
+	pkts map[string][]videoPkt
+}
+
+func (r *videoReceiver) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	if t.Kind() != webrtc.RTPCodecTypeVideo {
+		for {
+			if _, _, err := t.ReadRTP(); err != nil {
+				return
+			}
+		}
+	}
+	for {
+		p, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		if len(p.Payload) < 8 {
+			continue
+		}
+		// The synthetic descriptor is 6 bytes (X, I 15-bit, L, T); S is
+		// 0x10 of the first, and P = 0 in the next byte marks a keyframe.
+		key := p.Payload[0]&0x10 != 0 && p.Payload[6]&0x01 == 0
+		r.mu.Lock()
+		r.pkts[t.ID()] = append(r.pkts[t.ID()], videoPkt{tag: p.Payload[len(p.Payload)-1], ssrc: t.SSRC(), seq: p.SequenceNumber, key: key})
+		r.mu.Unlock()
+	}
+}
+
+func (r *videoReceiver) got(id string) []videoPkt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]videoPkt(nil), r.pkts[id]...)
+}
+
+func (r *videoReceiver) count(id string, tag byte) int {
+	n := 0
+	for _, p := range r.got(id) {
+		if p.tag == tag {
+			n++
+		}
+	}
+	return n
+}
+
+// sign publishes c's synthetic camera, one layer whose payloads end with
+// tag, with keyframes only when asked for (or every 30 s).
+func sign(t *testing.T, c *sfuclient.Client, tag byte) *sfuclient.Publisher {
+	t.Helper()
+	p, err := c.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25,
+		GOP: 30 * time.Second, VideoTag: tag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// TestSignLanguageChannel: pion clients sending VP8 packets tagged in
+// their payload show that a viewer of the sign-language channel receives
+// exactly the live sign interpreter's video, none of the standby's, on
+// one track: across a handover its SSRC stays, its sequence numbers
+// continue, and the new interpreter's video starts at a keyframe the
+// server asked for. Nobody but the booth partner receives a sign
+// interpreter's own camera; a sign channel is watched, not listened to
+// or relayed; and the server's statistics count the channel's viewers.
+func TestSignLanguageChannel(t *testing.T) {
+	e := newEnv(t)
+	chair := e.join("chair", sfu.RoleChair, nil)
+	e.officer = chair
+	rs, rt, rl := &videoReceiver{pkts: map[string][]videoPkt{}}, &videoReceiver{pkts: map[string][]videoPkt{}}, &videoReceiver{pkts: map[string][]videoPkt{}}
+	sara := joinTagged(t, e, "sara", e.tokenBooth("sara", "sgn"), rs.onTrack)
+	tom := joinTagged(t, e, "tom", e.tokenBooth("tom", "sgn"), rt.onTrack)
+	anne := joinTagged(t, e, "anne", e.tokenBooth("anne", "fr"), nil)
+	lena := joinTagged(t, e, "lena", e.token("lena", sfu.RoleDelegate), rl.onTrack)
+	speak(t, chair, sfu.SourceMicrophone, "en", 'F')
+	ps := sign(t, sara, 'S')
+	pt := sign(t, tom, 'T')
+	st := interpState(t, lena, "sign booth", func(in *sfu.InterpInfo) bool {
+		b := boothIn(in, "sgn")
+		return b != nil && b.Sign && len(b.Interpreters) == 2
+	})
+	ch := boothIn(st, "sgn").TrackID
+	if b := boothIn(st, "fr"); b == nil || b.Sign {
+		t.Fatalf("the French booth is missing or taken for a sign booth: %+v", st.Booths)
+	}
+
+	// Refusals, each to its sender alone.
+	send(t, lena, sfu.ClientMessage{Type: sfu.TypeInterpListen, Language: "sgn"})
+	refused(t, lena, sfu.CodeInterpSign)
+	send(t, lena, sfu.ClientMessage{Type: sfu.TypeInterpSign, Language: "fr"})
+	refused(t, lena, sfu.CodeInterpSign)
+	send(t, lena, sfu.ClientMessage{Type: sfu.TypeInterpSign, Language: "ase"})
+	refused(t, lena, sfu.CodeInterpNoBooth)
+	send(t, tom, sfu.ClientMessage{Type: sfu.TypeInterpSign, Language: "sgn"})
+	refused(t, tom, sfu.CodeInterpBooth)
+	send(t, anne, sfu.ClientMessage{Type: sfu.TypeInterpHear, Language: "sgn"})
+	refused(t, anne, sfu.CodeInterpSign)
+
+	// The partners see each other directly (sara tom's camera, tom
+	// sara's) while nobody else receives either camera.
+	waitFor(t, 10*time.Second, "partners see each other", func() bool {
+		rs.mu.Lock()
+		defer rs.mu.Unlock()
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return len(rs.pkts) == 1 && len(rt.pkts) == 1
+	})
+
+	subs := e.srv.Stats().Subscriptions
+	send(t, lena, sfu.ClientMessage{Type: sfu.TypeInterpSign, Language: "sgn"})
+	interpState(t, lena, "lena watches", func(in *sfu.InterpInfo) bool { return in.Sign == "sgn" })
+	send(t, sara, sfu.ClientMessage{Type: sfu.TypeInterpLive, On: true})
+	interpState(t, tom, "sara live", func(in *sfu.InterpInfo) bool { return boothIn(in, "sgn").Live == sara.Welcome.Self.ID })
+	send(t, tom, sfu.ClientMessage{Type: sfu.TypeInterpLive, On: true})
+	refused(t, tom, sfu.CodeInterpPartnerLive)
+	waitFor(t, 10*time.Second, "lena sees sara", func() bool { return rl.count(ch, 'S') > 40 })
+	if got := e.srv.Stats().Subscriptions; got != subs+1 {
+		t.Errorf("subscriptions %d after lena chose the sign channel, want %d", got, subs+1)
+	}
+	if pk := rl.got(ch); !pk[0].key {
+		t.Errorf("the channel did not start at a keyframe: %+v", pk[:5])
+	}
+	// Handover: sara offers, tom accepts, sara switches.
+	plis := pt.PLIs.Load()
+	send(t, sara, sfu.ClientMessage{Type: sfu.TypeInterpOffer, On: true})
+	interpState(t, tom, "offered", func(in *sfu.InterpInfo) bool { return boothIn(in, "sgn").Offer == tom.Welcome.Self.ID })
+	send(t, tom, sfu.ClientMessage{Type: sfu.TypeInterpAccept})
+	interpState(t, sara, "accepted", func(in *sfu.InterpInfo) bool { return boothIn(in, "sgn").Accepted })
+	send(t, sara, sfu.ClientMessage{Type: sfu.TypeInterpSwitch})
+	interpState(t, lena, "tom live", func(in *sfu.InterpInfo) bool { return boothIn(in, "sgn").Live == tom.Welcome.Self.ID })
+	waitFor(t, 10*time.Second, "lena sees tom", func() bool { return rl.count(ch, 'T') > 40 })
+	if pt.PLIs.Load() == plis {
+		t.Error("no keyframe was asked of tom on the switch")
+	}
+	sentS := ps.Sent.Load()
+	waitFor(t, 10*time.Second, "sara sends on", func() bool { return ps.Sent.Load() > sentS+20 })
+
+	pkts := rl.got(ch)
+	first := -1
+	for i, p := range pkts {
+		if p.tag != 'S' && p.tag != 'T' {
+			t.Fatalf("packet %d of the channel is %q's", i, p.tag)
+		}
+		if p.tag == 'T' && first < 0 {
+			first = i
+		}
+		if first >= 0 && p.tag != 'T' {
+			t.Fatalf("packet %d after the handover is sara's", i)
+		}
+		if p.ssrc != pkts[0].ssrc {
+			t.Fatalf("the channel's SSRC changed: %d then %d", pkts[0].ssrc, p.ssrc)
+		}
+		if i > 0 && p.seq != pkts[i-1].seq+1 {
+			t.Errorf("packet %d: sequence %d after %d", i, p.seq, pkts[i-1].seq)
+		}
+	}
+	if !pkts[first].key {
+		t.Error("tom's video did not start at a keyframe")
+	}
+	rl.mu.Lock()
+	for id := range rl.pkts {
+		if id != ch {
+			t.Errorf("lena received a video other than the sign channel: %s", id)
+		}
+	}
+	rl.mu.Unlock()
+
+	// Lena stops watching: the channel stops reaching her.
+	send(t, lena, sfu.ClientMessage{Type: sfu.TypeInterpSign, Language: ""})
+	interpState(t, lena, "lena stopped", func(in *sfu.InterpInfo) bool { return in.Sign == "" })
+	waitFor(t, 10*time.Second, "subscription dropped", func() bool { return e.srv.Stats().Subscriptions == subs })
+}
