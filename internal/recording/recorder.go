@@ -15,7 +15,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4/pkg/media/h264writer"
-	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -74,7 +73,11 @@ type TrackEntry struct {
 	// StartMS and EndMS are the track's offsets from the recording's start.
 	StartMS int64  `json:"start_ms"`
 	EndMS   *int64 `json:"end_ms,omitempty"`
+	// Packets are the RTP packets written, Frames what the file holds
+	// of them (a video frame can take several packets; an Opus packet
+	// is one), Dropped the packets lost on the way to the disk.
 	Packets uint64 `json:"packets"`
+	Frames  uint64 `json:"frames"`
 	Dropped uint64 `json:"dropped"`
 }
 
@@ -176,7 +179,7 @@ func (r *Recorder) AddTrack(t sfu.RecordedTrack) media.TrackSink {
 	case strings.ToLower(webrtcOpus):
 		ext, ctype = "ogg", "audio/ogg"
 	case strings.ToLower(webrtcVP8):
-		ext, ctype = "ivf", "video/x-ivf"
+		ext, ctype = "webm", "video/webm"
 	case strings.ToLower(webrtcH264):
 		ext, ctype = "h264", "video/h264"
 	default:
@@ -213,8 +216,8 @@ func (r *Recorder) AddTrack(t sfu.RecordedTrack) media.TrackSink {
 			ch = 2
 		}
 		w.w, err = oggwriter.NewWith(f, rate, ch)
-	case "ivf":
-		w.w, err = ivfwriter.NewWith(newIVFCounter(f), ivfwriter.WithCodec(webrtcVP8))
+	case "webm":
+		w.w = newWebMWriter(f, t.ClockRate)
 	case "h264":
 		w.w = h264writer.NewWith(f)
 	}
@@ -262,7 +265,7 @@ func (r *Recorder) endTrackLocked(w *trackWriter) {
 	for i := range r.m.Tracks {
 		if e := &r.m.Tracks[i]; e.ID == w.id && e.EndMS == nil {
 			e.EndMS = &end
-			e.Packets, e.Dropped = w.packets.Load(), w.dropped.Load()
+			e.Packets, e.Frames, e.Dropped = w.packets.Load(), w.frames(), w.dropped.Load()
 		}
 	}
 }
@@ -325,7 +328,7 @@ func (r *Recorder) countLocked() {
 	for i := range r.m.Tracks {
 		e := &r.m.Tracks[i]
 		if w := r.tracks[e.ID]; w != nil && e.EndMS == nil {
-			e.Packets, e.Dropped = w.packets.Load(), w.dropped.Load()
+			e.Packets, e.Frames, e.Dropped = w.packets.Load(), w.frames(), w.dropped.Load()
 		}
 	}
 }
@@ -464,6 +467,14 @@ func (w *trackWriter) run() {
 		w.r.checkDisk(now)
 	}
 	_ = w.w.Close() // closes the file too
+}
+
+// frames is what the file holds: whole video frames, or the packets.
+func (w *trackWriter) frames() uint64 {
+	if f, ok := w.w.(interface{ Frames() uint64 }); ok {
+		return f.Frames()
+	}
+	return w.packets.Load()
 }
 
 // finish stops taking packets, writes those queued and closes the file.
