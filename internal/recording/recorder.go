@@ -57,6 +57,22 @@ type Manifest struct {
 	Languages    []string      `json:"languages"`
 	// Speakers are the changes of active speakers, in order.
 	Speakers []SpeakerTurn `json:"speakers"`
+	// Floor is who held the floor when, from the speakers' list: each
+	// entry holds from AtMS until the next; an entry with no identity is
+	// a floor nobody spoke from.
+	Floor []FloorEntry `json:"floor"`
+}
+
+// FloorEntry is a change of the floor: the turn in progress from AtMS on.
+type FloorEntry struct {
+	AtMS        int64  `json:"at_ms"`
+	Request     int64  `json:"request,omitempty"`
+	Identity    string `json:"identity,omitempty"`
+	Participant string `json:"participant,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Delegation  string `json:"delegation,omitempty"`
+	Kind        string `json:"kind,omitempty"`
+	Language    string `json:"language,omitempty"`
 }
 
 // TrackEntry is one recorded track.
@@ -136,7 +152,7 @@ func Start(o Options) (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{o: o, start: o.Now(), tracks: map[string]*trackWriter{}}
-	r.m = Manifest{Room: o.Room, Started: r.start.UTC(), Tracks: []TrackEntry{}, Participants: []Participant{}, Languages: []string{}, Speakers: []SpeakerTurn{}}
+	r.m = Manifest{Room: o.Room, Started: r.start.UTC(), Tracks: []TrackEntry{}, Participants: []Participant{}, Languages: []string{}, Speakers: []SpeakerTurn{}, Floor: []FloorEntry{}}
 	r.lastChk.Store(r.start.UnixNano())
 	if free, err := o.FreeSpace(o.Dir); err == nil && free < o.MinFree {
 		_ = os.RemoveAll(o.Dir)
@@ -229,7 +245,7 @@ func (r *Recorder) AddTrack(t sfu.RecordedTrack) media.TrackSink {
 	r.tracks[t.ID] = w
 	r.m.Tracks = append(r.m.Tracks, TrackEntry{ID: t.ID, File: name, ContentType: ctype, Participant: t.Participant, Identity: t.Identity,
 		Kind: t.Kind, Source: t.Source, Language: t.Language, Codec: t.MimeType, StartMS: r.offset()})
-	known := false
+	known := t.Participant == "" // a language channel: nobody's own
 	for _, p := range r.m.Participants {
 		known = known || p.ID == t.Participant
 	}
@@ -278,6 +294,33 @@ func (r *Recorder) Speakers(ids []string) {
 		return
 	}
 	r.m.Speakers = append(r.m.Speakers, SpeakerTurn{AtMS: r.offset(), Speakers: append([]string{}, ids...)})
+	r.saveOrLogLocked()
+}
+
+// Floor records who holds the floor from now; a repeat of the last
+// change is not recorded.
+func (r *Recorder) Floor(t sfu.FloorTurn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	e := FloorEntry{Request: t.Request, Identity: t.Identity, Participant: t.Participant, Name: t.Name, Delegation: t.Delegation,
+		Kind: string(t.Kind), Language: t.Language}
+	if n := len(r.m.Floor); n > 0 {
+		last := r.m.Floor[n-1]
+		last.AtMS = 0
+		if last == e {
+			return
+		}
+	} else if e.Identity == "" {
+		return // nobody spoke yet
+	}
+	e.AtMS = r.offset()
+	r.m.Floor = append(r.m.Floor, e)
+	if e.Language != "" && !contains(r.m.Languages, e.Language) {
+		r.m.Languages = append(r.m.Languages, e.Language)
+	}
 	r.saveOrLogLocked()
 }
 
