@@ -241,6 +241,10 @@ func (r *Room) recordSpeakers(ids []string) {
 type RecordControl interface {
 	StartRecording(ctx context.Context, room, actor string) error
 	StopRecording(ctx context.Context, room, actor string) error
+	// Shutdown stops every recording, with the reason "shutdown", and
+	// refuses new ones: the server is closing (Server.Close calls it
+	// first, while the rooms can still be told).
+	Shutdown()
 }
 
 // SetRecordControl lets the room's moderators start and stop recording
