@@ -44,18 +44,15 @@ func TestCrashHelperProcess(t *testing.T) {
 			waitPackets(t, rec, "ta", uint64(i+1)) // the queue holds 512: keep it from overflowing
 		}
 	}
-	for i := range crashVideo {
-		vp8 := make([]byte, 200)
-		vp8[0] = 0x10 // VP8 payload descriptor: start of partition 0
-		vp8[1] = 0x01 // frame header: a delta frame...
-		if i%30 == 0 {
-			vp8[1] = 0x00 // ...or a keyframe each second
+	sent := 0
+	for _, fp := range vp8Packets(readIVF(t, os.Getenv("RECORDING_CRASH_IVF"), crashVideo)) {
+		for _, p := range fp {
+			vs.WriteTrackRTP(0, p)
+			sent++
 		}
-		p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(i), Timestamp: uint32(i * 3000), Marker: true}, Payload: vp8}
-		vs.WriteTrackRTP(0, p)
+		waitPackets(t, rec, "tv", uint64(sent))
 	}
 	waitPackets(t, rec, "ta", crashAudio)
-	waitPackets(t, rec, "tv", crashVideo)
 	_, _ = os.Stdout.WriteString("written\n")
 	select {} // until killed
 }
@@ -77,9 +74,38 @@ func waitPackets(t *testing.T, rec *recording.Recorder, id string, n uint64) {
 // packet written before the kill is there, the durations are right, and
 // the manifest is whole JSON that lists both tracks.
 func TestKilledRecorderLeavesPlayableFiles(t *testing.T) {
+	dir := killedRecording(t)
+	var m recording.Manifest
+	b, err := os.ReadFile(filepath.Join(dir, recording.ManifestName))
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		t.Fatalf("manifest after the kill: %v %s", err, b)
+	}
+	if m.Stopped != nil || len(m.Tracks) != 2 {
+		t.Fatalf("manifest after the kill: %+v", m)
+	}
+	a, v := trackOf(m, "audio"), trackOf(m, "video")
+	pa := ffprobe(t, filepath.Join(dir, a.File))
+	if pa.Codec != "opus" || pa.Packets != crashAudio || pa.Duration < 4.97 || pa.Duration > 5.01 {
+		t.Errorf("ogg after the kill: %+v, want %d packets and 5 s", pa, crashAudio)
+	}
+	pv := ffprobe(t, filepath.Join(dir, v.File))
+	if pv.Codec != "vp8" || pv.Packets != crashVideo || pv.Duration < 2.99 || pv.Duration > 3.01 {
+		t.Errorf("webm after the kill: %+v, want %d frames and 3 s", pv, crashVideo)
+	}
+}
+
+// killedRecording runs TestCrashHelperProcess on real VP8 and kills it
+// once it has written everything; it returns the recording's directory.
+func killedRecording(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "src.ivf")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30,noise=alls=20:allf=t", "-frames:v", "90",
+		"-c:v", "libvpx", "-g", "30", "-b:v", "2M", "-f", "ivf", src).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
 	dir := filepath.Join(t.TempDir(), "rec")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), "RECORDING_CRASH_DIR="+dir)
+	cmd.Env = append(os.Environ(), "RECORDING_CRASH_DIR="+dir, "RECORDING_CRASH_IVF="+src)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -96,22 +122,5 @@ func TestKilledRecorderLeavesPlayableFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-
-	var m recording.Manifest
-	b, err := os.ReadFile(filepath.Join(dir, recording.ManifestName))
-	if err != nil || json.Unmarshal(b, &m) != nil {
-		t.Fatalf("manifest after the kill: %v %s", err, b)
-	}
-	if m.Stopped != nil || len(m.Tracks) != 2 {
-		t.Fatalf("manifest after the kill: %+v", m)
-	}
-	a, v := trackOf(m, "audio"), trackOf(m, "video")
-	pa := ffprobe(t, filepath.Join(dir, a.File))
-	if pa.Codec != "opus" || pa.Packets != crashAudio || pa.Duration < 4.97 || pa.Duration > 5.01 {
-		t.Errorf("ogg after the kill: %+v, want %d packets and 5 s", pa, crashAudio)
-	}
-	pv := ffprobe(t, filepath.Join(dir, v.File))
-	if pv.Codec != "vp8" || pv.Packets != crashVideo || pv.Duration < 2.9 || pv.Duration > 3.1 {
-		t.Errorf("ivf after the kill: %+v, want %d frames and 3 s", pv, crashVideo)
-	}
+	return dir
 }

@@ -1,11 +1,11 @@
 // Package recording writes the recording of a conference room: every track
-// as it arrives, without decoding (Opus in Ogg, VP8 in IVF, H.264 as an
+// as it arrives, without decoding (Opus in Ogg, VP8 in WebM, H.264 as an
 // Annex B stream), each in its own file, and a JSON manifest of the
 // tracks, their start offsets, the participants, the languages and who
 // spoke when. A Recorder implements sfu.Recorder.
 //
 // Files are written so that a crash leaves each one playable up to the
-// crash: the writers keep no buffer in the process (each Ogg page and IVF
+// crash: the writers keep no buffer in the process (each Ogg page and WebM
 // frame is written to the file when it is complete), the files are synced
 // to disk at a regular interval, and the manifest is replaced atomically
 // (written to a temporary file, synced, renamed) each time it changes.

@@ -38,6 +38,7 @@ type Manager struct {
 
 	mu     sync.Mutex
 	active map[string]*Recorder
+	closed bool // Shutdown ran
 }
 
 var _ sfu.RecordControl = (*Manager)(nil)
@@ -62,6 +63,9 @@ func (m *Manager) StartRecording(_ context.Context, room, actor string) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return fault.New(fault.ErrRefused, "recording_error_shutdown")
+	}
 	if m.active == nil {
 		m.active = map[string]*Recorder{}
 	}
@@ -108,6 +112,26 @@ func (m *Manager) StopRecording(_ context.Context, room, _ string) error {
 	}
 	m.Rooms.StopRecording(room, "")
 	return rec.Close("")
+}
+
+// Shutdown stops every recording with the reason "shutdown" (each room
+// is told), closes their files and refuses new recordings.
+func (m *Manager) Shutdown() {
+	m.mu.Lock()
+	m.closed = true
+	active := m.active
+	m.active = nil
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for room, rec := range active {
+		wg.Go(func() {
+			m.Rooms.StopRecording(room, "shutdown")
+			if err := rec.Close("shutdown"); err != nil && m.Log != nil {
+				m.Log.Error("recording: close at shutdown", "room", room, "err", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // lowDisk runs when a recorder stopped for want of space: the room is told

@@ -15,7 +15,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4/pkg/media/h264writer"
-	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -58,6 +57,22 @@ type Manifest struct {
 	Languages    []string      `json:"languages"`
 	// Speakers are the changes of active speakers, in order.
 	Speakers []SpeakerTurn `json:"speakers"`
+	// Floor is who held the floor when, from the speakers' list: each
+	// entry holds from AtMS until the next; an entry with no identity is
+	// a floor nobody spoke from.
+	Floor []FloorEntry `json:"floor"`
+}
+
+// FloorEntry is a change of the floor: the turn in progress from AtMS on.
+type FloorEntry struct {
+	AtMS        int64  `json:"at_ms"`
+	Request     int64  `json:"request,omitempty"`
+	Identity    string `json:"identity,omitempty"`
+	Participant string `json:"participant,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Delegation  string `json:"delegation,omitempty"`
+	Kind        string `json:"kind,omitempty"`
+	Language    string `json:"language,omitempty"`
 }
 
 // TrackEntry is one recorded track.
@@ -74,7 +89,11 @@ type TrackEntry struct {
 	// StartMS and EndMS are the track's offsets from the recording's start.
 	StartMS int64  `json:"start_ms"`
 	EndMS   *int64 `json:"end_ms,omitempty"`
+	// Packets are the RTP packets written, Frames what the file holds
+	// of them (a video frame can take several packets; an Opus packet
+	// is one), Dropped the packets lost on the way to the disk.
 	Packets uint64 `json:"packets"`
+	Frames  uint64 `json:"frames"`
 	Dropped uint64 `json:"dropped"`
 }
 
@@ -133,7 +152,7 @@ func Start(o Options) (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{o: o, start: o.Now(), tracks: map[string]*trackWriter{}}
-	r.m = Manifest{Room: o.Room, Started: r.start.UTC(), Tracks: []TrackEntry{}, Participants: []Participant{}, Languages: []string{}, Speakers: []SpeakerTurn{}}
+	r.m = Manifest{Room: o.Room, Started: r.start.UTC(), Tracks: []TrackEntry{}, Participants: []Participant{}, Languages: []string{}, Speakers: []SpeakerTurn{}, Floor: []FloorEntry{}}
 	r.lastChk.Store(r.start.UnixNano())
 	if free, err := o.FreeSpace(o.Dir); err == nil && free < o.MinFree {
 		_ = os.RemoveAll(o.Dir)
@@ -176,7 +195,7 @@ func (r *Recorder) AddTrack(t sfu.RecordedTrack) media.TrackSink {
 	case strings.ToLower(webrtcOpus):
 		ext, ctype = "ogg", "audio/ogg"
 	case strings.ToLower(webrtcVP8):
-		ext, ctype = "ivf", "video/x-ivf"
+		ext, ctype = "webm", "video/webm"
 	case strings.ToLower(webrtcH264):
 		ext, ctype = "h264", "video/h264"
 	default:
@@ -213,8 +232,8 @@ func (r *Recorder) AddTrack(t sfu.RecordedTrack) media.TrackSink {
 			ch = 2
 		}
 		w.w, err = oggwriter.NewWith(f, rate, ch)
-	case "ivf":
-		w.w, err = ivfwriter.NewWith(newIVFCounter(f), ivfwriter.WithCodec(webrtcVP8))
+	case "webm":
+		w.w = newWebMWriter(f, t.ClockRate)
 	case "h264":
 		w.w = h264writer.NewWith(f)
 	}
@@ -226,7 +245,7 @@ func (r *Recorder) AddTrack(t sfu.RecordedTrack) media.TrackSink {
 	r.tracks[t.ID] = w
 	r.m.Tracks = append(r.m.Tracks, TrackEntry{ID: t.ID, File: name, ContentType: ctype, Participant: t.Participant, Identity: t.Identity,
 		Kind: t.Kind, Source: t.Source, Language: t.Language, Codec: t.MimeType, StartMS: r.offset()})
-	known := false
+	known := t.Participant == "" // a language channel: nobody's own
 	for _, p := range r.m.Participants {
 		known = known || p.ID == t.Participant
 	}
@@ -262,7 +281,7 @@ func (r *Recorder) endTrackLocked(w *trackWriter) {
 	for i := range r.m.Tracks {
 		if e := &r.m.Tracks[i]; e.ID == w.id && e.EndMS == nil {
 			e.EndMS = &end
-			e.Packets, e.Dropped = w.packets.Load(), w.dropped.Load()
+			e.Packets, e.Frames, e.Dropped = w.packets.Load(), w.frames(), w.dropped.Load()
 		}
 	}
 }
@@ -275,6 +294,33 @@ func (r *Recorder) Speakers(ids []string) {
 		return
 	}
 	r.m.Speakers = append(r.m.Speakers, SpeakerTurn{AtMS: r.offset(), Speakers: append([]string{}, ids...)})
+	r.saveOrLogLocked()
+}
+
+// Floor records who holds the floor from now; a repeat of the last
+// change is not recorded.
+func (r *Recorder) Floor(t sfu.FloorTurn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	e := FloorEntry{Request: t.Request, Identity: t.Identity, Participant: t.Participant, Name: t.Name, Delegation: t.Delegation,
+		Kind: string(t.Kind), Language: t.Language}
+	if n := len(r.m.Floor); n > 0 {
+		last := r.m.Floor[n-1]
+		last.AtMS = 0
+		if last == e {
+			return
+		}
+	} else if e.Identity == "" {
+		return // nobody spoke yet
+	}
+	e.AtMS = r.offset()
+	r.m.Floor = append(r.m.Floor, e)
+	if e.Language != "" && !contains(r.m.Languages, e.Language) {
+		r.m.Languages = append(r.m.Languages, e.Language)
+	}
 	r.saveOrLogLocked()
 }
 
@@ -325,7 +371,7 @@ func (r *Recorder) countLocked() {
 	for i := range r.m.Tracks {
 		e := &r.m.Tracks[i]
 		if w := r.tracks[e.ID]; w != nil && e.EndMS == nil {
-			e.Packets, e.Dropped = w.packets.Load(), w.dropped.Load()
+			e.Packets, e.Frames, e.Dropped = w.packets.Load(), w.frames(), w.dropped.Load()
 		}
 	}
 }
@@ -464,6 +510,14 @@ func (w *trackWriter) run() {
 		w.r.checkDisk(now)
 	}
 	_ = w.w.Close() // closes the file too
+}
+
+// frames is what the file holds: whole video frames, or the packets.
+func (w *trackWriter) frames() uint64 {
+	if f, ok := w.w.(interface{ Frames() uint64 }); ok {
+		return f.Frames()
+	}
+	return w.packets.Load()
 }
 
 // finish stops taking packets, writes those queued and closes the file.

@@ -493,6 +493,7 @@ func (r *Room) applyFloorLocked() {
 		r.trackChanged(u)
 	}
 	r.interpChanged() // passthrough follows the floor's language
+	r.recordFloorLocked()
 }
 
 // openMicrophone gives the floor's speaker their microphone: a chair's

@@ -302,6 +302,7 @@ func (r *Room) floorLanguageLocked() string {
 
 // interpChanged routes the channels anew and sends everyone the state.
 func (r *Room) interpChanged() {
+	r.recordChannels() // a booth opened while the room is recorded
 	r.mu.Lock()
 	if len(r.in.booths) == 0 && r.in.floorLang == "" {
 		r.mu.Unlock()

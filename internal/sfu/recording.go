@@ -3,6 +3,8 @@ package sfu
 import (
 	"context"
 
+	"github.com/pion/rtp"
+
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/sfu/media"
 )
@@ -20,6 +22,20 @@ type Recorder interface {
 	// Speakers tells the room's active speakers (participant ids, loudest
 	// first) each time they change.
 	Speakers(ids []string)
+	// Floor tells who holds the floor from now, from the speakers' list:
+	// a turn in progress (its speaker and language), or nobody (the zero
+	// FloorTurn).
+	Floor(t FloorTurn)
+}
+
+// FloorTurn is the turn in progress of the speakers' list, as a Recorder
+// is told it; the zero FloorTurn is a floor nobody speaks from.
+type FloorTurn struct {
+	Request                    int64
+	Identity, Name, Delegation string
+	Participant                string // the session's id, while in the room
+	Kind                       FloorKind
+	Language                   string
 }
 
 // RecordedTrack describes a track to a Recorder.
@@ -64,6 +80,10 @@ func (s *Server) StartRecording(slug string, rec Recorder) error {
 		for _, u := range us {
 			r.recordTrack(u)
 		}
+		r.recordChannels()
+		r.floor.mu.Lock()
+		r.recordFloorLocked()
+		r.floor.mu.Unlock()
 	}
 	s.announceRecording(slug, true, "")
 	return nil
@@ -103,10 +123,12 @@ func (s *Server) recordingOf(slug string) *recording {
 	return s.recordings[slug]
 }
 
-// recordTrack attaches the room's recorder, if any, to u.
+// recordTrack attaches the room's recorder, if any, to u. An
+// interpreter's own track is not recorded: its booth's channel is
+// (recordChannels), which carries what the listeners heard.
 func (r *Room) recordTrack(u *upTrack) {
 	rg := r.s.recordingOf(r.slug)
-	if rg == nil {
+	if rg == nil || u.Source() == media.SourceInterpretation {
 		return
 	}
 	t := RecordedTrack{ID: u.ID(), Participant: u.Owner(), Kind: u.Kind().String(), Source: string(Source(u.Source())), Language: u.Language()}
@@ -143,6 +165,69 @@ func (r *Room) unrecordTrack(u *upTrack) {
 	}
 }
 
+// recordChannels attaches the room's recorder, if any, to each language
+// channel not yet recorded: a file per language, one continuous track
+// whoever interprets into it (or the floor, in passthrough).
+func (r *Room) recordChannels() {
+	rg := r.s.recordingOf(r.slug)
+	if rg == nil {
+		return
+	}
+	r.mu.Lock()
+	chs := make([]*media.Channel, 0, len(r.in.booths))
+	for _, b := range r.in.booths {
+		chs = append(chs, b.ch)
+	}
+	r.mu.Unlock()
+	r.s.recMu.Lock()
+	defer r.s.recMu.Unlock()
+	if r.s.recordingOf(r.slug) != rg {
+		return
+	}
+	for _, ch := range chs {
+		u := ch.Track()
+		if rg.removes[u.ID()] != nil {
+			continue
+		}
+		c := u.Codec()
+		sink := rg.rec.AddTrack(RecordedTrack{ID: u.ID(), Kind: u.Kind().String(), Source: string(SourceInterpretation),
+			Language: ch.Language(), MimeType: c.MimeType, ClockRate: c.ClockRate, Channels: c.Channels})
+		if sink != nil {
+			rg.removes[u.ID()] = ch.AddTap(func(p *rtp.Packet) { sink.WriteTrackRTP(0, p) })
+		}
+	}
+}
+
+// unrecordChannels ends the files of the room's channels: the room closed.
+func (r *Room) unrecordChannels() {
+	r.mu.Lock()
+	chs := make([]*media.Channel, 0, len(r.in.booths))
+	for _, b := range r.in.booths {
+		chs = append(chs, b.ch)
+	}
+	r.mu.Unlock()
+	for _, ch := range chs {
+		r.unrecordTrack(ch.Track())
+	}
+}
+
+// recordFloorLocked tells the recorder who holds the floor now. f.mu must
+// be held.
+func (r *Room) recordFloorLocked() {
+	rg := r.s.recordingOf(r.slug)
+	if rg == nil {
+		return
+	}
+	var t FloorTurn
+	if q := r.floor.cur; q != nil && q.State == FloorInProgress {
+		t = FloorTurn{Request: q.ID, Identity: q.Identity, Name: q.Name, Delegation: q.Delegation, Kind: q.Kind, Language: q.Language}
+		if p := r.present(q.Identity); p != nil {
+			t.Participant = p.id
+		}
+	}
+	rg.rec.Floor(t)
+}
+
 // recordSpeakers tells the recorder the new active speakers.
 func (r *Room) recordSpeakers(ids []string) {
 	if rg := r.s.recordingOf(r.slug); rg != nil {
@@ -156,6 +241,10 @@ func (r *Room) recordSpeakers(ids []string) {
 type RecordControl interface {
 	StartRecording(ctx context.Context, room, actor string) error
 	StopRecording(ctx context.Context, room, actor string) error
+	// Shutdown stops every recording, with the reason "shutdown", and
+	// refuses new ones: the server is closing (Server.Close calls it
+	// first, while the rooms can still be told).
+	Shutdown()
 }
 
 // SetRecordControl lets the room's moderators start and stop recording

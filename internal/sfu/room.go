@@ -324,6 +324,7 @@ func (r *Room) leave(p *Participant) {
 	}
 	r.interpLeft(p, empty)
 	if empty {
+		r.unrecordChannels()
 		r.s.dropRoom(r)
 	}
 }

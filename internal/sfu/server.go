@@ -207,6 +207,12 @@ func (s *Server) Stats() Stats {
 // and closes the media sockets.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	rc := s.recordControl
+	s.mu.Unlock()
+	if rc != nil {
+		rc.Shutdown() // the recordings end whole, their manifests saying why
+	}
+	s.mu.Lock()
 	s.closed = true
 	rooms := make([]*Room, 0, len(s.rooms))
 	for _, r := range s.rooms {
