@@ -25,39 +25,39 @@ func TestBrowserNotifications(t *testing.T) {
 	if _, err := f.a.notify.Process(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
-	b.open(t, "/signin")
-	b.signIn(t, "olivia", "officer-password-1")
-	b.open(t, "/lang/en?next=/press/channels")
-	if got := b.text(t, ".notify-badge"); got != "1" {
+	b := browserOn(t, f.ts, f.cat)
+	b.Open(t, "/signin")
+	b.SignIn(t, "olivia", "officer-password-1")
+	b.Open(t, "/lang/en?next=/press/channels")
+	if got := b.Text(t, ".notify-badge"); got != "1" {
 		t.Errorf("badge %q, want 1", got)
 	}
-	if got, want := b.text(t, ".notify-link .visually-hidden"), f.cat.N("en", "notify_nav_unread", 1, nil); got != want {
+	if got, want := b.Text(t, ".notify-link .visually-hidden"), f.cat.N("en", "notify_nav_unread", 1, nil); got != want {
 		t.Errorf("screen readers hear %q, want %q", got, want)
 	}
-	b.follow(t, "open the list from the badge", chromedp.Click(chromedp.CSS(".notify-link")))
-	b.waitFor(t, "the pause listed", `document.querySelector('.notify-item.unread[data-kind="paused"]')?.innerText.includes("Breaking news in the region")`)
+	b.Follow(t, "open the list from the badge", chromedp.Click(chromedp.CSS(".notify-link")))
+	b.WaitFor(t, "the pause listed", `document.querySelector('.notify-item.unread[data-kind="paused"]')?.innerText.includes("Breaking news in the region")`)
 	for _, code := range []string{"vi", "ar", "en"} {
-		b.open(t, "/lang/"+code+"?next=/press/notifications")
-		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" notifications")
-		b.screenshot(t, "notify-list-"+code+".png", 1280, 800)
+		b.Open(t, "/lang/"+code+"?next=/press/notifications")
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" notifications")
+		b.Screenshot(t, "notify-list-"+code+".png", 1280, 800)
 	}
-	if got, want := b.text(t, "#notify-no-mail"), squash(f.cat.T("en", "notify_mail_off", nil)); got != want {
+	if got, want := b.Text(t, "#notify-no-mail"), browsertest.Squash(f.cat.T("en", "notify_mail_off", nil)); got != want {
 		t.Errorf("settings without a mail server say %q, want %q", got, want)
 	}
 
 	// Mark it read with the keyboard alone.
-	b.do(t, "focus mark-read", chromedp.Focus(chromedp.CSS(".notify-item form button")))
-	b.follow(t, "press Enter", chromedp.KeyEvent(kb.Enter))
-	b.waitFor(t, "read", `!document.querySelector('.notify-item.unread') && !document.querySelector('.notify-badge')`)
+	b.Do(t, "focus mark-read", chromedp.Focus(chromedp.CSS(".notify-item form button")))
+	b.Follow(t, "press Enter", chromedp.KeyEvent(kb.Enter))
+	b.WaitFor(t, "read", `!document.querySelector('.notify-item.unread') && !document.querySelector('.notify-badge')`)
 	if n, _ := f.a.notify.Unread(t.Context(), f.officer); n != 0 {
 		t.Errorf("%d unread after marking read", n)
 	}
 
 	// Untick "paused" in the app and save.
-	b.do(t, "untick paused", chromedp.Click(chromedp.CSS("#app_paused")))
-	b.follow(t, "save the choices", chromedp.Click(chromedp.CSS("#notify-save")))
-	b.waitFor(t, "saved", `document.querySelector('.notice[role=status]') && !document.querySelector('#app_paused').checked && document.querySelector('#app_published').checked`)
+	b.Do(t, "untick paused", chromedp.Click(chromedp.CSS("#app_paused")))
+	b.Follow(t, "save the choices", chromedp.Click(chromedp.CSS("#notify-save")))
+	b.WaitFor(t, "saved", `document.querySelector('.notice[role=status]') && !document.querySelector('#app_paused').checked && document.querySelector('#app_published').checked`)
 	prefs, err := f.db.NotifyPrefs(t.Context(), f.officer.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +66,10 @@ func TestBrowserNotifications(t *testing.T) {
 		t.Errorf("saved %+v: want the app off and mail kept (its boxes are disabled without a mail server)", p)
 	}
 
-	b.do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
-	b.open(t, "/lang/ar?next=/press/notifications")
-	if w := eval[float64](t, b, `document.documentElement.scrollWidth`); w > 375 {
+	b.Do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
+	b.Open(t, "/lang/ar?next=/press/notifications")
+	if w := browsertest.Eval[float64](t, b.Tab, `document.documentElement.scrollWidth`); w > 375 {
 		t.Errorf("the notifications are %v px wide on a 375 px phone", w)
 	}
-	b.screenshot(t, "notify-list-ar-375.png", 375, 812)
+	b.Screenshot(t, "notify-list-ar-375.png", 375, 812)
 }

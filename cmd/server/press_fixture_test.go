@@ -9,12 +9,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -25,32 +21,6 @@ import (
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 	"github.com/mofa-vn/chancery/locales"
 )
-
-// dialogs accepts every dialog the page opens (the warning before leaving
-// unsaved changes among them) and remembers their kinds.
-type dialogs struct {
-	mu    sync.Mutex
-	kinds []string
-}
-
-func acceptDialogs(t *testing.T, b *browser) *dialogs {
-	t.Helper()
-	d := &dialogs{}
-	err := chromedp.Listen(b.ctx, func(ev any) {
-		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
-			d.mu.Lock()
-			d.kinds = append(d.kinds, string(e.Type))
-			d.mu.Unlock()
-			go func() {
-				_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-			}()
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
 
 // pressUIFixture is a press office with an X channel (English and
 // Vietnamese: 280 characters, threads, no link cards) and a Facebook

@@ -24,35 +24,35 @@ func TestBrowserRecordingsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.chooseLanguage(t, mustLang(t, "en"), "/signin?next=/admin/rooms/plenary")
-	b.signIn(t, "chief", password)
-	b.follow(t, "open the recordings", chromedp.Click(chromedp.CSS(`#recordings-link`)))
-	if got := b.location(t); got != "/admin/rooms/plenary/recordings" {
+	b.SignIn(t, "chief", password)
+	b.Follow(t, "open the recordings", chromedp.Click(chromedp.CSS(`#recordings-link`)))
+	if got := b.Location(t); got != "/admin/rooms/plenary/recordings" {
 		t.Fatalf("the link leads to %s", got)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page, none yet")
-	b.follow(t, "start recording", chromedp.Click(chromedp.CSS(`form[action$="/recordings/start"] button`)))
-	if s := b.text(t, "#recording-state"); s != "● Recording" {
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "recordings page, none yet")
+	b.Follow(t, "start recording", chromedp.Click(chromedp.CSS(`form[action$="/recordings/start"] button`)))
+	if s := b.Text(t, "#recording-state"); s != "● Recording" {
 		t.Fatalf("state after start: %q", s)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page, recording")
-	b.screenshot(t, "recordings-en-recording-1280.png", 1280, 900)
-	b.follow(t, "stop recording", chromedp.Click(chromedp.CSS(`form[action$="/recordings/stop"] button`)))
-	if n := eval[int](t, b, `document.querySelectorAll('article').length`); n != 1 {
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "recordings page, recording")
+	b.Screenshot(t, "recordings-en-recording-1280.png", 1280, 900)
+	b.Follow(t, "stop recording", chromedp.Click(chromedp.CSS(`form[action$="/recordings/stop"] button`)))
+	if n := browsertest.Eval[int](t, b.Tab, `document.querySelectorAll('article').length`); n != 1 {
 		t.Fatalf("%d recordings listed, want 1", n)
 	}
-	if d := b.text(t, "#disk"); d == "" {
+	if d := b.Text(t, "#disk"); d == "" {
 		t.Error("no disk use shown")
 	}
 	b.chooseLanguage(t, mustLang(t, "ar"), "/admin/rooms/plenary/recordings")
-	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+	if dir := browsertest.Eval[string](t, b.Tab, `document.documentElement.dir`); dir != "rtl" {
 		t.Errorf("Arabic page dir = %q", dir)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page in ar")
-	b.screenshot(t, "recordings-ar-1280.png", 1280, 900)
-	b.do(t, "phone size", chromedp.EmulateViewport(375, 740))
-	if !eval[bool](t, b, noSideScroll) {
-		t.Errorf("the phone page scrolls sideways: %s", eval[string](t, b, tooWide))
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "recordings page in ar")
+	b.Screenshot(t, "recordings-ar-1280.png", 1280, 900)
+	b.Do(t, "phone size", chromedp.EmulateViewport(375, 740))
+	if !browsertest.Eval[bool](t, b.Tab, noSideScroll) {
+		t.Errorf("the phone page scrolls sideways: %s", browsertest.Eval[string](t, b.Tab, tooWide))
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "recordings page in ar on a phone")
-	b.screenshot(t, "recordings-ar-375.png", 375, 740)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "recordings page in ar on a phone")
+	b.Screenshot(t, "recordings-ar-375.png", 375, 740)
 }

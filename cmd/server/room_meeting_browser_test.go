@@ -31,7 +31,7 @@ const fitsWindow = `document.scrollingElement.scrollHeight <= window.innerHeight
 // both sizes are saved with -screenshots DIR.
 func TestRoomMeetingApp(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
-	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts), browsertest.WindowSize(375, 812)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	b := browserOn(t, a.ts, a.cat, append([]browsertest.Option{browsertest.WindowSize(375, 812)}, mediaFlags...)...)
 	open := func(br *browser, code, identity, name, delegation string, role sfu.Role, autojoin bool) {
 		t.Helper()
 		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: delegation, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
@@ -39,196 +39,196 @@ func TestRoomMeetingApp(t *testing.T) {
 		if autojoin {
 			path += "&autojoin=1"
 		}
-		br.open(t, path)
+		br.Open(t, path)
 	}
 	msg := func(code, key, name string) string {
-		return squash(a.cat.T(code, key, map[string]any{"Name": name}))
+		return browsertest.Squash(a.cat.T(code, key, map[string]any{"Name": name}))
 	}
 	check := func(br *browser, code, what string, w, h int) {
 		t.Helper()
-		br.waitFor(t, code+" "+what+": the page fits the window", fitsWindow)
-		browsertest.AssertNoSeriousViolations(t, br.ctx, "/"+code+"/rooms/ ("+what+")")
-		br.screenshot(t, "meeting-"+code+"-"+what+"-"+itoa(int64(w))+".png", w, h)
+		br.WaitFor(t, code+" "+what+": the page fits the window", fitsWindow)
+		browsertest.AssertNoSeriousViolations(t, br.Ctx, "/"+code+"/rooms/ ("+what+")")
+		br.Screenshot(t, "meeting-"+code+"-"+what+"-"+itoa(int64(w))+".png", w, h)
 	}
 	pressed := func(br *browser, id string) string {
-		return eval[string](t, br, `document.getElementById('`+id+`').getAttribute('aria-pressed')`)
+		return browsertest.Eval[string](t, br.Tab, `document.getElementById('`+id+`').getAttribute('aria-pressed')`)
 	}
 
 	open(a, "en", "chair-1", "Chair Anh", "VN Viet Nam", sfu.RoleChair, true)
-	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
+	a.WaitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
 
 	// On the phone in Vietnamese and English: each state fits, passes axe
 	// and is captured.
 	for _, code := range []string{"vi", "en"} {
 		name := "Phone " + code
 		open(b, code, "ph-"+code, name, "FR France", sfu.RoleDelegate, false)
-		b.waitFor(t, code+": camera preview", `document.getElementById('preview').videoWidth > 0`)
+		b.WaitFor(t, code+": camera preview", `document.getElementById('preview').videoWidth > 0`)
 		check(b, code, "prejoin", 375, 812)
-		b.do(t, code+": join", chromedp.Click(chromedp.CSS("#join-button")))
-		b.waitFor(t, code+": the lobby", `!document.getElementById('lobby').hidden`)
+		b.Do(t, code+": join", chromedp.Click(chromedp.CSS("#join-button")))
+		b.WaitFor(t, code+": the lobby", `!document.getElementById('lobby').hidden`)
 		check(b, code, "lobby", 375, 812)
-		a.do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: `+name+`"]`)))
-		b.waitFor(t, code+": every tile shows video", `!document.getElementById('room').hidden && (() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
+		a.Do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: `+name+`"]`)))
+		b.WaitFor(t, code+": every tile shows video", `!document.getElementById('room').hidden && (() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
 		check(b, code, "room", 375, 812)
-		b.do(t, code+": leave", chromedp.Click(chromedp.CSS("#leave-button")))
-		a.waitFor(t, "the chair sees "+name+" leave", `![...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+jsString(name)+`))`)
+		b.Do(t, code+": leave", chromedp.Click(chromedp.CSS("#leave-button")))
+		a.WaitFor(t, "the chair sees "+name+" leave", `![...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+browsertest.JSString(name)+`))`)
 	}
 
 	// Before joining, on the phone: preview, level meter, speaker test.
 	open(b, "ar", "eg-1", "Amira", "EG Egypt", sfu.RoleDelegate, false)
-	b.waitFor(t, "camera preview", `document.getElementById('preview').videoWidth > 0`)
-	b.waitFor(t, "the level meter moves with the microphone", `window.chanceryRoom.state.levelPeak > 0.01 && document.getElementById('mic-level').value >= 0`)
-	b.do(t, "test the speaker", chromedp.Click(chromedp.CSS("#speaker-test")))
-	b.waitFor(t, "the test sound plays", `window.chanceryRoom.state.speakerTested === 1 && document.getElementById('room-status').textContent === `+jsString(msg("ar", "room_speaker_playing", "")))
+	b.WaitFor(t, "camera preview", `document.getElementById('preview').videoWidth > 0`)
+	b.WaitFor(t, "the level meter moves with the microphone", `window.chanceryRoom.state.levelPeak > 0.01 && document.getElementById('mic-level').value >= 0`)
+	b.Do(t, "test the speaker", chromedp.Click(chromedp.CSS("#speaker-test")))
+	b.WaitFor(t, "the test sound plays", `window.chanceryRoom.state.speakerTested === 1 && document.getElementById('room-status').textContent === `+browsertest.JSString(msg("ar", "room_speaker_playing", "")))
 	check(b, "ar", "prejoin", 375, 812)
 
-	b.do(t, "join", chromedp.Click(chromedp.CSS("#join-button")))
-	b.waitFor(t, "the lobby", `!document.getElementById('lobby').hidden`)
+	b.Do(t, "join", chromedp.Click(chromedp.CSS("#join-button")))
+	b.WaitFor(t, "the lobby", `!document.getElementById('lobby').hidden`)
 	check(b, "ar", "lobby", 375, 812)
-	a.waitFor(t, "the chair is told who waits", `document.getElementById('room-status').textContent === `+jsString(msg("en", "room_waiting_one", "Amira")))
-	a.do(t, "admit Amira", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: Amira"]`)))
-	b.waitFor(t, "in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.micTx !== null`)
-	b.waitFor(t, "every tile shows video", `(() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
+	a.WaitFor(t, "the chair is told who waits", `document.getElementById('room-status').textContent === `+browsertest.JSString(msg("en", "room_waiting_one", "Amira")))
+	a.Do(t, "admit Amira", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: Amira"]`)))
+	b.WaitFor(t, "in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.micTx !== null`)
+	b.WaitFor(t, "every tile shows video", `(() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
 	// The delegation's flag and the role on the chair's tile.
-	b.waitFor(t, "flag and role on the tile", `[...document.querySelectorAll('#tiles figcaption')].some(c => ['\u{1F1FB}\u{1F1F3}', 'VN'].includes(c.querySelector('.flag')?.textContent) && c.textContent.includes(`+jsString(msg("ar", "room_role_chair", ""))+`))`)
+	b.WaitFor(t, "flag and role on the tile", `[...document.querySelectorAll('#tiles figcaption')].some(c => ['\u{1F1FB}\u{1F1F3}', 'VN'].includes(c.querySelector('.flag')?.textContent) && c.textContent.includes(`+browsertest.JSString(msg("ar", "room_role_chair", ""))+`))`)
 	// The tiles fill the stage: none overflows it.
-	if !eval[bool](t, b, `(() => { const s = document.getElementById('tiles').getBoundingClientRect(); return [...document.querySelectorAll('#tiles .tile')].every(e => { const r = e.getBoundingClientRect(); return r.width > 100 && r.top >= s.top - 1 && r.bottom <= s.bottom + 1 && r.left >= s.left - 1 && r.right <= s.right + 1; }); })()`) {
+	if !browsertest.Eval[bool](t, b.Tab, `(() => { const s = document.getElementById('tiles').getBoundingClientRect(); return [...document.querySelectorAll('#tiles .tile')].every(e => { const r = e.getBoundingClientRect(); return r.width > 100 && r.top >= s.top - 1 && r.bottom <= s.bottom + 1 && r.left >= s.left - 1 && r.right <= s.right + 1; }); })()`) {
 		t.Error("a tile overflows the stage at 375×812")
 	}
 	check(b, "ar", "room", 375, 812)
 	check(a, "en", "room", 1280, 800)
 
 	// Shortcuts: M, V and H act as the controls do, and the chair sees it.
-	self := eval[string](t, b, `window.chanceryRoom.state.self.id`)
-	micAtChair := `[...window.chanceryRoom.state.tracks.values()].find(x => x.participant === ` + jsString(self) + ` && x.source === 'microphone')`
-	a.waitFor(t, "the chair receives the delegate's microphone", micAtChair+` !== undefined && !`+micAtChair+`.muted`)
-	b.do(t, "press M", chromedp.KeyEvent("m"))
+	self := browsertest.Eval[string](t, b.Tab, `window.chanceryRoom.state.self.id`)
+	micAtChair := `[...window.chanceryRoom.state.tracks.values()].find(x => x.participant === ` + browsertest.JSString(self) + ` && x.source === 'microphone')`
+	a.WaitFor(t, "the chair receives the delegate's microphone", micAtChair+` !== undefined && !`+micAtChair+`.muted`)
+	b.Do(t, "press M", chromedp.KeyEvent("m"))
 	if got := pressed(b, "mic-toggle"); got != "false" {
 		t.Errorf("after M the microphone control is aria-pressed=%s", got)
 	}
-	a.waitFor(t, "the chair sees the microphone off", micAtChair+`.muted`)
-	if got, want := b.text(t, "#room-status"), msg("ar", "room_now_mic_off", ""); got != want {
+	a.WaitFor(t, "the chair sees the microphone off", micAtChair+`.muted`)
+	if got, want := b.Text(t, "#room-status"), msg("ar", "room_now_mic_off", ""); got != want {
 		t.Errorf("after M the live region says %q, want %q", got, want)
 	}
-	b.do(t, "press M again", chromedp.KeyEvent("m"))
-	a.waitFor(t, "the chair sees the microphone on", `!`+micAtChair+`.muted`)
-	b.do(t, "press V", chromedp.KeyEvent("v"))
-	if got := pressed(b, "camera-toggle"); got != "false" || !eval[bool](t, b, `window.chanceryRoom.state.local.getVideoTracks().every(x => !x.enabled)`) {
+	b.Do(t, "press M again", chromedp.KeyEvent("m"))
+	a.WaitFor(t, "the chair sees the microphone on", `!`+micAtChair+`.muted`)
+	b.Do(t, "press V", chromedp.KeyEvent("v"))
+	if got := pressed(b, "camera-toggle"); got != "false" || !browsertest.Eval[bool](t, b.Tab, `window.chanceryRoom.state.local.getVideoTracks().every(x => !x.enabled)`) {
 		t.Errorf("after V the camera control is aria-pressed=%s or the track still sends", got)
 	}
-	camAtChair := `[...window.chanceryRoom.state.tracks.values()].find(x => x.participant === ` + jsString(self) + ` && x.source === 'camera')`
-	a.waitFor(t, "the chair sees the camera off", camAtChair+`.muted && !document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video')`)
-	b.do(t, "press V again", chromedp.KeyEvent("v"))
-	a.waitFor(t, "the chair sees the camera again", `!`+camAtChair+`.muted && document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video') && document.querySelector('#tiles .tile:not(.own) video').videoWidth > 0`)
-	b.do(t, "press H", chromedp.KeyEvent("h"))
-	a.waitFor(t, "the chair hears of the hand", `document.getElementById('room-status').textContent === `+jsString(msg("en", "room_hand_raised_by", "Amira")))
-	a.waitFor(t, "the hand shows in the chair's list", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes('Amira') && li.querySelector('[aria-label="hand raised"]'))`)
+	camAtChair := `[...window.chanceryRoom.state.tracks.values()].find(x => x.participant === ` + browsertest.JSString(self) + ` && x.source === 'camera')`
+	a.WaitFor(t, "the chair sees the camera off", camAtChair+`.muted && !document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video')`)
+	b.Do(t, "press V again", chromedp.KeyEvent("v"))
+	a.WaitFor(t, "the chair sees the camera again", `!`+camAtChair+`.muted && document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video') && document.querySelector('#tiles .tile:not(.own) video').videoWidth > 0`)
+	b.Do(t, "press H", chromedp.KeyEvent("h"))
+	a.WaitFor(t, "the chair hears of the hand", `document.getElementById('room-status').textContent === `+browsertest.JSString(msg("en", "room_hand_raised_by", "Amira")))
+	a.WaitFor(t, "the hand shows in the chair's list", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes('Amira') && li.querySelector('[aria-label="hand raised"]'))`)
 	if got := pressed(b, "hand-toggle"); got != "true" {
 		t.Errorf("after H the hand control is aria-pressed=%s", got)
 	}
 	// A shortcut typed into the chat is text, not a command.
-	b.do(t, "press C", chromedp.KeyEvent("c"))
-	b.waitFor(t, "the chat opens with the input focused", `!document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-input'`)
-	b.do(t, "type m in the chat", chromedp.KeyEvent("m"))
+	b.Do(t, "press C", chromedp.KeyEvent("c"))
+	b.WaitFor(t, "the chat opens with the input focused", `!document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-input'`)
+	b.Do(t, "type m in the chat", chromedp.KeyEvent("m"))
 	if got := pressed(b, "mic-toggle"); got != "true" {
 		t.Errorf("typing m in the chat toggled the microphone: aria-pressed=%s", got)
 	}
 	check(b, "ar", "chat", 375, 812)
-	b.do(t, "close the chat with the keyboard", chromedp.Focus(chromedp.CSS(`#chat-panel .panel-close`)), chromedp.KeyEvent(kb.Enter))
-	b.waitFor(t, "the chat closes, focus on its control", `document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-toggle'`)
+	b.Do(t, "close the chat with the keyboard", chromedp.Focus(chromedp.CSS(`#chat-panel .panel-close`)), chromedp.KeyEvent(kb.Enter))
+	b.WaitFor(t, "the chat closes, focus on its control", `document.getElementById('chat-panel').hidden && document.activeElement.id === 'chat-toggle'`)
 
 	// Chat while the chat is closed: an unread count, read out.
-	a.do(t, "the chair writes", chromedp.SendKeys(chromedp.CSS("#chat-input"), "Welcome"), chromedp.Click(chromedp.CSS("#chat-form button[type=submit]")))
-	b.waitFor(t, "one unread message", `!document.getElementById('chat-unread').hidden && document.getElementById('chat-unread').textContent === '1'`)
-	if got := b.text(t, "#room-status"); !strings.Contains(got, "Welcome") {
+	a.Do(t, "the chair writes", chromedp.SendKeys(chromedp.CSS("#chat-input"), "Welcome"), chromedp.Click(chromedp.CSS("#chat-form button[type=submit]")))
+	b.WaitFor(t, "one unread message", `!document.getElementById('chat-unread').hidden && document.getElementById('chat-unread').textContent === '1'`)
+	if got := b.Text(t, "#room-status"); !strings.Contains(got, "Welcome") {
 		t.Errorf("the message was not read out: status %q", got)
 	}
-	b.do(t, "open the chat", chromedp.Click(chromedp.CSS("#chat-toggle")))
-	b.waitFor(t, "the count clears", `document.getElementById('chat-unread').hidden`)
-	b.do(t, "back to the stage", chromedp.Click(chromedp.CSS("#chat-toggle")))
+	b.Do(t, "open the chat", chromedp.Click(chromedp.CSS("#chat-toggle")))
+	b.WaitFor(t, "the count clears", `document.getElementById('chat-unread').hidden`)
+	b.Do(t, "back to the stage", chromedp.Click(chromedp.CSS("#chat-toggle")))
 
 	// The control bar is a toolbar: in Arabic, the left arrow goes to the
 	// next control, the right arrow back, End to the last.
-	b.do(t, "arrow keys in the control bar", chromedp.Focus(chromedp.CSS("#mic-toggle")), chromedp.KeyEvent(kb.ArrowLeft))
-	if got := eval[string](t, b, `document.activeElement.id`); got != "camera-toggle" {
+	b.Do(t, "arrow keys in the control bar", chromedp.Focus(chromedp.CSS("#mic-toggle")), chromedp.KeyEvent(kb.ArrowLeft))
+	if got := browsertest.Eval[string](t, b.Tab, `document.activeElement.id`); got != "camera-toggle" {
 		t.Errorf("left arrow from the microphone in Arabic focuses %q, want the camera", got)
 	}
-	b.do(t, "right arrow back", chromedp.KeyEvent(kb.ArrowRight))
-	b.do(t, "End", chromedp.KeyEvent(kb.End))
-	if got := eval[string](t, b, `document.activeElement.id`); got != "leave-button" {
+	b.Do(t, "right arrow back", chromedp.KeyEvent(kb.ArrowRight))
+	b.Do(t, "End", chromedp.KeyEvent(kb.End))
+	if got := browsertest.Eval[string](t, b.Tab, `document.activeElement.id`); got != "leave-button" {
 		t.Errorf("End in the control bar focuses %q, want Leave", got)
 	}
 
 	// The help dialog: ? opens it, Escape closes it, focus returns.
-	b.do(t, "focus the hand control", chromedp.Focus(chromedp.CSS("#hand-toggle")))
-	b.do(t, "press ?", chromedp.KeyEvent("?"))
-	b.waitFor(t, "the help dialog opens", `document.getElementById('help-dialog').open`)
-	if got := b.text(t, "#help-dialog"); !strings.Contains(got, msg("ar", "room_shortcut_mic", "")) || !strings.Contains(got, msg("ar", "room_shortcut_chat", "")) {
+	b.Do(t, "focus the hand control", chromedp.Focus(chromedp.CSS("#hand-toggle")))
+	b.Do(t, "press ?", chromedp.KeyEvent("?"))
+	b.WaitFor(t, "the help dialog opens", `document.getElementById('help-dialog').open`)
+	if got := b.Text(t, "#help-dialog"); !strings.Contains(got, msg("ar", "room_shortcut_mic", "")) || !strings.Contains(got, msg("ar", "room_shortcut_chat", "")) {
 		t.Errorf("the help dialog lists %q", got)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "/ar/rooms/ (help)")
-	b.screenshot(t, "meeting-ar-help-375.png", 375, 812)
-	b.do(t, "press Escape", chromedp.KeyEvent(kb.Escape))
-	b.waitFor(t, "the help dialog closes, focus back", `!document.getElementById('help-dialog').open && document.activeElement.id === 'hand-toggle'`)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "/ar/rooms/ (help)")
+	b.Screenshot(t, "meeting-ar-help-375.png", 375, 812)
+	b.Do(t, "press Escape", chromedp.KeyEvent(kb.Escape))
+	b.WaitFor(t, "the help dialog closes, focus back", `!document.getElementById('help-dialog').open && document.activeElement.id === 'hand-toggle'`)
 	// The focus goes back to the hand control when the dialog closes; only
 	// once it is there is the help control focused and pressed, so that a
 	// late focus change cannot take the key.
-	b.do(t, "focus the help control", chromedp.Focus(chromedp.CSS("#help-button")))
-	b.waitFor(t, "the help control has the focus", `document.activeElement.id === 'help-button'`)
-	b.do(t, "open help from its control with the keyboard", chromedp.KeyEvent(kb.Enter))
-	b.waitFor(t, "the help dialog opens again", `document.getElementById('help-dialog').open`)
-	b.do(t, "close with its button", chromedp.KeyEvent(kb.Enter))
-	b.waitFor(t, "closed, focus on the help control", `!document.getElementById('help-dialog').open && document.activeElement.id === 'help-button'`)
+	b.Do(t, "focus the help control", chromedp.Focus(chromedp.CSS("#help-button")))
+	b.WaitFor(t, "the help control has the focus", `document.activeElement.id === 'help-button'`)
+	b.Do(t, "open help from its control with the keyboard", chromedp.KeyEvent(kb.Enter))
+	b.WaitFor(t, "the help dialog opens again", `document.getElementById('help-dialog').open`)
+	b.Do(t, "close with its button", chromedp.KeyEvent(kb.Enter))
+	b.WaitFor(t, "closed, focus on the help control", `!document.getElementById('help-dialog').open && document.activeElement.id === 'help-button'`)
 
 	// Pinning a tile switches to the speaker view with that tile large.
-	b.do(t, "pin the chair", chromedp.Click(chromedp.CSS(`#tiles .tile:not(.own) button.pin`)))
-	b.waitFor(t, "the chair's tile is main", `document.getElementById('tiles').dataset.layout === 'speaker' && document.querySelector('#tiles .tile.main:not(.own)') !== null`)
-	b.waitFor(t, "the speaker view fits", fitsWindow)
-	b.screenshot(t, "meeting-ar-pinned-375.png", 375, 812)
-	b.do(t, "full screen of the pinned tile", chromedp.Click(chromedp.CSS(`#tiles .tile.main button[aria-label=`+jsString(msg("ar", "room_fullscreen", ""))+`]`)))
-	b.waitFor(t, "the tile fills the screen", `document.fullscreenElement !== null && document.fullscreenElement.classList.contains('main')`)
-	b.do(t, "leave full screen", chromedp.Click(chromedp.CSS(`#tiles .tile.main button[aria-label=`+jsString(msg("ar", "room_fullscreen", ""))+`]`)))
-	b.waitFor(t, "out of full screen", `document.fullscreenElement === null`)
-	b.do(t, "unpin", chromedp.Click(chromedp.CSS(`#tiles .tile.main button.pin`)))
-	b.waitFor(t, "back to the grid", `document.getElementById('tiles').dataset.layout === 'grid'`)
+	b.Do(t, "pin the chair", chromedp.Click(chromedp.CSS(`#tiles .tile:not(.own) button.pin`)))
+	b.WaitFor(t, "the chair's tile is main", `document.getElementById('tiles').dataset.layout === 'speaker' && document.querySelector('#tiles .tile.main:not(.own)') !== null`)
+	b.WaitFor(t, "the speaker view fits", fitsWindow)
+	b.Screenshot(t, "meeting-ar-pinned-375.png", 375, 812)
+	b.Do(t, "full screen of the pinned tile", chromedp.Click(chromedp.CSS(`#tiles .tile.main button[aria-label=`+browsertest.JSString(msg("ar", "room_fullscreen", ""))+`]`)))
+	b.WaitFor(t, "the tile fills the screen", `document.fullscreenElement !== null && document.fullscreenElement.classList.contains('main')`)
+	b.Do(t, "leave full screen", chromedp.Click(chromedp.CSS(`#tiles .tile.main button[aria-label=`+browsertest.JSString(msg("ar", "room_fullscreen", ""))+`]`)))
+	b.WaitFor(t, "out of full screen", `document.fullscreenElement === null`)
+	b.Do(t, "unpin", chromedp.Click(chromedp.CSS(`#tiles .tile.main button.pin`)))
+	b.WaitFor(t, "back to the grid", `document.getElementById('tiles').dataset.layout === 'grid'`)
 
 	// The chair's speaker view on the laptop.
-	a.do(t, "speaker view", chromedp.Click(chromedp.CSS("#layout-toggle")))
-	a.waitFor(t, "one main tile above a strip", `document.getElementById('tiles').dataset.layout === 'speaker' && document.querySelectorAll('#tiles .tile.main').length === 1 && document.querySelectorAll('#tiles .strip .tile').length === 1`)
-	a.waitFor(t, "the speaker view fits", fitsWindow)
-	a.screenshot(t, "meeting-en-speaker-1280.png", 1280, 800)
-	a.do(t, "grid view", chromedp.Click(chromedp.CSS("#layout-toggle")))
+	a.Do(t, "speaker view", chromedp.Click(chromedp.CSS("#layout-toggle")))
+	a.WaitFor(t, "one main tile above a strip", `document.getElementById('tiles').dataset.layout === 'speaker' && document.querySelectorAll('#tiles .tile.main').length === 1 && document.querySelectorAll('#tiles .strip .tile').length === 1`)
+	a.WaitFor(t, "the speaker view fits", fitsWindow)
+	a.Screenshot(t, "meeting-en-speaker-1280.png", 1280, 800)
+	a.Do(t, "grid view", chromedp.Click(chromedp.CSS("#layout-toggle")))
 
 	// Connection quality per participant, from getStats: loss, round trip
 	// and the layer received, on the tile.
-	chair := eval[string](t, a, `window.chanceryRoom.state.self.id`)
-	b.waitFor(t, "the chair's connection quality is measured", `(() => { const q = window.chanceryRoom.quality()[`+jsString(chair)+`];
+	chair := browsertest.Eval[string](t, a.Tab, `window.chanceryRoom.state.self.id`)
+	b.WaitFor(t, "the chair's connection quality is measured", `(() => { const q = window.chanceryRoom.quality()[`+browsertest.JSString(chair)+`];
 		return q && q.level !== 'unknown' && typeof q.rtt === 'number' && q.height > 0 && typeof q.loss === 'number'; })()`)
-	if got := eval[string](t, b, `document.querySelector('#tiles .tile:not(.own) .quality').getAttribute('aria-label')`); !strings.Contains(got, msg("ar", "room_quality_rtt", "")) || !strings.Contains(got, "ms") {
+	if got := browsertest.Eval[string](t, b.Tab, `document.querySelector('#tiles .tile:not(.own) .quality').getAttribute('aria-label')`); !strings.Contains(got, msg("ar", "room_quality_rtt", "")) || !strings.Contains(got, "ms") {
 		t.Errorf("the quality indicator says %q", got)
 	}
 
 	// Noise suppression and echo cancellation as the browser offers them,
 	// switched off and on again from the settings panel.
-	b.do(t, "open the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
-	b.waitFor(t, "noise suppression on", `window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().noiseSuppression === true && window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().echoCancellation === true`)
+	b.Do(t, "open the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
+	b.WaitFor(t, "noise suppression on", `window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().noiseSuppression === true && window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().echoCancellation === true`)
 	check(b, "ar", "settings", 375, 812)
-	b.do(t, "turn noise suppression off", chromedp.Click(chromedp.CSS("#noise-suppression")))
-	b.waitFor(t, "noise suppression off", `window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().noiseSuppression === false`)
-	b.do(t, "close the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
+	b.Do(t, "turn noise suppression off", chromedp.Click(chromedp.CSS("#noise-suppression")))
+	b.WaitFor(t, "noise suppression off", `window.chanceryRoom.state.local.getAudioTracks()[0].getSettings().noiseSuppression === false`)
+	b.Do(t, "close the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
 
 	// A network loss: while the client cannot reach the server, a banner
 	// says it is reconnecting; it goes when the room is back.
-	eval[bool](t, b, `(window.__signal = document.getElementById('room-app').dataset.signal, document.getElementById('room-app').dataset.signal = '/no-signal-here', window.chanceryRoom.state.ws.close(), true)`)
-	b.waitFor(t, "the reconnecting banner", `document.getElementById('reconnect-banner').checkVisibility() && document.getElementById('room-status').textContent === `+jsString(msg("ar", "room_reconnecting", "")))
-	b.waitFor(t, "the page still fits", fitsWindow)
-	b.screenshot(t, "meeting-ar-reconnecting-375.png", 375, 812)
-	eval[bool](t, b, `(document.getElementById('room-app').dataset.signal = window.__signal, true)`)
-	b.waitFor(t, "back in the room, banner gone", `document.getElementById('reconnect-banner').hidden && window.chanceryRoom.state.ws.readyState === 1 && window.chanceryRoom.state.sub !== null`)
+	browsertest.Eval[bool](t, b.Tab, `(window.__signal = document.getElementById('room-app').dataset.signal, document.getElementById('room-app').dataset.signal = '/no-signal-here', window.chanceryRoom.state.ws.close(), true)`)
+	b.WaitFor(t, "the reconnecting banner", `document.getElementById('reconnect-banner').checkVisibility() && document.getElementById('room-status').textContent === `+browsertest.JSString(msg("ar", "room_reconnecting", "")))
+	b.WaitFor(t, "the page still fits", fitsWindow)
+	b.Screenshot(t, "meeting-ar-reconnecting-375.png", 375, 812)
+	browsertest.Eval[bool](t, b.Tab, `(document.getElementById('room-app').dataset.signal = window.__signal, true)`)
+	b.WaitFor(t, "back in the room, banner gone", `document.getElementById('reconnect-banner').hidden && window.chanceryRoom.state.ws.readyState === 1 && window.chanceryRoom.state.sub !== null`)
 
 	// Leaving is read out to the others.
-	b.do(t, "leave", chromedp.Click(chromedp.CSS("#leave-button")))
-	a.waitFor(t, "the chair hears that Amira left", `document.getElementById('room-status').textContent === `+jsString(msg("en", "room_left_by", "Amira")))
+	b.Do(t, "leave", chromedp.Click(chromedp.CSS("#leave-button")))
+	a.WaitFor(t, "the chair hears that Amira left", `document.getElementById('room-status').textContent === `+browsertest.JSString(msg("en", "room_left_by", "Amira")))
 	check(b, "ar", "left", 375, 812)
 }
 
@@ -239,10 +239,10 @@ func TestRoomPermissionRefused(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
 	// Fake devices but no fake permission prompt, and the permissions
 	// denied through the DevTools protocol, as a person who clicked Block.
-	c := &browser{ctx: browsertest.New(t, trustTestCertificate(a.ts), browsertest.Flag("use-fake-device-for-media-stream", true),
-		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required")), ts: a.ts, cat: a.cat}
+	c := browserOn(t, a.ts, a.cat, browsertest.Flag("use-fake-device-for-media-stream", true),
+		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required"))
 	for _, name := range []string{"camera", "microphone"} {
-		c.do(t, "deny "+name, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		c.Do(t, "deny "+name, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
 				Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingDenied, Origin: a.ts.URL})
 			return err
@@ -251,27 +251,27 @@ func TestRoomPermissionRefused(t *testing.T) {
 	tok := func(identity, name string, role sfu.Role) string {
 		return url.QueryEscape(roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour))
 	}
-	a.open(t, "/en/rooms/"+testRoom+"?t="+tok("chair-1", "Chair Anh", sfu.RoleChair)+"&autojoin=1")
-	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden`)
+	a.Open(t, "/en/rooms/"+testRoom+"?t="+tok("chair-1", "Chair Anh", sfu.RoleChair)+"&autojoin=1")
+	a.WaitFor(t, "the chair in the room", `!document.getElementById('room').hidden`)
 	for _, code := range []string{"vi", "en", "ar"} {
-		c.open(t, "/"+code+"/rooms/"+testRoom+"?t="+tok("d-"+code, "Refused "+code, sfu.RoleDelegate))
-		c.waitFor(t, code+": the refusal is explained", `!document.getElementById('media-help').hidden`)
-		if got, want := c.text(t, "#media-help-title"), squash(a.cat.T(code, "room_media_denied", nil)); got != want {
+		c.Open(t, "/"+code+"/rooms/"+testRoom+"?t="+tok("d-"+code, "Refused "+code, sfu.RoleDelegate))
+		c.WaitFor(t, code+": the refusal is explained", `!document.getElementById('media-help').hidden`)
+		if got, want := c.Text(t, "#media-help-title"), browsertest.Squash(a.cat.T(code, "room_media_denied", nil)); got != want {
 			t.Errorf("%s: the message is %q, want %q", code, got, want)
 		}
-		if got, want := c.text(t, "#media-help-fix"), squash(a.cat.T(code, "room_media_fix_chrome", nil)); !strings.HasPrefix(got, want) {
+		if got, want := c.Text(t, "#media-help-fix"), browsertest.Squash(a.cat.T(code, "room_media_fix_chrome", nil)); !strings.HasPrefix(got, want) {
 			t.Errorf("%s: the fix is %q, want it to start with Chrome's %q", code, got, want)
 		}
-		browsertest.AssertNoSeriousViolations(t, c.ctx, "/"+code+"/rooms/ (permission refused)")
-		c.screenshot(t, "meeting-"+code+"-refused-1280.png", 1280, 800)
-		if !eval[bool](t, c, `!document.getElementById('join-button').disabled && document.getElementById('prejoin-mic').disabled && document.getElementById('prejoin-cam').disabled`) {
+		browsertest.AssertNoSeriousViolations(t, c.Ctx, "/"+code+"/rooms/ (permission refused)")
+		c.Screenshot(t, "meeting-"+code+"-refused-1280.png", 1280, 800)
+		if !browsertest.Eval[bool](t, c.Tab, `!document.getElementById('join-button').disabled && document.getElementById('prejoin-mic').disabled && document.getElementById('prejoin-cam').disabled`) {
 			t.Errorf("%s: with no devices, Join must stay possible and the device toggles disabled", code)
 		}
 	}
 	// Joining without camera or microphone: the delegate follows the meeting.
-	c.do(t, "join without devices", chromedp.Click(chromedp.CSS("#join-button")))
-	a.waitFor(t, "the chair sees the delegate waiting", `document.querySelector('#waiting-list button[aria-label="Admit: Refused ar"]') !== null`)
-	a.do(t, "admit", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: Refused ar"]`)))
-	c.waitFor(t, "in the room without devices, seeing the chair", `!document.getElementById('room').hidden && window.chanceryRoom.state.local === null && [...document.querySelectorAll('#tiles video')].some(v => v.videoWidth > 0)`)
-	c.waitFor(t, "the room fits", fitsWindow)
+	c.Do(t, "join without devices", chromedp.Click(chromedp.CSS("#join-button")))
+	a.WaitFor(t, "the chair sees the delegate waiting", `document.querySelector('#waiting-list button[aria-label="Admit: Refused ar"]') !== null`)
+	a.Do(t, "admit", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: Refused ar"]`)))
+	c.WaitFor(t, "in the room without devices, seeing the chair", `!document.getElementById('room').hidden && window.chanceryRoom.state.local === null && [...document.querySelectorAll('#tiles video')].some(v => v.videoWidth > 0)`)
+	c.WaitFor(t, "the room fits", fitsWindow)
 }

@@ -33,38 +33,38 @@ func TestBrowserSSO(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			b.chooseLanguage(t, l, "/signin?next=/press")
 			button := `main form[action="/signin/sso"] button`
-			if got, want := b.text(t, button), squash(b.cat.T(code, "sso_signin", map[string]any{"Provider": "MOFA ID"})); got != want {
+			if got, want := b.Text(t, button), browsertest.Squash(b.cat.T(code, "sso_signin", map[string]any{"Provider": "MOFA ID"})); got != want {
 				t.Errorf("button %q, want %q", got, want)
 			}
-			browsertest.AssertNoSeriousViolations(t, b.ctx, "/signin with single sign-on in "+code)
-			b.screenshot(t, "sso-signin-"+code+".png", width, height)
+			browsertest.AssertNoSeriousViolations(t, b.Ctx, "/signin with single sign-on in "+code)
+			b.Screenshot(t, "sso-signin-"+code+".png", width, height)
 
-			b.do(t, "focus the single sign-on button", chromedp.Focus(chromedp.CSS(button)))
-			b.follow(t, "press the single sign-on button", chromedp.SendKeys(chromedp.CSS(button), kb.Enter))
+			b.Do(t, "focus the single sign-on button", chromedp.Focus(chromedp.CSS(button)))
+			b.Follow(t, "press the single sign-on button", chromedp.SendKeys(chromedp.CSS(button), kb.Enter))
 			// The page that goes on to the provider leaves at once (its
 			// refresh has no delay); the browser is now at the provider.
-			browsertest.WaitVisible(b.ctx, t, `input[name="username"]`)
-			b.do(t, "type at the provider",
+			browsertest.WaitVisible(b.Ctx, t, `input[name="username"]`)
+			b.Do(t, "type at the provider",
 				chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), user),
 				chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "idp-password"))
-			b.follow(t, "sign in at the provider", chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), kb.Enter))
-			if got := b.location(t); got != "/press" {
-				t.Fatalf("after the provider: %s: %s", got, b.text(t, "main"))
+			b.Follow(t, "sign in at the provider", chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), kb.Enter))
+			if got := b.Location(t); got != "/press" {
+				t.Fatalf("after the provider: %s: %s", got, b.Text(t, "main"))
 			}
-			if c, ok := b.cookie(t, "__Host-chancery_session"); !ok || !c.Secure || !c.HTTPOnly {
+			if c, ok := b.Cookie(t, "__Host-chancery_session"); !ok || !c.Secure || !c.HTTPOnly {
 				t.Fatalf("session cookie %+v", c)
 			}
-			b.open(t, "/signout")
-			b.follow(t, "sign out", chromedp.SendKeys(chromedp.CSS(`main form[action="/signout"] button`), kb.Enter))
+			b.Open(t, "/signout")
+			b.Follow(t, "sign out", chromedp.SendKeys(chromedp.CSS(`main form[action="/signout"] button`), kb.Enter))
 
 			// An answer that comes back without its pre-session: refused,
 			// said on the sign-in page.
-			b.open(t, "/signin/sso/callback?code=forged&state=forged"+strings.Repeat("x", i))
-			if got, want := b.text(t, `[role="alert"]`), squash(b.cat.T(code, "sso_error_no_session", map[string]any{"Provider": "MOFA ID"})); got != want {
+			b.Open(t, "/signin/sso/callback?code=forged&state=forged"+strings.Repeat("x", i))
+			if got, want := b.Text(t, `[role="alert"]`), browsertest.Squash(b.cat.T(code, "sso_error_no_session", map[string]any{"Provider": "MOFA ID"})); got != want {
 				t.Errorf("refusal %q, want %q", got, want)
 			}
-			browsertest.AssertNoSeriousViolations(t, b.ctx, "a refused answer in "+code)
-			b.screenshot(t, "sso-refused-"+code+".png", width, height)
+			browsertest.AssertNoSeriousViolations(t, b.Ctx, "a refused answer in "+code)
+			b.Screenshot(t, "sso-refused-"+code+".png", width, height)
 		})
 	}
 }
