@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -348,5 +349,16 @@ func (c *Console) NoErrors(t testing.TB, what string) {
 	t.Helper()
 	if errs := c.Errors(); len(errs) > 0 {
 		t.Errorf("%s: the page reported %d error(s):\n  %s", what, len(errs), strings.Join(errs, "\n  "))
+	}
+}
+
+// ChooseLanguage picks a language as a visitor does in the switcher
+// (GET /lang/{code}, which remembers it in a cookie), goes on to next and
+// checks that the page declares tag, the language's BCP 47 tag.
+func (b *Tab) ChooseLanguage(t testing.TB, code, tag, next string) {
+	t.Helper()
+	b.Open(t, "/lang/"+code+"?next="+url.QueryEscape(next))
+	if got := b.PageLang(t); got != tag {
+		t.Fatalf("after choosing %s, %s declares lang=%q, want %q", code, b.Location(t), got, tag)
 	}
 }
