@@ -1,4 +1,4 @@
-package main
+package auth_test
 
 import (
 	"encoding/base32"
@@ -21,7 +21,7 @@ import (
 // their field, and each page is saved as a screenshot.
 func TestBrowserSecondFactor(t *testing.T) {
 	const width, height = 1280, 900
-	b := newBrowserWith(t, withDefaultPolicy, browsertest.WindowSize(width, height))
+	b := newBrowserAt(t, nil, browsertest.WindowSize(width, height))
 	const password = "correct horse battery staple"
 	check := func(t *testing.T, label string) {
 		t.Helper()
@@ -36,7 +36,7 @@ func TestBrowserSecondFactor(t *testing.T) {
 	for _, code := range []string{"en", "ar"} {
 		l := mustLang(t, code)
 		user := "chief-" + code
-		b.ts.addUser(user, password, account.RoleAdmin)
+		b.ts.AddUser(user, password, account.RoleAdmin)
 		t.Run(code, func(t *testing.T) {
 			b.chooseLanguage(t, l, "/signin?next=/admin")
 			b.SignIn(t, user, password)

@@ -1,4 +1,4 @@
-package main
+package auth_test
 
 import (
 	"net/url"
@@ -25,7 +25,7 @@ func TestBrowserPasskeys(t *testing.T) {
 	// Browsers take no IP address as a WebAuthn relying party: the
 	// browser visits the test server by the loopback name.
 	byName := func(u string) string { return strings.Replace(u, "127.0.0.1", "localhost", 1) }
-	b := newBrowserAt(t, byName, withDefaultPolicy, browsertest.WindowSize(width, height))
+	b := newBrowserAt(t, byName, browsertest.WindowSize(width, height))
 	origin := byName(b.ts.URL)
 	const password = "correct horse battery staple"
 	open := func(t *testing.T, path string) {
@@ -62,7 +62,7 @@ func TestBrowserPasskeys(t *testing.T) {
 	}
 	for _, code := range []string{"en", "ar"} {
 		user := "envoy-" + code
-		u := b.ts.addUser(user, password, account.RoleApprover)
+		u := b.ts.AddUser(user, password, account.RoleApprover)
 		t.Run(code, func(t *testing.T) {
 			open(t, "/lang/"+code+"?next="+url.QueryEscape("/signin?next=/admin"))
 			b.SignIn(t, user, password)
