@@ -105,6 +105,9 @@ func (b *browser) chooseLanguage(t testing.TB, l lang.Language, next string) {
 	}
 }
 
+// mediaFlags make Chromium a participant in a room with fake devices.
+var mediaFlags = browsertest.MediaOptions()
+
 func mustLang(t testing.TB, code string) lang.Language {
 	t.Helper()
 	l, ok := lang.Lookup(code)

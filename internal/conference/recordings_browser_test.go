@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"testing"
@@ -19,7 +19,7 @@ func TestBrowserRecordingsPage(t *testing.T) {
 	const password = "correct horse battery staple"
 	dir := t.TempDir()
 	b := newBrowserWith(t, func(c *config.Config) { c.Conference.RecordingDir = dir }, browsertest.WindowSize(1280, 900))
-	b.ts.addUser("chief", password, account.RoleAdmin)
+	b.ts.AddUser("chief", password, account.RoleAdmin)
 	if _, err := b.ts.db.CreateRoom(t.Context(), store.Room{Slug: "plenary", Title: "Plenary"}); err != nil {
 		t.Fatal(err)
 	}

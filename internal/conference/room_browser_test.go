@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"context"
@@ -53,18 +53,8 @@ func (b *browser) until(t *testing.T, what string, ok func(roomStats) bool) room
 	}
 }
 
-var mediaFlags = []browsertest.Option{
-	browsertest.FakeMedia(),
-	// Three fake cameras, so that a participant can switch between them (the
-	// second one captures in a depth format that yields no video frames: the
-	// test picks the last one).
-	browsertest.Flag("use-fake-device-for-media-stream", "device-count=3"),
-	// Real host candidates instead of mDNS names, which need multicast.
-	browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-	browsertest.Flag("autoplay-policy", "no-user-gesture-required"),
-	// getDisplayMedia picks the screen without a picker.
-	browsertest.Flag("auto-select-desktop-capture-source", "Entire screen"),
-}
+// mediaFlags make Chromium a participant with fake devices.
+var mediaFlags = browsertest.MediaOptions()
 
 // TestRoomTwoBrowsers joins one room from two Chromium instances with fake
 // camera and microphone, through the real join page with autojoin, and
@@ -96,7 +86,7 @@ func TestRoomTwoBrowsers(t *testing.T) {
 	// Chromium acknowledges what it receives with transport-wide
 	// congestion control feedback, which each subscriber's bandwidth
 	// estimator reads.
-	if st := a.ts.app.sfu.Stats(); st.Feedback == 0 {
+	if st := a.ts.sfu.Stats(); st.Feedback == 0 {
 		t.Errorf("no transport-wide feedback from Chromium reached the SFU: %+v", st)
 	}
 	// Names and delegations on the tiles.

@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"strings"
@@ -30,7 +30,7 @@ const tooWide = `[...document.querySelectorAll('body *')].filter(e => {
 func TestBrowserRoomManagement(t *testing.T) {
 	const password = "correct horse battery staple"
 	b := newBrowser(t, browsertest.WindowSize(1280, 900))
-	b.ts.addUser("chief", password, account.RoleAdmin)
+	b.ts.AddUser("chief", password, account.RoleAdmin)
 	const slug = "g20-side-2026"
 	page := "/admin/rooms/" + slug
 
