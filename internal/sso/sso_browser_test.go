@@ -1,4 +1,4 @@
-package main
+package sso_test
 
 import (
 	"strings"
@@ -8,7 +8,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/mofa-vn/chancery/internal/browsertest"
-	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/sso/oidctest"
 )
 
@@ -20,11 +19,8 @@ import (
 func TestBrowserSSO(t *testing.T) {
 	const width, height = 1280, 900
 	idp := oidctest.Start(t, "chancery", "browser-secret", "https://placeholder.invalid/")
-	b := newBrowserWith(t, func(c *config.Config) {
-		c.OIDC = config.OIDC{Issuer: idp.URL, ClientID: "chancery", ClientSecret: "browser-secret", Name: "MOFA ID",
-			RolesClaim: "groups", RoleMap: "mfa-press=press_officer", TrustedAMR: "mfa"}
-	}, browsertest.WindowSize(width, height))
-	idp.SetRedirectURI(b.ts.URL + "/signin/sso/callback")
+	b, origin := newSSOBrowser(t, idp, "browser-secret", browsertest.WindowSize(width, height))
+	idp.SetRedirectURI(origin + "/signin/sso/callback")
 
 	for i, code := range []string{"en", "ar"} {
 		l := mustLang(t, code)
