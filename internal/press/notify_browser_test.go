@@ -1,4 +1,4 @@
-package main
+package press_test
 
 import (
 	"testing"
@@ -8,6 +8,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/httpx"
+	"github.com/mofa-vn/chancery/internal/notify"
 	"github.com/mofa-vn/chancery/internal/publishing"
 )
 
@@ -17,15 +19,22 @@ import (
 // she unticks. The list passes axe in Vietnamese, English and Arabic and
 // fits a 375 px phone.
 func TestBrowserNotifications(t *testing.T) {
-	f := newPressUI(t)
+	// The notifications as the server wires them: the badge on every
+	// page (the kit's Unread) and the list's pages.
+	var notes *notify.Service
+	f := newPressUI(t, func(s *site, kit *httpx.Kit, mux *httpx.Router) {
+		notes = &notify.Service{DB: s.db, Cat: kit.Cat, Log: kit.Log, Now: s.clock.Now, PublicURL: func() string { return s.URL }}
+		kit.Unread = notes.Unread
+		notify.NewHandlers(notes, kit).Routes(mux)
+	})
 	f.cleared(t, "Statement on the floods", f.clock.Now().Add(3*time.Hour), f.x.ID)
-	if err := f.a.publishing.Pause(t.Context(), publishing.ActorOf(f.approve), f.x.ID, "Breaking news in the region"); err != nil {
+	if err := f.ts.pub.Pause(t.Context(), publishing.ActorOf(f.approve), f.x.ID, "Breaking news in the region"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.a.notify.Process(t.Context()); err != nil {
+	if _, err := notes.Process(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	b := browserOn(t, f.ts, f.cat)
+	b := newBrowser(t, f.ts)
 	b.Open(t, "/signin")
 	b.SignIn(t, "olivia", "officer-password-1")
 	b.Open(t, "/lang/en?next=/press/channels")
@@ -50,7 +59,7 @@ func TestBrowserNotifications(t *testing.T) {
 	b.Do(t, "focus mark-read", chromedp.Focus(chromedp.CSS(".notify-item form button")))
 	b.Follow(t, "press Enter", chromedp.KeyEvent(kb.Enter))
 	b.WaitFor(t, "read", `!document.querySelector('.notify-item.unread') && !document.querySelector('.notify-badge')`)
-	if n, _ := f.a.notify.Unread(t.Context(), f.officer); n != 0 {
+	if n, _ := notes.Unread(t.Context(), f.officer); n != 0 {
 		t.Errorf("%d unread after marking read", n)
 	}
 

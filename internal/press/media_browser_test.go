@@ -1,4 +1,4 @@
-package main
+package press_test
 
 import (
 	"crypto/sha256"
@@ -30,14 +30,14 @@ func TestBrowserMediaLibraryPicker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := f.a.publishing.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
+	st, err := f.ts.pub.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
 		DueAt:    f.clock.Now().Add(3 * time.Hour),
 		Variants: []publishing.VariantInput{{Lang: "en", Title: "On the summit", Body: "Text."}, {Lang: "vi", Title: "Về hội nghị", Body: "Văn bản."}},
 		Targets:  []int64{f.fb.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := browserOn(t, f.ts, f.cat)
+	b := newBrowser(t, f.ts)
 	b.AcceptDialogs(t)
 	b.Open(t, "/signin")
 	b.SignIn(t, "olivia", "officer-password-1")
@@ -74,7 +74,7 @@ func TestBrowserMediaLibraryPicker(t *testing.T) {
 	}
 
 	b.Do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
-	st2, err := f.a.publishing.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
+	st2, err := f.ts.pub.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
 		DueAt: f.clock.Now().Add(3 * time.Hour), Variants: []publishing.VariantInput{{Lang: "vi", Title: "Khác", Body: "Văn bản."}}})
 	if err != nil {
 		t.Fatal(err)
