@@ -1,4 +1,4 @@
-package main
+package events_test
 
 import (
 	"context"
@@ -77,7 +77,7 @@ func TestBrowserEventPage(t *testing.T) {
 	}
 
 	pw := map[string]string{}
-	for _, s := range b.ts.app.demo {
+	for _, s := range b.ts.demo {
 		pw[s.Username] = s.Password
 	}
 	b.Open(t, "/signin")
