@@ -10,23 +10,18 @@ package main
 // so that translators can change the wording without breaking them.
 
 import (
-	"context"
-	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/config"
-	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -310,162 +305,5 @@ func TestBrowserAccessibility(t *testing.T) {
 				check(t, page+" in "+code)
 			})
 		}
-	}
-}
-
-// headerLayout is where the header's parts sit, in CSS pixels from the left
-// of the viewport.
-type headerLayout struct {
-	Dir                           string
-	ContentLeft, ContentRight     float64 // the header row inside its padding
-	BrandLeft, BrandRight         float64
-	BrandTop, BrandBottom         float64
-	SwitcherLeft, SwitcherRight   float64
-	SwitcherTop, SwitcherBottom   float64
-	ViewportWidth, ViewportHeight float64
-}
-
-const headerLayoutJS = `(() => {
-	const row = document.querySelector(".site-header .header-row");
-	const cs = getComputedStyle(row);
-	const r = row.getBoundingClientRect();
-	const brand = document.querySelector(".site-header .brand").getBoundingClientRect();
-	const sw = document.querySelector(".site-header .lang-switcher").getBoundingClientRect();
-	return {
-		Dir: document.documentElement.dir,
-		ContentLeft: r.left + parseFloat(cs.paddingLeft), ContentRight: r.right - parseFloat(cs.paddingRight),
-		BrandLeft: brand.left, BrandRight: brand.right, BrandTop: brand.top, BrandBottom: brand.bottom,
-		SwitcherLeft: sw.left, SwitcherRight: sw.right, SwitcherTop: sw.top, SwitcherBottom: sw.bottom,
-		ViewportWidth: innerWidth, ViewportHeight: innerHeight,
-	};
-})()`
-
-func TestBrowserArabicRightToLeft(t *testing.T) {
-	const width, height = 1280, 800
-	b := newBrowser(t, browsertest.WindowSize(width, height))
-
-	layout := func(t *testing.T, code string) headerLayout {
-		t.Helper()
-		b.Open(t, "/"+code+"/")
-		h := browsertest.Eval[headerLayout](t, b.Tab, headerLayoutJS)
-		if h.ViewportWidth != width || h.ViewportHeight != height {
-			t.Fatalf("viewport is %vx%v, want %dx%d", h.ViewportWidth, h.ViewportHeight, width, height)
-		}
-		if h.SwitcherTop >= h.BrandBottom || h.SwitcherBottom <= h.BrandTop {
-			t.Fatalf("/%s/: the language switcher is not on the brand's line: %+v", code, h)
-		}
-		return h
-	}
-	const slack = 1.0 // CSS pixels of rounding
-
-	t.Run("ar is mirrored", func(t *testing.T) {
-		h := layout(t, "ar")
-		if h.Dir != "rtl" {
-			t.Errorf(`/ar/ has dir=%q, want "rtl"`, h.Dir)
-		}
-		if d := h.ContentRight - h.BrandRight; d < -slack || d > slack {
-			t.Errorf("/ar/: the brand ends at x=%v, want the right edge of the header at x=%v", h.BrandRight, h.ContentRight)
-		}
-		if h.SwitcherRight > h.BrandLeft+slack {
-			t.Errorf("/ar/: the language switcher (x=%v…%v) is not left of the brand (x=%v…%v)", h.SwitcherLeft, h.SwitcherRight, h.BrandLeft, h.BrandRight)
-		}
-		b.Screenshot(t, "ar-home.png", width, height)
-	})
-
-	t.Run("en is not", func(t *testing.T) {
-		h := layout(t, "en")
-		if h.Dir != "ltr" {
-			t.Errorf(`/en/ has dir=%q, want "ltr"`, h.Dir)
-		}
-		if d := h.BrandLeft - h.ContentLeft; d < -slack || d > slack {
-			t.Errorf("/en/: the brand starts at x=%v, want the left edge of the header at x=%v", h.BrandLeft, h.ContentLeft)
-		}
-		if h.SwitcherLeft < h.BrandRight-slack {
-			t.Errorf("/en/: the language switcher (x=%v…%v) is not right of the brand (x=%v…%v)", h.SwitcherLeft, h.SwitcherRight, h.BrandLeft, h.BrandRight)
-		}
-		b.Screenshot(t, "en-home.png", width, height)
-	})
-
-	// Without the Noto fonts Arabic and Chinese render as empty boxes (tofu),
-	// which neither axe nor the DOM notices: ask Chromium which font drew
-	// the heading.
-	for _, tc := range []struct{ code, family string }{{"ar", "Arabic"}, {"zh", "CJK"}} {
-		t.Run(tc.code+" heading is drawn with Noto "+tc.family, func(t *testing.T) {
-			b.Open(t, "/"+tc.code+"/")
-			ctx, cancel := context.WithTimeout(b.Ctx, browsertest.ActionTimeout)
-			defer cancel()
-			nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("main h1")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := chromedp.Call(ctx, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: nodes[0].NodeID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var used []string
-			ok := false
-			for _, f := range res.Fonts {
-				used = append(used, fmt.Sprintf("%s (%v glyphs)", f.FamilyName, f.GlyphCount))
-				ok = ok || strings.Contains(f.FamilyName, tc.family) && f.GlyphCount > 0
-			}
-			if !ok {
-				t.Errorf("/%s/ heading is drawn with %v, want a Noto %s font; is fonts-noto installed?", tc.code, used, tc.family)
-			}
-		})
-	}
-}
-
-func TestBrowserLanguageSwitcherRemembersChoice(t *testing.T) {
-	b := newBrowser(t, browsertest.Flag("accept-lang", "en"))
-	fr := mustLang(t, "fr")
-
-	b.Open(t, "/")
-	if got := b.Location(t); got != "/en/" {
-		t.Fatalf("with Accept-Language: en, / lands on %s, want /en/", got)
-	}
-	link := `.lang-switcher a[hreflang="` + fr.Tag.String() + `"]`
-	if got := b.Text(t, link); got != fr.NativeName {
-		t.Fatalf("the switcher's French link reads %q, want %q", got, fr.NativeName)
-	}
-	b.Follow(t, "click "+fr.NativeName, chromedp.Click(chromedp.CSS(link)))
-	if got := b.Location(t); got != "/fr/" {
-		t.Fatalf("choosing %s on /en/ lands on %s, want /fr/", fr.NativeName, got)
-	}
-	if got := b.Text(t, `.lang-switcher a[aria-current="true"]`); got != fr.NativeName {
-		t.Errorf("the switcher marks %q as current, want %q", got, fr.NativeName)
-	}
-	if got, want := b.Text(t, "main h1"), browsertest.Squash(b.cat.T("fr", "home_heading")); got != want {
-		t.Errorf("/fr/ heading %q, want %q", got, want)
-	}
-
-	b.Open(t, "/")
-	if got := b.Location(t); got != "/fr/" {
-		t.Errorf("after choosing French, / lands on %s although the browser asks for English; want /fr/", got)
-	}
-	if c, ok := b.Cookie(t, httpx.LangCookie); !ok || c.Value != "fr" {
-		t.Errorf("the browser does not remember the choice in the %s cookie: %+v", httpx.LangCookie, c)
-	}
-}
-
-func TestBrowserSkipLink(t *testing.T) {
-	b := newBrowser(t)
-	// Every page has the skip link, in every direction.
-	for _, path := range []string{"/en/", "/ar/", "/signin"} {
-		t.Run(path, func(t *testing.T) {
-			b.Open(t, path)
-			b.Do(t, "press Tab", chromedp.KeyEvent(kb.Tab))
-			b.WaitFor(t, "the first Tab focuses the skip link", `document.activeElement?.matches("a.skip-link")`)
-			l := b.pageLang(t)
-			if got, want := b.Text(t, ".skip-link"), browsertest.Squash(b.cat.T(l.Code, "nav_skip")); got != want {
-				t.Errorf("the skip link reads %q, want %q", got, want)
-			}
-			inView := `(() => { const r = document.activeElement.getBoundingClientRect();
-				return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; })()`
-			if !browsertest.Eval[bool](t, b.Tab, inView) {
-				t.Errorf("the focused skip link is not visible in the viewport")
-			}
-			b.Do(t, "press Enter", chromedp.KeyEvent(kb.Enter))
-			b.WaitFor(t, "Enter on the skip link moves focus to <main>", `document.activeElement === document.querySelector("main#main")`)
-		})
 	}
 }
