@@ -15,11 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -110,104 +108,6 @@ func mustLang(t testing.TB, code string) lang.Language {
 		t.Fatalf("no language %q", code)
 	}
 	return l
-}
-
-func TestBrowserSignIn(t *testing.T) {
-	b := newBrowser(t)
-	const password = "correct horse battery staple"
-	u := b.ts.addUser("press", password, account.RolePressOfficer)
-	// One account per language for the wrong passwords keeps each below the
-	// per-account throttle, which would answer with another message.
-	for _, l := range lang.All() {
-		b.ts.addUser("clerk-"+l.Code, password, account.RolePressOfficer)
-	}
-	session := auth.CookieName(true)
-
-	var l lang.Language // the language the staff pages come in
-	signedIn := t.Run("typing the username and password signs in", func(t *testing.T) {
-		b.Open(t, "/admin")
-		if got, want := b.Location(t), "/signin?next="+url.QueryEscape("/admin"); got != want {
-			t.Fatalf("an anonymous visit to /admin lands on %s, want %s", got, want)
-		}
-		b.SignIn(t, "press", password)
-		if got := b.Location(t); got != "/admin" {
-			t.Fatalf("signing in lands on %s, want /admin; the page says: %s", got, b.Text(t, "main"))
-		}
-		l = b.pageLang(t)
-		name := map[string]any{"Name": u.DisplayName}
-		if got, want := b.Text(t, ".account-nav .who"), browsertest.Squash(b.cat.T(l.Code, "nav_signed_in_as", name)); got != want {
-			t.Errorf("header shows %q, want %q", got, want)
-		}
-		if got, want := b.Text(t, "main h1 + p"), browsertest.Squash(b.cat.T(l.Code, "admin_welcome", name)); got != want {
-			t.Errorf("staff area greets with %q, want %q", got, want)
-		}
-	})
-	if !signedIn {
-		return // the next steps need the session
-	}
-
-	t.Run("the session cookie is HttpOnly", func(t *testing.T) {
-		c, ok := b.Cookie(t, session)
-		if !ok {
-			t.Fatalf("the browser holds no %s cookie after signing in", session)
-		}
-		if !c.HTTPOnly || !c.Secure || c.Path != "/" || c.SameSite != network.CookieSameSiteLax {
-			t.Errorf("%s: HttpOnly=%v Secure=%v Path=%q SameSite=%q, want HttpOnly, Secure, Path=/ and SameSite=Lax",
-				session, c.HTTPOnly, c.Secure, c.Path, c.SameSite)
-		}
-		if got := browsertest.Eval[string](t, b.Tab, `document.cookie`); strings.Contains(got, "chancery_session") || strings.Contains(got, c.Value) {
-			t.Errorf("scripts can read the session cookie: document.cookie = %q", got)
-		}
-	})
-
-	t.Run("signing out from the header returns to the site", func(t *testing.T) {
-		b.Follow(t, "click the sign-out button", chromedp.Click(chromedp.CSS(".account-nav button[type=submit]")))
-		if got, want := b.Location(t), "/"+l.Code+"/"; got != want {
-			t.Errorf("signing out lands on %s, want the home page %s", got, want)
-		}
-		if got := b.Text(t, ".account-nav .who"); got != "" {
-			t.Errorf("after signing out the header still shows %q", got)
-		}
-		if got, want := b.Text(t, `.account-nav a[href="/signin"]`), browsertest.Squash(b.cat.T(l.Code, "nav_signin")); got != want {
-			t.Errorf("after signing out the header offers %q, want the sign-in link %q", got, want)
-		}
-		if _, ok := b.Cookie(t, session); ok {
-			t.Errorf("the browser still holds the session cookie after signing out")
-		}
-		b.Open(t, "/admin")
-		if got, want := b.Location(t), "/signin?next="+url.QueryEscape("/admin"); got != want {
-			t.Errorf("after signing out /admin lands on %s, want %s", got, want)
-		}
-	})
-
-	t.Run("a wrong password shows the error in the page's language", func(t *testing.T) {
-		for _, l := range lang.All() {
-			t.Run(l.Code, func(t *testing.T) {
-				username := "clerk-" + l.Code
-				b.chooseLanguage(t, l, "/signin")
-				b.SignIn(t, username, "not the password")
-				if got := b.Location(t); !strings.HasPrefix(got, "/signin") {
-					t.Fatalf("a wrong password lands on %s", got)
-				}
-				browsertest.WaitVisible(b.Ctx, t, "#signin-error")
-				if got, want := b.Text(t, "#signin-error"), browsertest.Squash(b.cat.T(l.Code, "signin_error_credentials")); got != want {
-					t.Errorf("error %q, want %q", got, want)
-				}
-				if got := b.pageLang(t); got.Code != l.Code {
-					t.Errorf("the error page is in %s", got.Code)
-				}
-				if got := browsertest.Eval[string](t, b.Tab, `document.querySelector("#username").value`); got != username {
-					t.Errorf("the form forgot the username: %q", got)
-				}
-				if got := browsertest.Eval[string](t, b.Tab, `document.querySelector("#password").value`); got != "" {
-					t.Errorf("the form sends the password back: %q", got)
-				}
-				if _, ok := b.Cookie(t, session); ok {
-					t.Errorf("a wrong password left a session cookie")
-				}
-			})
-		}
-	})
 }
 
 func TestBrowserAccessibility(t *testing.T) {
