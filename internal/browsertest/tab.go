@@ -255,16 +255,16 @@ func (b *Tab) Press(t testing.TB, keys ...string) {
 }
 
 // TabTo presses Tab until the element that sel matches has the focus, as
-// a keyboard user would, and fails the test when 60 presses never reach it.
+// a keyboard user would, and fails the test when 40 presses never reach it.
 func (b *Tab) TabTo(t testing.TB, sel string) {
 	t.Helper()
-	for range 60 {
+	for range 40 {
 		if Eval[bool](t, b, `document.activeElement?.matches(`+JSString(sel)+`) === true`) {
 			return
 		}
 		b.Do(t, "press Tab", chromedp.KeyEvent(kb.Tab))
 	}
-	t.Fatalf("60 presses of Tab never reached %s", sel)
+	t.Fatalf("40 presses of Tab never reached %s", sel)
 }
 
 // PageLang is the language tag that the page declares on <html>.
