@@ -19,7 +19,7 @@ import (
 // person approves, the withdrawn portal page, the verify page and the
 // press pages have no serious accessibility violation in English and in
 // Arabic (right to left), and the withdrawn page is captured as
-// recall-withdrawn-en.png and recall-withdrawn-ar.png (-screenshots).
+// recall-withdrawn-en.png and recall-withdrawn-ar.png (-screenshot-dir).
 func TestBrowserRecall(t *testing.T) {
 	clock := storetest.NewClock(storetest.Start)
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)

@@ -152,7 +152,7 @@ func TestStaffNavigationNamesAreTranslated(t *testing.T) {
 // TestStaffNavigationInTheBrowser signs in a person holding two roles
 // (approver and chair) and, in Vietnamese, English and Arabic, finds the
 // navigation on the staff home, follows its rooms link with the keyboard,
-// and checks the pages with axe-core (-screenshots DIR keeps the images).
+// and checks the pages with axe-core (-screenshot-dir DIR keeps the images).
 func TestStaffNavigationInTheBrowser(t *testing.T) {
 	b := newBrowser(t)
 	const password = "correct horse battery staple"

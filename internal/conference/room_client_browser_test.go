@@ -46,7 +46,7 @@ const shown = `(() => {
 // own unmute is refused by the server until the chair allows it; leaving
 // ends every track the page got from the browser and shows the left screen,
 // from which Rejoin goes back in. Each state passes axe-core and is
-// captured (-screenshots DIR keeps the images).
+// captured (-screenshot-dir DIR keeps the images).
 func TestRoomClientStates(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
 	b := browserOn(t, a.ts, a.cat, mediaFlags...)

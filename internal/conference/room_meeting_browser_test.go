@@ -28,7 +28,7 @@ const fitsWindow = `document.scrollingElement.scrollHeight <= window.innerHeight
 // reach the chair, the help dialog opens and closes with the keyboard,
 // chat that arrives while the chat is closed counts as unread and is read
 // out, and hands and leaves are read out. Screenshots of each state at
-// both sizes are saved with -screenshots DIR.
+// both sizes are saved with -screenshot-dir DIR.
 func TestRoomMeetingApp(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
 	b := browserOn(t, a.ts, a.cat, append([]browsertest.Option{browsertest.WindowSize(375, 812)}, mediaFlags...)...)
