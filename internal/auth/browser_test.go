@@ -8,6 +8,9 @@ package auth_test
 
 import (
 	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,11 +34,29 @@ import (
 	"github.com/mofa-vn/chancery/locales"
 )
 
-// browserSite is the auth area as the browser tests visit it.
+// browserSite is the auth area as the browser tests visit it, served as
+// authtest serves an area but listening before the sign-in service is
+// built, as cmd/server does, so that the service knows the origin that
+// passkeys are bound to.
 type browserSite struct {
-	*authtest.Site
+	*httptest.Server
+	t     *testing.T
 	db    *store.DB
 	clock *storetest.Clock
+}
+
+// AddUser adds an account with password and roles.
+func (s *browserSite) AddUser(username, password string, roles ...account.Role) account.User {
+	s.t.Helper()
+	hash, err := auth.HashPassword(password, authtest.Cheap)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	u, err := s.db.CreateUser(s.t.Context(), account.User{Username: username, DisplayName: strings.ToUpper(username), PasswordHash: hash, Roles: roles})
+	if err != nil {
+		s.t.Fatalf("add user: %v", err)
+	}
+	return u
 }
 
 // browser is one headless Chromium tab on the site.
@@ -46,8 +67,8 @@ type browser struct {
 }
 
 // newBrowserAt serves the site on SQLite (the store tests cover
-// PostgreSQL) at origin applied to its listener's (nil: the listener's),
-// and starts Chromium on it.
+// PostgreSQL) over TLS, at origin applied to its listener's (nil: the
+// listener's), and starts Chromium on it.
 func newBrowserAt(t *testing.T, origin func(listener string) string, opts ...browsertest.Option) *browser {
 	t.Helper()
 	clock := storetest.NewClock(storetest.Start)
@@ -56,23 +77,35 @@ func newBrowserAt(t *testing.T, origin func(listener string) string, opts ...bro
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts := &browserSite{Server: httptest.NewUnstartedServer(nil), t: t, db: db, clock: clock}
+	t.Cleanup(ts.Close)
+	public := "https://" + ts.Listener.Addr().String()
+	if origin != nil {
+		public = origin(public)
+	}
+	svc, err := auth.NewService(auth.Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: clock.Now, Argon2: authtest.Cheap, Sealer: box,
+		SecondFactorRoles: []account.Role{account.RoleAdmin, account.RoleApprover}, PublicURL: public})
+	if err != nil {
+		t.Fatal(err)
+	}
 	kit := httpxtest.Kit(t, func(p *httpx.KitParams) { p.SecureCookies = true })
-	s := authtest.Serve(t, db, clock.Now, kit, func(mux *httpx.Router, svc *auth.Service) {
-		admin.New(db, svc, kit).Routes(mux)
-		// The portal, where signing out lands, and its language switcher.
-		site, err := portal.New(t.Context(), portal.Params{DB: db, Kit: kit, Log: kit.Log, Location: time.UTC})
-		if err != nil {
-			t.Fatal(err)
-		}
-		site.Routes(mux)
-	}, authtest.Options{PublicURL: origin, Auth: func(p *auth.Params) {
-		p.Sealer, p.SecondFactorRoles = box, []account.Role{account.RoleAdmin, account.RoleApprover}
-	}})
+	mux := httpx.NewRouter()
+	auth.NewHandlers(svc, kit).Routes(mux)
+	admin.New(db, svc, kit).Routes(mux)
+	// The portal, where signing out lands, and its language switcher.
+	site, err := portal.New(t.Context(), portal.Params{DB: db, Kit: kit, Log: kit.Log, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Routes(mux)
+	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
+	mux.HandleFunc("/", kit.NotFound)
+	ts.Config.Handler = httpxtest.Edge(kit, mux, svc.Middleware(kit))
+	ts.StartTLS()
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &browserSite{Site: s, db: db, clock: clock}
 	return &browser{Tab: browsertest.NewTab(t, ts.URL, ts.Certificate(), opts...), ts: ts, cat: cat}
 }
 

@@ -40,9 +40,10 @@ type ssoTab struct {
 func newSSOBrowser(t *testing.T, idp *oidctest.Provider, secret string, opts ...browsertest.Option) (*ssoTab, string) {
 	t.Helper()
 	db := storetest.Open(t, store.BackendSQLite)
+	// Listen first, so that the provider's redirect knows the origin.
 	ts := httptest.NewUnstartedServer(nil)
-	ts.StartTLS()
 	t.Cleanup(ts.Close)
+	public := "https://" + ts.Listener.Addr().String()
 	box, err := secrets.NewBox(bytes.Repeat([]byte{7}, secrets.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +60,7 @@ func newSSOBrowser(t *testing.T, idp *oidctest.Provider, secret string, opts ...
 		RoleMap:    map[string][]account.Role{"mfa-press": {account.RolePressOfficer}},
 		TrustedAMR: []string{"mfa"},
 		DB:         db, Auth: svc, Pages: pages, Kit: kit, Log: slog.New(slog.DiscardHandler), Now: time.Now,
-		PublicURL: ts.URL,
+		PublicURL: public,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +77,7 @@ func newSSOBrowser(t *testing.T, idp *oidctest.Provider, secret string, opts ...
 	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
 	mux.HandleFunc("/", kit.NotFound)
 	ts.Config.Handler = httpxtest.Edge(kit, mux, svc.Middleware(kit))
+	ts.StartTLS()
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)

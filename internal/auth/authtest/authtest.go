@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,12 +37,6 @@ type Options struct {
 	// and microphone (conference.UsesMedia), as production's security
 	// headers do.
 	UsesMedia func(path string) bool
-	// PublicURL, if set, gives the origin browsers reach the site at from
-	// its listener's (https://127.0.0.1:port), which the sign-in service
-	// gets as its PublicURL: the WebAuthn origin of passkeys. Browsers take
-	// no IP address as a relying party, so tests of passkeys answer at
-	// localhost.
-	PublicURL func(listener string) string
 }
 
 // Site is an area served with real sign-in.
@@ -63,15 +56,7 @@ type Site struct {
 // the test.
 func Serve(tb testing.TB, db *store.DB, now func() time.Time, kit *httpx.Kit, routes func(*httpx.Router, *auth.Service), o Options) *Site {
 	tb.Helper()
-	// Listen first, so that the origin is known when the service is built.
-	var handler atomic.Pointer[http.Handler]
-	srv := httpxtest.ServeHandler(tb, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		(*handler.Load()).ServeHTTP(w, r)
-	}), true)
 	p := auth.Params{DB: db, Log: slog.New(slog.DiscardHandler), Now: now, Argon2: Cheap}
-	if o.PublicURL != nil {
-		p.PublicURL = o.PublicURL(srv.URL)
-	}
 	if o.Auth != nil {
 		o.Auth(&p)
 	}
@@ -85,8 +70,7 @@ func Serve(tb testing.TB, db *store.DB, now func() time.Time, kit *httpx.Kit, ro
 	mux.Handle("GET /static/{file}", kit.Assets.Handler(http.HandlerFunc(kit.NotFound)))
 	mux.HandleFunc("/", kit.NotFound)
 	h := httpx.Chain(mux, kit.Recover, kit.SecurityHeaders(o.UsesMedia), kit.RefuseInvalidText, kit.CrossOrigin(), svc.Middleware(kit))
-	handler.Store(&h)
-	return &Site{Server: srv, tb: tb, DB: db, Kit: kit, Auth: svc}
+	return &Site{Server: httpxtest.ServeHandler(tb, h, true), tb: tb, DB: db, Kit: kit, Auth: svc}
 }
 
 // AddUser adds an account with password and roles.
