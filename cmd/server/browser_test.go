@@ -3,51 +3,34 @@ package main
 // The browser tests drive Debian's Chromium against the fully wired server,
 // so that they check what a person sees and does: typing into the sign-in
 // form, the language switcher, right-to-left Arabic, keyboard navigation and
-// the WCAG 2.2 AA rules of axe-core in every language.
+// the WCAG 2.2 AA rules of axe-core in every language. The steps themselves
+// are the shared kit's (browsertest.Tab); this file only adds the server.
 //
 // They read every expected text from the message catalogue, never a literal,
 // so that translators can change the wording without breaking them.
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"flag"
-	"fmt"
-	"image/png"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/css"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/config"
-	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 	"github.com/mofa-vn/chancery/locales"
 )
 
-// screenshotDir keeps a copy of the browser tests' screenshots for a person
-// to look at: go test -run Browser ./cmd/server -screenshots /tmp
-var screenshotDir = flag.String("screenshots", "", "also write the browser tests' screenshots to this directory")
-
-// browser is one headless Chromium tab and the server it visits: the handler
-// that build wires, served over TLS with the demo content loaded.
+// browser is one headless Chromium tab (browsertest.Tab) and the server it
+// visits: the handler that build wires, served over TLS with the demo
+// content loaded.
 type browser struct {
-	ctx context.Context
+	*browsertest.Tab
 	ts  *testServer
 	cat *lang.Catalog
 }
@@ -81,121 +64,27 @@ func newBrowserAt(t *testing.T, origin func(listener string) string, mutate func
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts = append([]browsertest.Option{trustTestCertificate(ts)}, opts...)
-	return &browser{ctx: browsertest.New(t, opts...), ts: ts, cat: cat}
+	return browserOn(t, ts, cat, opts...)
 }
 
-// trustTestCertificate makes Chromium accept the test server's self-signed
-// certificate by pinning its public key. The server stays on HTTPS, as in
-// production, so the __Host- session cookie, its Secure flag and HSTS are
-// exercised for real; and unlike --ignore-certificate-errors, every other bad
-// certificate is still refused.
-func trustTestCertificate(ts *testServer) browsertest.Option {
-	spki := sha256.Sum256(ts.Certificate().RawSubjectPublicKeyInfo)
-	return browsertest.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:]))
-}
-
-// open loads a path of the server and waits for the load event.
-func (b *browser) open(t testing.TB, path string) {
+// browserOn starts another Chromium, with its own profile and cookies, on
+// the server of ts: a second person in the same room, say. The tab trusts
+// the server's self-signed certificate by pinning its key (NewTab).
+func browserOn(t *testing.T, ts *testServer, cat *lang.Catalog, opts ...browsertest.Option) *browser {
 	t.Helper()
-	browsertest.Navigate(b.ctx, t, b.ts.URL+path)
-}
-
-// follow runs step, which makes the page navigate (following a link or
-// submitting a form), and waits until the page it leads to has loaded,
-// after any redirects.
-func (b *browser) follow(t testing.TB, what string, step chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
-	defer cancel()
-	if _, err := chromedp.RunResponse(ctx, step); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// do runs steps that do not navigate.
-func (b *browser) do(t testing.TB, what string, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// eval evaluates a JavaScript expression in the page.
-func eval[T any](t testing.TB, b *browser, expr string) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// waitFor polls a JavaScript predicate until it is true, and fails the test
-// with what when it is still false after the deadline.
-func (b *browser) waitFor(t testing.TB, what, predicate string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
-	defer cancel()
-	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(browsertest.ActionTimeout)))
-		if err == nil {
-			return
-		}
-		// A navigation that is still going on (the redirect after a form
-		// was posted, say) destroys the page's JavaScript context under the
-		// poll: poll again in the new page.
-		if ctx.Err() == nil && navigatedAway(err) {
-			time.Sleep(50 * time.Millisecond)
-			continue
-		}
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// navigatedAway reports a DevTools error saying the page's JavaScript
-// context went away under an evaluation because the page navigated.
-func navigatedAway(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "Cannot find context with specified id") ||
-		strings.Contains(s, "Execution context was destroyed") ||
-		strings.Contains(s, "Inspected target navigated or closed")
-}
-
-// location is the path and query of the page in the tab.
-func (b *browser) location(t testing.TB) string {
-	t.Helper()
-	return eval[string](t, b, `location.pathname + location.search`)
-}
-
-// text is the rendered text of the first element that sel matches, squashed,
-// or "" when there is none.
-func (b *browser) text(t testing.TB, sel string) string {
-	t.Helper()
-	return squash(eval[string](t, b, `document.querySelector(`+jsString(sel)+`)?.innerText ?? ""`))
-}
-
-// squash collapses every run of white space, no-break spaces included, into
-// one space, so that a page's text compares with the catalogue's whatever
-// spaces a translator chose (French puts a no-break space before a colon).
-func squash(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return &browser{Tab: browsertest.NewTab(t, ts.URL, ts.Certificate(), opts...), ts: ts, cat: cat}
 }
 
 // pageLang returns the language that the page declares on <html>.
 func (b *browser) pageLang(t testing.TB) lang.Language {
 	t.Helper()
-	tag := eval[string](t, b, `document.documentElement.lang`)
+	tag := browsertest.Eval[string](t, b.Tab, `document.documentElement.lang`)
 	for _, l := range lang.All() {
 		if l.Tag.String() == tag {
 			return l
 		}
 	}
-	t.Fatalf("%s declares lang=%q, which is not a language Chancery serves", b.location(t), tag)
+	t.Fatalf("%s declares lang=%q, which is not a language Chancery serves", b.Location(t), tag)
 	return lang.Language{}
 }
 
@@ -203,71 +92,14 @@ func (b *browser) pageLang(t testing.TB) lang.Language {
 // remembers it in a cookie, and goes on to next.
 func (b *browser) chooseLanguage(t testing.TB, l lang.Language, next string) {
 	t.Helper()
-	b.open(t, "/lang/"+l.Code+"?next="+url.QueryEscape(next))
+	b.Open(t, "/lang/"+l.Code+"?next="+url.QueryEscape(next))
 	if got := b.pageLang(t); got.Code != l.Code {
-		t.Fatalf("after choosing %s, %s is in %s", l.Code, b.location(t), got.Code)
+		t.Fatalf("after choosing %s, %s is in %s", l.Code, b.Location(t), got.Code)
 	}
 }
 
-// signIn types the username and password into the sign-in form, as a person
-// does, and presses Enter in the password field.
-func (b *browser) signIn(t testing.TB, username, password string) {
-	t.Helper()
-	browsertest.WaitVisible(b.ctx, t, "#username")
-	b.do(t, "type the username and password",
-		chromedp.SendKeys(chromedp.CSS("#username"), username),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
-	)
-	b.follow(t, "submit the sign-in form", chromedp.SendKeys(chromedp.CSS("#password"), kb.Enter))
-}
-
-// cookie returns the browser's cookie of that name for the server, as the
-// browser stores it, including HttpOnly cookies that scripts cannot see.
-func (b *browser) cookie(t testing.TB, name string) (*network.Cookie, bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
-	defer cancel()
-	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.ts.URL + "/"}})
-	if err != nil {
-		t.Fatalf("read the browser's cookies: %v", err)
-	}
-	for _, c := range res.Cookies {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	return nil, false
-}
-
-// screenshot captures the viewport into the test's temporary directory, and
-// into -screenshots when it is set, and checks that it is width×height.
-func (b *browser) screenshot(t *testing.T, name string, width, height int) {
-	t.Helper()
-	shot := browsertest.Screenshot(b.ctx, t, filepath.Join(t.TempDir(), name))
-	cfg, err := png.DecodeConfig(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if cfg.Width != width || cfg.Height != height {
-		t.Errorf("screenshot %s is %dx%d, want the %dx%d viewport", name, cfg.Width, cfg.Height, width, height)
-	}
-	if *screenshotDir != "" {
-		path := filepath.Join(*screenshotDir, name)
-		if err := os.WriteFile(path, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
-}
-
-// jsString quotes s as a JavaScript string literal.
-func jsString(s string) string {
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic(err) // a Go string always marshals
-	}
-	return string(b)
-}
+// mediaFlags make Chromium a participant in a room with fake devices.
+var mediaFlags = browsertest.MediaOptions()
 
 func mustLang(t testing.TB, code string) lang.Language {
 	t.Helper()
@@ -276,104 +108,6 @@ func mustLang(t testing.TB, code string) lang.Language {
 		t.Fatalf("no language %q", code)
 	}
 	return l
-}
-
-func TestBrowserSignIn(t *testing.T) {
-	b := newBrowser(t)
-	const password = "correct horse battery staple"
-	u := b.ts.addUser("press", password, account.RolePressOfficer)
-	// One account per language for the wrong passwords keeps each below the
-	// per-account throttle, which would answer with another message.
-	for _, l := range lang.All() {
-		b.ts.addUser("clerk-"+l.Code, password, account.RolePressOfficer)
-	}
-	session := auth.CookieName(true)
-
-	var l lang.Language // the language the staff pages come in
-	signedIn := t.Run("typing the username and password signs in", func(t *testing.T) {
-		b.open(t, "/admin")
-		if got, want := b.location(t), "/signin?next="+url.QueryEscape("/admin"); got != want {
-			t.Fatalf("an anonymous visit to /admin lands on %s, want %s", got, want)
-		}
-		b.signIn(t, "press", password)
-		if got := b.location(t); got != "/admin" {
-			t.Fatalf("signing in lands on %s, want /admin; the page says: %s", got, b.text(t, "main"))
-		}
-		l = b.pageLang(t)
-		name := map[string]any{"Name": u.DisplayName}
-		if got, want := b.text(t, ".account-nav .who"), squash(b.cat.T(l.Code, "nav_signed_in_as", name)); got != want {
-			t.Errorf("header shows %q, want %q", got, want)
-		}
-		if got, want := b.text(t, "main h1 + p"), squash(b.cat.T(l.Code, "admin_welcome", name)); got != want {
-			t.Errorf("staff area greets with %q, want %q", got, want)
-		}
-	})
-	if !signedIn {
-		return // the next steps need the session
-	}
-
-	t.Run("the session cookie is HttpOnly", func(t *testing.T) {
-		c, ok := b.cookie(t, session)
-		if !ok {
-			t.Fatalf("the browser holds no %s cookie after signing in", session)
-		}
-		if !c.HTTPOnly || !c.Secure || c.Path != "/" || c.SameSite != network.CookieSameSiteLax {
-			t.Errorf("%s: HttpOnly=%v Secure=%v Path=%q SameSite=%q, want HttpOnly, Secure, Path=/ and SameSite=Lax",
-				session, c.HTTPOnly, c.Secure, c.Path, c.SameSite)
-		}
-		if got := eval[string](t, b, `document.cookie`); strings.Contains(got, "chancery_session") || strings.Contains(got, c.Value) {
-			t.Errorf("scripts can read the session cookie: document.cookie = %q", got)
-		}
-	})
-
-	t.Run("signing out from the header returns to the site", func(t *testing.T) {
-		b.follow(t, "click the sign-out button", chromedp.Click(chromedp.CSS(".account-nav button[type=submit]")))
-		if got, want := b.location(t), "/"+l.Code+"/"; got != want {
-			t.Errorf("signing out lands on %s, want the home page %s", got, want)
-		}
-		if got := b.text(t, ".account-nav .who"); got != "" {
-			t.Errorf("after signing out the header still shows %q", got)
-		}
-		if got, want := b.text(t, `.account-nav a[href="/signin"]`), squash(b.cat.T(l.Code, "nav_signin")); got != want {
-			t.Errorf("after signing out the header offers %q, want the sign-in link %q", got, want)
-		}
-		if _, ok := b.cookie(t, session); ok {
-			t.Errorf("the browser still holds the session cookie after signing out")
-		}
-		b.open(t, "/admin")
-		if got, want := b.location(t), "/signin?next="+url.QueryEscape("/admin"); got != want {
-			t.Errorf("after signing out /admin lands on %s, want %s", got, want)
-		}
-	})
-
-	t.Run("a wrong password shows the error in the page's language", func(t *testing.T) {
-		for _, l := range lang.All() {
-			t.Run(l.Code, func(t *testing.T) {
-				username := "clerk-" + l.Code
-				b.chooseLanguage(t, l, "/signin")
-				b.signIn(t, username, "not the password")
-				if got := b.location(t); !strings.HasPrefix(got, "/signin") {
-					t.Fatalf("a wrong password lands on %s", got)
-				}
-				browsertest.WaitVisible(b.ctx, t, "#signin-error")
-				if got, want := b.text(t, "#signin-error"), squash(b.cat.T(l.Code, "signin_error_credentials")); got != want {
-					t.Errorf("error %q, want %q", got, want)
-				}
-				if got := b.pageLang(t); got.Code != l.Code {
-					t.Errorf("the error page is in %s", got.Code)
-				}
-				if got := eval[string](t, b, `document.querySelector("#username").value`); got != username {
-					t.Errorf("the form forgot the username: %q", got)
-				}
-				if got := eval[string](t, b, `document.querySelector("#password").value`); got != "" {
-					t.Errorf("the form sends the password back: %q", got)
-				}
-				if _, ok := b.cookie(t, session); ok {
-					t.Errorf("a wrong password left a session cookie")
-				}
-			})
-		}
-	})
 }
 
 func TestBrowserAccessibility(t *testing.T) {
@@ -390,7 +124,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	check := func(t *testing.T, label string) {
 		t.Helper()
 		var serious []browsertest.Violation
-		for _, v := range browsertest.Axe(b.ctx, t) {
+		for _, v := range browsertest.Axe(b.Ctx, t) {
 			if v.Serious() {
 				serious = append(serious, v)
 			}
@@ -403,8 +137,8 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	for _, l := range lang.All() {
 		t.Run(l.Code+" home", func(t *testing.T) {
-			b.open(t, "/"+l.Code+"/")
-			if n := eval[int](t, b, `document.querySelectorAll("main .card").length`); n < 2 {
+			b.Open(t, "/"+l.Code+"/")
+			if n := browsertest.Eval[int](t, b.Tab, `document.querySelectorAll("main .card").length`); n < 2 {
 				t.Fatalf("/%s/ shows %d articles, want the demo's", l.Code, n)
 			}
 			check(t, "/"+l.Code+"/ home")
@@ -420,25 +154,25 @@ func TestBrowserAccessibility(t *testing.T) {
 		l := mustLang(t, code)
 		t.Run(code+" sign-in error", func(t *testing.T) {
 			b.chooseLanguage(t, l, "/signin")
-			b.signIn(t, "nobody", "not the password")
-			browsertest.WaitVisible(b.ctx, t, "#signin-error")
+			b.SignIn(t, "nobody", "not the password")
+			browsertest.WaitVisible(b.Ctx, t, "#signin-error")
 			check(t, "/signin in "+code+" with an error")
 		})
 	}
 
 	signedIn := t.Run("sign in", func(t *testing.T) {
 		b.chooseLanguage(t, mustLang(t, "en"), "/signin?next=/admin/tokens")
-		b.signIn(t, "chief", password)
-		if got := b.location(t); got != "/admin/tokens" {
+		b.SignIn(t, "chief", password)
+		if got := b.Location(t); got != "/admin/tokens" {
 			t.Fatalf("signing in lands on %s", got)
 		}
 		// A token makes the page show its table, and the new secret.
-		b.do(t, "fill in the new-token form",
+		b.Do(t, "fill in the new-token form",
 			chromedp.SendKeys(chromedp.CSS("#name"), "press feed"),
 			chromedp.Click(chromedp.CSS(`input[name="roles"]`)),
 		)
-		b.follow(t, "create a token", chromedp.Click(chromedp.CSS(`form[action="/admin/tokens"] button[type=submit]`)))
-		browsertest.WaitVisible(b.ctx, t, ".notice .secret")
+		b.Follow(t, "create a token", chromedp.Click(chromedp.CSS(`form[action="/admin/tokens"] button[type=submit]`)))
+		browsertest.WaitVisible(b.Ctx, t, ".notice .secret")
 		check(t, "/admin/tokens in en, with a new token")
 	})
 	if !signedIn {
@@ -465,168 +199,11 @@ func TestBrowserAccessibility(t *testing.T) {
 		for _, page := range []string{"/admin", "/admin/users", "/admin/tokens", "/admin/rooms"} {
 			t.Run(code+" "+page, func(t *testing.T) {
 				b.chooseLanguage(t, l, page)
-				if got := b.location(t); got != page {
+				if got := b.Location(t); got != page {
 					t.Fatalf("%s lands on %s", page, got)
 				}
 				check(t, page+" in "+code)
 			})
 		}
-	}
-}
-
-// headerLayout is where the header's parts sit, in CSS pixels from the left
-// of the viewport.
-type headerLayout struct {
-	Dir                           string
-	ContentLeft, ContentRight     float64 // the header row inside its padding
-	BrandLeft, BrandRight         float64
-	BrandTop, BrandBottom         float64
-	SwitcherLeft, SwitcherRight   float64
-	SwitcherTop, SwitcherBottom   float64
-	ViewportWidth, ViewportHeight float64
-}
-
-const headerLayoutJS = `(() => {
-	const row = document.querySelector(".site-header .header-row");
-	const cs = getComputedStyle(row);
-	const r = row.getBoundingClientRect();
-	const brand = document.querySelector(".site-header .brand").getBoundingClientRect();
-	const sw = document.querySelector(".site-header .lang-switcher").getBoundingClientRect();
-	return {
-		Dir: document.documentElement.dir,
-		ContentLeft: r.left + parseFloat(cs.paddingLeft), ContentRight: r.right - parseFloat(cs.paddingRight),
-		BrandLeft: brand.left, BrandRight: brand.right, BrandTop: brand.top, BrandBottom: brand.bottom,
-		SwitcherLeft: sw.left, SwitcherRight: sw.right, SwitcherTop: sw.top, SwitcherBottom: sw.bottom,
-		ViewportWidth: innerWidth, ViewportHeight: innerHeight,
-	};
-})()`
-
-func TestBrowserArabicRightToLeft(t *testing.T) {
-	const width, height = 1280, 800
-	b := newBrowser(t, browsertest.WindowSize(width, height))
-
-	layout := func(t *testing.T, code string) headerLayout {
-		t.Helper()
-		b.open(t, "/"+code+"/")
-		h := eval[headerLayout](t, b, headerLayoutJS)
-		if h.ViewportWidth != width || h.ViewportHeight != height {
-			t.Fatalf("viewport is %vx%v, want %dx%d", h.ViewportWidth, h.ViewportHeight, width, height)
-		}
-		if h.SwitcherTop >= h.BrandBottom || h.SwitcherBottom <= h.BrandTop {
-			t.Fatalf("/%s/: the language switcher is not on the brand's line: %+v", code, h)
-		}
-		return h
-	}
-	const slack = 1.0 // CSS pixels of rounding
-
-	t.Run("ar is mirrored", func(t *testing.T) {
-		h := layout(t, "ar")
-		if h.Dir != "rtl" {
-			t.Errorf(`/ar/ has dir=%q, want "rtl"`, h.Dir)
-		}
-		if d := h.ContentRight - h.BrandRight; d < -slack || d > slack {
-			t.Errorf("/ar/: the brand ends at x=%v, want the right edge of the header at x=%v", h.BrandRight, h.ContentRight)
-		}
-		if h.SwitcherRight > h.BrandLeft+slack {
-			t.Errorf("/ar/: the language switcher (x=%v…%v) is not left of the brand (x=%v…%v)", h.SwitcherLeft, h.SwitcherRight, h.BrandLeft, h.BrandRight)
-		}
-		b.screenshot(t, "ar-home.png", width, height)
-	})
-
-	t.Run("en is not", func(t *testing.T) {
-		h := layout(t, "en")
-		if h.Dir != "ltr" {
-			t.Errorf(`/en/ has dir=%q, want "ltr"`, h.Dir)
-		}
-		if d := h.BrandLeft - h.ContentLeft; d < -slack || d > slack {
-			t.Errorf("/en/: the brand starts at x=%v, want the left edge of the header at x=%v", h.BrandLeft, h.ContentLeft)
-		}
-		if h.SwitcherLeft < h.BrandRight-slack {
-			t.Errorf("/en/: the language switcher (x=%v…%v) is not right of the brand (x=%v…%v)", h.SwitcherLeft, h.SwitcherRight, h.BrandLeft, h.BrandRight)
-		}
-		b.screenshot(t, "en-home.png", width, height)
-	})
-
-	// Without the Noto fonts Arabic and Chinese render as empty boxes (tofu),
-	// which neither axe nor the DOM notices: ask Chromium which font drew
-	// the heading.
-	for _, tc := range []struct{ code, family string }{{"ar", "Arabic"}, {"zh", "CJK"}} {
-		t.Run(tc.code+" heading is drawn with Noto "+tc.family, func(t *testing.T) {
-			b.open(t, "/"+tc.code+"/")
-			ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
-			defer cancel()
-			nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("main h1")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := chromedp.Call(ctx, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: nodes[0].NodeID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var used []string
-			ok := false
-			for _, f := range res.Fonts {
-				used = append(used, fmt.Sprintf("%s (%v glyphs)", f.FamilyName, f.GlyphCount))
-				ok = ok || strings.Contains(f.FamilyName, tc.family) && f.GlyphCount > 0
-			}
-			if !ok {
-				t.Errorf("/%s/ heading is drawn with %v, want a Noto %s font; is fonts-noto installed?", tc.code, used, tc.family)
-			}
-		})
-	}
-}
-
-func TestBrowserLanguageSwitcherRemembersChoice(t *testing.T) {
-	b := newBrowser(t, browsertest.Flag("accept-lang", "en"))
-	fr := mustLang(t, "fr")
-
-	b.open(t, "/")
-	if got := b.location(t); got != "/en/" {
-		t.Fatalf("with Accept-Language: en, / lands on %s, want /en/", got)
-	}
-	link := `.lang-switcher a[hreflang="` + fr.Tag.String() + `"]`
-	if got := b.text(t, link); got != fr.NativeName {
-		t.Fatalf("the switcher's French link reads %q, want %q", got, fr.NativeName)
-	}
-	b.follow(t, "click "+fr.NativeName, chromedp.Click(chromedp.CSS(link)))
-	if got := b.location(t); got != "/fr/" {
-		t.Fatalf("choosing %s on /en/ lands on %s, want /fr/", fr.NativeName, got)
-	}
-	if got := b.text(t, `.lang-switcher a[aria-current="true"]`); got != fr.NativeName {
-		t.Errorf("the switcher marks %q as current, want %q", got, fr.NativeName)
-	}
-	if got, want := b.text(t, "main h1"), squash(b.cat.T("fr", "home_heading")); got != want {
-		t.Errorf("/fr/ heading %q, want %q", got, want)
-	}
-
-	b.open(t, "/")
-	if got := b.location(t); got != "/fr/" {
-		t.Errorf("after choosing French, / lands on %s although the browser asks for English; want /fr/", got)
-	}
-	if c, ok := b.cookie(t, httpx.LangCookie); !ok || c.Value != "fr" {
-		t.Errorf("the browser does not remember the choice in the %s cookie: %+v", httpx.LangCookie, c)
-	}
-}
-
-func TestBrowserSkipLink(t *testing.T) {
-	b := newBrowser(t)
-	// Every page has the skip link, in every direction.
-	for _, path := range []string{"/en/", "/ar/", "/signin"} {
-		t.Run(path, func(t *testing.T) {
-			b.open(t, path)
-			b.do(t, "press Tab", chromedp.KeyEvent(kb.Tab))
-			b.waitFor(t, "the first Tab focuses the skip link", `document.activeElement?.matches("a.skip-link")`)
-			l := b.pageLang(t)
-			if got, want := b.text(t, ".skip-link"), squash(b.cat.T(l.Code, "nav_skip")); got != want {
-				t.Errorf("the skip link reads %q, want %q", got, want)
-			}
-			inView := `(() => { const r = document.activeElement.getBoundingClientRect();
-				return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; })()`
-			if !eval[bool](t, b, inView) {
-				t.Errorf("the focused skip link is not visible in the viewport")
-			}
-			b.do(t, "press Enter", chromedp.KeyEvent(kb.Enter))
-			b.waitFor(t, "Enter on the skip link moves focus to <main>", `document.activeElement === document.querySelector("main#main")`)
-		})
 	}
 }

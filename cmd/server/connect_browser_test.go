@@ -36,21 +36,21 @@ func TestBrowserConnectX(t *testing.T) {
 		t.Fatal("the demo has no X channel")
 	}
 	page := fmt.Sprintf("/press/channels/%d/connect", xID)
-	b.open(t, "/signin")
-	b.signIn(t, "demo-press", pw["demo-press"])
-	b.open(t, "/lang/en?next="+page)
-	b.follow(t, "sign in with X", chromedp.Click(chromedp.CSS("#oauth-submit")))
-	b.follow(t, "continue to X", chromedp.Click(chromedp.CSS("#oauth-continue")))
-	if loc := b.location(t); !strings.HasPrefix(loc, page+"?connected=1") {
+	b.Open(t, "/signin")
+	b.SignIn(t, "demo-press", pw["demo-press"])
+	b.Open(t, "/lang/en?next="+page)
+	b.Follow(t, "sign in with X", chromedp.Click(chromedp.CSS("#oauth-submit")))
+	b.Follow(t, "continue to X", chromedp.Click(chromedp.CSS("#oauth-continue")))
+	if loc := b.Location(t); !strings.HasPrefix(loc, page+"?connected=1") {
 		t.Fatalf("after the OAuth round trip the browser is at %s", loc)
 	}
-	if got := b.text(t, "#health-account"); !strings.Contains(got, "mofa_vn") || !strings.Contains(got, "confirmed") {
+	if got := b.Text(t, "#health-account"); !strings.Contains(got, "mofa_vn") || !strings.Contains(got, "confirmed") {
 		t.Fatalf("account after connecting: %q", got)
 	}
 	for _, code := range []string{"en", "ar"} {
 		for _, path := range []string{page, "/press/alerts"} {
-			b.open(t, "/lang/"+code+"?next="+path)
-			browsertest.AssertNoSeriousViolations(t, b.ctx, code+" "+path)
+			b.Open(t, "/lang/"+code+"?next="+path)
+			browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" "+path)
 		}
 	}
 }

@@ -67,21 +67,21 @@ func TestBrowserAccreditation(t *testing.T) {
 	}
 
 	// The registrant, in Vietnamese.
-	b.open(t, register)
-	browsertest.WaitVisible(b.ctx, t, "#credentials")
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi registration form")
-	b.screenshot(t, "delegations-register-vi.png", width, height)
-	b.do(t, "fill the registration form",
+	b.Open(t, register)
+	browsertest.WaitVisible(b.Ctx, t, "#credentials")
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "vi registration form")
+	b.Screenshot(t, "delegations-register-vi.png", width, height)
+	b.Do(t, "fill the registration form",
 		chromedp.SendKeys(chromedp.CSS("#name"), "Phạm Văn Hùng"),
 		chromedp.SendKeys(chromedp.CSS("#title"), "Tham tán"),
 		chromedp.SetValue(chromedp.CSS("#category"), "adviser"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "hung.pham@mofa.example"),
 		chromedp.SetUploadFiles(chromedp.CSS("#credentials"), []string{pdf}),
 		chromedp.SetUploadFiles(chromedp.CSS("#photo"), []string{photo}))
-	b.follow(t, "send the registration", chromedp.Click(chromedp.CSS(`form[enctype] button[type="submit"]`)))
-	b.waitFor(t, "the confirmation", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi registration done")
-	b.screenshot(t, "delegations-registered-vi.png", width, height)
+	b.Follow(t, "send the registration", chromedp.Click(chromedp.CSS(`form[enctype] button[type="submit"]`)))
+	b.WaitFor(t, "the confirmation", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "vi registration done")
+	b.Screenshot(t, "delegations-registered-vi.png", width, height)
 	var hung store.Registration
 	regs, _ := ts.db.ListRegistrations(ctx, store.RegistrationFilter{EventID: room.ID, DelegationID: vn.ID})
 	for _, r := range regs {
@@ -94,38 +94,38 @@ func TestBrowserAccreditation(t *testing.T) {
 	}
 
 	// The focal point approves.
-	b.open(t, focal)
-	browsertest.WaitVisible(b.ctx, t, fmt.Sprintf(`form[action$="/registrations/%d/approve"] button`, hung.ID))
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi focal point page")
-	b.screenshot(t, "delegations-focal-vi.png", width, height)
-	b.follow(t, "approve", chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action$="/registrations/%d/approve"] button`, hung.ID))))
-	b.waitFor(t, "the approval notice", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
+	b.Open(t, focal)
+	browsertest.WaitVisible(b.Ctx, t, fmt.Sprintf(`form[action$="/registrations/%d/approve"] button`, hung.ID))
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "vi focal point page")
+	b.Screenshot(t, "delegations-focal-vi.png", width, height)
+	b.Follow(t, "approve", chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action$="/registrations/%d/approve"] button`, hung.ID))))
+	b.WaitFor(t, "the approval notice", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
 	if got, _ := ts.db.GetRegistration(ctx, hung.ID); got.State != store.RegFocal {
 		t.Fatalf("after the focal point: %s", got.State)
 	}
 
 	// The secretariat accredits.
-	b.open(t, "/signin")
-	b.signIn(t, "paul", "protocol-password-1")
+	b.Open(t, "/signin")
+	b.SignIn(t, "paul", "protocol-password-1")
 	staff := fmt.Sprintf("/admin/events/%d/delegations", room.ID)
-	b.open(t, "/lang/en?next="+url.QueryEscape(staff))
+	b.Open(t, "/lang/en?next="+url.QueryEscape(staff))
 	accredit := fmt.Sprintf(`form[action$="/registrations/%d/accredit"] button`, hung.ID)
-	browsertest.WaitVisible(b.ctx, t, accredit)
-	if order := b.text(t, "main"); !(strings.Index(order, "1. ASEAN Secretariat") < strings.Index(order, "2. France") &&
+	browsertest.WaitVisible(b.Ctx, t, accredit)
+	if order := b.Text(t, "main"); !(strings.Index(order, "1. ASEAN Secretariat") < strings.Index(order, "2. France") &&
 		strings.Index(order, "2. France") < strings.Index(order, "3. Vietnam")) {
 		t.Fatalf("staff page order: %.400s", order)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "en staff page")
-	b.screenshot(t, "delegations-admin-en.png", width, height)
-	b.follow(t, "accredit", chromedp.Click(chromedp.CSS(accredit)))
-	b.waitFor(t, "the accreditation notice", `document.querySelector('[role="status"]')?.innerText.includes("is accredited")`)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "en staff page")
+	b.Screenshot(t, "delegations-admin-en.png", width, height)
+	b.Follow(t, "accredit", chromedp.Click(chromedp.CSS(accredit)))
+	b.WaitFor(t, "the accreditation notice", `document.querySelector('[role="status"]')?.innerText.includes("is accredited")`)
 	if got, _ := ts.db.GetRegistration(ctx, hung.ID); got.State != store.RegAccredited {
 		t.Fatalf("after the secretariat: %s", got.State)
 	}
-	b.open(t, "/lang/ar?next="+url.QueryEscape(staff))
+	b.Open(t, "/lang/ar?next="+url.QueryEscape(staff))
 	if b.pageLang(t).Code != "ar" {
 		t.Fatal("not in Arabic")
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "ar staff page")
-	b.screenshot(t, "delegations-admin-ar.png", width, height)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "ar staff page")
+	b.Screenshot(t, "delegations-admin-ar.png", width, height)
 }

@@ -36,7 +36,7 @@ func TestBrowserEventWholePath(t *testing.T) {
 	a := newBrowserWith(t, func(c *config.Config) { c.Mail.SMTPURL = smtp.URL("", "", "Chancery <chancery@mofa.gov.vn>") },
 		append([]browsertest.Option{browsertest.WindowSize(width, height)}, mediaFlags...)...)
 	ts := a.ts
-	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(ts), browsertest.WindowSize(width, height)}, mediaFlags...)...), ts: ts, cat: a.cat}
+	b := browserOn(t, ts, a.cat, append([]browsertest.Option{browsertest.WindowSize(width, height)}, mediaFlags...)...)
 	ctx := context.Background()
 	ev, err := ts.db.GetEventBySlug(ctx, demoEventSlug)
 	if err != nil {
@@ -77,18 +77,18 @@ func TestBrowserEventWholePath(t *testing.T) {
 	}
 
 	// 1. The delegate registers with the PDF.
-	b.open(t, register)
-	browsertest.WaitVisible(b.ctx, t, "#credentials")
-	b.do(t, "fill the registration form",
+	b.Open(t, register)
+	browsertest.WaitVisible(b.Ctx, t, "#credentials")
+	b.Do(t, "fill the registration form",
 		chromedp.SendKeys(chromedp.CSS("#name"), "Phạm Văn Hùng"),
 		chromedp.SendKeys(chromedp.CSS("#title"), "Tham tán"),
 		chromedp.SetValue(chromedp.CSS("#category"), "delegate"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "hung.pham@mofa.example"),
 		chromedp.SetUploadFiles(chromedp.CSS("#credentials"), []string{pdf}),
 		chromedp.SetUploadFiles(chromedp.CSS("#photo"), []string{photo}))
-	b.follow(t, "send the registration", chromedp.Click(chromedp.CSS(`form[enctype] button[type="submit"]`)))
-	b.waitFor(t, "the confirmation", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
-	b.screenshot(t, "path-1-registered-vi.png", width, height)
+	b.Follow(t, "send the registration", chromedp.Click(chromedp.CSS(`form[enctype] button[type="submit"]`)))
+	b.WaitFor(t, "the confirmation", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
+	b.Screenshot(t, "path-1-registered-vi.png", width, height)
 	var hung store.Registration
 	regs, _ := ts.db.ListRegistrations(ctx, store.RegistrationFilter{EventID: ev.ID, DelegationID: vn.ID})
 	for _, r := range regs {
@@ -101,37 +101,37 @@ func TestBrowserEventWholePath(t *testing.T) {
 	}
 	// The confirmation's private link opens his own page, where he
 	// corrects his title (still pending: nothing to approve again yet).
-	b.follow(t, "open his own page", chromedp.Click(chromedp.CSS(`a[href*="/accreditation/mine/"]`)))
-	browsertest.WaitVisible(b.ctx, t, "#title")
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi self-edit page")
-	b.waitFor(t, "clear the title", `(document.getElementById('title').value = '', true)`)
-	b.do(t, "correct the title", chromedp.SendKeys(chromedp.CSS("#title"), "Tham tán công sứ"))
-	b.follow(t, "save the correction", chromedp.Click(chromedp.CSS(`form[method="post"] button[type="submit"]`)))
-	b.waitFor(t, "the saved notice", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
-	b.screenshot(t, "path-1b-self-edit-vi.png", width, height)
+	b.Follow(t, "open his own page", chromedp.Click(chromedp.CSS(`a[href*="/accreditation/mine/"]`)))
+	browsertest.WaitVisible(b.Ctx, t, "#title")
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "vi self-edit page")
+	b.WaitFor(t, "clear the title", `(document.getElementById('title').value = '', true)`)
+	b.Do(t, "correct the title", chromedp.SendKeys(chromedp.CSS("#title"), "Tham tán công sứ"))
+	b.Follow(t, "save the correction", chromedp.Click(chromedp.CSS(`form[method="post"] button[type="submit"]`)))
+	b.WaitFor(t, "the saved notice", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
+	b.Screenshot(t, "path-1b-self-edit-vi.png", width, height)
 	if got, _ := ts.db.GetRegistration(ctx, hung.ID); got.Title != "Tham tán công sứ" || got.State != store.RegPending {
 		t.Fatalf("after the correction: %+v", got)
 	}
-	b.open(t, "/ar/accreditation/mine/"+ts.app.delegations.EditToken(hung.ID))
-	browsertest.WaitVisible(b.ctx, t, "#title")
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "ar self-edit page")
-	b.screenshot(t, "path-1c-self-edit-ar.png", width, height)
+	b.Open(t, "/ar/accreditation/mine/"+ts.app.delegations.EditToken(hung.ID))
+	browsertest.WaitVisible(b.Ctx, t, "#title")
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "ar self-edit page")
+	b.Screenshot(t, "path-1c-self-edit-ar.png", width, height)
 
 	// 2. The focal point approves; 3. the secretariat accredits.
-	b.open(t, focal)
+	b.Open(t, focal)
 	approve := fmt.Sprintf(`form[action$="/registrations/%d/approve"] button`, hung.ID)
-	browsertest.WaitVisible(b.ctx, t, approve)
-	b.follow(t, "approve", chromedp.Click(chromedp.CSS(approve)))
-	b.waitFor(t, "the approval notice", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
-	b.screenshot(t, "path-2-approved-vi.png", width, height)
-	a.open(t, "/signin")
-	a.signIn(t, "paul", "protocol-password-1")
-	a.open(t, "/lang/en?next="+url.QueryEscape(fmt.Sprintf("/admin/events/%d/delegations", ev.ID)))
+	browsertest.WaitVisible(b.Ctx, t, approve)
+	b.Follow(t, "approve", chromedp.Click(chromedp.CSS(approve)))
+	b.WaitFor(t, "the approval notice", `document.querySelector('[role="status"]')?.innerText.includes("Phạm Văn Hùng")`)
+	b.Screenshot(t, "path-2-approved-vi.png", width, height)
+	a.Open(t, "/signin")
+	a.SignIn(t, "paul", "protocol-password-1")
+	a.Open(t, "/lang/en?next="+url.QueryEscape(fmt.Sprintf("/admin/events/%d/delegations", ev.ID)))
 	accredit := fmt.Sprintf(`form[action$="/registrations/%d/accredit"] button`, hung.ID)
-	browsertest.WaitVisible(a.ctx, t, accredit)
-	a.follow(t, "accredit", chromedp.Click(chromedp.CSS(accredit)))
-	a.waitFor(t, "the accreditation notice", `document.querySelector('[role="status"]')?.innerText.includes("is accredited")`)
-	a.screenshot(t, "path-3-accredited-en.png", width, height)
+	browsertest.WaitVisible(a.Ctx, t, accredit)
+	a.Follow(t, "accredit", chromedp.Click(chromedp.CSS(accredit)))
+	a.WaitFor(t, "the accreditation notice", `document.querySelector('[role="status"]')?.innerText.includes("is accredited")`)
+	a.Screenshot(t, "path-3-accredited-en.png", width, height)
 
 	// 4. The invitation arrives at the SMTP server, in Vietnamese.
 	var inv invitation
@@ -165,36 +165,36 @@ func TestBrowserEventWholePath(t *testing.T) {
 
 	// 5. Twenty minutes before the plenary the link does not open yet.
 	ts.clock.Advance(plenary.StartsAt.Sub(ts.clock.Now()) - 20*time.Minute)
-	b.open(t, join)
-	b.waitFor(t, "not valid yet", `document.body.innerText.includes("Lời mời này chỉ mở phòng từ") && !document.getElementById('lobby')`)
-	b.screenshot(t, "path-4-too-early-vi.png", width, height)
+	b.Open(t, join)
+	b.WaitFor(t, "not valid yet", `document.body.innerText.includes("Lời mời này chỉ mở phòng từ") && !document.getElementById('lobby')`)
+	b.Screenshot(t, "path-4-too-early-vi.png", width, height)
 
 	// 6. Ten minutes before, the lobby; the officer's reception admits Viet Nam.
 	ts.clock.Advance(10 * time.Minute)
 	host := roomToken(t, ts.db, ts.clock.Now, sfu.Claims{Room: plenary.RoomSlug, Identity: "protocol-paul", Name: "Paul (Protocol)", Role: sfu.RoleProtocol,
 		Permissions: sfu.DefaultPermissions(sfu.RoleProtocol)}, time.Hour)
-	a.open(t, "/en/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(host)+"&autojoin=1")
-	a.waitFor(t, "the officer in the room", `!document.getElementById('room').hidden`)
-	b.open(t, join+"&autojoin=1")
-	b.waitFor(t, "the delegate in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "vi lobby from the invitation")
-	b.screenshot(t, "path-5-lobby-vi.png", width, height)
-	a.waitFor(t, "the reception shows Hùng waiting with his delegation",
+	a.Open(t, "/en/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(host)+"&autojoin=1")
+	a.WaitFor(t, "the officer in the room", `!document.getElementById('room').hidden`)
+	b.Open(t, join+"&autojoin=1")
+	b.WaitFor(t, "the delegate in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "vi lobby from the invitation")
+	b.Screenshot(t, "path-5-lobby-vi.png", width, height)
+	a.WaitFor(t, "the reception shows Hùng waiting with his delegation",
 		`[...document.querySelectorAll('#reception-list > li')].some(li => li.innerText.includes('Phạm Văn Hùng') && li.querySelector('[data-state="waiting"]'))`)
-	order := a.text(t, "#reception-list")
+	order := a.Text(t, "#reception-list")
 	if !strings.Contains(order, "in the lobby") || !strings.Contains(order, "not arrived") {
 		t.Fatalf("reception: %s", order)
 	}
-	browsertest.AssertNoSeriousViolations(t, a.ctx, "en reception")
-	a.screenshot(t, "path-6-reception-en.png", width, height)
-	a.do(t, "admit the delegation with the keyboard",
+	browsertest.AssertNoSeriousViolations(t, a.Ctx, "en reception")
+	a.Screenshot(t, "path-6-reception-en.png", width, height)
+	a.Do(t, "admit the delegation with the keyboard",
 		chromedp.Focus(chromedp.CSS(`#reception-list button[aria-label^="Admit the delegation"]`)),
 		chromedp.KeyEvent("\r"))
-	b.waitFor(t, "admitted into the room", `!document.getElementById('room').hidden`)
-	a.waitFor(t, "the room names the delegate", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes("Phạm Văn Hùng"))`)
-	a.waitFor(t, "the reception shows him in the room", `document.querySelector('#reception-list [data-state="admitted"]') !== null`)
-	b.screenshot(t, "path-7-room-vi.png", width, height)
-	a.screenshot(t, "path-8-room-en.png", width, height)
+	b.WaitFor(t, "admitted into the room", `!document.getElementById('room').hidden`)
+	a.WaitFor(t, "the room names the delegate", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes("Phạm Văn Hùng"))`)
+	a.WaitFor(t, "the reception shows him in the room", `document.querySelector('#reception-list [data-state="admitted"]') !== null`)
+	b.Screenshot(t, "path-7-room-vi.png", width, height)
+	a.Screenshot(t, "path-8-room-en.png", width, height)
 	audit, err := ts.db.ListRoomAudit(ctx, plenary.RoomSlug)
 	if err != nil {
 		t.Fatal(err)
@@ -208,10 +208,10 @@ func TestBrowserEventWholePath(t *testing.T) {
 	}
 
 	// The reception in Arabic (right to left) for the same officer.
-	a.open(t, "/ar/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(host)+"&autojoin=1")
-	a.waitFor(t, "the officer back in the room", `!document.getElementById('room').hidden && document.querySelector('#reception-list li') !== null`)
-	a.waitFor(t, "open the participants", `(document.getElementById('people-panel').hidden && document.getElementById('people-toggle').click(), true)`)
-	a.waitFor(t, "the reception shown", `document.getElementById('reception-list').innerText.includes("Phạm Văn Hùng")`)
-	browsertest.AssertNoSeriousViolations(t, a.ctx, "ar reception")
-	a.screenshot(t, "path-9-reception-ar.png", width, height)
+	a.Open(t, "/ar/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(host)+"&autojoin=1")
+	a.WaitFor(t, "the officer back in the room", `!document.getElementById('room').hidden && document.querySelector('#reception-list li') !== null`)
+	a.WaitFor(t, "open the participants", `(document.getElementById('people-panel').hidden && document.getElementById('people-toggle').click(), true)`)
+	a.WaitFor(t, "the reception shown", `document.getElementById('reception-list').innerText.includes("Phạm Văn Hùng")`)
+	browsertest.AssertNoSeriousViolations(t, a.Ctx, "ar reception")
+	a.Screenshot(t, "path-9-reception-ar.png", width, height)
 }

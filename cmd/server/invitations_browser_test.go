@@ -21,7 +21,7 @@ import (
 func TestBrowserInvitationThroughTheLobby(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
 	const width, height = 1280, 900
-	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts), browsertest.WindowSize(width, height)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	b := browserOn(t, a.ts, a.cat, append([]browsertest.Option{browsertest.WindowSize(width, height)}, mediaFlags...)...)
 	ctx := t.Context()
 	db := a.ts.db
 	e, err := db.GetEventBySlug(ctx, demoEventSlug)
@@ -58,16 +58,16 @@ func TestBrowserInvitationThroughTheLobby(t *testing.T) {
 
 	chair := roomToken(t, db, a.ts.clock.Now, sfu.Claims{Room: plenary.RoomSlug, Identity: "chair-1", Name: "Présidence", Role: sfu.RoleChair,
 		Permissions: sfu.DefaultPermissions(sfu.RoleChair)}, time.Hour)
-	a.open(t, "/fr/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(chair)+"&autojoin=1")
-	a.waitFor(t, "chair in the room", `!document.getElementById('room').hidden`)
-	b.open(t, join+"&autojoin=1")
-	b.waitFor(t, "the invited person in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "/rooms/ (lobby, from an invitation)")
-	b.screenshot(t, "invitation-lobby-"+reg.Lang+".png", width, height)
-	a.waitFor(t, "the chair sees who waits", `document.querySelector('#waiting-list li') !== null`)
-	a.do(t, "admit with the keyboard",
+	a.Open(t, "/fr/rooms/"+plenary.RoomSlug+"?t="+url.QueryEscape(chair)+"&autojoin=1")
+	a.WaitFor(t, "chair in the room", `!document.getElementById('room').hidden`)
+	b.Open(t, join+"&autojoin=1")
+	b.WaitFor(t, "the invited person in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "/rooms/ (lobby, from an invitation)")
+	b.Screenshot(t, "invitation-lobby-"+reg.Lang+".png", width, height)
+	a.WaitFor(t, "the chair sees who waits", `document.querySelector('#waiting-list li') !== null`)
+	a.Do(t, "admit with the keyboard",
 		chromedp.Focus(chromedp.CSS(`#waiting-list button[aria-label^="Admettre"]`)),
 		chromedp.KeyEvent("\r"))
-	b.waitFor(t, "admitted into the room", `!document.getElementById('room').hidden`)
-	a.waitFor(t, "the room names them", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes(`+jsString(reg.Name)+`))`)
+	b.WaitFor(t, "admitted into the room", `!document.getElementById('room').hidden`)
+	a.WaitFor(t, "the room names them", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes(`+browsertest.JSString(reg.Name)+`))`)
 }

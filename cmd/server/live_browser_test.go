@@ -27,7 +27,7 @@ type liveStats struct {
 
 func (b *browser) liveStats(t *testing.T) liveStats {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
+	ctx, cancel := context.WithTimeout(b.Ctx, browsertest.ActionTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.chanceryLive.stats().then(JSON.stringify)`, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -82,11 +82,11 @@ func TestLivePageBrowser(t *testing.T) {
 	}
 	tok := roomToken(t, db, a.ts.clock.Now, sfu.Claims{Room: s.RoomSlug, Identity: "chair-1", Name: "Chair Anh", Role: sfu.RoleChair,
 		Permissions: sfu.DefaultPermissions(sfu.RoleChair)}, time.Hour)
-	a.open(t, "/en/rooms/"+s.RoomSlug+"?t="+url.QueryEscape(tok)+"&autojoin=1")
-	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden`)
+	a.Open(t, "/en/rooms/"+s.RoomSlug+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	a.WaitFor(t, "the chair in the room", `!document.getElementById('room').hidden`)
 
-	b := &browser{ctx: browsertest.New(t, trustTestCertificate(a.ts), browsertest.WindowSize(1280, 800),
-		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required")), ts: a.ts, cat: a.cat}
+	b := browserOn(t, a.ts, a.cat, browsertest.WindowSize(1280, 800),
+		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required"))
 	// A public event a week ahead nobody publishes in (the demo
 	// conference's is live with its test signal): its page says it is not
 	// live yet.
@@ -101,23 +101,23 @@ func TestLivePageBrowser(t *testing.T) {
 		StartLocal: "2026-03-08T15:30", EndLocal: "2026-03-08T17:30"}); err != nil {
 		t.Fatal(err)
 	}
-	b.open(t, "/en/events/"+later.Slug+"/live")
+	b.Open(t, "/en/events/"+later.Slug+"/live")
 	b.untilLive(t, "the upcoming state", func(st liveStats) bool { return st.State == "upcoming" })
-	if got := eval[string](t, b, `document.getElementById('live-status').textContent`); !strings.Contains(got, "Not live yet") {
+	if got := browsertest.Eval[string](t, b.Tab, `document.getElementById('live-status').textContent`); !strings.Contains(got, "Not live yet") {
 		t.Errorf("upcoming status %q", got)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "/en/events/{slug}/live (upcoming)")
-	b.screenshot(t, "live-upcoming.png", 1280, 800)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "/en/events/{slug}/live (upcoming)")
+	b.Screenshot(t, "live-upcoming.png", 1280, 800)
 
 	// The demo conference's first session is live with its test signal:
 	// a newcomer's page plays it (packets flow; the frames carry no
 	// picture).
-	b.open(t, "/en/events/asean-digital-diplomacy-forum-2026/live")
+	b.Open(t, "/en/events/asean-digital-diplomacy-forum-2026/live")
 	b.untilLive(t, "the demo's test signal", func(st liveStats) bool {
 		return st.State == "live" && st.VideoPackets > 10 && st.AudioPackets > 10
 	})
 
-	b.open(t, "/en/events/"+e.Slug+"/live")
+	b.Open(t, "/en/events/"+e.Slug+"/live")
 	first := b.untilLive(t, "the live page decodes video and audio", func(st liveStats) bool {
 		return st.VideoWidth > 0 && st.FramesDecoded > 10 && st.TotalSamplesReceived > 0 && st.State == "live"
 	})
@@ -125,26 +125,26 @@ func TestLivePageBrowser(t *testing.T) {
 		return st.FramesDecoded > first.FramesDecoded+10 && st.TotalSamplesReceived > first.TotalSamplesReceived &&
 			st.VideoPackets > first.VideoPackets && st.AudioPackets > first.AudioPackets
 	})
-	if got := eval[string](t, b, `document.getElementById('live-status').textContent`); got != "Live" {
+	if got := browsertest.Eval[string](t, b.Tab, `document.getElementById('live-status').textContent`); got != "Live" {
 		t.Errorf("status %q, want Live", got)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "/en/events/{slug}/live (playing)")
-	b.screenshot(t, "live-en.png", 1280, 800)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "/en/events/{slug}/live (playing)")
+	b.Screenshot(t, "live-en.png", 1280, 800)
 
 	// Another language channel: the French channel does not exist yet, so
 	// the floor keeps playing after the switch.
-	b.do(t, "choose French", chromedp.SetValue(chromedp.CSS("#live-lang"), "fr"), chromedp.Evaluate[chromedp.Void](
+	b.Do(t, "choose French", chromedp.SetValue(chromedp.CSS("#live-lang"), "fr"), chromedp.Evaluate[chromedp.Void](
 		`document.getElementById('live-lang').dispatchEvent(new Event('change'))`))
 	b.untilLive(t, "the French channel plays", func(st liveStats) bool {
 		return st.State == "live" && st.FramesDecoded > 10 && st.TotalSamplesReceived > 0
 	})
 
-	b.open(t, "/ar/events/"+e.Slug+"/live")
+	b.Open(t, "/ar/events/"+e.Slug+"/live")
 	b.untilLive(t, "the Arabic page plays", func(st liveStats) bool { return st.VideoWidth > 0 && st.FramesDecoded > 5 })
-	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+	if dir := browsertest.Eval[string](t, b.Tab, `document.documentElement.dir`); dir != "rtl" {
 		t.Errorf("Arabic live page dir = %q", dir)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "/ar/events/{slug}/live")
-	b.screenshot(t, "live-ar.png", 1280, 800)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "/ar/events/{slug}/live")
+	b.Screenshot(t, "live-ar.png", 1280, 800)
 
 }

@@ -152,23 +152,23 @@ func TestStaffNavigationNamesAreTranslated(t *testing.T) {
 // TestStaffNavigationInTheBrowser signs in a person holding two roles
 // (approver and chair) and, in Vietnamese, English and Arabic, finds the
 // navigation on the staff home, follows its rooms link with the keyboard,
-// and checks the pages with axe-core (-screenshots DIR keeps the images).
+// and checks the pages with axe-core (-screenshot-dir DIR keeps the images).
 func TestStaffNavigationInTheBrowser(t *testing.T) {
 	b := newBrowser(t)
 	const password = "correct horse battery staple"
 	b.ts.addUser("two-hats", password, account.RoleApprover, account.RoleChair)
 	b.chooseLanguage(t, mustLang(t, "en"), "/signin?next=/admin")
-	b.signIn(t, "two-hats", password)
+	b.SignIn(t, "two-hats", password)
 	for _, code := range []string{"vi", "en", "ar"} {
 		b.chooseLanguage(t, mustLang(t, code), "/admin")
-		got := eval[string](t, b, `[...document.querySelectorAll('nav.staff-nav a')].map(a => a.getAttribute('href')).join(' ')`)
+		got := browsertest.Eval[string](t, b.Tab, `[...document.querySelectorAll('nav.staff-nav a')].map(a => a.getAttribute('href')).join(' ')`)
 		if want := "/admin /press /press/queue /press/audit /admin/rooms /admin/tokens"; got != want {
 			t.Errorf("%s: the staff navigation links %q, want %q", code, got, want)
 		}
-		browsertest.AssertNoSeriousViolations(t, b.ctx, "/admin in "+code+" (staff navigation)")
-		b.screenshot(t, "staff-nav-"+code+".png", 1280, 800)
-		b.do(t, code+": focus the rooms link", chromedp.Focus(chromedp.CSS(`nav.staff-nav a[href="/admin/rooms"]`)))
-		b.follow(t, code+": press Enter", chromedp.KeyEvent(kb.Enter))
-		b.waitFor(t, code+": on the rooms page, marked current", `location.pathname === '/admin/rooms' && document.querySelector('nav.staff-nav a[aria-current="page"]')?.getAttribute('href') === '/admin/rooms'`)
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, "/admin in "+code+" (staff navigation)")
+		b.Screenshot(t, "staff-nav-"+code+".png", 1280, 800)
+		b.Do(t, code+": focus the rooms link", chromedp.Focus(chromedp.CSS(`nav.staff-nav a[href="/admin/rooms"]`)))
+		b.Follow(t, code+": press Enter", chromedp.KeyEvent(kb.Enter))
+		b.WaitFor(t, code+": on the rooms page, marked current", `location.pathname === '/admin/rooms' && document.querySelector('nav.staff-nav a[aria-current="page"]')?.getAttribute('href') === '/admin/rooms'`)
 	}
 }

@@ -63,6 +63,22 @@ func FakeMedia() Option {
 	}
 }
 
+// MediaOptions are the options of a participant in a conference room:
+// FakeMedia with three fake cameras (so that a participant can switch
+// between them; the second captures in a depth format that yields no
+// video frames, so tests pick the last one), real host candidates instead
+// of mDNS names (which need multicast), autoplay without a gesture, and
+// getDisplayMedia choosing the screen without a picker.
+func MediaOptions() []Option {
+	return []Option{
+		FakeMedia(),
+		Flag("use-fake-device-for-media-stream", "device-count=3"),
+		Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+		Flag("autoplay-policy", "no-user-gesture-required"),
+		Flag("auto-select-desktop-capture-source", "Entire screen"),
+	}
+}
+
 // Flag passes one more command-line switch to Chromium, for example
 // Flag("use-file-for-fake-video-capture", "testdata/clip.y4m") together with
 // FakeMedia. A value of true passes the switch with no value.

@@ -14,8 +14,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/mofa-vn/chancery/internal/browsertest"
 )
 
@@ -53,6 +55,16 @@ const cleanPage = `<!doctype html>
 </body>
 </html>`
 
+// keysPage reports an error on the console when Enter is pressed on its
+// button, and throws when its field gets the focus.
+const keysPage = `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Touches</title></head>
+<body><main><a href="#main" id="first">Un</a> <button type="button" id="second">Deux</button> <input id="third" aria-label="Trois">
+<script>
+document.getElementById("second").addEventListener("click", () => console.error("pressed", "Enter"));
+document.getElementById("third").addEventListener("focus", () => setTimeout(() => { throw new Error("boom"); }, 0));
+</script></main></body></html>`
+
 // pixelGIF is a 1×1 grey GIF.
 var pixelGIF = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x80\x80\x80\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 
@@ -69,6 +81,10 @@ func newServer(t *testing.T) *httptest.Server {
 			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "+
 			"require-trusted-types-for 'script'")
 		fmt.Fprint(w, cleanPage)
+	})
+	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, keysPage)
 	})
 	mux.HandleFunc("GET /pixel.gif", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/gif")
@@ -229,5 +245,48 @@ func TestScreenshot(t *testing.T) {
 	}
 	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
 		t.Errorf("screenshot is %dx%d, want the window size %dx%d", b.Dx(), b.Dy(), width, height)
+	}
+}
+
+// A keyboard user reaches the button with Tab and presses Enter; the
+// console's error and the exception thrown when the field gets the focus
+// are recorded, and NoErrors fails on them.
+func TestTabKeyboardAndConsole(t *testing.T) {
+	srv := newServer(t)
+	tab := browsertest.NewTab(t, srv.URL, nil)
+	console := tab.CaptureConsole(t)
+	tab.Open(t, "/keys")
+	if got := tab.PageLang(t); got != "fr" {
+		t.Errorf("PageLang = %q, want fr", got)
+	}
+	console.NoErrors(t, "a page that has done nothing yet")
+
+	tab.TabTo(t, "#second")
+	tab.Press(t, kb.Enter)
+	tab.TabTo(t, "#third")
+	tab.WaitFor(t, "the field has the focus", `document.activeElement.id === "third"`)
+	want := []string{"console.error: pressed Enter", "uncaught: Uncaught Error: boom"}
+	var errs []string
+	for range 100 { // the events come from the browser on their own
+		if errs = console.Errors(); len(errs) >= len(want) {
+			break
+		}
+		tab.Do(t, "let the events arrive", chromedp.Sleep(50*time.Millisecond))
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(errs, func(e string) bool { return strings.HasPrefix(e, w) }) {
+			t.Errorf("console errors %q, want one starting %q", errs, w)
+		}
+	}
+
+	rec := &recorder{TB: t}
+	inGoroutine(func() { console.NoErrors(rec, "the keys page") })
+	if f := rec.failures(); len(f) != 1 || !strings.Contains(f[0], "boom") {
+		t.Errorf("NoErrors failures = %q, want one that lists the exception", f)
+	}
+	rec = &recorder{TB: t}
+	inGoroutine(func() { tab.TabTo(rec, "#no-such-element") })
+	if f := rec.failures(); len(f) != 1 || !strings.Contains(f[0], "never reached #no-such-element") {
+		t.Errorf("TabTo failures = %q, want one that says Tab never reached the element", f)
 	}
 }

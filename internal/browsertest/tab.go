@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -240,4 +243,122 @@ func (d *Dialogs) Seen(kind string) bool {
 		}
 	}
 	return false
+}
+
+// Press sends keys to the element that has the focus, one key event each,
+// as a keyboard user presses them (kb.Tab, kb.Enter, kb.Escape, …).
+func (b *Tab) Press(t testing.TB, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		b.Do(t, "press "+strings.TrimSpace(k), chromedp.KeyEvent(k))
+	}
+}
+
+// TabTo presses Tab until the element that sel matches has the focus, as
+// a keyboard user would, and fails the test when 40 presses never reach it.
+func (b *Tab) TabTo(t testing.TB, sel string) {
+	t.Helper()
+	for range 40 {
+		if Eval[bool](t, b, `document.activeElement?.matches(`+JSString(sel)+`) === true`) {
+			return
+		}
+		b.Do(t, "press Tab", chromedp.KeyEvent(kb.Tab))
+	}
+	t.Fatalf("40 presses of Tab never reached %s", sel)
+}
+
+// PageLang is the language tag that the page declares on <html>.
+func (b *Tab) PageLang(t testing.TB) string {
+	t.Helper()
+	return Eval[string](t, b, `document.documentElement.lang`)
+}
+
+// CheckA11y runs axe-core on the page and fails the test for each serious
+// or critical WCAG 2.2 AA violation (AssertNoSeriousViolations).
+func (b *Tab) CheckA11y(t testing.TB, pageLabel string) {
+	t.Helper()
+	AssertNoSeriousViolations(t, b.Ctx, pageLabel)
+}
+
+// Console records what the tab's pages report as errors: console.error
+// calls and uncaught exceptions (a script that throws, a CSP refusal
+// reported by the page's own code).
+type Console struct {
+	mu     sync.Mutex
+	errors []string
+}
+
+// CaptureConsole records the errors of the tab's pages from now on.
+func (b *Tab) CaptureConsole(t testing.TB) *Console {
+	t.Helper()
+	c := &Console{}
+	err := chromedp.Listen(b.Ctx, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type != runtime.ConsoleAPICalledTypeError {
+				return
+			}
+			var parts []string
+			for _, a := range e.Args {
+				if a.Value != nil {
+					var s string
+					if json.Unmarshal(a.Value, &s) == nil {
+						parts = append(parts, s)
+						continue
+					}
+					parts = append(parts, string(a.Value))
+				} else {
+					parts = append(parts, a.Description)
+				}
+			}
+			msg = "console.error: " + strings.Join(parts, " ")
+		case *runtime.EventExceptionThrown:
+			d := e.ExceptionDetails
+			msg = "uncaught: " + d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg += " " + d.Exception.Description
+			}
+		default:
+			return
+		}
+		c.mu.Lock()
+		c.errors = append(c.errors, msg)
+		c.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(b.Ctx, ActionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, runtime.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("browsertest: listen to the console: %v", err)
+	}
+	return c
+}
+
+// Errors returns the errors recorded so far.
+func (c *Console) Errors() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.errors...)
+}
+
+// NoErrors fails the test when the pages reported an error.
+func (c *Console) NoErrors(t testing.TB, what string) {
+	t.Helper()
+	if errs := c.Errors(); len(errs) > 0 {
+		t.Errorf("%s: the page reported %d error(s):\n  %s", what, len(errs), strings.Join(errs, "\n  "))
+	}
+}
+
+// ChooseLanguage picks a language as a visitor does in the switcher
+// (GET /lang/{code}, which remembers it in a cookie), goes on to next and
+// checks that the page declares tag, the language's BCP 47 tag.
+func (b *Tab) ChooseLanguage(t testing.TB, code, tag, next string) {
+	t.Helper()
+	b.Open(t, "/lang/"+code+"?next="+url.QueryEscape(next))
+	if got := b.PageLang(t); got != tag {
+		t.Fatalf("after choosing %s, %s declares lang=%q, want %q", code, b.Location(t), got, tag)
+	}
 }

@@ -36,7 +36,7 @@ type pressUIFixture struct {
 	xNet             *pubtest.Network
 }
 
-func newPressUI(t *testing.T) *pressUIFixture {
+func newPressUI(t *testing.T, extras ...siteExtra) *pressUIFixture {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)) // Monday 08:00 in Ha Noi
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
@@ -48,7 +48,7 @@ func newPressUI(t *testing.T) *pressUIFixture {
 		}
 		return xNet, nil
 	}
-	ts := newSite(t, db, clock, res)
+	ts := newSite(t, db, clock, res, extras...)
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)

@@ -71,9 +71,13 @@ func newClearanceServer(t *testing.T, db *store.DB, clock *storetest.Clock, net 
 	return s
 }
 
+// siteExtra adds to the site's routes and kit before it serves (the
+// notifications, say, whose badge every page shows).
+type siteExtra func(s *site, kit *httpx.Kit, mux *httpx.Router)
+
 // newSite builds the site with the default configuration's publishing
 // settings, and channels resolved by resolve.
-func newSite(t *testing.T, db *store.DB, clock *storetest.Clock, resolve publishing.Resolver) *site {
+func newSite(t *testing.T, db *store.DB, clock *storetest.Clock, resolve publishing.Resolver, extras ...siteExtra) *site {
 	t.Helper()
 	cfg := config.Default()
 	var sensitive []string
@@ -107,6 +111,9 @@ func newSite(t *testing.T, db *store.DB, clock *storetest.Clock, resolve publish
 		auth.NewHandlers(s.auth, kit).Routes(mux)
 		s.portal.Routes(mux)
 		press.New(db, env.Svc, env.Resolve, kit).Routes(mux)
+		for _, extra := range extras {
+			extra(s, kit, mux)
+		}
 	}, httpxtest.Options{TLS: true, Middleware: []func(http.Handler) http.Handler{s.auth.Middleware(kit)}})
 	return s
 }

@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"context"
@@ -24,7 +24,7 @@ type roomStats struct {
 
 func (b *browser) roomStats(t *testing.T) roomStats {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browsertest.ActionTimeout)
+	ctx, cancel := context.WithTimeout(b.Ctx, browsertest.ActionTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.chanceryRoom.stats().then(JSON.stringify)`, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -53,18 +53,8 @@ func (b *browser) until(t *testing.T, what string, ok func(roomStats) bool) room
 	}
 }
 
-var mediaFlags = []browsertest.Option{
-	browsertest.FakeMedia(),
-	// Three fake cameras, so that a participant can switch between them (the
-	// second one captures in a depth format that yields no video frames: the
-	// test picks the last one).
-	browsertest.Flag("use-fake-device-for-media-stream", "device-count=3"),
-	// Real host candidates instead of mDNS names, which need multicast.
-	browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-	browsertest.Flag("autoplay-policy", "no-user-gesture-required"),
-	// getDisplayMedia picks the screen without a picker.
-	browsertest.Flag("auto-select-desktop-capture-source", "Entire screen"),
-}
+// mediaFlags make Chromium a participant with fake devices.
+var mediaFlags = browsertest.MediaOptions()
 
 // TestRoomTwoBrowsers joins one room from two Chromium instances with fake
 // camera and microphone, through the real join page with autojoin, and
@@ -75,16 +65,16 @@ var mediaFlags = []browsertest.Option{
 // connection, and that the page passes axe in English and Arabic.
 func TestRoomTwoBrowsers(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
-	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	b := browserOn(t, a.ts, a.cat, mediaFlags...)
 	join := func(br *browser, code, identity, name string, role sfu.Role) {
 		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "Delegation " + identity, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
-		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+		br.Open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
 	}
 	join(a, "en", "chair-1", "Chair Anh", sfu.RoleChair)
 	join(b, "ar", "ph-1", "Maria", sfu.RoleProtocol)
 
-	a.waitFor(t, "A in the room", `!document.getElementById('room').hidden`)
-	b.waitFor(t, "B in the room", `!document.getElementById('room').hidden`)
+	a.WaitFor(t, "A in the room", `!document.getElementById('room').hidden`)
+	b.WaitFor(t, "B in the room", `!document.getElementById('room').hidden`)
 	first := a.until(t, "A decodes B's video and audio", func(s roomStats) bool { return s.FramesDecoded > 10 && s.TotalSamplesReceived > 0 })
 	a.until(t, "A keeps decoding", func(s roomStats) bool {
 		return s.FramesDecoded > first.FramesDecoded+10 && s.TotalSamplesReceived > first.TotalSamplesReceived
@@ -96,45 +86,45 @@ func TestRoomTwoBrowsers(t *testing.T) {
 	// Chromium acknowledges what it receives with transport-wide
 	// congestion control feedback, which each subscriber's bandwidth
 	// estimator reads.
-	if st := a.ts.app.sfu.Stats(); st.Feedback == 0 {
+	if st := a.ts.sfu.Stats(); st.Feedback == 0 {
 		t.Errorf("no transport-wide feedback from Chromium reached the SFU: %+v", st)
 	}
 	// Names and delegations on the tiles.
-	b.waitFor(t, "A's tile at B", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes('Chair Anh — Delegation chair-1'))`)
+	b.WaitFor(t, "A's tile at B", `[...document.querySelectorAll('#tiles figcaption')].some(c => c.textContent.includes('Chair Anh — Delegation chair-1'))`)
 
-	browsertest.AssertNoSeriousViolations(t, a.ctx, "/en/rooms/ (in the room)")
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "/ar/rooms/ (in the room)")
-	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+	browsertest.AssertNoSeriousViolations(t, a.Ctx, "/en/rooms/ (in the room)")
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "/ar/rooms/ (in the room)")
+	if dir := browsertest.Eval[string](t, b.Tab, `document.documentElement.dir`); dir != "rtl" {
 		t.Errorf("Arabic room page dir = %q", dir)
 	}
 
 	// Screen share from A appears at B as its own tile.
-	a.do(t, "share the screen", chromedp.Click(chromedp.CSS("#screen-toggle")))
-	b.waitFor(t, "A's screen at B", `[...document.querySelectorAll('#tiles figure[data-key^="s-"] video')].some(v => v.videoWidth > 0)`)
+	a.Do(t, "share the screen", chromedp.Click(chromedp.CSS("#screen-toggle")))
+	b.WaitFor(t, "A's screen at B", `[...document.querySelectorAll('#tiles figure[data-key^="s-"] video')].some(v => v.videoWidth > 0)`)
 
 	// During the meeting, B switches to its other camera and microphone
 	// with the keyboard: the new tracks replace the ones being sent, and A
 	// keeps decoding B's video and audio.
-	b.do(t, "open the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
+	b.Do(t, "open the settings", chromedp.Click(chromedp.CSS("#settings-toggle")))
 	pre := a.roomStats(t)
 	a.until(t, "A decodes B before the switch", func(s roomStats) bool { return s.FramesDecoded > pre.FramesDecoded+10 })
 	for _, dev := range []struct{ sel, kind, get string }{
 		{"#room-camera-select", "video", "getVideoTracks"},
 		{"#room-mic-select", "audio", "getAudioTracks"},
 	} {
-		if n := eval[int](t, b, `document.querySelector('`+dev.sel+`').options.length`); n < 2 {
+		if n := browsertest.Eval[int](t, b.Tab, `document.querySelector('`+dev.sel+`').options.length`); n < 2 {
 			t.Fatalf("%s offers %d devices, want at least 2", dev.sel, n)
 		}
-		before := eval[string](t, b, `window.chanceryRoom.state.local.`+dev.get+`()[0].getSettings().deviceId`)
-		b.do(t, "choose the other "+dev.kind+" device with the keyboard",
+		before := browsertest.Eval[string](t, b.Tab, `window.chanceryRoom.state.local.`+dev.get+`()[0].getSettings().deviceId`)
+		b.Do(t, "choose the other "+dev.kind+" device with the keyboard",
 			chromedp.Focus(chromedp.CSS(dev.sel)), chromedp.KeyEvent(kb.End))
-		b.waitFor(t, dev.kind+" device switched", `(() => {
+		b.WaitFor(t, dev.kind+" device switched", `(() => {
 			const st = window.chanceryRoom.state, sel = document.querySelector('`+dev.sel+`');
 			const tr = st.local.`+dev.get+`()[0];
 			const tx = '`+dev.kind+`' === 'video' ? st.camTx : st.micTx;
 			return tr.getSettings().deviceId === sel.value && sel.value !== '`+before+`' && tx.sender.track === tr && tr.readyState === 'live';
 		})()`)
-		b.waitFor(t, "the switch is announced", `document.getElementById('room-status').textContent.includes(document.querySelector('`+dev.sel+`').selectedOptions[0].textContent)`)
+		b.WaitFor(t, "the switch is announced", `document.getElementById('room-status').textContent.includes(document.querySelector('`+dev.sel+`').selectedOptions[0].textContent)`)
 		at := a.roomStats(t)
 		a.until(t, "A keeps decoding B after the "+dev.kind+" switch", func(s roomStats) bool {
 			return s.FramesDecoded > at.FramesDecoded+10 && s.TotalSamplesReceived > at.TotalSamplesReceived
@@ -143,7 +133,7 @@ func TestRoomTwoBrowsers(t *testing.T) {
 
 	// The chair mutes B: the server stops forwarding B's microphone, so A
 	// receives no more audio packets.
-	a.do(t, "mute B", chromedp.Click(chromedp.CSS(`#people-list button[aria-label^="Mute: Maria"]`)))
+	a.Do(t, "mute B", chromedp.Click(chromedp.CSS(`#people-list button[aria-label^="Mute: Maria"]`)))
 	time.Sleep(time.Second)
 	muted := a.roomStats(t)
 	time.Sleep(1500 * time.Millisecond)
@@ -153,8 +143,8 @@ func TestRoomTwoBrowsers(t *testing.T) {
 
 	// B loses its signalling connection: the client rejoins by itself,
 	// without a reload, and media flows again.
-	eval[bool](t, b, `(window.chanceryRoom.state.ws.close(), true)`)
-	b.waitFor(t, "B reconnected", `window.chanceryRoom.state.ws.readyState === 1 && window.chanceryRoom.state.sub !== null`)
+	browsertest.Eval[bool](t, b.Tab, `(window.chanceryRoom.state.ws.close(), true)`)
+	b.WaitFor(t, "B reconnected", `window.chanceryRoom.state.ws.readyState === 1 && window.chanceryRoom.state.sub !== null`)
 	again := b.roomStats(t)
 	b.until(t, "B decodes again after reconnecting", func(s roomStats) bool { return s.FramesDecoded > again.FramesDecoded+10 })
 }
@@ -163,20 +153,20 @@ func TestRoomTwoBrowsers(t *testing.T) {
 // chair admits them from the waiting list, with the keyboard.
 func TestRoomLobbyInTheBrowser(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
-	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	b := browserOn(t, a.ts, a.cat, mediaFlags...)
 	open := func(br *browser, code, identity, name string, role sfu.Role) {
 		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "Delegation " + identity, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
-		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+		br.Open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
 	}
 	open(a, "fr", "chair-1", "Présidence", sfu.RoleChair)
-	a.waitFor(t, "chair in the room", `!document.getElementById('room').hidden`)
+	a.WaitFor(t, "chair in the room", `!document.getElementById('room').hidden`)
 	open(b, "zh", "cn-1", "李明", sfu.RoleDelegate)
-	b.waitFor(t, "delegate in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
-	browsertest.AssertNoSeriousViolations(t, b.ctx, "/zh/rooms/ (lobby)")
-	a.waitFor(t, "the chair sees who waits", `document.querySelector('#waiting-list li') !== null`)
-	a.do(t, "admit with the keyboard",
+	b.WaitFor(t, "delegate in the lobby", `!document.getElementById('lobby').hidden && document.getElementById('room').hidden`)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, "/zh/rooms/ (lobby)")
+	a.WaitFor(t, "the chair sees who waits", `document.querySelector('#waiting-list li') !== null`)
+	a.Do(t, "admit with the keyboard",
 		chromedp.Focus(chromedp.CSS(`#waiting-list button[aria-label^="Admettre"]`)),
 		chromedp.KeyEvent("\r"))
-	b.waitFor(t, "delegate admitted", `!document.getElementById('room').hidden`)
-	a.waitFor(t, "the waiting list empties", `document.querySelector('#waiting-list li') === null`)
+	b.WaitFor(t, "delegate admitted", `!document.getElementById('room').hidden`)
+	a.WaitFor(t, "the waiting list empties", `document.querySelector('#waiting-list li') === null`)
 }

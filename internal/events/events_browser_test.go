@@ -1,4 +1,4 @@
-package main
+package events_test
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func TestBrowserEventPage(t *testing.T) {
 		t.Fatalf("demo sessions %v, %v", sessions, err)
 	}
 	during := sessions[0].StartsAt.Add(30 * time.Minute).UnixMilli()
-	b.do(t, "put the reader in New York, during the plenary",
+	b.Do(t, "put the reader in New York, during the plenary",
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			if _, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
 				return err
@@ -47,51 +47,51 @@ func TestBrowserEventPage(t *testing.T) {
 		}))
 	for _, code := range []string{"en", "ar"} {
 		path := "/" + code + "/events/" + ev.Slug
-		b.open(t, path)
-		b.waitFor(t, "the reader's times", `!document.querySelector("[data-reader-time]").hidden`)
-		if zone := b.text(t, "[data-reader-zone-name]"); !strings.HasPrefix(zone, "America/New_York") {
+		b.Open(t, path)
+		b.WaitFor(t, "the reader's times", `!document.querySelector("[data-reader-time]").hidden`)
+		if zone := b.Text(t, "[data-reader-zone-name]"); !strings.HasPrefix(zone, "America/New_York") {
 			t.Errorf("%s: reader zone %q", path, zone)
 		}
-		venue := b.text(t, ".session .venue-time")
-		reader := b.text(t, ".session .reader-time")
+		venue := b.Text(t, ".session .venue-time")
+		reader := b.Text(t, ".session .reader-time")
 		if venue == "" || reader == "" || venue == reader {
 			t.Errorf("%s: venue time %q, reader time %q", path, venue, reader)
 		}
-		if !strings.Contains(b.text(t, ".zones"), "Asia/Ho_Chi_Minh") {
+		if !strings.Contains(b.Text(t, ".zones"), "Asia/Ho_Chi_Minh") {
 			t.Errorf("%s: the venue's zone is not named", path)
 		}
-		now := eval[[]bool](t, b, `[...document.querySelectorAll(".session [data-now]")].map(e => !e.hidden)`)
+		now := browsertest.Eval[[]bool](t, b.Tab, `[...document.querySelectorAll(".session [data-now]")].map(e => !e.hidden)`)
 		if len(now) != 2 || !now[0] || now[1] {
 			t.Errorf("%s: now in session %v, want the plenary only", path, now)
 		}
-		if got := b.text(t, ".session [data-now]"); got != b.cat.T(code, "events_now_in_session") {
+		if got := b.Text(t, ".session [data-now]"); got != b.cat.T(code, "events_now_in_session") {
 			t.Errorf("%s: badge %q", path, got)
 		}
-		if code == "ar" && eval[string](t, b, `document.documentElement.dir`) != "rtl" {
+		if code == "ar" && browsertest.Eval[string](t, b.Tab, `document.documentElement.dir`) != "rtl" {
 			t.Error("the Arabic page is not right to left")
 		}
-		browsertest.AssertNoSeriousViolations(t, b.ctx, path)
-		b.screenshot(t, "event-"+code+".png", width, height)
-		b.open(t, "/"+code+"/events")
-		browsertest.AssertNoSeriousViolations(t, b.ctx, "/"+code+"/events")
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, path)
+		b.Screenshot(t, "event-"+code+".png", width, height)
+		b.Open(t, "/"+code+"/events")
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, "/"+code+"/events")
 	}
 
 	pw := map[string]string{}
-	for _, s := range b.ts.app.demo {
+	for _, s := range b.ts.demo {
 		pw[s.Username] = s.Password
 	}
-	b.open(t, "/signin")
-	b.signIn(t, "demo-protocol", pw["demo-protocol"])
+	b.Open(t, "/signin")
+	b.SignIn(t, "demo-protocol", pw["demo-protocol"])
 	editor := "/admin/events/" + strconv.FormatInt(ev.ID, 10)
 	for _, path := range []string{"/admin/events", editor, editor + "/sessions/" + strconv.FormatInt(sessions[0].ID, 10), editor + "/translations/ar", "/admin/events/new"} {
-		b.open(t, path)
-		browsertest.AssertNoSeriousViolations(t, b.ctx, path)
+		b.Open(t, path)
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, path)
 	}
-	b.open(t, editor)
-	if got := b.text(t, "main h1"); !strings.Contains(got, ev.Slug) {
+	b.Open(t, editor)
+	if got := b.Text(t, "main h1"); !strings.Contains(got, ev.Slug) {
 		t.Errorf("editor heading %q", got)
 	}
-	b.screenshot(t, "event-editor.png", width, height)
-	b.open(t, editor+"/sessions/"+strconv.FormatInt(sessions[0].ID, 10))
-	b.screenshot(t, "event-session-editor.png", width, height)
+	b.Screenshot(t, "event-editor.png", width, height)
+	b.Open(t, editor+"/sessions/"+strconv.FormatInt(sessions[0].ID, 10))
+	b.Screenshot(t, "event-session-editor.png", width, height)
 }

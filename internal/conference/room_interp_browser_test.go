@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"context"
@@ -48,27 +48,27 @@ type chanStats struct {
 func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
 	second := func() *browser {
-		return &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+		return browserOn(t, a.ts, a.cat, mediaFlags...)
 	}
 	b, c := second(), second()
 	open := func(br *browser, code, identity, name string, role sfu.Role, booth string) {
 		t.Helper()
 		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Role: role, Booth: booth,
 			Permissions: sfu.DefaultPermissions(role)}, time.Hour)
-		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+		br.Open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
 	}
 	check := func(br *browser, code, what string) {
 		t.Helper()
-		br.waitFor(t, code+" "+what+": the page fits the window", fitsWindow)
-		browsertest.AssertNoSeriousViolations(t, br.ctx, "/"+code+"/rooms/ ("+what+")")
-		br.screenshot(t, "room-interp-"+code+"-"+what+".png", 1280, 800)
+		br.WaitFor(t, code+" "+what+": the page fits the window", fitsWindow)
+		browsertest.AssertNoSeriousViolations(t, br.Ctx, "/"+code+"/rooms/ ("+what+")")
+		br.Screenshot(t, "room-interp-"+code+"-"+what+".png", 1280, 800)
 	}
 	msg := func(code, key, name string) string {
-		return squash(a.cat.T(code, key, map[string]any{"Name": name}))
+		return browsertest.Squash(a.cat.T(code, key, map[string]any{"Name": name}))
 	}
 	awaited := func(br *browser, expr string) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(br.ctx, browsertest.ActionTimeout)
+		ctx, cancel := context.WithTimeout(br.Ctx, browsertest.ActionTimeout)
 		defer cancel()
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr+`.then(JSON.stringify)`, chromedp.EvalAwaitPromise))
 		if err != nil {
@@ -90,33 +90,33 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	}
 
 	open(a, "en", "chair-1", "Chair Anh", sfu.RoleChair, "")
-	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
+	a.WaitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
 	open(b, "fr", "int-1", "Amélie", sfu.RoleInterpreter, "fr")
 	open(c, "ar", "int-2", "Karim", sfu.RoleInterpreter, "fr")
 	for _, name := range []string{"Amélie", "Karim"} {
-		a.waitFor(t, "the chair sees "+name+" waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes(`+jsString(name)+`))`)
-		a.do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: `+name+`"]`)))
+		a.WaitFor(t, "the chair sees "+name+" waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes(`+browsertest.JSString(name)+`))`)
+		a.Do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: `+name+`"]`)))
 	}
 	for _, br := range []*browser{b, c} {
-		br.waitFor(t, "the interpreter publishes into the booth", `window.chanceryRoom.state.specs.some(s => s.source === 'interpretation' && s.language === 'fr')`)
-		br.waitFor(t, "the console's toggle appears", `!document.getElementById('interp-toggle').hidden`)
-		br.do(t, "open the console", press("interp-toggle"))
-		br.waitFor(t, "the console shows", `!document.getElementById('interp-console').hidden && document.getElementById('interp-listener').hidden`)
+		br.WaitFor(t, "the interpreter publishes into the booth", `window.chanceryRoom.state.specs.some(s => s.source === 'interpretation' && s.language === 'fr')`)
+		br.WaitFor(t, "the console's toggle appears", `!document.getElementById('interp-toggle').hidden`)
+		br.Do(t, "open the console", press("interp-toggle"))
+		br.WaitFor(t, "the console shows", `!document.getElementById('interp-console').hidden && document.getElementById('interp-listener').hidden`)
 	}
 
 	// The chair listens to French.
-	a.waitFor(t, "the chair's toggle appears", `!document.getElementById('interp-toggle').hidden`)
-	a.do(t, "open the interpretation panel", press("interp-toggle"))
-	a.do(t, "choose French", chromedp.SetValue(chromedp.CSS("#interp-language"), "fr"),
+	a.WaitFor(t, "the chair's toggle appears", `!document.getElementById('interp-toggle').hidden`)
+	a.Do(t, "open the interpretation panel", press("interp-toggle"))
+	a.Do(t, "choose French", chromedp.SetValue(chromedp.CSS("#interp-language"), "fr"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('interp-language').dispatchEvent(new Event('change'))`))
-	b.waitFor(t, "nobody live yet", `document.getElementById('interp-state').textContent === `+jsString(msg("fr", "interp_state_off", "")))
+	b.WaitFor(t, "nobody live yet", `document.getElementById('interp-state').textContent === `+browsertest.JSString(msg("fr", "interp_state_off", "")))
 
 	// Amélie goes live: the chair receives the channel, the floor ducked.
-	b.do(t, "Amélie goes live", press("interp-live"))
-	b.waitFor(t, "Amélie is live", `document.getElementById('interp-state').textContent === `+jsString(msg("fr", "interp_state_live", "")))
-	c.waitFor(t, "Karim is on standby", `document.getElementById('interp-state').textContent === `+jsString(msg("ar", "interp_state_standby", "Amélie")))
+	b.Do(t, "Amélie goes live", press("interp-live"))
+	b.WaitFor(t, "Amélie is live", `document.getElementById('interp-state').textContent === `+browsertest.JSString(msg("fr", "interp_state_live", "")))
+	c.WaitFor(t, "Karim is on standby", `document.getElementById('interp-state').textContent === `+browsertest.JSString(msg("ar", "interp_state_standby", "Amélie")))
 	var first chanStats
-	a.waitFor(t, "the channel plays", `document.getElementById('interp-channel').srcObject !== null`)
+	a.WaitFor(t, "the channel plays", `document.getElementById('interp-channel').srcObject !== null`)
 	deadline := time.Now().Add(30 * time.Second)
 	for first = stats(a); first.Packets < 50; first = stats(a) {
 		if time.Now().After(deadline) {
@@ -124,25 +124,25 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if g := eval[float64](t, a, `window.chanceryRoom.floorGain`); g != float64(sfu.DefaultDucking)/100 {
+	if g := browsertest.Eval[float64](t, a.Tab, `window.chanceryRoom.floorGain`); g != float64(sfu.DefaultDucking)/100 {
 		t.Errorf("the floor plays at %v under the channel, want the room's %d %%", g, sfu.DefaultDucking)
 	}
 	check(a, "en", "listener")
 	check(b, "fr", "live")
 
 	// Karim cannot go live over Amélie: the button is disabled and says so.
-	c.waitFor(t, "Karim's go-live is disabled", `document.getElementById('interp-live').disabled`)
+	c.WaitFor(t, "Karim's go-live is disabled", `document.getElementById('interp-live').disabled`)
 	check(c, "ar", "standby")
 
 	// Handover: offer, accept with the keyboard, switch.
-	b.do(t, "offer the handover", press("interp-offer"))
-	c.waitFor(t, "Karim sees the offer", `!document.getElementById('interp-accept').hidden`)
-	c.do(t, "accept with the keyboard", chromedp.Evaluate[chromedp.Void](`document.getElementById('interp-accept').scrollIntoView({block: 'center'}); document.getElementById('interp-accept').focus()`), chromedp.KeyEvent("\r"))
-	b.waitFor(t, "Amélie may switch", `!document.getElementById('interp-switch').hidden`)
-	sdp := eval[string](t, a, `window.chanceryRoom.state.sub.remoteDescription.sdp`)
-	b.do(t, "switch now", press("interp-switch"))
-	c.waitFor(t, "Karim is live", `document.getElementById('interp-state').textContent === `+jsString(msg("ar", "interp_state_live", "")))
-	b.waitFor(t, "Amélie is on standby", `document.getElementById('interp-state').textContent === `+jsString(msg("fr", "interp_state_standby", "Karim")))
+	b.Do(t, "offer the handover", press("interp-offer"))
+	c.WaitFor(t, "Karim sees the offer", `!document.getElementById('interp-accept').hidden`)
+	c.Do(t, "accept with the keyboard", chromedp.Evaluate[chromedp.Void](`document.getElementById('interp-accept').scrollIntoView({block: 'center'}); document.getElementById('interp-accept').focus()`), chromedp.KeyEvent("\r"))
+	b.WaitFor(t, "Amélie may switch", `!document.getElementById('interp-switch').hidden`)
+	sdp := browsertest.Eval[string](t, a.Tab, `window.chanceryRoom.state.sub.remoteDescription.sdp`)
+	b.Do(t, "switch now", press("interp-switch"))
+	c.WaitFor(t, "Karim is live", `document.getElementById('interp-state').textContent === `+browsertest.JSString(msg("ar", "interp_state_live", "")))
+	b.WaitFor(t, "Amélie is on standby", `document.getElementById('interp-state').textContent === `+browsertest.JSString(msg("fr", "interp_state_standby", "Karim")))
 	deadline = time.Now().Add(30 * time.Second)
 	var after chanStats
 	for after = stats(a); after.Packets < first.Packets+100; after = stats(a) {
@@ -154,7 +154,7 @@ func TestRoomInterpretationInTheBrowser(t *testing.T) {
 	if after.SSRC != first.SSRC {
 		t.Errorf("the channel's track changed across the handover: SSRC %d then %d", first.SSRC, after.SSRC)
 	}
-	if now := eval[string](t, a, `window.chanceryRoom.state.sub.remoteDescription.sdp`); now != sdp {
+	if now := browsertest.Eval[string](t, a.Tab, `window.chanceryRoom.state.sub.remoteDescription.sdp`); now != sdp {
 		t.Errorf("the chair's connection was renegotiated across the handover")
 	}
 	check(c, "ar", "live")

@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"context"
@@ -46,11 +46,11 @@ const shown = `(() => {
 // own unmute is refused by the server until the chair allows it; leaving
 // ends every track the page got from the browser and shows the left screen,
 // from which Rejoin goes back in. Each state passes axe-core and is
-// captured (-screenshots DIR keeps the images).
+// captured (-screenshot-dir DIR keeps the images).
 func TestRoomClientStates(t *testing.T) {
 	a := newBrowser(t, mediaFlags...)
-	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
-	b.do(t, "record the tracks the page gets", recordTracks)
+	b := browserOn(t, a.ts, a.cat, mediaFlags...)
+	b.Do(t, "record the tracks the page gets", recordTracks)
 	open := func(br *browser, code, identity, name string, role sfu.Role, autojoin bool) {
 		t.Helper()
 		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "Delegation " + identity, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
@@ -58,13 +58,13 @@ func TestRoomClientStates(t *testing.T) {
 		if autojoin {
 			path += "&autojoin=1"
 		}
-		br.open(t, path)
+		br.Open(t, path)
 	}
 	state := func(what, want string) {
 		t.Helper()
 		deadline := time.Now().Add(browsertest.ActionTimeout)
 		for {
-			got := eval[string](t, b, shown)
+			got := browsertest.Eval[string](t, b.Tab, shown)
 			if got == want {
 				return
 			}
@@ -75,46 +75,46 @@ func TestRoomClientStates(t *testing.T) {
 		}
 	}
 	msg := func(code, key, name string) string {
-		return squash(a.cat.T(code, key, map[string]any{"Name": name}))
+		return browsertest.Squash(a.cat.T(code, key, map[string]any{"Name": name}))
 	}
 	check := func(code, what string) {
 		t.Helper()
-		b.waitFor(t, code+" "+what+": the page fits the window", fitsWindow)
-		browsertest.AssertNoSeriousViolations(t, b.ctx, "/"+code+"/rooms/ ("+what+")")
-		b.screenshot(t, "room-"+code+"-"+what+".png", 1280, 800)
+		b.WaitFor(t, code+" "+what+": the page fits the window", fitsWindow)
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, "/"+code+"/rooms/ ("+what+")")
+		b.Screenshot(t, "room-"+code+"-"+what+".png", 1280, 800)
 	}
 	// ended reports the tracks the page got and whether each has ended.
 	ended := func() string {
-		return eval[string](t, b, `window.__tracks.map(x => x.kind + ':' + x.readyState).join(' ')`)
+		return browsertest.Eval[string](t, b.Tab, `window.__tracks.map(x => x.kind + ':' + x.readyState).join(' ')`)
 	}
 
 	open(a, "en", "chair-1", "Chair Anh", sfu.RoleChair, true)
-	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
+	a.WaitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
 
 	for i, code := range []string{"vi", "en", "ar"} {
 		name := "Delegate " + code
 		// Before joining: the pre-join card alone.
 		open(b, code, "d-"+code, name, sfu.RoleDelegate, false)
-		b.waitFor(t, code+": camera preview", `document.getElementById('preview').srcObject !== null && document.getElementById('preview').videoWidth > 0`)
+		b.WaitFor(t, code+": camera preview", `document.getElementById('preview').srcObject !== null && document.getElementById('preview').videoWidth > 0`)
 		state(code+" pre-join", "join prejoin")
 		check(code, "prejoin")
 		if code == "ar" {
-			if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+			if dir := browsertest.Eval[string](t, b.Tab, `document.documentElement.dir`); dir != "rtl" {
 				t.Errorf("Arabic room page dir = %q", dir)
 			}
 		}
 
 		// In the lobby: the preview and the waiting state, nothing of the
 		// room.
-		b.do(t, code+": join", chromedp.Click(chromedp.CSS("#join-button")))
+		b.Do(t, code+": join", chromedp.Click(chromedp.CSS("#join-button")))
 		state(code+" lobby", "lobby prejoin")
 		check(code, "lobby")
 
-		a.waitFor(t, code+": the chair sees "+name+" waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes(`+jsString(name)+`))`)
-		a.do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: `+name+`"]`)))
+		a.WaitFor(t, code+": the chair sees "+name+" waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes(`+browsertest.JSString(name)+`))`)
+		a.Do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: `+name+`"]`)))
 		state(code+" in the room", "chat chatInput leave mic people tiles toolbar")
-		b.waitFor(t, code+": publishing", `window.chanceryRoom.state.micTx !== null && window.chanceryRoom.state.camTx !== null`)
-		b.waitFor(t, code+": every tile shows video", `(() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
+		b.WaitFor(t, code+": publishing", `window.chanceryRoom.state.micTx !== null && window.chanceryRoom.state.camTx !== null`)
+		b.WaitFor(t, code+": every tile shows video", `(() => { const vs = [...document.querySelectorAll('#tiles video')]; return vs.length === 2 && vs.every(v => v.videoWidth > 0); })()`)
 		check(code, "room")
 
 		if i == 0 {
@@ -123,34 +123,34 @@ func TestRoomClientStates(t *testing.T) {
 
 		// Leave: every track the page got has ended at once, and only the
 		// left screen shows.
-		b.do(t, code+": leave", chromedp.Click(chromedp.CSS("#leave-button")))
+		b.Do(t, code+": leave", chromedp.Click(chromedp.CSS("#leave-button")))
 		if got := ended(); strings.Count(got, ":ended") < 2 || strings.Contains(got, ":live") {
 			t.Errorf("%s: after leaving, the page's tracks are %q; want every one ended", code, got)
 		}
-		if eval[bool](t, b, `document.getElementById('preview').srcObject !== null || [...document.querySelectorAll('video, audio')].some(v => v.srcObject)`) {
+		if browsertest.Eval[bool](t, b.Tab, `document.getElementById('preview').srcObject !== null || [...document.querySelectorAll('video, audio')].some(v => v.srcObject)`) {
 			t.Errorf("%s: a media element still shows a stream after leaving", code)
 		}
 		state(code+" left", "home left rejoin")
-		if got := b.text(t, "#left-heading"); got != msg(code, "room_left_title", "") {
+		if got := b.Text(t, "#left-heading"); got != msg(code, "room_left_title", "") {
 			t.Errorf("%s: left screen heading %q", code, got)
 		}
-		if focused := eval[string](t, b, `document.activeElement.id`); focused != "left-heading" {
+		if focused := browsertest.Eval[string](t, b.Tab, `document.activeElement.id`); focused != "left-heading" {
 			t.Errorf("%s: focus after leaving is on %q, want the left screen's heading", code, focused)
 		}
-		if href := eval[string](t, b, `document.getElementById('home-link').getAttribute('href')`); href != "/"+code+"/" {
+		if href := browsertest.Eval[string](t, b.Tab, `document.getElementById('home-link').getAttribute('href')`); href != "/"+code+"/" {
 			t.Errorf("%s: Home links to %q", code, href)
 		}
-		a.waitFor(t, code+": the chair sees "+name+" leave", `![...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+jsString(name)+`))`)
+		a.WaitFor(t, code+": the chair sees "+name+" leave", `![...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+browsertest.JSString(name)+`))`)
 		check(code, "left")
 
 		if i == 0 {
 			// Rejoin goes back in (admitted once: no lobby), with the
 			// devices opened again; leaving again ends those too.
-			b.do(t, code+": rejoin", chromedp.Click(chromedp.CSS("#rejoin-button")))
+			b.Do(t, code+": rejoin", chromedp.Click(chromedp.CSS("#rejoin-button")))
 			state(code+" rejoined", "chat chatInput leave mic people tiles toolbar")
-			b.waitFor(t, code+": publishing again", `window.chanceryRoom.state.micTx !== null && window.__tracks.some(x => x.readyState === 'live')`)
-			a.waitFor(t, code+": the chair sees "+name+" again", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+jsString(name)+`))`)
-			b.do(t, code+": leave again", chromedp.Click(chromedp.CSS("#leave-button")))
+			b.WaitFor(t, code+": publishing again", `window.chanceryRoom.state.micTx !== null && window.__tracks.some(x => x.readyState === 'live')`)
+			a.WaitFor(t, code+": the chair sees "+name+" again", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+browsertest.JSString(name)+`))`)
+			b.Do(t, code+": leave again", chromedp.Click(chromedp.CSS("#leave-button")))
 			if got := ended(); strings.Count(got, ":ended") < 4 || strings.Contains(got, ":live") {
 				t.Errorf("%s: after leaving again, the page's tracks are %q; want every one ended", code, got)
 			}
@@ -160,11 +160,11 @@ func TestRoomClientStates(t *testing.T) {
 
 	// Removed by the chair: the camera and microphone go off just the same.
 	open(b, "en", "d-removed", "Removed One", sfu.RoleDelegate, true)
-	a.waitFor(t, "the chair sees Removed One waiting", `document.querySelector('#waiting-list button[aria-label="Admit: Removed One"]') !== null`)
-	a.do(t, "admit Removed One", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: Removed One"]`)))
-	b.waitFor(t, "Removed One publishing", `window.chanceryRoom.state.micTx !== null && window.__tracks.length >= 2`)
-	a.do(t, "remove Removed One", chromedp.Click(chromedp.CSS(`#people-list button[aria-label="Remove: Removed One"]`)))
-	b.waitFor(t, "Removed One is told", `!document.getElementById('room-alert').hidden && document.getElementById('room').hidden`)
+	a.WaitFor(t, "the chair sees Removed One waiting", `document.querySelector('#waiting-list button[aria-label="Admit: Removed One"]') !== null`)
+	a.Do(t, "admit Removed One", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label="Admit: Removed One"]`)))
+	b.WaitFor(t, "Removed One publishing", `window.chanceryRoom.state.micTx !== null && window.__tracks.length >= 2`)
+	a.Do(t, "remove Removed One", chromedp.Click(chromedp.CSS(`#people-list button[aria-label="Remove: Removed One"]`)))
+	b.WaitFor(t, "Removed One is told", `!document.getElementById('room-alert').hidden && document.getElementById('room').hidden`)
 	if got := ended(); strings.Count(got, ":ended") < 2 || strings.Contains(got, ":live") {
 		t.Errorf("after being removed, the page's tracks are %q; want every one ended", got)
 	}
@@ -176,9 +176,9 @@ func TestRoomClientStates(t *testing.T) {
 // chair allows it, unmuting is the delegate's choice.
 func chairMute(t *testing.T, a, b *browser, code, name string, msg func(code, key, name string) string) {
 	t.Helper()
-	self := eval[string](t, b, `window.chanceryRoom.state.self.id`)
-	micAtChair := `[...window.chanceryRoom.state.tracks.values()].find(x => x.participant === ` + jsString(self) + ` && x.source === 'microphone')`
-	a.waitFor(t, "the chair receives the delegate's microphone", micAtChair+` !== undefined && !`+micAtChair+`.muted`)
+	self := browsertest.Eval[string](t, b.Tab, `window.chanceryRoom.state.self.id`)
+	micAtChair := `[...window.chanceryRoom.state.tracks.values()].find(x => x.participant === ` + browsertest.JSString(self) + ` && x.source === 'microphone')`
+	a.WaitFor(t, "the chair receives the delegate's microphone", micAtChair+` !== undefined && !`+micAtChair+`.muted`)
 	start := a.roomStats(t)
 	a.until(t, "the chair hears the delegate", func(s roomStats) bool { return s.AudioPackets > start.AudioPackets+20 })
 
@@ -193,49 +193,49 @@ func chairMute(t *testing.T, a, b *browser, code, name string, msg func(code, ke
 		}
 	}
 
-	a.do(t, "the chair mutes "+name, chromedp.Click(chromedp.CSS(`#people-list button[aria-label="Mute: `+name+`"]`)))
-	b.waitFor(t, "the delegate's control shows muted", `document.getElementById('mic-toggle').getAttribute('aria-pressed') === 'false' && document.getElementById('mic-toggle').classList.contains('chair-muted')`)
+	a.Do(t, "the chair mutes "+name, chromedp.Click(chromedp.CSS(`#people-list button[aria-label="Mute: `+name+`"]`)))
+	b.WaitFor(t, "the delegate's control shows muted", `document.getElementById('mic-toggle').getAttribute('aria-pressed') === 'false' && document.getElementById('mic-toggle').classList.contains('chair-muted')`)
 	want := msg(code, "room_muted_by_chair", "Chair Anh")
-	b.waitFor(t, "the delegate is told who muted them", `document.getElementById('mute-notice').innerText.trim() === `+jsString(want))
-	if role := eval[string](t, b, `document.getElementById('mute-notice').getAttribute('role')`); role != "status" {
+	b.WaitFor(t, "the delegate is told who muted them", `document.getElementById('mute-notice').innerText.trim() === `+browsertest.JSString(want))
+	if role := browsertest.Eval[string](t, b.Tab, `document.getElementById('mute-notice').getAttribute('role')`); role != "status" {
 		t.Errorf("the mute notice has role %q; screen readers must hear it (status)", role)
 	}
-	if !eval[bool](t, b, `document.getElementById('mute-notice').checkVisibility() && document.getElementById('mute-notice').getBoundingClientRect().height > 0`) {
+	if !browsertest.Eval[bool](t, b.Tab, `document.getElementById('mute-notice').checkVisibility() && document.getElementById('mute-notice').getBoundingClientRect().height > 0`) {
 		t.Error("the mute notice is not visible")
 	}
-	if !eval[bool](t, b, `document.getElementById('mic-toggle').getAttribute('aria-describedby') === 'mute-notice'`) {
+	if !browsertest.Eval[bool](t, b.Tab, `document.getElementById('mic-toggle').getAttribute('aria-describedby') === 'mute-notice'`) {
 		t.Error("the microphone control does not point to the mute notice")
 	}
-	if !eval[bool](t, b, `window.chanceryRoom.state.local.getAudioTracks().every(x => !x.enabled)`) {
+	if !browsertest.Eval[bool](t, b.Tab, `window.chanceryRoom.state.local.getAudioTracks().every(x => !x.enabled)`) {
 		t.Error("the delegate's microphone track is still enabled after the chair's mute")
 	}
-	a.waitFor(t, "the chair sees the mute in the list", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+jsString(name)+`) && li.textContent.includes('Chair Anh'))`)
-	b.screenshot(t, "room-"+code+"-muted.png", 1280, 800)
+	a.WaitFor(t, "the chair sees the mute in the list", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes(`+browsertest.JSString(name)+`) && li.textContent.includes('Chair Anh'))`)
+	b.Screenshot(t, "room-"+code+"-muted.png", 1280, 800)
 	quiet("after the chair's mute")
 
 	// The delegate tries to unmute: the server refuses, the control stays
 	// muted and the chair still receives no audio.
-	b.do(t, "the delegate unmutes", chromedp.Click(chromedp.CSS("#mic-toggle")))
+	b.Do(t, "the delegate unmutes", chromedp.Click(chromedp.CSS("#mic-toggle")))
 	refused := msg(code, "room_error_muted_by_chair", "Chair Anh")
-	b.waitFor(t, "the refusal is shown", `document.getElementById('room-alert').innerText.trim() === `+jsString(refused)+` && !document.getElementById('room-alert').hidden`)
-	if got := eval[string](t, b, `document.getElementById('mic-toggle').getAttribute('aria-pressed')`); got != "false" {
+	b.WaitFor(t, "the refusal is shown", `document.getElementById('room-alert').innerText.trim() === `+browsertest.JSString(refused)+` && !document.getElementById('room-alert').hidden`)
+	if got := browsertest.Eval[string](t, b.Tab, `document.getElementById('mic-toggle').getAttribute('aria-pressed')`); got != "false" {
 		t.Errorf("after the refused unmute the control shows aria-pressed=%s", got)
 	}
-	if !eval[bool](t, b, micAtChair+`.muted`) {
+	if !browsertest.Eval[bool](t, b.Tab, micAtChair+`.muted`) {
 		t.Error("the chair sees the delegate's microphone unmuted after a refused unmute")
 	}
 	quiet("after the refused unmute")
 
 	// The chair allows; the delegate stays muted until choosing to speak.
-	a.do(t, "the chair allows "+name+" to unmute", chromedp.Click(chromedp.CSS(`#people-list button[aria-label="Allow to unmute: `+name+`"]`)))
-	b.waitFor(t, "the delegate is told", `document.getElementById('mute-notice').innerText.trim() === `+jsString(msg(code, "room_unmute_allowed", ""))+` && !document.getElementById('mic-toggle').classList.contains('chair-muted')`)
-	if got := eval[string](t, b, `document.getElementById('mic-toggle').getAttribute('aria-pressed')`); got != "false" {
+	a.Do(t, "the chair allows "+name+" to unmute", chromedp.Click(chromedp.CSS(`#people-list button[aria-label="Allow to unmute: `+name+`"]`)))
+	b.WaitFor(t, "the delegate is told", `document.getElementById('mute-notice').innerText.trim() === `+browsertest.JSString(msg(code, "room_unmute_allowed", ""))+` && !document.getElementById('mic-toggle').classList.contains('chair-muted')`)
+	if got := browsertest.Eval[string](t, b.Tab, `document.getElementById('mic-toggle').getAttribute('aria-pressed')`); got != "false" {
 		t.Errorf("the chair's allowing it unmuted the delegate: aria-pressed=%s", got)
 	}
 	quiet("after the chair allowed, before the delegate unmutes")
-	b.do(t, "the delegate unmutes", chromedp.Click(chromedp.CSS("#mic-toggle")))
-	a.waitFor(t, "the chair sees the delegate unmuted", `!`+micAtChair+`.muted`)
-	if got := eval[string](t, b, `document.getElementById('mic-toggle').getAttribute('aria-pressed') + ' ' + document.getElementById('mute-notice').textContent`); got != "true " {
+	b.Do(t, "the delegate unmutes", chromedp.Click(chromedp.CSS("#mic-toggle")))
+	a.WaitFor(t, "the chair sees the delegate unmuted", `!`+micAtChair+`.muted`)
+	if got := browsertest.Eval[string](t, b.Tab, `document.getElementById('mic-toggle').getAttribute('aria-pressed') + ' ' + document.getElementById('mute-notice').textContent`); got != "true " {
 		t.Errorf("after unmuting, the control and notice are %q, want pressed and no notice", got)
 	}
 	s := a.roomStats(t)

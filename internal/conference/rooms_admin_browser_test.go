@@ -1,4 +1,4 @@
-package main
+package conference_test
 
 import (
 	"strings"
@@ -30,77 +30,77 @@ const tooWide = `[...document.querySelectorAll('body *')].filter(e => {
 func TestBrowserRoomManagement(t *testing.T) {
 	const password = "correct horse battery staple"
 	b := newBrowser(t, browsertest.WindowSize(1280, 900))
-	b.ts.addUser("chief", password, account.RoleAdmin)
+	b.ts.AddUser("chief", password, account.RoleAdmin)
 	const slug = "g20-side-2026"
 	page := "/admin/rooms/" + slug
 
 	b.chooseLanguage(t, mustLang(t, "en"), "/signin?next=/admin/rooms")
-	b.signIn(t, "chief", password)
-	if got := b.location(t); got != "/admin/rooms" {
+	b.SignIn(t, "chief", password)
+	if got := b.Location(t); got != "/admin/rooms" {
 		t.Fatalf("signing in lands on %s", got)
 	}
-	b.follow(t, "open the new-room page", chromedp.Click(chromedp.CSS(`a[href="/admin/rooms/new"]`)))
-	b.do(t, "fill in the new room",
+	b.Follow(t, "open the new-room page", chromedp.Click(chromedp.CSS(`a[href="/admin/rooms/new"]`)))
+	b.Do(t, "fill in the new room",
 		chromedp.SendKeys(chromedp.CSS("#slug"), slug),
 		chromedp.SendKeys(chromedp.CSS("#title"), "G20 side meeting"),
 		chromedp.SendKeys(chromedp.CSS("#title_vi"), "Cuộc họp bên lề G20"),
 	)
-	b.follow(t, "create the room", chromedp.Click(chromedp.CSS(`form[action="/admin/rooms"] button[type=submit]`)))
-	if got := b.location(t); got != page {
+	b.Follow(t, "create the room", chromedp.Click(chromedp.CSS(`form[action="/admin/rooms"] button[type=submit]`)))
+	if got := b.Location(t); got != page {
 		t.Fatalf("creating the room lands on %s", got)
 	}
 
 	// In Arabic: the page is right to left; the Arabic title is typed and
 	// saved, and becomes the page's heading.
 	b.chooseLanguage(t, mustLang(t, "ar"), page)
-	if dir := eval[string](t, b, `document.documentElement.dir`); dir != "rtl" {
+	if dir := browsertest.Eval[string](t, b.Tab, `document.documentElement.dir`); dir != "rtl" {
 		t.Errorf("Arabic page dir = %q", dir)
 	}
 	const arTitle = "اجتماع مجموعة العشرين الجانبي"
-	b.do(t, "type the Arabic title", chromedp.SendKeys(chromedp.CSS("#title_ar"), arTitle))
-	b.follow(t, "save the titles", chromedp.Click(chromedp.CSS(`section[aria-labelledby="details"] button[type=submit]`)))
-	if h1 := b.text(t, "h1"); h1 != arTitle {
+	b.Do(t, "type the Arabic title", chromedp.SendKeys(chromedp.CSS("#title_ar"), arTitle))
+	b.Follow(t, "save the titles", chromedp.Click(chromedp.CSS(`section[aria-labelledby="details"] button[type=submit]`)))
+	if h1 := b.Text(t, "h1"); h1 != arTitle {
 		t.Errorf("heading after renaming: %q", h1)
 	}
-	if dir := eval[string](t, b, `getComputedStyle(document.querySelector('#title_ar')).direction`); dir != "rtl" {
+	if dir := browsertest.Eval[string](t, b.Tab, `getComputedStyle(document.querySelector('#title_ar')).direction`); dir != "rtl" {
 		t.Errorf("the Arabic title field runs %s", dir)
 	}
 
 	// Invitations for a list: a CSV line and a name alone.
-	b.do(t, "paste the list", chromedp.SendKeys(chromedp.CSS("#list"), "vn-1,Nguyễn Lan,delegate,Việt Nam\nMaria Santos"))
-	b.follow(t, "issue the invitations", chromedp.Click(chromedp.CSS(`form[action$="/invite-list"] button[type=submit]`)))
-	if n := eval[int](t, b, `document.querySelectorAll('#issued tbody tr').length`); n != 2 {
+	b.Do(t, "paste the list", chromedp.SendKeys(chromedp.CSS("#list"), "vn-1,Nguyễn Lan,delegate,Việt Nam\nMaria Santos"))
+	b.Follow(t, "issue the invitations", chromedp.Click(chromedp.CSS(`form[action$="/invite-list"] button[type=submit]`)))
+	if n := browsertest.Eval[int](t, b.Tab, `document.querySelectorAll('#issued tbody tr').length`); n != 2 {
 		t.Fatalf("%d invitations shown, want 2", n)
 	}
-	browsertest.AssertNoSeriousViolations(t, b.ctx, page+" in ar, with invitations just issued")
-	b.screenshot(t, "rooms-admin-ar-issued-1280.png", 1280, 900)
-	link := eval[string](t, b, `[...document.querySelectorAll('#issued tbody tr')].find(tr => tr.textContent.includes('Nguyễn Lan')).querySelector('a').href`)
+	browsertest.AssertNoSeriousViolations(t, b.Ctx, page+" in ar, with invitations just issued")
+	b.Screenshot(t, "rooms-admin-ar-issued-1280.png", 1280, 900)
+	link := browsertest.Eval[string](t, b.Tab, `[...document.querySelectorAll('#issued tbody tr')].find(tr => tr.textContent.includes('Nguyễn Lan')).querySelector('a').href`)
 	if !strings.Contains(link, "/ar/rooms/"+slug+"?t=") {
 		t.Fatalf("join link %q", link)
 	}
 
 	// The delegate opens the link and joins: the lobby, since a delegate
 	// waits to be admitted. The staff page shows them by itself.
-	d := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(b.ts)}, mediaFlags...)...), ts: b.ts, cat: b.cat}
-	browsertest.Navigate(d.ctx, t, link+"&autojoin=1")
-	b.waitFor(t, "the delegate listed as waiting in the lobby", `[...document.querySelectorAll('#members tbody tr')].some(tr => tr.textContent.includes('Nguyễn Lan') && tr.textContent.includes(`+
-		jsString(b.cat.T("ar", "room_manage_in_lobby", nil))+`))`)
+	d := browserOn(t, b.ts, b.cat, mediaFlags...)
+	browsertest.Navigate(d.Ctx, t, link+"&autojoin=1")
+	b.WaitFor(t, "the delegate listed as waiting in the lobby", `[...document.querySelectorAll('#members tbody tr')].some(tr => tr.textContent.includes('Nguyễn Lan') && tr.textContent.includes(`+
+		browsertest.JSString(b.cat.T("ar", "room_manage_in_lobby", nil))+`))`)
 
 	check := func(t *testing.T, br *browser, code, path, what string, width, height int) {
 		t.Helper()
 		br.chooseLanguage(t, mustLang(t, code), path)
-		if got := br.location(t); got != strings.Split(path, "?")[0] {
+		if got := br.Location(t); got != strings.Split(path, "?")[0] {
 			t.Fatalf("%s lands on %s", path, got)
 		}
-		if !eval[bool](t, br, noSideScroll) {
-			t.Errorf("%s in %s at %d px scrolls sideways: %s", path, code, width, eval[string](t, br, tooWide))
+		if !browsertest.Eval[bool](t, br.Tab, noSideScroll) {
+			t.Errorf("%s in %s at %d px scrolls sideways: %s", path, code, width, browsertest.Eval[string](t, br.Tab, tooWide))
 		}
-		browsertest.AssertNoSeriousViolations(t, br.ctx, path+" in "+code+" at "+itoa(int64(width))+" px")
-		br.screenshot(t, "rooms-admin-"+code+"-"+what+"-"+itoa(int64(width))+".png", width, height)
+		browsertest.AssertNoSeriousViolations(t, br.Ctx, path+" in "+code+" at "+itoa(int64(width))+" px")
+		br.Screenshot(t, "rooms-admin-"+code+"-"+what+"-"+itoa(int64(width))+".png", width, height)
 	}
-	phone := &browser{ctx: browsertest.New(t, trustTestCertificate(b.ts), browsertest.WindowSize(375, 812)), ts: b.ts, cat: b.cat}
+	phone := browserOn(t, b.ts, b.cat, browsertest.WindowSize(375, 812))
 	phone.chooseLanguage(t, mustLang(t, "vi"), "/signin?next=/admin/rooms")
-	phone.signIn(t, "chief", password)
+	phone.SignIn(t, "chief", password)
 	for _, code := range []string{"vi", "en", "ar"} {
 		t.Run(code, func(t *testing.T) {
 			for _, p := range []struct{ path, what string }{{"/admin/rooms", "list"}, {"/admin/rooms/new", "new"}, {page, "room"}} {
@@ -108,7 +108,7 @@ func TestBrowserRoomManagement(t *testing.T) {
 				check(t, phone, code, p.path, p.what, 375, 812)
 			}
 			// The delegate is on the room page in every language.
-			if !strings.Contains(b.text(t, "#members"), "Nguyễn Lan") {
+			if !strings.Contains(b.Text(t, "#members"), "Nguyễn Lan") {
 				t.Errorf("%s: the delegate is not listed", code)
 			}
 		})

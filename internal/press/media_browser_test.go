@@ -1,4 +1,4 @@
-package main
+package press_test
 
 import (
 	"crypto/sha256"
@@ -30,36 +30,36 @@ func TestBrowserMediaLibraryPicker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := f.a.publishing.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
+	st, err := f.ts.pub.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
 		DueAt:    f.clock.Now().Add(3 * time.Hour),
 		Variants: []publishing.VariantInput{{Lang: "en", Title: "On the summit", Body: "Text."}, {Lang: "vi", Title: "Về hội nghị", Body: "Văn bản."}},
 		Targets:  []int64{f.fb.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{ctx: browsertest.New(t, trustTestCertificate(f.ts)), ts: f.ts, cat: f.cat}
-	acceptDialogs(t, b)
-	b.open(t, "/signin")
-	b.signIn(t, "olivia", "officer-password-1")
+	b := newBrowser(t, f.ts)
+	b.AcceptDialogs(t)
+	b.Open(t, "/signin")
+	b.SignIn(t, "olivia", "officer-password-1")
 	page := fmt.Sprintf("/press/statements/%d", st.ID)
 	for _, code := range []string{"vi", "ar", "en"} {
-		b.open(t, "/lang/"+code+"?next="+page)
-		b.do(t, "open the library with the keyboard", chromedp.Focus(chromedp.CSS("#media-library summary")), chromedp.KeyEvent(kb.Enter))
-		b.waitFor(t, code+" library open", `document.querySelector('#media-library').open && document.querySelector('#media-library img').complete`)
+		b.Open(t, "/lang/"+code+"?next="+page)
+		b.Do(t, "open the library with the keyboard", chromedp.Focus(chromedp.CSS("#media-library summary")), chromedp.KeyEvent(kb.Enter))
+		b.WaitFor(t, code+" library open", `document.querySelector('#media-library').open && document.querySelector('#media-library img').complete`)
 		want := map[string]string{"vi": "Quốc huy Việt Nam", "ar": "شعار فيت نام", "en": "The emblem of Viet Nam"}[code]
-		if got := b.text(t, ".library-alt"); got != want {
+		if got := b.Text(t, ".library-alt"); got != want {
 			t.Errorf("%s: the library shows %q, want %q", code, got, want)
 		}
 		// axe judges target sizes where the page is scrolled: at the library,
 		// the sticky save bar covers the channel boxes below it (a trait
 		// of the composer, not the library), so it looks from the top.
-		_ = eval[bool](t, b, `(window.scrollTo(0, 0), true)`)
-		browsertest.AssertNoSeriousViolations(t, b.ctx, code+" composer with the media library")
-		b.do(t, "the library in view", chromedp.ScrollIntoView(chromedp.CSS("#media-library")))
-		b.screenshot(t, "media-library-"+code+".png", 1280, 800)
+		_ = browsertest.Eval[bool](t, b.Tab, `(window.scrollTo(0, 0), true)`)
+		browsertest.AssertNoSeriousViolations(t, b.Ctx, code+" composer with the media library")
+		b.Do(t, "the library in view", chromedp.ScrollIntoView(chromedp.CSS("#media-library")))
+		b.Screenshot(t, "media-library-"+code+".png", 1280, 800)
 	}
-	b.do(t, "tick the emblem with Space", chromedp.Focus(chromedp.CSS(fmt.Sprintf("#lib-%d", img.ID))), chromedp.KeyEvent(" "))
-	b.follow(t, "save", chromedp.Click(chromedp.CSS(".compose-bar button[type=submit]")))
+	b.Do(t, "tick the emblem with Space", chromedp.Focus(chromedp.CSS(fmt.Sprintf("#lib-%d", img.ID))), chromedp.KeyEvent(" "))
+	b.Follow(t, "save", chromedp.Click(chromedp.CSS(".compose-bar button[type=submit]")))
 	got, err := f.db.GetStatement(t.Context(), st.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -67,22 +67,22 @@ func TestBrowserMediaLibraryPicker(t *testing.T) {
 	if len(got.Media) != 1 || got.Media[0].Alts["vi"] != "Quốc huy Việt Nam" || got.Media[0].Alts["en"] != "The emblem of Viet Nam" {
 		t.Fatalf("after the pick: %+v", got.Media)
 	}
-	b.waitFor(t, "the description in the English column",
+	b.WaitFor(t, "the description in the English column",
 		fmt.Sprintf(`document.querySelector('#alt_m%d_en')?.value === "The emblem of Viet Nam"`, got.Media[0].ID))
-	if n := eval[float64](t, b, `document.querySelectorAll('#media-library input').length`); n != 0 {
+	if n := browsertest.Eval[float64](t, b.Tab, `document.querySelectorAll('#media-library input').length`); n != 0 {
 		t.Errorf("the library still offers the image the statement has: %v", n)
 	}
 
-	b.do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
-	st2, err := f.a.publishing.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
+	b.Do(t, "a phone's width", chromedp.EmulateViewport(375, 812))
+	st2, err := f.ts.pub.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{
 		DueAt: f.clock.Now().Add(3 * time.Hour), Variants: []publishing.VariantInput{{Lang: "vi", Title: "Khác", Body: "Văn bản."}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.open(t, fmt.Sprintf("/lang/vi?next=/press/statements/%d", st2.ID))
-	b.do(t, "open the library", chromedp.Click(chromedp.CSS("#media-library summary")), chromedp.ScrollIntoView(chromedp.CSS("#media-library")))
-	if w := eval[float64](t, b, `document.documentElement.scrollWidth`); w > 375 {
+	b.Open(t, fmt.Sprintf("/lang/vi?next=/press/statements/%d", st2.ID))
+	b.Do(t, "open the library", chromedp.Click(chromedp.CSS("#media-library summary")), chromedp.ScrollIntoView(chromedp.CSS("#media-library")))
+	if w := browsertest.Eval[float64](t, b.Tab, `document.documentElement.scrollWidth`); w > 375 {
 		t.Errorf("the composer with the library is %v px wide on a 375 px phone", w)
 	}
-	b.screenshot(t, "media-library-vi-375.png", 375, 812)
+	b.Screenshot(t, "media-library-vi-375.png", 375, 812)
 }
