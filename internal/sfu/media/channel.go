@@ -311,12 +311,3 @@ func (c *Channel) feed(src *UpTrack, q int, pkt *rtp.Packet, n int, keyframe boo
 		}
 	}
 }
-
-// AddTap calls f with each packet the channel sends its listeners, as a
-// PacketSink (f must not block, and must copy what it keeps); the
-// returned function detaches it.
-func (c *Channel) AddTap(f func(*rtp.Packet)) (remove func()) { return c.AddSink(&tap{f: f}) }
-
-type tap struct{ f func(*rtp.Packet) }
-
-func (t *tap) WriteChannelRTP(p *rtp.Packet) { t.f(p) }
