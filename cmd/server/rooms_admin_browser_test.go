@@ -66,11 +66,17 @@ func TestBrowserRoomManagement(t *testing.T) {
 		t.Errorf("the Arabic title field runs %s", dir)
 	}
 
-	// Invitations for a list: a CSV line and a name alone.
-	b.do(t, "paste the list", chromedp.SendKeys(chromedp.CSS("#list"), "vn-1,Nguyễn Lan,delegate,Việt Nam\nMaria Santos"))
+	// Invitations for a list: CSV lines, one of them for the head of the
+	// delegation, and a name alone.
+	b.do(t, "paste the list", chromedp.SendKeys(chromedp.CSS("#list"), "vn-1,Nguyễn Lan,delegate,Việt Nam\nvn-head,Trần Minh,head,Việt Nam\nMaria Santos"))
 	b.follow(t, "issue the invitations", chromedp.Click(chromedp.CSS(`form[action$="/invite-list"] button[type=submit]`)))
-	if n := eval[int](t, b, `document.querySelectorAll('#issued tbody tr').length`); n != 2 {
-		t.Fatalf("%d invitations shown, want 2", n)
+	if n := eval[int](t, b, `document.querySelectorAll('#issued tbody tr').length`); n != 3 {
+		t.Fatalf("%d invitations shown, want 3", n)
+	}
+	head := b.cat.T("ar", "room_role_head", nil)
+	if !eval[bool](t, b, `[...document.querySelectorAll('#issued tbody tr')].some(tr => tr.textContent.includes('Trần Minh') && tr.textContent.includes(`+jsString(head)+`))`) ||
+		!eval[bool](t, b, `[...document.querySelectorAll('#role option')].some(o => o.value === 'head' && o.textContent === `+jsString(head)+`)`) {
+		t.Errorf("the head of delegation is not offered or not shown as %q", head)
 	}
 	browsertest.AssertNoSeriousViolations(t, b.ctx, page+" in ar, with invitations just issued")
 	b.screenshot(t, "rooms-admin-ar-issued-1280.png", 1280, 900)
