@@ -114,11 +114,11 @@ func (db *DB) AddRoomAudit(ctx context.Context, a RoomAudit) error {
 }
 
 // verifyRoomAudit checks every row of the rooms' audit against the
-// chained entries (seq → payload) VerifyAudit collected from its n entries: a row whose
-// facts differ from its entry's was modified; an entry without its row
-// means a row deleted; a row without an entry, newer than the rows
-// written before the audit was chained (migration 0030), was added behind
-// the log's back.
+// chained entries (seq → payload) VerifyAudit collected from the n
+// entries of the log: a row whose facts differ from its entry's was
+// modified; an entry without its row means a row deleted; a row without
+// an entry, newer than the rows written before the audit was chained
+// (migration 0030), was added behind the log's back.
 func (db *DB) verifyRoomAudit(ctx context.Context, entries map[int64]string, n int64) error {
 	var legacy int64
 	if err := db.sql.QueryRowContext(ctx, `SELECT max_id FROM room_audit_unchained WHERE id = 1`).Scan(&legacy); err != nil {
