@@ -109,6 +109,19 @@ func TestSecretTallySealed(t *testing.T) {
 				t.Fatalf("a ballot after the close: %v", err)
 			}
 
+			// A vote opened before the tally was sealed (migration 0030)
+			// counted in the clear columns: the close adds both.
+			legacy := open("d")
+			if _, err := raw.ExecContext(ctx, `UPDATE votes SET count_yes = 2 WHERE id = $1`, legacy); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CastSecret(ctx, legacy, "Chile", procedure.No); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := st.CloseVote(ctx, legacy, at.Add(time.Minute), "chair"); err != nil || v.Counts != (procedure.Counts{Yes: 2, No: 1}) {
+				t.Fatalf("legacy close = %+v, %v", v, err)
+			}
+
 			// Without the key: refused, before a ballot could be lost.
 			bare := conference.Store{DB: db}
 			if _, err := bare.OpenVote(ctx, "c", sfu.Vote{Motion: "x", Secret: true, Rule: procedure.Simple, Key: []byte("k"), OpenedAt: at}); !errors.Is(err, fault.ErrRefused) {
