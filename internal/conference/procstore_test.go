@@ -62,6 +62,14 @@ func TestSecretTallySealed(t *testing.T) {
 				}
 				return sealed
 			}
+			// The receipts' key is sealed too, and opened for the room.
+			var key []byte
+			if err := raw.QueryRowContext(ctx, `SELECT ballot_key FROM votes WHERE id = $1`, b).Scan(&key); err != nil || string(key) == "k" || len(key) < 20 {
+				t.Fatalf("the receipts' key in the database: %q, %v", key, err)
+			}
+			if vs, err := st.Votes(ctx, "b", 5); err != nil || len(vs) != 1 || string(vs[0].Key) != "k" || !vs[0].Open {
+				t.Fatalf("votes of room b = %+v, %v", vs, err)
+			}
 			ta, tb := tally(a), tally(b)
 			if len(ta) == 0 || len(ta) != len(tb) {
 				t.Fatalf("sealed tallies of %d and %d bytes", len(ta), len(tb))
