@@ -90,12 +90,32 @@ func (s Store) Votes(ctx context.Context, room string, limit int) ([]sfu.Vote, e
 	}
 	out := make([]sfu.Vote, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, VoteFromStore(v))
+		out = append(out, s.withKey(VoteFromStore(v)))
 	}
 	return out, nil
 }
 
-// VoteFromStore turns a stored vote into the room's.
+// ballotKeyName binds the sealed key of a vote's receipts.
+const ballotKeyName = "procedure ballot key"
+
+// withKey opens the key of v's receipts, which the database keeps sealed
+// with the server's secret key, so that reading the database and a
+// delegation's receipt does not tell its choice. A key that does not
+// open is a vote's opened before the keys were sealed (migration 0030),
+// kept in the clear: it is used as it is (and a key that is neither
+// makes receipts unknown, nothing worse).
+func (s Store) withKey(v sfu.Vote) sfu.Vote {
+	if s.Box == nil || len(v.Key) == 0 {
+		return v
+	}
+	if k, err := s.Box.OpenNamed(ballotKeyName, v.Key); err == nil {
+		v.Key = k
+	}
+	return v
+}
+
+// VoteFromStore turns a stored vote into the room's (with its receipts'
+// key as stored: Store's methods open it).
 func VoteFromStore(v store.Vote) sfu.Vote {
 	out := sfu.Vote{ID: v.ID, AgendaItem: v.AgendaItem, Motion: v.Motion, Secret: v.Secret, Rule: procedure.Rule(v.Rule), Open: v.State == "open",
 		Key: v.Key, Present: v.Present, Required: v.Required, Outcome: procedure.Outcome(v.Outcome), OpenedBy: v.OpenedBy,
@@ -118,12 +138,19 @@ func (s Store) OpenVote(ctx context.Context, room string, v sfu.Vote) (sfu.Vote,
 	if v.Secret && s.Box == nil {
 		return sfu.Vote{}, errNoBox
 	}
+	key := v.Key
+	if s.Box != nil && len(key) > 0 {
+		var err error
+		if key, err = s.Box.SealNamed(ballotKeyName, key); err != nil {
+			return sfu.Vote{}, err
+		}
+	}
 	sv, err := s.DB.OpenVote(ctx, store.Vote{RoomSlug: room, AgendaItem: v.AgendaItem, Motion: v.Motion, Secret: v.Secret, Rule: string(v.Rule),
-		Key: v.Key, Present: v.Present, Required: v.Required, OpenedBy: v.OpenedBy, OpenedAt: v.OpenedAt})
+		Key: key, Present: v.Present, Required: v.Required, OpenedBy: v.OpenedBy, OpenedAt: v.OpenedAt})
 	if err != nil {
 		return sfu.Vote{}, err
 	}
-	return VoteFromStore(sv), nil
+	return s.withKey(VoteFromStore(sv)), nil
 }
 
 // CastNamed implements sfu.ProcedureStore.

@@ -66,11 +66,17 @@ func TestBrowserRoomManagement(t *testing.T) {
 		t.Errorf("the Arabic title field runs %s", dir)
 	}
 
-	// Invitations for a list: a CSV line and a name alone.
-	b.Do(t, "paste the list", chromedp.SendKeys(chromedp.CSS("#list"), "vn-1,Nguyễn Lan,delegate,Việt Nam\nMaria Santos"))
+	// Invitations for a list: CSV lines, one of them for the head of the
+	// delegation, and a name alone.
+	b.Do(t, "paste the list", chromedp.SendKeys(chromedp.CSS("#list"), "vn-1,Nguyễn Lan,delegate,Việt Nam\nvn-head,Trần Minh,head,Việt Nam\nMaria Santos"))
 	b.Follow(t, "issue the invitations", chromedp.Click(chromedp.CSS(`form[action$="/invite-list"] button[type=submit]`)))
-	if n := browsertest.Eval[int](t, b.Tab, `document.querySelectorAll('#issued tbody tr').length`); n != 2 {
-		t.Fatalf("%d invitations shown, want 2", n)
+	if n := browsertest.Eval[int](t, b.Tab, `document.querySelectorAll('#issued tbody tr').length`); n != 3 {
+		t.Fatalf("%d invitations shown, want 3", n)
+	}
+	head := b.cat.T("ar", "room_role_head", nil)
+	if !browsertest.Eval[bool](t, b.Tab, `[...document.querySelectorAll('#issued tbody tr')].some(tr => tr.textContent.includes('Trần Minh') && tr.textContent.includes(`+browsertest.JSString(head)+`))`) ||
+		!browsertest.Eval[bool](t, b.Tab, `[...document.querySelectorAll('#role option')].some(o => o.value === 'head' && o.textContent === `+browsertest.JSString(head)+`)`) {
+		t.Errorf("the head of delegation is not offered or not shown as %q", head)
 	}
 	browsertest.AssertNoSeriousViolations(t, b.Ctx, page+" in ar, with invitations just issued")
 	b.Screenshot(t, "rooms-admin-ar-issued-1280.png", 1280, 900)

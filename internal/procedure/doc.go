@@ -52,16 +52,20 @@
 // of the server, or whoever steals its key file or environment) and also
 // watches the live database, or keeps two of its backups taken between
 // two ballots, can unseal both tallies and see which count grew with
-// which voter row: the sealing protects against readers of the database
-// and its backups, not against a holder of the master key who reads it
-// too. The server's memory holds a choice for the length of one ballot's
-// transaction. The receipts' HMAC key is kept in clear on the vote's row:
-// whoever reads the database and also intercepts a delegation's receipt
-// (it travels only on that delegate's encrypted connection) can tell the
-// choice it names. A secret vote opened before migration 0030 keeps its
-// first ballots in the clear count columns, as the earlier design did.
-// Without the server's secret key (conference.Store.Box) a secret vote
-// is refused when it is opened, rather than lose ballots.
+// which voter row; so can such a holder who reads the physical pages,
+// where old versions of the row linger (PostgreSQL's dead tuples and WAL,
+// SQLite's free pages) until vacuumed or overwritten. Such a holder who
+// intercepts a delegation's receipt (it travels only on that delegate's
+// encrypted connection) can tell the choice it names, since the receipts'
+// HMAC key is kept on the vote's row sealed with the same key. The
+// sealing protects against readers of the database, its files and its
+// backups, not against a holder of the master key who reads them too.
+// The server's memory holds a choice for the length of one ballot's
+// transaction. A secret vote opened before migration 0030 keeps its
+// first ballots in the clear count columns and its receipts' key in the
+// clear, as the earlier design did. Without the server's secret key
+// (conference.Store.Box) a secret vote is refused when it is opened,
+// rather than lose ballots.
 //
 // It holds rules and values only. It must not import any other Chancery
 // package, net/http or the store: the room and the store call it.

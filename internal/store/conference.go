@@ -114,12 +114,12 @@ func (db *DB) AddRoomAudit(ctx context.Context, a RoomAudit) error {
 }
 
 // verifyRoomAudit checks every row of the rooms' audit against the
-// chained entries (seq → payload) VerifyAudit collected: a row whose
-// facts differ from its entry's was modified; an entry without its row
-// means a row deleted; a row without an entry, newer than the rows
-// written before the audit was chained (migration 0030), was added behind
-// the log's back.
-func (db *DB) verifyRoomAudit(ctx context.Context, entries map[int64]string) error {
+// chained entries (seq → payload) VerifyAudit collected from the n
+// entries of the log: a row whose facts differ from its entry's was
+// modified; an entry without its row means a row deleted; a row without
+// an entry, newer than the rows written before the audit was chained
+// (migration 0030), was added behind the log's back.
+func (db *DB) verifyRoomAudit(ctx context.Context, entries map[int64]string, n int64) error {
 	var legacy int64
 	if err := db.sql.QueryRowContext(ctx, `SELECT max_id FROM room_audit_unchained WHERE id = 1`).Scan(&legacy); err != nil {
 		return wrap("verify the rooms' audit", err)
@@ -136,7 +136,9 @@ func (db *DB) verifyRoomAudit(ctx context.Context, entries map[int64]string) err
 		}
 		switch payload, ok := entries[seq.Int64]; {
 		case !seq.Valid && a.ID > legacy:
-			broken = &AuditBreak{Reason: fmt.Sprintf("room audit row %d (room %q) is in no entry of the log (added behind its back)", a.ID, a.RoomSlug)}
+			// No entry is at fault: the break is named, like a deleted
+			// tail, after the last entry.
+			broken = &AuditBreak{Seq: n + 1, Reason: fmt.Sprintf("room audit row %d (room %q) is in no entry of the log (added behind its back)", a.ID, a.RoomSlug)}
 		case !seq.Valid:
 		case !ok:
 			broken = &AuditBreak{Seq: seq.Int64, Reason: fmt.Sprintf("room audit row %d names entry %d, which does not carry it", a.ID, seq.Int64)}

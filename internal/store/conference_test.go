@@ -107,7 +107,7 @@ func TestRoomAuditChained(t *testing.T) {
 			broken("another time", 1)
 			exec(`UPDATE room_audit SET created_at = $1 WHERE audit_seq = 1`, at.UTC().Truncate(time.Microsecond))
 			exec(`UPDATE room_audit SET audit_seq = NULL WHERE audit_seq = 3`)
-			broken("a row unchained", 0)
+			broken("a row unchained", 4)
 			exec(`UPDATE room_audit SET audit_seq = 3 WHERE room_slug = 'side'`)
 			if _, err := db.VerifyAudit(ctx); err != nil {
 				t.Fatalf("restored: %v", err)
@@ -121,7 +121,7 @@ func TestRoomAuditChained(t *testing.T) {
 			exec(`DELETE FROM room_audit WHERE audit_seq = 2`)
 			exec(`INSERT INTO room_audit (room_slug, actor_identity, actor_name, action, target_identity, detail, created_at)
 				VALUES ('plenary', 'chair', 'Chair', 'mute', 'fr-head', '', $1)`, at.UTC())
-			broken("a forged row and a deleted one", 0)
+			broken("a forged row and a deleted one", 4)
 		})
 	}
 }

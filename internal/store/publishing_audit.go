@@ -176,7 +176,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	if headSeq != n || headHash != prev {
 		return n, &AuditBreak{Seq: n + 1, Reason: fmt.Sprintf("the log ends at entry %d but %d were written (entries deleted at the end)", n, headSeq)}
 	}
-	return n, db.verifyRoomAudit(ctx, rooms)
+	return n, db.verifyRoomAudit(ctx, rooms, n)
 }
 
 // HashAuditEntry returns the hash that chains e to its predecessor
