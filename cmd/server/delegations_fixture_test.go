@@ -28,8 +28,6 @@ func pathQuery(t *testing.T, link string) string {
 	return delegationstest.PathQuery(t, link)
 }
 
-func tokenOf(t *testing.T, link string) string { t.Helper(); return delegationstest.TokenOf(t, link) }
-
 func readInvitation(t *testing.T, m mailtest.Received) invitation {
 	t.Helper()
 	return delegationstest.ReadInvitation(t, m)
