@@ -61,7 +61,7 @@ func (w *wiring) conferenceRooms(ctx context.Context) (*sfu.Server, error) {
 		},
 	}).Routes(w.mux)
 	// Public broadcasting of the rooms: WHEP, WHIP, the live pages.
-	broadcast.New(broadcast.Params{SFU: rooms, DB: w.db, Kit: w.kit, Now: w.o.now}).Routes(w.mux)
+	broadcast.New(broadcast.Params{SFU: rooms, DB: w.db, Kit: w.kit, Now: w.o.now, Moderates: conference.Moderates(w.db)}).Routes(w.mux)
 	if w.cfg.Demo {
 		// The demo's public session is live with a test signal.
 		if _, err := startDemoLive(ctx, w.db, rooms, w.log); err != nil {

@@ -16,9 +16,9 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/conference/conferencetest"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
-	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -36,13 +36,7 @@ type testServer struct {
 
 // testBox is the credentials key of test servers, so that tests can open
 // what the server sealed (the join-token key).
-var testBox = func() *secrets.Box {
-	b, err := secrets.NewBox(bytes.Repeat([]byte{0x5e}, secrets.KeySize))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var testBox = conferencetest.Box
 
 // testConfig is the default configuration with conference media on
 // ephemeral ports, so that test servers can run side by side.
@@ -249,4 +243,10 @@ func wantNoSecret(t *testing.T, where string, text string, secrets ...string) {
 			t.Errorf("%s shows the secret %q", where, s)
 		}
 	}
+}
+
+// allowAPIs lets the server reach fake networks on loopback, as an
+// operator does with -extra-api-urls.
+func allowAPIs(urls ...string) func(*config.Config) {
+	return func(c *config.Config) { c.Publish.ExtraAPIs = strings.Join(urls, ",") }
 }

@@ -10,34 +10,19 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/conference/conferencetest"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
-const testRoom = "asean-digital-2026"
+const testRoom = conferencetest.Room
 
-// roomToken signs a join token with the server's key (generated and kept in
-// the database on first start).
+// roomToken signs a join token with the server's key (conferencetest.Token).
 func roomToken(t *testing.T, db *store.DB, now func() time.Time, c sfu.Claims, ttl time.Duration) string {
 	t.Helper()
-	key, err := conference.TokenKey(t.Context(), db, "", testBox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sfu.NewSigner(key, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Room == "" {
-		c.Room = testRoom
-	}
-	tok, err := s.Issue(c, ttl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return conferencetest.Token(t, db, now, c, ttl)
 }
 
 func TestTokenCommandPrintsAJoinURL(t *testing.T) {

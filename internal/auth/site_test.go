@@ -3,10 +3,8 @@ package auth_test
 import (
 	"bytes"
 	"context"
-	"encoding/base32"
 	"fmt"
 	"html"
-	"image/png"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -63,45 +61,11 @@ func wantMessage(t *testing.T, r httpxtest.Response, msg string) {
 	}
 }
 
-var secretRE = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
-
-// enrolThroughPages sets up a second factor through the pages, as a person
-// does: start, scan (the QR image must be a PNG), type the app's code. It
-// returns the secret as the app holds it and the recovery codes shown.
+// enrolThroughPages sets up a second factor through the pages
+// (authtest.Enrol).
 func (ts *site) enrolThroughPages(c *http.Client) ([]byte, []string) {
 	ts.t.Helper()
-	r := ts.PostForm(c, "/account/2fa", url.Values{"next": {"/admin"}}, nil)
-	httpxtest.WantStatus(ts.t, r, http.StatusOK)
-	m := secretRE.FindStringSubmatch(r.Body)
-	if m == nil {
-		ts.t.Fatalf("no secret on the enrolment page: %s", httpxtest.Excerpt(r.Body))
-	}
-	if !strings.Contains(html.UnescapeString(r.Body), "otpauth://totp/Chancery:") {
-		ts.t.Fatalf("no otpauth URI on the enrolment page")
-	}
-	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(m[1])
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	img := ts.Get(c, "/account/2fa/qr.png", nil)
-	httpxtest.WantStatus(ts.t, img, http.StatusOK)
-	if img.Header.Get("Content-Type") != "image/png" || img.Header.Get("Cache-Control") != "no-store" {
-		ts.t.Fatalf("QR image headers %v", img.Header)
-	}
-	if cfg, err := png.DecodeConfig(strings.NewReader(img.Body)); err != nil || cfg.Width < 200 {
-		ts.t.Fatalf("QR image: %v, %+v", err, cfg)
-	}
-	r = ts.PostForm(c, "/account/2fa/confirm", url.Values{"code": {totp.Code(secret, totp.Step(ts.clock.Now()))}, "next": {"/admin"}}, nil)
-	httpxtest.WantStatus(ts.t, r, http.StatusOK)
-	codes := regexp.MustCompile(`<code class="secret" dir="ltr">([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code>`).FindAllStringSubmatch(r.Body, -1)
-	if len(codes) != auth.RecoveryCodeCount {
-		ts.t.Fatalf("%d recovery codes shown, want %d", len(codes), auth.RecoveryCodeCount)
-	}
-	var out []string
-	for _, c := range codes {
-		out = append(out, c[1])
-	}
-	return secret, out
+	return authtest.Enrol(ts.t, ts.Server, c, ts.clock.Now())
 }
 
 // signIn2FA signs in with the password and the app's code, a step later

@@ -45,6 +45,11 @@ type Params struct {
 	// MaxViewers bounds the WHEP viewers served at once
 	// (0: DefaultMaxViewers).
 	MaxViewers int
+	// Moderates reports whether a viewer moderates a room, and so may
+	// issue and revoke its WHIP tokens: the conference's rule
+	// (conference.Moderates), which this package must not import.
+	// Required.
+	Moderates func(ctx context.Context, v *httpx.Viewer, room store.Room) (bool, error)
 }
 
 // Handlers serve WHEP, WHIP, the token management and the live page.
@@ -87,6 +92,9 @@ func New(p Params) *Handlers {
 	}
 	if p.MaxViewers <= 0 {
 		p.MaxViewers = DefaultMaxViewers
+	}
+	if p.Moderates == nil {
+		panic("broadcast: Params.Moderates is required")
 	}
 	return &Handlers{p: p, res: map[string]*resource{}}
 }

@@ -67,7 +67,7 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 	f := &fixture{t: t, db: db, srv: srv, sign: signer, users: map[string]*httpx.Viewer{}}
 	start := time.Now().UTC().Truncate(time.Second)
 	f.now.Store(&start)
-	f.h = broadcast.New(broadcast.Params{SFU: srv, DB: db, Kit: kit, Now: func() time.Time { return *f.now.Load() }})
+	f.h = broadcast.New(broadcast.Params{SFU: srv, DB: db, Kit: kit, Now: func() time.Time { return *f.now.Load() }, Moderates: conference.Moderates(db)})
 	f.event, f.room = f.publicSession("geneva-dialogue", true, start.Add(-time.Hour), start.Add(2*time.Hour))
 	mux := httpx.NewRouter()
 	f.h.Routes(mux)

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -20,25 +19,22 @@ import (
 var errNotModerator = &fault.Problem{Kind: fault.ErrForbidden, Key: "broadcast_error_not_moderator"}
 
 // moderatedRoom returns the room of the request's {slug} if the viewer
-// may manage its broadcast: administrators, and staff assigned to the
-// room as its moderators (a WHIP token puts a feed in front of the
-// public).
+// may manage its broadcast: those who moderate the room, as the
+// conference decides (Params.Moderates: administrators, and staff
+// assigned to the room as its moderators), since a WHIP token puts a feed
+// in front of the public.
 func (h *Handlers) moderatedRoom(r *http.Request) (store.Room, error) {
 	ctx := r.Context()
 	room, err := h.p.DB.GetRoomBySlug(ctx, r.PathValue("slug"))
 	if err != nil {
 		return store.Room{}, err
 	}
-	v := httpx.ViewerFrom(ctx)
-	if v.Can(account.RoleAdmin) {
-		return room, nil
-	}
-	s, err := h.p.DB.GetRoomStaff(ctx, room.ID, v.User.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !s.Moderator) {
-		return store.Room{}, errNotModerator
-	}
+	ok, err := h.p.Moderates(ctx, httpx.ViewerFrom(ctx), room)
 	if err != nil {
 		return store.Room{}, fmt.Errorf("broadcast: access to %s: %w", room.Slug, err)
+	}
+	if !ok {
+		return store.Room{}, errNotModerator
 	}
 	return room, nil
 }
@@ -159,43 +155,31 @@ func (h *Handlers) audit(ctx context.Context, v *httpx.Viewer, room store.Room, 
 	}
 }
 
-func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
+// listTokens lists the WHIP tokens of the room {slug}.
+func (h *Handlers) listTokens(r *http.Request) ([]TokenInfo, error) {
 	room, err := h.moderatedRoom(r)
 	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	ts, err := h.p.DB.ListWHIPTokens(r.Context(), room.ID)
 	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	out := make([]TokenInfo, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, h.tokenInfo(t))
 	}
-	h.p.Kit.JSON(w, http.StatusOK, out)
+	return out, nil
+}
+
+func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
+	httpx.API(h.p.Kit, http.StatusOK, h.listTokens)(w, r)
 }
 
 func (h *Handlers) apiIssue(w http.ResponseWriter, r *http.Request) {
-	var in TokenInput
-	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	out, err := h.issue(r, in)
-	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	h.p.Kit.JSON(w, http.StatusCreated, out)
+	httpx.APIWith(h.p.Kit, http.StatusCreated, h.issue)(w, r)
 }
 
 func (h *Handlers) apiRevoke(w http.ResponseWriter, r *http.Request) {
-	out, err := h.revoke(r)
-	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	h.p.Kit.JSON(w, http.StatusOK, out)
+	httpx.API(h.p.Kit, http.StatusOK, h.revoke)(w, r)
 }

@@ -73,10 +73,26 @@ func isAdmin(v *httpx.Viewer) bool { return v.Can(account.RoleAdmin) }
 
 // accessTo returns what the viewer may do in room.
 func (h *Handlers) accessTo(ctx context.Context, v *httpx.Viewer, room store.Room) (access, error) {
+	return accessOf(ctx, h.p.DB, v, room)
+}
+
+// Moderates returns the check of whether a viewer moderates a room:
+// administrators, and the staff assigned to it as its moderators. The
+// broadcast area asks it (cmd/server hands it over) before a WHIP token
+// puts a feed in front of the public, so that one rule decides both.
+func Moderates(db *store.DB) func(ctx context.Context, v *httpx.Viewer, room store.Room) (bool, error) {
+	return func(ctx context.Context, v *httpx.Viewer, room store.Room) (bool, error) {
+		a, err := accessOf(ctx, db, v, room)
+		return a.moderate, err
+	}
+}
+
+// accessOf returns what the viewer may do in room.
+func accessOf(ctx context.Context, db *store.DB, v *httpx.Viewer, room store.Room) (access, error) {
 	if isAdmin(v) {
 		return access{manage: true, moderate: true}, nil
 	}
-	s, err := h.p.DB.GetRoomStaff(ctx, room.ID, v.User.ID)
+	s, err := db.GetRoomStaff(ctx, room.ID, v.User.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return access{}, nil
 	}
@@ -251,31 +267,30 @@ func (h *Handlers) unassign(r *http.Request, username string) (StaffInfo, error)
 	return StaffInfo{Username: u.Username, Name: u.DisplayName}, nil
 }
 
-func (h *Handlers) apiListTokens(w http.ResponseWriter, r *http.Request) {
+// listTokens lists the invitations of the room {slug}, with whether the
+// viewer may revoke each.
+func (h *Handlers) listTokens(r *http.Request) ([]TokenInfo, error) {
 	room, a, err := h.managedRoom(r)
 	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	ts, err := h.p.DB.ListRoomTokens(r.Context(), room.ID)
 	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
+		return nil, err
 	}
 	out := make([]TokenInfo, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, tokenInfo(t, a))
 	}
-	h.p.Kit.JSON(w, http.StatusOK, out)
+	return out, nil
+}
+
+func (h *Handlers) apiListTokens(w http.ResponseWriter, r *http.Request) {
+	httpx.API(h.p.Kit, http.StatusOK, h.listTokens)(w, r)
 }
 
 func (h *Handlers) apiRevoke(w http.ResponseWriter, r *http.Request) {
-	out, err := h.revoke(r)
-	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	h.p.Kit.JSON(w, http.StatusOK, out)
+	httpx.API(h.p.Kit, http.StatusOK, h.revoke)(w, r)
 }
 
 func (h *Handlers) apiListStaff(w http.ResponseWriter, r *http.Request) {

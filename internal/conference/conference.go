@@ -361,17 +361,7 @@ func (h *Handlers) inviteListForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) apiIssue(w http.ResponseWriter, r *http.Request) {
-	var in Invite
-	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	out, err := h.issue(r, in)
-	if err != nil {
-		h.p.Kit.Fail(w, r, err)
-		return
-	}
-	h.p.Kit.JSON(w, http.StatusCreated, out)
+	httpx.APIWith(h.p.Kit, http.StatusCreated, h.issue)(w, r)
 }
 
 func (h *Handlers) revokeForm(w http.ResponseWriter, r *http.Request) {

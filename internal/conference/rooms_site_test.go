@@ -1,7 +1,6 @@
 package conference_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/url"
 	"regexp"
@@ -14,25 +13,19 @@ import (
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/auth/authtest"
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/conference/conferencetest"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
-	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
 
-const testRoom = "asean-digital-2026"
+const testRoom = conferencetest.Room
 
 // testBox is the credentials key that seals the join-token key.
-var testBox = func() *secrets.Box {
-	b, err := secrets.NewBox(bytes.Repeat([]byte{0x5e}, secrets.KeySize))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var testBox = conferencetest.Box
 
 // newSite serves the conference's pages and API with a real SFU, signed
 // in through the real sign-in form and sessions, with the
@@ -65,26 +58,10 @@ func newSite(t *testing.T, db *store.DB, clock *storetest.Clock) *authtest.Site 
 	}, authtest.Options{UsesMedia: conference.UsesMedia})
 }
 
-// roomToken signs a join token with the server's key (generated and kept in
-// the database on first start).
+// roomToken signs a join token with the server's key (conferencetest.Token).
 func roomToken(t *testing.T, db *store.DB, now func() time.Time, c sfu.Claims, ttl time.Duration) string {
 	t.Helper()
-	key, err := conference.TokenKey(t.Context(), db, "", testBox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sfu.NewSigner(key, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Room == "" {
-		c.Room = testRoom
-	}
-	tok, err := s.Issue(c, ttl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return conferencetest.Token(t, db, now, c, ttl)
 }
 
 func TestRoomJoinPageChecksTheToken(t *testing.T) {

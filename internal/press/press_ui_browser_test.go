@@ -1,7 +1,6 @@
 package press_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -40,32 +39,17 @@ func newPressUI(t *testing.T, extras ...siteExtra) *pressUIFixture {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)) // Monday 08:00 in Ha Noi
 	db := storetest.OpenWithClock(t, store.BackendSQLite, clock.Now)
-	xNet := pubtest.New(social.X, social.Limits{MaxLength: 280, Threads: true})
-	fbNet := pubtest.New(social.Facebook, social.Limits{MaxLength: 63206, LinkCard: true})
-	res := func(_ context.Context, ch publishing.Channel) (social.Publisher, error) {
-		if ch.Network == "facebook" {
-			return fbNet, nil
-		}
-		return xNet, nil
-	}
-	ts := newSite(t, db, clock, res, extras...)
+	ui := pubtest.NewUINetworks()
+	ts := newSite(t, db, clock, ui.Resolve, extras...)
 	cat, err := lang.NewCatalog(locales.FS, "vi")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &pressUIFixture{ts: ts, db: db, clock: clock, cat: cat, xNet: xNet}
+	f := &pressUIFixture{ts: ts, db: db, clock: clock, cat: cat, xNet: ui.XNet}
 	f.officer = ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
 	f.approve = ts.addUser("arthur", "approver-password-1", account.RoleApprover)
-	f.x, err = ts.pub.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "x", Name: "MOFA Viet Nam",
-		Account: "MOFA_VN", Languages: []string{"en", "vi"}, TimeZone: "Asia/Ho_Chi_Minh"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.fb, err = ts.pub.CreateChannel(t.Context(), publishing.ActorOf(f.officer), publishing.ChannelInput{Network: "facebook", Name: "Bộ Ngoại giao",
-		Account: "mofavn", Languages: []string{"vi"}, TimeZone: "Asia/Ho_Chi_Minh"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ui.Channels(t, ts.pub, f.officer)
+	f.x, f.fb = ui.X, ui.Facebook
 	return f
 }
 
@@ -174,23 +158,10 @@ func TestBrowserPressComposerPreviews(t *testing.T) {
 }
 
 // cleared makes a statement in English and Vietnamese for the channels,
-// due at due, and has it approved.
+// due at due, and has it approved (pubtest.Cleared).
 func (f *pressUIFixture) cleared(t *testing.T, title string, due time.Time, channels ...int64) store.Statement {
 	t.Helper()
-	st, err := f.ts.pub.SaveStatement(t.Context(), publishing.ActorOf(f.officer), 0, publishing.StatementInput{DueAt: due,
-		Variants: []publishing.VariantInput{{Lang: "en", Title: title, Body: title + "."}, {Lang: "vi", Title: title, Body: title + " (vi)."}}, Targets: channels})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.ts.pub.Submit(t.Context(), publishing.ActorOf(f.officer), st.ID); err != nil {
-		t.Fatal(err)
-	}
-	st, _ = f.db.GetStatement(t.Context(), st.ID)
-	if _, err := f.ts.pub.Approve(t.Context(), publishing.ActorOf(f.approve), st.ID, st.ContentHash); err != nil {
-		t.Fatal(err)
-	}
-	st, _ = f.db.GetStatement(t.Context(), st.ID)
-	return st
+	return pubtest.Cleared(t, f.ts.pub, f.db, f.officer, f.approve, title, due, channels...)
 }
 
 // An officer in Ha Noi moves a cleared publication on the week grid with

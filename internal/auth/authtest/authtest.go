@@ -10,15 +10,20 @@ package authtest
 
 import (
 	"context"
+	"encoding/base32"
+	"html"
+	"image/png"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
+	"github.com/mofa-vn/chancery/internal/auth/totp"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/store"
@@ -105,4 +110,46 @@ func (s *Site) SignIn(username, password string) *http.Client {
 		s.tb.Fatalf("sign in as %s: status %d", username, res.StatusCode)
 	}
 	return c
+}
+
+// secretRE finds the key shown for typing in on the enrolment page.
+var secretRE = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
+
+// Enrol sets up a second factor through the pages, as a person
+// does: start, scan (the QR image must be a PNG), type the app's code. It
+// returns the secret as the app holds it and the recovery codes shown.
+func Enrol(tb testing.TB, s *httpxtest.Server, c *http.Client, now time.Time) ([]byte, []string) {
+	tb.Helper()
+	r := s.PostForm(c, "/account/2fa", url.Values{"next": {"/admin"}}, nil)
+	httpxtest.WantStatus(tb, r, http.StatusOK)
+	m := secretRE.FindStringSubmatch(r.Body)
+	if m == nil {
+		tb.Fatalf("no secret on the enrolment page: %s", httpxtest.Excerpt(r.Body))
+	}
+	if !strings.Contains(html.UnescapeString(r.Body), "otpauth://totp/Chancery:") {
+		tb.Fatalf("no otpauth URI on the enrolment page")
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(m[1])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	img := s.Get(c, "/account/2fa/qr.png", nil)
+	httpxtest.WantStatus(tb, img, http.StatusOK)
+	if img.Header.Get("Content-Type") != "image/png" || img.Header.Get("Cache-Control") != "no-store" {
+		tb.Fatalf("QR image headers %v", img.Header)
+	}
+	if cfg, err := png.DecodeConfig(strings.NewReader(img.Body)); err != nil || cfg.Width < 200 {
+		tb.Fatalf("QR image: %v, %+v", err, cfg)
+	}
+	r = s.PostForm(c, "/account/2fa/confirm", url.Values{"code": {totp.Code(secret, totp.Step(now))}, "next": {"/admin"}}, nil)
+	httpxtest.WantStatus(tb, r, http.StatusOK)
+	codes := regexp.MustCompile(`<code class="secret" dir="ltr">([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code>`).FindAllStringSubmatch(r.Body, -1)
+	if len(codes) != auth.RecoveryCodeCount {
+		tb.Fatalf("%d recovery codes shown, want %d", len(codes), auth.RecoveryCodeCount)
+	}
+	var out []string
+	for _, c := range codes {
+		out = append(out, c[1])
+	}
+	return secret, out
 }

@@ -149,7 +149,7 @@ func ICSEvents(t testing.TB, ics []byte) []map[string]any {
 			t.Fatal("python3 not found: run scripts/test-deps.sh (python3-icalendar)")
 		}
 	}
-	cmd := exec.Command(py, "-c", `
+	cmd := exec.CommandContext(t.Context(), py, "-c", `
 import sys, json, icalendar
 cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
 print(json.dumps([{"uid": str(e.get("UID")), "url": str(e.get("URL")), "description": str(e.get("DESCRIPTION", "")),

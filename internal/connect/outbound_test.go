@@ -1,4 +1,4 @@
-package main
+package connect_test
 
 import (
 	"fmt"
@@ -11,18 +11,13 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
-	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/connect/connecttest"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/outbound/outboundtest"
 	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
-
-// allowAPIs lets the server reach fake networks on loopback, as an
-// operator does with -extra-api-urls.
-func allowAPIs(urls ...string) func(*config.Config) {
-	return func(c *config.Config) { c.Publish.ExtraAPIs = strings.Join(urls, ",") }
-}
 
 // A press officer names a server inside Chancery's own network as a
 // Mastodon instance or a Bluesky PDS, in every spelling. An IP address is
@@ -44,9 +39,9 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		_, fakePort, _ := net.SplitHostPort(strings.TrimPrefix(fake.URL, "http://"))
-		ts := newTestServer(t, db, clock, allowAPIs(fake.URL))
-		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-		officer := ts.signIn("olivia", "officer-password-1")
+		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{fake.URL}})
+		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
+		officer := ts.SignIn("olivia", "officer-password-1")
 
 		literal := []string{
 			col.URL,
@@ -63,15 +58,15 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 			"http://localhost:" + fakePort, // the fake is allowed as 127.0.0.1 only
 		}
 		for i, base := range literal {
-			r := ts.send(officer, "POST", "/api/v1/publishing/channels", "application/json",
+			r := ts.Send(officer, "POST", "/api/v1/publishing/channels", "application/json",
 				`{"network":"mastodon","name":"Inside `+fmt.Sprint(i)+`","base_url":"`+base+`","languages":["en"],"time_zone":"UTC"}`,
 				map[string]string{"Accept-Language": "vi"})
-			wantStatus(t, r, http.StatusUnprocessableEntity)
-			wantContains(t, r, "Địa chỉ này nằm trong mạng nội bộ của Chancery")
-			r = ts.postForm(officer, "/press/channels", url.Values{"network": {"bluesky"}, "name": {"Inside"}, "base_url": {base},
+			httpxtest.WantStatus(t, r, http.StatusUnprocessableEntity)
+			httpxtest.WantContains(t, r, "Địa chỉ này nằm trong mạng nội bộ của Chancery")
+			r = ts.PostForm(officer, "/press/channels", url.Values{"network": {"bluesky"}, "name": {"Inside"}, "base_url": {base},
 				"languages": {"en"}, "time_zone": {"UTC"}}, map[string]string{"Accept-Language": "fr"})
-			wantStatus(t, r, http.StatusUnprocessableEntity)
-			wantContains(t, r, "Cette adresse se trouve dans le réseau interne de Chancery")
+			httpxtest.WantStatus(t, r, http.StatusUnprocessableEntity)
+			httpxtest.WantContains(t, r, "Cette adresse se trouve dans le réseau interne de Chancery")
 		}
 		if chs, err := db.ListChannels(t.Context()); err != nil || len(chs) != 0 {
 			t.Fatalf("channels made: %+v, %v", chs, err)
@@ -93,7 +88,7 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 			if i >= len(names) {
 				made = "https://social.example" // then moved inside, as before this rule
 			}
-			ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": network, "name": fmt.Sprintf("Channel %d", i),
+			ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": network, "name": fmt.Sprintf("Channel %d", i),
 				"base_url": made, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
 			id := int64(ch["id"].(float64))
 			if made != base {
@@ -106,9 +101,9 @@ func TestChannelsCannotReachInternalAddresses(t *testing.T) {
 				form.Set(k, v)
 			}
 			lang := langs[i%len(langs)]
-			r := ts.postForm(officer, fmt.Sprintf("/press/channels/%d/connect", id), form, map[string]string{"Accept-Language": lang})
-			wantStatus(t, r, http.StatusUnprocessableEntity)
-			wantContains(t, r, want[lang])
+			r := ts.PostForm(officer, fmt.Sprintf("/press/channels/%d/connect", id), form, map[string]string{"Accept-Language": lang})
+			httpxtest.WantStatus(t, r, http.StatusUnprocessableEntity)
+			httpxtest.WantContains(t, r, want[lang])
 			wantNoSecret(t, "the connect page", r.Body, token, "abcd-efgh")
 			if _, err := db.ChannelCredential(t.Context(), id); err == nil {
 				t.Errorf("%s: credentials stored for a refused address", base)
@@ -131,42 +126,42 @@ func TestConnectedChannelMovedInsideIsRefusedEverywhere(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
-		ts := newTestServer(t, db, clock, allowAPIs(fake.URL))
-		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.addUser("arthur", "approver-password-1", account.RoleApprover)
-		officer := ts.signIn("olivia", "officer-password-1")
-		approver := ts.signIn("arthur", "approver-password-1")
-		ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
+		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{fake.URL}})
+		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
+		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
+		officer := ts.SignIn("olivia", "officer-password-1")
+		approver := ts.SignIn("arthur", "approver-password-1")
+		ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
 			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
 		id := int64(ch["id"].(float64))
-		connectChannel(t, ts, officer, id, map[string]string{"access_token": token})
-		stID := composeAndApprove(t, ts, officer, approver, clock.Now().Add(time.Hour), []int64{id},
+		ts.Connect(officer, id, map[string]string{"access_token": token})
+		stID := ts.ComposeAndApprove(officer, approver, clock.Now().Add(time.Hour), []int64{id},
 			[]map[string]string{{"lang": "en", "title": "Statement", "body": "Viet Nam welcomes the agreement on fisheries."}})
 
 		if err := db.SetChannelBaseURL(t.Context(), id, "http://localhost:"+col.Port); err != nil {
 			t.Fatal(err)
 		}
-		ts.app.connectors.Forget(id)
+		ts.Connectors.Forget(id)
 
-		page := ts.get(approver, fmt.Sprintf("/press/channels/%d/connect", id), map[string]string{"Accept-Language": "ru"})
-		wantStatus(t, page, http.StatusOK)
-		wantContains(t, page, "Адрес сервера этого канала не разрешён")
+		page := ts.Get(approver, fmt.Sprintf("/press/channels/%d/connect", id), map[string]string{"Accept-Language": "ru"})
+		httpxtest.WantStatus(t, page, http.StatusOK)
+		httpxtest.WantContains(t, page, "Адрес сервера этого канала не разрешён")
 
 		clock.Advance(time.Hour)
-		if _, err := ts.app.publishing.Dispatch(t.Context()); err != nil {
+		if _, err := ts.Publishing.Dispatch(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		st := ts.api(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", stID), nil, http.StatusOK)
+		st := ts.API(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", stID), nil, http.StatusOK)
 		pubs := st["publications"].([]any)
 		p := pubs[0].(map[string]any)
 		if p["state"] != "failed" || !strings.Contains(fmt.Sprint(p["reason"]), "address is not allowed") {
 			t.Errorf("publication %v", p)
 		}
-		if ts.app.watcher == nil {
+		if ts.Watcher == nil {
 			t.Fatal("no watcher with the default configuration")
 		}
 		clock.Advance(5 * time.Minute)
-		rep, err := ts.app.watcher.Check(t.Context())
+		rep, err := ts.Watcher.Check(t.Context())
 		if err != nil || rep.Failed != 1 {
 			t.Errorf("watch round: %+v, %v", rep, err)
 		}
@@ -196,16 +191,16 @@ func TestRedirectsFromAnAllowedServerAreNotFollowed(t *testing.T) {
 		})
 		srv := httptest.NewServer(mux)
 		t.Cleanup(srv.Close)
-		ts := newTestServer(t, db, clock, allowAPIs(srv.URL))
-		ts.addUser("olivia", "officer-password-1", account.RolePressOfficer)
-		officer := ts.signIn("olivia", "officer-password-1")
+		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{srv.URL}})
+		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
+		officer := ts.SignIn("olivia", "officer-password-1")
 		for i, path := range []string{"/a", "/b"} {
-			ch := ts.api(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": fmt.Sprintf("Redirecting %d", i),
+			ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": fmt.Sprintf("Redirecting %d", i),
 				"base_url": srv.URL + path, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
-			r := ts.postForm(officer, fmt.Sprintf("/press/channels/%d/connect", int64(ch["id"].(float64))),
+			r := ts.PostForm(officer, fmt.Sprintf("/press/channels/%d/connect", int64(ch["id"].(float64))),
 				url.Values{"access_token": {token}}, map[string]string{"Accept-Language": "es"})
-			wantStatus(t, r, http.StatusUnprocessableEntity)
-			wantContains(t, r, "El servidor respondió con una redirección")
+			httpxtest.WantStatus(t, r, http.StatusUnprocessableEntity)
+			httpxtest.WantContains(t, r, "El servidor respondió con una redirección")
 		}
 	})
 }

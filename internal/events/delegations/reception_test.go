@@ -1,4 +1,4 @@
-package main
+package delegations_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/events/delegations/delegationstest"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -30,10 +32,10 @@ func TestRoomReceptionList(t *testing.T) {
 		}
 		lan := f.accredit(t, db, f.vnReg, f.vnFocal, "Nguyễn Thị Lan", "head", "lan@example.org", "vi")
 		claire := f.accredit(t, db, f.frReg, f.frFocal, "Claire Dubois", "delegate", "claire@example.org", "fr")
-		pending := goodForm("Marc Petit", "delegate")
+		pending := delegationstest.GoodForm("Marc Petit", "delegate")
 		pending.Email = "marc@example.org"
-		wantStatus(t, f.ts.register(f.frReg, pending), http.StatusCreated)
-		svc := f.ts.app.delegations
+		httpxtest.WantStatus(t, f.ts.register(f.frReg, pending), http.StatusCreated)
+		svc := f.ts.svc
 
 		l, err := svc.Reception(ctx, plenary.RoomSlug)
 		if err != nil || len(l.Expected) != 0 {
@@ -57,7 +59,7 @@ func TestRoomReceptionList(t *testing.T) {
 			t.Fatalf("expected: %+v", l.Expected)
 		}
 		// Claire's accreditation is withdrawn: her link goes, and she is no longer expected.
-		wantStatus(t, f.ts.postForm(f.officer, fmt.Sprintf("/admin/events/%d/registrations/%d/reject", f.event, claire.ID), url.Values{"reason": {"Doublon"}}, nil), http.StatusOK)
+		httpxtest.WantStatus(t, f.ts.PostForm(f.officer, fmt.Sprintf("/admin/events/%d/registrations/%d/reject", f.event, claire.ID), url.Values{"reason": {"Doublon"}}, nil), http.StatusOK)
 		l, err = svc.Reception(ctx, plenary.RoomSlug)
 		if err != nil || len(l.Expected) != 1 || l.Expected[0].Identity != fmt.Sprintf("reg-%d", lan.ID) {
 			t.Fatalf("after the withdrawal: %+v %v", l.Expected, err)
