@@ -49,9 +49,12 @@ type TURNConfig struct {
 // transport owns the sockets shared by every PeerConnection: the UDP mux,
 // the ICE-TCP mux and the TURN server.
 type transport struct {
-	cfg    Config
-	log    *slog.Logger
-	udp    net.PacketConn
+	cfg Config
+	log *slog.Logger
+	udp net.PacketConn
+	// batch is udp as the mux writes to it: the forwarders' fan-outs
+	// leave through it in batches (batchconn.go).
+	batch  *batchConn
 	udpMux ice.UDPMux
 	tcp    net.Listener
 	tcpMux ice.TCPMux
@@ -69,7 +72,8 @@ func newTransport(cfg Config, log *slog.Logger) (*transport, error) {
 		return nil, fmt.Errorf("sfu: listen udp %s: %w", cfg.UDPAddr, err)
 	}
 	t.udp = udp
-	t.udpMux = webrtc.NewICEUDPMux(t.lf.NewLogger("udpmux"), udp)
+	t.batch = newBatchConn(udp.(*net.UDPConn))
+	t.udpMux = webrtc.NewICEUDPMux(t.lf.NewLogger("udpmux"), t.batch)
 	if cfg.TCPAddr != "" {
 		tcp, err := net.Listen("tcp4", cfg.TCPAddr)
 		if err != nil {

@@ -119,6 +119,18 @@ type UpTrack struct {
 	sendRTCP func([]rtcp.Packet) error
 	// counters count packets written to subscribers, for metrics.
 	counters *Counters
+	// batch, when set, holds the socket's writes during each fan-out.
+	batch Batcher
+}
+
+// Batcher is a socket that queues the writes of one packet's fan-out to
+// its subscribers and sends them together (one sendmmsg): Hold before the
+// first DownTrack write, Release after the last, which sends what is
+// queued. It must send whatever is queued at each Release, so that no
+// packet waits beyond the fan-out it was written in.
+type Batcher interface {
+	Hold()
+	Release()
 }
 
 // TrackParams describe a published track to NewUpTrack.
@@ -140,6 +152,9 @@ type TrackParams struct {
 	SendRTCP func([]rtcp.Packet) error
 	// Counters receive the track's forwarded packets (nil: not counted).
 	Counters *Counters
+	// Batch, when not nil, is held while a packet is written to the
+	// subscribers, so that their datagrams leave together.
+	Batch Batcher
 }
 
 // NewUpTrack returns a published track, with no layer read yet and no
@@ -149,7 +164,7 @@ func NewUpTrack(p TrackParams) *UpTrack {
 		p.Counters = new(Counters)
 	}
 	return &UpTrack{id: p.ID, owner: p.Owner, kind: p.Kind, source: p.Source, language: p.Language, codec: p.Codec,
-		simulcast: p.Simulcast, levelExt: p.AudioLevelExt, sendRTCP: p.SendRTCP, counters: p.Counters}
+		simulcast: p.Simulcast, levelExt: p.AudioLevelExt, sendRTCP: p.SendRTCP, counters: p.Counters, batch: p.Batch}
 }
 
 // ID is the track's id.
@@ -329,7 +344,11 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 		kf = fresh && isKeyframe(u.codec.MimeType, pkt.Payload)
 		lay.cache.put(pkt.SequenceNumber, pkt.Payload)
 	}
-	if ds := u.downs.Load(); ds != nil {
+	if ds := u.downs.Load(); ds != nil && len(*ds) > 0 {
+		if u.batch != nil {
+			u.batch.Hold()
+			defer u.batch.Release()
+		}
 		sent := uint64(0)
 		for _, d := range *ds {
 			if d.write(q, pkt, kf) {
