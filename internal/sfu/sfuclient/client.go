@@ -172,6 +172,7 @@ func (c *Client) newPeers(o Options) error {
 			return nil, err
 		}
 		ir := &interceptor.Registry{}
+		ir.Add(repairedRIDFactory{}) // first: it sees the NACK responder's retransmissions
 		if o.NoNACK {
 			if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 				return nil, err
