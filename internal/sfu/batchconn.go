@@ -48,6 +48,9 @@ type batchConn struct {
 
 	// Figures for tests and benchmarks.
 	batches, datagrams, failed atomic.Uint64
+	// dropIn, set by tests only (export_test.go), drops the datagrams
+	// received for which it returns true: a lossy path to the server.
+	dropIn atomic.Pointer[func(n int) bool]
 }
 
 // batch is one sendmmsg's worth of datagrams, copied: the writer reuses its
@@ -107,7 +110,13 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 
 // ReadFromAddrPort implements ice.AddrPortReaderWriter.
 func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
-	return b.UDPConn.ReadFromUDPAddrPort(p)
+	for {
+		n, addr, err := b.UDPConn.ReadFromUDPAddrPort(p)
+		if drop := b.dropIn.Load(); err == nil && drop != nil && (*drop)(n) {
+			continue
+		}
+		return n, addr, err
+	}
 }
 
 // enqueue queues p for addr if a fan-out holds the socket; it sends the

@@ -208,11 +208,23 @@ func (t *transport) newPeerConnectionWith(iceServers []webrtc.ICEServer, bwe int
 	}, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, fmt.Errorf("sfu: register vp8: %w", err)
 	}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"},
-		PayloadType:        ptVP8RTX,
-	}, webrtc.RTPCodecTypeVideo); err != nil {
-		return nil, fmt.Errorf("sfu: register rtx: %w", err)
+	// RTX (RFC 4588) only towards subscribers (bwe set): a publisher
+	// retransmits on the stream itself. A simulcast publisher's repair
+	// stream that names its layer with the rid rather than the repaired
+	// rid (pion's NACK responder copies the rid) is taken by pion for the
+	// layer itself: pion stops reading the layer's media and hands its
+	// track over to the retransmissions. Under CPU pressure, when the
+	// server loses packets and asks for them, that cost subscribers a
+	// publisher's video for the rest of the run, and its numbers jumped
+	// (docs/benchmarks.md). Retransmissions on the stream are late packets
+	// of the layer, which the forwarder numbers in their place.
+	if bwe != nil {
+		if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"},
+			PayloadType:        ptVP8RTX,
+		}, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("sfu: register rtx: %w", err)
+		}
 	}
 	if withH264 {
 		if err := registerH264(m); err != nil {
