@@ -38,6 +38,10 @@ type batchConn struct {
 
 	mu    sync.Mutex
 	holds int
+	// sendMu orders the batches' sends as they were taken from the queue
+	// (it is locked under mu, then mu is unlocked for the system call):
+	// a datagram never overtakes one written before it.
+	sendMu sync.Mutex
 	cur   *batch
 	// addrs keeps one *net.UDPAddr per destination, which sendmmsg needs
 	// and pion hands over as a netip.AddrPort: converting each time would
@@ -79,10 +83,14 @@ func (b *batchConn) Release() {
 	b.holds--
 	full := b.cur
 	b.cur = nil
-	b.mu.Unlock()
-	if full != nil {
-		b.send(full)
+	if full == nil {
+		b.mu.Unlock()
+		return
 	}
+	b.sendMu.Lock()
+	b.mu.Unlock()
+	b.send(full)
+	b.sendMu.Unlock()
 }
 
 // WriteTo implements net.PacketConn.
@@ -94,6 +102,7 @@ func (b *batchConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if n, queued := b.enqueue(p, ua.AddrPort(), ua); queued {
 		return n, nil
 	}
+	defer b.sendMu.Unlock()
 	return b.UDPConn.WriteTo(p, addr)
 }
 
@@ -105,6 +114,7 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 	if n, queued := b.enqueue(p, addr, nil); queued {
 		return n, nil
 	}
+	defer b.sendMu.Unlock()
 	return b.UDPConn.WriteToUDPAddrPort(p, addr)
 }
 
@@ -120,11 +130,15 @@ func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 }
 
 // enqueue queues p for addr if a fan-out holds the socket; it sends the
-// batch when full.
+// batch when full. Otherwise it returns false with sendMu locked, for the
+// caller to write p at once and unlock: after the batches taken before.
 func (b *batchConn) enqueue(p []byte, ap netip.AddrPort, ua *net.UDPAddr) (int, bool) {
 	b.mu.Lock()
 	if b.holds == 0 {
+		// A batch taken before is being sent, its sender holding sendMu
+		// since it took it: p goes after it.
 		b.mu.Unlock()
+		b.sendMu.Lock()
 		return 0, false
 	}
 	if ua == nil {
@@ -143,14 +157,15 @@ func (b *batchConn) enqueue(p []byte, ap netip.AddrPort, ua *net.UDPAddr) (int, 
 	i := len(c.msgs)
 	n := copy(c.bufs[i][:], p)
 	c.msgs = append(c.msgs, ipv4.Message{Buffers: [][]byte{c.bufs[i][:n]}, Addr: ua})
-	var full *batch
-	if len(c.msgs) == batchSize {
-		full, b.cur = c, nil
+	if len(c.msgs) < batchSize {
+		b.mu.Unlock()
+		return n, true
 	}
+	b.cur = nil
+	b.sendMu.Lock()
 	b.mu.Unlock()
-	if full != nil {
-		b.send(full)
-	}
+	b.send(c)
+	b.sendMu.Unlock()
 	return n, true
 }
 

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -174,5 +175,63 @@ func TestBatchConnRefusedDatagramSkipped(t *testing.T) {
 	}
 	if f := b.failed.Load(); f != 1 {
 		t.Fatalf("%d failed, want 1", f)
+	}
+}
+
+// BenchmarkFanOutWrite writes one 1,200-byte datagram to each of n
+// loopback receivers, as one fan-out of a forwarded packet: one sendto each
+// (the socket as pion writes to it), or one sendmmsg through batchConn.
+// Receivers drain their sockets on their own goroutines, as subscribers
+// would.
+func BenchmarkFanOutWrite(b *testing.B) {
+	for _, n := range []int{30, 60} {
+		for _, batched := range []bool{false, true} {
+			b.Run(fmt.Sprintf("subscribers=%d/batched=%v", n, batched), func(b *testing.B) {
+				c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				_ = c.SetWriteBuffer(4 << 20)
+				bc := newBatchConn(c)
+				addrs := make([]netip.AddrPort, n)
+				for i := range addrs {
+					r, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer r.Close()
+					_ = r.SetReadBuffer(4 << 20)
+					addrs[i] = r.LocalAddr().(*net.UDPAddr).AddrPort()
+					go func() {
+						buf := make([]byte, 2048)
+						for {
+							if _, _, err := r.ReadFromUDPAddrPort(buf); err != nil {
+								return
+							}
+						}
+					}()
+				}
+				p := make([]byte, 1200)
+				b.SetBytes(int64(n * len(p)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if batched {
+						bc.Hold()
+					}
+					for _, a := range addrs {
+						if batched {
+							_, _ = bc.WriteToAddrPort(p, a)
+						} else {
+							_, _ = c.WriteToUDPAddrPort(p, a)
+						}
+					}
+					if batched {
+						bc.Release()
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/datagram")
+			})
+		}
 	}
 }
