@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if o.busy > 0 {
-		stopBusy, err := startBusy(o.busy)
+		stopBusy, err := startBusy(ctx, o.busy)
 		if err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func spin() {
 
 // startBusy starts n copies of this binary that spin; the function
 // returned kills them.
-func startBusy(n int) (func(), error) {
+func startBusy(ctx context.Context, n int) (func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -265,7 +265,7 @@ func startBusy(n int) (func(), error) {
 		}
 	}
 	for range n {
-		c := exec.Command(exe)
+		c := exec.CommandContext(ctx, exe)
 		c.Env = append(os.Environ(), spinEnv+"=1")
 		if err := c.Start(); err != nil {
 			stop()

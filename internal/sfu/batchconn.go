@@ -42,7 +42,7 @@ type batchConn struct {
 	// (it is locked under mu, then mu is unlocked for the system call):
 	// a datagram never overtakes one written before it.
 	sendMu sync.Mutex
-	cur   *batch
+	cur    *batch
 	// addrs keeps one *net.UDPAddr per destination, which sendmmsg needs
 	// and pion hands over as a netip.AddrPort: converting each time would
 	// allocate per datagram.
