@@ -9,6 +9,11 @@
 //
 //	loadtest -server http://localhost:8080 -debug http://localhost:6060 -key HEX -room asean-digital-2026 -pubs 4 -subs 20 -duration 30s
 //
+// -busy N runs N busy processes beside the server for the whole run (a
+// starved machine, as under other work); LOADTEST_TRACE=1 in the
+// environment prints each jump of over 100 sequence numbers a subscriber
+// sees, with the packet's header and first payload bytes.
+//
 // The key is the server's join-token key (-room-token-key, or the one kept
 // in its database: `chancery token` uses the same).
 package main
