@@ -9,6 +9,11 @@
 //
 //	loadtest -server http://localhost:8080 -debug http://localhost:6060 -key HEX -room asean-digital-2026 -pubs 4 -subs 20 -duration 30s
 //
+// -busy N runs N busy processes beside the server for the whole run (a
+// starved machine, as under other work); LOADTEST_TRACE=1 in the
+// environment prints each jump of over 100 sequence numbers a subscriber
+// sees, with the packet's header and first payload bytes.
+//
 // The key is the server's join-token key (-room-token-key, or the one kept
 // in its database: `chancery token` uses the same).
 package main
@@ -23,6 +28,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"sort"
 	"strconv"
@@ -37,7 +43,14 @@ import (
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 )
 
+// spinEnv marks the busy processes -busy starts: copies of this binary
+// that only spin.
+const spinEnv = "CHANCERY_LOADTEST_SPIN"
+
 func main() {
+	if os.Getenv(spinEnv) == "1" {
+		spin()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
@@ -55,6 +68,7 @@ type options struct {
 	audioOnly         bool
 	debug             string
 	metricsToken      string
+	busy              int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -72,8 +86,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.BoolVar(&o.audioOnly, "audio-only", false, "publish audio only")
 	fs.StringVar(&o.debug, "debug", "", "the server's debug address (its -debug-addr, as http://host:port): metrics come from there, after a collection, so that the live heap is current")
 	fs.StringVar(&o.metricsToken, "metrics-token", os.Getenv("CHANCERY_METRICS_TOKEN"), "without -debug: the server's -metrics-token, to read /metrics on its public address")
+	fs.IntVar(&o.busy, "busy", 0, "busy processes to run beside the server for the whole run (each spins on one CPU): a starved machine")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.busy > 0 {
+		stopBusy, err := startBusy(ctx, o.busy)
+		if err != nil {
+			return err
+		}
+		defer stopBusy()
+		fmt.Fprintf(out, "%d busy processes spin beside the server\n", o.busy)
 	}
 	key, err := hex.DecodeString(o.key)
 	if err != nil {
@@ -197,6 +220,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "server forwarded         %.0f packets/s\n", fwd)
 	fmt.Fprintf(out, "subscribers received     %.0f packets/s, %.2f Mbit/s\n", recv, float64(r1.bytes-r0.bytes)*8/el/1e6)
 	fmt.Fprintf(out, "loss (sequence gaps)     %.3f %% (%d packets)\n", loss, lost)
+	fmt.Fprintf(out, "gaps                     %d in video tracks, %d in audio; %d jumps over 100 (largest %d); %d padding-only packets received\n",
+		r1.videoGaps-r0.videoGaps, lost-(r1.videoGaps-r0.videoGaps), r1.jumps-r0.jumps, rx.maxJump.Load(), r1.padding-r0.padding)
 	fmt.Fprintf(out, "server CPU               %.2f cores; %.0f packets/s per core\n", cpu, perCore(fwd, cpu))
 	// Memory a subscribed track holds: the live heap after the last
 	// collection plus goroutine stacks, against the same before anyone
@@ -218,6 +243,42 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "join time                p50 %s, max %s\n", joins[len(joins)/2].Round(time.Millisecond), joins[len(joins)-1].Round(time.Millisecond))
 	}
 	return nil
+}
+
+// spinCount is where spin's loop writes, so that it does work.
+var spinCount atomic.Uint64
+
+// spin burns one CPU until the process is killed.
+func spin() {
+	for {
+		spinCount.Add(1)
+	}
+}
+
+// startBusy starts n copies of this binary that spin; the function
+// returned kills them.
+func startBusy(ctx context.Context, n int) (func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var cmds []*exec.Cmd
+	stop := func() {
+		for _, c := range cmds {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		}
+	}
+	for range n {
+		c := exec.CommandContext(ctx, exe)
+		c.Env = append(os.Environ(), spinEnv+"=1")
+		if err := c.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("-busy: %w", err)
+		}
+		cmds = append(cmds, c)
+	}
+	return stop, nil
 }
 
 func perCore(pps, cores float64) float64 {
@@ -252,17 +313,24 @@ func reportViews(c *sfuclient.Client, w, h int) {
 
 type counters struct {
 	packets, bytes, gaps atomic.Uint64
-	mu                   sync.Mutex
-	video                []*atomic.Uint64 // bytes received per video track
+	// videoGaps are the gaps of video tracks; jumps the gaps of more than
+	// 100 packets at once, and maxJump the largest; padding the
+	// padding-only packets received (probes).
+	videoGaps, jumps, maxJump, padding atomic.Uint64
+	mu                                 sync.Mutex
+	video                              []*atomic.Uint64 // bytes received per video track
 }
 
 type snapshot struct {
 	packets, bytes, gaps uint64
+	videoGaps, jumps     uint64
+	padding              uint64
 	video                []uint64
 }
 
 func (c *counters) snapshot() snapshot {
-	s := snapshot{packets: c.packets.Load(), bytes: c.bytes.Load(), gaps: c.gaps.Load()}
+	s := snapshot{packets: c.packets.Load(), bytes: c.bytes.Load(), gaps: c.gaps.Load(),
+		videoGaps: c.videoGaps.Load(), jumps: c.jumps.Load(), padding: c.padding.Load()}
 	c.mu.Lock()
 	for _, v := range c.video {
 		s.video = append(s.video, v.Load())
@@ -285,17 +353,31 @@ func (c *counters) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	var last uint16
 	started := false
 	for {
-		p, _, err := t.ReadRTP()
+		p, attrs, err := t.ReadRTP()
 		if err != nil {
 			return
 		}
 		if started {
 			if d := int16(p.SequenceNumber - last); d > 1 {
 				c.gaps.Add(uint64(d - 1))
+				if video != nil {
+					c.videoGaps.Add(uint64(d - 1))
+				}
+				if d > 100 {
+					if os.Getenv("LOADTEST_TRACE") != "" {
+						fmt.Fprintf(os.Stderr, "jump %s ssrc %d/%d %d -> %d (+%d) ts %d pt %d pad %v len %d marker %v attrs %v payload % x hdr %+v\n", t.Kind(), t.SSRC(), p.SSRC, last, p.SequenceNumber, d, p.Timestamp, p.PayloadType, p.Padding, len(p.Payload), p.Marker, attrs, p.Payload[:min(10, len(p.Payload))], p.Header)
+					}
+					c.jumps.Add(1)
+					for m := c.maxJump.Load(); uint64(d) > m && !c.maxJump.CompareAndSwap(m, uint64(d)); m = c.maxJump.Load() {
+					}
+				}
 			}
 		}
 		if !started || int16(p.SequenceNumber-last) > 0 {
 			last, started = p.SequenceNumber, true
+		}
+		if p.Padding && len(p.Payload) == 0 {
+			c.padding.Add(1)
 		}
 		n := uint64(len(p.Payload) + 12)
 		c.packets.Add(1)

@@ -49,9 +49,12 @@ type TURNConfig struct {
 // transport owns the sockets shared by every PeerConnection: the UDP mux,
 // the ICE-TCP mux and the TURN server.
 type transport struct {
-	cfg    Config
-	log    *slog.Logger
-	udp    net.PacketConn
+	cfg Config
+	log *slog.Logger
+	udp net.PacketConn
+	// batch is udp as the mux writes to it: the forwarders' fan-outs
+	// leave through it in batches (batchconn.go).
+	batch  *batchConn
 	udpMux ice.UDPMux
 	tcp    net.Listener
 	tcpMux ice.TCPMux
@@ -69,7 +72,8 @@ func newTransport(cfg Config, log *slog.Logger) (*transport, error) {
 		return nil, fmt.Errorf("sfu: listen udp %s: %w", cfg.UDPAddr, err)
 	}
 	t.udp = udp
-	t.udpMux = webrtc.NewICEUDPMux(t.lf.NewLogger("udpmux"), udp)
+	t.batch = newBatchConn(udp.(*net.UDPConn))
+	t.udpMux = webrtc.NewICEUDPMux(t.lf.NewLogger("udpmux"), t.batch)
 	if cfg.TCPAddr != "" {
 		tcp, err := net.Listen("tcp4", cfg.TCPAddr)
 		if err != nil {
@@ -204,11 +208,23 @@ func (t *transport) newPeerConnectionWith(iceServers []webrtc.ICEServer, bwe int
 	}, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, fmt.Errorf("sfu: register vp8: %w", err)
 	}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"},
-		PayloadType:        ptVP8RTX,
-	}, webrtc.RTPCodecTypeVideo); err != nil {
-		return nil, fmt.Errorf("sfu: register rtx: %w", err)
+	// RTX (RFC 4588) only towards subscribers (bwe set): a publisher
+	// retransmits on the stream itself. A simulcast publisher's repair
+	// stream that names its layer with the rid rather than the repaired
+	// rid (pion's NACK responder copies the rid) is taken by pion for the
+	// layer itself: pion stops reading the layer's media and hands its
+	// track over to the retransmissions. Under CPU pressure, when the
+	// server loses packets and asks for them, that cost subscribers a
+	// publisher's video for the rest of the run, and its numbers jumped
+	// (docs/benchmarks.md). Retransmissions on the stream are late packets
+	// of the layer, which the forwarder numbers in their place.
+	if bwe != nil {
+		if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"},
+			PayloadType:        ptVP8RTX,
+		}, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("sfu: register rtx: %w", err)
+		}
 	}
 	if withH264 {
 		if err := registerH264(m); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -444,5 +445,102 @@ func TestJoinLeaveLeak(t *testing.T) {
 			buf := make([]byte, 1<<20)
 			t.Fatalf("leak: goroutines %d → %d, heap %d → %d KiB\n%s", g0, g1, h0>>10, h1>>10, buf[:runtime.Stack(buf, true)])
 		}
+	}
+}
+
+// seqWatch records, per received track, the packets and the largest
+// forward jump of its sequence numbers.
+type seqWatch struct {
+	mu      sync.Mutex
+	packets map[string]int
+	maxJump map[string]int
+}
+
+func (w *seqWatch) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	started, last := false, uint16(0)
+	for {
+		p, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		w.mu.Lock()
+		if d := int(int16(p.SequenceNumber - last)); started && d > w.maxJump[t.ID()] {
+			w.maxJump[t.ID()] = d
+		}
+		if !started || int16(p.SequenceNumber-last) > 0 {
+			started, last = true, p.SequenceNumber
+		}
+		w.packets[t.ID()]++
+		w.mu.Unlock()
+	}
+}
+
+func (w *seqWatch) get(id string) (packets, maxJump int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.packets[id], w.maxJump[id]
+}
+
+// A starved server loses publishers' packets in full buffers and asks for
+// them again (NACK); the publishers answer on their repair streams (RTX).
+// pion's own NACK responder names the repaired layer with the rid, and
+// pion then takes the repair stream for the layer: in loaded load runs,
+// subscribers saw their sequence numbers jump by thousands (80 % "lost"
+// while everything forwarded arrived) and one publisher's video reached no
+// one. Here the server loses one in twelve of the publisher's video
+// packets: with the repaired rid (as browsers and sfuclient send it) the
+// retransmissions repair the layer; with the rid, the hijacked layer falls
+// silent, its subscribers move to another, and no number jumps.
+func TestPublisherRetransmissionsUnderLoss(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rid  bool
+	}{{"repaired rid", false}, {"rid as pion sends it", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			w := &seqWatch{packets: map[string]int{}, maxJump: map[string]int{}}
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			carol, m, err := sfuclient.Dial(ctx, e.url, e.token("carol", sfu.RoleDelegate), sfuclient.Options{OnTrack: w.onTrack})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(carol.Close)
+			if m.Type == sfu.TypeLobby {
+				e.admit(carol, "carol")
+			}
+			alice, m, err := sfuclient.Dial(ctx, e.url, e.token("alice", sfu.RoleDelegate), sfuclient.Options{RTXWithRID: tc.rid})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(alice.Close)
+			if m.Type == sfu.TypeLobby {
+				e.admit(alice, "alice")
+			}
+			s := sfuclient.DefaultSynthetic()
+			s.Audio = false
+			s.GOP = time.Second
+			pa, err := alice.PublishSynthetic(t.Context(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pa.Stop()
+			video := trackOf(t, carol, alice.Welcome.Self.ID, sfu.SourceCamera)
+			waitFor(t, 10*time.Second, "video before the loss", func() bool { n, _ := w.get(video.ID); return n > 50 })
+
+			var seen atomic.Uint64
+			sfu.SetInboundLoss(e.srv, func(n int) bool {
+				// Only media (STUN, DTLS and RTCP are smaller): one in twelve.
+				return n > 500 && seen.Add(1)%12 == 0
+			})
+			n0, _ := w.get(video.ID)
+			// Many NACKs and retransmissions later, video still arrives.
+			waitFor(t, 15*time.Second, "video under loss", func() bool { n, _ := w.get(video.ID); return n > n0+600 })
+			n1, _ := w.get(video.ID)
+			waitFor(t, 10*time.Second, "video still", func() bool { n, _ := w.get(video.ID); return n > n1+200 })
+			if _, jump := w.get(video.ID); jump > 30 {
+				t.Errorf("the subscriber's sequence numbers jumped by %d", jump)
+			}
+		})
 	}
 }

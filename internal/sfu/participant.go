@@ -270,7 +270,8 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 		}
 		u = media.NewUpTrack(media.TrackParams{ID: p.room.s.newID("t"), Owner: p.id, Kind: remote.Kind(),
 			Source: media.Source(spec.Source), Language: spec.Language, Codec: remote.Codec().RTPCodecCapability,
-			Simulcast: remote.RID() != "", AudioLevelExt: levelExt, SendRTCP: p.pub.WriteRTCP, Counters: &p.room.s.counters})
+			Simulcast: remote.RID() != "", AudioLevelExt: levelExt, SendRTCP: p.pub.WriteRTCP, Counters: &p.room.s.counters,
+			Batch: p.room.s.t.batch})
 		p.uplink[remote.ID()] = u
 	}
 	p.layers[u.ID()]++

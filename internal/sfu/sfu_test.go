@@ -27,13 +27,18 @@ func TestPublishSubscribe(t *testing.T) {
 	}
 	defer pb.Stop()
 
-	// Opus with in-band FEC and DTX (RFC 7587), and RTX for video, in the
-	// server's answer.
+	// Opus with in-band FEC and DTX (RFC 7587) in the server's answer;
+	// no RTX from publishers (they retransmit on the stream: pion takes a
+	// repair stream named by the rid for the layer itself), RTX towards
+	// subscribers.
 	answer := alice.Pub.RemoteDescription().SDP
-	for _, want := range []string{"useinbandfec=1", "usedtx=1", "apt=96", "ssrc-audio-level", "transport-cc"} {
+	for _, want := range []string{"useinbandfec=1", "usedtx=1", "ssrc-audio-level", "transport-cc"} {
 		if !strings.Contains(answer, want) {
 			t.Errorf("answer lacks %q", want)
 		}
+	}
+	if strings.Contains(answer, "apt=96") {
+		t.Error("the answer to a publisher offers RTX")
 	}
 	aliceID := alice.Welcome.Self.ID
 	bobID := bob.Welcome.Self.ID
@@ -46,6 +51,9 @@ func TestPublishSubscribe(t *testing.T) {
 	waitFor(t, 15*time.Second, "bob receives alice's video and audio", func() bool {
 		return rb.count(va.ID) > 50 && rb.count(aa.ID) > 50
 	})
+	if offer := bob.Sub.RemoteDescription().SDP; !strings.Contains(offer, "apt=96") {
+		t.Error("the offer to a subscriber of a video lacks RTX")
+	}
 	waitFor(t, 10*time.Second, "alice receives bob's audio", func() bool { return ra.count(ab.ID) > 50 })
 	if ra.count(aliceID) != 0 {
 		t.Error("alice receives her own track")

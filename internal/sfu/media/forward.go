@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
@@ -119,6 +120,18 @@ type UpTrack struct {
 	sendRTCP func([]rtcp.Packet) error
 	// counters count packets written to subscribers, for metrics.
 	counters *Counters
+	// batch, when set, holds the socket's writes during each fan-out.
+	batch Batcher
+}
+
+// Batcher is a socket that queues the writes of one packet's fan-out to
+// its subscribers and sends them together (one sendmmsg): Hold before the
+// first DownTrack write, Release after the last, which sends what is
+// queued. It must send whatever is queued at each Release, so that no
+// packet waits beyond the fan-out it was written in.
+type Batcher interface {
+	Hold()
+	Release()
 }
 
 // TrackParams describe a published track to NewUpTrack.
@@ -140,6 +153,9 @@ type TrackParams struct {
 	SendRTCP func([]rtcp.Packet) error
 	// Counters receive the track's forwarded packets (nil: not counted).
 	Counters *Counters
+	// Batch, when not nil, is held while a packet is written to the
+	// subscribers, so that their datagrams leave together.
+	Batch Batcher
 }
 
 // NewUpTrack returns a published track, with no layer read yet and no
@@ -149,7 +165,7 @@ func NewUpTrack(p TrackParams) *UpTrack {
 		p.Counters = new(Counters)
 	}
 	return &UpTrack{id: p.ID, owner: p.Owner, kind: p.Kind, source: p.Source, language: p.Language, codec: p.Codec,
-		simulcast: p.Simulcast, levelExt: p.AudioLevelExt, sendRTCP: p.SendRTCP, counters: p.Counters}
+		simulcast: p.Simulcast, levelExt: p.AudioLevelExt, sendRTCP: p.SendRTCP, counters: p.Counters, batch: p.Batch}
 }
 
 // ID is the track's id.
@@ -268,19 +284,50 @@ func (u *UpTrack) removeDown(d *DownTrack) {
 
 // ReadLoop forwards the packets of layer q (RIDLayer of the stream's rid)
 // until the publisher's stream ends.
+//
+// Only packets of the track's codec are media. A publisher's
+// retransmission stream (RTX, RFC 4588) that names its layer with the rid
+// extension, where RFC 8852 §3.2 wants the repaired rid (pion's NACK
+// responder copies the original header, rid included), is taken by pion
+// for the layer itself: it hands the layer's TrackRemote over to that
+// stream and announces the track again, its codec now RTX. Forwarded as
+// media, those packets, numbered in the repair stream's own sequence
+// space with the original number in front of the payload, made every
+// subscriber's numbers jump by thousands, and the layer's keyframe
+// requests went to the repair stream's SSRC, so that subscribers waiting
+// for a keyframe waited for the whole run. A loop for such a stream ends
+// at once, and a packet of another payload type than the layer's first is
+// never forwarded: the layer falls silent and the allocation moves its
+// subscribers to the layers still live.
 func (u *UpTrack) ReadLoop(remote *webrtc.TrackRemote, q int) {
+	// The codec's payload type: a simulcast layer's PayloadType is set
+	// only once a packet has been read.
+	c := remote.Codec()
+	if !strings.EqualFold(c.MimeType, u.codec.MimeType) {
+		return
+	}
+	u.readLoop(remote, q, uint32(remote.SSRC()), uint8(c.PayloadType))
+}
+
+// packetReader is what readLoop needs of a *webrtc.TrackRemote.
+type packetReader interface {
+	Read(b []byte) (int, interceptor.Attributes, error)
+}
+
+// readLoop is ReadLoop on the stream ssrc, whose media have payload type pt.
+func (u *UpTrack) readLoop(r packetReader, q int, ssrc uint32, pt uint8) {
 	lay := &u.layers[q]
-	lay.ssrc.Store(uint32(remote.SSRC()))
+	lay.ssrc.Store(ssrc)
 	lay.active.Store(true)
 	defer lay.active.Store(false)
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {
-		n, _, err := remote.Read(buf)
+		n, _, err := r.Read(buf)
 		if err != nil {
 			return
 		}
-		if pkt.Unmarshal(buf[:n]) != nil {
+		if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != pt {
 			continue
 		}
 		u.receive(q, &pkt, n)
@@ -329,7 +376,11 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 			c.feed(u, q, pkt, n, kf)
 		}
 	}
-	if ds := u.downs.Load(); ds != nil {
+	if ds := u.downs.Load(); ds != nil && len(*ds) > 0 {
+		if u.batch != nil {
+			u.batch.Hold()
+			defer u.batch.Release()
+		}
 		sent := uint64(0)
 		for _, d := range *ds {
 			if d.write(q, pkt, kf) {

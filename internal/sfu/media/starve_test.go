@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+	"io"
 )
 
 // Faults seen once each under CPU pressure (issue 22): subscribers' rewritten
@@ -474,5 +476,64 @@ func TestFailedWriteIsRetransmitted(t *testing.T) {
 	d.retransmitOne(hole, int64(time.Hour))
 	if len(w.got) != 3 || w.got[2].seq != hole || w.got[2].in != 2 {
 		t.Fatalf("after a NACK for %d: sent %+v, want packet 2 as %d", hole, w.got, hole)
+	}
+}
+
+// fakeStream is a TrackRemote's Read over a list of packets.
+type fakeStream struct{ pkts []*rtp.Packet }
+
+func (f *fakeStream) Read(b []byte) (int, interceptor.Attributes, error) {
+	if len(f.pkts) == 0 {
+		return 0, nil, io.EOF
+	}
+	p := f.pkts[0]
+	f.pkts = f.pkts[1:]
+	raw, err := p.Marshal()
+	if err != nil {
+		return 0, nil, err
+	}
+	return copy(b, raw), nil, nil
+}
+
+// A publisher whose retransmissions (RTX) name their layer by its rid, as
+// pion's NACK responder sends them, gets its repair stream read as the
+// layer (pion hands the layer's TrackRemote over to it). Those packets,
+// numbered in the repair stream's own space with the original number in
+// front of the payload, are no media: forwarded, they made the subscribers'
+// numbers jump by thousands (the 80 % "lost" of a starved load run), and a
+// keyframe was never recognised in them. The layer's reader forwards only
+// packets of the layer's payload type: numbers stay continuous.
+func TestRepairStreamIsNotForwardedAsMedia(t *testing.T) {
+	u, ds, rs := recordingSubscribers(t, 3)
+	for _, d := range ds {
+		d.target = layerMedium
+	}
+	s := layerStream{layer: layerMedium, perFrame: 3}
+	var in []*rtp.Packet
+	rtxSeq := uint16(17_500) // pion's repair streams start at a random number
+	for i := range 600 {
+		p := s.next()
+		in = append(in, p)
+		if i%7 == 3 {
+			// The publisher's retransmission of an earlier packet: the
+			// original number, then the original payload.
+			orig := in[len(in)-3]
+			payload := append(binary.BigEndian.AppendUint16(nil, orig.SequenceNumber), orig.Payload...)
+			in = append(in, &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 97, SSRC: 9,
+				SequenceNumber: rtxSeq, Timestamp: orig.Timestamp}, Payload: payload})
+			rtxSeq++
+		}
+	}
+	for _, p := range in {
+		if p.PayloadType == 0 {
+			p.PayloadType = 96
+		}
+	}
+	u.readLoop(&fakeStream{pkts: in}, layerMedium, 1, 96)
+	for i, r := range rs {
+		if len(r.got) != 600 {
+			t.Errorf("subscriber %d got %d packets, want the 600 media packets", i, len(r.got))
+		}
+		wantContinuous(t, r.got)
 	}
 }

@@ -75,6 +75,10 @@ type Options struct {
 	RelayOnly  bool
 	// TCPOnly gathers only TCP candidates (ICE over TCP).
 	TCPOnly bool
+	// RTXWithRID sends a simulcast layer's retransmissions as pion does
+	// by itself, naming the layer with the rid rather than the repaired
+	// rid: for tests of an SFU facing such publishers.
+	RTXWithRID bool
 	// NoNACK leaves out the NACK interceptors, for tests that watch
 	// retransmissions themselves.
 	NoNACK bool
@@ -172,6 +176,9 @@ func (c *Client) newPeers(o Options) error {
 			return nil, err
 		}
 		ir := &interceptor.Registry{}
+		if !o.RTXWithRID {
+			ir.Add(repairedRIDFactory{}) // first: it sees the NACK responder's retransmissions
+		}
 		if o.NoNACK {
 			if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 				return nil, err
