@@ -177,11 +177,24 @@ func TestSimulcastLayerFollowsViewSize(t *testing.T) {
 	if err := bob.Send(sfu.ClientMessage{Type: sfu.TypeView, Track: video.ID, Width: 0, Height: 0}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The view message and the packets in flight take a moment, longer
+	// on a loaded machine: the video must stop, then stay stopped for a
+	// whole window.
 	fc.perFrame()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		time.Sleep(700 * time.Millisecond)
+		_, n := fc.perFrame()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hidden video still forwarded: %d frames in the last window", n)
+		}
+	}
 	time.Sleep(700 * time.Millisecond)
 	if _, n := fc.perFrame(); n != 0 {
-		t.Errorf("hidden video still forwarded: %d frames", n)
+		t.Errorf("hidden video forwarded again: %d frames", n)
 	}
 }
 
