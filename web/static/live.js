@@ -3,12 +3,35 @@
 // posts the offer to the page's WHEP endpoint with the chosen language,
 // and follows the broadcast's state from the answers: 201 plays, 503 is
 // "not live yet" (retried after Retry-After), 410 ended, 403 closed.
+//
+// With a language chosen it offers a second audio: the server sends the
+// language channel on the first and the floor on the second while an
+// interpreter speaks, and says the room's ducking level in the answer's
+// Interpretation-Ducking header. The floor then plays at that level (the
+// listener may change it or mute the original), as in the room.
 const root = document.getElementById('live');
 const S = JSON.parse(document.getElementById('live-strings').textContent);
 const video = document.getElementById('live-video');
 const status = document.getElementById('live-status');
 const sound = document.getElementById('live-sound');
 const select = document.getElementById('live-lang');
+const ducking = document.getElementById('live-ducking');
+const levelInput = document.getElementById('live-floor-level');
+const levelOut = document.getElementById('live-floor-level-out');
+const muteOriginal = document.getElementById('live-mute-original');
+// The floor under a language plays in an element of its own.
+const floorAudio = document.createElement('audio');
+floorAudio.id = 'live-floor'; floorAudio.hidden = true; floorAudio.muted = true;
+root.append(floorAudio);
+// level is the floor's level in percent; chosen once the listener moves
+// the control, else the room's.
+let level = 15, chosen = false;
+function applyLevel() {
+  levelInput.value = String(level);
+  levelOut.textContent = `${level} %`;
+  floorAudio.volume = muteOriginal.checked ? 0 : level / 100;
+  floorAudio.muted = video.muted || muteOriginal.checked;
+}
 
 let pc = null;
 let resource = null;
@@ -31,6 +54,7 @@ async function stop() {
     pc = null;
   }
   video.srcObject = null;
+  floorAudio.srcObject = null;
   if (old) {
     try { await fetch(old, { method: 'DELETE' }); } catch { /* the server ends it anyway */ }
   }
@@ -64,11 +88,19 @@ async function start() {
   pc = conn;
   conn.addTransceiver('video', { direction: 'recvonly' });
   conn.addTransceiver('audio', { direction: 'recvonly' });
+  const floorTx = select.value ? conn.addTransceiver('audio', { direction: 'recvonly' }) : null;
+  ducking.hidden = !select.value;
   // The stream goes to the video only once it has a track: a media
   // element given an empty stream waits for it and holds the page's load
   // event.
   const stream = new MediaStream();
   conn.ontrack = (ev) => {
+    if (floorTx && ev.transceiver === floorTx) {
+      floorAudio.srcObject = new MediaStream([ev.track]);
+      applyLevel();
+      floorAudio.play().catch(() => {});
+      return;
+    }
     stream.addTrack(ev.track);
     if (video.srcObject !== stream) video.srcObject = stream;
     video.play().catch(() => { sound.hidden = false; });
@@ -93,6 +125,10 @@ async function start() {
     switch (res.status) {
       case 201:
         resource = new URL(res.headers.get('Location'), location.href).href;
+        {
+          const d = parseInt(res.headers.get('Interpretation-Ducking') || '', 10);
+          if (!chosen && d >= 0 && d <= 100) { level = d; applyLevel(); }
+        }
         await conn.setRemoteDescription({ type: 'answer', sdp: await res.text() });
         return;
       case 503:
@@ -122,7 +158,11 @@ sound.addEventListener('click', () => {
   sound.setAttribute('aria-pressed', String(!video.muted));
   sound.textContent = video.muted ? S.unmute : S.mute;
   video.play().catch(() => {});
+  applyLevel();
+  if (floorAudio.srcObject) floorAudio.play().catch(() => {});
 });
+levelInput.addEventListener('input', () => { level = Number(levelInput.value); chosen = true; applyLevel(); });
+muteOriginal.addEventListener('change', applyLevel);
 select.addEventListener('change', () => { start(); });
 window.addEventListener('pagehide', () => {
   if (resource) fetch(resource, { method: 'DELETE', keepalive: true }).catch(() => {});
@@ -138,11 +178,14 @@ if (root.dataset.state !== 'ended') {
 // stats reports what the player decoded, for tests and the curious.
 window.chanceryLive = {
   async stats() {
-    const out = { framesDecoded: 0, totalSamplesReceived: 0, videoPackets: 0, audioPackets: 0, videoWidth: video.videoWidth, state: root.dataset.state };
+    const out = { framesDecoded: 0, totalSamplesReceived: 0, videoPackets: 0, audioPackets: 0, videoWidth: video.videoWidth, state: root.dataset.state,
+      floorPackets: 0, floorVolume: floorAudio.muted ? 0 : floorAudio.volume };
+    const floorTrack = floorAudio.srcObject?.getAudioTracks()[0];
     if (!pc) return out;
     (await pc.getStats()).forEach((s) => {
       if (s.type !== 'inbound-rtp') return;
       if (s.kind === 'video') { out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0; }
+      if (s.kind === 'audio' && floorTrack && s.trackIdentifier === floorTrack.id) { out.floorPackets += s.packetsReceived || 0; return; }
       if (s.kind === 'audio') { out.totalSamplesReceived += s.totalSamplesReceived || 0; out.audioPackets += s.packetsReceived || 0; }
     });
     return out;
