@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -387,6 +388,69 @@ func TestSingleInvitationWindow(t *testing.T) {
 		}
 		if n := len(f.tokens()); n != 1 {
 			t.Errorf("%d invitations, want 1", n)
+		}
+	})
+}
+
+// Administrators set a room's meeting languages, through the API and the
+// room's form: codes in lower case, each once, in order; an empty list
+// goes back to the events' languages; anything but language codes is
+// refused with the field named and nothing stored; a protocol officer of
+// the room may not change them.
+func TestRoomMeetingLanguages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.user("admin", account.RoleAdmin)
+		officer := f.user("officer", account.RoleProtocolOfficer)
+		if err := db.AssignRoomStaff(t.Context(), f.room.ID, officer.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		var got conference.RoomInfo
+		f.api("admin", "GET", "/api/v1/rooms/plenary", "", http.StatusOK, &got)
+		if got.Languages == nil || len(got.Languages) != 0 {
+			t.Fatalf("a new room's languages: %#v", got.Languages)
+		}
+		f.api("admin", "PATCH", "/api/v1/rooms/plenary", `{"languages":["VI","en","fr","en","sgn","zh-Hant"]}`, http.StatusOK, &got)
+		if want := []string{"vi", "en", "fr", "sgn", "zh-hant"}; !slices.Equal(got.Languages, want) {
+			t.Fatalf("languages %v, want %v", got.Languages, want)
+		}
+		if langs, _ := db.MeetingLanguages(t.Context(), "plenary"); !slices.Equal(langs, got.Languages) {
+			t.Errorf("stored %v", langs)
+		}
+		for _, body := range []string{`{"languages":["fr","<script>"]}`, `{"languages":["français"]}`, `{"languages":["e"]}`,
+			`{"languages":["` + strings.Repeat("a", 40) + `"]}`, `{"languages":"fr"}`} {
+			var e apiError
+			f.api("admin", "PATCH", "/api/v1/rooms/plenary", body, http.StatusBadRequest, &e)
+			if body != `{"languages":"fr"}` && e.Error.Field != "languages" {
+				t.Errorf("%s: error %+v, want the field languages", body, e)
+			}
+		}
+		var many []string
+		for i := range 33 {
+			many = append(many, `"l`+string(rune('a'+i/26))+string(rune('a'+i%26))+`"`)
+		}
+		f.api("admin", "PATCH", "/api/v1/rooms/plenary", `{"languages":[`+strings.Join(many, ",")+`]}`, http.StatusBadRequest, nil)
+		f.api("officer", "PATCH", "/api/v1/rooms/plenary", `{"languages":["ru"]}`, http.StatusForbidden, nil)
+		if r, _ := db.GetRoomBySlug(t.Context(), "plenary"); !slices.Equal(r.Languages, []string{"vi", "en", "fr", "sgn", "zh-hant"}) {
+			t.Fatalf("a refused change was stored: %v", r.Languages)
+		}
+
+		// The form shows them and takes commas or spaces.
+		st, page := f.get("admin", "/admin/rooms/plenary")
+		if st != http.StatusOK || !strings.Contains(page, `value="vi, en, fr, sgn, zh-hant"`) {
+			t.Fatalf("form: %d, languages not shown", st)
+		}
+		st, _ = f.form("admin", "/admin/rooms/plenary", url.Values{"title": {"Plenary"}, "languages": {"ar, ru zh"}})
+		if r, _ := db.GetRoomBySlug(t.Context(), "plenary"); st != http.StatusOK || !slices.Equal(r.Languages, []string{"ar", "ru", "zh"}) {
+			t.Fatalf("form: %d, languages %v", st, r.Languages)
+		}
+		st, page = f.form("admin", "/admin/rooms/plenary", url.Values{"title": {"Plenary"}, "languages": {"ar, arabe!"}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Give language codes such as vi, en or fr") || !strings.Contains(page, `value="ar, arabe!"`) {
+			t.Fatalf("bad languages through the form: %d", st)
+		}
+		st, _ = f.form("admin", "/admin/rooms/plenary", url.Values{"title": {"Plenary"}, "languages": {""}})
+		if r, _ := db.GetRoomBySlug(t.Context(), "plenary"); st != http.StatusOK || len(r.Languages) != 0 {
+			t.Fatalf("cleared through the form: %d, %v", st, r.Languages)
 		}
 	})
 }
