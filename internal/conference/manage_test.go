@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -451,6 +452,52 @@ func TestRoomMeetingLanguages(t *testing.T) {
 		st, _ = f.form("admin", "/admin/rooms/plenary", url.Values{"title": {"Plenary"}, "languages": {""}})
 		if r, _ := db.GetRoomBySlug(t.Context(), "plenary"); st != http.StatusOK || len(r.Languages) != 0 {
 			t.Fatalf("cleared through the form: %d, %v", st, r.Languages)
+		}
+	})
+}
+
+// An invitation list's fifth column is an interpreter's booth: the token
+// names it (lower case), and a booth given to anyone but an interpreter,
+// or one that is no language code, refuses the whole list.
+func TestInvitationListBoothColumn(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.user("admin", account.RoleAdmin)
+		for _, list := range []string{"int-1,Anne,interpreter,,fr\nvn-1,Lan,delegate,Viet Nam,fr", "int-1,Anne,interpreter,,f r!"} {
+			st, page := f.form("admin", "/admin/rooms/plenary/invite-list", url.Values{"list": {list}, "role": {"delegate"}})
+			if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Line ") {
+				t.Errorf("list %q: %d", list, st)
+			}
+		}
+		if n := len(f.tokens()); n != 0 {
+			t.Fatalf("refused lists issued %d invitations", n)
+		}
+		var batch conference.Batch
+		f.api("admin", "POST", "/api/v1/rooms/plenary/invitations", `{"invitees":[{"identity":"int-1","name":"Anne","role":"interpreter","booth":"FR"},{"name":"Lan"}]}`, http.StatusCreated, &batch)
+		st, page := f.form("admin", "/admin/rooms/plenary/invite-list", url.Values{"list": {"identity,name,role,delegation,booth\nint-2,Minh,interpreter,,sgn\nvn-2,Bình,delegate,Viet Nam"}, "role": {"delegate"}})
+		if st != http.StatusOK {
+			t.Fatalf("list with a booth column: %d", st)
+		}
+		toks := []string{}
+		for _, in := range batch.Invitations {
+			toks = append(toks, in.Token)
+		}
+		for _, m := range regexp.MustCompile(`\?t=([A-Za-z0-9._-]+)`).FindAllStringSubmatch(page, -1) {
+			toks = append(toks, m[1])
+		}
+		booths := map[string]string{}
+		for _, tok := range toks {
+			c, err := f.srv.Signer().Inspect(tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			booths[c.Identity] = c.Booth
+		}
+		if booths["int-2"] != "sgn" {
+			t.Errorf("booths %v, want int-2 in sgn", booths)
+		}
+		if booths["int-1"] != "fr" || len(booths) != 4 {
+			t.Errorf("booths %v, want int-1 in fr and four invitations", booths)
 		}
 	})
 }
