@@ -10,6 +10,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -106,6 +107,16 @@ func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 		must(t, anne.Send(sfu.ClientMessage{Type: sfu.TypeInterpLive, On: true}))
 		event(t, chair, sfu.TypeInterpState, func(m sfu.ServerMessage) bool { return booth(m, "fr").Live == anne.Welcome.Self.ID })
 
+		// A sign interpreter live in the sgn booth: her channel is video,
+		// so a viewer asking for sgn hears the floor, alone.
+		sara := f.member(url, "sara", sfu.RoleInterpreter, "sgn", chair)
+		sp, err := sara.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25, GOP: time.Second})
+		must(t, err)
+		t.Cleanup(sp.Stop)
+		must(t, sara.Send(sfu.ClientMessage{Type: sfu.TypeInterpLive, On: true}))
+		event(t, chair, sfu.TypeInterpState, func(m sfu.ServerMessage) bool { return booth(m, "sgn").Live == sara.Welcome.Self.ID })
+		sign, signLevel := f.listenDuo("/whep/"+room+"?lang=sgn", 2)
+
 		duo, level := f.listenDuo("/whep/"+room+"?lang=fr", 2)
 		if level != "25" {
 			t.Errorf("Interpretation-Ducking %q, want the room's 25", level)
@@ -122,6 +133,10 @@ func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 		}
 		if n := plain.count("audio", 'F') + plain.n("floor"); n != 0 {
 			t.Errorf("the plain player got %d packets of the floor", n)
+		}
+		waitFor(t, 15*time.Second, "the sign viewer hears the floor", func() bool { return sign.count("audio", 'F') > 30 })
+		if n := sign.count("audio", 'A') + sign.n("floor"); n != 0 || signLevel != "" {
+			t.Errorf("the sign viewer got %d packets of interpretation or a second audio (ducking %q)", n, signLevel)
 		}
 
 		// Passthrough: the channel carries the floor, the second audio is

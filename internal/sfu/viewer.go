@@ -86,7 +86,7 @@ func (s *Server) View(ctx context.Context, p ViewParams) (*Viewer, string, error
 	v.video = &switchTrack{kind: webrtc.RTPCodecTypeVideo, id: "video", stream: "broadcast"}
 	v.audio = &switchTrack{kind: webrtc.RTPCodecTypeAudio, id: "audio", stream: "broadcast"}
 	tracks := []*switchTrack{v.audio, v.video}
-	if p.Lang != "" && audioSections(p.Offer) >= 2 {
+	if p.Lang != "" && !IsSignLanguage(p.Lang) && audioSections(p.Offer) >= 2 {
 		v.floor = &switchTrack{kind: webrtc.RTPCodecTypeAudio, id: "floor", stream: "broadcast"}
 		tracks = []*switchTrack{v.audio, v.floor, v.video} // pion gives the offer's audio sections these in order
 	}
@@ -297,8 +297,8 @@ func (r *Room) channelLocked(lang string) *upTrack {
 		return nil
 	}
 	b := r.in.booths[strings.ToLower(lang)]
-	if b == nil || b.ch.Source() == nil {
-		return nil
+	if b == nil || b.ch.Video() || b.ch.Source() == nil {
+		return nil // a sign language's channel is no sound: the viewer hears the floor
 	}
 	return b.ch.Track()
 }
