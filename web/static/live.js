@@ -16,6 +16,10 @@ const status = document.getElementById('live-status');
 const sound = document.getElementById('live-sound');
 const select = document.getElementById('live-lang');
 const ducking = document.getElementById('live-ducking');
+// The sign-language channel, when the event has one and the viewer asks.
+const signSelect = document.getElementById('live-sign');
+const signView = document.getElementById('live-sign-view');
+const signVideo = document.getElementById('live-sign-video');
 const levelInput = document.getElementById('live-floor-level');
 const levelOut = document.getElementById('live-floor-level-out');
 const muteOriginal = document.getElementById('live-mute-original');
@@ -55,6 +59,8 @@ async function stop() {
   }
   video.srcObject = null;
   floorAudio.srcObject = null;
+  signVideo.srcObject = null;
+  signView.hidden = true;
   if (old) {
     try { await fetch(old, { method: 'DELETE' }); } catch { /* the server ends it anyway */ }
   }
@@ -90,11 +96,23 @@ async function start() {
   conn.addTransceiver('audio', { direction: 'recvonly' });
   const floorTx = select.value ? conn.addTransceiver('audio', { direction: 'recvonly' }) : null;
   ducking.hidden = !select.value;
+  const sign = signSelect?.value || '';
+  const signTx = sign ? conn.addTransceiver('video', { direction: 'recvonly' }) : null;
   // The stream goes to the video only once it has a track: a media
   // element given an empty stream waits for it and holds the page's load
   // event.
   const stream = new MediaStream();
   conn.ontrack = (ev) => {
+    if (signTx && ev.transceiver === signTx) {
+      signVideo.srcObject = new MediaStream([ev.track]);
+      document.getElementById('live-sign-caption').textContent = signSelect.selectedOptions[0]?.textContent || sign;
+      // Shown once the interpreter's video plays: the channel is silent
+      // while nobody signs.
+      signVideo.onresize = () => { signView.hidden = !signVideo.videoWidth; };
+      signVideo.onloadeddata = signVideo.onresize;
+      signVideo.play().catch(() => {});
+      return;
+    }
     if (floorTx && ev.transceiver === floorTx) {
       floorAudio.srcObject = new MediaStream([ev.track]);
       applyLevel();
@@ -118,7 +136,10 @@ async function start() {
     await conn.setLocalDescription(await conn.createOffer());
     await gathered(conn);
     if (gen !== generation) return;
-    const q = select.value ? '?lang=' + encodeURIComponent(select.value) : '';
+    const params = new URLSearchParams();
+    if (select.value) params.set('lang', select.value);
+    if (sign) params.set('sign', sign);
+    const q = params.size ? '?' + params : '';
     const res = await fetch(url + q, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: conn.localDescription.sdp });
     if (gen !== generation) return;
     const wait = parseInt(res.headers.get('Retry-After') || '10', 10);
@@ -164,6 +185,7 @@ sound.addEventListener('click', () => {
 levelInput.addEventListener('input', () => { level = Number(levelInput.value); chosen = true; applyLevel(); });
 muteOriginal.addEventListener('change', applyLevel);
 select.addEventListener('change', () => { start(); });
+signSelect?.addEventListener('change', () => { start(); });
 window.addEventListener('pagehide', () => {
   if (resource) fetch(resource, { method: 'DELETE', keepalive: true }).catch(() => {});
 });
@@ -179,7 +201,7 @@ if (root.dataset.state !== 'ended') {
 window.chanceryLive = {
   async stats() {
     const out = { framesDecoded: 0, totalSamplesReceived: 0, videoPackets: 0, audioPackets: 0, videoWidth: video.videoWidth, state: root.dataset.state,
-      floorPackets: 0, floorVolume: floorAudio.muted ? 0 : floorAudio.volume };
+      floorPackets: 0, floorVolume: floorAudio.muted ? 0 : floorAudio.volume, signWidth: signVideo.videoWidth, signShown: !signView.hidden };
     const floorTrack = floorAudio.srcObject?.getAudioTracks()[0];
     if (!pc) return out;
     (await pc.getStats()).forEach((s) => {
