@@ -22,12 +22,14 @@ type demoBooth struct {
 }
 
 // demoBooths are the French booth, staffed by the demo interpreter
-// (Amélie Laurent, demo-interpreter) and a partner, an English booth, and
-// the chair who listens and sets the floor's language.
+// (Amélie Laurent, demo-interpreter) and a partner, an English booth, a
+// Ha Noi Sign Language booth (a video channel), and the chair who listens
+// and sets the floor's language.
 var demoBooths = []demoBooth{
 	{"demo-interpreter", "Amélie Laurent", "fr", "fr", sfu.RoleInterpreter},
 	{"demo-interpreter-partner", "Karim Haddad", "ar", "fr", sfu.RoleInterpreter},
 	{"demo-interpreter-en", "Grace Lim", "en", "en", sfu.RoleInterpreter},
+	{"demo-interpreter-sign", "Trần Minh", "vi", "hab", sfu.RoleInterpreter},
 	{"demo-chair", "Chair (demo)", "vi", "", sfu.RoleChair},
 }
 
@@ -39,7 +41,7 @@ func printDemoBooths(ctx context.Context, w io.Writer, db *store.DB, signer *sfu
 	if err != nil {
 		return fmt.Errorf("demo booths: %w", err)
 	}
-	fmt.Fprintf(w, "Interpretation in %s (booths fr and en; valid 12 hours):\n\n", demoInterpRoom)
+	fmt.Fprintf(w, "Interpretation in %s (booths fr, en and hab, Ha Noi Sign Language; valid 12 hours):\n\n", demoInterpRoom)
 	for _, d := range demoBooths {
 		tok, err := signer.Issue(sfu.Claims{Room: room.Slug, Identity: d.identity, Name: d.name, Role: d.role, Booth: d.booth,
 			Permissions: sfu.DefaultPermissions(d.role)}, 12*time.Hour)

@@ -36,6 +36,12 @@ func apiRoomManagement(t *testing.T, ts *testServer, admin apiClient, room store
 		t.Fatalf("renamed: %v", renamed)
 	}
 	admin.call("PATCH /api/v1/rooms/{slug}", slug, map[string]any{"opens_at": now.Add(72 * time.Hour).Format(time.RFC3339)}, 400)
+	langs := apiObject(t, admin.call("PATCH /api/v1/rooms/{slug}", slug, map[string]any{"languages": []string{"vi", "en", "sgn"}}, 200))
+	if l, _ := langs["languages"].([]any); len(l) != 3 || l[2] != "sgn" {
+		t.Fatalf("meeting languages: %v", langs)
+	}
+	apiWantError(t, admin.call("PATCH /api/v1/rooms/{slug}", slug, map[string]any{"languages": []string{"vi!"}}, 400), "room_manage_languages_invalid", "languages")
+	admin.call("PATCH /api/v1/rooms/{slug}", slug, map[string]any{"languages": []string{}}, 200)
 	admin.call("GET /api/v1/rooms/{slug}", slug, nil, 200)
 	if ps := admin.call("GET /api/v1/rooms/{slug}/participants", slug, nil, 200).([]any); len(ps) != 0 {
 		t.Fatalf("participants of an empty room: %v", ps)

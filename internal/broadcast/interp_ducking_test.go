@@ -10,6 +10,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -106,6 +107,16 @@ func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 		must(t, anne.Send(sfu.ClientMessage{Type: sfu.TypeInterpLive, On: true}))
 		event(t, chair, sfu.TypeInterpState, func(m sfu.ServerMessage) bool { return booth(m, "fr").Live == anne.Welcome.Self.ID })
 
+		// A sign interpreter live in the sgn booth: her channel is video,
+		// so a viewer asking for sgn hears the floor, alone.
+		sara := f.member(url, "sara", sfu.RoleInterpreter, "sgn", chair)
+		sp, err := sara.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25, GOP: time.Second})
+		must(t, err)
+		t.Cleanup(sp.Stop)
+		must(t, sara.Send(sfu.ClientMessage{Type: sfu.TypeInterpLive, On: true}))
+		event(t, chair, sfu.TypeInterpState, func(m sfu.ServerMessage) bool { return booth(m, "sgn").Live == sara.Welcome.Self.ID })
+		sign, signLevel := f.listenDuo("/whep/"+room+"?lang=sgn", 2)
+
 		duo, level := f.listenDuo("/whep/"+room+"?lang=fr", 2)
 		if level != "25" {
 			t.Errorf("Interpretation-Ducking %q, want the room's 25", level)
@@ -122,6 +133,10 @@ func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 		}
 		if n := plain.count("audio", 'F') + plain.n("floor"); n != 0 {
 			t.Errorf("the plain player got %d packets of the floor", n)
+		}
+		waitFor(t, 15*time.Second, "the sign viewer hears the floor", func() bool { return sign.count("audio", 'F') > 30 })
+		if n := sign.count("audio", 'A') + sign.n("floor"); n != 0 || signLevel != "" {
+			t.Errorf("the sign viewer got %d packets of interpretation or a second audio (ducking %q)", n, signLevel)
 		}
 
 		// Passthrough: the channel carries the floor, the second audio is
@@ -144,6 +159,93 @@ func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 			if tag != 'F' {
 				t.Fatalf("the channel carried %c in passthrough", tag)
 			}
+		}
+	})
+}
+
+// A player that offers two videos with ?sign=sgn (the live page) gets the
+// sign interpreter's channel on the second once she is live, her own
+// camera never, and the first video is still the room's; a sign language
+// that is not one, or a malformed one, is refused with 400.
+func TestWHEPSignLanguageOnASecondVideo(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		room := f.room.Slug
+		hs := httptest.NewServer(f.srv)
+		t.Cleanup(hs.Close)
+		url := "ws" + strings.TrimPrefix(hs.URL, "http")
+		chair := f.member(url, "chair", sfu.RoleChair, "", nil)
+		cp, err := chair.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25, GOP: time.Second,
+			VideoTag: 'C', Audio: true, AudioLevel: 30, AudioTag: 'F'})
+		must(t, err)
+		t.Cleanup(cp.Stop)
+		sara := f.member(url, "sara", sfu.RoleInterpreter, "sgn", chair)
+		sp, err := sara.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25, GOP: 30 * time.Second, VideoTag: 'S'})
+		must(t, err)
+		t.Cleanup(sp.Stop)
+		waitFor(t, 10*time.Second, "the room to go live", func() bool { return f.srv.Live(room) })
+
+		for _, q := range []string{"?sign=fr", "?sign=s%20g", "?sign=" + strings.Repeat("a", 40)} {
+			pc := newPC(t, webrtc.MimeTypeVP8)
+			for range 2 {
+				_, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+				must(t, err)
+			}
+			if p, res, _ := f.post(pc, "/whep/"+room+q); p != nil || res.StatusCode != 400 {
+				t.Errorf("WHEP %s: %d, want 400", q, res.StatusCode)
+			}
+		}
+
+		pc := newPC(t, webrtc.MimeTypeVP8)
+		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+			_, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+			must(t, err)
+		}
+		var mu sync.Mutex
+		tags := map[string][]byte{}
+		pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+			for {
+				p, _, err := tr.ReadRTP()
+				if err != nil {
+					return
+				}
+				if tr.Kind() == webrtc.RTPCodecTypeVideo && len(p.Payload) > 8 {
+					mu.Lock()
+					tags[tr.ID()] = append(tags[tr.ID()], p.Payload[len(p.Payload)-1])
+					mu.Unlock()
+				}
+			}
+		})
+		if p, res, body := f.post(pc, "/whep/"+room+"?sign=sgn"); p == nil {
+			t.Fatalf("WHEP: %d %s", res.StatusCode, body)
+		}
+		count := func(id string, tag byte) int {
+			mu.Lock()
+			defer mu.Unlock()
+			n := 0
+			for _, x := range tags[id] {
+				if x == tag {
+					n++
+				}
+			}
+			return n
+		}
+		waitFor(t, 15*time.Second, "the speaker's video", func() bool { return count("video", 'C') > 30 })
+		if n := count("sign", 'S') + count("video", 'S'); n != 0 {
+			t.Fatalf("%d packets of the sign interpreter before she is live", n)
+		}
+		// With the chair's camera off, the programme video is nobody's:
+		// never the sign interpreter's own camera.
+		must(t, chair.Send(sfu.ClientMessage{Type: sfu.TypeMuteSelf, Source: sfu.SourceCamera, Muted: true}))
+		time.Sleep(time.Second)
+		if n := count("video", 'S'); n != 0 {
+			t.Fatalf("the programme video showed the sign interpreter's own camera (%d packets)", n)
+		}
+		must(t, chair.Send(sfu.ClientMessage{Type: sfu.TypeMuteSelf, Source: sfu.SourceCamera, Muted: false}))
+		must(t, sara.Send(sfu.ClientMessage{Type: sfu.TypeInterpLive, On: true}))
+		waitFor(t, 15*time.Second, "the sign channel", func() bool { return count("sign", 'S') > 30 })
+		if n := count("video", 'S') + count("sign", 'C'); n != 0 {
+			t.Errorf("%d packets on the wrong video", n)
 		}
 	})
 }

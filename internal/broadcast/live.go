@@ -8,6 +8,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/httpx"
 	"github.com/mofa-vn/chancery/internal/lang"
+	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/store"
 )
 
@@ -27,6 +28,9 @@ type LivePage struct {
 	Starts, StartsText string
 	// Channels are the languages a viewer may choose: the floor first.
 	Channels []Channel
+	// SignChannels are the event's sign languages a viewer may watch
+	// beside the speaker (WHEP ?sign=).
+	SignChannels []Channel
 	// Strings are the player's messages.
 	Strings map[string]string
 }
@@ -102,6 +106,10 @@ func (h *Handlers) livePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := LivePage{Title: title, Back: "/" + l.Code + "/events/" + e.Slug, State: StateEnded}
 	for _, c := range e.Languages {
+		if sfu.IsSignLanguage(c) {
+			p.SignChannels = append(p.SignChannels, Channel{Code: strings.ToLower(c), Name: strings.ToUpper(c)})
+			continue
+		}
 		if ml, ok := lang.Lookup(c); ok {
 			p.Channels = append(p.Channels, Channel{Code: ml.Code, Name: ml.NativeName})
 		} else {

@@ -35,6 +35,11 @@ func (h *Handlers) whepPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	sign := r.URL.Query().Get("sign")
+	if sign != "" && (!langTag.MatchString(sign) || !sfu.IsSignLanguage(sign)) {
+		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_lang"))
+		return
+	}
 	room, err := h.p.DB.GetRoomBySlug(r.Context(), r.PathValue("room"))
 	if err != nil {
 		h.fail(w, r, err)
@@ -62,7 +67,7 @@ func (h *Handlers) whepPost(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), answerTimeout)
 	defer cancel()
-	v, answer, err := h.p.SFU.View(ctx, sfu.ViewParams{Room: room.Slug, Offer: offer, Lang: code})
+	v, answer, err := h.p.SFU.View(ctx, sfu.ViewParams{Room: room.Slug, Offer: offer, Lang: code, Sign: sign})
 	switch {
 	case errors.Is(err, sfu.ErrNotLive):
 		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_not_live", retryAfter: int(retryAfter.Seconds())})

@@ -104,8 +104,8 @@ func lineError(kind error, key string, n int, field string) error {
 }
 
 // parseList reads a pasted list: one person per line, either a name alone
-// or "identity,name,role" with an optional fourth column, the delegation
-// (CSV quoting allowed). Empty lines and a header line are skipped; an
+// or "identity,name,role" with an optional fourth column, the delegation,
+// and an optional fifth, an interpreter's booth (CSV quoting allowed). Empty lines and a header line are skipped; an
 // empty role is the form's.
 func parseList(text string) ([]Invitee, error) {
 	var out []Invitee
@@ -127,13 +127,16 @@ func parseList(text string) ([]Invitee, error) {
 		switch len(rec) {
 		case 1:
 			out = append(out, Invitee{Name: rec[0]})
-		case 3, 4:
+		case 3, 4, 5:
 			if len(out) == 0 && strings.EqualFold(rec[0], "identity") && strings.EqualFold(rec[1], "name") {
 				continue // a header
 			}
 			in := Invitee{Identity: rec[0], Name: rec[1], Role: rec[2]}
-			if len(rec) == 4 {
+			if len(rec) >= 4 {
 				in.Delegation = rec[3]
+			}
+			if len(rec) == 5 {
+				in.Booth = rec[4]
 			}
 			if in.Identity == "" {
 				return nil, lineError(fault.ErrInvalid, "room_invite_line_invalid", n, "list")
@@ -179,6 +182,7 @@ func checkInvitees(list []Invitee, defRole string, a access, field string) ([]In
 	for i, in := range list {
 		n := i + 1
 		in.Identity, in.Name, in.Delegation, in.Role = strings.TrimSpace(in.Identity), strings.TrimSpace(in.Name), strings.TrimSpace(in.Delegation), strings.TrimSpace(in.Role)
+		in.Booth = strings.ToLower(strings.TrimSpace(in.Booth))
 		if in.Role == "" {
 			in.Role = defRole
 		}
@@ -198,6 +202,10 @@ func checkInvitees(list []Invitee, defRole string, a access, field string) ([]In
 		}
 		if !role.Valid() {
 			return nil, lineError(fault.ErrInvalid, "room_invite_line_role", n, field)
+		}
+		if in.Booth != "" && (role != sfu.RoleInterpreter || len(in.Booth) > 16 || !languageCode.MatchString(in.Booth)) {
+			// A booth is an interpreter's, and a language.
+			return nil, lineError(fault.ErrInvalid, "room_invite_line_invalid", n, field)
 		}
 		if !a.may(role) {
 			return nil, lineError(fault.ErrForbidden, "room_invite_line_forbidden", n, field)

@@ -26,6 +26,9 @@ func FuzzParseList(f *testing.F) {
 		strings.Repeat("n\n", MaxInvitees+1),
 		",,,",
 		"\"\"\"",
+		"int-1,Anne,interpreter,,fr\nint-2,Bert,delegate,,es",
+		"int-1,Anne,interpreter,France,SGN",
+		"int-1,Anne,interpreter,,f r",
 	} {
 		f.Add(s)
 	}
@@ -49,6 +52,9 @@ func FuzzParseList(f *testing.F) {
 			t.Fatalf("%d entries accepted", len(list))
 		}
 		for _, in := range list {
+			if in.Booth != "" && (in.Role != string(sfu.RoleInterpreter) || !languageCode.MatchString(in.Booth)) {
+				t.Fatalf("accepted the booth of %+v", in)
+			}
 			if in.Name == "" || in.Identity == "" || !a.may(sfu.Role(in.Role)) {
 				t.Fatalf("accepted %+v", in)
 			}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,6 +38,9 @@ type RoomInfo struct {
 	// the lobby included.
 	Participants int       `json:"participants"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Languages are the meeting's languages staff set, each a booth of
+	// the room's interpretation; empty: its events' languages.
+	Languages []string `json:"languages"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -52,7 +57,8 @@ func (h *Handlers) roomInfo(room store.Room) RoomInfo {
 		titles = map[string]string{}
 	}
 	return RoomInfo{Slug: room.Slug, Title: room.Title, Titles: titles, OpensAt: optTime(room.OpensAt), ClosesAt: optTime(room.ClosesAt),
-		ArchivedAt: optTime(room.ArchivedAt), State: room.State(h.p.Now()), Participants: len(h.p.SFU.Members(room.Slug)), CreatedAt: room.CreatedAt}
+		ArchivedAt: optTime(room.ArchivedAt), State: room.State(h.p.Now()), Participants: len(h.p.SFU.Members(room.Slug)), CreatedAt: room.CreatedAt,
+		Languages: append([]string{}, room.Languages...)}
 }
 
 // RoomInput creates a room.
@@ -93,6 +99,8 @@ type RoomPatch struct {
 	OpensAt  NullableTime       `json:"opens_at"`
 	ClosesAt NullableTime       `json:"closes_at"`
 	Archived *bool              `json:"archived"`
+	// Languages replaces the meeting's languages (empty: the events').
+	Languages *[]string `json:"languages"`
 }
 
 // Errors of room management.
@@ -101,7 +109,39 @@ var (
 	errSlugTaken = &fault.Problem{Kind: fault.ErrConflict, Key: "room_manage_slug_taken", Field: "slug"}
 	errSchedule  = &fault.Problem{Kind: fault.ErrInvalid, Key: "room_manage_schedule_invalid", Field: "closes_at"}
 	errArchived  = &fault.Problem{Kind: fault.ErrRefused, Key: "room_manage_is_archived"}
+	errLanguages = &fault.Problem{Kind: fault.ErrInvalid, Key: "room_manage_languages_invalid", Field: "languages"}
 )
+
+// maxLanguages bounds a room's meeting languages: more booths than any
+// conference staffs.
+const maxLanguages = 32
+
+// languageCode is a booth's language: a BCP 47 primary tag (ISO 639-1 or
+// 639-3, sign languages included) with optional subtags, as the SFU takes
+// it (and at most 16 characters).
+var languageCode = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}$`)
+
+// cleanLanguages checks a room's meeting languages: codes in lower case,
+// each once, in the order given.
+func cleanLanguages(in []string) ([]string, error) {
+	out := []string{}
+	for _, c := range in {
+		c = strings.ToLower(strings.TrimSpace(c))
+		if c == "" {
+			continue
+		}
+		if len(c) > 16 || !languageCode.MatchString(c) {
+			return nil, errLanguages
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) > maxLanguages {
+		return nil, errLanguages
+	}
+	return out, nil
+}
 
 func errTitle(field string) error {
 	return &fault.Problem{Kind: fault.ErrInvalid, Key: "room_manage_title_invalid", Field: field}
@@ -214,12 +254,24 @@ func (h *Handlers) updateRoom(r *http.Request, p RoomPatch) (store.Room, error) 
 	if err := checkSchedule(opens, closes); err != nil {
 		return store.Room{}, err
 	}
+	var langs []string
+	if p.Languages != nil {
+		if langs, err = cleanLanguages(*p.Languages); err != nil {
+			return store.Room{}, err
+		}
+	}
 	v := httpx.ViewerFrom(ctx)
 	if p.Title != nil || p.Titles != nil || p.OpensAt.Set || p.ClosesAt.Set {
 		if err := h.p.DB.UpdateRoom(ctx, room.ID, store.RoomUpdate{Title: title, Titles: titles, OpensAt: opens, ClosesAt: closes}); err != nil {
 			return store.Room{}, err
 		}
 		h.audit(ctx, v, room, "update", "", title)
+	}
+	if p.Languages != nil && !slices.Equal(langs, room.Languages) {
+		if err := h.p.DB.SetRoomLanguages(ctx, room.ID, langs); err != nil {
+			return store.Room{}, err
+		}
+		h.audit(ctx, v, room, "languages", "", strings.Join(langs, ","))
 	}
 	if p.Archived != nil && *p.Archived != room.Archived() {
 		if err := h.setArchived(r, room, *p.Archived); err != nil {

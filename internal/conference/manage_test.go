@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -452,6 +453,107 @@ func TestInviteHeadOfDelegation(t *testing.T) {
 		}
 		if !heads["fr-head"] || heads["fr-2"] || len(heads) != 2 {
 			t.Errorf("heads = %v", heads)
+		}
+	})
+}
+
+func TestRoomMeetingLanguages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.user("admin", account.RoleAdmin)
+		officer := f.user("officer", account.RoleProtocolOfficer)
+		if err := db.AssignRoomStaff(t.Context(), f.room.ID, officer.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		var got conference.RoomInfo
+		f.api("admin", "GET", "/api/v1/rooms/plenary", "", http.StatusOK, &got)
+		if got.Languages == nil || len(got.Languages) != 0 {
+			t.Fatalf("a new room's languages: %#v", got.Languages)
+		}
+		f.api("admin", "PATCH", "/api/v1/rooms/plenary", `{"languages":["VI","en","fr","en","sgn","zh-Hant"]}`, http.StatusOK, &got)
+		if want := []string{"vi", "en", "fr", "sgn", "zh-hant"}; !slices.Equal(got.Languages, want) {
+			t.Fatalf("languages %v, want %v", got.Languages, want)
+		}
+		if langs, _ := db.MeetingLanguages(t.Context(), "plenary"); !slices.Equal(langs, got.Languages) {
+			t.Errorf("stored %v", langs)
+		}
+		for _, body := range []string{`{"languages":["fr","<script>"]}`, `{"languages":["français"]}`, `{"languages":["e"]}`,
+			`{"languages":["` + strings.Repeat("a", 40) + `"]}`, `{"languages":"fr"}`} {
+			var e apiError
+			f.api("admin", "PATCH", "/api/v1/rooms/plenary", body, http.StatusBadRequest, &e)
+			if body != `{"languages":"fr"}` && e.Error.Field != "languages" {
+				t.Errorf("%s: error %+v, want the field languages", body, e)
+			}
+		}
+		var many []string
+		for i := range 33 {
+			many = append(many, `"l`+string(rune('a'+i/26))+string(rune('a'+i%26))+`"`)
+		}
+		f.api("admin", "PATCH", "/api/v1/rooms/plenary", `{"languages":[`+strings.Join(many, ",")+`]}`, http.StatusBadRequest, nil)
+		f.api("officer", "PATCH", "/api/v1/rooms/plenary", `{"languages":["ru"]}`, http.StatusForbidden, nil)
+		if r, _ := db.GetRoomBySlug(t.Context(), "plenary"); !slices.Equal(r.Languages, []string{"vi", "en", "fr", "sgn", "zh-hant"}) {
+			t.Fatalf("a refused change was stored: %v", r.Languages)
+		}
+
+		// The form shows them and takes commas or spaces.
+		st, page := f.get("admin", "/admin/rooms/plenary")
+		if st != http.StatusOK || !strings.Contains(page, `value="vi, en, fr, sgn, zh-hant"`) {
+			t.Fatalf("form: %d, languages not shown", st)
+		}
+		st, _ = f.form("admin", "/admin/rooms/plenary", url.Values{"title": {"Plenary"}, "languages": {"ar, ru zh"}})
+		if r, _ := db.GetRoomBySlug(t.Context(), "plenary"); st != http.StatusOK || !slices.Equal(r.Languages, []string{"ar", "ru", "zh"}) {
+			t.Fatalf("form: %d, languages %v", st, r.Languages)
+		}
+		st, page = f.form("admin", "/admin/rooms/plenary", url.Values{"title": {"Plenary"}, "languages": {"ar, arabe!"}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Give language codes such as vi, en or fr") || !strings.Contains(page, `value="ar, arabe!"`) {
+			t.Fatalf("bad languages through the form: %d", st)
+		}
+		st, _ = f.form("admin", "/admin/rooms/plenary", url.Values{"title": {"Plenary"}, "languages": {""}})
+		if r, _ := db.GetRoomBySlug(t.Context(), "plenary"); st != http.StatusOK || len(r.Languages) != 0 {
+			t.Fatalf("cleared through the form: %d, %v", st, r.Languages)
+		}
+	})
+}
+
+func TestInvitationListBoothColumn(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.user("admin", account.RoleAdmin)
+		for _, list := range []string{"int-1,Anne,interpreter,,fr\nvn-1,Lan,delegate,Viet Nam,fr", "int-1,Anne,interpreter,,f r!"} {
+			st, page := f.form("admin", "/admin/rooms/plenary/invite-list", url.Values{"list": {list}, "role": {"delegate"}})
+			if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Line ") {
+				t.Errorf("list %q: %d", list, st)
+			}
+		}
+		if n := len(f.tokens()); n != 0 {
+			t.Fatalf("refused lists issued %d invitations", n)
+		}
+		var batch conference.Batch
+		f.api("admin", "POST", "/api/v1/rooms/plenary/invitations", `{"invitees":[{"identity":"int-1","name":"Anne","role":"interpreter","booth":"FR"},{"name":"Lan"}]}`, http.StatusCreated, &batch)
+		st, page := f.form("admin", "/admin/rooms/plenary/invite-list", url.Values{"list": {"identity,name,role,delegation,booth\nint-2,Minh,interpreter,,sgn\nvn-2,Bình,delegate,Viet Nam"}, "role": {"delegate"}})
+		if st != http.StatusOK {
+			t.Fatalf("list with a booth column: %d", st)
+		}
+		toks := []string{}
+		for _, in := range batch.Invitations {
+			toks = append(toks, in.Token)
+		}
+		for _, m := range regexp.MustCompile(`\?t=([A-Za-z0-9._-]+)`).FindAllStringSubmatch(page, -1) {
+			toks = append(toks, m[1])
+		}
+		booths := map[string]string{}
+		for _, tok := range toks {
+			c, err := f.srv.Signer().Inspect(tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			booths[c.Identity] = c.Booth
+		}
+		if booths["int-2"] != "sgn" {
+			t.Errorf("booths %v, want int-2 in sgn", booths)
+		}
+		if booths["int-1"] != "fr" || len(booths) != 4 {
+			t.Errorf("booths %v, want int-1 in fr and four invitations", booths)
 		}
 	})
 }

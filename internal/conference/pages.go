@@ -332,8 +332,14 @@ func (h *Handlers) updateForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		title, titles := r.PostFormValue("title"), formTitles(r)
-		_, err = h.updateRoom(r, RoomPatch{Title: &title, Titles: &titles, OpensAt: NullableTime{Set: true, Time: opens},
-			ClosesAt: NullableTime{Set: true, Time: closes}})
+		patch := RoomPatch{Title: &title, Titles: &titles, OpensAt: NullableTime{Set: true, Time: opens},
+			ClosesAt: NullableTime{Set: true, Time: closes}}
+		if _, ok := r.PostForm["languages"]; ok {
+			// Codes separated by commas or spaces.
+			langs := strings.FieldsFunc(r.PostFormValue("languages"), func(c rune) bool { return c == ',' || c == ' ' || c == ';' })
+			patch.Languages = &langs
+		}
+		_, err = h.updateRoom(r, patch)
 	}
 	if err != nil {
 		h.formFailed(w, r, err)

@@ -34,6 +34,14 @@ func (s Store) Reception(ctx context.Context, slug string) (sfu.ReceptionList, e
 	return s.ReceptionOf(ctx, slug)
 }
 
+var _ sfu.MeetingLanguages = Store{}
+
+// MeetingLanguages implements sfu.MeetingLanguages: the room's languages
+// staff set, else its events'.
+func (s Store) MeetingLanguages(ctx context.Context, slug string) ([]string, error) {
+	return s.DB.MeetingLanguages(ctx, slug)
+}
+
 var _ sfu.Store = Store{}
 
 // SaveChat implements sfu.Store.

@@ -199,18 +199,75 @@ func boothOf(p *Participant) string {
 	return strings.ToLower(p.claims.Booth)
 }
 
-// interpJoined opens p's booth on its first interpreter and sends p the
-// state.
-func (r *Room) interpJoined(p *Participant) {
+// MeetingLanguages is what a Store implements when a room's meeting has
+// languages (set by staff for the room, or its event's): each is a booth
+// of the room's interpretation from the start, so that listeners choose
+// it and consoles show it before any interpreter joins. Without it, a
+// booth opens with its first interpreter.
+type MeetingLanguages interface {
+	// MeetingLanguages returns the languages of the meeting in the room
+	// named slug (none: no such list).
+	MeetingLanguages(ctx context.Context, slug string) ([]string, error)
+}
+
+// meetingLanguagesTTL is how long a room reuses the meeting's languages it
+// read, as it does the reception list.
+const meetingLanguagesTTL = 30 * time.Second
+
+// meetingLanguages reads the meeting's languages from the store (at most
+// every meetingLanguagesTTL); nil without them or on an error, which is
+// logged: booths then open with their interpreters.
+func (r *Room) meetingLanguages(ctx context.Context) []string {
+	ms, ok := r.s.store.(MeetingLanguages)
+	if !ok {
+		return nil
+	}
 	r.mu.Lock()
-	in := r.interpLocked()
-	if lang := boothOf(p); lang != "" {
-		b := in.booths[lang]
-		if b == nil {
-			b = &booth{lang: lang, ch: media.NewChannel(media.ChannelParams{ID: "interp-" + lang, Owner: "booth-" + lang,
-				Language: lang, Video: IsSignLanguage(lang), Counters: &r.s.counters})}
-			in.booths[lang] = b
+	if !r.langsAt.IsZero() && time.Since(r.langsAt) < meetingLanguagesTTL {
+		l := r.langs
+		r.mu.Unlock()
+		return l
+	}
+	r.mu.Unlock()
+	sctx, cancel := r.s.storeContext(ctx)
+	defer cancel()
+	langs, err := ms.MeetingLanguages(sctx, r.slug)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Error("meeting languages", "err", err)
 		}
+		return nil
+	}
+	r.mu.Lock()
+	r.langs, r.langsAt = langs, time.Now()
+	r.mu.Unlock()
+	return langs
+}
+
+// boothLocked is the booth of lang, opened if need be. r.mu must be held.
+func (r *Room) boothLocked(lang string) *booth {
+	in := r.interpLocked()
+	b := in.booths[lang]
+	if b == nil {
+		b = &booth{lang: lang, ch: media.NewChannel(media.ChannelParams{ID: "interp-" + lang, Owner: "booth-" + lang,
+			Language: lang, Video: IsSignLanguage(lang), Counters: &r.s.counters})}
+		in.booths[lang] = b
+	}
+	return b
+}
+
+// interpJoined opens the booths of the meeting's languages and p's booth,
+// and sends everyone the state.
+func (r *Room) interpJoined(p *Participant) {
+	langs := r.meetingLanguages(p.ctx)
+	r.mu.Lock()
+	for _, l := range langs {
+		if l = strings.ToLower(l); validLanguage(l) {
+			r.boothLocked(l)
+		}
+	}
+	if lang := boothOf(p); lang != "" {
+		b := r.boothLocked(lang)
 		b.order = append(b.order, p.id)
 	}
 	r.mu.Unlock()

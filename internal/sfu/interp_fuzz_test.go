@@ -14,7 +14,8 @@ func FuzzDecodeInterpMessage(f *testing.F) {
 	for _, s := range []string{`{"v":1,"type":"interp_listen","language":"fr"}`, `{"v":1,"type":"interp_hear","language":""}`,
 		`{"v":1,"type":"interp_live","on":true}`, `{"v":1,"type":"interp_cough","on":false}`, `{"v":1,"type":"interp_ducking","level":15}`,
 		`{"v":1,"type":"interp_ducking","level":101}`, `{"v":1,"type":"interp_chat","text":"  "}`, `{"v":1,"type":"interp_floor","language":"zh-Hant"}`,
-		`{"v":1,"type":"interp_offer","on":true,"participant":"p3"}`, `{"v":1,"type":"interp_listen","language":"f r"}`} {
+		`{"v":1,"type":"interp_offer","on":true,"participant":"p3"}`, `{"v":1,"type":"interp_listen","language":"f r"}`,
+		`{"v":1,"type":"interp_sign","language":"sgn"}`, `{"v":1,"type":"interp_sign","language":"a b"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -29,7 +30,7 @@ func FuzzDecodeInterpMessage(f *testing.F) {
 		if !strings.HasPrefix(m.Type, "interp_") {
 			return
 		}
-		if m.Language != "" && (m.Type == TypeInterpListen || m.Type == TypeInterpHear || m.Type == TypeInterpFloor) && !validLanguage(m.Language) {
+		if m.Language != "" && (m.Type == TypeInterpListen || m.Type == TypeInterpSign || m.Type == TypeInterpHear || m.Type == TypeInterpFloor) && !validLanguage(m.Language) {
 			t.Fatalf("accepted language %q", m.Language)
 		}
 		if m.Type == TypeInterpDucking && (m.Level < 0 || m.Level > 100) {

@@ -55,6 +55,10 @@ type Room struct {
 	ranks         map[string]int
 	receptionList ReceptionList
 	receptionAt   time.Time
+	// langs are the meeting's languages the store gave at langsAt
+	// (interp.go).
+	langs   []string
+	langsAt time.Time
 }
 
 func newRoom(s *Server, slug string) *Room {

@@ -33,6 +33,10 @@ type ViewParams struct {
 	// room's ducking level (Viewer.Ducking), as the room client does; a
 	// plain WHEP player, offering one audio, gets the channel alone.
 	Lang string
+	// Sign is the sign language the viewer wants to see: an offer with two
+	// video m-sections receives the speaker on the first and the room's
+	// sign-language channel of Sign on the second, while it has a source.
+	Sign string
 }
 
 // Viewer is one receive-only broadcast session (WHEP): it receives one
@@ -51,11 +55,15 @@ type Viewer struct {
 	audio *switchTrack
 	// floor is the second audio, the floor under the channel (nil: the
 	// viewer offered one audio).
-	floor  *switchTrack
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	wg     sync.WaitGroup
+	floor *switchTrack
+	// sign is the second video, the sign-language channel (nil: not asked
+	// for); signLang its language.
+	sign     *switchTrack
+	signLang string
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
+	wg       sync.WaitGroup
 	// realloc asks the run loop to allocate again (after a probe), so that
 	// allocations never run at once.
 	realloc chan struct{}
@@ -86,9 +94,13 @@ func (s *Server) View(ctx context.Context, p ViewParams) (*Viewer, string, error
 	v.video = &switchTrack{kind: webrtc.RTPCodecTypeVideo, id: "video", stream: "broadcast"}
 	v.audio = &switchTrack{kind: webrtc.RTPCodecTypeAudio, id: "audio", stream: "broadcast"}
 	tracks := []*switchTrack{v.audio, v.video}
-	if p.Lang != "" && audioSections(p.Offer) >= 2 {
+	if p.Lang != "" && !IsSignLanguage(p.Lang) && sections(p.Offer, "audio") >= 2 {
 		v.floor = &switchTrack{kind: webrtc.RTPCodecTypeAudio, id: "floor", stream: "broadcast"}
 		tracks = []*switchTrack{v.audio, v.floor, v.video} // pion gives the offer's audio sections these in order
+	}
+	if p.Sign != "" && IsSignLanguage(p.Sign) && sections(p.Offer, "video") >= 2 {
+		v.sign, v.signLang = &switchTrack{kind: webrtc.RTPCodecTypeVideo, id: "sign", stream: "broadcast"}, strings.ToLower(p.Sign)
+		tracks = append(tracks, v.sign) // after the speaker's video: the second video section
 	}
 	for _, t := range tracks {
 		tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
@@ -168,6 +180,9 @@ func (v *Viewer) run() {
 			if v.floor != nil {
 				v.floor.set(nil)
 			}
+			if v.sign != nil {
+				v.sign.set(nil)
+			}
 			return
 		case <-v.realloc:
 			v.allocate()
@@ -184,8 +199,17 @@ func (v *Viewer) run() {
 // allocate fits the video's simulcast layer to the viewer's bandwidth
 // estimate.
 func (v *Viewer) allocate() {
-	if d := v.video.current(); d != nil {
-		v.sub.Allocate(v.ctx, map[string]*media.DownTrack{d.ID(): d})
+	downs := map[string]*media.DownTrack{}
+	for _, t := range []*switchTrack{v.video, v.sign} {
+		if t == nil {
+			continue
+		}
+		if d := t.current(); d != nil {
+			downs[d.ID()] = d
+		}
+	}
+	if len(downs) > 0 {
+		v.sub.Allocate(v.ctx, downs)
 	}
 }
 
@@ -200,11 +224,14 @@ func (v *Viewer) choose() {
 		if v.floor != nil {
 			v.floor.set(nil)
 		}
+		if v.sign != nil {
+			v.sign.set(nil)
+		}
 		return
 	}
 	prog := v.s.bc.programmeOf(v.room)
 	r.mu.Lock()
-	video := pickVideo(r.tracks, r.speakers, prog, v.video.up())
+	video := pickVideo(r.programmeTracksLocked(), r.speakers, prog, v.video.up())
 	audio := r.channelLocked(v.lang)
 	var floor *upTrack
 	if audio == nil {
@@ -214,11 +241,18 @@ func (v *Viewer) choose() {
 		// passthrough the channel is the floor, at full level.
 		floor = pickAudio(r.tracks, r.speakers, prog, v.floor.up())
 	}
+	var sign *upTrack
+	if b := r.in.booths[v.signLang]; v.sign != nil && b != nil && b.ch.Video() && b.ch.Source() != nil {
+		sign = b.ch.Track()
+	}
 	r.mu.Unlock()
 	v.video.set(video)
 	v.audio.set(audio)
 	if v.floor != nil {
 		v.floor.set(floor)
+	}
+	if v.sign != nil {
+		v.sign.set(sign)
 	}
 }
 
@@ -240,11 +274,11 @@ func (v *Viewer) Ducking() int {
 // Floor tells whether the viewer receives the floor on a second audio.
 func (v *Viewer) Floor() bool { return v.floor != nil }
 
-// audioSections counts the audio m-sections of an SDP offer.
-func audioSections(sdp string) int {
+// sections counts the m-sections of kind (audio, video) of an SDP offer.
+func sections(sdp, kind string) int {
 	n := 0
 	for line := range strings.Lines(sdp) {
-		if strings.HasPrefix(line, "m=audio ") {
+		if strings.HasPrefix(line, "m="+kind+" ") {
 			n++
 		}
 	}
@@ -287,6 +321,29 @@ func pickVideo(tracks map[string]*upTrack, speakers []string, prog string, cur *
 	return find("", "")
 }
 
+// programmeTracksLocked are the room's tracks a viewer's video may show:
+// all but sign interpreters' cameras, which viewers see through the sign
+// channel when they ask for it. r.mu must be held.
+func (r *Room) programmeTracksLocked() map[string]*upTrack {
+	signing := false
+	for _, p := range r.members {
+		if IsSignLanguage(boothOf(p)) {
+			signing = true
+		}
+	}
+	if !signing {
+		return r.tracks
+	}
+	out := make(map[string]*upTrack, len(r.tracks))
+	for id, u := range r.tracks {
+		if o := r.members[u.Owner()]; u.Source() == media.SourceCamera && o != nil && IsSignLanguage(boothOf(o)) {
+			continue
+		}
+		out[id] = u
+	}
+	return out
+}
+
 // channelLocked is the outgoing track of the room's language channel for
 // lang while the channel has a source (its live interpreter, or the floor
 // in passthrough), else nil. The track stays the same whoever the source
@@ -297,8 +354,8 @@ func (r *Room) channelLocked(lang string) *upTrack {
 		return nil
 	}
 	b := r.in.booths[strings.ToLower(lang)]
-	if b == nil || b.ch.Source() == nil {
-		return nil
+	if b == nil || b.ch.Video() || b.ch.Source() == nil {
+		return nil // a sign language's channel is no sound: the viewer hears the floor
 	}
 	return b.ch.Track()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -26,6 +27,10 @@ type Room struct {
 	// archived room refuses joins and leaves the default lists.
 	ArchivedAt time.Time
 	CreatedAt  time.Time
+	// Languages are the meeting's languages staff set for the room, in
+	// their order: the booths of its interpretation (SetRoomLanguages).
+	// Empty: the languages of its events (MeetingLanguages).
+	Languages []string
 }
 
 // Archived reports whether the room was archived.
@@ -128,6 +133,60 @@ func (db *DB) UpdateRoom(ctx context.Context, id int64, u RoomUpdate) error {
 	return wrap(fmt.Sprintf("update room %d", id), err)
 }
 
+// splitLanguages reads a comma-separated list of language codes.
+func splitLanguages(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SetRoomLanguages sets the room's meeting languages (codes, in order;
+// none: its events'), or gives ErrNotFound. The caller checks the codes.
+func (db *DB) SetRoomLanguages(ctx context.Context, id int64, langs []string) error {
+	res, err := db.sql.ExecContext(ctx, `UPDATE rooms SET meeting_languages = $1 WHERE id = $2`, strings.Join(langs, ","), id)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	return wrap(fmt.Sprintf("set languages of room %d", id), err)
+}
+
+// MeetingLanguages are the languages of the meeting in the room named
+// slug: those staff set for the room, else those of the events whose
+// sessions (not cancelled) it hosts, in the events' order, each once. An
+// unknown room has none.
+func (db *DB) MeetingLanguages(ctx context.Context, slug string) ([]string, error) {
+	var own string
+	err := db.sql.QueryRowContext(ctx, `SELECT meeting_languages FROM rooms WHERE slug = $1`, slug).Scan(&own)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap("meeting languages", err)
+	}
+	if langs := splitLanguages(own); len(langs) > 0 {
+		return langs, nil
+	}
+	var out []string
+	err = eachRow(ctx, db.sql, func(rows *sql.Rows) error {
+		var langs string
+		if err := rows.Scan(&langs); err != nil {
+			return err
+		}
+		for _, c := range splitLanguages(langs) {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+		return nil
+	}, `SELECT e.languages FROM events e JOIN event_sessions s ON s.event_id = e.id JOIN rooms r ON r.id = s.room_id
+		WHERE r.slug = $1 AND s.status <> $2 ORDER BY e.id`, slug, SessionCancelled)
+	return out, wrap("meeting languages", err)
+}
+
 // SetRoomArchived archives the room now, or brings it back; archiving an
 // archived room keeps its first date. An unknown room gives ErrNotFound.
 func (db *DB) SetRoomArchived(ctx context.Context, id int64, archived bool) error {
@@ -144,14 +203,16 @@ func (db *DB) SetRoomArchived(ctx context.Context, id int64, archived bool) erro
 	return wrap(fmt.Sprintf("archive room %d", id), err)
 }
 
-const roomColumns = `r.id, r.slug, r.title, r.opens_at, r.closes_at, r.archived_at, r.created_at`
+const roomColumns = `r.id, r.slug, r.title, r.opens_at, r.closes_at, r.archived_at, r.created_at, r.meeting_languages`
 
 func scanRoom(s interface{ Scan(...any) error }, extra ...any) (Room, error) {
 	var r Room
 	var opens, closes, archived sql.NullTime
-	if err := s.Scan(append([]any{&r.ID, &r.Slug, &r.Title, &opens, &closes, &archived, &r.CreatedAt}, extra...)...); err != nil {
+	var langs string
+	if err := s.Scan(append([]any{&r.ID, &r.Slug, &r.Title, &opens, &closes, &archived, &r.CreatedAt, &langs}, extra...)...); err != nil {
 		return Room{}, err
 	}
+	r.Languages = splitLanguages(langs)
 	r.OpensAt, r.ClosesAt, r.ArchivedAt = fromNull(opens), fromNull(closes), fromNull(archived)
 	r.CreatedAt = r.CreatedAt.UTC()
 	return r, nil

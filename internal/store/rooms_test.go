@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -144,6 +145,57 @@ func TestCreateRoomTokensAllOrNothing(t *testing.T) {
 		}
 		if x, err := db.GetRoomToken(ctx, r.ID, "cli"); err != nil || !x.NotBefore.IsZero() {
 			t.Errorf("cli token = %+v, %v", x, err)
+		}
+	})
+}
+
+// A room's meeting languages are those staff set, in their order; without
+// any, those of the events whose sessions it hosts (each once, a cancelled
+// session's event left out); an unknown room has none.
+func TestMeetingLanguages(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := t.Context()
+		ev := testEvent("summit-2026")
+		ev.Languages = []string{"en", "fr", "vi"}
+		e, err := db.CreateEvent(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := e.StartsAt
+		s, err := db.CreateEventSession(ctx, e.Slug, "Plenary", store.EventSession{EventID: e.ID, Kind: store.SessionPlenary,
+			Titles: map[string]string{"en": "Plenary"}, StartsAt: start, EndsAt: start.Add(time.Hour), StartLocal: "2026-03-10T09:00", EndLocal: "2026-03-10T10:00"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.MeetingLanguages(ctx, s.RoomSlug)
+		if err != nil || !slices.Equal(got, []string{"en", "fr", "vi"}) {
+			t.Fatalf("from the event: %v, %v", got, err)
+		}
+		room, err := db.GetRoomBySlug(ctx, s.RoomSlug)
+		if err != nil || room.Languages != nil {
+			t.Fatalf("room %+v, %v", room, err)
+		}
+		if err := db.SetRoomLanguages(ctx, room.ID, []string{"ar", "zh", "sgn"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.MeetingLanguages(ctx, s.RoomSlug)
+		if err != nil || !slices.Equal(got, []string{"ar", "zh", "sgn"}) {
+			t.Fatalf("set by staff: %v, %v", got, err)
+		}
+		if room, _ = db.GetRoomBySlug(ctx, s.RoomSlug); !slices.Equal(room.Languages, []string{"ar", "zh", "sgn"}) {
+			t.Errorf("room languages %v", room.Languages)
+		}
+		if err := db.SetRoomLanguages(ctx, room.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = db.MeetingLanguages(ctx, s.RoomSlug); !slices.Equal(got, []string{"en", "fr", "vi"}) {
+			t.Errorf("cleared: %v, want the event's again", got)
+		}
+		if err := db.SetRoomLanguages(ctx, 999999, []string{"en"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("languages of no room: %v", err)
+		}
+		if got, err := db.MeetingLanguages(ctx, "no-such-room"); err != nil || got != nil {
+			t.Errorf("unknown room: %v, %v", got, err)
 		}
 	})
 }

@@ -3,12 +3,39 @@
 // posts the offer to the page's WHEP endpoint with the chosen language,
 // and follows the broadcast's state from the answers: 201 plays, 503 is
 // "not live yet" (retried after Retry-After), 410 ended, 403 closed.
+//
+// With a language chosen it offers a second audio: the server sends the
+// language channel on the first and the floor on the second while an
+// interpreter speaks, and says the room's ducking level in the answer's
+// Interpretation-Ducking header. The floor then plays at that level (the
+// listener may change it or mute the original), as in the room.
 const root = document.getElementById('live');
 const S = JSON.parse(document.getElementById('live-strings').textContent);
 const video = document.getElementById('live-video');
 const status = document.getElementById('live-status');
 const sound = document.getElementById('live-sound');
 const select = document.getElementById('live-lang');
+const ducking = document.getElementById('live-ducking');
+// The sign-language channel, when the event has one and the viewer asks.
+const signSelect = document.getElementById('live-sign');
+const signView = document.getElementById('live-sign-view');
+const signVideo = document.getElementById('live-sign-video');
+const levelInput = document.getElementById('live-floor-level');
+const levelOut = document.getElementById('live-floor-level-out');
+const muteOriginal = document.getElementById('live-mute-original');
+// The floor under a language plays in an element of its own.
+const floorAudio = document.createElement('audio');
+floorAudio.id = 'live-floor'; floorAudio.hidden = true; floorAudio.muted = true;
+root.append(floorAudio);
+// level is the floor's level in percent; chosen once the listener moves
+// the control, else the room's.
+let level = 15, chosen = false;
+function applyLevel() {
+  levelInput.value = String(level);
+  levelOut.textContent = `${level} %`;
+  floorAudio.volume = muteOriginal.checked ? 0 : level / 100;
+  floorAudio.muted = video.muted || muteOriginal.checked;
+}
 
 let pc = null;
 let resource = null;
@@ -31,6 +58,9 @@ async function stop() {
     pc = null;
   }
   video.srcObject = null;
+  floorAudio.srcObject = null;
+  signVideo.srcObject = null;
+  signView.hidden = true;
   if (old) {
     try { await fetch(old, { method: 'DELETE' }); } catch { /* the server ends it anyway */ }
   }
@@ -64,11 +94,31 @@ async function start() {
   pc = conn;
   conn.addTransceiver('video', { direction: 'recvonly' });
   conn.addTransceiver('audio', { direction: 'recvonly' });
+  const floorTx = select.value ? conn.addTransceiver('audio', { direction: 'recvonly' }) : null;
+  ducking.hidden = !select.value;
+  const sign = signSelect?.value || '';
+  const signTx = sign ? conn.addTransceiver('video', { direction: 'recvonly' }) : null;
   // The stream goes to the video only once it has a track: a media
   // element given an empty stream waits for it and holds the page's load
   // event.
   const stream = new MediaStream();
   conn.ontrack = (ev) => {
+    if (signTx && ev.transceiver === signTx) {
+      signVideo.srcObject = new MediaStream([ev.track]);
+      document.getElementById('live-sign-caption').textContent = signSelect.selectedOptions[0]?.textContent || sign;
+      // Shown once the interpreter's video plays: the channel is silent
+      // while nobody signs.
+      signVideo.onresize = () => { signView.hidden = !signVideo.videoWidth; };
+      signVideo.onloadeddata = signVideo.onresize;
+      signVideo.play().catch(() => {});
+      return;
+    }
+    if (floorTx && ev.transceiver === floorTx) {
+      floorAudio.srcObject = new MediaStream([ev.track]);
+      applyLevel();
+      floorAudio.play().catch(() => {});
+      return;
+    }
     stream.addTrack(ev.track);
     if (video.srcObject !== stream) video.srcObject = stream;
     video.play().catch(() => { sound.hidden = false; });
@@ -86,13 +136,20 @@ async function start() {
     await conn.setLocalDescription(await conn.createOffer());
     await gathered(conn);
     if (gen !== generation) return;
-    const q = select.value ? '?lang=' + encodeURIComponent(select.value) : '';
+    const params = new URLSearchParams();
+    if (select.value) params.set('lang', select.value);
+    if (sign) params.set('sign', sign);
+    const q = params.size ? '?' + params : '';
     const res = await fetch(url + q, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: conn.localDescription.sdp });
     if (gen !== generation) return;
     const wait = parseInt(res.headers.get('Retry-After') || '10', 10);
     switch (res.status) {
       case 201:
         resource = new URL(res.headers.get('Location'), location.href).href;
+        {
+          const d = parseInt(res.headers.get('Interpretation-Ducking') || '', 10);
+          if (!chosen && d >= 0 && d <= 100) { level = d; applyLevel(); }
+        }
         await conn.setRemoteDescription({ type: 'answer', sdp: await res.text() });
         return;
       case 503:
@@ -122,8 +179,13 @@ sound.addEventListener('click', () => {
   sound.setAttribute('aria-pressed', String(!video.muted));
   sound.textContent = video.muted ? S.unmute : S.mute;
   video.play().catch(() => {});
+  applyLevel();
+  if (floorAudio.srcObject) floorAudio.play().catch(() => {});
 });
+levelInput.addEventListener('input', () => { level = Number(levelInput.value); chosen = true; applyLevel(); });
+muteOriginal.addEventListener('change', applyLevel);
 select.addEventListener('change', () => { start(); });
+signSelect?.addEventListener('change', () => { start(); });
 window.addEventListener('pagehide', () => {
   if (resource) fetch(resource, { method: 'DELETE', keepalive: true }).catch(() => {});
 });
@@ -138,11 +200,14 @@ if (root.dataset.state !== 'ended') {
 // stats reports what the player decoded, for tests and the curious.
 window.chanceryLive = {
   async stats() {
-    const out = { framesDecoded: 0, totalSamplesReceived: 0, videoPackets: 0, audioPackets: 0, videoWidth: video.videoWidth, state: root.dataset.state };
+    const out = { framesDecoded: 0, totalSamplesReceived: 0, videoPackets: 0, audioPackets: 0, videoWidth: video.videoWidth, state: root.dataset.state,
+      floorPackets: 0, floorVolume: floorAudio.muted ? 0 : floorAudio.volume, signWidth: signVideo.videoWidth, signShown: !signView.hidden };
+    const floorTrack = floorAudio.srcObject?.getAudioTracks()[0];
     if (!pc) return out;
     (await pc.getStats()).forEach((s) => {
       if (s.type !== 'inbound-rtp') return;
       if (s.kind === 'video') { out.framesDecoded += s.framesDecoded || 0; out.videoPackets += s.packetsReceived || 0; }
+      if (s.kind === 'audio' && floorTrack && s.trackIdentifier === floorTrack.id) { out.floorPackets += s.packetsReceived || 0; return; }
       if (s.kind === 'audio') { out.totalSamplesReceived += s.totalSamplesReceived || 0; out.audioPackets += s.packetsReceived || 0; }
     });
     return out;
