@@ -28,6 +28,11 @@ func (h *Handlers) recordingRoutes(mux *httpx.Router, staff func(http.Handler) h
 	mux.Handle("DELETE /api/v1/rooms/{slug}/recording", staff(http.HandlerFunc(h.apiRecording)))
 }
 
+// recordJSKeys are the messages web/static/recording.js (the room's
+// recording indicator, the moderators' button and warnings) shows.
+var recordJSKeys = []string{"recording_room_low_disk", "recording_room_shutdown", "recording_room_start", "recording_room_started",
+	"recording_room_stop", "recording_room_stopped"}
+
 // RecordingsInfo is a room's recordings, as the API lists them.
 type RecordingsInfo struct {
 	Recording  bool                `json:"recording"`

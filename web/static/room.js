@@ -305,6 +305,7 @@ function start() {
       case 'procedure_state': app.dispatchEvent(new CustomEvent('procedure-state', { detail: m.procedure })); break;
       case 'vote_receipt': app.dispatchEvent(new CustomEvent('vote-receipt', { detail: { vote: m.vote, receipt: m.receipt } })); break;
       case 'interp_state': case 'interp_chat': case 'interp_slow': app.dispatchEvent(new CustomEvent('interp', { detail: m })); break; // interp.js
+      case 'recording': app.dispatchEvent(new CustomEvent('room-recording', { detail: m })); break; // recording.js
       case 'chat': addChat(m.message, true); break;
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
       case 'waiting': {
@@ -358,6 +359,7 @@ function start() {
     $('lock-toggle').hidden = !mod; $('waiting-section').hidden = !mod || !st.waiting.length;
     $('lock-toggle').setAttribute('aria-pressed', String(st.locked));
     $('chat-form').hidden = !st.self.permissions.chat;
+    app.dispatchEvent(new CustomEvent('room-recording', { detail: { type: 'welcome', recording: !!m.recording, moderate: mod } })); // recording.js
     setupPeers();
     await publish();
     render();

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/mofa-vn/chancery/internal/browsertest"
+	"github.com/mofa-vn/chancery/internal/config"
+	"github.com/mofa-vn/chancery/internal/sfu"
+)
+
+// testFreeSpace, when set, is the free disk space the test servers'
+// recordings see (newTestServerAt). Only TestBrowserRoomRecording sets it.
+var testFreeSpace func(string) (uint64, error)
+
+// TestBrowserRoomRecording is a chair in Chromium (English) and a
+// delegate in another (Arabic, right to left) in one room. The chair
+// starts and stops the recording from the control bar with the keyboard;
+// both see the "recording" indicator come and go, only the chair has the
+// button; the database says who stopped it. When the disk fills during a
+// second recording, the recording stops, the indicator goes off for
+// everyone and the chair is warned in the room. axe-core passes on both
+// pages; screenshots are saved.
+func TestBrowserRoomRecording(t *testing.T) {
+	var free atomic.Uint64
+	free.Store(1 << 40)
+	testFreeSpace = func(string) (uint64, error) { return free.Load(), nil }
+	t.Cleanup(func() { testFreeSpace = nil })
+	dir := t.TempDir()
+	a := newBrowserWith(t, func(c *config.Config) { c.Conference.RecordingDir = dir }, mediaFlags...)
+	b := &browser{ctx: browsertest.New(t, append([]browsertest.Option{trustTestCertificate(a.ts)}, mediaFlags...)...), ts: a.ts, cat: a.cat}
+	join := func(br *browser, code, identity, name string, role sfu.Role) {
+		tok := roomToken(t, a.ts.db, a.ts.clock.Now, sfu.Claims{Identity: identity, Name: name, Delegation: "Delegation " + identity, Role: role, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
+		br.open(t, "/"+code+"/rooms/"+testRoom+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	}
+	join(a, "en", "chair-1", "Chair Anh", sfu.RoleChair)
+	a.waitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
+	join(b, "ar", "d-1", "Layla", sfu.RoleDelegate)
+	a.waitFor(t, "the delegate waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes('Layla'))`)
+	a.do(t, "admit the delegate", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: Layla"]`)))
+	b.waitFor(t, "the delegate in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.camTx !== null`)
+
+	indicator := `!document.getElementById('recording-indicator').hidden`
+	if eval[bool](t, a, indicator) || eval[bool](t, b, indicator) {
+		t.Fatal("a recording indicator before any recording")
+	}
+	if !eval[bool](t, b, `document.getElementById('record-toggle').hidden`) {
+		t.Error("the delegate has the record button")
+	}
+	a.waitFor(t, "the chair's record button", `!document.getElementById('record-toggle').hidden`)
+	if got := a.text(t, "#record-toggle"); got != "Start recording" {
+		t.Errorf("the button says %q", got)
+	}
+
+	// Start with the keyboard: focus and Enter.
+	a.do(t, "start recording with Enter", chromedp.Focus(chromedp.CSS("#record-toggle")), chromedp.KeyEvent(kb.Enter))
+	a.waitFor(t, "the chair sees the indicator", indicator)
+	b.waitFor(t, "the delegate sees the indicator", indicator)
+	if !a.ts.app.sfu.Recording(testRoom) {
+		t.Fatal("the server does not record")
+	}
+	if got, want := b.text(t, "#recording-indicator"), squash(a.cat.T("ar", "recording_room_on", nil)); got != want {
+		t.Errorf("the Arabic indicator says %q, want %q", got, want)
+	}
+	b.waitFor(t, "the delegate's screen reader is told", `document.getElementById('recording-status').textContent === `+jsString(a.cat.T("ar", "recording_room_started", nil)))
+	if got := a.text(t, "#record-toggle"); got != "Stop recording" {
+		t.Errorf("while recording the button says %q", got)
+	}
+	browsertest.AssertNoSeriousViolations(t, a.ctx, "/en/rooms/ (chair, recording)")
+	browsertest.AssertNoSeriousViolations(t, b.ctx, "/ar/rooms/ (delegate, recording)")
+	a.screenshot(t, "room-recording-en-chair.png", 1280, 800)
+	b.screenshot(t, "room-recording-ar-delegate.png", 1280, 800)
+
+	// Stop with the keyboard: Space on the focused button.
+	a.do(t, "stop recording with Space", chromedp.Focus(chromedp.CSS("#record-toggle")), chromedp.KeyEvent(" "))
+	b.waitFor(t, "the indicator goes off for the delegate", `document.getElementById('recording-indicator').hidden`)
+	a.waitFor(t, "and for the chair", `document.getElementById('recording-indicator').hidden`)
+	rows, err := a.ts.db.ListRecordings(t.Context(), testRoom)
+	if err != nil || len(rows) != 1 || rows[0].StartedBy != "chair-1" || rows[0].StoppedBy != "chair-1" || rows[0].Reason != "chair" || len(rows[0].Files) == 0 {
+		t.Fatalf("recordings in the database: %+v %v", rows, err)
+	}
+
+	// A second recording, during which the disk fills.
+	a.do(t, "start again", chromedp.Click(chromedp.CSS("#record-toggle")))
+	b.waitFor(t, "the delegate sees the indicator again", indicator)
+	free.Store(1 << 20)
+	a.waitFor(t, "the chair is warned", `!document.getElementById('recording-alert').hidden`)
+	if got, want := a.text(t, "#recording-alert"), squash(a.cat.T("en", "recording_room_low_disk", nil)); got != want {
+		t.Errorf("the warning says %q, want %q", got, want)
+	}
+	b.waitFor(t, "the indicator goes off for the delegate", `document.getElementById('recording-indicator').hidden`)
+	if !eval[bool](t, b, `document.getElementById('recording-alert').hidden`) {
+		t.Error("the delegate got the chair's disk warning")
+	}
+	if a.ts.app.sfu.Recording(testRoom) {
+		t.Error("still recording on a full disk")
+	}
+	browsertest.AssertNoSeriousViolations(t, a.ctx, "/en/rooms/ (chair, low disk)")
+	a.screenshot(t, "room-recording-en-low-disk.png", 1280, 800)
+}
