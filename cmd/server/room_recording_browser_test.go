@@ -80,15 +80,22 @@ func TestBrowserRoomRecording(t *testing.T) {
 	a.do(t, "stop recording with Space", chromedp.Focus(chromedp.CSS("#record-toggle")), chromedp.KeyEvent(" "))
 	b.waitFor(t, "the indicator goes off for the delegate", `document.getElementById('recording-indicator').hidden`)
 	a.waitFor(t, "and for the chair", `document.getElementById('recording-indicator').hidden`)
-	rows, err := a.ts.db.ListRecordings(t.Context(), testRoom)
-	if err != nil || len(rows) != 1 || rows[0].StartedBy != "chair-1" || rows[0].StoppedBy != "chair-1" || rows[0].Reason != "chair" || len(rows[0].Files) == 0 {
-		t.Fatalf("recordings in the database: %+v %v", rows, err)
+	// The room is told before the files are closed and the stop stored.
+	for deadline := time.Now().Add(browsertest.ActionTimeout); ; time.Sleep(100 * time.Millisecond) {
+		rows, err := a.ts.db.ListRecordings(t.Context(), testRoom)
+		if err == nil && len(rows) == 1 && rows[0].StartedBy == "chair-1" && rows[0].StoppedBy == "chair-1" && rows[0].Reason == "chair" && len(rows[0].Files) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("recordings in the database: %+v %v", rows, err)
+		}
 	}
 
 	// A second recording, during which the disk fills.
 	a.do(t, "start again", chromedp.Click(chromedp.CSS("#record-toggle")))
 	b.waitFor(t, "the delegate sees the indicator again", indicator)
 	free.Store(1 << 20)
+	a.ts.clock.Advance(3 * time.Second) // the recorder looks at the disk every 2 s of the server's clock
 	a.waitFor(t, "the chair is warned", `!document.getElementById('recording-alert').hidden`)
 	if got, want := a.text(t, "#recording-alert"), squash(a.cat.T("en", "recording_room_low_disk", nil)); got != want {
 		t.Errorf("the warning says %q, want %q", got, want)
