@@ -110,6 +110,10 @@ var unknownSize = []byte{0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}
 // seekHeadRoom is the bytes reserved for the SeekHead (a Void until Close).
 const seekHeadRoom = 96
 
+// maxFrame is the largest frame written: a publisher that never ends a
+// frame does not make the writer hold more (a 4K keyframe is well below).
+const maxFrame = 8 << 20
+
 // maxClusterMS keeps a SimpleBlock's timecode, relative to its Cluster's,
 // within the int16 it is written in.
 const maxClusterMS = 30_000
@@ -140,7 +144,7 @@ func (w *webmWriter) WriteRTP(p *rtp.Packet) error {
 		}
 		w.frame = append(w.frame[:0], data...)
 		w.frameTS, w.nextSeq, w.inFrame, w.broken = p.Timestamp, p.SequenceNumber+1, true, false
-	case w.inFrame && !w.broken && p.Timestamp == w.frameTS && p.SequenceNumber == w.nextSeq:
+	case w.inFrame && !w.broken && p.Timestamp == w.frameTS && p.SequenceNumber == w.nextSeq && len(w.frame)+len(data) <= maxFrame:
 		w.frame = append(w.frame, data...)
 		w.nextSeq++
 	default:
