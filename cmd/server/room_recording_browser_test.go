@@ -24,7 +24,8 @@ var testFreeSpace func(string) (uint64, error)
 // both see the "recording" indicator come and go, only the chair has the
 // button; the database says who stopped it. When the disk fills during a
 // second recording, the recording stops, the indicator goes off for
-// everyone and the chair is warned in the room. axe-core passes on both
+// everyone and the chair is warned in the room; a new start on the full
+// disk is refused with the reason. axe-core passes on both
 // pages; screenshots are saved.
 func TestBrowserRoomRecording(t *testing.T) {
 	var free atomic.Uint64
@@ -106,6 +107,12 @@ func TestBrowserRoomRecording(t *testing.T) {
 	}
 	if a.ts.app.sfu.Recording(testRoom) {
 		t.Error("still recording on a full disk")
+	}
+	// Starting again on the full disk is refused, and the chair is told why.
+	a.do(t, "start on the full disk", chromedp.Click(chromedp.CSS("#record-toggle")))
+	a.waitFor(t, "the chair is told why", `document.getElementById('room-alert').textContent === `+jsString(a.cat.T("en", "recording_error_low_disk", nil)))
+	if a.ts.app.sfu.Recording(testRoom) {
+		t.Error("a recording started on a full disk")
 	}
 	browsertest.AssertNoSeriousViolations(t, a.ctx, "/en/rooms/ (chair, low disk)")
 	a.screenshot(t, "room-recording-en-low-disk.png", 1280, 800)

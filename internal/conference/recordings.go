@@ -30,7 +30,8 @@ func (h *Handlers) recordingRoutes(mux *httpx.Router, staff func(http.Handler) h
 
 // recordJSKeys are the messages web/static/recording.js (the room's
 // recording indicator, the moderators' button and warnings) shows.
-var recordJSKeys = []string{"recording_room_low_disk", "recording_room_shutdown", "recording_room_start", "recording_room_started",
+var recordJSKeys = []string{"recording_error_already", "recording_error_low_disk", "recording_error_not_recording", "recording_error_room",
+	"recording_error_shutdown", "recording_room_low_disk", "recording_room_shutdown", "recording_room_start", "recording_room_started",
 	"recording_room_stop", "recording_room_stopped"}
 
 // RecordingsInfo is a room's recordings, as the API lists them.

@@ -67,7 +67,9 @@ func TestModeratorStartsAndStopsRecordingFromTheRoom(t *testing.T) {
 	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeRecord, Recording: true}); err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, chair, sfu.TypeError, nil)
+	if msg := nextEvent(t, chair, sfu.TypeError, nil); msg.Code != "recording_error_already" {
+		t.Errorf("a second start: %+v, want the code recording_error_already", msg)
+	}
 
 	pub, err := chair.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true, AudioLevel: 20})
 	if err != nil {
@@ -215,6 +217,13 @@ func TestLowDiskStopsTheRecordingAndWarnsTheRoom(t *testing.T) {
 	}
 	if err := m.StartRecording(t.Context(), "plenary", "staff:admin"); !errors.Is(err, fault.ErrRefused) {
 		t.Fatalf("start on a full disk: %v", err)
+	}
+	// From the room, the chair is told why, in words the client shows.
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeRecord, Recording: true}); err != nil {
+		t.Fatal(err)
+	}
+	if msg := nextEvent(t, chair, sfu.TypeError, nil); msg.Code != "recording_error_low_disk" {
+		t.Errorf("a start on a full disk from the room: %+v", msg)
 	}
 	if list, _, _ := m.List(t.Context(), "plenary"); len(list) != 1 {
 		t.Fatalf("a refused start left a recording: %+v", list)

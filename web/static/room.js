@@ -328,7 +328,7 @@ function start() {
           floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable',
           rate_limited: 'room_floor_error_rate', vote_open: 'procedure_error_vote_open', vote_closed: 'procedure_error_vote_closed',
           not_entitled: 'procedure_error_not_entitled', not_present: 'procedure_error_not_present', no_quorum: 'procedure_error_no_quorum',
-          roll_call_closed: 'procedure_error_roll_closed', already_answered: 'procedure_error_answered', receipt_unknown: 'procedure_error_receipt' }[m.code] || (m.code?.startsWith('interp_') ? `interp_error_${m.code.slice(7)}` : 'room_error_generic');
+          roll_call_closed: 'procedure_error_roll_closed', already_answered: 'procedure_error_answered', receipt_unknown: 'procedure_error_receipt' }[m.code] || (m.code?.startsWith('interp_') ? `interp_error_${m.code.slice(7)}` : m.code?.startsWith('recording_error_') ? m.code : 'room_error_generic');
         alertMsg(t(key));
         if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use', 'room_archived', 'token_not_yet_valid'].includes(m.code)) { st.fatal = true; release(); }
         break;
