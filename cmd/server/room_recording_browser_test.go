@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/url"
+	"os/exec"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/browsertest"
 	"github.com/mofa-vn/chancery/internal/config"
 	"github.com/mofa-vn/chancery/internal/sfu"
+	"github.com/mofa-vn/chancery/internal/store"
 )
 
 // testFreeSpace, when set, is the free disk space the test servers'
@@ -22,7 +25,8 @@ var testFreeSpace func(string) (uint64, error)
 // delegate in another (Arabic, right to left) in one room. The chair
 // starts and stops the recording from the control bar with the keyboard;
 // both see the "recording" indicator come and go, only the chair has the
-// button; the database says who stopped it. When the disk fills during a
+// button; the database says who stopped it, and ffmpeg decodes Chromium's
+// VP8 (WebM) and Opus (Ogg) as recorded. When the disk fills during a
 // second recording, the recording stops, the indicator goes off for
 // everyone and the chair is warned in the room; a new start on the full
 // disk is refused with the reason. axe-core passes on both
@@ -82,14 +86,30 @@ func TestBrowserRoomRecording(t *testing.T) {
 	b.waitFor(t, "the indicator goes off for the delegate", `document.getElementById('recording-indicator').hidden`)
 	a.waitFor(t, "and for the chair", `document.getElementById('recording-indicator').hidden`)
 	// The room is told before the files are closed and the stop stored.
+	var rec store.Recording
 	for deadline := time.Now().Add(browsertest.ActionTimeout); ; time.Sleep(100 * time.Millisecond) {
 		rows, err := a.ts.db.ListRecordings(t.Context(), testRoom)
 		if err == nil && len(rows) == 1 && rows[0].StartedBy == "chair-1" && rows[0].StoppedBy == "chair-1" && rows[0].Reason == "chair" && len(rows[0].Files) > 0 {
+			rec = rows[0]
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("recordings in the database: %+v %v", rows, err)
 		}
+	}
+	// Chromium's VP8 and Opus, written as they came, decode in ffmpeg, the
+	// frames' times strictly increasing (passthrough: Chromium's capture
+	// times are not at a fixed rate, which ffmpeg would otherwise round to).
+	kinds := map[string]bool{}
+	for _, f := range rec.Files {
+		kinds[f.ContentType] = true
+		path := filepath.Join(dir, testRoom, rec.Recording, f.Name)
+		if out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-i", path, "-fps_mode", "passthrough", "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("ffmpeg decoding %s (%d bytes): %v %s", f.Name, f.Bytes, err, out)
+		}
+	}
+	if !kinds["video/webm"] || !kinds["audio/ogg"] {
+		t.Errorf("files recorded: %+v", rec.Files)
 	}
 
 	// A second recording, during which the disk fills.
