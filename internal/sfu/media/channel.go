@@ -166,6 +166,20 @@ func (c *Channel) AddSink(s PacketSink) (remove func()) {
 	}
 }
 
+// AddTap attaches f to the channel's output, as AddSink does: f gets every
+// packet the channel sends, renumbered, on the source's read goroutine; it
+// must not block and must copy what it keeps. The returned function
+// detaches it.
+func (c *Channel) AddTap(f func(*rtp.Packet)) (remove func()) {
+	return c.AddSink(&tapSink{f})
+}
+
+// tapSink adapts a function to PacketSink; a pointer, so that each AddTap
+// is removed alone.
+type tapSink struct{ f func(*rtp.Packet) }
+
+func (t *tapSink) WriteChannelRTP(p *rtp.Packet) { t.f(p) }
+
 // Close detaches the channel from its source.
 func (c *Channel) Close() { c.SetSource(nil) }
 
@@ -212,12 +226,3 @@ func (c *Channel) feed(src *UpTrack, pkt *rtp.Packet, n int) {
 		}
 	}
 }
-
-// AddTap calls f with each packet the channel sends its listeners, as a
-// PacketSink (f must not block, and must copy what it keeps); the
-// returned function detaches it.
-func (c *Channel) AddTap(f func(*rtp.Packet)) (remove func()) { return c.AddSink(&tap{f: f}) }
-
-type tap struct{ f func(*rtp.Packet) }
-
-func (t *tap) WriteChannelRTP(p *rtp.Packet) { t.f(p) }
