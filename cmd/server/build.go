@@ -78,6 +78,9 @@ type buildOptions struct {
 	// checkpoint asks for a signed checkpoint of the audit log after each
 	// publication (checkpoint.Writer.Kick); nil (tests) asks nothing.
 	checkpoint func()
+	// freeSpace tells the free bytes where recordings are written (nil:
+	// the file system's; tests fill the disk with it).
+	freeSpace func(path string) (uint64, error)
 }
 
 // wiring is what every area of the server is built with: the

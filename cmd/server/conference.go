@@ -40,7 +40,7 @@ func (w *wiring) conferenceRooms(ctx context.Context) (*sfu.Server, error) {
 		dir = filepath.Join(w.cfg.Storage.DataDir, "recordings")
 	}
 	recs := &recording.Manager{Root: dir, Rooms: rooms, MinFree: uint64(w.cfg.Conference.RecordingMinFreeMB) << 20, //nolint:gosec // validated ≥ 1
-		Now: w.o.now, Log: w.log.With("component", "recording")}
+		Now: w.o.now, Log: w.log.With("component", "recording"), Catalog: conference.RecordingCatalog(w.db), FreeSpace: w.o.freeSpace}
 	rooms.SetRecordControl(recs)
 	conference.New(conference.Params{SFU: rooms, DB: w.db, Kit: w.kit, TTL: w.cfg.Conference.TokenTTL, PublicURL: w.cfg.Web.PublicURL, Now: w.o.now,
 		Recordings: recs,

@@ -80,7 +80,7 @@ func newTestServerAt(t *testing.T, db *store.DB, clock *storetest.Clock, origin 
 		m(&cfg)
 	}
 	log := slog.New(slog.DiscardHandler)
-	app, ts := buildTLS(t, cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, box: testBox}, origin)
+	app, ts := buildTLS(t, cfg, db, log, io.Discard, buildOptions{now: clock.Now, argon2: cheapArgon, box: testBox, freeSpace: testFreeSpace}, origin)
 	return &testServer{Server: ts, db: db, clock: clock, t: t, app: app}
 }
 

@@ -198,6 +198,45 @@ func (h *Handlers) Counts() (whep, whip int) {
 }
 
 // mediaType returns the request's content type without parameters.
+// offerOf reads and checks the SDP offer of a WHIP or WHEP POST: 415 for
+// another media type, 413 for one too large, 400 for one that is not an
+// offer (RFC 9725 §4.2).
+func offerOf(r *http.Request) (string, error) {
+	if mediaType(r) != typeSDP {
+		return "", statusErr(http.StatusUnsupportedMediaType, "broadcast_error_sdp_type")
+	}
+	offer, err := readBody(r, maxSDP)
+	if err != nil {
+		return "", bodyErr(err)
+	}
+	if err := checkOffer(offer); err != nil {
+		return "", statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp")
+	}
+	return offer, nil
+}
+
+// answerWith runs the SFU's side of a WHIP or WHEP POST, open, within
+// answerTimeout, and turns what every session refuses into its status: an
+// offer the SFU cannot answer 400, a closing server 503. Other errors
+// come back as they are, for the caller's own statuses.
+func answerWith[S any](r *http.Request, open func(ctx context.Context) (S, string, error)) (S, string, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), answerTimeout)
+	defer cancel()
+	s, answer, err := open(ctx)
+	switch {
+	case errors.Is(err, sfu.ErrBadOffer):
+		err = statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp")
+	case errors.Is(err, sfu.ErrClosed):
+		err = errFull(30)
+	}
+	return s, answer, err
+}
+
+// errFull is a refusal for want of room: 503, to try again in seconds.
+func errFull(seconds int) error {
+	return &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_full", retryAfter: seconds}
+}
+
 func mediaType(r *http.Request) string {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {

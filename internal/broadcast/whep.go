@@ -15,25 +15,15 @@ import (
 // Retry-After for one not live yet.
 func (h *Handlers) whepPost(w http.ResponseWriter, r *http.Request) {
 	cors(w)
-	if mediaType(r) != typeSDP {
-		h.fail(w, r, statusErr(http.StatusUnsupportedMediaType, "broadcast_error_sdp_type"))
-		return
-	}
-	offer, err := readBody(r, maxSDP)
+	offer, err := offerOf(r)
 	if err != nil {
-		h.fail(w, r, bodyErr(err))
-		return
-	}
-	if err := checkOffer(offer); err != nil {
-		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp"))
+		h.fail(w, r, err)
 		return
 	}
 	code := r.URL.Query().Get("lang")
-	if code != "" {
-		if !langTag.MatchString(code) {
-			h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_lang"))
-			return
-		}
+	if code != "" && !langTag.MatchString(code) {
+		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_lang"))
+		return
 	}
 	sign := r.URL.Query().Get("sign")
 	if sign != "" && (!langTag.MatchString(sign) || !sfu.IsSignLanguage(sign)) {
@@ -58,27 +48,20 @@ func (h *Handlers) whepPost(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, statusErr(http.StatusGone, "broadcast_error_ended"))
 		return
 	case b.State != StateLive:
-		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_not_live", retryAfter: int(retryAfter.Seconds())})
+		h.fail(w, r, errNotLive())
 		return
 	}
 	if h.p.SFU.Viewers() >= h.p.MaxViewers {
-		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_full", retryAfter: 30})
+		h.fail(w, r, errFull(30))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), answerTimeout)
-	defer cancel()
-	v, answer, err := h.p.SFU.View(ctx, sfu.ViewParams{Room: room.Slug, Offer: offer, Lang: code, Sign: sign})
-	switch {
-	case errors.Is(err, sfu.ErrNotLive):
-		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_not_live", retryAfter: int(retryAfter.Seconds())})
-		return
-	case errors.Is(err, sfu.ErrBadOffer):
-		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp"))
-		return
-	case errors.Is(err, sfu.ErrClosed):
-		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_full", retryAfter: 30})
-		return
-	case err != nil:
+	v, answer, err := answerWith(r, func(ctx context.Context) (*sfu.Viewer, string, error) {
+		return h.p.SFU.View(ctx, sfu.ViewParams{Room: room.Slug, Offer: offer, Lang: code, Sign: sign})
+	})
+	if errors.Is(err, sfu.ErrNotLive) {
+		err = errNotLive()
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -87,6 +70,12 @@ func (h *Handlers) whepPost(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Interpretation-Ducking", strconv.Itoa(v.Ducking()))
 	}
 	h.created(w, h.add("whep", room.Slug, 0, v), answer)
+}
+
+// errNotLive is the refusal of a viewer before the broadcast is live: 503
+// with when to try again.
+func errNotLive() error {
+	return &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_not_live", retryAfter: int(retryAfter.Seconds())}
 }
 
 // langTag is a language a channel may carry: a BCP 47 primary tag with

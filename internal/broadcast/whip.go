@@ -78,17 +78,9 @@ func (h *Handlers) whipPost(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if mediaType(r) != typeSDP {
-		h.fail(w, r, statusErr(http.StatusUnsupportedMediaType, "broadcast_error_sdp_type"))
-		return
-	}
-	offer, err := readBody(r, maxSDP)
+	offer, err := offerOf(r)
 	if err != nil {
-		h.fail(w, r, bodyErr(err))
-		return
-	}
-	if err := checkOffer(offer); err != nil {
-		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp"))
+		h.fail(w, r, err)
 		return
 	}
 	rm, err := h.p.DB.GetRoomBySlug(r.Context(), room)
@@ -100,23 +92,13 @@ func (h *Handlers) whipPost(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, statusErr(http.StatusGone, "broadcast_error_archived"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), answerTimeout)
-	defer cancel()
-	in, answer, err := h.p.SFU.Ingest(ctx, sfu.IngestParams{Room: room, TokenID: whipSessionID(t.ID), Name: t.Label, Programme: t.Programme, Offer: offer})
-	switch {
-	case errors.Is(err, sfu.ErrBadOffer):
-		h.fail(w, r, statusErr(http.StatusBadRequest, "broadcast_error_bad_sdp"))
-		return
-	case errors.Is(err, sfu.ErrClosed):
-		h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_full", retryAfter: 30})
-		return
-	case err != nil:
-		var pe *sfu.ProtocolError
-		if errors.As(err, &pe) {
-			// The room refused the participant (it is closing).
-			h.fail(w, r, &httpError{status: http.StatusServiceUnavailable, key: "broadcast_error_full", retryAfter: 5})
-			return
-		}
+	in, answer, err := answerWith(r, func(ctx context.Context) (*sfu.Ingest, string, error) {
+		return h.p.SFU.Ingest(ctx, sfu.IngestParams{Room: room, TokenID: whipSessionID(t.ID), Name: t.Label, Programme: t.Programme, Offer: offer})
+	})
+	if pe := (*sfu.ProtocolError)(nil); errors.As(err, &pe) {
+		err = errFull(5) // the room refused the participant (it is closing)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

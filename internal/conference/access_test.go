@@ -55,7 +55,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	mux := httpx.NewRouter()
-	f.recs = &recording.Manager{Root: t.TempDir(), Rooms: srv, FreeSpace: func(string) (uint64, error) { return 5 << 30, nil }}
+	f.recs = &recording.Manager{Root: t.TempDir(), Rooms: srv, FreeSpace: func(string) (uint64, error) { return 5 << 30, nil },
+		Catalog: conference.RecordingCatalog(db)}
 	conference.New(conference.Params{SFU: srv, DB: db, Kit: kit, TTL: time.Hour, Recordings: f.recs,
 		Announce: func(_ context.Context, _ account.User, texts []conference.Announcement) (string, error) {
 			f.announced = append(f.announced, texts)

@@ -243,8 +243,8 @@ func (h *Handlers) roomPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	room.Title = room.TitleIn(l.Code)
-	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys)+len(procJSKeys)+len(interpJSKeys))
-	for _, k := range slices.Concat(jsKeys, floorJSKeys, procJSKeys, interpJSKeys) {
+	strs := make(map[string]string, len(jsKeys)+len(floorJSKeys)+len(procJSKeys)+len(interpJSKeys)+len(recordJSKeys))
+	for _, k := range slices.Concat(jsKeys, floorJSKeys, procJSKeys, interpJSKeys, recordJSKeys) {
 		strs[k] = h.p.Kit.Cat.T(l.Code, k, procPlaceholders)
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token

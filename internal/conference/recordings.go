@@ -1,6 +1,7 @@
 package conference
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,6 +28,12 @@ func (h *Handlers) recordingRoutes(mux *httpx.Router, staff func(http.Handler) h
 	mux.Handle("DELETE /api/v1/rooms/{slug}/recording", staff(http.HandlerFunc(h.apiRecording)))
 }
 
+// recordJSKeys are the messages web/static/recording.js (the room's
+// recording indicator, the moderators' button and warnings) shows.
+var recordJSKeys = []string{"recording_error_already", "recording_error_low_disk", "recording_error_not_recording", "recording_error_room",
+	"recording_error_shutdown", "recording_room_low_disk", "recording_room_shutdown", "recording_room_start", "recording_room_started",
+	"recording_room_stop", "recording_room_stopped"}
+
 // RecordingsInfo is a room's recordings, as the API lists them.
 type RecordingsInfo struct {
 	Recording  bool                `json:"recording"`
@@ -41,7 +48,7 @@ func (h *Handlers) apiRecordings(w http.ResponseWriter, r *http.Request) {
 		h.p.Kit.Fail(w, r, err)
 		return
 	}
-	list, used, err := h.p.Recordings.List(room.Slug)
+	list, used, err := h.p.Recordings.List(r.Context(), room.Slug)
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)
 		return
@@ -107,6 +114,10 @@ type RecordingRow struct {
 	Tracks   []recording.TrackEntry
 	Speakers int
 	People   []recording.Participant
+	// StartedBy and StoppedBy are identities ("staff:…" for staff), from
+	// the database; Missing a recording it lists whose files are gone.
+	StartedBy, StoppedBy string
+	Missing              bool
 }
 
 func (h *Handlers) recordingsPage(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +131,7 @@ func (h *Handlers) renderRecordings(w http.ResponseWriter, r *http.Request, stat
 		return
 	}
 	m := h.p.Recordings
-	list, used, err := m.List(room.Slug)
+	list, used, err := m.List(r.Context(), room.Slug)
 	if err != nil {
 		h.p.Kit.Fail(w, r, err)
 		return
@@ -131,7 +142,11 @@ func (h *Handlers) renderRecordings(w http.ResponseWriter, r *http.Request, stat
 	}
 	for _, s := range list {
 		row := RecordingRow{ID: s.ID, Started: h.when(r, s.Manifest.Started), Reason: s.Manifest.Reason, Size: size(uint64(s.Bytes)), //nolint:gosec // a size
-			Tracks: s.Manifest.Tracks, Speakers: len(s.Manifest.Speakers), People: s.Manifest.Participants}
+			Tracks: s.Manifest.Tracks, Speakers: len(s.Manifest.Speakers), People: s.Manifest.Participants,
+			StartedBy: s.StartedBy, StoppedBy: s.StoppedBy, Missing: s.Missing}
+		if s.Reason != "" {
+			row.Reason = s.Reason
+		}
 		if s.Manifest.Stopped != nil {
 			row.Stopped = h.when(r, *s.Manifest.Stopped)
 		}
@@ -205,4 +220,41 @@ func size(n uint64) string {
 		return "\u2066" + strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB\u2069"
 	}
 	return "\u2066" + strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB\u2069"
+}
+
+// RecordingCatalog keeps the record of the rooms' recordings in the
+// database, for recording.Manager.
+func RecordingCatalog(db *store.DB) recording.Catalog { return catalog{db} }
+
+type catalog struct{ db *store.DB }
+
+func (c catalog) Started(ctx context.Context, e recording.Entry) error {
+	_, err := c.db.RecordingStarted(ctx, store.Recording{RoomSlug: e.Room, Recording: e.ID, StartedAt: e.StartedAt, StartedBy: e.StartedBy})
+	return err
+}
+
+func (c catalog) Stopped(ctx context.Context, e recording.Entry) error {
+	r := store.Recording{RoomSlug: e.Room, Recording: e.ID, StoppedAt: e.StoppedAt, StoppedBy: e.StoppedBy, Reason: e.Reason, Bytes: e.Bytes,
+		Files: make([]store.RecordingFile, 0, len(e.Files))}
+	for _, f := range e.Files {
+		r.Files = append(r.Files, store.RecordingFile{Name: f.Name, ContentType: f.ContentType, Kind: f.Kind, Language: f.Language, Bytes: f.Bytes})
+	}
+	return c.db.RecordingStopped(ctx, r)
+}
+
+func (c catalog) List(ctx context.Context, room string) ([]recording.Entry, error) {
+	rs, err := c.db.ListRecordings(ctx, room)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]recording.Entry, 0, len(rs))
+	for _, r := range rs {
+		e := recording.Entry{Room: r.RoomSlug, ID: r.Recording, StartedAt: r.StartedAt, StartedBy: r.StartedBy, StoppedAt: r.StoppedAt,
+			StoppedBy: r.StoppedBy, Reason: r.Reason, Bytes: r.Bytes}
+		for _, f := range r.Files {
+			e.Files = append(e.Files, recording.File{Name: f.Name, ContentType: f.ContentType, Kind: f.Kind, Language: f.Language, Bytes: f.Bytes})
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

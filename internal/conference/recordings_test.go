@@ -100,7 +100,17 @@ func TestRecordingsPagesRoles(t *testing.T) {
 			t.Errorf("audit: %s", got)
 		}
 
-		list, _, err := f.recs.List("plenary")
+		// The database keeps who started and stopped it, why, and its files.
+		rows, err := db.ListRecordings(t.Context(), "plenary")
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("recordings in the database: %+v %v", rows, err)
+		}
+		if r := rows[0]; r.StartedBy != "staff:chairperson" || r.StoppedBy != "staff:admin" || r.Reason != "staff" || r.StoppedAt.IsZero() ||
+			len(r.Files) != 1 || r.Files[0].ContentType != "audio/ogg" || r.Files[0].Bytes <= 0 || r.Bytes <= r.Files[0].Bytes {
+			t.Errorf("recording in the database: %+v", r)
+		}
+
+		list, _, err := f.recs.List(t.Context(), "plenary")
 		if err != nil || len(list) != 1 || len(list[0].Manifest.Tracks) != 1 {
 			t.Fatalf("list: %+v %v", list, err)
 		}
@@ -109,6 +119,9 @@ func TestRecordingsPagesRoles(t *testing.T) {
 		if st != http.StatusOK || !strings.Contains(page, "<audio") || !strings.Contains(page, file) || !strings.Contains(page, "MiB") {
 			t.Fatalf("page: %d\n%s", st, page)
 		}
+		if !strings.Contains(page, "Started by <bdi dir=\"ltr\">staff:chairperson</bdi>") || !strings.Contains(page, "Stopped by <bdi dir=\"ltr\">staff:admin</bdi>") {
+			t.Errorf("the page does not say who started and stopped the recording:\n%s", page)
+		}
 		path := "/admin/rooms/plenary/recordings/" + id + "/" + file
 		res, body := f.fetch("chairperson", path+"?download=1", map[string]string{"Range": "bytes=0-3"})
 		if res.StatusCode != http.StatusPartialContent || body != "OggS" || res.Header.Get("Content-Type") != "audio/ogg" ||
@@ -116,8 +129,12 @@ func TestRecordingsPagesRoles(t *testing.T) {
 			t.Errorf("download: %d %q %v", res.StatusCode, body, res.Header)
 		}
 		for _, u := range []string{"", "delegate", "press", "helper", "other"} {
-			if res, _ := f.fetch(u, path, nil); res.StatusCode == http.StatusOK {
-				t.Errorf("%q downloaded a recording", u)
+			for _, p := range []string{path, path + "?download=1", "/admin/rooms/plenary/recordings/" + id + "/manifest.json", "/api/v1/rooms/plenary/recordings"} {
+				res, body := f.fetch(u, p, map[string]string{"Range": "bytes=0-3"})
+				if c := res.StatusCode; (c != http.StatusForbidden && c != http.StatusNotFound && c != http.StatusUnauthorized && c != http.StatusSeeOther) ||
+					strings.Contains(body, "OggS") || strings.Contains(body, `"tracks"`) || strings.Contains(body, `"recordings"`) {
+					t.Errorf("%q got %s: %d %.40q", u, p, c, body)
+				}
 			}
 		}
 		for _, p := range []string{

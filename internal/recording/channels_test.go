@@ -106,7 +106,7 @@ func TestLanguageChannelAndFloorTurnsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	list, _, err := m.List("plenary")
+	list, _, err := m.List(t.Context(), "plenary")
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list: %+v %v", list, err)
 	}

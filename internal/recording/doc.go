@@ -1,8 +1,12 @@
 // Package recording writes the recording of a conference room: every track
 // as it arrives, without decoding (Opus in Ogg, VP8 in WebM, H.264 as an
-// Annex B stream), each in its own file, and a JSON manifest of the
-// tracks, their start offsets, the participants, the languages and who
-// spoke when. A Recorder implements sfu.Recorder.
+// Annex B stream), each in its own file (each language channel too: one
+// continuous track whoever interprets), and a JSON manifest of the
+// tracks, their start offsets, the participants, the languages, the active
+// speakers and the floor's turns (who spoke when, in which language). A
+// Recorder implements sfu.Recorder; a Manager starts and stops the rooms'
+// recordings (sfu.RecordControl), closes them at shutdown, and keeps their
+// record in a Catalog (the database, through package conference).
 //
 // Files are written so that a crash leaves each one playable up to the
 // crash: the writers keep no buffer in the process (each Ogg page and WebM

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,8 @@ type Manager struct {
 	SyncEvery time.Duration
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Catalog keeps the record of each recording (nil: the disk only).
+	Catalog Catalog
 
 	mu     sync.Mutex
 	active map[string]*Recorder
@@ -42,6 +45,37 @@ type Manager struct {
 }
 
 var _ sfu.RecordControl = (*Manager)(nil)
+
+// Catalog keeps the record of the recordings, beside their files: who
+// started and stopped each, when, why, and its files' sizes (the database;
+// package conference adapts the store to it). A failure to write it is
+// logged, never the end of a recording.
+type Catalog interface {
+	Started(ctx context.Context, e Entry) error
+	Stopped(ctx context.Context, e Entry) error
+	List(ctx context.Context, room string) ([]Entry, error)
+}
+
+// Entry is the record of one recording.
+type Entry struct {
+	Room, ID  string
+	StartedAt time.Time
+	StartedBy string
+	// StoppedAt is zero while it records, or if the server died first.
+	StoppedAt time.Time
+	StoppedBy string
+	// Reason is why it stopped: "chair" (a moderator in the room),
+	// "staff" (the admin pages or the API), "low_disk", "shutdown".
+	Reason string
+	Files  []File
+	Bytes  int64
+}
+
+// File is one file of a recording, as it was at the stop.
+type File struct {
+	Name, ContentType, Kind, Language string
+	Bytes                             int64
+}
 
 var (
 	slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -57,7 +91,7 @@ func (m *Manager) now() time.Time {
 
 // StartRecording starts recording room. actor is who asked (the caller
 // audits).
-func (m *Manager) StartRecording(_ context.Context, room, actor string) error {
+func (m *Manager) StartRecording(ctx context.Context, room, actor string) error {
 	if !slugRE.MatchString(room) {
 		return fault.Invalid("room", "recording_error_room")
 	}
@@ -97,12 +131,52 @@ func (m *Manager) StartRecording(_ context.Context, room, actor string) error {
 		return err
 	}
 	m.active[room] = rec
+	if m.Catalog != nil {
+		e := Entry{Room: room, ID: filepath.Base(rec.Dir()), StartedAt: rec.start.UTC(), StartedBy: actor}
+		if err := m.Catalog.Started(context.WithoutCancel(ctx), e); err != nil {
+			m.log().Error("recording: catalog start", "room", room, "err", err)
+		}
+	}
 	return nil
+}
+
+func (m *Manager) log() *slog.Logger {
+	if m.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return m.Log
+}
+
+// stopped records the stop of rec, closed, in the catalog: its files and
+// their sizes as the disk has them.
+func (m *Manager) stopped(ctx context.Context, room string, rec *Recorder, by, reason string) {
+	if m.Catalog == nil {
+		return
+	}
+	mf := rec.Manifest()
+	e := Entry{Room: room, ID: filepath.Base(rec.Dir()), StoppedAt: m.now().UTC(), StoppedBy: by, Reason: reason, Files: []File{}}
+	if mf.Stopped != nil {
+		e.StoppedAt = *mf.Stopped
+	}
+	for _, t := range mf.Tracks {
+		f := File{Name: t.File, ContentType: t.ContentType, Kind: t.Kind, Language: t.Language}
+		if info, err := os.Stat(filepath.Join(rec.Dir(), t.File)); err == nil {
+			f.Bytes = info.Size()
+		}
+		e.Files = append(e.Files, f)
+		e.Bytes += f.Bytes
+	}
+	if info, err := os.Stat(filepath.Join(rec.Dir(), ManifestName)); err == nil {
+		e.Bytes += info.Size()
+	}
+	if err := m.Catalog.Stopped(context.WithoutCancel(ctx), e); err != nil {
+		m.log().Error("recording: catalog stop", "room", room, "err", err)
+	}
 }
 
 // StopRecording stops recording room; a room not recorded is refused with
 // fault.ErrNotFound.
-func (m *Manager) StopRecording(_ context.Context, room, _ string) error {
+func (m *Manager) StopRecording(ctx context.Context, room, actor string) error {
 	m.mu.Lock()
 	rec := m.active[room]
 	delete(m.active, room)
@@ -111,7 +185,13 @@ func (m *Manager) StopRecording(_ context.Context, room, _ string) error {
 		return fault.New(fault.ErrNotFound, "recording_error_not_recording")
 	}
 	m.Rooms.StopRecording(room, "")
-	return rec.Close("")
+	err := rec.Close("")
+	reason := "chair"
+	if strings.HasPrefix(actor, "staff:") {
+		reason = "staff"
+	}
+	m.stopped(ctx, room, rec, actor, reason)
+	return err
 }
 
 // Shutdown stops every recording with the reason "shutdown" (each room
@@ -126,9 +206,10 @@ func (m *Manager) Shutdown() {
 	for room, rec := range active {
 		wg.Go(func() {
 			m.Rooms.StopRecording(room, "shutdown")
-			if err := rec.Close("shutdown"); err != nil && m.Log != nil {
-				m.Log.Error("recording: close at shutdown", "room", room, "err", err)
+			if err := rec.Close("shutdown"); err != nil {
+				m.log().Error("recording: close at shutdown", "room", room, "err", err)
 			}
+			m.stopped(context.Background(), room, rec, "", "shutdown")
 		})
 	}
 	wg.Wait()
@@ -142,6 +223,7 @@ func (m *Manager) lowDisk(room string) {
 	delete(m.active, room)
 	m.mu.Unlock()
 	if rec != nil {
+		m.stopped(context.Background(), room, rec, "", "low_disk") // recorded before the room is told
 		m.Rooms.StopRecording(room, "low_disk")
 	}
 }
@@ -153,16 +235,54 @@ func (m *Manager) Active(room string) *Recorder {
 	return m.active[room]
 }
 
-// Summary is one recording of a room, as listed.
+// Summary is one recording of a room, as listed: its manifest and size
+// from the disk, and from the catalog who started and stopped it and why.
+// Missing is a recording the catalog knows whose files are gone.
 type Summary struct {
-	ID       string   `json:"id"`
-	Manifest Manifest `json:"manifest"`
-	Bytes    int64    `json:"bytes"`
+	ID        string   `json:"id"`
+	Manifest  Manifest `json:"manifest"`
+	Bytes     int64    `json:"bytes"`
+	StartedBy string   `json:"started_by,omitempty"`
+	StoppedBy string   `json:"stopped_by,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+	Missing   bool     `json:"missing,omitempty"`
 }
 
 // List returns the room's recordings, newest first, and the bytes they
-// use together.
-func (m *Manager) List(room string) ([]Summary, int64, error) {
+// use together on the disk: those of the catalog, and those on the disk
+// it does not know (made before it, or while it failed).
+func (m *Manager) List(ctx context.Context, room string) ([]Summary, int64, error) {
+	out, total, err := m.listDisk(room)
+	if err != nil || m.Catalog == nil {
+		return out, total, err
+	}
+	entries, err := m.Catalog.List(ctx, room)
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := map[string]int{}
+	for i, s := range out {
+		byID[s.ID] = i
+	}
+	for _, e := range entries {
+		i, ok := byID[e.ID]
+		if !ok {
+			s := Summary{ID: e.ID, Bytes: e.Bytes, Missing: true, Manifest: Manifest{Room: room, Started: e.StartedAt, Tracks: []TrackEntry{},
+				Participants: []Participant{}, Languages: []string{}, Speakers: []SpeakerTurn{}, Floor: []FloorEntry{}}}
+			if !e.StoppedAt.IsZero() {
+				at := e.StoppedAt
+				s.Manifest.Stopped = &at
+			}
+			out = append(out, s)
+			i = len(out) - 1
+		}
+		out[i].StartedBy, out[i].StoppedBy, out[i].Reason = e.StartedBy, e.StoppedBy, e.Reason
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out, total, nil
+}
+
+func (m *Manager) listDisk(room string) ([]Summary, int64, error) {
 	if !slugRE.MatchString(room) {
 		return nil, 0, fault.Invalid("room", "recording_error_room")
 	}

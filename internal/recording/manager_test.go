@@ -3,10 +3,13 @@ package recording_test
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -64,7 +67,9 @@ func TestModeratorStartsAndStopsRecordingFromTheRoom(t *testing.T) {
 	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeRecord, Recording: true}); err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, chair, sfu.TypeError, nil)
+	if msg := nextEvent(t, chair, sfu.TypeError, nil); msg.Code != "recording_error_already" {
+		t.Errorf("a second start: %+v, want the code recording_error_already", msg)
+	}
 
 	pub, err := chair.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true, AudioLevel: 20})
 	if err != nil {
@@ -96,7 +101,7 @@ func TestModeratorStartsAndStopsRecordingFromTheRoom(t *testing.T) {
 		return started && stopped
 	})
 
-	list, total, err := m.List("plenary")
+	list, total, err := m.List(t.Context(), "plenary")
 	if err != nil || len(list) != 1 || total <= 0 || list[0].Bytes != total {
 		t.Fatalf("list: %+v %d %v", list, total, err)
 	}
@@ -166,7 +171,7 @@ func TestDelegateCannotRecord(t *testing.T) {
 	if m.Active("plenary") != nil || e.srv.Recording("plenary") {
 		t.Fatal("a delegate started a recording")
 	}
-	if list, _, _ := m.List("plenary"); len(list) != 0 {
+	if list, _, _ := m.List(t.Context(), "plenary"); len(list) != 0 {
 		t.Fatalf("recordings: %+v", list)
 	}
 }
@@ -179,7 +184,7 @@ func TestLowDiskStopsTheRecordingAndWarnsTheRoom(t *testing.T) {
 	var free atomic.Uint64
 	free.Store(1 << 40)
 	m := &recording.Manager{Root: t.TempDir(), Rooms: e.srv, MinFree: 1 << 30, SyncEvery: time.Nanosecond,
-		FreeSpace: func(string) (uint64, error) { return free.Load(), nil }}
+		FreeSpace: func(string) (uint64, error) { return free.Load(), nil }, Catalog: conference.RecordingCatalog(e.db)}
 	e.srv.SetRecordControl(m)
 	chair := e.join(t, "chair", sfu.RoleChair)
 	if err := m.StartRecording(t.Context(), "plenary", "staff:admin"); err != nil {
@@ -198,14 +203,29 @@ func TestLowDiskStopsTheRecordingAndWarnsTheRoom(t *testing.T) {
 	if m.Active("plenary") != nil || !rec.Low() {
 		t.Fatal("still recording on a full disk")
 	}
-	list, _, err := m.List("plenary")
-	if err != nil || len(list) != 1 || list[0].Manifest.Reason != "low_disk" || list[0].Manifest.Stopped == nil {
+	list, _, err := m.List(t.Context(), "plenary")
+	if err != nil || len(list) != 1 || list[0].Manifest.Reason != "low_disk" || list[0].Manifest.Stopped == nil || list[0].Reason != "low_disk" ||
+		list[0].StartedBy != "staff:admin" || list[0].Missing {
 		t.Fatalf("list: %+v %v", list, err)
+	}
+	// A recording the database lists whose files are gone is listed as such.
+	if err := os.RemoveAll(filepath.Join(m.Root, "plenary", list[0].ID)); err != nil {
+		t.Fatal(err)
+	}
+	if l, _, err := m.List(t.Context(), "plenary"); err != nil || len(l) != 1 || !l[0].Missing || l[0].Reason != "low_disk" || l[0].Manifest.Stopped == nil {
+		t.Fatalf("list with the files gone: %+v %v", l, err)
 	}
 	if err := m.StartRecording(t.Context(), "plenary", "staff:admin"); !errors.Is(err, fault.ErrRefused) {
 		t.Fatalf("start on a full disk: %v", err)
 	}
-	if list, _, _ := m.List("plenary"); len(list) != 1 {
+	// From the room, the chair is told why, in words the client shows.
+	if err := chair.Send(sfu.ClientMessage{Type: sfu.TypeRecord, Recording: true}); err != nil {
+		t.Fatal(err)
+	}
+	if msg := nextEvent(t, chair, sfu.TypeError, nil); msg.Code != "recording_error_low_disk" {
+		t.Errorf("a start on a full disk from the room: %+v", msg)
+	}
+	if list, _, _ := m.List(t.Context(), "plenary"); len(list) != 1 {
 		t.Fatalf("a refused start left a recording: %+v", list)
 	}
 }

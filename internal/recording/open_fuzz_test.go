@@ -29,7 +29,7 @@ func FuzzOpen(f *testing.F) {
 	if err := os.WriteFile(filepath.Join(root, "secret.txt"), []byte("secret"), 0o600); err != nil {
 		f.Fatal(err)
 	}
-	list, _, err := m.List("plenary")
+	list, _, err := m.List(f.Context(), "plenary")
 	if err != nil || len(list) != 1 {
 		f.Fatal(list, err)
 	}

@@ -90,8 +90,9 @@ type TrackEntry struct {
 	StartMS int64  `json:"start_ms"`
 	EndMS   *int64 `json:"end_ms,omitempty"`
 	// Packets are the RTP packets written, Frames what the file holds
-	// of them (a video frame can take several packets; an Opus packet
-	// is one), Dropped the packets lost on the way to the disk.
+	// of them (a VP8 frame can take several packets; an Opus packet is
+	// one; H.264 is not counted: 0), Dropped the packets lost on the way
+	// to the disk.
 	Packets uint64 `json:"packets"`
 	Frames  uint64 `json:"frames"`
 	Dropped uint64 `json:"dropped"`
@@ -512,12 +513,16 @@ func (w *trackWriter) run() {
 	_ = w.w.Close() // closes the file too
 }
 
-// frames is what the file holds: whole video frames, or the packets.
+// frames is what the file holds: whole VP8 frames, Opus packets (one
+// each), or 0 for H.264, whose frames are not counted.
 func (w *trackWriter) frames() uint64 {
-	if f, ok := w.w.(interface{ Frames() uint64 }); ok {
-		return f.Frames()
+	switch x := w.w.(type) {
+	case interface{ Frames() uint64 }:
+		return x.Frames()
+	case *oggwriter.OggWriter:
+		return w.packets.Load()
 	}
-	return w.packets.Load()
+	return 0
 }
 
 // finish stops taking packets, writes those queued and closes the file.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/conference"
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/recording"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -22,7 +23,8 @@ import (
 // recording starts afterwards.
 func TestShutdownClosesRecordings(t *testing.T) {
 	e := newEnv(t)
-	m := &recording.Manager{Root: t.TempDir(), Rooms: e.srv, FreeSpace: func(string) (uint64, error) { return 1 << 40, nil }}
+	m := &recording.Manager{Root: t.TempDir(), Rooms: e.srv, FreeSpace: func(string) (uint64, error) { return 1 << 40, nil },
+		Catalog: conference.RecordingCatalog(e.db)}
 	e.srv.SetRecordControl(m)
 	chair := e.join(t, "chair", sfu.RoleChair)
 	if err := m.StartRecording(t.Context(), "plenary", "staff:admin"); err != nil {
@@ -74,6 +76,11 @@ func TestShutdownClosesRecordings(t *testing.T) {
 	}
 	if size := binary.BigEndian.Uint64(whole[seg+4:seg+12]) &^ (1 << 56); size != uint64(len(whole)-seg-12) {
 		t.Errorf("the Segment's size is %#x, the file holds %d bytes of it", size, len(whole)-seg-12)
+	}
+	rows, err := e.db.ListRecordings(t.Context(), "plenary")
+	if err != nil || len(rows) != 1 || rows[0].Reason != "shutdown" || rows[0].StoppedAt.IsZero() || rows[0].StartedBy != "staff:admin" ||
+		len(rows[0].Files) != 2 || rows[0].Bytes < int64(len(whole)) {
+		t.Errorf("the database after shutdown: %+v %v", rows, err)
 	}
 	if err := m.StartRecording(t.Context(), "plenary", "staff:admin"); !errors.Is(err, fault.ErrRefused) {
 		t.Errorf("a start after shutdown: %v", err)

@@ -25,8 +25,9 @@ import (
 // header, and the Segment's size: a closed file seeks as any WebM does.
 //
 // A frame missing a packet (a gap in the sequence numbers, a new frame
-// before the marker) is dropped whole, never written half; nothing is
-// written before the first keyframe.
+// before the marker) is dropped whole, never written half, and so is a
+// frame no later than the last one written (a late retransmission);
+// nothing is written before the first keyframe.
 type webmWriter struct {
 	f     io.WriterAt
 	clock uint32
@@ -110,6 +111,10 @@ var unknownSize = []byte{0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}
 // seekHeadRoom is the bytes reserved for the SeekHead (a Void until Close).
 const seekHeadRoom = 96
 
+// maxFrame is the largest frame written: a publisher that never ends a
+// frame does not make the writer hold more (a 4K keyframe is well below).
+const maxFrame = 8 << 20
+
 // maxClusterMS keeps a SimpleBlock's timecode, relative to its Cluster's,
 // within the int16 it is written in.
 const maxClusterMS = 30_000
@@ -140,7 +145,7 @@ func (w *webmWriter) WriteRTP(p *rtp.Packet) error {
 		}
 		w.frame = append(w.frame[:0], data...)
 		w.frameTS, w.nextSeq, w.inFrame, w.broken = p.Timestamp, p.SequenceNumber+1, true, false
-	case w.inFrame && !w.broken && p.Timestamp == w.frameTS && p.SequenceNumber == w.nextSeq:
+	case w.inFrame && !w.broken && p.Timestamp == w.frameTS && p.SequenceNumber == w.nextSeq && len(w.frame)+len(data) <= maxFrame:
 		w.frame = append(w.frame, data...)
 		w.nextSeq++
 	default:
@@ -175,15 +180,18 @@ func (w *webmWriter) writeFrame(data []byte, ts uint32) error {
 		}
 		w.started, w.firstTS, w.lastTS = true, ts, ts
 	}
-	w.extTS += int64(int32(ts - w.lastTS)) //nolint:gosec // the wrap is the point
-	w.lastTS = ts
-	ms := w.extTS * 1000 / int64(w.clock)
-	if ms < w.lastMS { // a timestamp going back: keep the file's order
-		ms = w.lastMS
-	}
+	ext := w.extTS + int64(int32(ts-w.lastTS)) //nolint:gosec // the wrap is the point
+	ms := ext * 1000 / int64(w.clock)
 	if w.frames.Load() > 0 {
+		if ms <= w.lastMS {
+			// A frame from before the last one written (a late
+			// retransmission, a repeat): the file's times only go on.
+			w.dropped.Add(1)
+			return nil
+		}
 		w.deltaMS = ms - w.lastMS
 	}
+	w.extTS, w.lastTS = ext, ts
 	if w.cluster < 0 || (key && ms > w.clusterT) || ms-w.clusterT > maxClusterMS {
 		if err := w.startCluster(ms, key); err != nil {
 			return err

@@ -162,10 +162,11 @@ func startVideo(t *testing.T, dir string) (*recording.Recorder, interface {
 }
 
 // TestWebMHoldsEveryWholeFrame records real VP8 (libvpx) packetized as a
-// browser sends it, with one packet of one frame lost and one frame's
-// packets arriving with a foreign one in the middle: the WebM file holds
-// every whole frame and none of the two broken, ffmpeg decodes it without
-// an error, and its duration, size and frame count are right.
+// browser sends it, with one packet of one frame lost, two packets of
+// another swapped and an old frame sent again late: the WebM file holds
+// every whole frame once, in order, and none of the two broken; ffmpeg
+// decodes it without an error (its timestamps strictly increasing), and
+// its duration, size and frame count are right.
 func TestWebMHoldsEveryWholeFrame(t *testing.T) {
 	frames := realVP8(t, 90)
 	pkts := vp8Packets(frames)
@@ -186,6 +187,11 @@ func TestWebMHoldsEveryWholeFrame(t *testing.T) {
 		case 59:
 			fp = append([]*rtp.Packet{fp[0], fp[2], fp[1]}, fp[3:]...) // two packets swapped
 			broken[i] = true
+		}
+		if i == 70 {
+			// A late retransmission of frame 65, whole: it is not
+			// written again, out of its time.
+			fp = append(fp, pkts[65]...)
 		}
 		for _, p := range fp {
 			vs.WriteTrackRTP(0, p)
@@ -210,6 +216,9 @@ func TestWebMHoldsEveryWholeFrame(t *testing.T) {
 		t.Errorf("webm lasts %.3f s, want 3 s", p.Duration)
 	}
 	decodes(t, path)
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-i", path, "-fps_mode", "passthrough", "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("frames out of order: %v %s", err, out)
+	}
 	// A closed file seeks: ffmpeg starts at 2.1 s from the Cues.
 	out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-ss", "2.1", "-i", path, "-f", "null", "-").CombinedOutput()
 	if err != nil || len(out) > 0 {

@@ -2,6 +2,8 @@ package sfu
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/pion/rtp"
 
@@ -273,7 +275,13 @@ func (p *Participant) record(on bool) {
 		err = c.StopRecording(ctx, r.slug, p.claims.Identity)
 	}
 	if err != nil {
-		p.send(errorMessage(protoErr(CodeBadMessage, "recording: %v", err)))
+		// A refusal the recorder words (recording_error_*) is the error's
+		// code, which the client shows in the participant's language.
+		code := CodeBadMessage
+		if pr, ok := errors.AsType[*fault.Problem](err); ok && strings.HasPrefix(pr.Key, "recording_error_") {
+			code = pr.Key
+		}
+		p.send(errorMessage(protoErr(code, "recording: %v", err)))
 		return
 	}
 	action := "recording_stop"

@@ -305,6 +305,7 @@ function start() {
       case 'procedure_state': app.dispatchEvent(new CustomEvent('procedure-state', { detail: m.procedure })); break;
       case 'vote_receipt': app.dispatchEvent(new CustomEvent('vote-receipt', { detail: { vote: m.vote, receipt: m.receipt } })); break;
       case 'interp_state': case 'interp_chat': case 'interp_slow': app.dispatchEvent(new CustomEvent('interp', { detail: m })); break; // interp.js
+      case 'recording': app.dispatchEvent(new CustomEvent('room-recording', { detail: m })); break; // recording.js
       case 'chat': addChat(m.message, true); break;
       case 'token': if (m.token) { st.token = m.token; st.tokenExp = m.expires_at || 0; } break; // refreshed before the last one expires
       case 'waiting': {
@@ -327,7 +328,7 @@ function start() {
           floor_busy: 'room_floor_error_busy', floor_duplicate: 'room_floor_error_duplicate', unavailable: 'room_floor_error_unavailable',
           rate_limited: 'room_floor_error_rate', vote_open: 'procedure_error_vote_open', vote_closed: 'procedure_error_vote_closed',
           not_entitled: 'procedure_error_not_entitled', not_present: 'procedure_error_not_present', no_quorum: 'procedure_error_no_quorum',
-          roll_call_closed: 'procedure_error_roll_closed', already_answered: 'procedure_error_answered', receipt_unknown: 'procedure_error_receipt' }[m.code] || (m.code?.startsWith('interp_') ? `interp_error_${m.code.slice(7)}` : 'room_error_generic');
+          roll_call_closed: 'procedure_error_roll_closed', already_answered: 'procedure_error_answered', receipt_unknown: 'procedure_error_receipt' }[m.code] || (m.code?.startsWith('interp_') ? `interp_error_${m.code.slice(7)}` : m.code?.startsWith('recording_error_') ? m.code : 'room_error_generic');
         alertMsg(t(key));
         if (['room_locked', 'token_expired', 'bad_token', 'denied', 'token_revoked', 'identity_in_use', 'room_archived', 'token_not_yet_valid'].includes(m.code)) { st.fatal = true; release(); }
         break;
@@ -358,6 +359,7 @@ function start() {
     $('lock-toggle').hidden = !mod; $('waiting-section').hidden = !mod || !st.waiting.length;
     $('lock-toggle').setAttribute('aria-pressed', String(st.locked));
     $('chat-form').hidden = !st.self.permissions.chat;
+    app.dispatchEvent(new CustomEvent('room-recording', { detail: { type: 'welcome', recording: !!m.recording, moderate: mod } })); // recording.js
     setupPeers();
     await publish();
     render();
