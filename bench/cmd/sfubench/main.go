@@ -511,6 +511,9 @@ type sub struct {
 	video   bool
 	packets atomic.Uint64
 	bytes   atomic.Uint64
+	// the highest sequence number seen, for the reader only
+	last    uint16
+	started bool
 }
 
 type snapshot struct {
@@ -582,28 +585,31 @@ func (c *counters) read(t *webrtc.TrackRemote) {
 	c.mu.Lock()
 	c.subs = append(c.subs, s)
 	c.mu.Unlock()
-	var last uint16
-	started := false
 	for {
 		p, _, err := t.ReadRTP()
 		if err != nil {
 			return
 		}
-		if started {
-			if d := int16(p.SequenceNumber - last); d > 1 {
-				c.gaps.Add(uint64(d - 1))
-			}
+		c.count(s, p)
+	}
+}
+
+// count adds one packet of subscription s (read by one goroutine only).
+func (c *counters) count(s *sub, p *rtp.Packet) {
+	if s.started {
+		if d := int16(p.SequenceNumber - s.last); d > 1 {
+			c.gaps.Add(uint64(d - 1))
 		}
-		if !started || int16(p.SequenceNumber-last) > 0 {
-			last, started = p.SequenceNumber, true
-		}
-		n := uint64(len(p.Payload) + 12)
-		c.packets.Add(1)
-		c.bytes.Add(n)
-		s.packets.Add(1)
-		s.bytes.Add(n)
-		if !s.video {
-			c.audio.Add(1)
-		}
+	}
+	if !s.started || int16(p.SequenceNumber-s.last) > 0 {
+		s.last, s.started = p.SequenceNumber, true
+	}
+	n := uint64(len(p.Payload) + 12)
+	c.packets.Add(1)
+	c.bytes.Add(n)
+	s.packets.Add(1)
+	s.bytes.Add(n)
+	if !s.video {
+		c.audio.Add(1)
 	}
 }
