@@ -13,13 +13,14 @@
 #   audio    10 audio publishers x 60 subscribers
 #   video    3 video publishers (simulcast + microphone) x 30 subscribers
 #   plenary  5 video publishers + 50 audio publishers, subscribers from
-#            PLENARY_SUBS (the scaling curve; stops after the first point
-#            where both servers lose packets)
+#            PLENARY_SUBS (the scaling curve, up to where both lose)
 #
 # Usage: bash scripts/bench-vs-livekit.sh [audio] [video] [plenary]   (default: all three)
 # Environment: DURATION (20s), WARMUP (10s: Chancery's estimator ramps up to
 #   the 500 kbit/s layer in about 8 s), ROUNDS (2: A B A B),
-#   PLENARY_SUBS ("10 20 30 40 50 60 80"), OUT (a directory for the logs and
+#   PLENARY_SUBS ("10 20 30 40 50 60 80"), LOSS_STOP (1: the curve stops
+#   after the first point where both servers lost more than 1 % of the
+#   packets, or a subscription, in some run), OUT (a directory for the logs and
 #   results; a temporary one by default), LIVEKIT_SERVER (a livekit-server
 #   binary; by default v1.13.5 is installed with `go install` into
 #   ${XDG_CACHE_HOME:-~/.cache}/chancery-bench once, and reused).
@@ -33,6 +34,7 @@ DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-10s}
 ROUNDS=${ROUNDS:-2}
 PLENARY_SUBS=${PLENARY_SUBS:-10 20 30 40 50 60 80}
+LOSS_STOP=${LOSS_STOP:-1}
 LK_VERSION=v1.13.5
 shapes=("$@")
 [[ ${#shapes[@]} -gt 0 ]] || shapes=(audio video plenary)
@@ -165,6 +167,28 @@ summary() {
 	}' | tee -a "$OUT/summary.txt"
 }
 
+# curve: the plenary's points, one line per server and point (means of the
+# rounds): cost per packet and subscribers per core.
+curve() {
+	grep '^RESULT label=plenary-' "$OUT/report.txt" | grep -v failed= | awk '
+	{
+		delete f
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		k = f["subs"] " " f["target"]
+		if (!(k in n)) order[++m] = k
+		n[k]++; recv[k] += f["recv_pps"]; cpu[k] += f["cpu_cores"]; loss[k] += f["loss_pct"]
+		if (f["loss_pct"] > maxloss[k]) maxloss[k] = f["loss_pct"]
+		bad[k] += f["silent"] + f["want_tracks"] - f["tracks"]
+	}
+	END {
+		print "plenary curve (5 video + 50 audio publishers): subscribers, server, packets/s received, cores, us CPU per packet, mean loss %, worst run loss %, missing or silent subscriptions, subscribers per core"
+		for (j = 1; j <= m; j++) {
+			k = order[j]; split(k, a, " ")
+			printf "  %4d %-8s %8.0f %6.3f %6.1f %7.3f %7.3f %4d %7.1f\n", a[1], a[2], recv[k]/n[k], cpu[k]/n[k], cpu[k]/recv[k]*1e6, loss[k]/n[k], maxloss[k], bad[k], a[1]/(cpu[k]/n[k])
+		}
+	}' | tee -a "$OUT/summary.txt"
+}
+
 echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); $(go version | cut -d' ' -f3); Chancery $(git rev-parse --short HEAD); load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/summary.txt"
 for shape in "${shapes[@]}"; do
 	case $shape in
@@ -180,16 +204,18 @@ for shape in "${shapes[@]}"; do
 		for s in $PLENARY_SUBS; do
 			both "plenary-$s" -video-pubs 5 -audio-pubs 50 -subs "$s"
 			summary "plenary-$s"
-			# Stop after the first point where both servers lost packets
-			# or subscriptions.
-			if grep "^RESULT label=plenary-$s " "$OUT/report.txt" | awk '
+			# Stop after the first point where both servers lost more than
+			# LOSS_STOP % of the packets (sequence gaps) or a subscription
+			# in some run.
+			if grep "^RESULT label=plenary-$s " "$OUT/report.txt" | awk -v stop="$LOSS_STOP" '
 				{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-				  if (f["failed"] || f["gaps"] > 0 || f["silent"] > 0 || f["tracks"] < f["want_tracks"]) lost[f["target"]] = 1 }
+				  if (f["failed"] || f["loss_pct"] > stop || f["silent"] > 0 || f["tracks"] < f["want_tracks"]) lost[f["target"]] = 1 }
 				END { exit !(lost["chancery"] && lost["livekit"]) }'; then
-				echo "plenary: both servers lost packets at $s subscribers; stopping the curve" | tee -a "$OUT/summary.txt"
+				echo "plenary: both servers lost over $LOSS_STOP % of the packets or a subscription at $s subscribers; stopping the curve" | tee -a "$OUT/summary.txt"
 				break
 			fi
 		done
+		curve
 		;;
 	*)
 		echo "unknown shape $shape (audio, video, plenary)" >&2
