@@ -56,15 +56,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# livekit-server: v1.13.5 builds through the module proxy (newer tags carry
-# replace directives that `go install pkg@version` refuses).
+# livekit-server: v1.13.5 builds with `go install` through the module proxy
+# (issue 22 found that newer tags do not build this way).
 if [[ -z ${LIVEKIT_SERVER:-} ]]; then
 	cache=${XDG_CACHE_HOME:-$HOME/.cache}/chancery-bench/livekit-$LK_VERSION
 	LIVEKIT_SERVER=$cache/server
 	if [[ ! -x $LIVEKIT_SERVER ]]; then
 		echo "installing livekit-server $LK_VERSION into $cache (once; a few minutes)"
 		mkdir -p "$cache"
-		GOBIN=$cache GOFLAGS=-mod=mod go install "github.com/livekit/livekit-server/cmd/server@$LK_VERSION"
+		GOBIN=$cache go install "github.com/livekit/livekit-server/cmd/server@$LK_VERSION"
 	fi
 fi
 "$LIVEKIT_SERVER" --version
