@@ -11,7 +11,7 @@ TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 30s
 GOLANGCI_LINT := bin/golangci-lint
 
-.PHONY: test deps lint run fuzz
+.PHONY: test deps lint run fuzz bench-livekit
 
 ## test: install missing test dependencies, lint, then run every test with -race.
 test: deps lint
@@ -47,3 +47,9 @@ run:
 ## fuzz: run each Fuzz target for FUZZTIME (default 30s); not part of test.
 fuzz:
 	@FUZZTIME='$(FUZZTIME)' GO='$(GO)' bash scripts/fuzz.sh
+
+## bench-livekit: Chancery's SFU against livekit-server v1.13.5 on the same
+## loads (scripts/bench-vs-livekit.sh; its load tool is the bench/ module);
+## not part of test.
+bench-livekit:
+	@bash scripts/bench-vs-livekit.sh

@@ -173,12 +173,18 @@ func (c *Client) PublishSynthetic(ctx context.Context, s Synthetic) (*Publisher,
 			if !s.Simulcast {
 				rate = s.Bitrates[2]
 			}
-			p.wg.Go(func() { p.sendVideo(t, i, rate, s.FPS, s.GOP, tags, s.VideoTag) })
+			p.wg.Go(func() { p.sendVideo(t, t.RID(), i, rate, s.FPS, s.GOP, tags, s.VideoTag) })
 		}
 	}
 	if asender != nil {
 		go p.readRTCP(func() ([]rtcp.Packet, error) { pk, _, err := asender.ReadRTCP(); return pk, err }, -1)
-		p.wg.Go(func() { p.sendAudio(p.Audio, asender, s.AudioTag) })
+		var extID uint8
+		for _, h := range asender.GetParameters().HeaderExtensions {
+			if h.URI == sdp.AudioLevelURI {
+				extID = uint8(h.ID)
+			}
+		}
+		p.wg.Go(func() { p.sendAudio(p.Audio, extID, s.AudioTag) })
 	}
 	return p, nil
 }
@@ -220,7 +226,7 @@ func (g tagger) tag(h *rtp.Header, rid string) {
 	}
 }
 
-func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps int, gop time.Duration, tags tagger, tag byte) {
+func (p *Publisher) sendVideo(t RTPWriter, rid string, layer, bitrate, fps int, gop time.Duration, tags tagger, tag byte) {
 	if fps <= 0 {
 		fps = 30
 	}
@@ -274,7 +280,7 @@ func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps
 				first = false
 				seq++
 				pkt := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: size == 0}, Payload: buf[:n+vp8Desc]}
-				tags.tag(&pkt.Header, t.RID())
+				tags.tag(&pkt.Header, rid)
 				if err := t.WriteRTP(&pkt); err != nil {
 					return
 				}
@@ -288,17 +294,11 @@ func (p *Publisher) sendVideo(t *webrtc.TrackLocalStaticRTP, layer, bitrate, fps
 	}
 }
 
-func (p *Publisher) sendAudio(t *webrtc.TrackLocalStaticRTP, s *webrtc.RTPSender, tag byte) {
+func (p *Publisher) sendAudio(t RTPWriter, extID uint8, tag byte) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var seq uint16
 	var ts uint32
-	var extID uint8
-	for _, h := range s.GetParameters().HeaderExtensions {
-		if h.URI == "urn:ietf:params:rtp-hdrext:ssrc-audio-level" {
-			extID = uint8(h.ID)
-		}
-	}
 	payload := make([]byte, 80)
 	payload[0] = tag
 	for {
