@@ -58,7 +58,7 @@ func newRoomServer(t *testing.T, cfg config.Config) *roomServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rooms, err := sfu.New(sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Signer: signer, Store: conference.Store{DB: db},
+	rooms, err := sfu.New(sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Signer: signer, Store: conference.Store{DB: db, Box: testBox},
 		Log: kit.Log, Now: clock.Now, ChatHistory: int(cfg.Conference.ChatLength)})
 	if err != nil {
 		t.Fatal(err)

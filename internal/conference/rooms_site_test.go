@@ -46,7 +46,7 @@ func newSite(t *testing.T, db *store.DB, clock *storetest.Clock) *authtest.Site 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rooms, err := sfu.New(sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Signer: signer, Store: conference.Store{DB: db},
+	rooms, err := sfu.New(sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Signer: signer, Store: conference.Store{DB: db, Box: testBox},
 		Log: kit.Log, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
