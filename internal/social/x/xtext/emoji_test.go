@@ -77,9 +77,10 @@ func TestEmojiTableRanges(t *testing.T) {
 	}
 }
 
-// TestEmojiTableFirstUseConcurrent has many goroutines count emoji at once
-// in a fresh process, so that the table's lazy construction runs under
-// contention (run with -race): each must see the same, complete table.
+// TestEmojiTableFirstUseConcurrent has many goroutines count emoji and
+// URLs at once in a fresh process, so that the lazily built tables (emoji
+// pattern, top-level domains, folded sets) are made under contention (run
+// with -race): each must see the same, complete tables.
 func TestEmojiTableFirstUseConcurrent(t *testing.T) {
 	if os.Getenv("XTEXT_FIRST_USE") == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestEmojiTableFirstUseConcurrent$", "-test.count=1")
@@ -91,12 +92,21 @@ func TestEmojiTableFirstUseConcurrent(t *testing.T) {
 	}
 	text := utf16.Encode([]rune("a 👩🏽‍🚀 b 🇻🇳 c ❤️ d"))
 	want := []span{{2, 9}, {12, 16}, {19, 21}}
+	// The URL's host ends in a top-level domain (the lazily built trie)
+	// and its path in folded character sets (built lazily too): counted
+	// as 23, the emoji as 2, the rest 1 each.
+	post := "see https://example.com/Đường-path 👍"
 	var wg sync.WaitGroup
-	errs := make(chan string, 16)
+	errs := make(chan string, 32)
 	for range 16 {
 		wg.Go(func() {
 			if got := emojiSpans(text); !slices.Equal(got, want) {
 				errs <- fmt.Sprint(got)
+			}
+		})
+		wg.Go(func() {
+			if got := Parse(post, MaxWeightedLength).Weighted; got != 4+23+1+2 {
+				errs <- fmt.Sprintf("Parse(%q).Weighted = %d", post, got)
 			}
 		})
 	}
