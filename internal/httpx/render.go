@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/lang"
@@ -104,10 +105,16 @@ func (v *View) HasRole(role string) bool {
 	return false
 }
 
-type pageTemplate struct{ t *template.Template }
+// pageTemplate is a page's template set: the layout and partials plus the
+// page's own file. The set is cloned from the layout on the page's first
+// render, not at start: sixty clones of the layout's trees were a third of
+// an idle server's heap, and most pages are never shown by most servers.
+type pageTemplate struct {
+	t func() (*template.Template, error)
+}
 
-// parseTemplates builds one template per page: the shared layout and
-// partials, plus the page's own file.
+// parseTemplates checks every page at start (each file parses and defines a
+// "content" block) and returns one lazily built template per page.
 func parseTemplates(fsys fs.FS) (map[string]*pageTemplate, error) {
 	base, err := template.New("").ParseFS(fsys, "layout/*.html")
 	if err != nil {
@@ -119,17 +126,28 @@ func parseTemplates(fsys fs.FS) (map[string]*pageTemplate, error) {
 	}
 	pages := make(map[string]*pageTemplate, len(names))
 	for _, name := range names {
-		t, err := base.Clone()
+		// The page parsed alone fails as it would in the set, and
+		// with the layout says whether the set has a "content" block.
+		own, err := template.New("").ParseFS(fsys, name)
 		if err != nil {
-			return nil, err
-		}
-		if _, err := t.ParseFS(fsys, name); err != nil {
 			return nil, fmt.Errorf("httpx: parse %s: %w", name, err)
 		}
-		if t.Lookup("content") == nil {
+		if own.Lookup("content") == nil && base.Lookup("content") == nil {
 			return nil, fmt.Errorf("httpx: %s defines no \"content\" block", name)
 		}
-		pages[name] = &pageTemplate{t: t}
+		// base is never executed, so cloning it stays possible, and
+		// Clone only reads its trees: concurrent first renders of
+		// different pages are safe.
+		pages[name] = &pageTemplate{t: sync.OnceValues(func() (*template.Template, error) {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.ParseFS(fsys, name); err != nil {
+				return nil, fmt.Errorf("httpx: parse %s: %w", name, err)
+			}
+			return t, nil
+		})}
 	}
 	return pages, nil
 }
@@ -142,6 +160,17 @@ func (h *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name st
 		h.Fail(w, r, fmt.Errorf("httpx: no template %q", name))
 		return
 	}
+	t, err := pt.t()
+	if err != nil {
+		if name == "error.html" {
+			// Never loop: the error page itself failed.
+			h.Log.ErrorContext(r.Context(), "render error page", "err", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		h.Fail(w, r, err)
+		return
+	}
 	l := h.Lang(r)
 	v := &View{Page: p, Lang: l, Nonce: Nonce(r.Context()), Viewer: ViewerFrom(r.Context()), Path: r.URL.Path, Status: status, kit: h}
 	if v.Viewer != nil {
@@ -152,7 +181,7 @@ func (h *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name st
 	v.notices = h.unread(r, v.Viewer)
 	v.Languages = h.switcher(r, l)
 	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		if name == "error.html" {
 			// Never loop: the error page itself failed.
 			h.Log.ErrorContext(r.Context(), "render error page", "err", err)

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -68,8 +71,12 @@ func NewCatalog(fsys fs.FS, defaultCode string) (*Catalog, error) {
 	}
 	files := make(map[string]map[string]string) // area → code → path
 	owner := make(map[string]map[string]string) // code → key → path
-	for _, path := range paths {
-		mf, err := bundle.LoadMessageFileFS(fsys, path)
+	parsed := parseFiles(fsys, paths)
+	for i, path := range paths {
+		mf, err := parsed[i].mf, parsed[i].err
+		if err == nil {
+			err = bundle.AddMessages(mf.Tag, mf.Messages...)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("lang: load %s: %w", path, err)
 		}
@@ -224,4 +231,39 @@ func tagSet(tags []language.Tag) string {
 	}
 	slices.Sort(s)
 	return strings.Join(slices.Compact(s), ",")
+}
+
+// parsedFile is one message file read and parsed, or why it was not.
+type parsedFile struct {
+	mf  *i18n.MessageFile
+	err error
+}
+
+// parseFiles reads and parses the message files on all processors, the
+// larger part of a server's start. The results are in the order of paths,
+// so that the catalogue adds them to its bundle, and reports the first
+// faulty file, exactly as one pass over the files does.
+func parseFiles(fsys fs.FS, paths []string) []parsedFile {
+	unmarshal := map[string]i18n.UnmarshalFunc{"toml": toml.Unmarshal}
+	out := make([]parsedFile, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(paths) {
+					return
+				}
+				buf, err := fs.ReadFile(fsys, paths[i])
+				if err != nil {
+					out[i].err = err
+					continue
+				}
+				out[i].mf, out[i].err = i18n.ParseMessageFileBytes(buf, paths[i], unmarshal)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }

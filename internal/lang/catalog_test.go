@@ -75,6 +75,12 @@ func TestNewCatalogErrors(t *testing.T) {
 		{"syntax error", func(f fstest.MapFS) {
 			f["ru.toml"] = &fstest.MapFile{Data: []byte("[hello\nother = ")}
 		}, "vi", nil, "ru.toml"},
+		// Files are parsed in parallel; the first faulty one in name order
+		// is still the one reported, whichever parse finishes first.
+		{"two syntax errors", func(f fstest.MapFS) {
+			f["ar.toml"] = &fstest.MapFile{Data: []byte("[hello\nother = ")}
+			f["zh.toml"] = &fstest.MapFile{Data: []byte("[hello\nother = ")}
+		}, "vi", nil, "ar.toml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,12 +42,17 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-var md = goldmark.New(
-	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
-	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
-)
+// md and policy are built on first use, not at package init: together they
+// allocate megabytes (goldmark's parsers, bluemonday's tables) that a
+// server which has not yet rendered an article should not hold.
+var md = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+	)
+})
 
-var policy = newPolicy()
+var policy = sync.OnceValue(newPolicy)
 
 // newPolicy allows what an official article needs: headings with their ids,
 // paragraphs, lists, quotes, tables, figures, code, emphasis, language and
@@ -86,13 +91,13 @@ func render(src string) template.HTML {
 	}
 	var buf bytes.Buffer
 	ctx := parser.NewContext(parser.WithIDs(newIDs()))
-	if err := md.Convert([]byte(src), &buf, parser.WithContext(ctx)); err != nil {
+	if err := md().Convert([]byte(src), &buf, parser.WithContext(ctx)); err != nil {
 		// goldmark's HTML renderer fails only when the writer does.
 		return template.HTML(template.HTMLEscapeString(src))
 	}
 	// Demote headings: the page's title is its only h1.
 	out := demote(buf.String())
-	return template.HTML(policy.Sanitize(out)) //nolint:gosec // sanitised just above
+	return template.HTML(policy().Sanitize(out)) //nolint:gosec // sanitised just above
 }
 
 // Limits on what Render renders as Markdown; Check tells editors of them.

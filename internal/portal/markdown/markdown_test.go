@@ -3,7 +3,10 @@ package markdown
 import (
 	"container/list"
 	"errors"
+	"fmt"
 	"html/template"
+	"os"
+	"os/exec"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -274,4 +277,30 @@ func BenchmarkRenderDeepQuotes(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestFirstRenderConcurrent renders distinct articles from many goroutines
+// in a fresh process, so that the lazily built parser and policy are made
+// under contention (run with -race); each result must be sanitised.
+func TestFirstRenderConcurrent(t *testing.T) {
+	if os.Getenv("MARKDOWN_FIRST_USE") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFirstRenderConcurrent$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "MARKDOWN_FIRST_USE=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			src := fmt.Sprintf("# Title %d\n\n*text* <script>alert(%d)</script>", i, i)
+			got := string(Render(src))
+			want := fmt.Sprintf(`<h2 id="title-%d">Title %d</h2>`, i, i)
+			if !strings.Contains(got, want) || strings.Contains(got, "<script") || !strings.Contains(got, "<em>text</em>") {
+				t.Errorf("Render(%q) = %q", src, got)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rivo/uniseg"
@@ -589,10 +590,15 @@ func (c *Client) sessionCall(ctx context.Context, bearer, nsid string, body []by
 	return ans, nil
 }
 
+// The handle and DID patterns are compiled on first use: their counted
+// repetitions ({0,61}, {1,1000}) unroll into large programs, most of the
+// 0.7 MB and milliseconds this package cost at every server start.
 var (
 	appPasswordRE = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
-	handleRE      = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
-	didRE         = regexp.MustCompile(`^did:(plc|web):[a-zA-Z0-9._:%-]{1,1000}$`)
+	handleRE      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+	})
+	didRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^did:(plc|web):[a-zA-Z0-9._:%-]{1,1000}$`) })
 )
 
 // Validate checks a secret when a channel is connected, before it is
@@ -602,7 +608,7 @@ func (s Secret) Validate() error {
 	switch {
 	case strings.ContainsAny(s.Identifier, " \t\r\n") || strings.ContainsAny(s.AppPassword, " \t\r\n"):
 		return fmt.Errorf("bluesky: the handle or app password contains spaces; paste them again without")
-	case !handleRE.MatchString(strings.TrimPrefix(s.Identifier, "@")) && !didRE.MatchString(s.Identifier):
+	case !handleRE().MatchString(strings.TrimPrefix(s.Identifier, "@")) && !didRE().MatchString(s.Identifier):
 		return fmt.Errorf("bluesky: %q is not a Bluesky handle (name.bsky.social) or DID", s.Identifier)
 	case !appPasswordRE.MatchString(s.AppPassword):
 		return fmt.Errorf("bluesky: this is not an app password (four groups of four letters or digits); create one in Settings → Privacy and security → App passwords, never use the account password")

@@ -6,6 +6,7 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -65,18 +66,21 @@ func translateJS(src string) string {
 	return b.String()
 }
 
-// emojiPattern is the emoji table in RE2 syntax over unit runes.
-var emojiPattern = translateJS(twemojiSource)
+// emojiPattern is the emoji table in RE2 syntax over unit runes. It and
+// the two values built from it are made on first use, not at package
+// init: compiling the table costs tens of milliseconds and a megabyte
+// that a server which never counts a post for X should not pay at start.
+var emojiPattern = sync.OnceValue(func() string { return translateJS(twemojiSource) })
 
 // emojiRE is the table anchored at the start. Go's regexp picks among
 // alternatives as a backtracking engine does (leftmost-first), so the match
 // is the one JavaScript's engine finds.
-var emojiRE = regexp.MustCompile(`^(?:` + emojiPattern + `)`)
+var emojiRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:` + emojiPattern() + `)`) })
 
 // emojiFirst holds the unit runes an emoji sequence can start with. Trying
 // the table only there is what an unanchored search does, without running
 // the large automaton over every character of the text.
-var emojiFirst = firstRunes(emojiPattern)
+var emojiFirst = sync.OnceValue(func() runeSet { return firstRunes(emojiPattern()) })
 
 // unitString writes UTF-16 code units as a string of unit runes.
 func unitString(units []uint16) string {
@@ -93,16 +97,17 @@ func unitString(units []uint16) string {
 // (RegExp.prototype.exec with the g flag).
 func emojiSpans(units []uint16) []span {
 	s := unitString(units)
+	first, re := emojiFirst(), emojiRE()
 	var out []span
 	at := 0 // units before pos: every unit rune is one unit
 	for pos := 0; pos < len(s); {
 		r, size := utf8.DecodeRuneInString(s[pos:])
-		if !emojiFirst(r) {
+		if !first(r) {
 			pos += size
 			at++
 			continue
 		}
-		loc := emojiRE.FindStringSubmatchIndex(s[pos:])
+		loc := re.FindStringSubmatchIndex(s[pos:])
 		if loc == nil || textPresented(loc) {
 			// No emoji starts here; look again from the next unit.
 			pos += size

@@ -1,9 +1,14 @@
 package xtext
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf16"
 )
@@ -16,19 +21,19 @@ import (
 // if no other alternative matches there, which this test checks for every
 // such code point, with the lookahead's way out removed.
 func TestEmojiTextPresentationIsExact(t *testing.T) {
-	strict := regexp.MustCompile(`^(?:` + strings.ReplaceAll(emojiPattern, textPresentation, `\x{fe0f}`) + `)`)
+	strict := regexp.MustCompile(`^(?:` + strings.ReplaceAll(emojiPattern(), textPresentation, `\x{fe0f}`) + `)`)
 	units := func(s string) string { return unitString(utf16.Encode([]rune(s))) }
 	checked := 0
 	for r := rune(0); r <= 0x10FFFF; r++ {
 		if r >= 0xD800 && r <= 0xDFFF {
 			continue
 		}
-		if !emojiFirst(unitRune(utf16.Encode([]rune{r})[0])) {
+		if !emojiFirst()(unitRune(utf16.Encode([]rune{r})[0])) {
 			continue
 		}
 		base := string(r)
 		s := units(base + "\ufe0e")
-		if loc := emojiRE.FindStringSubmatchIndex(s); loc == nil || !textPresented(loc) {
+		if loc := emojiRE().FindStringSubmatchIndex(s); loc == nil || !textPresented(loc) {
 			continue
 		}
 		checked++
@@ -69,5 +74,45 @@ func TestEmojiTableRanges(t *testing.T) {
 		if surrogate := func(u uint64) bool { return u >= 0xD800 && u <= 0xDFFF }; surrogate(lo) != surrogate(hi) || lo > hi {
 			t.Errorf("range %s crosses the surrogates", m[0])
 		}
+	}
+}
+
+// TestEmojiTableFirstUseConcurrent has many goroutines count emoji and
+// URLs at once in a fresh process, so that the lazily built tables (emoji
+// pattern, top-level domains, folded sets) are made under contention (run
+// with -race): each must see the same, complete tables.
+func TestEmojiTableFirstUseConcurrent(t *testing.T) {
+	if os.Getenv("XTEXT_FIRST_USE") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEmojiTableFirstUseConcurrent$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "XTEXT_FIRST_USE=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
+	text := utf16.Encode([]rune("a 👩🏽‍🚀 b 🇻🇳 c ❤️ d"))
+	want := []span{{2, 9}, {12, 16}, {19, 21}}
+	// The URL's host ends in a top-level domain (the lazily built trie)
+	// and its path in folded character sets (built lazily too): counted
+	// as 23, the emoji as 2, the rest 1 each.
+	post := "see https://example.com/Đường-path 👍"
+	var wg sync.WaitGroup
+	errs := make(chan string, 32)
+	for range 16 {
+		wg.Go(func() {
+			if got := emojiSpans(text); !slices.Equal(got, want) {
+				errs <- fmt.Sprint(got)
+			}
+		})
+		wg.Go(func() {
+			if got := Parse(post, MaxWeightedLength).Weighted; got != 4+23+1+2 {
+				errs <- fmt.Sprintf("Parse(%q).Weighted = %d", post, got)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for got := range errs {
+		t.Errorf("emojiSpans = %s, want %v", got, want)
 	}
 }

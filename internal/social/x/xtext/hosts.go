@@ -16,7 +16,7 @@ func tldOrPunycodeAt(text []rune, j int) bool {
 		return false
 	}
 	var buf [8]tldMatch
-	return len(tlds.matches(text, j, buf[:0])) > 0 || punycodeAt(text, j)
+	return len(tlds().matches(text, j, buf[:0])) > 0 || punycodeAt(text, j)
 }
 
 // domainStarts returns, for each position of text, whether validDomain

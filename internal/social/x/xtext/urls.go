@@ -2,6 +2,7 @@ package xtext
 
 import (
 	"slices"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 )
@@ -58,20 +59,27 @@ var (
 // r matches when its canonical form (its upper case, unless that leaves
 // ASCII) is the canonical form of a member. Upstream's classes hold only
 // BMP code points, and a surrogate pair never matches them.
+//
+// The set's bits are computed on first use: a pass over the BMP per set
+// costs milliseconds, and the package builds a dozen of them at init, which
+// every start of the server paid whether or not it counted a post.
 func foldCase(set runeSet) runeSet {
-	canon := map[rune]bool{}
-	for r := rune(0); r < 0x10000; r++ {
-		if set(r) {
-			canon[jsCanonicalize(r)] = true
+	bits := sync.OnceValue(func() *[0x10000 / 64]uint64 {
+		canon := map[rune]bool{}
+		for r := rune(0); r < 0x10000; r++ {
+			if set(r) {
+				canon[jsCanonicalize(r)] = true
+			}
 		}
-	}
-	var bits [0x10000 / 64]uint64
-	for r := rune(0); r < 0x10000; r++ {
-		if canon[jsCanonicalize(r)] {
-			bits[r/64] |= 1 << (r % 64)
+		var bits [0x10000 / 64]uint64
+		for r := rune(0); r < 0x10000; r++ {
+			if canon[jsCanonicalize(r)] {
+				bits[r/64] |= 1 << (r % 64)
+			}
 		}
-	}
-	return func(r rune) bool { return r < 0x10000 && bits[r/64]&(1<<(r%64)) != 0 }
+		return &bits
+	})
+	return func(r rune) bool { return r < 0x10000 && bits()[r/64]&(1<<(r%64)) != 0 }
 }
 
 // jsCanonicalize is ECMAScript's Canonicalize for a non-Unicode RegExp.
@@ -153,12 +161,13 @@ func tldEnd(text []rune, j int) bool {
 	return !asciiAlnum(r) && r != '@' && r != '+' && r != '-'
 }
 
-// node returns the alternation (?:gTLD|ccTLD) of twitter-text, each domain
-// followed by the lookahead, tried in upstream's order.
-func (t *tldTrie) node() node {
+// tldNode returns the alternation (?:gTLD|ccTLD) of twitter-text over the
+// trie that trie gives, each domain followed by the lookahead, tried in
+// upstream's order.
+func tldNode(trie func() *tldTrie) node {
 	return func(m *machine, i int, k cont) bool {
 		var buf [8]tldMatch
-		for _, c := range t.matches(m.text, i, buf[:0]) {
+		for _, c := range trie().matches(m.text, i, buf[:0]) {
 			if k(c.end) {
 				return true
 			}
@@ -181,10 +190,12 @@ func punycodeAt(text []rune, i int) bool {
 }
 
 var (
-	tlds = newTLDTrie(genericTLDs, countryTLDs)
+	// tlds is built on first use (3 MB of trie a server that never
+	// counts a post for X should not hold).
+	tlds = sync.OnceValue(func() *tldTrie { return newTLDTrie(genericTLDs, countryTLDs) })
 
 	// tldOrPunycode is (?:validGTLD|validCCTLD|validPunycode).
-	tldOrPunycode = alt(tlds.node(), seq(lit("xn--", true), plus(punycodeChars)))
+	tldOrPunycode = alt(tldNode(tlds), seq(lit("xn--", true), plus(punycodeChars)))
 
 	// balancedParens is validUrlBalancedParens: one nested level allowed.
 	balancedParens = seq(lit("(", false), alt(
