@@ -15,6 +15,11 @@
 //	sfubench -target chancery -server http://127.0.0.1:18080 -key HEX -pid PID -video-pubs 3 -subs 30
 //	sfubench -target livekit -server ws://127.0.0.1:17880 -pid PID -video-pubs 3 -subs 30
 //
+// The broadcast shape (broadcast.go), one publisher and N viewers: WHEP
+// players of a public live session on Chancery, SDK subscribers on LiveKit:
+//
+//	sfubench -target chancery -server http://127.0.0.1:18080 -key HEX -pid PID -room ROOM -viewers 50
+//
 // It talks to loopback addresses only.
 package main
 
