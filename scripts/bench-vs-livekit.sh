@@ -14,11 +14,18 @@
 #   video    3 video publishers (simulcast + microphone) x 30 subscribers
 #   plenary  5 video publishers + 50 audio publishers, subscribers from
 #            PLENARY_SUBS (the scaling curve, up to where both lose)
+#   broadcast one publisher (VP8 at 1 Mbit/s + Opus) and N viewers, N from
+#            BROADCAST_VIEWERS: Chancery's viewers are WHEP players of the
+#            demo's public live session (POST /whep/{room}); LiveKit has no
+#            WHEP egress, so its viewers are subscribers through its SDK.
+#            Adds time to first frame and memory per viewer. Not in the
+#            default set.
 #
-# Usage: bash scripts/bench-vs-livekit.sh [audio] [video] [plenary]   (default: all three)
+# Usage: bash scripts/bench-vs-livekit.sh [audio] [video] [plenary] [broadcast]   (default: the first three)
 # Environment: DURATION (20s), WARMUP (10s: Chancery's estimator ramps up to
 #   the 500 kbit/s layer in about 8 s), ROUNDS (2: A B A B),
-#   PLENARY_SUBS ("10 20 30 40 50 60 80"), LOSS_STOP (1: the curve stops
+#   PLENARY_SUBS ("10 20 30 40 50 60 80"), BROADCAST_VIEWERS ("10 25 50"),
+#   LOSS_STOP (1: the curve stops
 #   after the first point where both servers lost more than 1 % of the
 #   packets, or a subscription, in some run), OUT (a directory for the logs and
 #   results; a temporary one by default), LIVEKIT_SERVER (a livekit-server
@@ -34,6 +41,7 @@ DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-10s}
 ROUNDS=${ROUNDS:-2}
 PLENARY_SUBS=${PLENARY_SUBS:-10 20 30 40 50 60 80}
+BROADCAST_VIEWERS=${BROADCAST_VIEWERS:-10 25 50}
 LOSS_STOP=${LOSS_STOP:-1}
 LK_VERSION=v1.13.5
 shapes=("$@")
@@ -91,6 +99,14 @@ run_chancery() {
 	for _ in $(seq 300); do curl -fs "http://$addr/readyz" >/dev/null && break; sleep 0.1; done
 	curl -fs "http://$addr/readyz" >/dev/null || { echo "chancery did not become ready" >&2; cat "$OUT/$label.chancery.server.log" >&2; exit 1; }
 	sleep 2 # let the demo's first administrator hash end before the baseline
+	if [[ ${LIVE_ROOM:-} == demo ]]; then
+		# The broadcast shape: the room of the demo's public session,
+		# which -demo keeps live, as its live page names it.
+		local room
+		room=$(curl -fs "http://$addr/en/events/asean-digital-diplomacy-forum-2026/live" | grep -o '/whep/[a-z0-9-]*' | head -1 | cut -d/ -f3)
+		[[ -n $room ]] || { echo "no live room on the demo's live page" >&2; stop_server; return 1; }
+		set -- -room "$room" "$@"
+	fi
 	"$tmp/sfubench" -target chancery -server "http://$addr" -key "$key" -pid "$server_pid" -label "$label" \
 		-duration "$DURATION" -warmup "$WARMUP" "$@" 2>"$OUT/$label.chancery.bench.log" | tee -a "$OUT/report.txt"
 	local rc=${PIPESTATUS[0]}
@@ -189,6 +205,28 @@ curve() {
 	}' | tee -a "$OUT/summary.txt"
 }
 
+# broadcast_summary: the broadcast points, one line per server and point
+# (means of the rounds).
+broadcast_summary() {
+	grep '^RESULT label=broadcast-' "$OUT/report.txt" | grep -v failed= | awk '
+	{
+		delete f
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		k = f["viewers"] " " f["target"]
+		if (!(k in n)) order[++m] = k
+		n[k]++; cpu[k] += f["cpu_cores"]; mib[k] += f["mib_per_viewer"]; del[k] += f["delivery_pct"]; gaps[k] += f["gaps"]
+		med[k] += f["ttff_median_ms"]; if (f["ttff_max_ms"] > worst[k]) worst[k] = f["ttff_max_ms"]
+		bad[k] += f["silent"] + f["want_tracks"] - f["tracks"] + f["no_video"]; mbps[k] += f["recv_mbps"]
+	}
+	END {
+		print "broadcast (1 publisher, VP8 1 Mbit/s + Opus): viewers, server, runs, Mbit/s received, cores, viewers per core, MiB per viewer, delivery %, gaps, missing/silent tracks or no video, TTFF median (mean of runs) / worst ms"
+		for (j = 1; j <= m; j++) {
+			k = order[j]; split(k, a, " ")
+			printf "  %4d %-8s %d %7.1f %6.3f %7.1f %6.3f %7.2f %6d %4d %6.0f / %d\n", a[1], a[2], n[k], mbps[k]/n[k], cpu[k]/n[k], a[1]/(cpu[k]/n[k]), mib[k]/n[k], del[k]/n[k], gaps[k], bad[k], med[k]/n[k], worst[k]
+		}
+	}' | tee -a "$OUT/summary.txt"
+}
+
 echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); $(go version | cut -d' ' -f3); Chancery $(git rev-parse --short HEAD); load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/summary.txt"
 for shape in "${shapes[@]}"; do
 	case $shape in
@@ -217,8 +255,14 @@ for shape in "${shapes[@]}"; do
 		done
 		curve
 		;;
+	broadcast)
+		for v in $BROADCAST_VIEWERS; do
+			LIVE_ROOM=demo both "broadcast-$v" -viewers "$v"
+		done
+		broadcast_summary
+		;;
 	*)
-		echo "unknown shape $shape (audio, video, plenary)" >&2
+		echo "unknown shape $shape (audio, video, plenary, broadcast)" >&2
 		exit 2
 		;;
 	esac

@@ -15,6 +15,11 @@
 //	sfubench -target chancery -server http://127.0.0.1:18080 -key HEX -pid PID -video-pubs 3 -subs 30
 //	sfubench -target livekit -server ws://127.0.0.1:17880 -pid PID -video-pubs 3 -subs 30
 //
+// The broadcast shape (broadcast.go), one publisher and N viewers: WHEP
+// players of a public live session on Chancery, SDK subscribers on LiveKit:
+//
+//	sfubench -target chancery -server http://127.0.0.1:18080 -key HEX -pid PID -room ROOM -viewers 50
+//
 // It talks to loopback addresses only.
 package main
 
@@ -65,6 +70,9 @@ type options struct {
 	videoPubs, audioPubs, subs  int
 	duration, warmup            time.Duration
 	viewW, viewH                int
+	// The broadcast shape (viewers > 0): one publisher, N viewers.
+	viewers, videoKbps int
+	simulcast          bool
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -85,6 +93,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.warmup, "warmup", 6*time.Second, "time between the last join and the measurement")
 	fs.IntVar(&o.viewW, "view-width", 640, "size at which subscribers show each video (chooses the simulcast layer)")
 	fs.IntVar(&o.viewH, "view-height", 360, "")
+	fs.IntVar(&o.viewers, "viewers", 0, "the broadcast shape: one publisher and this many viewers (Chancery: WHEP players of -room, a public live session; LiveKit: SDK subscribers)")
+	fs.IntVar(&o.videoKbps, "video-kbps", 1000, "broadcast: the publisher's one VP8 stream, kbit/s")
+	fs.BoolVar(&o.simulcast, "simulcast", false, "broadcast: publish the simulcast set (150/500/1500 kbit/s) instead of one stream")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -113,6 +124,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("-target %q: chancery or livekit", o.target)
 	}
 	defer sys.close()
+	if o.viewers > 0 {
+		if o.videoPubs+o.audioPubs > 0 {
+			return errors.New("-viewers: the broadcast shape has its own publisher; no -video-pubs or -audio-pubs")
+		}
+		return runBroadcast(ctx, &o, sys, out)
+	}
 
 	base, err := readProc(o.pid)
 	if err != nil {
@@ -288,6 +305,8 @@ type chancery struct {
 	o       *options
 	signer  *sfu.Signer
 	clients []*sfuclient.Client
+	mu      sync.Mutex
+	players []*webrtc.PeerConnection // WHEP viewers
 }
 
 func (c *chancery) dial(ctx context.Context, id string, perms sfu.Permissions, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (*sfuclient.Client, error) {
@@ -342,6 +361,11 @@ func (c *chancery) publish(ctx context.Context, id string, s sfuclient.Synthetic
 func (c *chancery) close() {
 	for _, cl := range c.clients {
 		cl.Close()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, pc := range c.players {
+		_ = pc.Close()
 	}
 }
 
@@ -428,7 +452,23 @@ func (l *livekit_) publish(ctx context.Context, id string, s sfuclient.Synthetic
 		}
 	}
 	var waits []chan struct{}
-	if s.Video {
+	if s.Video && !s.Simulcast {
+		vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+		t, err := lksdk.NewLocalTrack(vp8, lksdk.WithRTCPHandler(keyframe(0)))
+		if err != nil {
+			return nil, err
+		}
+		ch := make(chan struct{})
+		var once sync.Once
+		t.OnBind(func() { once.Do(func() { close(ch) }) })
+		waits = append(waits, ch)
+		video = append(video, lkWriter{t})
+		if _, err := r.LocalParticipant.PublishTrack(t, &lksdk.TrackPublicationOptions{
+			Name: "camera", Source: livekit.TrackSource_CAMERA, VideoWidth: 1280, VideoHeight: 720,
+		}); err != nil {
+			return nil, fmt.Errorf("%s: publish video: %w", id, err)
+		}
+	} else if s.Video {
 		vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
 		sid := "video-" + id
 		layers := []*livekit.VideoLayer{
@@ -580,7 +620,11 @@ func (s snapshot) videoMix(s0 snapshot, seconds float64) string {
 }
 
 // read counts one received track until it ends.
-func (c *counters) read(t *webrtc.TrackRemote) {
+func (c *counters) read(t *webrtc.TrackRemote) { c.readFirst(t, nil) }
+
+// readFirst is read that also calls first, when set, with the arrival
+// time of the track's first packet.
+func (c *counters) readFirst(t *webrtc.TrackRemote, first func(time.Time)) {
 	s := &sub{video: t.Kind() == webrtc.RTPCodecTypeVideo}
 	c.mu.Lock()
 	c.subs = append(c.subs, s)
@@ -589,6 +633,10 @@ func (c *counters) read(t *webrtc.TrackRemote) {
 		p, _, err := t.ReadRTP()
 		if err != nil {
 			return
+		}
+		if first != nil {
+			first(time.Now())
+			first = nil
 		}
 		c.count(s, p)
 	}
