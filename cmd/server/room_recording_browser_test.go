@@ -1,9 +1,12 @@
 package main
 
 import (
+	"math"
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,7 +107,30 @@ func TestBrowserRoomRecording(t *testing.T) {
 	for _, f := range rec.Files {
 		kinds[f.ContentType] = true
 		path := filepath.Join(dir, testRoom, rec.Recording, f.Name)
-		if out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-i", path, "-fps_mode", "passthrough", "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+		// ffprobe reads the file's own packet times: they must strictly
+		// increase. Then ffmpeg decodes every frame, its output clock in
+		// the file's milliseconds (-enc_time_base -1), since at the default
+		// (one tick per frame of the guessed rate) two of Chromium's
+		// frames closer than a tick collide in ffmpeg's own null output.
+		probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "0", "-show_entries", "packet=pts", "-of", "csv=p=0", path).Output()
+		if err != nil {
+			t.Errorf("ffprobe %s: %v", f.Name, err)
+		}
+		last, n := int64(math.MinInt64), 0 // Opus in Ogg starts before 0 (its pre-skip)
+		for _, line := range strings.Fields(string(probe)) {
+			pts, err := strconv.ParseInt(strings.TrimSuffix(line, ","), 10, 64)
+			if err != nil {
+				continue
+			}
+			if pts <= last {
+				t.Errorf("%s: packet %d at %d after %d", f.Name, n, pts, last)
+			}
+			last, n = pts, n+1
+		}
+		if n == 0 {
+			t.Errorf("%s: no packet", f.Name)
+		}
+		if out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-i", path, "-fps_mode", "passthrough", "-enc_time_base", "-1", "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
 			t.Errorf("ffmpeg decoding %s (%d bytes): %v %s", f.Name, f.Bytes, err, out)
 		}
 	}
