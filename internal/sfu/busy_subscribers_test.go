@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 )
@@ -138,4 +140,52 @@ func (e *env) dialWith(identity string, role sfu.Role, o sfuclient.Options) *sfu
 		e.t.Fatalf("join %s: got %s, want welcome", identity, m.Type)
 	}
 	return c
+}
+
+// TestSubscriberRestartsFailedICE: a client whose subscribing connection
+// failed (a starved load-tool subscriber misses its consent checks) asks
+// for an ICE restart, as the room page does, and receives again; before,
+// sfuclient waited, the server waited for it, and the subscriber got
+// nothing for the rest of the run.
+func TestSubscriberRestartsFailedICE(t *testing.T) {
+	e := newEnv(t)
+	alice := e.join("alice", sfu.RoleDelegate, nil)
+	r := newReceiver()
+	link := sfuclient.NewLink(0, 0)
+	bob := e.dialWith("bob", sfu.RoleDelegate, sfuclient.Options{OnTrack: r.onTrack, Downlink: link})
+	p, err := alice.PublishSynthetic(t.Context(), sfuclient.Synthetic{Audio: true, AudioLevel: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	var id string
+	waitFor(t, 20*time.Second, "alice's audio at bob", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for k, n := range r.packets {
+			id = k
+			return n.Load() > 0
+		}
+		return false
+	})
+
+	// Cut bob's downlink until his subscribing connection fails.
+	link.SetDown(true)
+	// Failed, or already checking again after a restart that followed the
+	// failure faster than this polls.
+	lost := false
+	waitFor(t, 60*time.Second, "bob's subscribing connection to fail", func() bool {
+		switch bob.Sub.ICEConnectionState() {
+		case webrtc.ICEConnectionStateFailed:
+			return true
+		case webrtc.ICEConnectionStateDisconnected:
+			lost = true
+		case webrtc.ICEConnectionStateChecking:
+			return lost
+		}
+		return false
+	})
+	link.SetDown(false)
+	before := r.count(id)
+	waitFor(t, 30*time.Second, "alice's audio at bob after the restart", func() bool { return r.count(id) > before+50 })
 }
