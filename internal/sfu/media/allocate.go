@@ -83,6 +83,10 @@ type estimator interface {
 	Probe(rate int) bool
 	// ProbePadding is the padding rate a running cluster asks for.
 	ProbePadding() (bps int, ok bool)
+	// Lossy reports whether loss confirms the congestion the estimate
+	// shows; without it the estimate may be the delay detector reading a
+	// starved CPU's scheduling delays.
+	Lossy() bool
 }
 
 // audioReserve is the bandwidth set aside for each audio track before any
@@ -166,13 +170,28 @@ func (s *Subscriber) allocateWith(ctx context.Context, downs map[string]*DownTra
 		return
 	}
 	budget := max(est.Target()-audio, 0)
-	alloc := fit(videos, want, have, budget)
+	// Delay alone steps a video down to its lowest layer, never to a
+	// pause: only loss says that even the lowest layer does not fit. On a
+	// starved machine (the SFU's, or the subscriber's) packets leave and
+	// are read late, the delay detector reads the scheduling delays as a
+	// filling queue and the estimate falls to its minimum, below the
+	// lowest layer once audio is served: every video then paused for the
+	// whole run while nothing was lost (docs/benchmarks.md, issue 22).
+	floor := make([]int, len(videos))
+	lossy := est.Lossy()
+	for i, d := range videos {
+		floor[i] = layerPaused
+		if !lossy {
+			floor[i] = lowestLayer(d.up, want[i])
+		}
+	}
+	alloc := fit(videos, want, have, floor, budget)
 	if raised(alloc, have) && cost(videos, alloc, nil) > int(raiseHeadroom*float64(budget)) {
 		keep := slices.Clone(want)
 		for i := range keep {
-			keep[i] = min(keep[i], have[i])
+			keep[i] = min(keep[i], max(have[i], floor[i]))
 		}
-		alloc = fit(videos, keep, have, budget)
+		alloc = fit(videos, keep, have, floor, budget)
 	}
 	for i, d := range videos {
 		d.setTarget(alloc[i])
@@ -227,13 +246,13 @@ func (s *Subscriber) rankVideos(videos []*DownTrack) {
 }
 
 // fit steps want down until the videos cost no more than budget, a layer
-// a video has counting keepDiscount of its rate.
-func fit(videos []*DownTrack, want, have []int, budget int) []int {
+// a video has counting keepDiscount of its rate, and none below its floor.
+func fit(videos []*DownTrack, want, have, floor []int, budget int) []int {
 	alloc := slices.Clone(want)
 	for cost(videos, alloc, have) > budget {
 		best := -1
 		for i, d := range videos {
-			if alloc[i] < 0 {
+			if alloc[i] < 0 || alloc[i] <= floor[i] {
 				continue
 			}
 			if best < 0 || (d.up.source == SourceCamera && videos[best].up.source != SourceCamera) ||
@@ -247,6 +266,17 @@ func fit(videos []*DownTrack, want, have []int, budget int) []int {
 		alloc[best] = stepDown(videos[best].up, alloc[best])
 	}
 	return alloc
+}
+
+// lowestLayer is the lowest layer of u that is live, up to want: the
+// layer delay-based congestion alone cannot take away (paused when want is).
+func lowestLayer(u *UpTrack, want int) int {
+	for q := layerLow; q <= want; q++ {
+		if u.bestLayer(q) == q {
+			return q
+		}
+	}
+	return layerPaused
 }
 
 // stepDown is the next layer below q that the track has.

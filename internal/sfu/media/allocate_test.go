@@ -9,9 +9,12 @@ import (
 )
 
 // fixedEstimate stands in for the estimator with a given estimate, to test
-// the allocation policy on its own; it records the probes asked for.
+// the allocation policy on its own; it records the probes asked for. lossy
+// is whether loss confirms the congestion (the only case where a video may
+// pause for bandwidth).
 type fixedEstimate struct {
 	target int
+	lossy  bool
 	probes []int
 }
 
@@ -21,6 +24,7 @@ func (f *fixedEstimate) Probe(rate int) bool {
 	return false // no padding goroutine in these tests
 }
 func (f *fixedEstimate) ProbePadding() (int, bool) { return 0, false }
+func (f *fixedEstimate) Lossy() bool               { return f.lossy }
 
 func liveTrack(id string, kind webrtc.RTPCodecType, source Source) *UpTrack {
 	u := &UpTrack{id: id, owner: "p-" + id, kind: kind, source: source, simulcast: kind == webrtc.RTPCodecTypeVideo}
@@ -73,10 +77,10 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 		d.mu.Unlock()
 	}
 
-	// Congestion: 0.8 Mbit/s. Audio keeps its share (two microphones), the
+	// Congestion with loss: 0.8 Mbit/s. Audio keeps its share (two microphones), the
 	// screen (text must stay readable) keeps its layer (it has it, so 85 %
 	// of its rate is enough), cameras step down and one pauses.
-	e = &fixedEstimate{target: 800_000}
+	e = &fixedEstimate{target: 800_000, lossy: true}
 	s.allocateWith(ctx, downs, e)
 	got := map[string]int{}
 	for _, d := range append(cams, scr) {
@@ -105,13 +109,13 @@ func TestAllocateStepsVideoDownBeforeAudio(t *testing.T) {
 
 	// An estimate that just covers the step is not enough to take it
 	// (hysteresis)...
-	s.allocateWith(ctx, downs, &fixedEstimate{target: 1_000_000})
+	s.allocateWith(ctx, downs, &fixedEstimate{target: 1_000_000, lossy: true})
 	if got := cams[0].targetLayer() + cams[1].targetLayer(); got != layerLow+layerPaused {
 		t.Errorf("raised without headroom: cameras at %d and %d", cams[0].targetLayer(), cams[1].targetLayer())
 	}
 	// ...one with room is, and the paused camera comes back before the
 	// other one gets more.
-	s.allocateWith(ctx, downs, &fixedEstimate{target: 1_100_000})
+	s.allocateWith(ctx, downs, &fixedEstimate{target: 1_100_000, lossy: true})
 	if cams[0].targetLayer() != layerLow || cams[1].targetLayer() != layerLow {
 		t.Errorf("after a probe: cameras at %d and %d, want both low", cams[0].targetLayer(), cams[1].targetLayer())
 	}

@@ -222,8 +222,8 @@ func TestSubscriberZeroConfiguration(t *testing.T) {
 	<-ctx.Done()
 }
 
-// probingEstimate is a low estimate that accepts every probe and asks for
-// padding once.
+// probingEstimate is a low estimate, confirmed by loss, that accepts every
+// probe and asks for padding once.
 type probingEstimate struct {
 	mu     sync.Mutex
 	target int
@@ -232,6 +232,7 @@ type probingEstimate struct {
 }
 
 func (p *probingEstimate) Target() int { return p.target }
+func (p *probingEstimate) Lossy() bool { return true }
 func (p *probingEstimate) Probe(int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -3,8 +3,10 @@ package media
 import (
 	"encoding/binary"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,7 +15,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
-	"io"
+
+	"github.com/mofa-vn/chancery/internal/sfu/media/bwe"
 )
 
 // Faults seen once each under CPU pressure (issue 22): subscribers' rewritten
@@ -410,8 +413,9 @@ func TestCongestionPausesNotTheSameVideoForEveryone(t *testing.T) {
 			d.SetView(640, 360)
 			downs[u.id] = d
 		}
-		// Room for two low layers (150 kbit/s each), not three.
-		s.allocateWith(t.Context(), downs, &fixedEstimate{target: 320_000})
+		// Room for two low layers (150 kbit/s each), not three, with loss
+		// saying so.
+		s.allocateWith(t.Context(), downs, &fixedEstimate{target: 320_000, lossy: true})
 		first := map[string]int{}
 		paused := 0
 		for id, d := range downs {
@@ -425,7 +429,7 @@ func TestCongestionPausesNotTheSameVideoForEveryone(t *testing.T) {
 		if paused != 1 {
 			t.Fatalf("subscriber %d: layers %v, want one video paused", i, first)
 		}
-		s.allocateWith(t.Context(), downs, &fixedEstimate{target: 320_000})
+		s.allocateWith(t.Context(), downs, &fixedEstimate{target: 320_000, lossy: true})
 		for id, d := range downs {
 			if d.targetLayer() != first[id] {
 				t.Fatalf("subscriber %d: %s went from layer %d to %d with the same estimate", i, id, first[id], d.targetLayer())
@@ -535,5 +539,65 @@ func TestRepairStreamIsNotForwardedAsMedia(t *testing.T) {
 			t.Errorf("subscriber %d got %d packets, want the 600 media packets", i, len(r.got))
 		}
 		wantContinuous(t, r.got)
+	}
+}
+
+// TestStarvedFeedbackKeepsLowestLayer: on a starved machine the estimate
+// falls to its minimum (the delay detector reads scheduling delays as a
+// queue) while nothing is lost. Every video used to pause for the whole
+// run (issue 22, the plenary and video shapes against LiveKit). Delay
+// alone now steps each video down to its lowest layer and no further; the
+// videos come back up as soon as the estimate does; loss, which says even
+// the lowest layer does not fit, still pauses them.
+func TestStarvedFeedbackKeepsLowestLayer(t *testing.T) {
+	s := NewSubscriber(SubscriberParams{Go: func(func()) {}, Reallocate: func() {}})
+	downs := map[string]*DownTrack{}
+	var cams []*DownTrack
+	for _, id := range []string{"a", "b", "c"} {
+		d := NewDownTrack(liveTrack("cam-"+id, webrtc.RTPCodecTypeVideo, SourceCamera))
+		d.SetView(640, 360)
+		downs[d.up.id] = d
+		cams = append(cams, d)
+		a := NewDownTrack(liveTrack("mic-"+id, webrtc.RTPCodecTypeAudio, SourceMicrophone))
+		downs[a.up.id] = a
+	}
+	layers := func() []int {
+		var out []int
+		for _, d := range cams {
+			out = append(out, d.targetLayer())
+			d.mu.Lock()
+			d.current = d.target // as if the keyframes had arrived
+			d.mu.Unlock()
+		}
+		return out
+	}
+	s.allocateWith(t.Context(), downs, &fixedEstimate{target: 3_000_000})
+	if got := layers(); !slices.Equal(got, []int{layerMedium, layerMedium, layerMedium}) {
+		t.Fatalf("before the starvation: layers %v, want medium for all", got)
+	}
+	// Starved: the estimate at the estimator's minimum, less than the
+	// three microphones' reserve, without loss. Each video keeps its
+	// lowest layer, second after second.
+	for range 5 {
+		s.allocateWith(t.Context(), downs, &fixedEstimate{target: bwe.DefaultMin})
+		if got := layers(); !slices.Equal(got, []int{layerLow, layerLow, layerLow}) {
+			t.Fatalf("starved without loss: layers %v, want low for all", got)
+		}
+	}
+	// The estimate comes back: so do the layers, without waiting for
+	// anything but the allocation.
+	s.allocateWith(t.Context(), downs, &fixedEstimate{target: 3_000_000})
+	if got := layers(); !slices.Equal(got, []int{layerMedium, layerMedium, layerMedium}) {
+		t.Fatalf("after the starvation: layers %v, want medium for all", got)
+	}
+	// Loss at the same estimate: the lowest layer does not fit either.
+	s.allocateWith(t.Context(), downs, &fixedEstimate{target: bwe.DefaultMin, lossy: true})
+	if got := layers(); !slices.Equal(got, []int{layerPaused, layerPaused, layerPaused}) {
+		t.Fatalf("with loss: layers %v, want every video paused", got)
+	}
+	// Loss gone, estimate still low: back to the lowest layer at once.
+	s.allocateWith(t.Context(), downs, &fixedEstimate{target: bwe.DefaultMin})
+	if got := layers(); !slices.Equal(got, []int{layerLow, layerLow, layerLow}) {
+		t.Fatalf("loss over: layers %v, want low for all", got)
 	}
 }

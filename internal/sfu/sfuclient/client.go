@@ -219,6 +219,16 @@ func (c *Client) newPeers(o Options) error {
 	}
 	c.Pub.OnICECandidate(func(ic *webrtc.ICECandidate) { c.trickle(sfu.TargetPublish, ic) })
 	c.Sub.OnICECandidate(func(ic *webrtc.ICECandidate) { c.trickle(sfu.TargetSubscribe, ic) })
+	// A subscribing connection whose ICE failed (a starved client misses
+	// its consent checks) asks the server for an ICE restart, as the room
+	// page does: the server offers on that connection and restarts only
+	// when asked. Without this a load tool's subscriber that failed once
+	// received nothing for the rest of the run.
+	c.Sub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+		if s == webrtc.ICEConnectionStateFailed {
+			go func() { _ = c.Send(sfu.ClientMessage{Type: sfu.TypeRestart}) }()
+		}
+	})
 	c.Sub.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		if c.onTrack != nil {
 			c.onTrack(t, r)

@@ -16,6 +16,7 @@ type Link struct {
 	maxDelay time.Duration // queueing delay beyond which arrivals are dropped
 	free     time.Time     // when the bottleneck finishes the last queued packet
 	dropped  int
+	down     bool // every arrival is dropped
 }
 
 // NewLink returns a link of rate bits per second whose queue holds at most
@@ -31,6 +32,14 @@ func (l *Link) SetRate(rate int) {
 	l.mu.Unlock()
 }
 
+// SetDown cuts the link (every arrival dropped, as a client that stopped
+// reading its socket) or restores it.
+func (l *Link) SetDown(down bool) {
+	l.mu.Lock()
+	l.down = down
+	l.mu.Unlock()
+}
+
 // Dropped is the number of packets the full queue dropped.
 func (l *Link) Dropped() int {
 	l.mu.Lock()
@@ -43,6 +52,10 @@ func (l *Link) Dropped() int {
 func (l *Link) admit(now time.Time, n int) (time.Time, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.down {
+		l.dropped++
+		return time.Time{}, false
+	}
 	if l.rate <= 0 {
 		return now, true
 	}

@@ -158,6 +158,18 @@ func (e *Estimator) Target() int {
 	return int(e.target.Load())
 }
 
+// Lossy reports whether loss confirms the congestion: the recent loss is
+// above the level that cuts the estimate, or the loss-based limit still
+// holds the estimate down. A falling estimate without loss is the delay
+// detector alone, which a starved CPU at either end fools as well as a
+// filling queue (packets leave and are read late, so delays grow): the
+// allocator then steps videos down but does not pause them.
+func (e *Estimator) Lossy() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.loss.smoothed > lossHigh || e.loss.limit > 0
+}
+
 // Stats describes the estimator now.
 func (e *Estimator) Stats() Stats {
 	e.mu.Lock()

@@ -377,3 +377,39 @@ func TestLossCutsOnlyWhileLossGoesOn(t *testing.T) {
 		}
 	}
 }
+
+// TestStarvedReceiverIsNotLoss: a starved CPU reads packets late, more
+// and more late while it falls behind, and loses none. The delay detector
+// takes that for a filling queue and the estimate falls (this is what
+// paused every video under load, issue 22), but Lossy stays false, so the
+// allocator keeps each video's lowest layer; real loss makes it true.
+func TestStarvedReceiverIsNotLoss(t *testing.T) {
+	l := &link{delay: 20 * time.Millisecond} // no capacity limit: only the delays grow
+	s := newSim(t, Config{Initial: 1_500_000}, l, fixedRate(1_000_000))
+	s.run(2 * time.Second)
+	before := s.e.Target()
+	// Starvation: each 100 ms the receiver reads 30 ms later than before,
+	// up to 900 ms, and nothing is lost.
+	for range 30 {
+		l.delay += 30 * time.Millisecond
+		s.run(100 * time.Millisecond)
+		if s.e.Lossy() {
+			s.dump()
+			t.Fatalf("Lossy at delay %v with nothing lost", l.delay)
+		}
+	}
+	if after := s.e.Target(); after >= before {
+		s.dump()
+		t.Fatalf("Target %d, %d before: growing delays did not lower the estimate (the test does not reach the case)", after, before)
+	}
+	if st := s.e.Stats(); st.Loss != 0 {
+		t.Fatalf("loss %.2f with nothing lost", st.Loss)
+	}
+	// Loss: the congestion is confirmed.
+	l.loss = 0.3
+	s.run(3 * time.Second)
+	if !s.e.Lossy() {
+		s.dump()
+		t.Fatalf("not Lossy with 30 %% of packets lost")
+	}
+}
