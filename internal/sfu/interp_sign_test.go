@@ -175,8 +175,20 @@ func TestSignLanguageChannel(t *testing.T) {
 		if p.ssrc != pkts[0].ssrc {
 			t.Fatalf("the channel's SSRC changed: %d then %d", pkts[0].ssrc, p.ssrc)
 		}
-		if i > 0 && p.seq != pkts[i-1].seq+1 {
-			t.Errorf("packet %d: sequence %d after %d", i, p.seq, pkts[i-1].seq)
+		// Numbers go on by one: by exactly one across the handover (the
+		// switch the renumbering must hide); elsewhere a loaded machine's
+		// loopback may drop a datagram, which shows as a forward gap, but
+		// a number never repeats or goes back.
+		if i > 0 {
+			d := p.seq - pkts[i-1].seq
+			switch {
+			case i == first && d != 1:
+				t.Errorf("across the handover: sequence %d after %d", p.seq, pkts[i-1].seq)
+			case d == 0 || d > 1<<15:
+				t.Errorf("packet %d: sequence %d after %d", i, p.seq, pkts[i-1].seq)
+			case d > 1:
+				t.Logf("packet %d: %d packets lost before it", i, d-1)
+			}
 		}
 	}
 	if !pkts[first].key {
