@@ -385,7 +385,7 @@ func settings(c *Config) []Setting {
 		{"oidc-trusted-amr", "CHANCERY_OIDC_TRUSTED_AMR", "comma-separated amr values of the ID token that show the provider checked a second factor, which Chancery then does not ask again", (*stringValue)(&c.OIDC.TrustedAMR)},
 		{"oidc-trusted-acr", "CHANCERY_OIDC_TRUSTED_ACR", "comma-separated acr values that show the same", (*stringValue)(&c.OIDC.TrustedACR)},
 		{"oidc-disable-local-passwords", "CHANCERY_OIDC_DISABLE_LOCAL_PASSWORDS", "refuse the password sign-in of accounts that sign in through the provider", (*boolValue)(&c.OIDC.DisableLocalPasswords)},
-		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
+		{"secret-key", "CHANCERY_SECRET_KEY", "base64 32-byte key encrypting credentials at rest and sealing open secret ballots (prefer the environment variable); wins over -secret-key-file", (*stringValue)(&c.Secrets.Key)},
 		{"secret-key-file", "CHANCERY_SECRET_KEY_FILE", "file holding the base64 key; empty means secret.key in the data directory, generated (mode 0600) on first run of the embedded setup", (*stringValue)(&c.Secrets.KeyFile)},
 		{"secret-keys-previous", "CHANCERY_SECRET_KEYS_PREVIOUS", "comma-separated base64 keys that only decrypt, during a key rotation", (*stringValue)(&c.Secrets.Previous)},
 		{"rtc-udp", "CHANCERY_RTC_UDP", "UDP address all conference media shares (one port, UDP mux)", (*stringValue)(&c.Conference.UDPAddr)},
