@@ -148,3 +148,47 @@ func TestLivePageBrowser(t *testing.T) {
 	b.Screenshot(t, "live-ar.png", 1280, 800)
 
 }
+
+// liveWithInterpreter makes a public event (slug, English title, the
+// languages) whose one session (room) is live now, joins its room as the
+// chair, admits an interpreter of booth who goes live from the console,
+// and opens the event's live page in a third Chromium that may play sound.
+// It returns the viewer's page.
+func liveWithInterpreter(t *testing.T, slug, title, room string, langs []string, identity, name, booth string) *browser {
+	t.Helper()
+	a := newBrowser(t, mediaFlags...)
+	db := a.ts.db
+	ctx := t.Context()
+	now := a.ts.clock.Now().UTC()
+	e, err := db.CreateEvent(ctx, store.Event{Slug: slug, Zone: "Asia/Ho_Chi_Minh", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(24 * time.Hour),
+		StartLocal: "2026-03-01T15:30", EndLocal: "2026-03-02T16:30", Format: "virtual", Public: true, Languages: langs, SourceLang: "en",
+		Translations: map[string]store.EventTranslation{"en": {Title: title, Status: store.StatusPublished}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.CreateEventSession(ctx, e.Slug, room, store.EventSession{EventID: e.ID, Kind: store.SessionPlenary,
+		Titles: map[string]string{"en": "Briefing"}, StartsAt: now.Add(-time.Hour), EndsAt: now.Add(3 * time.Hour), StartLocal: "2026-03-01T15:30", EndLocal: "2026-03-01T19:30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(br *browser, identity, name string, role sfu.Role, booth string) {
+		t.Helper()
+		tok := roomToken(t, db, a.ts.clock.Now, sfu.Claims{Room: s.RoomSlug, Identity: identity, Name: name, Role: role, Booth: booth,
+			Permissions: sfu.DefaultPermissions(role)}, time.Hour)
+		br.Open(t, "/en/rooms/"+s.RoomSlug+"?t="+url.QueryEscape(tok)+"&autojoin=1")
+	}
+	open(a, "chair-1", "Chair Anh", sfu.RoleChair, "")
+	a.WaitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
+	c := browserOn(t, a.ts, a.cat, mediaFlags...)
+	open(c, identity, name, sfu.RoleInterpreter, booth)
+	a.WaitFor(t, "the chair sees "+name+" waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes(`+browsertest.JSString(name)+`))`)
+	a.Do(t, "admit "+name, chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: `+name+`"]`)))
+	c.WaitFor(t, "the console's toggle appears", `!document.getElementById('interp-toggle').hidden`)
+	c.Do(t, "go live", chromedp.Evaluate[chromedp.Void](`document.getElementById('interp-live').click()`))
+	c.WaitFor(t, name+" is live", `document.getElementById('interp-console').classList.contains('is-live')`)
+
+	b := browserOn(t, a.ts, a.cat, browsertest.WindowSize(1280, 800),
+		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required"))
+	b.Open(t, "/en/events/"+e.Slug+"/live")
+	return b
+}

@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/mofa-vn/chancery/internal/browsertest"
-	"github.com/mofa-vn/chancery/internal/sfu"
-	"github.com/mofa-vn/chancery/internal/store"
 )
 
 // TestLivePageDucksTheFloor: a chair speaks in a public session's room and
@@ -21,40 +18,7 @@ import (
 // level (15 %); the listener raises it to 40 %, then mutes the original.
 // The page passes axe-core and is captured.
 func TestLivePageDucksTheFloor(t *testing.T) {
-	a := newBrowser(t, mediaFlags...)
-	db := a.ts.db
-	ctx := t.Context()
-	now := a.ts.clock.Now().UTC()
-	e, err := db.CreateEvent(ctx, store.Event{Slug: "interpreted-briefing", Zone: "Asia/Ho_Chi_Minh", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(24 * time.Hour),
-		StartLocal: "2026-03-01T15:30", EndLocal: "2026-03-02T16:30", Format: "virtual", Public: true, Languages: []string{"vi", "en", "fr"}, SourceLang: "en",
-		Translations: map[string]store.EventTranslation{"en": {Title: "Interpreted briefing", Status: store.StatusPublished}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := db.CreateEventSession(ctx, e.Slug, "Interpreted room", store.EventSession{EventID: e.ID, Kind: store.SessionPlenary,
-		Titles: map[string]string{"en": "Briefing"}, StartsAt: now.Add(-time.Hour), EndsAt: now.Add(3 * time.Hour), StartLocal: "2026-03-01T15:30", EndLocal: "2026-03-01T19:30"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func(br *browser, identity, name string, role sfu.Role, booth string) {
-		t.Helper()
-		tok := roomToken(t, db, a.ts.clock.Now, sfu.Claims{Room: s.RoomSlug, Identity: identity, Name: name, Role: role, Booth: booth,
-			Permissions: sfu.DefaultPermissions(role)}, time.Hour)
-		br.Open(t, "/en/rooms/"+s.RoomSlug+"?t="+url.QueryEscape(tok)+"&autojoin=1")
-	}
-	open(a, "chair-1", "Chair Anh", sfu.RoleChair, "")
-	a.WaitFor(t, "the chair in the room", `!document.getElementById('room').hidden && window.chanceryRoom.state.pub !== null`)
-	c := browserOn(t, a.ts, a.cat, mediaFlags...)
-	open(c, "int-1", "Amélie", sfu.RoleInterpreter, "fr")
-	a.WaitFor(t, "the chair sees Amélie waiting", `[...document.querySelectorAll('#waiting-list li')].some(li => li.textContent.includes("Amélie"))`)
-	a.Do(t, "admit Amélie", chromedp.Click(chromedp.CSS(`#waiting-list button[aria-label^="Admit: Amélie"]`)))
-	c.WaitFor(t, "the console's toggle appears", `!document.getElementById('interp-toggle').hidden`)
-	c.Do(t, "go live", chromedp.Evaluate[chromedp.Void](`document.getElementById('interp-live').click()`))
-	c.WaitFor(t, "Amélie is live", `document.getElementById('interp-console').classList.contains('is-live')`)
-
-	b := browserOn(t, a.ts, a.cat, browsertest.WindowSize(1280, 800),
-		browsertest.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"), browsertest.Flag("autoplay-policy", "no-user-gesture-required"))
-	b.Open(t, "/en/events/"+e.Slug+"/live")
+	b := liveWithInterpreter(t, "interpreted-briefing", "Interpreted briefing", "Interpreted room", []string{"vi", "en", "fr"}, "int-1", "Amélie", "fr")
 	b.untilLive(t, "the floor plays", func(st liveStats) bool { return st.State == "live" && st.AudioPackets > 10 })
 	if !browsertest.Eval[bool](t, b.Tab, `document.getElementById('live-ducking').hidden`) {
 		t.Error("the ducking controls show without a language")
