@@ -6,8 +6,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/net/ipv4"
+	"syscall"
 )
 
 // batchSize is the most datagrams one sendmmsg(2) carries: a fan-out to
@@ -26,6 +25,14 @@ const maxDatagram = 1500
 // fan-out releases it. Outside a fan-out every write goes out at once, as
 // it would on the socket itself.
 //
+// The batch is sent by sendBatch (batchconn_linux.go): one sendmmsg(2)
+// over headers built once per batch, without allocating per datagram and
+// without the runtime's syscall bookkeeping, which for a call that lasts
+// as long as a whole fan-out (60 datagrams: 200 µs or more on loopback,
+// where the kernel delivers each into its receiver's socket inside the
+// call) had the runtime's monitor hand the processor to another thread at
+// every fan-out (docs/benchmarks.md).
+//
 // The delay a datagram gets is bounded by the fan-out in progress when it
 // was written: every Release sends all that is queued, whoever queued it,
 // and a write is queued only while some fan-out holds the socket, which
@@ -34,7 +41,11 @@ const maxDatagram = 1500
 // traffic, and the datagrams of one writer leave in the order written.
 type batchConn struct {
 	*net.UDPConn
-	pc *ipv4.PacketConn
+	// v6 tells whether the socket is an AF_INET6 one, whose destinations
+	// are given as IPv6 addresses (IPv4 ones mapped).
+	v6 bool
+	// rc writes on the socket's descriptor (sendBatch).
+	rc syscall.RawConn
 
 	mu    sync.Mutex
 	holds int
@@ -43,10 +54,6 @@ type batchConn struct {
 	// a datagram never overtakes one written before it.
 	sendMu sync.Mutex
 	cur    *batch
-	// addrs keeps one *net.UDPAddr per destination, which sendmmsg needs
-	// and pion hands over as a netip.AddrPort: converting each time would
-	// allocate per datagram.
-	addrs map[netip.AddrPort]*net.UDPAddr
 
 	pool sync.Pool // of *batch
 
@@ -58,15 +65,29 @@ type batchConn struct {
 }
 
 // batch is one sendmmsg's worth of datagrams, copied: the writer reuses its
-// buffer when the write returns.
+// buffer when the write returns. sys holds what the system call reads
+// (headers, one buffer each, addresses), set up once per batch.
 type batch struct {
-	msgs []ipv4.Message
-	bufs [batchSize][maxDatagram]byte
+	n     int
+	lens  [batchSize]int
+	addrs [batchSize]netip.AddrPort
+	bufs  [batchSize][maxDatagram]byte
+	sys   batchSys
 }
 
 func newBatchConn(c *net.UDPConn) *batchConn {
-	b := &batchConn{UDPConn: c, pc: ipv4.NewPacketConn(c), addrs: map[netip.AddrPort]*net.UDPAddr{}}
-	b.pool.New = func() any { return &batch{msgs: make([]ipv4.Message, 0, batchSize)} }
+	rc, err := c.SyscallConn()
+	if err != nil {
+		// Only a closed or unusable connection has none: every write
+		// will fail as it would on the socket itself.
+		rc = nil
+	}
+	b := &batchConn{UDPConn: c, v6: isInet6(c), rc: rc}
+	b.pool.New = func() any {
+		c := new(batch)
+		c.sys.init(c)
+		return c
+	}
 	return b
 }
 
@@ -99,7 +120,7 @@ func (b *batchConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if !ok || len(p) > maxDatagram {
 		return b.UDPConn.WriteTo(p, addr)
 	}
-	if n, queued := b.enqueue(p, ua.AddrPort(), ua); queued {
+	if n, queued := b.enqueue(p, ua.AddrPort()); queued {
 		return n, nil
 	}
 	defer b.sendMu.Unlock()
@@ -111,7 +132,7 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 	if len(p) > maxDatagram {
 		return b.UDPConn.WriteToUDPAddrPort(p, addr)
 	}
-	if n, queued := b.enqueue(p, addr, nil); queued {
+	if n, queued := b.enqueue(p, addr); queued {
 		return n, nil
 	}
 	defer b.sendMu.Unlock()
@@ -132,7 +153,7 @@ func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 // enqueue queues p for addr if a fan-out holds the socket; it sends the
 // batch when full. Otherwise it returns false with sendMu locked, for the
 // caller to write p at once and unlock: after the batches taken before.
-func (b *batchConn) enqueue(p []byte, ap netip.AddrPort, ua *net.UDPAddr) (int, bool) {
+func (b *batchConn) enqueue(p []byte, ap netip.AddrPort) (int, bool) {
 	b.mu.Lock()
 	if b.holds == 0 {
 		// A batch taken before is being sent, its sender holding sendMu
@@ -141,23 +162,15 @@ func (b *batchConn) enqueue(p []byte, ap netip.AddrPort, ua *net.UDPAddr) (int, 
 		b.sendMu.Lock()
 		return 0, false
 	}
-	if ua == nil {
-		if ua = b.addrs[ap]; ua == nil {
-			if len(b.addrs) >= 1<<14 {
-				clear(b.addrs) // peers come and go: keep the cache bounded
-			}
-			ua = net.UDPAddrFromAddrPort(ap)
-			b.addrs[ap] = ua
-		}
-	}
 	if b.cur == nil {
 		b.cur = b.pool.Get().(*batch)
 	}
 	c := b.cur
-	i := len(c.msgs)
+	i := c.n
 	n := copy(c.bufs[i][:], p)
-	c.msgs = append(c.msgs, ipv4.Message{Buffers: [][]byte{c.bufs[i][:n]}, Addr: ua})
-	if len(c.msgs) < batchSize {
+	c.lens[i], c.addrs[i] = n, ap
+	c.n++
+	if c.n < batchSize {
 		b.mu.Unlock()
 		return n, true
 	}
@@ -173,28 +186,21 @@ func (b *batchConn) enqueue(p []byte, ap netip.AddrPort, ua *net.UDPAddr) (int, 
 // refuses (one unreachable peer must not cost the others theirs), and
 // returns the batch to the pool.
 func (b *batchConn) send(c *batch) {
-	msgs := c.msgs
 	b.batches.Add(1)
-	b.datagrams.Add(uint64(len(msgs)))
-	for len(msgs) > 0 {
-		n, err := b.pc.WriteBatch(msgs, 0)
+	b.datagrams.Add(uint64(c.n))
+	for from := 0; from < c.n; {
+		n, err := b.sendBatch(c, from)
 		if err != nil {
-			if n < 0 {
-				n = 0
-			}
 			if n == 0 && isClosed(err) {
-				b.failed.Add(uint64(len(msgs)))
+				b.failed.Add(uint64(c.n - from))
 				break
 			}
 			b.failed.Add(1)
-			n++ // the datagram at n failed: go on after it
+			n++ // the datagram at from+n failed: go on after it
 		}
-		msgs = msgs[min(n, len(msgs)):]
+		from += n
 	}
-	for i := range c.msgs {
-		c.msgs[i] = ipv4.Message{}
-	}
-	c.msgs = c.msgs[:0]
+	c.n = 0
 	b.pool.Put(c)
 }
 

@@ -1,0 +1,129 @@
+//go:build linux
+
+package sfu
+
+import (
+	"net"
+	"net/netip"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// batchSys is what sendmmsg(2) reads for one batch: a header per datagram,
+// pointing at its buffer and its address, linked once when the batch is
+// made, so that a send only fills in lengths and addresses.
+type batchSys struct {
+	hdrs  [batchSize]unix.Mmsghdr
+	iovs  [batchSize]unix.Iovec
+	names [batchSize]unix.RawSockaddrInet6 // room for either family
+
+	// The call in progress, for write, a method value made once per batch
+	// (a closure per call would allocate).
+	write      func(fd uintptr) bool
+	from, upto int
+	sent       int
+	errno      syscall.Errno
+}
+
+func (s *batchSys) init(c *batch) {
+	for i := range s.hdrs {
+		s.iovs[i].Base = &c.bufs[i][0]
+		s.hdrs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.names[i]))
+		s.hdrs[i].Hdr.Iov = &s.iovs[i]
+		s.hdrs[i].Hdr.SetIovlen(1)
+	}
+	s.write = s.sendmmsg
+}
+
+// prepare fills in the lengths and destinations of c's datagrams.
+func (s *batchSys) prepare(c *batch, v6 bool) {
+	for i := range c.n {
+		s.iovs[i].SetLen(c.lens[i])
+		s.hdrs[i].Hdr.Namelen = putSockaddr(&s.names[i], c.addrs[i], v6)
+	}
+}
+
+// sendmmsg is the body of a raw write on the socket: one sendmmsg(2) of the
+// datagrams from..upto. It is made without the runtime's system call
+// bookkeeping (RawSyscall6): the socket does not block (the runtime's poller
+// waits for room when the kernel says EAGAIN, as for any write), so the call
+// only ever runs as long as the kernel's work on the datagrams, and the
+// processor stays with this goroutine meanwhile instead of being handed to
+// another thread at each fan-out.
+func (s *batchSys) sendmmsg(fd uintptr) bool {
+	r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[s.from])), uintptr(s.upto-s.from), 0, 0, 0)
+	if e == unix.EAGAIN {
+		return false
+	}
+	s.sent, s.errno = 0, e
+	if e == 0 {
+		s.sent = int(r)
+	}
+	return true
+}
+
+// sendBatch sends c's datagrams from the one at from with one sendmmsg(2).
+// It returns how many left; an error is the first refused one's, at
+// from+n (sendmmsg reports an error only when it sent nothing: the
+// datagram after the last one sent is the one refused).
+func (b *batchConn) sendBatch(c *batch, from int) (int, error) {
+	if from == 0 {
+		c.sys.prepare(c, b.v6)
+	}
+	if b.rc == nil {
+		return 0, net.ErrClosed
+	}
+	s := &c.sys
+	s.from, s.upto = from, c.n
+	if err := b.rc.Write(s.write); err != nil {
+		return 0, err
+	}
+	if s.errno != 0 {
+		return 0, s.errno
+	}
+	return s.sent, nil // fewer than asked: the next call reports the refusal, if any
+}
+
+// putSockaddr writes ap as a socket address of the socket's family into sa
+// and returns its length: on an IPv6 socket, IPv4 destinations are mapped
+// (::ffff:a.b.c.d); an IPv6 destination on an IPv4 socket is written as
+// IPv6, which the kernel refuses for that datagram alone.
+func putSockaddr(sa *unix.RawSockaddrInet6, ap netip.AddrPort, v6 bool) uint32 {
+	a, port := ap.Addr(), ap.Port()
+	if !v6 {
+		a = a.Unmap()
+	}
+	if !v6 && a.Is4() {
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		sa4.Family = unix.AF_INET
+		p := (*[2]byte)(unsafe.Pointer(&sa4.Port))
+		p[0], p[1] = byte(port>>8), byte(port)
+		sa4.Addr = a.As4()
+		sa4.Zero = [8]uint8{}
+		return unix.SizeofSockaddrInet4
+	}
+	sa.Family = unix.AF_INET6
+	p := (*[2]byte)(unsafe.Pointer(&sa.Port))
+	p[0], p[1] = byte(port>>8), byte(port)
+	sa.Flowinfo = 0
+	sa.Addr = a.As16()
+	sa.Scope_id = 0
+	return unix.SizeofSockaddrInet6
+}
+
+// isInet6 tells whether c is an AF_INET6 socket.
+func isInet6(c *net.UDPConn) bool {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var v6 bool
+	_ = rc.Control(func(fd uintptr) {
+		sa, err := unix.Getsockname(int(fd))
+		_, v6 = sa.(*unix.SockaddrInet6)
+		v6 = v6 && err == nil
+	})
+	return v6
+}
