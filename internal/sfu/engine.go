@@ -257,8 +257,14 @@ func (t *transport) newPeerConnectionWith(iceServers []webrtc.ICEServer, bwe int
 		}
 		ir.Add(gen)
 	}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, fmt.Errorf("sfu: reports: %w", err)
+	if bwe == nil {
+		// A publisher's connection: receiver reports on what it sends.
+		// A subscriber's sends the sender reports of its streams from
+		// media.DownTrack, with the packets (pion's sender interceptor
+		// takes a lock and reads the clock per packet and subscriber).
+		if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+			return nil, fmt.Errorf("sfu: reports: %w", err)
+		}
 	}
 	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
 		return nil, fmt.Errorf("sfu: simulcast headers: %w", err)

@@ -536,7 +536,17 @@ type DownTrack struct {
 	twccID uint8
 	exts   [1]rtp.Extension
 	twcc   [2]byte
+
+	// The sender report's figures (RFC 3550 §6.4.1): packets and payload
+	// octets sent on the stream, and when the last report went.
+	srPackets, srOctets uint32
+	lastSR              time.Time
 }
+
+// senderReportInterval is how often a stream that sends reports it (RFC
+// 3550 §6.2 leaves the interval to the profile; browsers send about one a
+// second).
+const senderReportInterval = time.Second
 
 // NewDownTrack returns the track that forwards up to one subscriber, to be
 // added to the subscriber's connection, then given its sender (SetSender)
@@ -745,7 +755,43 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		return false
 	}
 	d.sent.Add(1)
+	d.srPackets++
+	d.srOctets += uint32(len(payload))
+	if now.Sub(d.lastSR) >= senderReportInterval {
+		d.senderReport(now, h.Timestamp)
+	}
 	return true
+}
+
+// senderReport sends the stream's sender report (RFC 3550 §6.4.1) with the
+// packet just sent: its timestamp and the wall clock now, which is when it
+// left. The receiver aligns audio and video by them (lip sync) and measures
+// the round trip. The DownTrack sends them itself, with the packets it
+// already counts, rather than pion's report interceptor, which takes a lock
+// and reads the clock for every packet of every subscriber.
+func (d *DownTrack) senderReport(now time.Time, ts uint32) {
+	if d.sender == nil {
+		return
+	}
+	tr := d.sender.Transport()
+	if tr == nil {
+		return
+	}
+	d.lastSR = now
+	_, _ = tr.WriteRTCP([]rtcp.Packet{&rtcp.SenderReport{
+		SSRC: d.ssrc, NTPTime: ntpTime(now), RTPTime: ts,
+		PacketCount: d.srPackets, OctetCount: d.srOctets,
+	}})
+}
+
+// ntpTime is t in the 64-bit NTP format of RTCP (RFC 3550 §4): seconds
+// since 1900 in the high 32 bits, the fraction in the low.
+func ntpTime(t time.Time) uint64 {
+	const unixToNTP = 2_208_988_800 // seconds from 1900 to 1970
+	ns := uint64(t.UnixNano())
+	sec := ns/1e9 + unixToNTP
+	frac := (ns % 1e9) << 32 / 1e9
+	return sec<<32 | frac
 }
 
 // rtxPayloadType finds the RTX payload type associated with pt (RFC 4588
@@ -816,6 +862,7 @@ func (d *DownTrack) writePadding(n int) bool {
 	if d.sentLog != nil {
 		d.sentLog.recordPadding(&h)
 	}
+	d.srPackets++ // a packet of the stream; its padding is no payload
 	d.seqOff--
 	d.lastSeq = h.SequenceNumber
 	return true

@@ -20,6 +20,7 @@ func (d *DownTrack) Continue(prev *DownTrack) {
 		m = *prev.vp8
 	}
 	prevRate := prev.clockRate
+	srPackets, srOctets, lastSR := prev.srPackets, prev.srOctets, prev.lastSR
 	prev.mu.Unlock()
 	if !started {
 		return
@@ -28,6 +29,8 @@ func (d *DownTrack) Continue(prev *DownTrack) {
 	defer d.mu.Unlock()
 	d.started, d.rebase = true, true
 	d.lastSeq, d.lastTS, d.lastAt = lastSeq, lastTS, lastAt
+	// One stream for the receiver: its sender reports count on.
+	d.srPackets, d.srOctets, d.lastSR = srPackets, srOctets, lastSR
 	if d.clockRate != prevRate {
 		// Another clock: start its timestamps afresh from now.
 		d.lastAt = time.Now()
