@@ -339,7 +339,10 @@ func (u *UpTrack) readLoop(r packetReader, q int, ssrc uint32, pt uint8) {
 func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 	lay := &u.layers[q]
 	lay.bytes.Add(uint64(n))
-	lay.lastRx.Store(time.Now().UnixNano())
+	// One reading of the clock for the whole fan-out: every subscriber's
+	// copy leaves within it.
+	now := time.Now()
+	lay.lastRx.Store(now.UnixNano())
 
 	if u.muted.Load() || u.gated.Load() {
 		return
@@ -383,7 +386,7 @@ func (u *UpTrack) receive(q int, pkt *rtp.Packet, n int) {
 		}
 		sent := uint64(0)
 		for _, d := range *ds {
-			if d.write(q, pkt, kf) {
+			if d.write(q, pkt, kf, now) {
 				sent++
 			}
 		}
@@ -665,9 +668,9 @@ func (d *DownTrack) setTarget(q int) {
 	}
 }
 
-// write forwards pkt, received on layer q, if this subscriber wants it. It
-// reports whether the packet was sent.
-func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
+// write forwards pkt, received on layer q, if this subscriber wants it, at
+// now. It reports whether the packet was sent.
+func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.bound {
@@ -693,7 +696,6 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool) bool {
 		switching = true
 	}
 	d.rebase = false
-	now := time.Now()
 	if switching {
 		if d.started {
 			// Continue the outgoing sequence right after the last packet,

@@ -1,6 +1,8 @@
 package media
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/pion/rtp"
@@ -37,18 +39,18 @@ func TestPaddingBetweenFramesKeepsSequenceNumbers(t *testing.T) {
 	if d.writePadding(100) {
 		t.Fatal("padding before the first packet")
 	}
-	d.write(layerLow, pkt(1000, 9000, false, true), true)
+	d.write(layerLow, pkt(1000, 9000, false, true), true, time.Now())
 	if d.writePadding(100) {
 		t.Fatal("padding inside a frame")
 	}
-	d.write(layerLow, pkt(1002, 9000, true, true), true) // 1001 is late
+	d.write(layerLow, pkt(1002, 9000, true, true), true, time.Now()) // 1001 is late
 	for range 2 {
 		if !d.writePadding(300) {
 			t.Fatal("no padding after a frame")
 		}
 	}
-	d.write(layerLow, pkt(1003, 12000, true, false), false)
-	d.write(layerLow, pkt(1001, 9000, false, true), true) // the late one
+	d.write(layerLow, pkt(1003, 12000, true, false), false, time.Now())
+	d.write(layerLow, pkt(1001, 9000, false, true), true, time.Now()) // the late one
 
 	var seqs []uint16
 	for _, h := range w.headers {
@@ -75,14 +77,14 @@ func TestPaddingBetweenFramesKeepsSequenceNumbers(t *testing.T) {
 	}
 
 	// A paused video may be padded whatever its last packet was; audio never.
-	d.write(layerLow, pkt(1004, 15000, false, false), false)
+	d.write(layerLow, pkt(1004, 15000, false, false), false, time.Now())
 	d.setTarget(layerPaused)
 	if !d.writePadding(50) {
 		t.Error("no padding on a paused video")
 	}
 	a := NewDownTrack(liveTrack("a", webrtc.RTPCodecTypeAudio, SourceMicrophone))
 	a.bound, a.writer = true, &headerWriter{}
-	a.write(layerHigh, &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 7, Marker: true}, Payload: []byte{1}}, false)
+	a.write(layerHigh, &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 7, Marker: true}, Payload: []byte{1}}, false, time.Now())
 	if a.writePadding(50) {
 		t.Error("padding on audio")
 	}

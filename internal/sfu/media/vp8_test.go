@@ -1,6 +1,8 @@
 package media
 
 import (
+	"time"
+
 	"bytes"
 	"testing"
 
@@ -174,8 +176,8 @@ func TestDownTrackRewritesPictureIDsAcrossLayers(t *testing.T) {
 		p := &rtp.Packet{Header: rtp.Header{SequenceNumber: seq[q], Timestamp: uint32(seq[q]) * 3000}, Payload: vp8Payload(true, pic[q], true, pic[q]&0xff, key)}
 		seq[q]++
 		pic[q] = (pic[q] + 1) & 0x7fff
-		d1.write(q, p, key)
-		d2.write(q, p, key)
+		d1.write(q, p, key, time.Now())
+		d2.write(q, p, key, time.Now())
 	}
 	send(layerLow, true)
 	for range 3 {
