@@ -479,9 +479,10 @@ type padRun struct{ in, off uint16 }
 // numbers and timestamps, continuous across simulcast layer switches and
 // pauses.
 type DownTrack struct {
-	up       *UpTrack
-	streamID string
-	sender   *webrtc.RTPSender
+	up        *UpTrack
+	streamID  string
+	sender    *webrtc.RTPSender
+	transport *webrtc.DTLSTransport // the sender's, for sender reports
 
 	// view is the size at which the subscriber shows the video, as
 	// reported by its client; viewSet tells if it reported at all.
@@ -546,10 +547,18 @@ type DownTrack struct {
 	lastSR              time.Time
 }
 
-// senderReportInterval is how often a stream that sends reports it (RFC
-// 3550 §6.2 leaves the interval to the profile; browsers send about one a
-// second).
-const senderReportInterval = time.Second
+// senderReportInterval is how often a stream that sends reports it, in
+// nanoseconds (RFC 3550 §6.2 leaves the interval to the profile; browsers
+// send about one a second).
+var senderReportInterval atomic.Int64
+
+func init() { senderReportInterval.Store(int64(time.Second)) }
+
+// SetSenderReportInterval changes how often streams send their reports, for
+// tests that make every packet send one; it returns the interval before.
+func SetSenderReportInterval(d time.Duration) time.Duration {
+	return time.Duration(senderReportInterval.Swap(int64(d)))
+}
 
 // NewDownTrack returns the track that forwards up to one subscriber, to be
 // added to the subscriber's connection, then given its sender (SetSender)
@@ -572,8 +581,18 @@ func NewDownTrack(up *UpTrack) *DownTrack {
 func (d *DownTrack) Up() *UpTrack { return d.up }
 
 // SetSender records the sender the subscriber's connection made for d
-// (AddTrack), which RTCPLoop reads and Sender returns.
-func (d *DownTrack) SetSender(s *webrtc.RTPSender) { d.sender = s }
+// (AddTrack), which RTCPLoop reads and Sender returns, and its transport,
+// on which d sends its sender reports. Call it before d is added to its
+// UpTrack.
+func (d *DownTrack) SetSender(s *webrtc.RTPSender) {
+	d.sender = s
+	if s != nil {
+		// Taken now, not when reporting: write holds d.mu, and pion holds
+		// the sender's lock when it unbinds d (Unbind takes d.mu), so
+		// asking the sender from write could deadlock.
+		d.transport = s.Transport()
+	}
+}
 
 // Sender is the sender given to SetSender.
 func (d *DownTrack) Sender() *webrtc.RTPSender { return d.sender }
@@ -759,7 +778,7 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool, now time.Time) 
 	d.sent.Add(1)
 	d.srPackets++
 	d.srOctets += uint32(len(payload))
-	if now.Sub(d.lastSR) >= senderReportInterval {
+	if int64(now.Sub(d.lastSR)) >= senderReportInterval.Load() {
 		d.senderReport(now, h.Timestamp)
 	}
 	return true
@@ -772,15 +791,11 @@ func (d *DownTrack) write(q int, pkt *rtp.Packet, keyframe bool, now time.Time) 
 // already counts, rather than pion's report interceptor, which takes a lock
 // and reads the clock for every packet of every subscriber.
 func (d *DownTrack) senderReport(now time.Time, ts uint32) {
-	if d.sender == nil {
-		return
-	}
-	tr := d.sender.Transport()
-	if tr == nil {
+	if d.transport == nil {
 		return
 	}
 	d.lastSR = now
-	_, _ = tr.WriteRTCP([]rtcp.Packet{&rtcp.SenderReport{
+	_, _ = d.transport.WriteRTCP([]rtcp.Packet{&rtcp.SenderReport{
 		SSRC: d.ssrc, NTPTime: ntpTime(now), RTPTime: ts,
 		PacketCount: d.srPackets, OctetCount: d.srOctets,
 	}})
