@@ -30,7 +30,14 @@
 #   packets, or a subscription, in some run), OUT (a directory for the logs and
 #   results; a temporary one by default), LIVEKIT_SERVER (a livekit-server
 #   binary; by default v1.13.5 is installed with `go install` into
-#   ${XDG_CACHE_HOME:-~/.cache}/chancery-bench once, and reused).
+#   ${XDG_CACHE_HOME:-~/.cache}/chancery-bench once, and reused),
+#   PIN (1: each server on CPU 0 alone and the load tool on the others,
+#   with taskset, so that the load tool's own work never takes the server's
+#   CPU: "subscribers per core" is then the server's on one core; both Go
+#   servers size their GOMAXPROCS to the one CPU), PERF (1: a CPU profile
+#   of each server over the measured window with `perf record -e cpu-clock
+#   -g`, summarised into OUT/LABEL.SERVER.perf.txt: the share of the
+#   kernel, and the top functions by self time).
 # Everything listens on 127.0.0.1 only; LiveKit runs in dev mode (--dev,
 # devkey/secret), single node, no Redis, logging at warn like Chancery.
 set -euo pipefail
@@ -43,7 +50,19 @@ ROUNDS=${ROUNDS:-2}
 PLENARY_SUBS=${PLENARY_SUBS:-10 20 30 40 50 60 80}
 BROADCAST_VIEWERS=${BROADCAST_VIEWERS:-10 25 50}
 LOSS_STOP=${LOSS_STOP:-1}
+PIN=${PIN:-0}
+PERF=${PERF:-0}
 LK_VERSION=v1.13.5
+server_cpu=() load_cpu=()
+if [[ $PIN == 1 ]]; then
+	(($(nproc) >= 2)) || { echo "PIN=1 needs two CPUs at least" >&2; exit 2; }
+	server_cpu=(taskset -c 0)
+	load_cpu=(taskset -c "1-$(($(nproc) - 1))")
+fi
+if [[ $PERF == 1 ]] && ! command -v perf >/dev/null; then
+	echo "PERF=1 needs perf (Debian: linux-perf)" >&2
+	exit 2
+fi
 shapes=("$@")
 [[ ${#shapes[@]} -gt 0 ]] || shapes=(audio video plenary)
 
@@ -84,6 +103,27 @@ port() { # a free loopback port (TCP and UDP)
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# profile LABEL TARGET: with PERF=1, records the server's CPU (server_pid)
+# over the measured window, in the background, and summarises it.
+profile_pid=""
+profile() {
+	profile_pid=""
+	[[ $PERF == 1 ]] || return 0
+	local out=$OUT/$1.$2
+	(
+		sleep "$WARMUP"
+		perf record -q -e cpu-clock -F 999 -g -p "$server_pid" -o "$out.perf.data" -- sleep "$DURATION" >/dev/null 2>&1 || exit 0
+		{
+			echo "# $1 $2: share of samples by where they ran"
+			perf report -i "$out.perf.data" --no-children --sort dso -g none 2>/dev/null | grep '%' | head -4
+			echo "# top functions by self time"
+			perf report -i "$out.perf.data" --no-children --sort sym -g none 2>/dev/null | grep '%' | head -40
+		} >"$out.perf.txt"
+		rm -f "$out.perf.data"
+	) &
+	profile_pid=$!
+}
+
 # run_chancery LABEL SFUBENCH-FLAGS...: a fresh server with the demo data,
 # its media on one loopback UDP port, then the load.
 run_chancery() {
@@ -93,7 +133,7 @@ run_chancery() {
 	addr=127.0.0.1:$(port)
 	key=$(head -c32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	data=$(mktemp -d "$tmp/chancery.XXXX")
-	"$tmp/chancery" -demo -data "$data" -addr "$addr" -rtc-udp "127.0.0.1:$(port)" -rtc-tcp "" \
+	"${server_cpu[@]}" "$tmp/chancery" -demo -data "$data" -addr "$addr" -rtc-udp "127.0.0.1:$(port)" -rtc-tcp "" \
 		-rtc-loopback -room-token-key "$key" -log-level warn >"$OUT/$label.chancery.server.log" 2>&1 &
 	server_pid=$!
 	for _ in $(seq 300); do curl -fs "http://$addr/readyz" >/dev/null && break; sleep 0.1; done
@@ -107,9 +147,11 @@ run_chancery() {
 		[[ -n $room ]] || { echo "no live room on the demo's live page" >&2; stop_server; return 1; }
 		set -- -room "$room" "$@"
 	fi
-	"$tmp/sfubench" -target chancery -server "http://$addr" -key "$key" -pid "$server_pid" -label "$label" \
+	profile "$label" chancery
+	"${load_cpu[@]}" "$tmp/sfubench" -target chancery -server "http://$addr" -key "$key" -pid "$server_pid" -label "$label" \
 		-duration "$DURATION" -warmup "$WARMUP" "$@" 2>"$OUT/$label.chancery.bench.log" | tee -a "$OUT/report.txt"
 	local rc=${PIPESTATUS[0]}
+	[[ -z $profile_pid ]] || wait "$profile_pid"
 	stop_server
 	rm -rf "$data"
 	return "$rc"
@@ -135,14 +177,16 @@ rtc:
 logging:
   level: warn
 EOF
-	"$LIVEKIT_SERVER" --dev --config "$tmp/livekit.yaml" >"$OUT/$label.livekit.server.log" 2>&1 &
+	"${server_cpu[@]}" "$LIVEKIT_SERVER" --dev --config "$tmp/livekit.yaml" >"$OUT/$label.livekit.server.log" 2>&1 &
 	server_pid=$!
 	for _ in $(seq 300); do curl -fs "http://127.0.0.1:$http/" >/dev/null && break; sleep 0.1; done
 	curl -fs "http://127.0.0.1:$http/" >/dev/null || { echo "livekit-server did not become ready" >&2; cat "$OUT/$label.livekit.server.log" >&2; exit 1; }
 	sleep 2
-	"$tmp/sfubench" -target livekit -server "ws://127.0.0.1:$http" -room "bench-$label" -pid "$server_pid" -label "$label" \
+	profile "$label" livekit
+	"${load_cpu[@]}" "$tmp/sfubench" -target livekit -server "ws://127.0.0.1:$http" -room "bench-$label" -pid "$server_pid" -label "$label" \
 		-duration "$DURATION" -warmup "$WARMUP" "$@" 2>"$OUT/$label.livekit.bench.log" | tee -a "$OUT/report.txt"
 	local rc=${PIPESTATUS[0]}
+	[[ -z $profile_pid ]] || wait "$profile_pid"
 	stop_server
 	return "$rc"
 }
