@@ -26,12 +26,16 @@ const maxDatagram = 1500
 // it would on the socket itself.
 //
 // The batch is sent by sendBatch (batchconn_linux.go): one sendmmsg(2)
-// over headers built once per batch, without allocating per datagram and
-// without the runtime's syscall bookkeeping, which for a call that lasts
-// as long as a whole fan-out (60 datagrams: 200 µs or more on loopback,
-// where the kernel delivers each into its receiver's socket inside the
-// call) had the runtime's monitor hand the processor to another thread at
-// every fan-out (docs/benchmarks.md).
+// over headers built once per batch, without allocating per datagram. On
+// Linux every system call on the socket (that one, a datagram read, a
+// datagram written at once) is made without the runtime's system call
+// bookkeeping, on the non-blocking socket, the runtime's poller waiting
+// when the kernel says EAGAIN as for any socket. A server that goes idle
+// between packets otherwise woke the runtime's monitor thread with the
+// first system call after each idle spell, and the monitor then polled
+// every 20 µs for a millisecond: a tenth of the server's CPU on one core
+// (docs/benchmarks.md); a fan-out's long sendmmsg also had the monitor
+// hand the processor to another thread.
 //
 // The delay a datagram gets is bounded by the fan-out in progress when it
 // was written: every Release sends all that is queued, whoever queued it,
@@ -44,8 +48,13 @@ type batchConn struct {
 	// v6 tells whether the socket is an AF_INET6 one, whose destinations
 	// are given as IPv6 addresses (IPv4 ones mapped).
 	v6 bool
-	// rc writes on the socket's descriptor (sendBatch).
-	rc syscall.RawConn
+	// rc reads and writes on the socket's descriptor (sendBatch, readOne,
+	// writeNow); rd is the read in progress (under rdMu), wr the write of
+	// one datagram at once (under sendMu).
+	rc   syscall.RawConn
+	rdMu sync.Mutex
+	rd   oneIO
+	wr   oneIO
 
 	mu    sync.Mutex
 	holds int
@@ -83,6 +92,7 @@ func newBatchConn(c *net.UDPConn) *batchConn {
 		rc = nil
 	}
 	b := &batchConn{UDPConn: c, v6: isInet6(c), rc: rc}
+	b.initIO()
 	b.pool.New = func() any {
 		c := new(batch)
 		c.sys.init(c)
@@ -120,11 +130,12 @@ func (b *batchConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if !ok || len(p) > maxDatagram {
 		return b.UDPConn.WriteTo(p, addr)
 	}
-	if n, queued := b.enqueue(p, ua.AddrPort()); queued {
+	ap := ua.AddrPort()
+	if n, queued := b.enqueue(p, ap); queued {
 		return n, nil
 	}
 	defer b.sendMu.Unlock()
-	return b.UDPConn.WriteTo(p, addr)
+	return b.writeNow(p, ap)
 }
 
 // WriteToAddrPort implements ice.AddrPortReaderWriter.
@@ -136,13 +147,13 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 		return n, nil
 	}
 	defer b.sendMu.Unlock()
-	return b.UDPConn.WriteToUDPAddrPort(p, addr)
+	return b.writeNow(p, addr)
 }
 
 // ReadFromAddrPort implements ice.AddrPortReaderWriter.
 func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 	for {
-		n, addr, err := b.UDPConn.ReadFromUDPAddrPort(p)
+		n, addr, err := b.readOne(p)
 		if drop := b.dropIn.Load(); err == nil && drop != nil && (*drop)(n) {
 			continue
 		}

@@ -5,6 +5,7 @@ package sfu
 import (
 	"net"
 	"net/netip"
+	"os"
 	"syscall"
 	"unsafe"
 
@@ -111,6 +112,124 @@ func putSockaddr(sa *unix.RawSockaddrInet6, ap netip.AddrPort, v6 bool) uint32 {
 	sa.Addr = a.As16()
 	sa.Scope_id = 0
 	return unix.SizeofSockaddrInet6
+}
+
+// oneIO is one datagram read or written at once on the socket, by a method
+// value made once (a closure per call would allocate). Reads and writes
+// have one each, each used under its own lock.
+type oneIO struct {
+	p     []byte
+	sa    unix.RawSockaddrInet6 // room for either family
+	salen uint32
+	n     int
+	errno syscall.Errno
+	read  func(fd uintptr) bool
+	write func(fd uintptr) bool
+}
+
+// recvfrom is the body of a raw read: one recvfrom(2), without the
+// runtime's system call bookkeeping (see sendmmsg).
+func (o *oneIO) recvfrom(fd uintptr) bool {
+	for {
+		var buf unsafe.Pointer
+		if len(o.p) > 0 {
+			buf = unsafe.Pointer(&o.p[0])
+		}
+		o.salen = unix.SizeofSockaddrInet6
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(buf), uintptr(len(o.p)), 0,
+			uintptr(unsafe.Pointer(&o.sa)), uintptr(unsafe.Pointer(&o.salen)))
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		o.n, o.errno = 0, e
+		if e == 0 {
+			o.n = int(r)
+		}
+		return true
+	}
+}
+
+// sendto is the body of a raw write of one datagram: one sendto(2).
+func (o *oneIO) sendto(fd uintptr) bool {
+	for {
+		var buf unsafe.Pointer
+		if len(o.p) > 0 {
+			buf = unsafe.Pointer(&o.p[0])
+		}
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(buf), uintptr(len(o.p)), 0,
+			uintptr(unsafe.Pointer(&o.sa)), uintptr(o.salen))
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		o.n, o.errno = 0, e
+		if e == 0 {
+			o.n = int(r)
+		}
+		return true
+	}
+}
+
+// sockaddrAddrPort reads the address recvfrom wrote.
+func sockaddrAddrPort(sa *unix.RawSockaddrInet6) netip.AddrPort {
+	p := (*[2]byte)(unsafe.Pointer(&sa.Port))
+	port := uint16(p[0])<<8 | uint16(p[1])
+	if sa.Family == unix.AF_INET {
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), port)
+	}
+	return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), port)
+}
+
+// readOne reads one datagram, as ReadFromUDPAddrPort would.
+func (b *batchConn) readOne(p []byte) (int, netip.AddrPort, error) {
+	if b.rc == nil {
+		return 0, netip.AddrPort{}, net.ErrClosed
+	}
+	b.rdMu.Lock()
+	defer b.rdMu.Unlock()
+	o := &b.rd
+	o.p = p
+	err := b.rc.Read(o.read)
+	o.p = nil
+	if err != nil {
+		return 0, netip.AddrPort{}, &net.OpError{Op: "read", Net: "udp", Source: b.LocalAddr(), Err: err}
+	}
+	if o.errno != 0 {
+		return 0, netip.AddrPort{}, &net.OpError{Op: "read", Net: "udp", Source: b.LocalAddr(), Err: os.NewSyscallError("recvfrom", o.errno)}
+	}
+	return o.n, sockaddrAddrPort(&o.sa), nil
+}
+
+// writeNow writes one datagram at once, as WriteToUDPAddrPort would; the
+// caller holds sendMu.
+func (b *batchConn) writeNow(p []byte, ap netip.AddrPort) (int, error) {
+	if b.rc == nil {
+		return 0, net.ErrClosed
+	}
+	o := &b.wr
+	o.p = p
+	o.salen = putSockaddr(&o.sa, ap, b.v6)
+	err := b.rc.Write(o.write)
+	o.p = nil
+	if err != nil {
+		return 0, &net.OpError{Op: "write", Net: "udp", Addr: net.UDPAddrFromAddrPort(ap), Err: err}
+	}
+	if o.errno != 0 {
+		return 0, &net.OpError{Op: "write", Net: "udp", Addr: net.UDPAddrFromAddrPort(ap), Err: os.NewSyscallError("sendto", o.errno)}
+	}
+	return o.n, nil
+}
+
+// initIO makes the method values of b's reads and writes.
+func (b *batchConn) initIO() {
+	b.rd.read = b.rd.recvfrom
+	b.wr.write = b.wr.sendto
 }
 
 // isInet6 tells whether c is an AF_INET6 socket.

@@ -2,7 +2,25 @@
 
 package sfu
 
-import "net"
+import (
+	"net"
+	"net/netip"
+)
+
+// oneIO is unused where the socket's own methods are used.
+type oneIO struct{}
+
+func (b *batchConn) initIO() {}
+
+// readOne reads one datagram.
+func (b *batchConn) readOne(p []byte) (int, netip.AddrPort, error) {
+	return b.UDPConn.ReadFromUDPAddrPort(p)
+}
+
+// writeNow writes one datagram at once; the caller holds sendMu.
+func (b *batchConn) writeNow(p []byte, ap netip.AddrPort) (int, error) {
+	return b.UDPConn.WriteToUDPAddrPort(p, ap)
+}
 
 // batchSys is empty where there is no sendmmsg(2): a batch leaves one
 // datagram at a time.

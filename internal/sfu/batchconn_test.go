@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -239,6 +240,56 @@ func TestBatchConnFanOutDoesNotAllocate(t *testing.T) {
 	}
 	if want := uint64(102 * len(rx)); b.datagrams.Load() != want || b.failed.Load() != 0 {
 		t.Errorf("%d datagrams sent, %d failed; want %d and 0", b.datagrams.Load(), b.failed.Load(), want)
+	}
+}
+
+// Outside a fan-out, a datagram leaves at once, and reads give each
+// datagram with its sender's address, as the socket's own methods do; a
+// closed socket ends the reader (pion's mux stops on the error).
+func TestBatchConnReadsAndWritesAtOnce(t *testing.T) {
+	b := newBatchConn(listenLoopback(t))
+	peer := listenLoopback(t)
+	if _, err := b.WriteToAddrPort(datagram(1, 2), peer.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, peer, 1); got[0] != [2]uint32{1, 2} {
+		t.Fatalf("peer got %v", got)
+	}
+	if _, err := peer.WriteToUDP(datagram(3, 4), b.LocalAddr().(*net.UDPAddr)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1500)
+	n, from, err := b.ReadFromAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 8 || binary.BigEndian.Uint32(buf[4:]) != 4 || from != peer.LocalAddr().(*net.UDPAddr).AddrPort() {
+		t.Fatalf("read %d bytes %x from %v, want 8 from %v", n, buf[:n], from, peer.LocalAddr())
+	}
+	// A short buffer gets the datagram's start, as recvfrom truncates.
+	if _, err := peer.WriteToUDP(datagram(5, 6), b.LocalAddr().(*net.UDPAddr)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := b.ReadFromAddrPort(buf[:4]); err != nil || n != 4 || binary.BigEndian.Uint32(buf) != 5 {
+		t.Fatalf("short read: %d, %v", n, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := b.ReadFromAddrPort(buf)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the reader waits in the poller
+	b.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("read after close: %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader did not end when the socket closed")
+	}
+	if _, err := b.WriteToAddrPort(datagram(0, 0), peer.LocalAddr().(*net.UDPAddr).AddrPort()); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after close: %v, want net.ErrClosed", err)
 	}
 }
 
