@@ -120,9 +120,17 @@ func TestRoomMeetingApp(t *testing.T) {
 	a.WaitFor(t, "the chair sees the camera off", camAtChair+`.muted && !document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video')`)
 	b.Do(t, "press V again", chromedp.KeyEvent("v"))
 	a.WaitFor(t, "the chair sees the camera again", `!`+camAtChair+`.muted && document.querySelector('#tiles .tile:not(.own)').classList.contains('has-video') && document.querySelector('#tiles .tile:not(.own) video').videoWidth > 0`)
+	// The chair keeps the focus on Amira's Mute button while the list of
+	// participants is redrawn for her hand: a roster update does not move
+	// a keyboard or screen reader user's focus.
+	muteAmira := msg("en", "room_mute", "") + ": Amira"
+	a.Do(t, "the chair focuses Mute: Amira", chromedp.Focus(chromedp.CSS(`#people-list button[aria-label=`+browsertest.JSString(muteAmira)+`]`)))
 	b.Do(t, "press H", chromedp.KeyEvent("h"))
 	a.WaitFor(t, "the chair hears of the hand", `document.getElementById('room-status').textContent === `+browsertest.JSString(msg("en", "room_hand_raised_by", "Amira")))
 	a.WaitFor(t, "the hand shows in the chair's list", `[...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes('Amira') && li.querySelector('[aria-label="hand raised"]'))`)
+	if got := browsertest.Eval[string](t, a.Tab, `document.activeElement.getAttribute('aria-label') + ' in ' + document.activeElement.parentElement?.closest('[id]')?.id`); got != muteAmira+" in people-list" {
+		t.Errorf("after the list was redrawn for the hand, the chair's focus is on %q, want %q", got, muteAmira+" in people-list")
+	}
 	if got := pressed(b, "hand-toggle"); got != "true" {
 		t.Errorf("after H the hand control is aria-pressed=%s", got)
 	}
@@ -179,6 +187,17 @@ func TestRoomMeetingApp(t *testing.T) {
 	b.WaitFor(t, "the help dialog opens again", `document.getElementById('help-dialog').open`)
 	b.Do(t, "close with its button", chromedp.KeyEvent(kb.Enter))
 	b.WaitFor(t, "closed, focus on the help control", `!document.getElementById('help-dialog').open && document.activeElement.id === 'help-button'`)
+	// The dialog gives the focus back to its opener as it closes; its close
+	// event comes later, after a key pressed meanwhile on a busy page, and
+	// must not take the focus from the control the user moved to.
+	b.Do(t, "open help from the hand control", chromedp.Focus(chromedp.CSS("#hand-toggle")), chromedp.KeyEvent("?"))
+	b.WaitFor(t, "the help dialog opens a third time", `document.getElementById('help-dialog').open`)
+	browsertest.Eval[bool](t, b.Tab, `(d => { window.__helpClosed = false; d.addEventListener('close', () => setTimeout(() => { window.__helpClosed = true; }), { once: true });
+		d.close(); document.getElementById('mic-toggle').focus(); return true; })(document.getElementById('help-dialog'))`)
+	b.WaitFor(t, "the close event has run", `window.__helpClosed`)
+	if got := browsertest.Eval[string](t, b.Tab, `document.activeElement.id`); got != "mic-toggle" {
+		t.Errorf("the help dialog's close event moved the focus from the microphone control to %q", got)
+	}
 
 	// Pinning a tile switches to the speaker view with that tile large.
 	b.Do(t, "pin the chair", chromedp.Click(chromedp.CSS(`#tiles .tile:not(.own) button.pin`)))
@@ -197,6 +216,14 @@ func TestRoomMeetingApp(t *testing.T) {
 	a.WaitFor(t, "one main tile above a strip", `document.getElementById('tiles').dataset.layout === 'speaker' && document.querySelectorAll('#tiles .tile.main').length === 1 && document.querySelectorAll('#tiles .strip .tile').length === 1`)
 	a.WaitFor(t, "the speaker view fits", fitsWindow)
 	a.Screenshot(t, "meeting-en-speaker-1280.png", 1280, 800)
+	// A room update (Amira lowers her hand) redraws the tiles; the chair's
+	// focus on the pin of the tile in the strip stays there.
+	a.Do(t, "the chair focuses the strip tile's pin", chromedp.Focus(chromedp.CSS(`#tiles .strip .tile button.pin`)))
+	b.Do(t, "press H to lower the hand", chromedp.KeyEvent("h"))
+	a.WaitFor(t, "the hand goes from the chair's list", `![...document.querySelectorAll('#people-list li')].some(li => li.textContent.includes('Amira') && li.querySelector('[aria-label="hand raised"]'))`)
+	if !browsertest.Eval[bool](t, a.Tab, `document.activeElement === document.querySelector('#tiles .strip .tile button.pin')`) {
+		t.Errorf("the redraw took the focus from the strip tile's pin to %q", browsertest.Eval[string](t, a.Tab, `document.activeElement.outerHTML.slice(0, 80)`))
+	}
 	a.Do(t, "grid view", chromedp.Click(chromedp.CSS("#layout-toggle")))
 
 	// Connection quality per participant, from getStats: loss, round trip

@@ -92,6 +92,52 @@ func TestRoomVoteInTheBrowser(t *testing.T) {
 	check(a, "en", "result")
 	check(b, "ar", "result")
 
+	// The side panels share the column beside the stage without covering
+	// one another, above the control bar, at the laptop and desktop sizes
+	// and on a phone, in English and in Arabic: the chair has the people,
+	// the chat and the votes open, and so has Lan.
+	for _, br := range []*browser{a, b} {
+		if browsertest.Eval[bool](t, br.Tab, `document.getElementById('chat-panel').hidden`) {
+			br.Do(t, "open the chat beside the votes", chromedp.Click(chromedp.CSS("#chat-toggle")))
+		}
+		br.WaitFor(t, "the chat is open", `!document.getElementById('chat-panel').hidden`)
+	}
+	// panelsApart is "" when no two open panels' boxes overlap, each is
+	// inside the window above the control bar with its title in view, and
+	// the chat's Send button is whole inside the chat panel; else what is wrong.
+	const panelsApart = `(() => {
+		const ps = [...document.querySelectorAll('#side > .panel')].filter(p => !p.hidden), bar = document.querySelector('.controls').getBoundingClientRect();
+		const r = e => e.getBoundingClientRect(), inside = (a, b) => a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5 && a.left >= b.left - 0.5 && a.right <= b.right + 0.5;
+		const bad = [];
+		if (ps.length < 3) bad.push(ps.length + ' panels open');
+		ps.forEach((p, i) => {
+			const a = r(p);
+			if (a.height < 40 || a.top < 0 || a.left < 0 || a.right > innerWidth || a.bottom > bar.top + 0.5) bad.push(p.id + ' outside the window or under the bar');
+			if (!inside(r(p.querySelector('.panel-head')), a)) bad.push(p.id + ': the title is out of view');
+			for (const q of ps.slice(i + 1)) { const b = r(q); if (a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5 && a.left < b.right - 0.5 && b.left < a.right - 0.5) bad.push(p.id + ' overlaps ' + q.id); }
+		});
+		if (!inside(r(document.querySelector('#chat-form button[type=submit]')), r(document.getElementById('chat-panel')))) bad.push('the Send button is cut off');
+		return bad.join('; ');
+	})()`
+	for _, size := range [][2]int{{1280, 800}, {1440, 900}, {375, 812}} {
+		for _, br := range []struct {
+			b    *browser
+			code string
+		}{{a, "en"}, {b, "ar"}} {
+			w, h := size[0], size[1]
+			what := br.code + " " + itoa(int64(w)) + "×" + itoa(int64(h))
+			br.b.Do(t, what, chromedp.EmulateViewport(int64(w), int64(h)))
+			br.b.WaitFor(t, what+": the window is resized", `window.innerWidth === `+itoa(int64(w))+` && window.innerHeight === `+itoa(int64(h)))
+			if got := browsertest.Eval[string](t, br.b.Tab, panelsApart); got != "" {
+				t.Errorf("%s: %s", what, got)
+			}
+			br.b.Screenshot(t, "room-panels-"+br.code+"-"+itoa(int64(w))+".png", w, h)
+		}
+	}
+	for _, br := range []*browser{a, b} {
+		br.Do(t, "back to the window's size", chromedp.EmulateReset())
+	}
+
 	// The chair makes the procedure public: observers see the result
 	// without signing in, and the result sheet prints in Arabic.
 	a.Do(t, "the chair makes the procedure public", chromedp.Click(chromedp.CSS("#proc-public")),

@@ -654,7 +654,16 @@ function start() {
     $('help-dialog').showModal();
   }
   $('help-button').addEventListener('click', openHelp);
-  $('help-dialog').addEventListener('close', () => { (helpOpener.el?.isConnected ? helpOpener.el : $('help-button')).focus(); });
+  // Closing the dialog gives the focus back to its opener at once; the
+  // close event comes later, in a task of its own, after keys pressed
+  // meanwhile (input goes first on a busy page). It only places the focus
+  // when none is left (the opener went while the dialog was open): a
+  // control focused since the dialog closed keeps it.
+  $('help-dialog').addEventListener('close', () => {
+    const a = document.activeElement;
+    if (a && a !== document.body && !$('help-dialog').contains(a)) return;
+    (helpOpener.el?.isConnected ? helpOpener.el : $('help-button')).focus();
+  });
   $('shortcuts-on').addEventListener('change', () => { st.shortcuts = $('shortcuts-on').checked; });
   document.addEventListener('keydown', (e) => {
     if (!st.shortcuts || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || $('room').hidden || $('help-dialog').open) return;
@@ -739,7 +748,14 @@ function start() {
     return b;
   }
 
+  // render redraws the tiles and the list of participants after any
+  // change in the room; the focus stays where the user put it.
   function render() {
+    keepFocus($('tiles'), drawTiles);
+    highlight(); renderPeople(); layoutTiles(); showQuality();
+    app.dispatchEvent(new Event('room-render')); // interp.js attaches the channel's media
+  }
+  function drawTiles() {
     const tiles = $('tiles');
     const want = [];
     const everyone = [st.self, ...[...st.people.values()].filter((p) => p.id !== st.self?.id).sort(byPrecedence)].filter(Boolean);
@@ -800,10 +816,8 @@ function start() {
       tile.classList.toggle('has-video', !!w.video);
     }
     if (layout !== 'speaker' && strip) strip.remove();
-    else if (strip) tiles.append(strip);
+    else if (strip && strip !== tiles.lastElementChild) tiles.append(strip); // moved only when a tile came after it: a move takes the focus out
     $('layout-toggle').setAttribute('aria-pressed', String(layout === 'speaker'));
-    highlight(); renderPeople(); layoutTiles(); showQuality();
-    app.dispatchEvent(new Event('room-render')); // interp.js attaches the channel's media
   }
   // caption writes a tile's name bar: flag, name, role, and whether the
   // microphone is off or the hand raised, each also in words for screen
@@ -864,7 +878,27 @@ function start() {
       if (s) s.hidden = !st.speakers.includes(li.dataset.participant);
     }
   }
+  // keepFocus runs fn, which redraws box, without losing the focus a
+  // keyboard or screen reader user had in it: a control that was replaced
+  // gives the focus to its successor (the same label), else to another
+  // control of the same participant, else to box itself; a control that
+  // was only moved gets it back. A roster update never throws the user
+  // back to the start of the page.
+  function keepFocus(box, fn) {
+    const a = document.activeElement;
+    if (!a || a === box || !box.contains(a)) { fn(); return; }
+    const name = a.getAttribute('aria-label'), who = a.closest('[data-participant]')?.dataset.participant;
+    fn();
+    if (document.activeElement === a) return;
+    const usable = (e) => e && box.contains(e) && e.checkVisibility() && !e.disabled;
+    const next = [a, ...(name ? [...box.querySelectorAll('[aria-label]')].filter((e) => e.getAttribute('aria-label') === name) : []),
+      ...(who ? box.querySelectorAll(`[data-participant="${CSS.escape(who)}"] button`) : [])].find(usable);
+    (next || box).focus({ preventScroll: true });
+  }
   function renderPeople() {
+    keepFocus($('people-list'), drawPeople);
+  }
+  function drawPeople() {
     const list = $('people-list');
     const mod = st.self?.permissions.moderate;
     const mics = new Map([...st.tracks.values()].filter((x) => x.source === 'microphone').map((x) => [x.participant, x]));
@@ -936,13 +970,13 @@ function start() {
   function renderWaiting() {
     renderReception();
     const list = $('waiting-list');
-    list.replaceChildren(...st.waiting.map((p) => {
-      const li = el('li');
+    keepFocus(list, () => list.replaceChildren(...st.waiting.map((p) => {
+      const li = el('li'); li.dataset.participant = p.id;
       li.append(el('bdi', 'who', label(p)),
         button(t('room_admit'), p, () => send({ type: 'admit', participant: p.id })),
         button(t('room_deny'), p, () => send({ type: 'deny', participant: p.id })));
       return li;
-    }));
+    })));
     $('waiting-section').hidden = !st.self?.permissions.moderate || !st.waiting.length;
     $('people-count').classList.toggle('unread', st.waiting.length > 0);
     // A moderator sees who waits even with the panel closed.
