@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -65,7 +64,7 @@ type Office struct {
 	// turned it off.
 	Watcher *watch.Watcher
 	// Logs is everything the office logged.
-	Logs *SyncBuffer
+	Logs *httpxtest.SyncBuffer
 	tb   testing.TB
 }
 
@@ -84,7 +83,7 @@ var Box = func() *secrets.Box {
 func New(t testing.TB, db *store.DB, clock *storetest.Clock, o Options) *Office {
 	t.Helper()
 	cfg := config.Default()
-	logs := &SyncBuffer{}
+	logs := &httpxtest.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	kit := httpxtest.Kit(t, func(p *httpx.KitParams) {
 		p.SecureCookies = true
@@ -144,24 +143,6 @@ func New(t testing.TB, db *store.DB, clock *storetest.Clock, o Options) *Office 
 		}).Routes(mux)
 	}, authtest.Options{Auth: func(p *auth.Params) { p.Log = log.With("component", "auth") }, Origin: func(o string) { origin = o }})
 	return off
-}
-
-// SyncBuffer is a log sink safe for the server's goroutines.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // API sends body as JSON, asking for French, and checks the status; it
