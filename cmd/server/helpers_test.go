@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/mofa-vn/chancery/internal/account"
@@ -197,27 +195,9 @@ func (ts *testServer) api(c *http.Client, method, path string, body any, want in
 	return out
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newLoggedServer is newTestServer with the log kept, at debug level, so
 // that tests can search it for secrets.
-func newLoggedServer(t *testing.T, db *store.DB, clock *storetest.Clock, logs *syncBuffer, mutate ...func(*config.Config)) *testServer {
+func newLoggedServer(t *testing.T, db *store.DB, clock *storetest.Clock, logs *httpxtest.SyncBuffer, mutate ...func(*config.Config)) *testServer {
 	t.Helper()
 	cfg := testConfig()
 	for _, m := range mutate {

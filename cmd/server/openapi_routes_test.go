@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -36,7 +37,7 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		fake.SetNow(clock.Now)
-		var logs syncBuffer
+		var logs httpxtest.SyncBuffer
 		// The fake Mastodon listens on loopback: allowed as an operator
 		// allows a test server, at exactly its host and port.
 		ts := newLoggedServer(t, db, clock, &logs, allowAPIs(fake.URL))

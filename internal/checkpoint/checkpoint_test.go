@@ -1,7 +1,6 @@
 package checkpoint_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"fmt"
@@ -9,12 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/checkpoint"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/signing"
@@ -22,24 +21,6 @@ import (
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
-
-// logBuffer collects a logger's output for the test.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // office is a press office whose scheduler signs a checkpoint after every
 // publication, as cmd/server wires it.
@@ -51,7 +32,7 @@ type office struct {
 	key    *signing.Key
 	file   string
 	w      *checkpoint.Writer
-	log    *logBuffer
+	log    *httpxtest.SyncBuffer
 	svc    *publishing.Service
 	net    *pubtest.Network
 	ch     publishing.Channel
@@ -61,7 +42,7 @@ type office struct {
 
 func newOffice(t *testing.T, backend string) *office {
 	t.Helper()
-	o := &office{t: t, clock: storetest.NewClock(storetest.Start), log: &logBuffer{}}
+	o := &office{t: t, clock: storetest.NewClock(storetest.Start), log: &httpxtest.SyncBuffer{}}
 	o.opts = storetest.Options(t, backend)
 	o.opts.Now = o.clock.Now
 	o.db = storetest.OpenOptions(t, o.opts)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/checkpoint"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/signing"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -41,7 +42,7 @@ func TestWriterRun(t *testing.T) {
 	db := storetest.Open(t, store.BackendSQLite)
 	key, _ := signing.GenerateKey()
 	file := filepath.Join(t.TempDir(), "audit-checkpoints.log")
-	log := &logBuffer{}
+	log := &httpxtest.SyncBuffer{}
 	w, err := checkpoint.NewWriter(checkpoint.Params{Chain: db, Key: key, File: file, Instance: "web 1/é", Interval: time.Hour,
 		Log: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {

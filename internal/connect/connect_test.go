@@ -50,10 +50,7 @@ func TestConnectTokenForm(t *testing.T) {
 		fake := mastodonfake.New(token)
 		t.Cleanup(fake.Close)
 		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{fake.URL}})
-		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
-		officer := ts.SignIn("olivia", "officer-password-1")
-		approver := ts.SignIn("arthur", "approver-password-1")
+		officer, approver := ts.Staff()
 		var seen bodies
 
 		// The channel is made with the press office's form, which asks for

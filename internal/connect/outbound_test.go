@@ -123,18 +123,10 @@ func TestConnectedChannelMovedInsideIsRefusedEverywhere(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		col := outboundtest.New(t, "tcp4", "127.0.0.1:0")
 		const token = "mastodon-SECRET-token-Mv44"
-		fake := mastodonfake.New(token)
-		t.Cleanup(fake.Close)
-		fake.SetNow(clock.Now)
+		fake := connecttest.Mastodon(t, clock, token)
 		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{fake.URL}})
-		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
-		officer := ts.SignIn("olivia", "officer-password-1")
-		approver := ts.SignIn("arthur", "approver-password-1")
-		ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
-			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
-		id := int64(ch["id"].(float64))
-		ts.Connect(officer, id, map[string]string{"access_token": token})
+		officer, approver := ts.Staff()
+		id := ts.ConnectMastodon(officer, fake.URL, "UTC", token)
 		stID := ts.ComposeAndApprove(officer, approver, clock.Now().Add(time.Hour), []int64{id},
 			[]map[string]string{{"lang": "en", "title": "Statement", "body": "Viet Nam welcomes the agreement on fisheries."}})
 

@@ -87,41 +87,57 @@ func diffJSON(chunks []DiffChunk) []DiffJSON {
 	return out
 }
 
-// apiStatementOf is the statement the path names, or the failure written.
-func (h *Handlers) apiStatementOf(w http.ResponseWriter, r *http.Request) (store.Statement, bool) {
-	id, err := pathID(r)
-	var st store.Statement
-	if err == nil {
-		st, err = h.db.GetStatement(r.Context(), id)
-	}
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return st, false
-	}
-	return st, true
+// statementAPI serves an API route about the statement the path names:
+// it loads the statement, then answers with f's value as JSON with status,
+// or with the first error (no such statement, or f's) through the kit.
+func statementAPI[Out any](h *Handlers, status int, f func(r *http.Request, st store.Statement) (Out, error)) http.HandlerFunc {
+	return httpx.API(h.kit, status, func(r *http.Request) (Out, error) {
+		id, err := pathID(r)
+		var st store.Statement
+		if err == nil {
+			st, err = h.db.GetStatement(r.Context(), id)
+		}
+		if err != nil {
+			var zero Out
+			return zero, err
+		}
+		return f(r, st)
+	})
+}
+
+// statementAPIWith is statementAPI for a route that takes a JSON body: once
+// the statement is loaded, the body is decoded into an In (DecodeJSON: a
+// bad body is refused) before f runs.
+func statementAPIWith[In, Out any](h *Handlers, status int, f func(r *http.Request, st store.Statement, in In) (Out, error)) http.HandlerFunc {
+	return statementAPI(h, status, func(r *http.Request, st store.Statement) (Out, error) {
+		var in In
+		if err := httpx.DecodeJSON(r, &in); err != nil {
+			var zero Out
+			return zero, err
+		}
+		return f(r, st, in)
+	})
 }
 
 // apiReview returns the review of the statement's current version and
 // records that the caller opened it, as the review page does.
 func (h *Handlers) apiReview(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.apiStatementOf(w, r)
-	if !ok {
-		return
-	}
+	statementAPI(h, http.StatusOK, h.reviewOf)(w, r)
+}
+
+// reviewOf is apiReview's answer for st.
+func (h *Handlers) reviewOf(r *http.Request, st store.Statement) (Review, error) {
 	ctx := r.Context()
 	if err := h.svc.OpenReview(ctx, actor(r), st); err != nil {
-		h.kit.Fail(w, r, err)
-		return
+		return Review{}, err
 	}
 	d, err := h.decision(r, st)
 	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
+		return Review{}, err
 	}
 	pubs, err := h.db.ListPublications(ctx, store.QueueFilter{StatementID: st.ID})
 	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
+		return Review{}, err
 	}
 	out := Review{ID: st.ID, State: statementState(st, store.ProgressOf(pubs)), ContentHash: st.ContentHash, Approvals: d.approvals,
 		ApprovalsNeeded: st.ApprovalsNeeded, Authored: d.authored, CanDecide: d.canDecide, CanPublishNow: d.canPublishNow,
@@ -133,8 +149,7 @@ func (h *Handlers) apiReview(w http.ResponseWriter, r *http.Request) {
 		last = &la
 		out.LastApproved = &LastApproved{ContentHash: la.Hash, By: la.Actor, At: la.At.UTC(), Kept: la.Kept}
 	case !errors.Is(err, store.ErrNotFound):
-		h.kit.Fail(w, r, err)
-		return
+		return Review{}, err
 	}
 	for _, rl := range reviewTexts(st, last) {
 		rt := ReviewText{Lang: rl.Lang.Code, Title: rl.Title, Body: rl.Body, Changed: rl.Changed, New: rl.New, Gone: rl.Gone,
@@ -149,13 +164,12 @@ func (h *Handlers) apiReview(w http.ResponseWriter, r *http.Request) {
 	}
 	cs, err := h.db.ListComments(ctx, st.ID)
 	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
+		return Review{}, err
 	}
 	for _, c := range cs {
 		out.Comments = append(out.Comments, commentJSON(c))
 	}
-	h.kit.JSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 type decisionInput struct {
@@ -166,59 +180,34 @@ type decisionInput struct {
 // apiApprove approves the version with hash, which the caller must have
 // opened (GET …/review); a comment, when given, joins the thread.
 func (h *Handlers) apiApprove(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.apiStatementOf(w, r)
-	if !ok {
-		return
-	}
-	var in decisionInput
-	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	res, err := h.svc.ApproveReviewed(r.Context(), actor(r), st.ID, in.Hash, in.Comment)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	h.kit.JSON(w, http.StatusOK, map[string]any{"approvals": res.Count, "complete": res.Complete, "approval_expired": res.Late})
+	statementAPIWith(h, http.StatusOK, func(r *http.Request, st store.Statement, in decisionInput) (map[string]any, error) {
+		res, err := h.svc.ApproveReviewed(r.Context(), actor(r), st.ID, in.Hash, in.Comment)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"approvals": res.Count, "complete": res.Complete, "approval_expired": res.Late}, nil
+	})(w, r)
 }
 
 // apiRequestChanges returns the version with hash to its authors with a
 // comment, as the review page's form does.
 func (h *Handlers) apiRequestChanges(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.apiStatementOf(w, r)
-	if !ok {
-		return
-	}
-	var in decisionInput
-	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	c, err := h.svc.RequestChanges(r.Context(), actor(r), st.ID, in.Hash, in.Comment)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	h.kit.JSON(w, http.StatusOK, commentJSON(c))
+	statementAPIWith(h, http.StatusOK, func(r *http.Request, st store.Statement, in decisionInput) (CommentJSON, error) {
+		c, err := h.svc.RequestChanges(r.Context(), actor(r), st.ID, in.Hash, in.Comment)
+		return commentJSON(c), err
+	})(w, r)
 }
 
 // apiComments is the statement's thread, oldest first.
 func (h *Handlers) apiComments(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.apiStatementOf(w, r)
-	if !ok {
-		return
-	}
-	cs, err := h.db.ListComments(r.Context(), st.ID)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	out := make([]CommentJSON, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, commentJSON(c))
-	}
-	h.kit.JSON(w, http.StatusOK, out)
+	statementAPI(h, http.StatusOK, func(r *http.Request, st store.Statement) ([]CommentJSON, error) {
+		cs, err := h.db.ListComments(r.Context(), st.ID)
+		out := make([]CommentJSON, 0, len(cs))
+		for _, c := range cs {
+			out = append(out, commentJSON(c))
+		}
+		return out, err
+	})(w, r)
 }
 
 type commentInput struct {
@@ -227,37 +216,20 @@ type commentInput struct {
 
 // apiAddComment adds a remark about the current version to the thread.
 func (h *Handlers) apiAddComment(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.apiStatementOf(w, r)
-	if !ok {
-		return
-	}
-	var in commentInput
-	if err := httpx.DecodeJSON(r, &in); err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	c, err := h.svc.Comment(r.Context(), actor(r), st.ID, in.Comment)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	h.kit.JSON(w, http.StatusCreated, commentJSON(c))
+	statementAPIWith(h, http.StatusCreated, func(r *http.Request, st store.Statement, in commentInput) (CommentJSON, error) {
+		c, err := h.svc.Comment(r.Context(), actor(r), st.ID, in.Comment)
+		return commentJSON(c), err
+	})(w, r)
 }
 
 // apiPublishNow lets a cleared statement go out now, and returns the
 // publications it brought forward.
 func (h *Handlers) apiPublishNow(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.apiStatementOf(w, r)
-	if !ok {
-		return
-	}
-	ids, err := h.svc.PublishNow(r.Context(), actor(r), st.ID)
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	if ids == nil {
-		ids = []int64{}
-	}
-	h.kit.JSON(w, http.StatusOK, map[string]any{"publications": ids})
+	statementAPI(h, http.StatusOK, func(r *http.Request, st store.Statement) (map[string]any, error) {
+		ids, err := h.svc.PublishNow(r.Context(), actor(r), st.ID)
+		if ids == nil {
+			ids = []int64{}
+		}
+		return map[string]any{"publications": ids}, err
+	})(w, r)
 }

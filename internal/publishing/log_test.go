@@ -1,40 +1,20 @@
 package publishing_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/publishing"
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/social"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
-
-// syncBuffer is a log destination the scheduler's goroutines and the test
-// share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A scheduler without a logger would drop every error it meets: New
 // refuses to build one.
@@ -55,7 +35,7 @@ func TestSchedulerErrorsReachTheLogger(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out syncBuffer
+			var out httpxtest.SyncBuffer
 			svc, err := publishing.New(publishing.Params{Networks: pubtest.Networks, DB: db, Log: slog.New(slog.NewTextHandler(&out, nil)),
 				Settings: publishing.Settings{MaxIdle: 10 * time.Millisecond},
 				Resolve:  func(context.Context, publishing.Channel) (social.Publisher, error) { return nil, errors.New("unused") }})

@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/connect/connecttest"
 	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
-	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -22,21 +20,13 @@ import (
 func TestPublishToMastodonAndPortal(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		const token = "mastodon-token-7Hq2x9Lk"
-		fake := mastodonfake.New(token)
-		t.Cleanup(fake.Close)
-		fake.SetNow(clock.Now)
+		fake := connecttest.Mastodon(t, clock, token)
 		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{fake.URL}})
-		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
-		officer := ts.SignIn("olivia", "officer-password-1")
-		approver := ts.SignIn("arthur", "approver-password-1")
+		officer, approver := ts.Staff()
 
-		mast := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
-			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "Asia/Ho_Chi_Minh"}, http.StatusCreated)
+		mastID := ts.ConnectMastodon(officer, fake.URL, "Asia/Ho_Chi_Minh", token)
 		portalCh := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "portal", "name": "Portal",
 			"languages": []string{"en", "vi"}, "time_zone": "Asia/Ho_Chi_Minh"}, http.StatusCreated)
-		mastID := int64(mast["id"].(float64))
-		ts.Connect(officer, mastID, map[string]string{"access_token": token})
 
 		id := ts.ComposeAndApprove(officer, approver, clock.Now().Add(time.Hour), []int64{mastID, int64(portalCh["id"].(float64))},
 			[]map[string]string{

@@ -6,6 +6,9 @@
 // service, and the out-of-band watcher, wired as cmd/server wires them.
 // What the server logs, at debug level, is kept for tests that search it
 // for secrets.
+// Staff, Mastodon and ConnectMastodon set up what most of those tests
+// start from: a press officer and an approver signed in, and a channel
+// connected to a fake Mastodon instance.
 //
 // Only tests import it. It must not import cmd/.
 package connecttest
@@ -19,10 +22,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/account"
 	"github.com/mofa-vn/chancery/internal/auth"
 	"github.com/mofa-vn/chancery/internal/auth/authtest"
 	"github.com/mofa-vn/chancery/internal/config"
@@ -36,6 +39,7 @@ import (
 	"github.com/mofa-vn/chancery/internal/publishing/pubtest"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/social"
+	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/social/watch"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
@@ -60,7 +64,7 @@ type Office struct {
 	// turned it off.
 	Watcher *watch.Watcher
 	// Logs is everything the office logged.
-	Logs *SyncBuffer
+	Logs *httpxtest.SyncBuffer
 	tb   testing.TB
 }
 
@@ -79,7 +83,7 @@ var Box = func() *secrets.Box {
 func New(t testing.TB, db *store.DB, clock *storetest.Clock, o Options) *Office {
 	t.Helper()
 	cfg := config.Default()
-	logs := &SyncBuffer{}
+	logs := &httpxtest.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	kit := httpxtest.Kit(t, func(p *httpx.KitParams) {
 		p.SecureCookies = true
@@ -141,24 +145,6 @@ func New(t testing.TB, db *store.DB, clock *storetest.Clock, o Options) *Office 
 	return off
 }
 
-// SyncBuffer is a log sink safe for the server's goroutines.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // API sends body as JSON, asking for French, and checks the status; it
 // returns the answer's object, if it is one.
 func (o *Office) API(c *http.Client, method, path string, body any, want int) map[string]any {
@@ -192,5 +178,37 @@ func (o *Office) ComposeAndApprove(officer, approver *http.Client, due time.Time
 	got := o.API(officer, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d", id), nil, http.StatusOK)
 	o.API(approver, "GET", fmt.Sprintf("/api/v1/publishing/statements/%d/review", id), nil, http.StatusOK) // opened before approving
 	o.API(approver, "POST", fmt.Sprintf("/api/v1/publishing/statements/%d/approve", id), map[string]string{"hash": got["content_hash"].(string)}, http.StatusOK)
+	return id
+}
+
+// Staff adds a press officer (olivia) and an approver (arthur) to the
+// office and signs them in.
+func (o *Office) Staff() (officer, approver *http.Client) {
+	o.tb.Helper()
+	o.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
+	o.AddUser("arthur", "approver-password-1", account.RoleApprover)
+	return o.SignIn("olivia", "officer-password-1"), o.SignIn("arthur", "approver-password-1")
+}
+
+// Mastodon is a fake Mastodon instance that takes token, on the clock. It
+// closes when the test ends; give its URL to New's Options.Extra.
+func Mastodon(t testing.TB, clock *storetest.Clock, token string) *mastodonfake.Server {
+	t.Helper()
+	fake := mastodonfake.New(token)
+	t.Cleanup(fake.Close)
+	fake.SetNow(clock.Now)
+	return fake
+}
+
+// ConnectMastodon makes the Mastodon channel "Mastodon MOFA", in English
+// and in zone, at base (the instance, or what stands in front of it),
+// through the API as officer, and connects it with token; it returns the
+// channel's ID.
+func (o *Office) ConnectMastodon(officer *http.Client, base, zone, token string) int64 {
+	o.tb.Helper()
+	ch := o.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
+		"base_url": base, "languages": []string{"en"}, "time_zone": zone}, http.StatusCreated)
+	id := int64(ch["id"].(float64))
+	o.Connect(officer, id, map[string]string{"access_token": token})
 	return id
 }

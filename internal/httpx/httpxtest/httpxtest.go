@@ -4,8 +4,9 @@
 // as production (panic recovery, security headers, cross-origin
 // protection); a browser-like client with its own cookie jar that shows
 // redirects rather than following them; request helpers that return the
-// whole answer; reading API errors; and signed-in viewers for areas
-// tested without the sign-in pages.
+// whole answer; reading API errors; signed-in viewers for areas tested
+// without the sign-in pages; and a log sink the server's goroutines and
+// the test share (SyncBuffer).
 //
 // Only tests and the test kits of other packages (auth/authtest) import
 // it. It must not import feature packages (auth, portal, press, …), so

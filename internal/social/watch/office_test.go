@@ -15,7 +15,6 @@ import (
 	"github.com/mofa-vn/chancery/internal/connect/connecttest"
 	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/social/bluesky/blueskyfake"
-	"github.com/mofa-vn/chancery/internal/social/mastodon/mastodonfake"
 	"github.com/mofa-vn/chancery/internal/store"
 	"github.com/mofa-vn/chancery/internal/store/storetest"
 )
@@ -28,22 +27,14 @@ import (
 func TestOutOfBandPostAlertsPressStaff(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		const token = "mastodon-token-Wq93kLm2"
-		fake := mastodonfake.New(token)
-		t.Cleanup(fake.Close)
-		fake.SetNow(clock.Now)
+		fake := connecttest.Mastodon(t, clock, token)
 		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{fake.URL}})
-		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
+		officer, approver := ts.Staff()
 		ts.AddUser("dana", "delegate-password-1", account.RoleDelegate)
-		officer := ts.SignIn("olivia", "officer-password-1")
-		approver := ts.SignIn("arthur", "approver-password-1")
 		delegate := ts.SignIn("dana", "delegate-password-1")
 		en := map[string]string{"Accept-Language": "en"}
 
-		ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
-			"base_url": fake.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
-		id := int64(ch["id"].(float64))
-		ts.Connect(officer, id, map[string]string{"access_token": token})
+		id := ts.ConnectMastodon(officer, fake.URL, "UTC", token)
 		if ts.Watcher == nil {
 			t.Fatal("no watcher with the default configuration")
 		}
@@ -160,9 +151,7 @@ func TestReconnectOtherAccountForgetsWatch(t *testing.T) {
 func TestPostInFlightIsNotAnIntruder(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		const token = "mastodon-token-Fl19gHtq"
-		fake := mastodonfake.New(token)
-		t.Cleanup(fake.Close)
-		fake.SetNow(clock.Now)
+		fake := connecttest.Mastodon(t, clock, token)
 		// A proxy in front of the instance holds the answer to a status
 		// create, after the instance made the status.
 		target, _ := url.Parse(fake.URL)
@@ -177,14 +166,8 @@ func TestPostInFlightIsNotAnIntruder(t *testing.T) {
 		front := httptest.NewServer(proxy)
 		t.Cleanup(front.Close)
 		ts := connecttest.New(t, db, clock, connecttest.Options{Extra: []string{front.URL}})
-		ts.AddUser("olivia", "officer-password-1", account.RolePressOfficer)
-		ts.AddUser("arthur", "approver-password-1", account.RoleApprover)
-		officer := ts.SignIn("olivia", "officer-password-1")
-		approver := ts.SignIn("arthur", "approver-password-1")
-		ch := ts.API(officer, "POST", "/api/v1/publishing/channels", map[string]any{"network": "mastodon", "name": "Mastodon MOFA",
-			"base_url": front.URL, "languages": []string{"en"}, "time_zone": "UTC"}, http.StatusCreated)
-		id := int64(ch["id"].(float64))
-		ts.Connect(officer, id, map[string]string{"access_token": token})
+		officer, approver := ts.Staff()
+		id := ts.ConnectMastodon(officer, front.URL, "UTC", token)
 		clock.Advance(time.Minute)
 		ts.ComposeAndApprove(officer, approver, clock.Now().Add(time.Hour), []int64{id},
 			[]map[string]string{{"lang": "en", "title": "Statement", "body": "Viet Nam and Laos sign a border agreement."}})
