@@ -1,7 +1,6 @@
 package broadcast_test
 
 import (
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -91,14 +90,9 @@ func (f *fixture) listenDuo(path string, audios int) (*duoListener, string) {
 // the channel alone.
 func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		room := f.room.Slug
-		hs := httptest.NewServer(f.srv)
-		t.Cleanup(hs.Close)
-		url := "ws" + strings.TrimPrefix(hs.URL, "http")
-
-		chair := f.member(url, "chair", sfu.RoleChair, "", nil)
-		anne := f.member(url, "anne", sfu.RoleInterpreter, "fr", chair)
+		f := newInterpFixture(t, db)
+		room, chair := f.room.Slug, f.chair
+		anne := f.member("anne", sfu.RoleInterpreter, "fr")
 		speakTagged(t, chair, sfu.SourceMicrophone, "en", 'F')
 		speakTagged(t, anne, sfu.SourceInterpretation, "fr", 'A')
 		waitFor(t, 10*time.Second, "the room to go live", func() bool { return f.srv.Live(room) })
@@ -109,7 +103,7 @@ func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 
 		// A sign interpreter live in the sgn booth: her channel is video,
 		// so a viewer asking for sgn hears the floor, alone.
-		sara := f.member(url, "sara", sfu.RoleInterpreter, "sgn", chair)
+		sara := f.member("sara", sfu.RoleInterpreter, "sgn")
 		sp, err := sara.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25, GOP: time.Second})
 		must(t, err)
 		t.Cleanup(sp.Stop)
@@ -169,17 +163,13 @@ func TestWHEPDuckedFloorOnASecondAudio(t *testing.T) {
 // that is not one, or a malformed one, is refused with 400.
 func TestWHEPSignLanguageOnASecondVideo(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		room := f.room.Slug
-		hs := httptest.NewServer(f.srv)
-		t.Cleanup(hs.Close)
-		url := "ws" + strings.TrimPrefix(hs.URL, "http")
-		chair := f.member(url, "chair", sfu.RoleChair, "", nil)
+		f := newInterpFixture(t, db)
+		room, chair := f.room.Slug, f.chair
 		cp, err := chair.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25, GOP: time.Second,
 			VideoTag: 'C', Audio: true, AudioLevel: 30, AudioTag: 'F'})
 		must(t, err)
 		t.Cleanup(cp.Stop)
-		sara := f.member(url, "sara", sfu.RoleInterpreter, "sgn", chair)
+		sara := f.member("sara", sfu.RoleInterpreter, "sgn")
 		sp, err := sara.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 25, GOP: 30 * time.Second, VideoTag: 'S'})
 		must(t, err)
 		t.Cleanup(sp.Stop)

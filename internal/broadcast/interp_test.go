@@ -88,28 +88,47 @@ func (f *fixture) listen(path string) *listener {
 	return l
 }
 
+// interpFixture is the broadcast fixture with its room's conference served
+// over a websocket and the chair joined, ready for interpreters: the setup
+// of the tests of a broadcast with an interpretation channel.
+type interpFixture struct {
+	*fixture
+	url   string            // where members join the conference
+	chair *sfuclient.Client // admits the others from the lobby
+}
+
+func newInterpFixture(t testing.TB, db *store.DB) *interpFixture {
+	t.Helper()
+	f := newFixture(t, db)
+	hs := httptest.NewServer(f.srv)
+	t.Cleanup(hs.Close)
+	x := &interpFixture{fixture: f, url: "ws" + strings.TrimPrefix(hs.URL, "http")}
+	x.chair = x.member("chair", sfu.RoleChair, "")
+	return x
+}
+
 // member joins the room's conference with a token for role (an
-// interpreter of booth when set); the chair, when given, admits it from
+// interpreter of booth when set); the chair, once joined, admits it from
 // the lobby.
-func (f *fixture) member(url, identity string, role sfu.Role, booth string, chair *sfuclient.Client) *sfuclient.Client {
-	f.t.Helper()
-	tok, err := f.sign.Issue(sfu.Claims{Room: f.room.Slug, Identity: identity, Name: strings.ToUpper(identity[:1]) + identity[1:],
+func (x *interpFixture) member(identity string, role sfu.Role, booth string) *sfuclient.Client {
+	x.t.Helper()
+	tok, err := x.sign.Issue(sfu.Claims{Room: x.room.Slug, Identity: identity, Name: strings.ToUpper(identity[:1]) + identity[1:],
 		Role: role, Booth: booth, Permissions: sfu.DefaultPermissions(role)}, time.Hour)
 	if err != nil {
-		f.t.Fatal(err)
+		x.t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(f.t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(x.t.Context(), 10*time.Second)
 	defer cancel()
-	c, m, err := sfuclient.Dial(ctx, url, tok, sfuclient.Options{})
+	c, m, err := sfuclient.Dial(ctx, x.url, tok, sfuclient.Options{})
 	if err != nil {
-		f.t.Fatalf("join %s: %v", identity, err)
+		x.t.Fatalf("join %s: %v", identity, err)
 	}
-	f.t.Cleanup(c.Close)
+	x.t.Cleanup(c.Close)
 	if m.Type == sfu.TypeLobby {
-		if chair == nil {
-			f.t.Fatalf("%s waits in the lobby", identity)
+		if x.chair == nil {
+			x.t.Fatalf("%s waits in the lobby", identity)
 		}
-		w := event(f.t, chair, sfu.TypeWaiting, func(m sfu.ServerMessage) bool {
+		w := event(x.t, x.chair, sfu.TypeWaiting, func(m sfu.ServerMessage) bool {
 			for _, w := range m.Waiting {
 				if w.Identity == identity {
 					return true
@@ -117,13 +136,13 @@ func (f *fixture) member(url, identity string, role sfu.Role, booth string, chai
 			}
 			return false
 		})
-		for _, x := range w.Waiting {
-			if x.Identity == identity {
-				must(f.t, chair.Send(sfu.ClientMessage{Type: sfu.TypeAdmit, Participant: x.ID}))
+		for _, p := range w.Waiting {
+			if p.Identity == identity {
+				must(x.t, x.chair.Send(sfu.ClientMessage{Type: sfu.TypeAdmit, Participant: p.ID}))
 			}
 		}
 		if _, err := c.AwaitWelcome(ctx); err != nil {
-			f.t.Fatalf("admit %s: %v", identity, err)
+			x.t.Fatalf("admit %s: %v", identity, err)
 		}
 	}
 	return c
@@ -188,15 +207,10 @@ func speakTagged(t testing.TB, c *sfuclient.Client, source sfu.Source, lang stri
 // for none, hears the floor throughout.
 func TestWHEPHearsTheInterpretationChannel(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		room := f.room.Slug
-		hs := httptest.NewServer(f.srv)
-		t.Cleanup(hs.Close)
-		url := "ws" + strings.TrimPrefix(hs.URL, "http")
-
-		chair := f.member(url, "chair", sfu.RoleChair, "", nil)
-		anne := f.member(url, "anne", sfu.RoleInterpreter, "fr", chair)
-		bert := f.member(url, "bert", sfu.RoleInterpreter, "fr", chair)
+		f := newInterpFixture(t, db)
+		room, chair := f.room.Slug, f.chair
+		anne := f.member("anne", sfu.RoleInterpreter, "fr")
+		bert := f.member("bert", sfu.RoleInterpreter, "fr")
 		speakTagged(t, chair, sfu.SourceMicrophone, "en", 'F')
 		waitFor(t, 10*time.Second, "the room to go live", func() bool { return f.srv.Live(room) })
 

@@ -1,71 +1,12 @@
 package sfu_test
 
 import (
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/pion/webrtc/v4"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 )
-
-// videoPkt is one received video packet: its tag (the payload's last
-// byte), SSRC, sequence number, and whether it starts a keyframe.
-type videoPkt struct {
-	tag  byte
-	ssrc webrtc.SSRC
-	seq  uint16
-	key  bool
-}
-
-// videoReceiver keeps every video packet received per track id.
-type videoReceiver struct {
-	mu   sync.Mutex
-	pkts map[string][]videoPkt
-}
-
-func (r *videoReceiver) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	if t.Kind() != webrtc.RTPCodecTypeVideo {
-		for {
-			if _, _, err := t.ReadRTP(); err != nil {
-				return
-			}
-		}
-	}
-	for {
-		p, _, err := t.ReadRTP()
-		if err != nil {
-			return
-		}
-		if len(p.Payload) < 8 {
-			continue
-		}
-		// The synthetic descriptor is 6 bytes (X, I 15-bit, L, T); S is
-		// 0x10 of the first, and P = 0 in the next byte marks a keyframe.
-		key := p.Payload[0]&0x10 != 0 && p.Payload[6]&0x01 == 0
-		r.mu.Lock()
-		r.pkts[t.ID()] = append(r.pkts[t.ID()], videoPkt{tag: p.Payload[len(p.Payload)-1], ssrc: t.SSRC(), seq: p.SequenceNumber, key: key})
-		r.mu.Unlock()
-	}
-}
-
-func (r *videoReceiver) got(id string) []videoPkt {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]videoPkt(nil), r.pkts[id]...)
-}
-
-func (r *videoReceiver) count(id string, tag byte) int {
-	n := 0
-	for _, p := range r.got(id) {
-		if p.tag == tag {
-			n++
-		}
-	}
-	return n
-}
 
 // sign publishes c's synthetic camera, one layer whose payloads end with
 // tag, with keyframes only when asked for (or every 30 s).
@@ -92,7 +33,7 @@ func TestSignLanguageChannel(t *testing.T) {
 	e := newEnv(t)
 	chair := e.join("chair", sfu.RoleChair, nil)
 	e.officer = chair
-	rs, rt, rl := &videoReceiver{pkts: map[string][]videoPkt{}}, &videoReceiver{pkts: map[string][]videoPkt{}}, &videoReceiver{pkts: map[string][]videoPkt{}}
+	rs, rt, rl := newVideoReceiver(), newVideoReceiver(), newVideoReceiver()
 	sara := joinTagged(t, e, "sara", e.tokenBooth("sara", "sgn"), rs.onTrack)
 	tom := joinTagged(t, e, "tom", e.tokenBooth("tom", "sgn"), rt.onTrack)
 	anne := joinTagged(t, e, "anne", e.tokenBooth("anne", "fr"), nil)
@@ -147,12 +88,7 @@ func TestSignLanguageChannel(t *testing.T) {
 	}
 	// Handover: sara offers, tom accepts, sara switches.
 	plis := pt.PLIs.Load()
-	send(t, sara, sfu.ClientMessage{Type: sfu.TypeInterpOffer, On: true})
-	interpState(t, tom, "offered", func(in *sfu.InterpInfo) bool { return boothIn(in, "sgn").Offer == tom.Welcome.Self.ID })
-	send(t, tom, sfu.ClientMessage{Type: sfu.TypeInterpAccept})
-	interpState(t, sara, "accepted", func(in *sfu.InterpInfo) bool { return boothIn(in, "sgn").Accepted })
-	send(t, sara, sfu.ClientMessage{Type: sfu.TypeInterpSwitch})
-	interpState(t, lena, "tom live", func(in *sfu.InterpInfo) bool { return boothIn(in, "sgn").Live == tom.Welcome.Self.ID })
+	handover(t, "sgn", sara, tom, lena)
 	waitFor(t, 10*time.Second, "lena sees tom", func() bool { return rl.count(ch, 'T') > 40 })
 	if pt.PLIs.Load() == plis {
 		t.Error("no keyframe was asked of tom on the switch")

@@ -7,28 +7,56 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
 )
 
-// tagged is one received packet of a channel: whose it is (the first
-// payload byte the publisher wrote), its SSRC and sequence number.
+// tagged is one received packet of a channel: whose it is (the byte the
+// publisher tagged it with), its SSRC, numbering and, for video, whether
+// it starts a keyframe.
 type tagged struct {
 	tag  byte
 	ssrc webrtc.SSRC
 	seq  uint16
 	ts   uint32
+	key  bool
 }
 
-// tagReceiver keeps every packet received per track id.
+// tagReceiver keeps every packet received per track id, as read makes of
+// it (none when read says no).
 type tagReceiver struct {
 	mu   sync.Mutex
 	pkts map[string][]tagged
+	read func(*webrtc.TrackRemote, *rtp.Packet) (tagged, bool)
 }
 
-func newTagReceiver() *tagReceiver { return &tagReceiver{pkts: map[string][]tagged{}} }
+// newTagReceiver keeps the packets of every track, tagged with their
+// first payload byte (as the synthetic audio writes it).
+func newTagReceiver() *tagReceiver {
+	return &tagReceiver{pkts: map[string][]tagged{}, read: func(t *webrtc.TrackRemote, p *rtp.Packet) (tagged, bool) {
+		if len(p.Payload) == 0 {
+			return tagged{}, false
+		}
+		return tagged{tag: p.Payload[0], ssrc: t.SSRC(), seq: p.SequenceNumber, ts: p.Timestamp}, true
+	}}
+}
+
+// newVideoReceiver keeps the packets of the video tracks alone, tagged
+// with their last payload byte (as the synthetic video writes it).
+func newVideoReceiver() *tagReceiver {
+	return &tagReceiver{pkts: map[string][]tagged{}, read: func(t *webrtc.TrackRemote, p *rtp.Packet) (tagged, bool) {
+		if t.Kind() != webrtc.RTPCodecTypeVideo || len(p.Payload) < 8 {
+			return tagged{}, false
+		}
+		// The synthetic descriptor is 6 bytes (X, I 15-bit, L, T); S is
+		// 0x10 of the first, and P = 0 in the next byte marks a keyframe.
+		key := p.Payload[0]&0x10 != 0 && p.Payload[6]&0x01 == 0
+		return tagged{tag: p.Payload[len(p.Payload)-1], ssrc: t.SSRC(), seq: p.SequenceNumber, ts: p.Timestamp, key: key}, true
+	}}
+}
 
 func (r *tagReceiver) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	for {
@@ -36,11 +64,12 @@ func (r *tagReceiver) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if err != nil {
 			return
 		}
-		if len(p.Payload) == 0 {
+		pkt, ok := r.read(t, p)
+		if !ok {
 			continue
 		}
 		r.mu.Lock()
-		r.pkts[t.ID()] = append(r.pkts[t.ID()], tagged{tag: p.Payload[0], ssrc: t.SSRC(), seq: p.SequenceNumber, ts: p.Timestamp})
+		r.pkts[t.ID()] = append(r.pkts[t.ID()], pkt)
 		r.mu.Unlock()
 	}
 }
@@ -98,6 +127,18 @@ func boothIn(in *sfu.InterpInfo, lang string) *sfu.BoothInfo {
 		}
 	}
 	return nil
+}
+
+// handover passes booth lang from live to partner: live offers, partner
+// accepts, live switches; it returns once watcher is told partner is live.
+func handover(t *testing.T, lang string, live, partner, watcher *sfuclient.Client) {
+	t.Helper()
+	send(t, live, sfu.ClientMessage{Type: sfu.TypeInterpOffer, On: true})
+	interpState(t, partner, "offered", func(in *sfu.InterpInfo) bool { return boothIn(in, lang).Offer == partner.Welcome.Self.ID })
+	send(t, partner, sfu.ClientMessage{Type: sfu.TypeInterpAccept})
+	interpState(t, live, "accepted", func(in *sfu.InterpInfo) bool { return boothIn(in, lang).Accepted })
+	send(t, live, sfu.ClientMessage{Type: sfu.TypeInterpSwitch})
+	interpState(t, watcher, "partner live", func(in *sfu.InterpInfo) bool { return boothIn(in, lang).Live == partner.Welcome.Self.ID })
 }
 
 // refused waits for the error code on c.
@@ -170,12 +211,7 @@ func TestInterpretationBooth(t *testing.T) {
 	}
 
 	// Handover: anne offers, bert accepts, anne switches.
-	send(t, anne, sfu.ClientMessage{Type: sfu.TypeInterpOffer, On: true})
-	interpState(t, bert, "offered", func(in *sfu.InterpInfo) bool { return boothIn(in, "fr").Offer == bert.Welcome.Self.ID })
-	send(t, bert, sfu.ClientMessage{Type: sfu.TypeInterpAccept})
-	interpState(t, anne, "accepted", func(in *sfu.InterpInfo) bool { return boothIn(in, "fr").Accepted })
-	send(t, anne, sfu.ClientMessage{Type: sfu.TypeInterpSwitch})
-	interpState(t, lena, "bert live", func(in *sfu.InterpInfo) bool { return boothIn(in, "fr").Live == bert.Welcome.Self.ID })
+	handover(t, "fr", anne, bert, lena)
 	waitFor(t, 10*time.Second, "lena hears bert", func() bool { return rc.count(ch, 'B') > 30 })
 	pkts := rc.got(ch)
 	first := -1
