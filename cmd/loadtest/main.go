@@ -41,6 +41,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient/measure"
 )
 
 // spinEnv marks the busy processes -busy starts: copies of this binary
@@ -62,13 +63,12 @@ func main() {
 
 type options struct {
 	server, room, key string
-	pubs, subs        int
-	duration, warmup  time.Duration
-	viewW, viewH      int
-	audioOnly         bool
-	debug             string
-	metricsToken      string
-	busy              int
+	pubs              int
+	measure.Load
+	audioOnly    bool
+	debug        string
+	metricsToken string
+	busy         int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -78,11 +78,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.room, "room", "asean-digital-2026", "room slug")
 	fs.StringVar(&o.key, "key", "", "hex join-token key of the server")
 	fs.IntVar(&o.pubs, "pubs", 2, "publishers")
-	fs.IntVar(&o.subs, "subs", 10, "subscribers (they receive every publisher)")
-	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measurement time")
-	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "time before measuring")
-	fs.IntVar(&o.viewW, "view-width", 640, "size subscribers report for each video (chooses the simulcast layer)")
-	fs.IntVar(&o.viewH, "view-height", 360, "")
+	o.Register(fs, 5*time.Second)
 	fs.BoolVar(&o.audioOnly, "audio-only", false, "publish audio only")
 	fs.StringVar(&o.debug, "debug", "", "the server's debug address (its -debug-addr, as http://host:port): metrics come from there, after a collection, so that the live heap is current")
 	fs.StringVar(&o.metricsToken, "metrics-token", os.Getenv("CHANCERY_METRICS_TOKEN"), "without -debug: the server's -metrics-token, to read /metrics on its public address")
@@ -102,32 +98,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-key: %w", err)
 	}
-	signer, err := sfu.NewSigner(key, nil)
+	joiner, err := sfuclient.NewJoiner(o.server, o.room, key, 20*time.Second)
 	if err != nil {
 		return err
-	}
-	ws := "ws" + strings.TrimPrefix(o.server, "http") + "/rooms/signal"
-	token := func(id string, perms sfu.Permissions) (string, error) {
-		return signer.Issue(sfu.Claims{Room: o.room, Identity: id, Name: id, Role: sfu.RoleProtocol, Permissions: perms}, time.Hour)
 	}
 
 	var joins []time.Duration
 	var joinMu sync.Mutex
 	dial := func(id string, perms sfu.Permissions, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (*sfuclient.Client, error) {
-		tok, err := token(id, perms)
+		start := time.Now()
+		c, err := joiner.Join(ctx, id, perms, onTrack)
 		if err != nil {
 			return nil, err
-		}
-		start := time.Now()
-		dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		c, m, err := sfuclient.Dial(dctx, ws, tok, sfuclient.Options{OnTrack: onTrack})
-		if err != nil {
-			return nil, fmt.Errorf("join %s: %w", id, err)
-		}
-		if m.Type != sfu.TypeWelcome {
-			c.Close()
-			return nil, fmt.Errorf("join %s: got %s", id, m.Type)
 		}
 		joinMu.Lock()
 		joins = append(joins, time.Since(start))
@@ -145,16 +127,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			c.Close()
 		}
 	}()
-	var rx counters
-	for i := range o.subs {
-		c, err := dial(fmt.Sprintf("load-sub-%d", i), sfu.Permissions{Subscribe: true, Moderate: true}, rx.onTrack)
+	var rx measure.Counters
+	if os.Getenv("LOADTEST_TRACE") != "" {
+		rx.Trace = os.Stderr
+	}
+	for i := range o.Subs {
+		c, err := dial(fmt.Sprintf("load-sub-%d", i), sfu.Permissions{Subscribe: true, Moderate: true}, func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { rx.Read(t, nil) })
 		if err != nil {
 			return err
 		}
 		clients = append(clients, c)
-		go reportViews(c, o.viewW, o.viewH)
+		go c.ReportViews(o.ViewWidth, o.ViewHeight)
 	}
-	var pubs []*sfuclient.Publisher
+	var pubs sfuclient.Publishers
 	for i := range o.pubs {
 		c, err := dial(fmt.Sprintf("load-pub-%d", i), sfu.Permissions{PublishCamera: true, PublishMicrophone: true, Moderate: true}, nil)
 		if err != nil {
@@ -171,27 +156,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		pubs = append(pubs, p)
 	}
-	defer func() {
-		for _, p := range pubs {
-			p.Stop()
-		}
-	}()
+	defer pubs.Stop()
 
-	fmt.Fprintf(out, "joined %d publishers and %d subscribers; warming up %s\n", o.pubs, o.subs, o.warmup)
-	if !sleep(ctx, o.warmup) {
+	fmt.Fprintf(out, "joined %d publishers and %d subscribers; warming up %s\n", o.pubs, o.Subs, o.Warmup)
+	if !measure.Sleep(ctx, o.Warmup) {
 		return ctx.Err()
 	}
 	m0, err := o.scrape(ctx)
 	if err != nil {
 		return err
 	}
-	r0 := rx.snapshot()
-	var sent0 uint64
-	for _, p := range pubs {
-		sent0 += p.Sent.Load()
-	}
+	r0 := rx.Snapshot()
+	sent0 := pubs.Sent()
 	start := time.Now()
-	if !sleep(ctx, o.duration) {
+	if !measure.Sleep(ctx, o.Duration) {
 		return ctx.Err()
 	}
 	el := time.Since(start).Seconds()
@@ -199,30 +177,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r1 := rx.snapshot()
-	var sent1 uint64
-	for _, p := range pubs {
-		sent1 += p.Sent.Load()
-	}
+	r1 := rx.Snapshot()
+	sent1 := pubs.Sent()
 
 	fwd := (m1["chancery_sfu_forwarded_packets_total"] - m0["chancery_sfu_forwarded_packets_total"]) / el
 	cpu := (m1["process_cpu_seconds_total"] - m0["process_cpu_seconds_total"]) / el
-	recv := float64(r1.packets-r0.packets) / el
-	lost := r1.gaps - r0.gaps
-	loss := 0.0
-	if n := r1.packets - r0.packets + lost; n > 0 {
-		loss = float64(lost) / float64(n) * 100
-	}
+	w := r1.Since(r0, el)
 	subsTracks := m1["chancery_sfu_subscriptions"]
 	rss := m1["process_resident_memory_bytes"]
 	sort.Slice(joins, func(i, j int) bool { return joins[i] < joins[j] })
 	fmt.Fprintf(out, "publishers sent          %.0f packets/s\n", float64(sent1-sent0)/el)
 	fmt.Fprintf(out, "server forwarded         %.0f packets/s\n", fwd)
-	fmt.Fprintf(out, "subscribers received     %.0f packets/s, %.2f Mbit/s\n", recv, float64(r1.bytes-r0.bytes)*8/el/1e6)
-	fmt.Fprintf(out, "loss (sequence gaps)     %.3f %% (%d packets)\n", loss, lost)
-	fmt.Fprintf(out, "gaps                     %d in video tracks, %d in audio; %d jumps over 100 (largest %d); %d padding-only packets received\n",
-		r1.videoGaps-r0.videoGaps, lost-(r1.videoGaps-r0.videoGaps), r1.jumps-r0.jumps, rx.maxJump.Load(), r1.padding-r0.padding)
-	fmt.Fprintf(out, "server CPU               %.2f cores; %.0f packets/s per core\n", cpu, perCore(fwd, cpu))
+	fmt.Fprintf(out, "subscribers received     %.0f packets/s, %.2f Mbit/s\n", w.PacketRate(), w.Mbps())
+	fmt.Fprintf(out, "loss (sequence gaps)     %.3f %% (%d packets)\n", w.LossPercent(), w.Gaps)
+	fmt.Fprintf(out, "gaps                     %d in video tracks, %d in audio; %d jumps over %d (largest %d); %d padding-only packets received\n",
+		w.VideoGaps, w.Gaps-w.VideoGaps, w.Jumps, measure.JumpOver, r1.MaxJump, w.Padding)
+	fmt.Fprintf(out, "server CPU               %.2f cores; %.0f packets/s per core\n", cpu, measure.PerCore(fwd, cpu))
 	// Memory a subscribed track holds: the live heap after the last
 	// collection plus goroutine stacks, against the same before anyone
 	// joined. RSS is shown too, but it keeps what the runtime has not
@@ -237,7 +207,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "server memory            %.1f MiB live heap and stacks (%.1f MiB before anyone joined), %.0f subscribed tracks, %.3f MiB per subscribed track\n",
 		held(m1)/(1<<20), held(base)/(1<<20), subsTracks, grown/(1<<20)/max(subsTracks, 1))
 	fmt.Fprintf(out, "server RSS               %.1f MiB (%.1f MiB before anyone joined)\n", rss/(1<<20), base["process_resident_memory_bytes"]/(1<<20))
-	fmt.Fprintf(out, "video tracks received    %s (by the rate each got)\n", videoMix(r0, r1, el))
+	fmt.Fprintf(out, "video tracks received    %s (by the rate each got)\n", r1.VideoMix(r0, el))
 	fmt.Fprintf(out, "server goroutines        %.0f\n", m1["go_goroutines"])
 	if len(joins) > 0 {
 		fmt.Fprintf(out, "join time                p50 %s, max %s\n", joins[len(joins)/2].Round(time.Millisecond), joins[len(joins)-1].Round(time.Millisecond))
@@ -279,137 +249,6 @@ func startBusy(ctx context.Context, n int) (func(), error) {
 		cmds = append(cmds, c)
 	}
 	return stop, nil
-}
-
-func perCore(pps, cores float64) float64 {
-	if cores <= 0 {
-		return 0
-	}
-	return pps / cores
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(d):
-		return true
-	}
-}
-
-// reportViews tells the SFU the size at which every received video is shown.
-func reportViews(c *sfuclient.Client, w, h int) {
-	for m := range c.Events() {
-		if m.Type == sfu.TypeTrack && m.Track.Kind == "video" {
-			_ = c.Send(sfu.ClientMessage{Type: sfu.TypeView, Track: m.Track.ID, Width: w, Height: h})
-		}
-		if m.Type == sfu.TypeWelcome {
-			for _, t := range m.Tracks {
-				_ = c.Send(sfu.ClientMessage{Type: sfu.TypeView, Track: t.ID, Width: w, Height: h})
-			}
-		}
-	}
-}
-
-type counters struct {
-	packets, bytes, gaps atomic.Uint64
-	// videoGaps are the gaps of video tracks; jumps the gaps of more than
-	// 100 packets at once, and maxJump the largest; padding the
-	// padding-only packets received (probes).
-	videoGaps, jumps, maxJump, padding atomic.Uint64
-	mu                                 sync.Mutex
-	video                              []*atomic.Uint64 // bytes received per video track
-}
-
-type snapshot struct {
-	packets, bytes, gaps uint64
-	videoGaps, jumps     uint64
-	padding              uint64
-	video                []uint64
-}
-
-func (c *counters) snapshot() snapshot {
-	s := snapshot{packets: c.packets.Load(), bytes: c.bytes.Load(), gaps: c.gaps.Load(),
-		videoGaps: c.videoGaps.Load(), jumps: c.jumps.Load(), padding: c.padding.Load()}
-	c.mu.Lock()
-	for _, v := range c.video {
-		s.video = append(s.video, v.Load())
-	}
-	c.mu.Unlock()
-	return s
-}
-
-// onTrack counts received packets and sequence gaps (packets the SFU
-// forwarded that never arrived, or never forwarded after a switch), and the
-// bytes of each video track.
-func (c *counters) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	var video *atomic.Uint64
-	if t.Kind() == webrtc.RTPCodecTypeVideo {
-		video = new(atomic.Uint64)
-		c.mu.Lock()
-		c.video = append(c.video, video)
-		c.mu.Unlock()
-	}
-	var last uint16
-	started := false
-	for {
-		p, attrs, err := t.ReadRTP()
-		if err != nil {
-			return
-		}
-		if started {
-			if d := int16(p.SequenceNumber - last); d > 1 {
-				c.gaps.Add(uint64(d - 1))
-				if video != nil {
-					c.videoGaps.Add(uint64(d - 1))
-				}
-				if d > 100 {
-					if os.Getenv("LOADTEST_TRACE") != "" {
-						fmt.Fprintf(os.Stderr, "jump %s ssrc %d/%d %d -> %d (+%d) ts %d pt %d pad %v len %d marker %v attrs %v payload % x hdr %+v\n", t.Kind(), t.SSRC(), p.SSRC, last, p.SequenceNumber, d, p.Timestamp, p.PayloadType, p.Padding, len(p.Payload), p.Marker, attrs, p.Payload[:min(10, len(p.Payload))], p.Header)
-					}
-					c.jumps.Add(1)
-					for m := c.maxJump.Load(); uint64(d) > m && !c.maxJump.CompareAndSwap(m, uint64(d)); m = c.maxJump.Load() {
-					}
-				}
-			}
-		}
-		if !started || int16(p.SequenceNumber-last) > 0 {
-			last, started = p.SequenceNumber, true
-		}
-		if p.Padding && len(p.Payload) == 0 {
-			c.padding.Add(1)
-		}
-		n := uint64(len(p.Payload) + 12)
-		c.packets.Add(1)
-		c.bytes.Add(n)
-		if video != nil {
-			video.Add(n)
-		}
-	}
-}
-
-// videoMix sorts the video tracks the subscribers received during the
-// window by the rate they got: which simulcast layer the SFU chose for each
-// (about 150, 500 and 1,500 kbit/s), or a pause.
-func videoMix(r0, r1 snapshot, seconds float64) string {
-	var paused, low, medium, high int
-	for i, b := range r1.video {
-		var b0 uint64
-		if i < len(r0.video) {
-			b0 = r0.video[i]
-		}
-		switch kbps := float64(b-b0) * 8 / seconds / 1000; {
-		case kbps < 50:
-			paused++
-		case kbps < 300:
-			low++
-		case kbps < 900:
-			medium++
-		default:
-			high++
-		}
-	}
-	return fmt.Sprintf("%d high, %d medium, %d low, %d paused", high, medium, low, paused)
 }
 
 // scrapeAfterGC reads /metrics after asking the server's debug listener,

@@ -26,6 +26,7 @@ import (
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient/measure"
 )
 
 // viewer is one viewer's join time and first video packet.
@@ -66,7 +67,7 @@ func ttffStats(vs []*viewer) (median, worst time.Duration, missing int) {
 // viewerJoiner is what the broadcast shape needs of a server besides
 // system's publish.
 type viewerJoiner interface {
-	view(ctx context.Context, id string, v *viewer, rx *counters) error
+	view(ctx context.Context, id string, v *viewer, rx *measure.Counters) error
 }
 
 // broadcastSynthetic is the publisher's media: one VP8 stream at kbps (or
@@ -94,14 +95,14 @@ func runBroadcast(ctx context.Context, o *options, sys system, out io.Writer) er
 	}
 	defer pub.Stop()
 	// Let the publisher's stream reach the server before the baseline.
-	if !sleep(ctx, 2*time.Second) {
+	if !measure.Sleep(ctx, 2*time.Second) {
 		return ctx.Err()
 	}
-	base, err := readProc(o.pid)
+	base, err := measure.ReadProc(o.pid)
 	if err != nil {
 		return err
 	}
-	var rx counters
+	var rx measure.Counters
 	viewers := make([]*viewer, o.viewers)
 	errs := make([]error, o.viewers)
 	sem := make(chan struct{}, parallelJoins)
@@ -128,62 +129,40 @@ func runBroadcast(ctx context.Context, o *options, sys system, out io.Writer) er
 	if failed == o.viewers {
 		return fmt.Errorf("no viewer joined: %w", errors.Join(errs...))
 	}
-	if !sleep(ctx, o.warmup) {
-		return ctx.Err()
-	}
-	p0, err := readProc(o.pid)
+	m, err := measureWindow(ctx, o, &rx, pub.Sent.Load)
 	if err != nil {
 		return err
 	}
-	r0 := rx.snapshot()
-	s0 := pub.Sent.Load()
-	start := time.Now()
-	if !sleep(ctx, o.duration) {
-		return ctx.Err()
-	}
-	el := time.Since(start).Seconds()
-	p1, err := readProc(o.pid)
-	if err != nil {
-		return err
-	}
-	r1 := rx.snapshot()
-	s1 := pub.Sent.Load()
-
-	cpu := (p1.cpu - p0.cpu) / el
-	recv := float64(r1.packets-r0.packets) / el
-	gaps := r1.gaps - r0.gaps
-	loss := 0.0
-	if n := r1.packets - r0.packets + gaps; n > 0 {
-		loss = float64(gaps) / float64(n) * 100
-	}
+	p1, r1, el, w := m.p1, m.r1, m.seconds, m.rx
+	cpu, recv, gaps, loss := m.cpu(), w.PacketRate(), w.Gaps, w.LossPercent()
 	// Delivery: what the viewers received of what the publisher sent in
 	// the window, times the viewers (a server that drops before
 	// renumbering shows here and not in the gaps).
 	delivery := 0.0
-	if sent := float64(s1-s0) * float64(o.viewers); sent > 0 {
-		delivery = float64(r1.packets-r0.packets) / sent * 100
+	if sent := float64(m.sent) * float64(o.viewers); sent > 0 {
+		delivery = float64(w.Packets) / sent * 100
 	}
 	med, worst, missing := ttffStats(viewers)
 	wantTracks := 2 * o.viewers
-	silent := r1.silentSince(r0)
-	mibPerViewer := float64(int64(p1.rss)-int64(base.rss)) / (1 << 20) / float64(o.viewers)
+	silent := r1.Silent(m.r0)
+	mibPerViewer := float64(int64(p1.RSS)-int64(base.RSS)) / (1 << 20) / float64(o.viewers)
 	perCore := 0.0
 	if cpu > 0 {
 		perCore = float64(o.viewers) / cpu
 	}
 	fmt.Fprintf(out, "%s on %s: 1 publisher (%s), %d viewers (%s), %d failed to join\n", o.label, o.target, pubShape(o), o.viewers, viewerKind(o.target), failed)
-	fmt.Fprintf(out, "  publisher sent         %.0f packets/s\n", float64(s1-s0)/el)
+	fmt.Fprintf(out, "  publisher sent         %.0f packets/s\n", float64(m.sent)/el)
 	fmt.Fprintf(out, "  viewers received       %.0f packets/s, %.2f Mbit/s; %d of %d tracks, %d silent in the window; %.2f %% of sent x viewers\n",
-		recv, float64(r1.bytes-r0.bytes)*8/el/1e6, r1.tracks, wantTracks, silent, delivery)
+		recv, w.Mbps(), r1.Tracks, wantTracks, silent, delivery)
 	fmt.Fprintf(out, "  sequence gaps          %d packets (%.3f %%)\n", gaps, loss)
-	fmt.Fprintf(out, "  server CPU             %.3f cores, %.0f packets per CPU-second, %.1f viewers per core\n", cpu, perCPU(recv, cpu), perCore)
+	fmt.Fprintf(out, "  server CPU             %.3f cores, %.0f packets per CPU-second, %.1f viewers per core\n", cpu, measure.PerCore(recv, cpu), perCore)
 	fmt.Fprintf(out, "  server RSS             %.1f MiB (%.1f with the publisher alone), %.3f MiB per viewer\n",
-		float64(p1.rss)/(1<<20), float64(base.rss)/(1<<20), mibPerViewer)
+		float64(p1.RSS)/(1<<20), float64(base.RSS)/(1<<20), mibPerViewer)
 	fmt.Fprintf(out, "  time to first frame    median %d ms, worst %d ms, %d viewers without video\n", med.Milliseconds(), worst.Milliseconds(), missing)
-	fmt.Fprintf(out, "  video received         %s\n", r1.videoMix(r0, el))
+	fmt.Fprintf(out, "  video received         %s\n", r1.VideoMix(m.r0, el))
 	fmt.Fprintf(out, "RESULT label=%s target=%s viewers=%d joined=%d recv_pps=%.0f recv_mbps=%.3f cpu_cores=%.4f pps_per_cpu=%.0f gaps=%d loss_pct=%.4f delivery_pct=%.2f tracks=%d want_tracks=%d silent=%d rss_mib=%.2f base_rss_mib=%.2f mib_per_viewer=%.4f viewers_per_core=%.1f ttff_median_ms=%d ttff_max_ms=%d no_video=%d\n",
-		o.label, o.target, o.viewers, o.viewers-failed, recv, float64(r1.bytes-r0.bytes)*8/el/1e6, cpu, perCPU(recv, cpu), gaps, loss, delivery,
-		r1.tracks, wantTracks, silent, float64(p1.rss)/(1<<20), float64(base.rss)/(1<<20), mibPerViewer, perCore, med.Milliseconds(), worst.Milliseconds(), missing)
+		o.label, o.target, o.viewers, o.viewers-failed, recv, w.Mbps(), cpu, measure.PerCore(recv, cpu), gaps, loss, delivery,
+		r1.Tracks, wantTracks, silent, float64(p1.RSS)/(1<<20), float64(base.RSS)/(1<<20), mibPerViewer, perCore, med.Milliseconds(), worst.Milliseconds(), missing)
 	return nil
 }
 
@@ -209,7 +188,7 @@ func whepURL(server, room string) string {
 // view opens one WHEP player: a pion PeerConnection that receives one
 // video and one audio, its whole offer (ICE gathered) POSTed as
 // application/sdp; 201 with the answer.
-func (c *chancery) view(ctx context.Context, id string, v *viewer, rx *counters) error {
+func (c *chancery) view(ctx context.Context, id string, v *viewer, rx *measure.Counters) error {
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -230,7 +209,7 @@ func (c *chancery) view(ctx context.Context, id string, v *viewer, rx *counters)
 		if t.Kind() == webrtc.RTPCodecTypeVideo {
 			first = v.gotVideo
 		}
-		rx.readFirst(t, first)
+		rx.Read(t, first)
 	})
 	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
@@ -280,16 +259,16 @@ func (c *chancery) view(ctx context.Context, id string, v *viewer, rx *counters)
 
 // view joins LiveKit as a subscriber of everything (its SDK; LiveKit has
 // no WHEP egress).
-func (l *livekit_) view(_ context.Context, id string, v *viewer, rx *counters) error {
+func (l *livekit_) view(_ context.Context, id string, v *viewer, rx *measure.Counters) error {
 	cb := lksdk.NewRoomCallback()
-	w, h := uint32(l.o.viewW), uint32(l.o.viewH)
+	w, h := uint32(l.o.ViewWidth), uint32(l.o.ViewHeight)
 	cb.OnTrackSubscribed = func(t *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, _ *lksdk.RemoteParticipant) {
 		var first func(time.Time)
 		if t.Kind() == webrtc.RTPCodecTypeVideo {
 			pub.SetVideoDimensions(w, h)
 			first = v.gotVideo
 		}
-		go rx.readFirst(t, first)
+		go rx.Read(t, first)
 	}
 	_, err := l.connect(id, cb, true)
 	return err

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient/measure"
 )
 
 // whepServer answers POST /whep/{room} the way a WHEP server does, with a
@@ -101,31 +103,32 @@ func TestChanceryWHEPViewer(t *testing.T) {
 	ts := whepServer(t, "live-room")
 	c := &chancery{o: &options{server: ts.URL, room: "live-room"}}
 	defer c.close()
-	var rx counters
+	var rx measure.Counters
 	v := &viewer{start: time.Now()}
 	if err := c.view(t.Context(), "v1", v, &rx); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
-	for rx.snapshot().tracks < 2 || rx.packets.Load() < 200 {
+	for s := rx.Snapshot(); s.Tracks < 2 || s.Packets < 200; s = rx.Snapshot() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d tracks, %d packets after 15 s", rx.snapshot().tracks, rx.packets.Load())
+			t.Fatalf("%d tracks, %d packets after 15 s", s.Tracks, s.Packets)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	s := rx.Snapshot()
 	if d, ok := v.ttff(); !ok || d <= 0 || d > 15*time.Second {
 		t.Errorf("time to first frame %v, %v", d, ok)
 	}
-	if g := rx.gaps.Load(); g != 6 {
+	if g := s.Gaps; g != 6 {
 		t.Errorf("gaps %d, want 3 on each track", g)
 	}
-	if rx.audio.Load() == 0 || rx.audio.Load() == rx.packets.Load() {
-		t.Errorf("audio %d of %d packets", rx.audio.Load(), rx.packets.Load())
+	if s.Audio == 0 || s.Audio == s.Packets {
+		t.Errorf("audio %d of %d packets", s.Audio, s.Packets)
 	}
 
 	bad := &chancery{o: &options{server: ts.URL, room: "closed-room"}}
 	defer bad.close()
-	if err := bad.view(t.Context(), "v2", &viewer{start: time.Now()}, &counters{}); err == nil || !strings.Contains(err.Error(), "404") {
+	if err := bad.view(t.Context(), "v2", &viewer{start: time.Now()}, &measure.Counters{}); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("a refused POST: %v", err)
 	}
 }

@@ -34,8 +34,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +49,7 @@ import (
 
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
+	"github.com/mofa-vn/chancery/internal/sfu/sfuclient/measure"
 )
 
 func main() {
@@ -67,9 +66,8 @@ type options struct {
 	target, server, room, label string
 	key, apiKey, apiSecret      string
 	pid                         int
-	videoPubs, audioPubs, subs  int
-	duration, warmup            time.Duration
-	viewW, viewH                int
+	videoPubs, audioPubs        int
+	measure.Load
 	// The broadcast shape (viewers > 0): one publisher, N viewers.
 	viewers, videoKbps int
 	simulcast          bool
@@ -88,11 +86,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id, for its CPU time and memory in /proc")
 	fs.IntVar(&o.videoPubs, "video-pubs", 0, "publishers of camera (simulcast) and microphone")
 	fs.IntVar(&o.audioPubs, "audio-pubs", 0, "publishers of a microphone only")
-	fs.IntVar(&o.subs, "subs", 10, "subscribers (each receives every publisher)")
-	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measurement time")
-	fs.DurationVar(&o.warmup, "warmup", 6*time.Second, "time between the last join and the measurement")
-	fs.IntVar(&o.viewW, "view-width", 640, "size at which subscribers show each video (chooses the simulcast layer)")
-	fs.IntVar(&o.viewH, "view-height", 360, "")
+	o.Register(fs, 6*time.Second)
 	fs.IntVar(&o.viewers, "viewers", 0, "the broadcast shape: one publisher and this many viewers (Chancery: WHEP players of -room, a public live session; LiveKit: SDK subscribers)")
 	fs.IntVar(&o.videoKbps, "video-kbps", 1000, "broadcast: the publisher's one VP8 stream, kbit/s")
 	fs.BoolVar(&o.simulcast, "simulcast", false, "broadcast: publish the simulcast set (150/500/1500 kbit/s) instead of one stream")
@@ -112,11 +106,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-key: %w", err)
 		}
-		signer, err := sfu.NewSigner(key, nil)
+		joiner, err := sfuclient.NewJoiner(o.server, o.room, key, 30*time.Second)
 		if err != nil {
 			return err
 		}
-		sys = &chancery{o: &o, signer: signer}
+		sys = &chancery{o: &o, joiner: joiner}
 	case "livekit":
 		lksdk.SetLogger(protoLogger.GetDiscardLogger())
 		sys = &livekit_{o: &o}
@@ -131,17 +125,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return runBroadcast(ctx, &o, sys, out)
 	}
 
-	base, err := readProc(o.pid)
+	base, err := measure.ReadProc(o.pid)
 	if err != nil {
 		return err
 	}
-	var rx counters
-	for i := range o.subs {
+	var rx measure.Counters
+	for i := range o.Subs {
 		if err := sys.subscribe(ctx, fmt.Sprintf("bench-sub-%d", i), &rx); err != nil {
 			return err
 		}
 	}
-	var pubs []*sfuclient.Publisher
+	var pubs sfuclient.Publishers
 	for i := range o.videoPubs + o.audioPubs {
 		s := sfuclient.DefaultSynthetic()
 		s.Video = i < o.videoPubs
@@ -151,84 +145,77 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		pubs = append(pubs, p)
 	}
-	defer func() {
-		for _, p := range pubs {
-			p.Stop()
-		}
-	}()
-	sent := func() (n uint64) {
-		for _, p := range pubs {
-			n += p.Sent.Load()
-		}
-		return n
-	}
-	if !sleep(ctx, o.warmup) {
-		return ctx.Err()
-	}
-	p0, err := readProc(o.pid)
+	defer pubs.Stop()
+	m, err := measureWindow(ctx, &o, &rx, func() uint64 { return pubs.Sent() })
 	if err != nil {
 		return err
 	}
-	r0 := rx.snapshot()
-	s0 := sent()
-	start := time.Now()
-	if !sleep(ctx, o.duration) {
-		return ctx.Err()
-	}
-	el := time.Since(start).Seconds()
-	p1, err := readProc(o.pid)
-	if err != nil {
-		return err
-	}
-	r1 := rx.snapshot()
-	s1 := sent()
-
-	cpu := (p1.cpu - p0.cpu) / el
-	recv := float64(r1.packets-r0.packets) / el
-	gaps := r1.gaps - r0.gaps
-	loss := 0.0
-	if n := r1.packets - r0.packets + gaps; n > 0 {
-		loss = float64(gaps) / float64(n) * 100
-	}
+	p1, r1, el, w := m.p1, m.r1, m.seconds, m.rx
+	cpu, recv, gaps, loss := m.cpu(), w.PacketRate(), w.Gaps, w.LossPercent()
 	// Audio delivery: every audio packet sent during the window should
 	// reach every subscriber; a server that drops before renumbering shows
 	// here and not in the gaps.
-	audioSent := float64((o.videoPubs + o.audioPubs) * 50 * o.subs)
-	audioDelivery := float64(r1.audio-r0.audio) / el / audioSent * 100
-	wantTracks := o.subs * (2*o.videoPubs + o.audioPubs)
-	silent := r1.silentSince(r0)
-	tracks := r1.tracks
-	mib := float64(p1.rss-base.rss) / (1 << 20)
-	fmt.Fprintf(out, "%s on %s: %d video + %d audio publishers, %d subscribers\n", o.label, o.target, o.videoPubs, o.audioPubs, o.subs)
-	fmt.Fprintf(out, "  publishers sent        %.0f packets/s\n", float64(s1-s0)/el)
+	audioSent := float64((o.videoPubs + o.audioPubs) * 50 * o.Subs)
+	audioDelivery := float64(w.Audio) / el / audioSent * 100
+	wantTracks := o.Subs * (2*o.videoPubs + o.audioPubs)
+	silent := r1.Silent(m.r0)
+	tracks := r1.Tracks
+	mib := float64(p1.RSS-base.RSS) / (1 << 20)
+	fmt.Fprintf(out, "%s on %s: %d video + %d audio publishers, %d subscribers\n", o.label, o.target, o.videoPubs, o.audioPubs, o.Subs)
+	fmt.Fprintf(out, "  publishers sent        %.0f packets/s\n", float64(m.sent)/el)
 	fmt.Fprintf(out, "  subscribers received   %.0f packets/s, %.2f Mbit/s; %d of %d subscriptions, %d silent in the window\n",
-		recv, float64(r1.bytes-r0.bytes)*8/el/1e6, tracks, wantTracks, silent)
+		recv, w.Mbps(), tracks, wantTracks, silent)
 	fmt.Fprintf(out, "  sequence gaps          %d packets (%.3f %%); audio received %.2f %% of the nominal 50 packets/s x publishers x subscribers\n", gaps, loss, audioDelivery)
-	fmt.Fprintf(out, "  server CPU             %.3f cores, %.0f packets received per CPU-second\n", cpu, perCPU(recv, cpu))
+	fmt.Fprintf(out, "  server CPU             %.3f cores, %.0f packets received per CPU-second\n", cpu, measure.PerCore(recv, cpu))
 	fmt.Fprintf(out, "  server RSS             %.1f MiB (%.1f before anyone joined), %.3f MiB per subscribed track\n",
-		float64(p1.rss)/(1<<20), float64(base.rss)/(1<<20), mib/float64(max(tracks, 1)))
-	fmt.Fprintf(out, "  video received         %s\n", r1.videoMix(r0, el))
+		float64(p1.RSS)/(1<<20), float64(base.RSS)/(1<<20), mib/float64(max(tracks, 1)))
+	fmt.Fprintf(out, "  video received         %s\n", r1.VideoMix(m.r0, el))
 	// One line for the script.
 	fmt.Fprintf(out, "RESULT label=%s target=%s subs=%d recv_pps=%.0f cpu_cores=%.4f pps_per_cpu=%.0f gaps=%d loss_pct=%.4f audio_delivery_pct=%.2f tracks=%d want_tracks=%d silent=%d rss_mib=%.2f base_rss_mib=%.2f mib_per_track=%.4f\n",
-		o.label, o.target, o.subs, recv, cpu, perCPU(recv, cpu), gaps, loss, audioDelivery, tracks, wantTracks, silent,
-		float64(p1.rss)/(1<<20), float64(base.rss)/(1<<20), mib/float64(max(tracks, 1)))
+		o.label, o.target, o.Subs, recv, cpu, measure.PerCore(recv, cpu), gaps, loss, audioDelivery, tracks, wantTracks, silent,
+		float64(p1.RSS)/(1<<20), float64(base.RSS)/(1<<20), mib/float64(max(tracks, 1)))
 	return nil
 }
 
-func perCPU(pps, cores float64) float64 {
-	if cores <= 0 {
-		return 0
-	}
-	return pps / cores
+// window is one measurement: the server's /proc and what the subscribers
+// received at its start (0) and end (1), seconds apart, and the packets
+// the publishers sent in between.
+type window struct {
+	p0, p1  measure.Proc
+	r0, r1  measure.Snapshot
+	seconds float64
+	rx      measure.Window
+	sent    uint64
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(d):
-		return true
+// cpu is the server's CPU use in the window, in cores.
+func (w window) cpu() float64 { return (w.p1.CPU - w.p0.CPU) / w.seconds }
+
+// measureWindow waits -warmup, then measures for -duration; sent is the
+// packets the publishers have sent so far.
+func measureWindow(ctx context.Context, o *options, rx *measure.Counters, sent func() uint64) (window, error) {
+	var w window
+	if !measure.Sleep(ctx, o.Warmup) {
+		return w, ctx.Err()
 	}
+	var err error
+	if w.p0, err = measure.ReadProc(o.pid); err != nil {
+		return w, err
+	}
+	w.r0 = rx.Snapshot()
+	s0 := sent()
+	start := time.Now()
+	if !measure.Sleep(ctx, o.Duration) {
+		return w, ctx.Err()
+	}
+	w.seconds = time.Since(start).Seconds()
+	if w.p1, err = measure.ReadProc(o.pid); err != nil {
+		return w, err
+	}
+	w.r1 = rx.Snapshot()
+	w.sent = sent() - s0
+	w.rx = w.r1.Since(w.r0, w.seconds)
+	return w, nil
 }
 
 // loopbackOnly refuses a server that is not on this machine's loopback.
@@ -247,55 +234,9 @@ func loopbackOnly(server string) error {
 	return fmt.Errorf("-server %q: the load tool talks to loopback only", server)
 }
 
-// proc is what /proc tells of the server: CPU time (user and system, in
-// seconds) and resident memory (bytes).
-type proc struct {
-	cpu float64
-	rss uint64
-}
-
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every
-// Linux architecture Go runs on.
-const clockTicks = 100
-
-func readProc(pid int) (proc, error) {
-	var p proc
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return p, err
-	}
-	// The command name is in parentheses and may hold spaces: fields
-	// count from after the last ')'. utime and stime are fields 14 and 15.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return p, fmt.Errorf("/proc/%d/stat: too short", pid)
-	}
-	ut, err1 := strconv.ParseUint(f[11], 10, 64)
-	st, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return p, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-	}
-	p.cpu = float64(ut+st) / clockTicks
-	b, err = os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return p, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return p, fmt.Errorf("/proc/%d/status: %w", pid, err)
-			}
-			p.rss = kb << 10
-		}
-	}
-	return p, nil
-}
-
 // system is one SFU's client side.
 type system interface {
-	subscribe(ctx context.Context, id string, rx *counters) error
+	subscribe(ctx context.Context, id string, rx *measure.Counters) error
 	publish(ctx context.Context, id string, s sfuclient.Synthetic) (*sfuclient.Publisher, error)
 	close()
 }
@@ -303,50 +244,27 @@ type system interface {
 // chancery joins as cmd/loadtest does.
 type chancery struct {
 	o       *options
-	signer  *sfu.Signer
+	joiner  *sfuclient.Joiner
 	clients []*sfuclient.Client
 	mu      sync.Mutex
 	players []*webrtc.PeerConnection // WHEP viewers
 }
 
 func (c *chancery) dial(ctx context.Context, id string, perms sfu.Permissions, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (*sfuclient.Client, error) {
-	tok, err := c.signer.Issue(sfu.Claims{Room: c.o.room, Identity: id, Name: id, Role: sfu.RoleProtocol, Permissions: perms}, time.Hour)
+	cl, err := c.joiner.Join(ctx, id, perms, onTrack)
 	if err != nil {
 		return nil, err
-	}
-	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	ws := "ws" + strings.TrimPrefix(c.o.server, "http") + "/rooms/signal"
-	cl, m, err := sfuclient.Dial(dctx, ws, tok, sfuclient.Options{OnTrack: onTrack})
-	if err != nil {
-		return nil, fmt.Errorf("join %s: %w", id, err)
-	}
-	if m.Type != sfu.TypeWelcome {
-		cl.Close()
-		return nil, fmt.Errorf("join %s: got %s", id, m.Type)
 	}
 	c.clients = append(c.clients, cl)
 	return cl, nil
 }
 
-func (c *chancery) subscribe(ctx context.Context, id string, rx *counters) error {
-	cl, err := c.dial(ctx, id, sfu.Permissions{Subscribe: true, Moderate: true}, func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { rx.read(t) })
+func (c *chancery) subscribe(ctx context.Context, id string, rx *measure.Counters) error {
+	cl, err := c.dial(ctx, id, sfu.Permissions{Subscribe: true, Moderate: true}, func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { rx.Read(t, nil) })
 	if err != nil {
 		return err
 	}
-	w, h := c.o.viewW, c.o.viewH
-	go func() {
-		for m := range cl.Events() {
-			if m.Type == sfu.TypeTrack && m.Track.Kind == "video" {
-				_ = cl.Send(sfu.ClientMessage{Type: sfu.TypeView, Track: m.Track.ID, Width: w, Height: h})
-			}
-			if m.Type == sfu.TypeWelcome {
-				for _, t := range m.Tracks {
-					_ = cl.Send(sfu.ClientMessage{Type: sfu.TypeView, Track: t.ID, Width: w, Height: h})
-				}
-			}
-		}
-	}()
+	go cl.ReportViews(c.o.ViewWidth, c.o.ViewHeight)
 	return nil
 }
 
@@ -390,14 +308,14 @@ func (l *livekit_) connect(id string, cb *lksdk.RoomCallback, autoSubscribe bool
 	return r, nil
 }
 
-func (l *livekit_) subscribe(_ context.Context, id string, rx *counters) error {
+func (l *livekit_) subscribe(_ context.Context, id string, rx *measure.Counters) error {
 	cb := lksdk.NewRoomCallback()
-	w, h := uint32(l.o.viewW), uint32(l.o.viewH)
+	w, h := uint32(l.o.ViewWidth), uint32(l.o.ViewHeight)
 	cb.OnTrackSubscribed = func(t *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, _ *lksdk.RemoteParticipant) {
 		if t.Kind() == webrtc.RTPCodecTypeVideo {
 			pub.SetVideoDimensions(w, h)
 		}
-		go rx.read(t)
+		go rx.Read(t, nil)
 	}
 	_, err := l.connect(id, cb, true)
 	return err
@@ -534,130 +452,5 @@ func (l *livekit_) close() {
 	defer l.mu.Unlock()
 	for _, r := range l.rooms {
 		r.Disconnect()
-	}
-}
-
-// counters are what every subscriber received, the way cmd/loadtest
-// counts it: packets, bytes, sequence gaps (numbers skipped by the
-// server's renumbering or lost on the way), audio packets, and bytes per
-// video subscription.
-type counters struct {
-	packets, bytes, gaps, audio atomic.Uint64
-	mu                          sync.Mutex
-	subs                        []*sub
-}
-
-type sub struct {
-	video   bool
-	packets atomic.Uint64
-	bytes   atomic.Uint64
-	// the highest sequence number seen, for the reader only
-	last    uint16
-	started bool
-}
-
-type snapshot struct {
-	packets, bytes, gaps, audio uint64
-	tracks                      int
-	video                       []bool
-	subPackets, subBytes        []uint64
-}
-
-func (c *counters) snapshot() snapshot {
-	s := snapshot{packets: c.packets.Load(), bytes: c.bytes.Load(), gaps: c.gaps.Load(), audio: c.audio.Load()}
-	c.mu.Lock()
-	s.tracks = len(c.subs)
-	for _, v := range c.subs {
-		s.video = append(s.video, v.video)
-		s.subPackets = append(s.subPackets, v.packets.Load())
-		s.subBytes = append(s.subBytes, v.bytes.Load())
-	}
-	c.mu.Unlock()
-	return s
-}
-
-// silentSince counts the subscriptions that received nothing between s0
-// and s.
-func (s snapshot) silentSince(s0 snapshot) int {
-	n := 0
-	for i, p := range s.subPackets {
-		var p0 uint64
-		if i < len(s0.subPackets) {
-			p0 = s0.subPackets[i]
-		}
-		if p == p0 {
-			n++
-		}
-	}
-	return n
-}
-
-// videoMix sorts the video subscriptions by the rate each got in the
-// window: the simulcast layer the server chose (about 150, 500 or 1,500
-// kbit/s), or a pause.
-func (s snapshot) videoMix(s0 snapshot, seconds float64) string {
-	var paused, low, medium, high int
-	for i, b := range s.subBytes {
-		if !s.video[i] {
-			continue
-		}
-		var b0 uint64
-		if i < len(s0.subBytes) {
-			b0 = s0.subBytes[i]
-		}
-		switch kbps := float64(b-b0) * 8 / seconds / 1000; {
-		case kbps < 50:
-			paused++
-		case kbps < 300:
-			low++
-		case kbps < 900:
-			medium++
-		default:
-			high++
-		}
-	}
-	return fmt.Sprintf("%d high, %d medium, %d low, %d paused", high, medium, low, paused)
-}
-
-// read counts one received track until it ends.
-func (c *counters) read(t *webrtc.TrackRemote) { c.readFirst(t, nil) }
-
-// readFirst is read that also calls first, when set, with the arrival
-// time of the track's first packet.
-func (c *counters) readFirst(t *webrtc.TrackRemote, first func(time.Time)) {
-	s := &sub{video: t.Kind() == webrtc.RTPCodecTypeVideo}
-	c.mu.Lock()
-	c.subs = append(c.subs, s)
-	c.mu.Unlock()
-	for {
-		p, _, err := t.ReadRTP()
-		if err != nil {
-			return
-		}
-		if first != nil {
-			first(time.Now())
-			first = nil
-		}
-		c.count(s, p)
-	}
-}
-
-// count adds one packet of subscription s (read by one goroutine only).
-func (c *counters) count(s *sub, p *rtp.Packet) {
-	if s.started {
-		if d := int16(p.SequenceNumber - s.last); d > 1 {
-			c.gaps.Add(uint64(d - 1))
-		}
-	}
-	if !s.started || int16(p.SequenceNumber-s.last) > 0 {
-		s.last, s.started = p.SequenceNumber, true
-	}
-	n := uint64(len(p.Payload) + 12)
-	c.packets.Add(1)
-	c.bytes.Add(n)
-	s.packets.Add(1)
-	s.bytes.Add(n)
-	if !s.video {
-		c.audio.Add(1)
 	}
 }

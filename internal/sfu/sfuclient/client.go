@@ -1,8 +1,11 @@
 // Package sfuclient is a Go client of Chancery's SFU signalling protocol,
 // built on pion: it joins a room with a token, publishes synthetic or real
-// tracks and receives the others'. The SFU's tests and cmd/loadtest use it.
+// tracks and receives the others'. The SFU's tests and the load tools
+// (cmd/loadtest, bench/cmd/sfubench, which also share its subpackage
+// measure) use it.
 //
-// It imports internal/sfu for the message types only.
+// It imports internal/sfu for the message types and, in Joiner, the
+// join-token signer.
 package sfuclient
 
 import (

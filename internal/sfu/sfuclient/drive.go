@@ -43,3 +43,21 @@ func (p *Publisher) RequestKeyframe(layer int) {
 		p.PLIs.Add(1)
 	}
 }
+
+// Publishers are the generators of a load.
+type Publishers []*Publisher
+
+// Sent is the packets all of them have sent so far.
+func (ps Publishers) Sent() (n uint64) {
+	for _, p := range ps {
+		n += p.Sent.Load()
+	}
+	return n
+}
+
+// Stop stops all of them.
+func (ps Publishers) Stop() {
+	for _, p := range ps {
+		p.Stop()
+	}
+}

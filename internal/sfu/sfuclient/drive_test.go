@@ -143,3 +143,34 @@ func TestDriveKeyframeOnRequest(t *testing.T) {
 		t.Errorf("PLIs = %d, want 1 (the out-of-range layer is not counted)", got)
 	}
 }
+
+// Publishers add up what each sent, and Stop ends them all: nothing is
+// written after it returns.
+func TestPublishers(t *testing.T) {
+	s := DefaultSynthetic()
+	s.Video = false
+	a, b := newRecorder(3), newRecorder(1000)
+	ps := Publishers{Drive(s, nil, a, 0), Drive(s, nil, b, 0)}
+	a.wait(t) // a's sender ended after its 3 packets
+	deadline := time.Now().Add(30 * time.Second)
+	for ps[1].Sent.Load() < 5 {
+		if time.Now().After(deadline) {
+			t.Fatal("the second publisher did not send")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ps.Stop()
+	b.mu.Lock()
+	written := len(b.pkts)
+	b.mu.Unlock()
+	if got, want := ps.Sent(), uint64(3+written); got != want {
+		t.Errorf("Sent %d, want %d (3 + %d)", got, want, written)
+	}
+	time.Sleep(100 * time.Millisecond) // five audio packets' time
+	b.mu.Lock()
+	after := len(b.pkts)
+	b.mu.Unlock()
+	if after != written {
+		t.Errorf("%d packets written after Stop", after-written)
+	}
+}
