@@ -215,3 +215,36 @@ func TestRecordsOpusAndVP8FromRealPublishers(t *testing.T) {
 	}
 	t.Logf("ogg %+v (manifest %d packets), webm %+v (manifest %d RTP packets), publisher sent %d", pa, a.Packets, pv, v.Packets, pub.Sent.Load())
 }
+
+// A recording that starts while a video is already flowing asks its
+// publisher for a keyframe: browsers send one only when asked, and a
+// video file starts at one. The publisher here is alone in the room (no
+// subscriber asks for anything) and its next keyframe of its own would be
+// a minute away: the request must come from the recording. (The synthetic
+// publisher counts requests rather than answering them; Chromium answers,
+// TestBrowserRoomRecording decodes what it sends.)
+func TestRecordingAsksForAKeyframe(t *testing.T) {
+	e := newEnv(t)
+	chair := e.join(t, "chair", sfu.RoleChair)
+	pub, err := chair.PublishSynthetic(t.Context(), sfuclient.Synthetic{Video: true, Bitrates: [3]int{0, 0, 200_000}, FPS: 30, GOP: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Stop()
+	await(t, "the video at the server", func() bool { return e.srv.Stats().Tracks == 1 })
+	time.Sleep(time.Second) // past the first keyframe, and the requests' rate limit
+	before := pub.PLIs.Load()
+	dir := filepath.Join(t.TempDir(), "rec")
+	rec, err := recording.Start(recording.Options{Dir: dir, Room: "plenary", FreeSpace: func(string) (uint64, error) { return 1 << 40, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.StartRecording("plenary", rec); err != nil {
+		t.Fatal(err)
+	}
+	await(t, "a keyframe request at the publisher", func() bool { return pub.PLIs.Load() > before })
+	e.srv.StopRecording("plenary", "")
+	if err := rec.Close(""); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/mofa-vn/chancery/internal/fault"
 	"github.com/mofa-vn/chancery/internal/sfu/media"
@@ -148,6 +150,14 @@ func (r *Room) recordTrack(u *upTrack) {
 	}
 	if sink := rg.rec.AddTrack(t); sink != nil {
 		rg.removes[u.ID()] = u.AddSink(sink)
+		if u.Kind() == webrtc.RTPCodecTypeVideo {
+			// A video file starts at a keyframe, and browsers send one
+			// only when asked: ask now, and once more after the requests'
+			// rate limit, in case a keyframe asked for just before went by
+			// before the sink was attached and this request was held back.
+			u.RequestKeyframes()
+			time.AfterFunc(time.Second, u.RequestKeyframes)
+		}
 	}
 }
 
