@@ -151,7 +151,7 @@ func readMessage(conn *websocket.Conn) (ClientMessage, error) {
 func (p *Participant) writeLoop(conn *websocket.Conn) {
 	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
-	write := func(m ServerMessage) bool {
+	write := func(m *ServerMessage) bool {
 		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		return conn.WriteJSON(m) == nil
 	}
@@ -187,7 +187,7 @@ func (p *Participant) writeLoop(conn *websocket.Conn) {
 			if r := p.reason.Load(); r != nil {
 				reason = *r
 			}
-			write(ServerMessage{V: ProtocolVersion, Type: TypeBye, Reason: reason})
+			write(&ServerMessage{V: ProtocolVersion, Type: TypeBye, Reason: reason})
 			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, reason))
 			// Unblock the read loop.
 			_ = conn.SetReadDeadline(time.Now().Add(time.Second))
