@@ -130,37 +130,27 @@ type oneIO struct {
 // recvfrom is the body of a raw read: one recvfrom(2), without the
 // runtime's system call bookkeeping (see sendmmsg).
 func (o *oneIO) recvfrom(fd uintptr) bool {
-	for {
-		var buf unsafe.Pointer
-		if len(o.p) > 0 {
-			buf = unsafe.Pointer(&o.p[0])
-		}
-		o.salen = unix.SizeofSockaddrInet6
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(buf), uintptr(len(o.p)), 0,
-			uintptr(unsafe.Pointer(&o.sa)), uintptr(unsafe.Pointer(&o.salen)))
-		switch e {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
-		}
-		o.n, o.errno = 0, e
-		if e == 0 {
-			o.n = int(r)
-		}
-		return true
-	}
+	o.salen = unix.SizeofSockaddrInet6
+	return o.call(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&o.salen)))
 }
 
 // sendto is the body of a raw write of one datagram: one sendto(2).
 func (o *oneIO) sendto(fd uintptr) bool {
+	return o.call(unix.SYS_SENDTO, fd, uintptr(o.salen))
+}
+
+// call makes recvfrom(2) or sendto(2), which take the same arguments but
+// the last (the address's length, or where to write it), on o's buffer
+// and address: again on EINTR, false on EAGAIN (the poller waits), else
+// true with the count or the error in o. o is a field of its batchConn, on
+// the heap: the addresses passed as integers stay valid through the call.
+func (o *oneIO) call(trap, fd, salen uintptr) bool {
+	var buf unsafe.Pointer
+	if len(o.p) > 0 {
+		buf = unsafe.Pointer(&o.p[0])
+	}
 	for {
-		var buf unsafe.Pointer
-		if len(o.p) > 0 {
-			buf = unsafe.Pointer(&o.p[0])
-		}
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(buf), uintptr(len(o.p)), 0,
-			uintptr(unsafe.Pointer(&o.sa)), uintptr(o.salen))
+		r, _, e := unix.RawSyscall6(trap, fd, uintptr(buf), uintptr(len(o.p)), 0, uintptr(unsafe.Pointer(&o.sa)), salen)
 		switch e {
 		case unix.EINTR:
 			continue

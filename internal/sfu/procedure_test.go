@@ -1,7 +1,6 @@
 package sfu_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/procedure"
 	"github.com/mofa-vn/chancery/internal/sfu"
 	"github.com/mofa-vn/chancery/internal/sfu/sfuclient"
@@ -51,33 +51,16 @@ func presentList(p *sfu.ProcedureInfo) string {
 // procEnv starts a server on a new database of backend, with a logger
 // that writes everything, debug included, into the returned buffer; raw
 // reads the database behind the store's back.
-func procEnv(t *testing.T, backend string) (e *env, logs *syncBuffer, raw *sql.DB, params sfu.Params) {
+func procEnv(t *testing.T, backend string) (e *env, logs *httpxtest.SyncBuffer, raw *sql.DB, params sfu.Params) {
 	t.Helper()
 	o := storetest.Options(t, backend)
 	db := storetest.OpenOptions(t, o)
-	logs = &syncBuffer{}
+	logs = &httpxtest.SyncBuffer{}
 	params = sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Store: procStore(t, db),
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	e = newEnvParams(t, params)
 	e.db = db
 	return e, logs, storetest.Raw(t, o), params
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestRollCallQuorumAndNamedVote (both backends): the chair sets the

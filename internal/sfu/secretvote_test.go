@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mofa-vn/chancery/internal/conference"
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 	"github.com/mofa-vn/chancery/internal/procedure"
 	"github.com/mofa-vn/chancery/internal/secrets"
 	"github.com/mofa-vn/chancery/internal/sfu"
@@ -53,7 +54,7 @@ func secretBallots(t *testing.T, backend string, first, second, change procedure
 	o.Now = now
 	db := storetest.OpenOptions(t, o)
 	raw := storetest.Raw(t, o)
-	logs := &syncBuffer{}
+	logs := &httpxtest.SyncBuffer{}
 	params := sfu.Params{Config: sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true}, Store: procStore(t, db), Now: now,
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	e := newEnvParams(t, params)

@@ -1,7 +1,6 @@
 package measure
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
@@ -9,25 +8,9 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/mofa-vn/chancery/internal/httpx/httpxtest"
 )
-
-// lockedBuffer takes the trace lines of tracks read at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func newPeer(t *testing.T) *webrtc.PeerConnection {
 	t.Helper()
@@ -94,7 +77,7 @@ func TestReadRealPeer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var trace lockedBuffer
+	var trace httpxtest.SyncBuffer
 	c := Counters{Trace: &trace}
 	var firsts sync.Map // kind -> number of calls
 	recv.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
